@@ -1,0 +1,33 @@
+package io.cohort.coordinator.app;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Typed coordinator settings ({@code cohort.*}); each is documented in docs/configuration.md. */
+@ConfigMapping(prefix = "cohort")
+public interface CoordinatorConfig {
+  /** Where the coordinator keeps its embedded database, models and admin token. */
+  @WithDefault("cohort-data")
+  String dataDir();
+
+  /** Which configured datasource to use: {@code h2} (embedded, default) or {@code postgresql}. */
+  @WithDefault("h2")
+  String database();
+
+  /** How often nodes send heartbeats; a node silent for three intervals counts as gone. */
+  @WithDefault("2s")
+  Duration heartbeatInterval();
+
+  /** How long an evaluation phase waits for nodes' metrics. */
+  @WithDefault("60s")
+  Duration evaluationTimeout();
+
+  /** How often a round is retried when fewer than min_nodes results arrive before it fails the job. */
+  @WithDefault("3")
+  int maxRoundAttempts();
+
+  /** Largest model or update accepted, in bytes. */
+  @WithDefault("4294967296")
+  long maxModelBytes();
+}

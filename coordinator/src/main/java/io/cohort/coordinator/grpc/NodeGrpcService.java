@@ -1,0 +1,166 @@
+package io.cohort.coordinator.grpc;
+
+import io.cohort.coordinator.DomainException;
+import io.cohort.coordinator.node.NodeRegistry;
+import io.cohort.coordinator.node.NodeSession;
+import io.cohort.coordinator.round.JobScheduler;
+import io.cohort.coordinator.round.RoundSettings;
+import io.cohort.coordinator.store.JobStore;
+import io.cohort.coordinator.store.ModelStore;
+import io.cohort.coordinator.strategy.ClientUpdate;
+import io.cohort.proto.v1.AbandonTaskRequest;
+import io.cohort.proto.v1.AbandonTaskResponse;
+import io.cohort.proto.v1.AnswerOfferRequest;
+import io.cohort.proto.v1.AnswerOfferResponse;
+import io.cohort.proto.v1.DatasetOffer;
+import io.cohort.proto.v1.DownloadModelRequest;
+import io.cohort.proto.v1.DownloadModelResponse;
+import io.cohort.proto.v1.HeartbeatRequest;
+import io.cohort.proto.v1.HeartbeatResponse;
+import io.cohort.proto.v1.NodeServiceGrpc;
+import io.cohort.proto.v1.PullTaskRequest;
+import io.cohort.proto.v1.PullTaskResponse;
+import io.cohort.proto.v1.PushEvaluationRequest;
+import io.cohort.proto.v1.PushEvaluationResponse;
+import io.cohort.proto.v1.PushUpdateRequest;
+import io.cohort.proto.v1.PushUpdateResponse;
+import io.cohort.proto.v1.RegisterRequest;
+import io.cohort.proto.v1.RegisterResponse;
+import io.cohort.proto.v1.SessionRef;
+import io.cohort.wire.TensorBundle;
+import io.cohort.wire.TensorChunker;
+import io.cohort.wire.WireFormatException;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The node-facing gRPC service: checks each request at the boundary and delegates to the
+ * registry, the scheduler's round drivers and the model store. Blocking work (long polls, file
+ * reads, aggregation hand-off) runs on worker threads, never on the event loop.
+ */
+@GrpcService
+@Blocking
+public class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
+  private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+  private static final int MAX_WAIT_MS = 30_000;
+
+  @Inject NodeRegistry registry;
+  @Inject JobScheduler scheduler;
+  @Inject JobStore store;
+  @Inject ModelStore models;
+  @Inject RoundSettings settings;
+  @Inject Clock clock;
+
+  @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
+  String version;
+
+  @Override
+  public void register(RegisterRequest req, StreamObserver<RegisterResponse> out) {
+    GrpcErrors.unary(out, () -> {
+      if (!NODE_ID.matcher(req.getNodeId()).matches()) {
+        throw DomainException.invalid("node_id must be 1-128 letters, digits, '.', '_' or '-' starting with a letter"
+            + " or digit, got '" + req.getNodeId() + "'");
+      }
+      var aliases = req.getDatasetsList().stream().map(DatasetOffer::getAlias).toList();
+      store.upsertNode(req.getNodeId(), req.getSoftwareVersion(), aliases, clock.instant());
+      NodeSession s = registry.register(req.getNodeId(), req.getSoftwareVersion(), aliases);
+      return RegisterResponse.newBuilder().setSessionId(s.sessionId())
+          .setHeartbeatIntervalMs((int) registry.heartbeatInterval().toMillis()).setCoordinatorVersion(version).build();
+    });
+  }
+
+  private NodeSession session(SessionRef ref) {
+    return registry.authenticate(ref.getNodeId(), ref.getSessionId());
+  }
+
+  @Override
+  public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
+    GrpcErrors.unary(out, () -> {
+      session(req.getSession());
+      return HeartbeatResponse.newBuilder().setServerTimeUnixMs(clock.millis()).build();
+    });
+  }
+
+  @Override
+  public void pullTask(PullTaskRequest req, StreamObserver<PullTaskResponse> out) {
+    GrpcErrors.unary(out, () -> {
+      NodeSession s = session(req.getSession());
+      int wait = Math.max(0, Math.min(req.getMaxWaitMs(), MAX_WAIT_MS));
+      PullTaskResponse.Builder b = PullTaskResponse.newBuilder();
+      registry.poll(s, Duration.ofMillis(wait)).ifPresent(b::setTask);
+      return b.build();
+    });
+  }
+
+  @Override
+  public void answerOffer(AnswerOfferRequest req, StreamObserver<AnswerOfferResponse> out) {
+    GrpcErrors.unary(out, () -> {
+      NodeSession s = session(req.getSession());
+      if (req.getDeclineReason().length() > 4000) {
+        throw DomainException.invalid("decline_reason is longer than 4000 characters");
+      }
+      scheduler.driver(req.getJobId()).answerOffer(s, req.getAccept(), req.getDeclineReason());
+      return AnswerOfferResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void downloadModel(DownloadModelRequest req, StreamObserver<DownloadModelResponse> out) {
+    TensorBundle bundle;
+    try {
+      session(req.getSession());
+      if (!scheduler.driver(req.getJobId()).ownsModel(req.getModelId())) {
+        throw DomainException.notFound("model '" + req.getModelId() + "' is not part of job " + req.getJobId());
+      }
+      try {
+        bundle = models.read(req.getModelId());
+      } catch (IllegalArgumentException | java.nio.file.NoSuchFileException e) {
+        throw DomainException.notFound("no model '" + req.getModelId() + "'");
+      }
+    } catch (Exception e) {
+      out.onError(GrpcErrors.toStatus(e));
+      return;
+    }
+    out.onNext(DownloadModelResponse.newBuilder().setHeader(bundle.header()).build());
+    TensorChunker.chunks(bundle, c -> out.onNext(DownloadModelResponse.newBuilder().setChunk(c).build()));
+    out.onCompleted();
+  }
+
+  @Override
+  public StreamObserver<PushUpdateRequest> pushUpdate(StreamObserver<PushUpdateResponse> out) {
+    return new UpdateUpload(out, registry, scheduler, settings.maxUpdateBytes());
+  }
+
+  @Override
+  public void pushEvaluation(PushEvaluationRequest req, StreamObserver<PushEvaluationResponse> out) {
+    GrpcErrors.unary(out, () -> {
+      NodeSession s = session(req.getSession());
+      scheduler.driver(req.getJobId()).deliverEvaluation(s, req.getTaskId(), req.getRound(), req.getResult());
+      return PushEvaluationResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void abandonTask(AbandonTaskRequest req, StreamObserver<AbandonTaskResponse> out) {
+    GrpcErrors.unary(out, () -> {
+      NodeSession s = session(req.getSession());
+      String reason = req.getReason().length() > 4000 ? req.getReason().substring(0, 4000) : req.getReason();
+      scheduler.driver(req.getJobId()).abandon(s, req.getTaskId(), reason);
+      return AbandonTaskResponse.getDefaultInstance();
+    });
+  }
+
+  /** Builds a {@link ClientUpdate} after the upload's bytes check out. */
+  static ClientUpdate update(NodeSession s, long examples, TensorBundle bundle) throws WireFormatException {
+    if (examples <= 0) {
+      throw new WireFormatException("num_examples must be positive, got " + examples);
+    }
+    return new ClientUpdate(s.nodeId(), examples, bundle);
+  }
+}

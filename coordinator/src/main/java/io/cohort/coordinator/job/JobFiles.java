@@ -1,0 +1,236 @@
+package io.cohort.coordinator.job;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.cohort.proto.v1.CategoricalColumn;
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.TabularSpec;
+import io.cohort.proto.v1.TaskType;
+import io.cohort.proto.v1.TrainingConfig;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a YAML job file into a validated {@link JobSpec}. Every error names the file and either
+ * the line and column (syntax, unknown or mistyped fields) or the field path and the valid range.
+ */
+public final class JobFiles {
+  static final int MAX_ROUNDS = 100_000;
+  static final int DEFAULT_ROUND_TIMEOUT_SECONDS = 120;
+
+  private static final ObjectMapper YAML = newMapper();
+
+  private JobFiles() {}
+
+  private static ObjectMapper newMapper() {
+    ObjectMapper m = new ObjectMapper(new YAMLFactory());
+    m.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    // YAML 1.1 reads yes/no/on/off as booleans; a category named "yes" must be quoted rather
+    // than silently become "true".
+    m.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+    m.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+    return m;
+  }
+
+  /**
+   * Parses and validates a job file.
+   *
+   * @param source how to name the file in messages, e.g. its path
+   * @param jobId the id the coordinator assigned to the job
+   */
+  public static JobSpec parse(String yaml, String source, String jobId) throws JobFileException {
+    JobFile file;
+    try {
+      file = YAML.readValue(yaml, JobFile.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new JobFileException(
+          where(source, e.getLocation()) + "unknown field '" + e.getPropertyName() + "'"
+              + (e.getPath().size() > 1 ? " in '" + path(e) + "'" : "")
+              + " (valid: " + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")) + ")");
+    } catch (JsonMappingException e) {
+      String field = path(e);
+      throw new JobFileException(
+          where(source, e.getLocation()) + (field.isEmpty() ? "" : "field '" + field + "': ")
+              + firstLine(e.getOriginalMessage()) + hintFor(e));
+    } catch (JsonProcessingException e) {
+      throw new JobFileException(where(source, e.getLocation()) + firstLine(e.getOriginalMessage()));
+    }
+    if (file == null) {
+      throw new JobFileException(source + ": the job file is empty");
+    }
+    return new Validator(source).toSpec(file, jobId);
+  }
+
+  private static String hintFor(JsonMappingException e) {
+    String msg = String.valueOf(e.getOriginalMessage());
+    return msg.contains("Boolean") ? " (quote values such as yes, no, on and off)" : "";
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        sb.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String where(String source, JsonLocation loc) {
+    if (loc == null || loc.getLineNr() <= 0) {
+      return source + ": ";
+    }
+    return source + " line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": ";
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "invalid YAML";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** Range checks and defaults; collects the first error with its field path. */
+  private static final class Validator {
+    private final String source;
+
+    Validator(String source) {
+      this.source = source;
+    }
+
+    private JobFileException error(String field, String message) {
+      return new JobFileException(source + ": field '" + field + "' " + message);
+    }
+
+    private String required(String value, String field) throws JobFileException {
+      if (value == null || value.isBlank()) {
+        throw error(field, "is required");
+      }
+      return value.strip();
+    }
+
+    private int intInRange(Integer value, int dflt, int min, int max, String field) throws JobFileException {
+      int v = value == null ? dflt : value;
+      if (v < min || v > max) {
+        throw error(field, "must be between " + min + " and " + max + ", got " + v);
+      }
+      return v;
+    }
+
+    JobSpec toSpec(JobFile f, String jobId) throws JobFileException {
+      String task = required(f.task(), "task");
+      if (!task.equals("tabular_classification")) {
+        throw error("task", "must be tabular_classification (language-model tasks come later), got '" + task + "'");
+      }
+      String dataset = required(f.dataset(), "dataset");
+      if (!dataset.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+        throw error("dataset", "must be an alias of letters, digits, '.', '_' or '-' (at most 64), got '" + dataset + "'");
+      }
+      int rounds = intInRange(f.rounds(), 10, 1, MAX_ROUNDS, "rounds");
+      int minNodes = intInRange(f.minNodes(), 1, 1, 10_000, "min_nodes");
+      int timeout = intInRange(f.roundTimeoutSeconds(), DEFAULT_ROUND_TIMEOUT_SECONDS, 1, 86_400, "round_timeout_seconds");
+      if (f.tabular() == null) {
+        throw error("tabular", "is required for task tabular_classification");
+      }
+      JobFile.Training t = f.training() == null ? new JobFile.Training(null, null, null, null) : f.training();
+      double lr = t.learningRate() == null ? 1e-3 : t.learningRate();
+      if (!(lr > 0 && lr <= 10)) {
+        throw error("training.learning_rate", "must be in (0, 10], got " + lr);
+      }
+      double vf = t.validationFraction() == null ? 0.2 : t.validationFraction();
+      if (!(vf >= 0 && vf <= 0.9)) {
+        throw error("training.validation_fraction", "must be in [0, 0.9], got " + vf);
+      }
+      TrainingConfig training =
+          TrainingConfig.newBuilder()
+              .setLocalEpochs(intInRange(t.localEpochs(), 1, 1, 10_000, "training.local_epochs"))
+              .setBatchSize(intInRange(t.batchSize(), 32, 1, 1_000_000, "training.batch_size"))
+              .setLearningRate(lr)
+              .setValidationFraction(vf)
+              .build();
+      return JobSpec.newBuilder()
+          .setJobId(jobId)
+          .setName(f.name() == null || f.name().isBlank() ? jobId : f.name().strip())
+          .setTask(TaskType.TASK_TYPE_TABULAR_CLASSIFICATION)
+          .setDatasetAlias(dataset)
+          .setTabular(tabular(f.tabular()))
+          .setTraining(training)
+          .setRounds(rounds)
+          .setMinNodes(minNodes)
+          .setRoundTimeoutMs(timeout * 1000L)
+          .setSeed(f.seed() == null ? 0 : f.seed())
+          .build();
+    }
+
+    private TabularSpec tabular(JobFile.Tabular t) throws JobFileException {
+      String label = required(t.label(), "tabular.label");
+      List<String> classes = t.classes() == null ? List.of() : t.classes();
+      if (classes.size() < 2 || new HashSet<>(classes).size() != classes.size()) {
+        throw error("tabular.classes", "must list at least two distinct label values, got " + classes);
+      }
+      Set<String> seen = new HashSet<>();
+      seen.add(label);
+      List<String> numeric = t.numeric() == null ? List.of() : t.numeric();
+      for (String c : numeric) {
+        if (c == null || c.isBlank() || !seen.add(c)) {
+          throw error("tabular.numeric", "lists '" + c + "', which is blank, the label or listed twice");
+        }
+      }
+      List<CategoricalColumn> categorical = new ArrayList<>();
+      if (t.categorical() != null) {
+        for (Map.Entry<String, List<String>> e : t.categorical().entrySet()) {
+          String field = "tabular.categorical." + e.getKey();
+          if (!seen.add(e.getKey())) {
+            throw error(field, "names a column that is the label or already listed");
+          }
+          List<String> cats = e.getValue() == null ? List.of() : e.getValue();
+          if (cats.isEmpty() || new HashSet<>(cats).size() != cats.size()) {
+            throw error(field, "must list at least one category, each once, got " + cats);
+          }
+          categorical.add(CategoricalColumn.newBuilder().setName(e.getKey()).addAllCategories(cats).build());
+        }
+      }
+      if (numeric.isEmpty() && categorical.isEmpty()) {
+        throw error("tabular", "needs at least one numeric or categorical column");
+      }
+      List<Integer> hidden = t.hiddenUnits() == null ? List.of(32) : t.hiddenUnits();
+      if (hidden.size() > 8) {
+        throw error("tabular.hidden_units", "may list at most 8 layers, got " + hidden.size());
+      }
+      for (Integer h : hidden) {
+        if (h == null || h < 1 || h > 4096) {
+          throw error("tabular.hidden_units", "must be between 1 and 4096 each, got " + hidden);
+        }
+      }
+      return TabularSpec.newBuilder()
+          .setLabelColumn(label)
+          .addAllClasses(classes)
+          .addAllNumericColumns(numeric)
+          .addAllCategoricalColumns(categorical)
+          .addAllHiddenUnits(hidden)
+          .build();
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package io.cohort.coordinator.node;
+
+import io.cohort.coordinator.DomainException;
+import io.cohort.crypto.SecureTokens;
+import io.cohort.proto.v1.Task;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The nodes that are connected now. Thread-safe.
+ *
+ * <p>A node is live while its session is current and it was heard from (heartbeat or any call)
+ * within {@code 3 x heartbeatInterval}. Tasks wait in a per-session queue until the node pulls
+ * them; a new registration discards the old session's queue, since a restarted node has lost
+ * whatever it was doing.
+ */
+public final class NodeRegistry {
+  private static final int MISSED_HEARTBEATS = 3;
+
+  private final Clock clock;
+  private final Duration heartbeatInterval;
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+  private final List<Consumer<NodeSession>> registrationListeners = new CopyOnWriteArrayList<>();
+
+  private static final class Entry {
+    final NodeSession session;
+    final LinkedBlockingQueue<Task> tasks = new LinkedBlockingQueue<>();
+    volatile long lastSeenMillis;
+
+    Entry(NodeSession session, long now) {
+      this.session = session;
+      this.lastSeenMillis = now;
+    }
+  }
+
+  public NodeRegistry(Clock clock, Duration heartbeatInterval) {
+    this.clock = clock;
+    this.heartbeatInterval = heartbeatInterval;
+  }
+
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  /** Called after each registration, on the registering thread. */
+  public void onRegistered(Consumer<NodeSession> listener) {
+    registrationListeners.add(listener);
+  }
+
+  public NodeSession register(String nodeId, String softwareVersion, List<String> datasets) {
+    NodeSession s = new NodeSession(nodeId, SecureTokens.token(), softwareVersion, List.copyOf(datasets));
+    entries.put(nodeId, new Entry(s, clock.millis()));
+    for (Consumer<NodeSession> l : registrationListeners) {
+      l.accept(s);
+    }
+    return s;
+  }
+
+  /** The current session of the node, after checking the caller holds it; refreshes liveness. */
+  public NodeSession authenticate(String nodeId, String sessionId) {
+    Entry e = entries.get(nodeId);
+    if (e == null || !e.session.sessionId().equals(sessionId)) {
+      throw new DomainException(DomainException.Kind.UNAUTHENTICATED,
+          "no current session " + "for node '" + nodeId + "'; register again");
+    }
+    e.lastSeenMillis = clock.millis();
+    return e.session;
+  }
+
+  /** True while the node's session is current and it was heard from recently. */
+  public boolean isLive(String nodeId, String sessionId) {
+    Entry e = entries.get(nodeId);
+    return e != null
+        && e.session.sessionId().equals(sessionId)
+        && clock.millis() - e.lastSeenMillis <= MISSED_HEARTBEATS * heartbeatInterval.toMillis();
+  }
+
+  public Optional<NodeSession> liveSession(String nodeId) {
+    Entry e = entries.get(nodeId);
+    return e != null && isLive(nodeId, e.session.sessionId()) ? Optional.of(e.session) : Optional.empty();
+  }
+
+  public List<NodeSession> liveSessions() {
+    List<NodeSession> out = new ArrayList<>();
+    for (Entry e : entries.values()) {
+      if (isLive(e.session.nodeId(), e.session.sessionId())) {
+        out.add(e.session);
+      }
+    }
+    out.sort((a, b) -> a.nodeId().compareTo(b.nodeId()));
+    return out;
+  }
+
+  /** Queues a task for the given session; dropped silently if that session is gone. */
+  public boolean enqueue(NodeSession session, Task task) {
+    Entry e = entries.get(session.nodeId());
+    if (e == null || !e.session.sessionId().equals(session.sessionId())) {
+      return false;
+    }
+    e.tasks.add(task);
+    return true;
+  }
+
+  /** Waits up to {@code maxWait} for the session's next task. */
+  public Optional<Task> poll(NodeSession session, Duration maxWait) throws InterruptedException {
+    Entry e = entries.get(session.nodeId());
+    if (e == null || !e.session.sessionId().equals(session.sessionId())) {
+      throw new DomainException(DomainException.Kind.UNAUTHENTICATED,
+          "session of node '" + session.nodeId() + "' was replaced; register again");
+    }
+    Task t = e.tasks.poll(maxWait.toMillis(), TimeUnit.MILLISECONDS);
+    e.lastSeenMillis = clock.millis();
+    return Optional.ofNullable(t);
+  }
+}

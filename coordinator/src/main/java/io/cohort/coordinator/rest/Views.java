@@ -1,0 +1,67 @@
+package io.cohort.coordinator.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.cohort.coordinator.store.JobRecord;
+import io.cohort.coordinator.store.NodeDecision;
+import io.cohort.coordinator.store.NodeRecord;
+import io.cohort.coordinator.store.RoundRecord;
+import java.util.List;
+
+/** JSON shapes of the admin API (snake_case, stable, documented in docs/api.md). */
+final class Views {
+  private Views() {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record JobSummary(
+      @JsonProperty("job_id") String jobId,
+      String name,
+      String state,
+      String dataset,
+      @JsonProperty("rounds_total") int roundsTotal,
+      @JsonProperty("rounds_completed") int roundsCompleted,
+      @JsonProperty("min_nodes") int minNodes,
+      @JsonProperty("failure_reason") String failureReason,
+      @JsonProperty("created_at") String createdAt) {
+    static JobSummary of(JobRecord j) {
+      return new JobSummary(j.jobId(), j.spec().getName(), j.state().name(), j.spec().getDatasetAlias(),
+          j.spec().getRounds(), j.completedRounds(), j.spec().getMinNodes(), j.failureReason(), j.createdAt().toString());
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Decision(@JsonProperty("node_id") String nodeId, boolean accepted, String reason,
+      @JsonProperty("decided_at") String decidedAt) {
+    static Decision of(NodeDecision d) {
+      return new Decision(d.nodeId(), d.accepted(), d.reason(), d.decidedAt().toString());
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Round(int round, int attempt, List<String> participants, List<String> contributors,
+      @JsonProperty("num_examples") long numExamples, @JsonProperty("model_sha256") String modelSha256,
+      @JsonProperty("duration_ms") long durationMs, Evaluation evaluation) {
+    static Round of(RoundRecord r) {
+      RoundRecord.Evaluation e = r.evaluation();
+      return new Round(r.round(), r.attempt(), r.participants(), r.contributors(), r.numExamples(), r.modelSha256(),
+          r.completedAt().toEpochMilli() - r.startedAt().toEpochMilli(),
+          e == null ? null : new Evaluation(e.nodes(), e.examples(), nan(e.loss()), nan(e.accuracy()), nan(e.rocAuc())));
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Evaluation(int nodes, long examples, Double loss, Double accuracy, @JsonProperty("roc_auc") Double rocAuc) {}
+
+  private static Double nan(double v) {
+    return Double.isNaN(v) ? null : v;
+  }
+
+  record JobDetail(JobSummary job, List<Decision> nodes, List<Round> rounds) {}
+
+  record Node(@JsonProperty("node_id") String nodeId, @JsonProperty("software_version") String softwareVersion,
+      List<String> datasets, boolean connected, @JsonProperty("last_seen") String lastSeen) {
+    static Node of(NodeRecord n, boolean connected) {
+      return new Node(n.nodeId(), n.softwareVersion(), n.datasets(), connected, n.lastSeen().toString());
+    }
+  }
+}

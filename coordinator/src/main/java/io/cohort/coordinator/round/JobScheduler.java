@@ -1,0 +1,98 @@
+package io.cohort.coordinator.round;
+
+import io.cohort.coordinator.DomainException;
+import io.cohort.coordinator.node.NodeRegistry;
+import io.cohort.coordinator.node.NodeSession;
+import io.cohort.coordinator.store.JobRecord;
+import io.cohort.coordinator.store.JobStore;
+import io.cohort.coordinator.store.ModelStore;
+import io.cohort.coordinator.strategy.Strategy;
+import io.cohort.proto.v1.JobSpec;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Owns one {@link RoundDriver} per active job: starts drivers for new jobs, resumes the active
+ * ones at start-up, routes node events to them, and stops them on shutdown.
+ */
+public final class JobScheduler implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(JobScheduler.class.getName());
+
+  private final JobStore store;
+  private final ModelStore models;
+  private final NodeRegistry registry;
+  private final Strategy strategy;
+  private final Clock clock;
+  private final RoundSettings settings;
+  private final Map<String, RoundDriver> drivers = new ConcurrentHashMap<>();
+  private final ExecutorService executor =
+      Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "cohort-round-driver");
+        t.setDaemon(true);
+        return t;
+      });
+
+  public JobScheduler(JobStore store, ModelStore models, NodeRegistry registry, Strategy strategy,
+      Clock clock, RoundSettings settings) {
+    this.store = store;
+    this.models = models;
+    this.registry = registry;
+    this.strategy = strategy;
+    this.clock = clock;
+    this.settings = settings;
+    registry.onRegistered(this::onRegistered);
+  }
+
+  /** Resumes every job that was offered or running when the coordinator stopped. */
+  public void resumeActiveJobs() {
+    for (JobRecord job : store.activeJobs()) {
+      LOG.info(() -> "resuming job " + job.jobId() + " (" + job.state() + ", " + job.completedRounds()
+          + " of " + job.spec().getRounds() + " rounds completed)");
+      start(job.spec());
+    }
+  }
+
+  public void start(JobSpec spec) {
+    RoundDriver driver = new RoundDriver(spec, store, models, registry, strategy, clock, settings);
+    drivers.put(spec.getJobId(), driver);
+    executor.submit(() -> {
+      try {
+        driver.run();
+      } finally {
+        drivers.remove(spec.getJobId(), driver);
+      }
+    });
+  }
+
+  /** The driver of an active job. */
+  public RoundDriver driver(String jobId) {
+    RoundDriver d = drivers.get(jobId);
+    if (d == null) {
+      throw DomainException.precondition("job " + jobId + " is not active");
+    }
+    return d;
+  }
+
+  private void onRegistered(NodeSession session) {
+    for (RoundDriver d : drivers.values()) {
+      d.onRegistered(session);
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warning("round drivers did not stop within 5 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,363 @@
+package io.cohort.coordinator.round;
+
+import io.cohort.coordinator.DomainException;
+import io.cohort.coordinator.job.JobState;
+import io.cohort.coordinator.node.NodeRegistry;
+import io.cohort.coordinator.node.NodeSession;
+import io.cohort.coordinator.store.JobRecord;
+import io.cohort.coordinator.store.JobStore;
+import io.cohort.coordinator.store.ModelStore;
+import io.cohort.coordinator.store.NodeDecision;
+import io.cohort.coordinator.store.RoundRecord;
+import io.cohort.coordinator.strategy.ClientUpdate;
+import io.cohort.coordinator.strategy.Strategy;
+import io.cohort.crypto.Digests;
+import io.cohort.crypto.SecureTokens;
+import io.cohort.proto.v1.EvaluateTask;
+import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.JobOffer;
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.Task;
+import io.cohort.proto.v1.TrainTask;
+import io.cohort.wire.PooledEvaluation;
+import io.cohort.wire.TensorBundle;
+import io.cohort.wire.WireFormatException;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs one job: offers it, then drives its rounds (train, aggregate, store, evaluate) from the
+ * last completed round on. One driver thread per job; nodes' results arrive on gRPC threads.
+ *
+ * <p>Crash safety: the only durable step of a round is {@link JobStore#completeRound}, taken
+ * after the new global model file is on disk. A restart therefore resumes at the first round
+ * not recorded, re-running an interrupted round from scratch; no round is counted twice.
+ */
+public final class RoundDriver implements Runnable {
+  private static final Logger LOG = Logger.getLogger(RoundDriver.class.getName());
+
+  private final JobSpec spec;
+  private final JobStore store;
+  private final ModelStore models;
+  private final NodeRegistry registry;
+  private final Strategy strategy;
+  private final Clock clock;
+  private final RoundSettings settings;
+
+  /** Offer task ids by node, for offers not yet answered. */
+  private final Map<String, String> openOffers = new ConcurrentHashMap<>();
+  private final Set<String> accepted = ConcurrentHashMap.newKeySet();
+  private final Set<String> decided = ConcurrentHashMap.newKeySet();
+  private volatile TaskCollection<ClientUpdate> training;
+  private volatile TaskCollection<EvaluationResult> evaluation;
+  private volatile boolean offering;
+  /** The tensor layout every update of the open round must have: the global model's, or the first update's. */
+  private volatile TensorBundle layoutReference;
+
+  public RoundDriver(JobSpec spec, JobStore store, ModelStore models, NodeRegistry registry,
+      Strategy strategy, Clock clock, RoundSettings settings) {
+    this.spec = spec;
+    this.store = store;
+    this.models = models;
+    this.registry = registry;
+    this.strategy = strategy;
+    this.clock = clock;
+    this.settings = settings;
+    for (NodeDecision d : store.decisions(spec.getJobId())) {
+      decided.add(d.nodeId());
+      if (d.accepted()) {
+        accepted.add(d.nodeId());
+      }
+    }
+  }
+
+  public String jobId() {
+    return spec.getJobId();
+  }
+
+  @Override
+  public void run() {
+    String jobId = spec.getJobId();
+    try {
+      JobRecord job = store.job(jobId).orElseThrow();
+      if (job.state() == JobState.OFFERED) {
+        offerPhase();
+        store.setState(jobId, JobState.RUNNING, null, clock.instant());
+      }
+      List<RoundRecord> done = store.rounds(jobId);
+      if (!done.isEmpty() && done.get(done.size() - 1).evaluation() == null) {
+        // Crashed between storing a round and its evaluation: evaluate it now.
+        evaluate(done.get(done.size() - 1));
+      }
+      for (int r = done.size() + 1; r <= spec.getRounds(); r++) {
+        evaluate(train(r));
+      }
+      store.setState(jobId, JobState.COMPLETED, null, clock.instant());
+      LOG.info(() -> "job " + jobId + " completed " + spec.getRounds() + " rounds");
+    } catch (JobFailure f) {
+      LOG.warning(() -> "job " + jobId + " failed: " + f.getMessage());
+      store.setState(jobId, JobState.FAILED, f.getMessage(), clock.instant());
+    } catch (InterruptedException e) {
+      LOG.info(() -> "job " + jobId + " paused by shutdown; it resumes at the next start");
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "job " + jobId + " stopped by an internal error; it resumes at the next start", e);
+    }
+  }
+
+  // ---- offers -------------------------------------------------------------------------------
+
+  /** A node registered: offer the job unless it already answered. */
+  public void onRegistered(NodeSession session) {
+    if (!decided.contains(session.nodeId())) {
+      sendOffer(session);
+    }
+  }
+
+  private void sendOffer(NodeSession session) {
+    String taskId = SecureTokens.token();
+    openOffers.put(session.nodeId(), taskId);
+    registry.enqueue(session, Task.newBuilder().setTaskId(taskId).setJobId(spec.getJobId())
+        .setOffer(JobOffer.newBuilder().setSpec(spec)).build());
+  }
+
+  public void answerOffer(NodeSession session, boolean accept, String reason) {
+    if (!openOffers.containsKey(session.nodeId()) && !decided.contains(session.nodeId())) {
+      throw DomainException.precondition("job " + spec.getJobId() + " was not offered to node '" + session.nodeId() + "'");
+    }
+    String why = accept ? null : (reason == null || reason.isBlank() ? "no reason given" : reason);
+    store.recordDecision(new NodeDecision(spec.getJobId(), session.nodeId(), accept, why, clock.instant()));
+    openOffers.remove(session.nodeId());
+    decided.add(session.nodeId());
+    if (accept) {
+      accepted.add(session.nodeId());
+      LOG.info(() -> "node " + session.nodeId() + " accepted job " + spec.getJobId());
+    } else {
+      accepted.remove(session.nodeId());
+      LOG.info(() -> "node " + session.nodeId() + " declined job " + spec.getJobId() + ": " + why);
+    }
+  }
+
+  private void offerPhase() throws InterruptedException {
+    offering = true;
+    for (NodeSession s : registry.liveSessions()) {
+      onRegistered(s);
+    }
+    long windowEnd = clock.millis() + spec.getRoundTimeoutMs();
+    while (true) {
+      boolean allLiveAnswered = registry.liveSessions().stream().allMatch(s -> decided.contains(s.nodeId()));
+      if (accepted.size() >= spec.getMinNodes() && (allLiveAnswered || clock.millis() >= windowEnd)) {
+        break;
+      }
+      Thread.sleep(settings.pollInterval().toMillis());
+    }
+    offering = false;
+    LOG.info(() -> "job " + spec.getJobId() + " starts with " + accepted.size() + " accepting nodes");
+  }
+
+  boolean offering() {
+    return offering;
+  }
+
+  // ---- training -----------------------------------------------------------------------------
+
+  private List<NodeSession> liveParticipants() {
+    List<NodeSession> out = new ArrayList<>();
+    for (NodeSession s : registry.liveSessions()) {
+      if (accepted.contains(s.nodeId())) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  private RoundRecord train(int round) throws JobFailure, InterruptedException {
+    Optional<TensorBundle> global = round == 1 ? Optional.empty() : Optional.of(loadModel(round - 1));
+    String startModel = round == 1 ? "" : ModelStore.modelId(spec.getJobId(), round - 1);
+    byte[] startSha = global.map(TensorBundle::sha256).orElse(new byte[0]);
+    String lastProblem = "";
+    for (int attempt = 1; attempt <= settings.maxRoundAttempts(); attempt++) {
+      Instant started = clock.instant();
+      long deadline = clock.millis() + spec.getRoundTimeoutMs();
+      List<NodeSession> participants = waitForParticipants(deadline);
+      if (participants.size() < spec.getMinNodes()) {
+        lastProblem = "only " + participants.size() + " accepting nodes connected, min_nodes is " + spec.getMinNodes();
+        LOG.warning("job " + spec.getJobId() + " round " + round + " attempt " + attempt + ": " + lastProblem);
+        continue;
+      }
+      TaskCollection<ClientUpdate> c = new TaskCollection<>("training", round);
+      layoutReference = global.orElse(null);
+      for (NodeSession p : participants) {
+        String taskId = SecureTokens.token();
+        c.expect(taskId, p);
+        registry.enqueue(p, Task.newBuilder().setTaskId(taskId).setJobId(spec.getJobId())
+            .setTrain(TrainTask.newBuilder().setSpec(spec).setRound(round).setModelId(startModel)
+                .setModelSha256(com.google.protobuf.ByteString.copyFrom(startSha)).setDeadlineUnixMs(deadline))
+            .build());
+      }
+      training = c;
+      Map<String, ClientUpdate> results =
+          c.awaitAndClose(deadline, registry::isLive, settings.pollInterval().toMillis());
+      if (results.size() >= spec.getMinNodes()) {
+        return aggregate(round, attempt, participants, results, global, started);
+      }
+      lastProblem = results.size() + " of " + participants.size() + " nodes returned an update, min_nodes is "
+          + spec.getMinNodes() + (c.abandonedReasons().isEmpty() ? "" : "; abandoned: " + c.abandonedReasons());
+      LOG.warning("job " + spec.getJobId() + " round " + round + " attempt " + attempt + ": " + lastProblem);
+    }
+    throw new JobFailure("round " + round + " failed " + settings.maxRoundAttempts() + " times; last: " + lastProblem);
+  }
+
+  private List<NodeSession> waitForParticipants(long deadline) throws InterruptedException {
+    List<NodeSession> participants = liveParticipants();
+    while (participants.size() < spec.getMinNodes() && clock.millis() < deadline) {
+      Thread.sleep(settings.pollInterval().toMillis());
+      participants = liveParticipants();
+    }
+    return participants;
+  }
+
+  private RoundRecord aggregate(int round, int attempt, List<NodeSession> participants,
+      Map<String, ClientUpdate> results, Optional<TensorBundle> global, Instant started) {
+    List<ClientUpdate> updates = new ArrayList<>(results.values());
+    TensorBundle next = strategy.aggregate(global, updates);
+    ModelStore.StoredModel stored = models.write(spec.getJobId(), round, next);
+    long examples = updates.stream().mapToLong(ClientUpdate::numExamples).sum();
+    RoundRecord record = new RoundRecord(spec.getJobId(), round, attempt,
+        participants.stream().map(NodeSession::nodeId).toList(), List.copyOf(results.keySet()), examples,
+        stored.modelId(), stored.sha256Hex(), started, clock.instant(), null);
+    store.completeRound(record, clock.instant());
+    LOG.info(() -> "job " + spec.getJobId() + " round " + round + " aggregated " + results.size() + "/"
+        + participants.size() + " updates (" + examples + " examples) with " + strategy.name());
+    return record;
+  }
+
+  private TensorBundle loadModel(int round) throws JobFailure {
+    String id = ModelStore.modelId(spec.getJobId(), round);
+    try {
+      return models.read(id);
+    } catch (IOException | WireFormatException e) {
+      throw new JobFailure("global model " + id + " cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** Accepts a node's update for the open training round. */
+  public void deliverUpdate(NodeSession caller, String taskId, int round, ClientUpdate update) {
+    TaskCollection<ClientUpdate> c = training;
+    if (c == null || !c.owns(taskId)) {
+      throw DomainException.precondition("task " + taskId + " is not an open training task of job " + spec.getJobId());
+    }
+    checkLayout(update);
+    c.deliver(taskId, caller, round, update);
+  }
+
+  private synchronized void checkLayout(ClientUpdate update) {
+    TensorBundle ref = layoutReference;
+    if (ref != null && !ref.sameLayout(update.parameters())) {
+      throw DomainException.invalid("update has tensors " + update.parameters().tensors()
+          + " but the round's model has " + ref.tensors());
+    }
+    for (var t : update.parameters().tensors()) {
+      for (float v : t.values()) {
+        if (!Float.isFinite(v)) {
+          throw DomainException.invalid("update tensor '" + t.name() + "' contains NaN or infinite values");
+        }
+      }
+    }
+    if (ref == null) {
+      layoutReference = update.parameters();
+    }
+  }
+
+  /** Checks an update's header before its bytes are received, so a doomed upload stops early. */
+  public void checkUpdate(NodeSession caller, String taskId, int round) {
+    TaskCollection<ClientUpdate> c = training;
+    if (c == null || !c.owns(taskId)) {
+      throw DomainException.precondition("task " + taskId + " is not an open training task of job " + spec.getJobId());
+    }
+    c.check(taskId, caller, round);
+  }
+
+  // ---- evaluation ---------------------------------------------------------------------------
+
+  private void evaluate(RoundRecord round) throws InterruptedException {
+    List<NodeSession> nodes = liveParticipants();
+    TaskCollection<EvaluationResult> c = new TaskCollection<>("evaluation", round.round());
+    byte[] sha = HexFormat.of().parseHex(round.modelSha256());
+    for (NodeSession n : nodes) {
+      String taskId = SecureTokens.token();
+      c.expect(taskId, n);
+      registry.enqueue(n, Task.newBuilder().setTaskId(taskId).setJobId(spec.getJobId())
+          .setEvaluate(EvaluateTask.newBuilder().setSpec(spec).setRound(round.round()).setModelId(round.modelId())
+              .setModelSha256(com.google.protobuf.ByteString.copyFrom(sha)))
+          .build());
+    }
+    evaluation = c;
+    Map<String, EvaluationResult> results = c.awaitAndClose(
+        clock.millis() + settings.evaluationTimeout().toMillis(), registry::isLive, settings.pollInterval().toMillis());
+    PooledEvaluation pooled = new PooledEvaluation();
+    for (Map.Entry<String, EvaluationResult> e : results.entrySet()) {
+      try {
+        pooled.add(e.getValue());
+      } catch (IllegalArgumentException bad) {
+        LOG.warning("job " + spec.getJobId() + " round " + round.round() + ": evaluation from node "
+            + e.getKey() + " ignored: " + bad.getMessage());
+      }
+    }
+    RoundRecord.Evaluation eval = new RoundRecord.Evaluation(
+        results.size(), pooled.examples(), pooled.meanLoss(), pooled.accuracy(), pooled.rocAuc());
+    store.recordEvaluation(spec.getJobId(), round.round(), eval);
+    LOG.info(() -> String.format("job %s round %d: %d nodes evaluated %d examples: loss %.4f accuracy %.4f roc_auc %.4f",
+        spec.getJobId(), round.round(), eval.nodes(), eval.examples(), eval.loss(), eval.accuracy(), eval.rocAuc()));
+  }
+
+  public void deliverEvaluation(NodeSession caller, String taskId, int round, EvaluationResult result) {
+    if (result.getPositiveScoreHistogramCount() != result.getNegativeScoreHistogramCount()
+        || result.getPositiveScoreHistogramCount() > 100_000 || result.getNumExamples() < 0
+        || result.getNumCorrect() < 0 || result.getNumCorrect() > result.getNumExamples()
+        || !Double.isFinite(result.getLossSum())) {
+      throw DomainException.invalid("evaluation result is inconsistent: histograms of equal length (at most 100000),"
+          + " 0 <= num_correct <= num_examples and a finite loss_sum are required");
+    }
+    TaskCollection<EvaluationResult> c = evaluation;
+    if (c == null || !c.owns(taskId)) {
+      throw DomainException.precondition("task " + taskId + " is not an open evaluation task of job " + spec.getJobId());
+    }
+    c.deliver(taskId, caller, round, result);
+  }
+
+  /** A node gives up a task; the round goes on without it. */
+  public void abandon(NodeSession caller, String taskId, String reason) {
+    TaskCollection<ClientUpdate> t = training;
+    if (t != null && t.owns(taskId)) {
+      t.abandon(taskId, caller, reason);
+      LOG.warning("node " + caller.nodeId() + " abandoned round " + t.round() + " of job " + spec.getJobId() + ": " + reason);
+      return;
+    }
+    TaskCollection<EvaluationResult> e = evaluation;
+    if (e != null && e.owns(taskId)) {
+      e.abandon(taskId, caller, reason);
+      return;
+    }
+    throw DomainException.precondition("task " + taskId + " is not an open task of job " + spec.getJobId());
+  }
+
+  /** Whether the model id names a model of this job that a node may download. */
+  public boolean ownsModel(String modelId) {
+    return modelId.startsWith(spec.getJobId() + "/");
+  }
+
+  static String shortHash(byte[] sha) {
+    return Digests.hex(sha).substring(0, 12);
+  }
+}

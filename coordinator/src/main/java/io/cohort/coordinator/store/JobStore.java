@@ -1,0 +1,320 @@
+package io.cohort.coordinator.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.cohort.coordinator.job.JobState;
+import io.cohort.proto.v1.JobSpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Jobs, offers, rounds and nodes over plain JDBC, in SQL that runs on H2 and PostgreSQL.
+ *
+ * <p>The invariant that makes restarts safe: a round's row and the job's {@code completed_rounds}
+ * change in one transaction, guarded by the expected previous count, so a round is recorded
+ * exactly once and never lost once {@link #completeRound} returns.
+ */
+public final class JobStore {
+  private final DataSource dataSource;
+
+  public JobStore(DataSource dataSource) {
+    this.dataSource = dataSource;
+  }
+
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> T tx(String what, SqlWork<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("database error while trying to " + what, e);
+    }
+  }
+
+  private static Timestamp ts(Instant i) {
+    return Timestamp.from(i);
+  }
+
+  public void createJob(JobSpec spec, Instant now) {
+    tx("create job " + spec.getJobId(), c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO jobs (job_id, name, spec_json, state, total_rounds, completed_rounds, created_at, updated_at)"
+              + " VALUES (?, ?, ?, ?, ?, 0, ?, ?)")) {
+        ps.setString(1, spec.getJobId());
+        ps.setString(2, spec.getName());
+        ps.setString(3, toJson(spec));
+        ps.setString(4, JobState.OFFERED.name());
+        ps.setInt(5, spec.getRounds());
+        ps.setTimestamp(6, ts(now));
+        ps.setTimestamp(7, ts(now));
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  public Optional<JobRecord> job(String jobId) {
+    return tx("read job " + jobId, c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM jobs WHERE job_id = ?")) {
+        ps.setString(1, jobId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(job(rs)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  public List<JobRecord> jobs() {
+    return queryJobs("SELECT * FROM jobs ORDER BY created_at, job_id");
+  }
+
+  /** Jobs that are neither completed, failed nor cancelled: the ones to resume on start-up. */
+  public List<JobRecord> activeJobs() {
+    return queryJobs("SELECT * FROM jobs WHERE state IN ('OFFERED', 'RUNNING') ORDER BY created_at, job_id");
+  }
+
+  private List<JobRecord> queryJobs(String sql) {
+    return tx("list jobs", c -> {
+      List<JobRecord> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(job(rs));
+        }
+      }
+      return out;
+    });
+  }
+
+  public void setState(String jobId, JobState state, String reason, Instant now) {
+    tx("set state of job " + jobId, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE jobs SET state = ?, failure_reason = ?, updated_at = ? WHERE job_id = ?")) {
+        ps.setString(1, state.name());
+        ps.setString(2, reason);
+        ps.setTimestamp(3, ts(now));
+        ps.setString(4, jobId);
+        if (ps.executeUpdate() != 1) {
+          throw new SQLException("no job " + jobId);
+        }
+      }
+      return null;
+    });
+  }
+
+  /** Records (or replaces) a node's answer to a job offer. */
+  public void recordDecision(NodeDecision d) {
+    tx("record decision of node " + d.nodeId(), c -> {
+      try (PreparedStatement del = c.prepareStatement("DELETE FROM job_nodes WHERE job_id = ? AND node_id = ?")) {
+        del.setString(1, d.jobId());
+        del.setString(2, d.nodeId());
+        del.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO job_nodes (job_id, node_id, accepted, reason, decided_at) VALUES (?, ?, ?, ?, ?)")) {
+        ps.setString(1, d.jobId());
+        ps.setString(2, d.nodeId());
+        ps.setBoolean(3, d.accepted());
+        ps.setString(4, d.reason());
+        ps.setTimestamp(5, ts(d.decidedAt()));
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  public List<NodeDecision> decisions(String jobId) {
+    return tx("read decisions of job " + jobId, c -> {
+      List<NodeDecision> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT * FROM job_nodes WHERE job_id = ? ORDER BY node_id")) {
+        ps.setString(1, jobId);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new NodeDecision(rs.getString("job_id"), rs.getString("node_id"),
+                rs.getBoolean("accepted"), rs.getString("reason"), rs.getTimestamp("decided_at").toInstant()));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Records a completed round and advances the job, atomically. Fails, changing nothing, unless
+   * the job had exactly {@code round - 1} completed rounds: a round is never counted twice.
+   */
+  public void completeRound(RoundRecord r, Instant now) {
+    tx("complete round " + r.round() + " of job " + r.jobId(), c -> {
+      try (PreparedStatement up = c.prepareStatement(
+          "UPDATE jobs SET completed_rounds = ?, state = ?, updated_at = ? WHERE job_id = ? AND completed_rounds = ?")) {
+        up.setInt(1, r.round());
+        up.setString(2, JobState.RUNNING.name());
+        up.setTimestamp(3, ts(now));
+        up.setString(4, r.jobId());
+        up.setInt(5, r.round() - 1);
+        if (up.executeUpdate() != 1) {
+          throw new IllegalStateException(
+              "job " + r.jobId() + " does not have " + (r.round() - 1) + " completed rounds; round " + r.round() + " not recorded");
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO rounds (job_id, round, attempt, participants, contributors, num_examples, model_id,"
+              + " model_sha256, started_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        ps.setString(1, r.jobId());
+        ps.setInt(2, r.round());
+        ps.setInt(3, r.attempt());
+        ps.setString(4, String.join(",", r.participants()));
+        ps.setString(5, String.join(",", r.contributors()));
+        ps.setLong(6, r.numExamples());
+        ps.setString(7, r.modelId());
+        ps.setString(8, r.modelSha256());
+        ps.setTimestamp(9, ts(r.startedAt()));
+        ps.setTimestamp(10, ts(r.completedAt()));
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  public void recordEvaluation(String jobId, int round, RoundRecord.Evaluation e) {
+    tx("record evaluation of round " + round + " of job " + jobId, c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE rounds SET eval_nodes = ?, eval_examples = ?, eval_loss = ?, eval_accuracy = ?, eval_roc_auc = ?"
+              + " WHERE job_id = ? AND round = ?")) {
+        ps.setInt(1, e.nodes());
+        ps.setLong(2, e.examples());
+        setDouble(ps, 3, e.loss());
+        setDouble(ps, 4, e.accuracy());
+        setDouble(ps, 5, e.rocAuc());
+        ps.setString(6, jobId);
+        ps.setInt(7, round);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  private static void setDouble(PreparedStatement ps, int i, double v) throws SQLException {
+    if (Double.isNaN(v)) {
+      ps.setNull(i, Types.DOUBLE);
+    } else {
+      ps.setDouble(i, v);
+    }
+  }
+
+  private static double getDouble(ResultSet rs, String col) throws SQLException {
+    double v = rs.getDouble(col);
+    return rs.wasNull() ? Double.NaN : v;
+  }
+
+  public List<RoundRecord> rounds(String jobId) {
+    return tx("read rounds of job " + jobId, c -> {
+      List<RoundRecord> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM rounds WHERE job_id = ? ORDER BY round")) {
+        ps.setString(1, jobId);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            int evalNodes = rs.getInt("eval_nodes");
+            RoundRecord.Evaluation eval = rs.wasNull() ? null
+                : new RoundRecord.Evaluation(evalNodes, rs.getLong("eval_examples"), getDouble(rs, "eval_loss"),
+                    getDouble(rs, "eval_accuracy"), getDouble(rs, "eval_roc_auc"));
+            out.add(new RoundRecord(rs.getString("job_id"), rs.getInt("round"), rs.getInt("attempt"),
+                split(rs.getString("participants")), split(rs.getString("contributors")), rs.getLong("num_examples"),
+                rs.getString("model_id"), rs.getString("model_sha256"), rs.getTimestamp("started_at").toInstant(),
+                rs.getTimestamp("completed_at").toInstant(), eval));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  public void upsertNode(String nodeId, String version, List<String> datasets, Instant now) {
+    tx("record node " + nodeId, c -> {
+      try (PreparedStatement up = c.prepareStatement(
+          "UPDATE nodes SET software_version = ?, datasets = ?, last_seen = ? WHERE node_id = ?")) {
+        up.setString(1, version);
+        up.setString(2, String.join(",", datasets));
+        up.setTimestamp(3, ts(now));
+        up.setString(4, nodeId);
+        if (up.executeUpdate() == 1) {
+          return null;
+        }
+      }
+      try (PreparedStatement ins = c.prepareStatement(
+          "INSERT INTO nodes (node_id, software_version, datasets, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)")) {
+        ins.setString(1, nodeId);
+        ins.setString(2, version);
+        ins.setString(3, String.join(",", datasets));
+        ins.setTimestamp(4, ts(now));
+        ins.setTimestamp(5, ts(now));
+        ins.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  public List<NodeRecord> nodes() {
+    return tx("list nodes", c -> {
+      List<NodeRecord> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM nodes ORDER BY node_id");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new NodeRecord(rs.getString("node_id"), rs.getString("software_version"),
+              split(rs.getString("datasets")), rs.getTimestamp("first_seen").toInstant(),
+              rs.getTimestamp("last_seen").toInstant()));
+        }
+      }
+      return out;
+    });
+  }
+
+  private static List<String> split(String s) {
+    return s == null || s.isEmpty() ? List.of() : Arrays.asList(s.split(","));
+  }
+
+  private static JobRecord job(ResultSet rs) throws SQLException {
+    return new JobRecord(rs.getString("job_id"), fromJson(rs.getString("spec_json")),
+        JobState.valueOf(rs.getString("state")), rs.getInt("completed_rounds"), rs.getString("failure_reason"),
+        rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+  }
+
+  static String toJson(JobSpec spec) {
+    try {
+      return JsonFormat.printer().print(spec);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a JobSpec always prints as JSON", e);
+    }
+  }
+
+  static JobSpec fromJson(String json) throws SQLException {
+    try {
+      JobSpec.Builder b = JobSpec.newBuilder();
+      JsonFormat.parser().merge(json, b);
+      return b.build();
+    } catch (InvalidProtocolBufferException e) {
+      throw new SQLException("stored job spec is not valid JSON for cohort.v1.JobSpec", e);
+    }
+  }
+}

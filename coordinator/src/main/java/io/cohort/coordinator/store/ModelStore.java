@@ -1,0 +1,65 @@
+package io.cohort.coordinator.store;
+
+import io.cohort.crypto.Digests;
+import io.cohort.wire.TensorBundle;
+import io.cohort.wire.TensorFiles;
+import io.cohort.wire.WireFormatException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/**
+ * Global models as files under {@code <data-dir>/models/<job>/round-<r>.bundle}, written
+ * atomically. A model id is {@code <job>/round-<r>}; ids are checked against a strict pattern
+ * so a caller can never name a path outside the store.
+ */
+public final class ModelStore {
+  private static final Pattern MODEL_ID = Pattern.compile("([A-Za-z0-9_-]{1,64})/round-(\\d{1,6})");
+  private final Path root;
+  private final long maxModelBytes;
+
+  public ModelStore(Path root, long maxModelBytes) {
+    this.root = root;
+    this.maxModelBytes = maxModelBytes;
+  }
+
+  /** A stored model: its id and the SHA-256 of its tensor bytes. */
+  public record StoredModel(String modelId, byte[] sha256) {
+    public String sha256Hex() {
+      return Digests.hex(sha256);
+    }
+  }
+
+  public static String modelId(String jobId, int round) {
+    return jobId + "/round-" + round;
+  }
+
+  public StoredModel write(String jobId, int round, TensorBundle bundle) {
+    String id = modelId(jobId, round);
+    try {
+      TensorFiles.write(bundle, path(id));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot store model " + id, e);
+    }
+    return new StoredModel(id, bundle.sha256());
+  }
+
+  /** Reads a stored model; throws {@link IllegalArgumentException} for an id that is not ours. */
+  public TensorBundle read(String modelId) throws IOException, WireFormatException {
+    return TensorFiles.read(path(modelId), maxModelBytes);
+  }
+
+  public boolean exists(String modelId) {
+    return Files.isRegularFile(path(modelId));
+  }
+
+  private Path path(String modelId) {
+    var m = MODEL_ID.matcher(modelId);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("'" + modelId + "' is not a model id of the form <job>/round-<n>");
+    }
+    return root.resolve(m.group(1)).resolve("round-" + m.group(2) + ".bundle");
+  }
+}

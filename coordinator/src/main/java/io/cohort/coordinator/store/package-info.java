@@ -1,0 +1,2 @@
+/** Durable state: jobs, rounds and nodes in a JDBC database, models as files. */
+package io.cohort.coordinator.store;

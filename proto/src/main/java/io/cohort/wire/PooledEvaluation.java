@@ -1,0 +1,88 @@
+package io.cohort.wire;
+
+import io.cohort.proto.v1.EvaluationResult;
+import java.util.Arrays;
+
+/**
+ * Pools per-node evaluation statistics into federation-wide metrics: mean loss, accuracy and
+ * ROC AUC from summed score histograms. No single prediction is needed, only counts.
+ *
+ * <p>ROC AUC from histograms counts a positive and a negative in the same bin as half a
+ * correctly ordered pair (the Mann-Whitney statistic with ties), so with {@link #DEFAULT_BINS}
+ * bins it differs from the exact AUC only by pairs whose scores lie within 1/1000 of each other.
+ */
+public final class PooledEvaluation {
+  public static final int DEFAULT_BINS = 1000;
+
+  private long examples;
+  private double lossSum;
+  private long correct;
+  private long[] positives;
+  private long[] negatives;
+
+  /** Adds one node's result; all results must use the same number of bins. */
+  public PooledEvaluation add(EvaluationResult r) {
+    long[] pos = r.getPositiveScoreHistogramList().stream().mapToLong(Long::longValue).toArray();
+    long[] neg = r.getNegativeScoreHistogramList().stream().mapToLong(Long::longValue).toArray();
+    if (pos.length != neg.length) {
+      throw new IllegalArgumentException(
+          "score histograms differ in length: " + pos.length + " vs " + neg.length);
+    }
+    if (positives == null) {
+      positives = new long[pos.length];
+      negatives = new long[neg.length];
+    } else if (positives.length != pos.length) {
+      throw new IllegalArgumentException(
+          "score histogram has " + pos.length + " bins; earlier results had " + positives.length);
+    }
+    for (int i = 0; i < pos.length; i++) {
+      positives[i] += pos[i];
+      negatives[i] += neg[i];
+    }
+    examples += r.getNumExamples();
+    lossSum += r.getLossSum();
+    correct += r.getNumCorrect();
+    return this;
+  }
+
+  public long examples() {
+    return examples;
+  }
+
+  public double meanLoss() {
+    return examples == 0 ? Double.NaN : lossSum / examples;
+  }
+
+  public double accuracy() {
+    return examples == 0 ? Double.NaN : (double) correct / examples;
+  }
+
+  /** ROC AUC of the positive-class score; NaN when either class is absent. */
+  public double rocAuc() {
+    return positives == null ? Double.NaN : rocAuc(positives, negatives);
+  }
+
+  /** Mann-Whitney AUC from per-bin counts of positives and negatives (ties count one half). */
+  public static double rocAuc(long[] positives, long[] negatives) {
+    long totalPos = Arrays.stream(positives).sum();
+    long totalNeg = Arrays.stream(negatives).sum();
+    if (totalPos == 0 || totalNeg == 0) {
+      return Double.NaN;
+    }
+    double pairs = 0;
+    long negativesBelow = 0;
+    for (int i = 0; i < positives.length; i++) {
+      pairs += positives[i] * (negativesBelow + 0.5 * negatives[i]);
+      negativesBelow += negatives[i];
+    }
+    return pairs / ((double) totalPos * totalNeg);
+  }
+
+  /** The bin of a score in [0, 1] among {@code bins} equal-width bins. */
+  public static int bin(double score, int bins) {
+    if (!(score >= 0)) {
+      return 0;
+    }
+    return (int) Math.min(bins - 1, Math.floor(score * bins));
+  }
+}

@@ -1,0 +1,100 @@
+package io.cohort.wire;
+
+import io.cohort.proto.v1.TensorBundleHeader;
+import io.cohort.proto.v1.TensorChunk;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+/**
+ * Durable storage of a bundle in one file: the magic {@code COHORTB1}, a length-delimited
+ * {@link TensorBundleHeader}, then the raw bytes. Reading re-checks sizes and the SHA-256, so a
+ * torn or altered file is detected, never loaded.
+ *
+ * <p>Writes are atomic: a temporary file is written, forced to disk and renamed over the target,
+ * so a crash leaves either the old file or the complete new one.
+ */
+public final class TensorFiles {
+  private static final byte[] MAGIC = "COHORTB1".getBytes(StandardCharsets.US_ASCII);
+
+  private TensorFiles() {}
+
+  public static void write(TensorBundle bundle, Path file) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+    try {
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+        out.write(MAGIC);
+        bundle.header().writeDelimitedTo(out);
+        IOException[] failure = new IOException[1];
+        TensorChunker.chunks(
+            bundle,
+            chunk -> {
+              try {
+                if (failure[0] == null) {
+                  chunk.getData().writeTo(out);
+                }
+              } catch (IOException e) {
+                failure[0] = e;
+              }
+            });
+        if (failure[0] != null) {
+          throw failure[0];
+        }
+      }
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  public static TensorBundle read(Path file, long maxTotalBytes) throws IOException, WireFormatException {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      byte[] magic = in.readNBytes(MAGIC.length);
+      if (!Arrays.equals(magic, MAGIC)) {
+        throw new WireFormatException(file + " is not a Cohort tensor file (bad magic)");
+      }
+      TensorBundleHeader header = TensorBundleHeader.parseDelimitedFrom(in);
+      if (header == null) {
+        throw new WireFormatException(file + " ends before its header");
+      }
+      TensorAssembler assembler = new TensorAssembler(header, maxTotalBytes);
+      long offset = 0;
+      byte[] buf = new byte[TensorChunker.MAX_CHUNK_BYTES];
+      while (!assembler.complete()) {
+        int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, header.getTotalBytes() - offset));
+        if (n == 0) {
+          throw new WireFormatException(file + " is truncated at byte " + offset + " of its tensor data");
+        }
+        assembler.accept(
+            TensorChunk.newBuilder()
+                .setOffset(offset)
+                .setData(com.google.protobuf.ByteString.copyFrom(buf, 0, n))
+                .build());
+        offset += n;
+      }
+      if (in.read() != -1) {
+        throw new WireFormatException(file + " has bytes after its tensor data");
+      }
+      return assembler.finish();
+    }
+  }
+}
