@@ -92,10 +92,17 @@ public final class MlpClassifier {
    */
   public static List<Integer> checkLayout(TensorBundle weights, int inputWidth, int numClasses) {
     List<Tensor> tensors = weights.tensors();
-    if (tensors.size() < 2 || tensors.size() % 2 != 0) {
+    if (tensors.isEmpty()) {
       throw new IllegalArgumentException(
-          "bundle holds " + weights.names() + "; expected pairs layers.{i}.weight,"
-              + " layers.{i}.bias for i = 0..L");
+          "bundle is empty; expected layers.{i}.weight, layers.{i}.bias for i = 0..L");
+    }
+    for (int k = 0; k < tensors.size(); k++) {
+      requireName(tensors.get(k), k, k % 2 == 0 ? weightName(k / 2) : biasName(k / 2));
+    }
+    if (tensors.size() % 2 != 0) {
+      int layer = tensors.size() / 2;
+      throw new IllegalArgumentException(
+          "bundle has no tensor '" + biasName(layer) + "' after '" + weightName(layer) + "'");
     }
     int layers = tensors.size() / 2;
     List<Integer> hidden = new ArrayList<>();
@@ -103,8 +110,6 @@ public final class MlpClassifier {
     for (int layer = 0; layer < layers; layer++) {
       Tensor w = tensors.get(2 * layer);
       Tensor b = tensors.get(2 * layer + 1);
-      requireName(w, 2 * layer, weightName(layer));
-      requireName(b, 2 * layer + 1, biasName(layer));
       boolean last = layer == layers - 1;
       long[] shape = w.shape();
       if (shape.length != 2 || shape[1] != in || shape[0] < 1

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.cohort.client.tabular.TabularSchema.CategoricalColumn;
 import java.io.StringReader;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -50,8 +51,8 @@ class FeatureEncoderTest {
       1f, 0f // size = s
     };
     float[] row0 = new float[] {(float) (-1 / sd), 0f, 1f, 0f, 0f, 1f, 0f};
-    assertThat(java.util.Arrays.copyOfRange(encoded.features(), 0, 7)).containsExactly(row0);
-    assertThat(java.util.Arrays.copyOfRange(encoded.features(), 21, 28)).containsExactly(row3);
+    assertThat(Arrays.copyOfRange(encoded.features(), 0, 7)).containsExactly(row0);
+    assertThat(Arrays.copyOfRange(encoded.features(), 21, 28)).containsExactly(row3);
   }
 
   @Test

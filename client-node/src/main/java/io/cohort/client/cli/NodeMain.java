@@ -1,0 +1,72 @@
+package io.cohort.client.cli;
+
+import io.cohort.client.config.ConfigException;
+import io.cohort.client.config.NodeConfig;
+import io.cohort.client.config.NodeConfigLoader;
+import io.cohort.client.job.TabularTrainer;
+import io.cohort.client.runtime.NodeDaemon;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.logging.Logger;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cohort-node --config node.yaml}: runs the node daemon; subcommands run local tools. */
+@Command(name = "cohort-node", mixinStandardHelpOptions = true, versionProvider = NodeMain.Version.class,
+    description = "Runs a Cohort node beside local data. It connects out to the coordinator, takes part in the jobs"
+        + " it accepts, and never sends raw records.",
+    subcommands = {CentralCommand.class, PartitionCommand.class, CommandLine.HelpCommand.class})
+public final class NodeMain implements Callable<Integer> {
+  private static final Logger LOG = Logger.getLogger(NodeMain.class.getName());
+
+  @Option(names = "--config", paramLabel = "FILE", description = "The node's YAML configuration.")
+  Path config;
+
+  public static void main(String[] args) {
+    Logging.configure();
+    CommandLine cli = new CommandLine(new NodeMain());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("cohort-node: " + e.getMessage());
+      return 1;
+    });
+    System.exit(cli.execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (config == null) {
+      System.err.println("cohort-node: --config FILE is required to run the node (see --help)");
+      return 2;
+    }
+    NodeConfig cfg;
+    try {
+      cfg = NodeConfigLoader.load(config);
+    } catch (ConfigException e) {
+      System.err.println("cohort-node: " + e.getMessage());
+      return 2;
+    }
+    LOG.warning("PLAINTEXT development mode: the connection to the coordinator is not encrypted or authenticated;"
+        + " do not use with real data until mutual TLS is configured");
+    LOG.info("compute backend: ND4J " + Nd4j.getBackend().getClass().getSimpleName());
+    try (NodeDaemon daemon = new NodeDaemon(cfg, Version.version(), new TabularTrainer(cfg))) {
+      Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
+      daemon.run();
+    }
+    return 0;
+  }
+
+  /** The version from the jar manifest, or "dev" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    static String version() {
+      String v = NodeMain.class.getPackage().getImplementationVersion();
+      return v == null ? "dev" : v;
+    }
+
+    @Override
+    public String[] getVersion() {
+      return new String[] {"cohort-node " + version()};
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package io.cohort.client.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A node's configuration: who it is, where the coordinator is, and which datasets it offers.
+ * Immutable; built only by {@link NodeConfigLoader}, which checks every field.
+ *
+ * @param nodeId the node's identity (letters, digits, '.', '_', '-')
+ * @param coordinatorHost host of the coordinator's gRPC port
+ * @param coordinatorPort that port
+ * @param plaintext development mode without TLS; the node prints a warning when on
+ * @param datasets the datasets this node offers, by alias
+ * @param rpcTimeout deadline of each unary call
+ * @param maxBackoff longest wait between reconnection attempts
+ */
+public record NodeConfig(
+    String nodeId,
+    String coordinatorHost,
+    int coordinatorPort,
+    boolean plaintext,
+    List<Dataset> datasets,
+    Duration rpcTimeout,
+    Duration maxBackoff) {
+
+  /**
+   * A dataset offered under an alias. Neither the path nor the size ever leaves the node.
+   *
+   * @param validationPath optional held-out file evaluated instead of a split of {@code path}
+   */
+  public record Dataset(String alias, Path path, String format, Optional<Path> validationPath) {}
+
+  public Optional<Dataset> dataset(String alias) {
+    return datasets.stream().filter(d -> d.alias().equals(alias)).findFirst();
+  }
+
+  public List<String> aliases() {
+    return datasets.stream().map(Dataset::alias).toList();
+  }
+}

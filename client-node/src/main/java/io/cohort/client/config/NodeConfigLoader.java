@@ -1,0 +1,136 @@
+package io.cohort.client.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Reads {@code node.yaml}. Relative dataset paths are resolved against the file's directory.
+ * Every error names the file and the line or the field, and what would be valid.
+ */
+public final class NodeConfigLoader {
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+  private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+  private NodeConfigLoader() {}
+
+  record RawDataset(String alias, String path, String format, String validationPath) {}
+
+  record RawConfig(String nodeId, String coordinator, Boolean plaintext, List<RawDataset> datasets,
+      Integer rpcTimeoutSeconds, Integer maxBackoffSeconds) {}
+
+  public static NodeConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file + ": no such file");
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot be read (" + e.getMessage() + ")");
+    }
+    Path base = file.toAbsolutePath().getParent();
+    return parse(text, file.toString(), base);
+  }
+
+  static NodeConfig parse(String yaml, String source, Path base) throws ConfigException {
+    ObjectMapper m = new ObjectMapper(new YAMLFactory());
+    m.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    RawConfig raw;
+    try {
+      raw = m.readValue(yaml, RawConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new ConfigException(where(source, e.getLocation()) + "unknown field '" + e.getPropertyName()
+          + "' (valid: " + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")) + ")");
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(where(source, e.getLocation()) + firstLine(e.getOriginalMessage()));
+    }
+    if (raw == null) {
+      throw new ConfigException(source + ": the configuration is empty");
+    }
+    String nodeId = raw.nodeId();
+    if (nodeId == null || !ID.matcher(nodeId).matches()) {
+      throw new ConfigException(source + ": field 'node_id' must be 1-128 letters, digits, '.', '_' or '-', got '" + nodeId + "'");
+    }
+    String coord = raw.coordinator();
+    int colon = coord == null ? -1 : coord.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new ConfigException(source + ": field 'coordinator' must be host:port, got '" + coord + "'");
+    }
+    int port;
+    try {
+      port = Integer.parseInt(coord.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      throw new ConfigException(source + ": field 'coordinator' needs a port between 1 and 65535, got '" + coord + "'");
+    }
+    if (!Boolean.TRUE.equals(raw.plaintext())) {
+      throw new ConfigException(source + ": field 'plaintext' must be true in this version: mutual TLS is not built yet,"
+          + " so plaintext development mode must be chosen explicitly");
+    }
+    List<NodeConfig.Dataset> datasets = new ArrayList<>();
+    Set<String> aliases = new HashSet<>();
+    List<RawDataset> rawSets = raw.datasets() == null ? List.of() : raw.datasets();
+    for (int i = 0; i < rawSets.size(); i++) {
+      RawDataset d = rawSets.get(i);
+      String field = "datasets[" + i + "]";
+      if (d == null || d.alias() == null || !ALIAS.matcher(d.alias()).matches()) {
+        throw new ConfigException(source + ": field '" + field + ".alias' must be 1-64 letters, digits, '.', '_' or '-'");
+      }
+      if (!aliases.add(d.alias())) {
+        throw new ConfigException(source + ": field '" + field + ".alias' repeats alias '" + d.alias() + "'");
+      }
+      if (d.path() == null || d.path().isBlank()) {
+        throw new ConfigException(source + ": field '" + field + ".path' is required");
+      }
+      String format = d.format() == null ? "csv" : d.format();
+      if (!format.equals("csv")) {
+        throw new ConfigException(source + ": field '" + field + ".format' must be csv, got '" + format + "'");
+      }
+      Optional<Path> validation = d.validationPath() == null || d.validationPath().isBlank()
+          ? Optional.empty() : Optional.of(base.resolve(d.validationPath()).normalize());
+      datasets.add(new NodeConfig.Dataset(d.alias(), base.resolve(d.path()).normalize(), format, validation));
+    }
+    int timeout = raw.rpcTimeoutSeconds() == null ? 30 : raw.rpcTimeoutSeconds();
+    if (timeout < 1 || timeout > 3600) {
+      throw new ConfigException(source + ": field 'rpc_timeout_seconds' must be between 1 and 3600, got " + timeout);
+    }
+    int backoff = raw.maxBackoffSeconds() == null ? 10 : raw.maxBackoffSeconds();
+    if (backoff < 1 || backoff > 3600) {
+      throw new ConfigException(source + ": field 'max_backoff_seconds' must be between 1 and 3600, got " + backoff);
+    }
+    return new NodeConfig(nodeId, coord.substring(0, colon), port, true, List.copyOf(datasets),
+        Duration.ofSeconds(timeout), Duration.ofSeconds(backoff));
+  }
+
+  private static String where(String source, JsonLocation loc) {
+    return loc == null || loc.getLineNr() <= 0 ? source + ": "
+        : source + " line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": ";
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "invalid YAML";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

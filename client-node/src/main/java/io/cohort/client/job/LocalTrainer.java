@@ -1,0 +1,36 @@
+package io.cohort.client.job;
+
+import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.wire.TensorBundle;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a node does with its own data for a job. Implementations keep prepared data between
+ * rounds and re-prepare it from the spec when a restarted node meets a job it accepted before.
+ */
+public interface LocalTrainer {
+  /** Checks that the node can take part; returns the reason to decline, or empty to accept. */
+  Optional<String> check(JobSpec spec);
+
+  /**
+   * Trains one round locally.
+   *
+   * @param global the global model, or empty in round 1 (start from the job's seeded initialisation)
+   */
+  Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException;
+
+  /** Evaluates a model on the node's held-out data. */
+  EvaluationResult evaluate(JobSpec spec, TensorBundle model) throws LocalDataException;
+
+  /** The parameters after local training, the examples behind them, and local metrics. */
+  record Outcome(TensorBundle parameters, long examples, Map<String, Double> metrics) {}
+
+  /** Local data could not be used; the message names the file, line and column. */
+  final class LocalDataException extends Exception {
+    public LocalDataException(String message) {
+      super(message);
+    }
+  }
+}

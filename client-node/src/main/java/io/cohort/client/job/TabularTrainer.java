@@ -1,0 +1,134 @@
+package io.cohort.client.job;
+
+import io.cohort.client.config.NodeConfig;
+import io.cohort.client.tabular.CsvDataset;
+import io.cohort.client.tabular.DatasetException;
+import io.cohort.client.tabular.DatasetSplit;
+import io.cohort.client.tabular.EncodedData;
+import io.cohort.client.tabular.FeatureEncoder;
+import io.cohort.client.tabular.MlpClassifier;
+import io.cohort.client.tabular.TabularSchema;
+import io.cohort.client.tabular.TrainResult;
+import io.cohort.client.tabular.TrainingParams;
+import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.TaskType;
+import io.cohort.wire.TensorBundle;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+
+/**
+ * Tabular classification on a local CSV file: the schema comes with the job, the scaling
+ * statistics are fitted here on local training rows only, and the MLP trains with ND4J.
+ */
+public final class TabularTrainer implements LocalTrainer {
+  private final NodeConfig config;
+  private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
+
+  /** A job's local data, encoded once. */
+  record Prepared(EncodedData train, EncodedData validation, TabularSchema schema) {}
+
+  public TabularTrainer(NodeConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public Optional<String> check(JobSpec spec) {
+    try {
+      prepare(spec);
+      return Optional.empty();
+    } catch (LocalDataException e) {
+      return Optional.of(e.getMessage());
+    }
+  }
+
+  Prepared prepare(JobSpec spec) throws LocalDataException {
+    Prepared p = prepared.get(spec.getJobId());
+    if (p != null) {
+      return p;
+    }
+    if (spec.getTask() != TaskType.TASK_TYPE_TABULAR_CLASSIFICATION) {
+      throw new LocalDataException("this node supports tabular classification only, not " + spec.getTask());
+    }
+    NodeConfig.Dataset ds = config.dataset(spec.getDatasetAlias()).orElseThrow(() -> new LocalDataException(
+        "dataset alias '" + spec.getDatasetAlias() + "' is not configured on this node (configured: "
+            + String.join(", ", config.aliases()) + ")"));
+    TabularSchema schema;
+    try {
+      schema = Schemas.fromSpec(spec.getTabular());
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("the job's tabular schema is invalid: " + e.getMessage());
+    }
+    p = ds.validationPath().isPresent()
+        ? prepareWithValidationFile(ds.path(), ds.validationPath().get(), schema)
+        : prepareWithSplit(ds.path(), schema, spec);
+    prepared.put(spec.getJobId(), p);
+    return p;
+  }
+
+  private static Prepared prepareWithSplit(Path file, TabularSchema schema, JobSpec spec) throws LocalDataException {
+    CsvDataset data = load(file, schema);
+    DatasetSplit.Split split =
+        DatasetSplit.stratified(data, spec.getTraining().getValidationFraction(), Seeds.split(spec.getSeed()));
+    if (split.train().isEmpty()) {
+      throw new LocalDataException(file + ": no training rows left after holding out the validation split");
+    }
+    FeatureEncoder enc = FeatureEncoder.fit(data, split.train(), schema);
+    return new Prepared(enc.encode(data, split.train()), enc.encode(data, split.validation()), schema);
+  }
+
+  private static Prepared prepareWithValidationFile(Path trainFile, Path validationFile, TabularSchema schema)
+      throws LocalDataException {
+    CsvDataset train = load(trainFile, schema);
+    CsvDataset validation = load(validationFile, schema);
+    if (train.size() == 0) {
+      throw new LocalDataException(trainFile + ": has no data rows");
+    }
+    FeatureEncoder enc = FeatureEncoder.fit(train, all(train), schema);
+    return new Prepared(enc.encode(train, all(train)), enc.encode(validation, all(validation)), schema);
+  }
+
+  static List<Integer> all(CsvDataset d) {
+    return IntStream.range(0, d.size()).boxed().toList();
+  }
+
+  private static CsvDataset load(Path file, TabularSchema schema) throws LocalDataException {
+    try {
+      return CsvDataset.load(file, schema);
+    } catch (DatasetException e) {
+      throw new LocalDataException(e.getMessage());
+    }
+  }
+
+  @Override
+  public Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException {
+    Prepared p = prepare(spec);
+    TensorBundle start = global.orElseGet(() -> MlpClassifier.initialize(
+        p.schema().inputWidth(), p.schema().hiddenUnits(), p.schema().numClasses(), Seeds.initialisation(spec.getSeed())));
+    try {
+      MlpClassifier.checkLayout(start, p.schema().inputWidth(), p.schema().numClasses());
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("the global model does not fit this job's schema: " + e.getMessage());
+    }
+    var t = spec.getTraining();
+    TrainResult r = MlpClassifier.train(start, p.train(),
+        new TrainingParams(t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate()),
+        Seeds.training(spec.getSeed(), config.nodeId(), round));
+    return new Outcome(r.weights(), r.examples(), Map.of("train_loss", r.meanTrainLoss()));
+  }
+
+  @Override
+  public EvaluationResult evaluate(JobSpec spec, TensorBundle model) throws LocalDataException {
+    Prepared p = prepare(spec);
+    try {
+      MlpClassifier.checkLayout(model, p.schema().inputWidth(), p.schema().numClasses());
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("the global model does not fit this job's schema: " + e.getMessage());
+    }
+    return MlpClassifier.evaluate(model, p.validation()).toProto();
+  }
+}

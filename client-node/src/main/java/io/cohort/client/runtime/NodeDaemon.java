@@ -1,0 +1,117 @@
+package io.cohort.client.runtime;
+
+import io.cohort.client.config.NodeConfig;
+import io.cohort.client.job.LocalTrainer;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/**
+ * The node's main loop. Dials out (never listens), registers, heartbeats on a side thread and
+ * pulls tasks on the main one. When the coordinator goes away it reconnects with exponential
+ * backoff and registers again; a rejected session (UNAUTHENTICATED) also triggers a new
+ * registration.
+ */
+public final class NodeDaemon implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(NodeDaemon.class.getName());
+  private static final Duration PULL_WAIT = Duration.ofSeconds(10);
+  static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+  private final NodeConfig config;
+  private final String version;
+  private final LocalTrainer trainer;
+  private final ManagedChannel channel;
+  private final CoordinatorClient client;
+  private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "cohort-heartbeat");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicBoolean sessionValid = new AtomicBoolean();
+  private volatile boolean stopped;
+
+  public NodeDaemon(NodeConfig config, String version, LocalTrainer trainer) {
+    this.config = config;
+    this.version = version;
+    this.trainer = trainer;
+    this.channel = NettyChannelBuilder.forAddress(config.coordinatorHost(), config.coordinatorPort())
+        .usePlaintext()
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .build();
+    this.client = new CoordinatorClient(channel, config.rpcTimeout(), 4L << 30);
+  }
+
+  /** Runs until {@link #close()} or interruption. */
+  public void run() throws InterruptedException {
+    Backoff backoff = new Backoff(Duration.ofMillis(200), config.maxBackoff());
+    TaskHandler handler = new TaskHandler(client, trainer, Clock.systemUTC());
+    while (!stopped) {
+      ScheduledFuture<?> beat = null;
+      try {
+        var reg = client.register(config.nodeId(), version, config.aliases());
+        sessionValid.set(true);
+        backoff.reset();
+        LOG.info("registered with coordinator " + config.coordinatorHost() + ":" + config.coordinatorPort()
+            + " as node '" + config.nodeId() + "' offering " + config.aliases());
+        long interval = Math.max(100, reg.getHeartbeatIntervalMs());
+        beat = heartbeats.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
+        while (!stopped && sessionValid.get()) {
+          var task = client.pullTask(PULL_WAIT);
+          if (task.isPresent()) {
+            handler.handle(task.get());
+          }
+        }
+      } catch (StatusRuntimeException e) {
+        if (stopped) {
+          break;
+        }
+        Status.Code code = e.getStatus().getCode();
+        if (code == Status.Code.UNAUTHENTICATED) {
+          LOG.info("coordinator no longer knows this session; registering again");
+          continue;
+        }
+        Duration wait = backoff.next();
+        LOG.warning("coordinator unreachable or refused (" + code + ": " + e.getStatus().getDescription()
+            + "); retrying in " + wait.toMillis() + " ms");
+        Thread.sleep(wait.toMillis());
+      } finally {
+        if (beat != null) {
+          beat.cancel(false);
+        }
+      }
+    }
+  }
+
+  private void heartbeat() {
+    try {
+      client.heartbeat();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
+        sessionValid.set(false);
+      }
+      LOG.fine(() -> "heartbeat failed: " + e.getStatus());
+    }
+  }
+
+  @Override
+  public void close() {
+    stopped = true;
+    heartbeats.shutdownNow();
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

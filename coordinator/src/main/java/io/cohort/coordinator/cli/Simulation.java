@@ -1,0 +1,226 @@
+package io.cohort.coordinator.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.util.JsonFormat;
+import io.cohort.coordinator.job.JobFileException;
+import io.cohort.coordinator.job.JobFiles;
+import io.cohort.coordinator.sim.Processes;
+import io.cohort.proto.v1.JobSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs a simulated federation end to end: partitions the data (a held-out test file, dealt
+ * evenly to the nodes for federated evaluation, and N training shards), starts the coordinator
+ * and the nodes as separate processes over loopback TCP, submits the job through the admin API,
+ * prints each round as its evaluation arrives, then trains the same model centrally on the pooled
+ * training shards and prints its held-out metrics beside the federation's.
+ */
+final class Simulation {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  record Settings(Path job, Path data, int nodes, double dirichletAlpha, double testFraction, long seed,
+      Path workDir, boolean baseline) {}
+
+  private final Path home;
+  private final Settings s;
+  private final PrintStream out;
+  private final List<Process> processes = new ArrayList<>();
+
+  Simulation(Path home, Settings settings, PrintStream out) {
+    this.home = home;
+    this.s = settings;
+    this.out = out;
+  }
+
+  int run() throws Exception {
+    Thread cleanup = new Thread(this::stopAll);
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    try {
+      return simulate();
+    } finally {
+      stopAll();
+      Runtime.getRuntime().removeShutdownHook(cleanup);
+    }
+  }
+
+  private int simulate() throws Exception {
+    String yaml = read(s.job());
+    JobSpec spec;
+    try {
+      spec = JobFiles.parse(yaml, s.job().toString(), "simulation");
+    } catch (JobFileException e) {
+      throw new CliException(CliException.USAGE, e.getMessage());
+    }
+    Files.createDirectories(s.workDir());
+    out.printf("simulating %d nodes (%s) on %s; work dir %s%n", s.nodes(),
+        s.dirichletAlpha() > 0 ? "Dirichlet alpha " + s.dirichletAlpha() : "IID", s.data(), s.workDir());
+    Path dataDir = s.workDir().resolve("data");
+    runTool("partition", List.of("partition", "--data", s.data().toAbsolutePath().toString(), "--label",
+        spec.getTabular().getLabelColumn(), "--nodes", String.valueOf(s.nodes()), "--test-fraction",
+        String.valueOf(s.testFraction()), "--dirichlet-alpha", String.valueOf(s.dirichletAlpha()), "--seed",
+        String.valueOf(s.seed()), "--out", dataDir.toString()));
+
+    int grpcPort = Processes.freePort();
+    int httpPort = Processes.freePort();
+    Path coordDir = s.workDir().resolve("coordinator");
+    processes.add(Processes.coordinator(home, List.of("cohort.data-dir=" + coordDir, "quarkus.grpc.server.port=" + grpcPort,
+            "quarkus.http.port=" + httpPort, "quarkus.grpc.server.host=127.0.0.1", "quarkus.http.host=127.0.0.1",
+            "cohort.heartbeat-interval=1s"))
+        .redirectErrorStream(true).redirectOutput(s.workDir().resolve("coordinator.log").toFile()).start());
+    AdminClient admin = waitForCoordinator(URI.create("http://127.0.0.1:" + httpPort), coordDir);
+
+    for (int i = 1; i <= s.nodes(); i++) {
+      Path cfg = s.workDir().resolve("node" + i + ".yaml");
+      Files.writeString(cfg, nodeConfig(i, grpcPort, spec.getDatasetAlias(), dataDir));
+      processes.add(Processes.node(home, List.of("--config", cfg.toString())).redirectErrorStream(true)
+          .redirectOutput(s.workDir().resolve("node" + i + ".log").toFile()).start());
+    }
+    waitForNodes(admin);
+
+    String jobId = admin.postYaml("/api/v1/jobs?source=" + s.job().getFileName(), yaml).path("job_id").asText();
+    out.printf("job %s submitted: %d rounds, min_nodes %d%n", jobId, spec.getRounds(), spec.getMinNodes());
+    long started = System.nanoTime();
+    JsonNode last = watch(admin, jobId);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    String state = last.path("job").path("state").asText();
+    out.printf(Locale.ROOT, "job %s %s in %.1f s%n", jobId, state, seconds);
+    if (!state.equals("COMPLETED")) {
+      out.println("failure: " + last.path("job").path("failure_reason").asText("(none given)")
+          + "; logs in " + s.workDir());
+      return CliException.FAILED;
+    }
+    JsonNode rounds = last.path("rounds");
+    JsonNode fed = rounds.get(rounds.size() - 1).path("evaluation");
+    stopAll();
+    if (s.baseline()) {
+      Path specFile = s.workDir().resolve("job-spec.json");
+      Files.writeString(specFile, JsonFormat.printer().print(spec));
+      String central = runTool("central", List.of("central", "--spec", specFile.toString(),
+          "--train", dataDir.resolve("data-train-pooled.csv").toString(), "--test", dataDir.resolve("data-test.csv").toString()));
+      JsonNode c = JSON.readTree(central.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("{}"));
+      out.println();
+      out.printf("%-22s %10s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "accuracy", "roc_auc");
+      out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f%n", "federated (" + s.nodes() + " nodes)",
+          fed.path("examples").asLong(), fed.path("loss").asDouble(), fed.path("accuracy").asDouble(), fed.path("roc_auc").asDouble());
+      out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f%n", "central (pooled data)",
+          c.path("examples").asLong(), c.path("loss").asDouble(), c.path("accuracy").asDouble(), c.path("roc_auc").asDouble());
+      out.printf(Locale.ROOT, "cost of federation: roc_auc %+.4f%n", fed.path("roc_auc").asDouble() - c.path("roc_auc").asDouble());
+    }
+    return 0;
+  }
+
+  private String nodeConfig(int i, int grpcPort, String alias, Path dataDir) {
+    return "# generated by cohort simulate\n"
+        + "node_id: node" + i + "\n"
+        + "coordinator: 127.0.0.1:" + grpcPort + "\n"
+        + "plaintext: true\n"
+        + "max_backoff_seconds: 2\n"
+        + "datasets:\n"
+        + "  - alias: " + alias + "\n"
+        + "    path: " + dataDir.resolve("data-node" + i + ".csv") + "\n"
+        + "    validation_path: " + dataDir.resolve("data-node" + i + "-test.csv") + "\n"
+        + "    format: csv\n";
+  }
+
+  private AdminClient waitForCoordinator(URI base, Path dataDir) throws Exception {
+    long deadline = System.currentTimeMillis() + 90_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (!processes.get(0).isAlive()) {
+        throw new CliException(CliException.FAILED, "the coordinator exited; see " + s.workDir().resolve("coordinator.log"));
+      }
+      if (Files.exists(dataDir.resolve("admin.token"))) {
+        AdminClient admin = new AdminClient(base, AdminClient.resolveToken(null, dataDir));
+        try {
+          admin.get("/api/v1/nodes");
+          return admin;
+        } catch (CliException notYet) {
+          // still starting
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new CliException(CliException.FAILED, "the coordinator did not start within 90 s; see coordinator.log");
+  }
+
+  private void waitForNodes(AdminClient admin) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (System.currentTimeMillis() < deadline) {
+      int connected = 0;
+      for (JsonNode n : admin.get("/api/v1/nodes")) {
+        connected += n.path("connected").asBoolean() ? 1 : 0;
+      }
+      if (connected >= s.nodes()) {
+        return;
+      }
+      for (int i = 1; i < processes.size(); i++) {
+        if (!processes.get(i).isAlive()) {
+          throw new CliException(CliException.FAILED, "node" + i + " exited; see " + s.workDir().resolve("node" + i + ".log"));
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new CliException(CliException.FAILED, "the nodes did not connect within 120 s; see node*.log");
+  }
+
+  /** Polls the job, printing each round once its evaluation is in, until the job ends. */
+  private JsonNode watch(AdminClient admin, String jobId) throws Exception {
+    int printed = 0;
+    boolean declinesShown = false;
+    while (true) {
+      JsonNode d = admin.get("/api/v1/jobs/" + jobId);
+      if (!declinesShown && d.path("nodes").size() >= s.nodes()) {
+        for (JsonNode n : d.path("nodes")) {
+          if (!n.path("accepted").asBoolean()) {
+            out.println(n.path("node_id").asText() + " declined: " + n.path("reason").asText());
+          }
+        }
+        declinesShown = true;
+      }
+      JsonNode rounds = d.path("rounds");
+      boolean terminal = !d.path("job").path("state").asText().matches("OFFERED|RUNNING");
+      while (printed < rounds.size() && (rounds.get(printed).hasNonNull("evaluation") || terminal)) {
+        out.println(JobCommand.RoundLine.format(rounds.get(printed++)));
+      }
+      if (terminal) {
+        return d;
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private String runTool(String name, List<String> args) throws Exception {
+    Path log = s.workDir().resolve(name + ".log");
+    Process p = Processes.node(home, args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    if (p.waitFor() != 0) {
+      throw new CliException(CliException.FAILED, "cohort-node " + name + " failed: "
+          + Files.readString(log).lines().filter(l -> l.startsWith("cohort-node:")).findFirst().orElse("see " + log));
+    }
+    return Files.readString(log);
+  }
+
+  private static String read(Path file) throws CliException {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new CliException(CliException.USAGE, file + ": no such file");
+    } catch (IOException e) {
+      throw new CliException(CliException.USAGE, file + ": cannot be read (" + e.getMessage() + ")");
+    }
+  }
+
+  private void stopAll() {
+    for (int i = processes.size() - 1; i >= 0; i--) {
+      Processes.stop(processes.get(i));
+    }
+  }
+}
