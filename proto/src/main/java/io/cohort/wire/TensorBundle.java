@@ -133,6 +133,17 @@ public final class TensorBundle {
     }
   }
 
+  /** Equal when both hold equal tensors in the same order. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof TensorBundle b && List.copyOf(tensors.values()).equals(List.copyOf(b.tensors.values()));
+  }
+
+  @Override
+  public int hashCode() {
+    return List.copyOf(tensors.values()).hashCode();
+  }
+
   @Override
   public String toString() {
     return "TensorBundle" + names();

@@ -136,7 +136,9 @@ public final class CsvDataset {
       long line = records.recordLine();
       if (fields.size() != header.size()) {
         throw DatasetException.atLine(source, line,
-            "expected " + header.size() + " fields (as in the header), found " + fields.size());
+            "expected " + header.size() + " fields, found " + fields.size()
+                + "; every row needs one value per header column (quote values that contain"
+                + " commas)");
       }
       if (size == capacity) {
         long widest = Math.max(1, Math.max(nNumeric, nCategorical));

@@ -146,6 +146,7 @@ public final class MlpClassifier {
    *
    * @throws IllegalArgumentException when {@code start} does not fit the data (see
    *     {@link #checkLayout}) or {@code data} has no rows
+   * @throws IllegalStateException when the loss becomes NaN or infinite (diverged)
    */
   public static TrainResult train(
       TensorBundle start, EncodedData data, TrainingParams params, long seed) {
@@ -180,6 +181,12 @@ public final class MlpClassifier {
         Network.Pass pass =
             net.lossAndGradients(
                 Nd4j.create(x, new long[] {size, width}, DataType.FLOAT), labels);
+        if (!Double.isFinite(pass.lossSum())) {
+          // Stop before NaN weights can reach the coordinator's average.
+          throw new IllegalStateException(
+              "training diverged: loss is " + pass.lossSum() + " in epoch " + (epoch + 1)
+                  + "; lower learningRate (now " + params.learningRate() + ")");
+        }
         lossSum += pass.lossSum();
         adam.step(pass);
       }
@@ -317,6 +324,13 @@ public final class MlpClassifier {
      */
     INDArray logProbabilities(INDArray x) {
       return logSoftmax(forward(x, null, null));
+    }
+
+    /** Summed cross-entropy of the rows of {@code x}: the forward pass alone. */
+    double lossSum(INDArray x, int[] labels) {
+      INDArray logProbs = logProbabilities(x);
+      INDArray oneHot = oneHot(labels, (int) weights[weights.length - 1].size(0));
+      return -logProbs.mul(oneHot).sumNumber().doubleValue();
     }
 
     /** Mean-loss gradients of one batch; {@code lossSum} is the summed (not mean) loss. */

@@ -158,8 +158,9 @@ class CsvDatasetTest {
     DatasetException e = failure(
         "class,age,amount,purpose\ngood,1,2,car\ngood,1,2,car\ngood,1,2,car\ngood,1,2\n");
 
-    assertThat(e.getMessage()).startsWith(e.file() + " line 5: expected 4 fields")
-        .contains("found 3");
+    assertThat(e.getMessage()).startsWith(e.file() + " line 5: expected 4 fields, found 3");
+    assertThat(e.line()).isEqualTo(5);
+    assertThat(e.column()).isNull();
   }
 
   @Test

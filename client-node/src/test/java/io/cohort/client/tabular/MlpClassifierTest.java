@@ -92,6 +92,7 @@ class MlpClassifierTest {
       INDArray input = Nd4j.create(x, new long[] {rows, width}, DataType.DOUBLE);
 
       Network.Pass pass = net.lossAndGradients(input, data.labels());
+      assertThat(net.lossSum(input, data.labels())).isCloseTo(pass.lossSum(), within(1e-12));
 
       double h = 1e-6;
       double worst = 0;
@@ -103,9 +104,9 @@ class MlpClassifierTest {
           for (long[] index : indices(params[p])) {
             double original = get(params[p], index);
             params[p].putScalar(index, original + h);
-            double plus = net.lossAndGradients(input, data.labels()).lossSum() / rows;
+            double plus = net.lossSum(input, data.labels()) / rows;
             params[p].putScalar(index, original - h);
-            double minus = net.lossAndGradients(input, data.labels()).lossSum() / rows;
+            double minus = net.lossSum(input, data.labels()) / rows;
             params[p].putScalar(index, original);
             double numeric = (plus - minus) / (2 * h);
             double analytic = get(grads[p], index);
@@ -333,6 +334,20 @@ class MlpClassifierTest {
     assertThatThrownBy(() -> MlpClassifier.train(new TensorBundle(nan), data, params, 1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'layers.0.bias' holds NaN at index 1");
+  }
+
+  @Test
+  void train_diverging_failsInsteadOfReturningNaN() {
+    long seed = 5;
+    EncodedData data = randomData(20, 4, 2, seed);
+    TensorBundle start = MlpClassifier.initialize(4, List.of(3), 2, seed);
+
+    assertThatThrownBy(() ->
+            MlpClassifier.train(start, data, new TrainingParams(2, 4, 1e38), seed))
+        .as("seed %d", seed)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("diverged")
+        .hasMessageContaining("learningRate");
   }
 
   @Test

@@ -30,6 +30,8 @@ import io.cohort.proto.v1.SessionRef;
 import io.cohort.wire.TensorBundle;
 import io.cohort.wire.TensorChunker;
 import io.cohort.wire.WireFormatException;
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
@@ -46,7 +48,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @GrpcService
 @Blocking
-public class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
+public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncService {
   private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
   private static final int MAX_WAIT_MS = 30_000;
 
@@ -59,6 +61,12 @@ public class NodeGrpcService extends NodeServiceGrpc.NodeServiceImplBase {
 
   @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
   String version;
+
+  /** Binds the service with malformed requests answered by INVALID_ARGUMENT (see {@link InvalidMessageGuard}). */
+  @Override
+  public ServerServiceDefinition bindService() {
+    return InvalidMessageGuard.wrap(NodeServiceGrpc.bindService(this));
+  }
 
   @Override
   public void register(RegisterRequest req, StreamObserver<RegisterResponse> out) {

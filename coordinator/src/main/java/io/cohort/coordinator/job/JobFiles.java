@@ -55,12 +55,15 @@ public final class JobFiles {
    * @param jobId the id the coordinator assigned to the job
    */
   public static JobSpec parse(String yaml, String source, String jobId) throws JobFileException {
+    if (yaml == null || yaml.isBlank()) {
+      throw new JobFileException(source + ": the job file is empty");
+    }
     JobFile file;
     try {
       file = YAML.readValue(yaml, JobFile.class);
     } catch (UnrecognizedPropertyException e) {
       throw new JobFileException(
-          where(source, e.getLocation()) + "unknown field '" + e.getPropertyName() + "'"
+          where(source, keyLocation(yaml, e.getPropertyName(), e.getLocation())) + "unknown field '" + e.getPropertyName() + "'"
               + (e.getPath().size() > 1 ? " in '" + path(e) + "'" : "")
               + " (valid: " + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")) + ")");
     } catch (JsonMappingException e) {
@@ -75,6 +78,24 @@ public final class JobFiles {
       throw new JobFileException(source + ": the job file is empty");
     }
     return new Validator(source).toSpec(file, jobId);
+  }
+
+  /**
+   * Jackson's YAML parser reports an unknown key at the token after it; point at the key's own
+   * line instead: the last line at or before the reported one that starts with {@code name:}.
+   */
+  private static JsonLocation keyLocation(String yaml, String name, JsonLocation reported) {
+    if (reported == null) {
+      return null;
+    }
+    String[] lines = yaml.split("\\R", -1);
+    for (int i = Math.min(reported.getLineNr(), lines.length) - 1; i >= 0; i--) {
+      String stripped = lines[i].stripLeading();
+      if (stripped.startsWith(name + ":") || stripped.startsWith("- " + name + ":")) {
+        return new JsonLocation(reported.contentReference(), -1L, i + 1, lines[i].indexOf(name) + 1);
+      }
+    }
+    return reported;
   }
 
   private static String hintFor(JsonMappingException e) {

@@ -1,0 +1,84 @@
+package io.cohort.coordinator.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cohort.proto.v1.JobSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class JobFilesTest {
+  private static final String MINIMAL = """
+      task: tabular_classification
+      dataset: credit
+      tabular:
+        label: class
+        classes: [good, bad]
+        numeric: [age]
+      """;
+
+  @Test
+  void shippedCreditJob_parsesWithItsSchema() throws Exception {
+    String yaml = Files.readString(Path.of("../examples/credit/job.yaml"));
+    JobSpec spec = JobFiles.parse(yaml, "job.yaml", "job-1");
+    assertThat(spec.getJobId()).isEqualTo("job-1");
+    assertThat(spec.getRounds()).isEqualTo(10);
+    assertThat(spec.getTabular().getCategoricalColumnsCount()).isEqualTo(13);
+    assertThat(spec.getTabular().getNumericColumnsCount()).isEqualTo(7);
+    assertThat(spec.getTabular().getCategoricalColumnsList())
+        .filteredOn(c -> c.getName().equals("foreign_worker"))
+        .singleElement().satisfies(c -> assertThat(c.getCategoriesList()).containsExactly("no", "yes"));
+  }
+
+  @Test
+  void minimalJob_getsDocumentedDefaults() throws Exception {
+    JobSpec spec = JobFiles.parse(MINIMAL, "j.yaml", "job-2");
+    assertThat(spec.getRounds()).isEqualTo(10);
+    assertThat(spec.getMinNodes()).isEqualTo(1);
+    assertThat(spec.getRoundTimeoutMs()).isEqualTo(120_000);
+    assertThat(spec.getTraining().getBatchSize()).isEqualTo(32);
+    assertThat(spec.getTabular().getHiddenUnitsList()).containsExactly(32);
+  }
+
+  @Test
+  void unknownField_namesFileLineAndValidFields() {
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "roundz: 3\n", "j.yaml", "x"))
+        .isInstanceOf(JobFileException.class)
+        .hasMessageContaining("j.yaml line 7")
+        .hasMessageContaining("unknown field 'roundz'")
+        .hasMessageContaining("rounds");
+  }
+
+  @Test
+  void unquotedYesNo_isRefusedWithAHint() {
+    String yaml = MINIMAL + "  categorical:\n    phone: [yes, no]\n";
+    assertThatThrownBy(() -> JobFiles.parse(yaml, "j.yaml", "x"))
+        .hasMessageContaining("j.yaml line 8")
+        .hasMessageContaining("tabular.categorical.phone")
+        .hasMessageContaining("quote");
+  }
+
+  @Test
+  void outOfRangeValues_nameTheFieldAndTheValidRange() {
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "rounds: 0\n", "j.yaml", "x"))
+        .hasMessage("j.yaml: field 'rounds' must be between 1 and 100000, got 0");
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "training:\n  learning_rate: -1\n", "j.yaml", "x"))
+        .hasMessageContaining("training.learning_rate").hasMessageContaining("(0, 10]");
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL.replace("[good, bad]", "[good]"), "j.yaml", "x"))
+        .hasMessageContaining("tabular.classes");
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL.replace("[age]", "[class]"), "j.yaml", "x"))
+        .hasMessageContaining("tabular.numeric").hasMessageContaining("'class'");
+  }
+
+  @Test
+  void wrongTypesAndSyntax_areLocated() {
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "rounds: ten\n", "j.yaml", "x"))
+        .hasMessageContaining("j.yaml line 7").hasMessageContaining("rounds");
+    assertThatThrownBy(() -> JobFiles.parse("task: [unclosed\n", "j.yaml", "x"))
+        .hasMessageContaining("j.yaml line");
+    assertThatThrownBy(() -> JobFiles.parse("", "j.yaml", "x")).hasMessageContaining("empty");
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL.replace("tabular_classification", "causal_lm"), "j.yaml", "x"))
+        .hasMessageContaining("field 'task'");
+  }
+}

@@ -1,0 +1,77 @@
+package io.cohort.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** The coordinator's admin REST API, as the tests use it: bearer token, JSON answers. */
+final class AdminClient {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A non-2xx answer. */
+  static final class HttpError extends RuntimeException {
+    final int status;
+    final String body;
+
+    HttpError(String request, int status, String body) {
+      super(request + " answered HTTP " + status + ": " + body);
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final URI base;
+  private final String token;
+
+  AdminClient(URI base, String token) {
+    this.base = base;
+    this.token = token;
+  }
+
+  /** GET /api/v1/nodes: [{node_id, connected, ...}]. */
+  JsonNode nodes() throws IOException, InterruptedException {
+    return get("/api/v1/nodes");
+  }
+
+  /** GET /api/v1/jobs/{id}: {job: {...}, nodes: [...], rounds: [...]}. */
+  JsonNode job(String jobId) throws IOException, InterruptedException {
+    return get("/api/v1/jobs/" + jobId);
+  }
+
+  /** POST /api/v1/jobs with a YAML job file; returns the new job's id. */
+  String submit(String yaml, String source) throws IOException, InterruptedException {
+    JsonNode created = send(HttpRequest.newBuilder(base.resolve("/api/v1/jobs?source="
+            + URLEncoder.encode(source, StandardCharsets.UTF_8)))
+        .header("Content-Type", "application/yaml")
+        .POST(HttpRequest.BodyPublishers.ofString(yaml, StandardCharsets.UTF_8)), 201, "POST /api/v1/jobs");
+    String id = created.path("job_id").asText("");
+    if (id.isEmpty()) {
+      throw new AssertionError("POST /api/v1/jobs answered without a job_id: " + created);
+    }
+    return id;
+  }
+
+  JsonNode get(String path) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(base.resolve(path)).GET(), 200, "GET " + path);
+  }
+
+  private JsonNode send(HttpRequest.Builder b, int expected, String what) throws IOException, InterruptedException {
+    HttpRequest req = b.header("Authorization", "Bearer " + token)
+        .header("Accept", "application/json")
+        .timeout(Duration.ofSeconds(20))
+        .build();
+    HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+    if (resp.statusCode() != expected) {
+      throw new HttpError(what, resp.statusCode(), resp.body());
+    }
+    return resp.body().isEmpty() ? JSON.nullNode() : JSON.readTree(resp.body());
+  }
+}

@@ -1,0 +1,95 @@
+package io.cohort.e2e;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The coordinator (Quarkus app) on loopback, with a fixed data directory and fixed ports, so that
+ * a restart after a kill finds its database, models and admin token where it left them.
+ */
+final class CoordinatorProcess extends ManagedProcess {
+  private final Path dataDir;
+  private final int grpcPort;
+  private final int httpPort;
+  private AdminClient admin;
+
+  CoordinatorProcess(Path dataDir, Path log, int grpcPort, int httpPort) {
+    super("coordinator", log);
+    this.dataDir = dataDir;
+    this.grpcPort = grpcPort;
+    this.httpPort = httpPort;
+  }
+
+  @Override
+  protected List<String> command() {
+    return List.of(E2eEnvironment.java(), "-XX:+UseSerialGC",
+        "-Dcohort.data-dir=" + dataDir,
+        "-Dquarkus.grpc.server.port=" + grpcPort,
+        "-Dquarkus.http.port=" + httpPort,
+        "-Dquarkus.grpc.server.host=127.0.0.1",
+        "-Dquarkus.http.host=127.0.0.1",
+        // nodes heartbeat every second, so a silent node counts as gone after about three
+        "-Dcohort.heartbeat-interval=1s",
+        "-jar", E2eEnvironment.coordinatorJar().toString());
+  }
+
+  Path dataDir() {
+    return dataDir;
+  }
+
+  int grpcPort() {
+    return grpcPort;
+  }
+
+  int httpPort() {
+    return httpPort;
+  }
+
+  /** Host:port nodes dial. */
+  String grpcAddress() {
+    return "127.0.0.1:" + grpcPort;
+  }
+
+  /** Waits until the admin API answers with the token from the data directory. */
+  AdminClient awaitReady(Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    URI base = URI.create("http://127.0.0.1:" + httpPort);
+    Path tokenFile = dataDir.resolve("admin.token");
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      if (!isAlive()) {
+        throw new AssertionError("the coordinator exited with code " + exitCode() + " while starting; log tail:\n"
+            + logTail(60));
+      }
+      if (Files.exists(tokenFile)) {
+        String token = Files.readString(tokenFile, StandardCharsets.US_ASCII).strip();
+        if (!token.isEmpty()) {
+          AdminClient client = new AdminClient(base, token);
+          try {
+            client.nodes();
+            admin = client;
+            return client;
+          } catch (IOException | AdminClient.HttpError e) {
+            last = e;
+          }
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("the coordinator did not answer GET /api/v1/nodes within " + timeout.toSeconds()
+        + " s (last problem: " + last + "); log tail:\n" + logTail(60));
+  }
+
+  /** The admin client of the current start; {@link #awaitReady} must have returned. */
+  AdminClient admin() {
+    if (admin == null) {
+      throw new IllegalStateException("the coordinator has not been started and awaited yet");
+    }
+    return admin;
+  }
+}

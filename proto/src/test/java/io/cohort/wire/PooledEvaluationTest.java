@@ -1,0 +1,77 @@
+package io.cohort.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.cohort.proto.v1.EvaluationResult;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class PooledEvaluationTest {
+  /** Exact Mann-Whitney AUC over raw scores: the naive reference. */
+  static double exactAuc(double[] pos, double[] neg) {
+    double pairs = 0;
+    for (double p : pos) {
+      for (double n : neg) {
+        pairs += p > n ? 1 : p == n ? 0.5 : 0;
+      }
+    }
+    return pairs / (pos.length * (double) neg.length);
+  }
+
+  @Test
+  void pooledHistogramsFromSeveralNodes_matchTheExactAucOfAllScores() {
+    long seed = 99;
+    SplittableRandom r = new SplittableRandom(seed);
+    int bins = PooledEvaluation.DEFAULT_BINS;
+    PooledEvaluation pooled = new PooledEvaluation();
+    double[] allPos = new double[0];
+    double[] allNeg = new double[0];
+    for (int node = 0; node < 3; node++) {
+      long[] ph = new long[bins];
+      long[] nh = new long[bins];
+      double[] pos = new double[150];
+      double[] neg = new double[250];
+      for (int i = 0; i < pos.length; i++) {
+        pos[i] = sigmoid(r.nextGaussian() + 0.8);
+        ph[PooledEvaluation.bin(pos[i], bins)]++;
+      }
+      for (int i = 0; i < neg.length; i++) {
+        neg[i] = sigmoid(r.nextGaussian());
+        nh[PooledEvaluation.bin(neg[i], bins)]++;
+      }
+      allPos = concat(allPos, pos);
+      allNeg = concat(allNeg, neg);
+      EvaluationResult.Builder b = EvaluationResult.newBuilder().setNumExamples(400).setLossSum(200).setNumCorrect(300);
+      Arrays.stream(ph).forEach(b::addPositiveScoreHistogram);
+      Arrays.stream(nh).forEach(b::addNegativeScoreHistogram);
+      pooled.add(b.build());
+    }
+    assertThat(pooled.examples()).isEqualTo(1200);
+    assertThat(pooled.meanLoss()).isEqualTo(0.5);
+    assertThat(pooled.accuracy()).isEqualTo(0.75);
+    assertThat(pooled.rocAuc()).as("seed %d", seed).isCloseTo(exactAuc(allPos, allNeg), within(0.002));
+  }
+
+  @Test
+  void singleClass_hasNoAuc() {
+    assertThat(PooledEvaluation.rocAuc(new long[] {3, 0}, new long[] {0, 0})).isNaN();
+  }
+
+  @Test
+  void perfectSeparation_givesOne_andTiesGiveOneHalf() {
+    assertThat(PooledEvaluation.rocAuc(new long[] {0, 5}, new long[] {5, 0})).isEqualTo(1.0);
+    assertThat(PooledEvaluation.rocAuc(new long[] {4, 0}, new long[] {4, 0})).isEqualTo(0.5);
+  }
+
+  private static double sigmoid(double x) {
+    return 1 / (1 + Math.exp(-x));
+  }
+
+  private static double[] concat(double[] a, double[] b) {
+    double[] c = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
+  }
+}
