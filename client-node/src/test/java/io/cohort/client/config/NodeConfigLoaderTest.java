@@ -1,0 +1,65 @@
+package io.cohort.client.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class NodeConfigLoaderTest {
+  private static final Path BASE = Path.of("/srv/node");
+  private static final String VALID = """
+      node_id: bank-a
+      coordinator: coord.example.org:9090
+      plaintext: true
+      datasets:
+        - alias: credit
+          path: data/credit.csv
+      """;
+
+  @Test
+  void validConfig_resolvesPathsAgainstTheFile() throws Exception {
+    NodeConfig c = NodeConfigLoader.parse(VALID, "node.yaml", BASE);
+    assertThat(c.nodeId()).isEqualTo("bank-a");
+    assertThat(c.coordinatorHost()).isEqualTo("coord.example.org");
+    assertThat(c.coordinatorPort()).isEqualTo(9090);
+    assertThat(c.dataset("credit")).hasValueSatisfying(d -> {
+      assertThat(d.path()).isEqualTo(Path.of("/srv/node/data/credit.csv"));
+      assertThat(d.format()).isEqualTo("csv");
+      assertThat(d.validationPath()).isEmpty();
+    });
+    assertThat(c.rpcTimeout()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void unknownField_namesTheLineAndTheValidFields() {
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "colour: blue\n", "node.yaml", BASE))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("node.yaml line")
+        .hasMessageContaining("unknown field 'colour'")
+        .hasMessageContaining("node_id");
+  }
+
+  @Test
+  void badValues_nameTheFieldAndWhatIsValid() {
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID.replace("coord.example.org:9090", "nohost"), "n.yaml", BASE))
+        .hasMessageContaining("'coordinator' must be host:port");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID.replace(":9090", ":70000"), "n.yaml", BASE))
+        .hasMessageContaining("between 1 and 65535");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID.replace("bank-a", "bank a"), "n.yaml", BASE))
+        .hasMessageContaining("'node_id'");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID.replace("plaintext: true", "plaintext: false"), "n.yaml", BASE))
+        .hasMessageContaining("mutual TLS is not built yet");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "  - alias: credit\n    path: x.csv\n", "n.yaml", BASE))
+        .hasMessageContaining("datasets[1].alias").hasMessageContaining("repeats");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID.replace("path: data/credit.csv", "format: parquet"), "n.yaml", BASE))
+        .hasMessageContaining("datasets[0].path");
+  }
+
+  @Test
+  void missingFile_isNamed() {
+    assertThatThrownBy(() -> NodeConfigLoader.load(Path.of("/nonexistent/node.yaml")))
+        .hasMessage("/nonexistent/node.yaml: no such file");
+  }
+}

@@ -1,0 +1,95 @@
+package io.cohort.client.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.client.config.NodeConfig;
+import io.cohort.proto.v1.CategoricalColumn;
+import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.TabularSpec;
+import io.cohort.proto.v1.TaskType;
+import io.cohort.proto.v1.TrainingConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TabularTrainerTest {
+  private static final long SEED = 31337;
+  @TempDir Path dir;
+  private Path good;
+
+  private static JobSpec spec(String alias) {
+    return JobSpec.newBuilder().setJobId("job-t").setTask(TaskType.TASK_TYPE_TABULAR_CLASSIFICATION)
+        .setDatasetAlias(alias).setRounds(1).setMinNodes(1).setSeed(SEED)
+        .setTabular(TabularSpec.newBuilder().setLabelColumn("y").addClasses("no").addClasses("yes")
+            .addNumericColumns("x").addCategoricalColumns(CategoricalColumn.newBuilder().setName("c")
+                .addCategories("a").addCategories("b"))
+            .addHiddenUnits(4))
+        .setTraining(TrainingConfig.newBuilder().setLocalEpochs(2).setBatchSize(8).setLearningRate(0.01)
+            .setValidationFraction(0.25))
+        .build();
+  }
+
+  private NodeConfig config(Path data) {
+    return new NodeConfig("n1", "localhost", 1, true,
+        List.of(new NodeConfig.Dataset("tab", data, "csv", Optional.empty())), Duration.ofSeconds(1), Duration.ofSeconds(1));
+  }
+
+  @BeforeEach
+  void writeData() throws Exception {
+    SplittableRandom r = new SplittableRandom(SEED);
+    StringBuilder sb = new StringBuilder("x,c,y\n");
+    for (int i = 0; i < 80; i++) {
+      double x = r.nextGaussian();
+      sb.append(x).append(',').append(r.nextBoolean() ? "a" : "b").append(',').append(x > 0 ? "yes" : "no").append('\n');
+    }
+    good = dir.resolve("good.csv");
+    Files.writeString(good, sb);
+  }
+
+  @Test
+  void unknownAlias_isDeclinedNamingTheConfiguredOnes() {
+    assertThat(new TabularTrainer(config(good)).check(spec("credit")))
+        .hasValue("dataset alias 'credit' is not configured on this node (configured: tab)");
+  }
+
+  @Test
+  void malformedRow_isDeclinedNamingFileLineAndColumn() throws Exception {
+    Path bad = dir.resolve("bad.csv");
+    List<String> lines = Files.readAllLines(good);
+    lines.set(5, "not-a-number,a,yes");
+    Files.write(bad, lines);
+    Optional<String> reason = new TabularTrainer(config(bad)).check(spec("tab"));
+    assertThat(reason).hasValueSatisfying(m -> assertThat(m).contains("bad.csv").contains("line 6").contains("'x'"));
+  }
+
+  @Test
+  void missingColumn_isDeclinedNamingIt() throws Exception {
+    Path bad = dir.resolve("nocol.csv");
+    Files.writeString(bad, "x,y\n1,yes\n");
+    assertThat(new TabularTrainer(config(bad)).check(spec("tab")))
+        .hasValueSatisfying(m -> assertThat(m).contains("nocol.csv").contains("'c'"));
+  }
+
+  @Test
+  void validData_isAccepted_trainedAndEvaluated() throws Exception {
+    TabularTrainer t = new TabularTrainer(config(good));
+    assertThat(t.check(spec("tab"))).isEmpty();
+    LocalTrainer.Outcome out = t.train(spec("tab"), 1, Optional.empty());
+    assertThat(out.examples()).as("seed %d", SEED).isEqualTo(60); // 80 rows, 25 % held out
+    assertThat(out.parameters().names()).containsExactly("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias");
+    LocalTrainer.Outcome again = new TabularTrainer(config(good)).train(spec("tab"), 1, Optional.empty());
+    assertThat(again.parameters()).as("training randomness is seeded").isEqualTo(out.parameters());
+    EvaluationResult e = t.evaluate(spec("tab"), out.parameters());
+    assertThat(e.getNumExamples()).isEqualTo(20);
+    long histogramTotal = e.getPositiveScoreHistogramList().stream().mapToLong(Long::longValue).sum()
+        + e.getNegativeScoreHistogramList().stream().mapToLong(Long::longValue).sum();
+    assertThat(histogramTotal).isEqualTo(20);
+  }
+}
