@@ -54,10 +54,18 @@ final class SimulateCommand implements Callable<Integer> {
       throw new CliException(CliException.USAGE, "--test-fraction must be in (0, 1), got " + testFraction);
     }
     Path home = CohortCli.home();
+    job = underHomeIfMissing(job, home);
+    data = underHomeIfMissing(data, home);
     Path dir = workDir != null ? workDir : home.resolve("target/simulations")
         .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     var settings = new Simulation.Settings(job, data, nodes, partition.equals("dirichlet") ? alpha : 0,
         testFraction, seed, dir.toAbsolutePath(), !noBaseline);
     return new Simulation(home, settings, System.out).run();
+  }
+
+  /** Lets the defaults (examples/...) work from any working directory. */
+  private static Path underHomeIfMissing(Path p, Path home) {
+    return !p.isAbsolute() && !java.nio.file.Files.exists(p) && java.nio.file.Files.exists(home.resolve(p))
+        ? home.resolve(p) : p;
   }
 }

@@ -23,6 +23,8 @@ import java.util.logging.Logger;
 public final class JobScheduler implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(JobScheduler.class.getName());
 
+  private static final long RETRY_PAUSE_MILLIS = 5_000;
+
   private final JobStore store;
   private final ModelStore models;
   private final NodeRegistry registry;
@@ -62,7 +64,13 @@ public final class JobScheduler implements AutoCloseable {
     drivers.put(spec.getJobId(), driver);
     executor.submit(() -> {
       try {
-        driver.run();
+        // An unexpected error (a database hiccup, say) does not strand the job: run it again from
+        // its stored state after a pause, as a restart would.
+        while (!driver.run()) {
+          Thread.sleep(RETRY_PAUSE_MILLIS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } finally {
         drivers.remove(spec.getJobId(), driver);
       }

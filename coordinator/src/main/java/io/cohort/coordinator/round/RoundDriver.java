@@ -43,7 +43,7 @@ import java.util.logging.Logger;
  * after the new global model file is on disk. A restart therefore resumes at the first round
  * not recorded, re-running an interrupted round from scratch; no round is counted twice.
  */
-public final class RoundDriver implements Runnable {
+public final class RoundDriver {
   private static final Logger LOG = Logger.getLogger(RoundDriver.class.getName());
 
   private final JobSpec spec;
@@ -85,8 +85,13 @@ public final class RoundDriver implements Runnable {
     return spec.getJobId();
   }
 
-  @Override
-  public void run() {
+  /**
+   * Drives the job from its stored state until it completes or fails.
+   *
+   * @return true when the job reached a terminal state or the driver was interrupted; false after
+   *     an unexpected error, in which case the caller may run it again (it resumes from the store)
+   */
+  public boolean run() {
     String jobId = spec.getJobId();
     try {
       JobRecord job = store.job(jobId).orElseThrow();
@@ -104,14 +109,18 @@ public final class RoundDriver implements Runnable {
       }
       store.setState(jobId, JobState.COMPLETED, null, clock.instant());
       LOG.info(() -> "job " + jobId + " completed " + spec.getRounds() + " rounds");
+      return true;
     } catch (JobFailure f) {
       LOG.warning(() -> "job " + jobId + " failed: " + f.getMessage());
       store.setState(jobId, JobState.FAILED, f.getMessage(), clock.instant());
+      return true;
     } catch (InterruptedException e) {
       LOG.info(() -> "job " + jobId + " paused by shutdown; it resumes at the next start");
       Thread.currentThread().interrupt();
+      return true;
     } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "job " + jobId + " stopped by an internal error; it resumes at the next start", e);
+      LOG.log(Level.SEVERE, "job " + jobId + " stopped by an internal error; retrying from its last stored round", e);
+      return false;
     }
   }
 
@@ -188,8 +197,8 @@ public final class RoundDriver implements Runnable {
     String lastProblem = "";
     for (int attempt = 1; attempt <= settings.maxRoundAttempts(); attempt++) {
       Instant started = clock.instant();
+      List<NodeSession> participants = waitForParticipants(clock.millis() + spec.getRoundTimeoutMs());
       long deadline = clock.millis() + spec.getRoundTimeoutMs();
-      List<NodeSession> participants = waitForParticipants(deadline);
       if (participants.size() < spec.getMinNodes()) {
         lastProblem = "only " + participants.size() + " accepting nodes connected, min_nodes is " + spec.getMinNodes();
         LOG.warning("job " + spec.getJobId() + " round " + round + " attempt " + attempt + ": " + lastProblem);
