@@ -12,21 +12,48 @@ import java.time.Instant;
 import java.util.List;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import java.security.SecureRandom;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
-/** Runs the real Flyway migrations on an H2 file database, as the coordinator does. */
+/**
+ * Runs the real Flyway migrations, as the coordinator does, on an H2 file database and, when
+ * {@code COHORT_TEST_POSTGRES_URL} is set (as {@code .ci/run} does after starting Debian's
+ * PostgreSQL), on PostgreSQL too, each test in a fresh schema.
+ */
 class JobStoreTest {
   @TempDir Path dir;
   private JobStore store;
   private JobSpec spec;
 
-  @BeforeEach
-  void setUp() throws Exception {
-    JdbcDataSource ds = new JdbcDataSource();
-    ds.setURL("jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
-    Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+  static Stream<String> databases() {
+    String pg = System.getenv("COHORT_TEST_POSTGRES_URL");
+    return pg == null || pg.isBlank() ? Stream.of("h2") : Stream.of("h2", "postgresql");
+  }
+
+  private DataSource dataSource(String db) {
+    if (db.equals("h2")) {
+      JdbcDataSource ds = new JdbcDataSource();
+      ds.setURL("jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
+      return ds;
+    }
+    String schema = "t" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE);
+    String url = System.getenv("COHORT_TEST_POSTGRES_URL");
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setURL(url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+    Flyway.configure().dataSource(ds).schemas(schema).createSchemas(true).locations("classpath:db/migration").load().migrate();
+    return ds;
+  }
+
+  void setUp(String db) throws Exception {
+    DataSource ds = dataSource(db);
+    if (db.equals("h2")) {
+      Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+    }
     store = new JobStore(ds);
     spec = JobFiles.parse(Files.readString(Path.of("../examples/credit/job.yaml")), "job.yaml", "job-abc");
     store.createJob(spec, Instant.now());
@@ -37,8 +64,10 @@ class JobStoreTest {
         Instant.now(), Instant.now(), null);
   }
 
-  @Test
-  void storedSpec_roundTripsExactly() {
+  @ParameterizedTest
+  @MethodSource("databases")
+  void storedSpec_roundTripsExactly(String db) throws Exception {
+    setUp(db);
     assertThat(store.job("job-abc")).hasValueSatisfying(j -> {
       assertThat(j.spec()).isEqualTo(spec);
       assertThat(j.state()).isEqualTo(JobState.OFFERED);
@@ -46,8 +75,10 @@ class JobStoreTest {
     assertThat(store.activeJobs()).extracting(JobRecord::jobId).containsExactly("job-abc");
   }
 
-  @Test
-  void completingARoundTwice_failsAndChangesNothing() {
+  @ParameterizedTest
+  @MethodSource("databases")
+  void completingARoundTwice_failsAndChangesNothing(String db) throws Exception {
+    setUp(db);
     store.completeRound(round(1), Instant.now());
     assertThatThrownBy(() -> store.completeRound(round(1), Instant.now())).hasMessageContaining("not recorded");
     assertThatThrownBy(() -> store.completeRound(round(3), Instant.now())).hasMessageContaining("not recorded");
@@ -55,8 +86,10 @@ class JobStoreTest {
     assertThat(store.job("job-abc").orElseThrow().completedRounds()).isEqualTo(1);
   }
 
-  @Test
-  void evaluationAndDecisions_arePersisted() {
+  @ParameterizedTest
+  @MethodSource("databases")
+  void evaluationAndDecisions_arePersisted(String db) throws Exception {
+    setUp(db);
     store.completeRound(round(1), Instant.now());
     store.recordEvaluation("job-abc", 1, new RoundRecord.Evaluation(2, 200, 0.5, 0.75, Double.NaN));
     RoundRecord.Evaluation e = store.rounds("job-abc").get(0).evaluation();
@@ -67,8 +100,10 @@ class JobStoreTest {
     assertThat(store.decisions("job-abc")).singleElement().satisfies(d -> assertThat(d.accepted()).isTrue());
   }
 
-  @Test
-  void terminalJobs_areNotResumed() {
+  @ParameterizedTest
+  @MethodSource("databases")
+  void terminalJobs_areNotResumed(String db) throws Exception {
+    setUp(db);
     store.setState("job-abc", JobState.COMPLETED, null, Instant.now());
     assertThat(store.activeJobs()).isEmpty();
   }
