@@ -12,8 +12,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +39,7 @@ class CoordinatorRestartTest {
   }
 
   @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES) // a hang fails the test (logs printed) instead of hanging CI
   void jobResumesAfterCoordinatorKillWithoutLosingOrRepeatingRounds() throws Exception {
     fed.startCoordinator();
     CreditData data = CreditData.load();

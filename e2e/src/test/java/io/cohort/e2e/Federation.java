@@ -119,7 +119,7 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
   private void killAll() {
     for (ManagedProcess p : processes()) {
       try {
-        p.kill();
+        p.kill("cleanup after the test");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (RuntimeException e) {

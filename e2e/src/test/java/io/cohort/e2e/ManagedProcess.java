@@ -10,6 +10,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -19,6 +21,14 @@ import java.util.stream.Stream;
  * log, after a marker line.
  */
 abstract class ManagedProcess {
+  /** Every process any test started and has not seen die; killed if the test JVM shuts down early (Ctrl-C, timeout). */
+  private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly),
+        "e2e-process-reaper"));
+  }
+
   private final String name;
   private final Path log;
   private Process process;
@@ -58,7 +68,10 @@ abstract class ManagedProcess {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().putAll(environment());
-    process = pb.start();
+    Process p = pb.start();
+    RUNNING.add(p);
+    p.onExit().thenAccept(RUNNING::remove);
+    process = p;
   }
 
   synchronized boolean isAlive() {
@@ -71,14 +84,19 @@ abstract class ManagedProcess {
 
   /** SIGKILL (on Linux) and wait until the process is gone: no shutdown hooks, no goodbyes. */
   void kill() throws InterruptedException {
+    kill("the test kills it");
+  }
+
+  /** Kills the process if it still runs, noting {@code why} in its log. */
+  void kill(String why) throws InterruptedException {
     Process p;
     synchronized (this) {
       p = process;
     }
-    if (p == null) {
+    if (p == null || !p.isAlive()) {
       return;
     }
-    note("SIGKILL " + name + " (pid " + p.pid() + ")");
+    note(why + ": SIGKILL " + name + " (pid " + p.pid() + ")");
     p.destroyForcibly();
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
       throw new IllegalStateException(name + " (pid " + p.pid() + ") did not die within 30 s of SIGKILL");

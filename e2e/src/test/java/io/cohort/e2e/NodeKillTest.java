@@ -14,8 +14,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,7 @@ class NodeKillTest {
   }
 
   @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES) // a hang fails the test (logs printed) instead of hanging CI
   void survivorsFinishTheRoundAndTheRestartedNodeRejoins() throws Exception {
     fed.startCoordinator();
     CreditData data = CreditData.load();

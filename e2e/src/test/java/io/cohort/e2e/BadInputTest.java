@@ -1,0 +1,148 @@
+package io.cohort.e2e;
+
+import static io.cohort.e2e.Federation.decision;
+import static io.cohort.e2e.Federation.round;
+import static io.cohort.e2e.Federation.roundNumbers;
+import static io.cohort.e2e.Federation.sorted;
+import static io.cohort.e2e.Federation.state;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One job offered to four nodes, three of which cannot take part: a CSV with a non-numeric value
+ * in a numeric column, a CSV without a column the job needs, and a node without the job's
+ * dataset alias. Each must decline with a reason an operator can act on (file, line, column),
+ * stay connected, and the job must still complete on the one good node.
+ */
+class BadInputTest {
+  static final List<String> NODES = List.of("good", "malformed", "missingcol", "otheralias");
+
+  @RegisterExtension final Federation fed = new Federation();
+
+  @BeforeEach
+  void setUp(@TempDir Path dir) throws Exception {
+    fed.workIn(dir);
+  }
+
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES) // a hang fails the test (logs printed) instead of hanging CI
+  void nodesWithUnusableDataDeclineWithPreciseReasonsAndStayConnected() throws Exception {
+    fed.startCoordinator();
+    CreditData data = CreditData.load();
+    List<CreditData.Shard> shards = data.shards(NODES.size(), fed.random());
+
+    // good: a valid shard
+    Path good = fed.writeNodeConfig("good", List.of(fed.writeShard("credit", "good", data, shards.get(0))));
+
+    // malformed: 'abc' in the numeric column age, on a data row chosen by the seed
+    List<List<String>> rows = shards.get(1).train();
+    int badRow = 5 + fed.random().nextInt(rows.size() - 5);
+    int badLine = badRow + 2; // line 1 is the header
+    Path malformedTrain = data.write(fed.dir().resolve("data/malformed-train.csv"),
+        data.withValue(rows, badRow, "age", "abc"));
+    Path malformedValidation = data.write(fed.dir().resolve("data/malformed-validation.csv"),
+        shards.get(1).validation());
+    Path malformed = fed.writeNodeConfig("malformed",
+        List.of(new Federation.Dataset("credit", malformedTrain, malformedValidation)));
+
+    // missingcol: the job's numeric column credit_amount is absent from both files
+    String missingColumn = "credit_amount";
+    List<String> header = data.headerWithout(missingColumn);
+    Path missingTrain = CreditData.write(fed.dir().resolve("data/missingcol-train.csv"), header,
+        data.rowsWithout(shards.get(2).train(), missingColumn));
+    Path missingValidation = CreditData.write(fed.dir().resolve("data/missingcol-validation.csv"), header,
+        data.rowsWithout(shards.get(2).validation(), missingColumn));
+    Path missingcol = fed.writeNodeConfig("missingcol",
+        List.of(new Federation.Dataset("credit", missingTrain, missingValidation)));
+
+    // otheralias: valid data, but offered under alias 'other' only
+    Path otheralias = fed.writeNodeConfig("otheralias", List.of(fed.writeShard("other", "otheralias", data, shards.get(3))));
+
+    Map<String, Path> configs = Map.of("good", good, "malformed", malformed, "missingcol", missingcol,
+        "otheralias", otheralias);
+    for (String id : NODES) {
+      fed.startNode(id, configs.get(id));
+    }
+    fed.awaitConnected(Duration.ofSeconds(120), NODES.toArray(String[]::new));
+    fed.event("malformed row: data row " + badRow + ", line " + badLine + " of " + malformedTrain);
+
+    String jobId = fed.submit(Federation.creditJob(Map.of(
+        "rounds", 1,
+        "min_nodes", 1,
+        "round_timeout_seconds", 60,
+        "seed", fed.seed(),
+        "training.local_epochs", 2)));
+    long submittedAt = System.nanoTime();
+
+    JsonNode end = fed.awaitEnd(jobId, Duration.ofSeconds(120));
+    fed.event("job ended: " + end);
+
+    Map<String, JsonNode> decisions = new TreeMap<>();
+    for (JsonNode d : end.path("nodes")) {
+      decisions.put(d.path("node_id").asText(), d);
+    }
+    assertThat(decisions.keySet()).as("every node answered the offer; nodes: %s", end.path("nodes"))
+        .containsExactlyInAnyOrderElementsOf(NODES);
+
+    JsonNode g = decision(end, "good");
+    assertThat(g.path("accepted").asBoolean()).as("good accepted: %s", g).isTrue();
+
+    JsonNode m = decision(end, "malformed");
+    assertThat(m.path("accepted").asBoolean()).as("malformed declined: %s", m).isFalse();
+    assertThat(m.path("reason").asText())
+        .as("malformed's reason names the file, the exact line and the column")
+        .contains(malformedTrain.getFileName().toString())
+        .contains("line " + badLine + ",")
+        .contains("'age'")
+        .contains("abc");
+
+    JsonNode c = decision(end, "missingcol");
+    assertThat(c.path("accepted").asBoolean()).as("missingcol declined: %s", c).isFalse();
+    assertThat(c.path("reason").asText())
+        .as("missingcol's reason names the file and the missing column")
+        .contains(missingTrain.getFileName().toString())
+        .contains("'" + missingColumn + "'")
+        .containsIgnoringCase("missing");
+
+    JsonNode o = decision(end, "otheralias");
+    assertThat(o.path("accepted").asBoolean()).as("otheralias declined: %s", o).isFalse();
+    assertThat(o.path("reason").asText())
+        .as("otheralias's reason says alias 'credit' is not configured")
+        .contains("'credit'")
+        .contains("not configured");
+
+    assertThat(state(end)).as("job state; failure_reason: %s", end.path("job").path("failure_reason"))
+        .isEqualTo("COMPLETED");
+    assertThat(roundNumbers(end)).as("rounds").containsExactly(1);
+    assertThat(sorted(round(end, 1).path("participants"))).as("round 1 participants: %s", round(end, 1))
+        .containsExactly("good");
+    assertThat(sorted(round(end, 1).path("contributors"))).as("round 1 contributors: %s", round(end, 1))
+        .containsExactly("good");
+
+    // Declining is not leaving: more than three heartbeat intervals after the offers, every node is
+    // still running and connected.
+    long settle = Duration.ofSeconds(4).toNanos() - (System.nanoTime() - submittedAt);
+    if (settle > 0) {
+      Thread.sleep(settle / 1_000_000);
+    }
+    for (String id : NODES) {
+      assertThat(fed.node(id).isAlive()).as("%s still running (exit code %s)", id, fed.node(id).exitCode()).isTrue();
+    }
+    JsonNode nodes = fed.admin().nodes();
+    fed.event("nodes: " + nodes);
+    assertThat(fed.connectedNodes()).as("connected nodes after declining; GET /api/v1/nodes: %s", nodes)
+        .containsExactlyInAnyOrderElementsOf(NODES);
+  }
+}
