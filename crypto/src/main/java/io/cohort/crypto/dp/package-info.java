@@ -1,0 +1,2 @@
+/** Differential privacy: validated parameters, RDP and PLD accountants, calibration and secure noise. */
+package io.cohort.crypto.dp;
