@@ -44,6 +44,7 @@ class CoordinatorRestartTest {
     fed.startCoordinator();
     CreditData data = CreditData.load();
     List<CreditData.Shard> shards = data.shards(NODES.size(), fed.random());
+    long validationRows = shards.stream().mapToLong(s -> s.validation().size()).sum();
     for (int i = 0; i < NODES.size(); i++) {
       String id = NODES.get(i);
       fed.startNode(id, fed.writeNodeConfig(id, List.of(fed.writeShard("credit", id, data, shards.get(i)))));
@@ -58,7 +59,9 @@ class CoordinatorRestartTest {
         "seed", fed.seed(),
         "training.local_epochs", LOCAL_EPOCHS)));
 
-    JsonNode beforeKill = fed.awaitJob(jobId, Duration.ofSeconds(120), "2 completed rounds",
+    // Polled often, so that the kill comes within moments of round 2 being stored: a round must be
+    // durable as soon as the API shows it, and its evaluation (still running) must not be lost.
+    JsonNode beforeKill = fed.awaitJob(jobId, Duration.ofSeconds(120), Duration.ofMillis(20), "2 completed rounds",
         j -> j.path("job").path("rounds_completed").asInt() >= 2);
     fed.killCoordinator();
     fed.event("killed with the job at: " + beforeKill);
@@ -101,7 +104,14 @@ class CoordinatorRestartTest {
       assertThat(sorted(rec.path("contributors"))).as("contributors of round %d: %s", r, rec)
           .containsExactlyElementsOf(NODES);
       assertThat(rec.path("model_sha256").asText()).as("model of round %d: %s", r, rec).hasSize(64);
-      assertThat(rec.hasNonNull("evaluation")).as("round %d evaluated: %s", r, rec).isTrue();
+      // A round stored just before the kill is evaluated after the restart; that evaluation must
+      // still come from the nodes, not be recorded empty before they are back.
+      assertThat(rec.path("evaluation").path("nodes").asInt())
+          .as("nodes that evaluated round %d's model (all three were connected): %s", r, rec)
+          .isEqualTo(NODES.size());
+      assertThat(rec.path("evaluation").path("examples").asLong())
+          .as("validation examples of round %d's evaluation: %s", r, rec)
+          .isEqualTo(validationRows);
     }
   }
 

@@ -40,6 +40,8 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  * {@link #workIn} from {@code @BeforeEach} with a {@code @TempDir}. After each test it kills every
  * process it started; when the test failed it first prints the tail of every log (and copies the
  * logs to {@code target/e2e-logs/<class>/<method>/}), with the seed that reproduces the run.
+ * {@code -Dcohort.e2e.keep-logs=true} copies the logs of passing tests too, and
+ * {@code -Dcohort.e2e.verbose=true} prints the timeline of each test as it happens.
  */
 final class Federation implements BeforeEachCallback, AfterEachCallback, TestExecutionExceptionHandler,
     LifecycleMethodExecutionExceptionHandler {
@@ -104,6 +106,8 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
     } finally {
       if (failed) {
         report(System.out);
+      } else if (Boolean.getBoolean("cohort.e2e.keep-logs")) {
+        copyLogs();
       }
     }
   }
@@ -151,21 +155,26 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
       sb.append("---- last ").append(TAIL_LINES).append(" lines of ").append(p.log()).append(" [").append(p)
           .append("] ----\n").append(p.logTail(TAIL_LINES)).append('\n');
     }
-    Path copy = logCopyDir();
-    if (copy != null && dir != null) {
-      try (Stream<Path> logs = Files.list(dir.resolve("logs"))) {
-        Files.createDirectories(copy);
-        for (Path l : logs.toList()) {
-          Files.copy(l, copy.resolve(l.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-        }
-        sb.append("---- full logs copied to ").append(copy).append(" ----\n");
-      } catch (IOException e) {
-        sb.append("(could not copy the logs to ").append(copy).append(": ").append(e).append(")\n");
-      }
-    }
-    sb.append(rule).append('\n');
+    sb.append("---- ").append(copyLogs()).append(" ----\n").append(rule).append('\n');
     out.print(sb);
     out.flush();
+  }
+
+  /** Copies the logs to target/e2e-logs/<class>/<method>/; says where, or why not. */
+  private String copyLogs() {
+    Path copy = logCopyDir();
+    if (copy == null || dir == null) {
+      return "logs not copied (no cohort.e2e.logs directory or no work dir)";
+    }
+    try (Stream<Path> logs = Files.list(dir.resolve("logs"))) {
+      Files.createDirectories(copy);
+      for (Path l : logs.toList()) {
+        Files.copy(l, copy.resolve(l.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+      }
+      return "full logs copied to " + copy;
+    } catch (IOException e) {
+      return "could not copy the logs to " + copy + ": " + e;
+    }
   }
 
   // ---- bookkeeping ------------------------------------------------------------------------
@@ -396,6 +405,12 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
    */
   JsonNode awaitJob(String jobId, Duration timeout, String what, Predicate<JsonNode> until)
       throws IOException, InterruptedException {
+    return awaitJob(jobId, timeout, POLL, what, until);
+  }
+
+  /** {@link #awaitJob(String, Duration, String, Predicate)}, polling every {@code poll}. */
+  JsonNode awaitJob(String jobId, Duration timeout, Duration poll, String what, Predicate<JsonNode> until)
+      throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     JsonNode last = null;
     Exception lastError = null;
@@ -423,7 +438,7 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
         throw new AssertionError("no " + what + " within " + timeout.toSeconds() + " s; last answer: " + last
             + (lastError == null ? "" : "; last error: " + lastError) + "; seed " + seed);
       }
-      Thread.sleep(POLL.toMillis());
+      Thread.sleep(poll.toMillis());
     }
   }
 

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,7 +83,7 @@ class NodeKillTest {
         .pollInterval(Duration.ofMillis(100))
         .until(() -> !fed.connectedNodes().contains("node3"));
     double noticedAfter = (System.nanoTime() - killedAt) / 1e9;
-    fed.event(String.format("node3 reported disconnected %.1f s after the kill", noticedAfter));
+    fed.event(String.format(Locale.ROOT, "node3 reported disconnected %.1f s after the kill", noticedAfter));
     // Restart it now, while the survivors still train round 2: a node takes seconds to start, and
     // it should be back for round 3 or 4.
     fed.restartNode("node3");
@@ -91,7 +92,7 @@ class NodeKillTest {
         "completion of round 2", j -> round(j, 2) != null);
     double round2After = (System.nanoTime() - killedAt) / 1e9;
     JsonNode r2 = round(afterRound2, 2);
-    fed.event(String.format("round 2 recorded %.1f s after the kill: %s", round2After, r2));
+    fed.event(String.format(Locale.ROOT, "round 2 recorded %.1f s after the kill: %s", round2After, r2));
     assertThat(sorted(r2.path("participants")))
         .as("round 2 participants: node3 was asked to train before it died; round 2 = %s", r2)
         .containsExactly("node1", "node2", "node3");
@@ -124,7 +125,9 @@ class NodeKillTest {
         .as("rounds after the restart that node3 contributed to; rounds: %s", end.path("rounds"))
         .isNotEmpty();
     for (int r = 1; r <= ROUNDS; r++) {
-      assertThat(round(end, r).hasNonNull("evaluation")).as("round %d evaluated: %s", r, round(end, r)).isTrue();
+      assertThat(round(end, r).path("evaluation").path("nodes").asInt())
+          .as("nodes that evaluated round %d (node1 and node2 at least): %s", r, round(end, r))
+          .isGreaterThanOrEqualTo(2);
     }
   }
 }

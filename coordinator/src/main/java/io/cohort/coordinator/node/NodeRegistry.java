@@ -89,6 +89,12 @@ public final class NodeRegistry {
     return e != null && isLive(nodeId, e.session.sessionId()) ? Optional.of(e.session) : Optional.empty();
   }
 
+  /** When the node was last heard from in this coordinator process, if at all. */
+  public Optional<java.time.Instant> lastSeen(String nodeId) {
+    Entry e = entries.get(nodeId);
+    return e == null ? Optional.empty() : Optional.of(java.time.Instant.ofEpochMilli(e.lastSeenMillis));
+  }
+
   public List<NodeSession> liveSessions() {
     List<NodeSession> out = new ArrayList<>();
     for (Entry e : entries.values()) {

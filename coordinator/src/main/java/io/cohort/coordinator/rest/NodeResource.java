@@ -21,7 +21,8 @@ public class NodeResource {
   @GET
   public List<Views.Node> list() {
     return store.nodes().stream()
-        .map(n -> Views.Node.of(n, registry.liveSession(n.nodeId()).isPresent()))
+        .map(n -> Views.Node.of(n, registry.liveSession(n.nodeId()).isPresent(),
+            registry.lastSeen(n.nodeId()).filter(t -> t.isAfter(n.lastSeen())).orElse(n.lastSeen())))
         .toList();
   }
 }

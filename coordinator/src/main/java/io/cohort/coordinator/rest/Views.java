@@ -60,8 +60,9 @@ final class Views {
 
   record Node(@JsonProperty("node_id") String nodeId, @JsonProperty("software_version") String softwareVersion,
       List<String> datasets, boolean connected, @JsonProperty("last_seen") String lastSeen) {
-    static Node of(NodeRecord n, boolean connected) {
-      return new Node(n.nodeId(), n.softwareVersion(), n.datasets(), connected, n.lastSeen().toString());
+    /** {@code lastSeen}: the later of the stored registration time and the last call in this process. */
+    static Node of(NodeRecord n, boolean connected, java.time.Instant lastSeen) {
+      return new Node(n.nodeId(), n.softwareVersion(), n.datasets(), connected, lastSeen.toString());
     }
   }
 }

@@ -300,7 +300,9 @@ public final class RoundDriver {
   // ---- evaluation ---------------------------------------------------------------------------
 
   private void evaluate(RoundRecord round) throws InterruptedException {
-    List<NodeSession> nodes = liveParticipants();
+    // After a restart no node may be connected yet: give them the evaluation window to come back,
+    // rather than recording an evaluation of nobody that is never redone.
+    List<NodeSession> nodes = waitForParticipants(clock.millis() + settings.evaluationTimeout().toMillis());
     TaskCollection<EvaluationResult> c = new TaskCollection<>("evaluation", round.round());
     byte[] sha = HexFormat.of().parseHex(round.modelSha256());
     for (NodeSession n : nodes) {
