@@ -1,0 +1,91 @@
+package io.cohort.crypto.secagg;
+
+import static io.cohort.crypto.secagg.WireTags.HASH_BYTES;
+
+import io.cohort.crypto.secagg.internal.WireReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * Stage 3 (node → coordinator): y_u = x_u + PRG(b_u) + Σ_v ±PRG(s_{u,v}) in Z_2^32, as d + 1
+ * little-endian 32-bit words (the last word is the masked weight), tagged with the session id
+ * and sender. Its size is 4(d + 1) bytes plus a 44-byte header: 1.0000x a plain fp32 upload.
+ *
+ * <p>The payload array is shared, not copied, because it is the size of the model: treat it as
+ * read-only. Authenticity of the sender rests on the transport (mutual TLS); a forged or
+ * replayed y_u cannot make masks cancel, which the coordinator's range check detects (C7).
+ */
+public final class MaskedInput {
+  private final byte[] sessionId;
+  private final int sender;
+  private final byte[] payload;
+
+  public MaskedInput(byte[] sessionId, int sender, byte[] payload) {
+    WireTags.checkId(sender, "sender");
+    if (sessionId.length != HASH_BYTES) {
+      throw new IllegalArgumentException("session id must have 32 bytes");
+    }
+    if (payload.length % 4 != 0) {
+      throw new IllegalArgumentException("masked payload must be whole 32-bit words, got " + payload.length + " bytes");
+    }
+    this.sessionId = sessionId.clone();
+    this.sender = sender;
+    this.payload = payload;
+  }
+
+  public byte[] sessionId() {
+    return sessionId.clone();
+  }
+
+  public int sender() {
+    return sender;
+  }
+
+  /** The masked words, little-endian; shared, not copied. */
+  public byte[] payload() {
+    return payload;
+  }
+
+  public int lengthWords() {
+    return payload.length / 4;
+  }
+
+  /** Wire form: header, session id, sender, word count, words. */
+  public byte[] encode() {
+    byte[] head = WireTags.header(WireTags.MASKED_INPUT).fixed(sessionId).i32(sender).i32(lengthWords())
+        .toByteArray();
+    byte[] out = Arrays.copyOf(head, head.length + payload.length);
+    System.arraycopy(payload, 0, out, head.length, payload.length);
+    return out;
+  }
+
+  public static MaskedInput decode(byte[] data) throws MalformedMessageException {
+    WireReader r = WireTags.open(data, WireTags.MASKED_INPUT, "MaskedInput");
+    try {
+      byte[] sid = r.fixed(HASH_BYTES, "sessionId");
+      int sender = r.i32("sender");
+      int words = r.i32("word count");
+      int headerBytes = 4 + HASH_BYTES + 8;
+      if (words < 0 || (long) words * 4 != data.length - headerBytes) {
+        throw new IllegalArgumentException("word count " + words + " does not match the " + (data.length - headerBytes)
+            + " payload bytes");
+      }
+      return new MaskedInput(sid, sender, Arrays.copyOfRange(data, headerBytes, data.length));
+    } catch (IllegalArgumentException e) {
+      throw new MalformedMessageException("MaskedInput: " + e.getMessage(), e);
+    }
+  }
+
+  /** The words as ints (for tests and small vectors; allocates d + 1 ints). */
+  public int[] words() {
+    int[] w = new int[lengthWords()];
+    ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(w);
+    return w;
+  }
+
+  @Override
+  public String toString() {
+    return "MaskedInput[sender=" + sender + ", words=" + lengthWords() + "]";
+  }
+}

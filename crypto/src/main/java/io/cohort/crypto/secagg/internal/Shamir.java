@@ -1,0 +1,151 @@
+package io.cohort.crypto.secagg.internal;
+
+import java.math.BigInteger;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Shamir t-of-n secret sharing over GF(2^255 - 19) (Shamir, CACM 1979), with a verified, robust
+ * reconstruction for the active-adversary setting (Bonawitz et al., CCS 2017, section 6).
+ *
+ * <p>Security guarantees: any t shares determine the secret; any t - 1 shares are independent of
+ * it (the t - 1 random coefficients come from {@link SecureRandom}). {@link #combine} refuses
+ * duplicate indices (a Lagrange division by zero) and index 0.
+ */
+public final class Shamir {
+  /** Upper bound on the subsets tried by {@link #robustCombine}, so a flood of bad shares cannot stall S. */
+  public static final int MAX_SUBSETS_TRIED = 2_000;
+
+  private Shamir() {}
+
+  /** Shares {@code secret} with threshold {@code t} at evaluation points {@code xs}. */
+  public static List<ShamirShare> split(BigInteger secret, int t, int[] xs, SecureRandom random) {
+    if (t < 1 || t > xs.length) {
+      throw new IllegalArgumentException("threshold must be in [1, " + xs.length + "], got " + t);
+    }
+    BigInteger[] coeffs = new BigInteger[t];
+    coeffs[0] = secret;
+    for (int i = 1; i < t; i++) {
+      coeffs[i] = PrimeField.random(random);
+    }
+    List<ShamirShare> out = new ArrayList<>(xs.length);
+    Set<Integer> seen = new HashSet<>();
+    for (int x : xs) {
+      if (!seen.add(x)) {
+        throw new IllegalArgumentException("duplicate share index " + x);
+      }
+      out.add(new ShamirShare(x, evaluate(coeffs, BigInteger.valueOf(x))));
+    }
+    return out;
+  }
+
+  private static BigInteger evaluate(BigInteger[] coeffs, BigInteger x) {
+    BigInteger acc = BigInteger.ZERO;
+    for (int i = coeffs.length - 1; i >= 0; i--) {
+      acc = acc.multiply(x).add(coeffs[i]).mod(PrimeField.P);
+    }
+    return acc;
+  }
+
+  /** The secret from exactly the given shares (Lagrange interpolation at 0). */
+  public static BigInteger combine(List<ShamirShare> shares) {
+    return interpolateAt(shares, BigInteger.ZERO);
+  }
+
+  /** The value at {@code x} of the unique polynomial of degree below |shares| through the shares. */
+  static BigInteger interpolateAt(List<ShamirShare> shares, BigInteger x) {
+    if (shares.isEmpty()) {
+      throw new IllegalArgumentException("no shares to combine");
+    }
+    Set<Integer> seen = new HashSet<>();
+    for (ShamirShare s : shares) {
+      if (!seen.add(s.index())) {
+        throw new IllegalArgumentException("duplicate share index " + s.index());
+      }
+    }
+    BigInteger p = PrimeField.P;
+    BigInteger acc = BigInteger.ZERO;
+    for (ShamirShare si : shares) {
+      BigInteger xi = BigInteger.valueOf(si.index());
+      BigInteger num = BigInteger.ONE;
+      BigInteger den = BigInteger.ONE;
+      for (ShamirShare sj : shares) {
+        if (sj == si) {
+          continue;
+        }
+        BigInteger xj = BigInteger.valueOf(sj.index());
+        num = num.multiply(x.subtract(xj)).mod(p);
+        den = den.multiply(xi.subtract(xj)).mod(p);
+      }
+      acc = acc.add(si.value().multiply(num).multiply(den.modInverse(p))).mod(p);
+    }
+    return acc;
+  }
+
+  /** Result of a robust reconstruction: the secret, and the share indices that disagree with it. */
+  public record Recovered(BigInteger secret, Set<Integer> blamedIndices) {
+    @Override
+    public String toString() {
+      return "Recovered[secret redacted, blamed=" + blamedIndices + "]";
+    }
+  }
+
+  /**
+   * Rebuilds a secret that must pass {@code check} (a commitment or public-key comparison) from
+   * at least t shares, some of which may be wrong (SECAGG-TESTS C2, C3). It tries the first t
+   * shares, then other t-subsets (at most {@link #MAX_SUBSETS_TRIED}); on success, every share
+   * that does not lie on the recovered polynomial is blamed. Empty if no subset passes.
+   */
+  public static Optional<Recovered> robustCombine(List<ShamirShare> shares, int t, Predicate<BigInteger> check) {
+    if (shares.size() < t) {
+      return Optional.empty();
+    }
+    int n = shares.size();
+    int[] idx = new int[t];
+    for (int i = 0; i < t; i++) {
+      idx[i] = i;
+    }
+    for (int tried = 0; tried < MAX_SUBSETS_TRIED; tried++) {
+      List<ShamirShare> subset = new ArrayList<>(t);
+      for (int i : idx) {
+        subset.add(shares.get(i));
+      }
+      BigInteger secret = combine(subset);
+      if (check.test(secret)) {
+        Set<Integer> blamed = new HashSet<>();
+        for (ShamirShare s : shares) {
+          if (!interpolateAt(subset, BigInteger.valueOf(s.index())).equals(s.value())) {
+            blamed.add(s.index());
+          }
+        }
+        return Optional.of(new Recovered(secret, blamed));
+      }
+      if (!nextCombination(idx, n)) {
+        break;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Advances {@code idx} to the next t-combination of [0, n) in lexicographic order. */
+  private static boolean nextCombination(int[] idx, int n) {
+    int t = idx.length;
+    int i = t - 1;
+    while (i >= 0 && idx[i] == n - t + i) {
+      i--;
+    }
+    if (i < 0) {
+      return false;
+    }
+    idx[i]++;
+    for (int j = i + 1; j < t; j++) {
+      idx[j] = idx[j - 1] + 1;
+    }
+    return true;
+  }
+}
