@@ -16,6 +16,8 @@ import java.util.Optional;
  * @param datasets the datasets this node offers, by alias
  * @param rpcTimeout deadline of each unary call
  * @param maxBackoff longest wait between reconnection attempts
+ * @param identityKey file of the node's long-term Ed25519 identity key (PKCS#8, mode 0600),
+ *     created on first start; it signs the node's secure-aggregation messages
  */
 public record NodeConfig(
     String nodeId,
@@ -24,7 +26,8 @@ public record NodeConfig(
     boolean plaintext,
     List<Dataset> datasets,
     Duration rpcTimeout,
-    Duration maxBackoff) {
+    Duration maxBackoff,
+    Path identityKey) {
 
   /**
    * A dataset offered under an alias. Neither the path nor the size ever leaves the node.

@@ -33,7 +33,7 @@ public final class NodeConfigLoader {
   record RawDataset(String alias, String path, String format, String validationPath) {}
 
   record RawConfig(String nodeId, String coordinator, Boolean plaintext, List<RawDataset> datasets,
-      Integer rpcTimeoutSeconds, Integer maxBackoffSeconds) {}
+      Integer rpcTimeoutSeconds, Integer maxBackoffSeconds, String identityKey) {}
 
   public static NodeConfig load(Path file) throws ConfigException {
     String text;
@@ -117,8 +117,12 @@ public final class NodeConfigLoader {
     if (backoff < 1 || backoff > 3600) {
       throw new ConfigException(source + ": field 'max_backoff_seconds' must be between 1 and 3600, got " + backoff);
     }
+    // The identity key lives next to the configuration unless placed elsewhere, named after the node so
+    // that several nodes' configurations can share a directory; created on first start.
+    Path identity = base.resolve(raw.identityKey() == null || raw.identityKey().isBlank() ? nodeId + ".identity.key"
+        : raw.identityKey()).normalize();
     return new NodeConfig(nodeId, coord.substring(0, colon), port, true, List.copyOf(datasets),
-        Duration.ofSeconds(timeout), Duration.ofSeconds(backoff));
+        Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity);
   }
 
   private static String where(String source, JsonLocation loc) {

@@ -21,6 +21,12 @@ public interface LocalTrainer {
    */
   Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException;
 
+  /**
+   * The job's seeded initial parameters, identical on every node and independent of local data:
+   * the round-0 model of a secure job.
+   */
+  TensorBundle initialParameters(JobSpec spec) throws LocalDataException;
+
   /** Evaluates a model on the node's held-out data. */
   EvaluationResult evaluate(JobSpec spec, TensorBundle model) throws LocalDataException;
 

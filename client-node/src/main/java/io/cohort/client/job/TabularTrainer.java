@@ -122,6 +122,13 @@ public final class TabularTrainer implements LocalTrainer {
   }
 
   @Override
+  public TensorBundle initialParameters(JobSpec spec) throws LocalDataException {
+    Prepared p = prepare(spec);
+    return MlpClassifier.initialize(p.schema().inputWidth(), p.schema().hiddenUnits(), p.schema().numClasses(),
+        Seeds.initialisation(spec.getSeed()));
+  }
+
+  @Override
   public EvaluationResult evaluate(JobSpec spec, TensorBundle model) throws LocalDataException {
     Prepared p = prepare(spec);
     try {

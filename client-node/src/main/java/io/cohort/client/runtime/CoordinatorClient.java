@@ -1,6 +1,12 @@
 package io.cohort.client.runtime;
 
+import com.google.protobuf.ByteString;
 import io.cohort.proto.v1.AbandonTaskRequest;
+import io.cohort.proto.v1.NodePublicKeys;
+import io.cohort.proto.v1.PushSecAggRequest;
+import io.cohort.proto.v1.PushSecAggResponse;
+import io.cohort.proto.v1.SecAggHeader;
+import io.cohort.proto.v1.SecAggStage;
 import io.cohort.proto.v1.AnswerOfferRequest;
 import io.cohort.proto.v1.DatasetOffer;
 import io.cohort.proto.v1.DownloadModelRequest;
@@ -39,6 +45,8 @@ import java.util.concurrent.TimeoutException;
  * chunks both ways. Failures surface as {@link io.grpc.StatusRuntimeException}.
  */
 public final class CoordinatorClient {
+  private static final int CHUNK_BYTES = 1 << 20;
+
   private final ManagedChannel channel;
   private final Duration rpcTimeout;
   private final long maxModelBytes;
@@ -54,8 +62,14 @@ public final class CoordinatorClient {
     return NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  public RegisterResponse register(String nodeId, String version, List<String> aliases) {
-    RegisterRequest.Builder req = RegisterRequest.newBuilder().setNodeId(nodeId).setSoftwareVersion(version);
+  /**
+   * Opens a session.
+   *
+   * @param identityKey the node's raw Ed25519 public identity key (empty for none)
+   */
+  public RegisterResponse register(String nodeId, String version, List<String> aliases, byte[] identityKey) {
+    RegisterRequest.Builder req = RegisterRequest.newBuilder().setNodeId(nodeId).setSoftwareVersion(version)
+        .setPublicKeys(NodePublicKeys.newBuilder().setIdentityKeyEd25519(ByteString.copyFrom(identityKey)));
     for (String a : aliases) {
       req.addDatasets(DatasetOffer.newBuilder().setAlias(a).setFormat("csv"));
     }
@@ -139,6 +153,52 @@ public final class CoordinatorClient {
       throw Status.fromThrowable(e.getCause()).asRuntimeException();
     } catch (TimeoutException e) {
       throw Status.DEADLINE_EXCEEDED.withDescription("update upload timed out").asRuntimeException();
+    }
+  }
+
+  /**
+   * Streams one secure-aggregation stage message: a header, then chunks of at most 1 MiB; waits
+   * for the coordinator's receipt. ALREADY_EXISTS (an identical copy was applied) counts as success.
+   */
+  public void pushSecAgg(String jobId, String taskId, int round, SecAggStage stage, byte[] message, Duration timeout)
+      throws InterruptedException {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    StreamObserver<PushSecAggRequest> upload = NodeServiceGrpc.newStub(channel)
+        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .pushSecAgg(new StreamObserver<PushSecAggResponse>() {
+          @Override
+          public void onNext(PushSecAggResponse value) {}
+
+          @Override
+          public void onError(Throwable t) {
+            done.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            done.complete(null);
+          }
+        });
+    upload.onNext(PushSecAggRequest.newBuilder().setHeader(SecAggHeader.newBuilder().setSession(session)
+        .setJobId(jobId).setTaskId(taskId).setRound(round).setStage(stage).setTotalBytes(message.length)).build());
+    for (int off = 0; off < message.length; off += CHUNK_BYTES) {
+      upload.onNext(PushSecAggRequest.newBuilder()
+          .setChunk(ByteString.copyFrom(message, off, Math.min(CHUNK_BYTES, message.length - off))).build());
+    }
+    upload.onCompleted();
+    try {
+      done.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Status st = Status.fromThrowable(e.getCause());
+      if (st.getCode() == Status.Code.ALREADY_EXISTS) {
+        return;
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw st.asRuntimeException();
+    } catch (TimeoutException e) {
+      throw Status.DEADLINE_EXCEEDED.withDescription("secure-aggregation upload timed out").asRuntimeException();
     }
   }
 

@@ -2,7 +2,10 @@ package io.cohort.client.runtime;
 
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.job.LocalTrainer;
+import io.cohort.crypto.keys.IdentityKeyPair;
 import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -31,6 +34,7 @@ public final class NodeDaemon implements AutoCloseable {
   private final LocalTrainer trainer;
   private final ManagedChannel channel;
   private final CoordinatorClient client;
+  private final IdentityKeyPair identity;
   private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "cohort-heartbeat");
     t.setDaemon(true);
@@ -49,20 +53,27 @@ public final class NodeDaemon implements AutoCloseable {
         .keepAliveTime(30, TimeUnit.SECONDS)
         .build();
     this.client = new CoordinatorClient(channel, config.rpcTimeout(), 4L << 30);
+    try {
+      this.identity = IdentityKeyPair.loadOrCreate(config.identityKey());
+    } catch (IOException e) {
+      channel.shutdownNow();
+      throw new UncheckedIOException("cannot load or create the identity key " + config.identityKey(), e);
+    }
   }
 
   /** Runs until {@link #close()} or interruption. */
   public void run() throws InterruptedException {
     Backoff backoff = new Backoff(Duration.ofMillis(200), config.maxBackoff());
-    TaskHandler handler = new TaskHandler(client, trainer, Clock.systemUTC());
+    TaskHandler handler = new TaskHandler(client, trainer, Clock.systemUTC(), identity, config.nodeId());
     while (!stopped) {
       ScheduledFuture<?> beat = null;
       try {
-        var reg = client.register(config.nodeId(), version, config.aliases());
+        var reg = client.register(config.nodeId(), version, config.aliases(), identity.publicKey().raw());
         sessionValid.set(true);
         backoff.reset();
         LOG.info("registered with coordinator " + config.coordinatorHost() + ":" + config.coordinatorPort()
-            + " as node '" + config.nodeId() + "' offering " + config.aliases());
+            + " as node '" + config.nodeId() + "' offering " + config.aliases() + ", identity key "
+            + identity.publicKey().hex());
         long interval = Math.max(100, reg.getHeartbeatIntervalMs());
         beat = heartbeats.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
         while (!stopped && sessionValid.get()) {

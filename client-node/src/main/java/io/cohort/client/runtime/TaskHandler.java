@@ -1,8 +1,10 @@
 package io.cohort.client.runtime;
 
 import io.cohort.client.job.LocalTrainer;
+import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.proto.v1.EvaluateTask;
 import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.InitTask;
 import io.cohort.proto.v1.JobOffer;
 import io.cohort.proto.v1.Task;
 import io.cohort.proto.v1.TrainTask;
@@ -28,10 +30,13 @@ final class TaskHandler {
   private String cachedModelId;
   private TensorBundle cachedModel;
 
-  TaskHandler(CoordinatorClient client, LocalTrainer trainer, Clock clock) {
+  private final SecureParticipant secure;
+
+  TaskHandler(CoordinatorClient client, LocalTrainer trainer, Clock clock, IdentityKeyPair identity, String nodeId) {
     this.client = client;
     this.trainer = trainer;
     this.clock = clock;
+    this.secure = new SecureParticipant(client, identity, nodeId, clock, TRANSFER_TIMEOUT);
   }
 
   void handle(Task task) throws InterruptedException {
@@ -39,6 +44,8 @@ final class TaskHandler {
       case OFFER -> offer(task, task.getOffer());
       case TRAIN -> train(task, task.getTrain());
       case EVALUATE -> evaluate(task, task.getEvaluate());
+      case INIT -> initialise(task, task.getInit());
+      case SECAGG -> secure.stage(task, task.getSecagg());
       default -> LOG.warning("ignoring task " + task.getTaskId() + " of unknown kind " + task.getKindCase()
           + "; this node may need an upgrade");
     }
@@ -65,11 +72,29 @@ final class TaskHandler {
             + " update not sent");
         return;
       }
-      client.pushUpdate(task.getJobId(), task.getTaskId(), t.getRound(), out.examples(), out.parameters(),
-          out.metrics(), TRANSFER_TIMEOUT);
-      LOG.info(String.format("job %s round %d: trained on %d examples in %d ms, train_loss %.4f, update sent",
-          task.getJobId(), t.getRound(), out.examples(), clock.millis() - started, out.metrics().get("train_loss")));
-    } catch (LocalTrainer.LocalDataException | WireFormatException e) {
+      if (t.hasSecureAggregation()) {
+        // Secure round: the update never leaves the node in the clear; only its masked delta does.
+        secure.start(task, t, global.orElseThrow(() -> new WireFormatException("a secure round names no global model")),
+            out);
+      } else {
+        client.pushUpdate(task.getJobId(), task.getTaskId(), t.getRound(), out.examples(), out.parameters(),
+            out.metrics(), TRANSFER_TIMEOUT);
+      }
+      LOG.info(String.format("job %s round %d: trained on %d examples in %d ms, train_loss %.4f, %s",
+          task.getJobId(), t.getRound(), out.examples(), clock.millis() - started, out.metrics().get("train_loss"),
+          t.hasSecureAggregation() ? "secure aggregation started" : "update sent"));
+    } catch (LocalTrainer.LocalDataException | WireFormatException | IllegalArgumentException e) {
+      abandon(task, e.getMessage());
+    }
+  }
+
+  /** Sends the job's seeded initial parameters: data-independent, the round-0 model of a secure job. */
+  private void initialise(Task task, InitTask t) throws InterruptedException {
+    try {
+      TensorBundle init = trainer.initialParameters(t.getSpec());
+      client.pushUpdate(task.getJobId(), task.getTaskId(), 0, 1, init, java.util.Map.of(), TRANSFER_TIMEOUT);
+      LOG.info("job " + task.getJobId() + ": sent the seeded initial model");
+    } catch (LocalTrainer.LocalDataException e) {
       abandon(task, e.getMessage());
     }
   }

@@ -38,7 +38,8 @@ class TabularTrainerTest {
 
   private NodeConfig config(Path data) {
     return new NodeConfig("n1", "localhost", 1, true,
-        List.of(new NodeConfig.Dataset("tab", data, "csv", Optional.empty())), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        List.of(new NodeConfig.Dataset("tab", data, "csv", Optional.empty())), Duration.ofSeconds(1), Duration.ofSeconds(1),
+        dir.resolve("identity.key"));
   }
 
   @BeforeEach

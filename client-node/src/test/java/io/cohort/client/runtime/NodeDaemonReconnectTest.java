@@ -73,6 +73,11 @@ class NodeDaemonReconnectTest {
     }
 
     @Override
+    public TensorBundle initialParameters(JobSpec spec) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
     public EvaluationResult evaluate(JobSpec spec, TensorBundle model) {
       throw new UnsupportedOperationException();
     }
@@ -100,7 +105,8 @@ class NodeDaemonReconnectTest {
     }
     FakeCoordinator first = new FakeCoordinator("first-");
     Server server = start(port, first);
-    NodeConfig cfg = new NodeConfig("n1", "127.0.0.1", port, true, List.of(), Duration.ofSeconds(5), Duration.ofSeconds(1));
+    NodeConfig cfg = new NodeConfig("n1", "127.0.0.1", port, true, List.of(), Duration.ofSeconds(5), Duration.ofSeconds(1),
+        java.nio.file.Files.createTempDirectory("cohort-node").resolve("identity.key"));
     NodeDaemon daemon = new NodeDaemon(cfg, "test", NO_TRAINING);
     Thread t = new Thread(() -> {
       try {

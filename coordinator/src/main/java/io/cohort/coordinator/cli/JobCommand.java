@@ -76,6 +76,7 @@ final class JobCommand {
       JsonNode j = d.path("job");
       System.out.printf("job %s (%s): %s, %d/%d rounds%n", j.path("job_id").asText(), j.path("name").asText(),
           j.path("state").asText(), j.path("rounds_completed").asInt(), j.path("rounds_total").asInt());
+      System.out.println("secure aggregation: " + j.path("secure_aggregation").asText("OFF"));
       if (j.hasNonNull("failure_reason")) {
         System.out.println("failure: " + j.path("failure_reason").asText());
       }

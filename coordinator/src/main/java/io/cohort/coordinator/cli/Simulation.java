@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.util.JsonFormat;
 import io.cohort.coordinator.job.JobFileException;
 import io.cohort.coordinator.job.JobFiles;
+import io.cohort.coordinator.round.SecAggSettings;
 import io.cohort.coordinator.sim.Processes;
 import io.cohort.proto.v1.JobSpec;
 import java.io.IOException;
@@ -88,7 +89,8 @@ final class Simulation {
     waitForNodes(admin);
 
     String jobId = admin.postYaml("/api/v1/jobs?source=" + s.job().getFileName(), yaml).path("job_id").asText();
-    out.printf("job %s submitted: %d rounds, min_nodes %d%n", jobId, spec.getRounds(), spec.getMinNodes());
+    out.printf("job %s submitted: %d rounds, min_nodes %d, secure aggregation: %s%n", jobId, spec.getRounds(),
+        spec.getMinNodes(), SecAggSettings.describe(spec, s.nodes()));
     long started = System.nanoTime();
     JsonNode last = watch(admin, jobId);
     double seconds = (System.nanoTime() - started) / 1e9;

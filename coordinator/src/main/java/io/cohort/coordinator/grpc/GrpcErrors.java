@@ -2,6 +2,7 @@ package io.cohort.coordinator.grpc;
 
 import io.cohort.coordinator.DomainException;
 import io.cohort.crypto.SecureTokens;
+import io.cohort.crypto.secagg.Receipt;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -41,6 +42,21 @@ final class GrpcErrors {
     LOG.log(Level.SEVERE, "internal error, incident " + incident, t);
     return Status.INTERNAL.withDescription("internal error (incident " + incident + " in the coordinator log)")
         .asRuntimeException();
+  }
+
+  /**
+   * The status for a secure-aggregation receipt that is not ACCEPTED: REJECTED (not part of the
+   * session, badly signed or malformed) is INVALID_ARGUMENT, LATE (the stage closed) is
+   * FAILED_PRECONDITION, DUPLICATE (an identical copy was applied) is ALREADY_EXISTS.
+   */
+  static StatusRuntimeException toStatus(Receipt r) {
+    Status code = switch (r.status()) {
+      case REJECTED -> Status.INVALID_ARGUMENT;
+      case LATE -> Status.FAILED_PRECONDITION;
+      case DUPLICATE -> Status.ALREADY_EXISTS;
+      case ACCEPTED -> Status.OK;
+    };
+    return code.withDescription(r.reason()).asRuntimeException();
   }
 
   /** Runs a unary call, sending its response or the mapped failure. */

@@ -22,6 +22,8 @@ import io.cohort.proto.v1.PullTaskRequest;
 import io.cohort.proto.v1.PullTaskResponse;
 import io.cohort.proto.v1.PushEvaluationRequest;
 import io.cohort.proto.v1.PushEvaluationResponse;
+import io.cohort.proto.v1.PushSecAggRequest;
+import io.cohort.proto.v1.PushSecAggResponse;
 import io.cohort.proto.v1.PushUpdateRequest;
 import io.cohort.proto.v1.PushUpdateResponse;
 import io.cohort.proto.v1.RegisterRequest;
@@ -76,6 +78,7 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
             + " or digit, got '" + req.getNodeId() + "'");
       }
       var aliases = req.getDatasetsList().stream().map(DatasetOffer::getAlias).toList();
+      scheduler.identities().record(req.getNodeId(), req.getPublicKeys().getIdentityKeyEd25519().toByteArray());
       store.upsertNode(req.getNodeId(), req.getSoftwareVersion(), aliases, clock.instant());
       NodeSession s = registry.register(req.getNodeId(), req.getSoftwareVersion(), aliases);
       return RegisterResponse.newBuilder().setSessionId(s.sessionId())
@@ -143,6 +146,12 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   @Override
   public StreamObserver<PushUpdateRequest> pushUpdate(StreamObserver<PushUpdateResponse> out) {
     return new UpdateUpload(out, registry, scheduler, settings.maxUpdateBytes());
+  }
+
+  @Override
+  public StreamObserver<PushSecAggRequest> pushSecAgg(StreamObserver<PushSecAggResponse> out) {
+    // A masked input is 4 * (d + 1) bytes plus a small header; other stage messages are smaller.
+    return new SecAggUpload(out, registry, scheduler, settings.maxUpdateBytes() + 4096);
   }
 
   @Override

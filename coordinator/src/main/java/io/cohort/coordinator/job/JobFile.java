@@ -16,7 +16,8 @@ record JobFile(
     Integer roundTimeoutSeconds,
     Long seed,
     Tabular tabular,
-    Training training) {
+    Training training,
+    SecureAggregation secureAggregation) {
 
   record Tabular(
       String label,
@@ -24,6 +25,9 @@ record JobFile(
       List<String> numeric,
       LinkedHashMap<String, List<String>> categorical,
       List<Integer> hiddenUnits) {}
+
+  /** {@code secure_aggregation:}; every field optional (on by default). */
+  record SecureAggregation(Boolean enabled, Double clip, Integer bits, Integer threshold, Long maxExamples) {}
 
   record Training(
       Integer localEpochs, Integer batchSize, Double learningRate, Double validationFraction) {}

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.cohort.proto.v1.CategoricalColumn;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.SecureAggregationSpec;
 import io.cohort.proto.v1.TabularSpec;
 import io.cohort.proto.v1.TaskType;
 import io.cohort.proto.v1.TrainingConfig;
@@ -30,6 +31,9 @@ import java.util.stream.Collectors;
 public final class JobFiles {
   static final int MAX_ROUNDS = 100_000;
   static final int DEFAULT_ROUND_TIMEOUT_SECONDS = 120;
+  static final double DEFAULT_CLIP = 1.0;
+  static final int DEFAULT_BITS = 16;
+  static final long DEFAULT_MAX_EXAMPLES = 10_000;
 
   private static final ObjectMapper YAML = newMapper();
 
@@ -170,7 +174,10 @@ public final class JobFiles {
         throw error("dataset", "must be an alias of letters, digits, '.', '_' or '-' (at most 64), got '" + dataset + "'");
       }
       int rounds = intInRange(f.rounds(), 10, 1, MAX_ROUNDS, "rounds");
-      int minNodes = intInRange(f.minNodes(), 1, 1, 10_000, "min_nodes");
+      // A secure sum needs at least two inputs, so the default follows the setting.
+      boolean secure = f.secureAggregation() == null || f.secureAggregation().enabled() == null
+          || f.secureAggregation().enabled();
+      int minNodes = intInRange(f.minNodes(), secure ? 2 : 1, 1, 10_000, "min_nodes");
       int timeout = intInRange(f.roundTimeoutSeconds(), DEFAULT_ROUND_TIMEOUT_SECONDS, 1, 86_400, "round_timeout_seconds");
       if (f.tabular() == null) {
         throw error("tabular", "is required for task tabular_classification");
@@ -202,7 +209,54 @@ public final class JobFiles {
           .setMinNodes(minNodes)
           .setRoundTimeoutMs(timeout * 1000L)
           .setSeed(f.seed() == null ? 0 : f.seed())
+          .setSecureAggregation(secureAggregation(f.secureAggregation(), minNodes))
           .build();
+    }
+
+    /**
+     * Defaults: on, clip 1.0, 16 bits, the recommended threshold, W_max 10000. Rejects here what
+     * would make every secure round fail: a wrap of n * (2^b - 1) already at n = min_nodes, and a
+     * cohort of one (its "sum" is its update).
+     */
+    private SecureAggregationSpec secureAggregation(JobFile.SecureAggregation s, int minNodes) throws JobFileException {
+      JobFile.SecureAggregation sa = s == null ? new JobFile.SecureAggregation(null, null, null, null, null) : s;
+      boolean enabled = sa.enabled() == null || sa.enabled();
+      double clip = sa.clip() == null ? DEFAULT_CLIP : sa.clip();
+      if (!(clip > 0 && clip <= 1e6)) {
+        throw error("secure_aggregation.clip", "must be in (0, 1000000], got " + clip);
+      }
+      int bits = intInRange(sa.bits(), DEFAULT_BITS, 2, 31, "secure_aggregation.bits");
+      int threshold = sa.threshold() == null ? 0 : intInRange(sa.threshold(), 0, 2, 10_000, "secure_aggregation.threshold");
+      long maxExamples = sa.maxExamples() == null ? DEFAULT_MAX_EXAMPLES : sa.maxExamples();
+      if (maxExamples < 1 || maxExamples > 1_000_000_000L) {
+        throw error("secure_aggregation.max_examples", "must be between 1 and 1000000000, got " + maxExamples);
+      }
+      if (enabled) {
+        if (minNodes < 2) {
+          throw error("min_nodes", "must be at least 2 with secure aggregation on (a sum over one node is that node's"
+              + " update); set secure_aggregation.enabled: false to run with one node");
+        }
+        long range = (1L << bits) - 1;
+        if ((long) minNodes * range >= (1L << 32)) {
+          throw error("secure_aggregation.bits", "is too large: min_nodes * (2^bits - 1) = " + minNodes + " * " + range
+              + " would wrap the 32-bit sum; use at most " + maxBits(minNodes) + " bits");
+        }
+        if ((long) minNodes * maxExamples >= (1L << 32)) {
+          throw error("secure_aggregation.max_examples", "is too large: min_nodes * max_examples would wrap the 32-bit"
+              + " weight sum");
+        }
+      }
+      return SecureAggregationSpec.newBuilder().setEnabled(enabled).setClip(clip).setBits(bits).setThreshold(threshold)
+          .setMaxExamples(maxExamples).build();
+    }
+
+    /** The largest b with n * (2^b - 1) < 2^32. */
+    static int maxBits(int n) {
+      int b = 2;
+      while (b < 31 && (long) n * ((1L << (b + 1)) - 1) < (1L << 32)) {
+        b++;
+      }
+      return b;
     }
 
     private TabularSpec tabular(JobFile.Tabular t) throws JobFileException {

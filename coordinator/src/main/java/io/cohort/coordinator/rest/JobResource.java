@@ -46,8 +46,10 @@ public class JobResource {
   @Path("{jobId}")
   public Views.JobDetail get(@PathParam("jobId") String jobId) {
     JobRecord job = store.job(jobId).orElseThrow(() -> DomainException.notFound("no job '" + jobId + "'"));
-    return new Views.JobDetail(Views.JobSummary.of(job),
+    var rounds = store.rounds(jobId);
+    int lastRoundNodes = rounds.isEmpty() ? 0 : rounds.get(rounds.size() - 1).participants().size();
+    return new Views.JobDetail(Views.JobSummary.of(job, lastRoundNodes),
         store.decisions(jobId).stream().map(Views.Decision::of).toList(),
-        store.rounds(jobId).stream().map(Views.Round::of).toList());
+        rounds.stream().map(Views.Round::of).toList());
   }
 }

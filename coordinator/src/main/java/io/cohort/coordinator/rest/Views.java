@@ -2,6 +2,7 @@ package io.cohort.coordinator.rest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.cohort.coordinator.round.SecAggSettings;
 import io.cohort.coordinator.store.JobRecord;
 import io.cohort.coordinator.store.NodeDecision;
 import io.cohort.coordinator.store.NodeRecord;
@@ -22,10 +23,17 @@ final class Views {
       @JsonProperty("rounds_completed") int roundsCompleted,
       @JsonProperty("min_nodes") int minNodes,
       @JsonProperty("failure_reason") String failureReason,
-      @JsonProperty("created_at") String createdAt) {
+      @JsonProperty("created_at") String createdAt,
+      @JsonProperty("secure_aggregation") String secureAggregation) {
     static JobSummary of(JobRecord j) {
+      return of(j, 0);
+    }
+
+    /** {@code nodes}: the size of the latest round, so the threshold reads "t of n"; 0 when unknown. */
+    static JobSummary of(JobRecord j, int nodes) {
       return new JobSummary(j.jobId(), j.spec().getName(), j.state().name(), j.spec().getDatasetAlias(),
-          j.spec().getRounds(), j.completedRounds(), j.spec().getMinNodes(), j.failureReason(), j.createdAt().toString());
+          j.spec().getRounds(), j.completedRounds(), j.spec().getMinNodes(), j.failureReason(), j.createdAt().toString(),
+          SecAggSettings.describe(j.spec(), nodes));
     }
   }
 

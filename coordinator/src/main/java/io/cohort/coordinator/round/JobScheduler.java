@@ -31,6 +31,7 @@ public final class JobScheduler implements AutoCloseable {
   private final Strategy strategy;
   private final Clock clock;
   private final RoundSettings settings;
+  private final NodeIdentities identities = new NodeIdentities();
   private final Map<String, RoundDriver> drivers = new ConcurrentHashMap<>();
   private final ExecutorService executor =
       Executors.newCachedThreadPool(r -> {
@@ -60,7 +61,7 @@ public final class JobScheduler implements AutoCloseable {
   }
 
   public void start(JobSpec spec) {
-    RoundDriver driver = new RoundDriver(spec, store, models, registry, strategy, clock, settings);
+    RoundDriver driver = new RoundDriver(spec, store, models, registry, strategy, clock, settings, identities);
     drivers.put(spec.getJobId(), driver);
     executor.submit(() -> {
       try {
@@ -75,6 +76,11 @@ public final class JobScheduler implements AutoCloseable {
         drivers.remove(spec.getJobId(), driver);
       }
     });
+  }
+
+  /** The identity keys nodes registered with (trust on first use). */
+  public NodeIdentities identities() {
+    return identities;
   }
 
   /** The driver of an active job. */

@@ -15,6 +15,7 @@ import io.cohort.crypto.Digests;
 import io.cohort.crypto.SecureTokens;
 import io.cohort.proto.v1.EvaluateTask;
 import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.InitTask;
 import io.cohort.proto.v1.JobOffer;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.Task;
@@ -53,6 +54,9 @@ public final class RoundDriver {
   private final Strategy strategy;
   private final Clock clock;
   private final RoundSettings settings;
+  private final NodeIdentities identities;
+  /** The open secure round, if any. */
+  private volatile SecureRound secure;
 
   /** Offer task ids by node, for offers not yet answered. */
   private final Map<String, String> openOffers = new ConcurrentHashMap<>();
@@ -66,6 +70,12 @@ public final class RoundDriver {
 
   public RoundDriver(JobSpec spec, JobStore store, ModelStore models, NodeRegistry registry,
       Strategy strategy, Clock clock, RoundSettings settings) {
+    this(spec, store, models, registry, strategy, clock, settings, new NodeIdentities());
+  }
+
+  public RoundDriver(JobSpec spec, JobStore store, ModelStore models, NodeRegistry registry,
+      Strategy strategy, Clock clock, RoundSettings settings, NodeIdentities identities) {
+    this.identities = identities;
     this.spec = spec;
     this.store = store;
     this.models = models;
@@ -103,6 +113,9 @@ public final class RoundDriver {
       if (!done.isEmpty() && done.get(done.size() - 1).evaluation() == null) {
         // Crashed between storing a round and its evaluation: evaluate it now.
         evaluate(done.get(done.size() - 1));
+      }
+      if (SecAggSettings.enabled(spec) && done.size() < spec.getRounds()) {
+        initialise();
       }
       for (int r = done.size() + 1; r <= spec.getRounds(); r++) {
         evaluate(train(r));
@@ -190,7 +203,46 @@ public final class RoundDriver {
     return out;
   }
 
+  /**
+   * Secure jobs: makes sure the round-0 model (the job's seeded initialisation, asked of one
+   * accepting node) is stored, so every secure round has a global model to take deltas from.
+   */
+  private void initialise() throws JobFailure, InterruptedException {
+    String id = ModelStore.modelId(spec.getJobId(), 0);
+    if (models.exists(id)) {
+      return;
+    }
+    String lastProblem = "no accepting node connected";
+    for (int attempt = 1; attempt <= settings.maxRoundAttempts(); attempt++) {
+      List<NodeSession> nodes = waitForParticipants(clock.millis() + spec.getRoundTimeoutMs());
+      if (nodes.isEmpty()) {
+        continue;
+      }
+      NodeSession n = nodes.get((attempt - 1) % nodes.size());
+      TaskCollection<ClientUpdate> c = new TaskCollection<>("initialisation", 0);
+      String taskId = SecureTokens.token();
+      c.expect(taskId, n);
+      layoutReference = null;
+      registry.enqueue(n, Task.newBuilder().setTaskId(taskId).setJobId(spec.getJobId())
+          .setInit(InitTask.newBuilder().setSpec(spec)).build());
+      training = c;
+      Map<String, ClientUpdate> results =
+          c.awaitAndClose(clock.millis() + spec.getRoundTimeoutMs(), registry::isLive, settings.pollInterval().toMillis());
+      if (!results.isEmpty()) {
+        models.write(spec.getJobId(), 0, results.values().iterator().next().parameters());
+        LOG.info(() -> "job " + spec.getJobId() + ": stored the initial model from node " + n.nodeId());
+        return;
+      }
+      lastProblem = "node " + n.nodeId() + " sent no initial model"
+          + (c.abandonedReasons().isEmpty() ? "" : ": " + c.abandonedReasons());
+    }
+    throw new JobFailure("initialisation failed " + settings.maxRoundAttempts() + " times; last: " + lastProblem);
+  }
+
   private RoundRecord train(int round) throws JobFailure, InterruptedException {
+    if (SecAggSettings.enabled(spec)) {
+      return trainSecurely(round);
+    }
     Optional<TensorBundle> global = round == 1 ? Optional.empty() : Optional.of(loadModel(round - 1));
     String startModel = round == 1 ? "" : ModelStore.modelId(spec.getJobId(), round - 1);
     byte[] startSha = global.map(TensorBundle::sha256).orElse(new byte[0]);
@@ -225,6 +277,88 @@ public final class RoundDriver {
       LOG.warning("job " + spec.getJobId() + " round " + round + " attempt " + attempt + ": " + lastProblem);
     }
     throw new JobFailure("round " + round + " failed " + settings.maxRoundAttempts() + " times; last: " + lastProblem);
+  }
+
+  /** A round under secure aggregation: the coordinator learns only the weighted sum of the deltas. */
+  private RoundRecord trainSecurely(int round) throws JobFailure, InterruptedException {
+    TensorBundle global = loadModel(round - 1);
+    String startModel = ModelStore.modelId(spec.getJobId(), round - 1);
+    String lastProblem = "";
+    for (int attempt = 1; attempt <= settings.maxRoundAttempts(); attempt++) {
+      Instant started = clock.instant();
+      List<NodeSession> live = waitForParticipants(clock.millis() + spec.getRoundTimeoutMs());
+      List<NodeSession> participants = new ArrayList<>();
+      Map<String, io.cohort.crypto.keys.IdentityPublicKey> keys = new java.util.HashMap<>();
+      for (NodeSession p : live) {
+        identities.get(p.nodeId()).ifPresent(k -> {
+          participants.add(p);
+          keys.put(p.nodeId(), k);
+        });
+      }
+      if (participants.size() < Math.max(2, spec.getMinNodes())) {
+        lastProblem = "only " + participants.size() + " accepting nodes with identity keys connected, min_nodes is "
+            + spec.getMinNodes() + (participants.size() < live.size() ? " (nodes without an identity key cannot take"
+            + " part in secure aggregation)" : "");
+        LOG.warning("job " + spec.getJobId() + " round " + round + " attempt " + attempt + ": " + lastProblem);
+        continue;
+      }
+      SecureRound r;
+      try {
+        long d = SecureRound.vectorLength(global);
+        if (d > io.cohort.crypto.secagg.SecAggParameters.MAX_VECTOR_LENGTH) {
+          throw new JobFailure("secure aggregation: the model has " + d + " coordinates, more than one round can mask");
+        }
+        r = new SecureRound(spec, round, global, startModel, participants, keys,
+            SecAggSettings.parameters(spec, participants.size(), (int) d), registry, clock,
+            settings.pollInterval().toMillis());
+      } catch (io.cohort.crypto.secagg.InvalidSecAggParametersException e) {
+        lastProblem = "secure aggregation cannot run with " + participants.size() + " nodes: " + e.getMessage();
+        LOG.warning("job " + spec.getJobId() + " round " + round + " attempt " + attempt + ": " + lastProblem);
+        continue;
+      }
+      secure = r;
+      try {
+        SecureRound.Outcome out = r.run();
+        if (out.contributors().size() < spec.getMinNodes()) {
+          lastProblem = out.contributors().size() + " updates in the secure sum, min_nodes is " + spec.getMinNodes();
+          continue;
+        }
+        ModelStore.StoredModel stored = models.write(spec.getJobId(), round, out.next());
+        RoundRecord record = new RoundRecord(spec.getJobId(), round, attempt,
+            participants.stream().map(NodeSession::nodeId).toList(), out.contributors(), out.examples(),
+            stored.modelId(), stored.sha256Hex(), started, clock.instant(), null);
+        store.completeRound(record, clock.instant());
+        LOG.info(() -> "job " + spec.getJobId() + " round " + round + " securely aggregated " + out.contributors().size()
+            + "/" + participants.size() + " updates (" + out.examples() + " examples)");
+        return record;
+      } catch (io.cohort.crypto.secagg.SecAggAbortException e) {
+        lastProblem = "secure aggregation aborted: " + e.getMessage();
+        LOG.warning("job " + spec.getJobId() + " round " + round + " attempt " + attempt + ": " + lastProblem);
+      } finally {
+        secure = null;
+      }
+    }
+    throw new JobFailure("round " + round + " failed " + settings.maxRoundAttempts() + " times; last: " + lastProblem);
+  }
+
+  /** Checks a secure-aggregation upload's header before its bytes are received. */
+  public void checkSecAgg(NodeSession caller, String taskId, int round, io.cohort.proto.v1.SecAggStage stage) {
+    openSecureRound(taskId).check(caller, taskId, round, stage);
+  }
+
+  /** Hands a node's stage message to the open secure round; returns the library's verdict. */
+  public io.cohort.crypto.secagg.Receipt deliverSecAgg(NodeSession caller, String taskId, int round,
+      io.cohort.proto.v1.SecAggStage stage, byte[] message) {
+    return openSecureRound(taskId).receive(caller, taskId, round, stage, message);
+  }
+
+  private SecureRound openSecureRound(String taskId) {
+    SecureRound r = secure;
+    if (r == null || !r.owns(taskId)) {
+      throw DomainException.precondition("task " + taskId + " is not an open secure-aggregation task of job "
+          + spec.getJobId());
+    }
+    return r;
   }
 
   private List<NodeSession> waitForParticipants(long deadline) throws InterruptedException {
@@ -353,6 +487,13 @@ public final class RoundDriver {
     if (t != null && t.owns(taskId)) {
       t.abandon(taskId, caller, reason);
       LOG.warning("node " + caller.nodeId() + " abandoned round " + t.round() + " of job " + spec.getJobId() + ": " + reason);
+      return;
+    }
+    SecureRound sr = secure;
+    if (sr != null && sr.owns(taskId)) {
+      sr.abandon(caller, taskId);
+      LOG.warning("node " + caller.nodeId() + " abandoned its secure-aggregation task of job " + spec.getJobId() + ": "
+          + reason);
       return;
     }
     TaskCollection<EvaluationResult> e = evaluation;

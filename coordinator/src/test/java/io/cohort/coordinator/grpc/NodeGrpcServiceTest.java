@@ -201,6 +201,7 @@ class NodeGrpcServiceTest {
         min_nodes: 2
         round_timeout_seconds: 30
         tabular: {label: y, classes: ['0', '1'], numeric: [x]}
+        secure_aggregation: {enabled: false}
         """;
     SessionRef a = register("round-a");
     SessionRef b = register("round-b");
@@ -271,6 +272,7 @@ class NodeGrpcServiceTest {
         min_nodes: 2
         round_timeout_seconds: 5
         tabular: {label: y, classes: ['0', '1'], numeric: [x]}
+        secure_aggregation: {enabled: false}
         """;
     SessionRef a = register("layout-a");
     SessionRef b = register("layout-b");

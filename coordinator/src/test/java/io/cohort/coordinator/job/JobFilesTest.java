@@ -35,10 +35,38 @@ class JobFilesTest {
   void minimalJob_getsDocumentedDefaults() throws Exception {
     JobSpec spec = JobFiles.parse(MINIMAL, "j.yaml", "job-2");
     assertThat(spec.getRounds()).isEqualTo(10);
-    assertThat(spec.getMinNodes()).isEqualTo(1);
+    assertThat(spec.getMinNodes()).isEqualTo(2); // 1 with secure aggregation off
+    assertThat(spec.getSecureAggregation().getEnabled()).isTrue();
+    assertThat(spec.getSecureAggregation().getClip()).isEqualTo(1.0);
+    assertThat(spec.getSecureAggregation().getBits()).isEqualTo(16);
+    assertThat(spec.getSecureAggregation().getThreshold()).isZero(); // the recommended floor(2n/3) + 1
     assertThat(spec.getRoundTimeoutMs()).isEqualTo(120_000);
     assertThat(spec.getTraining().getBatchSize()).isEqualTo(32);
     assertThat(spec.getTabular().getHiddenUnitsList()).containsExactly(32);
+  }
+
+  @Test
+  void secureAggregationOff_isRecordedAndAllowsOneNode() throws Exception {
+    JobSpec spec = JobFiles.parse(MINIMAL + "secure_aggregation: {enabled: false}\n", "j.yaml", "x");
+    assertThat(spec.getSecureAggregation().getEnabled()).isFalse();
+    assertThat(spec.getMinNodes()).isEqualTo(1);
+  }
+
+  @Test
+  void secureAggregationWithOneNode_isAClearJobFileError() {
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "min_nodes: 1\n", "j.yaml", "x"))
+        .isInstanceOf(JobFileException.class)
+        .hasMessageContaining("'min_nodes'")
+        .hasMessageContaining("secure aggregation");
+  }
+
+  @Test
+  void secureAggregationBitsThatWouldWrap_isAClearJobFileError() {
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "min_nodes: 4\nsecure_aggregation: {bits: 31}\n", "j.yaml", "x"))
+        .isInstanceOf(JobFileException.class)
+        .hasMessageContaining("secure_aggregation.bits")
+        .hasMessageContaining("wrap")
+        .hasMessageContaining("at most 30 bits");
   }
 
   @Test
