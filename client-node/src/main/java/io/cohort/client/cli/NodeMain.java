@@ -26,12 +26,26 @@ public final class NodeMain implements Callable<Integer> {
 
   public static void main(String[] args) {
     Logging.configure();
+    System.exit(run(args));
+  }
+
+  /** Runs the command line exactly as {@link #main} does, but returns the exit code instead of exiting. */
+  static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /**
+   * The command line as {@link #main} runs it: an exception that escapes a command becomes one
+   * line on stderr and exit code 1, never a stack trace. Tests redirect its output with
+   * {@link CommandLine#setOut} and {@link CommandLine#setErr}.
+   */
+  static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new NodeMain());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("cohort-node: " + e.getMessage());
       return 1;
     });
-    System.exit(cli.execute(args));
+    return cli;
   }
 
   @Override

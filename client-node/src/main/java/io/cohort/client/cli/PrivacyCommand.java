@@ -1,6 +1,7 @@
 package io.cohort.client.cli;
 
 import io.cohort.crypto.dp.DpParameterException;
+import io.cohort.crypto.dp.DpPreconditions;
 import io.cohort.crypto.dp.PldAccountant;
 import io.cohort.crypto.dp.PlanSegment;
 import io.cohort.crypto.dp.PrivacyAccountant;
@@ -14,20 +15,32 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code cohort-node privacy epsilon|sigma}: the privacy calculator for planning jobs and
  * auditing numbers, on the same accountants the node enforces. Values are taken as text and
- * checked here, so every bad value gives one line naming the parameter and its range, exit 2.
+ * checked here (required ones too), so every bad or missing value gives one line naming the
+ * parameter and its valid range, and exit code 2. Output goes to the command line's writers
+ * ({@code getOut()}, {@code getErr()}), so it can be captured in-process.
  */
 @Command(name = "privacy", mixinStandardHelpOptions = true,
     description = "Privacy calculator for DP-SGD (Poisson-subsampled Gaussian): epsilon of a plan, or the sigma for a target.",
     subcommands = {PrivacyCommand.Epsilon.class, PrivacyCommand.Sigma.class})
 final class PrivacyCommand {
   static final int BAD_INPUT = 2;
+  /** Each numeric parameter's valid range, as the one-line errors state it (see DpPreconditions). */
+  private static final Map<String, String> RANGES = Map.of(
+      "q", "a number in (0, 1]",
+      "sigma", "a finite number > 0",
+      "delta", "a number in (0, 1)",
+      "epsilon", "a finite number > 0",
+      "steps", "a whole number in [1, " + DpPreconditions.MAX_STEPS + "]");
 
   /** Thrown for bad input; the message is the whole one-line error. */
   static final class BadInput extends Exception {
@@ -43,7 +56,7 @@ final class PrivacyCommand {
     String q;
     @Option(names = "--steps", paramLabel = "N", description = "Number of steps, >= 1.")
     String steps;
-    @Option(names = "--delta", paramLabel = "D", required = true, description = "Target delta, in (0, 1).")
+    @Option(names = "--delta", paramLabel = "D", description = "Target delta, in (0, 1). Required.")
     String delta;
     @Option(names = "--accountant", paramLabel = "NAME", defaultValue = "rdp",
         description = "rdp (extended order grid), rdp-opacus (Opacus's order grid, to compare numbers) or pld (connect-the-dots PLD, tighter, slower). Default: ${DEFAULT-VALUE}.")
@@ -53,6 +66,8 @@ final class PrivacyCommand {
     Path plan;
     @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
     String output;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public final Integer call() throws Exception {
@@ -60,13 +75,13 @@ final class PrivacyCommand {
         if (!output.equals("text") && !output.equals("json")) {
           throw new BadInput("--output must be text or json, got " + output);
         }
-        System.out.println(run());
+        spec.commandLine().getOut().println(run());
         return 0;
       } catch (BadInput e) {
-        System.err.println("cohort-node privacy: " + e.getMessage());
+        spec.commandLine().getErr().println("cohort-node privacy: " + e.getMessage());
         return BAD_INPUT;
       } catch (DpParameterException e) {
-        System.err.println("cohort-node privacy: --" + e.parameter() + ": " + e.getMessage());
+        spec.commandLine().getErr().println("cohort-node privacy: --" + e.parameter() + ": " + e.getMessage());
         return BAD_INPUT;
       }
     }
@@ -129,7 +144,7 @@ final class PrivacyCommand {
         p = PrivacyPlan.of(num("q", required("q", q)), num("sigma", required("sigma", sigma)),
             integer("steps", required("steps", steps)));
       }
-      PrivacySpend s = accountant().epsilon(p, num("delta", delta));
+      PrivacySpend s = accountant().epsilon(p, num("delta", required("delta", delta)));
       if (output.equals("json")) {
         return String.format(Locale.ROOT, "{\"epsilon\": %s, \"delta\": %s, \"epsilon_error\": %s,"
             + " \"error_bounded\": %s, \"accountant\": \"%s\", \"steps\": %d, \"detail\": \"%s\"}",
@@ -154,7 +169,7 @@ final class PrivacyCommand {
       double qv = num("q", required("q", q));
       long n = integer("steps", required("steps", steps));
       double e = num("epsilon", required("epsilon", epsilon));
-      double d = num("delta", delta);
+      double d = num("delta", required("delta", delta));
       PrivacyAccountant acc = accountant();
       double s = new SigmaCalibrator(acc).calibrate(prior, qv, n, e, d);
       if (output.equals("json")) {
@@ -168,7 +183,7 @@ final class PrivacyCommand {
 
   static String required(String name, String v) throws BadInput {
     if (v == null) {
-      throw new BadInput("--" + name + " is required");
+      throw new BadInput("--" + name + " is required: " + RANGES.get(name));
     }
     return v;
   }
@@ -177,7 +192,7 @@ final class PrivacyCommand {
     try {
       return Double.parseDouble(v.trim());
     } catch (NumberFormatException e) {
-      throw new BadInput("--" + name + " must be a number, got '" + v + "'");
+      throw new BadInput("--" + name + " must be " + RANGES.get(name) + ", got '" + v + "'");
     }
   }
 
@@ -185,7 +200,7 @@ final class PrivacyCommand {
     try {
       return Long.parseLong(v.trim());
     } catch (NumberFormatException e) {
-      throw new BadInput("--" + name + " must be a whole number, got '" + v + "'");
+      throw new BadInput("--" + name + " must be " + RANGES.get(name) + ", got '" + v + "'");
     }
   }
 

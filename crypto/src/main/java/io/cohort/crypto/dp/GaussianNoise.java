@@ -15,13 +15,21 @@ import java.util.stream.IntStream;
  * AES-256-CTR stream (never {@code java.util.Random}), so noise is unpredictable and
  * independent across calls, threads and processes. Samples come from a 128-layer ziggurat at float
  * precision. Privacy guarantees: the mechanism is the Gaussian mechanism analysed by the
- * accountants of this package, up to floating-point representation of the noise (see
- * {@code io.cohort.crypto.dp.internal.Ziggurat}). Thread-safe; vectors above one million elements
- * are filled in parallel on the common fork-join pool, each slice with its own stream.
+ * accountants of this package, up to floating-point representation of the noise (the scale is
+ * rounded up, never down; see {@code io.cohort.crypto.dp.internal.Ziggurat}). Thread-safe;
+ * vectors above one million elements are filled in parallel on the common fork-join pool, each
+ * slice with its own stream.
+ *
+ * <p>Cost (docs/benchmarks.md, a shared 2-core VM): the AES-CTR keystream is about 0.4 ns a
+ * sample (AES-NI), the ziggurat about 4 ns a sample on one core, so 10M floats take about 35 ms
+ * on two cores. A small vector pays the cipher set-up, about 9 us: 2050 floats (the credit MLP's
+ * parameters) take 20 to 30 us, the keystream buffer being sized to the vector.
  */
 public final class GaussianNoise {
   private static final int PARALLEL_THRESHOLD = 1 << 20;
   private static final int SLICE = 1 << 20;
+  /** Uniforms drawn per bulk request (see {@code Ziggurat.addScaled}). */
+  private static final int CHUNK = 4096;
   private final SecureRandom seedSource;
   private final long testSeed;
   private final boolean seeded;
@@ -67,14 +75,19 @@ public final class GaussianNoise {
   }
 
   private void addSlice(float[] values, int from, int len, double stddev, int sliceIndex) {
+    if (len == 0) {
+      return;
+    }
+    // 4 bytes a sample plus the ~3% slow-path draws: small vectors get small buffers.
+    int bytes = (int) Math.min(CtrDrbgStream.MAX_BUFFER_BYTES, 4L * len + len / 4 + 64);
     CtrDrbgStream rng;
     if (seeded) {
-      rng = CtrDrbgStream.forTesting(testSeed, sliceIndex);
+      rng = CtrDrbgStream.forTesting(testSeed, sliceIndex, bytes);
     } else {
       synchronized (seedSource) {
-        rng = CtrDrbgStream.create(seedSource);
+        rng = CtrDrbgStream.create(seedSource, bytes);
       }
     }
-    Ziggurat.addScaled(values, from, len, stddev, rng, new int[4096]);
+    Ziggurat.addScaled(values, from, len, stddev, rng, new int[Math.min(len, CHUNK)]);
   }
 }

@@ -33,6 +33,30 @@ class GaussianNoiseTest {
   }
 
   @Test
+  void manySmallReleases_togetherFitTheNormal_ks() throws Exception {
+    // A small model's per-step noise: small vectors, small keystream buffers, one stream per call.
+    GaussianNoise g = GaussianNoise.seededForTest(SEED + 3);
+    int calls = 400;
+    int size = 517;
+    double[] s = new double[calls * size];
+    for (int c = 0; c < calls; c++) {
+      float[] x = g.sample(size, 1.0);
+      for (int i = 0; i < size; i++) {
+        s[c * size + i] = x[i];
+      }
+    }
+    Arrays.sort(s);
+    int n = s.length;
+    double d = 0;
+    for (int i = 0; i < n; i++) {
+      double f = SpecialFunctions.normalCdf(s[i]);
+      d = Math.max(d, Math.max(f - (double) i / n, (i + 1.0) / n - f));
+    }
+    System.out.println("manySmallReleases seed=" + (SEED + 3) + " KS D=" + d);
+    assertThat(d).as("seed=" + (SEED + 3) + " KS D").isLessThan(1.949 / Math.sqrt(n));
+  }
+
+  @Test
   void tails_matchNormalTailProbabilities() throws Exception {
     int n = 4_000_000;
     float[] x = GaussianNoise.seededForTest(SEED + 1).sample(n, 1.0);

@@ -31,6 +31,19 @@ class SigmaCalibratorTest {
   }
 
   @Test
+  void pldCalibration_isFeasibleAndMinimalTo1e4Relative() throws Exception {
+    PldAccountant pld = PldAccountant.create();
+    double q = 0.01;
+    long steps = 100;
+    double sigma = new SigmaCalibrator(pld).calibrate(q, steps, 1.0, 1e-5);
+    String cell = "pld q=" + q + " steps=" + steps + " eps=1.0 delta=1e-5 sigma=" + sigma;
+    assertThat(pld.epsilon(PrivacyPlan.of(q, sigma, steps), 1e-5).epsilon()).as(cell).isLessThanOrEqualTo(1.0);
+    assertThat(pld.epsilon(PrivacyPlan.of(q, sigma * (1 - 1e-4), steps), 1e-5).epsilon()).as(cell).isGreaterThan(1.0);
+    // The tighter accountant needs less noise than RDP for the same target.
+    assertThat(sigma).as(cell).isLessThan(new SigmaCalibrator(opacus).calibrate(q, steps, 1.0, 1e-5));
+  }
+
+  @Test
   void priorSpend_requiresMoreNoise() throws Exception {
     SigmaCalibrator cal = new SigmaCalibrator(opacus);
     double fresh = cal.calibrate(0.01, 500, 2.0, 1e-5);

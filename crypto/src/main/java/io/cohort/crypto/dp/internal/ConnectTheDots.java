@@ -17,15 +17,19 @@ import java.util.Arrays;
  * That keeps the hockey-stick divergence exact at every grid point and an upper bound between
  * them (a dominating pair, so composition stays pessimistic). Those fractions are integrated
  * numerically, per x-interval that maps into one loss bin, with 5-point Gauss-Legendre on
- * sub-intervals of at most s/8, from expm1 of the loss difference: no cancellation. Tails of X
- * beyond 8.3 s (mass < 1e-16 each) are placed at +infinity or at the loss upper bound.
+ * sub-intervals of at most s/8 (2 points on the narrow tail bins, see {@code integrate}). Tails
+ * of X beyond 8.3 s (mass < 1e-16 each) are placed at +infinity or at the loss upper bound.
  */
 public final class ConnectTheDots {
   private static final double Z = 8.3;
+  private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
   private static final double[] GL_X = {-0.9061798459386640, -0.5384693101056831, 0, 0.5384693101056831,
       0.9061798459386640};
   private static final double[] GL_W = {0.2369268850561891, 0.4786286704993665, 0.5688888888888889,
       0.4786286704993665, 0.2369268850561891};
+
+  private static final double[] GL2_X = {-0.5773502691896258, 0.5773502691896258};
+  private static final double[] GL2_W = {1, 1};
 
   private ConnectTheDots() {}
 
@@ -68,6 +72,7 @@ public final class ConnectTheDots {
     xs = Arrays.copyOf(xs, k);
     Arrays.sort(xs);
     double split = -Math.expm1(-h);
+    double[] scratch = new double[2];
     for (int s = 0; s + 1 < xs.length; s++) {
       double a = xs[s];
       double b = xs[s + 1];
@@ -76,14 +81,9 @@ public final class ConnectTheDots {
       }
       long bin = (long) Math.floor(loss(0.5 * (a + b), q, sigma, remove) / h);
       double lowGrid = bin * h;
-      double pm = 0;
-      double up = 0;
-      for (int g = 0; g < GL_X.length; g++) {
-        double x = 0.5 * (a + b) + 0.5 * (b - a) * GL_X[g];
-        double w = 0.5 * (b - a) * GL_W[g] * pDensity(x, q, sigma, remove);
-        pm += w;
-        up += w * -Math.expm1(lowGrid - loss(x, q, sigma, remove));
-      }
+      double[] pmUp = integrate(a, b, q, sigma, remove, lowGrid, scratch);
+      double pm = pmUp[0];
+      double up = pmUp[1];
       double toUpper = Math.min(pm, up / split);
       m[(int) (bin - iMin)] += pm - toUpper;
       m[(int) (bin + 1 - iMin)] += toUpper;
@@ -100,6 +100,55 @@ public final class ConnectTheDots {
     }
     m[(int) ((long) Math.ceil(lowTailLoss / h) - iMin)] += lowTail;
     return new DiscretePld(h, iMin, m, infinity, highTail + lowTail).truncate(0);
+  }
+
+  /**
+   * P-mass of [a, b] and its part weighted by 1 - e^(lowGrid - loss), by Gauss-Legendre (5 nodes,
+   * or 2 on narrow intervals), into {@code out}. With E = q expm1(u) and u = (2x - 1) / (2 s^2),
+   * the remove relation has density n0(x) (1 + E) and loss log1p(E), so the weighted integrand is
+   * n0 (E - expm1(lowGrid)); the add relation has density n0 and loss -log1p(E), weight
+   * -(expm1(lowGrid) + E e^lowGrid). One exp and one expm1 per node instead of five
+   * transcendental calls; the cancellation in the differences is the same as in the direct form
+   * (absolute error about u |loss| / h in the split).
+   */
+  private static double[] integrate(double a, double b, double q, double sigma, boolean remove, double lowGrid,
+      double[] out) {
+    double half = 0.5 * (b - a);
+    double mid = 0.5 * (a + b);
+    double eLow = Math.expm1(lowGrid);
+    double inv2s2 = 1 / (2 * sigma * sigma);
+    // Narrow intervals (the tail bins: about h s^2 wide) need only 2 nodes: the integrands'
+    // log-derivatives are at most (|x| + 1) / s^2, so they vary by kappa <= width (|x| + 1 + s) / s^2
+    // over the interval, and 2-point Gauss-Legendre (exact to degree 3) errs by O(kappa^4 / 2000)
+    // relative, below 1e-15 for kappa < 1e-3. Measured: masses unchanged to 1e-16 absolute.
+    double kappa = (b - a) * (Math.abs(mid) + 1 + sigma) * inv2s2 * 2;
+    double[] nodes = kappa < 1e-3 ? GL2_X : GL_X;
+    double[] weights = kappa < 1e-3 ? GL2_W : GL_W;
+    double pm = 0;
+    double up = 0;
+    for (int g = 0; g < nodes.length; g++) {
+      double x = mid + half * nodes[g];
+      double u = (2 * x - 1) * inv2s2;
+      if (u > 300) {
+        // E would overflow near u = 709; the direct form handles any u.
+        double w = half * weights[g] * pDensity(x, q, sigma, remove);
+        pm += w;
+        up += w * -Math.expm1(lowGrid - loss(x, q, sigma, remove));
+        continue;
+      }
+      double n0 = half * weights[g] * Math.exp(-x * x * inv2s2) * INV_SQRT_2PI / sigma;
+      double e = q == 1 ? Math.expm1(u) : q * Math.expm1(u);
+      if (remove) {
+        pm += n0 * (1 + e);
+        up += n0 * (e - eLow);
+      } else {
+        pm += n0;
+        up += n0 * -(eLow + e * (1 + eLow));
+      }
+    }
+    out[0] = pm;
+    out[1] = up;
+    return out;
   }
 
   /** Privacy loss at x: log(P(x)/Q(x)). */

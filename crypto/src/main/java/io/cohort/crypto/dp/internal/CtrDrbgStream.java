@@ -23,15 +23,24 @@ import javax.crypto.spec.SecretKeySpec;
  * stream per thread.
  */
 public final class CtrDrbgStream {
-  private static final int BUFFER_BYTES = 1 << 14;
+  /** The default and largest keystream buffer: 16 KiB, one AES-CTR call per 4096 ints. */
+  public static final int MAX_BUFFER_BYTES = 1 << 14;
+  private static final int MIN_BUFFER_BYTES = 256;
+  /** AES-CTR input: all zeros, shared (a cipher never writes its input); in-place is slower. */
+  private static final byte[] ZEROS = new byte[MAX_BUFFER_BYTES];
   private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private final Cipher cipher;
-  private final byte[] zeros = new byte[BUFFER_BYTES];
-  private final byte[] buf = new byte[BUFFER_BYTES];
-  private int pos = BUFFER_BYTES;
+  private final byte[] buf;
+  private final int bufferBytes;
+  private int pos;
 
-  private CtrDrbgStream(byte[] key32, byte[] iv16) {
+  private CtrDrbgStream(byte[] key32, byte[] iv16, int bufferBytes) {
+    // Small releases (a small model's noise) get a small buffer: no 16 KiB of keystream to make
+    // and allocate per call when a few kilobytes are needed.
+    this.bufferBytes = Math.max(MIN_BUFFER_BYTES, Math.min(MAX_BUFFER_BYTES, (bufferBytes + 15) & ~15));
+    this.buf = new byte[this.bufferBytes];
+    this.pos = this.bufferBytes;
     try {
       cipher = Cipher.getInstance("AES/CTR/NoPadding");
       cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key32, "AES"), new IvParameterSpec(iv16));
@@ -44,9 +53,22 @@ public final class CtrDrbgStream {
 
   /** A stream keyed from {@code random} (48 bytes drawn). */
   public static CtrDrbgStream create(SecureRandom random) {
+    return create(random, MAX_BUFFER_BYTES);
+  }
+
+  /**
+   * As {@link #create(SecureRandom)}, generating keystream {@code bufferBytes} at a time (clamped
+   * to [256, {@link #MAX_BUFFER_BYTES}]): size it to the expected use. The output sequence does
+   * not depend on it.
+   */
+  public static CtrDrbgStream create(SecureRandom random, int bufferBytes) {
     byte[] seed = new byte[48];
     random.nextBytes(seed);
-    return new CtrDrbgStream(Arrays.copyOf(seed, 32), Arrays.copyOfRange(seed, 32, 48));
+    try {
+      return new CtrDrbgStream(Arrays.copyOf(seed, 32), Arrays.copyOfRange(seed, 32, 48), bufferBytes);
+    } finally {
+      Arrays.fill(seed, (byte) 0);
+    }
   }
 
   /**
@@ -54,13 +76,20 @@ public final class CtrDrbgStream {
    * for a real release: its output is predictable by anyone who knows the seed.
    */
   public static CtrDrbgStream forTesting(long seed, int label) {
+    return forTesting(seed, label, MAX_BUFFER_BYTES);
+  }
+
+  /** As {@link #forTesting(long, int)}, with the buffer size of {@link #create(SecureRandom, int)}. */
+  public static CtrDrbgStream forTesting(long seed, int label, int bufferBytes) {
     byte[] key = Digests.sha256(("cohort-dp-test-stream:" + seed + ":" + label).getBytes(StandardCharsets.UTF_8));
-    return new CtrDrbgStream(key, new byte[16]);
+    return new CtrDrbgStream(key, new byte[16], bufferBytes);
   }
 
   private void refill() {
+    // Keystream = AES-CTR of zeros, from a shared read-only array (in place, input = output,
+    // measured 2x slower).
     try {
-      cipher.update(zeros, 0, BUFFER_BYTES, buf, 0);
+      cipher.update(ZEROS, 0, bufferBytes, buf, 0);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-CTR keystream failed", e);
     }
@@ -69,7 +98,7 @@ public final class CtrDrbgStream {
 
   /** 32 uniform bits. */
   public int nextInt() {
-    if (pos > BUFFER_BYTES - 4) {
+    if (pos > bufferBytes - 4) {
       refill();
     }
     int v = (int) INTS.get(buf, pos);
@@ -79,7 +108,7 @@ public final class CtrDrbgStream {
 
   /** 64 uniform bits. */
   public long nextLong() {
-    if (pos > BUFFER_BYTES - 8) {
+    if (pos > bufferBytes - 8) {
       refill();
     }
     long v = (long) LONGS.get(buf, pos);
@@ -97,10 +126,10 @@ public final class CtrDrbgStream {
     int i = from;
     int end = from + len;
     while (i < end) {
-      if (pos > BUFFER_BYTES - 4) {
+      if (pos > bufferBytes - 4) {
         refill();
       }
-      int n = Math.min(end - i, (BUFFER_BYTES - pos) >> 2);
+      int n = Math.min(end - i, (bufferBytes - pos) >> 2);
       for (int k = 0; k < n; k++) {
         out[i + k] = (int) INTS.get(buf, pos + 4 * k);
       }

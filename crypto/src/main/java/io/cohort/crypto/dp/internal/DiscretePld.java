@@ -5,9 +5,10 @@ package io.cohort.crypto.dp.internal;
  * the distribution of the privacy loss log(P(X)/Q(X)) for X ~ P (Koskela, Jälkö and Honkela 2020;
  * Doroshenko, Ghazi, Kamath, Kumar and Manurangsi 2022). Immutable.
  *
- * <p>{@link #compose} convolves (the PLD of an adaptive composition is the convolution of the
- * PLDs); tails lighter than a threshold are moved pessimistically (upper tail to +infinity, lower
- * tail up to the lowest kept point), and the moved mass is tracked in {@link #movedMass()}.
+ * <p>Composition (the PLD of an adaptive composition is the convolution of the PLDs) is done by
+ * {@link FourierComposition}. Every approximation on the way moves mass pessimistically (to
+ * higher loss or to +infinity) and is tracked in {@link #movedMass()}, the slack a lower bound on
+ * the true epsilon must allow for.
  */
 public final class DiscretePld {
   final double h;
@@ -24,7 +25,7 @@ public final class DiscretePld {
     this.movedMass = movedMass;
   }
 
-  /** Total mass moved pessimistically by truncation and tails, over all compositions so far. */
+  /** Total mass moved or added pessimistically (tails, truncation, rounding) on the way to this PLD. */
   public double movedMass() {
     return movedMass;
   }
@@ -33,29 +34,10 @@ public final class DiscretePld {
     return mass.length;
   }
 
-  /** This PLD composed with {@code o}, then truncated at tail mass {@code tailMass} per side. */
-  public DiscretePld compose(DiscretePld o, double tailMass) {
-    double[] m = Fft.convolve(mass, o.mass);
-    double inf = infinityMass + o.infinityMass - infinityMass * o.infinityMass;
-    return new DiscretePld(h, offset + o.offset, m, inf, movedMass + o.movedMass).truncate(tailMass);
-  }
-
-  /** This PLD composed with itself {@code n >= 1} times (binary powering). */
-  public DiscretePld selfCompose(long n, double tailMass) {
-    DiscretePld result = null;
-    DiscretePld base = this;
-    while (true) {
-      if ((n & 1) == 1) {
-        result = result == null ? base : result.compose(base, tailMass);
-      }
-      n >>= 1;
-      if (n == 0) {
-        return result;
-      }
-      base = base.compose(base, tailMass);
-    }
-  }
-
+  /**
+   * Drops end runs of total mass at most {@code tailMass}: the upper one to +infinity, the lower
+   * one up to the lowest kept point.
+   */
   DiscretePld truncate(double tailMass) {
     int hi = mass.length - 1;
     double top = 0;
@@ -100,6 +82,11 @@ public final class DiscretePld {
     double a = infinityMass;
     double b = 0;
     for (int j = mass.length - 1; j >= 0; j--) {
+      if (mass[j] == 0) {
+        // Nothing changes A or B here, so the crossing found at the next point is the same; and
+        // skipping avoids 0 * e^(-l) = NaN far down a wide window.
+        continue;
+      }
       double l = (offset + j) * h;
       if (b > 0 && a - Math.exp(l) * b > delta) {
         return Math.max(0, Math.log((a - delta) / b));

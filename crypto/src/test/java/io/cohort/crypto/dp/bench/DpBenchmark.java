@@ -6,71 +6,90 @@ import io.cohort.crypto.dp.PldAccountant;
 import io.cohort.crypto.dp.PrivacyPlan;
 import io.cohort.crypto.dp.PrivacySpend;
 import io.cohort.crypto.dp.RdpAccountant;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * Plain-Java benchmark of the DP core (JMH is not set up): epsilon of a 10,000-step heterogeneous
  * plan (RDP cold, i.e. a new accountant each run; PLD) and 10M floats of Gaussian noise; medians
- * after warm-up. Run after {@code ./mvnw -q -B -o -pl crypto install -DskipTests} with
- * {@code java -cp crypto/target/classes:crypto/target/test-classes io.cohort.crypto.dp.bench.DpBenchmark [--slow]}.
- * {@code --slow} also runs the fixture's PLD rows that the unit tests skip.
+ * and minima after warm-up. The accountants are single-threaded, so their CPU time (the calling
+ * thread's) is printed too: on a shared machine it is steadier than wall time. The load average
+ * before and after shows how contended the machine was. Run after
+ * {@code ./mvnw -q -B -o -pl crypto install -DskipTests} with
+ * {@code java -cp crypto/target/classes:crypto/target/test-classes io.cohort.crypto.dp.bench.DpBenchmark}.
+ * The slow PLD fixture rows this used to run are now in {@code PldAccountantTest}.
  */
 public final class DpBenchmark {
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
   private DpBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    System.out.println("cores=" + Runtime.getRuntime().availableProcessors() + " java=" + System.getProperty("java.version"));
+    System.out.println("cores=" + Runtime.getRuntime().availableProcessors() + " java="
+        + System.getProperty("java.version") + " loadavg(before)=" + loadAverage());
     // 10 segments x 1000 steps, every segment a different (q, sigma): a node's rounds that differ.
     List<PlanSegment> segs = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       segs.add(PlanSegment.of(0.002 + 0.001 * i, 0.9 + 0.05 * i, 1000));
     }
     PrivacyPlan plan = PrivacyPlan.of(segs);
-    double[] rdpMs = new double[7];
-    PrivacySpend rdp = null;
-    for (int r = 0; r < rdpMs.length; r++) {
+    double[][] rdp = new double[2][7];
+    PrivacySpend r = null;
+    for (int i = 0; i < rdp[0].length; i++) {
+      long c = THREADS.getCurrentThreadCpuTime();
       long t = System.nanoTime();
-      rdp = RdpAccountant.create().epsilon(plan, 1e-5);
-      rdpMs[r] = (System.nanoTime() - t) / 1e6;
+      r = RdpAccountant.create().epsilon(plan, 1e-5);
+      rdp[0][i] = (System.nanoTime() - t) / 1e6;
+      rdp[1][i] = (THREADS.getCurrentThreadCpuTime() - c) / 1e6;
     }
-    System.out.printf(Locale.ROOT, "RDP  10,000-step heterogeneous plan (10 segments): eps=%.6f  median %.1f ms (runs %s)%n",
-        rdp.epsilon(), median(rdpMs), round(rdpMs));
-    double[] pldMs = new double[3];
-    PrivacySpend pld = null;
-    for (int r = 0; r < pldMs.length; r++) {
+    System.out.printf(Locale.ROOT, "RDP  10,000-step heterogeneous plan (10 segments): eps=%.6f  %s%n", r.epsilon(),
+        summary(rdp));
+    double[][] pld = new double[2][5];
+    PrivacySpend p = null;
+    for (int i = 0; i < pld[0].length; i++) {
+      long c = THREADS.getCurrentThreadCpuTime();
       long t = System.nanoTime();
-      pld = PldAccountant.create().epsilon(plan, 1e-5);
-      pldMs[r] = (System.nanoTime() - t) / 1e6;
+      p = PldAccountant.create().epsilon(plan, 1e-5);
+      pld[0][i] = (System.nanoTime() - t) / 1e6;
+      pld[1][i] = (THREADS.getCurrentThreadCpuTime() - c) / 1e6;
     }
-    System.out.printf(Locale.ROOT, "PLD  same plan: eps=%.6f (error bound %.4f)  median %.0f ms (runs %s)%n",
-        pld.epsilon(), pld.epsilonError(), median(pldMs), round(pldMs));
+    System.out.printf(Locale.ROOT, "PLD  same plan: eps=%.6f (error bound %.4f)  %s%n", p.epsilon(), p.epsilonError(),
+        summary(pld));
 
     GaussianNoise noise = GaussianNoise.create();
     float[] v = new float[10_000_000];
-    double[] noiseMs = new double[11];
     for (int w = 0; w < 5; w++) {
       noise.addNoise(v, 1.0);
     }
-    for (int r = 0; r < noiseMs.length; r++) {
+    double[] noiseMs = new double[11];
+    for (int i = 0; i < noiseMs.length; i++) {
       long t = System.nanoTime();
       noise.addNoise(v, 1.0);
-      noiseMs[r] = (System.nanoTime() - t) / 1e6;
+      noiseMs[i] = (System.nanoTime() - t) / 1e6;
     }
-    System.out.printf(Locale.ROOT, "Noise 10M floats (AES-256-CTR + ziggurat): median %.1f ms (runs %s)%n",
-        median(noiseMs), round(noiseMs));
-    if (args.length > 0 && args[0].equals("--slow")) {
-      double[][] rows = {{0.001, 0.8, 10000, 1e-6, 0.9473238336059042}, {0.05, 0.5, 1000, 1e-6, 65.15227509638474},
-          {256.0 / 60000, 1.1, 14063, 1e-5, 2.3817788079120428}};
-      for (double[] row : rows) {
-        long t = System.nanoTime();
-        PrivacySpend s = PldAccountant.create().epsilon(PrivacyPlan.of(row[0], row[1], (long) row[2]), row[3]);
-        System.out.printf(Locale.ROOT, "PLD q=%s sigma=%s steps=%d delta=%s: eps=%.6f (dp_accounting %.6f, diff %.2e, error bound %.4f) %d ms%n",
-            row[0], row[1], (long) row[2], row[3], s.epsilon(), row[4], s.epsilon() - row[4], s.epsilonError(),
-            (System.nanoTime() - t) / 1_000_000);
-      }
+    System.out.printf(Locale.ROOT, "Noise 10M floats (AES-256-CTR + ziggurat, up to %d threads): wall median %.1f ms,"
+        + " min %.1f (runs %s)%n", ForkJoinPool.getCommonPoolParallelism() + 1, median(noiseMs), min(noiseMs),
+        round(noiseMs));
+    System.out.println("loadavg(after)=" + loadAverage());
+  }
+
+  private static String summary(double[][] wallAndCpu) {
+    return String.format(Locale.ROOT, "wall median %.1f ms (min %.1f), cpu median %.1f ms (runs %s)",
+        median(wallAndCpu[0]), min(wallAndCpu[0]), median(wallAndCpu[1]), round(wallAndCpu[0]));
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (Exception e) {
+      return "n/a";
     }
   }
 
@@ -78,6 +97,10 @@ public final class DpBenchmark {
     double[] s = x.clone();
     Arrays.sort(s);
     return s[s.length / 2];
+  }
+
+  private static double min(double[] x) {
+    return Arrays.stream(x).min().orElse(Double.NaN);
   }
 
   private static String round(double[] x) {
