@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.cohort.proto.v1.AbandonTaskRequest;
 import io.cohort.proto.v1.NodePublicKeys;
 import io.cohort.proto.v1.PushSecAggRequest;
-import io.cohort.proto.v1.PushSecAggResponse;
 import io.cohort.proto.v1.SecAggHeader;
 import io.cohort.proto.v1.SecAggStage;
 import io.cohort.proto.v1.AnswerOfferRequest;
@@ -17,7 +16,6 @@ import io.cohort.proto.v1.NodeServiceGrpc;
 import io.cohort.proto.v1.PullTaskRequest;
 import io.cohort.proto.v1.PushEvaluationRequest;
 import io.cohort.proto.v1.PushUpdateRequest;
-import io.cohort.proto.v1.PushUpdateResponse;
 import io.cohort.proto.v1.RegisterRequest;
 import io.cohort.proto.v1.RegisterResponse;
 import io.cohort.proto.v1.SessionRef;
@@ -29,6 +27,7 @@ import io.cohort.wire.TensorChunker;
 import io.cohort.wire.WireFormatException;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Iterator;
@@ -125,35 +124,13 @@ public final class CoordinatorClient {
     CompletableFuture<Void> done = new CompletableFuture<>();
     StreamObserver<PushUpdateRequest> upload = NodeServiceGrpc.newStub(channel)
         .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .pushUpdate(new StreamObserver<PushUpdateResponse>() {
-          @Override
-          public void onNext(PushUpdateResponse value) {}
-
-          @Override
-          public void onError(Throwable t) {
-            done.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            done.complete(null);
-          }
-        });
+        .pushUpdate(completion(done));
     upload.onNext(PushUpdateRequest.newBuilder().setHeader(UpdateHeader.newBuilder().setSession(session)
         .setJobId(jobId).setTaskId(taskId).setRound(round).setNumExamples(examples)
         .setUpdate(update.header()).putAllMetrics(metrics)).build());
     TensorChunker.chunks(update, c -> upload.onNext(PushUpdateRequest.newBuilder().setChunk(c).build()));
     upload.onCompleted();
-    try {
-      done.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw Status.fromThrowable(e.getCause()).asRuntimeException();
-    } catch (TimeoutException e) {
-      throw Status.DEADLINE_EXCEEDED.withDescription("update upload timed out").asRuntimeException();
-    }
+    await(done, timeout, "update upload");
   }
 
   /**
@@ -165,20 +142,7 @@ public final class CoordinatorClient {
     CompletableFuture<Void> done = new CompletableFuture<>();
     StreamObserver<PushSecAggRequest> upload = NodeServiceGrpc.newStub(channel)
         .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .pushSecAgg(new StreamObserver<PushSecAggResponse>() {
-          @Override
-          public void onNext(PushSecAggResponse value) {}
-
-          @Override
-          public void onError(Throwable t) {
-            done.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            done.complete(null);
-          }
-        });
+        .pushSecAgg(completion(done));
     upload.onNext(PushSecAggRequest.newBuilder().setHeader(SecAggHeader.newBuilder().setSession(session)
         .setJobId(jobId).setTaskId(taskId).setRound(round).setStage(stage).setTotalBytes(message.length)).build());
     for (int off = 0; off < message.length; off += CHUNK_BYTES) {
@@ -187,18 +151,43 @@ public final class CoordinatorClient {
     }
     upload.onCompleted();
     try {
+      await(done, timeout, "secure-aggregation upload");
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+        throw e;
+      }
+    }
+  }
+
+  /** Completes {@code done} when a client-streaming call ends, successfully or not. */
+  private static <T> StreamObserver<T> completion(CompletableFuture<Void> done) {
+    return new StreamObserver<T>() {
+      @Override
+      public void onNext(T value) {}
+
+      @Override
+      public void onError(Throwable t) {
+        done.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        done.complete(null);
+      }
+    };
+  }
+
+  /** Waits for a client-streaming call; its failure surfaces as a {@link StatusRuntimeException}. */
+  private static void await(CompletableFuture<Void> done, Duration timeout, String what) throws InterruptedException {
+    try {
       done.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
-      Status st = Status.fromThrowable(e.getCause());
-      if (st.getCode() == Status.Code.ALREADY_EXISTS) {
-        return;
+      if (e.getCause() instanceof StatusRuntimeException sre) {
+        throw sre;
       }
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw st.asRuntimeException();
+      throw Status.fromThrowable(e.getCause()).asRuntimeException();
     } catch (TimeoutException e) {
-      throw Status.DEADLINE_EXCEEDED.withDescription("secure-aggregation upload timed out").asRuntimeException();
+      throw Status.DEADLINE_EXCEEDED.withDescription(what + " timed out").asRuntimeException();
     }
   }
 
