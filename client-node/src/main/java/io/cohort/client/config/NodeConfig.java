@@ -33,8 +33,28 @@ public record NodeConfig(
    * A dataset offered under an alias. Neither the path nor the size ever leaves the node.
    *
    * @param validationPath optional held-out file evaluated instead of a split of {@code path}
+   * @param budget the dataset's privacy budget; empty means the dataset takes part in
+   *     non-private jobs only (a private job needs a budget to account against)
    */
-  public record Dataset(String alias, Path path, String format, Optional<Path> validationPath) {}
+  public record Dataset(String alias, Path path, String format, Optional<Path> validationPath,
+      Optional<Budget> budget) {
+    /** A dataset without a privacy budget. */
+    public Dataset(String alias, Path path, String format, Optional<Path> validationPath) {
+      this(alias, path, format, validationPath, Optional.empty());
+    }
+  }
+
+  /**
+   * A dataset's record-level privacy budget, owned by this node alone: the coordinator can
+   * neither read nor change it. With a budget, the node takes part only in differentially
+   * private jobs, and only while their spend, composed with everything in the ledger, fits.
+   *
+   * @param epsilonBudget total epsilon the dataset may ever spend, over all jobs; > 0
+   * @param delta the delta every epsilon of this dataset refers to, in (0, 1)
+   * @param accountant "rdp" or "pld": the accountant of the ledger (composition across jobs)
+   * @param ledgerPath the dataset's signed, append-only privacy ledger
+   */
+  public record Budget(double epsilonBudget, double delta, String accountant, Path ledgerPath) {}
 
   public Optional<Dataset> dataset(String alias) {
     return datasets.stream().filter(d -> d.alias().equals(alias)).findFirst();
