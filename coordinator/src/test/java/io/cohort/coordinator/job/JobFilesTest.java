@@ -165,8 +165,7 @@ class JobFilesTest {
 
   @Test
   void privacyWithoutEpsilonOrSigma_andEpsilonWithoutDelta_areNamed() {
-    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "privacy: {clip_norm: 1, sampling_rate: 0.1}
-", "j.yaml", "x"))
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "privacy: {clip_norm: 1, sampling_rate: 0.1}\n", "j.yaml", "x"))
         .hasMessage("j.yaml: field 'privacy.epsilon' is required (or give 'privacy.noise_multiplier' instead)");
     assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "privacy: {epsilon: 3, clip_norm: 1, sampling_rate: 0.1}\n",
         "j.yaml", "x")).hasMessageContaining("field 'privacy.delta' is required");
