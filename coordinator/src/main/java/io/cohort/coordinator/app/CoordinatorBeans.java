@@ -1,10 +1,12 @@
 package io.cohort.coordinator.app;
 
 import io.agroal.api.AgroalDataSource;
+import io.cohort.coordinator.ledger.LedgerIntake;
 import io.cohort.coordinator.node.NodeRegistry;
 import io.cohort.coordinator.round.JobScheduler;
 import io.cohort.coordinator.round.RoundSettings;
 import io.cohort.coordinator.store.JobStore;
+import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.ModelStore;
 import io.cohort.coordinator.strategy.FedAvg;
 import io.quarkus.agroal.DataSource;
@@ -31,9 +33,23 @@ public class CoordinatorBeans {
     if (!name.equals("h2") && !name.equals("postgresql")) {
       throw new IllegalArgumentException("cohort.database must be h2 or postgresql, got '" + name + "'");
     }
-    AgroalDataSource ds = Arc.container()
-        .select(AgroalDataSource.class, new DataSource.DataSourceLiteral(name)).get();
-    return new JobStore(ds);
+    return new JobStore(dataSource(config));
+  }
+
+  private static AgroalDataSource dataSource(CoordinatorConfig config) {
+    return Arc.container().select(AgroalDataSource.class, new DataSource.DataSourceLiteral(config.database())).get();
+  }
+
+  @Produces
+  @Singleton
+  LedgerEntryStore ledgerEntryStore(CoordinatorConfig config) {
+    return new LedgerEntryStore(dataSource(config));
+  }
+
+  @Produces
+  @Singleton
+  LedgerIntake ledgerIntake(LedgerEntryStore store) {
+    return new LedgerIntake(store);
   }
 
   @Produces
