@@ -62,4 +62,28 @@ class NodeConfigLoaderTest {
     assertThatThrownBy(() -> NodeConfigLoader.load(Path.of("/nonexistent/node.yaml")))
         .hasMessage("/nonexistent/node.yaml: no such file");
   }
+
+  @Test
+  void privacyBudget_isReadWithTheLedgerNextToTheIdentityKeyByDefault() throws Exception {
+    NodeConfig c = NodeConfigLoader.parse(VALID + "    epsilon_budget: 8\n    delta: 1.0e-5\n", "node.yaml", BASE);
+    assertThat(c.dataset("credit").orElseThrow().budget()).hasValueSatisfying(b -> {
+      assertThat(b.epsilonBudget()).isEqualTo(8.0);
+      assertThat(b.delta()).isEqualTo(1e-5);
+      assertThat(b.accountant()).isEqualTo("rdp");
+      assertThat(b.ledgerPath()).isEqualTo(Path.of("/srv/node/bank-a.credit.ledger"));
+    });
+    assertThat(NodeConfigLoader.parse(VALID, "node.yaml", BASE).dataset("credit").orElseThrow().budget()).isEmpty();
+  }
+
+  @Test
+  void invalidPrivacyBudget_namesTheField() {
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "    epsilon_budget: 8\n", "node.yaml", BASE))
+        .hasMessageContaining("'datasets[0].delta' is required");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "    epsilon_budget: -1\n    delta: 1.0e-5\n",
+        "node.yaml", BASE)).hasMessageContaining("'datasets[0].epsilon_budget' must be a finite number > 0, got -1.0");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "    epsilon_budget: 1\n    delta: 1\n", "node.yaml",
+        BASE)).hasMessageContaining("'datasets[0].delta' must be in (0, 1)");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "    epsilon_budget: 1\n    delta: 1.0e-5\n"
+        + "    accountant: moments\n", "node.yaml", BASE)).hasMessageContaining("must be rdp or pld");
+  }
 }
