@@ -133,7 +133,9 @@ public final class TabularTrainer implements LocalTrainer {
       throws LocalDataException {
     Prepared p = prepare(spec);
     TensorBundle start = start(spec, p, global);
-    TrainResult r = DpSgd.train(start, p.train(), plan.trainingParams(spec.getTraining().getLearningRate()),
+    double lr = spec.getPrivacy().getLearningRate() > 0 ? spec.getPrivacy().getLearningRate()
+        : spec.getTraining().getLearningRate();
+    TrainResult r = DpSgd.train(start, p.train(), plan.trainingParams(lr),
         Seeds.training(spec.getSeed(), config.nodeId(), round), noise);
     LOG.fine(() -> String.format("job %s round %d: DP-SGD mean train loss %.4f (stays on this node)",
         spec.getJobId(), round, r.meanTrainLoss()));

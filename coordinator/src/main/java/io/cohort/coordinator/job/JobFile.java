@@ -33,7 +33,7 @@ record JobFile(
   /** {@code privacy:}; absent means non-private training. See {@link PrivacyBlock} for the rules. */
   record Privacy(Boolean enabled, Double epsilon, Double delta, Double noiseMultiplier, Double clipNorm,
       Double samplingRate, Integer expectedBatchSize, Integer localSteps, Integer localEpochs, String accountant,
-      String optimizer) {}
+      String optimizer, Double learningRate) {}
 
   record Training(
       Integer localEpochs, Integer batchSize, Double learningRate, Double validationFraction) {}

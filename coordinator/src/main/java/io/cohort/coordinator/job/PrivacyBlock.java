@@ -15,7 +15,8 @@ import java.util.Locale;
  * <p>Rules: exactly one of {@code epsilon} (with {@code delta}) and {@code noise_multiplier};
  * {@code clip_norm} required; exactly one of {@code sampling_rate} and {@code expected_batch_size};
  * at most one of {@code local_steps} and {@code local_epochs} (default: the training block's
- * local epochs); {@code accountant} rdp (default) or pld; {@code optimizer} adam (default) or sgd.
+ * local epochs); {@code accountant} rdp (default) or pld; {@code optimizer} adam (default) or sgd;
+ * {@code learning_rate} optional (default: the training block's).
  */
 final class PrivacyBlock {
   static final double MAX_EPSILON = 1000;
@@ -117,6 +118,13 @@ final class PrivacyBlock {
       case "adam" -> b.setOptimizer(DpOptimizer.DP_OPTIMIZER_ADAM);
       case "sgd" -> b.setOptimizer(DpOptimizer.DP_OPTIMIZER_SGD);
       default -> out.add(field("optimizer", "must be adam or sgd, got '" + p.optimizer() + "'"));
+    }
+    if (p.learningRate() != null) {
+      if (!(p.learningRate() > 0 && p.learningRate() <= 10)) {
+        out.add(field("learning_rate", "must be in (0, 10], got " + p.learningRate()));
+      } else {
+        b.setLearningRate(p.learningRate());
+      }
     }
     problems.addAll(out);
     return b.build();
