@@ -119,7 +119,7 @@ class JobFilesTest {
     assertThat(spec.getPrivacy().getTargetEpsilon()).isEqualTo(8.0);
     assertThat(spec.getPrivacy().getDelta()).isEqualTo(1e-5);
     assertThat(spec.getPrivacy().getAccountant()).isEqualTo(io.cohort.proto.v1.DpAccountant.DP_ACCOUNTANT_RDP);
-    assertThat(spec.getPrivacy().getOptimizer()).isEqualTo(io.cohort.proto.v1.DpOptimizer.DP_OPTIMIZER_SGD);
+    assertThat(spec.getPrivacy().getOptimizer()).isEqualTo(io.cohort.proto.v1.DpOptimizer.DP_OPTIMIZER_ADAM);
     assertThat(spec.getPrivacy().getLearningRate()).isEqualTo(0.03);
     assertThat(spec.getSecureAggregation().getEnabled()).isTrue();
   }
