@@ -45,8 +45,12 @@ final class EnrollCommand implements Callable<Integer> {
       description = "The coordinator's gRPC address (default: 'coordinator' in the configuration).")
   String coordinator;
 
-  @Option(names = "--token", required = true, description = "The one-time token from `cohort node token NODE`.")
+  @Option(names = "--token", description = "The one-time token from `cohort node token NODE`.")
   String token;
+
+  @Option(names = "--csr-out", paramLabel = "FILE", description = "Offline (air-gapped) enrolment: only write the"
+      + " certificate request to FILE for `cohort pki issue --csr FILE`; no network.")
+  Path csrOut;
 
   @Option(names = "--wait", defaultValue = "PT10M", description = "How long to wait for an administrator's approval"
       + " (ISO-8601 duration, default: ${DEFAULT-VALUE}).")
@@ -59,6 +63,19 @@ final class EnrollCommand implements Callable<Integer> {
       cfg = NodeConfigLoader.load(config);
     } catch (ConfigException e) {
       System.err.println("cohort-node: " + e.getMessage());
+      return 2;
+    }
+    if (csrOut != null) {
+      NodeKey key = NodeKey.loadOrCreate(cfg.identityKey());
+      CertificationRequest csr = CertificationRequest.create(cfg.nodeId(), key);
+      Pem.writePublic(csrOut, csr.toPem().getBytes(StandardCharsets.US_ASCII));
+      System.out.println("certificate request for node " + cfg.nodeId() + " written to " + csrOut + " (public; the key"
+          + " stays in " + cfg.identityKey() + ")");
+      System.out.println("certificate request fingerprint: " + csr.fingerprint());
+      return 0;
+    }
+    if (token == null) {
+      System.err.println("cohort-node: --token TOKEN is required (or --csr-out FILE for offline enrolment)");
       return 2;
     }
     int dot = token.indexOf('.');
