@@ -94,6 +94,13 @@ public final class PkiStore {
           return false;
         }
       }
+      // Renewal with the same key under a new token gives the same CSR (Ed25519 is deterministic): replace it.
+      try (PreparedStatement del = c.prepareStatement(
+          "DELETE FROM enrolment_requests WHERE node_id = ? AND csr_fingerprint = ?")) {
+        del.setString(1, r.nodeId());
+        del.setString(2, r.fingerprint());
+        del.executeUpdate();
+      }
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO enrolment_requests (node_id, csr_fingerprint, csr_pem,"
           + " token_hash, state, certificate_pem, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
         ps.setString(1, r.nodeId());
