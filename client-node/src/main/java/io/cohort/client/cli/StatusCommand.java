@@ -86,7 +86,7 @@ final class StatusCommand implements Callable<Integer> {
       return "not attempted: " + e.getMessage();
     }
     try {
-      NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).heartbeat(HeartbeatRequest
+      NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).heartbeat(HeartbeatRequest
           .newBuilder().setSession(SessionRef.newBuilder().setNodeId(cfg.nodeId()).setSessionId(PROBE_SESSION)).build());
       return "connected";
     } catch (StatusRuntimeException e) {

@@ -33,6 +33,22 @@ final class PkiCommand {
     return dataDir.resolve("pki");
   }
 
+  /**
+   * Before {@code cohort serve}: in the default mutual-TLS mode the PKI must exist, otherwise
+   * the gRPC server would fail to start with a bare NoSuchFileException.
+   */
+  static void requireInitialised(Path dataDir, List<String> properties) throws CliException {
+    String env = System.getenv("QUARKUS_PROFILE");
+    boolean dev = (env != null && env.contains("plaintext-dev"))
+        || properties.stream().anyMatch(p -> p.startsWith("quarkus.profile=") && p.contains("plaintext-dev"));
+    Path store = pkiDir(dataDir).resolve(PkiFiles.SERVER_KEY_STORE);
+    if (!dev && !Files.isRegularFile(store)) {
+      throw new CliException(CliException.USAGE, "mutual TLS needs the federation PKI, and " + store + " does not exist:"
+          + " run `cohort pki init --data-dir " + dataDir + " --server-name HOST` first (development only:"
+          + " -Dquarkus.profile=plaintext-dev)");
+    }
+  }
+
   @Command(name = "init", mixinStandardHelpOptions = true,
       description = "Create the federation CA and the coordinator's TLS certificate in <data-dir>/pki.")
   static final class Init implements Callable<Integer> {
