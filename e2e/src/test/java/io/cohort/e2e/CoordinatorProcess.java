@@ -16,18 +16,27 @@ final class CoordinatorProcess extends ManagedProcess {
   private final Path dataDir;
   private final int grpcPort;
   private final int httpPort;
+  private final boolean mutualTls;
   private AdminClient admin;
 
+  /** In the plaintext development mode: these tests exercise rounds and crashes, not transport security. */
   CoordinatorProcess(Path dataDir, Path log, int grpcPort, int httpPort) {
+    this(dataDir, log, grpcPort, httpPort, false);
+  }
+
+  /** With {@code mutualTls}, as in production: needs {@code cohort pki init} on {@code dataDir} first. */
+  CoordinatorProcess(Path dataDir, Path log, int grpcPort, int httpPort, boolean mutualTls) {
     super("coordinator", log);
     this.dataDir = dataDir;
     this.grpcPort = grpcPort;
     this.httpPort = httpPort;
+    this.mutualTls = mutualTls;
   }
 
   @Override
   protected List<String> command() {
     return List.of(E2eEnvironment.java(), "-XX:+UseSerialGC",
+        "-Dquarkus.profile=" + (mutualTls ? "prod" : "plaintext-dev"),
         "-Dcohort.data-dir=" + dataDir,
         "-Dquarkus.grpc.server.port=" + grpcPort,
         "-Dquarkus.http.port=" + httpPort,

@@ -12,12 +12,17 @@ import java.util.Optional;
  * @param nodeId the node's identity (letters, digits, '.', '_', '-')
  * @param coordinatorHost host of the coordinator's gRPC port
  * @param coordinatorPort that port
- * @param plaintext development mode without TLS; the node prints a warning when on
+ * @param plaintext development mode without TLS; the node prints a warning when on. Off (the
+ *     default): mutual TLS 1.3 with {@code certificate} and {@code caCertificate}
  * @param datasets the datasets this node offers, by alias
  * @param rpcTimeout deadline of each unary call
  * @param maxBackoff longest wait between reconnection attempts
  * @param identityKey file of the node's long-term Ed25519 identity key (PKCS#8, mode 0600),
- *     created on first start; it signs the node's secure-aggregation messages
+ *     created on first start; it signs the node's secure-aggregation messages and is the key
+ *     its certificate certifies
+ * @param certificate PEM file of the node's certificate (then the CA's), from {@code cohort-node
+ *     enroll} or an offline startup kit
+ * @param caCertificate PEM file of the federation CA that the coordinator's certificate must chain to
  */
 public record NodeConfig(
     String nodeId,
@@ -27,7 +32,16 @@ public record NodeConfig(
     List<Dataset> datasets,
     Duration rpcTimeout,
     Duration maxBackoff,
-    Path identityKey) {
+    Path identityKey,
+    Path certificate,
+    Path caCertificate) {
+
+  /** A configuration with the default certificate files next to the identity key. */
+  public NodeConfig(String nodeId, String coordinatorHost, int coordinatorPort, boolean plaintext, List<Dataset> datasets,
+      Duration rpcTimeout, Duration maxBackoff, Path identityKey) {
+    this(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff, identityKey,
+        identityKey.resolveSibling(nodeId + ".crt"), identityKey.resolveSibling("ca.crt"));
+  }
 
   /**
    * A dataset offered under an alias. Neither the path nor the size ever leaves the node.

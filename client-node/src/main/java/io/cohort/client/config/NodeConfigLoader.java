@@ -34,7 +34,8 @@ public final class NodeConfigLoader {
       Double delta, String accountant, String ledgerPath) {}
 
   record RawConfig(String nodeId, String coordinator, Boolean plaintext, List<RawDataset> datasets,
-      Integer rpcTimeoutSeconds, Integer maxBackoffSeconds, String identityKey) {}
+      Integer rpcTimeoutSeconds, Integer maxBackoffSeconds, String identityKey, String certificate,
+      String caCertificate) {}
 
   public static NodeConfig load(Path file) throws ConfigException {
     String text;
@@ -83,10 +84,8 @@ public final class NodeConfigLoader {
     if (port < 1 || port > 65535) {
       throw new ConfigException(source + ": field 'coordinator' needs a port between 1 and 65535, got '" + coord + "'");
     }
-    if (!Boolean.TRUE.equals(raw.plaintext())) {
-      throw new ConfigException(source + ": field 'plaintext' must be true in this version: mutual TLS is not built yet,"
-          + " so plaintext development mode must be chosen explicitly");
-    }
+    // Mutual TLS unless the operator names the development mode explicitly (plaintext: true).
+    boolean plaintext = Boolean.TRUE.equals(raw.plaintext());
     List<NodeConfig.Dataset> datasets = new ArrayList<>();
     Set<String> aliases = new HashSet<>();
     List<RawDataset> rawSets = raw.datasets() == null ? List.of() : raw.datasets();
@@ -122,8 +121,15 @@ public final class NodeConfigLoader {
     // The identity key lives next to the configuration unless placed elsewhere, named after the node so
     // that several nodes' configurations can share a directory; created on first start.
     Path identity = identityPath(raw, base, nodeId);
-    return new NodeConfig(nodeId, coord.substring(0, colon), port, true, List.copyOf(datasets),
-        Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity);
+    // Certificate files default to the same directory: <node_id>.crt (node then CA) and ca.crt.
+    Path certificate = base.resolve(blank(raw.certificate()) ? nodeId + ".crt" : raw.certificate()).normalize();
+    Path ca = base.resolve(blank(raw.caCertificate()) ? "ca.crt" : raw.caCertificate()).normalize();
+    return new NodeConfig(nodeId, coord.substring(0, colon), port, plaintext, List.copyOf(datasets),
+        Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity, certificate, ca);
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
   }
 
   private static Path identityPath(RawConfig raw, Path base, String nodeId) {

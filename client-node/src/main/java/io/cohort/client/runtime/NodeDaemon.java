@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -50,11 +49,11 @@ public final class NodeDaemon implements AutoCloseable {
     this.config = config;
     this.version = version;
     this.trainer = trainer;
-    this.channel = NettyChannelBuilder.forAddress(config.coordinatorHost(), config.coordinatorPort())
-        .usePlaintext()
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .build();
+    try {
+      this.channel = CoordinatorChannels.open(config, MAX_MESSAGE_BYTES);
+    } catch (io.cohort.crypto.pki.PkiException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
     this.client = new CoordinatorClient(channel, config.rpcTimeout(), 4L << 30);
     try {
       this.identity = IdentityKeyPair.loadOrCreate(config.identityKey());
@@ -137,7 +136,9 @@ public final class NodeDaemon implements AutoCloseable {
     try {
       client.heartbeat();
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
+      Status.Code code = e.getStatus().getCode();
+      if (code == Status.Code.UNAUTHENTICATED || code == Status.Code.PERMISSION_DENIED) {
+        // PERMISSION_DENIED: this node's certificate was revoked; the session ends here.
         sessionValid.set(false);
       }
       LOG.fine(() -> "heartbeat failed: " + e.getStatus());

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "cohort", mixinStandardHelpOptions = true, versionProvider = CohortCli.Version.class,
     description = "Cohort: federated, privacy-preserving fine-tuning. Run a coordinator, simulate a federation,"
         + " and manage jobs.",
-    subcommands = {ServeCommand.class, SimulateCommand.class, JobCommand.class, NodeCommand.class,
+    subcommands = {ServeCommand.class, SimulateCommand.class, JobCommand.class, NodeCommand.class, PkiCommand.class,
         CommandLine.HelpCommand.class})
 public final class CohortCli {
 

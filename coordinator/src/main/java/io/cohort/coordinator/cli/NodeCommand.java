@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 
 /** {@code cohort node list}. */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Inspect nodes.",
-    subcommands = {NodeCommand.ListNodes.class})
+    subcommands = {NodeCommand.ListNodes.class,
+        NodeTrustCommands.Token.class, NodeTrustCommands.Requests.class, NodeTrustCommands.Approve.class, NodeTrustCommands.Revoke.class})
 final class NodeCommand {
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List nodes the coordinator has seen.")
   static final class ListNodes implements Callable<Integer> {
