@@ -63,7 +63,7 @@ public final class TokenStore {
       throw new IllegalArgumentException("token name must be 1-128 letters, digits, '.', '_', '@' or '-', got '"
           + name + "'");
     }
-    ApiToken t = new ApiToken("tok-" + SecureTokens.token(9).replace('_', 'x').replace('-', 'y'), name, role,
+    ApiToken t = new ApiToken("tok-" + SecureTokens.token().substring(0, 12).replace('_', 'x').replace('-', 'y'), name, role,
         createdBy, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
     Sql.audited(dataSource, audit, "create token " + name, c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO api_tokens (token_id, name, role, token_sha256,"

@@ -38,7 +38,7 @@ public class AuditResource {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Verification(boolean ok, long entries, @JsonProperty("first_bad_seq") Long firstBadSeq,
       String problem, @JsonProperty("head_seq") long headSeq, @JsonProperty("head_hash") String headHash) {
-    static Verification of(AuditVerification v) {
+    public static Verification of(AuditVerification v) {
       return new Verification(v.ok(), v.entries(), v.firstBadSeq(), v.problem(), v.headSeq(), v.headHash());
     }
   }
