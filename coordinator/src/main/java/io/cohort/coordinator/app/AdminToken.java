@@ -36,10 +36,11 @@ public class AdminToken {
 
   /** Creates the first admin token when none is stored; does nothing afterwards. */
   public void ensure() {
-    ensure(System.out);
+    ensureFor(System.out);
   }
 
-  void ensure(PrintStream console) {
+  /** As {@link #ensure()}, printing to {@code console}; visible for tests. */
+  public void ensureFor(PrintStream console) {
     if (!tokens.isEmpty()) {
       return;
     }

@@ -21,6 +21,7 @@ import java.time.Duration;
  * {@code cohort_nodes_connected}. No label carries a job or node id, so cardinality stays bounded.
  */
 @ApplicationScoped
+@io.quarkus.runtime.Startup // registers the meters (and the gauge) before the first scrape
 public class CoordinatorMetrics {
   @Inject MeterRegistry registry;
   @Inject NodeRegistry nodes;

@@ -27,9 +27,10 @@ import java.util.Set;
 public class AdminAuthFilter implements ContainerRequestFilter {
   private static final Set<String> READS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
-  @Inject TokenStore tokens;
+  // Providers: the filter is created at static init, before the stores' configuration exists.
+  @Inject jakarta.inject.Provider<TokenStore> tokens;
   @Inject CurrentCaller caller;
-  @Inject JobStore store;
+  @Inject jakarta.inject.Provider<JobStore> store;
 
   @Override
   public void filter(ContainerRequestContext ctx) {
@@ -38,7 +39,7 @@ public class AdminAuthFilter implements ContainerRequestFilter {
     }
     String auth = ctx.getHeaderString(HttpHeaders.AUTHORIZATION);
     String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7) : null;
-    Optional<ApiToken> token = tokens.authenticate(presented);
+    Optional<ApiToken> token = tokens.get().authenticate(presented);
     if (token.isEmpty()) {
       ctx.abortWith(error(Response.Status.UNAUTHORIZED, presented == null
           ? "a bearer token is required (Authorization: Bearer <token>; see docs/admin-api.md)"
@@ -48,7 +49,7 @@ public class AdminAuthFilter implements ContainerRequestFilter {
     }
     ApiToken t = token.get();
     if (t.role() != Role.ADMIN && !READS.contains(ctx.getMethod())) {
-      store.audit(new AuditEvent(t.actor(), "auth.forbidden", null, null, null,
+      store.get().audit(new AuditEvent(t.actor(), "auth.forbidden", null, null, null,
           ctx.getMethod() + " /" + ctx.getUriInfo().getPath().replaceFirst("^/", "") + " needs role admin, token has "
               + t.role().wireName()));
       ctx.abortWith(error(Response.Status.FORBIDDEN, "token " + t.tokenId() + " has role " + t.role().wireName()
