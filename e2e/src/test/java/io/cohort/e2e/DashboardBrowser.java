@@ -9,6 +9,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -83,8 +84,26 @@ final class DashboardBrowser implements AutoCloseable {
     return new WebDriverWait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.visibilityOfElementLocated(by));
   }
 
+  /** Waits for {@code condition}; elements replaced by a live re-render meanwhile are simply looked up again. */
   void waitUntil(String what, Duration timeout, java.util.function.Function<WebDriver, Boolean> condition) {
-    new WebDriverWait(driver, timeout).withMessage(what).until(condition);
+    new WebDriverWait(driver, timeout).withMessage(what).ignoring(StaleElementReferenceException.class)
+        .until(condition);
+  }
+
+  /**
+   * The rendered text of the first element matching {@code css}, read in one step inside the page:
+   * live pages re-render every few seconds, so a found element may be replaced before it is read.
+   */
+  String text(String css) {
+    Object t = js("const e = document.querySelector(arguments[0]);"
+        + " if (!e) { throw new Error('no element ' + arguments[0]); } return e.innerText;", css);
+    return String.valueOf(t).strip();
+  }
+
+  /** An attribute of the first element matching {@code css} (null when absent), read in one step. */
+  String attr(String css, String name) {
+    return (String) js("const e = document.querySelector(arguments[0]);"
+        + " if (!e) { throw new Error('no element ' + arguments[0]); } return e.getAttribute(arguments[1]);", css, name);
   }
 
   WebElement find(String css) {

@@ -22,7 +22,8 @@ export function lineChart({ title, xLabel, yLabel, xs, series, time = false, id 
     width: 600,
     height: 260,
     scales: { x: { time } },
-    axes: [{ label: xLabel }, { label: yLabel }],
+    // Rounds and counts are whole numbers: no ticks at 1.5.
+    axes: [time ? { label: xLabel } : { label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: yLabel }],
     series: [{ label: xLabel }].concat(series.map((s, i) => ({
       label: s.label,
       stroke: s.stroke || PALETTE[i % PALETTE.length].stroke,

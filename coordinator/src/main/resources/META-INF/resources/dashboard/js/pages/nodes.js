@@ -17,7 +17,7 @@ export const nodesPage = {
       const declines = (s.jobs || []).filter((d) => !d.accepted);
       return h('tr', { 'data-node': n.node_id },
         h('th', { scope: 'row' }, n.node_id),
-        h('td', { 'data-field': 'connected', 'data-value': n.connected },
+        h('td', { 'data-field': 'connected', 'data-value': String(n.connected) },
           n.connected ? h('span.badge.ok', {}, '● connected') : h('span.badge.muted', {}, '○ disconnected')),
         h('td', {}, when(n.last_seen)),
         h('td', {}, when(s.first_seen)),
