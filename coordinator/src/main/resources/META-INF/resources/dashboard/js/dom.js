@@ -61,13 +61,19 @@ export function fmt(value, digits) {
   return digits === undefined ? String(value) : Number(value).toFixed(digits);
 }
 
-/** An ISO instant as local date and time, with the instant itself in a <time> element. */
+/**
+ * An ISO instant in UTC to the second (audit records are compared across sites and time zones),
+ * with the full instant in the <time> element's datetime attribute.
+ */
 export function when(iso) {
   if (!iso) {
     return h('span.muted', {}, '—');
   }
   const d = new Date(iso);
-  return h('time', { datetime: iso, title: iso }, d.toLocaleString());
+  if (Number.isNaN(d.getTime())) {
+    return h('span', {}, iso);
+  }
+  return h('time', { datetime: iso, title: iso }, d.toISOString().slice(0, 19).replace('T', ' ') + ' UTC');
 }
 
 export function ms(duration) {
