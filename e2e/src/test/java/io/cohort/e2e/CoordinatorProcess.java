@@ -16,18 +16,27 @@ final class CoordinatorProcess extends ManagedProcess {
   private final Path dataDir;
   private final int grpcPort;
   private final int httpPort;
+  private final List<String> properties;
   private AdminClient admin;
 
   CoordinatorProcess(Path dataDir, Path log, int grpcPort, int httpPort) {
+    this(dataDir, log, grpcPort, httpPort, List.of());
+  }
+
+  /** @param properties further {@code key=value} settings, e.g. the PostgreSQL profile and URL */
+  CoordinatorProcess(Path dataDir, Path log, int grpcPort, int httpPort, List<String> properties) {
     super("coordinator", log);
     this.dataDir = dataDir;
     this.grpcPort = grpcPort;
     this.httpPort = httpPort;
+    this.properties = List.copyOf(properties);
   }
 
   @Override
   protected List<String> command() {
-    return List.of(E2eEnvironment.java(), "-XX:+UseSerialGC",
+    List<String> cmd = new java.util.ArrayList<>(List.of(E2eEnvironment.java(), "-XX:+UseSerialGC"));
+    properties.forEach(p -> cmd.add("-D" + p));
+    cmd.addAll(List.of(
         "-Dcohort.data-dir=" + dataDir,
         "-Dquarkus.grpc.server.port=" + grpcPort,
         "-Dquarkus.http.port=" + httpPort,
@@ -35,7 +44,8 @@ final class CoordinatorProcess extends ManagedProcess {
         "-Dquarkus.http.host=127.0.0.1",
         // nodes heartbeat every second, so a silent node counts as gone after about three
         "-Dcohort.heartbeat-interval=1s",
-        "-jar", E2eEnvironment.coordinatorJar().toString());
+        "-jar", E2eEnvironment.coordinatorJar().toString()));
+    return cmd;
   }
 
   Path dataDir() {

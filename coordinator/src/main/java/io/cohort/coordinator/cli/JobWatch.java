@@ -63,14 +63,14 @@ final class JobWatch implements Callable<Integer> {
       if (live) {
         out.print("\r\033[2K");
       }
-      if (!state.equals(lastState) && !live) {
-        out.println(output.json() ? event("state", job) : "job " + jobId + " " + state + " " + progress(job));
-      }
-      lastState = state;
       while (printed < rounds.size() && (rounds.get(printed).hasNonNull("evaluation") || terminal)) {
         JsonNode r = rounds.get(printed++);
         out.println(output.json() ? event("round", r) : JobCommand.RoundLine.format(r));
       }
+      if (!state.equals(lastState) && !live) {
+        out.println(output.json() ? event("state", job) : "job " + jobId + " " + state + " " + progress(job));
+      }
+      lastState = state;
       if (terminal) {
         if (live) {
           out.println("job " + jobId + " " + state + " " + progress(job)

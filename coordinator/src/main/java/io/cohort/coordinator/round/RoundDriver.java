@@ -187,6 +187,12 @@ public final class RoundDriver {
     }
     long windowEnd = clock.millis() + spec.getRoundTimeoutMs();
     while (true) {
+      // A node that was briefly not live when the phase began (a slow heartbeat) gets its offer now.
+      for (NodeSession s : registry.liveSessions()) {
+        if (!decided.contains(s.nodeId()) && !openOffers.containsKey(s.nodeId())) {
+          sendOffer(s);
+        }
+      }
       boolean allLiveAnswered = registry.liveSessions().stream().allMatch(s -> decided.contains(s.nodeId()));
       if (accepted.size() >= spec.getMinNodes() && (allLiveAnswered || clock.millis() >= windowEnd)) {
         break;
