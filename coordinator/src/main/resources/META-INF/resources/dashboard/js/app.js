@@ -101,8 +101,8 @@ async function route(navigated) {
   try {
     data = await r.page.load(ctx);
   } catch (e) {
-    if (e.status === 401) {
-      return; // signed out by the 401 handler
+    if (e.status === 401 || !session) {
+      return; // signed out meanwhile: show nothing
     }
     if (match()?.key !== key) {
       return;
@@ -111,8 +111,8 @@ async function route(navigated) {
     schedule(r, ctx);
     return;
   }
-  if (match()?.key !== key) {
-    return; // the user moved on while this page loaded
+  if (!session || match()?.key !== key) {
+    return; // signed out, or moved on, while this page loaded: render nothing
   }
   const json = JSON.stringify(data);
   if (navigated || !shown || shown.key !== key || shown.json !== json) {
