@@ -64,6 +64,8 @@ public class LoadHarness {
     for (Thread t : threads) {
       t.join();
     }
+    // Before the connections close: every node must still count as connected (no missed heartbeats).
+    long connected = countConnected(client, http, token);
     channels.forEach(ManagedChannel::shutdownNow);
 
     long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
@@ -74,6 +76,10 @@ public class LoadHarness {
     if (all.length > 0) {
       System.out.printf(Locale.ROOT, "admin latency ms: p50 %.1f  p90 %.1f  p99 %.1f  max %.1f%n", pct(all, 50),
           pct(all, 90), pct(all, 99), all[all.length - 1] / 1e6);
+    }
+    System.out.println("nodes connected at the end: " + connected + " of " + nodes);
+    if (connected != nodes) {
+      error("nodes not connected at the end: " + (nodes - connected));
     }
     long errorCount = errors.values().stream().mapToLong(AtomicLong::get).sum();
     System.out.println("errors: " + errorCount + (errors.isEmpty() ? "" : " " + errors));
@@ -102,6 +108,7 @@ public class LoadHarness {
     SessionRef ref = SessionRef.newBuilder().setNodeId(nodeId).setSessionId(session).build();
     // Spread the heartbeats over the interval, as independent nodes would.
     sleep((long) (Math.abs(nodeId.hashCode() % 1000) / 1000.0 * heartbeatMillis));
+    long next = System.nanoTime();
     while (System.nanoTime() < end) {
       try {
         stub.withDeadlineAfter(10, TimeUnit.SECONDS).heartbeat(HeartbeatRequest.newBuilder().setSession(ref).build());
@@ -109,8 +116,17 @@ public class LoadHarness {
       } catch (RuntimeException e) {
         error("heartbeat: " + e.getMessage());
       }
-      sleep(heartbeatMillis);
+      // Fixed rate (the daemon uses a fixed delay, which beats no more often): due one interval after the last.
+      next += heartbeatMillis * 1_000_000L;
+      sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000L));
     }
+  }
+
+  static long countConnected(HttpClient client, URI base, String token) throws Exception {
+    HttpResponse<String> r = client.send(HttpRequest.newBuilder(base.resolve("/api/v1/nodes"))
+        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+    // Counted without a JSON library: one "connected":true per connected node.
+    return r.body().split("\"connected\":true", -1).length - 1;
   }
 
   static final String[] PATHS = {"/api/v1/nodes", "/api/v1/jobs", "/api/v1/audit?limit=100", "/api/v1/privacy",

@@ -93,6 +93,11 @@ public final class CohortCli {
       return CliException.FAILED;
     });
     cli.setParameterExceptionHandler((ex, a) -> {
+      Throwable cause = ex.getCause();
+      if (cause instanceof IllegalArgumentException bad) { // a malformed config file, found while parsing
+        ex.getCommandLine().getErr().println("cohort: " + bad.getMessage());
+        return CliException.USAGE;
+      }
       ex.getCommandLine().getErr().println("cohort: " + ex.getMessage());
       ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
       return CliException.USAGE;
