@@ -2,6 +2,8 @@ package io.cohort.coordinator.ledger;
 
 import io.cohort.coordinator.DomainException;
 import io.cohort.coordinator.store.LedgerEntryStore;
+import io.cohort.coordinator.store.LedgerRow;
+import io.cohort.coordinator.store.PrivacyStore;
 import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.crypto.keys.IdentityPublicKey;
 import io.cohort.crypto.ledger.LedgerEntry;
@@ -24,9 +26,15 @@ public final class LedgerIntake {
   private static final HexFormat HEX = HexFormat.of();
   private static final int MAX_ENTRIES = 10_000;
   private final LedgerEntryStore store;
+  private final PrivacyStore privacy;
 
-  public LedgerIntake(LedgerEntryStore store) {
+  /**
+   * @param privacy where new entries are also summarised for the privacy API, the dashboard and the
+   *     audit log (null: not summarised); {@code store} keeps the signed lines, the authority
+   */
+  public LedgerIntake(LedgerEntryStore store, PrivacyStore privacy) {
     this.store = store;
+    this.privacy = privacy;
   }
 
   /**
@@ -50,7 +58,14 @@ public final class LedgerIntake {
       StoredLedgerEntry e = verify(nodeId, key.get(), req.getJobId(), req.getEntries(i), "entries[" + i + "]", now);
       checkChain(e);
       try {
-        stored += store.insert(e) ? 1 : 0;
+        if (store.insert(e)) {
+          stored++;
+          if (privacy != null) {
+            // The node declares its budget only to itself (node.yaml), so the summary has none (NaN).
+            privacy.record(new LedgerRow(e.nodeId(), e.datasetAlias(), e.seq(), e.jobId(), (int) e.round(),
+                e.epsilonAfter(), e.delta(), Double.NaN, e.entryHash(), now));
+          }
+        }
       } catch (LedgerEntryStore.Conflict c) {
         throw DomainException.precondition(c.getMessage());
       }
