@@ -356,13 +356,13 @@ final class SecureRound {
 
   /** global + weighted mean of the survivors' clipped deltas, in the global model's tensor order. */
   private Outcome outcome(AggregateResult r) {
-    double[] mean = r.mean();
+    // Coordinate by coordinate: no model-sized double[] beside the accumulator (peak-heap bound).
     List<Tensor> next = new ArrayList<>();
     int at = 0;
     for (Tensor t : global.tensors()) {
       float[] v = t.values().clone();
       for (int i = 0; i < v.length; i++) {
-        v[i] = (float) (v[i] + mean[at++]);
+        v[i] = (float) (v[i] + r.mean(at++));
       }
       next.add(new Tensor(t.name(), t.shape().clone(), v));
     }

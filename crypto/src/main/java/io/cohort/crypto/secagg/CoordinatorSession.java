@@ -187,21 +187,21 @@ public final class CoordinatorSession {
       return Receipt.rejected("masked input of node " + m.sender() + " has " + m.lengthWords() + " words, expected "
           + params.maskedLengthWords());
     }
-    byte[] fp = fingerprint(m.payload());
+    byte[] fp = fingerprint(m.payloadBuffer(), m.payloadOffset(), m.lengthWords() * 4);
     byte[] before = maskedFingerprints.get(m.sender());
     if (before != null) {
       return duplicate(MessageDigest.isEqual(before, fp), "MaskedInput from node " + m.sender());
     }
-    accumulator.add(m.payload());
+    accumulator.add(m.payloadBuffer(), m.payloadOffset(), m.lengthWords());
     maskedFingerprints.put(m.sender(), fp);
     return Receipt.accepted();
   }
 
-  private static byte[] fingerprint(byte[] payload) {
-    int edge = Math.min(4096, payload.length);
-    WireWriter w = new WireWriter().i32(payload.length);
-    w.fixed(java.util.Arrays.copyOf(payload, edge));
-    w.fixed(java.util.Arrays.copyOfRange(payload, payload.length - edge, payload.length));
+  private static byte[] fingerprint(byte[] buf, int off, int len) {
+    int edge = Math.min(4096, len);
+    WireWriter w = new WireWriter().i32(len);
+    w.fixed(java.util.Arrays.copyOfRange(buf, off, off + edge));
+    w.fixed(java.util.Arrays.copyOfRange(buf, off + len - edge, off + len));
     return Digests.sha256(w.toByteArray());
   }
 

@@ -19,19 +19,28 @@ import java.util.Arrays;
 public final class MaskedInput {
   private final byte[] sessionId;
   private final int sender;
-  private final byte[] payload;
+  /** The payload words live in {@code buffer} from {@code offset} on (a decoded message is not copied). */
+  private final byte[] buffer;
+  private final int offset;
+  private final int lengthWords;
 
   public MaskedInput(byte[] sessionId, int sender, byte[] payload) {
+    this(sessionId, sender, payload, 0, payload.length);
+  }
+
+  private MaskedInput(byte[] sessionId, int sender, byte[] buffer, int offset, int payloadBytes) {
     WireTags.checkId(sender, "sender");
     if (sessionId.length != HASH_BYTES) {
       throw new IllegalArgumentException("session id must have 32 bytes");
     }
-    if (payload.length % 4 != 0) {
-      throw new IllegalArgumentException("masked payload must be whole 32-bit words, got " + payload.length + " bytes");
+    if (payloadBytes % 4 != 0) {
+      throw new IllegalArgumentException("masked payload must be whole 32-bit words, got " + payloadBytes + " bytes");
     }
     this.sessionId = sessionId.clone();
     this.sender = sender;
-    this.payload = payload;
+    this.buffer = buffer;
+    this.offset = offset;
+    this.lengthWords = payloadBytes / 4;
   }
 
   public byte[] sessionId() {
@@ -42,21 +51,34 @@ public final class MaskedInput {
     return sender;
   }
 
-  /** The masked words, little-endian; shared, not copied. */
+  /**
+   * The masked words, little-endian: shared, not copied, when this object was built from a payload
+   * array; a copy when it was decoded (the coordinator reads decoded payloads in place instead).
+   */
   public byte[] payload() {
-    return payload;
+    return offset == 0 && buffer.length == lengthWords * 4 ? buffer
+        : Arrays.copyOfRange(buffer, offset, offset + lengthWords * 4);
+  }
+
+  /** The array holding the payload, from {@link #payloadOffset()} on; shared, never copied. */
+  byte[] payloadBuffer() {
+    return buffer;
+  }
+
+  int payloadOffset() {
+    return offset;
   }
 
   public int lengthWords() {
-    return payload.length / 4;
+    return lengthWords;
   }
 
   /** Wire form: header, session id, sender, word count, words. */
   public byte[] encode() {
     byte[] head = WireTags.header(WireTags.MASKED_INPUT).fixed(sessionId).i32(sender).i32(lengthWords())
         .toByteArray();
-    byte[] out = Arrays.copyOf(head, head.length + payload.length);
-    System.arraycopy(payload, 0, out, head.length, payload.length);
+    byte[] out = Arrays.copyOf(head, head.length + lengthWords * 4);
+    System.arraycopy(buffer, offset, out, head.length, lengthWords * 4);
     return out;
   }
 
@@ -71,7 +93,9 @@ public final class MaskedInput {
         throw new IllegalArgumentException("word count " + words + " does not match the " + (data.length - headerBytes)
             + " payload bytes");
       }
-      return new MaskedInput(sid, sender, Arrays.copyOfRange(data, headerBytes, data.length));
+      // The payload is read in place: a second model-sized copy would break the coordinator's
+      // memory bound (one accumulator plus the message in hand).
+      return new MaskedInput(sid, sender, data, headerBytes, data.length - headerBytes);
     } catch (IllegalArgumentException e) {
       throw new MalformedMessageException("MaskedInput: " + e.getMessage(), e);
     }
@@ -80,7 +104,7 @@ public final class MaskedInput {
   /** The words as ints (for tests and small vectors; allocates d + 1 ints). */
   public int[] words() {
     int[] w = new int[lengthWords()];
-    ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(w);
+    ByteBuffer.wrap(buffer, offset, lengthWords * 4).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(w);
     return w;
   }
 

@@ -343,6 +343,16 @@ public final class NodeSession {
       return this;
     }
 
+    /**
+     * The source of key pairs, seeds, Shamir coefficients and nonces (default: a new {@link
+     * SecureRandom}). Must be a cryptographically strong generator, such as a DRBG or an HSM's;
+     * the benchmarks pass a seeded one to replay a node's round exactly.
+     */
+    public Builder random(SecureRandom random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
     /** Test hook: seeds stochastic rounding only (keys and seeds stay on SecureRandom). */
     Builder roundingSeedForTest(long seed) {
       this.roundingRandom = new SplittableRandom(seed);
