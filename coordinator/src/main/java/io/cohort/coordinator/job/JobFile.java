@@ -27,7 +27,8 @@ record JobFile(
       List<Integer> hiddenUnits) {}
 
   /** {@code secure_aggregation:}; every field optional (on by default). */
-  record SecureAggregation(Boolean enabled, Double clip, Integer bits, Integer threshold, Long maxExamples) {}
+  record SecureAggregation(Boolean enabled, Double clip, Integer bits, Integer threshold, Long maxExamples,
+      String graph, Integer degree) {}
 
   record Training(
       Integer localEpochs, Integer batchSize, Double learningRate, Double validationFraction) {}

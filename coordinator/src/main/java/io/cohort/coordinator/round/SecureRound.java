@@ -149,13 +149,15 @@ final class SecureRound {
       byte[] checkBytes = check.encode();
       send(ids(check.survivors()), SecAggStage.SEC_AGG_STAGE_CONSISTENCY_CHECK, id -> checkBytes);
       awaitStage();
-      UnmaskingRequest unmask;
+      List<Integer> signers;
+      Map<Integer, byte[]> unmaskBytes = new HashMap<>();
       synchronized (this) {
-        unmask = session.closeConsistencyCheck();
+        UnmaskingRequest unmask = session.closeConsistencyCheck();
+        signers = unmask.signatures().stream().map(UnmaskingRequest.Signature::signer).toList();
+        // Per node: with SecAgg+'s k-regular graph each is asked only about its dropped neighbours.
+        signers.forEach(id -> unmaskBytes.put(id, session.unmaskingRequestFor(id).encode()));
       }
-      byte[] unmaskBytes = unmask.encode();
-      List<Integer> signers = unmask.signatures().stream().map(UnmaskingRequest.Signature::signer).toList();
-      send(signers, SecAggStage.SEC_AGG_STAGE_UNMASKING, id -> unmaskBytes);
+      send(signers, SecAggStage.SEC_AGG_STAGE_UNMASKING, unmaskBytes::get);
       awaitStage();
       AggregateResult result;
       synchronized (this) {

@@ -120,7 +120,7 @@ public final class CoordinatorSession {
     requireSurvivors(advertised.size(), params.requiredSurvivors(), "U1");
     roster = new KeyRoster(jobId, round, new ArrayList<>(advertised.values()));
     sessionId = roster.sessionId();
-    graph = MaskingGraph.of(params.graph(), roster.nodeIds(), sessionId);
+    graph = MaskingGraph.of(params, roster.nodeIds(), sessionId);
     return moveTo(Stage.SHARE_KEYS, roster, roster.nodeIds().size());
   }
 
@@ -234,16 +234,33 @@ public final class CoordinatorSession {
     return Receipt.accepted();
   }
 
-  /** Closes stage 4: needs t signatures; asks U4 for b-shares of U3 and s^SK-shares of U2 \ U3. */
+  /**
+   * Closes stage 4: needs the consistency threshold of signatures; asks U4 for b-shares of U3 and
+   * s^SK-shares of U2 \ U3. With a k-regular graph, send each node {@link #unmaskingRequestFor} instead:
+   * a node refuses a request naming a dropped node that is not its neighbour (S2).
+   */
   public UnmaskingRequest closeConsistencyCheck() throws SecAggAbortException {
     expect(Stage.CONSISTENCY_CHECK);
-    requireSurvivors(signatures.size(), params.threshold(), "U4");
+    requireSurvivors(signatures.size(), params.consistencyThreshold(), "U4");
     dropped = new TreeSet<>(u2);
     dropped.removeAll(u3);
     List<UnmaskingRequest.Signature> sigs = new ArrayList<>();
     signatures.values().forEach(s -> sigs.add(new UnmaskingRequest.Signature(s.sender(), s.signature())));
     unmaskingRequest = new UnmaskingRequest(sessionId, NodeSession.toArray(dropped), sigs);
     return moveTo(Stage.UNMASKING, unmaskingRequest, signatures.size());
+  }
+
+  /**
+   * The unmasking request for {@code node}: the dropped nodes among its neighbours, with every
+   * consistency signature. With the complete graph it equals the one {@link #closeConsistencyCheck}
+   * returned.
+   */
+  public UnmaskingRequest unmaskingRequestFor(int node) {
+    if (stage != Stage.UNMASKING || unmaskingRequest == null) {
+      throw new IllegalStateException("no unmasking request in stage " + stage);
+    }
+    int[] mine = dropped.stream().filter(v -> graph.areNeighbours(node, v)).mapToInt(Integer::intValue).toArray();
+    return new UnmaskingRequest(sessionId, mine, unmaskingRequest.signatures());
   }
 
   public Receipt receiveUnmasking(UnmaskingResponse m) throws SecAggAbortException {

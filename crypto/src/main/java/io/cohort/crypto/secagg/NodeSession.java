@@ -144,7 +144,7 @@ public final class NodeSession {
           certified);
       roster = keys;
       sessionId = keys.sessionId();
-      graph = MaskingGraph.of(params.graph(), keys.nodeIds(), sessionId);
+      graph = MaskingGraph.of(params, keys.nodeIds(), sessionId);
       ShareKeys m = secrets.shareKeys(params, round, nodeId, identity, keys, graph, sessionId, random);
       return advance(Stage.SHARE_KEYS, digest, m, Stage.MASKED_INPUT);
     } catch (SecAggAbortException e) {
@@ -216,7 +216,7 @@ public final class NodeSession {
     }
     try {
       NodeChecks.checkSession(request.sessionId(), sessionId);
-      NodeChecks.checkConsistencySignatures(request, roster, u3, params.threshold(),
+      NodeChecks.checkConsistencySignatures(request, roster, u3, params.consistencyThreshold(),
           Transcripts.consistency(sessionId, toArray(u3), modelHash, configDigest));
       SortedSet<Integer> dropped = NodeChecks.checkDropped(request.dropped(), u2, u3, nodeId, graph);
       UnmaskingResponse r = secrets.release(nodeId, identity, sessionId, u3, dropped);
