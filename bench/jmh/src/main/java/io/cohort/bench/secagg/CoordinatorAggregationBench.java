@@ -113,12 +113,12 @@ public class CoordinatorAggregationBench {
   }
 
   @Benchmark
-  public int[] plainQuantisedSum() {
+  public int[] plainQuantisedSum(CpuTime cpu) {
     return sum().words();
   }
 
   @Benchmark
-  public int secureSumAndUnmask() {
+  public int secureSumAndUnmask(CpuTime cpu) {
     Accumulator acc = sum();
     List<Masker.Mask> masks = new ArrayList<>();
     for (int u = 0; u < survivors; u++) {

@@ -44,7 +44,7 @@ public class KeystreamBench {
   }
 
   @Benchmark
-  public int[] jdkAesCtr() {
+  public int[] jdkAesCtr(CpuTime cpu) {
     MaskStream s = new MaskStream(Fixtures.seed(random));
     for (int done = 0; done < BYTES_PER_OP; done += CHUNK) {
       s.addTo(acc, 0, acc.length, false);
@@ -53,7 +53,7 @@ public class KeystreamBench {
   }
 
   @Benchmark
-  public int[] bouncyCastleAesEngineCtr() {
+  public int[] bouncyCastleAesEngineCtr(CpuTime cpu) {
     SICBlockCipher bc = (SICBlockCipher) SICBlockCipher.newInstance(AESEngine.newInstance());
     bc.init(true, new ParametersWithIV(new KeyParameter(Fixtures.bytes(random, 32)), new byte[16]));
     for (int done = 0; done < BYTES_PER_OP; done += CHUNK) {

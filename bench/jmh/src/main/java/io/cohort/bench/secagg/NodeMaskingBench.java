@@ -61,7 +61,7 @@ public class NodeMaskingBench {
   }
 
   @Benchmark
-  public byte[] maskOneRound() {
+  public byte[] maskOneRound(CpuTime cpu) {
     List<Masker.Mask> masks = new ArrayList<>(n);
     masks.add(new Masker.Mask(MaskSeeds.selfMask(selfSeed, sessionId), false));
     for (int i = 0; i < n - 1; i++) {

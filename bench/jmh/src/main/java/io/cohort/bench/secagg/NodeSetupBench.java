@@ -39,7 +39,7 @@ public class NodeSetupBench {
   }
 
   @Benchmark
-  public UnmaskingResponse oneNodeAllStages() throws Exception {
+  public UnmaskingResponse oneNodeAllStages(CpuTime cpu) throws Exception {
     return round.replayNode();
   }
 }

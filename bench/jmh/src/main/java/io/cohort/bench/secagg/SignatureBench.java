@@ -44,21 +44,21 @@ public class SignatureBench {
   @Setup
   public void setUp() throws Exception {
     jdk = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-    jdkSignature = jdkSign();
+    jdkSignature = jdkSign(null);
     bcPrivate = Fixtures.bytes(new SplittableRandom(5), Ed25519.SECRET_KEY_SIZE);
     bcPublic = new byte[Ed25519.PUBLIC_KEY_SIZE];
     Ed25519.generatePublicKey(bcPrivate, 0, bcPublic, 0);
-    bcSignature = bcSign();
+    bcSignature = bcSign(null);
     cohort = IdentityKeyPair.generate();
     cohortPublic = IdentityPublicKey.fromRaw(cohort.publicKey().raw());
     cohortSignature = cohort.sign(message);
-    if (!jdkVerify() || !bcVerify() || !cohortVerify()) {
+    if (!jdkVerify(null) || !bcVerify(null) || !cohortVerify(null)) {
       throw new IllegalStateException("a signature failed to verify");
     }
   }
 
   @Benchmark
-  public byte[] jdkSign() throws Exception {
+  public byte[] jdkSign(CpuTime cpu) throws Exception {
     Signature s = Signature.getInstance("Ed25519");
     s.initSign(jdk.getPrivate());
     s.update(message);
@@ -66,7 +66,7 @@ public class SignatureBench {
   }
 
   @Benchmark
-  public boolean jdkVerify() throws Exception {
+  public boolean jdkVerify(CpuTime cpu) throws Exception {
     Signature s = Signature.getInstance("Ed25519");
     s.initVerify(jdk.getPublic());
     s.update(message);
@@ -74,24 +74,24 @@ public class SignatureBench {
   }
 
   @Benchmark
-  public byte[] bcSign() {
+  public byte[] bcSign(CpuTime cpu) {
     byte[] sig = new byte[Ed25519.SIGNATURE_SIZE];
     Ed25519.sign(bcPrivate, 0, message, 0, message.length, sig, 0);
     return sig;
   }
 
   @Benchmark
-  public boolean bcVerify() {
+  public boolean bcVerify(CpuTime cpu) {
     return Ed25519.verify(bcSignature, 0, bcPublic, 0, message, 0, message.length);
   }
 
   @Benchmark
-  public byte[] cohortSign() {
+  public byte[] cohortSign(CpuTime cpu) {
     return cohort.sign(message);
   }
 
   @Benchmark
-  public boolean cohortVerify() {
+  public boolean cohortVerify(CpuTime cpu) {
     return cohortPublic.verify(message, cohortSignature);
   }
 }
