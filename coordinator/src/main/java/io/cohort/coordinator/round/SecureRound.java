@@ -369,9 +369,14 @@ final class SecureRound {
       next.add(new Tensor(t.name(), t.shape().clone(), v));
     }
     List<String> contributors = r.survivors().stream().map(id -> byId.get(id).nodeId()).toList();
+    Map<Integer, java.util.SortedSet<Integer>> badShares;
+    synchronized (this) {
+      badShares = session.badShareReports(); // SECAGG-TESTS C1: protocol ids, no secrets
+    }
     LOG.info(() -> "job " + spec.getJobId() + " secure round " + round + ": sum over " + contributors.size() + " of "
         + byId.size() + " nodes (" + r.dropped().size() + " dropped after sharing keys"
-        + (r.blamed().isEmpty() ? "" : ", blamed " + r.blamed()) + ")");
+        + (r.blamed().isEmpty() ? "" : ", blamed " + r.blamed())
+        + (badShares.isEmpty() ? "" : ", unusable shares reported (reporter=[peers]): " + badShares) + ")");
     return new Outcome(new TensorBundle(next), contributors, r.totalWeight());
   }
 }

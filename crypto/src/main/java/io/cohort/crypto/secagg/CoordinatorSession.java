@@ -63,6 +63,7 @@ public final class CoordinatorSession {
   private SortedSet<Integer> u2;
   private Accumulator accumulator;
   private final Map<Integer, byte[]> maskedFingerprints = new HashMap<>();
+  private final SortedMap<Integer, SortedSet<Integer>> badShareReports = new TreeMap<>();
   private SortedSet<Integer> u3;
   private final SortedMap<Integer, ConsistencyCheckResponse> signatures = new TreeMap<>();
   private UnmaskingRequest unmaskingRequest;
@@ -194,7 +195,34 @@ public final class CoordinatorSession {
     }
     accumulator.add(m.payloadBuffer(), m.payloadOffset(), m.lengthWords());
     maskedFingerprints.put(m.sender(), fp);
+    recordBadShareReport(m.sender(), m.badSharePeers());
     return Receipt.accepted();
+  }
+
+  /**
+   * C1: a node's report of peers whose shares it could not use. Only U2 neighbours can be named;
+   * the report is kept for the operator (a peer reported by several nodes is likely faulty or
+   * malicious) and does not change the protocol: those shares are simply missing.
+   */
+  private void recordBadShareReport(int reporter, int[] peers) {
+    SortedSet<Integer> named = new TreeSet<>();
+    for (int v : peers) {
+      if (u2.contains(v) && graph.areNeighbours(reporter, v)) {
+        named.add(v);
+      }
+    }
+    if (!named.isEmpty()) {
+      badShareReports.put(reporter, named);
+      LOG.log(System.Logger.Level.WARNING, "secagg coordinator job {0} round {1}: node {2} reports unusable shares"
+          + " from nodes {3}", jobId, round, reporter, named);
+    }
+  }
+
+  /** Reports of unusable shares (C1), by reporting node: whom each could not use. */
+  public SortedMap<Integer, SortedSet<Integer>> badShareReports() {
+    SortedMap<Integer, SortedSet<Integer>> copy = new TreeMap<>();
+    badShareReports.forEach((k, v) -> copy.put(k, new TreeSet<>(v)));
+    return copy;
   }
 
   private static byte[] fingerprint(byte[] buf, int off, int len) {

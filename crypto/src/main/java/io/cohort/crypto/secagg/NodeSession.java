@@ -181,7 +181,8 @@ public final class NodeSession {
       byte[] payload = Masker.mask(q, update.values(), scale, weightWord, masks);
       // The key pairs and b_u are no longer needed: only shares are ever released from here on.
       secrets.destroyKeysAndSeed();
-      return advance(Stage.MASKED_INPUT, digest, new MaskedInput(sessionId, nodeId, payload), Stage.CONSISTENCY_CHECK);
+      return advance(Stage.MASKED_INPUT, digest,
+          new MaskedInput(sessionId, nodeId, payload, toArray(new TreeSet<>(secrets.badPeers))), Stage.CONSISTENCY_CHECK);
     } catch (SecAggAbortException e) {
       throw abort(e);
     }
