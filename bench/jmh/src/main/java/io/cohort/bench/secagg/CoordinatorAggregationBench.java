@@ -49,7 +49,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
 @Warmup(iterations = 1, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Measurement(iterations = 2, time = 1)
 public class CoordinatorAggregationBench {
   @Param({"4190000", "40000000"})
   public int d;
