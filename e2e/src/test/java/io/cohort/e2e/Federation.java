@@ -299,10 +299,15 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
 
   /** Starts a node daemon with the given config. */
   NodeProcess startNode(String nodeId, Path config) throws IOException {
+    return startNode(nodeId, config, List.of());
+  }
+
+  /** Starts a node daemon with the given config and extra JVM options. */
+  NodeProcess startNode(String nodeId, Path config, List<String> jvmOptions) throws IOException {
     if (nodes.containsKey(nodeId)) {
       throw new IllegalStateException("node " + nodeId + " exists; use restartNode()");
     }
-    NodeProcess n = new NodeProcess(nodeId, config, dir().resolve("logs/" + nodeId + ".log"));
+    NodeProcess n = new NodeProcess(nodeId, config, dir().resolve("logs/" + nodeId + ".log"), jvmOptions);
     nodes.put(nodeId, n);
     n.start();
     event("started " + nodeId);

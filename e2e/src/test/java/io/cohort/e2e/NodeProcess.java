@@ -8,17 +8,26 @@ import java.util.Map;
 final class NodeProcess extends ManagedProcess {
   private final String nodeId;
   private final Path config;
+  private final List<String> jvmOptions;
 
   NodeProcess(String nodeId, Path config, Path log) {
+    this(nodeId, config, log, List.of());
+  }
+
+  /** With extra JVM options, e.g. a logging configuration that a test watches for. */
+  NodeProcess(String nodeId, Path config, Path log, List<String> jvmOptions) {
     super(nodeId, log);
     this.nodeId = nodeId;
     this.config = config;
+    this.jvmOptions = List.copyOf(jvmOptions);
   }
 
   @Override
   protected List<String> command() {
-    return List.of(E2eEnvironment.java(), "-XX:+UseSerialGC", "-jar", E2eEnvironment.nodeJar().toString(),
-        "--config", config.toString());
+    List<String> cmd = new java.util.ArrayList<>(List.of(E2eEnvironment.java(), "-XX:+UseSerialGC"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", E2eEnvironment.nodeJar().toString(), "--config", config.toString()));
+    return cmd;
   }
 
   @Override

@@ -15,6 +15,7 @@ import io.cohort.crypto.secagg.SecAggParameters;
 import io.cohort.crypto.secagg.ShareKeysRelay;
 import io.cohort.crypto.secagg.UnmaskingRequest;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.MaskingGraphKind;
 import io.cohort.proto.v1.SecAggPeer;
 import io.cohort.proto.v1.SecAggRound;
 import io.cohort.proto.v1.SecAggStage;
@@ -168,14 +169,18 @@ final class SecureParticipant {
   private static SecAggParameters parameters(JobSpec spec, SecAggRound info) {
     var mine = spec.getSecureAggregation();
     if (!mine.getEnabled() || info.getBits() != mine.getBits() || info.getClip() != mine.getClip()
-        || info.getMaxExamples() != mine.getMaxExamples()) {
+        || info.getMaxExamples() != mine.getMaxExamples()
+        || (mine.getGraph() == MaskingGraphKind.MASKING_GRAPH_KIND_K_REGULAR) != (info.getKRegularDegree() > 0)) {
       throw new IllegalArgumentException("the round's secure-aggregation setting differs from the job's");
     }
     try {
-      return SecAggParameters.builder().maxCohortSize(info.getPeersCount()).threshold(info.getThreshold())
-          .minCohortSize(info.getMinCohortSize()).vectorLength(info.getVectorLength())
-          .quantizationBits(info.getBits()).clipBound(info.getClip()).exampleCountWeights(info.getMaxExamples())
-          .build();
+      SecAggParameters.Builder b = SecAggParameters.builder().maxCohortSize(info.getPeersCount())
+          .threshold(info.getThreshold()).minCohortSize(info.getMinCohortSize()).vectorLength(info.getVectorLength())
+          .quantizationBits(info.getBits()).clipBound(info.getClip()).exampleCountWeights(info.getMaxExamples());
+      if (info.getKRegularDegree() > 0) {
+        b.kRegularGraph(info.getKRegularDegree()); // SecAgg+: the masking graph the coordinator resolved
+      }
+      return b.build();
     } catch (InvalidSecAggParametersException e) {
       throw new IllegalArgumentException("unsafe secure-aggregation setting: " + e.getMessage(), e);
     }

@@ -28,7 +28,8 @@ record JobFile(
       List<Integer> hiddenUnits) {}
 
   /** {@code secure_aggregation:}; every field optional (on by default). */
-  record SecureAggregation(Boolean enabled, Double clip, Integer bits, Integer threshold, Long maxExamples) {}
+  record SecureAggregation(Boolean enabled, Double clip, Integer bits, Integer threshold, Long maxExamples,
+      String graph, Integer degree) {}
 
   /** {@code privacy:}; absent means non-private training. See {@link PrivacyBlock} for the rules. */
   record Privacy(Boolean enabled, Double epsilon, Double delta, Double noiseMultiplier, Double clipNorm,

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.cohort.proto.v1.CategoricalColumn;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.MaskingGraphKind;
 import io.cohort.proto.v1.SecureAggregationSpec;
 import io.cohort.proto.v1.TabularSpec;
 import io.cohort.proto.v1.TaskType;
@@ -257,7 +258,7 @@ public final class JobFiles {
      * cohort of one (its "sum" is its update).
      */
     private SecureAggregationSpec secureAggregation(JobFile.SecureAggregation s, int minNodes) throws JobFileException {
-      JobFile.SecureAggregation sa = s == null ? new JobFile.SecureAggregation(null, null, null, null, null) : s;
+      JobFile.SecureAggregation sa = s == null ? new JobFile.SecureAggregation(null, null, null, null, null, null, null) : s;
       boolean enabled = sa.enabled() == null || sa.enabled();
       double clip = sa.clip() == null ? DEFAULT_CLIP : sa.clip();
       if (!(clip > 0 && clip <= 1e6)) {
@@ -284,8 +285,31 @@ public final class JobFiles {
               + " weight sum");
         }
       }
+      MaskingGraphKind graph = maskingGraph(sa.graph());
+      int degree = sa.degree() == null ? 0 : intInRange(sa.degree(), 0, 2, 10_000, "secure_aggregation.degree");
+      if (degree % 2 != 0) {
+        throw error("secure_aggregation.degree", "must be even (a k-regular Harary graph on any n), got " + degree);
+      }
+      if (sa.degree() != null && graph != MaskingGraphKind.MASKING_GRAPH_KIND_K_REGULAR) {
+        throw error("secure_aggregation.degree", "applies only with graph: k-regular (graph is complete)");
+      }
+      if (graph == MaskingGraphKind.MASKING_GRAPH_KIND_K_REGULAR && threshold > 0 && degree > 0 && threshold > degree + 1) {
+        throw error("secure_aggregation.threshold", "must be at most degree + 1 = " + (degree + 1)
+            + " with graph: k-regular (a node's shares go to its k neighbours and itself), got " + threshold);
+      }
       return SecureAggregationSpec.newBuilder().setEnabled(enabled).setClip(clip).setBits(bits).setThreshold(threshold)
-          .setMaxExamples(maxExamples).build();
+          .setMaxExamples(maxExamples).setGraph(graph).setDegree(degree).build();
+    }
+
+    /** {@code secure_aggregation.graph}: complete (the default) or k-regular (SecAgg+). */
+    private MaskingGraphKind maskingGraph(String graph) throws JobFileException {
+      if (graph == null || graph.equals("complete")) {
+        return MaskingGraphKind.MASKING_GRAPH_KIND_COMPLETE;
+      }
+      if (graph.equals("k-regular")) {
+        return MaskingGraphKind.MASKING_GRAPH_KIND_K_REGULAR;
+      }
+      throw error("secure_aggregation.graph", "must be complete or k-regular, got '" + graph + "'");
     }
 
     /** The largest b with n * (2^b - 1) < 2^32. */

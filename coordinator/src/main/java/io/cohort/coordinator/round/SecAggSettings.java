@@ -1,8 +1,10 @@
 package io.cohort.coordinator.round;
 
 import io.cohort.crypto.secagg.InvalidSecAggParametersException;
+import io.cohort.crypto.secagg.MaskingGraph;
 import io.cohort.crypto.secagg.SecAggParameters;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.MaskingGraphKind;
 import io.cohort.proto.v1.SecAggRound;
 import io.cohort.proto.v1.SecureAggregationSpec;
 
@@ -18,10 +20,29 @@ public final class SecAggSettings {
     return spec.hasSecureAggregation() && spec.getSecureAggregation().getEnabled();
   }
 
-  /** t for a round of n nodes: the job's threshold, or the library's recommended floor(2n/3) + 1. */
+  /** Whether the job asks for SecAgg+'s k-regular masking graph. */
+  public static boolean kRegular(JobSpec spec) {
+    return spec.getSecureAggregation().getGraph() == MaskingGraphKind.MASKING_GRAPH_KIND_K_REGULAR;
+  }
+
+  /** k for a round of n nodes with the k-regular graph: the job's degree or the library's recommendation. */
+  public static int degree(JobSpec spec, int n) {
+    int k = spec.getSecureAggregation().getDegree();
+    // Rounded up to even: a recommendation of n - 1 (odd) becomes n, which still means complete.
+    return k > 0 ? k : Math.max(2, (MaskingGraph.recommendedDegree(n) + 1) & ~1);
+  }
+
+  /**
+   * t for a round of n nodes: the job's threshold, or the recommended floor(2n/3) + 1; with the
+   * k-regular graph, floor(2(k'+1)/3) + 1 over a neighbourhood of k' + 1 = min(k, n - 1) + 1 holders.
+   */
   public static int threshold(JobSpec spec, int n) {
     int t = spec.getSecureAggregation().getThreshold();
-    return t > 0 ? t : 2 * n / 3 + 1;
+    if (t > 0) {
+      return t;
+    }
+    int holders = kRegular(spec) ? Math.min(degree(spec, n), n - 1) + 1 : n;
+    return 2 * holders / 3 + 1;
   }
 
   /**
@@ -33,16 +54,22 @@ public final class SecAggSettings {
    */
   public static SecAggParameters parameters(JobSpec spec, int n, int d) throws InvalidSecAggParametersException {
     SecureAggregationSpec s = spec.getSecureAggregation();
-    return SecAggParameters.builder().maxCohortSize(n).threshold(threshold(spec, n)).minCohortSize(Math.max(2, Math.min(spec.getMinNodes(), n)))
+    SecAggParameters.Builder b = SecAggParameters.builder().maxCohortSize(n).threshold(threshold(spec, n))
+        .minCohortSize(Math.max(2, Math.min(spec.getMinNodes(), n)))
         .vectorLength(d).quantizationBits(s.getBits()).clipBound(s.getClip())
-        .exampleCountWeights(s.getMaxExamples()).build();
+        .exampleCountWeights(s.getMaxExamples());
+    if (kRegular(spec)) {
+      b.kRegularGraph(degree(spec, n));
+    }
+    return b.build();
   }
 
   /** The round message carrying {@code p} to a node (its id and the peers are added by the caller). */
   static SecAggRound.Builder describeTo(SecAggParameters p) {
     return SecAggRound.newBuilder().setThreshold(p.threshold()).setMinCohortSize(p.minCohortSize())
         .setBits(p.quantizationBits()).setClip(p.clipBound()).setMaxExamples(p.maxExampleCount())
-        .setVectorLength(p.vectorLength());
+        .setVectorLength(p.vectorLength())
+        .setKRegularDegree(p.graph() == MaskingGraph.Kind.K_REGULAR ? p.degree() : 0);
   }
 
   /**
@@ -52,6 +79,10 @@ public final class SecAggSettings {
   public static String describe(JobSpec spec, int n) {
     if (!enabled(spec)) {
       return "OFF";
+    }
+    if (kRegular(spec)) {
+      String k = n > 0 ? "k=" + degree(spec, n) + ", t=" + threshold(spec, n) + " of " + n : "k-regular";
+      return "ON (SecAgg+ " + k + ")";
     }
     String t = n > 0 ? threshold(spec, n) + " of " + n
         : (spec.getSecureAggregation().getThreshold() > 0 ? spec.getSecureAggregation().getThreshold() + " of n"

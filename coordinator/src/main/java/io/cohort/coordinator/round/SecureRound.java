@@ -149,13 +149,15 @@ final class SecureRound {
       byte[] checkBytes = check.encode();
       send(ids(check.survivors()), SecAggStage.SEC_AGG_STAGE_CONSISTENCY_CHECK, id -> checkBytes);
       awaitStage();
-      UnmaskingRequest unmask;
+      List<Integer> signers;
+      Map<Integer, byte[]> unmaskBytes = new HashMap<>();
       synchronized (this) {
-        unmask = session.closeConsistencyCheck();
+        UnmaskingRequest unmask = session.closeConsistencyCheck();
+        signers = unmask.signatures().stream().map(UnmaskingRequest.Signature::signer).toList();
+        // Per node: with SecAgg+'s k-regular graph each is asked only about its dropped neighbours.
+        signers.forEach(id -> unmaskBytes.put(id, session.unmaskingRequestFor(id).encode()));
       }
-      byte[] unmaskBytes = unmask.encode();
-      List<Integer> signers = unmask.signatures().stream().map(UnmaskingRequest.Signature::signer).toList();
-      send(signers, SecAggStage.SEC_AGG_STAGE_UNMASKING, id -> unmaskBytes);
+      send(signers, SecAggStage.SEC_AGG_STAGE_UNMASKING, unmaskBytes::get);
       awaitStage();
       AggregateResult result;
       synchronized (this) {
@@ -356,20 +358,25 @@ final class SecureRound {
 
   /** global + weighted mean of the survivors' clipped deltas, in the global model's tensor order. */
   private Outcome outcome(AggregateResult r) {
-    double[] mean = r.mean();
+    // Coordinate by coordinate: no model-sized double[] beside the accumulator (peak-heap bound).
     List<Tensor> next = new ArrayList<>();
     int at = 0;
     for (Tensor t : global.tensors()) {
       float[] v = t.values().clone();
       for (int i = 0; i < v.length; i++) {
-        v[i] = (float) (v[i] + mean[at++]);
+        v[i] = (float) (v[i] + r.mean(at++));
       }
       next.add(new Tensor(t.name(), t.shape().clone(), v));
     }
     List<String> contributors = r.survivors().stream().map(id -> byId.get(id).nodeId()).toList();
+    Map<Integer, java.util.SortedSet<Integer>> badShares;
+    synchronized (this) {
+      badShares = session.badShareReports(); // SECAGG-TESTS C1: protocol ids, no secrets
+    }
     LOG.info(() -> "job " + spec.getJobId() + " secure round " + round + ": sum over " + contributors.size() + " of "
         + byId.size() + " nodes (" + r.dropped().size() + " dropped after sharing keys"
-        + (r.blamed().isEmpty() ? "" : ", blamed " + r.blamed()) + ")");
+        + (r.blamed().isEmpty() ? "" : ", blamed " + r.blamed())
+        + (badShares.isEmpty() ? "" : ", unusable shares reported (reporter=[peers]): " + badShares) + ")");
     return new Outcome(new TensorBundle(next), contributors, r.totalWeight());
   }
 }

@@ -15,6 +15,7 @@ import java.util.TreeSet;
  * coordinate with stochastic rounding (≤ |U3|·Δ/2 with nearest rounding), before the weight division.
  */
 public final class AggregateResult {
+  /** The unmasked accumulator itself (d words, then the weight word): owned, not copied. */
   private final int[] quantizedSum;
   private final long totalWeight;
   private final double stepSize;
@@ -25,7 +26,9 @@ public final class AggregateResult {
 
   AggregateResult(int[] accumulator, SecAggParameters params, SortedSet<Integer> survivors,
       SortedSet<Integer> dropped, SortedSet<Integer> blamed) {
-    this.quantizedSum = Arrays.copyOf(accumulator, params.vectorLength());
+    // Takes over the session's accumulator rather than copying it: a copy is one more model-sized
+    // array at the coordinator's peak (benchmarks: at most two accumulators).
+    this.quantizedSum = accumulator;
     this.totalWeight = Integer.toUnsignedLong(accumulator[params.vectorLength()]);
     this.stepSize = params.stepSize();
     this.params = params;
@@ -36,7 +39,7 @@ public final class AggregateResult {
 
   /** Σ q_u over U3, one signed int per coordinate (a copy). */
   public int[] quantizedSum() {
-    return quantizedSum.clone();
+    return Arrays.copyOf(quantizedSum, params.vectorLength());
   }
 
   /** The sum of weights (example counts, or |U3| with uniform weights). */
@@ -51,7 +54,7 @@ public final class AggregateResult {
 
   /** The dequantised sum Σ_{u∈U3} scale_u · x_u. */
   public double[] sum() {
-    double[] s = new double[quantizedSum.length];
+    double[] s = new double[params.vectorLength()];
     for (int i = 0; i < s.length; i++) {
       s[i] = quantizedSum[i] * stepSize;
     }
@@ -60,14 +63,22 @@ public final class AggregateResult {
 
   /** The (weighted) mean of the survivors' updates; total weight is never zero here (A7). */
   public double[] mean() {
+    double[] s = new double[params.vectorLength()];
+    for (int i = 0; i < s.length; i++) {
+      s[i] = mean(i);
+    }
+    return s;
+  }
+
+  /** Coordinate i of {@link #mean()}, without allocating a model-sized array. */
+  public double mean(int i) {
+    if (i < 0 || i >= params.vectorLength()) {
+      throw new IndexOutOfBoundsException("coordinate " + i + " of " + params.vectorLength());
+    }
     double factor = params.weighting() == SecAggParameters.Weighting.EXAMPLE_COUNT
         ? (double) params.maxExampleCount() / totalWeight
         : 1.0 / totalWeight;
-    double[] s = sum();
-    for (int i = 0; i < s.length; i++) {
-      s[i] *= factor;
-    }
-    return s;
+    return quantizedSum[i] * stepSize * factor;
   }
 
   /** U3: the nodes whose updates are in the sum. */
@@ -87,7 +98,7 @@ public final class AggregateResult {
 
   @Override
   public String toString() {
-    return "AggregateResult[d=" + quantizedSum.length + ", U3=" + survivors + ", dropped=" + dropped
+    return "AggregateResult[d=" + params.vectorLength() + ", U3=" + survivors + ", dropped=" + dropped
         + ", totalWeight=" + totalWeight + ", blamed=" + blamed + "]";
   }
 }

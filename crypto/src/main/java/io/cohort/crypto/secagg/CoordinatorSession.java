@@ -63,6 +63,7 @@ public final class CoordinatorSession {
   private SortedSet<Integer> u2;
   private Accumulator accumulator;
   private final Map<Integer, byte[]> maskedFingerprints = new HashMap<>();
+  private final SortedMap<Integer, SortedSet<Integer>> badShareReports = new TreeMap<>();
   private SortedSet<Integer> u3;
   private final SortedMap<Integer, ConsistencyCheckResponse> signatures = new TreeMap<>();
   private UnmaskingRequest unmaskingRequest;
@@ -120,7 +121,7 @@ public final class CoordinatorSession {
     requireSurvivors(advertised.size(), params.requiredSurvivors(), "U1");
     roster = new KeyRoster(jobId, round, new ArrayList<>(advertised.values()));
     sessionId = roster.sessionId();
-    graph = MaskingGraph.of(params.graph(), roster.nodeIds(), sessionId);
+    graph = MaskingGraph.of(params, roster.nodeIds(), sessionId);
     return moveTo(Stage.SHARE_KEYS, roster, roster.nodeIds().size());
   }
 
@@ -187,21 +188,48 @@ public final class CoordinatorSession {
       return Receipt.rejected("masked input of node " + m.sender() + " has " + m.lengthWords() + " words, expected "
           + params.maskedLengthWords());
     }
-    byte[] fp = fingerprint(m.payload());
+    byte[] fp = fingerprint(m.payloadBuffer(), m.payloadOffset(), m.lengthWords() * 4);
     byte[] before = maskedFingerprints.get(m.sender());
     if (before != null) {
       return duplicate(MessageDigest.isEqual(before, fp), "MaskedInput from node " + m.sender());
     }
-    accumulator.add(m.payload());
+    accumulator.add(m.payloadBuffer(), m.payloadOffset(), m.lengthWords());
     maskedFingerprints.put(m.sender(), fp);
+    recordBadShareReport(m.sender(), m.badSharePeers());
     return Receipt.accepted();
   }
 
-  private static byte[] fingerprint(byte[] payload) {
-    int edge = Math.min(4096, payload.length);
-    WireWriter w = new WireWriter().i32(payload.length);
-    w.fixed(java.util.Arrays.copyOf(payload, edge));
-    w.fixed(java.util.Arrays.copyOfRange(payload, payload.length - edge, payload.length));
+  /**
+   * C1: a node's report of peers whose shares it could not use. Only U2 neighbours can be named;
+   * the report is kept for the operator (a peer reported by several nodes is likely faulty or
+   * malicious) and does not change the protocol: those shares are simply missing.
+   */
+  private void recordBadShareReport(int reporter, int[] peers) {
+    SortedSet<Integer> named = new TreeSet<>();
+    for (int v : peers) {
+      if (u2.contains(v) && graph.areNeighbours(reporter, v)) {
+        named.add(v);
+      }
+    }
+    if (!named.isEmpty()) {
+      badShareReports.put(reporter, named);
+      LOG.log(System.Logger.Level.WARNING, "secagg coordinator job {0} round {1}: node {2} reports unusable shares"
+          + " from nodes {3}", jobId, round, reporter, named);
+    }
+  }
+
+  /** Reports of unusable shares (C1), by reporting node: whom each could not use. */
+  public SortedMap<Integer, SortedSet<Integer>> badShareReports() {
+    SortedMap<Integer, SortedSet<Integer>> copy = new TreeMap<>();
+    badShareReports.forEach((k, v) -> copy.put(k, new TreeSet<>(v)));
+    return copy;
+  }
+
+  private static byte[] fingerprint(byte[] buf, int off, int len) {
+    int edge = Math.min(4096, len);
+    WireWriter w = new WireWriter().i32(len);
+    w.fixed(java.util.Arrays.copyOfRange(buf, off, off + edge));
+    w.fixed(java.util.Arrays.copyOfRange(buf, off + len - edge, off + len));
     return Digests.sha256(w.toByteArray());
   }
 
@@ -234,16 +262,33 @@ public final class CoordinatorSession {
     return Receipt.accepted();
   }
 
-  /** Closes stage 4: needs t signatures; asks U4 for b-shares of U3 and s^SK-shares of U2 \ U3. */
+  /**
+   * Closes stage 4: needs the consistency threshold of signatures; asks U4 for b-shares of U3 and
+   * s^SK-shares of U2 \ U3. With a k-regular graph, send each node {@link #unmaskingRequestFor} instead:
+   * a node refuses a request naming a dropped node that is not its neighbour (S2).
+   */
   public UnmaskingRequest closeConsistencyCheck() throws SecAggAbortException {
     expect(Stage.CONSISTENCY_CHECK);
-    requireSurvivors(signatures.size(), params.threshold(), "U4");
+    requireSurvivors(signatures.size(), params.consistencyThreshold(), "U4");
     dropped = new TreeSet<>(u2);
     dropped.removeAll(u3);
     List<UnmaskingRequest.Signature> sigs = new ArrayList<>();
     signatures.values().forEach(s -> sigs.add(new UnmaskingRequest.Signature(s.sender(), s.signature())));
     unmaskingRequest = new UnmaskingRequest(sessionId, NodeSession.toArray(dropped), sigs);
     return moveTo(Stage.UNMASKING, unmaskingRequest, signatures.size());
+  }
+
+  /**
+   * The unmasking request for {@code node}: the dropped nodes among its neighbours, with every
+   * consistency signature. With the complete graph it equals the one {@link #closeConsistencyCheck}
+   * returned.
+   */
+  public UnmaskingRequest unmaskingRequestFor(int node) {
+    if (stage != Stage.UNMASKING || unmaskingRequest == null) {
+      throw new IllegalStateException("no unmasking request in stage " + stage);
+    }
+    int[] mine = dropped.stream().filter(v -> graph.areNeighbours(node, v)).mapToInt(Integer::intValue).toArray();
+    return new UnmaskingRequest(sessionId, mine, unmaskingRequest.signatures());
   }
 
   public Receipt receiveUnmasking(UnmaskingResponse m) throws SecAggAbortException {

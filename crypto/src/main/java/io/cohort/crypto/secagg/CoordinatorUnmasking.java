@@ -2,7 +2,7 @@ package io.cohort.crypto.secagg;
 
 import io.cohort.crypto.secagg.internal.Accumulator;
 import io.cohort.crypto.secagg.internal.MaskSeeds;
-import io.cohort.crypto.secagg.internal.MaskStream;
+import io.cohort.crypto.secagg.internal.Masker;
 import io.cohort.crypto.secagg.internal.PrimeField;
 import io.cohort.crypto.secagg.internal.SecretBytes;
 import io.cohort.crypto.secagg.internal.Shamir;
@@ -47,16 +47,16 @@ final class CoordinatorUnmasking {
       Collection<UnmaskingResponse> responses, Map<Integer, byte[]> commitments) throws SecAggAbortException {
     int words = params.maskedLengthWords();
     int[] a = acc.words();
+    // Rebuild and check every secret first, then remove all masks in one pass over the accumulator.
+    List<Masker.Mask> masks = new ArrayList<>();
     for (int v : u3) {
       byte[] expected = commitments.get(v);
       BigInteger b = rebuild(v, shares(responses, v, true),
           s -> MessageDigest.isEqual(expected, Transcripts.selfMaskCommitment(sessionId, v, PrimeField.toLittleEndian(s))),
           "self-mask seed");
       byte[] bLe = PrimeField.toLittleEndian(b);
-      SecretBytes key = MaskSeeds.selfMask(bLe, sessionId);
+      masks.add(new Masker.Mask(MaskSeeds.selfMask(bLe, sessionId), false)); // y_v carries +PRG(b_v)
       java.util.Arrays.fill(bLe, (byte) 0);
-      new MaskStream(key).addTo(a, 0, words, true);
-      key.destroy();
     }
     for (int v : dropped) {
       byte[] pk = roster.entry(v).maskPublicKey();
@@ -65,14 +65,13 @@ final class CoordinatorUnmasking {
       SecretBytes skBytes = SecretBytes.wrap(PrimeField.toLittleEndian(sk));
       for (int u : u3) {
         if (graph.areNeighbours(u, v)) {
-          SecretBytes seed = MaskSeeds.pairwise(skBytes, roster.entry(u).maskPublicKey(), sessionId);
-          // y_u carries +PRG(s_uv) if u < v and -PRG(s_uv) if u > v: take it back out.
-          new MaskStream(seed).addTo(a, 0, words, u < v);
-          seed.destroy();
+          // y_u carries +PRG(s_uv) if u < v and -PRG(s_uv) if u > v (the node's sign convention).
+          masks.add(new Masker.Mask(MaskSeeds.pairwise(skBytes, roster.entry(u).maskPublicKey(), sessionId), u > v));
         }
       }
       skBytes.destroy();
     }
+    Masker.unmask(a, masks);
     long bound = (long) u3.size() * params.quantizationLevels();
     boolean uniform = params.weighting() == SecAggParameters.Weighting.UNIFORM;
     long minWeight = uniform ? u3.size() : 0;

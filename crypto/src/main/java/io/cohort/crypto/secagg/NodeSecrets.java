@@ -39,6 +39,11 @@ final class NodeSecrets {
   X25519KeyPair maskKeys;
   private SecretBytes selfMaskSeed;
   private final Map<Integer, Held> held = new HashMap<>();
+  /**
+   * The share-encryption key with each peer, derived once in ShareKeys and reused to decrypt that
+   * peer's share in MaskedInput (X25519 is symmetric): half the agreements of a node's setup.
+   */
+  private final Map<Integer, SecretBytes> shareKeysByPeer = new HashMap<>();
   final Set<Integer> badPeers = new TreeSet<>();
   private final Map<Integer, String> released = new HashMap<>();
 
@@ -65,12 +70,12 @@ final class NodeSecrets {
       }
       byte[] pt = new WireWriter().i32(self).i32(v).fixed(bs).fixed(ss).toByteArray();
       SecretBytes key = MaskSeeds.shareKey(cipherKeys.privateKey(), roster.entry(v).cipherPublicKey(), sessionId);
+      shareKeysByPeer.put(v, key);
       try {
         cts.put(v, ShareCipher.encrypt(key, Transcripts.shareAad(sessionId, round, self, v), pt, random));
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException("AES-GCM encryption failed", e);
       } finally {
-        key.destroy();
         Arrays.fill(pt, (byte) 0);
         Arrays.fill(bs, (byte) 0);
         Arrays.fill(ss, (byte) 0);
@@ -114,7 +119,9 @@ final class NodeSecrets {
 
   private void decryptShare(SecAggParameters params, long round, int self, int v, AdvertiseKeys peer, byte[] ct,
       byte[] sessionId) throws SecAggAbortException {
-    SecretBytes key = MaskSeeds.shareKey(cipherKeys.privateKey(), peer.cipherPublicKey(), sessionId);
+    SecretBytes cached = shareKeysByPeer.remove(v);
+    SecretBytes key = cached != null ? cached : MaskSeeds.shareKey(cipherKeys.privateKey(), peer.cipherPublicKey(),
+        sessionId);
     byte[] pt = null;
     try {
       pt = ShareCipher.decrypt(key, Transcripts.shareAad(sessionId, round, v, self), ct);
@@ -196,6 +203,8 @@ final class NodeSecrets {
   }
 
   void destroyKeysAndSeed() {
+    shareKeysByPeer.values().forEach(SecretBytes::destroy);
+    shareKeysByPeer.clear();
     if (cipherKeys != null) {
       cipherKeys.destroy();
     }
@@ -230,6 +239,7 @@ final class NodeSecrets {
       out.add(h.selfMaskShare().revealCopy());
       out.add(h.maskKeyShare().revealCopy());
     });
+    shareKeysByPeer.values().forEach(k -> out.add(k.revealCopy()));
     return out;
   }
 }

@@ -144,7 +144,7 @@ public final class NodeSession {
           certified);
       roster = keys;
       sessionId = keys.sessionId();
-      graph = MaskingGraph.of(params.graph(), keys.nodeIds(), sessionId);
+      graph = MaskingGraph.of(params, keys.nodeIds(), sessionId);
       ShareKeys m = secrets.shareKeys(params, round, nodeId, identity, keys, graph, sessionId, random);
       return advance(Stage.SHARE_KEYS, digest, m, Stage.MASKED_INPUT);
     } catch (SecAggAbortException e) {
@@ -181,7 +181,8 @@ public final class NodeSession {
       byte[] payload = Masker.mask(q, update.values(), scale, weightWord, masks);
       // The key pairs and b_u are no longer needed: only shares are ever released from here on.
       secrets.destroyKeysAndSeed();
-      return advance(Stage.MASKED_INPUT, digest, new MaskedInput(sessionId, nodeId, payload), Stage.CONSISTENCY_CHECK);
+      return advance(Stage.MASKED_INPUT, digest,
+          new MaskedInput(sessionId, nodeId, payload, toArray(new TreeSet<>(secrets.badPeers))), Stage.CONSISTENCY_CHECK);
     } catch (SecAggAbortException e) {
       throw abort(e);
     }
@@ -216,7 +217,7 @@ public final class NodeSession {
     }
     try {
       NodeChecks.checkSession(request.sessionId(), sessionId);
-      NodeChecks.checkConsistencySignatures(request, roster, u3, params.threshold(),
+      NodeChecks.checkConsistencySignatures(request, roster, u3, params.consistencyThreshold(),
           Transcripts.consistency(sessionId, toArray(u3), modelHash, configDigest));
       SortedSet<Integer> dropped = NodeChecks.checkDropped(request.dropped(), u2, u3, nodeId, graph);
       UnmaskingResponse r = secrets.release(nodeId, identity, sessionId, u3, dropped);
@@ -340,6 +341,16 @@ public final class NodeSession {
 
     public Builder certifiedIdentities(CertifiedIdentities c) {
       this.certified = c;
+      return this;
+    }
+
+    /**
+     * The source of key pairs, seeds, Shamir coefficients and nonces (default: a new {@link
+     * SecureRandom}). Must be a cryptographically strong generator, such as a DRBG or an HSM's;
+     * the benchmarks pass a seeded one to replay a node's round exactly.
+     */
+    public Builder random(SecureRandom random) {
+      this.random = Objects.requireNonNull(random, "random");
       return this;
     }
 

@@ -15,6 +15,10 @@ import io.cohort.crypto.secagg.internal.WireWriter;
  *   <li>2 ≤ t ≤ n, n_min ≤ n, and t > (n + n_C) / 2 where n_C is the number of corrupt nodes
  *       tolerated: then a lying coordinator cannot collect t consistency signatures on two
  *       different survivor sets (Bonawitz et al. 2017, section 4 and appendix A; S3);
+ *   <li>with the SecAgg+ k-regular graph (Bell et al. 2020), t is the Shamir threshold within a
+ *       neighbourhood of k' + 1 holders (k' = min(k, n − 1)): k even, k'/2 + 1 ≤ t ≤ k' + 1; the
+ *       consistency check still needs ⌊(n + n_C)/2⌋ + 1 signatures over the whole cohort
+ *       ({@link #consistencyThreshold()}), so S3 holds as before;
  *   <li>n · (2^b − 1) < 2^32 and n · W_max < 2^32: the sum of n quantised coordinates, and of n
  *       weights, can never wrap in Z_2^32.
  * </ul>
@@ -63,6 +67,7 @@ public final class SecAggParameters {
   private final Rounding rounding;
   private final BadSharePolicy badSharePolicy;
   private final MaskingGraph.Kind graph;
+  private final int degree;
 
   private SecAggParameters(Builder b) {
     maxCohortSize = b.maxCohortSize;
@@ -77,6 +82,7 @@ public final class SecAggParameters {
     rounding = b.rounding;
     badSharePolicy = b.badSharePolicy;
     graph = b.graph;
+    degree = b.graph == MaskingGraph.Kind.K_REGULAR ? b.degree : b.maxCohortSize - 1;
   }
 
   /**
@@ -115,6 +121,7 @@ public final class SecAggParameters {
     b.rounding = rounding;
     b.badSharePolicy = badSharePolicy;
     b.graph = graph;
+    b.degree = graph == MaskingGraph.Kind.K_REGULAR ? degree : 0;
     return b;
   }
 
@@ -133,9 +140,19 @@ public final class SecAggParameters {
     return minCohortSize;
   }
 
-  /** Survivors needed before masking and summing: max(t, n_min). */
+  /**
+   * Valid consistency signatures a node needs before it unmasks, and the coordinator before it asks:
+   * t with the complete graph; with the k-regular graph, where t is local to a neighbourhood,
+   * max(t, ⌊(n + n_C)/2⌋ + 1), so a lying coordinator still cannot get two survivor sets signed (S3).
+   */
+  public int consistencyThreshold() {
+    return graph == MaskingGraph.Kind.COMPLETE ? threshold
+        : Math.max(threshold, (maxCohortSize + corruptNodesTolerated) / 2 + 1);
+  }
+
+  /** Survivors needed before masking and summing: max(consistency threshold, n_min). */
   public int requiredSurvivors() {
-    return Math.max(threshold, minCohortSize);
+    return Math.max(consistencyThreshold(), minCohortSize);
   }
 
   public int corruptNodesTolerated() {
@@ -190,13 +207,18 @@ public final class SecAggParameters {
     return graph;
   }
 
+  /** k: neighbours per node (n − 1 with the complete graph; a k ≥ n − 1 also means complete). */
+  public int degree() {
+    return degree;
+  }
+
   /** SHA-256 over every field: what nodes sign as the configuration in the consistency check. */
   public byte[] fingerprint() {
     return Digests.sha256(new WireWriter().string("cohort/secagg/v1/parameters")
         .i32(maxCohortSize).i32(threshold).i32(minCohortSize).i32(corruptNodesTolerated)
         .i32(vectorLength).i32(quantizationBits).i64(Double.doubleToLongBits(clipBound))
         .string(weighting.name()).i64(maxExampleCount).string(rounding.name())
-        .string(badSharePolicy.name()).string(graph.name()).toByteArray());
+        .string(badSharePolicy.name()).string(graph.name()).i32(degree).toByteArray());
   }
 
   @Override
@@ -204,7 +226,8 @@ public final class SecAggParameters {
     return "SecAggParameters[n=" + maxCohortSize + ", t=" + threshold + ", n_min=" + minCohortSize
         + ", n_C=" + corruptNodesTolerated + ", d=" + vectorLength + ", bits=" + quantizationBits
         + ", clip=" + clipBound + ", weighting=" + weighting + ", W_max=" + maxExampleCount
-        + ", rounding=" + rounding + ", badShares=" + badSharePolicy + ", graph=" + graph + "]";
+        + ", rounding=" + rounding + ", badShares=" + badSharePolicy + ", graph=" + graph
+        + (graph == MaskingGraph.Kind.K_REGULAR ? "(k=" + degree + ")" : "") + "]";
   }
 
   /** Checks each value as it is set; {@link #build()} checks the constraints between values. */
@@ -221,6 +244,7 @@ public final class SecAggParameters {
     private Rounding rounding = Rounding.STOCHASTIC;
     private BadSharePolicy badSharePolicy = BadSharePolicy.CONTINUE;
     private MaskingGraph.Kind graph = MaskingGraph.Kind.COMPLETE;
+    private int degree;
 
     private Builder() {}
 
@@ -303,6 +327,14 @@ public final class SecAggParameters {
       return this;
     }
 
+    /** The SecAgg+ k-regular graph with an even degree k ≥ 2 (threshold t then counts within k' + 1 holders). */
+    public Builder kRegularGraph(int k) throws InvalidSecAggParametersException {
+      require(k >= 2 && k % 2 == 0, "degree k of the k-regular masking graph must be even and at least 2, got " + k);
+      graph = MaskingGraph.Kind.K_REGULAR;
+      degree = k;
+      return this;
+    }
+
     public SecAggParameters build() throws InvalidSecAggParametersException {
       require(maxCohortSize > 0, "maxCohortSize is not set");
       require(threshold > 0, "threshold is not set");
@@ -311,9 +343,16 @@ public final class SecAggParameters {
       int n = maxCohortSize;
       require(threshold <= n, "threshold must be in [2, maxCohortSize=" + n + "], got " + threshold);
       require(minCohortSize <= n, "minCohortSize must be in [2, maxCohortSize=" + n + "], got " + minCohortSize);
-      require(2L * threshold > (long) n + corruptNodesTolerated,
-          "threshold must exceed (n + n_C) / 2 = (" + n + " + " + corruptNodesTolerated + ") / 2 so a lying"
-              + " coordinator cannot get t signatures on two survivor sets, got " + threshold);
+      if (graph == MaskingGraph.Kind.K_REGULAR) {
+        require(degree >= 2 && degree % 2 == 0, "the k-regular masking graph needs an even degree k >= 2, got " + degree);
+        int holders = Math.min(degree, n - 1) + 1;
+        require(threshold <= holders && 2L * threshold > holders, "threshold must be in [" + (holders / 2 + 1) + ", "
+            + holders + "] for degree " + degree + " (shares go to k' + 1 = " + holders + " holders), got " + threshold);
+      } else {
+        require(2L * threshold > (long) n + corruptNodesTolerated,
+            "threshold must exceed (n + n_C) / 2 = (" + n + " + " + corruptNodesTolerated + ") / 2 so a lying"
+                + " coordinator cannot get t signatures on two survivor sets, got " + threshold);
+      }
       long range = (1L << quantizationBits) - 1;
       require((long) n * range < (1L << 32), "n * (2^b - 1) = " + n + " * " + range + " = " + (n * range)
           + " would wrap Z_2^32 (must be < 2^32): lower quantizationBits or maxCohortSize");

@@ -160,13 +160,13 @@ final class Harness {
     UnmaskingRequest unmask = coordinator.closeConsistencyCheck();
     after.forEach(Runnable::run);
     after.clear();
-    byte[] unmaskBytes = unmask.encode();
     // Stage 5
     for (UnmaskingRequest.Signature s : unmask.signatures()) {
       int id = s.signer();
       if (skip(Stage.UNMASKING, id, alive)) {
         continue;
       }
+      byte[] unmaskBytes = coordinator.unmaskingRequestFor(id).encode();
       byte[] b = onNode(id, () -> nodes.get(id).unmask(UnmaskingRequest.decode(tamper.apply(Stage.UNMASKING, id, true,
           unmaskBytes))).encode());
       if (b != null) {

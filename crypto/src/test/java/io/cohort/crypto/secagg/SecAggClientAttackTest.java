@@ -58,6 +58,27 @@ class SecAggClientAttackTest {
     AggregateResult r = h.run();
     assertThat(h.nodes.get(victim).badSharePeers()).containsExactly(bad);
     SecAggDropoutTest.assertExactSum(h, r, h.idsExcept());
+    // ...and reported: the victim's masked input names the sender, and only the victim reports.
+    assertThat(h.coordinator.badShareReports()).containsOnlyKeys(victim);
+    assertThat(h.coordinator.badShareReports().get(victim)).containsExactly(bad);
+  }
+
+  @Test
+  void c1_reportTravelsInTheMaskedInput_andNamesOnlyNeighboursInU2() throws Exception {
+    Harness h = new Harness(Harness.params(5, 3, 16), 5, 44);
+    var relays = h.openAtMaskedInput();
+    int reporter = h.id(0);
+    MaskedInput y = h.nodes.get(reporter).maskedInput(relays.get(reporter), h.updates.get(reporter));
+    assertThat(y.badSharePeers()).isEmpty();
+    int[] named = {h.id(2), 999_999}; // a U2 member and a stranger
+    MaskedInput withReport = MaskedInput.decode(new MaskedInput(y.sessionId(), reporter, y.payload(), named).encode());
+    assertThat(withReport.badSharePeers()).containsExactly(named);
+    assertThat(withReport.words()).isEqualTo(y.words());
+    assertThat(h.coordinator.receiveMaskedInput(withReport).isAccepted()).isTrue();
+    assertThat(h.coordinator.badShareReports()).containsOnlyKeys(reporter);
+    assertThat(h.coordinator.badShareReports().get(reporter)).containsExactly(h.id(2));
+    assertThatThrownBy(() -> new MaskedInput(y.sessionId(), reporter, y.payload(), new int[] {h.id(2), h.id(1)}))
+        .hasMessageContaining("sorted");
   }
 
   @Test

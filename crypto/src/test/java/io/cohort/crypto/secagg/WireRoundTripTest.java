@@ -18,7 +18,7 @@ class WireRoundTripTest {
     assertThat(ShareKeysRelay.decode(relay.encode())).isEqualTo(relay);
     MaskedInput y = n.maskedInput(relay, h.updates.get(h.id(0)));
     assertThat(MaskedInput.decode(y.encode()).words()).isEqualTo(y.words());
-    assertThat(y.encode().length).isEqualTo(4 * 11 + 44);
+    assertThat(y.encode().length).isEqualTo(4 * 11 + 48); // 4(d + 1) words, header with an empty C1 report
     for (int id : h.ids) {
       if (id != h.id(0)) {
         h.coordinator.receiveMaskedInput(h.nodes.get(id).maskedInput(relays.get(id), h.updates.get(id)));

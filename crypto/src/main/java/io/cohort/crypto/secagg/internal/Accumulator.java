@@ -22,9 +22,17 @@ public final class Accumulator {
     if (payloadLe.length != words.length * 4) {
       throw new IllegalArgumentException("payload has " + payloadLe.length + " bytes, expected " + words.length * 4);
     }
+    add(payloadLe, 0, words.length);
+  }
+
+  /** words[i] += word i of {@code buf} read little-endian from byte {@code off}; exactly this length. */
+  public void add(byte[] buf, int off, int lengthWords) {
+    if (lengthWords != words.length || off < 0 || buf.length - off < (long) lengthWords * 4) {
+      throw new IllegalArgumentException("payload has " + (buf.length - off) + " bytes, expected " + words.length * 4);
+    }
     int[] w = words;
     for (int i = 0; i < w.length; i++) {
-      w[i] += (int) LE_INT.get(payloadLe, i * 4);
+      w[i] += (int) LE_INT.get(buf, off + i * 4);
     }
   }
 

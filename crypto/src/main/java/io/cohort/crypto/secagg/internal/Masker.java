@@ -54,4 +54,26 @@ public final class Masker {
     }
     return payload;
   }
+
+  /**
+   * acc −= every mask, chunk by chunk: the coordinator's unmasking. Like {@link #mask}, each chunk
+   * of the accumulator gets all streams while it is in cache, instead of one pass over the whole
+   * (model-sized) accumulator per mask. Destroys the masks' seeds when done.
+   *
+   * <p>A mask's {@code subtract} flag says how it went <em>into</em> the sum; it is taken out with
+   * the opposite sign.
+   */
+  public static void unmask(int[] acc, List<Mask> masks) {
+    List<MaskStream> streams = new ArrayList<>(masks.size());
+    for (Mask m : masks) {
+      streams.add(new MaskStream(m.seed()));
+      m.seed().destroy();
+    }
+    for (int off = 0; off < acc.length; off += CHUNK_WORDS) {
+      int len = Math.min(CHUNK_WORDS, acc.length - off);
+      for (int s = 0; s < streams.size(); s++) {
+        streams.get(s).addTo(acc, off, len, !masks.get(s).subtract());
+      }
+    }
+  }
 }

@@ -59,32 +59,80 @@ public final class Shamir {
 
   /** The value at {@code x} of the unique polynomial of degree below |shares| through the shares. */
   static BigInteger interpolateAt(List<ShamirShare> shares, BigInteger x) {
-    if (shares.isEmpty()) {
-      throw new IllegalArgumentException("no shares to combine");
-    }
-    Set<Integer> seen = new HashSet<>();
-    for (ShamirShare s : shares) {
-      if (!seen.add(s.index())) {
-        throw new IllegalArgumentException("duplicate share index " + s.index());
+    return new Interpolation(shares).at(x);
+  }
+
+  /**
+   * The polynomial through a set of shares, prepared once (Lagrange weights w_i = y_i / Π_{j≠i}
+   * (x_i − x_j), all denominators inverted with a single modular inverse) so that each evaluation
+   * costs O(t) multiplications: the coordinator rebuilds n secrets and checks every further share
+   * against them, which took O(t³) modular inverses per secret when each evaluation started over.
+   */
+  static final class Interpolation {
+    private final BigInteger[] xs;
+    private final BigInteger[] ys;
+    private final BigInteger[] weights;
+
+    Interpolation(List<ShamirShare> shares) {
+      if (shares.isEmpty()) {
+        throw new IllegalArgumentException("no shares to combine");
       }
-    }
-    BigInteger p = PrimeField.P;
-    BigInteger acc = BigInteger.ZERO;
-    for (ShamirShare si : shares) {
-      BigInteger xi = BigInteger.valueOf(si.index());
-      BigInteger num = BigInteger.ONE;
-      BigInteger den = BigInteger.ONE;
-      for (ShamirShare sj : shares) {
-        if (sj == si) {
-          continue;
+      Set<Integer> seen = new HashSet<>();
+      for (ShamirShare s : shares) {
+        if (!seen.add(s.index())) {
+          throw new IllegalArgumentException("duplicate share index " + s.index());
         }
-        BigInteger xj = BigInteger.valueOf(sj.index());
-        num = num.multiply(x.subtract(xj)).mod(p);
-        den = den.multiply(xi.subtract(xj)).mod(p);
       }
-      acc = acc.add(si.value().multiply(num).multiply(den.modInverse(p))).mod(p);
+      BigInteger p = PrimeField.P;
+      int t = shares.size();
+      xs = new BigInteger[t];
+      ys = new BigInteger[t];
+      for (int i = 0; i < t; i++) {
+        xs[i] = BigInteger.valueOf(shares.get(i).index());
+        ys[i] = shares.get(i).value();
+      }
+      BigInteger[] den = new BigInteger[t];
+      for (int i = 0; i < t; i++) {
+        BigInteger d = BigInteger.ONE;
+        for (int j = 0; j < t; j++) {
+          if (j != i) {
+            d = d.multiply(xs[i].subtract(xs[j])).mod(p);
+          }
+        }
+        den[i] = d;
+      }
+      // Montgomery's trick: prefix[i] = den[0]·…·den[i-1]; one inverse of the full product.
+      BigInteger[] prefix = new BigInteger[t + 1];
+      prefix[0] = BigInteger.ONE;
+      for (int i = 0; i < t; i++) {
+        prefix[i + 1] = prefix[i].multiply(den[i]).mod(p);
+      }
+      BigInteger inv = prefix[t].modInverse(p);
+      weights = new BigInteger[t];
+      for (int i = t - 1; i >= 0; i--) {
+        BigInteger denInv = inv.multiply(prefix[i]).mod(p);
+        inv = inv.multiply(den[i]).mod(p);
+        weights[i] = ys[i].multiply(denInv).mod(p);
+      }
     }
-    return acc;
+
+    /** Σ_i w_i · Π_{j≠i} (x − x_j), with the products from prefix and suffix arrays. */
+    BigInteger at(BigInteger x) {
+      BigInteger p = PrimeField.P;
+      int t = xs.length;
+      BigInteger[] suffix = new BigInteger[t + 1];
+      suffix[t] = BigInteger.ONE;
+      for (int j = t - 1; j >= 0; j--) {
+        suffix[j] = suffix[j + 1].multiply(x.subtract(xs[j])).mod(p);
+      }
+      BigInteger prefix = BigInteger.ONE;
+      BigInteger acc = BigInteger.ZERO;
+      for (int i = 0; i < t; i++) {
+        acc = acc.add(weights[i].multiply(prefix.multiply(suffix[i + 1]).mod(p)));
+        prefix = prefix.multiply(x.subtract(xs[i])).mod(p);
+      }
+      return acc.mod(p);
+    }
   }
 
   /** Result of a robust reconstruction: the secret, and the share indices that disagree with it. */
@@ -115,11 +163,12 @@ public final class Shamir {
       for (int i : idx) {
         subset.add(shares.get(i));
       }
-      BigInteger secret = combine(subset);
+      Interpolation poly = new Interpolation(subset);
+      BigInteger secret = poly.at(BigInteger.ZERO);
       if (check.test(secret)) {
         Set<Integer> blamed = new HashSet<>();
         for (ShamirShare s : shares) {
-          if (!interpolateAt(subset, BigInteger.valueOf(s.index())).equals(s.value())) {
+          if (!subset.contains(s) && !poly.at(BigInteger.valueOf(s.index())).equals(s.value())) {
             blamed.add(s.index());
           }
         }
