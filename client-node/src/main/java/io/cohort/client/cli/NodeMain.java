@@ -41,6 +41,7 @@ public final class NodeMain implements Callable<Integer> {
    */
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new NodeMain());
+    cli.addSubcommand(new TokenizeCommand());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("cohort-node: " + e.getMessage());
       return 1;
