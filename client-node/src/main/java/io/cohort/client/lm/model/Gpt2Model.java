@@ -1,5 +1,7 @@
 package io.cohort.client.lm.model;
 
+import io.cohort.client.lm.io.Checkpoint;
+import io.cohort.client.lm.io.Gpt2Config;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,6 +16,8 @@ import java.util.SplittableRandom;
  * Backward computes only what trainable adapters need: no gradient of any base weight is formed.
  */
 public final class Gpt2Model {
+  /** Activation names meaning the tanh approximation of GELU in Hugging Face configs. */
+  private static final java.util.Set<String> GELU_NEW = java.util.Set.of("gelu_new", "gelu_pytorch_tanh");
   private final Gpt2Shape shape;
   private final float[] wte;
   private final float[] wpe;
@@ -62,6 +66,31 @@ public final class Gpt2Model {
       }
     }
     return new Gpt2Model(shape, tensors);
+  }
+
+  /**
+   * The model of a loaded Hugging Face checkpoint. Only GPT-2's own MLP width (4 x n_embd),
+   * {@code gelu_new} and a tied output embedding are built; anything else is refused by name.
+   */
+  public static Gpt2Model fromCheckpoint(Checkpoint checkpoint) {
+    Gpt2Config c = checkpoint.config();
+    if (c.nInner() != 4 * c.nEmbd()) {
+      throw new IllegalArgumentException(checkpoint.dir() + ": n_inner " + c.nInner() + " is not 4 x n_embd ("
+          + (4 * c.nEmbd()) + "); only GPT-2's MLP width is supported");
+    }
+    if (!GELU_NEW.contains(c.activationFunction())) {
+      throw new IllegalArgumentException(checkpoint.dir() + ": activation_function '" + c.activationFunction()
+          + "' is not supported; valid: " + GELU_NEW);
+    }
+    if (!c.tieWordEmbeddings()) {
+      throw new IllegalArgumentException(checkpoint.dir() + ": tie_word_embeddings false is not supported (GPT-2 ties"
+          + " lm_head to wte)");
+    }
+    Gpt2Shape shape = new Gpt2Shape(c.vocabSize(), c.nPositions(), c.nEmbd(), c.nLayer(), c.nHead(),
+        (float) c.layerNormEpsilon());
+    Map<String, float[]> t = new LinkedHashMap<>();
+    checkpoint.tensors().forEach((name, tensor) -> t.put(name, tensor.data()));
+    return fromTensors(shape, t);
   }
 
   /** A randomly initialised model (GPT-2's init: N(0, 0.02) weights), for tests and benchmarks. */
