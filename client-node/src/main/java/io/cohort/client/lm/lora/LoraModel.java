@@ -52,6 +52,29 @@ public final class LoraModel {
     return modules;
   }
 
+  /**
+   * The base tensors (canonical names, Conv1D [in, out]) with every adapter folded in:
+   * {@code W + (alpha/r) (B A)^T}. Returns a new map; the base arrays are not modified.
+   */
+  public Map<String, float[]> merge(Map<String, float[]> base) {
+    Map<String, float[]> out = new LinkedHashMap<>(base);
+    for (LoraModule m : modules.values()) {
+      String name = canonicalWeightName(m.path());
+      float[] w = base.get(name);
+      if (w == null) {
+        throw new IllegalArgumentException("base tensors lack " + name + " for adapter " + m.path());
+      }
+      out.put(name, m.mergedWeight(w));
+    }
+    return out;
+  }
+
+  /** {@code transformer.h.0.attn.c_attn} to the checkpoint's canonical {@code h.0.attn.c_attn.weight}. */
+  static String canonicalWeightName(String hfPath) {
+    String p = hfPath.startsWith("transformer.") ? hfPath.substring("transformer.".length()) : hfPath;
+    return p + ".weight";
+  }
+
   public List<String> paths() {
     return new ArrayList<>(modules.keySet());
   }

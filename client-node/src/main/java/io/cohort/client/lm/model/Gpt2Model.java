@@ -95,6 +95,11 @@ public final class Gpt2Model {
 
   /** A randomly initialised model (GPT-2's init: N(0, 0.02) weights), for tests and benchmarks. */
   public static Gpt2Model random(Gpt2Shape shape, long seed, boolean randomNorms) {
+    return new Gpt2Model(shape, randomTensors(shape, seed, randomNorms));
+  }
+
+  /** The tensors of {@link #random}, under canonical names. */
+  public static Map<String, float[]> randomTensors(Gpt2Shape shape, long seed, boolean randomNorms) {
     SplittableRandom rnd = new SplittableRandom(seed);
     Map<String, float[]> t = new LinkedHashMap<>();
     int w = shape.width();
@@ -118,7 +123,7 @@ public final class Gpt2Model {
     }
     t.put("ln_f.weight", norm(rnd, w, randomNorms, 1f));
     t.put("ln_f.bias", norm(rnd, w, randomNorms, 0f));
-    return new Gpt2Model(shape, t);
+    return t;
   }
 
   private static float[] normal(SplittableRandom rnd, int n, float std) {
