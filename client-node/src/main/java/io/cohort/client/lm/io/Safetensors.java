@@ -22,7 +22,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -152,8 +151,7 @@ public final class Safetensors {
     long dataLength = fileSize - dataStart;
     Map<String, String> metadata = new LinkedHashMap<>();
     Map<String, Entry> entries = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
+    for (Map.Entry<String, JsonNode> field : root.properties()) {
       if (field.getKey().equals(METADATA_KEY)) {
         parseMetadata(file, field.getValue(), metadata);
       } else {
@@ -169,8 +167,7 @@ public final class Safetensors {
     if (!node.isObject()) {
       throw new CheckpointException(file, "safetensors __metadata__ must be an object of strings");
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> m = it.next();
+    for (Map.Entry<String, JsonNode> m : node.properties()) {
       if (!m.getValue().isTextual()) {
         throw new CheckpointException(file, "safetensors __metadata__ value for '" + m.getKey() + "' is not a string");
       }

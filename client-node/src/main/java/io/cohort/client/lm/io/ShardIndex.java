@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,8 +36,7 @@ public record ShardIndex(Path file, Map<String, Path> weightMap) {
     }
     Path dir = indexFile.toAbsolutePath().getParent();
     Map<String, Path> weightMap = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : map.properties()) {
       String shard = e.getValue().isTextual() ? e.getValue().textValue() : "";
       if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.equals("..") || shard.equals(".")) {
         throw new CheckpointException(indexFile, "weight_map entry for '" + e.getKey() + "' must be a file name in"

@@ -10,7 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -84,8 +83,7 @@ final class TokenizerJson {
 
   private static Map<String, Integer> vocab(Path file, JsonNode node) throws CheckpointException {
     Map<String, Integer> vocab = new HashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
       JsonNode id = e.getValue();
       if (!id.isIntegralNumber() || !id.canConvertToInt() || id.intValue() < 0 || id.intValue() > 10_000_000) {
         throw new CheckpointException(file, "vocabulary entry '" + e.getKey() + "' must map to a token id in"
