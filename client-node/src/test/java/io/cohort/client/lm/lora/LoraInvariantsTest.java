@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cohort.client.lm.model.Gpt2Model;
 import io.cohort.client.lm.model.Gpt2Shape;
 import io.cohort.client.lm.model.Pass;
+import io.cohort.client.lm.peft.TargetModules;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -40,7 +41,7 @@ class LoraInvariantsTest {
     float[] before = logits(Gpt2Model.fromTensors(SHAPE, base), ids, 2);
     Gpt2Model adapted = Gpt2Model.fromTensors(SHAPE, base);
     LoraModel lora = LoraModel.attach(adapted, new LoraConfig(4, 8f, 0f, List.of("c_attn", "c_fc"), false, SEED),
-        TargetMatch.of(List.of("c_attn", "c_fc")));
+        TargetModules.names(List.of("c_attn", "c_fc"))::matches);
     assertThat(lora.modules()).hasSize(4);
     assertThat(lora.modules().values()).allSatisfy(m -> assertThat(m.loraA().value()).isNotEqualTo(new float[m.loraA().size()]));
     assertThat(logits(adapted, ids, 2)).isEqualTo(before);
@@ -52,7 +53,7 @@ class LoraInvariantsTest {
     float[][] copies = base.values().stream().map(float[]::clone).toArray(float[][]::new);
     Gpt2Model adapted = Gpt2Model.fromTensors(SHAPE, base);
     LoraModel lora = LoraModel.attach(adapted, new LoraConfig(4, 16f, 0f, List.of("c_attn", "c_proj"), false, SEED),
-        TargetMatch.of(List.of("c_attn", "c_proj")));
+        TargetModules.names(List.of("c_attn", "c_proj"))::matches);
     SplittableRandom r = new SplittableRandom(SEED + 1);
     for (LoraModule m : lora.modules().values()) {
       float[] b = m.loraB().value();
@@ -77,9 +78,40 @@ class LoraInvariantsTest {
   }
 
   @Test
+  void exportThenImportRoundTripsBitExactly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    Map<String, float[]> base = Gpt2Model.randomTensors(SHAPE, SEED, true);
+    Gpt2Model trained = Gpt2Model.fromTensors(SHAPE, base);
+    LoraModel lora = LoraModel.attach(trained, new LoraConfig(4, 16f, 0.05f, List.of("c_attn", "c_fc"), false, SEED),
+        TargetModules.names(List.of("c_attn", "c_fc"))::matches);
+    SplittableRandom r = new SplittableRandom(SEED + 2);
+    for (LoraModule m : lora.modules().values()) {
+      float[] b = m.loraB().value();
+      for (int i = 0; i < b.length; i++) {
+        b[i] = (float) r.nextGaussian() * 1e-3f;
+      }
+    }
+    io.cohort.client.lm.model.Parameter head = new io.cohort.client.lm.model.Parameter("score.weight",
+        new int[] {2, SHAPE.width()}, new float[2 * SHAPE.width()]);
+    head.value()[3] = 0.25f;
+    PeftExport.toPeft(lora, "SEQ_CLS", "tiny", List.of(head), List.of("score")).write(dir);
+    io.cohort.client.lm.peft.PeftAdapter read = io.cohort.client.lm.peft.PeftAdapter.read(dir);
+    Gpt2Model loaded = Gpt2Model.fromTensors(SHAPE, base);
+    LoraModel back = PeftExport.attach(loaded, read, false);
+    assertThat(back.paths()).isEqualTo(lora.paths());
+    for (String p : lora.paths()) {
+      assertThat(back.modules().get(p).loraA().value()).isEqualTo(lora.modules().get(p).loraA().value());
+      assertThat(back.modules().get(p).loraB().value()).isEqualTo(lora.modules().get(p).loraB().value());
+    }
+    assertThat(back.config().scale()).isEqualTo(lora.config().scale());
+    assertThat(read.savedModules().get("score.weight").data()).isEqualTo(head.value());
+    int[] ids = ids(12);
+    assertThat(logits(loaded, ids, 1)).isEqualTo(logits(trained, ids, 1));
+  }
+
+  @Test
   void targetsThatMatchNothingAreRefused() {
     Gpt2Model m = Gpt2Model.random(SHAPE, SEED, false);
     assertThatThrownBy(() -> LoraModel.attach(m, new LoraConfig(2, 4f, 0f, List.of("q_proj"), false, 1),
-        TargetMatch.of(List.of("q_proj")))).hasMessageContaining("match no layer");
+        TargetModules.names(List.of("q_proj"))::matches)).hasMessageContaining("match no layer");
   }
 }
