@@ -17,7 +17,10 @@ import picocli.CommandLine.Option;
 @Command(name = "cohort-node", mixinStandardHelpOptions = true, versionProvider = NodeMain.Version.class,
     description = "Runs a Cohort node beside local data. It connects out to the coordinator, takes part in the jobs"
         + " it accepts, and never sends raw records.",
-    subcommands = {CentralCommand.class, PartitionCommand.class, PrivacyCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {CentralCommand.class, PartitionCommand.class, PrivacyCommand.class,
+        TrainCommand.class,
+        EvalCommand.class,
+        CommandLine.HelpCommand.class})
 public final class NodeMain implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(NodeMain.class.getName());
 
