@@ -48,6 +48,30 @@ class GoldenLogitsTest {
   }
 
   @Test
+  void rightPaddedBatchGivesEachSequenceItsOwnLogits() {
+    // 12 sequences of different lengths, padded with id 0: large enough for the multi-threaded paths.
+    int v = model.shape().vocabSize();
+    int n = 12;
+    int t = ids.length;
+    int[] batch = new int[n * t];
+    int[] lengths = new int[n];
+    for (int i = 0; i < n; i++) {
+      lengths[i] = t - 5 * i;
+      System.arraycopy(ids, 0, batch, i * t, lengths[i]);
+    }
+    float[] hidden = model.forward(batch, Pass.inference(n, t), null);
+    float[] row = new float[v];
+    for (int i = 0; i < n; i++) {
+      int last = lengths[i] - 1;
+      model.logits(hidden, i * t + last, 1, row);
+      for (int c = 0; c < v; c += 97) {
+        assertThat(row[c]).as("sequence %d, logit %d at its last position", i, c)
+            .isCloseTo(logits[last * v + c], within(1e-4f));
+      }
+    }
+  }
+
+  @Test
   void logSumExpArgmaxAndMeanNllMatch() {
     int v = model.shape().vocabSize();
     double nll = 0;
