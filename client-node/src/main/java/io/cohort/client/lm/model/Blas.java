@@ -16,6 +16,8 @@ import org.bytedeco.openblas.global.openblas;
  * {@code OPENBLAS_CORETYPE} from the CPU flags before the JVM starts (see docs/model-engine.md).
  */
 public final class Blas {
+  /** Results with at most this many rows or columns from A^T B are computed in Java (see skinnyTransposedA). */
+  private static final int SKINNY = 32;
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private Blas() {
@@ -33,6 +35,10 @@ public final class Blas {
   public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
       float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
     if (m == 0 || n == 0) {
+      return;
+    }
+    if (transA && !transB && Math.min(m, n) <= SKINNY) {
+      skinnyTransposedA(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
     Scratch s = SCRATCH.get();
@@ -71,6 +77,60 @@ public final class Blas {
         transB ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, alpha, pa, lda, b.pointer(), b.cols(),
         beta, pc, ldc);
     pc.get(c, cOff, cSpan);
+  }
+
+  /**
+   * {@code C = alpha A^T B + beta C} for a thin C (LoRA weight gradients: [out, r] and [r, in]
+   * summed over thousands of rows). OpenBLAS 0.3.19 takes 50-100 ms for a 192 x 8 result over 2048
+   * rows (0.06 GFLOPS); this loop accumulates rank-1 updates along C's longer side, which the JIT
+   * vectorises, in about a millisecond.
+   */
+  private static void skinnyTransposedA(int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    float[] acc = new float[m * n];
+    if (m >= n) {
+      // acc is C^T [n, m]: for each row of A and B, acc[j, :] += B[kk, j] * A[kk, :].
+      for (int kk = 0; kk < k; kk++) {
+        int ar = aOff + kk * lda;
+        int br = bOff + kk * ldb;
+        for (int j = 0; j < n; j++) {
+          float bv = b[br + j];
+          if (bv != 0f) {
+            int o = j * m;
+            for (int i = 0; i < m; i++) {
+              acc[o + i] += bv * a[ar + i];
+            }
+          }
+        }
+      }
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          int ci = cOff + i * ldc + j;
+          c[ci] = alpha * acc[j * m + i] + (beta == 0f ? 0f : beta * c[ci]);
+        }
+      }
+    } else {
+      // acc is C [m, n]: acc[i, :] += A[kk, i] * B[kk, :].
+      for (int kk = 0; kk < k; kk++) {
+        int ar = aOff + kk * lda;
+        int br = bOff + kk * ldb;
+        for (int i = 0; i < m; i++) {
+          float av = a[ar + i];
+          if (av != 0f) {
+            int o = i * n;
+            for (int j = 0; j < n; j++) {
+              acc[o + j] += av * b[br + j];
+            }
+          }
+        }
+      }
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          int ci = cOff + i * ldc + j;
+          c[ci] = alpha * acc[i * n + j] + (beta == 0f ? 0f : beta * c[ci]);
+        }
+      }
+    }
   }
 
   private static int span(int rows, int cols, int ld) {
