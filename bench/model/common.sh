@@ -4,7 +4,7 @@ cd "$ROOT"
 model_bench_classpath() {
   ./mvnw -o -q -B -pl client-node -am test-compile >&2
   ./mvnw -o -q -B -pl client-node dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile=client-node/target/model-bench.cp >/dev/null
+    -Dmdep.outputFile="$ROOT/client-node/target/model-bench.cp" >/dev/null
   echo "client-node/target/classes:client-node/target/test-classes:$(cat client-node/target/model-bench.cp)"
 }
 # See bin/cohort-node: OpenBLAS 0.3.19 needs to be told the kernels on recent CPUs.
