@@ -194,6 +194,28 @@ public record Checkpoint(Path dir, Gpt2Config config, Map<String, Tensor> tensor
     Safetensors.write(dir.resolve(WEIGHTS_FILE), stored, Map.of("format", "pt"));
   }
 
+  /** The tokenizer files a Hugging Face model folder may carry, copied by {@link #copyTokenizerFiles}. */
+  public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "vocab.json", "merges.txt",
+      "tokenizer_config.json", "special_tokens_map.json");
+
+  /**
+   * Copies whichever tokenizer files {@code from} has into {@code to}, so an exported model folder
+   * tokenises like its base (for {@code cohort-node tokenize} and for {@code AutoTokenizer}).
+   * Returns the names copied.
+   */
+  public static List<String> copyTokenizerFiles(Path from, Path to) throws IOException {
+    List<String> copied = new ArrayList<>();
+    Files.createDirectories(to);
+    for (String name : TOKENIZER_FILES) {
+      Path src = from.resolve(name);
+      if (Files.isRegularFile(src)) {
+        Files.copy(src, to.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        copied.add(name);
+      }
+    }
+    return copied;
+  }
+
   private static String describe(Gpt2Config c) {
     return "n_layer=" + c.nLayer() + ", n_embd=" + c.nEmbd() + ", n_inner=" + c.nInner() + ", vocab_size="
         + c.vocabSize() + ", n_positions=" + c.nPositions();

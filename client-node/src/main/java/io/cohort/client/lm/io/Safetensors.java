@@ -262,6 +262,7 @@ public final class Safetensors {
     int itemBytes = DTYPE_BYTES.get(dtype);
     int itemsPerChunk = CHUNK_BYTES / itemBytes;
     ByteBuffer buf = ByteBuffer.allocate(itemsPerChunk * itemBytes).order(ByteOrder.LITTLE_ENDIAN);
+    short[] halves = itemBytes == 2 ? new short[itemsPerChunk] : null;
     long position = e.begin();
     for (int done = 0; done < data.length; ) {
       int n = Math.min(itemsPerChunk, data.length - done);
@@ -272,13 +273,15 @@ public final class Safetensors {
       switch (dtype) {
         case "F32" -> buf.asFloatBuffer().get(data, done, n);
         case "F16" -> {
+          buf.asShortBuffer().get(halves, 0, n);
           for (int i = 0; i < n; i++) {
-            data[done + i] = HalfFloats.f16ToFloat(buf.getShort());
+            data[done + i] = HalfFloats.f16ToFloat(halves[i]);
           }
         }
         default -> {
+          buf.asShortBuffer().get(halves, 0, n);
           for (int i = 0; i < n; i++) {
-            data[done + i] = HalfFloats.bf16ToFloat(buf.getShort());
+            data[done + i] = HalfFloats.bf16ToFloat(halves[i]);
           }
         }
       }

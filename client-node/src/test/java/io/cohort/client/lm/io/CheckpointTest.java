@@ -78,6 +78,17 @@ class CheckpointTest {
   }
 
   @Test
+  void savedFolderWithCopiedTokenizerLoadsLikeTheBase() throws Exception {
+    Checkpoint base = Checkpoint.load(TINY);
+    Checkpoint.save(dir, base.config(), base.tensors());
+    assertThat(Checkpoint.copyTokenizerFiles(TINY, dir)).containsExactly("vocab.json", "merges.txt");
+    assertThat(dir.resolve("vocab.json")).hasSameBinaryContentAs(TINY.resolve("vocab.json"));
+    Checkpoint back = Checkpoint.load(dir);
+    assertThat(back.config()).isEqualTo(base.config());
+    assertThat(back.tensors()).as("F16 widened to F32 and saved as F32 is lossless").isEqualTo(base.tensors());
+  }
+
+  @Test
   void untiedHeadIsRequiredAndSavedWithoutPrefix() throws Exception {
     Gpt2Config config = smallConfig(false);
     Map<String, Tensor> tensors = randomTensors(config);
