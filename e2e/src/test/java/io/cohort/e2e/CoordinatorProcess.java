@@ -16,18 +16,54 @@ final class CoordinatorProcess extends ManagedProcess {
   private final Path dataDir;
   private final int grpcPort;
   private final int httpPort;
+  private final boolean mutualTls;
+  private final List<String> properties;
   private AdminClient admin;
 
+  /** In the plaintext development mode: these tests exercise rounds and crashes, not transport security. */
   CoordinatorProcess(Path dataDir, Path log, int grpcPort, int httpPort) {
+    this(dataDir, log, grpcPort, httpPort, false, List.of());
+  }
+
+  /** With {@code mutualTls}, as in production: needs {@code cohort pki init} on {@code dataDir} first. */
+  CoordinatorProcess(Path dataDir, Path log, int grpcPort, int httpPort, boolean mutualTls) {
+    this(dataDir, log, grpcPort, httpPort, mutualTls, List.of());
+  }
+
+  /** In the plaintext development mode, with further settings (e.g. the PostgreSQL profile and URL). */
+  CoordinatorProcess(Path dataDir, Path log, int grpcPort, int httpPort, List<String> properties) {
+    this(dataDir, log, grpcPort, httpPort, false, properties);
+  }
+
+  /**
+   * @param properties further {@code key=value} settings; a {@code quarkus.profile} among them is
+   *     combined with the transport's profile ({@code plaintext-dev} unless {@code mutualTls})
+   */
+  CoordinatorProcess(Path dataDir, Path log, int grpcPort, int httpPort, boolean mutualTls, List<String> properties) {
     super("coordinator", log);
     this.dataDir = dataDir;
     this.grpcPort = grpcPort;
     this.httpPort = httpPort;
+    this.mutualTls = mutualTls;
+    this.properties = List.copyOf(properties);
   }
 
   @Override
   protected List<String> command() {
-    return List.of(E2eEnvironment.java(), "-XX:+UseSerialGC",
+    List<String> profiles = new java.util.ArrayList<>();
+    List<String> cmd = new java.util.ArrayList<>(List.of(E2eEnvironment.java(), "-XX:+UseSerialGC"));
+    for (String p : properties) {
+      if (p.startsWith("quarkus.profile=")) {
+        profiles.add(p.substring("quarkus.profile=".length()));
+      } else {
+        cmd.add("-D" + p);
+      }
+    }
+    if (!mutualTls) {
+      profiles.add("plaintext-dev");
+    }
+    cmd.add("-Dquarkus.profile=" + (profiles.isEmpty() ? "prod" : String.join(",", profiles)));
+    cmd.addAll(List.of(
         "-Dcohort.data-dir=" + dataDir,
         "-Dquarkus.grpc.server.port=" + grpcPort,
         "-Dquarkus.http.port=" + httpPort,
@@ -35,7 +71,8 @@ final class CoordinatorProcess extends ManagedProcess {
         "-Dquarkus.http.host=127.0.0.1",
         // nodes heartbeat every second, so a silent node counts as gone after about three
         "-Dcohort.heartbeat-interval=1s",
-        "-jar", E2eEnvironment.coordinatorJar().toString());
+        "-jar", E2eEnvironment.coordinatorJar().toString()));
+    return cmd;
   }
 
   Path dataDir() {

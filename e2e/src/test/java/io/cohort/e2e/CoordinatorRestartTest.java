@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The coordinator is SIGKILLed in the middle of a job and started again on the same data
  * directory and ports. The nodes reconnect on their own; the job must resume from its last
  * stored round and complete with every round exactly once: none lost, none run twice, and the
- * rounds stored before the kill unchanged.
+ * rounds stored before the kill unchanged. Runs on H2 and, when {@code COHORT_TEST_POSTGRES_URL}
+ * is set, on PostgreSQL ({@link TestDatabases}). After the restart the audit log still verifies.
  */
 class CoordinatorRestartTest {
   static final int ROUNDS = 5;
@@ -38,9 +40,11 @@ class CoordinatorRestartTest {
     fed.workIn(dir);
   }
 
-  @Test
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("io.cohort.e2e.TestDatabases#databases")
   @Timeout(value = 5, unit = TimeUnit.MINUTES) // a hang fails the test (logs printed) instead of hanging CI
-  void jobResumesAfterCoordinatorKillWithoutLosingOrRepeatingRounds() throws Exception {
+  void jobResumesAfterCoordinatorKillWithoutLosingOrRepeatingRounds(String database) throws Exception {
+    fed.coordinatorProperties(TestDatabases.coordinatorProperties(database));
     fed.startCoordinator();
     CreditData data = CreditData.load();
     List<CreditData.Shard> shards = data.shards(NODES.size(), fed.random());
@@ -99,6 +103,9 @@ class CoordinatorRestartTest {
     assertThat(roundNumbers(end)).as("every round exactly once, in order; rounds: %s", end.path("rounds"))
         .containsExactlyElementsOf(rangeClosed(1, ROUNDS));
     assertRoundsUnchanged(seenBeforeKill, end);
+    JsonNode audit = fed.admin().get("/api/v1/audit/verify");
+    assertThat(audit.path("ok").asBoolean()).as("audit chain after kill and restart (%s): %s", database, audit)
+        .isTrue();
     for (int r = 1; r <= ROUNDS; r++) {
       JsonNode rec = round(end, r);
       assertThat(sorted(rec.path("contributors"))).as("contributors of round %d: %s", r, rec)

@@ -220,6 +220,13 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
 
   // ---- coordinator ------------------------------------------------------------------------
 
+  private List<String> coordinatorProperties = List.of();
+
+  /** Further {@code key=value} settings of the coordinator (see {@link TestDatabases}); before it starts. */
+  void coordinatorProperties(List<String> properties) {
+    this.coordinatorProperties = List.copyOf(properties);
+  }
+
   /** Starts the coordinator on fresh ports and waits until its admin API answers. */
   AdminClient startCoordinator() throws IOException, InterruptedException {
     requireDir();
@@ -231,7 +238,8 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
     while (http == grpc) {
       http = freePort();
     }
-    coordinator = new CoordinatorProcess(dir.resolve("coordinator"), dir.resolve("logs/coordinator.log"), grpc, http);
+    coordinator = new CoordinatorProcess(dir.resolve("coordinator"), dir.resolve("logs/coordinator.log"), grpc, http,
+        coordinatorProperties);
     coordinator.start();
     AdminClient admin = coordinator.awaitReady(Duration.ofSeconds(90));
     event("coordinator up (grpc " + grpc + ", http " + http + ")");

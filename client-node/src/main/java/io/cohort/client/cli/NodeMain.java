@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "cohort-node", mixinStandardHelpOptions = true, versionProvider = NodeMain.Version.class,
     description = "Runs a Cohort node beside local data. It connects out to the coordinator, takes part in the jobs"
         + " it accepts, and never sends raw records.",
-    subcommands = {CentralCommand.class, PartitionCommand.class, PrivacyCommand.class,
+    subcommands = {CentralCommand.class, PartitionCommand.class, PrivacyCommand.class, EnrollCommand.class,
+        StatusCommand.class,
         TrainCommand.class,
         EvalCommand.class,
         CommandLine.HelpCommand.class})
@@ -65,8 +66,12 @@ public final class NodeMain implements Callable<Integer> {
       System.err.println("cohort-node: " + e.getMessage());
       return 2;
     }
-    LOG.warning("PLAINTEXT development mode: the connection to the coordinator is not encrypted or authenticated;"
-        + " do not use with real data until mutual TLS is configured");
+    if (cfg.plaintext()) {
+      LOG.warning("PLAINTEXT development mode (plaintext: true): the connection to the coordinator is not encrypted"
+          + " or authenticated; never use it with real data");
+    } else {
+      LOG.info("mutual TLS with certificate " + cfg.certificate() + " (CA " + cfg.caCertificate() + ")");
+    }
     LOG.info("compute backend: ND4J " + Nd4j.getBackend().getClass().getSimpleName());
     try (NodeDaemon daemon = new NodeDaemon(cfg, Version.version(), new TabularTrainer(cfg))) {
       Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "privacy", mixinStandardHelpOptions = true,
     description = "Privacy calculator for DP-SGD (Poisson-subsampled Gaussian): epsilon of a plan, or the sigma for a target.",
-    subcommands = {PrivacyCommand.Epsilon.class, PrivacyCommand.Sigma.class})
+    subcommands = {PrivacyCommand.Epsilon.class, PrivacyCommand.Sigma.class, PrivacyBudgetCommand.class})
 final class PrivacyCommand {
   static final int BAD_INPUT = 2;
   /** Each numeric parameter's valid range, as the one-line errors state it (see DpPreconditions). */

@@ -12,12 +12,17 @@ import java.util.Optional;
  * @param nodeId the node's identity (letters, digits, '.', '_', '-')
  * @param coordinatorHost host of the coordinator's gRPC port
  * @param coordinatorPort that port
- * @param plaintext development mode without TLS; the node prints a warning when on
+ * @param plaintext development mode without TLS; the node prints a warning when on. Off (the
+ *     default): mutual TLS 1.3 with {@code certificate} and {@code caCertificate}
  * @param datasets the datasets this node offers, by alias
  * @param rpcTimeout deadline of each unary call
  * @param maxBackoff longest wait between reconnection attempts
  * @param identityKey file of the node's long-term Ed25519 identity key (PKCS#8, mode 0600),
- *     created on first start; it signs the node's secure-aggregation messages
+ *     created on first start; it signs the node's secure-aggregation messages and is the key
+ *     its certificate certifies
+ * @param certificate PEM file of the node's certificate (then the CA's), from {@code cohort-node
+ *     enroll} or an offline startup kit
+ * @param caCertificate PEM file of the federation CA that the coordinator's certificate must chain to
  */
 public record NodeConfig(
     String nodeId,
@@ -27,14 +32,43 @@ public record NodeConfig(
     List<Dataset> datasets,
     Duration rpcTimeout,
     Duration maxBackoff,
-    Path identityKey) {
+    Path identityKey,
+    Path certificate,
+    Path caCertificate) {
+
+  /** A configuration with the default certificate files next to the identity key. */
+  public NodeConfig(String nodeId, String coordinatorHost, int coordinatorPort, boolean plaintext, List<Dataset> datasets,
+      Duration rpcTimeout, Duration maxBackoff, Path identityKey) {
+    this(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff, identityKey,
+        identityKey.resolveSibling(nodeId + ".crt"), identityKey.resolveSibling("ca.crt"));
+  }
 
   /**
    * A dataset offered under an alias. Neither the path nor the size ever leaves the node.
    *
    * @param validationPath optional held-out file evaluated instead of a split of {@code path}
+   * @param budget the dataset's privacy budget; empty means the dataset takes part in
+   *     non-private jobs only (a private job needs a budget to account against)
    */
-  public record Dataset(String alias, Path path, String format, Optional<Path> validationPath) {}
+  public record Dataset(String alias, Path path, String format, Optional<Path> validationPath,
+      Optional<Budget> budget) {
+    /** A dataset without a privacy budget. */
+    public Dataset(String alias, Path path, String format, Optional<Path> validationPath) {
+      this(alias, path, format, validationPath, Optional.empty());
+    }
+  }
+
+  /**
+   * A dataset's record-level privacy budget, owned by this node alone: the coordinator can
+   * neither read nor change it. With a budget, the node takes part only in differentially
+   * private jobs, and only while their spend, composed with everything in the ledger, fits.
+   *
+   * @param epsilonBudget total epsilon the dataset may ever spend, over all jobs; > 0
+   * @param delta the delta every epsilon of this dataset refers to, in (0, 1)
+   * @param accountant "rdp" or "pld": the accountant of the ledger (composition across jobs)
+   * @param ledgerPath the dataset's signed, append-only privacy ledger
+   */
+  public record Budget(double epsilonBudget, double delta, String accountant, Path ledgerPath) {}
 
   public Optional<Dataset> dataset(String alias) {
     return datasets.stream().filter(d -> d.alias().equals(alias)).findFirst();

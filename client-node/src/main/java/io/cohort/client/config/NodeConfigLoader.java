@@ -30,10 +30,12 @@ public final class NodeConfigLoader {
 
   private NodeConfigLoader() {}
 
-  record RawDataset(String alias, String path, String format, String validationPath) {}
+  record RawDataset(String alias, String path, String format, String validationPath, Double epsilonBudget,
+      Double delta, String accountant, String ledgerPath) {}
 
   record RawConfig(String nodeId, String coordinator, Boolean plaintext, List<RawDataset> datasets,
-      Integer rpcTimeoutSeconds, Integer maxBackoffSeconds, String identityKey) {}
+      Integer rpcTimeoutSeconds, Integer maxBackoffSeconds, String identityKey, String certificate,
+      String caCertificate) {}
 
   public static NodeConfig load(Path file) throws ConfigException {
     String text;
@@ -82,10 +84,8 @@ public final class NodeConfigLoader {
     if (port < 1 || port > 65535) {
       throw new ConfigException(source + ": field 'coordinator' needs a port between 1 and 65535, got '" + coord + "'");
     }
-    if (!Boolean.TRUE.equals(raw.plaintext())) {
-      throw new ConfigException(source + ": field 'plaintext' must be true in this version: mutual TLS is not built yet,"
-          + " so plaintext development mode must be chosen explicitly");
-    }
+    // Mutual TLS unless the operator names the development mode explicitly (plaintext: true).
+    boolean plaintext = Boolean.TRUE.equals(raw.plaintext());
     List<NodeConfig.Dataset> datasets = new ArrayList<>();
     Set<String> aliases = new HashSet<>();
     List<RawDataset> rawSets = raw.datasets() == null ? List.of() : raw.datasets();
@@ -107,7 +107,8 @@ public final class NodeConfigLoader {
       }
       Optional<Path> validation = d.validationPath() == null || d.validationPath().isBlank()
           ? Optional.empty() : Optional.of(base.resolve(d.validationPath()).normalize());
-      datasets.add(new NodeConfig.Dataset(d.alias(), base.resolve(d.path()).normalize(), format, validation));
+      datasets.add(new NodeConfig.Dataset(d.alias(), base.resolve(d.path()).normalize(), format, validation,
+          budget(d, field, source, base, identityPath(raw, base, nodeId), nodeId)));
     }
     int timeout = raw.rpcTimeoutSeconds() == null ? 30 : raw.rpcTimeoutSeconds();
     if (timeout < 1 || timeout > 3600) {
@@ -119,10 +120,58 @@ public final class NodeConfigLoader {
     }
     // The identity key lives next to the configuration unless placed elsewhere, named after the node so
     // that several nodes' configurations can share a directory; created on first start.
-    Path identity = base.resolve(raw.identityKey() == null || raw.identityKey().isBlank() ? nodeId + ".identity.key"
+    Path identity = identityPath(raw, base, nodeId);
+    // Certificate files default to the same directory: <node_id>.crt (node then CA) and ca.crt.
+    Path certificate = base.resolve(blank(raw.certificate()) ? nodeId + ".crt" : raw.certificate()).normalize();
+    Path ca = base.resolve(blank(raw.caCertificate()) ? "ca.crt" : raw.caCertificate()).normalize();
+    return new NodeConfig(nodeId, coord.substring(0, colon), port, plaintext, List.copyOf(datasets),
+        Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity, certificate, ca);
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static Path identityPath(RawConfig raw, Path base, String nodeId) {
+    return base.resolve(raw.identityKey() == null || raw.identityKey().isBlank() ? nodeId + ".identity.key"
         : raw.identityKey()).normalize();
-    return new NodeConfig(nodeId, coord.substring(0, colon), port, true, List.copyOf(datasets),
-        Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity);
+  }
+
+  /**
+   * The dataset's privacy budget: {@code epsilon_budget} and {@code delta} together or neither;
+   * the ledger defaults to {@code <node_id>.<alias>.ledger} next to the identity key.
+   */
+  private static Optional<NodeConfig.Budget> budget(RawDataset d, String field, String source, Path base,
+      Path identity, String nodeId) throws ConfigException {
+    if (d.epsilonBudget() == null && d.delta() == null) {
+      if (d.accountant() != null || d.ledgerPath() != null) {
+        throw new ConfigException(source + ": field '" + field + ".epsilon_budget' is required when 'accountant' or"
+            + " 'ledger_path' is set");
+      }
+      return Optional.empty();
+    }
+    if (d.epsilonBudget() == null || d.delta() == null) {
+      String missing = d.epsilonBudget() == null ? "epsilon_budget" : "delta";
+      throw new ConfigException(source + ": field '" + field + "." + missing + "' is required: a privacy budget is"
+          + " epsilon_budget (e.g. 8) and delta (e.g. 1e-5) together");
+    }
+    double eps = d.epsilonBudget();
+    if (!(eps > 0 && eps < Double.POSITIVE_INFINITY)) {
+      throw new ConfigException(source + ": field '" + field + ".epsilon_budget' must be a finite number > 0, got "
+          + eps);
+    }
+    double delta = d.delta();
+    if (!(delta > 0 && delta < 1)) {
+      throw new ConfigException(source + ": field '" + field + ".delta' must be in (0, 1), got " + delta);
+    }
+    String accountant = d.accountant() == null ? "rdp" : d.accountant();
+    if (!accountant.equals("rdp") && !accountant.equals("pld")) {
+      throw new ConfigException(source + ": field '" + field + ".accountant' must be rdp or pld, got '" + accountant
+          + "'");
+    }
+    Path ledger = d.ledgerPath() == null || d.ledgerPath().isBlank()
+        ? identity.resolveSibling(nodeId + "." + d.alias() + ".ledger") : base.resolve(d.ledgerPath()).normalize();
+    return Optional.of(new NodeConfig.Budget(eps, delta, accountant, ledger));
   }
 
   private static String where(String source, JsonLocation loc) {

@@ -22,6 +22,20 @@ public interface LocalTrainer {
   Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException;
 
   /**
+   * Trains one round with DP-SGD under {@code plan} (the node's privacy policy has admitted the
+   * round). Local metrics of a private round stay on the node: they are not privatised.
+   */
+  default Outcome trainPrivately(JobSpec spec, int round, Optional<TensorBundle> global,
+      io.cohort.client.privacy.DpPlan plan) throws LocalDataException {
+    throw new LocalDataException("this node cannot train " + spec.getTask() + " with differential privacy");
+  }
+
+  /** Number of local training records for the job: what DP sampling rates refer to. */
+  default long trainingExamples(JobSpec spec) throws LocalDataException {
+    throw new LocalDataException("this node cannot train " + spec.getTask() + " with differential privacy");
+  }
+
+  /**
    * The job's seeded initial parameters, identical on every node and independent of local data:
    * the round-0 model of a secure job.
    */

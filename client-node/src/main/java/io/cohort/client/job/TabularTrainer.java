@@ -1,7 +1,10 @@
 package io.cohort.client.job;
 
 import io.cohort.client.config.NodeConfig;
+import io.cohort.client.privacy.DpPlan;
 import io.cohort.client.tabular.CsvDataset;
+import io.cohort.client.tabular.DpSgd;
+import io.cohort.crypto.dp.GaussianNoise;
 import io.cohort.client.tabular.DatasetException;
 import io.cohort.client.tabular.DatasetSplit;
 import io.cohort.client.tabular.EncodedData;
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 import java.util.stream.IntStream;
 
 /**
@@ -27,7 +31,10 @@ import java.util.stream.IntStream;
  */
 public final class TabularTrainer implements LocalTrainer {
   private final NodeConfig config;
+  private static final Logger LOG = Logger.getLogger(TabularTrainer.class.getName());
   private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
+  /** DP noise: keyed from SecureRandom, never from the job's seed. */
+  private final GaussianNoise noise = GaussianNoise.create();
 
   /** A job's local data, encoded once. */
   record Prepared(EncodedData train, EncodedData validation, TabularSchema schema) {}
@@ -119,6 +126,37 @@ public final class TabularTrainer implements LocalTrainer {
         new TrainingParams(t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate()),
         Seeds.training(spec.getSeed(), config.nodeId(), round));
     return new Outcome(r.weights(), r.examples(), Map.of("train_loss", r.meanTrainLoss()));
+  }
+
+  @Override
+  public Outcome trainPrivately(JobSpec spec, int round, Optional<TensorBundle> global, DpPlan plan)
+      throws LocalDataException {
+    Prepared p = prepare(spec);
+    TensorBundle start = start(spec, p, global);
+    double lr = spec.getPrivacy().getLearningRate() > 0 ? spec.getPrivacy().getLearningRate()
+        : spec.getTraining().getLearningRate();
+    TrainResult r = DpSgd.train(start, p.train(), plan.trainingParams(lr),
+        Seeds.training(spec.getSeed(), config.nodeId(), round), noise);
+    LOG.fine(() -> String.format("job %s round %d: DP-SGD mean train loss %.4f (stays on this node)",
+        spec.getJobId(), round, r.meanTrainLoss()));
+    // No train_loss metric: it is computed from the records without noise, so it must not leave.
+    return new Outcome(r.weights(), r.examples(), Map.of());
+  }
+
+  @Override
+  public long trainingExamples(JobSpec spec) throws LocalDataException {
+    return prepare(spec).train().size();
+  }
+
+  private TensorBundle start(JobSpec spec, Prepared p, Optional<TensorBundle> global) throws LocalDataException {
+    TensorBundle start = global.orElseGet(() -> MlpClassifier.initialize(
+        p.schema().inputWidth(), p.schema().hiddenUnits(), p.schema().numClasses(), Seeds.initialisation(spec.getSeed())));
+    try {
+      MlpClassifier.checkLayout(start, p.schema().inputWidth(), p.schema().numClasses());
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("the global model does not fit this job's schema: " + e.getMessage());
+    }
+    return start;
   }
 
   @Override

@@ -196,6 +196,12 @@ public final class CoordinatorClient {
         .setTaskId(taskId).setRound(round).setResult(result).build());
   }
 
+  /** Reports privacy-ledger entries of a job (idempotent at the coordinator); returns how many were new. */
+  public int pushLedgerEntries(String jobId, java.util.List<io.cohort.proto.v1.LedgerEntry> entries) {
+    return blocking(rpcTimeout).pushLedgerEntries(io.cohort.proto.v1.PushLedgerEntriesRequest.newBuilder().setSession(session)
+        .setJobId(jobId).addAllEntries(entries).build()).getStored();
+  }
+
   public void abandonTask(String jobId, String taskId, String reason) {
     blocking(rpcTimeout).abandonTask(AbandonTaskRequest.newBuilder().setSession(session).setJobId(jobId)
         .setTaskId(taskId).setReason(reason).build());

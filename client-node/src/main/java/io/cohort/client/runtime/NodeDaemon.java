@@ -2,13 +2,13 @@ package io.cohort.client.runtime;
 
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.job.LocalTrainer;
+import io.cohort.client.privacy.PrivacyGuard;
 import io.cohort.crypto.keys.IdentityKeyPair;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -35,6 +35,8 @@ public final class NodeDaemon implements AutoCloseable {
   private final ManagedChannel channel;
   private final CoordinatorClient client;
   private final IdentityKeyPair identity;
+  private final PrivacyGuard privacy;
+  private Runnable afterLedgerRecord = () -> { };
   private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "cohort-heartbeat");
     t.setDaemon(true);
@@ -47,11 +49,11 @@ public final class NodeDaemon implements AutoCloseable {
     this.config = config;
     this.version = version;
     this.trainer = trainer;
-    this.channel = NettyChannelBuilder.forAddress(config.coordinatorHost(), config.coordinatorPort())
-        .usePlaintext()
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .build();
+    try {
+      this.channel = CoordinatorChannels.open(config, MAX_MESSAGE_BYTES);
+    } catch (io.cohort.crypto.pki.PkiException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
     this.client = new CoordinatorClient(channel, config.rpcTimeout(), 4L << 30);
     try {
       this.identity = IdentityKeyPair.loadOrCreate(config.identityKey());
@@ -59,12 +61,38 @@ public final class NodeDaemon implements AutoCloseable {
       channel.shutdownNow();
       throw new UncheckedIOException("cannot load or create the identity key " + config.identityKey(), e);
     }
+    this.privacy = new PrivacyGuard(config, identity);
+  }
+
+  /** Test hook: see {@link TaskHandler#setAfterLedgerRecord}. */
+  void setAfterLedgerRecord(Runnable hook) {
+    this.afterLedgerRecord = hook;
+  }
+
+  /**
+   * Reports every ledger entry again after registering, so spend recorded before a crash (or a
+   * lost connection) reaches the coordinator; it ignores repeats. Jobs it no longer knows are
+   * skipped.
+   */
+  private void reportLedgers() {
+    try {
+      for (var e : privacy.allEntriesByJob().entrySet()) {
+        try {
+          client.pushLedgerEntries(e.getKey(), e.getValue());
+        } catch (StatusRuntimeException ex) {
+          LOG.fine(() -> "ledger entries of job " + e.getKey() + " not taken: " + ex.getStatus());
+        }
+      }
+    } catch (IOException e) {
+      LOG.warning("cannot read the privacy ledgers: " + e.getMessage());
+    }
   }
 
   /** Runs until {@link #close()} or interruption. */
   public void run() throws InterruptedException {
     Backoff backoff = new Backoff(Duration.ofMillis(200), config.maxBackoff());
-    TaskHandler handler = new TaskHandler(client, trainer, Clock.systemUTC(), identity, config.nodeId());
+    TaskHandler handler = new TaskHandler(client, trainer, Clock.systemUTC(), identity, config.nodeId(), privacy);
+    handler.setAfterLedgerRecord(afterLedgerRecord);
     while (!stopped) {
       ScheduledFuture<?> beat = null;
       try {
@@ -74,6 +102,7 @@ public final class NodeDaemon implements AutoCloseable {
         LOG.info("registered with coordinator " + config.coordinatorHost() + ":" + config.coordinatorPort()
             + " as node '" + config.nodeId() + "' offering " + config.aliases() + ", identity key "
             + identity.publicKey().hex());
+        reportLedgers();
         long interval = Math.max(100, reg.getHeartbeatIntervalMs());
         beat = heartbeats.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
         while (!stopped && sessionValid.get()) {
@@ -107,7 +136,9 @@ public final class NodeDaemon implements AutoCloseable {
     try {
       client.heartbeat();
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
+      Status.Code code = e.getStatus().getCode();
+      if (code == Status.Code.UNAUTHENTICATED || code == Status.Code.PERMISSION_DENIED) {
+        // PERMISSION_DENIED: this node's certificate was revoked; the session ends here.
         sessionValid.set(false);
       }
       LOG.fine(() -> "heartbeat failed: " + e.getStatus());
@@ -118,6 +149,11 @@ public final class NodeDaemon implements AutoCloseable {
   public void close() {
     stopped = true;
     heartbeats.shutdownNow();
+    try {
+      privacy.close();
+    } catch (IOException e) {
+      LOG.warning("closing the privacy ledgers: " + e.getMessage());
+    }
     channel.shutdownNow();
     try {
       channel.awaitTermination(5, TimeUnit.SECONDS);

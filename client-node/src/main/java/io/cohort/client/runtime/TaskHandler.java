@@ -1,15 +1,19 @@
 package io.cohort.client.runtime;
 
 import io.cohort.client.job.LocalTrainer;
+import io.cohort.client.privacy.PrivacyGuard;
+import io.cohort.client.privacy.RoundRefusedException;
 import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.proto.v1.EvaluateTask;
 import io.cohort.proto.v1.EvaluationResult;
 import io.cohort.proto.v1.InitTask;
 import io.cohort.proto.v1.JobOffer;
+import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.Task;
 import io.cohort.proto.v1.TrainTask;
 import io.cohort.wire.TensorBundle;
 import io.cohort.wire.WireFormatException;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -31,12 +35,21 @@ final class TaskHandler {
   private TensorBundle cachedModel;
 
   private final SecureParticipant secure;
+  private final PrivacyGuard privacy;
+  /** Test hook: runs after a round's spend is recorded and before anything of the round leaves. */
+  private Runnable afterLedgerRecord = () -> { };
 
-  TaskHandler(CoordinatorClient client, LocalTrainer trainer, Clock clock, IdentityKeyPair identity, String nodeId) {
+  TaskHandler(CoordinatorClient client, LocalTrainer trainer, Clock clock, IdentityKeyPair identity, String nodeId,
+      PrivacyGuard privacy) {
     this.client = client;
     this.trainer = trainer;
     this.clock = clock;
     this.secure = new SecureParticipant(client, identity, nodeId, clock, TRANSFER_TIMEOUT);
+    this.privacy = privacy;
+  }
+
+  void setAfterLedgerRecord(Runnable hook) {
+    this.afterLedgerRecord = hook;
   }
 
   void handle(Task task) throws InterruptedException {
@@ -53,6 +66,9 @@ final class TaskHandler {
 
   private void offer(Task task, JobOffer offer) {
     Optional<String> decline = trainer.check(offer.getSpec());
+    if (decline.isEmpty()) {
+      decline = privacyDecline(offer.getSpec());
+    }
     client.answerOffer(task.getJobId(), decline.isEmpty(), decline.orElse(""));
     if (decline.isEmpty()) {
       LOG.info("accepted job " + task.getJobId() + " (" + offer.getSpec().getName() + ")");
@@ -66,11 +82,25 @@ final class TaskHandler {
     try {
       Optional<TensorBundle> global = t.getModelId().isEmpty() ? Optional.empty()
           : Optional.of(model(task.getJobId(), t.getModelId(), t.getModelSha256().toByteArray()));
-      LocalTrainer.Outcome out = trainer.train(t.getSpec(), t.getRound(), global);
+      // The node's privacy policy decides, whatever the task says: a round that would overspend
+      // (or a non-private round on a budgeted dataset) is refused before any training.
+      Optional<PrivacyGuard.Admission> admission = privacy.admit(t.getSpec(), t.getRound(),
+          PrivacyGuard.isPrivate(t.getSpec()) ? trainer.trainingExamples(t.getSpec()) : 0);
+      LocalTrainer.Outcome out = admission.isPresent()
+          ? trainer.trainPrivately(t.getSpec(), t.getRound(), global, admission.get().plan())
+          : trainer.train(t.getSpec(), t.getRound(), global);
       if (clock.millis() > t.getDeadlineUnixMs()) {
         LOG.warning("round " + t.getRound() + " of job " + task.getJobId() + " passed its deadline while training;"
             + " update not sent");
         return;
+      }
+      if (admission.isPresent()) {
+        // Write-ahead: the spend is durable before anything of the round leaves the node.
+        var entry = privacy.record(admission.get());
+        afterLedgerRecord.run();
+        LOG.info(String.format("job %s round %d: recorded privacy spend, dataset '%s' now at epsilon %.4f",
+            task.getJobId(), t.getRound(), t.getSpec().getDatasetAlias(), entry.epsilonAfter()));
+        client.pushLedgerEntries(task.getJobId(), privacy.entries(t.getSpec().getDatasetAlias(), task.getJobId()));
       }
       if (t.hasSecureAggregation()) {
         // Secure round: the update never leaves the node in the clear; only its masked delta does.
@@ -83,8 +113,20 @@ final class TaskHandler {
       LOG.info(String.format("job %s round %d: trained on %d examples in %d ms, train_loss %.4f, %s",
           task.getJobId(), t.getRound(), out.examples(), clock.millis() - started, out.metrics().get("train_loss"),
           t.hasSecureAggregation() ? "secure aggregation started" : "update sent"));
-    } catch (LocalTrainer.LocalDataException | WireFormatException | IllegalArgumentException e) {
+    } catch (LocalTrainer.LocalDataException | WireFormatException | IllegalArgumentException
+        | RoundRefusedException e) {
       abandon(task, e.getMessage());
+    } catch (IOException e) {
+      abandon(task, "privacy ledger unavailable, so nothing is trained or sent: " + e.getMessage());
+    }
+  }
+
+  private Optional<String> privacyDecline(JobSpec spec) {
+    try {
+      long rows = PrivacyGuard.isPrivate(spec) ? trainer.trainingExamples(spec) : 0;
+      return privacy.checkOffer(spec, rows);
+    } catch (LocalTrainer.LocalDataException e) {
+      return Optional.of(e.getMessage());
     }
   }
 

@@ -363,7 +363,7 @@ public final class MlpClassifier {
      * Logits of {@code x}; when {@code inputs} and {@code masks} are given, records each
      * layer's input and each hidden layer's ReLU derivative (1 where active, else 0).
      */
-    private INDArray forward(INDArray x, INDArray[] inputs, INDArray[] masks) {
+    INDArray forward(INDArray x, INDArray[] inputs, INDArray[] masks) {
       INDArray a = x.castTo(type);
       int layers = weights.length;
       for (int i = 0; i < layers; i++) {
@@ -383,13 +383,13 @@ public final class MlpClassifier {
       throw new AssertionError("a network has at least one layer");
     }
 
-    private static INDArray logSoftmax(INDArray logits) {
+    static INDArray logSoftmax(INDArray logits) {
       INDArray shifted = logits.subColumnVector(logits.max(true, 1));
       INDArray logSumExp = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
       return shifted.subiColumnVector(logSumExp);
     }
 
-    private INDArray oneHot(int[] labels, int classes) {
+    INDArray oneHot(int[] labels, int classes) {
       double[] values = new double[labels.length * classes];
       for (int i = 0; i < labels.length; i++) {
         values[i * classes + labels[i]] = 1;
@@ -398,8 +398,8 @@ public final class MlpClassifier {
     }
   }
 
-  /** Adam state for one network, fresh per training call. */
-  private static final class Adam {
+  /** Adam state for one network, fresh per training call (also DP-SGD's optimiser: post-processing). */
+  static final class Adam {
     private final Network net;
     private final double learningRate;
     private final INDArray[] mw;

@@ -49,8 +49,6 @@ class NodeConfigLoaderTest {
         .hasMessageContaining("between 1 and 65535");
     assertThatThrownBy(() -> NodeConfigLoader.parse(VALID.replace("bank-a", "bank a"), "n.yaml", BASE))
         .hasMessageContaining("'node_id'");
-    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID.replace("plaintext: true", "plaintext: false"), "n.yaml", BASE))
-        .hasMessageContaining("mutual TLS is not built yet");
     assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "  - alias: credit\n    path: x.csv\n", "n.yaml", BASE))
         .hasMessageContaining("datasets[1].alias").hasMessageContaining("repeats");
     assertThatThrownBy(() -> NodeConfigLoader.parse(VALID.replace("path: data/credit.csv", "format: parquet"), "n.yaml", BASE))
@@ -61,5 +59,41 @@ class NodeConfigLoaderTest {
   void missingFile_isNamed() {
     assertThatThrownBy(() -> NodeConfigLoader.load(Path.of("/nonexistent/node.yaml")))
         .hasMessage("/nonexistent/node.yaml: no such file");
+  }
+
+  @Test
+  void privacyBudget_isReadWithTheLedgerNextToTheIdentityKeyByDefault() throws Exception {
+    NodeConfig c = NodeConfigLoader.parse(VALID + "    epsilon_budget: 8\n    delta: 1.0e-5\n", "node.yaml", BASE);
+    assertThat(c.dataset("credit").orElseThrow().budget()).hasValueSatisfying(b -> {
+      assertThat(b.epsilonBudget()).isEqualTo(8.0);
+      assertThat(b.delta()).isEqualTo(1e-5);
+      assertThat(b.accountant()).isEqualTo("rdp");
+      assertThat(b.ledgerPath()).isEqualTo(Path.of("/srv/node/bank-a.credit.ledger"));
+    });
+    assertThat(NodeConfigLoader.parse(VALID, "node.yaml", BASE).dataset("credit").orElseThrow().budget()).isEmpty();
+  }
+
+  @Test
+  void invalidPrivacyBudget_namesTheField() {
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "    epsilon_budget: 8\n", "node.yaml", BASE))
+        .hasMessageContaining("'datasets[0].delta' is required");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "    epsilon_budget: -1\n    delta: 1.0e-5\n",
+        "node.yaml", BASE)).hasMessageContaining("'datasets[0].epsilon_budget' must be a finite number > 0, got -1.0");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "    epsilon_budget: 1\n    delta: 1\n", "node.yaml",
+        BASE)).hasMessageContaining("'datasets[0].delta' must be in (0, 1)");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "    epsilon_budget: 1\n    delta: 1.0e-5\n"
+        + "    accountant: moments\n", "node.yaml", BASE)).hasMessageContaining("must be rdp or pld");
+  }
+
+  @Test
+  void withoutPlaintext_mutualTlsWithCertificateFilesBesideTheConfig() throws Exception {
+    var cfg = NodeConfigLoader.parse(VALID.replace("plaintext: true\n", ""), "n.yaml", BASE);
+    assertThat(cfg.plaintext()).isFalse();
+    assertThat(cfg.certificate()).isEqualTo(BASE.resolve("bank-a.crt"));
+    assertThat(cfg.caCertificate()).isEqualTo(BASE.resolve("ca.crt"));
+    var custom = NodeConfigLoader.parse(VALID.replace("plaintext: true", "plaintext: false\ncertificate: tls/me.pem\n"
+        + "ca_certificate: tls/ca.pem"), "n.yaml", BASE);
+    assertThat(custom.certificate()).isEqualTo(BASE.resolve("tls/me.pem"));
+    assertThat(custom.caCertificate()).isEqualTo(BASE.resolve("tls/ca.pem"));
   }
 }

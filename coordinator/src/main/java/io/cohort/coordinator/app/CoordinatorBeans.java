@@ -1,10 +1,15 @@
 package io.cohort.coordinator.app;
 
 import io.agroal.api.AgroalDataSource;
+import io.cohort.coordinator.ledger.LedgerIntake;
+import io.cohort.coordinator.audit.AuditLog;
+import io.cohort.coordinator.auth.TokenStore;
 import io.cohort.coordinator.node.NodeRegistry;
+import io.cohort.coordinator.store.PrivacyStore;
 import io.cohort.coordinator.round.JobScheduler;
 import io.cohort.coordinator.round.RoundSettings;
 import io.cohort.coordinator.store.JobStore;
+import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.ModelStore;
 import io.cohort.coordinator.strategy.FedAvg;
 import io.quarkus.agroal.DataSource;
@@ -24,16 +29,55 @@ public class CoordinatorBeans {
     return Clock.systemUTC();
   }
 
-  @Produces
-  @Singleton
-  JobStore jobStore(CoordinatorConfig config) {
+  private static AgroalDataSource dataSource(CoordinatorConfig config) {
     String name = config.database();
     if (!name.equals("h2") && !name.equals("postgresql")) {
       throw new IllegalArgumentException("cohort.database must be h2 or postgresql, got '" + name + "'");
     }
-    AgroalDataSource ds = Arc.container()
-        .select(AgroalDataSource.class, new DataSource.DataSourceLiteral(name)).get();
-    return new JobStore(ds);
+    return Arc.container().select(AgroalDataSource.class, new DataSource.DataSourceLiteral(name)).get();
+  }
+
+  /** One audit log per coordinator; its newest head is also kept in {@code <data-dir>/audit.head}. */
+  @Produces
+  @Singleton
+  AuditLog auditLog(CoordinatorConfig config) {
+    Path dir = Path.of(config.dataDir());
+    try {
+      java.nio.file.Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot create the data directory " + dir, e);
+    }
+    return new AuditLog(dir.resolve("audit.head"));
+  }
+
+  @Produces
+  @Singleton
+  JobStore jobStore(CoordinatorConfig config, AuditLog audit, Clock clock) {
+    return new JobStore(dataSource(config), audit, clock);
+  }
+
+  @Produces
+  @Singleton
+  LedgerEntryStore ledgerEntryStore(CoordinatorConfig config) {
+    return new LedgerEntryStore(dataSource(config));
+  }
+
+  @Produces
+  @Singleton
+  LedgerIntake ledgerIntake(LedgerEntryStore store, PrivacyStore privacy) {
+    return new LedgerIntake(store, privacy);
+  }
+
+  @Produces
+  @Singleton
+  TokenStore tokenStore(CoordinatorConfig config, AuditLog audit, Clock clock) {
+    return new TokenStore(dataSource(config), audit, clock);
+  }
+
+  @Produces
+  @Singleton
+  PrivacyStore privacyStore(CoordinatorConfig config, AuditLog audit, Clock clock) {
+    return new PrivacyStore(dataSource(config), audit, clock);
   }
 
   @Produces

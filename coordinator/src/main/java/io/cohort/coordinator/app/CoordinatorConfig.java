@@ -27,6 +27,13 @@ public interface CoordinatorConfig {
   @WithDefault("3")
   int maxRoundAttempts();
 
+  /**
+   * Whether the first start also writes the bootstrap admin token to {@code <data-dir>/admin.token}
+   * (mode 0600) for the local CLI; it is printed once either way.
+   */
+  @WithDefault("true")
+  boolean adminTokenFile();
+
   /** Largest model or update accepted, in bytes. */
   @WithDefault("4294967296")
   long maxModelBytes();

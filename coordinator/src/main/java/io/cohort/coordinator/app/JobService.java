@@ -24,6 +24,11 @@ public class JobService {
   @Inject Clock clock;
 
   public JobSpec submit(String yaml, String source) {
+    return submit(yaml, source, io.cohort.coordinator.audit.AuditEvent.SYSTEM);
+  }
+
+  /** Validates, stores and starts a job; {@code actor} is the submitter's audit identity. */
+  public JobSpec submit(String yaml, String source, String actor) {
     byte[] id = new byte[6];
     IDS.nextBytes(id);
     String jobId = "job-" + HexFormat.of().formatHex(id);
@@ -33,10 +38,27 @@ public class JobService {
     } catch (JobFileException e) {
       throw DomainException.invalid(e.getMessage());
     }
-    store.createJob(spec, clock.instant());
+    store.createJob(spec, actor, clock.instant());
     scheduler.start(spec);
     LOG.info(() -> "job " + jobId + " (" + spec.getName() + ") submitted: " + spec.getRounds() + " rounds, dataset '"
         + spec.getDatasetAlias() + "', min_nodes " + spec.getMinNodes());
     return spec;
+  }
+
+  /**
+   * Cancels an offered or running job: stores CANCELLED first (so nothing can revive it), then
+   * stops its driver. Tasks already sent to nodes are refused when their results arrive.
+   */
+  public void cancel(String jobId, String actor) {
+    var job = store.job(jobId).orElseThrow(() -> DomainException.notFound("no job '" + jobId + "'"));
+    if (job.state().terminal()) {
+      throw DomainException.precondition("job " + jobId + " is already " + job.state() + " and cannot be cancelled");
+    }
+    if (!store.setState(jobId, io.cohort.coordinator.job.JobState.CANCELLED, "cancelled by " + actor, actor,
+        clock.instant())) {
+      throw DomainException.precondition("job " + jobId + " finished before it could be cancelled");
+    }
+    scheduler.stop(jobId);
+    LOG.info(() -> "job " + jobId + " cancelled by " + actor);
   }
 }

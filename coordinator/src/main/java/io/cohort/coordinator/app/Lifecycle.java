@@ -16,15 +16,20 @@ public class Lifecycle {
   @Inject JobScheduler scheduler;
   @Inject CoordinatorConfig config;
   @Inject AdminToken adminToken;
+  @Inject RoundEvents roundEvents;
+  @Inject NodePresence presence;
 
   void onStart(@Observes StartupEvent e) {
     adminToken.ensure();
+    scheduler.observe(roundEvents);
+    presence.start();
     LOG.info(() -> "coordinator data in " + java.nio.file.Path.of(config.dataDir()).toAbsolutePath()
         + ", database " + config.database());
     scheduler.resumeActiveJobs();
   }
 
   void onStop(@Observes ShutdownEvent e) {
+    presence.stop();
     scheduler.close();
   }
 }

@@ -9,17 +9,18 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code cohort job submit|list|status}. */
-@Command(name = "job", mixinStandardHelpOptions = true, description = "Submit and inspect jobs.",
-    subcommands = {JobCommand.Submit.class, JobCommand.ListJobs.class, JobCommand.Status.class})
+/** {@code cohort job submit|list|status|watch|cancel|export}. */
+@Command(name = "job", mixinStandardHelpOptions = true, description = "Submit, watch, cancel and export jobs.",
+    subcommands = {JobCommand.Submit.class, JobCommand.ListJobs.class, JobCommand.Status.class, JobWatch.class,
+        JobCommand.Cancel.class, JobExport.class})
 final class JobCommand {
 
   @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit a YAML job file; prints the job id.")
   static final class Submit implements Callable<Integer> {
     @Mixin CohortCli.Connection connection = new CohortCli.Connection();
+    @Mixin CohortCli.Output output = new CohortCli.Output();
     @Parameters(paramLabel = "FILE") Path file;
 
     @Override
@@ -34,7 +35,7 @@ final class JobCommand {
       }
       String source = java.net.URLEncoder.encode(file.toString(), java.nio.charset.StandardCharsets.UTF_8);
       JsonNode job = connection.client().postYaml("/api/v1/jobs?source=" + source, yaml);
-      System.out.println(job.path("job_id").asText());
+      System.out.println(output.json() ? job.toPrettyString() : job.path("job_id").asText());
       return 0;
     }
   }
@@ -42,12 +43,12 @@ final class JobCommand {
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List jobs.")
   static final class ListJobs implements Callable<Integer> {
     @Mixin CohortCli.Connection connection = new CohortCli.Connection();
-    @Option(names = "--output", defaultValue = "table", description = "table or json") String output;
+    @Mixin CohortCli.Output output = new CohortCli.Output();
 
     @Override
     public Integer call() throws Exception {
       JsonNode jobs = connection.client().get("/api/v1/jobs");
-      if (output.equals("json")) {
+      if (output.json()) {
         System.out.println(jobs.toPrettyString());
         return 0;
       }
@@ -63,13 +64,13 @@ final class JobCommand {
   @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a job: nodes' answers and rounds.")
   static final class Status implements Callable<Integer> {
     @Mixin CohortCli.Connection connection = new CohortCli.Connection();
+    @Mixin CohortCli.Output output = new CohortCli.Output();
     @Parameters(paramLabel = "JOB") String jobId;
-    @Option(names = "--output", defaultValue = "table", description = "table or json") String output;
 
     @Override
     public Integer call() throws Exception {
-      JsonNode d = connection.client().get("/api/v1/jobs/" + jobId);
-      if (output.equals("json")) {
+      JsonNode d = connection.client().get("/api/v1/jobs/" + Urls.encode(jobId));
+      if (output.json()) {
         System.out.println(d.toPrettyString());
         return 0;
       }
@@ -87,6 +88,20 @@ final class JobCommand {
       for (JsonNode r : d.path("rounds")) {
         System.out.println(RoundLine.format(r));
       }
+      return 0;
+    }
+  }
+
+  @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel an offered or running job.")
+  static final class Cancel implements Callable<Integer> {
+    @Mixin CohortCli.Connection connection = new CohortCli.Connection();
+    @Mixin CohortCli.Output output = new CohortCli.Output();
+    @Parameters(paramLabel = "JOB") String jobId;
+
+    @Override
+    public Integer call() throws Exception {
+      JsonNode j = connection.client().postJson("/api/v1/jobs/" + Urls.encode(jobId) + "/cancel", java.util.Map.of());
+      System.out.println(output.json() ? j.toPrettyString() : "job " + jobId + " " + j.path("state").asText());
       return 0;
     }
   }

@@ -31,6 +31,7 @@ final class ServeCommand implements Callable<Integer> {
     props.add("quarkus.grpc.server.port=" + grpcPort);
     props.add("quarkus.http.port=" + httpPort);
     props.addAll(properties);
+    PkiCommand.requireInitialised(dataDir, props);
     Process p = Processes.coordinator(CohortCli.home(), props).inheritIO().start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> Processes.stop(p)));
     return p.waitFor();

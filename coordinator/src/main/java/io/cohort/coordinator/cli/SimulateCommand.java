@@ -39,6 +39,14 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--no-baseline", description = "Skip the centrally trained comparison model.")
   boolean noBaseline;
 
+  @Option(names = "--compare-non-private", description = "With a private job (a privacy: block), first run the same"
+      + " job without it on the same split and print both ROC AUCs.")
+  boolean compareNonPrivate;
+
+  @Option(names = "--node-budget", description = "Each node's epsilon budget for the dataset under a private job"
+      + " (default: the job's target epsilon).")
+  Double nodeBudget;
+
   @Override
   public Integer call() throws Exception {
     if (nodes < 1 || nodes > 32) {
@@ -50,6 +58,9 @@ final class SimulateCommand implements Callable<Integer> {
     if (partition.equals("dirichlet") && !(alpha > 0)) {
       throw new CliException(CliException.USAGE, "--alpha must be positive, got " + alpha);
     }
+    if (nodeBudget != null && !(nodeBudget > 0 && nodeBudget < Double.POSITIVE_INFINITY)) {
+      throw new CliException(CliException.USAGE, "--node-budget must be a finite epsilon > 0, got " + nodeBudget);
+    }
     if (!(testFraction > 0 && testFraction < 1)) {
       throw new CliException(CliException.USAGE, "--test-fraction must be in (0, 1), got " + testFraction);
     }
@@ -59,7 +70,7 @@ final class SimulateCommand implements Callable<Integer> {
     Path dir = workDir != null ? workDir : home.resolve("target/simulations")
         .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     var settings = new Simulation.Settings(job, data, nodes, partition.equals("dirichlet") ? alpha : 0,
-        testFraction, seed, dir.toAbsolutePath(), !noBaseline);
+        testFraction, seed, dir.toAbsolutePath(), !noBaseline, compareNonPrivate, nodeBudget);
     return new Simulation(home, settings, System.out).run();
   }
 

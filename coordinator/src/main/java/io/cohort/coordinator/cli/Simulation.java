@@ -29,8 +29,19 @@ import java.util.Locale;
 final class Simulation {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * @param compareNonPrivate with a private job, first run the same job without its privacy block
+   *     on the same split, and print both ROC AUCs
+   * @param nodeBudget each node's epsilon budget for the dataset under a private job; null means
+   *     the job's target epsilon (or 8 when the job gives sigma)
+   */
   record Settings(Path job, Path data, int nodes, double dirichletAlpha, double testFraction, long seed,
-      Path workDir, boolean baseline) {}
+      Path workDir, boolean baseline, boolean compareNonPrivate, Double nodeBudget) {
+    Settings(Path job, Path data, int nodes, double dirichletAlpha, double testFraction, long seed, Path workDir,
+        boolean baseline) {
+      this(job, data, nodes, dirichletAlpha, testFraction, seed, workDir, baseline, false, null);
+    }
+  }
 
   private final Path home;
   private final Settings s;
@@ -56,12 +67,8 @@ final class Simulation {
 
   private int simulate() throws Exception {
     String yaml = read(s.job());
-    JobSpec spec;
-    try {
-      spec = JobFiles.parse(yaml, s.job().toString(), "simulation");
-    } catch (JobFileException e) {
-      throw new CliException(CliException.USAGE, e.getMessage());
-    }
+    JobSpec spec = parse(yaml, s.job().toString());
+    boolean dp = spec.getPrivacy().getEnabled();
     Files.createDirectories(s.workDir());
     out.printf("simulating %d nodes (%s) on %s; work dir %s%n", s.nodes(),
         s.dirichletAlpha() > 0 ? "Dirichlet alpha " + s.dirichletAlpha() : "IID", s.data(), s.workDir());
@@ -71,39 +78,36 @@ final class Simulation {
         String.valueOf(s.testFraction()), "--dirichlet-alpha", String.valueOf(s.dirichletAlpha()), "--seed",
         String.valueOf(s.seed()), "--out", dataDir.toString()));
 
-    int grpcPort = Processes.freePort();
-    int httpPort = Processes.freePort();
-    Path coordDir = s.workDir().resolve("coordinator");
-    processes.add(Processes.coordinator(home, List.of("cohort.data-dir=" + coordDir, "quarkus.grpc.server.port=" + grpcPort,
-            "quarkus.http.port=" + httpPort, "quarkus.grpc.server.host=127.0.0.1", "quarkus.http.host=127.0.0.1",
-            "cohort.heartbeat-interval=1s"))
-        .redirectErrorStream(true).redirectOutput(s.workDir().resolve("coordinator.log").toFile()).start());
-    AdminClient admin = waitForCoordinator(URI.create("http://127.0.0.1:" + httpPort), coordDir);
-
-    for (int i = 1; i <= s.nodes(); i++) {
-      Path cfg = s.workDir().resolve("node" + i + ".yaml");
-      Files.writeString(cfg, nodeConfig(i, grpcPort, spec.getDatasetAlias(), dataDir));
-      processes.add(Processes.node(home, List.of("--config", cfg.toString())).redirectErrorStream(true)
-          .redirectOutput(s.workDir().resolve("node" + i + ".log").toFile()).start());
+    JsonNode open = null;
+    if (dp && s.compareNonPrivate()) {
+      String openYaml = PrivateSimulation.withoutPrivacy(yaml);
+      out.println();
+      out.println("== non-private run: the same job without its privacy block, same split ==");
+      open = federate(openYaml, parse(openYaml, s.job() + " (privacy removed)"), s.workDir().resolve("non-private"),
+          dataDir, null);
+      if (open == null) {
+        return CliException.FAILED;
+      }
+      out.println();
+      out.println("== private run ==");
     }
-    waitForNodes(admin);
-
-    String jobId = admin.postYaml("/api/v1/jobs?source=" + s.job().getFileName(), yaml).path("job_id").asText();
-    out.printf("job %s submitted: %d rounds, min_nodes %d, secure aggregation: %s%n", jobId, spec.getRounds(),
-        spec.getMinNodes(), SecAggSettings.describe(spec, s.nodes()));
-    long started = System.nanoTime();
-    JsonNode last = watch(admin, jobId);
-    double seconds = (System.nanoTime() - started) / 1e9;
-    String state = last.path("job").path("state").asText();
-    out.printf(Locale.ROOT, "job %s %s in %.1f s%n", jobId, state, seconds);
-    if (!state.equals("COMPLETED")) {
-      out.println("failure: " + last.path("job").path("failure_reason").asText("(none given)")
-          + "; logs in " + s.workDir());
+    Path runDir = open != null ? s.workDir().resolve("private") : s.workDir();
+    PrivateSimulation.Budget budget = dp ? PrivateSimulation.budget(spec, s.nodeBudget()) : null;
+    JsonNode fed = federate(yaml, spec, runDir, dataDir, budget);
+    if (fed == null) {
       return CliException.FAILED;
     }
-    JsonNode rounds = last.path("rounds");
-    JsonNode fed = rounds.get(rounds.size() - 1).path("evaluation");
-    stopAll();
+    if (dp) {
+      new PrivateSimulation(out).printLedgers(runDir, s.nodes(), spec.getDatasetAlias(), budget);
+    }
+    if (open != null) {
+      out.println();
+      out.printf("%-28s %10s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "accuracy", "roc_auc");
+      printRow("federated, non-private", open);
+      printRow("federated, DP " + PrivateSimulation.describe(spec), fed);
+      out.printf(Locale.ROOT, "cost of privacy: roc_auc %+.4f%n",
+          fed.path("roc_auc").asDouble() - open.path("roc_auc").asDouble());
+    }
     if (s.baseline()) {
       Path specFile = s.workDir().resolve("job-spec.json");
       Files.writeString(specFile, JsonFormat.printer().print(spec));
@@ -121,11 +125,72 @@ final class Simulation {
     return 0;
   }
 
+  private void printRow(String label, JsonNode e) {
+    out.printf(Locale.ROOT, "%-28s %10d %10.4f %10.4f %10.4f%n", label, e.path("examples").asLong(),
+        e.path("loss").asDouble(), e.path("accuracy").asDouble(), e.path("roc_auc").asDouble());
+  }
+
+  private static JobSpec parse(String yaml, String source) throws CliException {
+    try {
+      return JobFiles.parse(yaml, source, "simulation");
+    } catch (JobFileException e) {
+      throw new CliException(CliException.USAGE, e.getMessage());
+    }
+  }
+
+  /**
+   * Runs one federation in {@code dir}: coordinator and nodes as processes, the job submitted and
+   * watched to its end, every process stopped. Returns the last round's evaluation, or null after
+   * printing why the job did not complete.
+   */
+  private JsonNode federate(String yaml, JobSpec spec, Path dir, Path dataDir, PrivateSimulation.Budget budget)
+      throws Exception {
+    Files.createDirectories(dir);
+    int grpcPort = Processes.freePort();
+    int httpPort = Processes.freePort();
+    Path coordDir = dir.resolve("coordinator");
+    String caFingerprint = SimulationPki.prepare(coordDir, dir, s.nodes());
+    out.println("transport: mutual TLS 1.3, node certificates issued offline by federation CA " + caFingerprint);
+    processes.add(Processes.coordinator(home, List.of("cohort.data-dir=" + coordDir, "quarkus.grpc.server.port=" + grpcPort,
+            "quarkus.http.port=" + httpPort, "quarkus.grpc.server.host=127.0.0.1", "quarkus.http.host=127.0.0.1",
+            "cohort.heartbeat-interval=1s"))
+        .redirectErrorStream(true).redirectOutput(dir.resolve("coordinator.log").toFile()).start());
+    AdminClient admin = waitForCoordinator(URI.create("http://127.0.0.1:" + httpPort), coordDir);
+
+    for (int i = 1; i <= s.nodes(); i++) {
+      Path cfg = dir.resolve("node" + i + ".yaml");
+      Files.writeString(cfg, nodeConfig(i, grpcPort, spec.getDatasetAlias(), dataDir)
+          + (budget == null ? "" : budget.yaml()));
+      processes.add(Processes.node(home, List.of("--config", cfg.toString())).redirectErrorStream(true)
+          .redirectOutput(dir.resolve("node" + i + ".log").toFile()).start());
+    }
+    waitForNodes(admin);
+
+    String jobId = admin.postYaml("/api/v1/jobs?source=" + s.job().getFileName(), yaml).path("job_id").asText();
+    out.printf("job %s submitted: %d rounds, min_nodes %d, secure aggregation: %s, privacy: %s%n", jobId,
+        spec.getRounds(), spec.getMinNodes(), SecAggSettings.describe(spec, s.nodes()),
+        spec.getPrivacy().getEnabled() ? "DP-SGD " + PrivateSimulation.describe(spec) + ", each node's budget epsilon "
+            + budget.epsilon() : "OFF");
+    long started = System.nanoTime();
+    JsonNode last = watch(admin, jobId);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    String state = last.path("job").path("state").asText();
+    out.printf(Locale.ROOT, "job %s %s in %.1f s%n", jobId, state, seconds);
+    stopAll();
+    processes.clear();
+    if (!state.equals("COMPLETED")) {
+      out.println("failure: " + last.path("job").path("failure_reason").asText("(none given)")
+          + "; logs in " + dir);
+      return null;
+    }
+    JsonNode rounds = last.path("rounds");
+    return rounds.get(rounds.size() - 1).path("evaluation");
+  }
+
   private String nodeConfig(int i, int grpcPort, String alias, Path dataDir) {
     return "# generated by cohort simulate\n"
         + "node_id: node" + i + "\n"
         + "coordinator: 127.0.0.1:" + grpcPort + "\n"
-        + "plaintext: true\n"
         + "max_backoff_seconds: 2\n"
         + "datasets:\n"
         + "  - alias: " + alias + "\n"

@@ -1,6 +1,7 @@
 package io.cohort.coordinator.grpc;
 
 import io.cohort.coordinator.DomainException;
+import io.cohort.coordinator.ledger.LedgerIntake;
 import io.cohort.coordinator.node.NodeRegistry;
 import io.cohort.coordinator.node.NodeSession;
 import io.cohort.coordinator.round.JobScheduler;
@@ -22,6 +23,8 @@ import io.cohort.proto.v1.PullTaskRequest;
 import io.cohort.proto.v1.PullTaskResponse;
 import io.cohort.proto.v1.PushEvaluationRequest;
 import io.cohort.proto.v1.PushEvaluationResponse;
+import io.cohort.proto.v1.PushLedgerEntriesRequest;
+import io.cohort.proto.v1.PushLedgerEntriesResponse;
 import io.cohort.proto.v1.PushSecAggRequest;
 import io.cohort.proto.v1.PushSecAggResponse;
 import io.cohort.proto.v1.PushUpdateRequest;
@@ -60,6 +63,7 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   @Inject ModelStore models;
   @Inject RoundSettings settings;
   @Inject Clock clock;
+  @Inject LedgerIntake ledgers;
 
   @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
   String version;
@@ -170,6 +174,18 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
       String reason = req.getReason().length() > 4000 ? req.getReason().substring(0, 4000) : req.getReason();
       scheduler.driver(req.getJobId()).abandon(s, req.getTaskId(), reason);
       return AbandonTaskResponse.getDefaultInstance();
+    });
+  }
+
+  @Override
+  public void pushLedgerEntries(PushLedgerEntriesRequest req, StreamObserver<PushLedgerEntriesResponse> out) {
+    GrpcErrors.unary(out, () -> {
+      NodeSession s = session(req.getSession());
+      if (store.job(req.getJobId()).isEmpty()) {
+        throw DomainException.notFound("no job '" + req.getJobId() + "'");
+      }
+      int stored = ledgers.accept(s.nodeId(), scheduler.identities().get(s.nodeId()), req, clock.instant());
+      return PushLedgerEntriesResponse.newBuilder().setStored(stored).build();
     });
   }
 

@@ -17,7 +17,8 @@ record JobFile(
     Long seed,
     Tabular tabular,
     Training training,
-    SecureAggregation secureAggregation) {
+    SecureAggregation secureAggregation,
+    Privacy privacy) {
 
   record Tabular(
       String label,
@@ -28,6 +29,11 @@ record JobFile(
 
   /** {@code secure_aggregation:}; every field optional (on by default). */
   record SecureAggregation(Boolean enabled, Double clip, Integer bits, Integer threshold, Long maxExamples) {}
+
+  /** {@code privacy:}; absent means non-private training. See {@link PrivacyBlock} for the rules. */
+  record Privacy(Boolean enabled, Double epsilon, Double delta, Double noiseMultiplier, Double clipNorm,
+      Double samplingRate, Integer expectedBatchSize, Integer localSteps, Integer localEpochs, String accountant,
+      String optimizer, Double learningRate) {}
 
   record Training(
       Integer localEpochs, Integer batchSize, Double learningRate, Double validationFraction) {}

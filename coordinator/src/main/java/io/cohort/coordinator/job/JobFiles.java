@@ -137,7 +137,7 @@ public final class JobFiles {
     return nl < 0 ? s : s.substring(0, nl);
   }
 
-  /** Range checks and defaults; collects the first error with its field path. */
+  /** Range checks and defaults; lists every problem with its field path (the first of each part). */
   private static final class Validator {
     private final String source;
 
@@ -164,25 +164,77 @@ public final class JobFiles {
       return v;
     }
 
+    /** One independent part of the validation; its first problem is collected, the others still run. */
+    private interface Part {
+      void check() throws JobFileException;
+    }
+
+    private void collect(List<String> problems, Part part) {
+      try {
+        part.check();
+      } catch (JobFileException e) {
+        String m = e.getMessage();
+        problems.add(m.startsWith(source + ": ") ? m.substring(source.length() + 2) : m);
+      }
+    }
+
+    /**
+     * Validates every part (task and dataset, rounds and nodes, tabular schema, training,
+     * secure aggregation, privacy) and lists every problem found, one per line.
+     */
     JobSpec toSpec(JobFile f, String jobId) throws JobFileException {
-      String task = required(f.task(), "task");
-      if (!task.equals("tabular_classification")) {
-        throw error("task", "must be tabular_classification (language-model tasks come later), got '" + task + "'");
-      }
-      String dataset = required(f.dataset(), "dataset");
-      if (!dataset.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
-        throw error("dataset", "must be an alias of letters, digits, '.', '_' or '-' (at most 64), got '" + dataset + "'");
-      }
-      int rounds = intInRange(f.rounds(), 10, 1, MAX_ROUNDS, "rounds");
+      List<String> problems = new ArrayList<>();
+      JobSpec.Builder spec = JobSpec.newBuilder()
+          .setJobId(jobId)
+          .setName(f.name() == null || f.name().isBlank() ? jobId : f.name().strip())
+          .setTask(TaskType.TASK_TYPE_TABULAR_CLASSIFICATION)
+          .setSeed(f.seed() == null ? 0 : f.seed());
+      collect(problems, () -> {
+        String task = required(f.task(), "task");
+        if (!task.equals("tabular_classification")) {
+          throw error("task", "must be tabular_classification (language-model tasks come later), got '" + task + "'");
+        }
+      });
+      collect(problems, () -> {
+        String dataset = required(f.dataset(), "dataset");
+        if (!dataset.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+          throw error("dataset", "must be an alias of letters, digits, '.', '_' or '-' (at most 64), got '" + dataset
+              + "'");
+        }
+        spec.setDatasetAlias(dataset);
+      });
+      collect(problems, () -> spec.setRounds(intInRange(f.rounds(), 10, 1, MAX_ROUNDS, "rounds")));
       // A secure sum needs at least two inputs, so the default follows the setting.
       boolean secure = f.secureAggregation() == null || f.secureAggregation().enabled() == null
           || f.secureAggregation().enabled();
-      int minNodes = intInRange(f.minNodes(), secure ? 2 : 1, 1, 10_000, "min_nodes");
-      int timeout = intInRange(f.roundTimeoutSeconds(), DEFAULT_ROUND_TIMEOUT_SECONDS, 1, 86_400, "round_timeout_seconds");
-      if (f.tabular() == null) {
-        throw error("tabular", "is required for task tabular_classification");
-      }
+      int[] minNodes = {secure ? 2 : 1};
+      collect(problems, () -> minNodes[0] = intInRange(f.minNodes(), secure ? 2 : 1, 1, 10_000, "min_nodes"));
+      spec.setMinNodes(minNodes[0]);
+      collect(problems, () -> spec.setRoundTimeoutMs(
+          intInRange(f.roundTimeoutSeconds(), DEFAULT_ROUND_TIMEOUT_SECONDS, 1, 86_400, "round_timeout_seconds")
+              * 1000L));
+      collect(problems, () -> {
+        if (f.tabular() == null) {
+          throw error("tabular", "is required for task tabular_classification");
+        }
+        spec.setTabular(tabular(f.tabular()));
+      });
       JobFile.Training t = f.training() == null ? new JobFile.Training(null, null, null, null) : f.training();
+      collect(problems, () -> spec.setTraining(training(t)));
+      collect(problems, () -> spec.setSecureAggregation(secureAggregation(f.secureAggregation(), minNodes[0])));
+      spec.setPrivacy(PrivacyBlock.validate(f.privacy(),
+          t.localEpochs() == null || t.localEpochs() < 1 ? 1 : t.localEpochs(), problems));
+      if (problems.size() == 1) {
+        throw new JobFileException(source + ": " + problems.get(0));
+      }
+      if (!problems.isEmpty()) {
+        throw new JobFileException(source + ": " + problems.size() + " problems:\n  - "
+            + String.join("\n  - ", problems));
+      }
+      return spec.build();
+    }
+
+    private TrainingConfig training(JobFile.Training t) throws JobFileException {
       double lr = t.learningRate() == null ? 1e-3 : t.learningRate();
       if (!(lr > 0 && lr <= 10)) {
         throw error("training.learning_rate", "must be in (0, 10], got " + lr);
@@ -191,25 +243,11 @@ public final class JobFiles {
       if (!(vf >= 0 && vf <= 0.9)) {
         throw error("training.validation_fraction", "must be in [0, 0.9], got " + vf);
       }
-      TrainingConfig training =
-          TrainingConfig.newBuilder()
-              .setLocalEpochs(intInRange(t.localEpochs(), 1, 1, 10_000, "training.local_epochs"))
-              .setBatchSize(intInRange(t.batchSize(), 32, 1, 1_000_000, "training.batch_size"))
-              .setLearningRate(lr)
-              .setValidationFraction(vf)
-              .build();
-      return JobSpec.newBuilder()
-          .setJobId(jobId)
-          .setName(f.name() == null || f.name().isBlank() ? jobId : f.name().strip())
-          .setTask(TaskType.TASK_TYPE_TABULAR_CLASSIFICATION)
-          .setDatasetAlias(dataset)
-          .setTabular(tabular(f.tabular()))
-          .setTraining(training)
-          .setRounds(rounds)
-          .setMinNodes(minNodes)
-          .setRoundTimeoutMs(timeout * 1000L)
-          .setSeed(f.seed() == null ? 0 : f.seed())
-          .setSecureAggregation(secureAggregation(f.secureAggregation(), minNodes))
+      return TrainingConfig.newBuilder()
+          .setLocalEpochs(intInRange(t.localEpochs(), 1, 1, 10_000, "training.local_epochs"))
+          .setBatchSize(intInRange(t.batchSize(), 32, 1, 1_000_000, "training.batch_size"))
+          .setLearningRate(lr)
+          .setValidationFraction(vf)
           .build();
     }
 

@@ -65,6 +65,11 @@ public final class NodeRegistry {
     return s;
   }
 
+  /** Ends the node's session at once (its certificate was revoked): it is no longer live and must register again. */
+  public void end(String nodeId) {
+    entries.remove(nodeId);
+  }
+
   /** The current session of the node, after checking the caller holds it; refreshes liveness. */
   public NodeSession authenticate(String nodeId, String sessionId) {
     Entry e = entries.get(nodeId);

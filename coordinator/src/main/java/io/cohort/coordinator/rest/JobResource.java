@@ -4,6 +4,9 @@ import io.cohort.coordinator.DomainException;
 import io.cohort.coordinator.app.JobService;
 import io.cohort.coordinator.store.JobRecord;
 import io.cohort.coordinator.store.JobStore;
+import io.cohort.coordinator.store.ModelStore;
+import io.cohort.coordinator.store.RoundRecord;
+import io.cohort.crypto.Digests;
 import io.cohort.proto.v1.JobSpec;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
@@ -16,15 +19,25 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.List;
 
-/** Jobs: submit a YAML job file, list jobs, and read one job with its offers and rounds. */
+/** Jobs: submit, list, read, cancel, rounds, per-round metrics and the export of the final model. */
 @Path("/api/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class JobResource {
+  /** Response headers of an export. */
+  public static final String FILE_SHA256 = "X-Cohort-File-SHA256";
+  public static final String MODEL_SHA256 = "X-Cohort-Model-SHA256";
+  public static final String ROUND = "X-Cohort-Round";
+
   @Inject JobService jobs;
   @Inject JobStore store;
+  @Inject ModelStore models;
+  @Inject CurrentCaller caller;
 
   @POST
   @Consumes({"application/yaml", "text/yaml", "application/x-yaml", MediaType.TEXT_PLAIN})
@@ -32,7 +45,7 @@ public class JobResource {
     if (yaml == null || yaml.isBlank()) {
       throw DomainException.invalid("the request body must be a YAML job file");
     }
-    JobSpec spec = jobs.submit(yaml, source == null || source.isBlank() ? "job file" : source);
+    JobSpec spec = jobs.submit(yaml, source == null || source.isBlank() ? "job file" : source, caller.actor());
     JobRecord job = store.job(spec.getJobId()).orElseThrow();
     return Response.status(201).entity(Views.JobSummary.of(job)).build();
   }
@@ -45,11 +58,66 @@ public class JobResource {
   @GET
   @Path("{jobId}")
   public Views.JobDetail get(@PathParam("jobId") String jobId) {
-    JobRecord job = store.job(jobId).orElseThrow(() -> DomainException.notFound("no job '" + jobId + "'"));
+    JobRecord job = job(jobId);
     var rounds = store.rounds(jobId);
     int lastRoundNodes = rounds.isEmpty() ? 0 : rounds.get(rounds.size() - 1).participants().size();
     return new Views.JobDetail(Views.JobSummary.of(job, lastRoundNodes),
         store.decisions(jobId).stream().map(Views.Decision::of).toList(),
         rounds.stream().map(Views.Round::of).toList());
+  }
+
+  @POST
+  @Path("{jobId}/cancel")
+  public Views.JobSummary cancel(@PathParam("jobId") String jobId) {
+    jobs.cancel(jobId, caller.actor());
+    return Views.JobSummary.of(job(jobId));
+  }
+
+  @GET
+  @Path("{jobId}/rounds")
+  public List<Views.Round> rounds(@PathParam("jobId") String jobId) {
+    job(jobId);
+    return store.rounds(jobId).stream().map(Views.Round::of).toList();
+  }
+
+  /** One row per completed round: the pooled evaluation with the round's size and duration. */
+  @GET
+  @Path("{jobId}/metrics")
+  public List<Views.RoundMetrics> metrics(@PathParam("jobId") String jobId) {
+    job(jobId);
+    return store.rounds(jobId).stream().map(Views.RoundMetrics::of).toList();
+  }
+
+  /**
+   * The global model of the job's last completed round, as stored (the {@code TensorFiles}
+   * bundle format), with its SHA-256 over the file in {@value #FILE_SHA256} and over the tensor
+   * bytes (as in the round records) in {@value #MODEL_SHA256}. 409 before the first round.
+   */
+  @GET
+  @Path("{jobId}/export")
+  @Produces(MediaType.APPLICATION_OCTET_STREAM)
+  public Response export(@PathParam("jobId") String jobId) {
+    JobRecord job = job(jobId);
+    List<RoundRecord> rounds = store.rounds(jobId);
+    if (rounds.isEmpty()) {
+      throw DomainException.precondition("job " + jobId + " (" + job.state() + ") has no completed round to export");
+    }
+    RoundRecord last = rounds.get(rounds.size() - 1);
+    java.nio.file.Path file = models.file(last.modelId());
+    try {
+      return Response.ok(file.toFile(), MediaType.APPLICATION_OCTET_STREAM)
+          .header("Content-Disposition", "attachment; filename=\"" + jobId + "-round-" + last.round() + ".bundle\"")
+          .header(FILE_SHA256, Digests.hex(Digests.sha256(file)))
+          .header(MODEL_SHA256, last.modelSha256())
+          .header(ROUND, last.round())
+          .header("Content-Length", Files.size(file))
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the model of job " + jobId + " round " + last.round(), e);
+    }
+  }
+
+  private JobRecord job(String jobId) {
+    return store.job(jobId).orElseThrow(() -> DomainException.notFound("no job '" + jobId + "'"));
   }
 }

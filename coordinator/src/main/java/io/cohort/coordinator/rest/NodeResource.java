@@ -1,16 +1,20 @@
 package io.cohort.coordinator.rest;
 
+import io.cohort.coordinator.DomainException;
 import io.cohort.coordinator.node.NodeRegistry;
 import io.cohort.coordinator.store.JobStore;
+import io.cohort.coordinator.store.NodeRecord;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
 import java.util.List;
 
-/** Nodes the coordinator has seen, and whether each is connected now. */
+/** Nodes the coordinator has seen, whether each is connected now, and one node's answers to jobs. */
 @Path("/api/v1/nodes")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
@@ -20,9 +24,25 @@ public class NodeResource {
 
   @GET
   public List<Views.Node> list() {
-    return store.nodes().stream()
-        .map(n -> Views.Node.of(n, registry.liveSession(n.nodeId()).isPresent(),
-            registry.lastSeen(n.nodeId()).filter(t -> t.isAfter(n.lastSeen())).orElse(n.lastSeen())))
-        .toList();
+    return store.nodes().stream().map(this::view).toList();
+  }
+
+  /** One node: what {@link #list} shows, plus its answer to every job offered to it. */
+  @GET
+  @Path("{nodeId}")
+  public Views.NodeStatus status(@PathParam("nodeId") String nodeId) {
+    NodeRecord n = store.nodes().stream().filter(r -> r.nodeId().equals(nodeId)).findFirst()
+        .orElseThrow(() -> DomainException.notFound("no node '" + nodeId + "' has ever registered"));
+    List<Views.Decision> jobs = new ArrayList<>();
+    for (var job : store.jobs()) {
+      store.decisions(job.jobId()).stream().filter(d -> d.nodeId().equals(nodeId))
+          .forEach(d -> jobs.add(Views.Decision.of(d)));
+    }
+    return new Views.NodeStatus(view(n), n.firstSeen().toString(), jobs);
+  }
+
+  private Views.Node view(NodeRecord n) {
+    return Views.Node.of(n, registry.liveSession(n.nodeId()).isPresent(),
+        registry.lastSeen(n.nodeId()).filter(t -> t.isAfter(n.lastSeen())).orElse(n.lastSeen()));
   }
 }

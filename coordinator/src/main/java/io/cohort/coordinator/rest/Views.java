@@ -9,7 +9,7 @@ import io.cohort.coordinator.store.NodeRecord;
 import io.cohort.coordinator.store.RoundRecord;
 import java.util.List;
 
-/** JSON shapes of the admin API (snake_case, stable, documented in docs/api.md). */
+/** JSON shapes of the admin API (snake_case, stable, documented in docs/admin-api.md). */
 final class Views {
   private Views() {}
 
@@ -38,10 +38,24 @@ final class Views {
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Decision(@JsonProperty("node_id") String nodeId, boolean accepted, String reason,
-      @JsonProperty("decided_at") String decidedAt) {
+  record Decision(@JsonProperty("job_id") String jobId, @JsonProperty("node_id") String nodeId, boolean accepted,
+      String reason, @JsonProperty("decided_at") String decidedAt) {
     static Decision of(NodeDecision d) {
-      return new Decision(d.nodeId(), d.accepted(), d.reason(), d.decidedAt().toString());
+      return new Decision(d.jobId(), d.nodeId(), d.accepted(), d.reason(), d.decidedAt().toString());
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record RoundMetrics(int round, int participants, int contributors, @JsonProperty("num_examples") long numExamples,
+      @JsonProperty("duration_ms") long durationMs, @JsonProperty("eval_nodes") Integer evalNodes,
+      @JsonProperty("eval_examples") Long evalExamples, Double loss, Double accuracy,
+      @JsonProperty("roc_auc") Double rocAuc) {
+    static RoundMetrics of(RoundRecord r) {
+      RoundRecord.Evaluation e = r.evaluation();
+      return new RoundMetrics(r.round(), r.participants().size(), r.contributors().size(), r.numExamples(),
+          r.completedAt().toEpochMilli() - r.startedAt().toEpochMilli(), e == null ? null : e.nodes(),
+          e == null ? null : e.examples(), e == null ? null : nan(e.loss()), e == null ? null : nan(e.accuracy()),
+          e == null ? null : nan(e.rocAuc()));
     }
   }
 
@@ -63,6 +77,8 @@ final class Views {
   private static Double nan(double v) {
     return Double.isNaN(v) ? null : v;
   }
+
+  record NodeStatus(Node node, @JsonProperty("first_seen") String firstSeen, List<Decision> jobs) {}
 
   record JobDetail(JobSummary job, List<Decision> nodes, List<Round> rounds) {}
 

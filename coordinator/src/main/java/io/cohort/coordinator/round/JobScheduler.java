@@ -33,6 +33,8 @@ public final class JobScheduler implements AutoCloseable {
   private final RoundSettings settings;
   private final NodeIdentities identities = new NodeIdentities();
   private final Map<String, RoundDriver> drivers = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.Future<?>> running = new ConcurrentHashMap<>();
+  private volatile RoundObserver observer = RoundObserver.NONE;
   private final ExecutorService executor =
       Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "cohort-round-driver");
@@ -60,10 +62,17 @@ public final class JobScheduler implements AutoCloseable {
     }
   }
 
+  /** Sets the hooks every driver started from now on reports to. */
+  public void observe(RoundObserver o) {
+    this.observer = o;
+  }
+
   public void start(JobSpec spec) {
     RoundDriver driver = new RoundDriver(spec, store, models, registry, strategy, clock, settings, identities);
+    driver.observe(observer);
     drivers.put(spec.getJobId(), driver);
-    executor.submit(() -> {
+    running.put(spec.getJobId(), executor.submit(() -> {
+      observer.driverStarted(spec.getJobId());
       try {
         // An unexpected error (a database hiccup, say) does not strand the job: run it again from
         // its stored state after a pause, as a restart would.
@@ -74,8 +83,18 @@ public final class JobScheduler implements AutoCloseable {
         Thread.currentThread().interrupt();
       } finally {
         drivers.remove(spec.getJobId(), driver);
+        observer.driverStopped(spec.getJobId());
       }
-    });
+    }));
+  }
+
+  /**
+   * Stops the driver of a job that the caller has already moved to a terminal state (a cancel):
+   * interrupts whatever phase it is in. Returns false when no driver was running.
+   */
+  public boolean stop(String jobId) {
+    java.util.concurrent.Future<?> f = running.remove(jobId);
+    return f != null && f.cancel(true);
   }
 
   /** The identity keys nodes registered with (trust on first use). */

@@ -55,6 +55,7 @@ public final class RoundDriver {
   private final Clock clock;
   private final RoundSettings settings;
   private final NodeIdentities identities;
+  private volatile RoundObserver observer = RoundObserver.NONE;
   /** The open secure round, if any. */
   private volatile SecureRound secure;
 
@@ -95,6 +96,11 @@ public final class RoundDriver {
     return spec.getJobId();
   }
 
+  /** Sets the audit and metrics hooks; call before {@link #run}. */
+  public void observe(RoundObserver o) {
+    this.observer = o;
+  }
+
   /**
    * Drives the job from its stored state until it completes or fails.
    *
@@ -105,6 +111,9 @@ public final class RoundDriver {
     String jobId = spec.getJobId();
     try {
       JobRecord job = store.job(jobId).orElseThrow();
+      if (job.state().terminal()) {
+        return true; // cancelled while this driver was pausing after an error
+      }
       if (job.state() == JobState.OFFERED) {
         offerPhase();
         store.setState(jobId, JobState.RUNNING, null, clock.instant());
@@ -161,6 +170,7 @@ public final class RoundDriver {
     store.recordDecision(new NodeDecision(spec.getJobId(), session.nodeId(), accept, why, clock.instant()));
     openOffers.remove(session.nodeId());
     decided.add(session.nodeId());
+    observer.offerAnswered(spec.getJobId(), session.nodeId(), accept, why);
     if (accept) {
       accepted.add(session.nodeId());
       LOG.info(() -> "node " + session.nodeId() + " accepted job " + spec.getJobId());
@@ -177,6 +187,12 @@ public final class RoundDriver {
     }
     long windowEnd = clock.millis() + spec.getRoundTimeoutMs();
     while (true) {
+      // A node that was briefly not live when the phase began (a slow heartbeat) gets its offer now.
+      for (NodeSession s : registry.liveSessions()) {
+        if (!decided.contains(s.nodeId()) && !openOffers.containsKey(s.nodeId())) {
+          sendOffer(s);
+        }
+      }
       boolean allLiveAnswered = registry.liveSessions().stream().allMatch(s -> decided.contains(s.nodeId()));
       if (accepted.size() >= spec.getMinNodes() && (allLiveAnswered || clock.millis() >= windowEnd)) {
         break;
@@ -256,6 +272,8 @@ public final class RoundDriver {
         LOG.warning("job " + spec.getJobId() + " round " + round + " attempt " + attempt + ": " + lastProblem);
         continue;
       }
+      observer.roundStarted(spec.getJobId(), round, attempt, participants.stream().map(NodeSession::nodeId).toList(),
+          false);
       TaskCollection<ClientUpdate> c = new TaskCollection<>("training", round);
       layoutReference = global.orElse(null);
       for (NodeSession p : participants) {
@@ -275,6 +293,7 @@ public final class RoundDriver {
       lastProblem = results.size() + " of " + participants.size() + " nodes returned an update, min_nodes is "
           + spec.getMinNodes() + (c.abandonedReasons().isEmpty() ? "" : "; abandoned: " + c.abandonedReasons());
       LOG.warning("job " + spec.getJobId() + " round " + round + " attempt " + attempt + ": " + lastProblem);
+      observer.roundAttemptFailed(spec.getJobId(), round, attempt, lastProblem);
     }
     throw new JobFailure("round " + round + " failed " + settings.maxRoundAttempts() + " times; last: " + lastProblem);
   }
@@ -317,10 +336,15 @@ public final class RoundDriver {
         continue;
       }
       secure = r;
+      observer.roundStarted(spec.getJobId(), round, attempt, participants.stream().map(NodeSession::nodeId).toList(),
+          true);
       try {
+        long protocolStart = System.nanoTime();
         SecureRound.Outcome out = r.run();
+        java.time.Duration protocol = java.time.Duration.ofNanos(System.nanoTime() - protocolStart);
         if (out.contributors().size() < spec.getMinNodes()) {
           lastProblem = out.contributors().size() + " updates in the secure sum, min_nodes is " + spec.getMinNodes();
+          observer.roundAttemptFailed(spec.getJobId(), round, attempt, lastProblem);
           continue;
         }
         ModelStore.StoredModel stored = models.write(spec.getJobId(), round, out.next());
@@ -330,10 +354,12 @@ public final class RoundDriver {
         store.completeRound(record, clock.instant());
         LOG.info(() -> "job " + spec.getJobId() + " round " + round + " securely aggregated " + out.contributors().size()
             + "/" + participants.size() + " updates (" + out.examples() + " examples)");
+        observer.roundCompleted(record, protocol, true);
         return record;
       } catch (io.cohort.crypto.secagg.SecAggAbortException e) {
         lastProblem = "secure aggregation aborted: " + e.getMessage();
         LOG.warning("job " + spec.getJobId() + " round " + round + " attempt " + attempt + ": " + lastProblem);
+        observer.roundAttemptFailed(spec.getJobId(), round, attempt, lastProblem);
       } finally {
         secure = null;
       }
@@ -373,7 +399,9 @@ public final class RoundDriver {
   private RoundRecord aggregate(int round, int attempt, List<NodeSession> participants,
       Map<String, ClientUpdate> results, Optional<TensorBundle> global, Instant started) {
     List<ClientUpdate> updates = new ArrayList<>(results.values());
+    long aggregationStart = System.nanoTime();
     TensorBundle next = strategy.aggregate(global, updates);
+    java.time.Duration aggregation = java.time.Duration.ofNanos(System.nanoTime() - aggregationStart);
     ModelStore.StoredModel stored = models.write(spec.getJobId(), round, next);
     long examples = updates.stream().mapToLong(ClientUpdate::numExamples).sum();
     RoundRecord record = new RoundRecord(spec.getJobId(), round, attempt,
@@ -382,6 +410,7 @@ public final class RoundDriver {
     store.completeRound(record, clock.instant());
     LOG.info(() -> "job " + spec.getJobId() + " round " + round + " aggregated " + results.size() + "/"
         + participants.size() + " updates (" + examples + " examples) with " + strategy.name());
+    observer.roundCompleted(record, aggregation, false);
     return record;
   }
 

@@ -4,12 +4,17 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.cohort.coordinator.job.JobState;
 import io.cohort.proto.v1.JobSpec;
-import java.sql.Connection;
+import io.cohort.coordinator.audit.AuditEntry;
+import io.cohort.coordinator.audit.AuditEvent;
+import io.cohort.coordinator.audit.AuditLog;
+import io.cohort.coordinator.audit.AuditVerification;
+import io.cohort.crypto.Digests;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,30 +31,49 @@ import javax.sql.DataSource;
  */
 public final class JobStore {
   private final DataSource dataSource;
+  private final AuditLog audit;
+  private final Clock clock;
 
+  /** A store whose audit entries are anchored in memory only (tests, tools). */
   public JobStore(DataSource dataSource) {
+    this(dataSource, new AuditLog(), Clock.systemUTC());
+  }
+
+  /**
+   * @param audit the audit log every state change is recorded in, in the same transaction
+   * @param clock the time of audit entries that are not about a stored timestamp
+   */
+  public JobStore(DataSource dataSource, AuditLog audit, Clock clock) {
     this.dataSource = dataSource;
+    this.audit = audit;
+    this.clock = clock;
   }
 
-  @FunctionalInterface
-  private interface SqlWork<T> {
-    T run(Connection c) throws SQLException;
+  public AuditLog auditLog() {
+    return audit;
   }
 
-  private <T> T tx(String what, SqlWork<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
-    } catch (SQLException e) {
-      throw new StoreException("database error while trying to " + what, e);
-    }
+  private <T> T tx(String what, Sql.Work<T> work) {
+    return Sql.tx(dataSource, what, work);
+  }
+
+  private <T> T audited(String what, Sql.Work<T> work) {
+    return Sql.audited(dataSource, audit, what, work);
+  }
+
+  /** Records an event that changes no other table (a node leaving, a round attempt failing). */
+  public void audit(AuditEvent event) {
+    audited("record audit event " + event.action(), c -> audit.append(c, event, clock.instant()));
+  }
+
+  /** The audit entries after {@code afterSeq}, oldest first. */
+  public List<AuditEntry> auditEntries(long afterSeq, int limit, String jobId, String nodeId) {
+    return tx("read the audit log", c -> audit.list(c, afterSeq, limit, jobId, nodeId));
+  }
+
+  /** Recomputes the audit chain. */
+  public AuditVerification verifyAudit() {
+    return tx("verify the audit log", audit::verify);
   }
 
   private static Timestamp ts(Instant i) {
@@ -57,7 +81,12 @@ public final class JobStore {
   }
 
   public void createJob(JobSpec spec, Instant now) {
-    tx("create job " + spec.getJobId(), c -> {
+    createJob(spec, AuditEvent.SYSTEM, now);
+  }
+
+  /** Stores a new job, offered; {@code actor} is who submitted it, for the audit log. */
+  public void createJob(JobSpec spec, String actor, Instant now) {
+    audited("create job " + spec.getJobId(), c -> {
       try (PreparedStatement ps = c.prepareStatement(
           "INSERT INTO jobs (job_id, name, spec_json, state, total_rounds, completed_rounds, created_at, updated_at)"
               + " VALUES (?, ?, ?, ?, ?, 0, ?, ?)")) {
@@ -70,6 +99,10 @@ public final class JobStore {
         ps.setTimestamp(7, ts(now));
         ps.executeUpdate();
       }
+      audit.append(c, new AuditEvent(actor, "job.submitted", spec.getJobId(), null, null,
+          "name '" + spec.getName() + "', dataset '" + spec.getDatasetAlias() + "', " + spec.getRounds()
+              + " rounds, min_nodes " + spec.getMinNodes() + ", spec sha256 " + Digests.sha256Hex(toJson(spec)
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8))), now);
       return null;
     });
   }
@@ -106,25 +139,44 @@ public final class JobStore {
     });
   }
 
-  public void setState(String jobId, JobState state, String reason, Instant now) {
-    tx("set state of job " + jobId, c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE jobs SET state = ?, failure_reason = ?, updated_at = ? WHERE job_id = ?")) {
+  /**
+   * Moves a job to {@code state}. A job in a terminal state never changes again: the call then
+   * returns false and changes nothing (a driver finishing a round after a cancel cannot revive it).
+   */
+  public boolean setState(String jobId, JobState state, String reason, Instant now) {
+    return setState(jobId, state, reason, AuditEvent.SYSTEM, now);
+  }
+
+  /** As {@link #setState(String, JobState, String, Instant)}, naming who made the change. */
+  public boolean setState(String jobId, JobState state, String reason, String actor, Instant now) {
+    return audited("set state of job " + jobId, c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE jobs SET state = ?, failure_reason = ?, updated_at = ?"
+          + " WHERE job_id = ? AND state NOT IN ('COMPLETED', 'FAILED', 'CANCELLED')")) {
         ps.setString(1, state.name());
         ps.setString(2, reason);
         ps.setTimestamp(3, ts(now));
         ps.setString(4, jobId);
         if (ps.executeUpdate() != 1) {
-          throw new SQLException("no job " + jobId);
+          try (PreparedStatement q = c.prepareStatement("SELECT state FROM jobs WHERE job_id = ?")) {
+            q.setString(1, jobId);
+            try (ResultSet rs = q.executeQuery()) {
+              if (!rs.next()) {
+                throw new SQLException("no job " + jobId);
+              }
+            }
+          }
+          return false;
         }
       }
-      return null;
+      audit.append(c, new AuditEvent(actor, "job." + state.name().toLowerCase(java.util.Locale.ROOT), jobId, null,
+          null, reason == null ? "state " + state.name() : "state " + state.name() + ": " + reason), now);
+      return true;
     });
   }
 
   /** Records (or replaces) a node's answer to a job offer. */
   public void recordDecision(NodeDecision d) {
-    tx("record decision of node " + d.nodeId(), c -> {
+    audited("record decision of node " + d.nodeId(), c -> {
       try (PreparedStatement del = c.prepareStatement("DELETE FROM job_nodes WHERE job_id = ? AND node_id = ?")) {
         del.setString(1, d.jobId());
         del.setString(2, d.nodeId());
@@ -139,6 +191,9 @@ public final class JobStore {
         ps.setTimestamp(5, ts(d.decidedAt()));
         ps.executeUpdate();
       }
+      audit.append(c, new AuditEvent("node:" + d.nodeId(), d.accepted() ? "node.accepted" : "node.declined",
+          d.jobId(), null, d.nodeId(), d.accepted() ? "accepted the job offer" : "declined: " + d.reason()),
+          d.decidedAt());
       return null;
     });
   }
@@ -165,9 +220,9 @@ public final class JobStore {
    * the job had exactly {@code round - 1} completed rounds: a round is never counted twice.
    */
   public void completeRound(RoundRecord r, Instant now) {
-    tx("complete round " + r.round() + " of job " + r.jobId(), c -> {
-      try (PreparedStatement up = c.prepareStatement(
-          "UPDATE jobs SET completed_rounds = ?, state = ?, updated_at = ? WHERE job_id = ? AND completed_rounds = ?")) {
+    audited("complete round " + r.round() + " of job " + r.jobId(), c -> {
+      try (PreparedStatement up = c.prepareStatement("UPDATE jobs SET completed_rounds = ?, state = ?, updated_at = ?"
+          + " WHERE job_id = ? AND completed_rounds = ? AND state IN ('OFFERED', 'RUNNING')")) {
         up.setInt(1, r.round());
         up.setString(2, JobState.RUNNING.name());
         up.setTimestamp(3, ts(now));
@@ -175,7 +230,8 @@ public final class JobStore {
         up.setInt(5, r.round() - 1);
         if (up.executeUpdate() != 1) {
           throw new IllegalStateException(
-              "job " + r.jobId() + " does not have " + (r.round() - 1) + " completed rounds; round " + r.round() + " not recorded");
+              "job " + r.jobId() + " is not active with " + (r.round() - 1) + " completed rounds; round " + r.round()
+                  + " not recorded");
         }
       }
       try (PreparedStatement ps = c.prepareStatement(
@@ -193,12 +249,15 @@ public final class JobStore {
         ps.setTimestamp(10, ts(r.completedAt()));
         ps.executeUpdate();
       }
+      audit.append(c, AuditEvent.system("round.completed", r.jobId(), r.round(), null, "attempt " + r.attempt()
+          + ", participants " + r.participants() + ", contributors " + r.contributors() + ", " + r.numExamples()
+          + " examples, model " + r.modelId() + " sha256 " + r.modelSha256()), now);
       return null;
     });
   }
 
   public void recordEvaluation(String jobId, int round, RoundRecord.Evaluation e) {
-    tx("record evaluation of round " + round + " of job " + jobId, c -> {
+    audited("record evaluation of round " + round + " of job " + jobId, c -> {
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE rounds SET eval_nodes = ?, eval_examples = ?, eval_loss = ?, eval_accuracy = ?, eval_roc_auc = ?"
               + " WHERE job_id = ? AND round = ?")) {
@@ -211,6 +270,9 @@ public final class JobStore {
         ps.setInt(7, round);
         ps.executeUpdate();
       }
+      audit.append(c, AuditEvent.system("round.evaluated", jobId, round, null, String.format(java.util.Locale.ROOT,
+          "%d nodes, %d examples, loss %.6f, accuracy %.6f, roc_auc %.6f", e.nodes(), e.examples(), e.loss(),
+          e.accuracy(), e.rocAuc())), clock.instant());
       return null;
     });
   }
@@ -250,8 +312,11 @@ public final class JobStore {
     });
   }
 
+  /** Records a node's registration (a join, in the audit log). */
   public void upsertNode(String nodeId, String version, List<String> datasets, Instant now) {
-    tx("record node " + nodeId, c -> {
+    audited("record node " + nodeId, c -> {
+      audit.append(c, new AuditEvent("node:" + nodeId, "node.joined", null, null, nodeId,
+          "version " + version + ", datasets " + datasets), now);
       try (PreparedStatement up = c.prepareStatement(
           "UPDATE nodes SET software_version = ?, datasets = ?, last_seen = ? WHERE node_id = ?")) {
         up.setString(1, version);

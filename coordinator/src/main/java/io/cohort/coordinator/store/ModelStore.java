@@ -55,6 +55,11 @@ public final class ModelStore {
     return Files.isRegularFile(path(modelId));
   }
 
+  /** The file of a stored model, for streaming it out unchanged (export). */
+  public Path file(String modelId) {
+    return path(modelId);
+  }
+
   private Path path(String modelId) {
     var m = MODEL_ID.matcher(modelId);
     if (!m.matches()) {

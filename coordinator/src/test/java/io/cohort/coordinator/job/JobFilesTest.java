@@ -109,4 +109,67 @@ class JobFilesTest {
     assertThatThrownBy(() -> JobFiles.parse(MINIMAL.replace("tabular_classification", "causal_lm"), "j.yaml", "x"))
         .hasMessageContaining("field 'task'");
   }
+
+  // --- privacy: block ---
+
+  @Test
+  void shippedDpCreditJob_carriesItsPrivacyBlock() throws Exception {
+    JobSpec spec = JobFiles.parse(Files.readString(Path.of("../examples/credit/job-dp.yaml")), "job-dp.yaml", "j");
+    assertThat(spec.getPrivacy().getEnabled()).isTrue();
+    assertThat(spec.getPrivacy().getTargetEpsilon()).isEqualTo(8.0);
+    assertThat(spec.getPrivacy().getDelta()).isEqualTo(1e-5);
+    assertThat(spec.getPrivacy().getAccountant()).isEqualTo(io.cohort.proto.v1.DpAccountant.DP_ACCOUNTANT_RDP);
+    assertThat(spec.getPrivacy().getOptimizer()).isEqualTo(io.cohort.proto.v1.DpOptimizer.DP_OPTIMIZER_ADAM);
+    assertThat(spec.getPrivacy().getLearningRate()).isEqualTo(0.03);
+    assertThat(spec.getSecureAggregation().getEnabled()).isTrue();
+  }
+
+  @Test
+  void noPrivacyBlock_meansNonPrivate() throws Exception {
+    assertThat(JobFiles.parse(MINIMAL, "j.yaml", "x").getPrivacy().getEnabled()).isFalse();
+  }
+
+  @Test
+  void privacyWithSigmaAndBatchSize_takesDefaults() throws Exception {
+    JobSpec spec = JobFiles.parse(MINIMAL + """
+        training: {local_epochs: 3}
+        privacy: {noise_multiplier: 1.1, clip_norm: 0.5, expected_batch_size: 64}
+        """, "j.yaml", "x");
+    var p = spec.getPrivacy();
+    assertThat(p.getNoiseMultiplier()).isEqualTo(1.1);
+    assertThat(p.getTargetEpsilon()).isZero();
+    assertThat(p.getExpectedBatchSize()).isEqualTo(64);
+    assertThat(p.getLocalEpochs()).isEqualTo(3);
+    assertThat(p.getOptimizer()).isEqualTo(io.cohort.proto.v1.DpOptimizer.DP_OPTIMIZER_ADAM);
+  }
+
+  @Test
+  void invalidPrivacyBlock_listsEveryProblem() {
+    String yaml = MINIMAL + """
+        rounds: 0
+        privacy:
+          epsilon: -1
+          delta: 1.5
+          sampling_rate: 0.1
+          expected_batch_size: 20
+          accountant: moments
+        """;
+    assertThatThrownBy(() -> JobFiles.parse(yaml, "j.yaml", "x"))
+        .isInstanceOf(JobFileException.class)
+        .hasMessageStartingWith("j.yaml: 6 problems:")
+        .hasMessageContaining("field 'rounds' must be between 1 and 100000, got 0")
+        .hasMessageContaining("field 'privacy.epsilon' must be in (0, 1000], got -1.0")
+        .hasMessageContaining("field 'privacy.delta' must be in (0, 1), got 1.5")
+        .hasMessageContaining("field 'privacy.clip_norm' is required")
+        .hasMessageContaining("'privacy.expected_batch_size' are both given")
+        .hasMessageContaining("field 'privacy.accountant' must be rdp or pld, got 'moments'");
+  }
+
+  @Test
+  void privacyWithoutEpsilonOrSigma_andEpsilonWithoutDelta_areNamed() {
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "privacy: {clip_norm: 1, sampling_rate: 0.1}\n", "j.yaml", "x"))
+        .hasMessage("j.yaml: field 'privacy.epsilon' is required (or give 'privacy.noise_multiplier' instead)");
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "privacy: {epsilon: 3, clip_norm: 1, sampling_rate: 0.1}\n",
+        "j.yaml", "x")).hasMessageContaining("field 'privacy.delta' is required");
+  }
 }

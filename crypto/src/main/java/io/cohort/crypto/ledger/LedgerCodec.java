@@ -125,7 +125,7 @@ final class LedgerCodec {
     return new Verification(Verification.Status.CORRUPT, List.copyOf(entries), seq, reason);
   }
 
-  private static final class BadLine extends Exception {
+  static final class BadLine extends Exception {
     private static final long serialVersionUID = 1L;
 
     BadLine(String m) {
@@ -151,7 +151,7 @@ final class LedgerCodec {
     return body.split("\t", -1);
   }
 
-  private static Header parseHeader(String line, IdentityPublicKey key, String expectedDataset) throws BadLine {
+  static Header parseHeader(String line, IdentityPublicKey key, String expectedDataset) throws BadLine {
     String[] f = checkSignature(line, key);
     if (f.length != 5 || !f[0].equals(MAGIC)) {
       throw new BadLine("not a " + MAGIC + " header");
@@ -166,7 +166,7 @@ final class LedgerCodec {
     return new Header(dataset, number(value(f[3], "delta")), hash(line));
   }
 
-  private static LedgerEntry parseEntry(String line, long expectedSeq, String prevHex, IdentityPublicKey key)
+  static LedgerEntry parseEntry(String line, long expectedSeq, String prevHex, IdentityPublicKey key)
       throws BadLine, DpParameterException {
     String[] f = checkSignature(line, key);
     if (f.length != ENTRY_KEYS.length + 1 || !f[0].equals("entry")) {

@@ -61,6 +61,8 @@ public final class PrivacyLedger implements AutoCloseable {
   private final FileChannel channel;
   private final FileLock lock;
   private final List<LedgerEntry> entries;
+  /** The file's complete lines, header first: what {@link #signedLine} hands to a verifier. */
+  private final List<String> lines;
   private final LinkedHashMap<String, PlanSegment> compact = new LinkedHashMap<>();
   private String lastHash;
   private State state = State.OPEN;
@@ -68,8 +70,9 @@ public final class PrivacyLedger implements AutoCloseable {
 
   private PrivacyLedger(Path file, String datasetId, IdentityKeyPair key, PrivacyAccountant accountant,
       double budgetEpsilon, double delta, FileChannel channel, FileLock lock, List<LedgerEntry> entries,
-      String lastHash) throws DpParameterException {
+      String lastHash, List<String> lines) throws DpParameterException {
     this.file = file;
+    this.lines = new ArrayList<>(lines);
     this.datasetId = datasetId;
     this.key = key;
     this.accountant = accountant;
@@ -135,8 +138,11 @@ public final class PrivacyLedger implements AutoCloseable {
         lastHash = v.entries().isEmpty() ? header[0].hashHex() : v.entries().get(v.entries().size() - 1).hashHex();
       }
       ch.position(ch.size());
+      // Re-read after any repair: the lines kept are exactly the file's verified lines.
+      String text = new String(Files.readAllBytes(abs), StandardCharsets.UTF_8);
+      List<String> lines = new ArrayList<>(List.of(text.split("\n")));
       return new PrivacyLedger(abs, datasetId, key, accountant, budgetEpsilon, delta, ch, lock, v.entries(),
-          lastHash);
+          lastHash, lines);
     } catch (IOException | DpParameterException | RuntimeException e) {
       ch.close();
       throw e;
@@ -212,9 +218,26 @@ public final class PrivacyLedger implements AutoCloseable {
     }
     LedgerEntry e = new LedgerEntry(seq, spend, accountant.id(), after, now, LedgerCodec.hash(line));
     entries.add(e);
+    lines.add(line);
     LedgerCodec.merge(compact, spend.segment());
     lastHash = e.hashHex();
     return e;
+  }
+
+  /**
+   * Entry {@code seq}'s line exactly as stored (without the newline): signed, so it can be
+   * handed to anyone holding the node's public key for {@link LedgerLines#verifyEntry}.
+   */
+  public synchronized String signedLine(long seq) {
+    if (seq < 1 || seq >= lines.size()) {
+      throw new IllegalArgumentException("no entry " + seq + " in ledger " + file + " (it has " + entries.size() + ")");
+    }
+    return lines.get((int) seq);
+  }
+
+  /** The signed header line (dataset, public key, delta), for {@link LedgerLines#verifyHeader}. */
+  public synchronized String headerLine() {
+    return lines.get(0);
   }
 
   public synchronized List<LedgerEntry> entries() {

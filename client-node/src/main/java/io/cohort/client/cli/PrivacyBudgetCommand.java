@@ -1,0 +1,83 @@
+package io.cohort.client.cli;
+
+import io.cohort.client.config.ConfigException;
+import io.cohort.client.config.NodeConfig;
+import io.cohort.client.config.NodeConfigLoader;
+import io.cohort.client.privacy.DpPlanner;
+import io.cohort.crypto.keys.IdentityKeyPair;
+import io.cohort.crypto.ledger.LedgerEntry;
+import io.cohort.crypto.ledger.PrivacyLedger;
+import io.cohort.crypto.ledger.Verification;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cohort-node privacy budget --config node.yaml}: each dataset's privacy budget, what its
+ * ledger says was spent (verified under the node's identity key, read-only, so it works while
+ * the node runs) and what remains, with the releases per job. Exit 0 when every ledger
+ * verifies, 1 when one does not, 2 for a bad configuration.
+ */
+@Command(name = "budget", mixinStandardHelpOptions = true,
+    description = "Show each dataset's privacy budget, the epsilon its signed ledger records as spent, and what remains.")
+final class PrivacyBudgetCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node's node.yaml.")
+  Path config;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    NodeConfig cfg;
+    try {
+      cfg = NodeConfigLoader.load(config);
+    } catch (ConfigException e) {
+      err.println("cohort-node: " + e.getMessage());
+      return PrivacyCommand.BAD_INPUT;
+    }
+    int status = 0;
+    for (NodeConfig.Dataset d : cfg.datasets()) {
+      if (d.budget().isEmpty()) {
+        out.printf("dataset %s: no privacy budget (takes part in non-private jobs only)%n", d.alias());
+        continue;
+      }
+      NodeConfig.Budget b = d.budget().get();
+      if (!Files.exists(b.ledgerPath()) || !Files.exists(cfg.identityKey())) {
+        out.printf(Locale.ROOT, "dataset %s: budget epsilon %s at delta %s (%s); nothing spent yet (no ledger at %s)%n",
+            d.alias(), b.epsilonBudget(), b.delta(), b.accountant(), b.ledgerPath());
+        continue;
+      }
+      Verification v = PrivacyLedger.verify(b.ledgerPath(), IdentityKeyPair.loadOrCreate(cfg.identityKey()).publicKey(),
+          DpPlanner.accountant(b.accountant()));
+      double spent = v.entries().isEmpty() ? 0 : v.entries().get(v.entries().size() - 1).epsilonAfter();
+      out.printf(Locale.ROOT, "dataset %s: budget epsilon %s at delta %s (%s), spent %.4f, remaining %.4f; %d"
+              + " releases; ledger %s: %s%n", d.alias(), b.epsilonBudget(), b.delta(), b.accountant(), spent,
+          Math.max(0, b.epsilonBudget() - spent), v.entries().size(), b.ledgerPath(),
+          v.isValid() ? "verifies" : "DOES NOT VERIFY (" + v + ")");
+      if (!v.isValid()) {
+        status = 1;
+      }
+      Map<String, int[]> jobs = new LinkedHashMap<>();
+      for (LedgerEntry e : v.entries()) {
+        int[] r = jobs.computeIfAbsent(e.spend().jobId(), k -> new int[] {Integer.MAX_VALUE, 0, 0});
+        r[0] = (int) Math.min(r[0], e.spend().round());
+        r[1] = (int) Math.max(r[1], e.spend().round());
+        r[2]++;
+      }
+      jobs.forEach((job, r) -> out.printf("  job %s: %d releases, rounds %d-%d%n", job, r[2], r[0], r[1]));
+    }
+    out.flush();
+    return status;
+  }
+}

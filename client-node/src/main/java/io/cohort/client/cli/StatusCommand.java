@@ -1,0 +1,103 @@
+package io.cohort.client.cli;
+
+import io.cohort.client.config.ConfigException;
+import io.cohort.client.config.NodeConfig;
+import io.cohort.client.config.NodeConfigLoader;
+import io.cohort.client.runtime.CoordinatorChannels;
+import io.cohort.crypto.pki.Pem;
+import io.cohort.crypto.pki.PkiException;
+import io.cohort.crypto.pki.TlsMaterial;
+import io.cohort.proto.v1.HeartbeatRequest;
+import io.cohort.proto.v1.NodeServiceGrpc;
+import io.cohort.proto.v1.SessionRef;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cohort-node status}: what an operator checks first. The certificate (subject, expiry,
+ * CA), whether the coordinator accepts it right now, and the datasets this node offers.
+ *
+ * <p>The connection probe is a heartbeat for a session that does not exist: the coordinator
+ * checks the certificate before the session, so UNAUTHENTICATED about the session means the
+ * certificate was accepted, and PERMISSION_DENIED means it was revoked. It never disturbs the
+ * running daemon's session.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Show this node's certificate, whether the coordinator accepts it, and its datasets.")
+final class StatusCommand implements Callable<Integer> {
+  private static final String PROBE_SESSION = "status-probe";
+
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node's YAML configuration.")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    NodeConfig cfg;
+    try {
+      cfg = NodeConfigLoader.load(config);
+    } catch (ConfigException e) {
+      System.err.println("cohort-node: " + e.getMessage());
+      return 2;
+    }
+    System.out.println("node:          " + cfg.nodeId());
+    System.out.println("coordinator:   " + cfg.coordinatorHost() + ":" + cfg.coordinatorPort()
+        + (cfg.plaintext() ? "  (PLAINTEXT development mode)" : "  (mutual TLS)"));
+    if (!cfg.plaintext()) {
+      printCertificate(cfg);
+    }
+    System.out.println("connection:    " + probe(cfg));
+    System.out.println("datasets:");
+    for (NodeConfig.Dataset d : cfg.datasets()) {
+      System.out.println("  " + d.alias() + "  " + (Files.isReadable(d.path()) ? "readable" : "NOT READABLE: " + d.path()));
+    }
+    System.out.println("privacy budget: no DP spend yet (differential privacy is not used in training in this version)");
+    return 0;
+  }
+
+  private static void printCertificate(NodeConfig cfg) {
+    try {
+      X509Certificate leaf = Pem.readCertificates(cfg.certificate()).get(0);
+      X509Certificate ca = Pem.readCertificates(cfg.caCertificate()).get(0);
+      Duration left = Duration.between(Instant.now(), leaf.getNotAfter().toInstant());
+      System.out.println("certificate:   " + leaf.getSubjectX500Principal().getName() + ", serial "
+          + leaf.getSerialNumber().toString(16) + ", expires " + leaf.getNotAfter().toInstant()
+          + (left.isNegative() ? "  EXPIRED" : "  (" + left.toDays() + " days left)"));
+      System.out.println("federation CA: " + TlsMaterial.fingerprint(ca));
+    } catch (PkiException e) {
+      System.out.println("certificate:   none (" + e.getMessage() + ")");
+    }
+  }
+
+  private static String probe(NodeConfig cfg) throws InterruptedException {
+    ManagedChannel channel;
+    try {
+      channel = CoordinatorChannels.open(cfg, 1 << 20);
+    } catch (PkiException e) {
+      return "not attempted: " + e.getMessage();
+    }
+    try {
+      NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).heartbeat(HeartbeatRequest
+          .newBuilder().setSession(SessionRef.newBuilder().setNodeId(cfg.nodeId()).setSessionId(PROBE_SESSION)).build());
+      return "connected";
+    } catch (StatusRuntimeException e) {
+      Status.Code code = e.getStatus().getCode();
+      String why = e.getStatus().getDescription();
+      if (code == Status.Code.UNAUTHENTICATED && why != null && why.contains("no current session")) {
+        return "connected, certificate accepted";
+      }
+      return "REFUSED or unreachable (" + code + (why == null ? "" : ": " + why) + ")";
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}

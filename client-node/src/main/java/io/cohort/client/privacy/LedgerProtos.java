@@ -1,0 +1,40 @@
+package io.cohort.client.privacy;
+
+import com.google.protobuf.ByteString;
+import io.cohort.crypto.ledger.LedgerEntry;
+import io.cohort.crypto.ledger.PrivacyLedger;
+import io.cohort.crypto.ledger.Spend;
+import java.util.HexFormat;
+
+/** Ledger entries in their wire form: the signed line itself plus a reading of it. */
+final class LedgerProtos {
+  private static final HexFormat HEX = HexFormat.of();
+
+  private LedgerProtos() {}
+
+  static io.cohort.proto.v1.LedgerEntry toProto(String nodeId, String alias, PrivacyLedger ledger, LedgerEntry e) {
+    String line = ledger.signedLine(e.seq());
+    String sig = line.substring(line.lastIndexOf("\tsig=") + 5);
+    String prev = line.substring(line.indexOf("\tprev=") + 6, line.lastIndexOf("\tsig="));
+    return io.cohort.proto.v1.LedgerEntry.newBuilder()
+        .setNodeId(nodeId)
+        .setDatasetAlias(alias)
+        .setJobId(e.spend().jobId())
+        .setRound((int) e.spend().round())
+        .setMechanism(Spend.MECHANISM)
+        .setSamplingRate(e.spend().segment().samplingProbability())
+        .setNoiseMultiplier(e.spend().segment().noiseMultiplier())
+        .setClipNorm(e.spend().clipNorm())
+        .setSteps(e.spend().segment().steps())
+        .setAccountant(e.accountant())
+        .setEpsilonAfter(e.epsilonAfter())
+        .setDelta(ledger.delta())
+        .setTimestampUnixMs(e.timestampMillis())
+        .setPreviousHash(ByteString.copyFrom(HEX.parseHex(prev)))
+        .setSignature(ByteString.copyFrom(HEX.parseHex(sig)))
+        .setSeq(e.seq())
+        .setSignedLine(line)
+        .setLedgerHeader(ledger.headerLine())
+        .build();
+  }
+}

@@ -1,0 +1,113 @@
+package io.cohort.client.tabular;
+
+import io.cohort.client.tabular.MlpClassifier.Network;
+import io.cohort.client.tabular.PerExampleGradients.Backward;
+import io.cohort.client.tabular.PerExampleGradients.Gradients;
+import io.cohort.crypto.dp.DpParameterException;
+import io.cohort.crypto.dp.GaussianNoise;
+import io.cohort.wire.TensorBundle;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * DP-SGD for the MLP (Abadi et al. 2016) in the form the accountants analyse: each step draws a
+ * Poisson batch (every row independently with probability q), clips every example's gradient to
+ * L2 norm C ({@link PerExampleGradients}), adds Gaussian noise of stddev sigma * C to the sum, and
+ * divides by the expected batch size q * n (not the drawn size, which would itself leak). The
+ * optimiser (SGD or Adam) then only post-processes the privatised gradient.
+ *
+ * <p>Randomness: the batch draws come from a {@link SplittableRandom} seeded with {@code seed}
+ * (training randomness: reproducible); the noise comes from the given {@link GaussianNoise}
+ * (security randomness: keyed from SecureRandom, never reproducible). An empty batch still takes
+ * a noise-only step, because the accountant counts every step.
+ */
+public final class DpSgd {
+  private DpSgd() {}
+
+  /**
+   * Trains from {@code start}; see the class comment.
+   *
+   * @return the trained weights, the mean loss over the rows drawn in the steps (local
+   *     information only: it is not privatised and must not leave the node), and the number of
+   *     training rows
+   * @throws IllegalArgumentException when {@code start} does not fit the data or there are no rows
+   * @throws IllegalStateException when the parameters become NaN or infinite
+   */
+  public static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, long seed, GaussianNoise noise) {
+    MlpClassifier.checkLayout(start, data.width(), data.numClasses());
+    if (data.size() == 0) {
+      throw new IllegalArgumentException("data has no rows; training needs at least 1");
+    }
+    Network net = Network.fromBundle(start, DataType.FLOAT);
+    MlpClassifier.Adam adam = p.optimizer() == DpSgdParams.Optimizer.ADAM
+        ? new MlpClassifier.Adam(net, p.learningRate()) : null;
+    SplittableRandom random = new SplittableRandom(seed);
+    int n = data.size();
+    int width = data.width();
+    double expectedBatch = p.samplingRate() * n;
+    double stddev = p.noiseMultiplier() * p.clipNorm();
+    double lossSum = 0;
+    long drawn = 0;
+    int[] batch = new int[n];
+    for (long step = 0; step < p.steps(); step++) {
+      int size = 0;
+      for (int row = 0; row < n; row++) {
+        if (random.nextDouble() < p.samplingRate()) {
+          batch[size++] = row;
+        }
+      }
+      float[] flat;
+      if (size == 0) {
+        flat = new float[parameterCount(net)];
+      } else {
+        float[] x = new float[size * width];
+        int[] labels = new int[size];
+        for (int i = 0; i < size; i++) {
+          System.arraycopy(data.features(), batch[i] * width, x, i * width, width);
+          labels[i] = data.labels()[batch[i]];
+        }
+        Backward b = PerExampleGradients.backward(net, Nd4j.create(x, new long[] {size, width}, DataType.FLOAT),
+            labels);
+        lossSum += b.lossSum();
+        drawn += size;
+        INDArray factors = PerExampleGradients.clipFactors(PerExampleGradients.norms(b), p.clipNorm());
+        flat = PerExampleGradients.scaledSum(b, factors).flatten();
+      }
+      try {
+        noise.addNoise(flat, stddev);
+      } catch (DpParameterException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
+      }
+      Gradients g = Gradients.unflatten(flat, net, 1.0 / expectedBatch);
+      Network.Pass pass = new Network.Pass(0, g.weights(), g.biases());
+      if (adam != null) {
+        adam.step(pass);
+      } else {
+        for (int i = 0; i < net.weights.length; i++) {
+          net.weights[i].subi(g.weights()[i].muli(p.learningRate()));
+          net.biases[i].subi(g.biases()[i].muli(p.learningRate()));
+        }
+      }
+    }
+    TensorBundle out = net.toBundle();
+    for (var t : out.tensors()) {
+      for (float v : t.values()) {
+        if (!Float.isFinite(v)) {
+          throw new IllegalStateException("DP-SGD diverged: tensor '" + t.name() + "' holds " + v
+              + "; lower the learning rate (now " + p.learningRate() + ")");
+        }
+      }
+    }
+    return new TrainResult(out, drawn == 0 ? Double.NaN : lossSum / drawn, n);
+  }
+
+  private static int parameterCount(Network net) {
+    long total = 0;
+    for (int i = 0; i < net.weights.length; i++) {
+      total += net.weights[i].length() + net.biases[i].length();
+    }
+    return Math.toIntExact(total);
+  }
+}

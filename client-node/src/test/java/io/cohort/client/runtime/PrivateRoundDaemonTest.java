@@ -1,0 +1,277 @@
+package io.cohort.client.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.client.config.NodeConfig;
+import io.cohort.client.job.TabularTrainer;
+import io.cohort.client.privacy.PrivateJobs;
+import io.cohort.crypto.dp.RdpAccountant;
+import io.cohort.crypto.keys.IdentityKeyPair;
+import io.cohort.crypto.ledger.PrivacyLedger;
+import io.cohort.crypto.ledger.Verification;
+import io.cohort.proto.v1.AbandonTaskRequest;
+import io.cohort.proto.v1.AbandonTaskResponse;
+import io.cohort.proto.v1.AnswerOfferRequest;
+import io.cohort.proto.v1.AnswerOfferResponse;
+import io.cohort.proto.v1.HeartbeatRequest;
+import io.cohort.proto.v1.HeartbeatResponse;
+import io.cohort.proto.v1.JobOffer;
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.NodeServiceGrpc;
+import io.cohort.proto.v1.PullTaskRequest;
+import io.cohort.proto.v1.PullTaskResponse;
+import io.cohort.proto.v1.PushLedgerEntriesRequest;
+import io.cohort.proto.v1.PushLedgerEntriesResponse;
+import io.cohort.proto.v1.PushUpdateRequest;
+import io.cohort.proto.v1.PushUpdateResponse;
+import io.cohort.proto.v1.RegisterRequest;
+import io.cohort.proto.v1.RegisterResponse;
+import io.cohort.proto.v1.Task;
+import io.cohort.proto.v1.TrainTask;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node daemon with a real trainer and real ledger against a scripted coordinator over a real
+ * TCP socket: the node declines, refuses and records spend on its own, whatever it is sent.
+ */
+class PrivateRoundDaemonTest {
+  private static final long SEED = 4242;
+  @TempDir Path dir;
+  private Server server;
+  private Script coordinator;
+  private int port;
+
+  /** Hands out scripted tasks and records what the node sends. */
+  static final class Script implements NodeServiceGrpc.AsyncService {
+    final BlockingQueue<Task> tasks = new LinkedBlockingQueue<>();
+    final List<AnswerOfferRequest> answers = new CopyOnWriteArrayList<>();
+    final List<PushLedgerEntriesRequest> ledgerReports = new CopyOnWriteArrayList<>();
+    final List<String> abandoned = new CopyOnWriteArrayList<>();
+    final AtomicInteger updates = new AtomicInteger();
+    final AtomicInteger registrations = new AtomicInteger();
+
+    @Override
+    public void register(RegisterRequest req, StreamObserver<RegisterResponse> out) {
+      out.onNext(RegisterResponse.newBuilder().setSessionId("s" + registrations.incrementAndGet())
+          .setHeartbeatIntervalMs(1000).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
+      out.onNext(HeartbeatResponse.getDefaultInstance());
+      out.onCompleted();
+    }
+
+    @Override
+    public void pullTask(PullTaskRequest req, StreamObserver<PullTaskResponse> out) {
+      PullTaskResponse.Builder b = PullTaskResponse.newBuilder();
+      try {
+        Task t = tasks.poll(200, TimeUnit.MILLISECONDS);
+        if (t != null) {
+          b.setTask(t);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      out.onNext(b.build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void answerOffer(AnswerOfferRequest req, StreamObserver<AnswerOfferResponse> out) {
+      answers.add(req);
+      out.onNext(AnswerOfferResponse.getDefaultInstance());
+      out.onCompleted();
+    }
+
+    @Override
+    public void pushLedgerEntries(PushLedgerEntriesRequest req, StreamObserver<PushLedgerEntriesResponse> out) {
+      ledgerReports.add(req);
+      out.onNext(PushLedgerEntriesResponse.newBuilder().setStored(req.getEntriesCount()).build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void abandonTask(AbandonTaskRequest req, StreamObserver<AbandonTaskResponse> out) {
+      abandoned.add(req.getReason());
+      out.onNext(AbandonTaskResponse.getDefaultInstance());
+      out.onCompleted();
+    }
+
+    @Override
+    public StreamObserver<PushUpdateRequest> pushUpdate(StreamObserver<PushUpdateResponse> out) {
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(PushUpdateRequest value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {
+          updates.incrementAndGet();
+          out.onNext(PushUpdateResponse.getDefaultInstance());
+          out.onCompleted();
+        }
+      };
+    }
+
+    /** Entries of the last report that carried any. */
+    int lastReportedEntries() {
+      for (int i = ledgerReports.size() - 1; i >= 0; i--) {
+        if (ledgerReports.get(i).getEntriesCount() > 0) {
+          return ledgerReports.get(i).getEntriesCount();
+        }
+      }
+      return 0;
+    }
+  }
+
+  /** Thrown by the test hook to stop the node dead between its ledger write and any release. */
+  static final class SimulatedCrash extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    SimulatedCrash() {
+      super("simulated crash after the ledger write");
+    }
+  }
+
+  @BeforeEach
+  void startCoordinator() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    coordinator = new Script();
+    server = NettyServerBuilder.forPort(port).addService(NodeServiceGrpc.bindService(coordinator)).build().start();
+  }
+
+  @AfterEach
+  void stopCoordinator() throws Exception {
+    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private static Task offer(JobSpec spec) {
+    return Task.newBuilder().setTaskId("offer-" + spec.getJobId()).setJobId(spec.getJobId())
+        .setOffer(JobOffer.newBuilder().setSpec(spec)).build();
+  }
+
+  private static Task train(JobSpec spec, int round, String id) {
+    return Task.newBuilder().setTaskId(id).setJobId(spec.getJobId()).setTrain(TrainTask.newBuilder().setSpec(spec)
+        .setRound(round).setDeadlineUnixMs(System.currentTimeMillis() + 600_000)).build();
+  }
+
+  private record Running(NodeDaemon daemon, Thread thread) {}
+
+  private Running start(NodeConfig cfg, Runnable afterLedgerRecord) {
+    NodeDaemon d = new NodeDaemon(cfg, "test", new TabularTrainer(cfg));
+    d.setAfterLedgerRecord(afterLedgerRecord);
+    Thread t = new Thread(() -> {
+      try {
+        d.run();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (SimulatedCrash expected) {
+        // the node "dies" here: nothing after the ledger write runs
+      }
+    });
+    t.start();
+    return new Running(d, t);
+  }
+
+  private static void stop(Running r) throws InterruptedException {
+    r.daemon().close();
+    r.thread().join(10_000);
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out waiting for " + what + " (seed " + SEED + ")");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private Verification ledger(NodeConfig cfg) throws Exception {
+    IdentityKeyPair key = IdentityKeyPair.loadOrCreate(cfg.identityKey());
+    return PrivacyLedger.verify(cfg.datasets().get(0).budget().orElseThrow().ledgerPath(), key.publicKey(),
+        RdpAccountant.create());
+  }
+
+  @Test
+  void offerOverBudget_isDeclinedWithBothNumbers_andAnInsistedRoundIsRefused() throws Exception {
+    NodeConfig cfg = PrivateJobs.config(dir, PrivateJobs.csv(dir, SEED), 1.0, port);
+    JobSpec job = PrivateJobs.spec("job-big", 8, 3);
+    Running node = start(cfg, () -> { });
+    try {
+      coordinator.tasks.add(offer(job));
+      await("the answer", () -> !coordinator.answers.isEmpty());
+      AnswerOfferRequest a = coordinator.answers.get(0);
+      assertThat(a.getAccept()).isFalse();
+      assertThat(a.getDeclineReason()).containsPattern("projected spend \\(epsilon [0-9.]+ over 3 rounds")
+          .contains("remaining budget of 1.0000");
+      // The coordinator sends the round anyway, twice: the node refuses both, trains nothing, sends nothing.
+      coordinator.tasks.add(train(job, 1, "t1"));
+      coordinator.tasks.add(train(job, 1, "t1-again"));
+      await("two refusals", () -> coordinator.abandoned.size() == 2);
+      assertThat(coordinator.abandoned).allSatisfy(r -> assertThat(r).contains("over its budget of 1.0000"));
+      assertThat(coordinator.updates.get()).isZero();
+    } finally {
+      stop(node);
+    }
+    assertThat(ledger(cfg).entries()).isEmpty();
+  }
+
+  @Test
+  void nodeKilledAfterItsLedgerWrite_countsTheSpendAfterRestart() throws Exception {
+    NodeConfig cfg = PrivateJobs.config(dir, PrivateJobs.csv(dir, SEED), 20.0, port);
+    JobSpec job = PrivateJobs.spec("job-crash", 6, 3);
+    Running first = start(cfg, () -> {
+      throw new SimulatedCrash();
+    });
+    coordinator.tasks.add(offer(job));
+    coordinator.tasks.add(train(job, 1, "t1"));
+    first.thread().join(60_000);
+    assertThat(first.thread().isAlive()).as("the node stopped at the hook").isFalse();
+    first.daemon().close(); // the OS would release the ledger's file lock of a dead process
+    assertThat(coordinator.answers).singleElement().satisfies(a -> assertThat(a.getAccept()).isTrue());
+    assertThat(coordinator.updates.get()).as("nothing was released").isZero();
+    assertThat(coordinator.lastReportedEntries()).as("no entry reached the coordinator").isZero();
+    Verification afterCrash = ledger(cfg);
+    assertThat(afterCrash.isValid()).isTrue();
+    assertThat(afterCrash.entries()).hasSize(1);
+    double spentAtCrash = afterCrash.entries().get(0).epsilonAfter();
+
+    // Restart: the node reports the spend on registering, and the retried round spends again.
+    Running second = start(cfg, () -> { });
+    try {
+      await("the recovered entry", () -> coordinator.lastReportedEntries() == 1);
+      coordinator.tasks.add(train(job, 1, "t1-retry"));
+      await("the retried round's update", () -> coordinator.updates.get() == 1);
+      assertThat(coordinator.lastReportedEntries()).isEqualTo(2);
+    } finally {
+      stop(second);
+    }
+    Verification after = ledger(cfg);
+    assertThat(after.entries()).hasSize(2)
+        .allSatisfy(e -> assertThat(e.spend().round()).as("both attempts of round 1 count").isEqualTo(1));
+    assertThat(after.entries().get(1).epsilonAfter()).isGreaterThan(spentAtCrash);
+  }
+}

@@ -1,0 +1,136 @@
+package io.cohort.coordinator.job;
+
+import io.cohort.proto.v1.DpAccountant;
+import io.cohort.proto.v1.DpOptimizer;
+import io.cohort.proto.v1.PrivacySpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Validates a job file's {@code privacy:} block into a {@link PrivacySpec}, listing every problem
+ * at once. The coordinator computes nothing private from it: each node calibrates its noise,
+ * checks the spend against its own budget, and may decline.
+ *
+ * <p>Rules: exactly one of {@code epsilon} (with {@code delta}) and {@code noise_multiplier};
+ * {@code clip_norm} required; exactly one of {@code sampling_rate} and {@code expected_batch_size};
+ * at most one of {@code local_steps} and {@code local_epochs} (default: the training block's
+ * local epochs); {@code accountant} rdp (default) or pld; {@code optimizer} adam (default) or sgd;
+ * {@code learning_rate} optional (default: the training block's).
+ */
+final class PrivacyBlock {
+  static final double MAX_EPSILON = 1000;
+
+  private PrivacyBlock() {}
+
+  /**
+   * @param defaultEpochs the training block's local epochs, used when neither local_steps nor
+   *     local_epochs is given
+   * @param problems where each problem is appended, as "field 'privacy.x' ..."
+   * @return the spec; meaningful only when no problem was added
+   */
+  static PrivacySpec validate(JobFile.Privacy p, int defaultEpochs, List<String> problems) {
+    if (p == null || Boolean.FALSE.equals(p.enabled())) {
+      return PrivacySpec.newBuilder().setEnabled(false).build();
+    }
+    List<String> out = new ArrayList<>();
+    PrivacySpec.Builder b = PrivacySpec.newBuilder().setEnabled(true);
+    if (p.epsilon() != null && p.noiseMultiplier() != null) {
+      out.add(field("epsilon", "and 'privacy.noise_multiplier' are both given; give one: a target epsilon (the"
+          + " node calibrates sigma) or sigma itself"));
+    } else if (p.epsilon() == null && p.noiseMultiplier() == null) {
+      out.add(field("epsilon", "is required (or give 'privacy.noise_multiplier' instead)"));
+    }
+    if (p.epsilon() != null) {
+      if (!(p.epsilon() > 0 && p.epsilon() <= MAX_EPSILON)) {
+        out.add(field("epsilon", "must be in (0, " + (int) MAX_EPSILON + "], got " + p.epsilon()));
+      } else {
+        b.setTargetEpsilon(p.epsilon());
+      }
+      if (p.delta() == null) {
+        out.add(field("delta", "is required with 'privacy.epsilon', e.g. 1e-5 (below 1 / records per node)"));
+      }
+    }
+    if (p.delta() != null) {
+      if (!(p.delta() > 0 && p.delta() < 1)) {
+        out.add(field("delta", "must be in (0, 1), got " + p.delta()));
+      } else {
+        b.setDelta(p.delta());
+      }
+    }
+    if (p.noiseMultiplier() != null) {
+      if (!(p.noiseMultiplier() > 0 && p.noiseMultiplier() <= 1e4)) {
+        out.add(field("noise_multiplier", "must be in (0, 10000], got " + p.noiseMultiplier()));
+      } else {
+        b.setNoiseMultiplier(p.noiseMultiplier());
+      }
+    }
+    if (p.clipNorm() == null) {
+      out.add(field("clip_norm", "is required (the per-example L2 clipping norm C, e.g. 1.0)"));
+    } else if (!(p.clipNorm() > 0 && p.clipNorm() <= 1e6)) {
+      out.add(field("clip_norm", "must be in (0, 1000000], got " + p.clipNorm()));
+    } else {
+      b.setClipNorm(p.clipNorm());
+    }
+    if (p.samplingRate() != null && p.expectedBatchSize() != null) {
+      out.add(field("sampling_rate", "and 'privacy.expected_batch_size' are both given; give one"));
+    } else if (p.samplingRate() == null && p.expectedBatchSize() == null) {
+      out.add(field("sampling_rate", "is required (or give 'privacy.expected_batch_size' instead)"));
+    }
+    if (p.samplingRate() != null) {
+      if (!(p.samplingRate() > 0 && p.samplingRate() <= 1)) {
+        out.add(field("sampling_rate", "must be in (0, 1], got " + p.samplingRate()));
+      } else {
+        b.setSamplingRate(p.samplingRate());
+      }
+    }
+    if (p.expectedBatchSize() != null) {
+      if (p.expectedBatchSize() < 1 || p.expectedBatchSize() > 1_000_000) {
+        out.add(field("expected_batch_size", "must be between 1 and 1000000, got " + p.expectedBatchSize()));
+      } else {
+        b.setExpectedBatchSize(p.expectedBatchSize());
+      }
+    }
+    if (p.localSteps() != null && p.localEpochs() != null) {
+      out.add(field("local_steps", "and 'privacy.local_epochs' are both given; give one"));
+    } else if (p.localSteps() != null) {
+      if (p.localSteps() < 1 || p.localSteps() > 1_000_000) {
+        out.add(field("local_steps", "must be between 1 and 1000000, got " + p.localSteps()));
+      } else {
+        b.setLocalSteps(p.localSteps());
+      }
+    } else {
+      int epochs = p.localEpochs() == null ? defaultEpochs : p.localEpochs();
+      if (epochs < 1 || epochs > 10_000) {
+        out.add(field("local_epochs", "must be between 1 and 10000, got " + epochs));
+      } else {
+        b.setLocalEpochs(epochs);
+      }
+    }
+    String accountant = p.accountant() == null ? "rdp" : p.accountant().strip().toLowerCase(Locale.ROOT);
+    switch (accountant) {
+      case "rdp" -> b.setAccountant(DpAccountant.DP_ACCOUNTANT_RDP);
+      case "pld" -> b.setAccountant(DpAccountant.DP_ACCOUNTANT_PLD);
+      default -> out.add(field("accountant", "must be rdp or pld, got '" + p.accountant() + "'"));
+    }
+    String optimizer = p.optimizer() == null ? "adam" : p.optimizer().strip().toLowerCase(Locale.ROOT);
+    switch (optimizer) {
+      case "adam" -> b.setOptimizer(DpOptimizer.DP_OPTIMIZER_ADAM);
+      case "sgd" -> b.setOptimizer(DpOptimizer.DP_OPTIMIZER_SGD);
+      default -> out.add(field("optimizer", "must be adam or sgd, got '" + p.optimizer() + "'"));
+    }
+    if (p.learningRate() != null) {
+      if (!(p.learningRate() > 0 && p.learningRate() <= 10)) {
+        out.add(field("learning_rate", "must be in (0, 10], got " + p.learningRate()));
+      } else {
+        b.setLearningRate(p.learningRate());
+      }
+    }
+    problems.addAll(out);
+    return b.build();
+  }
+
+  private static String field(String name, String message) {
+    return "field 'privacy." + name + "' " + message;
+  }
+}

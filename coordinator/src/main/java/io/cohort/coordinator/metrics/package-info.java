@@ -1,0 +1,2 @@
+/** Prometheus metrics of rounds, aggregation, offers and received bytes (Micrometer). */
+package io.cohort.coordinator.metrics;

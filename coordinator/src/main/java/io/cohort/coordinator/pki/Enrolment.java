@@ -1,0 +1,162 @@
+package io.cohort.coordinator.pki;
+
+import io.cohort.coordinator.DomainException;
+import io.cohort.crypto.Digests;
+import io.cohort.crypto.SecureTokens;
+import io.cohort.crypto.pki.CertificationRequest;
+import io.cohort.crypto.pki.FederationCa;
+import io.cohort.crypto.pki.Pem;
+import io.cohort.crypto.pki.PkiException;
+import io.cohort.crypto.pki.TlsMaterial;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Online enrolment: one-time tokens, certificate requests (CSRs) and their approval.
+ *
+ * <p>A token is {@code <secret>.<CA fingerprint>}: the node proves it holds the secret, and pins
+ * the coordinator's CA by the fingerprint before it trusts anything the coordinator says. Only the
+ * secret's SHA-256 is stored. A token is spent by the first request and is bound to one node id.
+ * Requests carry public keys only; the CA signs a request only after it was approved, by the
+ * token (automatic approval) or by an administrator comparing the CSR fingerprint.
+ */
+public final class Enrolment {
+  /** Request and answer states, as stored and as sent on the wire. */
+  public enum State { PENDING, ISSUED, REJECTED }
+
+  /** What a node learns about its request. */
+  public record Result(State state, String fingerprint, String chainPem) {}
+
+  private final PkiStore store;
+  private final FederationCa ca;
+  private final Clock clock;
+  private final Duration certificateValidity;
+
+  public Enrolment(PkiStore store, FederationCa ca, Clock clock, Duration certificateValidity) {
+    this.store = store;
+    this.ca = ca;
+    this.clock = clock;
+    this.certificateValidity = certificateValidity;
+  }
+
+  /** Creates a one-time token for {@code nodeId}; the returned string is shown once and never stored. */
+  public String createToken(String nodeId, boolean autoApprove, Duration ttl) {
+    if (nodeId == null || !CertificationRequest.NODE_ID.matcher(nodeId).matches()) {
+      throw DomainException.invalid("node id must be 1-128 letters, digits, '.', '_' or '-', got '" + nodeId + "'");
+    }
+    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofDays(30)) > 0) {
+      throw DomainException.invalid("token lifetime must be between 1 second and 30 days, got " + ttl);
+    }
+    String secret = SecureTokens.token();
+    store.insertToken(new PkiStore.Token(hash(secret), nodeId, autoApprove, clock.instant().plus(ttl), null));
+    return secret + "." + TlsMaterial.fingerprint(ca.certificate());
+  }
+
+  /** Accepts a node's request under a token; issues at once when the token pre-approves. */
+  public Result submit(String nodeId, String tokenSecret, byte[] csrDer) {
+    CertificationRequest csr = parse(csrDer);
+    if (!csr.nodeId().equals(nodeId)) {
+      throw DomainException.invalid("the request's subject is CN=" + csr.nodeId() + " but node_id is '" + nodeId + "'");
+    }
+    String tokenHash = hash(secretPart(tokenSecret));
+    PkiStore.Token token = store.token(tokenHash).filter(t -> t.nodeId().equals(nodeId))
+        .orElseThrow(() -> refused("the enrolment token is unknown or was issued for another node"));
+    Optional<PkiStore.Request> existing = store.request(nodeId, csr.fingerprint());
+    if (existing.isPresent() && existing.get().tokenHash().equals(tokenHash)) {
+      return result(existing.get());
+    }
+    Instant now = clock.instant();
+    if (token.usedAt() != null) {
+      throw refused("the enrolment token was already used; ask the administrator for a new one");
+    }
+    if (!now.isBefore(token.expiresAt())) {
+      throw refused("the enrolment token expired at " + token.expiresAt() + "; ask the administrator for a new one");
+    }
+    var req = new PkiStore.Request(nodeId, csr.fingerprint(), csr.toPem(), tokenHash, State.PENDING.name(), null, now);
+    if (!store.spendTokenAndInsert(req, now)) {
+      throw refused("the enrolment token was already used; ask the administrator for a new one");
+    }
+    if (token.autoApprove()) {
+      return issue(csr, nodeId);
+    }
+    return new Result(State.PENDING, csr.fingerprint(), "");
+  }
+
+  /** The state of a request, for the node that holds its token. */
+  public Result fetch(String nodeId, String fingerprint, String tokenSecret) {
+    PkiStore.Request r = store.request(nodeId, fingerprint)
+        .filter(x -> x.tokenHash().equals(hash(secretPart(tokenSecret))))
+        .orElseThrow(() -> DomainException.notFound("no certificate request of node '" + nodeId + "' with fingerprint "
+            + fingerprint + " under this token"));
+    return result(r);
+  }
+
+  /** Approves the pending request of {@code nodeId} whose CSR fingerprint is {@code fingerprint}, and issues. */
+  public Result approve(String nodeId, String fingerprint) {
+    String fp = fingerprint.toLowerCase(java.util.Locale.ROOT).replace(":", "");
+    PkiStore.Request r = store.request(nodeId, fp).filter(x -> x.state().equals(State.PENDING.name()))
+        .orElseThrow(() -> DomainException.notFound("no pending certificate request of node '" + nodeId
+            + "' with fingerprint " + fp + "; pending: " + pending()));
+    CertificationRequest csr = parse(Pem.decodeAll(r.csrPem(), "CERTIFICATE REQUEST").get(0));
+    return issue(csr, nodeId);
+  }
+
+  public List<PkiStore.Request> pendingRequests() {
+    return store.pendingRequests();
+  }
+
+  private String pending() {
+    List<PkiStore.Request> p = store.pendingRequests();
+    return p.isEmpty() ? "none" : String.join(", ", p.stream().map(x -> x.nodeId() + " " + x.fingerprint()).toList());
+  }
+
+  private Result issue(CertificationRequest csr, String nodeId) {
+    X509Certificate cert;
+    try {
+      cert = ca.issueNode(csr, nodeId, certificateValidity);
+    } catch (PkiException e) {
+      throw DomainException.invalid(e.getMessage());
+    }
+    String chain = Pem.certificates(List.of(cert, ca.certificate()));
+    Instant now = clock.instant();
+    store.decide(nodeId, csr.fingerprint(), State.ISSUED.name(), chain, now);
+    store.recordIssued(cert.getSerialNumber().toString(16), nodeId, TlsMaterial.fingerprint(cert),
+        cert.getNotAfter().toInstant(), now);
+    return new Result(State.ISSUED, csr.fingerprint(), chain);
+  }
+
+  private static Result result(PkiStore.Request r) {
+    State s = State.valueOf(r.state());
+    return new Result(s, r.fingerprint(), s == State.ISSUED ? r.certificatePem() : "");
+  }
+
+  private static CertificationRequest parse(byte[] der) {
+    try {
+      return CertificationRequest.parse(der);
+    } catch (PkiException e) {
+      throw DomainException.invalid(e.getMessage());
+    }
+  }
+
+  /** Accepts the whole token ({@code secret.fingerprint}) or just the secret. */
+  private static String secretPart(String token) {
+    if (token == null || token.isBlank()) {
+      throw refused("an enrolment token is required (cohort node token NODE prints one)");
+    }
+    int dot = token.indexOf('.');
+    return dot < 0 ? token.strip() : token.substring(0, dot).strip();
+  }
+
+  private static String hash(String secret) {
+    return Digests.sha256Hex(secret.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static DomainException refused(String message) {
+    return new DomainException(DomainException.Kind.UNAUTHENTICATED, message);
+  }
+}

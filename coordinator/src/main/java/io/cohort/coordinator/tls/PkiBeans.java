@@ -1,0 +1,61 @@
+package io.cohort.coordinator.tls;
+
+import io.agroal.api.AgroalDataSource;
+import io.cohort.coordinator.app.CoordinatorConfig;
+import io.cohort.coordinator.pki.Enrolment;
+import io.cohort.coordinator.pki.PkiStore;
+import io.cohort.coordinator.pki.Revocations;
+import io.cohort.crypto.pki.FederationCa;
+import io.cohort.crypto.pki.PkiException;
+import io.cohort.crypto.pki.TlsMaterial;
+import io.quarkus.agroal.DataSource;
+import io.quarkus.arc.Arc;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/** Produces the PKI objects from configuration, and says loudly at startup which transport mode runs. */
+public class PkiBeans {
+  private static final Logger LOG = Logger.getLogger(PkiBeans.class.getName());
+
+  @Produces
+  @Singleton
+  PkiContext pkiContext(TlsConfig tls, CoordinatorConfig config, Clock clock) {
+    if (!tls.mode().equals("mutual") && !tls.plaintextDev()) {
+      throw new IllegalArgumentException("cohort.tls.mode must be mutual or plaintext-dev, got '" + tls.mode() + "'");
+    }
+    AgroalDataSource ds = Arc.container()
+        .select(AgroalDataSource.class, new DataSource.DataSourceLiteral(config.database())).get();
+    PkiStore store = new PkiStore(ds);
+    Path dir = Path.of(tls.pkiDir());
+    Optional<FederationCa> ca = Optional.empty();
+    if (Files.exists(dir.resolve(FederationCa.KEY_FILE))) {
+      try {
+        ca = Optional.of(FederationCa.load(dir, clock));
+      } catch (PkiException e) {
+        throw new IllegalStateException("cannot load the federation CA: " + e.getMessage());
+      }
+    } else if (!tls.plaintextDev()) {
+      throw new IllegalStateException("mutual TLS needs the federation PKI in " + dir.toAbsolutePath()
+          + ": run `cohort pki init --data-dir DIR` first (or start in the plaintext-dev profile for development)");
+    }
+    Optional<Enrolment> enrolment = ca.map(c -> new Enrolment(store, c, clock, tls.certificateValidity()));
+    return new PkiContext(tls.plaintextDev(), ca, enrolment, new Revocations(store, clock));
+  }
+
+  void announce(@Observes StartupEvent e, TlsConfig tls, PkiContext pki) {
+    if (pki.plaintextDev()) {
+      LOG.warning("gRPC runs in PLAINTEXT DEVELOPMENT MODE (cohort.tls.mode=plaintext-dev): traffic is not encrypted"
+          + " and node ids are taken on trust. Never use this mode with real data.");
+    } else {
+      LOG.info("gRPC requires mutual TLS: node certificates from the federation CA "
+          + TlsMaterial.fingerprint(pki.validator().ca()) + " (" + tls.pkiDir() + ")");
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package io.cohort.coordinator.tls;
+
+import io.cohort.coordinator.DomainException;
+import io.cohort.coordinator.node.NodeRegistry;
+import io.cohort.coordinator.pki.Enrolment;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The PKI part of the admin API (behind the admin bearer token like all of {@code /api}):
+ * enrolment tokens, pending requests, approval by fingerprint, and revocation.
+ */
+@Path("/api/v1/pki")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.WILDCARD)
+@Blocking
+public class PkiResource {
+  @Inject PkiContext pki;
+  @Inject NodeRegistry registry;
+
+  /** A one-time token for {@code node}; {@code approval=manual} makes its request wait for approval. */
+  @POST
+  @Path("/tokens")
+  public Map<String, Object> token(@QueryParam("node") String node, @QueryParam("approval") @DefaultValue("auto") String approval,
+      @QueryParam("ttl_hours") @DefaultValue("24") int ttlHours) {
+    if (!approval.equals("auto") && !approval.equals("manual")) {
+      throw DomainException.invalid("approval must be auto or manual, got '" + approval + "'");
+    }
+    String token = pki.enrolment().createToken(node, approval.equals("auto"), Duration.ofHours(ttlHours));
+    return Map.of("node_id", node, "token", token, "approval", approval, "expires_in_hours", ttlHours);
+  }
+
+  @GET
+  @Path("/requests")
+  public List<Map<String, Object>> pending() {
+    return pki.enrolment().pendingRequests().stream()
+        .map(r -> Map.<String, Object>of("node_id", r.nodeId(), "fingerprint", r.fingerprint(),
+            "submitted_at", r.submittedAt().toString()))
+        .toList();
+  }
+
+  @POST
+  @Path("/nodes/{node}/approve")
+  public Map<String, Object> approve(@PathParam("node") String node, @QueryParam("fingerprint") String fingerprint) {
+    if (fingerprint == null || fingerprint.isBlank()) {
+      throw DomainException.invalid("fingerprint is required: the CSR fingerprint the node printed when it enrolled");
+    }
+    Enrolment.Result r = pki.enrolment().approve(node, fingerprint);
+    return Map.of("node_id", node, "fingerprint", r.fingerprint(), "state", r.state().name());
+  }
+
+  /** Revokes every certificate of {@code node} issued so far and ends its session now. */
+  @POST
+  @Path("/nodes/{node}/revoke")
+  public Map<String, Object> revoke(@PathParam("node") String node) {
+    if (!io.cohort.crypto.pki.CertificationRequest.NODE_ID.matcher(node).matches()) {
+      throw DomainException.invalid("node id must be 1-128 letters, digits, '.', '_' or '-', got '" + node + "'");
+    }
+    Instant at = pki.revocations().revoke(node);
+    registry.end(node);
+    return Map.of("node_id", node, "revoked_at", at.toString());
+  }
+}

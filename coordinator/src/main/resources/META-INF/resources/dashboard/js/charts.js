@@ -1,0 +1,54 @@
+// Charts drawn by uPlot, served from its webjar (org.webjars.npm:uplot in the coordinator's
+// build); the web-dependency locator maps the versionless /webjars/uplot/ path to the jar.
+import uPlot from '/webjars/uplot/dist/uPlot.esm.js';
+import { h } from './dom.js';
+
+// Colours with at least 3:1 contrast against white, told apart by dash pattern too.
+const PALETTE = [
+  { stroke: '#1f5fa8', dash: [] },
+  { stroke: '#b3421b', dash: [6, 3] },
+  { stroke: '#2d7a3a', dash: [2, 3] },
+  { stroke: '#6b3fa0', dash: [8, 3, 2, 3] },
+];
+
+/**
+ * A line chart in a <figure>. xs: the x values; series: [{label, values, stroke?, dash?}].
+ * The figure has a text caption; the same numbers are always in a table on the page too.
+ */
+export function lineChart({ title, xLabel, yLabel, xs, series, time = false, id }) {
+  const holder = h('div.chart', { role: 'img', 'aria-label': title + ' (the numbers are in the table below)' });
+  const fig = h('figure.chart-figure', { id }, h('figcaption', {}, title), holder);
+  const opts = {
+    width: 600,
+    height: 260,
+    scales: { x: { time } },
+    // Rounds and counts are whole numbers: no ticks at 1.5.
+    axes: [time ? { label: xLabel } : { label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: yLabel }],
+    series: [{ label: xLabel }].concat(series.map((s, i) => ({
+      label: s.label,
+      stroke: s.stroke || PALETTE[i % PALETTE.length].stroke,
+      dash: s.dash || PALETTE[i % PALETTE.length].dash,
+      width: 2,
+      points: { show: xs.length < 50 },
+      spanGaps: true,
+    }))),
+  };
+  const data = [xs].concat(series.map((s) => s.values));
+  // Draw once the figure is in the document, at the width of its container, and follow resizes.
+  requestAnimationFrame(() => {
+    if (!holder.isConnected) {
+      return;
+    }
+    const plot = new uPlot({ ...opts, width: Math.max(280, holder.clientWidth) }, data, holder);
+    const ro = new ResizeObserver(() => {
+      if (!holder.isConnected) {
+        ro.disconnect();
+        plot.destroy();
+        return;
+      }
+      plot.setSize({ width: Math.max(280, holder.clientWidth), height: 260 });
+    });
+    ro.observe(holder);
+  });
+  return fig;
+}

@@ -1,0 +1,157 @@
+// Jobs and rounds: the job list, and per job its rounds (participants, dropouts, duration),
+// evaluation metrics per round, the nodes' answers and the job spec. Polls while a job runs.
+import * as api from '../api.js';
+import { h, table, num, when, ms } from '../dom.js';
+import { lineChart } from '../charts.js';
+
+const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+export function stateBadge(state) {
+  const kind = state === 'COMPLETED' ? 'ok' : state === 'FAILED' ? 'bad' : state === 'CANCELLED' ? 'muted' : 'run';
+  return h('span.badge.' + kind, { 'data-field': 'state' }, state);
+}
+
+function jobHref(id) {
+  return '#/jobs/' + encodeURIComponent(id);
+}
+
+export const jobsPage = {
+  title: () => 'Jobs',
+  live: (jobs) => (jobs || []).some((j) => !TERMINAL.has(j.state)),
+  load: () => api.get('jobs'),
+  render(jobs) {
+    const rows = jobs.slice().reverse().map((j) => h('tr', { 'data-job': j.job_id },
+      h('th', { scope: 'row' }, h('a', { href: jobHref(j.job_id) }, j.job_id)),
+      h('td', {}, j.name),
+      h('td', {}, stateBadge(j.state)),
+      h('td', {}, j.dataset),
+      h('td.r', {}, num(j.rounds_completed, undefined, 'rounds_completed'), ' / ', num(j.rounds_total, undefined, 'rounds_total')),
+      h('td', {}, h('progress', { max: j.rounds_total, value: j.rounds_completed,
+        'aria-label': 'rounds completed of ' + j.job_id })),
+      h('td', {}, j.secure_aggregation || '—'),
+      h('td', {}, when(j.created_at))));
+    return h('section', { 'aria-labelledby': 'page-title' },
+      h('h1', { id: 'page-title' }, 'Jobs'),
+      jobs.length === 0 ? h('p.empty', {}, 'No job has been submitted yet.')
+        : table('Jobs, newest first', ['Job', 'Name', 'State', 'Dataset', 'Rounds', 'Progress', 'Secure aggregation', 'Submitted'],
+          rows, { id: 'jobs-table' }));
+  },
+};
+
+function dropouts(r) {
+  const got = new Set(r.contributors || []);
+  return (r.participants || []).filter((p) => !got.has(p));
+}
+
+/** Round timeline: one bar per round, its length the round's duration, dropouts marked. */
+function timeline(rounds) {
+  const longest = Math.max(1, ...rounds.map((r) => r.duration_ms));
+  return h('ol.timeline', { id: 'round-timeline', 'aria-label': 'Round timeline' }, rounds.map((r) => {
+    const out = dropouts(r);
+    return h('li', { 'data-round': r.round },
+      h('span.tl-label', {}, 'Round ' + r.round),
+      h('span.tl-track', {}, h('span.tl-bar' + (out.length ? '.warn' : ''), {
+        style: 'width:' + Math.max(2, (100 * r.duration_ms) / longest).toFixed(1) + '%',
+      })),
+      h('span.tl-text', {}, ms(r.duration_ms) + ' · ' + (r.contributors || []).length + ' of '
+        + (r.participants || []).length + ' nodes' + (out.length ? ' · dropped: ' + out.join(', ') : '')));
+  }));
+}
+
+function cancelButton(job, ctx) {
+  // A mutating action: rendered for admins only, and only while the job can still be cancelled.
+  if (!ctx.isAdmin || TERMINAL.has(job.state)) {
+    return null;
+  }
+  const status = h('span', { role: 'status', id: 'cancel-status' });
+  const button = h('button.danger', {
+    type: 'button', id: 'cancel-job', 'data-mutating': 'true',
+    async onclick() {
+      if (!window.confirm('Cancel job ' + job.job_id + '? Nodes stop after the current round.')) {
+        return;
+      }
+      button.disabled = true;
+      try {
+        await api.post('jobs/' + encodeURIComponent(job.job_id) + '/cancel');
+        status.textContent = 'Cancelled.';
+        ctx.refresh();
+      } catch (e) {
+        status.textContent = 'Could not cancel: ' + e.message;
+        button.disabled = false;
+      }
+    },
+  }, 'Cancel job');
+  return h('div.actions', {}, button, status);
+}
+
+export const jobPage = {
+  title: (ctx) => 'Job ' + ctx.args[0],
+  live: (data) => data && !TERMINAL.has(data.detail.job.state),
+  async load(ctx) {
+    const id = encodeURIComponent(ctx.args[0]);
+    const [detail, metrics, spec] = await Promise.all([
+      api.get('jobs/' + id), api.get('jobs/' + id + '/metrics'), api.get('job-specs/' + id).catch(() => null)]);
+    return { detail, metrics, spec };
+  },
+  render({ detail, metrics, spec }, ctx) {
+    const j = detail.job;
+    const rounds = detail.rounds || [];
+    const parts = [
+      h('p', {}, h('a', { href: '#/jobs' }, '← Jobs')),
+      h('h1', { id: 'page-title' }, j.name, ' ', h('span.muted', {}, j.job_id)),
+      h('dl.facts', { id: 'job-summary' },
+        h('div', {}, h('dt', {}, 'State'), h('dd', {}, stateBadge(j.state))),
+        h('div', {}, h('dt', {}, 'Rounds'), h('dd', {}, num(j.rounds_completed, undefined, 'rounds_completed'), ' of ',
+          num(j.rounds_total, undefined, 'rounds_total'))),
+        h('div', {}, h('dt', {}, 'Dataset'), h('dd', {}, j.dataset)),
+        h('div', {}, h('dt', {}, 'Minimum nodes'), h('dd', {}, String(j.min_nodes))),
+        h('div', {}, h('dt', {}, 'Secure aggregation'), h('dd', {}, j.secure_aggregation || '—')),
+        h('div', {}, h('dt', {}, 'Submitted'), h('dd', {}, when(j.created_at))),
+        j.failure_reason ? h('div', {}, h('dt', {}, 'Failure'), h('dd', {}, j.failure_reason)) : null),
+      cancelButton(j, ctx),
+      h('h2', {}, 'Rounds'),
+    ];
+    if (rounds.length === 0) {
+      parts.push(h('p.empty', {}, TERMINAL.has(j.state) ? 'No round completed.' : 'Waiting for the first round to complete…'));
+    } else {
+      parts.push(timeline(rounds));
+      const xs = metrics.map((m) => m.round);
+      parts.push(h('div.charts', {},
+        lineChart({ id: 'chart-quality', title: 'Held-out accuracy and ROC AUC per round', xLabel: 'round', yLabel: 'score', xs,
+          series: [{ label: 'accuracy', values: metrics.map((m) => m.accuracy ?? null) },
+            { label: 'ROC AUC', values: metrics.map((m) => m.roc_auc ?? null) }] }),
+        lineChart({ id: 'chart-loss', title: 'Held-out loss per round', xLabel: 'round', yLabel: 'loss', xs,
+          series: [{ label: 'loss', values: metrics.map((m) => m.loss ?? null) }] })));
+      const byRound = new Map(rounds.map((r) => [r.round, r]));
+      parts.push(table('Rounds and their evaluation', ['Round', 'Participants', 'Contributors', 'Dropouts', 'Examples', 'Duration',
+        'Loss', 'Accuracy', 'ROC AUC', 'Eval nodes'],
+      metrics.map((m) => {
+        const r = byRound.get(m.round) || {};
+        const out = dropouts(r);
+        return h('tr', { 'data-round': m.round },
+          h('th.r', { scope: 'row' }, String(m.round)),
+          h('td', { 'data-field': 'participants', 'data-value': m.participants }, (r.participants || []).join(', ') || String(m.participants)),
+          h('td.r', {}, num(m.contributors, undefined, 'contributors')),
+          h('td', { 'data-field': 'dropouts', 'data-value': out.length }, out.length ? out.join(', ') : 'none'),
+          h('td.r', {}, num(m.num_examples, undefined, 'num_examples')),
+          h('td.r', { 'data-field': 'duration_ms', 'data-value': m.duration_ms }, ms(m.duration_ms)),
+          h('td.r', {}, num(m.loss, 4, 'loss')),
+          h('td.r', {}, num(m.accuracy, 4, 'accuracy')),
+          h('td.r', {}, num(m.roc_auc, 4, 'roc_auc')),
+          h('td.r', {}, num(m.eval_nodes, undefined, 'eval_nodes')));
+      }), { id: 'rounds-table' }));
+    }
+    parts.push(h('h2', {}, 'Nodes offered the job'));
+    const decisions = detail.nodes || [];
+    parts.push(decisions.length === 0 ? h('p.empty', {}, 'No node has answered the offer yet.')
+      : table('Answers to the job offer', ['Node', 'Answer', 'Reason', 'When'], decisions.map((d) => h('tr', { 'data-node': d.node_id },
+        h('th', { scope: 'row' }, d.node_id),
+        h('td', {}, d.accepted ? h('span.badge.ok', {}, 'accepted') : h('span.badge.bad', {}, 'declined')),
+        h('td', {}, d.reason || '—'),
+        h('td', {}, when(d.decided_at)))), { id: 'decisions-table' }));
+    parts.push(h('h2', {}, 'Job spec'));
+    parts.push(spec ? h('pre.spec', { id: 'job-spec', tabindex: 0, 'aria-label': 'Job spec as JSON' }, JSON.stringify(spec, null, 2))
+      : h('p.muted', {}, 'The job spec is not available from this coordinator.'));
+    return h('section', { 'aria-labelledby': 'page-title' }, parts);
+  },
+};

@@ -1,0 +1,64 @@
+// Privacy overview: every node × dataset with ε spent against its budget, from GET /api/v1/privacy.
+import * as api from '../api.js';
+import { h, table, num } from '../dom.js';
+
+/** Share of the budget above which a row is flagged. */
+export const WARN_SHARE = 0.8;
+
+export function ledgerHref(node, dataset) {
+  return '#/ledger?node=' + encodeURIComponent(node) + '&dataset=' + encodeURIComponent(dataset);
+}
+
+function gauge(s) {
+  if (s.budget_epsilon === null || s.budget_epsilon === undefined || s.budget_epsilon <= 0) {
+    return h('span.muted', {}, 'no budget declared');
+  }
+  const share = s.epsilon_spent / s.budget_epsilon;
+  const pct = Math.min(100, share * 100);
+  const over = share > WARN_SHARE;
+  return h('div.gauge', {},
+    h('div.bar' + (over ? '.over' : ''), {
+      role: 'meter',
+      'aria-valuemin': 0,
+      'aria-valuemax': s.budget_epsilon,
+      'aria-valuenow': s.epsilon_spent,
+      'aria-label': 'ε spent of budget for ' + s.node_id + ' / ' + s.dataset,
+      'aria-valuetext': (share * 100).toFixed(0) + ' % of the budget',
+    }, h('span.fill', { style: 'width:' + pct.toFixed(1) + '%' })),
+    h('span.share', { 'data-field': 'share' }, (share * 100).toFixed(0) + ' %'),
+    over ? h('span.badge.warn', { 'data-field': 'warning' }, 'above 80 %') : null);
+}
+
+export const privacyPage = {
+  title: () => 'Privacy budgets',
+  live: () => true,
+  load: () => api.get('privacy'),
+  render(report) {
+    const spend = report.spend || [];
+    const over = spend.filter((s) => s.budget_epsilon > 0 && s.epsilon_spent / s.budget_epsilon > WARN_SHARE).length;
+    const rows = spend.map((s) => h('tr' + (s.budget_epsilon > 0 && s.epsilon_spent / s.budget_epsilon > WARN_SHARE ? '.over' : ''), {
+      'data-node': s.node_id, 'data-dataset': s.dataset,
+    },
+      h('th', { scope: 'row' }, h('a', { href: ledgerHref(s.node_id, s.dataset) }, s.node_id)),
+      h('td', {}, s.dataset),
+      h('td.r', {}, num(s.epsilon_spent, 4, 'epsilon_spent')),
+      h('td.r', {}, num(s.budget_epsilon, 4, 'budget_epsilon')),
+      h('td.r', {}, num(s.remaining_epsilon, 4, 'remaining_epsilon')),
+      h('td.r', {}, h('span.num', { 'data-field': 'delta', 'data-value': s.delta }, Number(s.delta).toExponential(1))),
+      h('td.r', {}, num(s.entries, undefined, 'entries')),
+      h('td.gauge-cell', {}, gauge(s)),
+      h('td', {}, h('a', { href: ledgerHref(s.node_id, s.dataset), 'aria-label': 'Ledger of ' + s.node_id + ' / ' + s.dataset }, 'Ledger →'))));
+    return h('section', { 'aria-labelledby': 'page-title' },
+      h('h1', { id: 'page-title' }, 'Privacy budgets'),
+      h('p.lede', {}, 'Differential-privacy spend per node and dataset, as each node\'s signed ledger reports it: ',
+        'ε is the node accountant\'s cumulative value after its newest entry, at the stated δ. ',
+        'Rows above ', (WARN_SHARE * 100).toFixed(0), ' % of the declared budget are flagged.'),
+      spend.length === 0
+        ? h('p.empty', { id: 'privacy-empty' }, 'No privacy-ledger entries have been received yet. Nodes report them once jobs train with differential privacy.')
+        : [h('p', { id: 'privacy-summary' }, spend.length + ' node × dataset ' + (spend.length === 1 ? 'ledger' : 'ledgers')
+            + (over ? ', ' + over + ' above ' + (WARN_SHARE * 100).toFixed(0) + ' % of budget' : '') + '.'),
+          table('ε spent per node and dataset',
+            ['Node', 'Dataset', 'ε spent', 'ε budget', 'ε remaining', 'δ', 'Entries', 'Share of budget', 'Ledger'],
+            rows, { id: 'privacy-table' })]);
+  },
+};

@@ -1,0 +1,153 @@
+package io.cohort.coordinator.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.cohort.coordinator.app.JobService;
+import io.cohort.coordinator.ledger.LedgerIntake;
+import io.cohort.coordinator.store.LedgerEntryStore;
+import io.cohort.coordinator.store.StoredLedgerEntry;
+import io.cohort.crypto.dp.RdpAccountant;
+import io.cohort.crypto.keys.IdentityKeyPair;
+import io.cohort.crypto.ledger.LedgerEntry;
+import io.cohort.crypto.ledger.PrivacyLedger;
+import io.cohort.crypto.ledger.Spend;
+import io.cohort.proto.v1.NodePublicKeys;
+import io.cohort.proto.v1.NodeServiceGrpc;
+import io.cohort.proto.v1.PushLedgerEntriesRequest;
+import io.cohort.proto.v1.RegisterRequest;
+import io.cohort.proto.v1.SessionRef;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Ledger entries reported over a real socket are verified against the reporting node's registered
+ * identity key before they are stored, and stay verifiable from the store.
+ */
+@QuarkusTest
+class LedgerEntriesGrpcTest {
+  private static final HexFormat HEX = HexFormat.of();
+  @ConfigProperty(name = "quarkus.grpc.server.test-port") int port;
+  @Inject JobService jobs;
+  @Inject LedgerEntryStore ledgerStore;
+
+  private ManagedChannel channel;
+  private NodeServiceGrpc.NodeServiceBlockingStub stub;
+
+  @BeforeEach
+  void connect() {
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    stub = NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void close() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private SessionRef register(String nodeId, IdentityKeyPair key) {
+    String session = stub.register(RegisterRequest.newBuilder().setNodeId(nodeId).setSoftwareVersion("test")
+        .setPublicKeys(NodePublicKeys.newBuilder()
+            .setIdentityKeyEd25519(ByteString.copyFrom(key.publicKey().raw()))).build()).getSessionId();
+    return SessionRef.newBuilder().setNodeId(nodeId).setSessionId(session).build();
+  }
+
+  /** The wire form, as the node builds it (client-node's LedgerProtos; the coordinator cannot depend on it). */
+  private static io.cohort.proto.v1.LedgerEntry wire(String nodeId, PrivacyLedger l, LedgerEntry e) {
+    String line = l.signedLine(e.seq());
+    String sig = line.substring(line.lastIndexOf("\tsig=") + 5);
+    String prev = line.substring(line.indexOf("\tprev=") + 6, line.lastIndexOf("\tsig="));
+    return io.cohort.proto.v1.LedgerEntry.newBuilder().setNodeId(nodeId).setDatasetAlias("credit")
+        .setJobId(e.spend().jobId()).setRound((int) e.spend().round()).setMechanism(Spend.MECHANISM)
+        .setSamplingRate(e.spend().segment().samplingProbability())
+        .setNoiseMultiplier(e.spend().segment().noiseMultiplier()).setClipNorm(e.spend().clipNorm())
+        .setSteps(e.spend().segment().steps()).setAccountant(e.accountant()).setEpsilonAfter(e.epsilonAfter())
+        .setDelta(l.delta()).setTimestampUnixMs(e.timestampMillis())
+        .setPreviousHash(ByteString.copyFrom(HEX.parseHex(prev))).setSignature(ByteString.copyFrom(HEX.parseHex(sig)))
+        .setSeq(e.seq()).setSignedLine(line).setLedgerHeader(l.headerLine()).build();
+  }
+
+  private static Status.Code code(Runnable call) {
+    try {
+      call.run();
+      return Status.Code.OK;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode();
+    }
+  }
+
+  @Test
+  void signedEntries_areVerifiedStoredOnceAndStayVerifiable() throws Exception {
+    String jobId = jobs.submit(Files.readString(Path.of("../examples/credit/job-dp.yaml")), "job-dp.yaml").getJobId();
+    IdentityKeyPair key = IdentityKeyPair.generate();
+    SessionRef s = register("ledger-node", key);
+    Path dir = Files.createTempDirectory("ledger-test");
+    List<io.cohort.proto.v1.LedgerEntry> wire;
+    try (PrivacyLedger l = PrivacyLedger.open(dir.resolve("credit.ledger"), "credit", key, RdpAccountant.create(),
+        8, 1e-5)) {
+      LedgerEntry e1 = l.record(Spend.of(jobId, 1, 0.08, 1.3, 1.0, 25));
+      LedgerEntry e2 = l.record(Spend.of(jobId, 2, 0.08, 1.3, 1.0, 25));
+      wire = List.of(wire("ledger-node", l, e1), wire("ledger-node", l, e2));
+    }
+    PushLedgerEntriesRequest req = PushLedgerEntriesRequest.newBuilder().setSession(s).setJobId(jobId)
+        .addAllEntries(wire).build();
+    assertThat(stub.pushLedgerEntries(req).getStored()).isEqualTo(2);
+    assertThat(stub.pushLedgerEntries(req).getStored()).as("a repeat is a no-op").isZero();
+
+    List<StoredLedgerEntry> stored = ledgerStore.byNodeAndDataset("ledger-node", "credit");
+    assertThat(stored).extracting(StoredLedgerEntry::seq).containsExactly(1L, 2L);
+    assertThat(stored.get(1).epsilonAfter()).isEqualTo(wire.get(1).getEpsilonAfter()).isGreaterThan(0);
+    assertThat(stored.get(1).previousHash()).isEqualTo(stored.get(0).entryHash());
+    assertThat(stored).allSatisfy(e -> assertThat(LedgerIntake.verifyStored(e, key.publicKey())).isTrue());
+    assertThat(LedgerIntake.verifyStored(stored.get(0), IdentityKeyPair.generate().publicKey())).isFalse();
+    assertThat(ledgerStore.byJob(jobId)).hasSize(2);
+    assertThat(ledgerStore.byNode("ledger-node")).hasSize(2);
+
+    // A field that disagrees with the signed line, e.g. a smaller epsilon, is refused.
+    var lowered = wire.get(0).toBuilder().setEpsilonAfter(0.01).build();
+    assertThatThrownBy(() -> stub.pushLedgerEntries(req.toBuilder().clearEntries().addEntries(lowered).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains("entries[0]").contains("signed line");
+        });
+    // An entry reported for another job is refused.
+    String other = jobs.submit(Files.readString(Path.of("../examples/credit/job-dp.yaml")), "job-dp.yaml").getJobId();
+    assertThat(code(() -> stub.pushLedgerEntries(req.toBuilder().setJobId(other).build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(code(() -> stub.pushLedgerEntries(req.toBuilder().setJobId("no-such-job").build())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void entriesSignedByAnotherKey_areRefused() throws Exception {
+    String jobId = jobs.submit(Files.readString(Path.of("../examples/credit/job-dp.yaml")), "job-dp.yaml").getJobId();
+    SessionRef s = register("ledger-node-2", IdentityKeyPair.generate());
+    IdentityKeyPair impostor = IdentityKeyPair.generate();
+    io.cohort.proto.v1.LedgerEntry forged;
+    try (PrivacyLedger l = PrivacyLedger.open(Files.createTempDirectory("ledger-test").resolve("c.ledger"), "credit",
+        impostor, RdpAccountant.create(), 8, 1e-5)) {
+      forged = wire("ledger-node-2", l, l.record(Spend.of(jobId, 1, 0.08, 1.3, 1.0, 25)));
+    }
+    assertThatThrownBy(() -> stub.pushLedgerEntries(PushLedgerEntriesRequest.newBuilder().setSession(s)
+        .setJobId(jobId).addEntries(forged).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).contains("bad signature");
+        });
+    assertThat(ledgerStore.byNode("ledger-node-2")).isEmpty();
+  }
+}

@@ -1,0 +1,146 @@
+package io.cohort.coordinator.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.coordinator.app.AdminToken;
+import io.cohort.coordinator.app.CoordinatorConfig;
+import io.cohort.coordinator.store.JobStore;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin API of the running Quarkus coordinator over real HTTP: 401 without or with a wrong
+ * token, 403 for an auditor writing, tokens created by an admin, audit entries naming the token,
+ * and the health, metrics and OpenAPI endpoints.
+ */
+@QuarkusTest
+class AdminApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @TestHTTPResource("/") URI base;
+  @Inject CoordinatorConfig config;
+  @Inject AdminToken adminToken;
+  @Inject JobStore store;
+
+  private String adminToken() throws Exception {
+    return Files.readString(Path.of(config.dataDir()).resolve("admin.token"), StandardCharsets.US_ASCII).strip();
+  }
+
+  private HttpResponse<String> call(String method, String path, String token, String contentType, String body)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private String createToken(String role, String name) throws Exception {
+    HttpResponse<String> r = call("POST", "/api/v1/tokens", adminToken(), "application/json",
+        "{\"role\": \"" + role + "\", \"name\": \"" + name + "\"}");
+    assertThat(r.statusCode()).as("create token: %s", r.body()).isEqualTo(201);
+    return JSON.readTree(r.body()).path("token").asText();
+  }
+
+  @Test
+  void noToken_is401_andWrongToken_is401() throws Exception {
+    for (String path : new String[] {"/api/v1/jobs", "/api/v1/nodes", "/api/v1/audit", "/api/v1/audit/verify",
+        "/api/v1/privacy", "/api/v1/tokens"}) {
+      assertThat(call("GET", path, null, null, null).statusCode()).as("GET %s without token", path).isEqualTo(401);
+      assertThat(call("GET", path, "cht_not-a-token", null, null).statusCode()).as("GET %s, bad token", path)
+          .isEqualTo(401);
+    }
+    HttpResponse<String> post = call("POST", "/api/v1/jobs", null, "application/yaml", "name: x\n");
+    assertThat(post.statusCode()).isEqualTo(401);
+    assertThat(post.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+  }
+
+  @Test
+  void auditorReads_butSubmittingIs403_andTheRefusalIsAudited() throws Exception {
+    String auditor = createToken("auditor", "dpo-" + System.nanoTime());
+    assertThat(call("GET", "/api/v1/jobs", auditor, null, null).statusCode()).isEqualTo(200);
+    assertThat(call("GET", "/api/v1/audit/verify", auditor, null, null).statusCode()).isEqualTo(200);
+    String yaml = Files.readString(Path.of("../examples/credit/job.yaml"));
+    HttpResponse<String> submit = call("POST", "/api/v1/jobs", auditor, "application/yaml", yaml);
+    assertThat(submit.statusCode()).as("auditor submits: %s", submit.body()).isEqualTo(403);
+    assertThat(submit.body()).contains("auditor").contains("admin");
+    assertThat(call("POST", "/api/v1/tokens", auditor, "application/json", "{\"role\":\"admin\",\"name\":\"x\"}")
+        .statusCode()).as("auditor creates a token").isEqualTo(403);
+    JsonNode audit = JSON.readTree(call("GET", "/api/v1/audit?limit=1000", adminToken(), null, null).body());
+    assertThat(audit.findValuesAsText("action")).contains("auth.forbidden", "token.created");
+    for (JsonNode e : audit) {
+      assertThat(e.toString()).as("audit entries never carry a token").doesNotContain(auditor)
+          .doesNotContain(adminToken());
+    }
+  }
+
+  @Test
+  void adminSubmitsAndCancels_andTheAuditNamesTheToken_andTheChainVerifies() throws Exception {
+    String yaml = Files.readString(Path.of("../examples/credit/job.yaml"));
+    HttpResponse<String> submit = call("POST", "/api/v1/jobs", adminToken(), "application/yaml", yaml);
+    assertThat(submit.statusCode()).as(submit.body()).isEqualTo(201);
+    String jobId = JSON.readTree(submit.body()).path("job_id").asText();
+    HttpResponse<String> cancel = call("POST", "/api/v1/jobs/" + jobId + "/cancel", adminToken(), null, null);
+    assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
+    assertThat(JSON.readTree(cancel.body()).path("state").asText()).isEqualTo("CANCELLED");
+    assertThat(call("POST", "/api/v1/jobs/" + jobId + "/cancel", adminToken(), null, null).statusCode())
+        .as("cancelling twice").isEqualTo(409);
+    assertThat(call("GET", "/api/v1/jobs/" + jobId + "/export", adminToken(), null, null).statusCode())
+        .as("export before any round").isEqualTo(409);
+    assertThat(call("GET", "/api/v1/jobs/" + jobId + "/rounds", adminToken(), null, null).body()).isEqualTo("[]");
+    assertThat(call("GET", "/api/v1/jobs/" + jobId + "/metrics", adminToken(), null, null).body()).isEqualTo("[]");
+
+    JsonNode entries = JSON.readTree(call("GET", "/api/v1/audit?job=" + jobId, adminToken(), null, null).body());
+    assertThat(entries.findValuesAsText("action")).containsSubsequence("job.submitted", "job.cancelled");
+    for (JsonNode e : entries) {
+      if (e.path("action").asText().matches("job\\.(submitted|cancelled)")) {
+        assertThat(e.path("actor").asText()).startsWith("token:" + AdminToken.BOOTSTRAP_NAME + " (tok-");
+      }
+    }
+    JsonNode v = JSON.readTree(call("GET", "/api/v1/audit/verify", adminToken(), null, null).body());
+    assertThat(v.path("ok").asBoolean()).as("verification: %s", v).isTrue();
+  }
+
+  @Test
+  void bootstrapToken_isPrintedNoMoreAfterTheFirstStart() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    adminToken.ensureFor(new PrintStream(out, true, StandardCharsets.UTF_8));
+    assertThat(out.toString(StandardCharsets.UTF_8)).as("a later start prints nothing").isEmpty();
+  }
+
+  @Test
+  void privacy_isEmptyUntilNodesUploadLedgerEntries() throws Exception {
+    HttpResponse<String> r = call("GET", "/api/v1/privacy?node=bank-a", adminToken(), null, null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(r.body()).path("spend").isArray()).isTrue();
+  }
+
+  @Test
+  void health_metrics_andOpenApi_areServed() throws Exception {
+    assertThat(call("GET", "/q/health/live", null, null, null).statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = call("GET", "/q/health/ready", null, null, null);
+    assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+    String metrics = call("GET", "/q/metrics", null, null, null).body();
+    assertThat(metrics).contains("cohort_nodes_connected");
+    String openapi = call("GET", "/q/openapi?format=json", null, null, null).body();
+    assertThat(openapi).contains("/api/v1/jobs/{jobId}/export").contains("/api/v1/audit/verify");
+  }
+}

@@ -1,0 +1,375 @@
+package io.cohort.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.e2e.LedgerFixture.Ledger;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The dashboard in a real headless Chromium against a real coordinator with a finished simulated
+ * job (three node processes: two train, one declines). Checks issue #8's acceptance: without a
+ * token only the sign-in form shows; the overview and ledger show the ε each node's ledger says
+ * and every number equals the API's; an auditor reaches no mutating action (the admin does); a
+ * tampered audit row shows as a failed verification; pages update live while a job runs and fit
+ * a tablet. Saves a screenshot of each page to {@code docs/img/} ({@code -Dcohort.e2e.screenshots=DIR}).
+ */
+class DashboardBrowserTest {
+  static final List<Ledger> LEDGERS = List.of(
+      new Ledger("bank-a", "credit", 4.0, 1e-5, new double[] {0.42, 0.61, 0.76}),
+      new Ledger("bank-b", "credit", 3.0, 1e-5, new double[] {0.95, 1.9, 2.71}));
+  static final int ROUNDS = 3;
+  /** The only buttons a read-only user may see: none of them changes anything. */
+  static final Set<String> READ_ONLY_BUTTONS = Set.of("logout", "verify-chain", "audit-refresh");
+
+  @RegisterExtension final Federation fed = new Federation();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void setUp(@TempDir Path dir) throws IOException {
+    fed.workIn(dir);
+  }
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void auditorSeesTheApisNumbersAndNoMutatingActionAndTamperingFailsVerification() throws Exception {
+    fed.startCoordinator();
+    int port = fed.coordinator().httpPort();
+    String adminToken = Files.readString(fed.coordinator().dataDir().resolve("admin.token"), StandardCharsets.US_ASCII).strip();
+    CreditData data = CreditData.load();
+    List<CreditData.Shard> shards = data.shards(2, fed.random());
+    fed.startNode("bank-a", fed.writeNodeConfig("bank-a", List.of(fed.writeShard("credit", "bank-a", data, shards.get(0)))));
+    fed.startNode("bank-b", fed.writeNodeConfig("bank-b", List.of(fed.writeShard("credit", "bank-b", data, shards.get(1)))));
+    // bank-c offers a different dataset, so it declines the credit job with a reason.
+    fed.startNode("bank-c", fed.writeNodeConfig("bank-c", List.of(fed.writeShard("claims", "bank-c", data, shards.get(0)))));
+    fed.awaitConnected(Duration.ofSeconds(120), "bank-a", "bank-b", "bank-c");
+
+    try (DashboardBrowser b = new DashboardBrowser(port, screenshotDir())) {
+      // ---- live: the admin watches the job run, without reloading -------------------------
+      b.open(null);
+      b.signIn(adminToken);
+      String jobId = fed.submit(Federation.creditJob(Map.of("rounds", ROUNDS, "min_nodes", 2, "seed", fed.seed(),
+          "round_timeout_seconds", 60, "training.local_epochs", 1)));
+      b.go("/jobs/" + jobId);
+      b.waitVisible(By.id("job-summary"));
+      String firstState = b.text("#job-summary [data-field=state]");
+      assertThat(firstState).as("the job page opened while the job ran (else live updates cannot be observed)")
+          .isIn("OFFERED", "RUNNING");
+      assertThat(b.findAll("#cancel-job")).as("an admin sees Cancel on a running job").hasSize(1);
+      b.js("window.__sameDocument = true;");
+      Set<String> seen = new LinkedHashSet<>();
+      b.waitUntil("the job page shows COMPLETED by itself", Duration.ofSeconds(150), d -> {
+        List<WebElement> st = b.findAll("#job-summary [data-field=state]");
+        List<WebElement> rc = b.findAll("#job-summary [data-field=rounds_completed]");
+        if (st.isEmpty() || rc.isEmpty()) {
+          return false;
+        }
+        try {
+          seen.add(st.get(0).getText() + " " + rc.get(0).getText());
+          return st.get(0).getText().equals("COMPLETED");
+        } catch (org.openqa.selenium.StaleElementReferenceException e) {
+          return false; // re-rendered between the two reads
+        }
+      });
+      fed.event("job page states seen: " + seen);
+      assertThat(b.js("return window.__sameDocument === true;")).as("updated by polling, not by a page load").isEqualTo(true);
+      assertThat(seen).as("the page showed the job's progress as it happened").hasSizeGreaterThanOrEqualTo(2);
+      JsonNode end = fed.awaitEnd(jobId, Duration.ofSeconds(30));
+      assertThat(Federation.state(end)).isEqualTo("COMPLETED");
+      assertThat(b.findAll("#cancel-job")).as("no Cancel on a finished job").isEmpty();
+
+      String auditorToken = createToken(port, adminToken, "auditor", "dpo");
+      long tamperedSeq = auditSeq(port, adminToken, jobId, "job.submitted");
+
+      // ---- the chain verifies before anyone touches it ------------------------------------
+      b.find("#logout").click();
+      b.signIn(auditorToken);
+      b.go("/audit");
+      b.waitVisible(By.id("verify-chain")).click();
+      b.waitUntil("verification result", Duration.ofSeconds(20),
+          d -> "true".equals(b.attr("#verify-result", "data-ok")));
+      b.screenshot("dashboard-audit-verified");
+
+      // ---- ledger entries arrive (seeded through PrivacyStore), an audit row is edited ----
+      fed.killCoordinator();
+      Path fixtureLog = fed.dir().resolve("logs/ledger-fixture.log");
+      Instant firstEntry = Instant.parse(end.path("job").path("created_at").asText());
+      LedgerFixture.seed(fed.coordinator().dataDir(), jobId, firstEntry, LEDGERS, fixtureLog);
+      LedgerFixture.tamper(fed.coordinator().dataDir(), tamperedSeq, fixtureLog);
+      AdminClient admin = fed.restartCoordinator();
+      fed.awaitConnected(Duration.ofSeconds(60), "bank-a", "bank-b", "bank-c");
+      // A second job that cannot start (it needs 9 nodes): it stays open, so Cancel would apply.
+      String waitingJob = fed.submit(Federation.creditJob(Map.of("rounds", 1, "min_nodes", 9, "seed", fed.seed())));
+
+      // ---- no token: the shell loads, but only the sign-in form, and the API refuses ------
+      b.js("sessionStorage.clear();");
+      b.open("/ledger?node=bank-b&dataset=credit");
+      b.waitVisible(By.id("login-form"));
+      assertThat(b.find("#view").isDisplayed()).as("no page without a token").isFalse();
+      assertThat(b.js("return document.getElementById('view').innerHTML;")).as("nothing rendered without a token").isEqualTo("");
+      assertThat(b.find("#nav").isDisplayed()).isFalse();
+      assertThat(b.text("body")).doesNotContain("bank-b").doesNotContain("2.71").doesNotContain(jobId);
+      assertThat(status(port, "/api/v1/privacy", null)).as("GET /api/v1/privacy without a token").isEqualTo(401);
+      assertThat(status(port, "/dashboard/", null)).as("the static shell itself").isEqualTo(200);
+      b.screenshot("dashboard-login");
+      b.find("#token").sendKeys("cht_not-a-token");
+      b.find("#login-form button[type=submit]").click();
+      b.waitUntil("a refused token says so", Duration.ofSeconds(10), d -> !b.text("#login-error").isEmpty());
+      assertThat(b.find("#nav").isDisplayed()).as("a wrong token shows no data").isFalse();
+
+      // ---- privacy overview: the ε each node's ledger says, as the API says it ------------
+      b.signIn(auditorToken);
+      b.go("/privacy");
+      b.waitVisible(By.id("privacy-table"));
+      JsonNode privacy = admin.get("/api/v1/privacy");
+      assertThat(b.findAll("#privacy-table tbody tr")).hasSize(privacy.path("spend").size()).hasSize(LEDGERS.size());
+      for (Ledger l : LEDGERS) {
+        JsonNode spend = find(privacy.path("spend"), l.nodeId(), l.dataset());
+        double ledgerSays = l.epsilonAfter()[l.epsilonAfter().length - 1];
+        double lastEntry = lastEntry(privacy.path("entries"), l.nodeId(), l.dataset()).path("epsilon_after").asDouble();
+        assertThat(spend.path("epsilon_spent").asDouble()).as("API ε of %s", l.nodeId()).isEqualTo(ledgerSays).isEqualTo(lastEntry);
+        String row = "#privacy-table tr[data-node='" + l.nodeId() + "'][data-dataset='" + l.dataset() + "'] ";
+        assertShown(b, row + "[data-field=epsilon_spent]", spend.path("epsilon_spent").asDouble(), 4);
+        assertShown(b, row + "[data-field=budget_epsilon]", spend.path("budget_epsilon").asDouble(), 4);
+        assertShown(b, row + "[data-field=remaining_epsilon]", spend.path("remaining_epsilon").asDouble(), 4);
+        assertThat(Double.parseDouble(b.attr(row + "[data-field=delta]", "data-value")))
+            .isEqualTo(spend.path("delta").asDouble());
+        assertThat(b.text(row + "[data-field=entries]")).isEqualTo(spend.path("entries").asText());
+        boolean over = ledgerSays / l.budget() > 0.8;
+        assertThat(b.attr(row.strip(), "class")).as("row of %s flagged above 80 %%", l.nodeId())
+            .satisfies(c -> assertThat(c != null && c.contains("over")).isEqualTo(over));
+        assertThat(b.findAll(row + "[data-field=warning]")).hasSize(over ? 1 : 0);
+      }
+      b.screenshot("dashboard-privacy");
+      checkTablet(b, "dashboard-privacy-tablet");
+
+      // ---- click through to a ledger ------------------------------------------------------
+      b.find("#privacy-table tr[data-node='bank-b'] th a").click();
+      b.waitVisible(By.id("ledger-table"));
+      JsonNode entries = admin.get("/api/v1/privacy?node=bank-b&dataset=credit").path("entries");
+      assertThat(b.findAll("#ledger-table tbody tr")).hasSize(entries.size()).hasSize(3);
+      for (JsonNode e : entries) {
+        assertShown(b, "#ledger-table tr[data-seq='" + e.path("entry_seq").asLong() + "'] [data-field=epsilon_after]",
+            e.path("epsilon_after").asDouble(), 4);
+      }
+      b.waitVisible(By.cssSelector("#ledger-chart canvas"));
+      b.screenshot("dashboard-ledger");
+
+      // ---- jobs and rounds ----------------------------------------------------------------
+      b.go("/jobs");
+      b.waitVisible(By.id("jobs-table"));
+      for (JsonNode j : admin.get("/api/v1/jobs")) {
+        String row = "#jobs-table tr[data-job='" + j.path("job_id").asText() + "'] ";
+        assertThat(b.text(row + "[data-field=state]")).isEqualTo(j.path("state").asText());
+        assertThat(b.text(row + "[data-field=rounds_completed]")).isEqualTo(j.path("rounds_completed").asText());
+      }
+      b.screenshot("dashboard-jobs");
+      b.go("/jobs/" + jobId);
+      b.waitVisible(By.id("rounds-table"));
+      JsonNode metrics = admin.get("/api/v1/jobs/" + jobId + "/metrics");
+      assertThat(b.findAll("#rounds-table tbody tr")).hasSize(metrics.size()).hasSize(ROUNDS);
+      for (JsonNode m : metrics) {
+        String row = "#rounds-table tr[data-round='" + m.path("round").asInt() + "'] ";
+        for (String f : List.of("loss", "accuracy", "roc_auc")) {
+          assertShown(b, row + "[data-field=" + f + "]", m.path(f).asDouble(), 4);
+        }
+        for (String f : List.of("participants", "contributors", "num_examples", "duration_ms")) {
+          assertThat(b.attr(row + "[data-field=" + f + "]", "data-value")).as("round %s %s", m.path("round"), f)
+              .isEqualTo(m.path(f).asText());
+        }
+      }
+      assertThat(b.findAll("#chart-quality canvas, #chart-loss canvas")).hasSizeGreaterThanOrEqualTo(2);
+      JsonNode declined = Federation.decision(admin.job(jobId), "bank-c");
+      assertThat(declined.path("accepted").asBoolean()).isFalse();
+      assertThat(b.text("#decisions-table tr[data-node='bank-c']")).contains(declined.path("reason").asText());
+      assertThat(b.text("#job-spec")).contains("credit-risk");
+      b.screenshot("dashboard-job");
+
+      // ---- nodes --------------------------------------------------------------------------
+      fed.awaitJob(waitingJob, Duration.ofSeconds(60), "every node answered the waiting job's offer",
+          j -> j.path("nodes").size() == 3);
+      b.go("/nodes");
+      b.waitVisible(By.id("nodes-table"));
+      for (JsonNode n : admin.nodes()) {
+        String id = n.path("node_id").asText();
+        JsonNode status = admin.get("/api/v1/nodes/" + id);
+        String row = "#nodes-table tr[data-node='" + id + "'] ";
+        assertThat(b.attr(row + "[data-field=connected]", "data-value")).as("%s connected", id)
+            .isEqualTo(n.path("connected").asText());
+        assertThat(b.text(row + "[data-field=software_version]")).isEqualTo(n.path("software_version").asText());
+        List<String> datasets = new ArrayList<>();
+        n.path("datasets").forEach(x -> datasets.add(x.asText()));
+        assertThat(b.text(row + "[data-field=datasets]")).isEqualTo(String.join(", ", datasets));
+        List<String> reasons = new ArrayList<>();
+        status.path("jobs").forEach(d -> {
+          if (!d.path("accepted").asBoolean()) {
+            reasons.add(d.path("reason").asText());
+          }
+        });
+        assertThat(b.attr(row + "[data-field=declines]", "data-value")).isEqualTo(Integer.toString(reasons.size()));
+        for (String r : reasons) {
+          assertThat(b.text(row + "[data-field=declines]")).contains(r);
+        }
+      }
+      assertThat(b.attr("#nodes-table tr[data-node='bank-c'] [data-field=declines]", "data-value"))
+          .isNotEqualTo("0");
+      b.screenshot("dashboard-nodes");
+      checkTablet(b, "dashboard-nodes-tablet");
+
+      // ---- an auditor reaches no mutating action, even on a job that could be cancelled ---
+      for (String route : List.of("/privacy", "/ledger?node=bank-a&dataset=credit", "/jobs", "/jobs/" + jobId,
+          "/jobs/" + waitingJob, "/nodes", "/audit")) {
+        b.go(route);
+        b.waitUntil("page " + route + " rendered", Duration.ofSeconds(20),
+            d -> !b.findAll("#view h1").isEmpty() && b.findAll("#view .error").isEmpty());
+        assertThat(b.findAll("[data-mutating]")).as("mutating controls on %s for an auditor", route).isEmpty();
+        Object buttons = b.js("return [...document.querySelectorAll('button, input[type=submit], [role=button]')]"
+            + ".filter(e => e.offsetParent !== null).map(e => e.id + ': ' + e.innerText);");
+        assertThat((List<?>) buttons).as("buttons on %s for an auditor", route)
+            .allSatisfy(x -> assertThat(String.valueOf(x).split(":")[0]).isIn(READ_ONLY_BUTTONS));
+      }
+      Object refused = b.asyncJs("const done = arguments[arguments.length - 1];"
+          + "fetch('/api/v1/jobs/' + arguments[0] + '/cancel', {method: 'POST', headers: {Authorization: 'Bearer '"
+          + " + sessionStorage.getItem('cohort.token')}}).then(r => done(r.status), e => done(String(e)));", waitingJob);
+      assertThat(refused).as("the API refuses a cancel with the auditor's token").isEqualTo(403L);
+      assertThat(Federation.state(admin.job(waitingJob))).isEqualTo("OFFERED");
+
+      // ---- the tampered row fails verification, named ------------------------------------
+      b.go("/audit");
+      b.waitVisible(By.id("verify-chain")).click();
+      b.waitUntil("verification result", Duration.ofSeconds(20),
+          d -> "false".equals(b.attr("#verify-result", "data-ok")));
+      JsonNode verify = admin.get("/api/v1/audit/verify");
+      assertThat(verify.path("ok").asBoolean()).isFalse();
+      assertThat(verify.path("first_bad_seq").asLong()).isEqualTo(tamperedSeq);
+      assertThat(b.attr("#verify-result", "data-first-bad-seq")).isEqualTo(Long.toString(tamperedSeq));
+      assertThat(b.text("#verify-result")).contains("FAILED").contains("#" + tamperedSeq);
+      WebElement search = b.find("#audit-search");
+      search.sendKeys("ledger.entry_received");
+      int received = LEDGERS.stream().mapToInt(l -> l.epsilonAfter().length).sum();
+      assertThat(b.text("#audit-count")).startsWith(received + " of ");
+      b.screenshot("dashboard-audit");
+      search.clear();
+      search.sendKeys(Keys.ESCAPE);
+
+      // ---- keyboard: from the page heading, Shift+Tab reaches the navigation; Enter follows a link
+      b.js("document.querySelector('#view h1').focus();");
+      WebElement jobsLink = b.find("#nav a[data-section=jobs]");
+      boolean reached = false;
+      for (int i = 0; i < 10 && !reached; i++) {
+        b.driver().switchTo().activeElement().sendKeys(Keys.chord(Keys.SHIFT, Keys.TAB));
+        reached = jobsLink.equals(b.driver().switchTo().activeElement());
+      }
+      assertThat(reached).as("the Jobs link is reachable with Tab").isTrue();
+      b.driver().switchTo().activeElement().sendKeys(Keys.ENTER);
+      b.waitVisible(By.id("jobs-table"));
+
+      // ---- the admin, by contrast, can cancel the waiting job from its page --------------
+      b.find("#logout").click();
+      b.signIn(adminToken);
+      b.go("/jobs/" + waitingJob);
+      b.waitVisible(By.id("cancel-job")).click();
+      b.driver().switchTo().alert().accept();
+      b.waitUntil("the job page shows CANCELLED", Duration.ofSeconds(20),
+          d -> "CANCELLED".equals(b.text("#job-summary [data-field=state]")));
+      assertThat(Federation.state(admin.job(waitingJob))).isEqualTo("CANCELLED");
+    }
+  }
+
+  /** The element shows {@code expected} rounded to {@code digits} and holds it exactly in data-value. */
+  private static void assertShown(DashboardBrowser b, String css, double expected, int digits) {
+    assertThat(Double.parseDouble(b.attr(css, "data-value"))).as("data-value of %s", css).isEqualTo(expected);
+    assertThat(b.text(css)).as("text of %s", css).isEqualTo(String.format(Locale.ROOT, "%." + digits + "f", expected));
+  }
+
+  private static void checkTablet(DashboardBrowser b, String screenshot) throws IOException {
+    b.size(DashboardBrowser.TABLET);
+    try {
+      b.js("return new Promise(r => setTimeout(r, 200));");
+      assertThat(b.overflowsHorizontally()).as("page wider than a tablet (%s)", screenshot).isFalse();
+      b.screenshot(screenshot);
+    } finally {
+      b.size(DashboardBrowser.LAPTOP);
+    }
+  }
+
+  private static JsonNode find(JsonNode spend, String node, String dataset) {
+    for (JsonNode s : spend) {
+      if (s.path("node_id").asText().equals(node) && s.path("dataset").asText().equals(dataset)) {
+        return s;
+      }
+    }
+    throw new AssertionError("no spend for " + node + "/" + dataset + " in " + spend);
+  }
+
+  private static JsonNode lastEntry(JsonNode entries, String node, String dataset) {
+    JsonNode last = null;
+    for (JsonNode e : entries) {
+      if (e.path("node_id").asText().equals(node) && e.path("dataset").asText().equals(dataset)
+          && (last == null || e.path("entry_seq").asLong() > last.path("entry_seq").asLong())) {
+        last = e;
+      }
+    }
+    if (last == null) {
+      throw new AssertionError("no entries for " + node + "/" + dataset + " in " + entries);
+    }
+    return last;
+  }
+
+  private static Path screenshotDir() {
+    String dir = System.getProperty("cohort.e2e.screenshots");
+    return dir == null || dir.isBlank() ? E2eEnvironment.home().resolve("docs/img") : Path.of(dir);
+  }
+
+  private int status(int port, String path, String token) throws IOException, InterruptedException {
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET();
+    if (token != null) {
+      req.header("Authorization", "Bearer " + token);
+    }
+    return http.send(req.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  private String createToken(int port, String adminToken, String role, String name) throws IOException, InterruptedException {
+    HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/tokens"))
+        .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"role\":\"" + role + "\",\"name\":\"" + name + "\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(resp.statusCode()).as("POST /api/v1/tokens: %s", resp.body()).isEqualTo(201);
+    return AdminClient.JSON.readTree(resp.body()).path("token").asText();
+  }
+
+  /** The seq of the first audit entry of {@code jobId} with {@code action}. */
+  private long auditSeq(int port, String adminToken, String jobId, String action) throws IOException, InterruptedException {
+    JsonNode entries = new AdminClient(URI.create("http://127.0.0.1:" + port), adminToken).get("/api/v1/audit?job=" + jobId);
+    for (JsonNode e : entries) {
+      if (e.path("action").asText().equals(action)) {
+        return e.path("seq").asLong();
+      }
+    }
+    throw new AssertionError("no " + action + " audit entry for " + jobId + " in " + entries);
+  }
+}
