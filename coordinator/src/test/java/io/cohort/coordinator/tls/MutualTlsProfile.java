@@ -30,6 +30,9 @@ public class MutualTlsProfile implements QuarkusTestProfile {
         "cohort.tls.pki-dir", PKI_DIR.toString(),
         "quarkus.grpc.server.plain-text", "false",
         "quarkus.grpc.server.ssl.key-store", PKI_DIR.resolve(PkiFiles.SERVER_KEY_STORE).toString(),
-        "quarkus.grpc.server.ssl.trust-store", PKI_DIR.resolve(PkiFiles.TRUST_STORE).toString());
+        "quarkus.grpc.server.ssl.trust-store", PKI_DIR.resolve(PkiFiles.TRUST_STORE).toString(),
+        // A database of its own: the default test profile's in-memory H2 outlives its restart and
+        // already holds the bootstrap admin token, so this run would never write admin.token.
+        "quarkus.datasource.h2.jdbc.url", "jdbc:h2:mem:cohort-test-tls;DB_CLOSE_DELAY=-1");
   }
 }
