@@ -18,7 +18,10 @@ import picocli.CommandLine.Option;
     description = "Runs a Cohort node beside local data. It connects out to the coordinator, takes part in the jobs"
         + " it accepts, and never sends raw records.",
     subcommands = {CentralCommand.class, PartitionCommand.class, PrivacyCommand.class, EnrollCommand.class,
-        StatusCommand.class, CommandLine.HelpCommand.class})
+        StatusCommand.class,
+        TrainCommand.class,
+        EvalCommand.class,
+        CommandLine.HelpCommand.class})
 public final class NodeMain implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(NodeMain.class.getName());
 

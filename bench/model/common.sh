@@ -1,0 +1,14 @@
+# Shared by the model benchmarks: build client-node's test classes, its class path, BLAS kernels.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+model_bench_classpath() {
+  ./mvnw -o -q -B -pl client-node -am test-compile >&2
+  ./mvnw -o -q -B -pl client-node dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$ROOT/client-node/target/model-bench.cp" >/dev/null
+  echo "client-node/target/classes:client-node/target/test-classes:$(cat client-node/target/model-bench.cp)"
+}
+# See bin/cohort-node: OpenBLAS 0.3.19 needs to be told the kernels on recent CPUs.
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -r /proc/cpuinfo ]; then
+  if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SKYLAKEX
+  elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=HASWELL; fi
+fi

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# One LoRA fine-tuning step (batch 16 x 128 tokens, LoRA r=8 on c_attn, mean-pooled linear head,
+# AdamW), Cohort beside PyTorch, same machine, same thread count, in one run:
+#   bench/model/step-throughput.sh [tiny|small ...]     (default: tiny small)
+# Cohort prints plain and DP-SGD steps (same batch) and its peak RSS. PyTorch runs twice: as
+# Debian's python3-torch ships (its BLAS alternative is the reference BLAS unless an optimised
+# one is installed) and with the same OpenBLAS Cohort uses, preloaded, which is the fair ratio.
+# Env: THREADS (2), REPS (5), WARMUP (2), PYTHON (/usr/bin/python3), XMX (2g).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+THREADS="${THREADS:-2}"; REPS="${REPS:-5}"; WARMUP="${WARMUP:-2}"; PYTHON="${PYTHON:-/usr/bin/python3}"
+XMX="${XMX:-2g}"
+CP="$(model_bench_classpath)"
+SHAPES=("$@"); [ ${#SHAPES[@]} -eq 0 ] && SHAPES=(tiny small)
+OPENBLAS_LIB="$(find "$HOME/.javacpp/cache" -path '*openblas*' -name libopenblas.so.0 2>/dev/null | head -1 || true)"
+for shape in "${SHAPES[@]}"; do
+  java -Xmx"$XMX" -cp "$CP" io.cohort.client.lm.train.ModelStepBenchmark "$shape" 16 128 "$THREADS" "$WARMUP" \
+    "$REPS" plain,dp 2>/dev/null
+  if [ -n "$OPENBLAS_LIB" ]; then
+    LD_PRELOAD="$OPENBLAS_LIB" "$PYTHON" bench/model/torch_step.py --shape "$shape" --threads "$THREADS" \
+      --warmup "$WARMUP" --reps "$REPS" | sed 's/"impl": "pytorch/"impl": "pytorch+openblas-0.3.19/'
+  fi
+  if [ "$shape" = tiny ]; then
+    "$PYTHON" bench/model/torch_step.py --shape "$shape" --threads "$THREADS" --warmup 1 --reps 3
+  fi
+done

@@ -1,0 +1,178 @@
+package io.cohort.client.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.client.cli.LmCommandSupport.BadInput;
+import io.cohort.client.cli.LmCommandSupport.Loaded;
+import io.cohort.client.lm.data.LabeledText;
+import io.cohort.client.lm.data.TextBatcher;
+import io.cohort.client.lm.io.Tensor;
+import io.cohort.client.lm.lora.PeftExport;
+import io.cohort.client.lm.peft.AdapterConfig;
+import io.cohort.client.lm.peft.PeftAdapter;
+import io.cohort.client.lm.train.ClassificationMetrics;
+import io.cohort.client.lm.train.Evaluation;
+import io.cohort.client.lm.train.Pooling;
+import io.cohort.client.lm.train.SequenceClassification;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cohort-node eval}: evaluates a local GPT-2 model, optionally with a PEFT adapter, on
+ * JSONL. Causal LM: mean next-token negative log-likelihood and perplexity. Classification (an
+ * adapter with a trained {@code score} head): accuracy, ROC AUC and F1.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+    description = "Evaluate a local GPT-2 model (optionally with a PEFT adapter) on JSONL: perplexity for causal-lm,"
+        + " accuracy / ROC AUC / F1 for seq-cls.")
+final class EvalCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face GPT-2 model folder.")
+  Path model;
+  @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT adapter folder (from cohort-node train).")
+  Path adapter;
+  @Option(names = "--data", required = true, paramLabel = "FILE", description = "JSONL records to evaluate on.")
+  Path data;
+  @Option(names = "--task", description = "seq-cls or causal-lm. Default: the adapter's task, else causal-lm.")
+  String task;
+  @Option(names = "--pooling", description = "seq-cls pooling: mean or last. Default: as trained, else mean.")
+  String pooling;
+  @Option(names = "--max-length", defaultValue = "128", description = "Tokens per record (longer ones are truncated).")
+  int maxLength;
+  @Option(names = "--batch-size", defaultValue = "16") int batchSize;
+  @Option(names = "--threads", description = "Compute threads. Default: all cores.") Integer threads;
+  @Option(names = "--output", defaultValue = "text", description = "text or json.") String output;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      return run();
+    } catch (BadInput | IOException | IllegalArgumentException e) {
+      err.println("cohort-node eval: " + e.getMessage());
+      err.flush();
+      return LmCommandSupport.BAD_INPUT;
+    }
+  }
+
+  private int run() throws IOException, BadInput {
+    if (!output.equals("text") && !output.equals("json")) {
+      throw new BadInput("--output must be text or json, got " + output);
+    }
+    if (batchSize < 1) {
+      throw new BadInput("--batch-size must be >= 1, got " + batchSize);
+    }
+    LmCommandSupport.threads(threads);
+    LmCommandSupport.requireFile(data);
+    PeftAdapter peft = null;
+    JsonNode training = null;
+    if (adapter != null) {
+      if (!Files.isDirectory(adapter)) {
+        throw new BadInput("--adapter " + adapter + ": not a folder");
+      }
+      peft = PeftAdapter.read(adapter);
+      Path t = adapter.resolve(LmCommandSupport.TRAINING_FILE);
+      if (Files.isRegularFile(t)) {
+        training = LmCommandSupport.JSON.readTree(t.toFile());
+      }
+    }
+    String effectiveTask = task != null ? task
+        : peft != null && peft.config().taskType().equals(AdapterConfig.SEQ_CLS) ? LmCommandSupport.SEQ_CLS
+        : LmCommandSupport.CAUSAL_LM;
+    LmCommandSupport.checkTask(effectiveTask);
+    Loaded loaded = LmCommandSupport.load(model);
+    LmCommandSupport.checkMaxLength(maxLength, loaded.model());
+    if (peft != null) {
+      peft.checkAgainst(loaded.checkpoint().config(), adapter);
+      PeftExport.attach(loaded.model(), peft, true);
+    }
+    ObjectNode result = LmCommandSupport.JSON.createObjectNode();
+    result.put("task", effectiveTask);
+    result.put("model", model.toString());
+    if (adapter != null) {
+      result.put("adapter", adapter.toString());
+    }
+    PrintWriter o = spec.commandLine().getOut();
+    int pad = loaded.tokenizer().eosId();
+    if (effectiveTask.equals(LmCommandSupport.SEQ_CLS)) {
+      SequenceClassification head = head(peft, training, loaded);
+      List<LabeledText> records = LmCommandSupport.classification(data);
+      TextBatcher batcher = new TextBatcher(loaded.tokenizer(), maxLength, false, false);
+      List<int[]> seqs = batcher.tokenizeAll(LmCommandSupport.textsOf(records));
+      int[] labels = LmCommandSupport.labelsOf(records);
+      for (int i = 0; i < labels.length; i++) {
+        if (labels[i] >= head.labels()) {
+          throw new BadInput(data + " line " + records.get(i).line() + ": label " + labels[i]
+              + " but the adapter's head has " + head.labels() + " labels");
+        }
+      }
+      float[] probs = Evaluation.probabilities(loaded.model(), head, seqs, batchSize, pad);
+      ClassificationMetrics m = ClassificationMetrics.of(probs, labels, head.labels());
+      result.put("records", m.examples());
+      result.put("pooling", head.pooling().name().toLowerCase(Locale.ROOT));
+      result.put("accuracy", m.accuracy());
+      result.put("roc_auc", m.rocAuc());
+      result.put("f1", m.f1());
+      if (output.equals("text")) {
+        o.printf(Locale.ROOT, "%d records: accuracy %.4f  ROC AUC %.4f  F1 %.4f%n", m.examples(), m.accuracy(),
+            m.rocAuc(), m.f1());
+      }
+    } else {
+      TextBatcher batcher = new TextBatcher(loaded.tokenizer(), maxLength, true, false);
+      List<int[]> seqs = batcher.tokenizeAll(LmCommandSupport.texts(data));
+      double[] nll = Evaluation.meanNll(loaded.model(), seqs, batchSize, pad);
+      result.put("records", seqs.size());
+      result.put("tokens", (long) nll[1]);
+      result.put("mean_nll", nll[0]);
+      result.put("perplexity", Math.exp(nll[0]));
+      if (output.equals("text")) {
+        o.printf(Locale.ROOT, "%d records, %d predicted tokens: mean NLL %.4f nats, perplexity %.2f%n", seqs.size(),
+            (long) nll[1], nll[0], Math.exp(nll[0]));
+      }
+    }
+    if (output.equals("json")) {
+      o.println(LmCommandSupport.JSON.writeValueAsString(result));
+    }
+    o.flush();
+    return 0;
+  }
+
+  private SequenceClassification head(PeftAdapter peft, JsonNode training, Loaded loaded) throws BadInput {
+    Tensor w = peft == null ? null : peft.savedModules().get("score.weight");
+    if (w == null || w.rank() != 2) {
+      throw new BadInput("seq-cls evaluation needs --adapter with a trained score head (modules_to_save score),"
+          + " as cohort-node train --task seq-cls writes");
+    }
+    String p = pooling != null ? pooling
+        : training != null && training.has("pooling") ? training.get("pooling").asText() : "mean";
+    Pooling pool = switch (p) {
+      case "mean" -> Pooling.MEAN;
+      case "last" -> Pooling.LAST;
+      default -> throw new BadInput("--pooling must be mean or last, got " + p);
+    };
+    int width = loaded.model().shape().width();
+    if (w.shape()[1] != width) {
+      throw new BadInput("score.weight has shape [" + w.shape()[0] + ", " + w.shape()[1] + "] but the model is "
+          + width + " wide");
+    }
+    SequenceClassification head = new SequenceClassification(width, w.shape()[0], pool, new SplittableRandom(0));
+    PeftExport.copy(w, head.weight());
+    Tensor b = peft.savedModules().get("score.bias");
+    if (b != null) {
+      PeftExport.copy(b, head.bias());
+    } else {
+      java.util.Arrays.fill(head.bias().value(), 0f);
+    }
+    return head;
+  }
+}

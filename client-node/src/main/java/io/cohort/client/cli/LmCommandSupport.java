@@ -1,0 +1,122 @@
+package io.cohort.client.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.cohort.client.lm.data.JsonlTexts;
+import io.cohort.client.lm.data.LabeledText;
+import io.cohort.client.lm.data.TextBatcher;
+import io.cohort.client.lm.io.Checkpoint;
+import io.cohort.client.lm.model.Gpt2Model;
+import io.cohort.client.lm.model.Parallel;
+import io.cohort.client.lm.tokenizer.Gpt2Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What {@code train} and {@code eval} share: loading a model and its tokenizer, reading JSONL, tokenising. */
+final class LmCommandSupport {
+  static final int BAD_INPUT = 2;
+  static final String SEQ_CLS = "seq-cls";
+  static final String CAUSAL_LM = "causal-lm";
+  /** Written beside the PEFT files: what PEFT has no field for (pooling) and the run's privacy plan. */
+  static final String TRAINING_FILE = "cohort_training.json";
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Bad input with a one-line message for the user. */
+  static final class BadInput extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    BadInput(String message) {
+      super(message);
+    }
+  }
+
+  /** A loaded base model with its tokenizer. */
+  record Loaded(Gpt2Model model, Gpt2Tokenizer tokenizer, Checkpoint checkpoint) {
+  }
+
+  private LmCommandSupport() {
+  }
+
+  static void threads(Integer threads) throws BadInput {
+    if (threads != null) {
+      if (threads < 1) {
+        throw new BadInput("--threads must be >= 1, got " + threads);
+      }
+      Parallel.setThreads(threads);
+    } else {
+      Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+  }
+
+  static Loaded load(Path dir) throws IOException, BadInput {
+    Checkpoint c = Checkpoint.load(dir);
+    Gpt2Model m;
+    try {
+      m = Gpt2Model.fromCheckpoint(c);
+    } catch (IllegalArgumentException e) {
+      throw new BadInput(e.getMessage());
+    }
+    return new Loaded(m, Gpt2Tokenizer.fromDirectory(dir), c);
+  }
+
+  static void checkTask(String task) throws BadInput {
+    if (!task.equals(SEQ_CLS) && !task.equals(CAUSAL_LM)) {
+      throw new BadInput("--task must be " + SEQ_CLS + " or " + CAUSAL_LM + ", got " + task);
+    }
+  }
+
+  static void checkMaxLength(int maxLength, Gpt2Model model) throws BadInput {
+    if (maxLength < 2 || maxLength > model.shape().positions()) {
+      throw new BadInput("--max-length must be in [2, " + model.shape().positions() + "] (the model's n_positions),"
+          + " got " + maxLength);
+    }
+  }
+
+  /** Classification records, tokenised and truncated. */
+  static List<LabeledText> classification(Path data) throws IOException, BadInput {
+    requireFile(data);
+    List<LabeledText> records = JsonlTexts.readClassification(data);
+    if (records.isEmpty()) {
+      throw new BadInput(data + ": no records");
+    }
+    return records;
+  }
+
+  static List<String> texts(Path data) throws IOException, BadInput {
+    requireFile(data);
+    List<String> texts = JsonlTexts.readTexts(data);
+    if (texts.isEmpty()) {
+      throw new BadInput(data + ": no records");
+    }
+    return texts;
+  }
+
+  static void requireFile(Path p) throws BadInput {
+    if (!Files.isRegularFile(p)) {
+      throw new BadInput(p + ": no such file");
+    }
+  }
+
+  static List<int[]> tokenize(TextBatcher batcher, List<String> texts) {
+    return batcher.tokenizeAll(texts);
+  }
+
+  static List<String> textsOf(List<LabeledText> records) {
+    List<String> t = new ArrayList<>(records.size());
+    for (LabeledText r : records) {
+      t.add(r.text());
+    }
+    return t;
+  }
+
+  static int[] labelsOf(List<LabeledText> records) {
+    int[] l = new int[records.size()];
+    for (int i = 0; i < l.length; i++) {
+      l[i] = records.get(i).label();
+    }
+    return l;
+  }
+}

@@ -1,0 +1,76 @@
+package io.cohort.client.lm.model;
+
+/**
+ * A frozen GPT-2 Conv1D layer, {@code y = x W + b} with W stored [in, out], and an optional
+ * trainable adapter. The base weight lives off-heap ({@link NativeMatrix}) and is never written.
+ */
+public final class Linear {
+  private final String path;
+  private final NativeMatrix weight;
+  private final float[] bias;
+  private LinearAdapter adapter;
+
+  /** {@code path} is the Hugging Face module path, e.g. {@code transformer.h.0.attn.c_attn}. */
+  public Linear(String path, float[] weightInOut, int in, int out, float[] bias) {
+    if (bias.length != out) {
+      throw new IllegalArgumentException(path + ".bias: expected " + out + " values, got " + bias.length);
+    }
+    this.path = path;
+    this.weight = new NativeMatrix(weightInOut, in, out);
+    this.bias = bias;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  public int in() {
+    return weight.rows();
+  }
+
+  public int out() {
+    return weight.cols();
+  }
+
+  public NativeMatrix weight() {
+    return weight;
+  }
+
+  public float[] bias() {
+    return bias;
+  }
+
+  public LinearAdapter adapter() {
+    return adapter;
+  }
+
+  public void setAdapter(LinearAdapter adapter) {
+    this.adapter = adapter;
+  }
+
+  /** {@code y = x W + b (+ adapter)} for {@code rows} rows; {@code state[0]} receives the adapter's state. */
+  float[] forward(float[] x, Pass pass, Object[] state) {
+    int rows = pass.rows();
+    float[] y = new float[rows * out()];
+    Ops.fillRows(y, rows, bias);
+    Blas.gemm(false, false, rows, out(), in(), 1f, x, 0, in(), weight, 1f, y, 0, out());
+    if (adapter != null) {
+      state[0] = adapter.forward(x, y, pass);
+    }
+    return y;
+  }
+
+  /** Adapter gradients from {@code dy}; returns {@code dy W^T} (+ adapter part), or null if {@code needInputGrad} is false. */
+  float[] backward(float[] x, float[] dy, Object state, Pass pass, boolean needInputGrad) {
+    int rows = pass.rows();
+    float[] dx = null;
+    if (needInputGrad) {
+      dx = new float[rows * in()];
+      Blas.gemm(false, true, rows, in(), out(), 1f, dy, 0, out(), weight, 0f, dx, 0, in());
+    }
+    if (adapter != null) {
+      adapter.backward(state, x, dy, dx, pass);
+    }
+    return dx;
+  }
+}

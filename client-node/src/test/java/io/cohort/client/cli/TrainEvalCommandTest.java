@@ -1,0 +1,137 @@
+package io.cohort.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.client.lm.peft.PeftAdapter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code cohort-node train} and {@code eval} in-process on the shipped tiny GPT-2 with a few
+ * records of the Reuters data, short sequences and one epoch (seconds, not a learning test; the
+ * learning recipe is {@code bench/model/learning.sh}).
+ */
+class TrainEvalCommandTest {
+  private static final String MODEL = Path.of("..", "examples", "text", "tiny-gpt2-reuters").toString();
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path dir;
+  private static Path data;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cli = NodeMain.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @BeforeAll
+  static void data() throws Exception {
+    List<String> lines = Files.readAllLines(Path.of("..", "examples", "text", "reuters-grain-train.jsonl"));
+    List<String> some = new ArrayList<>();
+    int pos = 0;
+    for (String l : lines) {
+      boolean grain = l.contains("\"label\": 1");
+      if ((grain && pos < 4) || (!grain && some.size() - pos < 8)) {
+        some.add(l);
+        pos += grain ? 1 : 0;
+      }
+    }
+    data = dir.resolve("small.jsonl");
+    Files.write(data, some);
+  }
+
+  private static String[] train(Path out, String... extra) {
+    List<String> a = new ArrayList<>(List.of("train", "--model", MODEL, "--data", data.toString(), "--out",
+        out.toString(), "--epochs", "1", "--batch-size", "4", "--max-length", "24", "--threads", "1"));
+    a.addAll(List.of(extra));
+    return a.toArray(String[]::new);
+  }
+
+  @Test
+  void trainWritesAPeftAdapterThatEvalScores() throws Exception {
+    Path out = dir.resolve("adapter");
+    Run t = run(train(out, "--output", "json"));
+    assertThat(t.code()).as(t.err()).isZero();
+    JsonNode summary = JSON.readTree(t.out());
+    assertThat(summary.get("steps").asInt()).isEqualTo(3);
+    assertThat(summary.get("pooling").asText()).isEqualTo("mean");
+    PeftAdapter adapter = PeftAdapter.read(out);
+    assertThat(adapter.lora()).hasSize(4).containsKey("transformer.h.0.attn.c_attn");
+    assertThat(adapter.savedModules()).containsOnlyKeys("score.weight", "score.bias");
+    assertThat(adapter.config().taskType()).isEqualTo("SEQ_CLS");
+
+    Run e = run("eval", "--model", MODEL, "--adapter", out.toString(), "--data", data.toString(), "--max-length", "24",
+        "--threads", "1", "--output", "json");
+    assertThat(e.code()).as(e.err()).isZero();
+    JsonNode m = JSON.readTree(e.out());
+    assertThat(m.get("task").asText()).isEqualTo("seq-cls");
+    assertThat(m.get("records").asInt()).isEqualTo(12);
+    assertThat(m.get("roc_auc").asDouble()).isBetween(0.0, 1.0);
+    assertThat(m.get("accuracy").asDouble()).isBetween(0.0, 1.0);
+  }
+
+  @Test
+  void dpTrainingReportsThePlanForTheAccountant() throws Exception {
+    Run t = run(train(dir.resolve("dp"), "--dp", "--noise-multiplier", "1.0", "--clip", "0.5", "--output", "json"));
+    assertThat(t.code()).as(t.err()).isZero();
+    JsonNode dp = JSON.readTree(t.out()).get("dp");
+    assertThat(dp.get("q").asDouble()).isEqualTo(4.0 / 12);
+    assertThat(dp.get("noise_multiplier").asDouble()).isEqualTo(1.0);
+    assertThat(dp.get("steps").asInt()).isEqualTo(3);
+    assertThat(dp.get("epsilon").asDouble()).isPositive();
+    // FFA-LoRA is the default under DP: only B is trained, so A keeps its seeded initial values.
+    PeftAdapter a = PeftAdapter.read(dir.resolve("dp"));
+    assertThat(a.lora()).hasSize(4);
+  }
+
+  @Test
+  void causalLmEvalReportsPerplexityWithoutAnAdapter() throws Exception {
+    Run e = run("eval", "--model", MODEL, "--data", data.toString(), "--max-length", "16", "--threads", "1",
+        "--output", "json");
+    assertThat(e.code()).as(e.err()).isZero();
+    JsonNode m = JSON.readTree(e.out());
+    assertThat(m.get("task").asText()).isEqualTo("causal-lm");
+    assertThat(m.get("perplexity").asDouble()).isCloseTo(Math.exp(m.get("mean_nll").asDouble()),
+        org.assertj.core.api.Assertions.within(1e-6));
+    assertThat(m.get("mean_nll").asDouble()).isBetween(1.0, 10.0);
+  }
+
+  @Test
+  void badInputGetsOneLineAndExitCode2() throws Exception {
+    Path bad = dir.resolve("bad.jsonl");
+    Files.writeString(bad, "{\"text\": \"ok\", \"label\": 0}\nnot json\n");
+    Object[][] cases = {
+        {train(dir.resolve("x1"), "--lora-r", "0"), "--lora-r must be >= 1"},
+        {train(dir.resolve("x2"), "--task", "summarize"), "--task must be seq-cls or causal-lm"},
+        {new String[] {"train", "--model", MODEL, "--data", data.toString(), "--out", dir.resolve("x3").toString(),
+            "--max-length", "100000"}, "--max-length must be in [2, 256]"},
+        {train(dir.resolve("x4"), "--noise-multiplier", "1"), "--noise-multiplier needs --dp"},
+        {train(dir.resolve("x5"), "--target-modules", "q_proj"), "match no layer"},
+        {new String[] {"train", "--model", MODEL, "--data", bad.toString(), "--out", dir.resolve("x6").toString()},
+            "bad.jsonl:2: not valid JSON"},
+        {new String[] {"train", "--model", MODEL, "--data", dir.resolve("none.jsonl").toString(), "--out",
+            dir.resolve("x7").toString()}, "no such file"},
+        {new String[] {"eval", "--model", dir.toString(), "--data", data.toString()}, "config.json"},
+        {new String[] {"eval", "--model", MODEL, "--data", data.toString(), "--task", "seq-cls"}, "needs --adapter"},
+    };
+    for (Object[] c : cases) {
+      Run r = run((String[]) c[0]);
+      assertThat(r.code()).as("exit code for %s: %s", String.join(" ", (String[]) c[0]), r.err()).isEqualTo(2);
+      assertThat(r.err()).contains((String) c[1]).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+  }
+}
