@@ -2,7 +2,9 @@ package io.cohort.coordinator.rest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.LedgerRow;
+import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.coordinator.store.PrivacyStore;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
@@ -12,16 +14,20 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Privacy spend per node and dataset, from the ledger entries nodes upload. Nodes do not upload
- * entries yet (no DP in training), so both lists are empty until they do.
+ * Privacy spend per node and dataset, from the ledger entries nodes upload. Each entry carries its
+ * mechanism parameters and {@code signature_verified} from the signed line stored in
+ * {@link LedgerEntryStore} (checked against the node's registered key when it was received); an
+ * entry without a stored signed line reports neither.
  */
 @Path("/api/v1/privacy")
 @Produces(MediaType.APPLICATION_JSON)
 @Blocking
 public class PrivacyResource {
   @Inject PrivacyStore privacy;
+  @Inject LedgerEntryStore signedEntries;
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Spend(@JsonProperty("node_id") String nodeId, String dataset, long entries,
@@ -36,10 +42,20 @@ public class PrivacyResource {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Entry(@JsonProperty("node_id") String nodeId, String dataset, @JsonProperty("entry_seq") long entrySeq,
       @JsonProperty("job_id") String jobId, Integer round, @JsonProperty("epsilon_after") double epsilonAfter,
-      double delta, @JsonProperty("entry_sha256") String entrySha256, @JsonProperty("received_at") String receivedAt) {
-    static Entry of(LedgerRow r) {
+      double delta, @JsonProperty("entry_sha256") String entrySha256, @JsonProperty("received_at") String receivedAt,
+      String mechanism, @JsonProperty("sampling_rate") Double samplingRate,
+      @JsonProperty("noise_multiplier") Double noiseMultiplier, @JsonProperty("clip_norm") Double clipNorm,
+      Long steps, String accountant, @JsonProperty("recorded_at_ms") Long recordedAtMs,
+      @JsonProperty("signature_verified") Boolean signatureVerified) {
+    /** @param signed the stored signed line of the same entry, when the node reported one */
+    static Entry of(LedgerRow r, Optional<StoredLedgerEntry> signed) {
+      // Only a stored line with the same hash describes this row; otherwise report no parameters.
+      StoredLedgerEntry e = signed.filter(x -> x.entryHash().equals(r.entrySha256())).orElse(null);
       return new Entry(r.nodeId(), r.dataset(), r.entrySeq(), r.jobId(), r.round(), r.epsilonAfter(), r.delta(),
-          r.entrySha256(), r.receivedAt().toString());
+          r.entrySha256(), r.receivedAt().toString(),
+          e == null ? null : e.mechanism(), e == null ? null : e.samplingRate(),
+          e == null ? null : e.noiseMultiplier(), e == null ? null : e.clipNorm(), e == null ? null : e.steps(),
+          e == null ? null : e.accountant(), e == null ? null : e.recordedAtMillis(), e == null ? null : Boolean.TRUE);
     }
   }
 
@@ -48,7 +64,8 @@ public class PrivacyResource {
   @GET
   public Report show(@QueryParam("node") String nodeId, @QueryParam("dataset") String dataset) {
     return new Report(privacy.spend(nodeId, dataset).stream().map(Spend::of).toList(),
-        privacy.entries(nodeId, dataset).stream().map(Entry::of).toList());
+        privacy.entries(nodeId, dataset).stream()
+            .map(r -> Entry.of(r, signedEntries.find(r.nodeId(), r.dataset(), r.entrySeq()))).toList());
   }
 
   private static Double nan(double v) {

@@ -44,6 +44,7 @@ class LedgerEntriesGrpcTest {
   @ConfigProperty(name = "quarkus.grpc.server.test-port") int port;
   @Inject JobService jobs;
   @Inject LedgerEntryStore ledgerStore;
+  @Inject io.cohort.coordinator.rest.PrivacyResource privacyApi;
 
   private ManagedChannel channel;
   private NodeServiceGrpc.NodeServiceBlockingStub stub;
@@ -116,6 +117,14 @@ class LedgerEntriesGrpcTest {
     assertThat(LedgerIntake.verifyStored(stored.get(0), IdentityKeyPair.generate().publicKey())).isFalse();
     assertThat(ledgerStore.byJob(jobId)).hasSize(2);
     assertThat(ledgerStore.byNode("ledger-node")).hasSize(2);
+    // The privacy API (and so the dashboard) reports the same entries with their mechanism parameters.
+    var api = privacyApi.show("ledger-node", null).entries();
+    assertThat(api).extracting(e -> e.entrySeq()).containsExactly(1L, 2L);
+    assertThat(api.get(1).epsilonAfter()).isEqualTo(stored.get(1).epsilonAfter());
+    assertThat(api.get(1).samplingRate()).isEqualTo(stored.get(1).samplingRate());
+    assertThat(api.get(1).noiseMultiplier()).isEqualTo(stored.get(1).noiseMultiplier());
+    assertThat(api.get(1).steps()).isEqualTo(stored.get(1).steps());
+    assertThat(api).allSatisfy(e -> assertThat(e.signatureVerified()).isTrue());
 
     // A field that disagrees with the signed line, e.g. a smaller epsilon, is refused.
     var lowered = wire.get(0).toBuilder().setEpsilonAfter(0.01).build();
