@@ -1,7 +1,6 @@
 package io.cohort.coordinator.pki;
 
-import io.cohort.coordinator.store.StoreException;
-import java.sql.Connection;
+import io.cohort.coordinator.store.Sql;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -29,25 +28,8 @@ public final class PkiStore {
   public record Request(String nodeId, String fingerprint, String csrPem, String tokenHash, String state,
       String certificatePem, Instant submittedAt) {}
 
-  @FunctionalInterface
-  private interface SqlWork<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  private <T> T tx(String what, SqlWork<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
-    } catch (SQLException e) {
-      throw new StoreException("database error while trying to " + what, e);
-    }
+  private <T> T tx(String what, Sql.Work<T> work) {
+    return Sql.tx(dataSource, what, work);
   }
 
   public void insertToken(Token t) {
