@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cohort.client.lm.data.JsonlTexts;
 import io.cohort.client.lm.data.LabeledText;
 import io.cohort.client.lm.data.TextBatcher;
-import io.cohort.client.lm.io.Checkpoint;
+import io.cohort.format.checkpoint.Checkpoint;
 import io.cohort.client.lm.model.Gpt2Model;
 import io.cohort.client.lm.model.Parallel;
 import io.cohort.client.lm.tokenizer.Gpt2Tokenizer;

@@ -1,6 +1,6 @@
 package io.cohort.client.cli;
 
-import io.cohort.client.lm.io.CheckpointException;
+import io.cohort.format.checkpoint.CheckpointException;
 import io.cohort.client.lm.tokenizer.Gpt2Tokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;

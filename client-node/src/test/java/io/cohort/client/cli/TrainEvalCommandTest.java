@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.client.lm.peft.PeftAdapter;
+import io.cohort.format.peft.PeftAdapter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

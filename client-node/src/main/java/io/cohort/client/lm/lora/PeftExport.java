@@ -1,12 +1,12 @@
 package io.cohort.client.lm.lora;
 
-import io.cohort.client.lm.io.Tensor;
+import io.cohort.format.checkpoint.Tensor;
 import io.cohort.client.lm.model.Gpt2Model;
 import io.cohort.client.lm.model.Parameter;
-import io.cohort.client.lm.peft.AdapterConfig;
-import io.cohort.client.lm.peft.LoraPair;
-import io.cohort.client.lm.peft.PeftAdapter;
-import io.cohort.client.lm.peft.TargetModules;
+import io.cohort.format.peft.AdapterConfig;
+import io.cohort.format.peft.LoraPair;
+import io.cohort.format.peft.PeftAdapter;
+import io.cohort.format.peft.TargetModules;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

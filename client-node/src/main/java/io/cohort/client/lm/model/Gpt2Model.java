@@ -1,7 +1,7 @@
 package io.cohort.client.lm.model;
 
-import io.cohort.client.lm.io.Checkpoint;
-import io.cohort.client.lm.io.Gpt2Config;
+import io.cohort.format.checkpoint.Checkpoint;
+import io.cohort.format.checkpoint.Gpt2Config;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package io.cohort.client.lm.tokenizer;
 
-import io.cohort.client.lm.io.CheckpointException;
+import io.cohort.format.checkpoint.CheckpointException;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

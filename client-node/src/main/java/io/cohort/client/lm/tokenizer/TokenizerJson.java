@@ -3,7 +3,7 @@ package io.cohort.client.lm.tokenizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.client.lm.io.CheckpointException;
+import io.cohort.format.checkpoint.CheckpointException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

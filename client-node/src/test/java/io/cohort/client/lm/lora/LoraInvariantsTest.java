@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cohort.client.lm.model.Gpt2Model;
 import io.cohort.client.lm.model.Gpt2Shape;
 import io.cohort.client.lm.model.Pass;
-import io.cohort.client.lm.peft.TargetModules;
+import io.cohort.format.peft.TargetModules;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -94,7 +94,7 @@ class LoraInvariantsTest {
         new int[] {2, SHAPE.width()}, new float[2 * SHAPE.width()]);
     head.value()[3] = 0.25f;
     PeftExport.toPeft(lora, "SEQ_CLS", "tiny", List.of(head), List.of("score")).write(dir);
-    io.cohort.client.lm.peft.PeftAdapter read = io.cohort.client.lm.peft.PeftAdapter.read(dir);
+    io.cohort.format.peft.PeftAdapter read = io.cohort.format.peft.PeftAdapter.read(dir);
     Gpt2Model loaded = Gpt2Model.fromTensors(SHAPE, base);
     LoraModel back = PeftExport.attach(loaded, read, false);
     assertThat(back.paths()).isEqualTo(lora.paths());

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cohort.client.lm.io.CheckpointException;
+import io.cohort.format.checkpoint.CheckpointException;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;

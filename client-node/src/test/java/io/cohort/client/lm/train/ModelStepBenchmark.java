@@ -6,7 +6,7 @@ import io.cohort.client.lm.model.Gpt2Model;
 import io.cohort.client.lm.model.Gpt2Shape;
 import io.cohort.client.lm.model.Parallel;
 import io.cohort.client.lm.model.Parameter;
-import io.cohort.client.lm.peft.TargetModules;
+import io.cohort.format.peft.TargetModules;
 import io.cohort.crypto.dp.GaussianNoise;
 import java.nio.file.Files;
 import java.nio.file.Path;

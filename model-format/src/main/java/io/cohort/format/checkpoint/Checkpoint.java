@@ -1,4 +1,4 @@
-package io.cohort.client.lm.io;
+package io.cohort.format.checkpoint;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
-package io.cohort.client.lm.peft;
+package io.cohort.format.peft;
 
-import io.cohort.client.lm.io.CheckpointException;
-import io.cohort.client.lm.io.Gpt2Config;
-import io.cohort.client.lm.io.Safetensors;
-import io.cohort.client.lm.io.Tensor;
+import io.cohort.format.checkpoint.CheckpointException;
+import io.cohort.format.checkpoint.Gpt2Config;
+import io.cohort.format.checkpoint.Safetensors;
+import io.cohort.format.checkpoint.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

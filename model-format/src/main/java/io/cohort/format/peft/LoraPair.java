@@ -1,6 +1,6 @@
-package io.cohort.client.lm.peft;
+package io.cohort.format.peft;
 
-import io.cohort.client.lm.io.Tensor;
+import io.cohort.format.checkpoint.Tensor;
 import java.util.Arrays;
 
 /**

@@ -1,4 +1,4 @@
-package io.cohort.client.lm.io;
+package io.cohort.format.checkpoint;
 
 import java.util.Arrays;
 import java.util.Objects;

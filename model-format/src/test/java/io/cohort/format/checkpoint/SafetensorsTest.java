@@ -1,9 +1,9 @@
-package io.cohort.client.lm.io;
+package io.cohort.format.checkpoint;
 
-import static io.cohort.client.lm.io.SafetensorsFiles.floatsLe;
-import static io.cohort.client.lm.io.SafetensorsFiles.raw;
-import static io.cohort.client.lm.io.SafetensorsFiles.rawWithLength;
-import static io.cohort.client.lm.io.SafetensorsFiles.shortsLe;
+import static io.cohort.format.checkpoint.SafetensorsFiles.floatsLe;
+import static io.cohort.format.checkpoint.SafetensorsFiles.raw;
+import static io.cohort.format.checkpoint.SafetensorsFiles.rawWithLength;
+import static io.cohort.format.checkpoint.SafetensorsFiles.shortsLe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

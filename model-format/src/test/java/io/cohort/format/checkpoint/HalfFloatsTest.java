@@ -1,4 +1,4 @@
-package io.cohort.client.lm.io;
+package io.cohort.format.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

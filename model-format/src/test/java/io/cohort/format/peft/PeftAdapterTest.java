@@ -1,14 +1,14 @@
-package io.cohort.client.lm.peft;
+package io.cohort.format.peft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.client.lm.io.CheckpointException;
-import io.cohort.client.lm.io.Gpt2Config;
-import io.cohort.client.lm.io.Safetensors;
-import io.cohort.client.lm.io.Tensor;
+import io.cohort.format.checkpoint.CheckpointException;
+import io.cohort.format.checkpoint.Gpt2Config;
+import io.cohort.format.checkpoint.Safetensors;
+import io.cohort.format.checkpoint.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

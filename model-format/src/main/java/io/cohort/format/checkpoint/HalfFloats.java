@@ -1,4 +1,4 @@
-package io.cohort.client.lm.io;
+package io.cohort.format.checkpoint;
 
 /**
  * IEEE half (F16) and bfloat16 (BF16) to float32, in plain Java. ND4J M2.1's own BF16 and heap

@@ -1,9 +1,9 @@
-package io.cohort.client.lm.peft;
+package io.cohort.format.peft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cohort.client.lm.io.Gpt2Config;
+import io.cohort.format.checkpoint.Gpt2Config;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,2 +1,2 @@
 /** Hugging Face PEFT LoRA adapter files ({@code adapter_config.json} + {@code adapter_model.safetensors}) and PEFT's {@code target_modules} rule. */
-package io.cohort.client.lm.peft;
+package io.cohort.format.peft;

@@ -1,4 +1,4 @@
-package io.cohort.client.lm.io;
+package io.cohort.format.checkpoint;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,4 +1,4 @@
-package io.cohort.client.lm.peft;
+package io.cohort.format.peft;
 
 import java.util.ArrayList;
 import java.util.Collection;
