@@ -2,12 +2,12 @@ package io.cohort.client.lm.lora;
 
 import io.cohort.client.lm.model.Gpt2Model;
 import io.cohort.client.lm.model.Linear;
+import io.cohort.format.peft.LoraInit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Predicate;
 
 /** Attaches LoRA adapters to the linear layers of a model that a target-module rule selects. */
@@ -27,11 +27,11 @@ public final class LoraModel {
    * @throws IllegalArgumentException when no layer matches (PEFT refuses that too)
    */
   public static LoraModel attach(Gpt2Model model, LoraConfig config, Predicate<String> matcher) {
-    SplittableRandom init = new SplittableRandom(config.seed());
+    LoraInit init = new LoraInit(config.seed());
     Map<String, LoraModule> mods = new LinkedHashMap<>();
     for (Linear l : model.linears().values()) {
       if (matcher.test(l.path())) {
-        LoraModule m = new LoraModule(l.path(), l.in(), l.out(), config, init.split());
+        LoraModule m = new LoraModule(l.path(), l.in(), l.out(), config, init);
         l.setAdapter(m);
         mods.put(l.path(), m);
       }

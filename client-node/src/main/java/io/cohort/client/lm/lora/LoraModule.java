@@ -4,6 +4,7 @@ import io.cohort.client.lm.model.Blas;
 import io.cohort.client.lm.model.LinearAdapter;
 import io.cohort.client.lm.model.Parameter;
 import io.cohort.client.lm.model.Pass;
+import io.cohort.format.peft.LoraInit;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -30,18 +31,14 @@ public final class LoraModule implements LinearAdapter {
   private record State(float[] u, float[] input, float[] mask) {
   }
 
-  public LoraModule(String path, int in, int out, LoraConfig config, SplittableRandom init) {
+  public LoraModule(String path, int in, int out, LoraConfig config, LoraInit init) {
     this.path = path;
     this.in = in;
     this.out = out;
     this.r = config.r();
     this.scale = config.scale();
     this.dropout = config.dropout();
-    float[] av = new float[r * in];
-    double bound = 1.0 / Math.sqrt(in);
-    for (int i = 0; i < av.length; i++) {
-      av[i] = (float) ((init.nextDouble() * 2 - 1) * bound);
-    }
+    float[] av = init.nextA(r, in);
     this.a = new Parameter(path + ".lora_A.weight", new int[] {r, in}, av);
     this.b = new Parameter(path + ".lora_B.weight", new int[] {out, r}, new float[out * r]);
     this.trainA = !config.freezeA();
