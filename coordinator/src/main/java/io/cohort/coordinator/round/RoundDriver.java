@@ -347,7 +347,8 @@ public final class RoundDriver {
           observer.roundAttemptFailed(spec.getJobId(), round, attempt, lastProblem);
           continue;
         }
-        ModelStore.StoredModel stored = models.write(spec.getJobId(), round, out.next());
+        ModelStore.StoredModel stored = models.write(spec.getJobId(), round,
+            strategy.applyMeanDelta(round, global, out.meanDelta()));
         RoundRecord record = new RoundRecord(spec.getJobId(), round, attempt,
             participants.stream().map(NodeSession::nodeId).toList(), out.contributors(), out.examples(),
             stored.modelId(), stored.sha256Hex(), started, clock.instant(), null);
@@ -400,7 +401,7 @@ public final class RoundDriver {
       Map<String, ClientUpdate> results, Optional<TensorBundle> global, Instant started) {
     List<ClientUpdate> updates = new ArrayList<>(results.values());
     long aggregationStart = System.nanoTime();
-    TensorBundle next = strategy.aggregate(global, updates);
+    TensorBundle next = strategy.aggregate(round, global, updates);
     java.time.Duration aggregation = java.time.Duration.ofNanos(System.nanoTime() - aggregationStart);
     ModelStore.StoredModel stored = models.write(spec.getJobId(), round, next);
     long examples = updates.stream().mapToLong(ClientUpdate::numExamples).sum();
