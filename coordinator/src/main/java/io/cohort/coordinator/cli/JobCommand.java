@@ -11,10 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code cohort job submit|list|status|watch|cancel|export}. */
+/** {@code cohort job submit|list|status|watch|cancel|export|verify-export}. */
 @Command(name = "job", mixinStandardHelpOptions = true, description = "Submit, watch, cancel and export jobs.",
     subcommands = {JobCommand.Submit.class, JobCommand.ListJobs.class, JobCommand.Status.class, JobWatch.class,
-        JobCommand.Cancel.class, JobExport.class})
+        JobCommand.Cancel.class, JobExport.class, VerifyExport.class})
 final class JobCommand {
 
   @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit a YAML job file; prints the job id.")
