@@ -52,6 +52,9 @@ public final class LmTrainer implements LocalTrainer {
     }
   };
 
+  /** The schedule of the last DP-SGD round, for tests to compare with the ledger's plan. */
+  private volatile TrainReport lastPrivateRound;
+
   /** A job's model and tokenised data, ready for rounds. */
   record Prepared(TextModel model, TextData data) {}
 
@@ -209,11 +212,16 @@ public final class LmTrainer implements LocalTrainer {
       start(p, global);
       TrainReport r = p.model().trainer().trainPoisson(p.data().train(), p.data().trainLabels(), plan.samplingRate(),
           plan.stepsPerRound(), dpSgd, optimizer, lr, Seeds.training(spec.getSeed(), config.nodeId(), round));
+      lastPrivateRound = r;
       LOG.fine(() -> String.format("job %s round %d: DP-SGD %d steps (q %.5f, sigma %.4f), mean train loss %.4f"
           + " (stays on this node)", spec.getJobId(), round, r.steps(), r.q(), r.noiseMultiplier(), r.lastEpochLoss()));
       // No train_loss metric: it is computed from the records without noise, so it must not leave.
       return new Outcome(p.model().snapshot(), p.data().train().size(), Map.of());
     }
+  }
+
+  TrainReport lastPrivateRound() {
+    return lastPrivateRound;
   }
 
   private static void start(Prepared p, Optional<TensorBundle> global) throws LocalDataException {
