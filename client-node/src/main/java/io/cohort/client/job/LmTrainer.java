@@ -164,6 +164,18 @@ public final class LmTrainer implements LocalTrainer {
       throw new LocalDataException("text.num_labels must be >= 2 for sequence classification, got "
           + spec.getText().getNumLabels());
     }
+    trainOptions(spec, 0, "");
+  }
+
+  /** Non-private training of one round, from the job's training block and text.weight_decay. */
+  private static TrainOptions trainOptions(JobSpec spec, int round, String nodeId) throws LocalDataException {
+    var t = spec.getTraining();
+    try {
+      return new TrainOptions(Math.max(1, t.getLocalEpochs()), t.getBatchSize(), t.getLearningRate(),
+          spec.getText().getWeightDecay(), Seeds.training(spec.getSeed(), nodeId, round), null);
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("the job's training block is invalid: " + e.getMessage());
+    }
   }
 
   @Override
@@ -179,14 +191,7 @@ public final class LmTrainer implements LocalTrainer {
   @Override
   public Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException {
     Prepared p = prepare(spec);
-    var t = spec.getTraining();
-    TrainOptions options;
-    try {
-      options = new TrainOptions(Math.max(1, t.getLocalEpochs()), t.getBatchSize(), t.getLearningRate(),
-          spec.getText().getWeightDecay(), Seeds.training(spec.getSeed(), config.nodeId(), round), null);
-    } catch (IllegalArgumentException e) {
-      throw new LocalDataException("the job's training block is invalid: " + e.getMessage());
-    }
+    TrainOptions options = trainOptions(spec, round, config.nodeId());
     synchronized (p) {
       start(p, global);
       TrainReport r = p.model().trainer().train(p.data().train(), p.data().trainLabels(), options, null);

@@ -211,6 +211,9 @@ class LmTrainerTest {
         .setModel(TextJobs.seqCls("x", hash, true).getModel().toBuilder().setName("gpt2-xl")).build();
     assertThat(node1.check(spec)).hasValue(
         "model 'gpt2-xl' is not configured on this node (node.yaml models: tiny-gpt2-reuters)");
+    JobSpec noBatch = TextJobs.seqCls("no-batch", hash, true)
+        .setTraining(TextJobs.seqCls("x", hash, true).getTraining().toBuilder().setBatchSize(0)).build();
+    assertThat(node1.check(noBatch)).hasValue("the job's training block is invalid: batch size must be >= 1, got 0");
   }
 
   @Test
