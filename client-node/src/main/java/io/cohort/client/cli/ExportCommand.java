@@ -34,7 +34,7 @@ final class ExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     try {
       if (Files.exists(out) && (!Files.isDirectory(out) || hasFiles(out))) {
@@ -49,6 +49,10 @@ final class ExportCommand implements Callable<Integer> {
       err.println("cohort-node export: " + e.getMessage());
       err.flush();
       return LmCommandSupport.BAD_INPUT;
+    } catch (IOException e) {
+      err.println("cohort-node export: cannot write " + out + ": " + e.getMessage());
+      err.flush();
+      return 1;
     }
   }
 
