@@ -55,6 +55,7 @@ public final class NodeDaemon implements AutoCloseable {
       throw new IllegalStateException(e.getMessage(), e);
     }
     this.client = new CoordinatorClient(channel, config.rpcTimeout(), 4L << 30);
+    client.setUploadLog(new UploadLog(UploadLog.pathFor(config), Clock.systemUTC()));
     try {
       this.identity = IdentityKeyPair.loadOrCreate(config.identityKey());
     } catch (IOException e) {
