@@ -88,11 +88,19 @@ public final class CoordinatorClient {
    * @param identityKey the node's raw Ed25519 public identity key (empty for none)
    */
   public RegisterResponse register(String nodeId, String version, List<String> aliases, byte[] identityKey) {
+    return registerOffering(nodeId, version,
+        aliases.stream().map(a -> DatasetOffer.newBuilder().setAlias(a).setFormat("csv").build()).toList(), identityKey);
+  }
+
+  /**
+   * Opens a session offering {@code offers}, each with its declared privacy budget where it has
+   * one (for display at the coordinator only).
+   */
+  public RegisterResponse registerOffering(String nodeId, String version, List<DatasetOffer> offers,
+      byte[] identityKey) {
     RegisterRequest.Builder req = RegisterRequest.newBuilder().setNodeId(nodeId).setSoftwareVersion(version)
-        .setPublicKeys(NodePublicKeys.newBuilder().setIdentityKeyEd25519(ByteString.copyFrom(identityKey)));
-    for (String a : aliases) {
-      req.addDatasets(DatasetOffer.newBuilder().setAlias(a).setFormat("csv"));
-    }
+        .setPublicKeys(NodePublicKeys.newBuilder().setIdentityKeyEd25519(ByteString.copyFrom(identityKey)))
+        .addAllDatasets(offers);
     RegisterResponse r = blocking(rpcTimeout).register(req.build());
     session = SessionRef.newBuilder().setNodeId(nodeId).setSessionId(r.getSessionId()).build();
     return r;
