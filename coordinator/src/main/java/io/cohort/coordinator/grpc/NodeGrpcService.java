@@ -85,6 +85,7 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
             + " or digit, got '" + req.getNodeId() + "'");
       }
       var aliases = req.getDatasetsList().stream().map(DatasetOffer::getAlias).toList();
+      var budgets = DeclaredBudgets.of(req, clock.instant()); // checked before anything is recorded
       byte[] identityKey = req.getPublicKeys().getIdentityKeyEd25519().toByteArray();
       if (PeerIdentityInterceptor.NODE_CERTIFICATE.get() != null) {
         // The transport already checked that this key is the one the caller's valid certificate certifies.
@@ -93,7 +94,7 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
         scheduler.identities().record(req.getNodeId(), identityKey);
       }
       store.upsertNode(req.getNodeId(), req.getSoftwareVersion(), aliases, clock.instant());
-      privacy.declareBudgets(req.getNodeId(), DeclaredBudgets.of(req, clock.instant()));
+      privacy.declareBudgets(req.getNodeId(), budgets);
       NodeSession s = registry.register(req.getNodeId(), req.getSoftwareVersion(), aliases);
       return RegisterResponse.newBuilder().setSessionId(s.sessionId())
           .setHeartbeatIntervalMs((int) registry.heartbeatInterval().toMillis()).setCoordinatorVersion(version).build();
