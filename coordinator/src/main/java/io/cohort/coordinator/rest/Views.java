@@ -67,12 +67,14 @@ final class Views {
       RoundRecord.Evaluation e = r.evaluation();
       return new Round(r.round(), r.attempt(), r.participants(), r.contributors(), r.numExamples(), r.modelSha256(),
           r.completedAt().toEpochMilli() - r.startedAt().toEpochMilli(),
-          e == null ? null : new Evaluation(e.nodes(), e.examples(), nan(e.loss()), nan(e.accuracy()), nan(e.rocAuc())));
+          e == null ? null : new Evaluation(e.nodes(), e.examples(), nan(e.loss()), nan(e.accuracy()), nan(e.rocAuc()),
+              nan(e.f1())));
     }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Evaluation(int nodes, long examples, Double loss, Double accuracy, @JsonProperty("roc_auc") Double rocAuc) {}
+  record Evaluation(int nodes, long examples, Double loss, Double accuracy, @JsonProperty("roc_auc") Double rocAuc,
+      Double f1) {}
 
   private static Double nan(double v) {
     return Double.isNaN(v) ? null : v;
