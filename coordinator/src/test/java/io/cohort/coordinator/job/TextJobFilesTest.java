@@ -40,6 +40,11 @@ class TextJobFilesTest {
     assertThat(dp.getPrivacy().getDelta()).isEqualTo(1e-5);
     assertThat(dp.getLora().getFreezeA()).isTrue();
     assertThat(dp.getSecureAggregation().getEnabled()).isTrue();
+    JobSpec eps3 = JobFiles.parse(Files.readString(Path.of("../examples/text/job-dp-eps3.yaml")), "e.yaml", "j");
+    assertThat(eps3.getPrivacy().getTargetEpsilon()).isEqualTo(3.0);
+    assertThat(eps3.toBuilder().clearName().setPrivacy(dp.getPrivacy()).build())
+        .as("job-dp-eps3.yaml differs from job-dp.yaml only in its name and epsilon")
+        .isEqualTo(dp.toBuilder().clearName().build());
   }
 
   @Test
