@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
         StatusCommand.class,
         TrainCommand.class,
         EvalCommand.class,
+        ModelCommand.class,
         CommandLine.HelpCommand.class})
 public final class NodeMain implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(NodeMain.class.getName());

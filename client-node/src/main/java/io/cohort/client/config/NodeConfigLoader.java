@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
@@ -64,6 +65,11 @@ public final class NodeConfigLoader {
     } catch (UnrecognizedPropertyException e) {
       throw new ConfigException(where(source, e.getLocation()) + "unknown field '" + e.getPropertyName()
           + "' (valid: " + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")) + ")");
+    } catch (MismatchedInputException e) {
+      boolean models = !e.getPath().isEmpty() && "models".equals(e.getPath().get(0).getFieldName());
+      throw new ConfigException(where(source, e.getLocation()) + (models
+          ? "field 'models' must map model names to checkpoint folders, e.g. 'tiny-gpt2-reuters: models/tiny'"
+          : firstLine(e.getOriginalMessage())));
     } catch (JsonProcessingException e) {
       throw new ConfigException(where(source, e.getLocation()) + firstLine(e.getOriginalMessage()));
     }

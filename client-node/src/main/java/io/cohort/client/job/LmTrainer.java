@@ -52,6 +52,9 @@ public final class LmTrainer implements LocalTrainer {
     }
   };
 
+  /** The schedule of the last DP-SGD round, for tests to compare with the ledger's plan. */
+  private volatile TrainReport lastPrivateRound;
+
   /** A job's model and tokenised data, ready for rounds. */
   record Prepared(TextModel model, TextData data) {}
 
@@ -161,6 +164,18 @@ public final class LmTrainer implements LocalTrainer {
       throw new LocalDataException("text.num_labels must be >= 2 for sequence classification, got "
           + spec.getText().getNumLabels());
     }
+    trainOptions(spec, 0, "");
+  }
+
+  /** Non-private training of one round, from the job's training block and text.weight_decay. */
+  private static TrainOptions trainOptions(JobSpec spec, int round, String nodeId) throws LocalDataException {
+    var t = spec.getTraining();
+    try {
+      return new TrainOptions(Math.max(1, t.getLocalEpochs()), t.getBatchSize(), t.getLearningRate(),
+          spec.getText().getWeightDecay(), Seeds.training(spec.getSeed(), nodeId, round), null);
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("the job's training block is invalid: " + e.getMessage());
+    }
   }
 
   @Override
@@ -176,14 +191,7 @@ public final class LmTrainer implements LocalTrainer {
   @Override
   public Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException {
     Prepared p = prepare(spec);
-    var t = spec.getTraining();
-    TrainOptions options;
-    try {
-      options = new TrainOptions(Math.max(1, t.getLocalEpochs()), t.getBatchSize(), t.getLearningRate(),
-          spec.getText().getWeightDecay(), Seeds.training(spec.getSeed(), config.nodeId(), round), null);
-    } catch (IllegalArgumentException e) {
-      throw new LocalDataException("the job's training block is invalid: " + e.getMessage());
-    }
+    TrainOptions options = trainOptions(spec, round, config.nodeId());
     synchronized (p) {
       start(p, global);
       TrainReport r = p.model().trainer().train(p.data().train(), p.data().trainLabels(), options, null);
@@ -209,11 +217,16 @@ public final class LmTrainer implements LocalTrainer {
       start(p, global);
       TrainReport r = p.model().trainer().trainPoisson(p.data().train(), p.data().trainLabels(), plan.samplingRate(),
           plan.stepsPerRound(), dpSgd, optimizer, lr, Seeds.training(spec.getSeed(), config.nodeId(), round));
+      lastPrivateRound = r;
       LOG.fine(() -> String.format("job %s round %d: DP-SGD %d steps (q %.5f, sigma %.4f), mean train loss %.4f"
           + " (stays on this node)", spec.getJobId(), round, r.steps(), r.q(), r.noiseMultiplier(), r.lastEpochLoss()));
       // No train_loss metric: it is computed from the records without noise, so it must not leave.
       return new Outcome(p.model().snapshot(), p.data().train().size(), Map.of());
     }
+  }
+
+  TrainReport lastPrivateRound() {
+    return lastPrivateRound;
   }
 
   private static void start(Prepared p, Optional<TensorBundle> global) throws LocalDataException {

@@ -75,7 +75,13 @@ public final class TextJobs {
 
   public static NodeConfig config(String nodeId, Path dir, Path data, Optional<Path> validation,
       Map<String, Path> models, Optional<NodeConfig.Budget> budget) {
-    return new NodeConfig(nodeId, "127.0.0.1", 1, true,
+    return config(nodeId, dir, data, validation, models, budget, 1);
+  }
+
+  /** A plaintext node on coordinator port {@code port} offering {@code data} as "news" (jsonl). */
+  public static NodeConfig config(String nodeId, Path dir, Path data, Optional<Path> validation,
+      Map<String, Path> models, Optional<NodeConfig.Budget> budget, int port) {
+    return new NodeConfig(nodeId, "127.0.0.1", port, true,
         List.of(new NodeConfig.Dataset("news", data, "jsonl", validation, budget)), Duration.ofSeconds(5),
         Duration.ofSeconds(1), dir.resolve(nodeId + ".identity.key"), dir.resolve(nodeId + ".crt"),
         dir.resolve("ca.crt"), models);
