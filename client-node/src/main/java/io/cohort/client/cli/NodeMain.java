@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
         + " it accepts, and never sends raw records.",
     subcommands = {CentralCommand.class, PartitionCommand.class, PrivacyCommand.class, EnrollCommand.class,
         StatusCommand.class,
+        LedgerCommand.class,
         TrainCommand.class,
         EvalCommand.class,
         ModelCommand.class,
