@@ -490,7 +490,7 @@ public final class RoundDriver {
       }
     }
     RoundRecord.Evaluation eval = new RoundRecord.Evaluation(
-        results.size(), pooled.examples(), pooled.meanLoss(), pooled.accuracy(), pooled.rocAuc());
+        results.size(), pooled.examples(), pooled.meanLoss(), pooled.accuracy(), pooled.rocAuc(), pooled.f1());
     store.recordEvaluation(spec.getJobId(), round.round(), eval);
     LOG.info(() -> String.format("job %s round %d: %d nodes evaluated %d examples: loss %.4f accuracy %.4f roc_auc %.4f",
         spec.getJobId(), round.round(), eval.nodes(), eval.examples(), eval.loss(), eval.accuracy(), eval.rocAuc()));
