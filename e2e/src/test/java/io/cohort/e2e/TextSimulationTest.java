@@ -77,6 +77,9 @@ class TextSimulationTest {
         .containsPattern("epsilon spent so far \\(node ledgers\\): node1 \\d\\.\\d{3} node2 \\d\\.\\d{3}")
         .contains("node1 (ledger verifies)", "node2 (ledger verifies)")
         .doesNotContain("OVER BUDGET")
+        // The final adapter (written by the export code, frozen A regenerated from the job seed)
+        // reproduces the nodes' federated evaluation of the last round: same examples, accuracy, F1.
+        .containsPattern("check: the adapter on the pooled validation records: .*: counts match")
         .containsPattern("federated \\(2 nodes\\), DP +16 +\\d\\.\\d{4} +\\d\\.\\d{4} +\\d\\.\\d{4}");
     assertThat(dir.resolve("run/final-adapter/adapter_model.safetensors")).isRegularFile();
     assertThat(dir.resolve("run/final-adapter/adapter_config.json")).isRegularFile();

@@ -172,6 +172,25 @@ final class Simulation {
   }
 
   /**
+   * Compares the written adapter, re-evaluated by {@code cohort-node eval} on the pooled validation
+   * records, with the nodes' federated evaluation of the last round. Counts (examples, accuracy,
+   * F1 at 0.5) must agree exactly: the adapter is the global model, and F1 from the 1000-bin
+   * histograms uses the same 0.5 edge. ROC AUC may differ by pairs whose scores share a bin.
+   */
+  private void printAdapterCheck(JsonNode check, JsonNode fed) {
+    long n = check.path("records").asLong(-1);
+    boolean same = n == fed.path("examples").asLong(-2)
+        && Math.round(check.path("accuracy").asDouble() * n) == Math.round(fed.path("accuracy").asDouble() * n)
+        && Math.abs(check.path("f1").asDouble(Double.NaN) - fed.path("f1").asDouble(Double.NaN)) < 1e-9;
+    out.printf(Locale.ROOT, "check: the adapter on the pooled validation records: %d examples, accuracy %.4f, f1 %.4f,"
+        + " roc_auc %.4f; federated evaluation of the last round: %d, %.4f, %.4f, %.4f (1000-bin histograms): %s%n",
+        n, check.path("accuracy").asDouble(Double.NaN), check.path("f1").asDouble(Double.NaN),
+        check.path("roc_auc").asDouble(Double.NaN), fed.path("examples").asLong(), fed.path("accuracy").asDouble(Double.NaN),
+        fed.path("f1").asDouble(Double.NaN), fed.path("roc_auc").asDouble(Double.NaN),
+        same ? "counts match" : "MISMATCH");
+  }
+
+  /**
    * The final evaluation of a text job: the global model written as a PEFT adapter, checked on the
    * pooled validation records (the federated evaluation's), evaluated on the held-out test file,
    * and compared with the same recipe trained centrally on the pooled training shards.
@@ -183,9 +202,7 @@ final class Simulation {
     out.println("final global model written as a PEFT adapter: " + adapter);
     JsonNode check = lastJson(runTool("eval-validation", TextSimulation.evalArgs(spec, s.modelDir(), adapter,
         dataDir.resolve("data-validation.jsonl"))));
-    out.printf(Locale.ROOT, "check: the adapter on the pooled validation records: roc_auc %.4f (federated evaluation"
-        + " of the last round: %.4f)%n", check.path("roc_auc").asDouble(Double.NaN),
-        federation.evaluation().path("roc_auc").asDouble(Double.NaN));
+    printAdapterCheck(check, federation.evaluation());
     JsonNode test = lastJson(runTool("eval-test", TextSimulation.evalArgs(spec, s.modelDir(), adapter, s.test())));
     out.println();
     out.printf("%-30s %10s %10s %10s %10s%n", "held-out test file", "examples", "accuracy", "roc_auc", "f1");

@@ -39,11 +39,13 @@ final class TextSimulation {
         + "    format: jsonl\n";
   }
 
-  /** Writes the job's global model as a PEFT adapter folder. */
+  /**
+   * Writes the job's global model as a PEFT adapter folder, with the same code as
+   * {@code cohort job export --format peft} (frozen A regenerated from the job seed).
+   */
   static void writeAdapter(TensorBundle global, JobSpec spec, Path modelDir, Path out)
-      throws IOException, CheckpointException {
-    Gpt2Config base = Gpt2Config.read(modelDir.resolve(Gpt2Config.FILE_NAME));
-    SimulationAdapter.of(global, spec, base).write(out);
+      throws IOException, CliException {
+    AdapterExport.writePeft(spec, AdapterExport.adapter(spec, global, java.util.Optional.of(modelDir)), out);
   }
 
   /** {@code cohort-node eval} of an adapter on a JSONL file, JSON output. */
