@@ -52,8 +52,7 @@ public final class Linear {
   float[] forward(float[] x, Pass pass, Object[] state) {
     int rows = pass.rows();
     float[] y = new float[rows * out()];
-    Ops.fillRows(y, rows, bias);
-    Blas.gemm(false, false, rows, out(), in(), 1f, x, 0, in(), weight, 1f, y, 0, out());
+    Blas.gemmBias(rows, out(), in(), x, weight, bias, y);
     if (adapter != null) {
       state[0] = adapter.forward(x, y, pass);
     }
