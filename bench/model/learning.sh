@@ -5,7 +5,8 @@
 # delta 1e-5 (sigma from the RDP accountant), then evaluate each adapter on the test stories.
 #   bench/model/learning.sh [SEED ...]     (default seeds: 42 7 1)
 # Env: THREADS (2); TRAIN_ARGS (extra flags for the non-private runs); DP_ARGS (the DP run's flags,
-# default "--dp --epsilon 8 --delta 1e-5"; DP_ARGS=none skips it); DP_SEEDS (default: the first seed).
+# default "--dp --epsilon 8 --delta 1e-5"; DP_ARGS=none skips it); DP_SEEDS (default: the first seed);
+# DP_ONLY=1 skips the non-private runs.
 # Runs `cohort-node train/eval` (io.cohort.client.cli.NodeMain) from a snapshot of this checkout's
 # compiled classes, so editing or rebuilding the checkout meanwhile does not change a running job.
 set -euo pipefail
@@ -34,11 +35,13 @@ run() {
   local name="$1"; shift
   node train --model "$M" --data "$TRAIN" --out "$OUT/$name" --threads "$THREADS" "$@" 2>"$OUT/$name.log" >/dev/null
   echo "$name ($*): $(node eval --model "$M" --adapter "$OUT/$name" --data "$TEST" --threads "$THREADS") " \
-    "train: $(grep -o '"final_epoch_loss":[^,]*\|"noise_multiplier":[^,]*\|"epsilon":[^,}]*' "$OUT/$name/cohort_training.json" | tr '\n' ' ')"
+    "train: $(grep -o '"final_epoch_loss" : [^,]*\|"noise_multiplier" : [^,]*\|"epsilon" : [^,}]*\|"q" : [^,]*\|"seconds" : [^,]*' "$OUT/$name/cohort_training.json" | tr '\n' ' ')"
 }
-for s in "${SEEDS[@]}"; do
-  run "seed-$s" --seed "$s" "${TRAIN_EXTRA[@]}"
-done
+if [ -z "${DP_ONLY:-}" ]; then
+  for s in "${SEEDS[@]}"; do
+    run "seed-$s" --seed "$s" "${TRAIN_EXTRA[@]}"
+  done
+fi
 if [ "$DP_ARGS" != none ]; then
   read -r -a DP <<< "$DP_ARGS"
   for s in "${DP_SEEDS[@]}"; do
