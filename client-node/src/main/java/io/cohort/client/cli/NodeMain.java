@@ -3,7 +3,7 @@ package io.cohort.client.cli;
 import io.cohort.client.config.ConfigException;
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.config.NodeConfigLoader;
-import io.cohort.client.job.TabularTrainer;
+import io.cohort.client.job.TrainerByTask;
 import io.cohort.client.runtime.NodeDaemon;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
         StatusCommand.class,
         TrainCommand.class,
         EvalCommand.class,
+        ModelCommand.class,
         CommandLine.HelpCommand.class})
 public final class NodeMain implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(NodeMain.class.getName());
@@ -73,7 +74,7 @@ public final class NodeMain implements Callable<Integer> {
       LOG.info("mutual TLS with certificate " + cfg.certificate() + " (CA " + cfg.caCertificate() + ")");
     }
     LOG.info("compute backend: ND4J " + Nd4j.getBackend().getClass().getSimpleName());
-    try (NodeDaemon daemon = new NodeDaemon(cfg, Version.version(), new TabularTrainer(cfg))) {
+    try (NodeDaemon daemon = new NodeDaemon(cfg, Version.version(), TrainerByTask.forNode(cfg))) {
       Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
       daemon.run();
     }

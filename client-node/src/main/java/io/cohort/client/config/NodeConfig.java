@@ -3,6 +3,7 @@ package io.cohort.client.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,6 +24,8 @@ import java.util.Optional;
  * @param certificate PEM file of the node's certificate (then the CA's), from {@code cohort-node
  *     enroll} or an offline startup kit
  * @param caCertificate PEM file of the federation CA that the coordinator's certificate must chain to
+ * @param models language models this node can fine-tune: a job's {@code model.name} → the local
+ *     Hugging Face checkpoint folder (never sent anywhere; the job names the model's content hash)
  */
 public record NodeConfig(
     String nodeId,
@@ -34,7 +37,19 @@ public record NodeConfig(
     Duration maxBackoff,
     Path identityKey,
     Path certificate,
-    Path caCertificate) {
+    Path caCertificate,
+    Map<String, Path> models) {
+
+  public NodeConfig {
+    models = Map.copyOf(models);
+  }
+
+  /** A configuration without language models. */
+  public NodeConfig(String nodeId, String coordinatorHost, int coordinatorPort, boolean plaintext, List<Dataset> datasets,
+      Duration rpcTimeout, Duration maxBackoff, Path identityKey, Path certificate, Path caCertificate) {
+    this(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff, identityKey,
+        certificate, caCertificate, Map.of());
+  }
 
   /** A configuration with the default certificate files next to the identity key. */
   public NodeConfig(String nodeId, String coordinatorHost, int coordinatorPort, boolean plaintext, List<Dataset> datasets,
@@ -46,6 +61,8 @@ public record NodeConfig(
   /**
    * A dataset offered under an alias. Neither the path nor the size ever leaves the node.
    *
+   * @param format {@code csv} (tabular jobs) or {@code jsonl} (language-model jobs: one JSON object
+   *     per line, {@code {"text": ..., "label": int}} or {@code {"text": ...}})
    * @param validationPath optional held-out file evaluated instead of a split of {@code path}
    * @param budget the dataset's privacy budget; empty means the dataset takes part in
    *     non-private jobs only (a private job needs a budget to account against)
@@ -72,6 +89,11 @@ public record NodeConfig(
 
   public Optional<Dataset> dataset(String alias) {
     return datasets.stream().filter(d -> d.alias().equals(alias)).findFirst();
+  }
+
+  /** The checkpoint folder of the model this node knows as {@code name}. */
+  public Optional<Path> model(String name) {
+    return Optional.ofNullable(models.get(name));
   }
 
   public List<String> aliases() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
@@ -14,7 +15,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -27,6 +30,8 @@ import java.util.stream.Collectors;
 public final class NodeConfigLoader {
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
   private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+  private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_./-]{0,127}");
+  private static final List<String> FORMATS = List.of("csv", "jsonl");
 
   private NodeConfigLoader() {}
 
@@ -35,7 +40,7 @@ public final class NodeConfigLoader {
 
   record RawConfig(String nodeId, String coordinator, Boolean plaintext, List<RawDataset> datasets,
       Integer rpcTimeoutSeconds, Integer maxBackoffSeconds, String identityKey, String certificate,
-      String caCertificate) {}
+      String caCertificate, Map<String, String> models) {}
 
   public static NodeConfig load(Path file) throws ConfigException {
     String text;
@@ -60,6 +65,11 @@ public final class NodeConfigLoader {
     } catch (UnrecognizedPropertyException e) {
       throw new ConfigException(where(source, e.getLocation()) + "unknown field '" + e.getPropertyName()
           + "' (valid: " + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")) + ")");
+    } catch (MismatchedInputException e) {
+      boolean models = !e.getPath().isEmpty() && "models".equals(e.getPath().get(0).getFieldName());
+      throw new ConfigException(where(source, e.getLocation()) + (models
+          ? "field 'models' must map model names to checkpoint folders, e.g. 'tiny-gpt2-reuters: models/tiny'"
+          : firstLine(e.getOriginalMessage())));
     } catch (JsonProcessingException e) {
       throw new ConfigException(where(source, e.getLocation()) + firstLine(e.getOriginalMessage()));
     }
@@ -102,8 +112,9 @@ public final class NodeConfigLoader {
         throw new ConfigException(source + ": field '" + field + ".path' is required");
       }
       String format = d.format() == null ? "csv" : d.format();
-      if (!format.equals("csv")) {
-        throw new ConfigException(source + ": field '" + field + ".format' must be csv, got '" + format + "'");
+      if (!FORMATS.contains(format)) {
+        throw new ConfigException(source + ": field '" + field + ".format' must be csv (tabular jobs) or jsonl"
+            + " (language-model jobs), got '" + format + "'");
       }
       Optional<Path> validation = d.validationPath() == null || d.validationPath().isBlank()
           ? Optional.empty() : Optional.of(base.resolve(d.validationPath()).normalize());
@@ -125,7 +136,29 @@ public final class NodeConfigLoader {
     Path certificate = base.resolve(blank(raw.certificate()) ? nodeId + ".crt" : raw.certificate()).normalize();
     Path ca = base.resolve(blank(raw.caCertificate()) ? "ca.crt" : raw.caCertificate()).normalize();
     return new NodeConfig(nodeId, coord.substring(0, colon), port, plaintext, List.copyOf(datasets),
-        Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity, certificate, ca);
+        Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity, certificate, ca,
+        models(raw.models(), source, base));
+  }
+
+  /** The {@code models:} map: name → checkpoint folder, relative folders resolved like dataset paths. */
+  private static Map<String, Path> models(Map<String, String> raw, String source, Path base) throws ConfigException {
+    Map<String, Path> out = new LinkedHashMap<>();
+    if (raw == null) {
+      return out;
+    }
+    for (Map.Entry<String, String> e : raw.entrySet()) {
+      String name = e.getKey();
+      if (name == null || !MODEL_NAME.matcher(name).matches()) {
+        throw new ConfigException(source + ": field 'models' has the name '" + name + "'; model names are 1-128"
+            + " letters, digits, '.', '_', '-' or '/'");
+      }
+      if (blank(e.getValue())) {
+        throw new ConfigException(source + ": field 'models." + name + "' must be the path of a Hugging Face"
+            + " checkpoint folder (with config.json and model.safetensors)");
+      }
+      out.put(name, base.resolve(e.getValue()).normalize());
+    }
+    return out;
   }
 
   private static boolean blank(String s) {

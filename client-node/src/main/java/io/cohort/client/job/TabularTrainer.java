@@ -64,6 +64,10 @@ public final class TabularTrainer implements LocalTrainer {
     NodeConfig.Dataset ds = config.dataset(spec.getDatasetAlias()).orElseThrow(() -> new LocalDataException(
         "dataset alias '" + spec.getDatasetAlias() + "' is not configured on this node (configured: "
             + String.join(", ", config.aliases()) + ")"));
+    if (!ds.format().equals("csv")) {
+      throw new LocalDataException("dataset '" + ds.alias() + "' has format " + ds.format()
+          + "; tabular jobs need format: csv");
+    }
     TabularSchema schema;
     try {
       schema = Schemas.fromSpec(spec.getTabular());

@@ -96,4 +96,40 @@ class NodeConfigLoaderTest {
     assertThat(custom.certificate()).isEqualTo(BASE.resolve("tls/me.pem"));
     assertThat(custom.caCertificate()).isEqualTo(BASE.resolve("tls/ca.pem"));
   }
+
+  @Test
+  void modelsAndJsonlDatasets_areReadWithRelativePathsResolvedAgainstTheFile() throws Exception {
+    NodeConfig c = NodeConfigLoader.parse(VALID + """
+          - alias: reuters
+            path: text/train.jsonl
+            format: jsonl
+            validation_path: text/val.jsonl
+        models:
+          tiny-gpt2-reuters: models/tiny
+          gpt2: /opt/models/gpt2
+        """, "node.yaml", BASE);
+    assertThat(c.dataset("reuters")).hasValueSatisfying(d -> {
+      assertThat(d.format()).isEqualTo("jsonl");
+      assertThat(d.path()).isEqualTo(Path.of("/srv/node/text/train.jsonl"));
+      assertThat(d.validationPath()).hasValue(Path.of("/srv/node/text/val.jsonl"));
+    });
+    assertThat(c.model("tiny-gpt2-reuters")).hasValue(Path.of("/srv/node/models/tiny"));
+    assertThat(c.model("gpt2")).hasValue(Path.of("/opt/models/gpt2"));
+    assertThat(c.model("gpt2-xl")).isEmpty();
+    assertThat(NodeConfigLoader.parse(VALID, "node.yaml", BASE).models()).isEmpty();
+  }
+
+  @Test
+  void badModelsOrFormat_nameTheFieldAndWhatIsValid() {
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "    format: parquet\n", "node.yaml", BASE))
+        .hasMessage("node.yaml: field 'datasets[0].format' must be csv (tabular jobs) or jsonl (language-model jobs),"
+            + " got 'parquet'");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "models:\n  tiny:\n", "node.yaml", BASE))
+        .hasMessageContaining("node.yaml: field 'models.tiny' must be the path of a Hugging Face checkpoint folder");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "models:\n  'bad name': x\n", "node.yaml", BASE))
+        .hasMessageContaining("field 'models' has the name 'bad name'");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "models:\n  - tiny\n", "node.yaml", BASE))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("node.yaml line 8")
+        .hasMessageContaining("field 'models' must map model names to checkpoint folders");
+  }
 }

@@ -3,7 +3,10 @@ package io.cohort.client.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.client.config.NodeConfig;
+import io.cohort.client.job.LocalTrainer;
 import io.cohort.client.job.TabularTrainer;
+import io.cohort.client.job.TextJobs;
+import io.cohort.client.job.TrainerByTask;
 import io.cohort.client.privacy.PrivateJobs;
 import io.cohort.crypto.dp.RdpAccountant;
 import io.cohort.crypto.keys.IdentityKeyPair;
@@ -28,12 +31,16 @@ import io.cohort.proto.v1.RegisterRequest;
 import io.cohort.proto.v1.RegisterResponse;
 import io.cohort.proto.v1.Task;
 import io.cohort.proto.v1.TrainTask;
+import io.cohort.proto.v1.UpdateHeader;
+import io.cohort.proto.v1.TensorHeader;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -63,6 +70,7 @@ class PrivateRoundDaemonTest {
     final List<PushLedgerEntriesRequest> ledgerReports = new CopyOnWriteArrayList<>();
     final List<String> abandoned = new CopyOnWriteArrayList<>();
     final AtomicInteger updates = new AtomicInteger();
+    final List<UpdateHeader> updateHeaders = new CopyOnWriteArrayList<>();
     final AtomicInteger registrations = new AtomicInteger();
 
     @Override
@@ -118,7 +126,11 @@ class PrivateRoundDaemonTest {
     public StreamObserver<PushUpdateRequest> pushUpdate(StreamObserver<PushUpdateResponse> out) {
       return new StreamObserver<>() {
         @Override
-        public void onNext(PushUpdateRequest value) {}
+        public void onNext(PushUpdateRequest value) {
+          if (value.hasHeader()) {
+            updateHeaders.add(value.getHeader());
+          }
+        }
 
         @Override
         public void onError(Throwable t) {}
@@ -179,7 +191,11 @@ class PrivateRoundDaemonTest {
   private record Running(NodeDaemon daemon, Thread thread) {}
 
   private Running start(NodeConfig cfg, Runnable afterLedgerRecord) {
-    NodeDaemon d = new NodeDaemon(cfg, "test", new TabularTrainer(cfg));
+    return start(cfg, new TabularTrainer(cfg), afterLedgerRecord);
+  }
+
+  private Running start(NodeConfig cfg, LocalTrainer trainer, Runnable afterLedgerRecord) {
+    NodeDaemon d = new NodeDaemon(cfg, "test", trainer);
     d.setAfterLedgerRecord(afterLedgerRecord);
     Thread t = new Thread(() -> {
       try {
@@ -273,5 +289,38 @@ class PrivateRoundDaemonTest {
     assertThat(after.entries()).hasSize(2)
         .allSatisfy(e -> assertThat(e.spend().round()).as("both attempts of round 1 count").isEqualTo(1));
     assertThat(after.entries().get(1).epsilonAfter()).isGreaterThan(spentAtCrash);
+  }
+
+  @Test
+  void privateTextRound_onANodeServingAllTasks_isRecordedThenSentAsPeftNamedTensors() throws Exception {
+    Path data = TextJobs.classification(dir, "news.jsonl", 48, SEED);
+    NodeConfig cfg = TextJobs.config("n1", dir, data, Optional.empty(), Map.of(TextJobs.MODEL_NAME, TextJobs.MODEL),
+        Optional.of(new NodeConfig.Budget(20.0, 1e-5, "rdp", dir.resolve("n1.news.ledger"))), port);
+    JobSpec job = TextJobs.seqCls("text-job", TextJobs.modelHash(), true).setPrivacy(TextJobs.privacy(1.1)).build();
+    Running node = start(cfg, TrainerByTask.forNode(cfg), () -> { });
+    try {
+      coordinator.tasks.add(offer(job));
+      await("the answer", () -> !coordinator.answers.isEmpty());
+      assertThat(coordinator.answers.get(0).getAccept()).as(coordinator.answers.get(0).getDeclineReason()).isTrue();
+      coordinator.tasks.add(train(job, 1, "t1"));
+      await("the round's update", () -> coordinator.updates.get() == 1);
+      assertThat(coordinator.abandoned).isEmpty();
+      UpdateHeader h = coordinator.updateHeaders.get(0);
+      assertThat(h.getNumExamples()).as("48 records less the 25% held out").isEqualTo(36);
+      assertThat(h.getMetricsMap()).as("local metrics of a private round stay on the node").isEmpty();
+      assertThat(h.getUpdate().getTensorsList()).extracting(TensorHeader::getName)
+          .contains("base_model.model.transformer.h.0.attn.c_attn.lora_B.weight", "base_model.model.score.weight")
+          .allMatch(n -> n.startsWith("base_model.model.") && !n.contains("lora_A"));
+      assertThat(coordinator.lastReportedEntries()).isEqualTo(1);
+    } finally {
+      stop(node);
+    }
+    Verification v = ledger(cfg);
+    assertThat(v.isValid()).isTrue();
+    assertThat(v.entries()).singleElement().satisfies(e -> {
+      assertThat(e.spend().segment().steps()).isEqualTo(4);
+      assertThat(e.spend().segment().samplingProbability()).isEqualTo(0.25);
+      assertThat(e.spend().segment().noiseMultiplier()).isEqualTo(1.1);
+    });
   }
 }

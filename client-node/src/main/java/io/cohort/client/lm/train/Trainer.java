@@ -91,6 +91,45 @@ public final class Trainer {
         dp ? dpSgd.noiseMultiplier() : 0, dp ? dpSgd.clipNorm() : 0);
   }
 
+  /**
+   * DP-SGD for exactly {@code steps} steps, each on a Poisson sample of the records at rate
+   * {@code q}: the schedule a privacy accountant was given as {@code (q, sigma, steps)}, as a
+   * federated round's plan fixes it (unlike {@link #train}, which derives q and the steps from a
+   * batch size and epochs). {@code seed} drives sampling and dropout only, never the noise.
+   */
+  public TrainReport trainPoisson(List<int[]> sequences, int[] labels, double q, long steps, DpSgd dpSgd,
+      Optimizer opt, double lr, long seed) {
+    int n = sequences.size();
+    if (n == 0) {
+      throw new IllegalArgumentException("no training records");
+    }
+    if (!(q > 0 && q <= 1) || steps < 1) {
+      throw new IllegalArgumentException("DP-SGD needs q in (0, 1] and at least one step, got q=" + q + ", steps="
+          + steps);
+    }
+    SplittableRandom order = new SplittableRandom(seed);
+    SplittableRandom dropout = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    List<Parameter> params = parameters();
+    long start = System.nanoTime();
+    long tokens = 0;
+    long examples = 0;
+    double lossSum = 0;
+    for (long s = 0; s < steps; s++) {
+      int[] idx = poisson(n, q, order);
+      double loss = step(sequences, labels, idx, params, dpSgd, q * n, opt, lr, dropout);
+      examples += idx.length;
+      for (int i : idx) {
+        tokens += sequences.get(i).length;
+      }
+      if (idx.length > 0) {
+        lossSum += loss * idx.length;
+      }
+    }
+    double secs = (System.nanoTime() - start) / 1e9;
+    return new TrainReport(steps, examples, tokens, examples == 0 ? Double.NaN : lossSum / examples, secs, true, q,
+        dpSgd.noiseMultiplier(), dpSgd.clipNorm());
+  }
+
   private double step(List<int[]> sequences, int[] labels, int[] idx, List<Parameter> params, DpSgd dpSgd,
       double expectedBatch, Optimizer opt, double lr, SplittableRandom dropout) {
     double loss = Double.NaN;

@@ -1,0 +1,251 @@
+package io.cohort.client.job;
+
+import io.cohort.client.config.NodeConfig;
+import io.cohort.client.job.text.TextData;
+import io.cohort.client.job.text.TextEvaluation;
+import io.cohort.client.job.text.TextModel;
+import io.cohort.client.lm.data.DataFormatException;
+import io.cohort.client.lm.data.TextBatcher;
+import io.cohort.client.lm.train.AdamW;
+import io.cohort.client.lm.train.DpSgd;
+import io.cohort.client.lm.train.Optimizer;
+import io.cohort.client.lm.train.TrainOptions;
+import io.cohort.client.lm.train.TrainReport;
+import io.cohort.client.privacy.DpPlan;
+import io.cohort.client.tabular.DpSgdParams;
+import io.cohort.crypto.dp.GaussianNoise;
+import io.cohort.format.checkpoint.CheckpointDigest;
+import io.cohort.format.checkpoint.CheckpointException;
+import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.TaskType;
+import io.cohort.wire.TensorBundle;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * LoRA fine-tuning of a local Hugging Face GPT-2 checkpoint on local JSONL, for sequence
+ * classification and causal LM jobs. The job names its base model and content hash; this node
+ * resolves the name in its {@code models:} map and declines when the folder hashes differently.
+ * Only the trainable tensors travel ({@code text.AdapterBundle}); under FFA-LoRA every node
+ * regenerates the frozen A from the job seed.
+ *
+ * <p>Loading the checkpoint and tokenising the data is slow, so the prepared job is kept between
+ * rounds; at most {@link #KEPT_JOBS} jobs are kept (least recently used dropped first), because
+ * each holds a copy of its base model.
+ */
+public final class LmTrainer implements LocalTrainer {
+  static final int KEPT_JOBS = 2;
+  private static final Logger LOG = Logger.getLogger(LmTrainer.class.getName());
+  private static final int EVALUATION_BATCH = 16;
+
+  private final NodeConfig config;
+  /** DP noise: keyed from SecureRandom, never from the job's seed. */
+  private final GaussianNoise noise = GaussianNoise.create();
+  private final Map<String, Prepared> prepared = new LinkedHashMap<>(4, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Prepared> eldest) {
+      return size() > KEPT_JOBS;
+    }
+  };
+
+  /** The schedule of the last DP-SGD round, for tests to compare with the ledger's plan. */
+  private volatile TrainReport lastPrivateRound;
+
+  /** A job's model and tokenised data, ready for rounds. */
+  record Prepared(TextModel model, TextData data) {}
+
+  public LmTrainer(NodeConfig config) {
+    this.config = config;
+  }
+
+  static boolean handles(TaskType task) {
+    return task == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION || task == TaskType.TASK_TYPE_CAUSAL_LM;
+  }
+
+  @Override
+  public Optional<String> check(JobSpec spec) {
+    try {
+      prepare(spec);
+      return Optional.empty();
+    } catch (LocalDataException e) {
+      return Optional.of(e.getMessage());
+    }
+  }
+
+  synchronized Prepared prepare(JobSpec spec) throws LocalDataException {
+    Prepared p = prepared.get(spec.getJobId());
+    if (p != null) {
+      return p;
+    }
+    if (!handles(spec.getTask())) {
+      throw new LocalDataException("this trainer handles sequence classification and causal LM, not " + spec.getTask());
+    }
+    Path dir = modelDir(spec);
+    NodeConfig.Dataset ds = dataset(spec);
+    checkTextSettings(spec);
+    TextModel model;
+    try {
+      model = TextModel.load(dir, spec, Seeds.initialisation(spec.getSeed()));
+    } catch (CheckpointException e) {
+      throw new LocalDataException("model '" + spec.getModel().getName() + "': " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("job " + spec.getJobId() + " does not fit model '" + spec.getModel().getName()
+          + "' at " + dir + ": " + e.getMessage());
+    }
+    int positions = model.model().shape().positions();
+    int maxLength = spec.getText().getMaxLength();
+    if (maxLength > positions) {
+      throw new LocalDataException("text.max_length " + maxLength + " exceeds model '" + spec.getModel().getName()
+          + "''s " + positions + " positions");
+    }
+    boolean lm = spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM;
+    TextBatcher batcher = new TextBatcher(model.tokenizer(), maxLength, lm, false);
+    double fraction = spec.getTraining().getValidationFraction();
+    long splitSeed = Seeds.split(spec.getSeed());
+    TextData data;
+    try {
+      data = lm ? TextData.causalLm(ds.path(), ds.validationPath(), fraction, splitSeed, batcher)
+          : TextData.classification(ds.path(), ds.validationPath(), spec.getText().getNumLabels(), fraction, splitSeed,
+              batcher);
+    } catch (DataFormatException e) {
+      throw new LocalDataException(e.getMessage());
+    }
+    prepared.put(spec.getJobId(), new Prepared(model, data));
+    LOG.info(String.format("job %s: model '%s' loaded, %d training and %d held-out records tokenised",
+        spec.getJobId(), spec.getModel().getName(), data.train().size(), data.validation().size()));
+    return prepared.get(spec.getJobId());
+  }
+
+  /** The model folder the job's model name resolves to, after checking its content hash. */
+  private Path modelDir(JobSpec spec) throws LocalDataException {
+    String name = spec.getModel().getName();
+    if (name.isEmpty()) {
+      throw new LocalDataException("the job names no base model (model.name)");
+    }
+    Path dir = config.model(name).orElseThrow(() -> new LocalDataException("model '" + name
+        + "' is not configured on this node (node.yaml models: " + (config.models().isEmpty() ? "none"
+            : String.join(", ", config.models().keySet().stream().sorted().toList())) + ")"));
+    String actual;
+    try {
+      actual = CheckpointDigest.of(dir);
+    } catch (CheckpointException e) {
+      throw new LocalDataException("model '" + name + "': " + e.getMessage());
+    }
+    String expected = spec.getModel().getSha256();
+    if (!actual.equalsIgnoreCase(expected)) {
+      throw new LocalDataException("model '" + name + "' at " + dir + " has content hash " + actual
+          + " but the job requires " + (expected.isEmpty() ? "(none given)" : expected)
+          + "; it is a different checkpoint (see cohort-node model hash)");
+    }
+    return dir;
+  }
+
+  private NodeConfig.Dataset dataset(JobSpec spec) throws LocalDataException {
+    NodeConfig.Dataset ds = config.dataset(spec.getDatasetAlias()).orElseThrow(() -> new LocalDataException(
+        "dataset alias '" + spec.getDatasetAlias() + "' is not configured on this node (configured: "
+            + String.join(", ", config.aliases()) + ")"));
+    if (!ds.format().equals("jsonl")) {
+      throw new LocalDataException("dataset '" + ds.alias() + "' has format " + ds.format()
+          + "; language-model jobs need format: jsonl");
+    }
+    return ds;
+  }
+
+  private static void checkTextSettings(JobSpec spec) throws LocalDataException {
+    int maxLength = spec.getText().getMaxLength();
+    if (maxLength < 2) {
+      throw new LocalDataException("text.max_length must be >= 2, got " + maxLength);
+    }
+    if (spec.getTask() == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION && spec.getText().getNumLabels() < 2) {
+      throw new LocalDataException("text.num_labels must be >= 2 for sequence classification, got "
+          + spec.getText().getNumLabels());
+    }
+    trainOptions(spec, 0, "");
+  }
+
+  /** Non-private training of one round, from the job's training block and text.weight_decay. */
+  private static TrainOptions trainOptions(JobSpec spec, int round, String nodeId) throws LocalDataException {
+    var t = spec.getTraining();
+    try {
+      return new TrainOptions(Math.max(1, t.getLocalEpochs()), t.getBatchSize(), t.getLearningRate(),
+          spec.getText().getWeightDecay(), Seeds.training(spec.getSeed(), nodeId, round), null);
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("the job's training block is invalid: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public TensorBundle initialParameters(JobSpec spec) throws LocalDataException {
+    return prepare(spec).model().initialParameters();
+  }
+
+  @Override
+  public long trainingExamples(JobSpec spec) throws LocalDataException {
+    return prepare(spec).data().train().size();
+  }
+
+  @Override
+  public Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException {
+    Prepared p = prepare(spec);
+    TrainOptions options = trainOptions(spec, round, config.nodeId());
+    synchronized (p) {
+      start(p, global);
+      TrainReport r = p.model().trainer().train(p.data().train(), p.data().trainLabels(), options, null);
+      return new Outcome(p.model().snapshot(), p.data().train().size(), Map.of("train_loss", r.lastEpochLoss()));
+    }
+  }
+
+  @Override
+  public Outcome trainPrivately(JobSpec spec, int round, Optional<TensorBundle> global, DpPlan plan)
+      throws LocalDataException {
+    Prepared p = prepare(spec);
+    double lr = spec.getPrivacy().getLearningRate() > 0 ? spec.getPrivacy().getLearningRate()
+        : spec.getTraining().getLearningRate();
+    Optimizer optimizer = plan.optimizer() == DpSgdParams.Optimizer.SGD ? Optimizer.sgd()
+        : new AdamW(spec.getText().getWeightDecay());
+    DpSgd dpSgd;
+    try {
+      dpSgd = new DpSgd(plan.noiseMultiplier(), plan.clipNorm(), noise);
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("the job's privacy block is invalid: " + e.getMessage());
+    }
+    synchronized (p) {
+      start(p, global);
+      TrainReport r = p.model().trainer().trainPoisson(p.data().train(), p.data().trainLabels(), plan.samplingRate(),
+          plan.stepsPerRound(), dpSgd, optimizer, lr, Seeds.training(spec.getSeed(), config.nodeId(), round));
+      lastPrivateRound = r;
+      LOG.fine(() -> String.format("job %s round %d: DP-SGD %d steps (q %.5f, sigma %.4f), mean train loss %.4f"
+          + " (stays on this node)", spec.getJobId(), round, r.steps(), r.q(), r.noiseMultiplier(), r.lastEpochLoss()));
+      // No train_loss metric: it is computed from the records without noise, so it must not leave.
+      return new Outcome(p.model().snapshot(), p.data().train().size(), Map.of());
+    }
+  }
+
+  TrainReport lastPrivateRound() {
+    return lastPrivateRound;
+  }
+
+  private static void start(Prepared p, Optional<TensorBundle> global) throws LocalDataException {
+    try {
+      p.model().load(global.orElse(p.model().initialParameters()));
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("the global model does not fit this job's adapter: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public EvaluationResult evaluate(JobSpec spec, TensorBundle model) throws LocalDataException {
+    Prepared p = prepare(spec);
+    synchronized (p) {
+      start(p, Optional.of(model));
+      TextData d = p.data();
+      return spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM
+          ? TextEvaluation.causalLm(p.model(), d.validation(), EVALUATION_BATCH)
+          : TextEvaluation.classification(p.model(), d.validation(), d.validationLabels(), EVALUATION_BATCH);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package io.cohort.client.job.text;
+
+import io.cohort.client.lm.data.DataFormatException;
+import io.cohort.client.lm.data.JsonlTexts;
+import io.cohort.client.lm.data.LabeledText;
+import io.cohort.client.lm.data.TextBatcher;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * A text job's local records, tokenised once: the training part and the held-out part (a
+ * separate validation file, or a seeded split of the training file, stratified by label for
+ * classification). Only token ids are kept, not the texts.
+ *
+ * @param trainLabels class labels of the training sequences; null for causal language modelling
+ * @param validationLabels likewise for the held-out sequences
+ */
+public record TextData(List<int[]> train, int[] trainLabels, List<int[]> validation, int[] validationLabels) {
+
+  /**
+   * Reads classification records and checks every label is below {@code numLabels}.
+   *
+   * @throws DataFormatException naming the file and line of the first bad record
+   */
+  public static TextData classification(Path file, Optional<Path> validationFile, int numLabels,
+      double validationFraction, long splitSeed, TextBatcher batcher) throws DataFormatException {
+    List<LabeledText> records = labelled(file, numLabels);
+    List<LabeledText> held;
+    if (validationFile.isPresent()) {
+      held = labelled(validationFile.get(), numLabels);
+    } else {
+      List<List<LabeledText>> parts = stratifiedSplit(records, validationFraction, splitSeed);
+      records = parts.get(0);
+      held = parts.get(1);
+    }
+    if (records.isEmpty()) {
+      throw new DataFormatException(file, 0, "no training records left after holding out the validation split");
+    }
+    return new TextData(tokens(records, batcher), labels(records), tokens(held, batcher), labels(held));
+  }
+
+  /** Reads {@code {"text"}} records for causal language modelling. */
+  public static TextData causalLm(Path file, Optional<Path> validationFile, double validationFraction, long splitSeed,
+      TextBatcher batcher) throws DataFormatException {
+    List<int[]> train = batcher.tokenizeAll(JsonlTexts.readTexts(file));
+    List<int[]> held;
+    if (validationFile.isPresent()) {
+      held = batcher.tokenizeAll(JsonlTexts.readTexts(validationFile.get()));
+    } else {
+      int[] order = permutation(train.size(), new SplittableRandom(splitSeed));
+      int k = (int) Math.round(validationFraction * train.size());
+      held = new ArrayList<>();
+      List<int[]> rest = new ArrayList<>();
+      for (int i = 0; i < order.length; i++) {
+        (i < k ? held : rest).add(train.get(order[i]));
+      }
+      train = rest;
+    }
+    if (train.isEmpty()) {
+      throw new DataFormatException(file, 0, "no training records left after holding out the validation split");
+    }
+    return new TextData(train, null, held, null);
+  }
+
+  private static List<LabeledText> labelled(Path file, int numLabels) throws DataFormatException {
+    List<LabeledText> records = JsonlTexts.readClassification(file);
+    for (LabeledText r : records) {
+      if (r.label() >= numLabels) {
+        throw new DataFormatException(file, r.line(), "label " + r.label() + " is outside the job's labels 0.."
+            + (numLabels - 1) + " (text.num_labels = " + numLabels + ")");
+      }
+    }
+    return records;
+  }
+
+  /** Per label, a seeded shuffle and the first round(fraction x count) records held out. */
+  static List<List<LabeledText>> stratifiedSplit(List<LabeledText> records, double fraction, long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    int labels = JsonlTexts.numClasses(records);
+    List<LabeledText> train = new ArrayList<>();
+    List<LabeledText> held = new ArrayList<>();
+    for (int c = 0; c < labels; c++) {
+      List<LabeledText> ofLabel = new ArrayList<>();
+      for (LabeledText r : records) {
+        if (r.label() == c) {
+          ofLabel.add(r);
+        }
+      }
+      int[] order = permutation(ofLabel.size(), rnd);
+      int k = (int) Math.round(fraction * ofLabel.size());
+      for (int i = 0; i < order.length; i++) {
+        (i < k ? held : train).add(ofLabel.get(order[i]));
+      }
+    }
+    return List.of(train, held);
+  }
+
+  private static int[] permutation(int n, SplittableRandom rnd) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  private static List<int[]> tokens(List<LabeledText> records, TextBatcher batcher) {
+    List<int[]> out = new ArrayList<>(records.size());
+    for (LabeledText r : records) {
+      out.add(batcher.tokenize(r.text()));
+    }
+    return out;
+  }
+
+  private static int[] labels(List<LabeledText> records) {
+    int[] l = new int[records.size()];
+    for (int i = 0; i < l.length; i++) {
+      l[i] = records.get(i).label();
+    }
+    return l;
+  }
+}

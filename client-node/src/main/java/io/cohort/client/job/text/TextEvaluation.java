@@ -1,0 +1,74 @@
+package io.cohort.client.job.text;
+
+import io.cohort.client.lm.model.Pass;
+import io.cohort.client.lm.train.Batch;
+import io.cohort.client.lm.train.CausalLm;
+import io.cohort.client.lm.train.Evaluation;
+import io.cohort.client.lm.train.SequenceClassification;
+import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.wire.PooledEvaluation;
+import java.util.List;
+
+/**
+ * A text model's evaluation on a node's held-out records, as poolable sums. Classification:
+ * examples, summed cross-entropy, correct argmax predictions (lowest label on ties) and
+ * {@link PooledEvaluation#DEFAULT_BINS}-bin histograms of the positive class's probability (label
+ * 1 of two; with more labels the last label against the rest, as for tabular jobs), split by the
+ * true label. Causal LM: the number of predicted tokens and their summed negative log-likelihood.
+ */
+public final class TextEvaluation {
+  private TextEvaluation() {
+  }
+
+  public static EvaluationResult classification(TextModel m, List<int[]> sequences, int[] labels, int batchSize) {
+    SequenceClassification task = (SequenceClassification) m.task();
+    int k = task.labels();
+    float[] probs = Evaluation.probabilities(m.model(), task, sequences, batchSize, m.tokenizer().eosId());
+    int bins = PooledEvaluation.DEFAULT_BINS;
+    long[] positives = new long[bins];
+    long[] negatives = new long[bins];
+    int positive = k - 1;
+    double lossSum = 0;
+    long correct = 0;
+    for (int i = 0; i < labels.length; i++) {
+      int o = i * k;
+      int best = 0;
+      for (int c = 1; c < k; c++) {
+        if (probs[o + c] > probs[o + best]) {
+          best = c;
+        }
+      }
+      if (best == labels[i]) {
+        correct++;
+      }
+      lossSum -= Math.log(Math.max(probs[o + labels[i]], 1e-30f));
+      int bin = PooledEvaluation.bin(probs[o + positive], bins);
+      if (labels[i] == positive) {
+        positives[bin]++;
+      } else {
+        negatives[bin]++;
+      }
+    }
+    EvaluationResult.Builder b = EvaluationResult.newBuilder().setNumExamples(labels.length).setLossSum(lossSum)
+        .setNumCorrect(correct);
+    for (int i = 0; i < bins; i++) {
+      b.addPositiveScoreHistogram(positives[i]).addNegativeScoreHistogram(negatives[i]);
+    }
+    return b.build();
+  }
+
+  public static EvaluationResult causalLm(TextModel m, List<int[]> sequences, int batchSize) {
+    CausalLm lm = (CausalLm) m.task();
+    double sum = 0;
+    long tokens = 0;
+    for (int from = 0; from < sequences.size(); from += batchSize) {
+      int n = Math.min(batchSize, sequences.size() - from);
+      Batch b = Batch.of(sequences.subList(from, from + n).toArray(new int[0][]), null, m.tokenizer().eosId());
+      float[] hidden = m.model().forward(b.ids(), Pass.inference(b.batch(), b.seqLen()), null);
+      double[] s = lm.nll(hidden, b);
+      sum += s[0];
+      tokens += (long) s[1];
+    }
+    return EvaluationResult.newBuilder().setNumExamples(tokens).setLossSum(sum).build();
+  }
+}
