@@ -3,7 +3,11 @@ package io.cohort.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cohort.e2e.LedgerFixture.Ledger;
+import io.cohort.crypto.dp.RdpAccountant;
+import io.cohort.crypto.keys.IdentityKeyPair;
+import io.cohort.crypto.ledger.LedgerEntry;
+import io.cohort.crypto.ledger.PrivacyLedger;
+import io.cohort.crypto.ledger.Verification;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,17 +34,24 @@ import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 
 /**
- * The dashboard in a real headless Chromium against a real coordinator with a finished simulated
- * job (three node processes: two train, one declines). Checks issue #8's acceptance: without a
- * token only the sign-in form shows; the overview and ledger show the ε each node's ledger says
- * and every number equals the API's; an auditor reaches no mutating action (the admin does); a
- * tampered audit row shows as a failed verification; pages update live while a job runs and fit
- * a tablet. Saves a screenshot of each page to {@code docs/img/} ({@code -Dcohort.e2e.screenshots=DIR}).
+ * The dashboard in a real headless Chromium against a real coordinator with a finished
+ * differentially private job (the shipped {@code examples/credit/job-dp.yaml}, three rounds, secure
+ * aggregation on) run by three node processes: two train with DP-SGD under the budgets their
+ * node.yaml declares, one declines. Checks issue #8's acceptance: without a token only the sign-in
+ * form shows; the overview shows the ε each node's own signed ledger file says, against the budget
+ * the node declared, and every number equals the API's; the ledger view shows each entry's
+ * mechanism parameters and its verified signature; an auditor reaches no mutating action (the
+ * admin does); a tampered audit row shows as a failed verification; pages update live while a job
+ * runs, fit a tablet, and their main text colours reach WCAG AA contrast. {@code cohort-node ledger}
+ * lists the node's uploads with the same spend. Saves a screenshot of each page to
+ * {@code docs/img/} ({@code -Dcohort.e2e.screenshots=DIR}).
  */
 class DashboardBrowserTest {
-  static final List<Ledger> LEDGERS = List.of(
-      new Ledger("bank-a", "credit", 4.0, 1e-5, new double[] {0.42, 0.61, 0.76}),
-      new Ledger("bank-b", "credit", 3.0, 1e-5, new double[] {0.95, 1.9, 2.71}));
+  /** A training node and the ε budget its node.yaml declares for dataset credit (the job spends ε 8). */
+  record Budgeted(String nodeId, double budget) {}
+
+  static final List<Budgeted> TRAINERS = List.of(new Budgeted("bank-a", 12.0), new Budgeted("bank-b", 9.0));
+  static final double DELTA = 1e-5;
   static final int ROUNDS = 3;
   /** The only buttons a read-only user may see: none of them changes anything. */
   static final Set<String> READ_ONLY_BUTTONS = Set.of("logout", "verify-chain", "audit-refresh");
@@ -62,8 +72,13 @@ class DashboardBrowserTest {
     String adminToken = Files.readString(fed.coordinator().dataDir().resolve("admin.token"), StandardCharsets.US_ASCII).strip();
     CreditData data = CreditData.load();
     List<CreditData.Shard> shards = data.shards(2, fed.random());
-    fed.startNode("bank-a", fed.writeNodeConfig("bank-a", List.of(fed.writeShard("credit", "bank-a", data, shards.get(0)))));
-    fed.startNode("bank-b", fed.writeNodeConfig("bank-b", List.of(fed.writeShard("credit", "bank-b", data, shards.get(1)))));
+    Map<String, Path> configs = new java.util.HashMap<>();
+    for (int i = 0; i < TRAINERS.size(); i++) {
+      Budgeted t = TRAINERS.get(i);
+      configs.put(t.nodeId(), withBudget(fed.writeNodeConfig(t.nodeId(),
+          List.of(fed.writeShard("credit", t.nodeId(), data, shards.get(i)))), t.budget()));
+      fed.startNode(t.nodeId(), configs.get(t.nodeId()));
+    }
     // bank-c offers a different dataset, so it declines the credit job with a reason.
     fed.startNode("bank-c", fed.writeNodeConfig("bank-c", List.of(fed.writeShard("claims", "bank-c", data, shards.get(0)))));
     fed.awaitConnected(Duration.ofSeconds(120), "bank-a", "bank-b", "bank-c");
@@ -72,8 +87,7 @@ class DashboardBrowserTest {
       // ---- live: the admin watches the job run, without reloading -------------------------
       b.open(null);
       b.signIn(adminToken);
-      String jobId = fed.submit(Federation.creditJob(Map.of("rounds", ROUNDS, "min_nodes", 2, "seed", fed.seed(),
-          "round_timeout_seconds", 60, "training.local_epochs", 1)));
+      String jobId = fed.submit(dpJob(Map.of("rounds", ROUNDS, "min_nodes", 2, "seed", fed.seed())));
       b.go("/jobs/" + jobId);
       b.waitVisible(By.id("job-summary"));
       String firstState = b.text("#job-summary [data-field=state]");
@@ -114,16 +128,21 @@ class DashboardBrowserTest {
           d -> "true".equals(b.attr("#verify-result", "data-ok")));
       b.screenshot("dashboard-audit-verified");
 
-      // ---- ledger entries arrive (seeded through PrivacyStore), an audit row is edited ----
+      // ---- what each training node's own signed ledger says, and what left it ----------
+      Map<String, List<LedgerEntry>> ledgers = new java.util.HashMap<>();
+      for (Budgeted t : TRAINERS) {
+        ledgers.put(t.nodeId(), nodeLedger(configs.get(t.nodeId()), t.nodeId()));
+        assertThat(ledgers.get(t.nodeId())).as("%s's ledger: one entry per round", t.nodeId()).hasSize(ROUNDS);
+      }
+      checkNodeLedgerCommand(configs.get("bank-b"), jobId, ledgers.get("bank-b"));
+
+      // ---- an audit row is edited in the stopped coordinator's database -------------------
       fed.killCoordinator();
-      Path fixtureLog = fed.dir().resolve("logs/ledger-fixture.log");
-      Instant firstEntry = Instant.parse(end.path("job").path("created_at").asText());
-      LedgerFixture.seed(fed.coordinator().dataDir(), jobId, firstEntry, LEDGERS, fixtureLog);
-      LedgerFixture.tamper(fed.coordinator().dataDir(), tamperedSeq, fixtureLog);
+      LedgerFixture.tamper(fed.coordinator().dataDir(), tamperedSeq, fed.dir().resolve("logs/ledger-fixture.log"));
       AdminClient admin = fed.restartCoordinator();
       fed.awaitConnected(Duration.ofSeconds(60), "bank-a", "bank-b", "bank-c");
       // A second job that cannot start (it needs 9 nodes): it stays open, so Cancel would apply.
-      String waitingJob = fed.submit(Federation.creditJob(Map.of("rounds", 1, "min_nodes", 9, "seed", fed.seed())));
+      String waitingJob = fed.submit(dpJob(Map.of("rounds", 1, "min_nodes", 9, "seed", fed.seed())));
 
       // ---- no token: the shell loads, but only the sign-in form, and the API refuses ------
       b.js("sessionStorage.clear();");
@@ -132,7 +151,8 @@ class DashboardBrowserTest {
       assertThat(b.find("#view").isDisplayed()).as("no page without a token").isFalse();
       assertThat(b.js("return document.getElementById('view').innerHTML;")).as("nothing rendered without a token").isEqualTo("");
       assertThat(b.find("#nav").isDisplayed()).isFalse();
-      assertThat(b.text("body")).doesNotContain("bank-b").doesNotContain("2.71").doesNotContain(jobId);
+      String bankBEpsilon = String.format(Locale.ROOT, "%.4f", last(ledgers.get("bank-b")).epsilonAfter());
+      assertThat(b.text("body")).doesNotContain("bank-b").doesNotContain(bankBEpsilon).doesNotContain(jobId);
       assertThat(status(port, "/api/v1/privacy", null)).as("GET /api/v1/privacy without a token").isEqualTo(401);
       assertThat(status(port, "/dashboard/", null)).as("the static shell itself").isEqualTo(200);
       b.screenshot("dashboard-login");
@@ -146,37 +166,57 @@ class DashboardBrowserTest {
       b.go("/privacy");
       b.waitVisible(By.id("privacy-table"));
       JsonNode privacy = admin.get("/api/v1/privacy");
-      assertThat(b.findAll("#privacy-table tbody tr")).hasSize(privacy.path("spend").size()).hasSize(LEDGERS.size());
-      for (Ledger l : LEDGERS) {
-        JsonNode spend = find(privacy.path("spend"), l.nodeId(), l.dataset());
-        double ledgerSays = l.epsilonAfter()[l.epsilonAfter().length - 1];
-        double lastEntry = lastEntry(privacy.path("entries"), l.nodeId(), l.dataset()).path("epsilon_after").asDouble();
-        assertThat(spend.path("epsilon_spent").asDouble()).as("API ε of %s", l.nodeId()).isEqualTo(ledgerSays).isEqualTo(lastEntry);
-        String row = "#privacy-table tr[data-node='" + l.nodeId() + "'][data-dataset='" + l.dataset() + "'] ";
+      assertThat(b.findAll("#privacy-table tbody tr")).hasSize(privacy.path("spend").size()).hasSize(TRAINERS.size());
+      for (Budgeted t : TRAINERS) {
+        JsonNode spend = find(privacy.path("spend"), t.nodeId(), "credit");
+        double ledgerSays = last(ledgers.get(t.nodeId())).epsilonAfter();
+        double lastEntry = lastEntry(privacy.path("entries"), t.nodeId(), "credit").path("epsilon_after").asDouble();
+        assertThat(spend.path("epsilon_spent").asDouble()).as("API ε of %s", t.nodeId()).isEqualTo(ledgerSays)
+            .isEqualTo(lastEntry);
+        assertThat(spend.path("budget_epsilon").asDouble()).as("the budget %s declared", t.nodeId())
+            .isEqualTo(t.budget());
+        assertThat(spend.path("budget_delta").asDouble()).isEqualTo(DELTA);
+        assertThat(spend.path("delta").asDouble()).as("the ledger's δ").isEqualTo(DELTA);
+        String row = "#privacy-table tr[data-node='" + t.nodeId() + "'][data-dataset='credit'] ";
         assertShown(b, row + "[data-field=epsilon_spent]", spend.path("epsilon_spent").asDouble(), 4);
         assertShown(b, row + "[data-field=budget_epsilon]", spend.path("budget_epsilon").asDouble(), 4);
         assertShown(b, row + "[data-field=remaining_epsilon]", spend.path("remaining_epsilon").asDouble(), 4);
+        assertThat(spend.path("remaining_epsilon").asDouble()).isEqualTo(t.budget() - ledgerSays);
         assertThat(Double.parseDouble(b.attr(row + "[data-field=delta]", "data-value")))
             .isEqualTo(spend.path("delta").asDouble());
-        assertThat(b.text(row + "[data-field=entries]")).isEqualTo(spend.path("entries").asText());
-        boolean over = ledgerSays / l.budget() > 0.8;
-        assertThat(b.attr(row.strip(), "class")).as("row of %s flagged above 80 %%", l.nodeId())
+        assertThat(b.text(row + "[data-field=entries]")).isEqualTo(spend.path("entries").asText()).isEqualTo("" + ROUNDS);
+        boolean over = ledgerSays / t.budget() > 0.8;
+        assertThat(b.attr(row.strip(), "class")).as("row of %s flagged above 80 %%", t.nodeId())
             .satisfies(c -> assertThat(c != null && c.contains("over")).isEqualTo(over));
         assertThat(b.findAll(row + "[data-field=warning]")).hasSize(over ? 1 : 0);
       }
+      assertThat(b.findAll("#privacy-table tr.over")).as("bank-b (ε 8 of 9) is flagged, bank-a (8 of 12) is not")
+          .hasSize(1);
+      assertContrast(b, "/privacy");
       b.screenshot("dashboard-privacy");
       checkTablet(b, "dashboard-privacy-tablet");
 
-      // ---- click through to a ledger ------------------------------------------------------
+      // ---- click through to a ledger: parameters and signatures of the node's signed lines -
       b.find("#privacy-table tr[data-node='bank-b'] th a").click();
       b.waitVisible(By.id("ledger-table"));
       JsonNode entries = admin.get("/api/v1/privacy?node=bank-b&dataset=credit").path("entries");
-      assertThat(b.findAll("#ledger-table tbody tr")).hasSize(entries.size()).hasSize(3);
+      assertThat(b.findAll("#ledger-table tbody tr")).hasSize(entries.size()).hasSize(ROUNDS);
       for (JsonNode e : entries) {
-        assertShown(b, "#ledger-table tr[data-seq='" + e.path("entry_seq").asLong() + "'] [data-field=epsilon_after]",
-            e.path("epsilon_after").asDouble(), 4);
+        String row = "#ledger-table tr[data-seq='" + e.path("entry_seq").asLong() + "'] ";
+        LedgerEntry signed = ledgers.get("bank-b").get((int) e.path("entry_seq").asLong() - 1);
+        assertThat(e.path("epsilon_after").asDouble()).isEqualTo(signed.epsilonAfter());
+        assertThat(e.path("noise_multiplier").asDouble()).isEqualTo(signed.spend().segment().noiseMultiplier());
+        assertThat(e.path("signature_verified").asBoolean()).as("API signature status of entry %s", e.path("entry_seq"))
+            .isTrue();
+        assertShown(b, row + "[data-field=epsilon_after]", e.path("epsilon_after").asDouble(), 4);
+        assertShown(b, row + "[data-field=q]", e.path("sampling_rate").asDouble(), 4);
+        assertShown(b, row + "[data-field=sigma]", e.path("noise_multiplier").asDouble(), 3);
+        assertShown(b, row + "[data-field=clip]", e.path("clip_norm").asDouble(), 3);
+        assertThat(b.attr(row + "[data-field=steps]", "data-value")).isEqualTo(e.path("steps").asText());
+        assertThat(b.text(row + "[data-field=signature]")).isEqualTo("✓ verified");
       }
       b.waitVisible(By.cssSelector("#ledger-chart canvas"));
+      assertContrast(b, "/ledger");
       b.screenshot("dashboard-ledger");
 
       // ---- jobs and rounds ----------------------------------------------------------------
@@ -270,8 +310,9 @@ class DashboardBrowserTest {
       assertThat(b.text("#verify-result")).contains("FAILED").contains("#" + tamperedSeq);
       WebElement search = b.find("#audit-search");
       search.sendKeys("ledger.entry_received");
-      int received = LEDGERS.stream().mapToInt(l -> l.epsilonAfter().length).sum();
+      int received = admin.get("/api/v1/privacy").path("entries").size();
       assertThat(b.text("#audit-count")).startsWith(received + " of ");
+      assertContrast(b, "/audit");
       b.screenshot("dashboard-audit");
       search.clear();
       search.sendKeys(Keys.ESCAPE);
@@ -297,6 +338,101 @@ class DashboardBrowserTest {
       b.waitUntil("the job page shows CANCELLED", Duration.ofSeconds(20),
           d -> "CANCELLED".equals(b.text("#job-summary [data-field=state]")));
       assertThat(Federation.state(admin.job(waitingJob))).isEqualTo("CANCELLED");
+    }
+  }
+
+  /** Adds the dataset's privacy budget to the node.yaml the federation wrote (its only dataset). */
+  private static Path withBudget(Path yaml, double epsilon) throws IOException {
+    String y = Files.readString(yaml, StandardCharsets.UTF_8);
+    assertThat(y).containsOnlyOnce("    format: csv\n");
+    return Files.writeString(yaml, y.replace("    format: csv\n", "    format: csv\n    epsilon_budget: " + epsilon
+        + "\n    delta: " + DELTA + "\n"), StandardCharsets.UTF_8);
+  }
+
+  /** The shipped private job, {@code examples/credit/job-dp.yaml}, with some top-level settings replaced. */
+  private static String dpJob(Map<String, Object> settings) throws IOException {
+    String yaml = Files.readString(E2eEnvironment.creditJob().resolveSibling("job-dp.yaml"), StandardCharsets.UTF_8);
+    for (Map.Entry<String, Object> e : settings.entrySet()) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + e.getKey() + ":.*$").matcher(yaml);
+      assertThat(m.find()).as("job-dp.yaml has a line for %s", e.getKey()).isTrue();
+      yaml = m.replaceFirst(e.getKey() + ": " + e.getValue());
+    }
+    return yaml;
+  }
+
+  /** The node's own ledger of dataset credit, verified under its identity key (files next to its node.yaml). */
+  private static List<LedgerEntry> nodeLedger(Path config, String nodeId) throws Exception {
+    Path ledger = config.resolveSibling(nodeId + ".credit.ledger");
+    Verification v = PrivacyLedger.verify(ledger,
+        IdentityKeyPair.loadOrCreate(config.resolveSibling(nodeId + ".identity.key")).publicKey(), RdpAccountant.create());
+    assertThat(v.isValid()).as("%s verifies: %s", ledger, v).isTrue();
+    return v.entries();
+  }
+
+  private static LedgerEntry last(List<LedgerEntry> entries) {
+    return entries.get(entries.size() - 1);
+  }
+
+  /**
+   * {@code cohort-node ledger --output json} of a training node: every round's masked input left it,
+   * sized, beside the spend its signed ledger records for that round.
+   */
+  private void checkNodeLedgerCommand(Path config, String jobId, List<LedgerEntry> ledger) throws Exception {
+    Path out = fed.dir().resolve("logs/cohort-node-ledger.json");
+    Process p = new ProcessBuilder(E2eEnvironment.java(), "-jar", E2eEnvironment.nodeJar().toString(), "ledger",
+        "--config", config.toString(), "--job", jobId, "--output", "json")
+        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("cohort-node ledger finished").isTrue();
+    String text = Files.readString(out);
+    assertThat(p.exitValue()).as(text).isZero();
+    JsonNode uploads = AdminClient.JSON.readTree(text.substring(text.indexOf('{'))).path("uploads");
+    for (LedgerEntry e : ledger) {
+      JsonNode masked = null;
+      for (JsonNode u : uploads) {
+        if (u.path("kind").asText().equals("masked_input") && u.path("round").asLong() == e.spend().round()
+            && u.path("outcome").asText().equals("ok")) {
+          masked = u;
+        }
+      }
+      assertThat(masked).as("a masked input of round %d in %s", e.spend().round(), text).isNotNull();
+      assertThat(masked.path("bytes").asLong()).isPositive();
+      assertThat(masked.path("privacy_spend").get(0).path("epsilon_after").asDouble()).isEqualTo(e.epsilonAfter());
+    }
+    fed.event("cohort-node ledger: " + uploads.size() + " uploads of job " + jobId);
+  }
+
+  /**
+   * The WCAG 2 contrast ratio of the page's main text colours (body text, muted text, links,
+   * navigation, buttons, badges, flagged rows, table headers), from the browser's computed styles,
+   * against the nearest opaque background: each must reach 4.5 (AA for normal text).
+   */
+  private static void assertContrast(DashboardBrowser b, String page) {
+    Object result = b.js("""
+        const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+          const p = m[1].split(',').map(Number); return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; };
+        const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+          return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+        const background = (el) => { for (let e = el; e; e = e.parentElement) {
+            const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a >= 0.99) return c; }
+          return { r: 255, g: 255, b: 255, a: 1 }; };
+        const selectors = ['body', '#view h1', '.lede', '.muted', '.note', 'a', '#nav a', 'button', 'th', 'td',
+          '.badge.ok', '.badge.bad', '.badge.warn', '.badge.run', 'tr.over td', 'caption', 'dt'];
+        const out = [];
+        for (const s of selectors) {
+          const el = [...document.querySelectorAll(s)].find((e) => e.offsetParent !== null && e.textContent.trim() !== '');
+          if (!el) continue;
+          const fg = parse(getComputedStyle(el).color), bg = background(el);
+          const l1 = lum(fg), l2 = lum(bg);
+          out.push([s, (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05), getComputedStyle(el).color, `rgb(${bg.r}, ${bg.g}, ${bg.b})`]);
+        }
+        return out;""");
+    List<?> rows = (List<?>) result;
+    assertThat(rows).as("text elements measured on %s", page).hasSizeGreaterThanOrEqualTo(6);
+    for (Object r : rows) {
+      List<?> row = (List<?>) r;
+      double ratio = ((Number) row.get(1)).doubleValue();
+      assertThat(ratio).as("contrast of %s on %s (%s on %s)", row.get(0), page, row.get(2), row.get(3))
+          .isGreaterThanOrEqualTo(4.5);
     }
   }
 

@@ -4,8 +4,8 @@ import io.cohort.proto.v1.EvaluationResult;
 import java.util.Arrays;
 
 /**
- * Pools per-node evaluation statistics into federation-wide metrics: mean loss, accuracy and
- * ROC AUC from summed score histograms. No single prediction is needed, only counts.
+ * Pools per-node evaluation statistics into federation-wide metrics: mean loss, accuracy, and
+ * ROC AUC and F1 (threshold 0.5) from summed score histograms. No single prediction is needed, only counts.
  *
  * <p>ROC AUC from histograms counts a positive and a negative in the same bin as half a
  * correctly ordered pair (the Mann-Whitney statistic with ties), so with {@link #DEFAULT_BINS}
@@ -60,6 +60,31 @@ public final class PooledEvaluation {
   /** ROC AUC of the positive-class score; NaN when either class is absent. */
   public double rocAuc() {
     return positives == null ? Double.NaN : rocAuc(positives, negatives);
+  }
+
+  /**
+   * F1 of the positive class at score threshold 0.5 (an example is predicted positive when its
+   * score falls in the upper half of the bins); NaN with an odd bin count, where 0.5 is not a
+   * bin edge, or when there are neither positives nor predicted positives.
+   */
+  public double f1() {
+    return positives == null ? Double.NaN : f1AtHalf(positives, negatives);
+  }
+
+  /** F1 = 2TP / (2TP + FP + FN) at threshold 0.5 from per-bin counts with an even number of bins. */
+  public static double f1AtHalf(long[] positives, long[] negatives) {
+    if (positives.length % 2 != 0) {
+      return Double.NaN;
+    }
+    long tp = 0;
+    long fp = 0;
+    for (int i = positives.length / 2; i < positives.length; i++) {
+      tp += positives[i];
+      fp += negatives[i];
+    }
+    long fn = Arrays.stream(positives).sum() - tp;
+    long denominator = 2 * tp + fp + fn;
+    return denominator == 0 ? Double.NaN : 2.0 * tp / denominator;
   }
 
   /** Mann-Whitney AUC from per-bin counts of positives and negatives (ties count one half). */

@@ -65,6 +65,49 @@ class PooledEvaluationTest {
     assertThat(PooledEvaluation.rocAuc(new long[] {4, 0}, new long[] {4, 0})).isEqualTo(0.5);
   }
 
+  @Test
+  void pooledF1AtHalf_matchesTheF1OfAllScoresThresholdedAtHalf() {
+    long seed = 123;
+    SplittableRandom r = new SplittableRandom(seed);
+    int bins = PooledEvaluation.DEFAULT_BINS;
+    PooledEvaluation pooled = new PooledEvaluation();
+    long tp = 0;
+    long fp = 0;
+    long fn = 0;
+    for (int node = 0; node < 3; node++) {
+      long[] ph = new long[bins];
+      long[] nh = new long[bins];
+      for (int i = 0; i < 60; i++) {
+        double s = sigmoid(r.nextGaussian() + 0.5);
+        ph[PooledEvaluation.bin(s, bins)]++;
+        tp += s >= 0.5 ? 1 : 0;
+        fn += s >= 0.5 ? 0 : 1;
+      }
+      for (int i = 0; i < 300; i++) {
+        double s = sigmoid(r.nextGaussian() - 1.5);
+        nh[PooledEvaluation.bin(s, bins)]++;
+        fp += s >= 0.5 ? 1 : 0;
+      }
+      EvaluationResult.Builder b = EvaluationResult.newBuilder().setNumExamples(360);
+      Arrays.stream(ph).forEach(b::addPositiveScoreHistogram);
+      Arrays.stream(nh).forEach(b::addNegativeScoreHistogram);
+      pooled.add(b.build());
+    }
+    assertThat(tp).as("seed %d: the case has true and false positives", seed).isPositive();
+    assertThat(fp).as("seed %d", seed).isPositive();
+    assertThat(pooled.f1()).as("seed %d", seed).isEqualTo(2.0 * tp / (2.0 * tp + fp + fn));
+  }
+
+  @Test
+  void f1_edgeCases() {
+    // bins [0, 0.5) and [0.5, 1): 3 positives above, 1 below; 2 negatives above
+    assertThat(PooledEvaluation.f1AtHalf(new long[] {1, 3}, new long[] {5, 2})).isEqualTo(6.0 / 9);
+    assertThat(PooledEvaluation.f1AtHalf(new long[] {2, 0}, new long[] {5, 0})).isZero();
+    assertThat(PooledEvaluation.f1AtHalf(new long[] {0, 0}, new long[] {5, 0})).isNaN();
+    assertThat(PooledEvaluation.f1AtHalf(new long[] {1, 1, 1}, new long[] {1, 1, 1})).isNaN();
+    assertThat(new PooledEvaluation().f1()).isNaN();
+  }
+
   private static double sigmoid(double x) {
     return 1 / (1 + Math.exp(-x));
   }

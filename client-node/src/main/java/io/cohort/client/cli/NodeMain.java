@@ -19,8 +19,10 @@ import picocli.CommandLine.Option;
         + " it accepts, and never sends raw records.",
     subcommands = {CentralCommand.class, PartitionCommand.class, PrivacyCommand.class, EnrollCommand.class,
         StatusCommand.class,
+        LedgerCommand.class,
         TrainCommand.class,
         EvalCommand.class,
+        ExportCommand.class,
         ModelCommand.class,
         CommandLine.HelpCommand.class})
 public final class NodeMain implements Callable<Integer> {

@@ -3,14 +3,10 @@ package io.cohort.client.cli;
 import io.cohort.client.config.ConfigException;
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.config.NodeConfigLoader;
-import io.cohort.client.privacy.DpPlanner;
-import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.crypto.ledger.LedgerEntry;
-import io.cohort.crypto.ledger.PrivacyLedger;
 import io.cohort.crypto.ledger.Verification;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -47,23 +43,21 @@ final class PrivacyBudgetCommand implements Callable<Integer> {
       return PrivacyCommand.BAD_INPUT;
     }
     int status = 0;
-    for (NodeConfig.Dataset d : cfg.datasets()) {
+    for (DatasetBudgets.DatasetBudget d : DatasetBudgets.read(cfg)) {
       if (d.budget().isEmpty()) {
         out.printf("dataset %s: no privacy budget (takes part in non-private jobs only)%n", d.alias());
         continue;
       }
       NodeConfig.Budget b = d.budget().get();
-      if (!Files.exists(b.ledgerPath()) || !Files.exists(cfg.identityKey())) {
+      if (d.verification().isEmpty()) {
         out.printf(Locale.ROOT, "dataset %s: budget epsilon %s at delta %s (%s); nothing spent yet (no ledger at %s)%n",
             d.alias(), b.epsilonBudget(), b.delta(), b.accountant(), b.ledgerPath());
         continue;
       }
-      Verification v = PrivacyLedger.verify(b.ledgerPath(), IdentityKeyPair.loadOrCreate(cfg.identityKey()).publicKey(),
-          DpPlanner.accountant(b.accountant()));
-      double spent = v.entries().isEmpty() ? 0 : v.entries().get(v.entries().size() - 1).epsilonAfter();
+      Verification v = d.verification().get();
       out.printf(Locale.ROOT, "dataset %s: budget epsilon %s at delta %s (%s), spent %.4f, remaining %.4f; %d"
-              + " releases; ledger %s: %s%n", d.alias(), b.epsilonBudget(), b.delta(), b.accountant(), spent,
-          Math.max(0, b.epsilonBudget() - spent), v.entries().size(), b.ledgerPath(),
+              + " releases; ledger %s: %s%n", d.alias(), b.epsilonBudget(), b.delta(), b.accountant(), d.spentEpsilon(),
+          d.remainingEpsilon(), v.entries().size(), b.ledgerPath(),
           v.isValid() ? "verifies" : "DOES NOT VERIFY (" + v + ")");
       if (!v.isValid()) {
         status = 1;

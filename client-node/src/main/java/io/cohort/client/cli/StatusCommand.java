@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -25,7 +26,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cohort-node status}: what an operator checks first. The certificate (subject, expiry,
- * CA), whether the coordinator accepts it right now, and the datasets this node offers.
+ * CA), whether the coordinator accepts it right now, and the datasets this node offers with each
+ * one's privacy budget: epsilon and delta from node.yaml, spent and remaining from the dataset's
+ * signed ledger, verified (the numbers of {@code privacy budget}).
  *
  * <p>The connection probe is a heartbeat for a session that does not exist: the coordinator
  * checks the certificate before the session, so UNAUTHENTICATED about the session means the
@@ -33,7 +36,8 @@ import picocli.CommandLine.Option;
  * running daemon's session.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Show this node's certificate, whether the coordinator accepts it, and its datasets.")
+    description = "Show this node's certificate, whether the coordinator accepts it, its datasets and their remaining"
+        + " privacy budgets (exit 1 when a privacy ledger does not verify).")
 final class StatusCommand implements Callable<Integer> {
   private static final String PROBE_SESSION = "status-probe";
 
@@ -57,11 +61,27 @@ final class StatusCommand implements Callable<Integer> {
     }
     System.out.println("connection:    " + probe(cfg));
     System.out.println("datasets:");
-    for (NodeConfig.Dataset d : cfg.datasets()) {
-      System.out.println("  " + d.alias() + "  " + (Files.isReadable(d.path()) ? "readable" : "NOT READABLE: " + d.path()));
+    int status = 0;
+    for (DatasetBudgets.DatasetBudget b : DatasetBudgets.read(cfg)) {
+      NodeConfig.Dataset d = cfg.dataset(b.alias()).orElseThrow();
+      System.out.println("  " + d.alias() + "  " + (Files.isReadable(d.path()) ? "readable" : "NOT READABLE: " + d.path())
+          + "  " + budgetLine(b));
+      status = b.verifies() ? status : 1;
     }
-    System.out.println("privacy budget: no DP spend yet (differential privacy is not used in training in this version)");
-    return 0;
+    return status;
+  }
+
+  /** The dataset's budget and what its signed ledger says remains (the numbers of {@code privacy budget}). */
+  static String budgetLine(DatasetBudgets.DatasetBudget b) {
+    if (b.budget().isEmpty()) {
+      return "no privacy budget (non-private jobs only)";
+    }
+    NodeConfig.Budget budget = b.budget().get();
+    String ledger = b.verification().isEmpty() ? "no ledger yet"
+        : b.verifies() ? b.entries().size() + " ledger entries, verified"
+        : "LEDGER DOES NOT VERIFY (" + b.verification().get() + ")";
+    return String.format(Locale.ROOT, "epsilon budget %s at delta %s (%s), spent %.4f, remaining %.4f; %s",
+        budget.epsilonBudget(), budget.delta(), budget.accountant(), b.spentEpsilon(), b.remainingEpsilon(), ledger);
   }
 
   private static void printCertificate(NodeConfig cfg) {

@@ -44,17 +44,38 @@ import java.util.concurrent.TimeoutException;
  * chunks both ways. Failures surface as {@link io.grpc.StatusRuntimeException}.
  */
 public final class CoordinatorClient {
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(CoordinatorClient.class.getName());
   private static final int CHUNK_BYTES = 1 << 20;
 
   private final ManagedChannel channel;
   private final Duration rpcTimeout;
   private final long maxModelBytes;
   private volatile SessionRef session = SessionRef.getDefaultInstance();
+  private volatile UploadLog uploads;
 
   public CoordinatorClient(ManagedChannel channel, Duration rpcTimeout, long maxModelBytes) {
     this.channel = channel;
     this.rpcTimeout = rpcTimeout;
     this.maxModelBytes = maxModelBytes;
+  }
+
+  /** Records every upload from now on in {@code log} (see {@link UploadLog}). */
+  public void setUploadLog(UploadLog log) {
+    this.uploads = log;
+  }
+
+  /** Appends an upload to the log, if there is one; a failing log is reported, never silently dropped. */
+  private void logUpload(String jobId, long round, UploadLog.Kind kind, String detail, long bytes, Throwable failure) {
+    UploadLog log = uploads;
+    if (log == null) {
+      return;
+    }
+    String outcome = failure == null ? "ok" : "failed: " + Status.fromThrowable(failure).getCode();
+    try {
+      log.record(jobId, round, kind, detail, bytes, outcome);
+    } catch (java.io.IOException e) {
+      LOG.warning("cannot append to the upload log " + log.file() + ": " + e.getMessage());
+    }
   }
 
   private NodeServiceGrpc.NodeServiceBlockingStub blocking(Duration timeout) {
@@ -67,11 +88,19 @@ public final class CoordinatorClient {
    * @param identityKey the node's raw Ed25519 public identity key (empty for none)
    */
   public RegisterResponse register(String nodeId, String version, List<String> aliases, byte[] identityKey) {
+    return registerOffering(nodeId, version,
+        aliases.stream().map(a -> DatasetOffer.newBuilder().setAlias(a).setFormat("csv").build()).toList(), identityKey);
+  }
+
+  /**
+   * Opens a session offering {@code offers}, each with its declared privacy budget where it has
+   * one (for display at the coordinator only).
+   */
+  public RegisterResponse registerOffering(String nodeId, String version, List<DatasetOffer> offers,
+      byte[] identityKey) {
     RegisterRequest.Builder req = RegisterRequest.newBuilder().setNodeId(nodeId).setSoftwareVersion(version)
-        .setPublicKeys(NodePublicKeys.newBuilder().setIdentityKeyEd25519(ByteString.copyFrom(identityKey)));
-    for (String a : aliases) {
-      req.addDatasets(DatasetOffer.newBuilder().setAlias(a).setFormat("csv"));
-    }
+        .setPublicKeys(NodePublicKeys.newBuilder().setIdentityKeyEd25519(ByteString.copyFrom(identityKey)))
+        .addAllDatasets(offers);
     RegisterResponse r = blocking(rpcTimeout).register(req.build());
     session = SessionRef.newBuilder().setNodeId(nodeId).setSessionId(r.getSessionId()).build();
     return r;
@@ -122,15 +151,31 @@ public final class CoordinatorClient {
   public void pushUpdate(String jobId, String taskId, int round, long examples, TensorBundle update,
       Map<String, Double> metrics, Duration timeout) throws InterruptedException {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    StreamObserver<PushUpdateRequest> upload = NodeServiceGrpc.newStub(channel)
-        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .pushUpdate(completion(done));
-    upload.onNext(PushUpdateRequest.newBuilder().setHeader(UpdateHeader.newBuilder().setSession(session)
-        .setJobId(jobId).setTaskId(taskId).setRound(round).setNumExamples(examples)
-        .setUpdate(update.header()).putAllMetrics(metrics)).build());
-    TensorChunker.chunks(update, c -> upload.onNext(PushUpdateRequest.newBuilder().setChunk(c).build()));
-    upload.onCompleted();
-    await(done, timeout, "update upload");
+    long[] sent = {0};
+    Throwable failure = null;
+    try {
+      StreamObserver<PushUpdateRequest> upload = NodeServiceGrpc.newStub(channel)
+          .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .pushUpdate(completion(done));
+      PushUpdateRequest header = PushUpdateRequest.newBuilder().setHeader(UpdateHeader.newBuilder().setSession(session)
+          .setJobId(jobId).setTaskId(taskId).setRound(round).setNumExamples(examples)
+          .setUpdate(update.header()).putAllMetrics(metrics)).build();
+      sent[0] += header.getSerializedSize();
+      upload.onNext(header);
+      TensorChunker.chunks(update, c -> {
+        PushUpdateRequest m = PushUpdateRequest.newBuilder().setChunk(c).build();
+        sent[0] += m.getSerializedSize();
+        upload.onNext(m);
+      });
+      upload.onCompleted();
+      await(done, timeout, "update upload");
+    } catch (RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      // Round 0 is only ever the seeded initial model of a secure job (see TaskHandler).
+      logUpload(jobId, round, round == 0 ? UploadLog.Kind.INITIAL_MODEL : UploadLog.Kind.UPDATE, "", sent[0], failure);
+    }
   }
 
   /**
@@ -140,22 +185,36 @@ public final class CoordinatorClient {
   public void pushSecAgg(String jobId, String taskId, int round, SecAggStage stage, byte[] message, Duration timeout)
       throws InterruptedException {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    StreamObserver<PushSecAggRequest> upload = NodeServiceGrpc.newStub(channel)
-        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .pushSecAgg(completion(done));
-    upload.onNext(PushSecAggRequest.newBuilder().setHeader(SecAggHeader.newBuilder().setSession(session)
-        .setJobId(jobId).setTaskId(taskId).setRound(round).setStage(stage).setTotalBytes(message.length)).build());
-    for (int off = 0; off < message.length; off += CHUNK_BYTES) {
-      upload.onNext(PushSecAggRequest.newBuilder()
-          .setChunk(ByteString.copyFrom(message, off, Math.min(CHUNK_BYTES, message.length - off))).build());
-    }
-    upload.onCompleted();
+    long sent = 0;
+    Throwable failure = null;
     try {
-      await(done, timeout, "secure-aggregation upload");
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
-        throw e;
+      StreamObserver<PushSecAggRequest> upload = NodeServiceGrpc.newStub(channel)
+          .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .pushSecAgg(completion(done));
+      PushSecAggRequest header = PushSecAggRequest.newBuilder().setHeader(SecAggHeader.newBuilder().setSession(session)
+          .setJobId(jobId).setTaskId(taskId).setRound(round).setStage(stage).setTotalBytes(message.length)).build();
+      sent += header.getSerializedSize();
+      upload.onNext(header);
+      for (int off = 0; off < message.length; off += CHUNK_BYTES) {
+        PushSecAggRequest m = PushSecAggRequest.newBuilder()
+            .setChunk(ByteString.copyFrom(message, off, Math.min(CHUNK_BYTES, message.length - off))).build();
+        sent += m.getSerializedSize();
+        upload.onNext(m);
       }
+      upload.onCompleted();
+      try {
+        await(done, timeout, "secure-aggregation upload");
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+          throw e;
+        }
+      }
+    } catch (RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      logUpload(jobId, round, stage == SecAggStage.SEC_AGG_STAGE_MASKED_INPUT ? UploadLog.Kind.MASKED_INPUT
+          : UploadLog.Kind.SECAGG_PROTOCOL, stage.name(), sent, failure);
     }
   }
 
@@ -192,14 +251,34 @@ public final class CoordinatorClient {
   }
 
   public void pushEvaluation(String jobId, String taskId, int round, EvaluationResult result) {
-    blocking(rpcTimeout).pushEvaluation(PushEvaluationRequest.newBuilder().setSession(session).setJobId(jobId)
-        .setTaskId(taskId).setRound(round).setResult(result).build());
+    PushEvaluationRequest req = PushEvaluationRequest.newBuilder().setSession(session).setJobId(jobId)
+        .setTaskId(taskId).setRound(round).setResult(result).build();
+    Throwable failure = null;
+    try {
+      blocking(rpcTimeout).pushEvaluation(req);
+    } catch (RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      logUpload(jobId, round, UploadLog.Kind.EVALUATION, "", req.getSerializedSize(), failure);
+    }
   }
 
   /** Reports privacy-ledger entries of a job (idempotent at the coordinator); returns how many were new. */
   public int pushLedgerEntries(String jobId, java.util.List<io.cohort.proto.v1.LedgerEntry> entries) {
-    return blocking(rpcTimeout).pushLedgerEntries(io.cohort.proto.v1.PushLedgerEntriesRequest.newBuilder().setSession(session)
-        .setJobId(jobId).addAllEntries(entries).build()).getStored();
+    var req = io.cohort.proto.v1.PushLedgerEntriesRequest.newBuilder().setSession(session)
+        .setJobId(jobId).addAllEntries(entries).build();
+    Throwable failure = null;
+    try {
+      return blocking(rpcTimeout).pushLedgerEntries(req).getStored();
+    } catch (RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      long round = entries.stream().mapToLong(io.cohort.proto.v1.LedgerEntry::getRound).max().orElse(0);
+      logUpload(jobId, round, UploadLog.Kind.LEDGER_ENTRIES, entries.size() + " entries", req.getSerializedSize(),
+          failure);
+    }
   }
 
   public void abandonTask(String jobId, String taskId, String reason) {

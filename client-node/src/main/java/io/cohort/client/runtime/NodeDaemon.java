@@ -4,6 +4,8 @@ import io.cohort.client.config.NodeConfig;
 import io.cohort.client.job.LocalTrainer;
 import io.cohort.client.privacy.PrivacyGuard;
 import io.cohort.crypto.keys.IdentityKeyPair;
+import io.cohort.proto.v1.DatasetOffer;
+import io.cohort.proto.v1.DeclaredBudget;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,6 +57,7 @@ public final class NodeDaemon implements AutoCloseable {
       throw new IllegalStateException(e.getMessage(), e);
     }
     this.client = new CoordinatorClient(channel, config.rpcTimeout(), 4L << 30);
+    client.setUploadLog(new UploadLog(UploadLog.pathFor(config), Clock.systemUTC()));
     try {
       this.identity = IdentityKeyPair.loadOrCreate(config.identityKey());
     } catch (IOException e) {
@@ -96,7 +99,7 @@ public final class NodeDaemon implements AutoCloseable {
     while (!stopped) {
       ScheduledFuture<?> beat = null;
       try {
-        var reg = client.register(config.nodeId(), version, config.aliases(), identity.publicKey().raw());
+        var reg = client.registerOffering(config.nodeId(), version, offers(config), identity.publicKey().raw());
         sessionValid.set(true);
         backoff.reset();
         LOG.info("registered with coordinator " + config.coordinatorHost() + ":" + config.coordinatorPort()
@@ -130,6 +133,19 @@ public final class NodeDaemon implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * The datasets this node offers, each with the budget node.yaml declares for it: the
+   * coordinator shows it beside the spend the node's signed ledger reports, and cannot change it.
+   */
+  static java.util.List<DatasetOffer> offers(NodeConfig config) {
+    return config.datasets().stream().map(d -> {
+      DatasetOffer.Builder o = DatasetOffer.newBuilder().setAlias(d.alias()).setFormat(d.format());
+      d.budget().ifPresent(b -> o.setBudget(DeclaredBudget.newBuilder().setEpsilon(b.epsilonBudget())
+          .setDelta(b.delta()).setAccountant(b.accountant())));
+      return o.build();
+    }).toList();
   }
 
   private void heartbeat() {

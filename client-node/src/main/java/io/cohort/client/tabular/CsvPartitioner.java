@@ -118,7 +118,8 @@ public final class CsvPartitioner {
     return c;
   }
 
-  private static int[] evenCounts(int n, int nodes, SplittableRandom random) {
+  /** n items dealt round-robin from a random start: counts differ by at most one. */
+  public static int[] evenCounts(int n, int nodes, SplittableRandom random) {
     int[] c = new int[nodes];
     int offset = random.nextInt(nodes);
     for (int i = 0; i < n; i++) {
@@ -128,7 +129,7 @@ public final class CsvPartitioner {
   }
 
   /** Multinomial-free rounding of n * Dirichlet(alpha) proportions that sums to exactly n. */
-  static int[] dirichletCounts(int n, int nodes, double alpha, SplittableRandom random) {
+  public static int[] dirichletCounts(int n, int nodes, double alpha, SplittableRandom random) {
     double[] p = new double[nodes];
     double sum = 0;
     for (int i = 0; i < nodes; i++) {

@@ -11,7 +11,8 @@ import io.cohort.coordinator.round.RoundSettings;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.ModelStore;
-import io.cohort.coordinator.strategy.FedAvg;
+import io.cohort.coordinator.store.ServerStateFiles;
+import io.cohort.coordinator.strategy.StrategyFactory;
 import io.quarkus.agroal.DataSource;
 import io.quarkus.arc.Arc;
 import jakarta.enterprise.inject.Produces;
@@ -102,7 +103,9 @@ public class CoordinatorBeans {
   @Produces
   @Singleton
   JobScheduler jobScheduler(JobStore store, ModelStore models, NodeRegistry registry, Clock clock,
-      RoundSettings settings) {
-    return new JobScheduler(store, models, registry, new FedAvg(), clock, settings);
+      RoundSettings settings, CoordinatorConfig config) {
+    StrategyFactory strategies = new StrategyFactory(
+        new ServerStateFiles(Path.of(config.dataDir()).resolve("models"), config.maxModelBytes()));
+    return new JobScheduler(store, models, registry, strategies, clock, settings);
   }
 }

@@ -11,10 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code cohort job submit|list|status|watch|cancel|export}. */
+/** {@code cohort job submit|list|status|watch|cancel|export|verify-export}. */
 @Command(name = "job", mixinStandardHelpOptions = true, description = "Submit, watch, cancel and export jobs.",
     subcommands = {JobCommand.Submit.class, JobCommand.ListJobs.class, JobCommand.Status.class, JobWatch.class,
-        JobCommand.Cancel.class, JobExport.class})
+        JobCommand.Cancel.class, JobExport.class, VerifyExport.class})
 final class JobCommand {
 
   @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit a YAML job file; prints the job id.")
@@ -113,9 +113,11 @@ final class JobCommand {
     static String format(JsonNode r) {
       JsonNode e = r.path("evaluation");
       String metrics = e.isMissingNode() || e.isNull() ? "evaluation pending"
-          : String.format(Locale.ROOT, "loss %.4f  accuracy %.4f  roc_auc %.4f  (%d held-out examples)",
+          : String.format(Locale.ROOT, "loss %.4f  accuracy %.4f  roc_auc %.4f%s  (%d held-out examples)",
               e.path("loss").asDouble(Double.NaN), e.path("accuracy").asDouble(Double.NaN),
-              e.path("roc_auc").asDouble(Double.NaN), e.path("examples").asLong());
+              e.path("roc_auc").asDouble(Double.NaN),
+              e.hasNonNull("f1") ? String.format(Locale.ROOT, "  f1 %.4f", e.path("f1").asDouble()) : "",
+              e.path("examples").asLong());
       return String.format(Locale.ROOT, "round %3d  participants %d/%d  %s  [%d ms]", r.path("round").asInt(),
           r.path("contributors").size(), r.path("participants").size(), metrics, r.path("duration_ms").asLong());
     }

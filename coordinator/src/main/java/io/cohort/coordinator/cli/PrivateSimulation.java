@@ -60,6 +60,35 @@ final class PrivateSimulation {
     return m.writeValueAsString(root);
   }
 
+  /**
+   * One line with the cumulative epsilon each node's ledger records after {@code round} (read
+   * while the job runs; the full verification comes with {@link #printLedgers}).
+   */
+  static String spentAfter(Path runDir, int nodes, String alias, int round) {
+    StringBuilder line = new StringBuilder("epsilon spent so far (node ledgers):");
+    for (int i = 1; i <= nodes; i++) {
+      String node = "node" + i;
+      Path ledger = runDir.resolve(node + "." + alias + ".ledger");
+      Path key = runDir.resolve(node + ".identity.key");
+      String spent = "-";
+      try {
+        if (Files.exists(ledger) && Files.exists(key)) {
+          Verification v = PrivacyLedger.verify(ledger, IdentityKeyPair.loadOrCreate(key).publicKey(),
+              RdpAccountant.create());
+          for (LedgerEntry e : v.entries()) {
+            if (e.spend().round() <= round) {
+              spent = String.format(Locale.ROOT, "%.3f", e.epsilonAfter());
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        spent = "unreadable (" + e.getMessage() + ")";
+      }
+      line.append(' ').append(node).append(' ').append(spent);
+    }
+    return line.toString();
+  }
+
   /** Prints each node's ledger: verified under its identity key, then the cumulative epsilon after each round. */
   void printLedgers(Path runDir, int nodes, String alias, Budget budget) throws IOException {
     out.println();

@@ -10,13 +10,24 @@ import picocli.CommandLine.Option;
 /** {@code cohort simulate}: a whole federation on this machine, as separate processes over loopback TCP. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
     description = "Run a simulated federation: a coordinator (embedded storage) and N nodes as separate processes"
-        + " over loopback TCP, on a CSV file split across the nodes; prints per-round metrics and a central baseline.")
+        + " over loopback TCP, on a CSV (tabular jobs) or JSONL file (text jobs) split across the nodes; prints"
+        + " per-round metrics, each node's epsilon under DP, and a central baseline.")
 final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--job", defaultValue = "examples/credit/job.yaml", description = "Job file (default: ${DEFAULT-VALUE}).")
   Path job;
 
-  @Option(names = "--data", defaultValue = "examples/credit/credit-g.csv", description = "CSV data (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--data", description = "Data to split across the nodes: CSV for tabular jobs (default:"
+      + " examples/credit/credit-g.csv), JSONL {\"text\", \"label\"} for text jobs (default:"
+      + " examples/text/reuters-grain-train.jsonl).")
   Path data;
+
+  @Option(names = "--test", description = "Text jobs: held-out JSONL file for the final evaluation (default:"
+      + " examples/text/reuters-grain-test.jsonl).")
+  Path test;
+
+  @Option(names = "--model-dir", description = "Text jobs: the base model's checkpoint folder, given to every node"
+      + " (default: examples/text/<the job's model name>).")
+  Path modelDir;
 
   @Option(names = "--nodes", defaultValue = "3", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
   int nodes;
@@ -26,6 +37,9 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--alpha", defaultValue = "0.5", description = "Dirichlet concentration for --partition dirichlet (default: ${DEFAULT-VALUE}).")
   double alpha;
+
+  @Option(names = "--dirichlet", paramLabel = "ALPHA", description = "Shorthand for --partition dirichlet --alpha ALPHA.")
+  Double dirichlet;
 
   @Option(names = "--test-fraction", defaultValue = "0.2", description = "Held-out share of the data (default: ${DEFAULT-VALUE}).")
   double testFraction;
@@ -49,6 +63,10 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (dirichlet != null) {
+      partition = "dirichlet";
+      alpha = dirichlet;
+    }
     if (nodes < 1 || nodes > 32) {
       throw new CliException(CliException.USAGE, "--nodes must be between 1 and 32, got " + nodes);
     }
@@ -66,11 +84,13 @@ final class SimulateCommand implements Callable<Integer> {
     }
     Path home = CohortCli.home();
     job = underHomeIfMissing(job, home);
-    data = underHomeIfMissing(data, home);
+    data = data == null ? null : underHomeIfMissing(data, home);
+    test = test == null ? null : underHomeIfMissing(test, home);
+    modelDir = modelDir == null ? null : underHomeIfMissing(modelDir, home);
     Path dir = workDir != null ? workDir : home.resolve("target/simulations")
         .resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     var settings = new Simulation.Settings(job, data, nodes, partition.equals("dirichlet") ? alpha : 0,
-        testFraction, seed, dir.toAbsolutePath(), !noBaseline, compareNonPrivate, nodeBudget);
+        testFraction, seed, dir.toAbsolutePath(), !noBaseline, compareNonPrivate, nodeBudget, test, modelDir);
     return new Simulation(home, settings, System.out).run();
   }
 

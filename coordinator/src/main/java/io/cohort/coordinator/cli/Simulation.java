@@ -8,6 +8,8 @@ import io.cohort.coordinator.job.JobFiles;
 import io.cohort.coordinator.round.SecAggSettings;
 import io.cohort.coordinator.sim.Processes;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.wire.TensorBundle;
+import io.cohort.wire.TensorFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -36,15 +38,35 @@ final class Simulation {
    *     the job's target epsilon (or 8 when the job gives sigma)
    */
   record Settings(Path job, Path data, int nodes, double dirichletAlpha, double testFraction, long seed,
-      Path workDir, boolean baseline, boolean compareNonPrivate, Double nodeBudget) {
+      Path workDir, boolean baseline, boolean compareNonPrivate, Double nodeBudget, Path test, Path modelDir) {
     Settings(Path job, Path data, int nodes, double dirichletAlpha, double testFraction, long seed, Path workDir,
         boolean baseline) {
-      this(job, data, nodes, dirichletAlpha, testFraction, seed, workDir, baseline, false, null);
+      this(job, data, nodes, dirichletAlpha, testFraction, seed, workDir, baseline, false, null, null, null);
+    }
+
+    /**
+     * Fills what depends on the job's task: the data (credit-g for tabular jobs, the Reuters grain
+     * training file for text jobs), and for text jobs the test file and the model folder
+     * ({@code examples/text/<model name>}).
+     */
+    Settings resolved(JobSpec spec, Path home) {
+      boolean text = TextSimulation.isText(spec);
+      Path d = data != null ? data : home.resolve(text ? TextSimulation.DEFAULT_DATA : TABULAR_DATA);
+      Path t = !text ? null : test != null ? test : home.resolve(TextSimulation.DEFAULT_TEST);
+      Path m = !text ? null : modelDir != null ? modelDir
+          : home.resolve(TextSimulation.DEFAULT_MODELS).resolve(spec.getModel().getName());
+      return new Settings(job, d, nodes, dirichletAlpha, testFraction, seed, workDir, baseline, compareNonPrivate,
+          nodeBudget, t == null ? null : t.toAbsolutePath(), m == null ? null : m.toAbsolutePath());
     }
   }
 
+  static final String TABULAR_DATA = "examples/credit/credit-g.csv";
+
+  /** How one federation ended: the last round's evaluation, and the final global model when kept. */
+  private record Federation(JsonNode evaluation, TensorBundle model) {}
+
   private final Path home;
-  private final Settings s;
+  private Settings s;
   private final PrintStream out;
   private final List<Process> processes = new ArrayList<>();
 
@@ -68,23 +90,42 @@ final class Simulation {
   private int simulate() throws Exception {
     String yaml = read(s.job());
     JobSpec spec = parse(yaml, s.job().toString());
+    s = s.resolved(spec, home);
+    if (s.test() != null && !Files.isRegularFile(s.test())) {
+      throw new CliException(CliException.USAGE, "--test " + s.test() + ": no such file");
+    }
     boolean dp = spec.getPrivacy().getEnabled();
+    boolean text = TextSimulation.isText(spec);
     Files.createDirectories(s.workDir());
     out.printf("simulating %d nodes (%s) on %s; work dir %s%n", s.nodes(),
         s.dirichletAlpha() > 0 ? "Dirichlet alpha " + s.dirichletAlpha() : "IID", s.data(), s.workDir());
     Path dataDir = s.workDir().resolve("data");
-    runTool("partition", List.of("partition", "--data", s.data().toAbsolutePath().toString(), "--label",
-        spec.getTabular().getLabelColumn(), "--nodes", String.valueOf(s.nodes()), "--test-fraction",
-        String.valueOf(s.testFraction()), "--dirichlet-alpha", String.valueOf(s.dirichletAlpha()), "--seed",
-        String.valueOf(s.seed()), "--out", dataDir.toString()));
+    List<String> partition = new ArrayList<>(List.of("partition", "--data", s.data().toAbsolutePath().toString(),
+        "--nodes", String.valueOf(s.nodes()), "--test-fraction", String.valueOf(s.testFraction()),
+        "--dirichlet-alpha", String.valueOf(s.dirichletAlpha()), "--seed", String.valueOf(s.seed()), "--out",
+        dataDir.toString()));
+    if (text) {
+      if (!s.data().getFileName().toString().endsWith(".jsonl")) {
+        throw new CliException(CliException.USAGE, "--data must be a .jsonl file of {\"text\", \"label\"} records"
+            + " for a " + spec.getTask() + " job, got " + s.data());
+      }
+      if (!Files.isDirectory(s.modelDir())) {
+        throw new CliException(CliException.USAGE, "the job's model '" + spec.getModel().getName() + "' is not at "
+            + s.modelDir() + "; give its checkpoint folder with --model-dir");
+      }
+    } else {
+      partition.addAll(List.of("--label", spec.getTabular().getLabelColumn()));
+    }
+    runTool("partition", partition);
 
     JsonNode open = null;
     if (dp && s.compareNonPrivate()) {
       String openYaml = PrivateSimulation.withoutPrivacy(yaml);
       out.println();
       out.println("== non-private run: the same job without its privacy block, same split ==");
-      open = federate(openYaml, parse(openYaml, s.job() + " (privacy removed)"), s.workDir().resolve("non-private"),
-          dataDir, null);
+      Federation openRun = federate(openYaml, parse(openYaml, s.job() + " (privacy removed)"),
+          s.workDir().resolve("non-private"), dataDir, null);
+      open = openRun == null ? null : openRun.evaluation();
       if (open == null) {
         return CliException.FAILED;
       }
@@ -93,12 +134,17 @@ final class Simulation {
     }
     Path runDir = open != null ? s.workDir().resolve("private") : s.workDir();
     PrivateSimulation.Budget budget = dp ? PrivateSimulation.budget(spec, s.nodeBudget()) : null;
-    JsonNode fed = federate(yaml, spec, runDir, dataDir, budget);
-    if (fed == null) {
+    Federation federation = federate(yaml, spec, runDir, dataDir, budget);
+    if (federation == null) {
       return CliException.FAILED;
     }
+    JsonNode fed = federation.evaluation();
     if (dp) {
       new PrivateSimulation(out).printLedgers(runDir, s.nodes(), spec.getDatasetAlias(), budget);
+    }
+    if (text) {
+      finishText(spec, federation, dataDir, runDir);
+      return 0;
     }
     if (open != null) {
       out.println();
@@ -125,6 +171,51 @@ final class Simulation {
     return 0;
   }
 
+  /**
+   * The final evaluation of a text job: the global model written as a PEFT adapter, checked on the
+   * pooled validation records (the federated evaluation's), evaluated on the held-out test file,
+   * and compared with the same recipe trained centrally on the pooled training shards.
+   */
+  private void finishText(JobSpec spec, Federation federation, Path dataDir, Path runDir) throws Exception {
+    Path adapter = runDir.resolve("final-adapter");
+    TextSimulation.writeAdapter(federation.model(), spec, s.modelDir(), adapter);
+    out.println();
+    out.println("final global model written as a PEFT adapter: " + adapter);
+    JsonNode check = lastJson(runTool("eval-validation", TextSimulation.evalArgs(spec, s.modelDir(), adapter,
+        dataDir.resolve("data-validation.jsonl"))));
+    out.printf(Locale.ROOT, "check: the adapter on the pooled validation records: roc_auc %.4f (federated evaluation"
+        + " of the last round: %.4f)%n", check.path("roc_auc").asDouble(Double.NaN),
+        federation.evaluation().path("roc_auc").asDouble(Double.NaN));
+    JsonNode test = lastJson(runTool("eval-test", TextSimulation.evalArgs(spec, s.modelDir(), adapter, s.test())));
+    out.println();
+    out.printf("%-30s %10s %10s %10s %10s%n", "held-out test file", "examples", "accuracy", "roc_auc", "f1");
+    String label = "federated (" + s.nodes() + " nodes)" + (spec.getPrivacy().getEnabled() ? ", DP" : "");
+    printTextRow(label, test);
+    if (s.baseline()) {
+      Path central = s.workDir().resolve("central-adapter");
+      runTool("central", TextSimulation.centralTrainArgs(spec, s.modelDir(), dataDir.resolve("data-train-pooled.jsonl"),
+          central));
+      JsonNode c = lastJson(runTool("eval-central", TextSimulation.evalArgs(spec, s.modelDir(), central, s.test())));
+      printTextRow("central (pooled), non-private", c);
+      out.printf(Locale.ROOT, "cost of federation%s: roc_auc %+.4f%n",
+          spec.getPrivacy().getEnabled() ? " and privacy" : "",
+          test.path("roc_auc").asDouble() - c.path("roc_auc").asDouble());
+    }
+    out.println("test file: " + s.test());
+  }
+
+  private void printTextRow(String label, JsonNode e) {
+    out.printf(Locale.ROOT, "%-30s %10d %10.4f %10.4f %10.4f%n", label, e.path("records").asLong(),
+        e.path("accuracy").asDouble(Double.NaN), e.path("roc_auc").asDouble(Double.NaN),
+        e.path("f1").asDouble(Double.NaN));
+  }
+
+  /** The JSON document a {@code cohort-node ... --output json} command printed last (logs may precede it). */
+  private static JsonNode lastJson(String output) throws IOException {
+    int at = output.lastIndexOf("\n{");
+    return JSON.readTree(at < 0 ? output.substring(Math.max(0, output.indexOf('{'))) : output.substring(at + 1));
+  }
+
   private void printRow(String label, JsonNode e) {
     out.printf(Locale.ROOT, "%-28s %10d %10.4f %10.4f %10.4f%n", label, e.path("examples").asLong(),
         e.path("loss").asDouble(), e.path("accuracy").asDouble(), e.path("roc_auc").asDouble());
@@ -140,10 +231,10 @@ final class Simulation {
 
   /**
    * Runs one federation in {@code dir}: coordinator and nodes as processes, the job submitted and
-   * watched to its end, every process stopped. Returns the last round's evaluation, or null after
-   * printing why the job did not complete.
+   * watched to its end, every process stopped. Returns the last round's evaluation (and, for a
+   * text job, the final global model), or null after printing why the job did not complete.
    */
-  private JsonNode federate(String yaml, JobSpec spec, Path dir, Path dataDir, PrivateSimulation.Budget budget)
+  private Federation federate(String yaml, JobSpec spec, Path dir, Path dataDir, PrivateSimulation.Budget budget)
       throws Exception {
     Files.createDirectories(dir);
     int grpcPort = Processes.freePort();
@@ -159,8 +250,7 @@ final class Simulation {
 
     for (int i = 1; i <= s.nodes(); i++) {
       Path cfg = dir.resolve("node" + i + ".yaml");
-      Files.writeString(cfg, nodeConfig(i, grpcPort, spec.getDatasetAlias(), dataDir)
-          + (budget == null ? "" : budget.yaml()));
+      Files.writeString(cfg, nodeConfig(i, grpcPort, spec, dataDir) + (budget == null ? "" : budget.yaml()));
       processes.add(Processes.node(home, List.of("--config", cfg.toString())).redirectErrorStream(true)
           .redirectOutput(dir.resolve("node" + i + ".log").toFile()).start());
     }
@@ -172,10 +262,12 @@ final class Simulation {
         spec.getPrivacy().getEnabled() ? "DP-SGD " + PrivateSimulation.describe(spec) + ", each node's budget epsilon "
             + budget.epsilon() : "OFF");
     long started = System.nanoTime();
-    JsonNode last = watch(admin, jobId);
+    JsonNode last = watch(admin, jobId, dir, spec.getDatasetAlias(), budget);
     double seconds = (System.nanoTime() - started) / 1e9;
     String state = last.path("job").path("state").asText();
     out.printf(Locale.ROOT, "job %s %s in %.1f s%n", jobId, state, seconds);
+    TensorBundle model = state.equals("COMPLETED") && TextSimulation.isText(spec)
+        ? download(admin, jobId, dir.resolve("final-global-model.bin")) : null;
     stopAll();
     processes.clear();
     if (!state.equals("COMPLETED")) {
@@ -184,14 +276,28 @@ final class Simulation {
       return null;
     }
     JsonNode rounds = last.path("rounds");
-    return rounds.get(rounds.size() - 1).path("evaluation");
+    return new Federation(rounds.get(rounds.size() - 1).path("evaluation"), model);
   }
 
-  private String nodeConfig(int i, int grpcPort, String alias, Path dataDir) {
-    return "# generated by cohort simulate\n"
+  /** The job's final global model, as {@code cohort job export} downloads it. */
+  private static TensorBundle download(AdminClient admin, String jobId, Path file) throws Exception {
+    AdminClient.Download d = admin.download("/api/v1/jobs/" + Urls.encode(jobId) + "/export");
+    try (var in = d.body()) {
+      Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return TensorFiles.read(file, 1L << 32);
+  }
+
+  private String nodeConfig(int i, int grpcPort, JobSpec spec, Path dataDir) {
+    String head = "# generated by cohort simulate\n"
         + "node_id: node" + i + "\n"
         + "coordinator: 127.0.0.1:" + grpcPort + "\n"
-        + "max_backoff_seconds: 2\n"
+        + "max_backoff_seconds: 2\n";
+    if (TextSimulation.isText(spec)) {
+      return head + TextSimulation.nodeYaml(i, spec, dataDir, s.modelDir());
+    }
+    String alias = spec.getDatasetAlias();
+    return head
         + "datasets:\n"
         + "  - alias: " + alias + "\n"
         + "    path: " + dataDir.resolve("data-node" + i + ".csv") + "\n"
@@ -239,8 +345,12 @@ final class Simulation {
     throw new CliException(CliException.FAILED, "the nodes did not connect within 120 s; see node*.log");
   }
 
-  /** Polls the job, printing each round once its evaluation is in, until the job ends. */
-  private JsonNode watch(AdminClient admin, String jobId) throws Exception {
+  /**
+   * Polls the job, printing each round once its evaluation is in (and, under DP, the epsilon each
+   * node's ledger says it has spent after that round), until the job ends.
+   */
+  private JsonNode watch(AdminClient admin, String jobId, Path dir, String alias, PrivateSimulation.Budget budget)
+      throws Exception {
     int printed = 0;
     boolean declinesShown = false;
     while (true) {
@@ -256,7 +366,11 @@ final class Simulation {
       JsonNode rounds = d.path("rounds");
       boolean terminal = !d.path("job").path("state").asText().matches("OFFERED|RUNNING");
       while (printed < rounds.size() && (rounds.get(printed).hasNonNull("evaluation") || terminal)) {
-        out.println(JobCommand.RoundLine.format(rounds.get(printed++)));
+        JsonNode round = rounds.get(printed++);
+        out.println(JobCommand.RoundLine.format(round));
+        if (budget != null) {
+          out.println("           " + PrivateSimulation.spentAfter(dir, s.nodes(), alias, round.path("round").asInt()));
+        }
       }
       if (terminal) {
         return d;

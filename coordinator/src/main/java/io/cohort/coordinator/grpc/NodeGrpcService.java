@@ -8,7 +8,9 @@ import io.cohort.coordinator.round.JobScheduler;
 import io.cohort.coordinator.round.RoundSettings;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.ModelStore;
+import io.cohort.coordinator.store.PrivacyStore;
 import io.cohort.coordinator.strategy.ClientUpdate;
+import io.cohort.coordinator.tls.PeerIdentityInterceptor;
 import io.cohort.proto.v1.AbandonTaskRequest;
 import io.cohort.proto.v1.AbandonTaskResponse;
 import io.cohort.proto.v1.AnswerOfferRequest;
@@ -64,6 +66,7 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   @Inject RoundSettings settings;
   @Inject Clock clock;
   @Inject LedgerIntake ledgers;
+  @Inject PrivacyStore privacy;
 
   @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
   String version;
@@ -82,8 +85,16 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
             + " or digit, got '" + req.getNodeId() + "'");
       }
       var aliases = req.getDatasetsList().stream().map(DatasetOffer::getAlias).toList();
-      scheduler.identities().record(req.getNodeId(), req.getPublicKeys().getIdentityKeyEd25519().toByteArray());
+      var budgets = DeclaredBudgets.of(req, clock.instant()); // checked before anything is recorded
+      byte[] identityKey = req.getPublicKeys().getIdentityKeyEd25519().toByteArray();
+      if (PeerIdentityInterceptor.NODE_CERTIFICATE.get() != null) {
+        // The transport already checked that this key is the one the caller's valid certificate certifies.
+        scheduler.identities().recordCertified(req.getNodeId(), identityKey);
+      } else {
+        scheduler.identities().record(req.getNodeId(), identityKey);
+      }
       store.upsertNode(req.getNodeId(), req.getSoftwareVersion(), aliases, clock.instant());
+      privacy.declareBudgets(req.getNodeId(), budgets);
       NodeSession s = registry.register(req.getNodeId(), req.getSoftwareVersion(), aliases);
       return RegisterResponse.newBuilder().setSessionId(s.sessionId())
           .setHeartbeatIntervalMs((int) registry.heartbeatInterval().toMillis()).setCoordinatorVersion(version).build();

@@ -18,7 +18,23 @@ record JobFile(
     Tabular tabular,
     Training training,
     SecureAggregation secureAggregation,
-    Privacy privacy) {
+    Privacy privacy,
+    Model model,
+    Lora lora,
+    Text text,
+    Strategy strategy) {
+
+  /** {@code model:} of a language-model job; see {@link LanguageModelBlocks}. */
+  record Model(String name, String sha256) {}
+
+  /** {@code lora:}; every field optional. */
+  record Lora(Integer r, Double alpha, Double dropout, List<String> targetModules, Boolean freezeA) {}
+
+  /** {@code text:}; every field optional. */
+  record Text(Integer maxLength, String pooling, Integer numLabels, Double weightDecay) {}
+
+  /** {@code strategy:}; the FedAdam fields apply only to {@code kind: fedadam}. */
+  record Strategy(String kind, Double serverLearningRate, Double beta1, Double beta2, Double tau) {}
 
   record Tabular(
       String label,

@@ -180,21 +180,19 @@ public final class JobFiles {
     }
 
     /**
-     * Validates every part (task and dataset, rounds and nodes, tabular schema, training,
-     * secure aggregation, privacy) and lists every problem found, one per line.
+     * Validates every part (task and dataset, rounds and nodes, the tabular schema or the
+     * language-model blocks, strategy, training, secure aggregation, privacy) and lists every problem found, one per line.
      */
     JobSpec toSpec(JobFile f, String jobId) throws JobFileException {
       List<String> problems = new ArrayList<>();
       JobSpec.Builder spec = JobSpec.newBuilder()
           .setJobId(jobId)
           .setName(f.name() == null || f.name().isBlank() ? jobId : f.name().strip())
-          .setTask(TaskType.TASK_TYPE_TABULAR_CLASSIFICATION)
           .setSeed(f.seed() == null ? 0 : f.seed());
+      TaskType[] task = {TaskType.TASK_TYPE_UNSPECIFIED};
       collect(problems, () -> {
-        String task = required(f.task(), "task");
-        if (!task.equals("tabular_classification")) {
-          throw error("task", "must be tabular_classification (language-model tasks come later), got '" + task + "'");
-        }
+        task[0] = task(required(f.task(), "task"));
+        spec.setTask(task[0]);
       });
       collect(problems, () -> {
         String dataset = required(f.dataset(), "dataset");
@@ -214,12 +212,26 @@ public final class JobFiles {
       collect(problems, () -> spec.setRoundTimeoutMs(
           intInRange(f.roundTimeoutSeconds(), DEFAULT_ROUND_TIMEOUT_SECONDS, 1, 86_400, "round_timeout_seconds")
               * 1000L));
-      collect(problems, () -> {
-        if (f.tabular() == null) {
-          throw error("tabular", "is required for task tabular_classification");
+      boolean privateJob = f.privacy() != null && !Boolean.FALSE.equals(f.privacy().enabled());
+      if (task[0] == TaskType.TASK_TYPE_TABULAR_CLASSIFICATION) {
+        collect(problems, () -> {
+          if (f.tabular() == null) {
+            throw error("tabular", "is required for task tabular_classification");
+          }
+          spec.setTabular(tabular(f.tabular()));
+        });
+        for (String block : languageModelBlocksGiven(f)) {
+          problems.add("field '" + block + "' applies only to tasks sequence_classification and causal_lm");
         }
-        spec.setTabular(tabular(f.tabular()));
-      });
+      } else if (task[0] != TaskType.TASK_TYPE_UNSPECIFIED) {
+        if (f.tabular() != null) {
+          problems.add("field 'tabular' applies only to task tabular_classification, not to a language-model task");
+        }
+        spec.setModel(LanguageModelBlocks.model(f.model(), problems));
+        spec.setLora(LanguageModelBlocks.lora(f.lora(), privateJob, problems));
+        spec.setText(LanguageModelBlocks.text(f.text(), task[0], problems));
+      }
+      spec.setStrategy(StrategyBlock.validate(f.strategy(), problems));
       JobFile.Training t = f.training() == null ? new JobFile.Training(null, null, null, null) : f.training();
       collect(problems, () -> spec.setTraining(training(t)));
       collect(problems, () -> spec.setSecureAggregation(secureAggregation(f.secureAggregation(), minNodes[0])));
@@ -233,6 +245,30 @@ public final class JobFiles {
             + String.join("\n  - ", problems));
       }
       return spec.build();
+    }
+
+    private TaskType task(String task) throws JobFileException {
+      return switch (task) {
+        case "tabular_classification" -> TaskType.TASK_TYPE_TABULAR_CLASSIFICATION;
+        case "sequence_classification" -> TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION;
+        case "causal_lm" -> TaskType.TASK_TYPE_CAUSAL_LM;
+        default -> throw error("task", "must be tabular_classification, sequence_classification or causal_lm, got '"
+            + task + "'");
+      };
+    }
+
+    private static List<String> languageModelBlocksGiven(JobFile f) {
+      List<String> given = new ArrayList<>();
+      if (f.model() != null) {
+        given.add("model");
+      }
+      if (f.lora() != null) {
+        given.add("lora");
+      }
+      if (f.text() != null) {
+        given.add("text");
+      }
+      return given;
     }
 
     private TrainingConfig training(JobFile.Training t) throws JobFileException {

@@ -173,6 +173,25 @@ public final class PkiStore {
     });
   }
 
+  /**
+   * Serials (hex) of the recorded certificates that a revocation covers: issued to a revoked node
+   * no later than its revocation. Certificates issued offline and never recorded are not listed
+   * (the coordinator still refuses them: revocation is by node and time).
+   */
+  public List<String> revokedSerials() {
+    return tx("read revoked serials", c -> {
+      List<String> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT ic.serial_hex FROM issued_certificates ic"
+          + " JOIN node_revocations r ON ic.node_id = r.node_id WHERE ic.issued_at <= r.revoked_at ORDER BY ic.serial_hex");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      return out;
+    });
+  }
+
   public Map<String, Instant> revocations() {
     return tx("read revocations", c -> {
       Map<String, Instant> out = new HashMap<>();

@@ -1,9 +1,11 @@
 package io.cohort.coordinator.pki;
 
 import io.cohort.crypto.pki.NodeCertificate;
+import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -34,6 +36,11 @@ public final class Revocations {
     store.revoke(nodeId, now);
     revokedAt.put(nodeId, now);
     return now;
+  }
+
+  /** Serials of the recorded certificates revoked so far, for the published CRL. */
+  public List<BigInteger> revokedSerials() {
+    return store.revokedSerials().stream().map(hex -> new BigInteger(hex, 16)).toList();
   }
 
   public boolean isRevoked(NodeCertificate cert) {

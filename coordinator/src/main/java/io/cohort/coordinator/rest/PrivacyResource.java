@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Privacy spend per node and dataset, from the ledger entries nodes upload. Each entry carries its
+ * Privacy spend per node and dataset, from the ledger entries nodes upload, against the budget
+ * each node declared for the dataset when it registered (display only: the coordinator cannot set
+ * or change a node's budget). Each entry carries its
  * mechanism parameters and {@code signature_verified} from the signed line stored in
  * {@link LedgerEntryStore} (checked against the node's registered key when it was received); an
  * entry without a stored signed line reports neither.
@@ -29,13 +31,22 @@ public class PrivacyResource {
   @Inject PrivacyStore privacy;
   @Inject LedgerEntryStore signedEntries;
 
+  /**
+   * One node's dataset. The budget fields are what the node declared when it last registered
+   * (its node.yaml); they are absent when it declared none. The coordinator only displays them.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Spend(@JsonProperty("node_id") String nodeId, String dataset, long entries,
       @JsonProperty("epsilon_spent") double epsilonSpent, double delta,
-      @JsonProperty("budget_epsilon") Double budgetEpsilon, @JsonProperty("remaining_epsilon") Double remaining) {
+      @JsonProperty("budget_epsilon") Double budgetEpsilon, @JsonProperty("remaining_epsilon") Double remaining,
+      @JsonProperty("budget_delta") Double budgetDelta, @JsonProperty("budget_accountant") String budgetAccountant,
+      @JsonProperty("budget_reported_at") String budgetReportedAt) {
     static Spend of(PrivacyStore.Spend s) {
+      var b = s.budget();
       return new Spend(s.nodeId(), s.dataset(), s.entries(), s.epsilonSpent(), s.delta(), nan(s.budgetEpsilon()),
-          nan(s.remainingEpsilon()));
+          nan(s.remainingEpsilon()), b.map(PrivacyStore.DeclaredBudget::delta).orElse(null),
+          b.map(PrivacyStore.DeclaredBudget::accountant).orElse(null),
+          b.map(x -> x.reportedAt().toString()).orElse(null));
     }
   }
 

@@ -17,6 +17,7 @@ final class Views {
   record JobSummary(
       @JsonProperty("job_id") String jobId,
       String name,
+      String task,
       String state,
       String dataset,
       @JsonProperty("rounds_total") int roundsTotal,
@@ -31,7 +32,8 @@ final class Views {
 
     /** {@code nodes}: the size of the latest round, so the threshold reads "t of n"; 0 when unknown. */
     static JobSummary of(JobRecord j, int nodes) {
-      return new JobSummary(j.jobId(), j.spec().getName(), j.state().name(), j.spec().getDatasetAlias(),
+      return new JobSummary(j.jobId(), j.spec().getName(), taskName(j.spec().getTask()), j.state().name(),
+          j.spec().getDatasetAlias(),
           j.spec().getRounds(), j.completedRounds(), j.spec().getMinNodes(), j.failureReason(), j.createdAt().toString(),
           SecAggSettings.describe(j.spec(), nodes));
     }
@@ -49,13 +51,13 @@ final class Views {
   record RoundMetrics(int round, int participants, int contributors, @JsonProperty("num_examples") long numExamples,
       @JsonProperty("duration_ms") long durationMs, @JsonProperty("eval_nodes") Integer evalNodes,
       @JsonProperty("eval_examples") Long evalExamples, Double loss, Double accuracy,
-      @JsonProperty("roc_auc") Double rocAuc) {
+      @JsonProperty("roc_auc") Double rocAuc, Double f1) {
     static RoundMetrics of(RoundRecord r) {
       RoundRecord.Evaluation e = r.evaluation();
       return new RoundMetrics(r.round(), r.participants().size(), r.contributors().size(), r.numExamples(),
           r.completedAt().toEpochMilli() - r.startedAt().toEpochMilli(), e == null ? null : e.nodes(),
           e == null ? null : e.examples(), e == null ? null : nan(e.loss()), e == null ? null : nan(e.accuracy()),
-          e == null ? null : nan(e.rocAuc()));
+          e == null ? null : nan(e.rocAuc()), e == null ? null : nan(e.f1()));
     }
   }
 
@@ -67,12 +69,20 @@ final class Views {
       RoundRecord.Evaluation e = r.evaluation();
       return new Round(r.round(), r.attempt(), r.participants(), r.contributors(), r.numExamples(), r.modelSha256(),
           r.completedAt().toEpochMilli() - r.startedAt().toEpochMilli(),
-          e == null ? null : new Evaluation(e.nodes(), e.examples(), nan(e.loss()), nan(e.accuracy()), nan(e.rocAuc())));
+          e == null ? null : new Evaluation(e.nodes(), e.examples(), nan(e.loss()), nan(e.accuracy()), nan(e.rocAuc()),
+              nan(e.f1())));
     }
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Evaluation(int nodes, long examples, Double loss, Double accuracy, @JsonProperty("roc_auc") Double rocAuc) {}
+  record Evaluation(int nodes, long examples, Double loss, Double accuracy, @JsonProperty("roc_auc") Double rocAuc,
+      Double f1) {}
+
+  /** The job file's spelling of a task, e.g. {@code sequence_classification}. */
+  static String taskName(io.cohort.proto.v1.TaskType t) {
+    return t == io.cohort.proto.v1.TaskType.TASK_TYPE_UNSPECIFIED ? null
+        : t.name().substring("TASK_TYPE_".length()).toLowerCase(java.util.Locale.ROOT);
+  }
 
   private static Double nan(double v) {
     return Double.isNaN(v) ? null : v;

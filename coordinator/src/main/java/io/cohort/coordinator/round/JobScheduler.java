@@ -6,7 +6,7 @@ import io.cohort.coordinator.node.NodeSession;
 import io.cohort.coordinator.store.JobRecord;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.ModelStore;
-import io.cohort.coordinator.strategy.Strategy;
+import io.cohort.coordinator.strategy.StrategyFactory;
 import io.cohort.proto.v1.JobSpec;
 import java.time.Clock;
 import java.util.Map;
@@ -28,7 +28,7 @@ public final class JobScheduler implements AutoCloseable {
   private final JobStore store;
   private final ModelStore models;
   private final NodeRegistry registry;
-  private final Strategy strategy;
+  private final StrategyFactory strategies;
   private final Clock clock;
   private final RoundSettings settings;
   private final NodeIdentities identities = new NodeIdentities();
@@ -42,12 +42,12 @@ public final class JobScheduler implements AutoCloseable {
         return t;
       });
 
-  public JobScheduler(JobStore store, ModelStore models, NodeRegistry registry, Strategy strategy,
+  public JobScheduler(JobStore store, ModelStore models, NodeRegistry registry, StrategyFactory strategies,
       Clock clock, RoundSettings settings) {
     this.store = store;
     this.models = models;
     this.registry = registry;
-    this.strategy = strategy;
+    this.strategies = strategies;
     this.clock = clock;
     this.settings = settings;
     registry.onRegistered(this::onRegistered);
@@ -68,7 +68,8 @@ public final class JobScheduler implements AutoCloseable {
   }
 
   public void start(JobSpec spec) {
-    RoundDriver driver = new RoundDriver(spec, store, models, registry, strategy, clock, settings, identities);
+    RoundDriver driver = new RoundDriver(spec, store, models, registry, strategies.forJob(spec), clock, settings,
+        identities);
     driver.observe(observer);
     drivers.put(spec.getJobId(), driver);
     running.put(spec.getJobId(), executor.submit(() -> {

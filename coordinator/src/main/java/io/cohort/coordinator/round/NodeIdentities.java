@@ -7,12 +7,14 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The long-term Ed25519 identity key each node registered with, pinned on first use for the
- * lifetime of this coordinator process. Thread-safe.
+ * The long-term Ed25519 identity key each node registered with. Thread-safe.
  *
- * <p>There is no PKI yet: a key is trusted because the node presented it first (TOFU), and the
- * coordinator relays these keys to the other nodes of a secure round. A malicious coordinator can
- * therefore still invent identities (SECAGG-TESTS S5) until certificates exist.
+ * <p>Under mutual TLS the key a node registers with is the one its certificate certifies (the
+ * transport checks that), so the newest certified key replaces the old one: a node that enrolled
+ * again with a new key pair is accepted at once, without a coordinator restart, and its old
+ * certificate stops working only through revocation. In plaintext development mode there is no
+ * certificate: a key is pinned on first use (TOFU) for the lifetime of this process, so one node
+ * cannot take over another's identity by registering under its id.
  */
 public final class NodeIdentities {
   private final Map<String, IdentityPublicKey> keys = new ConcurrentHashMap<>();
@@ -37,6 +39,20 @@ public final class NodeIdentities {
       throw DomainException.precondition("node '" + nodeId + "' registered earlier with another identity key;"
           + " a node's identity key cannot change while the coordinator runs");
     }
+  }
+
+  /**
+   * Records the key a node registers with whose certificate, validated on this very call, certifies
+   * it: it replaces any key recorded before (re-enrolment with a new key pair).
+   */
+  public void recordCertified(String nodeId, byte[] raw) {
+    IdentityPublicKey key;
+    try {
+      key = IdentityPublicKey.fromRaw(raw);
+    } catch (IllegalArgumentException e) {
+      throw DomainException.invalid("public_keys.identity_key_ed25519: " + e.getMessage());
+    }
+    keys.put(nodeId, key);
   }
 
   public Optional<IdentityPublicKey> get(String nodeId) {

@@ -347,7 +347,8 @@ public final class RoundDriver {
           observer.roundAttemptFailed(spec.getJobId(), round, attempt, lastProblem);
           continue;
         }
-        ModelStore.StoredModel stored = models.write(spec.getJobId(), round, out.next());
+        ModelStore.StoredModel stored = models.write(spec.getJobId(), round,
+            strategy.applyMeanDelta(round, global, out.meanDelta()));
         RoundRecord record = new RoundRecord(spec.getJobId(), round, attempt,
             participants.stream().map(NodeSession::nodeId).toList(), out.contributors(), out.examples(),
             stored.modelId(), stored.sha256Hex(), started, clock.instant(), null);
@@ -400,7 +401,7 @@ public final class RoundDriver {
       Map<String, ClientUpdate> results, Optional<TensorBundle> global, Instant started) {
     List<ClientUpdate> updates = new ArrayList<>(results.values());
     long aggregationStart = System.nanoTime();
-    TensorBundle next = strategy.aggregate(global, updates);
+    TensorBundle next = strategy.aggregate(round, global, updates);
     java.time.Duration aggregation = java.time.Duration.ofNanos(System.nanoTime() - aggregationStart);
     ModelStore.StoredModel stored = models.write(spec.getJobId(), round, next);
     long examples = updates.stream().mapToLong(ClientUpdate::numExamples).sum();
@@ -489,7 +490,7 @@ public final class RoundDriver {
       }
     }
     RoundRecord.Evaluation eval = new RoundRecord.Evaluation(
-        results.size(), pooled.examples(), pooled.meanLoss(), pooled.accuracy(), pooled.rocAuc());
+        results.size(), pooled.examples(), pooled.meanLoss(), pooled.accuracy(), pooled.rocAuc(), pooled.f1());
     store.recordEvaluation(spec.getJobId(), round.round(), eval);
     LOG.info(() -> String.format("job %s round %d: %d nodes evaluated %d examples: loss %.4f accuracy %.4f roc_auc %.4f",
         spec.getJobId(), round.round(), eval.nodes(), eval.examples(), eval.loss(), eval.accuracy(), eval.rocAuc()));

@@ -64,8 +64,12 @@ import java.util.logging.Logger;
 final class SecureRound {
   private static final Logger LOG = Logger.getLogger(SecureRound.class.getName());
 
-  /** The round's result: the next global model, whose updates are in it, and their total weight. */
-  record Outcome(TensorBundle next, List<String> contributors, long examples) {}
+  /**
+   * The round's result: the weighted mean delta by flat coordinate (for the job's strategy to turn
+   * into the next global model), whose updates are in it, and their total weight.
+   */
+  record Outcome(io.cohort.coordinator.strategy.Strategy.MeanDelta meanDelta, List<String> contributors,
+      long examples) {}
 
   private final JobSpec spec;
   private final int round;
@@ -356,18 +360,8 @@ final class SecureRound {
     settle(open, id, true);
   }
 
-  /** global + weighted mean of the survivors' clipped deltas, in the global model's tensor order. */
+  /** The weighted mean of the survivors' clipped deltas, in the global model's tensor order. */
   private Outcome outcome(AggregateResult r) {
-    // Coordinate by coordinate: no model-sized double[] beside the accumulator (peak-heap bound).
-    List<Tensor> next = new ArrayList<>();
-    int at = 0;
-    for (Tensor t : global.tensors()) {
-      float[] v = t.values().clone();
-      for (int i = 0; i < v.length; i++) {
-        v[i] = (float) (v[i] + r.mean(at++));
-      }
-      next.add(new Tensor(t.name(), t.shape().clone(), v));
-    }
     List<String> contributors = r.survivors().stream().map(id -> byId.get(id).nodeId()).toList();
     Map<Integer, java.util.SortedSet<Integer>> badShares;
     synchronized (this) {
@@ -377,6 +371,6 @@ final class SecureRound {
         + byId.size() + " nodes (" + r.dropped().size() + " dropped after sharing keys"
         + (r.blamed().isEmpty() ? "" : ", blamed " + r.blamed())
         + (badShares.isEmpty() ? "" : ", unusable shares reported (reporter=[peers]): " + badShares) + ")");
-    return new Outcome(new TensorBundle(next), contributors, r.totalWeight());
+    return new Outcome(r::mean, contributors, r.totalWeight());
   }
 }

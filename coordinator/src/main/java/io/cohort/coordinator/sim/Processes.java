@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,7 +46,29 @@ public final class Processes {
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("OMP_NUM_THREADS", "1");
+    if (System.getenv("OPENBLAS_CORETYPE") == null) {
+      OPENBLAS_CORETYPE.ifPresent(t -> pb.environment().put("OPENBLAS_CORETYPE", t));
+    }
     return pb;
+  }
+
+  /**
+   * OpenBLAS 0.3.19 (ND4J's) does not recognise recent x86 cores and falls back to SSE3 kernels,
+   * about 6x slower for the language-model engine; pick its kernels from the CPU flags, as
+   * bin/cohort-node does.
+   */
+  private static final Optional<String> OPENBLAS_CORETYPE = openBlasCoreType();
+
+  private static Optional<String> openBlasCoreType() {
+    try {
+      String flags = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("flags"))
+          .findFirst().orElse("");
+      List<String> f = List.of(flags.split("\\s+"));
+      return f.contains("avx512f") ? Optional.of("SKYLAKEX") : f.contains("avx2") ? Optional.of("HASWELL")
+          : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   private static Path requireBuilt(Path jar) throws IOException {

@@ -21,7 +21,12 @@ public record RoundRecord(
     Evaluation evaluation) {
 
   /** Pooled evaluation of the round's global model over the nodes that reported. */
-  public record Evaluation(int nodes, long examples, double loss, double accuracy, double rocAuc) {}
+  /** A round's pooled evaluation; f1 is the positive class's at threshold 0.5 (NaN when unknown). */
+  public record Evaluation(int nodes, long examples, double loss, double accuracy, double rocAuc, double f1) {
+    public Evaluation(int nodes, long examples, double loss, double accuracy, double rocAuc) {
+      this(nodes, examples, loss, accuracy, rocAuc, Double.NaN);
+    }
+  }
 
   public RoundRecord withEvaluation(Evaluation e) {
     return new RoundRecord(jobId, round, attempt, participants, contributors, numExamples, modelId,

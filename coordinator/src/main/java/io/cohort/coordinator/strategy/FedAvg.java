@@ -10,10 +10,16 @@ import java.util.Optional;
  * Federated averaging (McMahan et al. 2017): the next global model is the mean of the nodes'
  * locally trained parameters, weighted by each node's example count. Sums are kept in double so
  * the result does not depend on the order of updates beyond float rounding of the final value.
+ * Stateless: one instance may serve every job.
  */
 public final class FedAvg implements Strategy {
 
   @Override
+  public TensorBundle aggregate(int round, Optional<TensorBundle> current, List<ClientUpdate> updates) {
+    return aggregate(current, updates);
+  }
+
+  /** The weighted mean of the updates' parameters; {@code current} only fixes the expected layout. */
   public TensorBundle aggregate(Optional<TensorBundle> current, List<ClientUpdate> updates) {
     if (updates.isEmpty()) {
       throw new IllegalArgumentException("FedAvg needs at least one update");
@@ -44,6 +50,22 @@ public final class FedAvg implements Strategy {
       out.add(new Tensor(t.name(), t.shape().clone(), mean));
     }
     return new TensorBundle(out);
+  }
+
+  /** {@code global + meanDelta}, added in double and rounded once per coordinate. */
+  @Override
+  public TensorBundle applyMeanDelta(int round, TensorBundle global, MeanDelta meanDelta) {
+    // Coordinate by coordinate: no model-sized double[] beside the secure accumulator.
+    List<Tensor> next = new ArrayList<>();
+    int at = 0;
+    for (Tensor t : global.tensors()) {
+      float[] v = t.values().clone();
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) (v[i] + meanDelta.at(at++));
+      }
+      next.add(new Tensor(t.name(), t.shape().clone(), v));
+    }
+    return new TensorBundle(next);
   }
 
   @Override

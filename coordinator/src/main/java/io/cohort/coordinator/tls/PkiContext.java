@@ -5,6 +5,10 @@ import io.cohort.coordinator.pki.Enrolment;
 import io.cohort.coordinator.pki.Revocations;
 import io.cohort.crypto.pki.CertificateValidator;
 import io.cohort.crypto.pki.FederationCa;
+import io.cohort.crypto.pki.PkiException;
+import io.cohort.crypto.pki.RevocationList;
+import java.math.BigInteger;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -34,6 +38,17 @@ public final class PkiContext {
 
   public Revocations revocations() {
     return revocations;
+  }
+
+  /**
+   * The federation's current CRL, signed now by the CA: every recorded certificate of a revoked
+   * node issued up to its revocation. For relying parties outside the coordinator (proxies, node
+   * operators); the coordinator itself checks revocation by node and time on every call.
+   */
+  public RevocationList revocationList(Duration nextUpdate) throws PkiException {
+    FederationCa c = ca.orElseThrow(() -> DomainException.precondition(
+        "no federation CA, so no revocation list; run `cohort pki init --data-dir DIR` on the coordinator first"));
+    return c.revocationList(revocations.revokedSerials(), BigInteger.valueOf(System.currentTimeMillis()), nextUpdate);
   }
 
   public Enrolment enrolment() {

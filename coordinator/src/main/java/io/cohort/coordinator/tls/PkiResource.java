@@ -14,6 +14,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import io.cohort.crypto.pki.PkiException;
+import io.cohort.crypto.pki.RevocationList;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -60,6 +63,28 @@ public class PkiResource {
     }
     Enrolment.Result r = pki.enrolment().approve(node, fingerprint);
     return Map.of("node_id", node, "fingerprint", r.fingerprint(), "state", r.state().name());
+  }
+
+  /**
+   * The federation's certificate revocation list, freshly signed by the CA (valid 24 hours): PEM
+   * ({@code X509 CRL}) by default, DER with {@code ?format=der}. Readable with any token.
+   */
+  @GET
+  @Path("/crl")
+  @Produces({"application/x-pem-file", "application/pkix-crl"})
+  public Response crl(@QueryParam("format") @DefaultValue("pem") String format) {
+    if (!format.equals("pem") && !format.equals("der")) {
+      throw DomainException.invalid("format must be pem or der, got '" + format + "'");
+    }
+    RevocationList crl;
+    try {
+      crl = pki.revocationList(Duration.ofHours(24));
+    } catch (PkiException e) {
+      throw DomainException.precondition("cannot sign the revocation list: " + e.getMessage());
+    }
+    return format.equals("der")
+        ? Response.ok(crl.der(), "application/pkix-crl").header("Content-Disposition", "attachment; filename=\"cohort.crl\"").build()
+        : Response.ok(crl.toPem(), "application/x-pem-file").build();
   }
 
   /** Revokes every certificate of {@code node} issued so far and ends its session now. */

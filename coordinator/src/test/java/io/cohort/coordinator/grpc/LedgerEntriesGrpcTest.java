@@ -13,6 +13,8 @@ import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.crypto.ledger.LedgerEntry;
 import io.cohort.crypto.ledger.PrivacyLedger;
 import io.cohort.crypto.ledger.Spend;
+import io.cohort.proto.v1.DatasetOffer;
+import io.cohort.proto.v1.DeclaredBudget;
 import io.cohort.proto.v1.NodePublicKeys;
 import io.cohort.proto.v1.NodeServiceGrpc;
 import io.cohort.proto.v1.PushLedgerEntriesRequest;
@@ -158,5 +160,55 @@ class LedgerEntriesGrpcTest {
           assertThat(e.getStatus().getDescription()).contains("bad signature");
         });
     assertThat(ledgerStore.byNode("ledger-node-2")).isEmpty();
+  }
+
+  @Test
+  void budgetsNodesDeclareAtRegistration_areShownBesideTheSignedSpend_andReplacedAtTheNextRegistration()
+      throws Exception {
+    String jobId = jobs.submit(Files.readString(Path.of("../examples/credit/job-dp.yaml")), "job-dp.yaml").getJobId();
+    IdentityKeyPair key = IdentityKeyPair.generate();
+    RegisterRequest.Builder reg = RegisterRequest.newBuilder().setNodeId("budget-node").setSoftwareVersion("test")
+        .setPublicKeys(NodePublicKeys.newBuilder().setIdentityKeyEd25519(ByteString.copyFrom(key.publicKey().raw())))
+        .addDatasets(DatasetOffer.newBuilder().setAlias("credit").setFormat("csv")
+            .setBudget(DeclaredBudget.newBuilder().setEpsilon(10).setDelta(1e-5).setAccountant("rdp")))
+        .addDatasets(DatasetOffer.newBuilder().setAlias("open-data").setFormat("csv"));
+    String session = stub.register(reg.build()).getSessionId();
+    // Declared, nothing spent yet: the overview shows the budget with zero spend; no budget, no row.
+    var before = privacyApi.show("budget-node", null).spend();
+    assertThat(before).hasSize(1);
+    assertThat(before.get(0).dataset()).isEqualTo("credit");
+    assertThat(before.get(0).epsilonSpent()).isZero();
+    assertThat(before.get(0).budgetEpsilon()).isEqualTo(10.0);
+    assertThat(before.get(0).remaining()).isEqualTo(10.0);
+    assertThat(before.get(0).budgetAccountant()).isEqualTo("rdp");
+
+    Path dir = Files.createTempDirectory("ledger-test");
+    io.cohort.proto.v1.LedgerEntry entry;
+    try (PrivacyLedger l = PrivacyLedger.open(dir.resolve("credit.ledger"), "credit", key, RdpAccountant.create(),
+        10, 1e-5)) {
+      entry = wire("budget-node", l, l.record(Spend.of(jobId, 1, 0.08, 1.3, 1.0, 25)));
+    }
+    stub.pushLedgerEntries(PushLedgerEntriesRequest.newBuilder().setSession(SessionRef.newBuilder()
+        .setNodeId("budget-node").setSessionId(session)).setJobId(jobId).addEntries(entry).build());
+    var after = privacyApi.show("budget-node", "credit").spend().get(0);
+    assertThat(after.epsilonSpent()).isEqualTo(entry.getEpsilonAfter());
+    assertThat(after.budgetEpsilon()).isEqualTo(10.0);
+    assertThat(after.remaining()).isEqualTo(10.0 - entry.getEpsilonAfter());
+
+    // The node's operator lowers the budget in node.yaml; the next registration reports it.
+    reg.setDatasets(0, reg.getDatasets(0).toBuilder().setBudget(DeclaredBudget.newBuilder().setEpsilon(4)
+        .setDelta(1e-5).setAccountant("pld")));
+    stub.register(reg.build());
+    var lowered = privacyApi.show("budget-node", "credit").spend().get(0);
+    assertThat(lowered.budgetEpsilon()).isEqualTo(4.0);
+    assertThat(lowered.budgetAccountant()).isEqualTo("pld");
+
+    // Out-of-range declarations are refused, naming the field.
+    reg.setDatasets(0, reg.getDatasets(0).toBuilder().setBudget(DeclaredBudget.newBuilder().setEpsilon(4)
+        .setDelta(2).setAccountant("rdp")));
+    assertThatThrownBy(() -> stub.register(reg.build())).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(e.getStatus().getDescription()).contains("datasets[0]").contains("delta");
+    });
   }
 }

@@ -83,6 +83,8 @@ class SecureRoundGrpcTest {
   @Inject JobService jobs;
   @Inject JobStore store;
   @Inject ModelStore models;
+  @Inject io.cohort.coordinator.round.JobScheduler scheduler;
+  @Inject io.cohort.coordinator.app.CoordinatorConfig config;
 
   private ManagedChannel channel;
   private final List<String> logLines = new CopyOnWriteArrayList<>();
@@ -139,10 +141,51 @@ class SecureRoundGrpcTest {
     assertStoredModel(r, Set.of(0, 2, 3, 4), lastNodes, seed);
   }
 
+  @Test
+  void fedAdam_stepsOnTheSecureMeanDelta_andStoresItsServerState() throws Exception {
+    long seed = System.nanoTime();
+    double eta = 0.05;
+    io.cohort.proto.v1.StrategySpec adam = io.cohort.proto.v1.StrategySpec.newBuilder()
+        .setKind(io.cohort.proto.v1.AggregationStrategy.AGGREGATION_STRATEGY_FEDADAM).setServerLearningRate(eta)
+        .setBeta1(0.9).setBeta2(0.99).setTau(1e-3).build();
+    RoundRecord r = runRound("fa4", seed, 4, "", Map.of(), adam);
+    FakeNode[] nodes = lastNodes;
+    TensorBundle stored = models.read(r.modelId());
+    double[] weighted = new double[16];
+    long total = 0;
+    for (FakeNode f : nodes) {
+      total += f.examples;
+      for (int j = 0; j < 16; j++) {
+        weighted[j] += f.examples * Math.max(-CLIP, Math.min(CLIP, f.delta[j]));
+      }
+    }
+    // quantisation error of the mean delta, times the step's largest slope in d: 0.1 / tau
+    double bound = eta * (0.1 / 1e-3) * (4 * (CLIP / 32767) * MAX_EXAMPLES / total + 1e-6);
+    int at = 0;
+    for (Tensor t : INITIAL.tensors()) {
+      float[] got = stored.get(t.name()).values();
+      for (int i = 0; i < got.length; i++, at++) {
+        double d = weighted[at] / total;
+        double m = 0.1 * d;
+        double v = 0.01 * d * d;
+        double expected = t.values()[i] + eta * m / (Math.sqrt(v) + 1e-3);
+        assertThat((double) got[i]).as("coordinate %d (seed %d)", at, seed)
+            .isCloseTo(expected, org.assertj.core.data.Offset.offset(bound));
+      }
+    }
+    assertThat(java.nio.file.Path.of(config.dataDir(), "models", r.jobId(), "round-1.server-state.bundle"))
+        .as("FedAdam's moments are stored with the round's model").isRegularFile();
+  }
+
   private FakeNode[] lastNodes;
 
   private RoundRecord runRound(String prefix, long seed, int n, String extra, Map<Integer, Drop> drops)
       throws Exception {
+    return runRound(prefix, seed, n, extra, drops, null);
+  }
+
+  private RoundRecord runRound(String prefix, long seed, int n, String extra, Map<Integer, Drop> drops,
+      io.cohort.proto.v1.StrategySpec strategy) throws Exception {
     String yaml = """
         name: %s
         task: tabular_classification
@@ -164,7 +207,17 @@ class SecureRoundGrpcTest {
       }
       nodes[i] = new FakeNode(prefix + "-" + (i + 1), delta, 100L * (i + 1), drops.getOrDefault(i + 1, Drop.NONE));
     }
-    String jobId = jobs.submit(yaml.replace("\n  threshold", "\n  threshold"), prefix + ".yaml").getJobId();
+    String jobId;
+    if (strategy == null) {
+      jobId = jobs.submit(yaml.replace("\n  threshold", "\n  threshold"), prefix + ".yaml").getJobId();
+    } else {
+      // The job file's strategy: block is parsed elsewhere; build the spec directly.
+      io.cohort.proto.v1.JobSpec spec = io.cohort.coordinator.job.JobFiles.parse(yaml, prefix + ".yaml",
+          "job-" + prefix + Long.toHexString(seed & 0xffffff)).toBuilder().setStrategy(strategy).build();
+      store.createJob(spec, java.time.Instant.now());
+      scheduler.start(spec);
+      jobId = spec.getJobId();
+    }
     List<Thread> threads = new ArrayList<>();
     for (FakeNode f : nodes) {
       f.jobId = jobId;

@@ -106,7 +106,7 @@ class JobFilesTest {
     assertThatThrownBy(() -> JobFiles.parse("task: [unclosed\n", "j.yaml", "x"))
         .hasMessageContaining("j.yaml line");
     assertThatThrownBy(() -> JobFiles.parse("", "j.yaml", "x")).hasMessageContaining("empty");
-    assertThatThrownBy(() -> JobFiles.parse(MINIMAL.replace("tabular_classification", "causal_lm"), "j.yaml", "x"))
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL.replace("tabular_classification", "translation"), "j.yaml", "x"))
         .hasMessageContaining("field 'task'");
   }
 

@@ -108,6 +108,22 @@ class AdminApiTest {
     assertThat(call("GET", "/api/v1/jobs/" + jobId + "/rounds", adminToken(), null, null).body()).isEqualTo("[]");
     assertThat(call("GET", "/api/v1/jobs/" + jobId + "/metrics", adminToken(), null, null).body()).isEqualTo("[]");
 
+    HttpResponse<String> text = call("POST", "/api/v1/jobs?source=job-dp.yaml", adminToken(), "application/yaml",
+        Files.readString(Path.of("../examples/text/job-dp.yaml")));
+    assertThat(text.statusCode()).as(text.body()).isEqualTo(201);
+    assertThat(JSON.readTree(text.body()).path("task").asText()).isEqualTo("sequence_classification");
+    assertThat(JSON.readTree(call("GET", "/api/v1/jobs", adminToken(), null, null).body()).findValuesAsText("task"))
+        .contains("tabular_classification", "sequence_classification");
+    String textId = JSON.readTree(text.body()).path("job_id").asText();
+    assertThat(call("POST", "/api/v1/jobs/" + textId + "/cancel", adminToken(), null, null).statusCode()).isEqualTo(200);
+    HttpResponse<String> bad = call("POST", "/api/v1/jobs?source=bad.yaml", adminToken(), "application/yaml",
+        "task: sequence_classification\ndataset: reuters\nstrategy: {kind: fedprox}\nprivacy: {epsilon: -1, delta: 1,"
+            + " clip_norm: 1, sampling_rate: 0.1}\n");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(JSON.readTree(bad.body()).path("error").asText()).as("every problem listed at submit")
+        .contains("4 problems", "field 'model' is required", "field 'strategy.kind'", "field 'privacy.epsilon'",
+            "field 'privacy.delta'");
+
     JsonNode entries = JSON.readTree(call("GET", "/api/v1/audit?job=" + jobId, adminToken(), null, null).body());
     assertThat(entries.findValuesAsText("action")).containsSubsequence("job.submitted", "job.cancelled");
     for (JsonNode e : entries) {

@@ -95,6 +95,10 @@ class JobStoreTest {
     RoundRecord.Evaluation e = store.rounds("job-abc").get(0).evaluation();
     assertThat(e.examples()).isEqualTo(200);
     assertThat(e.rocAuc()).isNaN();
+    assertThat(e.f1()).isNaN();
+    store.completeRound(round(2), Instant.now());
+    store.recordEvaluation("job-abc", 2, new RoundRecord.Evaluation(2, 200, 0.5, 0.75, 0.9, 0.4));
+    assertThat(store.rounds("job-abc").get(1).evaluation().f1()).isEqualTo(0.4);
     store.recordDecision(new NodeDecision("job-abc", "n1", false, "no data", Instant.now()));
     store.recordDecision(new NodeDecision("job-abc", "n1", true, null, Instant.now()));
     assertThat(store.decisions("job-abc")).singleElement().satisfies(d -> assertThat(d.accepted()).isTrue());

@@ -170,12 +170,79 @@ class MutualTlsGrpcTest {
     assertThat(admin("/api/v1/pki/nodes/" + n.id() + "/revoke").statusCode()).isEqualTo(200);
     assertThat(code(() -> stub.heartbeat(beat(n.id(), session)))).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(code(() -> stub.register(registration(n.id(), n.key())))).isEqualTo(Status.Code.PERMISSION_DENIED);
-    // A certificate issued after the revocation (re-enrolment) is accepted again. Same identity key: the
-    // coordinator pins a node's SecAgg key per run (NodeIdentities), so a new key needs a coordinator restart.
+    // A certificate issued after the revocation (re-enrolment) is accepted again (a new key too: see
+    // reEnrolledNodeWithANewKey_isAcceptedWithoutACoordinatorRestart).
     FederationCa later = ca(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(1)));
     Node again = new Node(n.id(), n.key(), List.of(later.issueNode(CertificationRequest.create(n.id(), n.key()), n.id(),
         Duration.ofDays(1)), later.certificate()));
     assertThat(code(() -> stubUnchecked(again).register(registration(again.id(), again.key())))).isEqualTo(Status.Code.OK);
+  }
+
+  @Test
+  void reEnrolledNodeWithANewKey_isAcceptedWithoutACoordinatorRestart() throws Exception {
+    Node first = node("tls-rekey", ca(Clock.systemUTC()), Duration.ofDays(1));
+    var oldStub = stub(first);
+    String session = oldStub.register(registration(first.id(), first.key())).getSessionId();
+    assertThat(code(() -> oldStub.heartbeat(beat(first.id(), session)))).isEqualTo(Status.Code.OK);
+    // The site lost its key: the admin revokes the node and it enrols again with a new key pair.
+    assertThat(admin("/api/v1/pki/nodes/" + first.id() + "/revoke").statusCode()).isEqualTo(200);
+    Node second = node(first.id(), ca(Clock.offset(Clock.systemUTC(), Duration.ofSeconds(1))), Duration.ofDays(1));
+    assertThat(second.key().publicKey().raw()).isNotEqualTo(first.key().publicKey().raw());
+    var newStub = stub(second);
+    String newSession = newStub.register(registration(second.id(), second.key())).getSessionId();
+    assertThat(code(() -> newStub.heartbeat(beat(second.id(), newSession)))).isEqualTo(Status.Code.OK);
+    // The old certificate and key stay refused.
+    assertThat(code(() -> oldStub.register(registration(first.id(), first.key()))))
+        .isEqualTo(Status.Code.PERMISSION_DENIED);
+  }
+
+  @Test
+  void publishedCrl_listsTheRevokedNodesCertificates_signedByTheCa() throws Exception {
+    String token = tokenFor("tls-crl", "auto");
+    NodeKey key = NodeKey.loadOrCreate(dir.resolve("tls-crl.identity.key"));
+    ManagedChannel c = TlsChannels.channel(port, null, TlsMaterial.pinnedCa(token.substring(token.indexOf('.') + 1)));
+    channels.add(c);
+    var r = EnrolmentServiceGrpc.newBlockingStub(c).withDeadlineAfter(20, TimeUnit.SECONDS).submitRequest(
+        SubmitRequestRequest.newBuilder().setNodeId("tls-crl").setToken(token)
+            .setCsrDer(ByteString.copyFrom(csrDer("tls-crl", key))).build());
+    X509Certificate cert = Pem.certificate(Pem.decodeAll(r.getCertificateChainPem(), "CERTIFICATE").get(0), "response");
+    X509Certificate caCert = ca(Clock.systemUTC()).certificate();
+    HttpResponse<String> before = get("/api/v1/pki/crl");
+    assertThat(before.statusCode()).as(before.body()).isEqualTo(200);
+    assertThat(crl(before.body().getBytes(StandardCharsets.US_ASCII), caCert).isRevoked(cert.getSerialNumber()))
+        .isFalse();
+    assertThat(admin("/api/v1/pki/nodes/tls-crl/revoke").statusCode()).isEqualTo(200);
+    HttpResponse<String> pem = get("/api/v1/pki/crl");
+    assertThat(pem.body()).startsWith("-----BEGIN X509 CRL-----");
+    assertThat(crl(pem.body().getBytes(StandardCharsets.US_ASCII), caCert).isRevoked(cert.getSerialNumber())).isTrue();
+    HttpResponse<byte[]> der = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(http.toString())
+        .resolve("/api/v1/pki/crl?format=der")).header("Authorization", "Bearer " + adminToken()).GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(der.statusCode()).isEqualTo(200);
+    assertThat(der.headers().firstValue("Content-Type")).hasValue("application/pkix-crl");
+    assertThat(io.cohort.crypto.pki.RevocationList.verified(der.body(), caCert).isRevoked(cert.getSerialNumber()))
+        .isTrue();
+    assertThat(get("/api/v1/pki/crl?format=xml").statusCode()).isEqualTo(400);
+  }
+
+  private static io.cohort.crypto.pki.RevocationList crl(byte[] pem, X509Certificate ca) throws Exception {
+    Path f = Files.createTempFile("crl", ".pem");
+    try {
+      Files.write(f, pem);
+      return io.cohort.crypto.pki.RevocationList.read(f, ca);
+    } finally {
+      Files.delete(f);
+    }
+  }
+
+  private String adminToken() throws Exception {
+    return Files.readString(Path.of(dataDir).resolve("admin.token")).strip();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(http.toString()).resolve(path))
+        .header("Authorization", "Bearer " + adminToken()).GET().build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 
   private NodeServiceGrpc.NodeServiceBlockingStub stubUnchecked(Node n) {

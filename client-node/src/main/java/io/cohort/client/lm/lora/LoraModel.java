@@ -71,8 +71,7 @@ public final class LoraModel {
 
   /** {@code transformer.h.0.attn.c_attn} to the checkpoint's canonical {@code h.0.attn.c_attn.weight}. */
   static String canonicalWeightName(String hfPath) {
-    String p = hfPath.startsWith("transformer.") ? hfPath.substring("transformer.".length()) : hfPath;
-    return p + ".weight";
+    return io.cohort.format.peft.LoraMerge.canonicalWeightName(hfPath);
   }
 
   public List<String> paths() {

@@ -127,8 +127,7 @@ public final class LoraModule implements LinearAdapter {
    * computed in a new array; the base weight is not touched.
    */
   public float[] mergedWeight(float[] baseInOut) {
-    float[] w = baseInOut.clone();
-    Blas.gemm(true, true, in, out, r, scale, a.value(), 0, in, b.value(), 0, r, 1f, w, 0, out);
-    return w;
+    // One merge implementation for the engine and the coordinator's export (model-format).
+    return io.cohort.format.peft.LoraMerge.mergedConv1d(baseInOut, in, out, a.value(), b.value(), r, scale);
   }
 }

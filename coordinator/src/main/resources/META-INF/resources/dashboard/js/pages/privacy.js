@@ -42,7 +42,9 @@ export const privacyPage = {
       h('th', { scope: 'row' }, h('a', { href: ledgerHref(s.node_id, s.dataset) }, s.node_id)),
       h('td', {}, s.dataset),
       h('td.r', {}, num(s.epsilon_spent, 4, 'epsilon_spent')),
-      h('td.r', {}, num(s.budget_epsilon, 4, 'budget_epsilon')),
+      h('td.r', { title: s.budget_accountant ? 'declared by the node (' + s.budget_accountant + ' accountant, δ '
+        + Number(s.budget_delta).toExponential(1) + ') at ' + s.budget_reported_at : 'no budget declared' },
+        num(s.budget_epsilon, 4, 'budget_epsilon')),
       h('td.r', {}, num(s.remaining_epsilon, 4, 'remaining_epsilon')),
       h('td.r', {}, h('span.num', { 'data-field': 'delta', 'data-value': s.delta }, Number(s.delta).toExponential(1))),
       h('td.r', {}, num(s.entries, undefined, 'entries')),
@@ -52,9 +54,11 @@ export const privacyPage = {
       h('h1', { id: 'page-title' }, 'Privacy budgets'),
       h('p.lede', {}, 'Differential-privacy spend per node and dataset, as each node\'s signed ledger reports it: ',
         'ε is the node accountant\'s cumulative value after its newest entry, at the stated δ. ',
-        'Rows above ', (WARN_SHARE * 100).toFixed(0), ' % of the declared budget are flagged.'),
+        'Rows above ', (WARN_SHARE * 100).toFixed(0), ' % of the declared budget are flagged. ',
+        'Each budget (ε, δ and accountant) is the one the node declares from its own configuration when it registers: ',
+        'the coordinator only displays it and cannot change it; the node alone enforces it.'),
       spend.length === 0
-        ? h('p.empty', { id: 'privacy-empty' }, 'No privacy-ledger entries have been received yet. Nodes report them once jobs train with differential privacy.')
+        ? h('p.empty', { id: 'privacy-empty' }, 'No privacy budgets or ledger entries have been reported yet. Nodes declare their budgets when they register and report ledger entries once jobs train with differential privacy.')
         : [h('p', { id: 'privacy-summary' }, spend.length + ' node × dataset ' + (spend.length === 1 ? 'ledger' : 'ledgers')
             + (over ? ', ' + over + ' above ' + (WARN_SHARE * 100).toFixed(0) + ' % of budget' : '') + '.'),
           table('ε spent per node and dataset',

@@ -1,0 +1,155 @@
+package io.cohort.client.cli;
+
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.client.config.ConfigException;
+import io.cohort.client.config.NodeConfig;
+import io.cohort.client.config.NodeConfigLoader;
+import io.cohort.client.runtime.UploadLog;
+import io.cohort.crypto.ledger.LedgerEntry;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cohort-node ledger --config node.yaml}: what left this node. Every upload the node made
+ * (from its append-only upload log), with its size in bytes, job, round, kind and outcome, and the
+ * privacy spend its signed ledger records for that job's round (per dataset: the round's ε and ε
+ * after it). Read-only, so it works while the node runs. Exit 0; 1 when a privacy ledger does not
+ * verify (its spend is then not shown); 2 for bad input.
+ */
+@Command(name = "ledger", mixinStandardHelpOptions = true,
+    description = "Show what left this node: every upload with its size, job, round and kind, and the privacy spend"
+        + " its signed ledger records for that round.")
+final class LedgerCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node's node.yaml.")
+  Path config;
+
+  @Option(names = "--job", paramLabel = "JOB_ID", description = "Only uploads of this job.")
+  String job;
+
+  @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
+  String output;
+
+  /** A round's spend on one dataset, from its verified ledger. */
+  record RoundSpend(String dataset, double epsilonRound, double epsilonAfter, double delta) {}
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (!output.equals("text") && !output.equals("json")) {
+      err.println("cohort-node: --output must be text or json, got '" + output + "'");
+      return PrivacyCommand.BAD_INPUT;
+    }
+    NodeConfig cfg;
+    try {
+      cfg = NodeConfigLoader.load(config);
+    } catch (ConfigException e) {
+      err.println("cohort-node: " + e.getMessage());
+      return PrivacyCommand.BAD_INPUT;
+    }
+    Path logFile = UploadLog.pathFor(cfg);
+    List<UploadLog.Entry> uploads;
+    try {
+      uploads = UploadLog.read(logFile);
+    } catch (IOException e) {
+      err.println("cohort-node: " + e.getMessage());
+      return 1;
+    }
+    int status = 0;
+    Map<String, List<RoundSpend>> spend = new HashMap<>();
+    for (DatasetBudgets.DatasetBudget d : DatasetBudgets.read(cfg)) {
+      if (!d.verifies()) {
+        err.println("cohort-node: the privacy ledger of dataset '" + d.alias() + "' does not verify ("
+            + d.verification().orElseThrow() + "); its spend is not shown");
+        status = 1;
+        continue;
+      }
+      double before = 0;
+      for (LedgerEntry e : d.entries()) {
+        spend.computeIfAbsent(key(e.spend().jobId(), e.spend().round()), k -> new ArrayList<>())
+            .add(new RoundSpend(d.alias(), e.epsilonAfter() - before, e.epsilonAfter(), d.budget().orElseThrow().delta()));
+        before = e.epsilonAfter();
+      }
+    }
+    List<UploadLog.Entry> shown = uploads.stream().filter(u -> job == null || u.jobId().equals(job)).toList();
+    if (output.equals("json")) {
+      out.println(json(cfg, logFile, shown, spend));
+    } else {
+      text(out, cfg, logFile, shown, spend);
+    }
+    out.flush();
+    return status;
+  }
+
+  private static String key(String jobId, long round) {
+    return jobId + "\u0000" + round;
+  }
+
+  private static String json(NodeConfig cfg, Path logFile, List<UploadLog.Entry> uploads,
+      Map<String, List<RoundSpend>> spend) throws IOException {
+    JsonMapper json = JsonMapper.builder().build();
+    ObjectNode root = json.createObjectNode();
+    root.put("node_id", cfg.nodeId());
+    root.put("upload_log", logFile.toString());
+    ArrayNode list = root.putArray("uploads");
+    long total = 0;
+    for (UploadLog.Entry u : uploads) {
+      ObjectNode o = list.addObject();
+      o.put("time", Instant.ofEpochMilli(u.timeMs()).toString());
+      o.put("time_ms", u.timeMs());
+      o.put("job_id", u.jobId());
+      o.put("round", u.round());
+      o.put("kind", u.kind());
+      o.put("detail", u.detail());
+      o.put("bytes", u.bytes());
+      o.put("outcome", u.outcome());
+      ArrayNode p = o.putArray("privacy_spend");
+      for (RoundSpend s : spend.getOrDefault(key(u.jobId(), u.round()), List.of())) {
+        p.addObject().put("dataset", s.dataset()).put("epsilon_round", s.epsilonRound())
+            .put("epsilon_after", s.epsilonAfter()).put("delta", s.delta());
+      }
+      total += u.bytes();
+    }
+    root.put("total_bytes", total);
+    return json.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+  }
+
+  private static void text(PrintWriter out, NodeConfig cfg, Path logFile, List<UploadLog.Entry> uploads,
+      Map<String, List<RoundSpend>> spend) {
+    out.printf("uploads of node %s (log %s)%n", cfg.nodeId(), logFile);
+    if (uploads.isEmpty()) {
+      out.println("nothing has left this node");
+      return;
+    }
+    out.printf("%-24s  %-24s  %5s  %-16s  %12s  %-10s  %s%n", "time", "job", "round", "kind", "bytes", "outcome",
+        "privacy spend");
+    long total = 0;
+    for (UploadLog.Entry u : uploads) {
+      List<String> spent = new ArrayList<>();
+      for (RoundSpend s : spend.getOrDefault(key(u.jobId(), u.round()), List.of())) {
+        spent.add(String.format(Locale.ROOT, "%s: +%.4f -> epsilon %.4f", s.dataset(), s.epsilonRound(),
+            s.epsilonAfter()));
+      }
+      out.printf(Locale.ROOT, "%-24s  %-24s  %5d  %-16s  %12d  %-10s  %s%n", Instant.ofEpochMilli(u.timeMs()),
+          u.jobId(), u.round(), u.kind(), u.bytes(), u.outcome(), spent.isEmpty() ? "-" : String.join("; ", spent));
+      total += u.bytes();
+    }
+    out.printf("%d uploads, %d bytes%n", uploads.size(), total);
+  }
+}

@@ -1,0 +1,131 @@
+package io.cohort.coordinator.job;
+
+import io.cohort.proto.v1.LoraSpec;
+import io.cohort.proto.v1.ModelSpec;
+import io.cohort.proto.v1.Pooling;
+import io.cohort.proto.v1.TaskType;
+import io.cohort.proto.v1.TextSpec;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Validates the {@code model:}, {@code lora:} and {@code text:} blocks of a language-model job
+ * (sequence classification or causal LM), appending every problem with its field path.
+ *
+ * <p>Defaults: lora r 8, alpha 16, dropout 0, target_modules [c_attn], freeze_a true under DP
+ * (FFA-LoRA: averaging B alone is exact) and false otherwise; text max_length 128, pooling mean,
+ * num_labels 2, weight_decay 0.
+ */
+final class LanguageModelBlocks {
+  static final int DEFAULT_R = 8;
+  static final double DEFAULT_ALPHA = 16;
+  static final int DEFAULT_MAX_LENGTH = 128;
+  /** GPT-2's context window (n_positions); a node also checks its checkpoint's own limit. */
+  static final int MAX_LENGTH = 1024;
+  static final List<String> DEFAULT_TARGET_MODULES = List.of("c_attn");
+
+  private LanguageModelBlocks() {}
+
+  static ModelSpec model(JobFile.Model m, List<String> problems) {
+    if (m == null) {
+      problems.add("field 'model' is required for a language-model task (model: {name: ..., sha256: ...},"
+          + " the sha256 as `cohort-node model hash DIR` prints it)");
+      return ModelSpec.getDefaultInstance();
+    }
+    ModelSpec.Builder b = ModelSpec.newBuilder();
+    if (m.name() == null || m.name().isBlank()) {
+      problems.add("field 'model.name' is required (the name each node maps to a checkpoint folder in node.yaml"
+          + " 'models:')");
+    } else if (!m.name().strip().matches("[A-Za-z0-9][A-Za-z0-9_.\\-/]{0,127}")) {
+      problems.add("field 'model.name' must be letters, digits, '.', '_', '-' or '/' (at most 128), got '"
+          + m.name() + "'");
+    } else {
+      b.setName(m.name().strip());
+    }
+    if (m.sha256() == null || m.sha256().isBlank()) {
+      problems.add("field 'model.sha256' is required (64 hex characters, as `cohort-node model hash DIR` prints it)");
+    } else if (!m.sha256().strip().matches("[0-9a-fA-F]{64}")) {
+      problems.add("field 'model.sha256' must be 64 hex characters, got '" + m.sha256() + "' ("
+          + m.sha256().strip().length() + " characters)");
+    } else {
+      b.setSha256(m.sha256().strip().toLowerCase(Locale.ROOT));
+    }
+    return b.build();
+  }
+
+  static LoraSpec lora(JobFile.Lora given, boolean privateJob, List<String> problems) {
+    JobFile.Lora l = given == null ? new JobFile.Lora(null, null, null, null, null) : given;
+    LoraSpec.Builder b = LoraSpec.newBuilder();
+    int r = l.r() == null ? DEFAULT_R : l.r();
+    if (r < 1 || r > 1024) {
+      problems.add("field 'lora.r' must be between 1 and 1024, got " + r);
+    } else {
+      b.setR(r);
+    }
+    double alpha = l.alpha() == null ? DEFAULT_ALPHA : l.alpha();
+    if (!(alpha > 0 && alpha <= 1e4)) {
+      problems.add("field 'lora.alpha' must be in (0, 10000], got " + alpha);
+    } else {
+      b.setAlpha(alpha);
+    }
+    double dropout = l.dropout() == null ? 0.0 : l.dropout();
+    if (!(dropout >= 0 && dropout < 1)) {
+      problems.add("field 'lora.dropout' must be in [0, 1), got " + dropout);
+    } else {
+      b.setDropout(dropout);
+    }
+    List<String> targets = l.targetModules() == null ? DEFAULT_TARGET_MODULES : l.targetModules();
+    if (targets.isEmpty()) {
+      problems.add("field 'lora.target_modules' must name at least one module, e.g. [c_attn] (GPT-2: c_attn,"
+          + " c_proj, c_fc)");
+    } else if (targets.stream().anyMatch(t -> t == null || !t.strip().matches("[A-Za-z0-9_.]+"))
+        || new HashSet<>(targets).size() != targets.size()) {
+      problems.add("field 'lora.target_modules' must list distinct module names (letters, digits, '_', '.'), e.g."
+          + " [c_attn, c_proj], got " + targets);
+    } else {
+      targets.forEach(t -> b.addTargetModules(t.strip()));
+    }
+    b.setFreezeA(l.freezeA() == null ? privateJob : l.freezeA());
+    return b.build();
+  }
+
+  static TextSpec text(JobFile.Text given, TaskType task, List<String> problems) {
+    JobFile.Text t = given == null ? new JobFile.Text(null, null, null, null) : given;
+    TextSpec.Builder b = TextSpec.newBuilder();
+    int maxLength = t.maxLength() == null ? DEFAULT_MAX_LENGTH : t.maxLength();
+    if (maxLength < 2 || maxLength > MAX_LENGTH) {
+      problems.add("field 'text.max_length' must be between 2 and " + MAX_LENGTH + ", got " + maxLength);
+    } else {
+      b.setMaxLength(maxLength);
+    }
+    boolean classification = task == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION;
+    String pooling = t.pooling() == null ? "mean" : t.pooling().strip().toLowerCase(Locale.ROOT);
+    if (!classification && t.pooling() != null) {
+      problems.add("field 'text.pooling' applies only to task sequence_classification");
+    } else if (classification) {
+      switch (pooling) {
+        case "mean" -> b.setPooling(Pooling.POOLING_MEAN);
+        case "last_token" -> b.setPooling(Pooling.POOLING_LAST_TOKEN);
+        default -> problems.add("field 'text.pooling' must be mean or last_token, got '" + t.pooling() + "'");
+      }
+    }
+    if (!classification && t.numLabels() != null) {
+      problems.add("field 'text.num_labels' applies only to task sequence_classification");
+    } else if (classification) {
+      int labels = t.numLabels() == null ? 2 : t.numLabels();
+      if (labels < 2 || labels > 10_000) {
+        problems.add("field 'text.num_labels' must be between 2 and 10000, got " + labels);
+      } else {
+        b.setNumLabels(labels);
+      }
+    }
+    double wd = t.weightDecay() == null ? 0.0 : t.weightDecay();
+    if (!(wd >= 0 && wd <= 1)) {
+      problems.add("field 'text.weight_decay' must be in [0, 1], got " + wd);
+    } else {
+      b.setWeightDecay(wd);
+    }
+    return b.build();
+  }
+}
