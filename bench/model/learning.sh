@@ -4,20 +4,48 @@
 # lr 2e-3, batch 16, 128 tokens, 4 epochs) for each seed, and once with DP-SGD at epsilon 8,
 # delta 1e-5 (sigma from the RDP accountant), then evaluate each adapter on the test stories.
 #   bench/model/learning.sh [SEED ...]     (default seeds: 42 7 1)
+# Env: THREADS (2); TRAIN_ARGS (extra flags for the non-private runs); DP_ARGS (the DP run's flags,
+# default "--dp --epsilon 8 --delta 1e-5"; DP_ARGS=none skips it); DP_SEEDS (default: the first seed);
+# DP_ONLY=1 skips the non-private runs.
+# Runs `cohort-node train/eval` (io.cohort.client.cli.NodeMain) from a snapshot of this checkout's
+# compiled classes, so editing or rebuilding the checkout meanwhile does not change a running job.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SEEDS=("$@"); [ ${#SEEDS[@]} -eq 0 ] && SEEDS=(42 7 1)
+THREADS="${THREADS:-2}"
+DP_ARGS="${DP_ARGS:---dp --epsilon 8 --delta 1e-5}"
+read -r -a DP_SEEDS <<< "${DP_SEEDS:-${SEEDS[0]}}"
+read -r -a TRAIN_EXTRA <<< "${TRAIN_ARGS:-}"
 OUT="$(mktemp -d)"
+CP="$(model_bench_classpath)"
+SNAP=()
+IFS=: read -r -a ENTRIES <<< "$CP"
+for e in "${ENTRIES[@]}"; do
+  if [ -d "$e" ]; then
+    d="$OUT/classes/$(echo "$e" | tr '/' '_')"; mkdir -p "$d"; cp -r "$e/." "$d/"; SNAP+=("$d")
+  else SNAP+=("$e"); fi
+done
+CP="$(IFS=:; echo "${SNAP[*]}")"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+node() { java -Xmx2g -cp "$CP" io.cohort.client.cli.NodeMain "$@"; }
 M=examples/text/tiny-gpt2-reuters
 TRAIN=examples/text/reuters-grain-train.jsonl
 TEST=examples/text/reuters-grain-test.jsonl
 run() {
   local name="$1"; shift
-  bin/cohort-node train --model "$M" --data "$TRAIN" --out "$OUT/$name" --threads "${THREADS:-2}" "$@" 2>/dev/null
-  echo "$name: $(bin/cohort-node eval --model "$M" --adapter "$OUT/$name" --data "$TEST" --threads "${THREADS:-2}")"
+  node train --model "$M" --data "$TRAIN" --out "$OUT/$name" --threads "$THREADS" "$@" 2>"$OUT/$name.log" >/dev/null
+  echo "$name ($*): $(node eval --model "$M" --adapter "$OUT/$name" --data "$TEST" --threads "$THREADS") " \
+    "train: $(grep -o '"final_epoch_loss" : [^,]*\|"noise_multiplier" : [^,]*\|"epsilon" : [^,}]*\|"q" : [^,]*\|"seconds" : [^,]*' "$OUT/$name/cohort_training.json" | tr '\n' ' ')"
 }
-for s in "${SEEDS[@]}"; do
-  run "seed-$s" --seed "$s"
-done
-run dp-eps8 --dp --epsilon 8 --delta 1e-5 --seed "${SEEDS[0]}"
+if [ -z "${DP_ONLY:-}" ]; then
+  for s in "${SEEDS[@]}"; do
+    run "seed-$s" --seed "$s" "${TRAIN_EXTRA[@]}"
+  done
+fi
+if [ "$DP_ARGS" != none ]; then
+  read -r -a DP <<< "$DP_ARGS"
+  for s in "${DP_SEEDS[@]}"; do
+    run "dp-seed-$s" "${DP[@]}" --seed "$s"
+  done
+fi
+echo "adapters and logs in $OUT"

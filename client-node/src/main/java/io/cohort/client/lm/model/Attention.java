@@ -14,81 +14,95 @@ final class Attention {
   record State(float[] q, float[] k, float[] v, float[] probs) {
   }
 
-  static float[] forward(float[] qkv, Gpt2Shape shape, Pass pass, State[] keep) {
+  static float[] forward(float[] qkv, Gpt2Shape shape, Pass pass, State[] keep, Workspace ws) {
     int b = pass.batch();
     int t = pass.seqLen();
     int h = shape.heads();
     int hd = shape.headDim();
     int w = shape.width();
     int headSize = t * hd;
-    float[] q = new float[b * h * headSize];
-    float[] k = new float[q.length];
-    float[] v = new float[q.length];
+    float[] q = Workspace.take(ws, b * h * headSize);
+    float[] k = Workspace.take(ws, q.length);
+    float[] v = Workspace.take(ws, q.length);
     splitHeads(qkv, b, t, h, hd, w, q, k, v);
     float scale = (float) (1.0 / Math.sqrt(hd));
-    float[] probs = new float[b * h * t * t];
-    for (int bh = 0; bh < b * h; bh++) {
-      Blas.gemm(false, true, t, t, hd, scale, q, bh * headSize, hd, k, bh * headSize, hd, 0f, probs, bh * t * t, t);
-    }
-    Parallel.forEach(b * h * t, t, row -> softmaxCausalRow(probs, row * t, row % t, t));
-    float[] o = new float[q.length];
-    for (int bh = 0; bh < b * h; bh++) {
-      Blas.gemm(false, false, t, hd, t, 1f, probs, bh * t * t, t, v, bh * headSize, hd, 0f, o, bh * headSize, hd);
-    }
-    float[] out = new float[b * t * w];
+    float[] probs = Workspace.take(ws, b * h * t * t);
+    float[] o = Workspace.take(ws, q.length);
+    // One task per (example, head): scores, causal softmax and the weighted sum of values, while the
+    // t x t probabilities are still in cache. The products are small (t x t x head_dim), so each
+    // task calls single-threaded BLAS and the tasks run side by side (see Blas.singleThreaded).
+    Blas.singleThreaded(() -> Parallel.forEach(b * h, 4L * t * t * hd, bh -> {
+      int ho = bh * headSize;
+      int po = bh * t * t;
+      Blas.gemm(false, true, t, t, hd, scale, q, ho, hd, k, ho, hd, 0f, probs, po, t);
+      for (int row = 0; row < t; row++) {
+        softmaxCausalRow(probs, po + row * t, row, t);
+      }
+      Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, v, ho, hd, 0f, o, ho, hd);
+    }));
+    float[] out = Workspace.take(ws, b * t * w);
     mergeHeads(o, b, t, h, hd, w, out, 0, w);
+    Workspace.give(ws, o);
     if (pass.training()) {
       keep[0] = new State(q, k, v, probs);
+    } else {
+      Workspace.give(ws, q, k, v, probs);
     }
     return out;
   }
 
-  /** Gradient with respect to the fused q|k|v input, given the gradient of the merged output. */
-  static float[] backward(State s, float[] dOut, Gpt2Shape shape, Pass pass) {
+  /**
+   * Gradient with respect to the fused q|k|v input, given the gradient of the merged output. Gives
+   * the state's arrays back to {@code ws}: they are read for the last time here.
+   */
+  static float[] backward(State s, float[] dOut, Gpt2Shape shape, Pass pass, Workspace ws) {
     int b = pass.batch();
     int t = pass.seqLen();
     int h = shape.heads();
     int hd = shape.headDim();
     int w = shape.width();
     int headSize = t * hd;
-    float[] dO = new float[s.q.length];
+    float[] dO = Workspace.take(ws, s.q.length);
     splitOne(dOut, b, t, h, hd, w, dO);
-    float[] dS = new float[s.probs.length];
-    float[] dv = new float[s.q.length];
-    for (int bh = 0; bh < b * h; bh++) {
-      int ho = bh * headSize;
-      Blas.gemm(false, true, t, t, hd, 1f, dO, ho, hd, s.v, ho, hd, 0f, dS, bh * t * t, t);
-      Blas.gemm(true, false, t, hd, t, 1f, s.probs, bh * t * t, t, dO, ho, hd, 0f, dv, ho, hd);
-    }
+    float[] dS = Workspace.take(ws, s.probs.length);
+    float[] dv = Workspace.take(ws, s.q.length);
+    float[] dq = Workspace.take(ws, s.q.length);
+    float[] dk = Workspace.take(ws, s.q.length);
     float[] p = s.probs;
-    Parallel.forEach(b * h * t, t, row -> {
-      int o = row * t;
-      int last = row % t;
-      double dot = 0;
-      for (int j = 0; j <= last; j++) {
-        dot += p[o + j] * dS[o + j];
-      }
-      float d = (float) dot;
-      for (int j = 0; j <= last; j++) {
-        dS[o + j] = p[o + j] * (dS[o + j] - d);
-      }
-      for (int j = last + 1; j < t; j++) {
-        dS[o + j] = 0f;
-      }
-    });
     float scale = (float) (1.0 / Math.sqrt(hd));
-    float[] dq = new float[s.q.length];
-    float[] dk = new float[s.q.length];
-    for (int bh = 0; bh < b * h; bh++) {
+    // As in forward: one task per (example, head), single-threaded BLAS, tasks side by side.
+    Blas.singleThreaded(() -> Parallel.forEach(b * h, 8L * t * t * hd, bh -> {
       int ho = bh * headSize;
-      Blas.gemm(false, false, t, hd, t, scale, dS, bh * t * t, t, s.k, ho, hd, 0f, dq, ho, hd);
-      Blas.gemm(true, false, t, hd, t, scale, dS, bh * t * t, t, s.q, ho, hd, 0f, dk, ho, hd);
-    }
-    float[] dqkv = new float[b * t * 3 * w];
+      int po = bh * t * t;
+      Blas.gemm(false, true, t, t, hd, 1f, dO, ho, hd, s.v, ho, hd, 0f, dS, po, t);
+      Blas.gemm(true, false, t, hd, t, 1f, p, po, t, dO, ho, hd, 0f, dv, ho, hd);
+      for (int row = 0; row < t; row++) {
+        softmaxCausalRowBackward(p, dS, po + row * t, row, t);
+      }
+      Blas.gemm(false, false, t, hd, t, scale, dS, po, t, s.k, ho, hd, 0f, dq, ho, hd);
+      Blas.gemm(true, false, t, hd, t, scale, dS, po, t, s.q, ho, hd, 0f, dk, ho, hd);
+    }));
+    float[] dqkv = Workspace.take(ws, b * t * 3 * w);
     mergeHeads(dq, b, t, h, hd, w, dqkv, 0, 3 * w);
     mergeHeads(dk, b, t, h, hd, w, dqkv, w, 3 * w);
     mergeHeads(dv, b, t, h, hd, w, dqkv, 2 * w, 3 * w);
+    Workspace.give(ws, dO, dS, dv, dq, dk, s.q, s.k, s.v, s.probs);
     return dqkv;
+  }
+
+  /** dS = p * (dS - sum(p * dS)) over the causal part of one row; zero above the diagonal. */
+  private static void softmaxCausalRowBackward(float[] p, float[] dS, int o, int last, int t) {
+    double dot = 0;
+    for (int j = 0; j <= last; j++) {
+      dot += p[o + j] * dS[o + j];
+    }
+    float d = (float) dot;
+    for (int j = 0; j <= last; j++) {
+      dS[o + j] = p[o + j] * (dS[o + j] - d);
+    }
+    for (int j = last + 1; j < t; j++) {
+      dS[o + j] = 0f;
+    }
   }
 
   private static void softmaxCausalRow(float[] s, int o, int last, int t) {

@@ -18,6 +18,8 @@ import org.bytedeco.openblas.global.openblas;
 public final class Blas {
   /** Results with at most this many rows or columns from A^T B are computed in Java (see skinnyTransposedA). */
   private static final int SKINNY = 32;
+  /** Columns of a thin product's long side that one task accumulates (thin x BLOCK floats stay in L1). */
+  private static final int BLOCK = 256;
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private Blas() {
@@ -26,6 +28,26 @@ public final class Blas {
   /** Sets the number of threads OpenBLAS uses for one product (process-wide). */
   public static void setThreads(int threads) {
     openblas.blas_set_num_threads(threads);
+  }
+
+  /**
+   * Runs {@code body} with OpenBLAS limited to one thread per call, so that {@link Parallel} tasks can
+   * each run small products side by side (attention's per-head products: OpenBLAS would otherwise
+   * split every 128 x 128 x 64 product over its own threads and pay a hand-off per call).
+   * Restores {@link Parallel#threads()} threads afterwards. Called from one thread at a time.
+   */
+  public static void singleThreaded(Runnable body) {
+    int threads = Parallel.threads();
+    if (threads == 1) {
+      body.run();
+      return;
+    }
+    openblas.blas_set_num_threads(1);
+    try {
+      body.run();
+    } finally {
+      openblas.blas_set_num_threads(threads);
+    }
   }
 
   /**
@@ -80,57 +102,74 @@ public final class Blas {
   }
 
   /**
+   * {@code C = A W + bias} ([m, n]) for a frozen off-heap W [k, n]: the bias rows are written straight
+   * into the off-heap result, so C is neither filled in Java nor copied in.
+   */
+  public static void gemmBias(int m, int n, int k, float[] a, NativeMatrix w, float[] bias, float[] c) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    Scratch s = SCRATCH.get();
+    FloatPointer pa = s.a(m * k);
+    FloatPointer pc = s.c(m * n);
+    pa.put(a, 0, m * k);
+    try {
+      for (int r = 0; r < m; r++) {
+        pc.position((long) r * n).put(bias, 0, n);
+      }
+    } finally {
+      pc.position(0);
+    }
+    openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, m, n, k, 1f, pa, k,
+        w.pointer(), w.cols(), 1f, pc, n);
+    pc.get(c, 0, m * n);
+  }
+
+  /**
    * {@code C = alpha A^T B + beta C} for a thin C (LoRA weight gradients: [out, r] and [r, in]
    * summed over thousands of rows). OpenBLAS 0.3.19 takes 50-100 ms for a 192 x 8 result over 2048
-   * rows (0.06 GFLOPS); this loop accumulates rank-1 updates along C's longer side, which the JIT
-   * vectorises, in about a millisecond.
+   * rows (0.06 GFLOPS). Here C's long side is cut into blocks of {@value #BLOCK} columns; each block's
+   * accumulator (thin side x BLOCK) stays in L1 while all k rows stream past it, the inner loop is
+   * a vectorisable rank-1 update, and the blocks run in parallel (each owns its part of C).
    */
   private static void skinnyTransposedA(int m, int n, int k, float alpha, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-    float[] acc = new float[m * n];
-    if (m >= n) {
-      // acc is C^T [n, m]: for each row of A and B, acc[j, :] += B[kk, j] * A[kk, :].
+    boolean longM = m >= n;
+    int thin = longM ? n : m;
+    int wide = longM ? m : n;
+    int blocks = (wide + BLOCK - 1) / BLOCK;
+    Parallel.forEach(blocks, (long) k * thin * BLOCK / 16, blk -> {
+      int from = blk * BLOCK;
+      int len = Math.min(BLOCK, wide - from);
+      float[] acc = new float[thin * len];
+      // wideM: acc[j, :] += B[kk, j] * A[kk, from..]; else acc[i, :] += A[kk, i] * B[kk, from..].
+      float[] thinSrc = longM ? b : a;
+      int thinOff = longM ? bOff : aOff;
+      int thinLd = longM ? ldb : lda;
+      float[] wideSrc = longM ? a : b;
+      int wideOff = (longM ? aOff : bOff) + from;
+      int wideLd = longM ? lda : ldb;
       for (int kk = 0; kk < k; kk++) {
-        int ar = aOff + kk * lda;
-        int br = bOff + kk * ldb;
-        for (int j = 0; j < n; j++) {
-          float bv = b[br + j];
-          if (bv != 0f) {
-            int o = j * m;
-            for (int i = 0; i < m; i++) {
-              acc[o + i] += bv * a[ar + i];
+        int tr = thinOff + kk * thinLd;
+        int wr = wideOff + kk * wideLd;
+        for (int j = 0; j < thin; j++) {
+          float tv = thinSrc[tr + j];
+          if (tv != 0f) {
+            int o = j * len;
+            for (int i = 0; i < len; i++) {
+              acc[o + i] += tv * wideSrc[wr + i];
             }
           }
         }
       }
-      for (int i = 0; i < m; i++) {
-        for (int j = 0; j < n; j++) {
-          int ci = cOff + i * ldc + j;
-          c[ci] = alpha * acc[j * m + i] + (beta == 0f ? 0f : beta * c[ci]);
+      for (int j = 0; j < thin; j++) {
+        for (int i = 0; i < len; i++) {
+          // C[row, col]: rows index the m side, columns the n side.
+          int ci = longM ? cOff + (from + i) * ldc + j : cOff + j * ldc + from + i;
+          c[ci] = alpha * acc[j * len + i] + (beta == 0f ? 0f : beta * c[ci]);
         }
       }
-    } else {
-      // acc is C [m, n]: acc[i, :] += A[kk, i] * B[kk, :].
-      for (int kk = 0; kk < k; kk++) {
-        int ar = aOff + kk * lda;
-        int br = bOff + kk * ldb;
-        for (int i = 0; i < m; i++) {
-          float av = a[ar + i];
-          if (av != 0f) {
-            int o = i * n;
-            for (int j = 0; j < n; j++) {
-              acc[o + j] += av * b[br + j];
-            }
-          }
-        }
-      }
-      for (int i = 0; i < m; i++) {
-        for (int j = 0; j < n; j++) {
-          int ci = cOff + i * ldc + j;
-          c[ci] = alpha * acc[i * n + j] + (beta == 0f ? 0f : beta * c[ci]);
-        }
-      }
-    }
+    });
   }
 
   private static int span(int rows, int cols, int ld) {

@@ -43,32 +43,36 @@ final class Block {
     Object mlpProjState;
   }
 
-  /** Returns the block's output; fills {@code s} when training. */
-  float[] forward(float[] x, Gpt2Shape shape, Pass pass, Saved s) {
+  /**
+   * Returns the block's output; fills {@code s} when training. Arrays come from {@code ws} (null:
+   * plain allocation); what the backward pass does not read goes straight back.
+   */
+  float[] forward(float[] x, Gpt2Shape shape, Pass pass, Saved s, Workspace ws) {
     int rows = pass.rows();
     int w = shape.width();
     float eps = shape.layerNormEps();
     float[] mean1 = new float[rows];
     float[] rstd1 = new float[rows];
-    float[] a1 = new float[rows * w];
+    float[] a1 = Workspace.take(ws, rows * w);
     Ops.layerNorm(x, rows, w, ln1Gamma, ln1Beta, eps, a1, mean1, rstd1);
     Object[] st = new Object[1];
-    float[] qkv = attn.forward(a1, pass, st);
+    float[] qkv = attn.forward(a1, pass, st, ws);
     Object attnState = st[0];
     Attention.State[] att = new Attention.State[1];
-    float[] attnOut = Attention.forward(qkv, shape, pass, att);
-    float[] x2 = attnProj.forward(attnOut, pass, st);
+    float[] attnOut = Attention.forward(qkv, shape, pass, att, ws);
+    Workspace.give(ws, qkv);
+    float[] x2 = attnProj.forward(attnOut, pass, st, ws);
     Object attnProjState = st[0];
     Ops.addInPlace(x2, x, rows * w);
     float[] mean2 = new float[rows];
     float[] rstd2 = new float[rows];
-    float[] a2 = new float[rows * w];
+    float[] a2 = Workspace.take(ws, rows * w);
     Ops.layerNorm(x2, rows, w, ln2Gamma, ln2Beta, eps, a2, mean2, rstd2);
-    float[] f = fc.forward(a2, pass, st);
+    float[] f = fc.forward(a2, pass, st, ws);
     Object fcState = st[0];
-    float[] g = new float[f.length];
+    float[] g = Workspace.take(ws, f.length);
     Ops.gelu(f, g, f.length);
-    float[] out = mlpProj.forward(g, pass, st);
+    float[] out = mlpProj.forward(g, pass, st, ws);
     Ops.addInPlace(out, x2, rows * w);
     if (pass.training()) {
       s.x = x;
@@ -84,30 +88,59 @@ final class Block {
       s.f = f;
       s.mlpProjState = st[0];
       // Inputs of frozen layers are needed only by adapters; don't hold them otherwise.
-      s.a1 = attn.adapter() != null ? a1 : null;
-      s.attnOut = attnProj.adapter() != null ? attnOut : null;
-      s.a2 = fc.adapter() != null ? a2 : null;
-      s.g = mlpProj.adapter() != null ? g : null;
+      s.a1 = keepIfAdapted(attn, a1, ws);
+      s.attnOut = keepIfAdapted(attnProj, attnOut, ws);
+      s.a2 = keepIfAdapted(fc, a2, ws);
+      s.g = keepIfAdapted(mlpProj, g, ws);
     }
     return out;
   }
 
-  /** Adapter gradients of this block; returns the gradient of its input, or null if {@code needInputGrad} is false. */
-  float[] backward(Saved s, float[] dOut, Gpt2Shape shape, Pass pass, boolean needInputGrad) {
+  private static float[] keepIfAdapted(Linear layer, float[] input, Workspace ws) {
+    if (layer.adapter() != null) {
+      return input;
+    }
+    Workspace.give(ws, input);
+    return null;
+  }
+
+  /** Gives every saved array back when no backward pass will run through this block. */
+  static void release(Saved s, Workspace ws) {
+    Workspace.give(ws, s.x, s.a1, s.attnOut, s.x2, s.a2, s.f, s.g);
+    if (s.attention != null) {
+      Workspace.give(ws, s.attention.q(), s.attention.k(), s.attention.v(), s.attention.probs());
+    }
+  }
+
+  /**
+   * Adapter gradients of this block; returns the gradient of its input, or null if
+   * {@code needInputGrad} is false. Gives the saved arrays and its temporaries back to {@code ws}
+   * (the caller still owns {@code dOut}).
+   */
+  float[] backward(Saved s, float[] dOut, Gpt2Shape shape, Pass pass, boolean needInputGrad, Workspace ws) {
     int rows = pass.rows();
     int w = shape.width();
-    float[] dg = mlpProj.backward(s.g, dOut, s.mlpProjState, pass, true);
+    float[] dg = mlpProj.backward(s.g, dOut, s.mlpProjState, pass, true, ws);
     Ops.geluBackwardInPlace(s.f, dg, dg.length);
-    float[] da2 = fc.backward(s.a2, dg, s.fcState, pass, true);
-    float[] dx2 = dOut.clone();
+    Workspace.give(ws, s.f, s.g);
+    float[] da2 = fc.backward(s.a2, dg, s.fcState, pass, true, ws);
+    Workspace.give(ws, dg, s.a2);
+    float[] dx2 = Workspace.take(ws, rows * w);
+    System.arraycopy(dOut, 0, dx2, 0, rows * w);
     Ops.layerNormBackward(da2, s.x2, rows, w, ln2Gamma, s.mean2, s.rstd2, dx2);
-    float[] dAttnOut = attnProj.backward(s.attnOut, dx2, s.attnProjState, pass, true);
-    float[] dqkv = Attention.backward(s.attention, dAttnOut, shape, pass);
-    float[] da1 = attn.backward(s.a1, dqkv, s.attnState, pass, needInputGrad);
+    Workspace.give(ws, da2, s.x2);
+    float[] dAttnOut = attnProj.backward(s.attnOut, dx2, s.attnProjState, pass, true, ws);
+    Workspace.give(ws, s.attnOut);
+    float[] dqkv = Attention.backward(s.attention, dAttnOut, shape, pass, ws);
+    Workspace.give(ws, dAttnOut);
+    float[] da1 = attn.backward(s.a1, dqkv, s.attnState, pass, needInputGrad, ws);
+    Workspace.give(ws, dqkv, s.a1);
     if (!needInputGrad) {
+      Workspace.give(ws, dx2, s.x);
       return null;
     }
     Ops.layerNormBackward(da1, s.x, rows, w, ln1Gamma, s.mean1, s.rstd1, dx2);
+    Workspace.give(ws, da1, s.x);
     return dx2;
   }
 }

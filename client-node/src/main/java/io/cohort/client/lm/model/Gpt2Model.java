@@ -26,6 +26,8 @@ public final class Gpt2Model {
   private final float[] lnfBeta;
   private final Map<String, Linear> linears;
   private NativeMatrix wteNative;
+  /** Recycled activation arrays of training passes (see {@link Workspace}). */
+  private final Workspace workspace = new Workspace();
 
   /**
    * Builds the model from tensors under canonical bare names ({@code wte.weight},
@@ -206,6 +208,8 @@ public final class Gpt2Model {
     float[] last;
     float[] meanF;
     float[] rstdF;
+    Workspace ws;
+    boolean consumed;
 
     Activations(Pass pass, int layers) {
       this.pass = pass;
@@ -233,7 +237,11 @@ public final class Gpt2Model {
       throw new IllegalArgumentException("sequence length " + t + " exceeds the model's " + shape.positions()
           + " positions");
     }
-    float[] emb = new float[rows * w];
+    Workspace ws = pass.training() ? workspace : null;
+    if (ws != null) {
+      ws.begin(pass.batch(), t);
+    }
+    float[] emb = Workspace.take(ws, rows * w);
     Parallel.forEach(rows, w, r -> {
       int id = ids[r];
       if (id < 0 || id >= shape.vocabSize()) {
@@ -248,7 +256,7 @@ public final class Gpt2Model {
     Activations acts = new Activations(pass, blocks.length);
     for (int i = 0; i < blocks.length; i++) {
       Block.Saved s = new Block.Saved();
-      x = blocks[i].forward(x, shape, pass, s);
+      x = blocks[i].forward(x, shape, pass, s, ws);
       acts.blocks[i] = s;
     }
     float[] out = new float[rows * w];
@@ -259,21 +267,37 @@ public final class Gpt2Model {
       acts.last = x;
       acts.meanF = mean;
       acts.rstdF = rstd;
+      acts.ws = ws;
       saved[0] = acts;
     }
     return out;
   }
 
-  /** Accumulates adapter gradients from the gradient of the final hidden states. */
+  /**
+   * Accumulates adapter gradients from the gradient of the final hidden states. Each forward pass's
+   * activations support one backward pass (their arrays are recycled during it).
+   */
   public void backward(Activations acts, float[] dHidden) {
+    if (acts.consumed) {
+      throw new IllegalStateException("these activations were already used by a backward pass; run forward again");
+    }
+    acts.consumed = true;
+    Workspace ws = acts.ws;
     Pass pass = acts.pass;
     int rows = pass.rows();
     int w = shape.width();
-    float[] dx = new float[rows * w];
+    float[] dx = Workspace.zeros(ws, rows * w);
     Ops.layerNormBackward(dHidden, acts.last, rows, w, lnfGamma, acts.meanF, acts.rstdF, dx);
+    Workspace.give(ws, acts.last);
     int lowest = lowestAdaptedBlock();
     for (int i = blocks.length - 1; i >= lowest && i >= 0; i--) {
-      dx = blocks[i].backward(acts.blocks[i], dx, shape, pass, i > lowest);
+      float[] dIn = blocks[i].backward(acts.blocks[i], dx, shape, pass, i > lowest, ws);
+      Workspace.give(ws, dx);
+      dx = dIn;
+    }
+    Workspace.give(ws, dx);
+    for (int i = 0; i < Math.min(lowest, blocks.length); i++) {
+      Block.release(acts.blocks[i], ws);
     }
   }
 

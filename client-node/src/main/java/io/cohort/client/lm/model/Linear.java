@@ -48,12 +48,11 @@ public final class Linear {
     this.adapter = adapter;
   }
 
-  /** {@code y = x W + b (+ adapter)} for {@code rows} rows; {@code state[0]} receives the adapter's state. */
-  float[] forward(float[] x, Pass pass, Object[] state) {
+  /** {@code y = x W + b (+ adapter)} for {@code rows} rows; {@code state[0]} receives the adapter's state; {@code ws} may be null. */
+  float[] forward(float[] x, Pass pass, Object[] state, Workspace ws) {
     int rows = pass.rows();
-    float[] y = new float[rows * out()];
-    Ops.fillRows(y, rows, bias);
-    Blas.gemm(false, false, rows, out(), in(), 1f, x, 0, in(), weight, 1f, y, 0, out());
+    float[] y = Workspace.take(ws, rows * out());
+    Blas.gemmBias(rows, out(), in(), x, weight, bias, y);
     if (adapter != null) {
       state[0] = adapter.forward(x, y, pass);
     }
@@ -61,11 +60,11 @@ public final class Linear {
   }
 
   /** Adapter gradients from {@code dy}; returns {@code dy W^T} (+ adapter part), or null if {@code needInputGrad} is false. */
-  float[] backward(float[] x, float[] dy, Object state, Pass pass, boolean needInputGrad) {
+  float[] backward(float[] x, float[] dy, Object state, Pass pass, boolean needInputGrad, Workspace ws) {
     int rows = pass.rows();
     float[] dx = null;
     if (needInputGrad) {
-      dx = new float[rows * in()];
+      dx = Workspace.take(ws, rows * in());
       Blas.gemm(false, true, rows, in(), out(), 1f, dy, 0, out(), weight, 0f, dx, 0, in());
     }
     if (adapter != null) {

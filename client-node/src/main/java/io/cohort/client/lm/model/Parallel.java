@@ -33,7 +33,10 @@ public final class Parallel {
 
   /** Runs {@code body} for each index in [0, n); {@code width} is the work per index, to decide whether to fork. */
   public static void forEach(int n, long width, IntConsumer body) {
-    if (pool.getParallelism() == 1 || (long) n * width < MIN_WORK || n == 1) {
+    // Inside a task already (e.g. a product within a per-head attention task): run inline, never
+    // wait on the pool from one of its own workers.
+    if (pool.getParallelism() == 1 || (long) n * width < MIN_WORK || n == 1
+        || Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread) {
       for (int i = 0; i < n; i++) {
         body.accept(i);
       }

@@ -16,6 +16,8 @@ import java.util.function.Consumer;
  * as the accountant's analysis assumes, for {@code epochs / q} steps.
  */
 public final class Trainer {
+  /** Mixed into the seed for the data order (shuffling, Poisson sampling), apart from other seeded streams. */
+  private static final long ORDER_STREAM = 0x6F72_6465_7273L; // "orders"
   private final Gpt2Model model;
   private final Task task;
   private final int padId;
@@ -46,7 +48,9 @@ public final class Trainer {
     if (n == 0) {
       throw new IllegalArgumentException("no training records");
     }
-    SplittableRandom order = new SplittableRandom(o.seed());
+    // Its own stream: LoRA's A is initialised from a SplittableRandom on the same seed (LoraInit), and
+    // drawing the data order from that identical stream tied each run's order to its A matrices.
+    SplittableRandom order = new SplittableRandom(o.seed() ^ ORDER_STREAM);
     SplittableRandom dropout = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
     Optimizer opt = new AdamW(o.weightDecay());
     List<Parameter> params = parameters();
