@@ -247,6 +247,11 @@ class DashboardBrowserTest {
       assertThat(declined.path("accepted").asBoolean()).isFalse();
       assertThat(b.text("#decisions-table tr[data-node='bank-c']")).contains(declined.path("reason").asText());
       assertThat(b.text("#job-spec")).contains("credit-risk");
+      // The signed provenance manifest is the API's: same signer key, job and completed rounds.
+      JsonNode manifest = AdminClient.JSON.readTree(admin.get("/api/v1/jobs/" + jobId + "/manifest").path("manifest").asText());
+      assertThat(b.text("#manifest-signer")).isEqualTo(manifest.path("signer").path("fingerprint").asText()).isNotBlank();
+      assertThat(b.text("#job-manifest")).contains(jobId)
+          .contains("\"rounds_completed\": " + manifest.path("rounds_completed").asInt());
       b.screenshot("dashboard-job");
 
       // ---- nodes --------------------------------------------------------------------------

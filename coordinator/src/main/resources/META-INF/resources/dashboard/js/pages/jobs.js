@@ -89,11 +89,12 @@ export const jobPage = {
   live: (data) => data && !TERMINAL.has(data.detail.job.state),
   async load(ctx) {
     const id = encodeURIComponent(ctx.args[0]);
-    const [detail, metrics, spec] = await Promise.all([
-      api.get('jobs/' + id), api.get('jobs/' + id + '/metrics'), api.get('job-specs/' + id).catch(() => null)]);
-    return { detail, metrics, spec };
+    const [detail, metrics, spec, provenance] = await Promise.all([
+      api.get('jobs/' + id), api.get('jobs/' + id + '/metrics'), api.get('job-specs/' + id).catch(() => null),
+      api.get('jobs/' + id + '/manifest').catch(() => null)]);
+    return { detail, metrics, spec, provenance };
   },
-  render({ detail, metrics, spec }, ctx) {
+  render({ detail, metrics, spec, provenance }, ctx) {
     const j = detail.job;
     const rounds = detail.rounds || [];
     const parts = [
@@ -152,6 +153,30 @@ export const jobPage = {
     parts.push(h('h2', {}, 'Job spec'));
     parts.push(spec ? h('pre.spec', { id: 'job-spec', tabindex: 0, 'aria-label': 'Job spec as JSON' }, JSON.stringify(spec, null, 2))
       : h('p.muted', {}, 'The job spec is not available from this coordinator.'));
+    parts.push(h('h2', {}, 'Provenance manifest'));
+    parts.push(provenance ? manifestView(provenance)
+      : h('p.muted', {}, 'No provenance manifest yet: one is signed when the job has a stored global model.'));
     return h('section', { 'aria-labelledby': 'page-title' }, parts);
   },
 };
+
+/**
+ * The job's signed provenance manifest as the coordinator serves it (the latest export's, or one
+ * signed for the stored model). The browser does not verify the signature: `cohort job
+ * verify-export` does, against the key at /api/v1/provenance/key.
+ */
+function manifestView(p) {
+  let manifest = null;
+  try {
+    manifest = JSON.parse(p.manifest);
+  } catch (e) {
+    return h('p.muted', {}, 'The provenance manifest is not valid JSON.');
+  }
+  const signer = manifest.signer || {};
+  return h('div', {},
+    h('p', {}, 'Signed with ', signer.algorithm || '—', ' by the coordinator key ',
+      h('code', { id: 'manifest-signer' }, signer.fingerprint || '—'),
+      '. Verify an export with ', h('code', {}, 'cohort job verify-export DIR'), '.'),
+    h('pre.spec', { id: 'job-manifest', tabindex: 0, 'aria-label': 'Provenance manifest as JSON' },
+      JSON.stringify(manifest, null, 2)));
+}
