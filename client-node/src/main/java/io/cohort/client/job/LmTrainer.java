@@ -145,14 +145,7 @@ public final class LmTrainer implements LocalTrainer {
   }
 
   private NodeConfig.Dataset dataset(JobSpec spec) throws LocalDataException {
-    NodeConfig.Dataset ds = config.dataset(spec.getDatasetAlias()).orElseThrow(() -> new LocalDataException(
-        "dataset alias '" + spec.getDatasetAlias() + "' is not configured on this node (configured: "
-            + String.join(", ", config.aliases()) + ")"));
-    if (!ds.format().equals("jsonl")) {
-      throw new LocalDataException("dataset '" + ds.alias() + "' has format " + ds.format()
-          + "; language-model jobs need format: jsonl");
-    }
-    return ds;
+    return JobDatasets.require(config, spec, "jsonl", "language-model jobs");
   }
 
   private static void checkTextSettings(JobSpec spec) throws LocalDataException {

@@ -61,13 +61,7 @@ public final class TabularTrainer implements LocalTrainer {
     if (spec.getTask() != TaskType.TASK_TYPE_TABULAR_CLASSIFICATION) {
       throw new LocalDataException("this node supports tabular classification only, not " + spec.getTask());
     }
-    NodeConfig.Dataset ds = config.dataset(spec.getDatasetAlias()).orElseThrow(() -> new LocalDataException(
-        "dataset alias '" + spec.getDatasetAlias() + "' is not configured on this node (configured: "
-            + String.join(", ", config.aliases()) + ")"));
-    if (!ds.format().equals("csv")) {
-      throw new LocalDataException("dataset '" + ds.alias() + "' has format " + ds.format()
-          + "; tabular jobs need format: csv");
-    }
+    NodeConfig.Dataset ds = JobDatasets.require(config, spec, "csv", "tabular jobs");
     TabularSchema schema;
     try {
       schema = Schemas.fromSpec(spec.getTabular());

@@ -3,6 +3,7 @@ package io.cohort.client.job.text;
 import io.cohort.client.lm.data.DataFormatException;
 import io.cohort.client.lm.data.JsonlTexts;
 import io.cohort.client.lm.data.LabeledText;
+import io.cohort.client.lm.data.Shuffle;
 import io.cohort.client.lm.data.TextBatcher;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ public record TextData(List<int[]> train, int[] trainLabels, List<int[]> validat
     if (validationFile.isPresent()) {
       held = batcher.tokenizeAll(JsonlTexts.readTexts(validationFile.get()));
     } else {
-      int[] order = permutation(train.size(), new SplittableRandom(splitSeed));
+      int[] order = Shuffle.permutation(train.size(), new SplittableRandom(splitSeed));
       int k = (int) Math.round(validationFraction * train.size());
       held = new ArrayList<>();
       List<int[]> rest = new ArrayList<>();
@@ -89,27 +90,13 @@ public record TextData(List<int[]> train, int[] trainLabels, List<int[]> validat
           ofLabel.add(r);
         }
       }
-      int[] order = permutation(ofLabel.size(), rnd);
+      int[] order = Shuffle.permutation(ofLabel.size(), rnd);
       int k = (int) Math.round(fraction * ofLabel.size());
       for (int i = 0; i < order.length; i++) {
         (i < k ? held : train).add(ofLabel.get(order[i]));
       }
     }
     return List.of(train, held);
-  }
-
-  private static int[] permutation(int n, SplittableRandom rnd) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 
   private static List<int[]> tokens(List<LabeledText> records, TextBatcher batcher) {

@@ -1,5 +1,6 @@
 package io.cohort.client.lm.train;
 
+import io.cohort.client.lm.data.Shuffle;
 import io.cohort.client.lm.model.Gpt2Model;
 import io.cohort.client.lm.model.Parameter;
 import io.cohort.client.lm.model.Pass;
@@ -67,7 +68,7 @@ public final class Trainer {
     for (int epoch = 0; epoch < o.epochs(); epoch++) {
       epochLoss = 0;
       long epochExamples = 0;
-      int[] perm = dp ? null : permutation(n, order);
+      int[] perm = dp ? null : Shuffle.permutation(n, order);
       for (long s = 0; s < stepsPerEpoch; s++) {
         int[] idx = dp ? poisson(n, q, order) : slice(perm, (int) s * o.batchSize(), o.batchSize());
         double loss = step(sequences, labels, idx, params, dpSgd, q * n, opt, o.learningRate(), dropout);
@@ -178,20 +179,6 @@ public final class Trainer {
       }
     }
     return Batch.of(seqs, ls, padId);
-  }
-
-  private static int[] permutation(int n, SplittableRandom rnd) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rnd.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 
   private static int[] slice(int[] perm, int from, int size) {
