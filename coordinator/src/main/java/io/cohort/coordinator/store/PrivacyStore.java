@@ -112,16 +112,29 @@ public final class PrivacyStore {
 
   /** Declared budgets, optionally of one node and/or dataset, by node and dataset. */
   public List<DeclaredBudget> declaredBudgets(String nodeId, String dataset) {
-    return Sql.tx(dataSource, "read declared budgets", c -> {
-      StringBuilder sql = new StringBuilder("SELECT * FROM node_declared_budgets WHERE 1 = 1");
+    return select("read declared budgets", "node_declared_budgets", "node_id, dataset", nodeId, dataset,
+        rs -> new DeclaredBudget(rs.getString("node_id"), rs.getString("dataset"), rs.getDouble("epsilon_budget"),
+            rs.getDouble("delta"), rs.getString("accountant"), rs.getTimestamp("reported_at").toInstant()));
+  }
+
+  /** Maps one result row. */
+  private interface RowMapper<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  /** The rows of {@code table}, optionally of one node and/or dataset, in {@code orderBy} order. */
+  private <T> List<T> select(String what, String table, String orderBy, String nodeId, String dataset,
+      RowMapper<T> mapper) {
+    return Sql.tx(dataSource, what, c -> {
+      StringBuilder sql = new StringBuilder("SELECT * FROM " + table + " WHERE 1 = 1");
       if (nodeId != null) {
         sql.append(" AND node_id = ?");
       }
       if (dataset != null) {
         sql.append(" AND dataset = ?");
       }
-      sql.append(" ORDER BY node_id, dataset");
-      List<DeclaredBudget> out = new ArrayList<>();
+      sql.append(" ORDER BY ").append(orderBy);
+      List<T> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
         int i = 1;
         if (nodeId != null) {
@@ -132,8 +145,7 @@ public final class PrivacyStore {
         }
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            out.add(new DeclaredBudget(rs.getString("node_id"), rs.getString("dataset"), rs.getDouble("epsilon_budget"),
-                rs.getDouble("delta"), rs.getString("accountant"), rs.getTimestamp("reported_at").toInstant()));
+            out.add(mapper.map(rs));
           }
         }
       }
@@ -175,32 +187,8 @@ public final class PrivacyStore {
 
   /** Entries, oldest first, optionally for one node and/or dataset. */
   public List<LedgerRow> entries(String nodeId, String dataset) {
-    return Sql.tx(dataSource, "read ledger entries", c -> {
-      StringBuilder sql = new StringBuilder("SELECT * FROM privacy_ledger WHERE 1 = 1");
-      if (nodeId != null) {
-        sql.append(" AND node_id = ?");
-      }
-      if (dataset != null) {
-        sql.append(" AND dataset = ?");
-      }
-      sql.append(" ORDER BY node_id, dataset, entry_seq");
-      List<LedgerRow> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-        int i = 1;
-        if (nodeId != null) {
-          ps.setString(i++, nodeId);
-        }
-        if (dataset != null) {
-          ps.setString(i, dataset);
-        }
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(row(rs));
-          }
-        }
-      }
-      return out;
-    });
+    return select("read ledger entries", "privacy_ledger", "node_id, dataset, entry_seq", nodeId, dataset,
+        PrivacyStore::row);
   }
 
   /**
