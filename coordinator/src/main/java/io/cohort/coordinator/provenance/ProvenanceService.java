@@ -8,7 +8,7 @@ import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.ModelStore;
 import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.crypto.Digests;
-import io.cohort.files.AtomicFiles;
+import io.cohort.format.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,12 @@
-package io.cohort.wire;
+package io.cohort.coordinator.store;
 
-import io.cohort.files.AtomicFiles;
+import io.cohort.format.io.AtomicFiles;
 import io.cohort.proto.v1.TensorBundleHeader;
 import io.cohort.proto.v1.TensorChunk;
+import io.cohort.wire.TensorAssembler;
+import io.cohort.wire.TensorBundle;
+import io.cohort.wire.TensorChunker;
+import io.cohort.wire.WireFormatException;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;

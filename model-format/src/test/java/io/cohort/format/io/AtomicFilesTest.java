@@ -1,4 +1,4 @@
-package io.cohort.files;
+package io.cohort.format.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

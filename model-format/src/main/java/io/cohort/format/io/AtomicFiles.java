@@ -1,4 +1,4 @@
-package io.cohort.files;
+package io.cohort.format.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,2 +1,2 @@
 /** Durable file writes: whole-or-nothing replacement of a file through a temporary file, fsync and an atomic rename. */
-package io.cohort.files;
+package io.cohort.format.io;
