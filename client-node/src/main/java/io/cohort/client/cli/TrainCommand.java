@@ -29,7 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -142,7 +141,7 @@ final class TrainCommand implements Callable<Integer> {
       seqs = batcher.tokenizeAll(LmCommandSupport.textsOf(records));
       labels = LmCommandSupport.labelsOf(records);
       objective = new SequenceClassification(loaded.model().shape().width(), numLabels, pool,
-          new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L));
+          SequenceClassification.initStream(seed));
     } else {
       seqs = batcher.tokenizeAll(LmCommandSupport.texts(data));
       objective = new CausalLm(loaded.model());

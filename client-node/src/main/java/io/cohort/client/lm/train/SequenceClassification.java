@@ -38,6 +38,14 @@ public final class SequenceClassification implements Task {
     this.bias = new Parameter("score.bias", new int[] {labels}, b);
   }
 
+  /**
+   * The stream {@code cohort-node train} initialises the head from for a run's {@code seed}: mixed with
+   * a constant so it is not the stream LoRA's A (or the data order) is drawn from.
+   */
+  public static SplittableRandom initStream(long seed) {
+    return new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+  }
+
   public int labels() {
     return labels;
   }

@@ -7,14 +7,9 @@ import io.cohort.client.lm.data.JsonlTexts;
 import io.cohort.client.lm.data.LabeledText;
 import io.cohort.client.lm.data.Shuffle;
 import io.cohort.client.lm.data.TextBatcher;
-import io.cohort.client.lm.lora.LoraConfig;
-import io.cohort.client.lm.lora.LoraModel;
 import io.cohort.client.lm.lora.LoraModule;
-import io.cohort.client.lm.model.Gpt2Model;
 import io.cohort.client.lm.model.Parallel;
 import io.cohort.client.lm.tokenizer.Gpt2Tokenizer;
-import io.cohort.format.checkpoint.Checkpoint;
-import io.cohort.format.peft.TargetModules;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,14 +25,12 @@ import java.util.SplittableRandom;
  * width] and bias), {@code DIR/order.json} (each epoch's permutation of the record indices) and
  * {@code DIR/cohort-losses.txt} (the batch loss of every step).
  *
- * <p>Usage: {@code TrajectoryExport MODEL_DIR TRAIN.jsonl SEED EPOCHS THREADS OUT_DIR [TEST.jsonl]}; with a
- * test file it also prints the trained model's ROC AUC, F1 and accuracy on it.
- * (LoRA r=8, alpha=16 on c_attn, mean pooling, AdamW lr 2e-3, weight decay 0.01, batch 16, 128 tokens).
+ * <p>The recipe's set-up is {@link Recipe}'s; {@code TrainerPyTorchParityTest} checks its first steps
+ * against a stored PyTorch replay. Usage (see {@code bench/model/parity.sh}):
+ * {@code TrajectoryExport MODEL_DIR TRAIN.jsonl SEED EPOCHS THREADS OUT_DIR [TEST.jsonl]}; with a test
+ * file it also prints the trained model's ROC AUC, F1 and accuracy on it.
  */
 public final class TrajectoryExport {
-  private static final int MAX_LENGTH = 128;
-  private static final int BATCH = 16;
-
   private TrajectoryExport() {
   }
 
@@ -49,21 +42,15 @@ public final class TrajectoryExport {
     Parallel.setThreads(Integer.parseInt(args[4]));
     Path out = Files.createDirectories(Path.of(args[5]));
 
-    Gpt2Tokenizer tokenizer = Gpt2Tokenizer.fromDirectory(modelDir);
-    Gpt2Model model = Gpt2Model.fromCheckpoint(Checkpoint.load(modelDir));
-    List<int[]> seqs = new TextBatcher(tokenizer, MAX_LENGTH, false, false)
-        .tokenizeAll(records.stream().map(LabeledText::text).toList());
-    int[] labels = records.stream().mapToInt(LabeledText::label).toArray();
-    // The seeds below are TrainCommand's: head from seed ^ golden ratio, A from LoraConfig's seed.
-    SequenceClassification head = new SequenceClassification(model.shape().width(),
-        Math.max(2, JsonlTexts.numClasses(records)), Pooling.MEAN, new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L));
-    LoraModel lora = LoraModel.attach(model, new LoraConfig(8, 16f, 0f, List.of("c_attn"), false, seed),
-        TargetModules.names(List.of("c_attn"))::matches);
+    Recipe recipe = Recipe.of(modelDir, records, seed);
+    Gpt2Tokenizer tokenizer = recipe.tokenizer();
+    SequenceClassification head = recipe.head();
+    List<int[]> seqs = recipe.sequences();
 
     ObjectMapper json = new ObjectMapper();
     ObjectNode init = json.createObjectNode();
     ObjectNode a = init.putObject("lora_A");
-    for (LoraModule m : lora.modules().values()) {
+    for (LoraModule m : recipe.lora().modules().values()) {
       a.set(m.path(), floats(json, m.loraA().value()));
     }
     init.set("score.weight", floats(json, head.weight().value()));
@@ -80,19 +67,19 @@ public final class TrajectoryExport {
     }
     json.writeValue(out.resolve("order.json").toFile(), order);
 
-    Trainer trainer = new Trainer(model, head, tokenizer.eosId());
+    Trainer trainer = recipe.trainer();
     try (PrintWriter losses = new PrintWriter(Files.newBufferedWriter(out.resolve("cohort-losses.txt"),
         StandardCharsets.UTF_8))) {
-      TrainReport r = trainer.train(seqs, labels, new TrainOptions(epochs, BATCH, 2e-3, 0.01, seed, null),
+      TrainReport r = trainer.train(seqs, recipe.labels(), Recipe.options(epochs, seed),
           s -> losses.println(s.loss()));
       System.out.printf("cohort: %d steps, final epoch loss %.4f, %.1f s%n", r.steps(), r.lastEpochLoss(),
           r.seconds());
     }
     if (args.length > 6) {
       List<LabeledText> test = JsonlTexts.readClassification(Path.of(args[6]));
-      List<int[]> testSeqs = new TextBatcher(tokenizer, MAX_LENGTH, false, false)
+      List<int[]> testSeqs = new TextBatcher(tokenizer, Recipe.MAX_LENGTH, false, false)
           .tokenizeAll(test.stream().map(LabeledText::text).toList());
-      float[] probs = Evaluation.probabilities(model, head, testSeqs, 32, tokenizer.eosId());
+      float[] probs = Evaluation.probabilities(recipe.model(), head, testSeqs, 32, tokenizer.eosId());
       ClassificationMetrics m = ClassificationMetrics.of(probs,
           test.stream().mapToInt(LabeledText::label).toArray(), head.labels());
       System.out.printf("cohort test: roc_auc %.4f f1 %.4f accuracy %.4f%n", m.rocAuc(), m.f1(), m.accuracy());
