@@ -7,6 +7,8 @@ hidden states of real tokens, cross-entropy (batch mean), AdamW lr 2e-3 (betas 0
 weight decay 0.01), batch 16 reshuffled every epoch, 128 tokens, 4 epochs; then ROC AUC, F1 and
 accuracy on the test stories. Token ids come from Cohort's tokenizer (TokenIdsExport), so both sides
 see the same ids. --dropout P adds GPT-2's embedding/attention/residual dropout (not in Cohort).
+--init DIR replays a Cohort run written by TrajectoryExport: its LoRA A matrices, head and batch
+order replace PyTorch's own draws, and every step's batch loss goes to DIR/torch-losses.txt.
 
 Usage: /usr/bin/python3 torch_learning.py MODEL_DIR TRAIN_IDS.jsonl TEST_IDS.jsonl --seed 42 [--threads 1]
 """
@@ -126,18 +128,30 @@ def main():
     ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--init", help="folder written by TrajectoryExport: replay its init and order")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     t = load_safetensors(a.model + "/model.safetensors")
     cfg = json.load(open(a.model + "/config.json"))
     m = Model(t, cfg, 8, 16, a.dropout)
+    order = None
+    if a.init:
+        init = json.load(open(a.init + "/init.json"))
+        with torch.no_grad():
+            for i, attn in enumerate(m.attn):
+                w = torch.tensor(init["lora_A"][f"transformer.h.{i}.attn.c_attn"]).view_as(attn.lora_A.weight)
+                attn.lora_A.weight.copy_(w)
+            m.score.weight.copy_(torch.tensor(init["score.weight"]).view_as(m.score.weight))
+            m.score.bias.copy_(torch.tensor(init["score.bias"]).view_as(m.score.bias))
+        order = json.load(open(a.init + "/order.json"))
+        step_losses = open(a.init + "/torch-losses.txt", "w")
     opt = torch.optim.AdamW([p for p in m.parameters() if p.requires_grad], lr=a.lr, weight_decay=0.01)
     xs, ys = read(a.train)
     start = time.time()
     m.train()
     for epoch in range(a.epochs):
-        perm = torch.randperm(len(xs)).tolist()
+        perm = order[epoch] if order else torch.randperm(len(xs)).tolist()
         total = 0.0
         for s in range(0, len(xs), 16):
             idx = perm[s:s + 16]
@@ -147,6 +161,8 @@ def main():
             loss.backward()
             opt.step()
             total += loss.item() * len(idx)
+            if order:
+                step_losses.write(f"{loss.item()}\n")
         last = total / len(xs)
     m.eval()
     tx, ty = read(a.test)

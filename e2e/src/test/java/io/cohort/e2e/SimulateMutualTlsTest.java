@@ -55,6 +55,8 @@ class SimulateMutualTlsTest {
       String log = Files.readString(work.resolve("node" + i + ".log"));
       assertThat(log).as("node%d.log", i).contains("mutual TLS with certificate").doesNotContain("PLAINTEXT")
           .contains("registered with coordinator");
+      // The simulation's nodes share one machine: one compute thread each (compute.threads: 1).
+      assertThat(log).as("node%d.log", i).contains("; 1 compute thread(s) for the language-model engine and OpenBLAS");
       assertThat(List.of(work.resolve("node" + i + ".crt"), work.resolve("ca.crt")))
           .as("node%d's certificate files", i).allSatisfy(f -> assertThat(f).isRegularFile());
     }

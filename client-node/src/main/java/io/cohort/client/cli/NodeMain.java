@@ -4,6 +4,7 @@ import io.cohort.client.config.ConfigException;
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.config.NodeConfigLoader;
 import io.cohort.client.job.TrainerByTask;
+import io.cohort.client.lm.model.Parallel;
 import io.cohort.client.runtime.NodeDaemon;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -30,6 +31,11 @@ public final class NodeMain implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE", description = "The node's YAML configuration.")
   Path config;
+
+  @Option(names = "--threads", paramLabel = "N", description = "Compute threads of the language-model engine and"
+      + " OpenBLAS (1-" + NodeConfig.MAX_COMPUTE_THREADS + "); overrides compute.threads in node.yaml."
+      + " Default: compute.threads, else all cores.")
+  Integer threads;
 
   public static void main(String[] args) {
     Logging.configure();
@@ -75,12 +81,37 @@ public final class NodeMain implements Callable<Integer> {
     } else {
       LOG.info("mutual TLS with certificate " + cfg.certificate() + " (CA " + cfg.caCertificate() + ")");
     }
-    LOG.info("compute backend: ND4J " + Nd4j.getBackend().getClass().getSimpleName());
+    int computeThreads;
+    try {
+      computeThreads = applyComputeThreads(threads, cfg);
+    } catch (ConfigException e) {
+      System.err.println("cohort-node: " + e.getMessage());
+      return 2;
+    }
+    LOG.info("compute backend: ND4J " + Nd4j.getBackend().getClass().getSimpleName() + "; " + computeThreads
+        + " compute thread(s) for the language-model engine and OpenBLAS, of "
+        + Runtime.getRuntime().availableProcessors() + " cores");
     try (NodeDaemon daemon = new NodeDaemon(cfg, Version.version(), TrainerByTask.forNode(cfg))) {
       Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
       daemon.run();
     }
     return 0;
+  }
+
+  /**
+   * Sizes the language-model engine's thread pool and OpenBLAS (process-wide) from {@code --threads},
+   * else {@code compute.threads} of node.yaml, and returns the count applied.
+   *
+   * @throws ConfigException when {@code --threads} is outside 1..{@link NodeConfig#MAX_COMPUTE_THREADS}
+   */
+  static int applyComputeThreads(Integer flag, NodeConfig cfg) throws ConfigException {
+    int n = flag == null ? cfg.computeThreads() : flag;
+    if (n < 1 || n > NodeConfig.MAX_COMPUTE_THREADS) {
+      throw new ConfigException("--threads must be between 1 and " + NodeConfig.MAX_COMPUTE_THREADS
+          + " (compute threads of the language-model engine and OpenBLAS), got " + n);
+    }
+    Parallel.setThreads(n);
+    return n;
   }
 
   /** The version from the jar manifest, or "dev" when run from classes. */

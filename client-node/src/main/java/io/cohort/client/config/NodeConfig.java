@@ -26,6 +26,8 @@ import java.util.Optional;
  * @param caCertificate PEM file of the federation CA that the coordinator's certificate must chain to
  * @param models language models this node can fine-tune: a job's {@code model.name} → the local
  *     Hugging Face checkpoint folder (never sent anywhere; the job names the model's content hash)
+ * @param computeThreads threads of the language-model engine's Java loops and of OpenBLAS
+ *     ({@code compute.threads}); 1 to {@link #MAX_COMPUTE_THREADS}, default all cores
  */
 public record NodeConfig(
     String nodeId,
@@ -38,10 +40,30 @@ public record NodeConfig(
     Path identityKey,
     Path certificate,
     Path caCertificate,
-    Map<String, Path> models) {
+    Map<String, Path> models,
+    int computeThreads) {
+  /** Upper bound of {@code compute.threads}: far above any core count a node runs on, and a typo guard. */
+  public static final int MAX_COMPUTE_THREADS = 1024;
 
   public NodeConfig {
     models = Map.copyOf(models);
+    if (computeThreads < 1 || computeThreads > MAX_COMPUTE_THREADS) {
+      throw new IllegalArgumentException("computeThreads must be between 1 and " + MAX_COMPUTE_THREADS + ", got "
+          + computeThreads);
+    }
+  }
+
+  /** A configuration whose compute uses every core (the default of {@code compute.threads}). */
+  public NodeConfig(String nodeId, String coordinatorHost, int coordinatorPort, boolean plaintext, List<Dataset> datasets,
+      Duration rpcTimeout, Duration maxBackoff, Path identityKey, Path certificate, Path caCertificate,
+      Map<String, Path> models) {
+    this(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff, identityKey,
+        certificate, caCertificate, models, defaultComputeThreads());
+  }
+
+  /** The default of {@code compute.threads}: every core this JVM may use. */
+  public static int defaultComputeThreads() {
+    return Math.min(Runtime.getRuntime().availableProcessors(), MAX_COMPUTE_THREADS);
   }
 
   /** A configuration without language models. */

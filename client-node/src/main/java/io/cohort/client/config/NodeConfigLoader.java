@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -38,9 +39,11 @@ public final class NodeConfigLoader {
   record RawDataset(String alias, String path, String format, String validationPath, Double epsilonBudget,
       Double delta, String accountant, String ledgerPath) {}
 
+  record RawCompute(Integer threads) {}
+
   record RawConfig(String nodeId, String coordinator, Boolean plaintext, List<RawDataset> datasets,
       Integer rpcTimeoutSeconds, Integer maxBackoffSeconds, String identityKey, String certificate,
-      String caCertificate, Map<String, String> models) {}
+      String caCertificate, Map<String, String> models, RawCompute compute) {}
 
   public static NodeConfig load(Path file) throws ConfigException {
     String text;
@@ -59,6 +62,8 @@ public final class NodeConfigLoader {
     ObjectMapper m = new ObjectMapper(new YAMLFactory());
     m.setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
     m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    // A count such as 'threads: 2.5' is an error, not silently 2.
+    m.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     RawConfig raw;
     try {
       raw = m.readValue(yaml, RawConfig.class);
@@ -66,10 +71,15 @@ public final class NodeConfigLoader {
       throw new ConfigException(where(source, e.getLocation()) + "unknown field '" + e.getPropertyName()
           + "' (valid: " + e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", ")) + ")");
     } catch (MismatchedInputException e) {
-      boolean models = !e.getPath().isEmpty() && "models".equals(e.getPath().get(0).getFieldName());
-      throw new ConfigException(where(source, e.getLocation()) + (models
-          ? "field 'models' must map model names to checkpoint folders, e.g. 'tiny-gpt2-reuters: models/tiny'"
-          : firstLine(e.getOriginalMessage())));
+      String top = e.getPath().isEmpty() ? "" : e.getPath().get(0).getFieldName();
+      String problem = switch (top == null ? "" : top) {
+        case "models" -> "field 'models' must map model names to checkpoint folders, e.g. 'tiny-gpt2-reuters: models/tiny'";
+        case "compute" -> e.getPath().size() > 1 && "threads".equals(e.getPath().get(1).getFieldName())
+            ? computeThreadsRange(e instanceof InvalidFormatException f ? "'" + f.getValue() + "'" : "a non-number")
+            : "field 'compute' must be a block such as 'compute: {threads: 4}'";
+        default -> firstLine(e.getOriginalMessage());
+      };
+      throw new ConfigException(where(source, e.getLocation()) + problem);
     } catch (JsonProcessingException e) {
       throw new ConfigException(where(source, e.getLocation()) + firstLine(e.getOriginalMessage()));
     }
@@ -137,7 +147,25 @@ public final class NodeConfigLoader {
     Path ca = base.resolve(blank(raw.caCertificate()) ? "ca.crt" : raw.caCertificate()).normalize();
     return new NodeConfig(nodeId, coord.substring(0, colon), port, plaintext, List.copyOf(datasets),
         Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity, certificate, ca,
-        models(raw.models(), source, base));
+        models(raw.models(), source, base), computeThreads(raw.compute(), source));
+  }
+
+  /** {@code compute.threads}: every core when absent. */
+  private static int computeThreads(RawCompute compute, String source) throws ConfigException {
+    if (compute == null || compute.threads() == null) {
+      return NodeConfig.defaultComputeThreads();
+    }
+    int threads = compute.threads();
+    if (threads < 1 || threads > NodeConfig.MAX_COMPUTE_THREADS) {
+      throw new ConfigException(source + ": " + computeThreadsRange(String.valueOf(threads)));
+    }
+    return threads;
+  }
+
+  private static String computeThreadsRange(String got) {
+    return "field 'compute.threads' must be a whole number between 1 and " + NodeConfig.MAX_COMPUTE_THREADS
+        + " (threads of the language-model engine and of OpenBLAS; omit it to use all "
+        + NodeConfig.defaultComputeThreads() + " cores), got " + got;
   }
 
   /** The {@code models:} map: name → checkpoint folder, relative folders resolved like dataset paths. */

@@ -132,4 +132,39 @@ class NodeConfigLoaderTest {
         .isInstanceOf(ConfigException.class).hasMessageStartingWith("node.yaml line 8")
         .hasMessageContaining("field 'models' must map model names to checkpoint folders");
   }
+
+  @Test
+  void computeThreads_defaultToEveryCoreAndAreReadFromTheComputeBlock() throws Exception {
+    assertThat(NodeConfigLoader.parse(VALID, "node.yaml", BASE).computeThreads())
+        .isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(NodeConfigLoader.parse(VALID + "compute:\n  threads: 1\n", "node.yaml", BASE).computeThreads())
+        .isEqualTo(1);
+    assertThat(NodeConfigLoader.parse(VALID + "compute:\n  threads: 1024\n", "node.yaml", BASE).computeThreads())
+        .isEqualTo(NodeConfig.MAX_COMPUTE_THREADS);
+    assertThat(NodeConfigLoader.parse(VALID + "compute: {}\n", "node.yaml", BASE).computeThreads())
+        .as("an empty compute block keeps the default").isEqualTo(Runtime.getRuntime().availableProcessors());
+  }
+
+  @Test
+  void badComputeThreads_nameTheFieldAndTheValidRange() {
+    String range = "field 'compute.threads' must be a whole number between 1 and 1024";
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "compute:\n  threads: 0\n", "node.yaml", BASE))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("node.yaml: " + range).hasMessageEndingWith("got 0");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "compute:\n  threads: 1025\n", "node.yaml", BASE))
+        .hasMessageContaining(range).hasMessageEndingWith("got 1025");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "compute:\n  threads: -2\n", "node.yaml", BASE))
+        .hasMessageContaining(range).hasMessageEndingWith("got -2");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "compute:\n  threads: many\n", "node.yaml", BASE))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("node.yaml line 8")
+        .hasMessageContaining(range).hasMessageEndingWith("got 'many'");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "compute:\n  threads: 2.5\n", "node.yaml", BASE))
+        .as("a fraction is refused, not truncated to 2")
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("node.yaml line 8")
+        .hasMessageContaining(range);
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "compute: 4\n", "node.yaml", BASE))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("node.yaml line 7")
+        .hasMessageContaining("field 'compute' must be a block such as 'compute: {threads: 4}'");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "compute:\n  cores: 4\n", "node.yaml", BASE))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("unknown field 'cores' (valid: threads)");
+  }
 }

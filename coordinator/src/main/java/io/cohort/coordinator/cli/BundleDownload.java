@@ -1,8 +1,8 @@
 package io.cohort.coordinator.cli;
 
+import io.cohort.coordinator.store.TensorFiles;
 import io.cohort.crypto.Digests;
 import io.cohort.wire.TensorBundle;
-import io.cohort.wire.TensorFiles;
 import io.cohort.wire.WireFormatException;
 import java.io.IOException;
 import java.io.InputStream;

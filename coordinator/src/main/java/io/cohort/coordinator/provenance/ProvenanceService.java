@@ -8,13 +8,12 @@ import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.ModelStore;
 import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.crypto.Digests;
+import io.cohort.format.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -151,24 +150,10 @@ public final class ProvenanceService {
     Path dir = dir(jobId);
     try {
       Files.createDirectories(dir);
-      atomicWrite(dir.resolve(ManifestWriter.FILE_NAME), s.manifest());
-      atomicWrite(dir.resolve(DetachedSignature.FILE_NAME), s.signature());
+      AtomicFiles.writeString(dir.resolve(ManifestWriter.FILE_NAME), s.manifest());
+      AtomicFiles.writeString(dir.resolve(DetachedSignature.FILE_NAME), s.signature());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot store the manifest of job " + jobId, e);
-    }
-  }
-
-  private static void atomicWrite(Path file, String text) throws IOException {
-    Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-    try {
-      Files.writeString(tmp, text);
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
     }
   }
 

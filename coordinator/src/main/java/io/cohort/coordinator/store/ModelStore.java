@@ -2,7 +2,6 @@ package io.cohort.coordinator.store;
 
 import io.cohort.crypto.Digests;
 import io.cohort.wire.TensorBundle;
-import io.cohort.wire.TensorFiles;
 import io.cohort.wire.WireFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -30,6 +30,11 @@ public final class Blas {
     openblas.blas_set_num_threads(threads);
   }
 
+  /** The number of threads OpenBLAS uses for one product now. */
+  public static int threads() {
+    return openblas.blas_get_num_threads();
+  }
+
   /**
    * Runs {@code body} with OpenBLAS limited to one thread per call, so that {@link Parallel} tasks can
    * each run small products side by side (attention's per-head products: OpenBLAS would otherwise

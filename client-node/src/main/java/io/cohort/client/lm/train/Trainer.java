@@ -29,6 +29,14 @@ public final class Trainer {
     this.padId = padId;
   }
 
+  /**
+   * The stream a non-private run draws its per-epoch shuffles from ({@link Shuffle#permutation}, one
+   * per epoch): exposed so a reference implementation can replay exactly the same batches.
+   */
+  static SplittableRandom orderStream(long seed) {
+    return new SplittableRandom(seed ^ ORDER_STREAM);
+  }
+
   /** One step's outcome, for progress output. */
   public record Step(long step, long totalSteps, int batch, double loss) {
   }
@@ -51,7 +59,7 @@ public final class Trainer {
     }
     // Its own stream: LoRA's A is initialised from a SplittableRandom on the same seed (LoraInit), and
     // drawing the data order from that identical stream tied each run's order to its A matrices.
-    SplittableRandom order = new SplittableRandom(o.seed() ^ ORDER_STREAM);
+    SplittableRandom order = orderStream(o.seed());
     SplittableRandom dropout = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
     Optimizer opt = new AdamW(o.weightDecay());
     List<Parameter> params = parameters();

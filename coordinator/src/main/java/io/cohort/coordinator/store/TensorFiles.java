@@ -1,19 +1,21 @@
-package io.cohort.wire;
+package io.cohort.coordinator.store;
 
+import io.cohort.format.io.AtomicFiles;
 import io.cohort.proto.v1.TensorBundleHeader;
 import io.cohort.proto.v1.TensorChunk;
+import io.cohort.wire.TensorAssembler;
+import io.cohort.wire.TensorBundle;
+import io.cohort.wire.TensorChunker;
+import io.cohort.wire.WireFormatException;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
@@ -21,8 +23,8 @@ import java.util.Arrays;
  * {@link TensorBundleHeader}, then the raw bytes. Reading re-checks sizes and the SHA-256, so a
  * torn or altered file is detected, never loaded.
  *
- * <p>Writes are atomic: a temporary file is written, forced to disk and renamed over the target,
- * so a crash leaves either the old file or the complete new one.
+ * <p>Writes are atomic ({@link AtomicFiles}): a crash leaves either the old file or the complete
+ * new one.
  */
 public final class TensorFiles {
   private static final byte[] MAGIC = "COHORTB1".getBytes(StandardCharsets.US_ASCII);
@@ -30,40 +32,28 @@ public final class TensorFiles {
   private TensorFiles() {}
 
   public static void write(TensorBundle bundle, Path file) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-    try {
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-        out.write(MAGIC);
-        bundle.header().writeDelimitedTo(out);
-        IOException[] failure = new IOException[1];
-        TensorChunker.chunks(
-            bundle,
-            chunk -> {
-              try {
-                if (failure[0] == null) {
-                  chunk.getData().writeTo(out);
-                }
-              } catch (IOException e) {
-                failure[0] = e;
+    AtomicFiles.write(file, ch -> {
+      // Not closed here: AtomicFiles forces and closes the channel after the last byte.
+      OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+      out.write(MAGIC);
+      bundle.header().writeDelimitedTo(out);
+      IOException[] failure = new IOException[1];
+      TensorChunker.chunks(
+          bundle,
+          chunk -> {
+            try {
+              if (failure[0] == null) {
+                chunk.getData().writeTo(out);
               }
-            });
-        if (failure[0] != null) {
-          throw failure[0];
-        }
+            } catch (IOException e) {
+              failure[0] = e;
+            }
+          });
+      if (failure[0] != null) {
+        throw failure[0];
       }
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+      out.flush();
+    });
   }
 
   public static TensorBundle read(Path file, long maxTotalBytes) throws IOException, WireFormatException {
