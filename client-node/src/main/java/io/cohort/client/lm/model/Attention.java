@@ -75,12 +75,12 @@ final class Attention {
       int ho = bh * headSize;
       int po = bh * t * t;
       Blas.gemm(false, true, t, t, hd, 1f, dO, ho, hd, s.v, ho, hd, 0f, dS, po, t);
-      Blas.gemm(true, false, t, hd, t, 1f, p, po, t, dO, ho, hd, 0f, dv, ho, hd);
+      Blas.onBlas(true, false, t, hd, t, 1f, p, po, t, dO, ho, hd, 0f, dv, ho, hd);
       for (int row = 0; row < t; row++) {
         softmaxCausalRowBackward(p, dS, po + row * t, row, t);
       }
       Blas.gemm(false, false, t, hd, t, scale, dS, po, t, s.k, ho, hd, 0f, dq, ho, hd);
-      Blas.gemm(true, false, t, hd, t, scale, dS, po, t, s.q, ho, hd, 0f, dk, ho, hd);
+      Blas.onBlas(true, false, t, hd, t, scale, dS, po, t, s.q, ho, hd, 0f, dk, ho, hd);
     }));
     float[] dqkv = Workspace.take(ws, b * t * 3 * w);
     mergeHeads(dq, b, t, h, hd, w, dqkv, 0, 3 * w);

@@ -68,6 +68,19 @@ public final class Blas {
       skinnyTransposedA(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
+    onBlas(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  }
+
+  /**
+   * As {@link #gemm}, always on OpenBLAS, never the Java thin-result path: for small square-ish
+   * products whose result is only thin because a head is narrow (attention's p^T dO and dS^T q,
+   * [seq, head_dim] over seq rows), where one single-threaded sgemm beats the Java loop.
+   */
+  static void onBlas(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    if (m == 0 || n == 0) {
+      return;
+    }
     Scratch s = SCRATCH.get();
     int aSpan = span(transA ? k : m, transA ? m : k, lda);
     int bSpan = span(transB ? n : k, transB ? k : n, ldb);

@@ -8,6 +8,8 @@ package io.cohort.client.lm.model;
 public final class Ops {
   private static final float SQRT_2_OVER_PI = 0.7978845608028654f;
   private static final float GELU_C = 0.044715f;
+  /** Values per block of gelu's backward pass: three blocks of floats stay in L1. */
+  private static final int GELU_BLOCK = 1024;
 
   private Ops() {
   }
@@ -79,14 +81,37 @@ public final class Ops {
 
   /** {@code dx = dy * gelu_new'(x)} element-wise, in place in {@code dy}. */
   public static void geluBackwardInPlace(float[] x, float[] dy, int n) {
-    chunked(n, (from, to) -> {
-      for (int i = from; i < to; i++) {
-        float v = x[i];
-        float t = tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
-        float d = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * SQRT_2_OVER_PI * (1f + 3f * GELU_C * v * v);
-        dy[i] *= d;
+    chunked(n, (from, to) -> geluBackwardRange(x, dy, from, to));
+  }
+
+  /**
+   * The fused loop (tanh inlined plus the derivative, x and dy at one index) is too large for C2
+   * (JDK 17) to vectorise and ran about 15x slower than gelu's forward loop. Here each block of
+   * {@value #GELU_BLOCK} values is copied to small local arrays, tanh and the derivative run as two
+   * loops whose arrays all share one index (C2 vectorises neither a fused loop nor one mixing
+   * {@code x[from + j]} with {@code t[j]}), and dy is copied back. Same expressions, so the results
+   * are bit-identical to the fused form.
+   */
+  private static void geluBackwardRange(float[] x, float[] dy, int from, int to) {
+    float[] xs = new float[GELU_BLOCK];
+    float[] ds = new float[GELU_BLOCK];
+    float[] th = new float[GELU_BLOCK];
+    for (int o = from; o < to; o += GELU_BLOCK) {
+      int len = Math.min(GELU_BLOCK, to - o);
+      System.arraycopy(x, o, xs, 0, len);
+      System.arraycopy(dy, o, ds, 0, len);
+      for (int j = 0; j < len; j++) {
+        float v = xs[j];
+        th[j] = tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
       }
-    });
+      for (int j = 0; j < len; j++) {
+        float v = xs[j];
+        float t = th[j];
+        float d = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * SQRT_2_OVER_PI * (1f + 3f * GELU_C * v * v);
+        ds[j] *= d;
+      }
+      System.arraycopy(ds, 0, dy, o, len);
+    }
   }
 
   /**
