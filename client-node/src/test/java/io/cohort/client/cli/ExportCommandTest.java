@@ -10,8 +10,6 @@ import io.cohort.format.peft.LoraMerge;
 import io.cohort.format.peft.LoraPair;
 import io.cohort.format.peft.PeftAdapter;
 import io.cohort.format.peft.TargetModules;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -27,16 +25,8 @@ class ExportCommandTest {
   private static final Gpt2Config SMALL = Gpt2Config.of(30, 8, 12, 2, 3);
   @TempDir Path dir;
 
-  private record Run(int code, String out, String err) {}
-
   private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    picocli.CommandLine cli = NodeMain.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Run(code, out.toString(), err.toString());
+    return Run.of(args);
   }
 
   private static float[] random(SplittableRandom r, int n) {
