@@ -10,7 +10,8 @@ fi
 
 cohort_ensure_built() {
   if [ -n "${COHORT_REBUILD:-}" ] || [ ! -f "$ROOT/coordinator/target/quarkus-app/quarkus-run.jar" ] \
-     || [ ! -f "$ROOT/client-node/target/cohort-node.jar" ]; then
+     || [ ! -f "$ROOT/client-node/target/cohort-node.jar" ] \
+     || [ ! -f "$ROOT/simulator/target/cohort.jar" ]; then
     echo "cohort: building Cohort (first run only; set COHORT_REBUILD=1 to force) ..." >&2
     (cd "$ROOT" && ./mvnw -q -B install -DskipTests) >&2
   fi

@@ -18,11 +18,11 @@ TRAIN=examples/text/reuters-grain-train.jsonl
 TEST=examples/text/reuters-grain-test.jsonl
 OUT="$(mktemp -d)"
 for f in train test; do
-  java -cp "$CP" io.cohort.client.lm.train.TokenIdsExport "$M" "examples/text/reuters-grain-$f.jsonl" 128 "$OUT/$f-ids.jsonl"
+  java -cp "$CP" io.cohort.lm.train.TokenIdsExport "$M" "examples/text/reuters-grain-$f.jsonl" 128 "$OUT/$f-ids.jsonl"
 done
 for s in "${SEEDS[@]}"; do
   echo "== seed $s"
-  java -Xmx2g -cp "$CP" io.cohort.client.lm.train.TrajectoryExport "$M" "$TRAIN" "$s" "$EPOCHS" "$THREADS" "$OUT/seed-$s" "$TEST"
+  java -Xmx2g -cp "$CP" io.cohort.lm.train.TrajectoryExport "$M" "$TRAIN" "$s" "$EPOCHS" "$THREADS" "$OUT/seed-$s" "$TEST"
   echo "pytorch replay: $(/usr/bin/python3 bench/model/torch_learning.py "$M" "$OUT/train-ids.jsonl" "$OUT/test-ids.jsonl" \
     --seed "$s" --threads "$THREADS" --epochs "$EPOCHS" --init "$OUT/seed-$s")"
   paste "$OUT/seed-$s/cohort-losses.txt" "$OUT/seed-$s/torch-losses.txt" | /usr/bin/python3 -c '

@@ -14,7 +14,7 @@ CP="$(model_bench_classpath)"
 SHAPES=("$@"); [ ${#SHAPES[@]} -eq 0 ] && SHAPES=(tiny small)
 OPENBLAS_LIB="$(find "$HOME/.javacpp/cache" -path '*openblas*' -name libopenblas.so.0 2>/dev/null | head -1 || true)"
 for shape in "${SHAPES[@]}"; do
-  java -Xmx"$XMX" -cp "$CP" io.cohort.client.lm.train.ModelStepBenchmark "$shape" 16 128 "$THREADS" "$WARMUP" \
+  java -Xmx"$XMX" -cp "$CP" io.cohort.lm.train.ModelStepBenchmark "$shape" 16 128 "$THREADS" "$WARMUP" \
     "$REPS" plain,dp 2>/dev/null
   if [ -n "$OPENBLAS_LIB" ]; then
     LD_PRELOAD="$OPENBLAS_LIB" "$PYTHON" bench/model/torch_step.py --shape "$shape" --threads "$THREADS" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch reference for Cohort's model benchmark: one LoRA fine-tuning step of GPT-2.
 
-Same step as io.cohort.client.lm.train.ModelStepBenchmark: frozen GPT-2 (Hugging Face conventions:
+Same step as io.cohort.lm.train.ModelStepBenchmark: frozen GPT-2 (Hugging Face conventions:
 Conv1D y = x W + b, gelu_new, pre-norm, causal attention), LoRA r=8 alpha=16 on c_attn, a linear
 head over the mean of the final hidden states, cross-entropy, AdamW. Batch of full-length
 sequences. Random weights (speed does not depend on their values).

@@ -4,7 +4,7 @@ import io.cohort.client.config.ConfigException;
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.config.NodeConfigLoader;
 import io.cohort.client.job.TrainerByTask;
-import io.cohort.client.lm.model.Parallel;
+import io.cohort.lm.model.Parallel;
 import io.cohort.client.runtime.NodeDaemon;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

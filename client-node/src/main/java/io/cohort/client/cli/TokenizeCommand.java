@@ -1,7 +1,7 @@
 package io.cohort.client.cli;
 
 import io.cohort.format.checkpoint.CheckpointException;
-import io.cohort.client.lm.tokenizer.Gpt2Tokenizer;
+import io.cohort.lm.tokenizer.Gpt2Tokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.job.text.TextModel;
-import io.cohort.client.lm.lora.LoraModule;
-import io.cohort.client.lm.train.TrainReport;
+import io.cohort.lm.lora.LoraModule;
+import io.cohort.lm.train.TrainReport;
 import io.cohort.client.privacy.DpPlan;
 import io.cohort.client.privacy.DpPlanner;
 import io.cohort.crypto.ledger.Spend;

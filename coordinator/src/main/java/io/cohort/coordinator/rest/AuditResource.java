@@ -2,9 +2,9 @@ package io.cohort.coordinator.rest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.cohort.adminapi.AuditCheck;
 import io.cohort.coordinator.DomainException;
 import io.cohort.coordinator.audit.AuditEntry;
-import io.cohort.coordinator.audit.AuditVerification;
 import io.cohort.coordinator.store.JobStore;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
@@ -35,14 +35,6 @@ public class AuditResource {
     }
   }
 
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Verification(boolean ok, long entries, @JsonProperty("first_bad_seq") Long firstBadSeq,
-      String problem, @JsonProperty("head_seq") long headSeq, @JsonProperty("head_hash") String headHash) {
-    public static Verification of(AuditVerification v) {
-      return new Verification(v.ok(), v.entries(), v.firstBadSeq(), v.problem(), v.headSeq(), v.headHash());
-    }
-  }
-
   /** Entries with {@code seq > after}, oldest first, at most {@code limit} (1..1000). */
   @GET
   public List<Entry> list(@QueryParam("after") @DefaultValue("0") long after,
@@ -57,7 +49,7 @@ public class AuditResource {
   /** Recomputes every hash and link; 200 either way, with {@code ok} and the first bad entry. */
   @GET
   @Path("verify")
-  public Verification verify() {
-    return Verification.of(store.verifyAudit());
+  public AuditCheck verify() {
+    return Views.auditCheck(store.verifyAudit());
   }
 }

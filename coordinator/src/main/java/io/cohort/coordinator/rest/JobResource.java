@@ -1,5 +1,9 @@
 package io.cohort.coordinator.rest;
 
+import io.cohort.adminapi.JobDetail;
+import io.cohort.adminapi.JobSummary;
+import io.cohort.adminapi.RoundMetrics;
+import io.cohort.adminapi.RoundView;
 import io.cohort.coordinator.DomainException;
 import io.cohort.coordinator.app.JobService;
 import io.cohort.coordinator.store.JobRecord;
@@ -47,45 +51,45 @@ public class JobResource {
     }
     JobSpec spec = jobs.submit(yaml, source == null || source.isBlank() ? "job file" : source, caller.actor());
     JobRecord job = store.job(spec.getJobId()).orElseThrow();
-    return Response.status(201).entity(Views.JobSummary.of(job)).build();
+    return Response.status(201).entity(Views.jobSummary(job)).build();
   }
 
   @GET
-  public List<Views.JobSummary> list() {
-    return store.jobs().stream().map(Views.JobSummary::of).toList();
+  public List<JobSummary> list() {
+    return store.jobs().stream().map(Views::jobSummary).toList();
   }
 
   @GET
   @Path("{jobId}")
-  public Views.JobDetail get(@PathParam("jobId") String jobId) {
+  public JobDetail get(@PathParam("jobId") String jobId) {
     JobRecord job = job(jobId);
     var rounds = store.rounds(jobId);
     int lastRoundNodes = rounds.isEmpty() ? 0 : rounds.get(rounds.size() - 1).participants().size();
-    return new Views.JobDetail(Views.JobSummary.of(job, lastRoundNodes),
-        store.decisions(jobId).stream().map(Views.Decision::of).toList(),
-        rounds.stream().map(Views.Round::of).toList());
+    return new JobDetail(Views.jobSummary(job, lastRoundNodes),
+        store.decisions(jobId).stream().map(Views::decision).toList(),
+        rounds.stream().map(Views::round).toList());
   }
 
   @POST
   @Path("{jobId}/cancel")
-  public Views.JobSummary cancel(@PathParam("jobId") String jobId) {
+  public JobSummary cancel(@PathParam("jobId") String jobId) {
     jobs.cancel(jobId, caller.actor());
-    return Views.JobSummary.of(job(jobId));
+    return Views.jobSummary(job(jobId));
   }
 
   @GET
   @Path("{jobId}/rounds")
-  public List<Views.Round> rounds(@PathParam("jobId") String jobId) {
+  public List<RoundView> rounds(@PathParam("jobId") String jobId) {
     job(jobId);
-    return store.rounds(jobId).stream().map(Views.Round::of).toList();
+    return store.rounds(jobId).stream().map(Views::round).toList();
   }
 
   /** One row per completed round: the pooled evaluation with the round's size and duration. */
   @GET
   @Path("{jobId}/metrics")
-  public List<Views.RoundMetrics> metrics(@PathParam("jobId") String jobId) {
+  public List<RoundMetrics> metrics(@PathParam("jobId") String jobId) {
     job(jobId);
-    return store.rounds(jobId).stream().map(Views.RoundMetrics::of).toList();
+    return store.rounds(jobId).stream().map(Views::roundMetrics).toList();
   }
 
   /**

@@ -1,5 +1,8 @@
 package io.cohort.coordinator.rest;
 
+import io.cohort.adminapi.Decision;
+import io.cohort.adminapi.NodeStatus;
+import io.cohort.adminapi.NodeView;
 import io.cohort.coordinator.DomainException;
 import io.cohort.coordinator.node.NodeRegistry;
 import io.cohort.coordinator.store.JobStore;
@@ -23,26 +26,26 @@ public class NodeResource {
   @Inject NodeRegistry registry;
 
   @GET
-  public List<Views.Node> list() {
+  public List<NodeView> list() {
     return store.nodes().stream().map(this::view).toList();
   }
 
   /** One node: what {@link #list} shows, plus its answer to every job offered to it. */
   @GET
   @Path("{nodeId}")
-  public Views.NodeStatus status(@PathParam("nodeId") String nodeId) {
+  public NodeStatus status(@PathParam("nodeId") String nodeId) {
     NodeRecord n = store.nodes().stream().filter(r -> r.nodeId().equals(nodeId)).findFirst()
         .orElseThrow(() -> DomainException.notFound("no node '" + nodeId + "' has ever registered"));
-    List<Views.Decision> jobs = new ArrayList<>();
+    List<Decision> jobs = new ArrayList<>();
     for (var job : store.jobs()) {
       store.decisions(job.jobId()).stream().filter(d -> d.nodeId().equals(nodeId))
-          .forEach(d -> jobs.add(Views.Decision.of(d)));
+          .forEach(d -> jobs.add(Views.decision(d)));
     }
-    return new Views.NodeStatus(view(n), n.firstSeen().toString(), jobs);
+    return new NodeStatus(view(n), n.firstSeen().toString(), jobs);
   }
 
-  private Views.Node view(NodeRecord n) {
-    return Views.Node.of(n, registry.liveSession(n.nodeId()).isPresent(),
+  private NodeView view(NodeRecord n) {
+    return Views.node(n, registry.liveSession(n.nodeId()).isPresent(),
         registry.lastSeen(n.nodeId()).filter(t -> t.isAfter(n.lastSeen())).orElse(n.lastSeen()));
   }
 }

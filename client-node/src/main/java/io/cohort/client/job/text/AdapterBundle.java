@@ -1,6 +1,6 @@
 package io.cohort.client.job.text;
 
-import io.cohort.client.lm.model.Parameter;
+import io.cohort.lm.model.Parameter;
 import io.cohort.format.peft.PeftAdapter;
 import io.cohort.wire.Tensor;
 import io.cohort.wire.TensorBundle;

@@ -1,10 +1,10 @@
 package io.cohort.client.job.text;
 
-import io.cohort.client.lm.data.DataFormatException;
-import io.cohort.client.lm.data.JsonlTexts;
-import io.cohort.client.lm.data.LabeledText;
-import io.cohort.client.lm.data.Shuffle;
-import io.cohort.client.lm.data.TextBatcher;
+import io.cohort.lm.data.DataFormatException;
+import io.cohort.lm.data.JsonlTexts;
+import io.cohort.lm.data.LabeledText;
+import io.cohort.lm.data.Shuffle;
+import io.cohort.lm.data.TextBatcher;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

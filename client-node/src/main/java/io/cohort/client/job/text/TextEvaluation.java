@@ -1,10 +1,10 @@
 package io.cohort.client.job.text;
 
-import io.cohort.client.lm.model.Pass;
-import io.cohort.client.lm.train.Batch;
-import io.cohort.client.lm.train.CausalLm;
-import io.cohort.client.lm.train.Evaluation;
-import io.cohort.client.lm.train.SequenceClassification;
+import io.cohort.lm.model.Pass;
+import io.cohort.lm.train.Batch;
+import io.cohort.lm.train.CausalLm;
+import io.cohort.lm.train.Evaluation;
+import io.cohort.lm.train.SequenceClassification;
 import io.cohort.proto.v1.EvaluationResult;
 import io.cohort.wire.PooledEvaluation;
 import java.util.List;

@@ -1,15 +1,15 @@
 package io.cohort.client.job.text;
 
-import io.cohort.client.lm.lora.LoraConfig;
-import io.cohort.client.lm.lora.LoraModel;
-import io.cohort.client.lm.model.Gpt2Model;
-import io.cohort.client.lm.model.Parameter;
-import io.cohort.client.lm.tokenizer.Gpt2Tokenizer;
-import io.cohort.client.lm.train.CausalLm;
-import io.cohort.client.lm.train.Pooling;
-import io.cohort.client.lm.train.SequenceClassification;
-import io.cohort.client.lm.train.Task;
-import io.cohort.client.lm.train.Trainer;
+import io.cohort.lm.lora.LoraConfig;
+import io.cohort.lm.lora.LoraModel;
+import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.Parameter;
+import io.cohort.lm.tokenizer.Gpt2Tokenizer;
+import io.cohort.lm.train.CausalLm;
+import io.cohort.lm.train.Pooling;
+import io.cohort.lm.train.SequenceClassification;
+import io.cohort.lm.train.Task;
+import io.cohort.lm.train.Trainer;
 import io.cohort.format.checkpoint.Checkpoint;
 import io.cohort.format.checkpoint.CheckpointException;
 import io.cohort.format.peft.LoraInit;

@@ -1,0 +1,104 @@
+package io.cohort.cli;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts Cohort's programs from a checkout ({@code cohort.home}): the coordinator's Quarkus
+ * application and the node's jar, with the same Java that runs this process.
+ */
+public final class Processes {
+  private Processes() {}
+
+  public static Path coordinatorJar(Path home) {
+    return home.resolve("coordinator/target/quarkus-app/quarkus-run.jar");
+  }
+
+  public static Path nodeJar(Path home) {
+    return home.resolve("client-node/target/cohort-node.jar");
+  }
+
+  static String java() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  /** The coordinator with the given {@code key=value} settings as system properties. */
+  public static ProcessBuilder coordinator(Path home, List<String> properties) throws IOException {
+    Path jar = requireBuilt(coordinatorJar(home));
+    List<String> cmd = new ArrayList<>(List.of(java(), "-XX:+UseSerialGC"));
+    for (String p : properties) {
+      cmd.add("-D" + p);
+    }
+    cmd.addAll(List.of("-jar", jar.toString()));
+    return new ProcessBuilder(cmd);
+  }
+
+  /** A node program ({@code cohort-node ARGS}), one ND4J thread so that nodes share the cores fairly. */
+  public static ProcessBuilder node(Path home, List<String> args) throws IOException {
+    Path jar = requireBuilt(nodeJar(home));
+    List<String> cmd = new ArrayList<>(List.of(java(), "-XX:+UseSerialGC", "-jar", jar.toString()));
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    if (System.getenv("OPENBLAS_CORETYPE") == null) {
+      OPENBLAS_CORETYPE.ifPresent(t -> pb.environment().put("OPENBLAS_CORETYPE", t));
+    }
+    return pb;
+  }
+
+  /**
+   * OpenBLAS 0.3.19 (ND4J's) does not recognise recent x86 cores and falls back to SSE3 kernels,
+   * about 6x slower for the language-model engine; pick its kernels from the CPU flags, as
+   * bin/cohort-node does.
+   */
+  private static final Optional<String> OPENBLAS_CORETYPE = openBlasCoreType();
+
+  private static Optional<String> openBlasCoreType() {
+    try {
+      String flags = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("flags"))
+          .findFirst().orElse("");
+      List<String> f = List.of(flags.split("\\s+"));
+      return f.contains("avx512f") ? Optional.of("SKYLAKEX") : f.contains("avx2") ? Optional.of("HASWELL")
+          : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static Path requireBuilt(Path jar) throws IOException {
+    if (!Files.isRegularFile(jar)) {
+      throw new IOException(jar + " is not built; run ./mvnw install -DskipTests (bin/cohort does this on first use)");
+    }
+    return jar;
+  }
+
+  /** A free TCP port on loopback, as the OS hands it out. */
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  /** Asks a process to stop (SIGTERM), then kills it after ten seconds. */
+  public static void stop(Process p) {
+    if (!p.isAlive()) {
+      return;
+    }
+    p.destroy();
+    try {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

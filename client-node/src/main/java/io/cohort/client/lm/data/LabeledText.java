@@ -1,9 +1,0 @@
-package io.cohort.client.lm.data;
-
-/**
- * One sequence-classification record.
- *
- * @param line the 1-based line of the JSONL file it came from, for messages
- * @param label the class index, {@code >= 0}
- */
-public record LabeledText(int line, String text, int label) {}

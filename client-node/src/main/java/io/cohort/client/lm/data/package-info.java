@@ -1,2 +1,0 @@
-/** Text datasets for language-model tasks: JSONL readers with line-precise errors, and tokenised, padded batches. */
-package io.cohort.client.lm.data;

@@ -1,2 +1,0 @@
-/** LoRA adapters with PEFT semantics: trainable low-rank updates beside frozen base weights. */
-package io.cohort.client.lm.lora;

@@ -1,2 +1,0 @@
-/** GPT-2 family forward and hand-written backward passes on float arrays, with BLAS matrix products. */
-package io.cohort.client.lm.model;

@@ -1,2 +1,0 @@
-/** Simulated federations on one machine: a coordinator and nodes as separate processes over loopback TCP. */
-package io.cohort.coordinator.sim;

@@ -1,0 +1,80 @@
+package io.cohort.lm.lora;
+
+import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.Linear;
+import io.cohort.format.peft.LoraInit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** Attaches LoRA adapters to the linear layers of a model that a target-module rule selects. */
+public final class LoraModel {
+  private final LoraConfig config;
+  private final Map<String, LoraModule> modules;
+
+  private LoraModel(LoraConfig config, Map<String, LoraModule> modules) {
+    this.config = config;
+    this.modules = Collections.unmodifiableMap(modules);
+  }
+
+  /**
+   * Adds one adapter to every linear layer whose Hugging Face module path {@code matcher} accepts,
+   * initialising the A matrices in model order from {@code config.seed()}.
+   *
+   * @throws IllegalArgumentException when no layer matches (PEFT refuses that too)
+   */
+  public static LoraModel attach(Gpt2Model model, LoraConfig config, Predicate<String> matcher) {
+    LoraInit init = new LoraInit(config.seed());
+    Map<String, LoraModule> mods = new LinkedHashMap<>();
+    for (Linear l : model.linears().values()) {
+      if (matcher.test(l.path())) {
+        LoraModule m = new LoraModule(l.path(), l.in(), l.out(), config, init);
+        l.setAdapter(m);
+        mods.put(l.path(), m);
+      }
+    }
+    if (mods.isEmpty()) {
+      throw new IllegalArgumentException("target modules " + config.targetModules()
+          + " match no layer of the model (GPT-2 layers: attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj)");
+    }
+    return new LoraModel(config, mods);
+  }
+
+  public LoraConfig config() {
+    return config;
+  }
+
+  /** The adapters by Hugging Face module path, in model order. */
+  public Map<String, LoraModule> modules() {
+    return modules;
+  }
+
+  /**
+   * The base tensors (canonical names, Conv1D [in, out]) with every adapter folded in:
+   * {@code W + (alpha/r) (B A)^T}. Returns a new map; the base arrays are not modified.
+   */
+  public Map<String, float[]> merge(Map<String, float[]> base) {
+    Map<String, float[]> out = new LinkedHashMap<>(base);
+    for (LoraModule m : modules.values()) {
+      String name = canonicalWeightName(m.path());
+      float[] w = base.get(name);
+      if (w == null) {
+        throw new IllegalArgumentException("base tensors lack " + name + " for adapter " + m.path());
+      }
+      out.put(name, m.mergedWeight(w));
+    }
+    return out;
+  }
+
+  /** {@code transformer.h.0.attn.c_attn} to the checkpoint's canonical {@code h.0.attn.c_attn.weight}. */
+  static String canonicalWeightName(String hfPath) {
+    return io.cohort.format.peft.LoraMerge.canonicalWeightName(hfPath);
+  }
+
+  public List<String> paths() {
+    return new ArrayList<>(modules.keySet());
+  }
+}

@@ -1,0 +1,162 @@
+package io.cohort.lm.model;
+
+/**
+ * Causal multi-head self-attention on a fused q|k|v projection ([rows, 3 * width]), scaled by
+ * 1/sqrt(head_dim). Heads are first laid out head-major ([batch, heads, seq, head_dim]) so that every
+ * per-head product is one contiguous BLAS call; the softmax runs in parallel over all rows.
+ * Right padding needs no extra mask: under the causal mask real tokens never see later (padding) ones.
+ */
+final class Attention {
+  private Attention() {
+  }
+
+  /** What the backward pass needs: head-major q, k, v and the attention probabilities [batch, heads, seq, seq]. */
+  record State(float[] q, float[] k, float[] v, float[] probs) {
+  }
+
+  static float[] forward(float[] qkv, Gpt2Shape shape, Pass pass, State[] keep, Workspace ws) {
+    int b = pass.batch();
+    int t = pass.seqLen();
+    int h = shape.heads();
+    int hd = shape.headDim();
+    int w = shape.width();
+    int headSize = t * hd;
+    float[] q = Workspace.take(ws, b * h * headSize);
+    float[] k = Workspace.take(ws, q.length);
+    float[] v = Workspace.take(ws, q.length);
+    splitHeads(qkv, b, t, h, hd, w, q, k, v);
+    float scale = (float) (1.0 / Math.sqrt(hd));
+    float[] probs = Workspace.take(ws, b * h * t * t);
+    float[] o = Workspace.take(ws, q.length);
+    // One task per (example, head): scores, causal softmax and the weighted sum of values, while the
+    // t x t probabilities are still in cache. The products are small (t x t x head_dim), so each
+    // task calls single-threaded BLAS and the tasks run side by side (see Blas.singleThreaded).
+    Blas.singleThreaded(() -> Parallel.forEach(b * h, 4L * t * t * hd, bh -> {
+      int ho = bh * headSize;
+      int po = bh * t * t;
+      Blas.gemm(false, true, t, t, hd, scale, q, ho, hd, k, ho, hd, 0f, probs, po, t);
+      for (int row = 0; row < t; row++) {
+        softmaxCausalRow(probs, po + row * t, row, t);
+      }
+      Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, v, ho, hd, 0f, o, ho, hd);
+    }));
+    float[] out = Workspace.take(ws, b * t * w);
+    mergeHeads(o, b, t, h, hd, w, out, 0, w);
+    Workspace.give(ws, o);
+    if (pass.training()) {
+      keep[0] = new State(q, k, v, probs);
+    } else {
+      Workspace.give(ws, q, k, v, probs);
+    }
+    return out;
+  }
+
+  /**
+   * Gradient with respect to the fused q|k|v input, given the gradient of the merged output. Gives
+   * the state's arrays back to {@code ws}: they are read for the last time here.
+   */
+  static float[] backward(State s, float[] dOut, Gpt2Shape shape, Pass pass, Workspace ws) {
+    int b = pass.batch();
+    int t = pass.seqLen();
+    int h = shape.heads();
+    int hd = shape.headDim();
+    int w = shape.width();
+    int headSize = t * hd;
+    float[] dO = Workspace.take(ws, s.q.length);
+    splitOne(dOut, b, t, h, hd, w, dO);
+    float[] dS = Workspace.take(ws, s.probs.length);
+    float[] dv = Workspace.take(ws, s.q.length);
+    float[] dq = Workspace.take(ws, s.q.length);
+    float[] dk = Workspace.take(ws, s.q.length);
+    float[] p = s.probs;
+    float scale = (float) (1.0 / Math.sqrt(hd));
+    // As in forward: one task per (example, head), single-threaded BLAS, tasks side by side.
+    Blas.singleThreaded(() -> Parallel.forEach(b * h, 8L * t * t * hd, bh -> {
+      int ho = bh * headSize;
+      int po = bh * t * t;
+      Blas.gemm(false, true, t, t, hd, 1f, dO, ho, hd, s.v, ho, hd, 0f, dS, po, t);
+      Blas.onBlas(true, false, t, hd, t, 1f, p, po, t, dO, ho, hd, 0f, dv, ho, hd);
+      for (int row = 0; row < t; row++) {
+        softmaxCausalRowBackward(p, dS, po + row * t, row, t);
+      }
+      Blas.gemm(false, false, t, hd, t, scale, dS, po, t, s.k, ho, hd, 0f, dq, ho, hd);
+      Blas.onBlas(true, false, t, hd, t, scale, dS, po, t, s.q, ho, hd, 0f, dk, ho, hd);
+    }));
+    float[] dqkv = Workspace.take(ws, b * t * 3 * w);
+    mergeHeads(dq, b, t, h, hd, w, dqkv, 0, 3 * w);
+    mergeHeads(dk, b, t, h, hd, w, dqkv, w, 3 * w);
+    mergeHeads(dv, b, t, h, hd, w, dqkv, 2 * w, 3 * w);
+    Workspace.give(ws, dO, dS, dv, dq, dk, s.q, s.k, s.v, s.probs);
+    return dqkv;
+  }
+
+  /** dS = p * (dS - sum(p * dS)) over the causal part of one row; zero above the diagonal. */
+  private static void softmaxCausalRowBackward(float[] p, float[] dS, int o, int last, int t) {
+    double dot = 0;
+    for (int j = 0; j <= last; j++) {
+      dot += p[o + j] * dS[o + j];
+    }
+    float d = (float) dot;
+    for (int j = 0; j <= last; j++) {
+      dS[o + j] = p[o + j] * (dS[o + j] - d);
+    }
+    for (int j = last + 1; j < t; j++) {
+      dS[o + j] = 0f;
+    }
+  }
+
+  private static void softmaxCausalRow(float[] s, int o, int last, int t) {
+    float max = Float.NEGATIVE_INFINITY;
+    for (int j = 0; j <= last; j++) {
+      max = Math.max(max, s[o + j]);
+    }
+    double sum = 0;
+    for (int j = 0; j <= last; j++) {
+      float e = (float) Math.exp(s[o + j] - max);
+      s[o + j] = e;
+      sum += e;
+    }
+    float inv = (float) (1.0 / sum);
+    for (int j = 0; j <= last; j++) {
+      s[o + j] *= inv;
+    }
+    for (int j = last + 1; j < t; j++) {
+      s[o + j] = 0f;
+    }
+  }
+
+  private static void splitHeads(float[] qkv, int b, int t, int h, int hd, int w, float[] q, float[] k, float[] v) {
+    Parallel.forEach(b * t, 3L * w, row -> {
+      int bi = row / t;
+      int ti = row % t;
+      int src = row * 3 * w;
+      for (int hi = 0; hi < h; hi++) {
+        int dst = ((bi * h + hi) * t + ti) * hd;
+        System.arraycopy(qkv, src + hi * hd, q, dst, hd);
+        System.arraycopy(qkv, src + w + hi * hd, k, dst, hd);
+        System.arraycopy(qkv, src + 2 * w + hi * hd, v, dst, hd);
+      }
+    });
+  }
+
+  private static void splitOne(float[] x, int b, int t, int h, int hd, int w, float[] out) {
+    Parallel.forEach(b * t, w, row -> {
+      int bi = row / t;
+      int ti = row % t;
+      for (int hi = 0; hi < h; hi++) {
+        System.arraycopy(x, row * w + hi * hd, out, ((bi * h + hi) * t + ti) * hd, hd);
+      }
+    });
+  }
+
+  /** Writes head-major {@code o} into rows of {@code out} at column offset {@code col} with row stride {@code ld}. */
+  private static void mergeHeads(float[] o, int b, int t, int h, int hd, int w, float[] out, int col, int ld) {
+    Parallel.forEach(b * t, w, row -> {
+      int bi = row / t;
+      int ti = row % t;
+      for (int hi = 0; hi < h; hi++) {
+        System.arraycopy(o, ((bi * h + hi) * t + ti) * hd, out, row * ld + col + hi * hd, hd);
+      }
+    });
+  }
+}

@@ -1,0 +1,226 @@
+package io.cohort.lm.model;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
+
+/**
+ * Row-major single-precision matrix products on OpenBLAS, for operands kept in Java arrays.
+ *
+ * <p>Why copies: JavaCPP's {@code float[]} overloads copy every array in and back out on each call
+ * (JNI {@code Get/ReleaseFloatArrayElements}); copying only what a product reads into per-thread
+ * off-heap scratch, and only the result back, costs a few percent of a large product instead of
+ * about a quarter. Frozen weights live off-heap for good ({@link NativeMatrix}).
+ *
+ * <p>OpenBLAS 0.3.19 (the version ND4J M2.1 brings) does not recognise recent Intel cores and
+ * falls back to SSE3 kernels, about 6x slower; {@code bin/cohort-node} sets
+ * {@code OPENBLAS_CORETYPE} from the CPU flags before the JVM starts (see docs/model-engine.md).
+ */
+public final class Blas {
+  /** Results with at most this many rows or columns from A^T B are computed in Java (see skinnyTransposedA). */
+  private static final int SKINNY = 32;
+  /** Columns of a thin product's long side that one task accumulates (thin x BLOCK floats stay in L1). */
+  private static final int BLOCK = 256;
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  private Blas() {
+  }
+
+  /** Sets the number of threads OpenBLAS uses for one product (process-wide). */
+  public static void setThreads(int threads) {
+    openblas.blas_set_num_threads(threads);
+  }
+
+  /** The number of threads OpenBLAS uses for one product now. */
+  public static int threads() {
+    return openblas.blas_get_num_threads();
+  }
+
+  /**
+   * Runs {@code body} with OpenBLAS limited to one thread per call, so that {@link Parallel} tasks can
+   * each run small products side by side (attention's per-head products: OpenBLAS would otherwise
+   * split every 128 x 128 x 64 product over its own threads and pay a hand-off per call).
+   * Restores {@link Parallel#threads()} threads afterwards. Called from one thread at a time.
+   */
+  public static void singleThreaded(Runnable body) {
+    int threads = Parallel.threads();
+    if (threads == 1) {
+      body.run();
+      return;
+    }
+    openblas.blas_set_num_threads(1);
+    try {
+      body.run();
+    } finally {
+      openblas.blas_set_num_threads(threads);
+    }
+  }
+
+  /**
+   * {@code C = alpha * op(A) * op(B) + beta * C}, all row-major; op(A) is m x k, op(B) is k x n.
+   * Operands start at the given offsets with leading dimensions lda, ldb, ldc.
+   */
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (transA && !transB && Math.min(m, n) <= SKINNY) {
+      skinnyTransposedA(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    onBlas(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  }
+
+  /**
+   * As {@link #gemm}, always on OpenBLAS, never the Java thin-result path: for small square-ish
+   * products whose result is only thin because a head is narrow (attention's p^T dO and dS^T q,
+   * [seq, head_dim] over seq rows), where one single-threaded sgemm beats the Java loop.
+   */
+  static void onBlas(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    Scratch s = SCRATCH.get();
+    int aSpan = span(transA ? k : m, transA ? m : k, lda);
+    int bSpan = span(transB ? n : k, transB ? k : n, ldb);
+    int cSpan = span(m, n, ldc);
+    FloatPointer pa = s.a(aSpan);
+    FloatPointer pb = s.b(bSpan);
+    FloatPointer pc = s.c(cSpan);
+    pa.put(a, aOff, aSpan);
+    pb.put(b, bOff, bSpan);
+    if (beta != 0f) {
+      pc.put(c, cOff, cSpan);
+    }
+    openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
+        transB ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+    pc.get(c, cOff, cSpan);
+  }
+
+  /** As {@link #gemm}, with B a frozen off-heap matrix (its own leading dimension). */
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, NativeMatrix b, float beta, float[] c, int cOff, int ldc) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    Scratch s = SCRATCH.get();
+    int aSpan = span(transA ? k : m, transA ? m : k, lda);
+    int cSpan = span(m, n, ldc);
+    FloatPointer pa = s.a(aSpan);
+    FloatPointer pc = s.c(cSpan);
+    pa.put(a, aOff, aSpan);
+    if (beta != 0f) {
+      pc.put(c, cOff, cSpan);
+    }
+    openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
+        transB ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, alpha, pa, lda, b.pointer(), b.cols(),
+        beta, pc, ldc);
+    pc.get(c, cOff, cSpan);
+  }
+
+  /**
+   * {@code C = A W + bias} ([m, n]) for a frozen off-heap W [k, n]: the bias rows are written straight
+   * into the off-heap result, so C is neither filled in Java nor copied in.
+   */
+  public static void gemmBias(int m, int n, int k, float[] a, NativeMatrix w, float[] bias, float[] c) {
+    if (m == 0 || n == 0) {
+      return;
+    }
+    Scratch s = SCRATCH.get();
+    FloatPointer pa = s.a(m * k);
+    FloatPointer pc = s.c(m * n);
+    pa.put(a, 0, m * k);
+    try {
+      for (int r = 0; r < m; r++) {
+        pc.position((long) r * n).put(bias, 0, n);
+      }
+    } finally {
+      pc.position(0);
+    }
+    openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, m, n, k, 1f, pa, k,
+        w.pointer(), w.cols(), 1f, pc, n);
+    pc.get(c, 0, m * n);
+  }
+
+  /**
+   * {@code C = alpha A^T B + beta C} for a thin C (LoRA weight gradients: [out, r] and [r, in]
+   * summed over thousands of rows). OpenBLAS 0.3.19 takes 50-100 ms for a 192 x 8 result over 2048
+   * rows (0.06 GFLOPS). Here C's long side is cut into blocks of {@value #BLOCK} columns; each block's
+   * accumulator (thin side x BLOCK) stays in L1 while all k rows stream past it, the inner loop is
+   * a vectorisable rank-1 update, and the blocks run in parallel (each owns its part of C).
+   */
+  private static void skinnyTransposedA(int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    boolean longM = m >= n;
+    int thin = longM ? n : m;
+    int wide = longM ? m : n;
+    int blocks = (wide + BLOCK - 1) / BLOCK;
+    Parallel.forEach(blocks, (long) k * thin * BLOCK / 16, blk -> {
+      int from = blk * BLOCK;
+      int len = Math.min(BLOCK, wide - from);
+      float[] acc = new float[thin * len];
+      // wideM: acc[j, :] += B[kk, j] * A[kk, from..]; else acc[i, :] += A[kk, i] * B[kk, from..].
+      float[] thinSrc = longM ? b : a;
+      int thinOff = longM ? bOff : aOff;
+      int thinLd = longM ? ldb : lda;
+      float[] wideSrc = longM ? a : b;
+      int wideOff = (longM ? aOff : bOff) + from;
+      int wideLd = longM ? lda : ldb;
+      for (int kk = 0; kk < k; kk++) {
+        int tr = thinOff + kk * thinLd;
+        int wr = wideOff + kk * wideLd;
+        for (int j = 0; j < thin; j++) {
+          float tv = thinSrc[tr + j];
+          if (tv != 0f) {
+            int o = j * len;
+            for (int i = 0; i < len; i++) {
+              acc[o + i] += tv * wideSrc[wr + i];
+            }
+          }
+        }
+      }
+      for (int j = 0; j < thin; j++) {
+        for (int i = 0; i < len; i++) {
+          // C[row, col]: rows index the m side, columns the n side.
+          int ci = longM ? cOff + (from + i) * ldc + j : cOff + j * ldc + from + i;
+          c[ci] = alpha * acc[j * len + i] + (beta == 0f ? 0f : beta * c[ci]);
+        }
+      }
+    });
+  }
+
+  private static int span(int rows, int cols, int ld) {
+    return rows == 0 ? 0 : (rows - 1) * ld + cols;
+  }
+
+  /** Per-thread off-heap buffers that only grow (to the largest product the thread has run). */
+  private static final class Scratch {
+    private FloatPointer a = new FloatPointer(1);
+    private FloatPointer b = new FloatPointer(1);
+    private FloatPointer c = new FloatPointer(1);
+
+    FloatPointer a(int n) {
+      a = grow(a, n);
+      return a;
+    }
+
+    FloatPointer b(int n) {
+      b = grow(b, n);
+      return b;
+    }
+
+    FloatPointer c(int n) {
+      c = grow(c, n);
+      return c;
+    }
+
+    private static FloatPointer grow(FloatPointer p, int n) {
+      if (p.capacity() >= n) {
+        return p;
+      }
+      p.deallocate();
+      return new FloatPointer(Math.max(n, p.capacity() * 3 / 2));
+    }
+  }
+}

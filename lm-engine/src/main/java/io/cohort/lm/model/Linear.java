@@ -1,0 +1,75 @@
+package io.cohort.lm.model;
+
+/**
+ * A frozen GPT-2 Conv1D layer, {@code y = x W + b} with W stored [in, out], and an optional
+ * trainable adapter. The base weight lives off-heap ({@link NativeMatrix}) and is never written.
+ */
+public final class Linear {
+  private final String path;
+  private final NativeMatrix weight;
+  private final float[] bias;
+  private LinearAdapter adapter;
+
+  /** {@code path} is the Hugging Face module path, e.g. {@code transformer.h.0.attn.c_attn}. */
+  public Linear(String path, float[] weightInOut, int in, int out, float[] bias) {
+    if (bias.length != out) {
+      throw new IllegalArgumentException(path + ".bias: expected " + out + " values, got " + bias.length);
+    }
+    this.path = path;
+    this.weight = new NativeMatrix(weightInOut, in, out);
+    this.bias = bias;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  public int in() {
+    return weight.rows();
+  }
+
+  public int out() {
+    return weight.cols();
+  }
+
+  public NativeMatrix weight() {
+    return weight;
+  }
+
+  public float[] bias() {
+    return bias;
+  }
+
+  public LinearAdapter adapter() {
+    return adapter;
+  }
+
+  public void setAdapter(LinearAdapter adapter) {
+    this.adapter = adapter;
+  }
+
+  /** {@code y = x W + b (+ adapter)} for {@code rows} rows; {@code state[0]} receives the adapter's state; {@code ws} may be null. */
+  float[] forward(float[] x, Pass pass, Object[] state, Workspace ws) {
+    int rows = pass.rows();
+    float[] y = Workspace.take(ws, rows * out());
+    Blas.gemmBias(rows, out(), in(), x, weight, bias, y);
+    if (adapter != null) {
+      state[0] = adapter.forward(x, y, pass);
+    }
+    return y;
+  }
+
+  /** Adapter gradients from {@code dy}; returns {@code dy W^T} (+ adapter part), or null if {@code needInputGrad} is false. */
+  float[] backward(float[] x, float[] dy, Object state, Pass pass, boolean needInputGrad, Workspace ws) {
+    int rows = pass.rows();
+    float[] dx = null;
+    if (needInputGrad) {
+      dx = Workspace.take(ws, rows * in());
+      Blas.gemm(false, true, rows, in(), out(), 1f, dy, 0, out(), weight, 0f, dx, 0, in());
+    }
+    if (adapter != null) {
+      adapter.backward(state, x, dy, dx, pass);
+    }
+    return dx;
+  }
+}

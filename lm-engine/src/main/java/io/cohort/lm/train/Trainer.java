@@ -1,0 +1,206 @@
+package io.cohort.lm.train;
+
+import io.cohort.lm.data.Shuffle;
+import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.Parameter;
+import io.cohort.lm.model.Pass;
+import io.cohort.crypto.dp.GaussianNoise;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The fine-tuning loop: the model's adapters and the task's head are trained, everything else is
+ * frozen. Non-private runs shuffle the records each epoch into fixed-size batches; DP-SGD runs draw
+ * each batch by Poisson sampling (every record independently with probability q = batch / records),
+ * as the accountant's analysis assumes, for {@code epochs / q} steps.
+ */
+public final class Trainer {
+  /** Mixed into the seed for the data order (shuffling, Poisson sampling), apart from other seeded streams. */
+  private static final long ORDER_STREAM = 0x6F72_6465_7273L; // "orders"
+  private final Gpt2Model model;
+  private final Task task;
+  private final int padId;
+
+  public Trainer(Gpt2Model model, Task task, int padId) {
+    this.model = model;
+    this.task = task;
+    this.padId = padId;
+  }
+
+  /**
+   * The stream a non-private run draws its per-epoch shuffles from ({@link Shuffle#permutation}, one
+   * per epoch): exposed so a reference implementation can replay exactly the same batches.
+   */
+  static SplittableRandom orderStream(long seed) {
+    return new SplittableRandom(seed ^ ORDER_STREAM);
+  }
+
+  /** One step's outcome, for progress output. */
+  public record Step(long step, long totalSteps, int batch, double loss) {
+  }
+
+  /** All trainable parameters: the adapters', then the task's. */
+  public List<Parameter> parameters() {
+    List<Parameter> p = new ArrayList<>(model.adapterParameters());
+    p.addAll(task.parameters());
+    return p;
+  }
+
+  /**
+   * Trains on {@code sequences} (already truncated to the maximum length) with {@code labels}
+   * (null for language modelling).
+   */
+  public TrainReport train(List<int[]> sequences, int[] labels, TrainOptions o, Consumer<Step> progress) {
+    int n = sequences.size();
+    if (n == 0) {
+      throw new IllegalArgumentException("no training records");
+    }
+    // Its own stream: LoRA's A is initialised from a SplittableRandom on the same seed (LoraInit), and
+    // drawing the data order from that identical stream tied each run's order to its A matrices.
+    SplittableRandom order = orderStream(o.seed());
+    SplittableRandom dropout = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
+    Optimizer opt = new AdamW(o.weightDecay());
+    List<Parameter> params = parameters();
+    boolean dp = o.dp() != null;
+    double q = Math.min(1.0, (double) o.batchSize() / n);
+    long stepsPerEpoch = dp ? Math.max(1, Math.round(1 / q)) : (n + o.batchSize() - 1) / o.batchSize();
+    long total = stepsPerEpoch * o.epochs();
+    DpSgd dpSgd = dp ? new DpSgd(o.dp().noiseMultiplier(), o.dp().clipNorm(), GaussianNoise.create()) : null;
+    long start = System.nanoTime();
+    long step = 0;
+    long tokens = 0;
+    long examples = 0;
+    double epochLoss = 0;
+    for (int epoch = 0; epoch < o.epochs(); epoch++) {
+      epochLoss = 0;
+      long epochExamples = 0;
+      int[] perm = dp ? null : Shuffle.permutation(n, order);
+      for (long s = 0; s < stepsPerEpoch; s++) {
+        int[] idx = dp ? poisson(n, q, order) : slice(perm, (int) s * o.batchSize(), o.batchSize());
+        double loss = step(sequences, labels, idx, params, dpSgd, q * n, opt, o.learningRate(), dropout);
+        step++;
+        examples += idx.length;
+        for (int i : idx) {
+          tokens += sequences.get(i).length;
+        }
+        if (idx.length > 0) {
+          epochLoss += loss * idx.length;
+          epochExamples += idx.length;
+        }
+        if (progress != null) {
+          progress.accept(new Step(step, total, idx.length, loss));
+        }
+      }
+      epochLoss /= Math.max(1, epochExamples);
+    }
+    double secs = (System.nanoTime() - start) / 1e9;
+    return new TrainReport(step, examples, tokens, epochLoss, secs, dp, dp ? q : 0,
+        dp ? dpSgd.noiseMultiplier() : 0, dp ? dpSgd.clipNorm() : 0);
+  }
+
+  /**
+   * DP-SGD for exactly {@code steps} steps, each on a Poisson sample of the records at rate
+   * {@code q}: the schedule a privacy accountant was given as {@code (q, sigma, steps)}, as a
+   * federated round's plan fixes it (unlike {@link #train}, which derives q and the steps from a
+   * batch size and epochs). {@code seed} drives sampling and dropout only, never the noise.
+   */
+  public TrainReport trainPoisson(List<int[]> sequences, int[] labels, double q, long steps, DpSgd dpSgd,
+      Optimizer opt, double lr, long seed) {
+    int n = sequences.size();
+    if (n == 0) {
+      throw new IllegalArgumentException("no training records");
+    }
+    if (!(q > 0 && q <= 1) || steps < 1) {
+      throw new IllegalArgumentException("DP-SGD needs q in (0, 1] and at least one step, got q=" + q + ", steps="
+          + steps);
+    }
+    SplittableRandom order = new SplittableRandom(seed);
+    SplittableRandom dropout = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    List<Parameter> params = parameters();
+    long start = System.nanoTime();
+    long tokens = 0;
+    long examples = 0;
+    double lossSum = 0;
+    for (long s = 0; s < steps; s++) {
+      int[] idx = poisson(n, q, order);
+      double loss = step(sequences, labels, idx, params, dpSgd, q * n, opt, lr, dropout);
+      examples += idx.length;
+      for (int i : idx) {
+        tokens += sequences.get(i).length;
+      }
+      if (idx.length > 0) {
+        lossSum += loss * idx.length;
+      }
+    }
+    double secs = (System.nanoTime() - start) / 1e9;
+    return new TrainReport(steps, examples, tokens, examples == 0 ? Double.NaN : lossSum / examples, secs, true, q,
+        dpSgd.noiseMultiplier(), dpSgd.clipNorm());
+  }
+
+  private double step(List<int[]> sequences, int[] labels, int[] idx, List<Parameter> params, DpSgd dpSgd,
+      double expectedBatch, Optimizer opt, double lr, SplittableRandom dropout) {
+    double loss = Double.NaN;
+    if (idx.length == 0) {
+      // An empty Poisson batch still takes a (noise-only) step: skipping it would change the mechanism.
+      dpSgd.privatize(params, 0, expectedBatch);
+    } else {
+      Batch batch = batch(sequences, labels, idx);
+      loss = forwardBackward(batch, params, dpSgd != null, dropout);
+      if (dpSgd != null) {
+        dpSgd.privatize(params, batch.batch(), expectedBatch);
+      }
+    }
+    opt.step(params, lr);
+    return loss;
+  }
+
+  /**
+   * One forward and backward pass over {@code batch}: summed gradients in {@code grad()}, or
+   * per-example gradients when {@code perExample}. Returns the batch loss.
+   */
+  public double forwardBackward(Batch batch, List<Parameter> params, boolean perExample, SplittableRandom dropout) {
+    for (Parameter p : params) {
+      if (perExample) {
+        p.resetPerExample(batch.batch());
+      } else {
+        p.zeroGrad();
+      }
+    }
+    Pass pass = Pass.training(batch.batch(), batch.seqLen(), perExample, dropout);
+    Gpt2Model.Activations[] acts = new Gpt2Model.Activations[1];
+    float[] hidden = model.forward(batch.ids(), pass, acts);
+    float[] dHidden = new float[hidden.length];
+    double loss = task.loss(hidden, batch, pass, dHidden);
+    model.backward(acts[0], dHidden);
+    return loss;
+  }
+
+  Batch batch(List<int[]> sequences, int[] labels, int[] idx) {
+    int[][] seqs = new int[idx.length][];
+    int[] ls = labels == null ? null : new int[idx.length];
+    for (int i = 0; i < idx.length; i++) {
+      seqs[i] = sequences.get(idx[i]);
+      if (ls != null) {
+        ls[i] = labels[idx[i]];
+      }
+    }
+    return Batch.of(seqs, ls, padId);
+  }
+
+  private static int[] slice(int[] perm, int from, int size) {
+    return java.util.Arrays.copyOfRange(perm, from, Math.min(perm.length, from + size));
+  }
+
+  private static int[] poisson(int n, double q, SplittableRandom rnd) {
+    int[] out = new int[n];
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      if (rnd.nextDouble() < q) {
+        out[k++] = i;
+      }
+    }
+    return java.util.Arrays.copyOf(out, k);
+  }
+}

@@ -1,0 +1,93 @@
+package io.cohort.lm.train;
+
+import io.cohort.lm.lora.LoraConfig;
+import io.cohort.lm.lora.LoraModel;
+import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.Gpt2Shape;
+import io.cohort.lm.model.Parallel;
+import io.cohort.lm.model.Parameter;
+import io.cohort.format.peft.TargetModules;
+import io.cohort.crypto.dp.GaussianNoise;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Plain-Java benchmark (not a test) of one LoRA fine-tuning step, the same step as
+ * {@code bench/model/torch_step.py}: random GPT-2 of the given shape, LoRA r=8 alpha=16 on c_attn,
+ * linear head over mean-pooled final hidden states, cross-entropy, AdamW; a batch of full-length
+ * sequences. Modes: {@code plain} (summed gradients) and {@code dp} (per-example gradients,
+ * clipping to C=1, secure Gaussian noise sigma=0.563, same batch). Prints one JSON line per mode
+ * with the median step time, tokens/s and the process's peak RSS so far (VmHWM). Run through
+ * {@code bench/model/step-throughput.sh}.
+ *
+ * <p>Usage: {@code ModelStepBenchmark tiny|small BATCH SEQ THREADS WARMUP REPS plain,dp}
+ */
+public final class ModelStepBenchmark {
+  private ModelStepBenchmark() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    String shapeName = args[0];
+    int batch = Integer.parseInt(args[1]);
+    int seq = Integer.parseInt(args[2]);
+    int threads = Integer.parseInt(args[3]);
+    int warmup = Integer.parseInt(args[4]);
+    int reps = Integer.parseInt(args[5]);
+    List<String> modes = Arrays.asList(args[6].split(","));
+    Parallel.setThreads(threads);
+    Gpt2Shape shape = shapeName.equals("small") ? Gpt2Shape.gpt2Small()
+        : new Gpt2Shape(50257, 256, 64, 4, 4, 1e-5f);
+    Gpt2Model model = Gpt2Model.random(shape, 1, false);
+    LoraModel.attach(model, new LoraConfig(8, 16f, 0f, List.of("c_attn"), false, 2),
+        TargetModules.names("c_attn")::matches);
+    SequenceClassification head = new SequenceClassification(shape.width(), 2, Pooling.MEAN, new SplittableRandom(3));
+    Trainer trainer = new Trainer(model, head, 0);
+    SplittableRandom rnd = new SplittableRandom(4);
+    int[][] seqs = new int[batch][seq];
+    int[] labels = new int[batch];
+    for (int i = 0; i < batch; i++) {
+      for (int j = 0; j < seq; j++) {
+        seqs[i][j] = rnd.nextInt(shape.vocabSize());
+      }
+      labels[i] = rnd.nextInt(2);
+    }
+    Batch b = Batch.of(seqs, labels, 0);
+    List<Parameter> params = trainer.parameters();
+    AdamW opt = new AdamW(0.01);
+    DpSgd dp = new DpSgd(0.563, 1.0, GaussianNoise.create());
+    for (String mode : modes) {
+      boolean isDp = mode.equals("dp");
+      double[] t = new double[reps];
+      for (int i = 0; i < warmup + reps; i++) {
+        long t0 = System.nanoTime();
+        trainer.forwardBackward(b, params, isDp, null);
+        if (isDp) {
+          dp.privatize(params, batch, batch);
+        }
+        opt.step(params, 2e-3);
+        if (i >= warmup) {
+          t[i - warmup] = (System.nanoTime() - t0) / 1e9;
+        }
+      }
+      Arrays.sort(t);
+      double med = t[reps / 2];
+      System.out.println(String.format(Locale.ROOT,
+          "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"%s\", \"batch\": %d, \"seq\": %d, \"threads\": %d,"
+              + " \"step_s\": %.4f, \"tokens_per_s\": %.1f, \"peak_rss_mb\": %d}",
+          shapeName, mode, batch, seq, threads, med, batch * seq / med, peakRssMb()));
+    }
+  }
+
+  private static long peakRssMb() throws java.io.IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+      }
+    }
+    return -1;
+  }
+}

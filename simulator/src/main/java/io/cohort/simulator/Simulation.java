@@ -1,0 +1,431 @@
+package io.cohort.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.util.JsonFormat;
+import io.cohort.cli.AdminClient;
+import io.cohort.cli.CliException;
+import io.cohort.cli.JobCommand;
+import io.cohort.cli.Processes;
+import io.cohort.cli.Urls;
+import io.cohort.coordinator.job.JobFileException;
+import io.cohort.coordinator.job.JobFiles;
+import io.cohort.coordinator.round.SecAggSettings;
+import io.cohort.coordinator.store.TensorFiles;
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.wire.TensorBundle;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs a simulated federation end to end: partitions the data (a held-out test file, dealt
+ * evenly to the nodes for federated evaluation, and N training shards), starts the coordinator
+ * and the nodes as separate processes over loopback TCP, submits the job through the admin API,
+ * prints each round as its evaluation arrives, then trains the same model centrally on the pooled
+ * training shards and prints its held-out metrics beside the federation's.
+ */
+final class Simulation {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * @param compareNonPrivate with a private job, first run the same job without its privacy block
+   *     on the same split, and print both ROC AUCs
+   * @param nodeBudget each node's epsilon budget for the dataset under a private job; null means
+   *     the job's target epsilon (or 8 when the job gives sigma)
+   */
+  record Settings(Path job, Path data, int nodes, double dirichletAlpha, double testFraction, long seed,
+      Path workDir, boolean baseline, boolean compareNonPrivate, Double nodeBudget, Path test, Path modelDir) {
+    Settings(Path job, Path data, int nodes, double dirichletAlpha, double testFraction, long seed, Path workDir,
+        boolean baseline) {
+      this(job, data, nodes, dirichletAlpha, testFraction, seed, workDir, baseline, false, null, null, null);
+    }
+
+    /**
+     * Fills what depends on the job's task: the data (credit-g for tabular jobs, the Reuters grain
+     * training file for text jobs), and for text jobs the test file and the model folder
+     * ({@code examples/text/<model name>}).
+     */
+    Settings resolved(JobSpec spec, Path home) {
+      boolean text = TextSimulation.isText(spec);
+      Path d = data != null ? data : home.resolve(text ? TextSimulation.DEFAULT_DATA : TABULAR_DATA);
+      Path t = !text ? null : test != null ? test : home.resolve(TextSimulation.DEFAULT_TEST);
+      Path m = !text ? null : modelDir != null ? modelDir
+          : home.resolve(TextSimulation.DEFAULT_MODELS).resolve(spec.getModel().getName());
+      return new Settings(job, d, nodes, dirichletAlpha, testFraction, seed, workDir, baseline, compareNonPrivate,
+          nodeBudget, t == null ? null : t.toAbsolutePath(), m == null ? null : m.toAbsolutePath());
+    }
+  }
+
+  static final String TABULAR_DATA = "examples/credit/credit-g.csv";
+
+  /** How one federation ended: the last round's evaluation, and the final global model when kept. */
+  private record Federation(JsonNode evaluation, TensorBundle model) {}
+
+  private final Path home;
+  private Settings s;
+  private final PrintStream out;
+  private final List<Process> processes = new ArrayList<>();
+
+  Simulation(Path home, Settings settings, PrintStream out) {
+    this.home = home;
+    this.s = settings;
+    this.out = out;
+  }
+
+  int run() throws Exception {
+    Thread cleanup = new Thread(this::stopAll);
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    try {
+      return simulate();
+    } finally {
+      stopAll();
+      Runtime.getRuntime().removeShutdownHook(cleanup);
+    }
+  }
+
+  private int simulate() throws Exception {
+    String yaml = read(s.job());
+    JobSpec spec = parse(yaml, s.job().toString());
+    s = s.resolved(spec, home);
+    if (s.test() != null && !Files.isRegularFile(s.test())) {
+      throw new CliException(CliException.USAGE, "--test " + s.test() + ": no such file");
+    }
+    boolean dp = spec.getPrivacy().getEnabled();
+    boolean text = TextSimulation.isText(spec);
+    Files.createDirectories(s.workDir());
+    out.printf("simulating %d nodes (%s) on %s; work dir %s%n", s.nodes(),
+        s.dirichletAlpha() > 0 ? "Dirichlet alpha " + s.dirichletAlpha() : "IID", s.data(), s.workDir());
+    Path dataDir = s.workDir().resolve("data");
+    List<String> partition = new ArrayList<>(List.of("partition", "--data", s.data().toAbsolutePath().toString(),
+        "--nodes", String.valueOf(s.nodes()), "--test-fraction", String.valueOf(s.testFraction()),
+        "--dirichlet-alpha", String.valueOf(s.dirichletAlpha()), "--seed", String.valueOf(s.seed()), "--out",
+        dataDir.toString()));
+    if (text) {
+      if (!s.data().getFileName().toString().endsWith(".jsonl")) {
+        throw new CliException(CliException.USAGE, "--data must be a .jsonl file of {\"text\", \"label\"} records"
+            + " for a " + spec.getTask() + " job, got " + s.data());
+      }
+      if (!Files.isDirectory(s.modelDir())) {
+        throw new CliException(CliException.USAGE, "the job's model '" + spec.getModel().getName() + "' is not at "
+            + s.modelDir() + "; give its checkpoint folder with --model-dir");
+      }
+    } else {
+      partition.addAll(List.of("--label", spec.getTabular().getLabelColumn()));
+    }
+    runTool("partition", partition);
+
+    JsonNode open = null;
+    if (dp && s.compareNonPrivate()) {
+      String openYaml = PrivateSimulation.withoutPrivacy(yaml);
+      out.println();
+      out.println("== non-private run: the same job without its privacy block, same split ==");
+      Federation openRun = federate(openYaml, parse(openYaml, s.job() + " (privacy removed)"),
+          s.workDir().resolve("non-private"), dataDir, null);
+      open = openRun == null ? null : openRun.evaluation();
+      if (open == null) {
+        return CliException.FAILED;
+      }
+      out.println();
+      out.println("== private run ==");
+    }
+    Path runDir = open != null ? s.workDir().resolve("private") : s.workDir();
+    PrivateSimulation.Budget budget = dp ? PrivateSimulation.budget(spec, s.nodeBudget()) : null;
+    Federation federation = federate(yaml, spec, runDir, dataDir, budget);
+    if (federation == null) {
+      return CliException.FAILED;
+    }
+    JsonNode fed = federation.evaluation();
+    if (dp) {
+      new PrivateSimulation(out).printLedgers(runDir, s.nodes(), spec.getDatasetAlias(), budget);
+    }
+    if (text) {
+      finishText(spec, federation, dataDir, runDir);
+      return 0;
+    }
+    if (open != null) {
+      out.println();
+      out.printf("%-28s %10s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "accuracy", "roc_auc");
+      printRow("federated, non-private", open);
+      printRow("federated, DP " + PrivateSimulation.describe(spec), fed);
+      out.printf(Locale.ROOT, "cost of privacy: roc_auc %+.4f%n",
+          fed.path("roc_auc").asDouble() - open.path("roc_auc").asDouble());
+    }
+    if (s.baseline()) {
+      Path specFile = s.workDir().resolve("job-spec.json");
+      Files.writeString(specFile, JsonFormat.printer().print(spec));
+      String central = runTool("central", List.of("central", "--spec", specFile.toString(),
+          "--train", dataDir.resolve("data-train-pooled.csv").toString(), "--test", dataDir.resolve("data-test.csv").toString()));
+      JsonNode c = JSON.readTree(central.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("{}"));
+      out.println();
+      out.printf("%-22s %10s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "accuracy", "roc_auc");
+      out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f%n", "federated (" + s.nodes() + " nodes)",
+          fed.path("examples").asLong(), fed.path("loss").asDouble(), fed.path("accuracy").asDouble(), fed.path("roc_auc").asDouble());
+      out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f%n", "central (pooled data)",
+          c.path("examples").asLong(), c.path("loss").asDouble(), c.path("accuracy").asDouble(), c.path("roc_auc").asDouble());
+      out.printf(Locale.ROOT, "cost of federation: roc_auc %+.4f%n", fed.path("roc_auc").asDouble() - c.path("roc_auc").asDouble());
+    }
+    return 0;
+  }
+
+  /**
+   * Compares the written adapter, re-evaluated by {@code cohort-node eval} on the pooled validation
+   * records, with the nodes' federated evaluation of the last round. Counts (examples, accuracy,
+   * F1 at 0.5) must agree exactly: the adapter is the global model, and F1 from the 1000-bin
+   * histograms uses the same 0.5 edge. ROC AUC may differ by pairs whose scores share a bin.
+   */
+  private void printAdapterCheck(JsonNode check, JsonNode fed) {
+    long n = check.path("records").asLong(-1);
+    boolean same = n == fed.path("examples").asLong(-2)
+        && Math.round(check.path("accuracy").asDouble() * n) == Math.round(fed.path("accuracy").asDouble() * n)
+        && Math.abs(check.path("f1").asDouble(Double.NaN) - fed.path("f1").asDouble(Double.NaN)) < 1e-9;
+    out.printf(Locale.ROOT, "check: the adapter on the pooled validation records: %d examples, accuracy %.4f, f1 %.4f,"
+        + " roc_auc %.4f; federated evaluation of the last round: %d, %.4f, %.4f, %.4f (1000-bin histograms): %s%n",
+        n, check.path("accuracy").asDouble(Double.NaN), check.path("f1").asDouble(Double.NaN),
+        check.path("roc_auc").asDouble(Double.NaN), fed.path("examples").asLong(), fed.path("accuracy").asDouble(Double.NaN),
+        fed.path("f1").asDouble(Double.NaN), fed.path("roc_auc").asDouble(Double.NaN),
+        same ? "counts match" : "MISMATCH");
+  }
+
+  /**
+   * The final evaluation of a text job: the global model written as a PEFT adapter, checked on the
+   * pooled validation records (the federated evaluation's), evaluated on the held-out test file,
+   * and compared with the same recipe trained centrally on the pooled training shards.
+   */
+  private void finishText(JobSpec spec, Federation federation, Path dataDir, Path runDir) throws Exception {
+    Path adapter = runDir.resolve("final-adapter");
+    TextSimulation.writeAdapter(federation.model(), spec, s.modelDir(), adapter);
+    out.println();
+    out.println("final global model written as a PEFT adapter: " + adapter);
+    JsonNode check = lastJson(runTool("eval-validation", TextSimulation.evalArgs(spec, s.modelDir(), adapter,
+        dataDir.resolve("data-validation.jsonl"))));
+    printAdapterCheck(check, federation.evaluation());
+    JsonNode test = lastJson(runTool("eval-test", TextSimulation.evalArgs(spec, s.modelDir(), adapter, s.test())));
+    out.println();
+    out.printf("%-30s %10s %10s %10s %10s%n", "held-out test file", "examples", "accuracy", "roc_auc", "f1");
+    String label = "federated (" + s.nodes() + " nodes)" + (spec.getPrivacy().getEnabled() ? ", DP" : "");
+    printTextRow(label, test);
+    if (s.baseline()) {
+      Path central = s.workDir().resolve("central-adapter");
+      runTool("central", TextSimulation.centralTrainArgs(spec, s.modelDir(), dataDir.resolve("data-train-pooled.jsonl"),
+          central));
+      JsonNode c = lastJson(runTool("eval-central", TextSimulation.evalArgs(spec, s.modelDir(), central, s.test())));
+      printTextRow("central (pooled), non-private", c);
+      out.printf(Locale.ROOT, "cost of federation%s: roc_auc %+.4f%n",
+          spec.getPrivacy().getEnabled() ? " and privacy" : "",
+          test.path("roc_auc").asDouble() - c.path("roc_auc").asDouble());
+    }
+    out.println("test file: " + s.test());
+  }
+
+  private void printTextRow(String label, JsonNode e) {
+    out.printf(Locale.ROOT, "%-30s %10d %10.4f %10.4f %10.4f%n", label, e.path("records").asLong(),
+        e.path("accuracy").asDouble(Double.NaN), e.path("roc_auc").asDouble(Double.NaN),
+        e.path("f1").asDouble(Double.NaN));
+  }
+
+  /** The JSON document a {@code cohort-node ... --output json} command printed last (logs may precede it). */
+  private static JsonNode lastJson(String output) throws IOException {
+    int at = output.lastIndexOf("\n{");
+    return JSON.readTree(at < 0 ? output.substring(Math.max(0, output.indexOf('{'))) : output.substring(at + 1));
+  }
+
+  private void printRow(String label, JsonNode e) {
+    out.printf(Locale.ROOT, "%-28s %10d %10.4f %10.4f %10.4f%n", label, e.path("examples").asLong(),
+        e.path("loss").asDouble(), e.path("accuracy").asDouble(), e.path("roc_auc").asDouble());
+  }
+
+  private static JobSpec parse(String yaml, String source) throws CliException {
+    try {
+      return JobFiles.parse(yaml, source, "simulation");
+    } catch (JobFileException e) {
+      throw new CliException(CliException.USAGE, e.getMessage());
+    }
+  }
+
+  /**
+   * Runs one federation in {@code dir}: coordinator and nodes as processes, the job submitted and
+   * watched to its end, every process stopped. Returns the last round's evaluation (and, for a
+   * text job, the final global model), or null after printing why the job did not complete.
+   */
+  private Federation federate(String yaml, JobSpec spec, Path dir, Path dataDir, PrivateSimulation.Budget budget)
+      throws Exception {
+    Files.createDirectories(dir);
+    int grpcPort = Processes.freePort();
+    int httpPort = Processes.freePort();
+    Path coordDir = dir.resolve("coordinator");
+    String caFingerprint = SimulationPki.prepare(coordDir, dir, s.nodes());
+    out.println("transport: mutual TLS 1.3, node certificates issued offline by federation CA " + caFingerprint);
+    processes.add(Processes.coordinator(home, List.of("cohort.data-dir=" + coordDir, "quarkus.grpc.server.port=" + grpcPort,
+            "quarkus.http.port=" + httpPort, "quarkus.grpc.server.host=127.0.0.1", "quarkus.http.host=127.0.0.1",
+            "cohort.heartbeat-interval=1s"))
+        .redirectErrorStream(true).redirectOutput(dir.resolve("coordinator.log").toFile()).start());
+    AdminClient admin = waitForCoordinator(URI.create("http://127.0.0.1:" + httpPort), coordDir);
+
+    for (int i = 1; i <= s.nodes(); i++) {
+      Path cfg = dir.resolve("node" + i + ".yaml");
+      Files.writeString(cfg, nodeConfig(i, grpcPort, spec, dataDir) + (budget == null ? "" : budget.yaml()));
+      processes.add(Processes.node(home, List.of("--config", cfg.toString())).redirectErrorStream(true)
+          .redirectOutput(dir.resolve("node" + i + ".log").toFile()).start());
+    }
+    waitForNodes(admin);
+
+    String jobId = admin.postYaml("/api/v1/jobs?source=" + s.job().getFileName(), yaml).path("job_id").asText();
+    out.printf("job %s submitted: %d rounds, min_nodes %d, secure aggregation: %s, privacy: %s%n", jobId,
+        spec.getRounds(), spec.getMinNodes(), SecAggSettings.describe(spec, s.nodes()),
+        spec.getPrivacy().getEnabled() ? "DP-SGD " + PrivateSimulation.describe(spec) + ", each node's budget epsilon "
+            + budget.epsilon() : "OFF");
+    long started = System.nanoTime();
+    JsonNode last = watch(admin, jobId, dir, spec.getDatasetAlias(), budget);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    String state = last.path("job").path("state").asText();
+    out.printf(Locale.ROOT, "job %s %s in %.1f s%n", jobId, state, seconds);
+    TensorBundle model = state.equals("COMPLETED") && TextSimulation.isText(spec)
+        ? download(admin, jobId, dir.resolve("final-global-model.bin")) : null;
+    stopAll();
+    processes.clear();
+    if (!state.equals("COMPLETED")) {
+      out.println("failure: " + last.path("job").path("failure_reason").asText("(none given)")
+          + "; logs in " + dir);
+      return null;
+    }
+    JsonNode rounds = last.path("rounds");
+    return new Federation(rounds.get(rounds.size() - 1).path("evaluation"), model);
+  }
+
+  /** The job's final global model, as {@code cohort job export} downloads it. */
+  private static TensorBundle download(AdminClient admin, String jobId, Path file) throws Exception {
+    AdminClient.Download d = admin.download("/api/v1/jobs/" + Urls.encode(jobId) + "/export");
+    try (var in = d.body()) {
+      Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return TensorFiles.read(file, 1L << 32);
+  }
+
+  private String nodeConfig(int i, int grpcPort, JobSpec spec, Path dataDir) {
+    String head = "# generated by cohort simulate\n"
+        + "node_id: node" + i + "\n"
+        + "coordinator: 127.0.0.1:" + grpcPort + "\n"
+        + "max_backoff_seconds: 2\n"
+        // The simulated nodes share this machine's cores: one compute thread each, not all cores each.
+        + "compute:\n"
+        + "  threads: 1\n";
+    if (TextSimulation.isText(spec)) {
+      return head + TextSimulation.nodeYaml(i, spec, dataDir, s.modelDir());
+    }
+    String alias = spec.getDatasetAlias();
+    return head
+        + "datasets:\n"
+        + "  - alias: " + alias + "\n"
+        + "    path: " + dataDir.resolve("data-node" + i + ".csv") + "\n"
+        + "    validation_path: " + dataDir.resolve("data-node" + i + "-test.csv") + "\n"
+        + "    format: csv\n";
+  }
+
+  private AdminClient waitForCoordinator(URI base, Path dataDir) throws Exception {
+    long deadline = System.currentTimeMillis() + 90_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (!processes.get(0).isAlive()) {
+        throw new CliException(CliException.FAILED, "the coordinator exited; see " + s.workDir().resolve("coordinator.log"));
+      }
+      if (Files.exists(dataDir.resolve("admin.token"))) {
+        AdminClient admin = new AdminClient(base, AdminClient.resolveToken(null, dataDir));
+        try {
+          admin.get("/api/v1/nodes");
+          return admin;
+        } catch (CliException notYet) {
+          // still starting
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new CliException(CliException.FAILED, "the coordinator did not start within 90 s; see coordinator.log");
+  }
+
+  private void waitForNodes(AdminClient admin) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (System.currentTimeMillis() < deadline) {
+      int connected = 0;
+      for (JsonNode n : admin.get("/api/v1/nodes")) {
+        connected += n.path("connected").asBoolean() ? 1 : 0;
+      }
+      if (connected >= s.nodes()) {
+        return;
+      }
+      for (int i = 1; i < processes.size(); i++) {
+        if (!processes.get(i).isAlive()) {
+          throw new CliException(CliException.FAILED, "node" + i + " exited; see " + s.workDir().resolve("node" + i + ".log"));
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new CliException(CliException.FAILED, "the nodes did not connect within 120 s; see node*.log");
+  }
+
+  /**
+   * Polls the job, printing each round once its evaluation is in (and, under DP, the epsilon each
+   * node's ledger says it has spent after that round), until the job ends.
+   */
+  private JsonNode watch(AdminClient admin, String jobId, Path dir, String alias, PrivateSimulation.Budget budget)
+      throws Exception {
+    int printed = 0;
+    boolean declinesShown = false;
+    while (true) {
+      JsonNode d = admin.get("/api/v1/jobs/" + jobId);
+      if (!declinesShown && d.path("nodes").size() >= s.nodes()) {
+        for (JsonNode n : d.path("nodes")) {
+          if (!n.path("accepted").asBoolean()) {
+            out.println(n.path("node_id").asText() + " declined: " + n.path("reason").asText());
+          }
+        }
+        declinesShown = true;
+      }
+      JsonNode rounds = d.path("rounds");
+      boolean terminal = !d.path("job").path("state").asText().matches("OFFERED|RUNNING");
+      while (printed < rounds.size() && (rounds.get(printed).hasNonNull("evaluation") || terminal)) {
+        JsonNode round = rounds.get(printed++);
+        out.println(JobCommand.RoundLine.format(round));
+        if (budget != null) {
+          out.println("           " + PrivateSimulation.spentAfter(dir, s.nodes(), alias, round.path("round").asInt()));
+        }
+      }
+      if (terminal) {
+        return d;
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  private String runTool(String name, List<String> args) throws Exception {
+    Path log = s.workDir().resolve(name + ".log");
+    Process p = Processes.node(home, args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    if (p.waitFor() != 0) {
+      throw new CliException(CliException.FAILED, "cohort-node " + name + " failed: "
+          + Files.readString(log).lines().filter(l -> l.startsWith("cohort-node:")).findFirst().orElse("see " + log));
+    }
+    return Files.readString(log);
+  }
+
+  private static String read(Path file) throws CliException {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new CliException(CliException.USAGE, file + ": no such file");
+    } catch (IOException e) {
+      throw new CliException(CliException.USAGE, file + ": cannot be read (" + e.getMessage() + ")");
+    }
+  }
+
+  private void stopAll() {
+    for (int i = processes.size() - 1; i >= 0; i--) {
+      Processes.stop(processes.get(i));
+    }
+  }
+}
