@@ -1,15 +1,15 @@
-# Shared by the model benchmarks: build client-node's test classes, its class path, BLAS kernels.
+# Shared by the model benchmarks: build lm-engine's test classes, its class path, BLAS kernels.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 model_bench_classpath() {
-  ./mvnw -o -q -B -pl client-node -am test-compile >&2
-  ./mvnw -o -q -B -pl client-node dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile="$ROOT/client-node/target/model-bench.cp" >/dev/null
+  ./mvnw -o -q -B -pl lm-engine -am test-compile >&2
+  ./mvnw -o -q -B -pl lm-engine dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$ROOT/lm-engine/target/model-bench.cp" >/dev/null
   # The sibling modules come from this checkout's own build, not from ~/.m2, which other
   # branches share and may have installed different snapshots into.
   local deps
-  deps="$(tr ':' '\n' < client-node/target/model-bench.cp | grep -v '/io/cohort/cohort-' | paste -sd: -)"
-  echo "client-node/target/classes:client-node/target/test-classes:proto/target/classes:crypto/target/classes:model-format/target/classes:$deps"
+  deps="$(tr ':' '\n' < lm-engine/target/model-bench.cp | grep -v '/io/cohort/cohort-' | paste -sd: -)"
+  echo "lm-engine/target/classes:lm-engine/target/test-classes:proto/target/classes:crypto/target/classes:model-format/target/classes:$deps"
 }
 # See bin/cohort-node: OpenBLAS 0.3.19 needs to be told the kernels on recent CPUs.
 if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -r /proc/cpuinfo ]; then

@@ -61,6 +61,7 @@ class DashboardBrowserTest {
 
   @BeforeEach
   void setUp(@TempDir Path dir) throws IOException {
+    DashboardBrowser.assumeInstalled();
     fed.workIn(dir);
   }
 
