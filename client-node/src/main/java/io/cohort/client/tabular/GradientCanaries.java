@@ -84,6 +84,11 @@ final class GradientCanaries {
     return coordinate.length;
   }
 
+  /** Canary j's score so far (tests; never logged or sent). */
+  double score(int j) {
+    return score[j];
+  }
+
   /** Remembers the clean clipped sum on the canary coordinates, then adds the sampled included canaries. */
   void beforeNoise(float[] sum, double samplingRate) {
     for (int j = 0; j < coordinate.length; j++) {
