@@ -121,6 +121,12 @@ final class AuditCommand implements Callable<Integer> {
   }
 
   private JobSpec readSpec() throws Exception {
+    if (!Files.isRegularFile(spec)) {
+      throw new IllegalArgumentException("--spec " + spec + ": no such file (expected a cohort.v1.JobSpec JSON file)");
+    }
+    if (!Files.isRegularFile(train)) {
+      throw new IllegalArgumentException("--train " + train + ": no such file (expected this node's CSV)");
+    }
     JobSpec.Builder b = JobSpec.newBuilder();
     try {
       JsonFormat.parser().merge(Files.readString(spec), b);

@@ -56,6 +56,10 @@ class AuditCommandTest {
     assertThat(tooMany.code()).isNotZero();
     assertThat(tooMany.err().strip()).startsWith("cohort-node: canaries is 999999; expected 1 to ").doesNotContain("\n", "at io.");
 
+    Run missing = Run.of("audit", "--spec", dir.resolve("nope.json").toString(), "--train",
+        example("credit-g.csv").toString());
+    assertThat(missing.err().strip()).startsWith("cohort-node: --spec ").contains("no such file").doesNotContain("\n");
+
     Path open = dir.resolve("open.json");
     Files.writeString(open, "{\"task\": \"TASK_TYPE_TABULAR_CLASSIFICATION\", \"rounds\": 2}");
     Run noDp = Run.of("audit", "--spec", open.toString(), "--train", example("credit-g.csv").toString());
