@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "cohort-node", mixinStandardHelpOptions = true, versionProvider = NodeMain.Version.class,
     description = "Runs a Cohort node beside local data. It connects out to the coordinator, takes part in the jobs"
         + " it accepts, and never sends raw records.",
-    subcommands = {CentralCommand.class, PartitionCommand.class, PrivacyCommand.class, EnrollCommand.class,
+    subcommands = {CentralCommand.class, AuditCommand.class, PartitionCommand.class, PrivacyCommand.class, EnrollCommand.class,
         StatusCommand.class,
         LedgerCommand.class,
         TrainCommand.class,

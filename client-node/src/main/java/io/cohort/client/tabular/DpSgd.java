@@ -36,6 +36,18 @@ public final class DpSgd {
    * @throws IllegalStateException when the parameters become NaN or infinite
    */
   public static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, long seed, GaussianNoise noise) {
+    return train(start, data, p, seed, noise, null, false);
+  }
+
+  /**
+   * The training loop with an optional audit: {@code canaries} (may be null) adds its included
+   * gradient canaries to each step's clipped sum before the noise and observes the privatised sum
+   * after it ({@link GradientCanaries}). {@code skipNoiseForTest} deliberately breaks DP (no noise
+   * whatever sigma says); it exists only so that tests can show the audit catches a broken build,
+   * and it is package-private so that no configuration, CLI flag or job can reach it.
+   */
+  static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, long seed, GaussianNoise noise,
+      GradientCanaries canaries, boolean skipNoiseForTest) {
     MlpClassifier.checkLayout(start, data.width(), data.numClasses());
     if (data.size() == 0) {
       throw new IllegalArgumentException("data has no rows; training needs at least 1");
@@ -75,10 +87,18 @@ public final class DpSgd {
         INDArray factors = PerExampleGradients.clipFactors(PerExampleGradients.norms(b), p.clipNorm());
         flat = PerExampleGradients.scaledSum(b, factors).flatten();
       }
+      if (canaries != null) {
+        canaries.beforeNoise(flat, p.samplingRate());
+      }
       try {
-        noise.addNoise(flat, stddev);
+        if (!skipNoiseForTest) {
+          noise.addNoise(flat, stddev);
+        }
       } catch (DpParameterException e) {
         throw new IllegalArgumentException(e.getMessage(), e);
+      }
+      if (canaries != null) {
+        canaries.afterNoise(flat);
       }
       Gradients g = Gradients.unflatten(flat, net, 1.0 / expectedBatch);
       Network.Pass pass = new Network.Pass(0, g.weights(), g.biases());
@@ -103,7 +123,7 @@ public final class DpSgd {
     return new TrainResult(out, drawn == 0 ? Double.NaN : lossSum / drawn, n);
   }
 
-  private static int parameterCount(Network net) {
+  static int parameterCount(Network net) {
     long total = 0;
     for (int i = 0; i < net.weights.length; i++) {
       total += net.weights[i].length() + net.biases[i].length();
