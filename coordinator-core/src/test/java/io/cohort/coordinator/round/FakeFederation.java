@@ -46,6 +46,10 @@ final class FakeFederation implements AutoCloseable {
 
   /** A job from {@code yaml}, nodes to be added, the driver not yet started; attempts per round as given. */
   FakeFederation(Path dir, String yaml, int maxRoundAttempts) throws Exception {
+    this(dir, yaml, maxRoundAttempts, ParticipantSelector.ALL_AVAILABLE);
+  }
+
+  FakeFederation(Path dir, String yaml, int maxRoundAttempts, ParticipantSelector selector) throws Exception {
     JdbcDataSource ds = new JdbcDataSource();
     ds.setURL("jdbc:h2:file:" + dir.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE");
     Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
@@ -58,7 +62,7 @@ final class FakeFederation implements AutoCloseable {
     clock.onAdvance(waiter::changed);
     driver = new RoundDriver(spec, store, models, registry,
         new StrategyFactory(new ServerStateFiles(dir.resolve("models"), 1 << 24)).forJob(spec), waiter, settings,
-        identities, ParticipantSelector.ALL_AVAILABLE);
+        identities, selector);
     registry.onRegistered(driver::onRegistered);
     driver.observe(new RoundObserver() {
       @Override

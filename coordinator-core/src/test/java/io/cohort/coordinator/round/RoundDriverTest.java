@@ -111,6 +111,27 @@ class RoundDriverTest {
   }
 
   @Test
+  void participantSelector_choosesWhoTrains_andTheRoundNeedsOnlyThem() throws Exception {
+    List<Integer> roundsAsked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ParticipantSelector firstTwo = (round, available) -> {
+      roundsAsked.add(round);
+      return available.subList(0, 2);
+    };
+    try (FakeFederation f = new FakeFederation(dir, PLAIN_JOB, 1, firstTwo)) {
+      FakeNode a = plainNode(f, "node-a", 1);
+      FakeNode b = plainNode(f, "node-b", 1);
+      FakeNode c = plainNode(f, "node-c", 1);
+      f.start();
+      f.runNodesUntil("job ended", () -> f.job().state().terminal(), LIMIT);
+      assertThat(f.awaitEnd(LIMIT)).as("failure: %s", f.job().failureReason()).isEqualTo(JobState.COMPLETED);
+      assertThat(roundsAsked).containsExactly(1);
+      assertThat(f.store.rounds(f.spec.getJobId()).get(0).participants()).containsExactly("node-a", "node-b");
+      assertThat(List.of(a.count(Task.KindCase.TRAIN), b.count(Task.KindCase.TRAIN), c.count(Task.KindCase.TRAIN)))
+          .containsExactly(1L, 1L, 0L);
+    }
+  }
+
+  @Test
   void dropoutAfterAcceptingTheOffer_roundClosesWithoutItAndAveragesTheOthers() throws Exception {
     try (FakeFederation f = new FakeFederation(dir, PLAIN_JOB, 1)) {
       FakeNode a = plainNode(f, "node-a", 100);
