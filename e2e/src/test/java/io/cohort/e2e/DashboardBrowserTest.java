@@ -143,7 +143,10 @@ class DashboardBrowserTest {
       AdminClient admin = fed.restartCoordinator();
       fed.awaitConnected(Duration.ofSeconds(60), "bank-a", "bank-b", "bank-c");
       // A second job that cannot start (it needs 9 nodes): it stays open, so Cancel would apply.
-      String waitingJob = fed.submit(dpJob(Map.of("rounds", 1, "min_nodes", 9, "seed", fed.seed())));
+      // Its offer window (one round timeout) outlasts the test: a window that closes short of
+      // min_nodes fails the job, and this one must stay OFFERED.
+      String waitingJob = fed.submit(dpJob(Map.of("rounds", 1, "min_nodes", 9, "round_timeout_seconds", 3600,
+          "seed", fed.seed())));
 
       // ---- no token: the shell loads, but only the sign-in form, and the API refuses ------
       b.js("sessionStorage.clear();");

@@ -1,8 +1,8 @@
 package io.cohort.coordinator.round;
 
 /** A job cannot go on; the message is stored as the job's failure reason. */
-final class JobFailure extends Exception {
-  JobFailure(String message) {
+public final class JobFailure extends Exception {
+  public JobFailure(String message) {
     super(message, null, false, false);
   }
 }

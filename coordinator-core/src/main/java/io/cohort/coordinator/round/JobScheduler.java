@@ -35,6 +35,7 @@ public final class JobScheduler implements AutoCloseable {
   private final Map<String, RoundDriver> drivers = new ConcurrentHashMap<>();
   private final Map<String, java.util.concurrent.Future<?>> running = new ConcurrentHashMap<>();
   private volatile RoundObserver observer = RoundObserver.NONE;
+  private volatile ParticipantSelector selector = ParticipantSelector.ALL_AVAILABLE;
   private final ExecutorService executor =
       Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "cohort-round-driver");
@@ -67,9 +68,15 @@ public final class JobScheduler implements AutoCloseable {
     this.observer = o;
   }
 
+  /** Sets how the drivers started from now on choose each round's participants. */
+  public void selectParticipants(ParticipantSelector s) {
+    this.selector = s;
+  }
+
   public void start(JobSpec spec) {
-    RoundDriver driver = new RoundDriver(spec, store, models, registry, strategies.forJob(spec), clock, settings,
-        identities);
+    // One waiter per job: results for one job wake only that job's driver.
+    RoundDriver driver = new RoundDriver(spec, store, models, registry, strategies.forJob(spec),
+        new Waiter(clock, settings.pollInterval()), settings, identities, selector);
     driver.observe(observer);
     drivers.put(spec.getJobId(), driver);
     running.put(spec.getJobId(), executor.submit(() -> {

@@ -1,376 +1,90 @@
 package io.cohort.coordinator.round;
 
-import com.google.protobuf.ByteString;
-import io.cohort.coordinator.DomainException;
-import io.cohort.coordinator.node.NodeRegistry;
 import io.cohort.coordinator.node.NodeSession;
-import io.cohort.crypto.Digests;
-import io.cohort.crypto.SecureTokens;
+import io.cohort.coordinator.strategy.Strategy;
 import io.cohort.crypto.keys.IdentityPublicKey;
-import io.cohort.crypto.secagg.AdvertiseKeys;
-import io.cohort.crypto.secagg.AggregateResult;
-import io.cohort.crypto.secagg.ConsistencyCheckRequest;
-import io.cohort.crypto.secagg.ConsistencyCheckResponse;
-import io.cohort.crypto.secagg.CoordinatorSession;
-import io.cohort.crypto.secagg.KeyRoster;
-import io.cohort.crypto.secagg.MalformedMessageException;
-import io.cohort.crypto.secagg.MaskedInput;
-import io.cohort.crypto.secagg.Receipt;
+import io.cohort.crypto.secagg.InvalidSecAggParametersException;
 import io.cohort.crypto.secagg.SecAggAbortException;
 import io.cohort.crypto.secagg.SecAggParameters;
-import io.cohort.crypto.secagg.ShareKeys;
-import io.cohort.crypto.secagg.ShareKeysRelay;
-import io.cohort.crypto.secagg.UnmaskingRequest;
-import io.cohort.crypto.secagg.UnmaskingResponse;
-import io.cohort.proto.v1.JobSpec;
-import io.cohort.proto.v1.SecAggPeer;
-import io.cohort.proto.v1.SecAggRound;
-import io.cohort.proto.v1.SecAggStage;
-import io.cohort.proto.v1.SecAggTask;
-import io.cohort.proto.v1.Task;
-import io.cohort.proto.v1.TrainTask;
-import io.cohort.wire.Tensor;
 import io.cohort.wire.TensorBundle;
-import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.SortedMap;
-import java.util.TreeMap;
-import java.util.function.IntFunction;
-import java.util.logging.Logger;
 
 /**
- * One training round under secure aggregation: the coordinator side of the library's
- * {@link CoordinatorSession}, carried over the pull transport. No gRPC or framework types.
- *
- * <p>Flow: each participant gets a {@link TrainTask} with its protocol id and the peers' identity
- * keys; after training it answers with AdvertiseKeys. Each later stage is a {@link SecAggTask} to
- * the previous stage's survivors. A stage closes when every node it was sent to has answered, been
- * rejected, abandoned or stopped being live, or at the stage deadline (a round timeout each); the
- * library then decides who survived (dropouts D1–D4) or aborts.
- *
- * <p>Contracts: the coordinator learns only the weighted sum over U3; masked inputs go straight into
- * the library's single accumulator; nothing secret is stored or logged (only ids, stages and
- * counts). Thread-safe: node messages arrive on gRPC threads, the driver thread closes stages; every
- * call into the library holds this object's lock. A coordinator restart loses the session, and the
- * round is re-run from scratch with fresh keys (O1).
+ * A round under secure aggregation: the coordinator learns only the weighted sum of the
+ * participants' clipped deltas (the stages are in {@link SecureAggregationStages}), and the job's
+ * strategy steps the global model by their mean. Only nodes with a registered identity key can
+ * take part; every round starts from a stored global model, so round 1 needs the initial one.
  */
-final class SecureRound {
-  private static final Logger LOG = Logger.getLogger(SecureRound.class.getName());
+final class SecureRound implements RoundProtocol {
+  private final RoundContext ctx;
+  private final Strategy strategy;
+  private final NodeIdentities identities;
 
-  /**
-   * The round's result: the weighted mean delta by flat coordinate (for the job's strategy to turn
-   * into the next global model), whose updates are in it, and their total weight.
-   */
-  record Outcome(io.cohort.coordinator.strategy.Strategy.MeanDelta meanDelta, List<String> contributors,
-      long examples) {}
-
-  private final JobSpec spec;
-  private final int round;
-  private final TensorBundle global;
-  private final String modelId;
-  private final NodeRegistry registry;
-  private final Clock clock;
-  private final long pollMillis;
-  private final SecAggParameters params;
-  private final CoordinatorSession session;
-  private final SortedMap<Integer, NodeSession> byId = new TreeMap<>();
-  private final Map<String, Integer> idByNode = new HashMap<>();
-  private final Map<Integer, IdentityPublicKey> keys = new HashMap<>();
-  /** Task ids issued per stage and protocol id; a stage's answers must quote them. */
-  private final Map<SecAggStage, Map<Integer, String>> issued = new EnumMap<>(SecAggStage.class);
-  private final Set<Integer> finished = new HashSet<>();
-  private SecAggStage open = SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS;
-
-  /**
-   * @param participants live accepting nodes, each with a registered identity key in {@code identities}
-   * @param params the library's parameters for exactly {@code participants.size()} nodes
-   */
-  SecureRound(JobSpec spec, int round, TensorBundle global, String modelId, List<NodeSession> participants,
-      Map<String, IdentityPublicKey> identities, SecAggParameters params, NodeRegistry registry, Clock clock,
-      long pollMillis) {
-    this.spec = spec;
-    this.round = round;
-    this.global = global;
-    this.modelId = modelId;
-    this.registry = registry;
-    this.clock = clock;
-    this.pollMillis = pollMillis;
-    this.params = params;
-    int id = 1; // protocol ids are Shamir points: never 0
-    for (NodeSession s : participants) {
-      byId.put(id, s);
-      idByNode.put(s.nodeId(), id);
-      keys.put(id, identities.get(s.nodeId()));
-      id++;
-    }
-    this.session = new CoordinatorSession(params, spec.getJobId(), round, global.sha256(),
-        Digests.sha256(spec.toByteArray()), (nodeId, key) -> key.equals(keys.get(nodeId)));
+  SecureRound(RoundContext ctx, Strategy strategy, NodeIdentities identities) {
+    this.ctx = ctx;
+    this.strategy = strategy;
+    this.identities = identities;
   }
 
-  /** Flattened length of a model: the d of the masked vector. */
-  static long vectorLength(TensorBundle model) {
-    long d = 0;
-    for (Tensor t : model.tensors()) {
-      d += t.size();
-    }
-    return d;
+  @Override
+  public boolean secure() {
+    return true;
   }
 
-  /**
-   * Runs every stage to the end.
-   *
-   * @throws SecAggAbortException when the library aborts (too few survivors at some stage, failed
-   *     reconstruction); the participants are told to wipe their round secrets
-   */
-  Outcome run() throws SecAggAbortException, InterruptedException {
+  @Override
+  public boolean needsInitialModel() {
+    return true;
+  }
+
+  @Override
+  public RoundOutcome run(RoundInput in) throws JobFailure, InterruptedException {
+    int min = ctx.spec().getMinNodes();
+    TensorBundle global = in.global().orElseThrow(() -> new IllegalStateException("a secure round needs a global model"));
+    List<NodeSession> participants = new ArrayList<>();
+    Map<String, IdentityPublicKey> keys = new HashMap<>();
+    for (NodeSession p : in.participants()) {
+      identities.get(p.nodeId()).ifPresent(k -> {
+        participants.add(p);
+        keys.put(p.nodeId(), k);
+      });
+    }
+    if (participants.size() < Math.max(2, min)) {
+      return new RoundOutcome.Refused("only " + participants.size() + " accepting nodes with identity keys connected,"
+          + " min_nodes is " + min + (participants.size() < in.participants().size()
+              ? " (nodes without an identity key cannot take part in secure aggregation)" : ""));
+    }
+    long d = SecureAggregationStages.vectorLength(global);
+    if (d > SecAggParameters.MAX_VECTOR_LENGTH) {
+      throw new JobFailure("secure aggregation: the model has " + d + " coordinates, more than one round can mask");
+    }
+    SecAggParameters params;
     try {
-      sendTrainTasks(clock.millis() + spec.getRoundTimeoutMs());
-      await(clock.millis() + spec.getRoundTimeoutMs());
-      KeyRoster roster;
-      synchronized (this) {
-        roster = session.closeAdvertiseKeys();
-      }
-      byte[] rosterBytes = roster.encode();
-      send(roster.nodeIds(), SecAggStage.SEC_AGG_STAGE_SHARE_KEYS, id -> rosterBytes);
-      awaitStage();
-      SortedMap<Integer, ShareKeysRelay> relays;
-      synchronized (this) {
-        relays = session.closeShareKeys();
-      }
-      send(relays.keySet(), SecAggStage.SEC_AGG_STAGE_MASKED_INPUT, id -> relays.get(id).encode());
-      awaitStage();
-      ConsistencyCheckRequest check;
-      synchronized (this) {
-        check = session.closeMaskedInput();
-      }
-      byte[] checkBytes = check.encode();
-      send(ids(check.survivors()), SecAggStage.SEC_AGG_STAGE_CONSISTENCY_CHECK, id -> checkBytes);
-      awaitStage();
-      List<Integer> signers;
-      Map<Integer, byte[]> unmaskBytes = new HashMap<>();
-      synchronized (this) {
-        UnmaskingRequest unmask = session.closeConsistencyCheck();
-        signers = unmask.signatures().stream().map(UnmaskingRequest.Signature::signer).toList();
-        // Per node: with SecAgg+'s k-regular graph each is asked only about its dropped neighbours.
-        signers.forEach(id -> unmaskBytes.put(id, session.unmaskingRequestFor(id).encode()));
-      }
-      send(signers, SecAggStage.SEC_AGG_STAGE_UNMASKING, unmaskBytes::get);
-      awaitStage();
-      AggregateResult result;
-      synchronized (this) {
-        result = session.finish();
-        open = SecAggStage.SEC_AGG_STAGE_UNSPECIFIED;
-      }
-      return outcome(result);
-    } catch (SecAggAbortException e) {
-      abortAll("round aborted: " + e.reason());
-      throw e;
-    } catch (InterruptedException | RuntimeException e) {
-      abortAll("round stopped");
-      throw e;
+      params = SecAggSettings.parameters(ctx.spec(), participants.size(), (int) d);
+    } catch (InvalidSecAggParametersException e) {
+      return new RoundOutcome.Refused("secure aggregation cannot run with " + participants.size() + " nodes: "
+          + e.getMessage());
     }
-  }
-
-  private void sendTrainTasks(long deadline) {
-    List<SecAggPeer> peers = new ArrayList<>();
-    byId.forEach((id, s) -> peers.add(SecAggPeer.newBuilder().setSecaggId(id).setNodeId(s.nodeId())
-        .setIdentityKeyEd25519(ByteString.copyFrom(keys.get(id).raw())).build()));
-    Map<Integer, String> tasks = new HashMap<>();
-    synchronized (this) {
-      issued.put(SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, tasks);
-    }
-    for (Map.Entry<Integer, NodeSession> e : byId.entrySet()) {
-      String taskId = SecureTokens.token();
-      synchronized (this) {
-        tasks.put(e.getKey(), taskId);
-      }
-      SecAggRound info = SecAggSettings.describeTo(params).setSecaggId(e.getKey()).addAllPeers(peers).build();
-      registry.enqueue(e.getValue(), Task.newBuilder().setTaskId(taskId).setJobId(spec.getJobId())
-          .setTrain(TrainTask.newBuilder().setSpec(spec).setRound(round).setModelId(modelId)
-              .setModelSha256(ByteString.copyFrom(global.sha256())).setDeadlineUnixMs(deadline)
-              .setSecureAggregation(info))
-          .build());
-    }
-  }
-
-  /** Opens {@code stage} and sends each node of {@code to} its message. */
-  private void send(Collection<Integer> to, SecAggStage stage, IntFunction<byte[]> message) {
-    long deadline = clock.millis() + spec.getRoundTimeoutMs();
-    Map<Integer, String> tasks = new HashMap<>();
-    for (int id : to) {
-      tasks.put(id, SecureTokens.token());
-    }
-    synchronized (this) {
-      issued.put(stage, tasks);
-      finished.clear();
-      open = stage;
-    }
-    for (int id : to) {
-      registry.enqueue(byId.get(id), Task.newBuilder().setTaskId(tasks.get(id)).setJobId(spec.getJobId())
-          .setSecagg(SecAggTask.newBuilder().setSpec(spec).setRound(round).setStage(stage)
-              .setMessage(ByteString.copyFrom(message.apply(id))).setDeadlineUnixMs(deadline))
-          .build());
-    }
-  }
-
-  private void awaitStage() throws InterruptedException {
-    await(clock.millis() + spec.getRoundTimeoutMs());
-  }
-
-  /** Waits until every node of the open stage answered or is gone, or the deadline passed. */
-  private synchronized void await(long deadline) throws InterruptedException {
-    while (clock.millis() < deadline && pendingLive() > 0) {
-      wait(Math.max(1, Math.min(pollMillis, deadline - clock.millis())));
-    }
-  }
-
-  private int pendingLive() {
-    if (session.stage() == CoordinatorSession.Stage.ABORTED) {
-      return 0;
-    }
-    int pending = 0;
-    for (int id : issued.getOrDefault(open, Map.of()).keySet()) {
-      NodeSession s = byId.get(id);
-      if (!finished.contains(id) && registry.isLive(s.nodeId(), s.sessionId())) {
-        pending++;
-      }
-    }
-    return pending;
-  }
-
-  private void abortAll(String why) {
-    synchronized (this) {
-      session.abort(why);
-      open = SecAggStage.SEC_AGG_STAGE_UNSPECIFIED;
-    }
-    for (NodeSession s : byId.values()) {
-      registry.enqueue(s, Task.newBuilder().setTaskId(SecureTokens.token()).setJobId(spec.getJobId())
-          .setSecagg(SecAggTask.newBuilder().setSpec(spec).setRound(round).setStage(SecAggStage.SEC_AGG_STAGE_ABORT))
-          .build());
-    }
-  }
-
-  private static List<Integer> ids(int[] a) {
-    List<Integer> out = new ArrayList<>();
-    for (int v : a) {
-      out.add(v);
-    }
-    return out;
-  }
-
-  /** Whether {@code taskId} is a task of this round (any stage). */
-  synchronized boolean owns(String taskId) {
-    return issued.values().stream().anyMatch(m -> m.containsValue(taskId));
-  }
-
-  /** The caller's protocol id, after checking the header names its open task of this round. */
-  synchronized int check(NodeSession caller, String taskId, int claimedRound, SecAggStage stage) {
-    Integer id = idByNode.get(caller.nodeId());
-    if (id == null || !byId.get(id).sessionId().equals(caller.sessionId())) {
-      // A node that re-registered lost its keys (O2): it counts as dropped.
-      throw DomainException.precondition("node '" + caller.nodeId() + "' is not a participant of secure round " + round
-          + " in its current session");
-    }
-    if (claimedRound != round) {
-      throw DomainException.precondition("secure round is " + round + ", not " + claimedRound);
-    }
-    if (!taskId.equals(issued.getOrDefault(stage, Map.of()).get(id))) {
-      throw DomainException.precondition("task " + taskId + " is not node '" + caller.nodeId() + "''s task for stage "
-          + stage + " of round " + round);
-    }
-    return id;
-  }
-
-  /**
-   * Hands a node's encoded stage message to the library. A malformed or foreign message is
-   * {@code INVALID_ARGUMENT}; otherwise the library's {@link Receipt} is returned for the transport
-   * to map. Any answer but a duplicate settles the node for the open stage.
-   */
-  synchronized Receipt receive(NodeSession caller, String taskId, int claimedRound, SecAggStage stage, byte[] bytes) {
-    int id = check(caller, taskId, claimedRound, stage);
+    SecureAggregationStages stages = new SecureAggregationStages(ctx.spec(), in.round(), global, in.globalModelId(),
+        participants, keys, params, ctx.registry(), ctx.waiter());
+    ctx.tasks().open(stages);
+    in.onStart().accept(participants);
     try {
-      Receipt r = switch (stage) {
-        case SEC_AGG_STAGE_ADVERTISE_KEYS -> {
-          AdvertiseKeys m = AdvertiseKeys.decode(bytes);
-          requireSender(m.nodeId(), id);
-          yield session.receiveAdvertiseKeys(m);
-        }
-        case SEC_AGG_STAGE_SHARE_KEYS -> {
-          ShareKeys m = ShareKeys.decode(bytes);
-          requireSender(m.sender(), id);
-          yield session.receiveShareKeys(m);
-        }
-        case SEC_AGG_STAGE_MASKED_INPUT -> {
-          MaskedInput m = MaskedInput.decode(bytes);
-          requireSender(m.sender(), id);
-          yield session.receiveMaskedInput(m);
-        }
-        case SEC_AGG_STAGE_CONSISTENCY_CHECK -> {
-          ConsistencyCheckResponse m = ConsistencyCheckResponse.decode(bytes);
-          requireSender(m.sender(), id);
-          yield session.receiveConsistencyCheck(m);
-        }
-        case SEC_AGG_STAGE_UNMASKING -> {
-          UnmaskingResponse m = UnmaskingResponse.decode(bytes);
-          requireSender(m.sender(), id);
-          yield session.receiveUnmasking(m);
-        }
-        default -> throw DomainException.invalid("stage " + stage + " carries no node message");
-      };
-      settle(stage, id, r.status() != Receipt.Status.DUPLICATE);
-      return r;
-    } catch (MalformedMessageException e) {
-      settle(stage, id, true);
-      throw DomainException.invalid(stage + " message: " + e.getMessage());
+      long protocolStart = System.nanoTime(); // a measurement for metrics, not a deadline
+      SecureAggregationStages.Outcome out = stages.run();
+      Duration protocol = Duration.ofNanos(System.nanoTime() - protocolStart);
+      if (out.contributors().size() < min) {
+        return new RoundOutcome.Failed(out.contributors().size() + " updates in the secure sum, min_nodes is " + min);
+      }
+      return new RoundOutcome.Aggregated(strategy.applyMeanDelta(in.round(), global, out.meanDelta()),
+          participants.stream().map(NodeSession::nodeId).toList(), out.contributors(), out.examples(), protocol);
     } catch (SecAggAbortException e) {
-      // The session aborted (a conflicting duplicate, D11); the driver sees it when it closes the stage.
-      notifyAll();
-      throw DomainException.precondition("secure round " + round + " was aborted: " + e.reason());
+      return new RoundOutcome.Failed("secure aggregation aborted: " + e.getMessage());
+    } finally {
+      ctx.tasks().close(stages);
     }
-  }
-
-  private void requireSender(int claimed, int id) {
-    if (claimed != id) {
-      throw DomainException.invalid("message names protocol id " + claimed + " but this node's is " + id);
-    }
-  }
-
-  private void settle(SecAggStage stage, int id, boolean done) {
-    if (done && stage == open) {
-      finished.add(id);
-      notifyAll();
-    }
-  }
-
-  /** A node gives up its task of the open stage (e.g. its data changed): the stage stops waiting for it. */
-  synchronized void abandon(NodeSession caller, String taskId) {
-    Map<Integer, String> tasks = issued.getOrDefault(open, Map.of());
-    Integer id = idByNode.get(caller.nodeId());
-    if (id == null || !taskId.equals(tasks.get(id))) {
-      throw DomainException.precondition("task " + taskId + " is not an open secure-aggregation task of node '"
-          + caller.nodeId() + "'");
-    }
-    settle(open, id, true);
-  }
-
-  /** The weighted mean of the survivors' clipped deltas, in the global model's tensor order. */
-  private Outcome outcome(AggregateResult r) {
-    List<String> contributors = r.survivors().stream().map(id -> byId.get(id).nodeId()).toList();
-    Map<Integer, java.util.SortedSet<Integer>> badShares;
-    synchronized (this) {
-      badShares = session.badShareReports(); // SECAGG-TESTS C1: protocol ids, no secrets
-    }
-    LOG.info(() -> "job " + spec.getJobId() + " secure round " + round + ": sum over " + contributors.size() + " of "
-        + byId.size() + " nodes (" + r.dropped().size() + " dropped after sharing keys"
-        + (r.blamed().isEmpty() ? "" : ", blamed " + r.blamed())
-        + (badShares.isEmpty() ? "" : ", unusable shares reported (reporter=[peers]): " + badShares) + ")");
-    return new Outcome(r::mean, contributors, r.totalWeight());
   }
 }

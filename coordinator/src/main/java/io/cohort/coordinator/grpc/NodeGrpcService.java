@@ -9,7 +9,6 @@ import io.cohort.coordinator.round.RoundSettings;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.ModelStore;
 import io.cohort.coordinator.store.PrivacyStore;
-import io.cohort.coordinator.strategy.ClientUpdate;
 import io.cohort.coordinator.tls.PeerIdentityInterceptor;
 import io.cohort.proto.v1.AbandonTaskRequest;
 import io.cohort.proto.v1.AbandonTaskResponse;
@@ -36,7 +35,6 @@ import io.cohort.proto.v1.RegisterResponse;
 import io.cohort.proto.v1.SessionRef;
 import io.cohort.wire.TensorBundle;
 import io.cohort.wire.TensorChunker;
-import io.cohort.wire.WireFormatException;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.StreamObserver;
@@ -128,10 +126,8 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   public void answerOffer(AnswerOfferRequest req, StreamObserver<AnswerOfferResponse> out) {
     GrpcErrors.unary(out, () -> {
       NodeSession s = session(req.getSession());
-      if (req.getDeclineReason().length() > 4000) {
-        throw DomainException.invalid("decline_reason is longer than 4000 characters");
-      }
-      scheduler.driver(req.getJobId()).answerOffer(s, req.getAccept(), req.getDeclineReason());
+      NodeResultChecks.declineReason(req.getDeclineReason());
+      scheduler.driver(req.getJobId()).offers().answer(s, req.getAccept(), req.getDeclineReason());
       return AnswerOfferResponse.getDefaultInstance();
     });
   }
@@ -173,7 +169,8 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   public void pushEvaluation(PushEvaluationRequest req, StreamObserver<PushEvaluationResponse> out) {
     GrpcErrors.unary(out, () -> {
       NodeSession s = session(req.getSession());
-      scheduler.driver(req.getJobId()).deliverEvaluation(s, req.getTaskId(), req.getRound(), req.getResult());
+      NodeResultChecks.evaluation(req.getResult());
+      scheduler.driver(req.getJobId()).tasks().deliverEvaluation(s, req.getTaskId(), req.getRound(), req.getResult());
       return PushEvaluationResponse.getDefaultInstance();
     });
   }
@@ -183,7 +180,7 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
     GrpcErrors.unary(out, () -> {
       NodeSession s = session(req.getSession());
       String reason = req.getReason().length() > 4000 ? req.getReason().substring(0, 4000) : req.getReason();
-      scheduler.driver(req.getJobId()).abandon(s, req.getTaskId(), reason);
+      scheduler.driver(req.getJobId()).tasks().abandon(s, req.getTaskId(), reason);
       return AbandonTaskResponse.getDefaultInstance();
     });
   }
@@ -198,13 +195,5 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
       int stored = ledgers.accept(s.nodeId(), scheduler.identities().get(s.nodeId()), req, clock.instant());
       return PushLedgerEntriesResponse.newBuilder().setStored(stored).build();
     });
-  }
-
-  /** Builds a {@link ClientUpdate} after the upload's bytes check out. */
-  static ClientUpdate update(NodeSession s, long examples, TensorBundle bundle) throws WireFormatException {
-    if (examples <= 0) {
-      throw new WireFormatException("num_examples must be positive, got " + examples);
-    }
-    return new ClientUpdate(s.nodeId(), examples, bundle);
   }
 }

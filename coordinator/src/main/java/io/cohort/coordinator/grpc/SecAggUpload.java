@@ -4,7 +4,7 @@ import io.cohort.coordinator.DomainException;
 import io.cohort.coordinator.node.NodeRegistry;
 import io.cohort.coordinator.node.NodeSession;
 import io.cohort.coordinator.round.JobScheduler;
-import io.cohort.coordinator.round.RoundDriver;
+import io.cohort.coordinator.round.OpenTasks;
 import io.cohort.crypto.secagg.Receipt;
 import io.cohort.proto.v1.PushSecAggRequest;
 import io.cohort.proto.v1.PushSecAggResponse;
@@ -26,7 +26,7 @@ final class SecAggUpload implements StreamObserver<PushSecAggRequest> {
   private final long maxBytes;
   private SecAggHeader header;
   private NodeSession session;
-  private RoundDriver driver;
+  private OpenTasks tasks;
   private byte[] buffer;
   private int filled;
   private boolean failed;
@@ -53,8 +53,8 @@ final class SecAggUpload implements StreamObserver<PushSecAggRequest> {
         if (header.getTotalBytes() < 1 || header.getTotalBytes() > maxBytes) {
           throw DomainException.invalid("total_bytes must be between 1 and " + maxBytes + ", got " + header.getTotalBytes());
         }
-        driver = scheduler.driver(header.getJobId());
-        driver.checkSecAgg(session, header.getTaskId(), header.getRound(), header.getStage());
+        tasks = scheduler.driver(header.getJobId()).tasks();
+        tasks.checkSecAgg(session, header.getTaskId(), header.getRound(), header.getStage());
         buffer = new byte[(int) header.getTotalBytes()];
       } else if (msg.getPartCase() == PushSecAggRequest.PartCase.CHUNK) {
         if (buffer == null) {
@@ -99,7 +99,7 @@ final class SecAggUpload implements StreamObserver<PushSecAggRequest> {
       if (filled != buffer.length) {
         throw DomainException.invalid("secure-aggregation stream carried " + filled + " of " + buffer.length + " bytes");
       }
-      receipt = driver.deliverSecAgg(session, header.getTaskId(), header.getRound(), header.getStage(), buffer);
+      receipt = tasks.deliverSecAgg(session, header.getTaskId(), header.getRound(), header.getStage(), buffer);
     } catch (RuntimeException e) {
       fail(e);
       return;

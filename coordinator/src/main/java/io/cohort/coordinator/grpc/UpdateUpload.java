@@ -4,7 +4,7 @@ import io.cohort.coordinator.DomainException;
 import io.cohort.coordinator.node.NodeRegistry;
 import io.cohort.coordinator.node.NodeSession;
 import io.cohort.coordinator.round.JobScheduler;
-import io.cohort.coordinator.round.RoundDriver;
+import io.cohort.coordinator.round.OpenTasks;
 import io.cohort.proto.v1.PushUpdateRequest;
 import io.cohort.proto.v1.PushUpdateResponse;
 import io.cohort.proto.v1.UpdateHeader;
@@ -23,7 +23,7 @@ final class UpdateUpload implements StreamObserver<PushUpdateRequest> {
   private final long maxUpdateBytes;
   private UpdateHeader header;
   private NodeSession session;
-  private RoundDriver driver;
+  private OpenTasks tasks;
   private TensorAssembler assembler;
   private boolean failed;
 
@@ -46,11 +46,9 @@ final class UpdateUpload implements StreamObserver<PushUpdateRequest> {
         }
         header = msg.getHeader();
         session = registry.authenticate(header.getSession().getNodeId(), header.getSession().getSessionId());
-        driver = scheduler.driver(header.getJobId());
-        driver.checkUpdate(session, header.getTaskId(), header.getRound());
-        if (header.getNumExamples() <= 0) {
-          throw DomainException.invalid("num_examples must be positive, got " + header.getNumExamples());
-        }
+        tasks = scheduler.driver(header.getJobId()).tasks();
+        tasks.checkUpdate(session, header.getTaskId(), header.getRound());
+        NodeResultChecks.numExamples(header.getNumExamples());
         assembler = new TensorAssembler(header.getUpdate(), maxUpdateBytes);
       } else if (msg.hasChunk()) {
         if (assembler == null) {
@@ -86,8 +84,8 @@ final class UpdateUpload implements StreamObserver<PushUpdateRequest> {
       if (assembler == null) {
         throw DomainException.invalid("update stream ended before its header");
       }
-      var update = NodeGrpcService.update(session, header.getNumExamples(), assembler.finish());
-      driver.deliverUpdate(session, header.getTaskId(), header.getRound(), update);
+      var update = NodeResultChecks.update(session, header.getNumExamples(), assembler.finish());
+      tasks.deliverUpdate(session, header.getTaskId(), header.getRound(), update);
     } catch (WireFormatException e) {
       fail(DomainException.invalid(e.getMessage()));
       return;

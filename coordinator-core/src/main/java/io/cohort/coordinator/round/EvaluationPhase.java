@@ -1,0 +1,64 @@
+package io.cohort.coordinator.round;
+
+import com.google.protobuf.ByteString;
+import io.cohort.coordinator.node.NodeSession;
+import io.cohort.coordinator.store.JobStore;
+import io.cohort.coordinator.store.RoundRecord;
+import io.cohort.crypto.SecureTokens;
+import io.cohort.proto.v1.EvaluateTask;
+import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.Task;
+import io.cohort.wire.PooledEvaluation;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/** Federated evaluation of a stored round's model: every live accepting node reports metrics, which are pooled. */
+final class EvaluationPhase {
+  private static final Logger LOG = Logger.getLogger(EvaluationPhase.class.getName());
+
+  private final RoundContext ctx;
+  private final JobStore store;
+  private final Offers offers;
+
+  EvaluationPhase(RoundContext ctx, JobStore store, Offers offers) {
+    this.ctx = ctx;
+    this.store = store;
+    this.offers = offers;
+  }
+
+  void evaluate(RoundRecord round) throws InterruptedException {
+    // After a restart no node may be connected yet: give them the evaluation window to come back,
+    // rather than recording an evaluation of nobody that is never redone.
+    List<NodeSession> nodes = offers.awaitLiveAccepted(ctx.waiter().in(ctx.settings().evaluationTimeout()));
+    TaskCollection<EvaluationResult> c = new TaskCollection<>("evaluation", round.round(), ctx.waiter());
+    ctx.tasks().openEvaluation(c);
+    ByteString sha = ByteString.copyFrom(HexFormat.of().parseHex(round.modelSha256()));
+    for (NodeSession n : nodes) {
+      String taskId = SecureTokens.token();
+      c.expect(taskId, n);
+      ctx.registry().enqueue(n, Task.newBuilder().setTaskId(taskId).setJobId(ctx.jobId())
+          .setEvaluate(EvaluateTask.newBuilder().setSpec(ctx.spec()).setRound(round.round())
+              .setModelId(round.modelId()).setModelSha256(sha))
+          .build());
+    }
+    Instant deadline = ctx.waiter().in(ctx.settings().evaluationTimeout());
+    Map<String, EvaluationResult> results = c.awaitAndClose(deadline, ctx.registry()::isLive);
+    PooledEvaluation pooled = new PooledEvaluation();
+    for (Map.Entry<String, EvaluationResult> e : results.entrySet()) {
+      try {
+        pooled.add(e.getValue());
+      } catch (IllegalArgumentException bad) {
+        LOG.warning("job " + ctx.jobId() + " round " + round.round() + ": evaluation from node "
+            + e.getKey() + " ignored: " + bad.getMessage());
+      }
+    }
+    RoundRecord.Evaluation eval = new RoundRecord.Evaluation(
+        results.size(), pooled.examples(), pooled.meanLoss(), pooled.accuracy(), pooled.rocAuc(), pooled.f1());
+    store.recordEvaluation(ctx.jobId(), round.round(), eval);
+    LOG.info(() -> String.format("job %s round %d: %d nodes evaluated %d examples: loss %.4f accuracy %.4f roc_auc %.4f",
+        ctx.jobId(), round.round(), eval.nodes(), eval.examples(), eval.loss(), eval.accuracy(), eval.rocAuc()));
+  }
+}
