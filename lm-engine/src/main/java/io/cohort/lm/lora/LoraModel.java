@@ -1,6 +1,6 @@
 package io.cohort.lm.lora;
 
-import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Linear;
 import io.cohort.format.peft.LoraInit;
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ public final class LoraModel {
    *
    * @throws IllegalArgumentException when no layer matches (PEFT refuses that too)
    */
-  public static LoraModel attach(Gpt2Model model, LoraConfig config, Predicate<String> matcher) {
+  public static LoraModel attach(LanguageModel model, LoraConfig config, Predicate<String> matcher) {
     LoraInit init = new LoraInit(config.seed());
     Map<String, LoraModule> mods = new LinkedHashMap<>();
     for (Linear l : model.linears().values()) {

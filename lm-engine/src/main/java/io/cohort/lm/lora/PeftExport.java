@@ -1,7 +1,7 @@
 package io.cohort.lm.lora;
 
 import io.cohort.format.checkpoint.Tensor;
-import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Parameter;
 import io.cohort.format.peft.AdapterConfig;
 import io.cohort.format.peft.LoraPair;
@@ -47,7 +47,7 @@ public final class PeftExport {
    * Attaches the adapter's LoRA modules to {@code model} with the adapter's values. {@code freezeA}
    * says whether A stays frozen if training continues (FFA-LoRA).
    */
-  public static LoraModel attach(Gpt2Model model, PeftAdapter adapter, boolean freezeA) {
+  public static LoraModel attach(LanguageModel model, PeftAdapter adapter, boolean freezeA) {
     AdapterConfig a = adapter.config();
     List<String> targets = a.targetModules().isRegex() ? List.of(a.targetModules().pattern())
         : a.targetModules().nameList();
