@@ -26,8 +26,17 @@ public final class PeftExport {
   public static PeftAdapter toPeft(LoraModel lora, String taskType, String baseModel, List<Parameter> head,
       List<String> modulesToSave) {
     LoraConfig c = lora.config();
-    AdapterConfig cfg = AdapterConfig.gpt2(taskType, c.r(), c.alpha(), c.dropout(),
-        TargetModules.names(c.targetModules()), baseModel, modulesToSave);
+    TargetModules targets = TargetModules.of(c.targetModules());
+    if (targets.isAllLinear()) {
+      // As PEFT's save_pretrained: all-linear is written as the names of the layers it selected.
+      java.util.Set<String> names = new java.util.TreeSet<>();
+      for (String path : lora.modules().keySet()) {
+        names.add(path.substring(path.lastIndexOf('.') + 1));
+      }
+      targets = TargetModules.names(List.copyOf(names));
+    }
+    AdapterConfig cfg = new AdapterConfig(taskType, c.r(), c.alpha(), c.dropout(), targets, lora.fanInFanOut(), "none",
+        baseModel, modulesToSave);
     Map<String, LoraPair> pairs = new LinkedHashMap<>();
     for (LoraModule m : lora.modules().values()) {
       pairs.put(m.path(), new LoraPair(tensor(m.loraA()), tensor(m.loraB())));
