@@ -61,6 +61,25 @@ class LlamaCommandTest {
     assertThat(m.get("mean_nll").asDouble()).as("the trained adapter changes the model").isNotEqualTo(before);
   }
 
+  @Test
+  void sequenceClassificationTrainsAndEvaluatesOnQwen3() throws Exception {
+    Path qwen = Path.of("..", "examples", "llama", "tiny-qwen3");
+    Path out = dir.resolve("seq-cls");
+    Run t = Run.of("train", "--model", qwen.toString(), "--data", data.toString(), "--task", "seq-cls",
+        "--target-modules", "q_proj,v_proj", "--out", out.toString(), "--epochs", "1", "--batch-size", "4",
+        "--max-length", "32", "--threads", "1", "--output", "json");
+    assertThat(t.code()).as(t.err()).isZero();
+    PeftAdapter adapter = PeftAdapter.read(out);
+    assertThat(adapter.lora()).hasSize(4).containsKey("model.layers.1.self_attn.v_proj");
+    assertThat(adapter.savedModules()).containsOnlyKeys("score.weight", "score.bias");
+    Run e = Run.of("eval", "--model", qwen.toString(), "--adapter", out.toString(), "--data", data.toString(),
+        "--max-length", "32", "--threads", "1", "--output", "json");
+    assertThat(e.code()).as(e.err()).isZero();
+    JsonNode m = JSON.readTree(e.out());
+    assertThat(m.get("records").asInt()).isEqualTo(8);
+    assertThat(m.get("accuracy").asDouble()).isBetween(0.0, 1.0);
+  }
+
   private static Path copyOf(String name) throws Exception {
     Path d = dir.resolve(name);
     Files.createDirectories(d);

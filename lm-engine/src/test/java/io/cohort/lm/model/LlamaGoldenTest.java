@@ -6,6 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.format.checkpoint.LlamaCheckpoint;
 import java.nio.file.Path;
+import io.cohort.format.checkpoint.Safetensors;
+import io.cohort.format.checkpoint.Tensor;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -79,5 +86,37 @@ class LlamaGoldenTest {
     assertThat(maxErr / scale).as("%s: max logit error relative to the logit scale", name).isLessThan(1e-4);
     assertThat(nllRel).as("%s: mean NLL relative error", name).isLessThan(1e-5);
     assertThat(argmaxMismatches).as("%s: positions whose argmax differs", name).isZero();
+  }
+
+  @Test
+  void shardedCheckpointGivesTheSameLogits(@TempDir Path tmp) throws Exception {
+    Path src = DIR.resolve("tiny-llama3");
+    Map<String, Tensor> all = Safetensors.read(src.resolve("model.safetensors"));
+    Map<String, Tensor> first = new LinkedHashMap<>();
+    Map<String, Tensor> second = new LinkedHashMap<>();
+    StringBuilder index = new StringBuilder("{\"metadata\": {}, \"weight_map\": {");
+    int i = 0;
+    for (Map.Entry<String, Tensor> e : all.entrySet()) {
+      boolean one = e.getKey().startsWith("model.layers.0.") || e.getKey().startsWith("model.embed");
+      (one ? first : second).put(e.getKey(), e.getValue());
+      index.append(i++ == 0 ? "" : ", ").append('"').append(e.getKey()).append("\": \"")
+          .append(one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors").append('"');
+    }
+    index.append("}}");
+    Safetensors.write(tmp.resolve("model-00001-of-00002.safetensors"), first, Map.of("format", "pt"));
+    Safetensors.write(tmp.resolve("model-00002-of-00002.safetensors"), second, Map.of("format", "pt"));
+    Files.writeString(tmp.resolve("model.safetensors.index.json"), index.toString());
+    Files.copy(src.resolve("config.json"), tmp.resolve("config.json"));
+    int[] ids = {128000, 791, 4062, 14198, 39935, 927};
+    float[] a = logits(LlamaModel.fromCheckpoint(LlamaCheckpoint.load(src)), ids);
+    float[] b = logits(LlamaModel.fromCheckpoint(LlamaCheckpoint.load(tmp)), ids);
+    assertThat(java.util.Arrays.equals(a, b)).as("sharded (F32) and single-file (BF16) logits are identical").isTrue();
+  }
+
+  private static float[] logits(LlamaModel model, int[] ids) {
+    float[] hidden = model.forward(ids, Pass.inference(1, ids.length), null);
+    float[] out = new float[ids.length * model.vocabSize()];
+    model.logits(hidden, 0, ids.length, out);
+    return out;
   }
 }
