@@ -246,4 +246,42 @@ class LlamaGradientCheckTest {
     }
     return f;
   }
+
+  @Test
+  void perExampleGradientsEqualEachExampleAlone() {
+    // DP-SGD's per-example gradients through the Llama block, padded batch vs each example on its own.
+    long seed = SEED + 5;
+    LlamaConfig c = config("qwen3", 16, 4, 2, 6, true, true, false, null);
+    LlamaModel model = randomModel(c, seed);
+    loraAllLinear(model, seed);
+    Task task = new CausalLm(model);
+    Batch batch = batch(seed, 3, 7);
+    List<Parameter> params = model.adapterParameters();
+    Pass pass = Pass.training(batch.batch(), batch.seqLen(), true, null);
+    params.forEach(p -> p.resetPerExample(batch.batch()));
+    LanguageModel.ForwardState[] acts = new LanguageModel.ForwardState[1];
+    float[] hidden = model.forward(batch.ids(), pass, acts);
+    float[] dHidden = new float[hidden.length];
+    task.loss(hidden, batch, pass, dHidden);
+    model.backward(acts[0], dHidden);
+    for (int i = 0; i < batch.batch(); i++) {
+      int len = batch.lengths()[i];
+      int[] own = java.util.Arrays.copyOfRange(batch.ids(), i * batch.seqLen(), i * batch.seqLen() + len);
+      Batch one = Batch.of(new int[][] {own}, null, VOCAB - 1);
+      Pass p1 = Pass.training(1, len, false, null);
+      params.forEach(Parameter::zeroGrad);
+      LanguageModel.ForwardState[] a1 = new LanguageModel.ForwardState[1];
+      float[] h1 = model.forward(one.ids(), p1, a1);
+      float[] d1 = new float[h1.length];
+      task.loss(h1, one, p1, d1);
+      model.backward(a1[0], d1);
+      for (Parameter p : params) {
+        for (int j = 0; j < p.size(); j++) {
+          float per = p.perExampleGrad()[i * p.size() + j];
+          assertThat(per).as("%s[%d] of example %d (seed %d)", p.name(), j, i, seed)
+              .isCloseTo(p.grad()[j], org.assertj.core.api.Assertions.within(1e-4f + 1e-3f * Math.abs(p.grad()[j])));
+        }
+      }
+    }
+  }
 }
