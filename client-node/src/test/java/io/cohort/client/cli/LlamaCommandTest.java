@@ -58,7 +58,18 @@ class LlamaCommandTest {
         "--task", "causal-lm", "--max-length", "32", "--threads", "1", "--output", "json");
     assertThat(e.code()).as(e.err()).isZero();
     JsonNode m = JSON.readTree(e.out());
-    assertThat(m.get("mean_nll").asDouble()).as("the trained adapter changes the model").isNotEqualTo(before);
+    double adapted = m.get("mean_nll").asDouble();
+    assertThat(adapted).as("the trained adapter changes the model").isNotEqualTo(before);
+
+    Path merged = dir.resolve("merged");
+    Run x = Run.of("export", "--adapter", out.toString(), "--model", LLAMA.toString(), "--merged", "--out",
+        merged.toString());
+    assertThat(x.code()).as(x.err()).isZero();
+    Run em = Run.of("eval", "--model", merged.toString(), "--data", data.toString(), "--task", "causal-lm",
+        "--max-length", "32", "--threads", "1", "--output", "json");
+    assertThat(em.code()).as(em.err()).isZero();
+    assertThat(JSON.readTree(em.out()).get("mean_nll").asDouble()).as("merged model = base + adapter")
+        .isCloseTo(adapted, org.assertj.core.api.Assertions.within(1e-4 * adapted));
   }
 
   @Test

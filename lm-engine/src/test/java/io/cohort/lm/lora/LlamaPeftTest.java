@@ -72,6 +72,19 @@ class LlamaPeftTest {
     assertThat(maxAbsDiff(logits(fresh, ids), before)).as("the adapter changes the logits").isGreaterThan(1e-2);
     PeftExport.attach(fresh, PeftAdapter.read(tmp), false);
     assertThat(maxAbsDiff(logits(fresh, ids), before)).as("logits with the re-read adapter").isLessThan(1e-6);
+
+    // Merged export (cohort-node export --merged): W + (alpha/r) B A per module gives the adapter's logits.
+    Path merged = tmp.resolve("merged");
+    io.cohort.format.peft.MergedCheckpoint.write(TINY, PeftAdapter.read(tmp), merged);
+    assertThat(merged.resolve("tokenizer.json")).exists();
+    LlamaModel mergedModel = LlamaModel.fromCheckpoint(LlamaCheckpoint.load(merged));
+    assertThat(mergedModel.linears().values()).allMatch(l -> l.adapter() == null);
+    double scale = 0;
+    for (float v : before) {
+      scale = Math.max(scale, Math.abs(v));
+    }
+    assertThat(maxAbsDiff(logits(mergedModel, ids), before) / scale).as("merged vs adapter logits, relative")
+        .isLessThan(1e-4);
   }
 
   private static double maxAbsDiff(float[] a, float[] b) {
