@@ -91,6 +91,19 @@ class LlamaCommandTest {
     assertThat(m.get("accuracy").asDouble()).isBetween(0.0, 1.0);
   }
 
+  @Test
+  void modelHashCoversTheWeightsAndTokenizerJson() throws Exception {
+    Path copy = copyOf("hashed");
+    Run a = Run.of("model", "hash", LLAMA.toString());
+    Run b = Run.of("model", "hash", copy.toString());
+    assertThat(a.code()).as(a.err()).isZero();
+    assertThat(b.out()).isEqualTo(a.out());
+    Files.writeString(copy.resolve("tokenizer.json"), Files.readString(copy.resolve("tokenizer.json")) + " ");
+    Run c = Run.of("model", "hash", copy.toString());
+    assertThat(c.code()).as(c.err()).isZero();
+    assertThat(c.out()).as("a changed tokenizer.json changes the hash").isNotEqualTo(a.out());
+  }
+
   private static Path copyOf(String name) throws Exception {
     Path d = dir.resolve(name);
     Files.createDirectories(d);
