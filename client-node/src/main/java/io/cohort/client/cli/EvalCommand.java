@@ -93,7 +93,9 @@ final class EvalCommand implements Callable<Integer> {
     Loaded loaded = LmCommandSupport.load(model);
     LmCommandSupport.checkMaxLength(maxLength, loaded.model());
     if (peft != null) {
-      peft.checkAgainst(loaded.checkpoint().config(), adapter);
+      if (loaded.checkpoint() != null) {
+        peft.checkAgainst(loaded.checkpoint().config(), adapter);
+      }
       PeftExport.attach(loaded.model(), peft, true);
     }
     ObjectNode result = LmCommandSupport.JSON.createObjectNode();
@@ -160,7 +162,7 @@ final class EvalCommand implements Callable<Integer> {
       case "last" -> Pooling.LAST;
       default -> throw new BadInput("--pooling must be mean or last, got " + p);
     };
-    int width = loaded.model().shape().width();
+    int width = loaded.model().width();
     if (w.shape()[1] != width) {
       throw new BadInput("score.weight has shape [" + w.shape()[0] + ", " + w.shape()[1] + "] but the model is "
           + width + " wide");

@@ -6,7 +6,13 @@ import io.cohort.lm.data.JsonlTexts;
 import io.cohort.lm.data.LabeledText;
 import io.cohort.lm.data.TextBatcher;
 import io.cohort.format.checkpoint.Checkpoint;
+import io.cohort.format.checkpoint.LlamaCheckpoint;
+import io.cohort.format.checkpoint.LlamaConfig;
 import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
+import io.cohort.lm.model.LlamaModel;
+import io.cohort.lm.tokenizer.HfTokenizer;
+import io.cohort.lm.tokenizer.TextTokenizer;
 import io.cohort.lm.model.Parallel;
 import io.cohort.lm.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
@@ -33,8 +39,11 @@ final class LmCommandSupport {
     }
   }
 
-  /** A loaded base model with its tokenizer. */
-  record Loaded(Gpt2Model model, Gpt2Tokenizer tokenizer, Checkpoint checkpoint) {
+  /**
+   * A loaded base model with its tokenizer: GPT-2 ({@code checkpoint} set) or the Llama family
+   * ({@code llama} set).
+   */
+  record Loaded(LanguageModel model, TextTokenizer tokenizer, Checkpoint checkpoint, LlamaCheckpoint llama) {
   }
 
   private LmCommandSupport() {
@@ -51,7 +60,18 @@ final class LmCommandSupport {
     }
   }
 
+  /** Loads a model folder, choosing the family by config.json's model_type (gpt2, or llama/mistral/qwen2/qwen3). */
   static Loaded load(Path dir) throws IOException, BadInput {
+    if (LlamaConfig.isLlamaFamily(dir)) {
+      LlamaCheckpoint lc = LlamaCheckpoint.load(dir);
+      LlamaModel lm;
+      try {
+        lm = LlamaModel.fromCheckpoint(lc);
+      } catch (IllegalArgumentException e) {
+        throw new BadInput(e.getMessage());
+      }
+      return new Loaded(lm, HfTokenizer.fromDirectory(dir, lc.config().eosTokenId()), null, lc);
+    }
     Checkpoint c = Checkpoint.load(dir);
     Gpt2Model m;
     try {
@@ -59,7 +79,7 @@ final class LmCommandSupport {
     } catch (IllegalArgumentException e) {
       throw new BadInput(e.getMessage());
     }
-    return new Loaded(m, Gpt2Tokenizer.fromDirectory(dir), c);
+    return new Loaded(m, Gpt2Tokenizer.fromDirectory(dir), c, null);
   }
 
   static void checkTask(String task) throws BadInput {
@@ -68,9 +88,9 @@ final class LmCommandSupport {
     }
   }
 
-  static void checkMaxLength(int maxLength, Gpt2Model model) throws BadInput {
-    if (maxLength < 2 || maxLength > model.shape().positions()) {
-      throw new BadInput("--max-length must be in [2, " + model.shape().positions() + "] (the model's n_positions),"
+  static void checkMaxLength(int maxLength, LanguageModel model) throws BadInput {
+    if (maxLength < 2 || maxLength > model.maxPositions()) {
+      throw new BadInput("--max-length must be in [2, " + model.maxPositions() + "] (the model's positions),"
           + " got " + maxLength);
     }
   }

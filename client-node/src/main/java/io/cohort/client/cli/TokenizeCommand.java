@@ -1,7 +1,10 @@
 package io.cohort.client.cli;
 
 import io.cohort.format.checkpoint.CheckpointException;
+import io.cohort.format.checkpoint.LlamaConfig;
 import io.cohort.lm.tokenizer.Gpt2Tokenizer;
+import io.cohort.lm.tokenizer.HfTokenizer;
+import io.cohort.lm.tokenizer.TextTokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -44,9 +47,15 @@ final class TokenizeCommand implements Callable<Integer> {
       err.println("cohort-node tokenize: --output must be text or json, got " + output);
       return BAD_INPUT;
     }
-    Gpt2Tokenizer tokenizer;
+    TextTokenizer tokenizer;
     try {
-      tokenizer = Gpt2Tokenizer.fromDirectory(model);
+      if (LlamaConfig.isLlamaFamily(model)) {
+        // tokenizer.json through Hugging Face's tokenizers: encode(text) with the file's special tokens.
+        LlamaConfig c = LlamaConfig.read(model.resolve(LlamaConfig.FILE_NAME));
+        tokenizer = HfTokenizer.fromDirectory(model, c.eosTokenId());
+      } else {
+        tokenizer = Gpt2Tokenizer.fromDirectory(model);
+      }
     } catch (CheckpointException e) {
       err.println("cohort-node tokenize: " + e.getMessage());
       return BAD_INPUT;

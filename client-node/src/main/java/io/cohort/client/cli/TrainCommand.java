@@ -140,13 +140,13 @@ final class TrainCommand implements Callable<Integer> {
       numLabels = Math.max(2, JsonlTexts.numClasses(records));
       seqs = batcher.tokenizeAll(LmCommandSupport.textsOf(records));
       labels = LmCommandSupport.labelsOf(records);
-      objective = new SequenceClassification(loaded.model().shape().width(), numLabels, pool,
+      objective = new SequenceClassification(loaded.model().width(), numLabels, pool,
           SequenceClassification.initStream(seed));
     } else {
       seqs = batcher.tokenizeAll(LmCommandSupport.texts(data));
       objective = new CausalLm(loaded.model());
     }
-    LoraModel lora = LoraModel.attach(loaded.model(), loraConfig, TargetModules.names(targets)::matches);
+    LoraModel lora = LoraModel.attach(loaded.model(), loraConfig, TargetModules.of(targets)::matches);
     double q = Math.min(1.0, (double) batchSize / seqs.size());
     long dpSteps = Math.max(1, Math.round(1 / q)) * (long) epochs;
     Double noise = null;

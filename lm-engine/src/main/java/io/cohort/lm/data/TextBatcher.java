@@ -1,6 +1,6 @@
 package io.cohort.lm.data;
 
-import io.cohort.lm.tokenizer.Gpt2Tokenizer;
+import io.cohort.lm.tokenizer.TextTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,12 +11,12 @@ import java.util.List;
  * single end-of-text token, so every row has at least one real token to pool or predict from.
  */
 public final class TextBatcher {
-  private final Gpt2Tokenizer tokenizer;
+  private final TextTokenizer tokenizer;
   private final int maxLength;
   private final boolean appendEos;
   private final boolean padToMaxLength;
 
-  public TextBatcher(Gpt2Tokenizer tokenizer, int maxLength, boolean appendEos, boolean padToMaxLength) {
+  public TextBatcher(TextTokenizer tokenizer, int maxLength, boolean appendEos, boolean padToMaxLength) {
     if (maxLength < 1) {
       throw new IllegalArgumentException("max sequence length must be >= 1, got " + maxLength);
     }

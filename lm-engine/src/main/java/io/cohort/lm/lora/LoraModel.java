@@ -1,6 +1,6 @@
 package io.cohort.lm.lora;
 
-import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Linear;
 import io.cohort.format.peft.LoraInit;
 import java.util.ArrayList;
@@ -14,10 +14,25 @@ import java.util.function.Predicate;
 public final class LoraModel {
   private final LoraConfig config;
   private final Map<String, LoraModule> modules;
+  private final boolean fanInFanOut;
 
-  private LoraModel(LoraConfig config, Map<String, LoraModule> modules) {
+  private LoraModel(LoraConfig config, Map<String, LoraModule> modules, boolean fanInFanOut) {
     this.config = config;
     this.modules = Collections.unmodifiableMap(modules);
+    this.fanInFanOut = fanInFanOut;
+  }
+
+  /**
+   * Adds adapters to the layers that {@code config.targetModules()} selects by PEFT's rule
+   * ({@link io.cohort.format.peft.TargetModules#of}: names, a regex, or {@code all-linear}).
+   */
+  public static LoraModel attach(LanguageModel model, LoraConfig config) {
+    return attach(model, config, io.cohort.format.peft.TargetModules.of(config.targetModules())::matches);
+  }
+
+  /** PEFT's {@code fan_in_fan_out}: true for GPT-2's Conv1D layers, false for nn.Linear models (Llama family). */
+  public boolean fanInFanOut() {
+    return fanInFanOut;
   }
 
   /**
@@ -26,7 +41,7 @@ public final class LoraModel {
    *
    * @throws IllegalArgumentException when no layer matches (PEFT refuses that too)
    */
-  public static LoraModel attach(Gpt2Model model, LoraConfig config, Predicate<String> matcher) {
+  public static LoraModel attach(LanguageModel model, LoraConfig config, Predicate<String> matcher) {
     LoraInit init = new LoraInit(config.seed());
     Map<String, LoraModule> mods = new LinkedHashMap<>();
     for (Linear l : model.linears().values()) {
@@ -38,9 +53,11 @@ public final class LoraModel {
     }
     if (mods.isEmpty()) {
       throw new IllegalArgumentException("target modules " + config.targetModules()
-          + " match no layer of the model (GPT-2 layers: attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj)");
+          + " match no layer of the model (" + (model instanceof io.cohort.lm.model.Gpt2Model
+          ? "GPT-2 layers: attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj"
+          : "Llama-family layers: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj") + ")");
     }
-    return new LoraModel(config, mods);
+    return new LoraModel(config, mods, model instanceof io.cohort.lm.model.Gpt2Model);
   }
 
   public LoraConfig config() {
@@ -57,6 +74,9 @@ public final class LoraModel {
    * {@code W + (alpha/r) (B A)^T}. Returns a new map; the base arrays are not modified.
    */
   public Map<String, float[]> merge(Map<String, float[]> base) {
+    if (!fanInFanOut) {
+      throw new UnsupportedOperationException("merging adapters into a Llama-family checkpoint is not supported yet");
+    }
     Map<String, float[]> out = new LinkedHashMap<>(base);
     for (LoraModule m : modules.values()) {
       String name = canonicalWeightName(m.path());

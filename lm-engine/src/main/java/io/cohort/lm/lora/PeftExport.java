@@ -1,7 +1,7 @@
 package io.cohort.lm.lora;
 
 import io.cohort.format.checkpoint.Tensor;
-import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Parameter;
 import io.cohort.format.peft.AdapterConfig;
 import io.cohort.format.peft.LoraPair;
@@ -26,8 +26,17 @@ public final class PeftExport {
   public static PeftAdapter toPeft(LoraModel lora, String taskType, String baseModel, List<Parameter> head,
       List<String> modulesToSave) {
     LoraConfig c = lora.config();
-    AdapterConfig cfg = AdapterConfig.gpt2(taskType, c.r(), c.alpha(), c.dropout(),
-        TargetModules.names(c.targetModules()), baseModel, modulesToSave);
+    TargetModules targets = TargetModules.of(c.targetModules());
+    if (targets.isAllLinear()) {
+      // As PEFT's save_pretrained: all-linear is written as the names of the layers it selected.
+      java.util.Set<String> names = new java.util.TreeSet<>();
+      for (String path : lora.modules().keySet()) {
+        names.add(path.substring(path.lastIndexOf('.') + 1));
+      }
+      targets = TargetModules.names(List.copyOf(names));
+    }
+    AdapterConfig cfg = new AdapterConfig(taskType, c.r(), c.alpha(), c.dropout(), targets, lora.fanInFanOut(), "none",
+        baseModel, modulesToSave);
     Map<String, LoraPair> pairs = new LinkedHashMap<>();
     for (LoraModule m : lora.modules().values()) {
       pairs.put(m.path(), new LoraPair(tensor(m.loraA()), tensor(m.loraB())));
@@ -47,7 +56,7 @@ public final class PeftExport {
    * Attaches the adapter's LoRA modules to {@code model} with the adapter's values. {@code freezeA}
    * says whether A stays frozen if training continues (FFA-LoRA).
    */
-  public static LoraModel attach(Gpt2Model model, PeftAdapter adapter, boolean freezeA) {
+  public static LoraModel attach(LanguageModel model, PeftAdapter adapter, boolean freezeA) {
     AdapterConfig a = adapter.config();
     List<String> targets = a.targetModules().isRegex() ? List.of(a.targetModules().pattern())
         : a.targetModules().nameList();

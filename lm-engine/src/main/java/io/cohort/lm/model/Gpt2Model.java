@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * Forward returns the final hidden states (after {@code ln_f}); tasks put their own head on top.
  * Backward computes only what trainable adapters need: no gradient of any base weight is formed.
  */
-public final class Gpt2Model {
+public final class Gpt2Model implements LanguageModel {
   /** Activation names meaning the tanh approximation of GELU in Hugging Face configs. */
   private static final java.util.Set<String> GELU_NEW = java.util.Set.of("gelu_new", "gelu_pytorch_tanh");
   private final Gpt2Shape shape;
@@ -180,12 +180,27 @@ public final class Gpt2Model {
     return shape;
   }
 
-  /** The frozen linear layers by Hugging Face module path, in model order. */
+  @Override
+  public int width() {
+    return shape.width();
+  }
+
+  @Override
+  public int vocabSize() {
+    return shape.vocabSize();
+  }
+
+  @Override
+  public int maxPositions() {
+    return shape.positions();
+  }
+
+  @Override
   public Map<String, Linear> linears() {
     return linears;
   }
 
-  /** The trainable parameters of all attached adapters, in model order. */
+  @Override
   public List<Parameter> adapterParameters() {
     List<Parameter> out = new ArrayList<>();
     for (Linear l : linears.values()) {
@@ -202,7 +217,7 @@ public final class Gpt2Model {
   }
 
   /** Everything one forward pass keeps for its backward pass. */
-  public static final class Activations {
+  public static final class Activations implements ForwardState {
     final Pass pass;
     final Block.Saved[] blocks;
     float[] last;
@@ -226,7 +241,8 @@ public final class Gpt2Model {
    * rows: any id, they never influence real tokens). {@code saved} receives the activations when
    * {@code pass.training()}.
    */
-  public float[] forward(int[] ids, Pass pass, Activations[] saved) {
+  @Override
+  public float[] forward(int[] ids, Pass pass, ForwardState[] saved) {
     int t = pass.seqLen();
     int rows = pass.rows();
     int w = shape.width();
@@ -277,7 +293,9 @@ public final class Gpt2Model {
    * Accumulates adapter gradients from the gradient of the final hidden states. Each forward pass's
    * activations support one backward pass (their arrays are recycled during it).
    */
-  public void backward(Activations acts, float[] dHidden) {
+  @Override
+  public void backward(ForwardState state, float[] dHidden) {
+    Activations acts = (Activations) state;
     if (acts.consumed) {
       throw new IllegalStateException("these activations were already used by a backward pass; run forward again");
     }
@@ -317,12 +335,14 @@ public final class Gpt2Model {
    * Language-model logits for rows {@code [from, from + n)} of the final hidden states into
    * {@code out} ([n, vocab]), through the tied output embedding.
    */
+  @Override
   public void logits(float[] hidden, int from, int n, float[] out) {
     Blas.gemm(false, true, n, shape.vocabSize(), shape.width(), 1f, hidden, from * shape.width(), shape.width(),
         wteNative(), 0f, out, 0, shape.vocabSize());
   }
 
   /** {@code dHidden[from..from+n) += dLogits wte} (the tied output embedding's input gradient). */
+  @Override
   public void logitsBackward(float[] dLogits, int from, int n, float[] dHidden) {
     Blas.gemm(false, false, n, shape.width(), shape.vocabSize(), 1f, dLogits, 0, shape.vocabSize(), wteNative(),
         1f, dHidden, from * shape.width(), shape.width());

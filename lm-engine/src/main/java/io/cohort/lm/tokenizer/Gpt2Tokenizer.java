@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Thread-safe; BPE results are cached per pre-token.
  */
-public final class Gpt2Tokenizer {
+public final class Gpt2Tokenizer implements TextTokenizer {
   public static final String EOS_TOKEN = "<|endoftext|>";
   private static final int CACHE_LIMIT = 100_000;
 
@@ -104,6 +104,7 @@ public final class Gpt2Tokenizer {
   }
 
   /** The token ids of {@code text}; no special tokens are added. */
+  @Override
   public int[] encode(String text) {
     String input = addPrefixSpace && !text.isEmpty() && !text.startsWith(" ") ? " " + text : text;
     List<int[]> parts = new ArrayList<>();
@@ -123,6 +124,7 @@ public final class Gpt2Tokenizer {
   }
 
   /** The text of {@code ids}; byte sequences that are not valid UTF-8 become U+FFFD, as in Python. */
+  @Override
   public String decode(int[] ids) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     for (int id : ids) {
@@ -136,6 +138,7 @@ public final class Gpt2Tokenizer {
   }
 
   /** The id of {@code <|endoftext|>}, GPT-2's end-of-text (and padding) token. */
+  @Override
   public int eosId() {
     Integer id = vocab.get(EOS_TOKEN);
     if (id == null) {

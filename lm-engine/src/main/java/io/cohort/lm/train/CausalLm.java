@@ -1,6 +1,6 @@
 package io.cohort.lm.train;
 
-import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Parameter;
 import io.cohort.lm.model.Pass;
 import java.util.List;
@@ -12,9 +12,9 @@ import java.util.List;
  */
 public final class CausalLm implements Task {
   private static final int ROWS_PER_BLOCK = 64;
-  private final Gpt2Model model;
+  private final LanguageModel model;
 
-  public CausalLm(Gpt2Model model) {
+  public CausalLm(LanguageModel model) {
     this.model = model;
   }
 
@@ -58,7 +58,7 @@ public final class CausalLm implements Task {
 
   /** Sum of the example's NLL; adds {@code weight * dNLL/dhidden} to {@code dHidden} when not null. */
   private double example(float[] hidden, Batch batch, int i, float[] dHidden, float weight) {
-    int v = model.shape().vocabSize();
+    int v = model.vocabSize();
     int t = batch.seqLen();
     int n = batch.lengths()[i] - 1;
     float[] logits = new float[Math.min(ROWS_PER_BLOCK, Math.max(n, 1)) * v];

@@ -1,6 +1,6 @@
 package io.cohort.lm.train;
 
-import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Pass;
 import java.util.List;
 
@@ -10,7 +10,7 @@ public final class Evaluation {
   }
 
   /** Class probabilities [n, labels] of every sequence. */
-  public static float[] probabilities(Gpt2Model model, SequenceClassification task, List<int[]> sequences,
+  public static float[] probabilities(LanguageModel model, SequenceClassification task, List<int[]> sequences,
       int batchSize, int padId) {
     int labels = task.labels();
     float[] out = new float[sequences.size() * labels];
@@ -24,7 +24,7 @@ public final class Evaluation {
   }
 
   /** Mean next-token negative log-likelihood (nats) over all real tokens, and the token count. */
-  public static double[] meanNll(Gpt2Model model, List<int[]> sequences, int batchSize, int padId) {
+  public static double[] meanNll(LanguageModel model, List<int[]> sequences, int batchSize, int padId) {
     CausalLm lm = new CausalLm(model);
     double sum = 0;
     double count = 0;

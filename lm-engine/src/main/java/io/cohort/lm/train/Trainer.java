@@ -1,7 +1,7 @@
 package io.cohort.lm.train;
 
 import io.cohort.lm.data.Shuffle;
-import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Parameter;
 import io.cohort.lm.model.Pass;
 import io.cohort.crypto.dp.GaussianNoise;
@@ -19,11 +19,11 @@ import java.util.function.Consumer;
 public final class Trainer {
   /** Mixed into the seed for the data order (shuffling, Poisson sampling), apart from other seeded streams. */
   private static final long ORDER_STREAM = 0x6F72_6465_7273L; // "orders"
-  private final Gpt2Model model;
+  private final LanguageModel model;
   private final Task task;
   private final int padId;
 
-  public Trainer(Gpt2Model model, Task task, int padId) {
+  public Trainer(LanguageModel model, Task task, int padId) {
     this.model = model;
     this.task = task;
     this.padId = padId;
@@ -169,7 +169,7 @@ public final class Trainer {
       }
     }
     Pass pass = Pass.training(batch.batch(), batch.seqLen(), perExample, dropout);
-    Gpt2Model.Activations[] acts = new Gpt2Model.Activations[1];
+    LanguageModel.ForwardState[] acts = new LanguageModel.ForwardState[1];
     float[] hidden = model.forward(batch.ids(), pass, acts);
     float[] dHidden = new float[hidden.length];
     double loss = task.loss(hidden, batch, pass, dHidden);

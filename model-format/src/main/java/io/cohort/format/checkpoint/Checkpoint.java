@@ -146,7 +146,7 @@ public record Checkpoint(Path dir, Gpt2Config config, Map<String, Tensor> tensor
     return new Checkpoint(dir, config, tensors, byName);
   }
 
-  private static List<Path> weightFiles(Path dir) throws CheckpointException {
+  static List<Path> weightFiles(Path dir) throws CheckpointException {
     Path single = dir.resolve(WEIGHTS_FILE);
     if (Files.exists(single)) {
       return List.of(single);

@@ -78,4 +78,54 @@ public final class LoraMerge {
     String p = modulePath.startsWith("transformer.") ? modulePath.substring("transformer.".length()) : modulePath;
     return p + ".weight";
   }
+
+  /**
+   * {@code W + scale * B A} for an {@code nn.Linear} weight stored [out, in] (PEFT with
+   * {@code fan_in_fan_out: false}, the Llama family), in a new array.
+   */
+  public static float[] mergedLinear(float[] w, int in, int out, float[] a, float[] b, int r, float scale) {
+    if (w.length != (long) in * out || a.length != (long) r * in || b.length != (long) out * r) {
+      throw new IllegalArgumentException("merge needs W [" + out + ", " + in + "], A [" + r + ", " + in + "] and B ["
+          + out + ", " + r + "]; got " + w.length + ", " + a.length + " and " + b.length + " values");
+    }
+    float[] merged = new float[w.length];
+    for (int o = 0; o < out; o++) {
+      for (int i = 0; i < in; i++) {
+        double dot = 0;
+        for (int k = 0; k < r; k++) {
+          dot += (double) b[o * r + k] * a[k * in + i];
+        }
+        merged[o * in + i] = (float) (w[o * in + i] + (double) scale * dot);
+      }
+    }
+    return merged;
+  }
+
+  /**
+   * The base tensors of an {@code nn.Linear} model under their Hugging Face names
+   * ({@code model.layers.0.self_attn.q_proj.weight} [out, in]) with every LoRA module folded in.
+   */
+  public static Map<String, Tensor> mergeLinear(Map<String, Tensor> base, PeftAdapter adapter) {
+    if (adapter.config().fanInFanOut()) {
+      throw new IllegalArgumentException("the adapter has fan_in_fan_out true (GPT-2 Conv1D) but the base model's"
+          + " layers are nn.Linear");
+    }
+    float scale = (float) adapter.config().scaling();
+    Map<String, Tensor> out = new LinkedHashMap<>(base);
+    for (Map.Entry<String, LoraPair> e : adapter.lora().entrySet()) {
+      String name = e.getKey() + ".weight";
+      Tensor w = base.get(name);
+      LoraPair p = e.getValue();
+      if (w == null) {
+        throw new IllegalArgumentException("the base model has no weight " + name + " for LoRA module " + e.getKey());
+      }
+      if (!w.hasShape(p.outFeatures(), p.inFeatures())) {
+        throw new IllegalArgumentException("LoRA module " + e.getKey() + " is for [out " + p.outFeatures() + ", in "
+            + p.inFeatures() + "] but the base weight " + name + " is " + Arrays.toString(w.shape()));
+      }
+      out.put(name, new Tensor(name, w.shape().clone(), mergedLinear(w.data(), p.inFeatures(), p.outFeatures(),
+          p.a().data(), p.b().data(), p.rank(), scale)));
+    }
+    return out;
+  }
 }

@@ -31,6 +31,9 @@ public final class MergedCheckpoint {
    */
   public static List<String> write(Path baseDir, PeftAdapter adapter, Path outDir)
       throws CheckpointException, IOException {
+    if (io.cohort.format.checkpoint.LlamaConfig.isLlamaFamily(baseDir)) {
+      return writeLlama(baseDir, adapter, outDir);
+    }
     Checkpoint base = Checkpoint.load(baseDir);
     adapter.checkAgainst(base.config(), baseDir);
     Map<String, Tensor> merged = LoraMerge.merge(base.tensors(), adapter);
@@ -47,6 +50,30 @@ public final class MergedCheckpoint {
     Files.copy(baseDir.resolve(Gpt2Config.FILE_NAME), outDir.resolve(Gpt2Config.FILE_NAME),
         StandardCopyOption.REPLACE_EXISTING);
     written.add(Gpt2Config.FILE_NAME);
+    Safetensors.write(outDir.resolve(Checkpoint.WEIGHTS_FILE), stored, Map.of("format", "pt"));
+    written.add(Checkpoint.WEIGHTS_FILE);
+    written.addAll(Checkpoint.copyTokenizerFiles(baseDir, outDir));
+    return written;
+  }
+
+  /** As {@link #write} for a Llama-family base: nn.Linear weights [out, in] under their Hugging Face names. */
+  private static List<String> writeLlama(Path baseDir, PeftAdapter adapter, Path outDir)
+      throws CheckpointException, IOException {
+    io.cohort.format.checkpoint.LlamaCheckpoint base = io.cohort.format.checkpoint.LlamaCheckpoint.load(baseDir);
+    Map<String, Tensor> stored;
+    try {
+      stored = new LinkedHashMap<>(LoraMerge.mergeLinear(base.tensors(), adapter));
+    } catch (IllegalArgumentException e) {
+      throw new CheckpointException(baseDir, e.getMessage());
+    }
+    for (Map.Entry<String, Tensor> e : adapter.savedModules().entrySet()) {
+      stored.put(e.getKey(), e.getValue().withName(e.getKey()));
+    }
+    Files.createDirectories(outDir);
+    List<String> written = new ArrayList<>();
+    String config = io.cohort.format.checkpoint.LlamaConfig.FILE_NAME;
+    Files.copy(baseDir.resolve(config), outDir.resolve(config), StandardCopyOption.REPLACE_EXISTING);
+    written.add(config);
     Safetensors.write(outDir.resolve(Checkpoint.WEIGHTS_FILE), stored, Map.of("format", "pt"));
     written.add(Checkpoint.WEIGHTS_FILE);
     written.addAll(Checkpoint.copyTokenizerFiles(baseDir, outDir));

@@ -18,12 +18,39 @@ public final class TargetModules {
   /** PEFT's default for GPT-2 when {@code target_modules} is not given. */
   public static final List<String> GPT2_DEFAULT = List.of("c_attn");
 
-  private final List<String> names; // null when regex
-  private final Pattern regex; // null when names
+  /** PEFT's spelling of "every linear layer except the output head". */
+  public static final String ALL_LINEAR = "all-linear";
+  /** Characters that make a single target entry a regular expression (module names never contain them). */
+  private static final Pattern REGEX_CHARS = Pattern.compile("[*+?\\[\\](){}|^$\\\\]");
+  private static final TargetModules ALL = new TargetModules(null, null);
+
+  private final List<String> names; // null when regex or all-linear
+  private final Pattern regex; // null when names or all-linear
 
   private TargetModules(List<String> names, Pattern regex) {
     this.names = names;
     this.regex = regex;
+  }
+
+  /**
+   * The rule a user's list of targets means: {@code ["all-linear"]} is every linear layer (the
+   * engine's layers never include the output head, which PEFT also leaves out); a single entry with
+   * regular-expression characters ({@code * + ? [ ] ( ) { } | ^ $ \}) is a regex matched against the
+   * whole module name, as PEFT treats a string; otherwise names, as PEFT treats a list.
+   */
+  public static TargetModules of(List<String> targets) {
+    if (targets.size() == 1 && targets.get(0).equals(ALL_LINEAR)) {
+      return ALL;
+    }
+    if (targets.size() == 1 && REGEX_CHARS.matcher(targets.get(0)).find()) {
+      return regex(targets.get(0));
+    }
+    return names(targets);
+  }
+
+  /** True for {@code all-linear}. */
+  public boolean isAllLinear() {
+    return names == null && regex == null;
   }
 
   /** A list of module names, each matched as the whole name or its last dot-separated parts. */
@@ -45,9 +72,8 @@ public final class TargetModules {
 
   /** A regular expression that must match a module's whole name. */
   public static TargetModules regex(String pattern) {
-    if (pattern.equals("all-linear")) {
-      throw new IllegalArgumentException("target_modules \"all-linear\" is not supported; name the modules, e.g."
-          + " [\"c_attn\"]");
+    if (pattern.equals(ALL_LINEAR)) {
+      return ALL;
     }
     try {
       return new TargetModules(null, Pattern.compile(pattern));
@@ -57,7 +83,7 @@ public final class TargetModules {
   }
 
   public boolean isRegex() {
-    return regex != null;
+    return regex != null || isAllLinear();
   }
 
   /** The names of a list rule; empty for a regex rule. */
@@ -67,10 +93,13 @@ public final class TargetModules {
 
   /** The pattern of a regex rule; null for a list rule. */
   public String pattern() {
-    return regex == null ? null : regex.pattern();
+    return isAllLinear() ? ALL_LINEAR : regex == null ? null : regex.pattern();
   }
 
   public boolean matches(String moduleName) {
+    if (isAllLinear()) {
+      return true;
+    }
     if (regex != null) {
       return regex.matcher(moduleName).matches();
     }

@@ -38,8 +38,22 @@ class TargetModulesTest {
 
   @Test
   void rejectsWhatPeftWouldInterpretDifferently() {
-    assertThatThrownBy(() -> TargetModules.regex("all-linear")).hasMessageContaining("not supported");
     assertThatThrownBy(() -> TargetModules.regex("c_attn(")).hasMessageContaining("invalid");
     assertThatThrownBy(() -> TargetModules.names(List.of())).hasMessageContaining("at least one");
+  }
+
+  @Test
+  void allLinearAndRegexFromAUserList() {
+    List<String> llama = List.of("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.k_proj",
+        "model.layers.0.mlp.gate_proj", "model.layers.1.mlp.down_proj");
+    assertThat(TargetModules.of(List.of("all-linear")).select(llama)).containsExactlyElementsOf(llama);
+    assertThat(TargetModules.regex("all-linear").isAllLinear()).isTrue();
+    assertThat(TargetModules.of(List.of("all-linear")).pattern()).isEqualTo("all-linear");
+    assertThat(TargetModules.of(List.of("q_proj", "down_proj")).select(llama))
+        .containsExactly("model.layers.0.self_attn.q_proj", "model.layers.1.mlp.down_proj");
+    assertThat(TargetModules.of(List.of(".*\\.layers\\.0\\..*_proj")).select(llama))
+        .containsExactly("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.k_proj",
+            "model.layers.0.mlp.gate_proj");
+    assertThat(TargetModules.of(List.of("self_attn.q_proj")).isRegex()).as("a dotted name is a name").isFalse();
   }
 }

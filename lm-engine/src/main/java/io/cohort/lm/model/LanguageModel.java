@@ -1,0 +1,45 @@
+package io.cohort.lm.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A decoder-only language model with frozen base weights and trainable adapters on its linear
+ * layers: GPT-2 ({@link Gpt2Model}) or the Llama family ({@link LlamaModel}). Forward returns the
+ * final hidden states (after the last norm); tasks put their own head on top. Backward computes
+ * only what trainable adapters need.
+ */
+public interface LanguageModel {
+  /** What one training forward pass keeps for its backward pass. */
+  interface ForwardState {
+  }
+
+  /** Width of the hidden states. */
+  int width();
+
+  int vocabSize();
+
+  /** The longest sequence the model accepts. */
+  int maxPositions();
+
+  /** The frozen linear layers by Hugging Face module path, in model order. */
+  Map<String, Linear> linears();
+
+  /** The trainable parameters of all attached adapters, in model order. */
+  List<Parameter> adapterParameters();
+
+  /**
+   * Final hidden states [batch * seqLen, width] for ids laid out example-major; {@code saved[0]}
+   * receives the activations when {@code pass.training()}.
+   */
+  float[] forward(int[] ids, Pass pass, ForwardState[] saved);
+
+  /** Accumulates adapter gradients from the gradient of the final hidden states. */
+  void backward(ForwardState saved, float[] dHidden);
+
+  /** Language-model logits for rows {@code [from, from + n)} of the hidden states into {@code out} ([n, vocab]). */
+  void logits(float[] hidden, int from, int n, float[] out);
+
+  /** {@code dHidden[from..from+n) += dLogits * head} (the output head's input gradient). */
+  void logitsBackward(float[] dLogits, int from, int n, float[] dHidden);
+}

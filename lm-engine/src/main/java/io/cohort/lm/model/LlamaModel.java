@@ -1,0 +1,648 @@
+package io.cohort.lm.model;
+
+import io.cohort.format.checkpoint.LlamaCheckpoint;
+import io.cohort.format.checkpoint.LlamaConfig;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Llama-family decoder (Llama 2/3, Mistral, Qwen2/2.5, Qwen3; transformers' modeling_llama,
+ * modeling_mistral, modeling_qwen2, modeling_qwen3) with frozen base weights: pre-norm blocks of
+ * RMSNorm, rotary position embeddings (rotate-half, optional {@code llama3} frequency scaling),
+ * grouped-query causal attention with optional q/k/v bias and optional per-head q/k RMSNorm
+ * (Qwen3), and a SwiGLU MLP {@code down(silu(gate(x)) * up(x))}; final RMSNorm; output head tied
+ * to the token embedding or a separate {@code lm_head}. Everything is float32.
+ *
+ * <p>Linear layers carry their Hugging Face module paths ({@code model.layers.0.self_attn.q_proj}),
+ * so LoRA adapters and PEFT keys follow PEFT's naming. Backward computes only adapter gradients.
+ * Training passes allocate fresh activation arrays (the GPT-2 path's {@link Workspace} recycling is
+ * not used here yet).
+ */
+public final class LlamaModel implements LanguageModel {
+  private final LlamaConfig config;
+  private final float[] embed;
+  private final float[] head;
+  private final Layer[] layers;
+  private final float[] finalNorm;
+  private final Map<String, Linear> linears;
+  private final float[] invFreq;
+  private NativeMatrix headNative;
+
+  /** Builds the model of a loaded checkpoint (its tensor arrays are used, not copied, where no transpose is needed). */
+  public static LlamaModel fromCheckpoint(LlamaCheckpoint checkpoint) {
+    Map<String, float[]> t = new LinkedHashMap<>();
+    checkpoint.tensors().forEach((name, tensor) -> t.put(name, tensor.data()));
+    return fromTensors(checkpoint.config(), t);
+  }
+
+  /**
+   * Builds the model from tensors under Hugging Face names and layouts ({@code nn.Linear} weights
+   * [out, in]); every tensor's presence and size is checked first.
+   */
+  public static LlamaModel fromTensors(LlamaConfig config, Map<String, float[]> tensors) {
+    for (Map.Entry<String, int[]> e : LlamaCheckpoint.expectedShapes(config).entrySet()) {
+      float[] v = tensors.get(e.getKey());
+      if (v == null) {
+        throw new IllegalArgumentException("missing tensor " + e.getKey());
+      }
+      long n = 1;
+      for (int d : e.getValue()) {
+        n *= d;
+      }
+      if (v.length != n) {
+        throw new IllegalArgumentException("tensor " + e.getKey() + " has " + v.length + " values, expected " + n);
+      }
+    }
+    return new LlamaModel(config, tensors);
+  }
+
+  private LlamaModel(LlamaConfig c, Map<String, float[]> t) {
+    this.config = c;
+    int d = c.hiddenSize();
+    int qw = c.numHeads() * c.headDim();
+    int kvw = c.numKvHeads() * c.headDim();
+    int in = c.intermediateSize();
+    this.embed = t.get("model.embed_tokens.weight");
+    this.head = c.tieWordEmbeddings() ? embed : t.get(LlamaCheckpoint.LM_HEAD);
+    this.finalNorm = t.get("model.norm.weight");
+    this.layers = new Layer[c.numLayers()];
+    Map<String, Linear> lin = new LinkedHashMap<>();
+    for (int i = 0; i < layers.length; i++) {
+      String p = "model.layers." + i + ".";
+      Layer l = new Layer();
+      l.inNorm = t.get(p + "input_layernorm.weight");
+      l.postNorm = t.get(p + "post_attention_layernorm.weight");
+      l.q = linear(t, p + "self_attn.q_proj", d, qw);
+      l.k = linear(t, p + "self_attn.k_proj", d, kvw);
+      l.v = linear(t, p + "self_attn.v_proj", d, kvw);
+      l.o = linear(t, p + "self_attn.o_proj", qw, d);
+      if (c.qkNorm()) {
+        l.qNorm = t.get(p + "self_attn.q_norm.weight");
+        l.kNorm = t.get(p + "self_attn.k_norm.weight");
+      }
+      l.gate = linear(t, p + "mlp.gate_proj", d, in);
+      l.up = linear(t, p + "mlp.up_proj", d, in);
+      l.down = linear(t, p + "mlp.down_proj", in, d);
+      for (Linear x : List.of(l.q, l.k, l.v, l.o, l.gate, l.up, l.down)) {
+        lin.put(x.path(), x);
+      }
+      layers[i] = l;
+    }
+    this.linears = Collections.unmodifiableMap(lin);
+    this.invFreq = inverseFrequencies(c);
+  }
+
+  /** A frozen layer from an {@code nn.Linear} weight [out, in] (transposed to the engine's [in, out]). */
+  private static Linear linear(Map<String, float[]> t, String path, int in, int out) {
+    float[] w = t.get(path + ".weight");
+    float[] wt = new float[w.length];
+    for (int o = 0; o < out; o++) {
+      for (int i = 0; i < in; i++) {
+        wt[i * out + o] = w[o * in + i];
+      }
+    }
+    float[] bias = t.get(path + ".bias");
+    return new Linear(path, wt, in, out, bias == null ? new float[out] : bias);
+  }
+
+  /** RoPE inverse frequencies {@code theta^(-2i/d)}, with transformers' {@code llama3} scaling when configured. */
+  static float[] inverseFrequencies(LlamaConfig c) {
+    int hd = c.headDim();
+    float[] inv = new float[hd / 2];
+    LlamaConfig.RopeScaling rs = c.ropeScaling();
+    for (int i = 0; i < inv.length; i++) {
+      // As transformers: the exponent and power in float32.
+      float exponent = (float) (2 * i) / hd;
+      double f = 1.0 / (float) Math.pow(c.ropeTheta(), exponent);
+      if (rs != null) {
+        double lowWavelen = rs.originalMaxPositions() / rs.lowFreqFactor();
+        double highWavelen = rs.originalMaxPositions() / rs.highFreqFactor();
+        double wavelen = 2 * Math.PI / f;
+        double scaled = wavelen > lowWavelen ? f / rs.factor() : f;
+        if (!(wavelen < highWavelen) && !(wavelen > lowWavelen)) {
+          double smooth = (rs.originalMaxPositions() / wavelen - rs.lowFreqFactor())
+              / (rs.highFreqFactor() - rs.lowFreqFactor());
+          scaled = (1 - smooth) * scaled / rs.factor() + smooth * scaled;
+        }
+        f = scaled;
+      }
+      inv[i] = (float) f;
+    }
+    return inv;
+  }
+
+  public LlamaConfig config() {
+    return config;
+  }
+
+  @Override
+  public int width() {
+    return config.hiddenSize();
+  }
+
+  @Override
+  public int vocabSize() {
+    return config.vocabSize();
+  }
+
+  @Override
+  public int maxPositions() {
+    return config.slidingWindow() > 0 ? Math.min(config.slidingWindow(), config.maxPositions())
+        : config.maxPositions();
+  }
+
+  @Override
+  public Map<String, Linear> linears() {
+    return linears;
+  }
+
+  @Override
+  public List<Parameter> adapterParameters() {
+    List<Parameter> out = new ArrayList<>();
+    for (Linear l : linears.values()) {
+      if (l.adapter() != null) {
+        out.addAll(l.adapter().trainable());
+      }
+    }
+    return out;
+  }
+
+  /** The token embedding [vocab, hidden] (frozen). */
+  public float[] tokenEmbedding() {
+    return embed;
+  }
+
+  private static final class Layer {
+    float[] inNorm;
+    float[] postNorm;
+    float[] qNorm;
+    float[] kNorm;
+    Linear q;
+    Linear k;
+    Linear v;
+    Linear o;
+    Linear gate;
+    Linear up;
+    Linear down;
+
+    boolean adapted() {
+      for (Linear l : List.of(q, k, v, o, gate, up, down)) {
+        if (l.adapter() != null) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** Activations of one layer for its backward pass. */
+  private static final class Saved {
+    float[] x;
+    float[] r1;
+    float[] h1;
+    Object qSt;
+    Object kSt;
+    Object vSt;
+    float[] qPre;
+    float[] kPre;
+    float[] rq;
+    float[] rk;
+    float[] qh;
+    float[] kh;
+    float[] vh;
+    float[] probs;
+    float[] o;
+    Object oSt;
+    float[] x2;
+    float[] r2;
+    float[] h2;
+    float[] g;
+    float[] u;
+    float[] a;
+    Object gateSt;
+    Object upSt;
+    Object downSt;
+  }
+
+  private static final class Activations implements ForwardState {
+    final Pass pass;
+    final Saved[] layers;
+    float[] last;
+    float[] rFinal;
+    float[] cos;
+    float[] sin;
+    boolean consumed;
+
+    Activations(Pass pass, int n) {
+      this.pass = pass;
+      this.layers = new Saved[n];
+    }
+  }
+
+  @Override
+  public float[] forward(int[] ids, Pass pass, ForwardState[] saved) {
+    int t = pass.seqLen();
+    int rows = pass.rows();
+    int d = config.hiddenSize();
+    if (ids.length != rows) {
+      throw new IllegalArgumentException("expected " + rows + " token ids, got " + ids.length);
+    }
+    if (t > maxPositions()) {
+      throw new IllegalArgumentException("sequence length " + t + " exceeds the model's " + maxPositions()
+          + " positions" + (config.slidingWindow() > 0 ? " (sliding_window " + config.slidingWindow()
+          + " is not implemented, so longer sequences are refused)" : ""));
+    }
+    float[] x = new float[rows * d];
+    Parallel.forEach(rows, d, r -> {
+      int id = ids[r];
+      if (id < 0 || id >= config.vocabSize()) {
+        throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + config.vocabSize() + ")");
+      }
+      System.arraycopy(embed, id * d, x, r * d, d);
+    });
+    float[][] cs = ropeTables(t);
+    Activations acts = new Activations(pass, layers.length);
+    acts.cos = cs[0];
+    acts.sin = cs[1];
+    float[] h = x;
+    for (int i = 0; i < layers.length; i++) {
+      Saved s = new Saved();
+      h = layerForward(layers[i], h, pass, cs[0], cs[1], s);
+      acts.layers[i] = s;
+    }
+    float[] out = new float[rows * d];
+    float[] r = new float[rows];
+    rmsNorm(h, rows, d, finalNorm, (float) config.rmsNormEps(), out, r);
+    if (pass.training()) {
+      acts.last = h;
+      acts.rFinal = r;
+      saved[0] = acts;
+    }
+    return out;
+  }
+
+  /** cos and sin [seqLen, headDim/2] of each position's rotation angles (angles in float32, as transformers). */
+  private float[][] ropeTables(int t) {
+    int half = invFreq.length;
+    float[] cos = new float[t * half];
+    float[] sin = new float[t * half];
+    for (int p = 0; p < t; p++) {
+      for (int i = 0; i < half; i++) {
+        float angle = (float) p * invFreq[i];
+        cos[p * half + i] = (float) Math.cos(angle);
+        sin[p * half + i] = (float) Math.sin(angle);
+      }
+    }
+    return new float[][] {cos, sin};
+  }
+
+  private float[] layerForward(Layer l, float[] x, Pass pass, float[] cos, float[] sin, Saved s) {
+    int b = pass.batch();
+    int t = pass.seqLen();
+    int rows = pass.rows();
+    int d = config.hiddenSize();
+    int nh = config.numHeads();
+    int nkv = config.numKvHeads();
+    int hd = config.headDim();
+    float eps = (float) config.rmsNormEps();
+    float[] r1 = new float[rows];
+    float[] h1 = new float[rows * d];
+    rmsNorm(x, rows, d, l.inNorm, eps, h1, r1);
+    Object[] st = new Object[1];
+    float[] q = l.q.forward(h1, pass, st, null);
+    s.qSt = st[0];
+    float[] k = l.k.forward(h1, pass, st, null);
+    s.kSt = st[0];
+    float[] v = l.v.forward(h1, pass, st, null);
+    s.vSt = st[0];
+    float[] qRaw = toHeads(q, b, t, nh, hd);
+    float[] kRaw = toHeads(k, b, t, nkv, hd);
+    float[] vh = toHeads(v, b, t, nkv, hd);
+    final float[] qh;
+    final float[] kh;
+    if (l.qNorm != null) {
+      s.qPre = qRaw;
+      s.kPre = kRaw;
+      s.rq = new float[b * nh * t];
+      s.rk = new float[b * nkv * t];
+      qh = new float[qRaw.length];
+      kh = new float[kRaw.length];
+      rmsNorm(qRaw, b * nh * t, hd, l.qNorm, eps, qh, s.rq);
+      rmsNorm(kRaw, b * nkv * t, hd, l.kNorm, eps, kh, s.rk);
+    } else {
+      qh = qRaw;
+      kh = kRaw;
+    }
+    rope(qh, b * nh, t, hd, cos, sin, false);
+    rope(kh, b * nkv, t, hd, cos, sin, false);
+    float[] probs = new float[b * nh * t * t];
+    float[] oh = new float[b * nh * t * hd];
+    int group = nh / nkv;
+    float scale = (float) (1.0 / Math.sqrt(hd));
+    Blas.singleThreaded(() -> Parallel.forEach(b * nh, 4L * t * t * hd, bh -> {
+      int bi = bh / nh;
+      int qo = bh * t * hd;
+      int ko = (bi * nkv + (bh % nh) / group) * t * hd;
+      int po = bh * t * t;
+      Blas.gemm(false, true, t, t, hd, scale, qh, qo, hd, kh, ko, hd, 0f, probs, po, t);
+      for (int row = 0; row < t; row++) {
+        softmaxCausalRow(probs, po + row * t, row, t);
+      }
+      Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, vh, ko, hd, 0f, oh, qo, hd);
+    }));
+    float[] o = fromHeads(oh, b, t, nh, hd);
+    float[] x2 = l.o.forward(o, pass, st, null);
+    s.oSt = st[0];
+    Ops.addInPlace(x2, x, rows * d);
+    float[] r2 = new float[rows];
+    float[] h2 = new float[rows * d];
+    rmsNorm(x2, rows, d, l.postNorm, eps, h2, r2);
+    float[] g = l.gate.forward(h2, pass, st, null);
+    s.gateSt = st[0];
+    float[] u = l.up.forward(h2, pass, st, null);
+    s.upSt = st[0];
+    float[] a = new float[g.length];
+    Ops.chunked(a.length, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        float gi = g[i];
+        a[i] = gi / (1f + (float) Math.exp(-gi)) * u[i];
+      }
+    });
+    float[] out = l.down.forward(a, pass, st, null);
+    s.downSt = st[0];
+    Ops.addInPlace(out, x2, rows * d);
+    if (pass.training()) {
+      s.x = x;
+      s.r1 = r1;
+      s.h1 = h1;
+      s.qh = qh;
+      s.kh = kh;
+      s.vh = vh;
+      s.probs = probs;
+      s.o = o;
+      s.x2 = x2;
+      s.r2 = r2;
+      s.h2 = h2;
+      s.g = g;
+      s.u = u;
+      s.a = a;
+    }
+    return out;
+  }
+
+  @Override
+  public void backward(ForwardState state, float[] dHidden) {
+    Activations acts = (Activations) state;
+    if (acts.consumed) {
+      throw new IllegalStateException("these activations were already used by a backward pass; run forward again");
+    }
+    acts.consumed = true;
+    Pass pass = acts.pass;
+    int rows = pass.rows();
+    int d = config.hiddenSize();
+    float[] dx = new float[rows * d];
+    rmsNormBackward(dHidden, acts.last, rows, d, finalNorm, acts.rFinal, dx);
+    int lowest = layers.length;
+    for (int i = 0; i < layers.length; i++) {
+      if (layers[i].adapted()) {
+        lowest = i;
+        break;
+      }
+    }
+    for (int i = layers.length - 1; i >= lowest; i--) {
+      dx = layerBackward(layers[i], acts.layers[i], dx, pass, acts.cos, acts.sin, i > lowest);
+    }
+  }
+
+  private float[] layerBackward(Layer l, Saved s, float[] dOut, Pass pass, float[] cos, float[] sin,
+      boolean needInputGrad) {
+    int b = pass.batch();
+    int t = pass.seqLen();
+    int rows = pass.rows();
+    int d = config.hiddenSize();
+    int nh = config.numHeads();
+    int nkv = config.numKvHeads();
+    int hd = config.headDim();
+    // MLP
+    float[] da = l.down.backward(s.a, dOut, s.downSt, pass, true, null);
+    float[] dg = new float[da.length];
+    float[] du = new float[da.length];
+    Ops.chunked(da.length, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        float gi = s.g[i];
+        float sg = 1f / (1f + (float) Math.exp(-gi));
+        float silu = gi * sg;
+        du[i] = da[i] * silu;
+        dg[i] = da[i] * s.u[i] * sg * (1f + gi * (1f - sg));
+      }
+    });
+    float[] dh2 = l.gate.backward(s.h2, dg, s.gateSt, pass, true, null);
+    float[] dh2u = l.up.backward(s.h2, du, s.upSt, pass, true, null);
+    Ops.addInPlace(dh2, dh2u, dh2.length);
+    float[] dx2 = dOut.clone();
+    rmsNormBackward(dh2, s.x2, rows, d, l.postNorm, s.r2, dx2);
+    // attention
+    float[] dO = l.o.backward(s.o, dx2, s.oSt, pass, true, null);
+    float[] dOh = toHeads(dO, b, t, nh, hd);
+    float[] dS = new float[s.probs.length];
+    float[] dqh = new float[s.qh.length];
+    float[] dkq = new float[s.qh.length];
+    float[] dvq = new float[s.qh.length];
+    int group = nh / nkv;
+    float scale = (float) (1.0 / Math.sqrt(hd));
+    float[] p = s.probs;
+    Blas.singleThreaded(() -> Parallel.forEach(b * nh, 8L * t * t * hd, bh -> {
+      int bi = bh / nh;
+      int qo = bh * t * hd;
+      int ko = (bi * nkv + (bh % nh) / group) * t * hd;
+      int po = bh * t * t;
+      Blas.gemm(false, true, t, t, hd, 1f, dOh, qo, hd, s.vh, ko, hd, 0f, dS, po, t);
+      Blas.onBlas(true, false, t, hd, t, 1f, p, po, t, dOh, qo, hd, 0f, dvq, qo, hd);
+      for (int row = 0; row < t; row++) {
+        softmaxCausalRowBackward(p, dS, po + row * t, row, t);
+      }
+      Blas.gemm(false, false, t, hd, t, scale, dS, po, t, s.kh, ko, hd, 0f, dqh, qo, hd);
+      Blas.onBlas(true, false, t, hd, t, scale, dS, po, t, s.qh, qo, hd, 0f, dkq, qo, hd);
+    }));
+    // Sum the query heads' contributions into their shared key/value head.
+    int headSize = t * hd;
+    float[] dkh = new float[s.kh.length];
+    float[] dvh = new float[s.vh.length];
+    Parallel.forEach(b * nkv, (long) group * headSize, bk -> {
+      int bi = bk / nkv;
+      int kvi = bk % nkv;
+      int dst = bk * headSize;
+      for (int gq = 0; gq < group; gq++) {
+        int src = (bi * nh + kvi * group + gq) * headSize;
+        for (int i = 0; i < headSize; i++) {
+          dkh[dst + i] += dkq[src + i];
+          dvh[dst + i] += dvq[src + i];
+        }
+      }
+    });
+    rope(dqh, b * nh, t, hd, cos, sin, true);
+    rope(dkh, b * nkv, t, hd, cos, sin, true);
+    float[] dqPre = dqh;
+    float[] dkPre = dkh;
+    float eps = (float) config.rmsNormEps();
+    if (l.qNorm != null) {
+      dqPre = new float[dqh.length];
+      dkPre = new float[dkh.length];
+      rmsNormBackward(dqh, s.qPre, b * nh * t, hd, l.qNorm, s.rq, dqPre);
+      rmsNormBackward(dkh, s.kPre, b * nkv * t, hd, l.kNorm, s.rk, dkPre);
+    }
+    float[] dq = fromHeads(dqPre, b, t, nh, hd);
+    float[] dk = fromHeads(dkPre, b, t, nkv, hd);
+    float[] dv = fromHeads(dvh, b, t, nkv, hd);
+    float[] dh1 = l.q.backward(s.h1, dq, s.qSt, pass, needInputGrad, null);
+    float[] dh1k = l.k.backward(s.h1, dk, s.kSt, pass, needInputGrad, null);
+    float[] dh1v = l.v.backward(s.h1, dv, s.vSt, pass, needInputGrad, null);
+    if (!needInputGrad) {
+      return null;
+    }
+    Ops.addInPlace(dh1, dh1k, dh1.length);
+    Ops.addInPlace(dh1, dh1v, dh1.length);
+    rmsNormBackward(dh1, s.x, rows, d, l.inNorm, s.r1, dx2);
+    return dx2;
+  }
+
+  @Override
+  public void logits(float[] hidden, int from, int n, float[] out) {
+    int d = config.hiddenSize();
+    Blas.gemm(false, true, n, config.vocabSize(), d, 1f, hidden, from * d, d, headNative(), 0f, out, 0,
+        config.vocabSize());
+  }
+
+  @Override
+  public void logitsBackward(float[] dLogits, int from, int n, float[] dHidden) {
+    int d = config.hiddenSize();
+    Blas.gemm(false, false, n, d, config.vocabSize(), 1f, dLogits, 0, config.vocabSize(), headNative(), 1f, dHidden,
+        from * d, d);
+  }
+
+  private synchronized NativeMatrix headNative() {
+    if (headNative == null) {
+      headNative = new NativeMatrix(head, config.vocabSize(), config.hiddenSize());
+    }
+    return headNative;
+  }
+
+  // ---- kernels (package-private for the gradient checks) ----
+
+  /** {@code out = w * x / sqrt(mean(x^2) + eps)} per row; {@code rstd} receives each row's 1/sqrt(mean(x^2) + eps). */
+  static void rmsNorm(float[] x, int rows, int width, float[] w, float eps, float[] out, float[] rstd) {
+    Parallel.forEach(rows, width, r -> {
+      int o = r * width;
+      double ss = 0;
+      for (int i = 0; i < width; i++) {
+        ss += (double) x[o + i] * x[o + i];
+      }
+      float rs = (float) (1.0 / Math.sqrt((float) (ss / width) + eps));
+      rstd[r] = rs;
+      for (int i = 0; i < width; i++) {
+        out[o + i] = w[i] * (x[o + i] * rs);
+      }
+    });
+  }
+
+  /** Adds to {@code dx} the gradient through RMSNorm (frozen weight) given {@code dy}, the input and the saved rstd. */
+  static void rmsNormBackward(float[] dy, float[] x, int rows, int width, float[] w, float[] rstd, float[] dx) {
+    Parallel.forEach(rows, width, r -> {
+      int o = r * width;
+      float rs = rstd[r];
+      double dot = 0;
+      for (int i = 0; i < width; i++) {
+        dot += (double) dy[o + i] * w[i] * x[o + i];
+      }
+      float c = (float) (dot / width) * rs * rs * rs;
+      for (int i = 0; i < width; i++) {
+        dx[o + i] += rs * w[i] * dy[o + i] - c * x[o + i];
+      }
+    });
+  }
+
+  /**
+   * Rotate-half RoPE in place on head-major vectors ([groups, seqLen, headDim]); {@code inverse}
+   * applies the transposed rotation (the backward pass).
+   */
+  static void rope(float[] x, int groups, int t, int hd, float[] cos, float[] sin, boolean inverse) {
+    int half = hd / 2;
+    Parallel.forEach(groups * t, hd, gt -> {
+      int pos = gt % t;
+      int o = gt * hd;
+      for (int i = 0; i < half; i++) {
+        float c = cos[pos * half + i];
+        float s = inverse ? -sin[pos * half + i] : sin[pos * half + i];
+        float a = x[o + i];
+        float b = x[o + i + half];
+        x[o + i] = a * c - b * s;
+        x[o + i + half] = b * c + a * s;
+      }
+    });
+  }
+
+  /** [batch * seq, heads * hd] rows to head-major [batch, heads, seq, hd]. */
+  static float[] toHeads(float[] x, int b, int t, int heads, int hd) {
+    float[] out = new float[x.length];
+    int w = heads * hd;
+    Parallel.forEach(b * t, w, row -> {
+      int bi = row / t;
+      int ti = row % t;
+      for (int h = 0; h < heads; h++) {
+        System.arraycopy(x, row * w + h * hd, out, ((bi * heads + h) * t + ti) * hd, hd);
+      }
+    });
+    return out;
+  }
+
+  /** Head-major [batch, heads, seq, hd] back to rows [batch * seq, heads * hd]. */
+  static float[] fromHeads(float[] x, int b, int t, int heads, int hd) {
+    float[] out = new float[x.length];
+    int w = heads * hd;
+    Parallel.forEach(b * t, w, row -> {
+      int bi = row / t;
+      int ti = row % t;
+      for (int h = 0; h < heads; h++) {
+        System.arraycopy(x, ((bi * heads + h) * t + ti) * hd, out, row * w + h * hd, hd);
+      }
+    });
+    return out;
+  }
+
+  private static void softmaxCausalRow(float[] s, int o, int last, int t) {
+    float max = Float.NEGATIVE_INFINITY;
+    for (int j = 0; j <= last; j++) {
+      max = Math.max(max, s[o + j]);
+    }
+    double sum = 0;
+    for (int j = 0; j <= last; j++) {
+      float e = (float) Math.exp(s[o + j] - max);
+      s[o + j] = e;
+      sum += e;
+    }
+    float inv = (float) (1.0 / sum);
+    for (int j = 0; j <= last; j++) {
+      s[o + j] *= inv;
+    }
+    for (int j = last + 1; j < t; j++) {
+      s[o + j] = 0f;
+    }
+  }
+
+  private static void softmaxCausalRowBackward(float[] p, float[] dS, int o, int last, int t) {
+    double dot = 0;
+    for (int j = 0; j <= last; j++) {
+      dot += p[o + j] * dS[o + j];
+    }
+    float dd = (float) dot;
+    for (int j = 0; j <= last; j++) {
+      dS[o + j] = p[o + j] * (dS[o + j] - dd);
+    }
+    for (int j = last + 1; j < t; j++) {
+      dS[o + j] = 0f;
+    }
+  }
+}
