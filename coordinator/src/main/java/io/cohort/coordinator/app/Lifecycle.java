@@ -20,6 +20,14 @@ public class Lifecycle {
   @Inject NodePresence presence;
 
   void onStart(@Observes StartupEvent e) {
+    java.nio.file.Path dataDir = java.nio.file.Path.of(config.dataDir());
+    try {
+      for (java.nio.file.Path p : DataDirectory.restrict(dataDir)) {
+        LOG.info(() -> "restricted " + p + " to its owner (" + (java.nio.file.Files.isDirectory(p) ? "0700" : "0600") + ")");
+      }
+    } catch (java.io.IOException ex) {
+      LOG.warning(() -> "cannot restrict the permissions of the data directory " + dataDir.toAbsolutePath() + ": " + ex);
+    }
     adminToken.ensure();
     scheduler.observe(roundEvents);
     presence.start();
