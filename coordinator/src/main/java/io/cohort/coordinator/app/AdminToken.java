@@ -49,7 +49,11 @@ public class AdminToken {
     Path f = file().toAbsolutePath();
     try {
       if (Files.isRegularFile(f)) {
-        OwnerOnly.restrict(f);
+        try {
+          OwnerOnly.restrict(f);
+        } catch (IOException e) {
+          LOG.warning(() -> "cannot restrict " + f + " to its owner: " + e);
+        }
         TokenStore.Created adopted = tokens.adopt(Role.ADMIN, BOOTSTRAP_NAME, "system",
             Files.readString(f, StandardCharsets.US_ASCII));
         LOG.info(() -> "adopted the existing admin token in " + f + " as " + adopted.token().tokenId());

@@ -37,10 +37,18 @@ final class DataDirectory {
         files.filter(Files::isRegularFile).forEach(paths::add);
       }
     }
+    IOException first = null;
     for (Path p : paths) {
-      if (OwnerOnly.restrict(p)) {
-        changed.add(p);
+      try {
+        if (OwnerOnly.restrict(p)) {
+          changed.add(p);
+        }
+      } catch (IOException e) { // e.g. a volume root owned by another user: restrict the rest anyway
+        first = first == null ? e : first;
       }
+    }
+    if (first != null) {
+      throw new IOException("restricted " + changed.size() + " path(s), but not all: " + first, first);
     }
     return changed;
   }
