@@ -22,10 +22,17 @@ import picocli.CommandLine;
  * token_file: ~/.config/cohort/token      # or token: cht_... (prefer a file with mode 0600)
  * data_dir: /var/lib/cohort
  * output: table                            # or json
+ * provenance_fingerprint: sha256:...       # the coordinator's export-signing key; recorded by the first
+ *                                          # `cohort job export`, the trust anchor of `job verify-export`
  * </pre>
  */
 final class CliConfig implements CommandLine.IDefaultValueProvider {
-  static final Set<String> KEYS = Set.of("coordinator", "token", "token_file", "data_dir", "output");
+  /** Key of the pinned provenance-signing key (issue 22 finding #6). */
+  static final String PROVENANCE_FINGERPRINT = "provenance_fingerprint";
+  static final Set<String> KEYS =
+      Set.of("coordinator", "token", "token_file", "data_dir", "output", PROVENANCE_FINGERPRINT);
+  /** Environment variable that pins the provenance-signing key, before the file. */
+  static final String PROVENANCE_FINGERPRINT_ENV = "COHORT_PROVENANCE_FINGERPRINT";
   /** Option name → environment variable, then file key. */
   private static final Map<String, String[]> SOURCES = Map.of(
       "--coordinator", new String[] {"COHORT_COORDINATOR", "coordinator"},
@@ -94,6 +101,32 @@ final class CliConfig implements CommandLine.IDefaultValueProvider {
     }
     String s = v.asText();
     return s.startsWith("~/") ? System.getProperty("user.home") + s.substring(1) : s;
+  }
+
+  /** The pinned provenance fingerprint: $COHORT_PROVENANCE_FINGERPRINT, else the file's, else null. */
+  String provenanceFingerprint() {
+    String fromEnv = env(PROVENANCE_FINGERPRINT_ENV);
+    return fromEnv != null ? fromEnv : fileValue(PROVENANCE_FINGERPRINT);
+  }
+
+  /**
+   * Records {@code fingerprint} as the pinned provenance key by appending one line to the file
+   * (comments and other keys stay as they are); creates the file, mode 0600, when missing.
+   */
+  void pinProvenanceFingerprint(String fingerprint) throws IOException {
+    Path abs = file.toAbsolutePath();
+    String line = PROVENANCE_FINGERPRINT + ": " + fingerprint + "\n";
+    if (!Files.exists(abs)) {
+      io.cohort.crypto.keys.OwnerOnly.createDirectories(abs.getParent());
+      io.cohort.crypto.keys.OwnerOnly.createFile(abs);
+    } else {
+      String text = Files.readString(abs);
+      if (!text.isEmpty() && !text.endsWith("\n")) {
+        line = "\n" + line;
+      }
+    }
+    Files.writeString(abs, line, java.nio.file.StandardOpenOption.APPEND);
+    values = null;
   }
 
   String env(String name) {

@@ -53,10 +53,14 @@ final class JobExport implements Callable<Integer> {
       + " (its content hash must be the job's model.sha256); for peft it supplies layer widths when the global model"
       + " cannot.") Path base;
   @Option(names = "--force", description = "Overwrite PATH if it exists.") boolean force;
+  /** The coordinator's provenance key, checked against the pinned one before anything is downloaded. */
+  private String signerFingerprint;
 
   @Override
   public Integer call() throws Exception {
     AdminClient client = connection.client();
+    CliConfig config = CohortCli.config(connection.spec);
+    signerFingerprint = coordinatorKey(client, config);
     JobSpec spec = spec(client);
     String fmt = format != null ? format : AdapterExport.isText(spec) ? "peft" : "bundle";
     if (!fmt.equals("bundle") && !fmt.equals("peft") && !fmt.equals("merged")) {
@@ -79,11 +83,38 @@ final class JobExport implements Callable<Integer> {
     Path abs = out.toAbsolutePath().normalize();
     Path staging = abs.resolveSibling("." + abs.getFileName() + ".part");
     deleteRecursively(staging);
+    int exit;
     try {
-      return fmt.equals("bundle") ? exportBundle(client, abs, staging) : exportAdapter(client, spec, fmt, abs, staging);
+      exit = fmt.equals("bundle") ? exportBundle(client, abs, staging) : exportAdapter(client, spec, fmt, abs, staging);
     } finally {
       deleteRecursively(staging);
     }
+    if (config.provenanceFingerprint() == null) {
+      // Trust on first use (issue 22 #6): verify-export checks later exports against this key.
+      config.pinProvenanceFingerprint(signerFingerprint);
+      System.err.println("cohort: pinned the coordinator's provenance key " + signerFingerprint + " in "
+          + config.file() + " (" + CliConfig.PROVENANCE_FINGERPRINT + "); job verify-export trusts only this key");
+    }
+    return exit;
+  }
+
+  /**
+   * The fingerprint of the coordinator's provenance key; it must be the pinned one when one is
+   * pinned, so that a replaced key is noticed before anything is written.
+   */
+  private static String coordinatorKey(AdminClient client, CliConfig config) throws CliException {
+    String fp = client.get("/api/v1/provenance/key").path("fingerprint").asText("");
+    if (fp.isEmpty()) {
+      throw new CliException(CliException.FAILED, "the coordinator did not name its provenance key"
+          + " (GET /api/v1/provenance/key)");
+    }
+    String pinned = config.provenanceFingerprint();
+    if (pinned != null && !pinned.equals(fp)) {
+      throw new CliException(CliException.INTEGRITY, "the coordinator's provenance key " + fp + " is not the pinned "
+          + pinned + " (" + CliConfig.PROVENANCE_FINGERPRINT + " in " + config.file() + " or $"
+          + CliConfig.PROVENANCE_FINGERPRINT_ENV + "); if the key was replaced on purpose, change the pin");
+    }
+    return fp;
   }
 
   private int exportBundle(AdminClient client, Path abs, Path tmp) throws CliException, IOException {
@@ -166,8 +197,8 @@ final class JobExport implements Callable<Integer> {
   }
 
   /** Verifies what was just written, so that a broken export is never kept. Returns the signer's fingerprint. */
-  private static String selfCheck(Path path) throws CliException {
-    ExportVerifier.Result r = ExportVerifier.verify(path, Optional.empty());
+  private String selfCheck(Path path) throws CliException {
+    ExportVerifier.Result r = ExportVerifier.verify(path, Optional.of(signerFingerprint));
     if (!r.ok()) {
       throw new CliException(CliException.INTEGRITY, "the export does not verify: " + String.join("; ", r.problems()));
     }

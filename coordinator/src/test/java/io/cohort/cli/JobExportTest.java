@@ -197,6 +197,18 @@ class JobExportTest {
     Path keyFile = Path.of(config.dataDir()).resolve(ProvenanceKey.FILE_NAME);
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
 
+    // Issue 22 #6: the first export pinned the coordinator's key in the CLI config (the trust
+    // anchor of verify-export); an export from a coordinator with another key is refused.
+    assertThat(Files.readString(dir.resolve("none.yaml"))).isEqualTo("provenance_fingerprint: " + fingerprint + "\n");
+    Files.writeString(dir.resolve("none.yaml"), "provenance_fingerprint: sha256:" + "0".repeat(64) + "\n");
+    Run replaced = cohort("job", "export", job, "--format", "bundle", "--out", dir.resolve("other.bundle").toString());
+    assertThat(replaced.exit()).as("%s %s", replaced.out(), replaced.err()).isEqualTo(CliException.INTEGRITY);
+    assertThat(replaced.err()).contains("is not the pinned sha256:" + "0".repeat(64));
+    assertThat(dir.resolve("other.bundle")).doesNotExist();
+    Run otherPin = cohort("job", "verify-export", merged.toString());
+    assertThat(otherPin.exit()).as("pinned to another key").isEqualTo(6);
+    assertThat(otherPin.err()).contains("not the pinned coordinator key");
+
     HttpResponse<String> manifest = HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve(
         "/api/v1/jobs/" + job + "/manifest")).header("Authorization", "Bearer " + adminToken()).build(),
         HttpResponse.BodyHandlers.ofString());

@@ -23,8 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One job offered to four nodes, three of which cannot take part: a CSV with a non-numeric value
  * in a numeric column, a CSV without a column the job needs, and a node without the job's
- * dataset alias. Each must decline with a reason an operator can act on (file, line, column),
- * stay connected, and the job must still complete on the one good node.
+ * dataset alias. Each must decline with a reason an operator can act on (dataset alias, line,
+ * column, kind of problem), stay connected, and the job must still complete on the one good node.
+ *
+ * <p>Issue 22 finding #11: the bad cell holds a unique fake patient identifier. It, and the node's
+ * file paths, must appear nowhere the coordinator keeps or serves: the job status API, the audit
+ * log (API), the coordinator's output, and its H2 database files. The node's own log keeps the
+ * full detail.
  */
 class BadInputTest {
   static final List<String> NODES = List.of("good", "malformed", "missingcol", "otheralias");
@@ -46,12 +51,13 @@ class BadInputTest {
     // good: a valid shard
     Path good = fed.writeNodeConfig("good", List.of(fed.writeShard("credit", "good", data, shards.get(0))));
 
-    // malformed: 'abc' in the numeric column age, on a data row chosen by the seed
+    // malformed: a fake patient identifier in the numeric column age, on a data row chosen by the seed
     List<List<String>> rows = shards.get(1).train();
     int badRow = 5 + fed.random().nextInt(rows.size() - 5);
     int badLine = badRow + 2; // line 1 is the header
+    String marker = "PATIENT-" + fed.seed() + "-XYZ";
     Path malformedTrain = data.write(fed.dir().resolve("data/malformed-train.csv"),
-        data.withValue(rows, badRow, "age", "abc"));
+        data.withValue(rows, badRow, "age", marker));
     Path malformedValidation = data.write(fed.dir().resolve("data/malformed-validation.csv"),
         shards.get(1).validation());
     Path malformed = fed.writeNodeConfig("malformed",
@@ -104,19 +110,22 @@ class BadInputTest {
     JsonNode m = decision(end, "malformed");
     assertThat(m.path("accepted").asBoolean()).as("malformed declined: %s", m).isFalse();
     assertThat(m.path("reason").asText())
-        .as("malformed's reason names the file, the exact line and the column")
-        .contains(malformedTrain.getFileName().toString())
-        .contains("line " + badLine + ",")
+        .as("malformed's reason names the dataset alias, the exact line, the column and the kind of problem")
+        .contains("dataset 'credit' line " + badLine + ",")
         .contains("'age'")
-        .contains("abc");
+        .contains("not a number")
+        .as("but never the cell or the node's file (seed %d)", fed.seed())
+        .doesNotContain(marker)
+        .doesNotContain(malformedTrain.getFileName().toString());
 
     JsonNode c = decision(end, "missingcol");
     assertThat(c.path("accepted").asBoolean()).as("missingcol declined: %s", c).isFalse();
     assertThat(c.path("reason").asText())
-        .as("missingcol's reason names the file and the missing column")
-        .contains(missingTrain.getFileName().toString())
+        .as("missingcol's reason names the dataset and the missing column, not the file")
+        .contains("dataset 'credit'")
         .contains("'" + missingColumn + "'")
-        .containsIgnoringCase("missing");
+        .containsIgnoringCase("missing")
+        .doesNotContain(missingTrain.getFileName().toString());
 
     JsonNode o = decision(end, "otheralias");
     assertThat(o.path("accepted").asBoolean()).as("otheralias declined: %s", o).isFalse();
@@ -146,5 +155,21 @@ class BadInputTest {
     fed.event("nodes: " + nodes);
     assertThat(fed.connectedNodes()).as("connected nodes after declining; GET /api/v1/nodes: %s", nodes)
         .containsExactlyInAnyOrderElementsOf(NODES);
+
+    // Issue 22 #11: the marker is nowhere on the coordinator's side, only in the node's own log.
+    String served = fed.admin().job(jobId) + "\n" + fed.admin().get("/api/v1/audit?job=" + jobId + "&limit=1000")
+        + "\n" + fed.admin().get("/api/v1/audit?limit=1000") + "\n" + nodes;
+    assertThat(served).as("job status and audit log served by the API (seed %d)", fed.seed())
+        .doesNotContain(marker).doesNotContain(malformedTrain.toString()).doesNotContain(fed.dir().toString());
+    assertThat(java.nio.file.Files.readString(fed.coordinator().log())).as("the coordinator's output")
+        .doesNotContain(marker).doesNotContain(malformedTrain.toString());
+    try (var files = java.nio.file.Files.walk(fed.coordinator().dataDir())) {
+      for (Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+        String bytes = new String(java.nio.file.Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(bytes).as("coordinator file %s", f).doesNotContain(marker);
+      }
+    }
+    assertThat(java.nio.file.Files.readString(fed.node("malformed").log())).as("the node's own log keeps the detail")
+        .contains(marker).contains(malformedTrain.getFileName().toString());
   }
 }

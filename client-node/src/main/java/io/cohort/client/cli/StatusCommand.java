@@ -37,9 +37,12 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = "Show this node's certificate, whether the coordinator accepts it, its datasets and their remaining"
-        + " privacy budgets (exit 1 when a privacy ledger does not verify).")
+        + " privacy budgets (exit 1 when a privacy ledger does not verify, 3 when the coordinator refuses this node's"
+        + " certificate: revoked).")
 final class StatusCommand implements Callable<Integer> {
   private static final String PROBE_SESSION = "status-probe";
+  /** Exit code when the coordinator refuses the node's certificate (revoked): issue 22 finding #9. */
+  static final int REFUSED = 3;
 
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node's YAML configuration.")
   Path config;
@@ -59,7 +62,8 @@ final class StatusCommand implements Callable<Integer> {
     if (!cfg.plaintext()) {
       printCertificate(cfg);
     }
-    System.out.println("connection:    " + probe(cfg));
+    String connection = probe(cfg);
+    System.out.println("connection:    " + connection);
     System.out.println("datasets:");
     int status = 0;
     for (DatasetBudgets.DatasetBudget b : DatasetBudgets.read(cfg)) {
@@ -68,7 +72,7 @@ final class StatusCommand implements Callable<Integer> {
           + "  " + budgetLine(b));
       status = b.verifies() ? status : 1;
     }
-    return status;
+    return connection.startsWith("REVOKED") ? REFUSED : status;
   }
 
   /** The dataset's budget and what its signed ledger says remains (the numbers of {@code privacy budget}). */
@@ -114,6 +118,10 @@ final class StatusCommand implements Callable<Integer> {
       String why = e.getStatus().getDescription();
       if (code == Status.Code.UNAUTHENTICATED && why != null && why.contains("no current session")) {
         return "connected, certificate accepted";
+      }
+      if (code == Status.Code.PERMISSION_DENIED) {
+        // The certificate check comes before the session: this node is revoked (or not who it says).
+        return "REVOKED: the coordinator refuses this node's certificate" + (why == null ? "" : " (" + why + ")");
       }
       return "REFUSED or unreachable (" + code + (why == null ? "" : ": " + why) + ")";
     } finally {

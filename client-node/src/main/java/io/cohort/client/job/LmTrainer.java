@@ -67,12 +67,12 @@ public final class LmTrainer implements LocalTrainer {
   }
 
   @Override
-  public Optional<String> check(JobSpec spec) {
+  public Optional<Decline> check(JobSpec spec) {
     try {
       prepare(spec);
       return Optional.empty();
     } catch (LocalDataException e) {
-      return Optional.of(e.getMessage());
+      return Optional.of(e.decline());
     }
   }
 
@@ -91,10 +91,11 @@ public final class LmTrainer implements LocalTrainer {
     try {
       model = TextModel.load(dir, spec, Seeds.initialisation(spec.getSeed()));
     } catch (CheckpointException e) {
-      throw new LocalDataException("model '" + spec.getModel().getName() + "': " + e.getMessage());
+      throw new LocalDataException("model '" + spec.getModel().getName() + "': " + e.getMessage(),
+          "model '" + spec.getModel().getName() + "' cannot be loaded on this node (details in the node's log)");
     } catch (IllegalArgumentException e) {
-      throw new LocalDataException("job " + spec.getJobId() + " does not fit model '" + spec.getModel().getName()
-          + "' at " + dir + ": " + e.getMessage());
+      String problem = "job " + spec.getJobId() + " does not fit model '" + spec.getModel().getName() + "'";
+      throw new LocalDataException(problem + " at " + dir + ": " + e.getMessage(), problem + " (details in the node's log)");
     }
     int positions = model.model().shape().positions();
     int maxLength = spec.getText().getMaxLength();
@@ -112,7 +113,11 @@ public final class LmTrainer implements LocalTrainer {
           : TextData.classification(ds.path(), ds.validationPath(), spec.getText().getNumLabels(), fraction, splitSeed,
               batcher);
     } catch (DataFormatException e) {
-      throw new LocalDataException(e.getMessage());
+      // The public text names the alias, line and kind of problem: no path, no record content.
+      boolean validation = ds.validationPath().isPresent()
+          && e.getMessage().startsWith(ds.validationPath().get().toString() + ":");
+      throw new LocalDataException(e.getMessage(),
+          e.publicMessage("dataset '" + ds.alias() + "'" + (validation ? " (validation file)" : "")));
     }
     prepared.put(spec.getJobId(), new Prepared(model, data));
     LOG.info(String.format("job %s: model '%s' loaded, %d training and %d held-out records tokenised",
@@ -133,13 +138,15 @@ public final class LmTrainer implements LocalTrainer {
     try {
       actual = CheckpointDigest.of(dir);
     } catch (CheckpointException e) {
-      throw new LocalDataException("model '" + name + "': " + e.getMessage());
+      throw new LocalDataException("model '" + name + "': " + e.getMessage(),
+          "model '" + name + "' cannot be read on this node (details in the node's log)");
     }
     String expected = spec.getModel().getSha256();
     if (!actual.equalsIgnoreCase(expected)) {
-      throw new LocalDataException("model '" + name + "' at " + dir + " has content hash " + actual
+      String problem = " has content hash " + actual
           + " but the job requires " + (expected.isEmpty() ? "(none given)" : expected)
-          + "; it is a different checkpoint (see cohort-node model hash)");
+          + "; it is a different checkpoint (see cohort-node model hash)";
+      throw new LocalDataException("model '" + name + "' at " + dir + problem, "model '" + name + "'" + problem);
     }
     return dir;
   }

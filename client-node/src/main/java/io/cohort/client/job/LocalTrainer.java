@@ -11,8 +11,8 @@ import java.util.Optional;
  * rounds and re-prepare it from the spec when a restarted node meets a job it accepted before.
  */
 public interface LocalTrainer {
-  /** Checks that the node can take part; returns the reason to decline, or empty to accept. */
-  Optional<String> check(JobSpec spec);
+  /** Checks that the node can take part; returns why it declines, or empty to accept. */
+  Optional<Decline> check(JobSpec spec);
 
   /**
    * Trains one round locally.
@@ -47,10 +47,43 @@ public interface LocalTrainer {
   /** The parameters after local training, the examples behind them, and local metrics. */
   record Outcome(TensorBundle parameters, long examples, Map<String, Double> metrics) {}
 
-  /** Local data could not be used; the message names the file, line and column. */
+  /**
+   * Why a node declines a job or abandons a task, in two renderings (issue 22 finding #11):
+   * {@code publicReason} is what travels to the coordinator and names the dataset alias, line,
+   * column and kind of problem but never a value of the data or a local path; {@code localDetail}
+   * is the full text for the node's log and the local operator.
+   */
+  record Decline(String publicReason, String localDetail) {
+    /** A reason that quotes nothing local, so both renderings are the same. */
+    public static Decline of(String reason) {
+      return new Decline(reason, reason);
+    }
+  }
+
+  /**
+   * Local data could not be used. {@link #getMessage()} is the local detail (file, line, column,
+   * value); {@link #publicReason()} is the coordinator-safe rendering.
+   */
   final class LocalDataException extends Exception {
+    private final String publicReason;
+
+    /** A problem whose message quotes no local data and no local path. */
     public LocalDataException(String message) {
-      super(message);
+      this(message, message);
+    }
+
+    public LocalDataException(String localDetail, String publicReason) {
+      super(localDetail);
+      this.publicReason = publicReason;
+    }
+
+    /** What may leave the node: no value of the data, no local path. */
+    public String publicReason() {
+      return publicReason;
+    }
+
+    public Decline decline() {
+      return new Decline(publicReason, getMessage());
     }
   }
 }

@@ -44,12 +44,12 @@ public final class TabularTrainer implements LocalTrainer {
   }
 
   @Override
-  public Optional<String> check(JobSpec spec) {
+  public Optional<Decline> check(JobSpec spec) {
     try {
       prepare(spec);
       return Optional.empty();
     } catch (LocalDataException e) {
-      return Optional.of(e.getMessage());
+      return Optional.of(e.decline());
     }
   }
 
@@ -69,29 +69,31 @@ public final class TabularTrainer implements LocalTrainer {
       throw new LocalDataException("the job's tabular schema is invalid: " + e.getMessage());
     }
     p = ds.validationPath().isPresent()
-        ? prepareWithValidationFile(ds.path(), ds.validationPath().get(), schema)
-        : prepareWithSplit(ds.path(), schema, spec);
+        ? prepareWithValidationFile(ds.alias(), ds.path(), ds.validationPath().get(), schema)
+        : prepareWithSplit(ds.alias(), ds.path(), schema, spec);
     prepared.put(spec.getJobId(), p);
     return p;
   }
 
-  private static Prepared prepareWithSplit(Path file, TabularSchema schema, JobSpec spec) throws LocalDataException {
-    CsvDataset data = load(file, schema);
+  private static Prepared prepareWithSplit(String alias, Path file, TabularSchema schema, JobSpec spec)
+      throws LocalDataException {
+    CsvDataset data = load("dataset '" + alias + "'", file, schema);
     DatasetSplit.Split split =
         DatasetSplit.stratified(data, spec.getTraining().getValidationFraction(), Seeds.split(spec.getSeed()));
     if (split.train().isEmpty()) {
-      throw new LocalDataException(file + ": no training rows left after holding out the validation split");
+      String problem = ": no training rows left after holding out the validation split";
+      throw new LocalDataException(file + problem, "dataset '" + alias + "'" + problem);
     }
     FeatureEncoder enc = FeatureEncoder.fit(data, split.train(), schema);
     return new Prepared(enc.encode(data, split.train()), enc.encode(data, split.validation()), schema);
   }
 
-  private static Prepared prepareWithValidationFile(Path trainFile, Path validationFile, TabularSchema schema)
-      throws LocalDataException {
-    CsvDataset train = load(trainFile, schema);
-    CsvDataset validation = load(validationFile, schema);
+  private static Prepared prepareWithValidationFile(String alias, Path trainFile, Path validationFile,
+      TabularSchema schema) throws LocalDataException {
+    CsvDataset train = load("dataset '" + alias + "'", trainFile, schema);
+    CsvDataset validation = load("dataset '" + alias + "' (validation file)", validationFile, schema);
     if (train.size() == 0) {
-      throw new LocalDataException(trainFile + ": has no data rows");
+      throw new LocalDataException(trainFile + ": has no data rows", "dataset '" + alias + "': has no data rows");
     }
     FeatureEncoder enc = FeatureEncoder.fit(train, all(train), schema);
     return new Prepared(enc.encode(train, all(train)), enc.encode(validation, all(validation)), schema);
@@ -101,11 +103,12 @@ public final class TabularTrainer implements LocalTrainer {
     return IntStream.range(0, d.size()).boxed().toList();
   }
 
-  private static CsvDataset load(Path file, TabularSchema schema) throws LocalDataException {
+  /** Loads a CSV file; errors name {@code dataset} (the alias), not the file, in their public rendering. */
+  private static CsvDataset load(String dataset, Path file, TabularSchema schema) throws LocalDataException {
     try {
       return CsvDataset.load(file, schema);
     } catch (DatasetException e) {
-      throw new LocalDataException(e.getMessage());
+      throw new LocalDataException(e.getMessage(), e.publicMessage(dataset));
     }
   }
 

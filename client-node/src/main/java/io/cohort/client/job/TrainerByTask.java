@@ -35,11 +35,11 @@ public final class TrainerByTask implements LocalTrainer {
   }
 
   @Override
-  public Optional<String> check(JobSpec spec) {
+  public Optional<Decline> check(JobSpec spec) {
     try {
       return of(spec).check(spec);
     } catch (LocalDataException e) {
-      return Optional.of(e.getMessage());
+      return Optional.of(e.decline());
     }
   }
 

@@ -77,8 +77,14 @@ public final class PrivacyGuard implements AutoCloseable {
       return Optional.empty();
     } catch (RoundRefusedException e) {
       return Optional.of(e.getMessage());
-    } catch (DpParameterException | IOException e) {
+    } catch (DpParameterException e) {
       return Optional.of("privacy: " + e.getMessage());
+    } catch (IOException e) {
+      // The message names the ledger file, a local path: it stays in the node's log (issue 22 #11).
+      java.util.logging.Logger.getLogger(PrivacyGuard.class.getName()).warning(
+          "privacy ledger of dataset '" + spec.getDatasetAlias() + "' unavailable: " + e.getMessage());
+      return Optional.of("privacy: the ledger of dataset '" + spec.getDatasetAlias()
+          + "' cannot be read on this node (details in the node's log)");
     }
   }
 

@@ -65,15 +65,17 @@ final class TaskHandler {
   }
 
   private void offer(Task task, JobOffer offer) {
-    Optional<String> decline = trainer.check(offer.getSpec());
+    Optional<LocalTrainer.Decline> decline = trainer.check(offer.getSpec());
     if (decline.isEmpty()) {
       decline = privacyDecline(offer.getSpec());
     }
-    client.answerOffer(task.getJobId(), decline.isEmpty(), decline.orElse(""));
+    // Only the public rendering leaves the node: no cell value, no local path (issue 22 #11).
+    client.answerOffer(task.getJobId(), decline.isEmpty(),
+        decline.map(LocalTrainer.Decline::publicReason).orElse(""));
     if (decline.isEmpty()) {
       LOG.info("accepted job " + task.getJobId() + " (" + offer.getSpec().getName() + ")");
     } else {
-      LOG.warning("declined job " + task.getJobId() + ": " + decline.get());
+      LOG.warning("declined job " + task.getJobId() + ": " + decline.get().localDetail());
     }
   }
 
@@ -113,20 +115,22 @@ final class TaskHandler {
       LOG.info(String.format("job %s round %d: trained on %d examples in %d ms, train_loss %.4f, %s",
           task.getJobId(), t.getRound(), out.examples(), clock.millis() - started, out.metrics().get("train_loss"),
           t.hasSecureAggregation() ? "secure aggregation started" : "update sent"));
-    } catch (LocalTrainer.LocalDataException | WireFormatException | IllegalArgumentException
-        | RoundRefusedException e) {
-      abandon(task, e.getMessage());
+    } catch (LocalTrainer.LocalDataException e) {
+      abandon(task, e.decline());
+    } catch (WireFormatException | IllegalArgumentException | RoundRefusedException e) {
+      abandon(task, LocalTrainer.Decline.of(e.getMessage()));
     } catch (IOException e) {
-      abandon(task, "privacy ledger unavailable, so nothing is trained or sent: " + e.getMessage());
+      String reason = "privacy ledger unavailable, so nothing is trained or sent";
+      abandon(task, new LocalTrainer.Decline(reason, reason + ": " + e.getMessage()));
     }
   }
 
-  private Optional<String> privacyDecline(JobSpec spec) {
+  private Optional<LocalTrainer.Decline> privacyDecline(JobSpec spec) {
     try {
       long rows = PrivacyGuard.isPrivate(spec) ? trainer.trainingExamples(spec) : 0;
-      return privacy.checkOffer(spec, rows);
+      return privacy.checkOffer(spec, rows).map(LocalTrainer.Decline::of);
     } catch (LocalTrainer.LocalDataException e) {
-      return Optional.of(e.getMessage());
+      return Optional.of(e.decline());
     }
   }
 
@@ -137,7 +141,7 @@ final class TaskHandler {
       client.pushUpdate(task.getJobId(), task.getTaskId(), 0, 1, init, java.util.Map.of(), TRANSFER_TIMEOUT);
       LOG.info("job " + task.getJobId() + ": sent the seeded initial model");
     } catch (LocalTrainer.LocalDataException e) {
-      abandon(task, e.getMessage());
+      abandon(task, e.decline());
     }
   }
 
@@ -146,8 +150,10 @@ final class TaskHandler {
       TensorBundle model = model(task.getJobId(), t.getModelId(), t.getModelSha256().toByteArray());
       EvaluationResult r = trainer.evaluate(t.getSpec(), model);
       client.pushEvaluation(task.getJobId(), task.getTaskId(), t.getRound(), r);
-    } catch (LocalTrainer.LocalDataException | WireFormatException e) {
-      abandon(task, e.getMessage());
+    } catch (LocalTrainer.LocalDataException e) {
+      abandon(task, e.decline());
+    } catch (WireFormatException e) {
+      abandon(task, LocalTrainer.Decline.of(e.getMessage()));
     }
   }
 
@@ -159,8 +165,9 @@ final class TaskHandler {
     return cachedModel;
   }
 
-  private void abandon(Task task, String reason) {
-    LOG.warning("cannot do task " + task.getKindCase() + " of job " + task.getJobId() + ": " + reason);
-    client.abandonTask(task.getJobId(), task.getTaskId(), reason);
+  /** Logs the full detail locally; the coordinator gets the public reason only. */
+  private void abandon(Task task, LocalTrainer.Decline reason) {
+    LOG.warning("cannot do task " + task.getKindCase() + " of job " + task.getJobId() + ": " + reason.localDetail());
+    client.abandonTask(task.getJobId(), task.getTaskId(), reason.publicReason());
   }
 }

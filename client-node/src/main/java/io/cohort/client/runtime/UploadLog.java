@@ -85,8 +85,9 @@ public final class UploadLog {
       throws IOException {
     Entry e = new Entry(clock.millis(), jobId, round, kind.wireName(), detail == null ? "" : detail, bytes, outcome);
     byte[] line = (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.APPEND)) {
+    // Created 0600 (issue 22 #8): it names jobs, rounds and what left the node.
+    try (FileChannel ch = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.APPEND), io.cohort.crypto.keys.OwnerOnly.fileAttributes(file))) {
       ByteBuffer buf = ByteBuffer.wrap(line);
       while (buf.hasRemaining()) {
         ch.write(buf);

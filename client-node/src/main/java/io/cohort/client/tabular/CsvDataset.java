@@ -63,9 +63,9 @@ public final class CsvDataset {
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       return read(reader, source, schema);
     } catch (NoSuchFileException e) {
-      throw DatasetException.inFile(source, "no such file", e);
+      throw DatasetException.inFile(source, "no such file", "no such file", e);
     } catch (IOException e) {
-      throw DatasetException.inFile(source, "cannot read: " + e, e);
+      throw DatasetException.inFile(source, "cannot read: " + e, "cannot be read", e);
     }
   }
 
@@ -80,11 +80,11 @@ public final class CsvDataset {
       return parse(records, source, schema);
     } catch (CharacterCodingException e) {
       // The decoder reads ahead in blocks, so the line is only a lower bound.
-      throw DatasetException.inFile(source,
-          "is not valid UTF-8 text (found at or after line " + records.line()
-              + "); save the file as UTF-8", e);
+      String problem = "is not valid UTF-8 text (found at or after line " + records.line()
+          + "); save the file as UTF-8";
+      throw DatasetException.inFile(source, problem, problem, e);
     } catch (IOException e) {
-      throw DatasetException.inFile(source, "cannot read: " + e, e);
+      throw DatasetException.inFile(source, "cannot read: " + e, "cannot be read", e);
     }
   }
 
@@ -152,7 +152,7 @@ public final class CsvDataset {
         labels = Arrays.copyOf(labels, capacity);
       }
       labels[size] = lookup(classIndex, schema.classes(), fields.get(labelField),
-          source, line, schema.labelColumn());
+          source, line, schema.labelColumn(), "class");
       for (int j = 0; j < nNumeric; j++) {
         numeric[size * nNumeric + j] =
             parseNumber(fields.get(numericFields[j]), source, line, numericNames.get(j));
@@ -160,7 +160,7 @@ public final class CsvDataset {
       for (int j = 0; j < nCategorical; j++) {
         CategoricalColumn column = categorical.get(j);
         categories[size * nCategorical + j] = lookup(categoryIndex.get(j), column.categories(),
-            fields.get(categoricalFields[j]), source, line, column.name());
+            fields.get(categoricalFields[j]), source, line, column.name(), "category");
       }
       size++;
     }
@@ -206,9 +206,11 @@ public final class CsvDataset {
       }
     }
     if (!missing.isEmpty()) {
+      String problem =
+          "missing column" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing);
+      // The local header may name columns the job does not know: they stay on the node.
       throw DatasetException.inFile(source,
-          "missing column" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing)
-              + " (header has: " + String.join(", ", header) + ")");
+          problem + " (header has: " + String.join(", ", header) + ")", problem);
     }
     return position;
   }
@@ -229,11 +231,14 @@ public final class CsvDataset {
 
   private static int lookup(
       Map<String, Integer> index, List<String> valid, String value, String source, long line,
-      String column) throws DatasetException {
+      String column, String what) throws DatasetException {
     Integer i = index.get(value);
     if (i == null) {
+      // The declared values come with the job, so the public text may list them; the cell may not.
       throw DatasetException.atValue(source, line, column,
-          quote(value) + " is not one of " + valid);
+          quote(value) + " is not one of " + valid,
+          (value.isBlank() ? "missing " + (what.equals("class") ? "label" : "value")
+              : "not a declared " + what) + "; expected one of " + valid);
     }
     return i;
   }
@@ -243,19 +248,21 @@ public final class CsvDataset {
     String trimmed = text.strip();
     if (trimmed.isEmpty()) {
       throw DatasetException.atValue(source, line, column,
-          "empty value is not a number; " + NUMBER_EXAMPLE);
+          "empty value is not a number; " + NUMBER_EXAMPLE,
+          "missing value; " + NUMBER_EXAMPLE);
     }
     if (!DECIMAL.matcher(trimmed).matches()) {
       String lower = trimmed.toLowerCase(Locale.ROOT);
       String problem = lower.contains("nan") || lower.contains("inf")
-          ? " is not a finite number; " : " is not a number; ";
+          ? "is not a finite number; " : "is not a number; ";
       throw DatasetException.atValue(source, line, column,
-          quote(text) + problem + NUMBER_EXAMPLE);
+          quote(text) + " " + problem + NUMBER_EXAMPLE, "value " + problem + NUMBER_EXAMPLE);
     }
     double value = Double.parseDouble(trimmed);
     if (!Double.isFinite(value)) {
       throw DatasetException.atValue(source, line, column,
-          quote(text) + " is too large for a double; expected a finite number");
+          quote(text) + " is too large for a double; expected a finite number",
+          "value is too large for a double; expected a finite number");
     }
     return value;
   }

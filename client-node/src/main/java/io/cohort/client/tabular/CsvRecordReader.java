@@ -102,9 +102,10 @@ final class CsvRecordReader {
           append(field, (char) c, quoteLine, columnName, fields.size());
         }
         if (c != ',' && c != '\r' && c != '\n' && c != EOF) {
-          throw error(line, columnName, fields.size(),
-              "unexpected " + describe(c) + " after the closing quote; a quoted field must end"
-                  + " at a comma or the end of the line");
+          String rule = " after the closing quote; a quoted field must end"
+              + " at a comma or the end of the line";
+          throw DatasetException.atValue(source, line, columnName.apply(fields.size()),
+              "unexpected " + describe(c) + rule, "unexpected character" + rule);
         }
       } else {
         while (c != ',' && c != '\r' && c != '\n' && c != EOF) {

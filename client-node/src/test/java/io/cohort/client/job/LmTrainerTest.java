@@ -201,7 +201,7 @@ class LmTrainerTest {
   @Test
   void check_declinesAnotherCheckpoint_namingBothHashes() {
     String wrong = "0".repeat(64);
-    assertThat(node1.check(TextJobs.seqCls("wrong-hash", wrong, true).build())).hasValueSatisfying(m ->
+    assertThat(node1.check(TextJobs.seqCls("wrong-hash", wrong, true).build()).map(LocalTrainer.Decline::localDetail)).hasValueSatisfying(m ->
         assertThat(m).contains("tiny-gpt2-reuters").contains(hash).contains(wrong));
   }
 
@@ -209,11 +209,11 @@ class LmTrainerTest {
   void check_declinesAModelThisNodeDoesNotHave() {
     JobSpec spec = TextJobs.seqCls("no-model", hash, true)
         .setModel(TextJobs.seqCls("x", hash, true).getModel().toBuilder().setName("gpt2-xl")).build();
-    assertThat(node1.check(spec)).hasValue(
+    assertThat(node1.check(spec).map(LocalTrainer.Decline::localDetail)).hasValue(
         "model 'gpt2-xl' is not configured on this node (node.yaml models: tiny-gpt2-reuters)");
     JobSpec noBatch = TextJobs.seqCls("no-batch", hash, true)
         .setTraining(TextJobs.seqCls("x", hash, true).getTraining().toBuilder().setBatchSize(0)).build();
-    assertThat(node1.check(noBatch)).hasValue("the job's training block is invalid: batch size must be >= 1, got 0");
+    assertThat(node1.check(noBatch).map(LocalTrainer.Decline::localDetail)).hasValue("the job's training block is invalid: batch size must be >= 1, got 0");
   }
 
   @Test
@@ -222,18 +222,22 @@ class LmTrainerTest {
     List<String> lines = new ArrayList<>(Files.readAllLines(data));
     lines.set(6, "{\"text\": \"wheat\", \"label\": 2}");
     Files.write(bad, lines);
-    assertThat(new LmTrainer(TextJobs.config("b1", dir, bad)).check(TextJobs.seqCls("bad", hash, true).build()))
+    assertThat(new LmTrainer(TextJobs.config("b1", dir, bad)).check(TextJobs.seqCls("bad", hash, true).build()).map(LocalTrainer.Decline::localDetail))
         .hasValueSatisfying(m -> assertThat(m).contains("bad-label.jsonl:7").contains("label 2")
             .contains("num_labels = 2"));
+    // Issue 22 #11: what goes to the coordinator names alias, line and kind, not the label or path.
+    assertThat(new LmTrainer(TextJobs.config("b1", dir, bad)).check(TextJobs.seqCls("bad", hash, true).build())
+        .map(LocalTrainer.Decline::publicReason))
+        .hasValue("dataset 'news' line 7: label is outside the job's labels 0..1 (text.num_labels = 2)");
     Path notJson = dir.resolve("not-json.jsonl");
     lines.set(6, "{\"text\": ");
     Files.write(notJson, lines);
-    assertThat(new LmTrainer(TextJobs.config("b2", dir, notJson)).check(TextJobs.seqCls("bad", hash, true).build()))
+    assertThat(new LmTrainer(TextJobs.config("b2", dir, notJson)).check(TextJobs.seqCls("bad", hash, true).build()).map(LocalTrainer.Decline::localDetail))
         .hasValueSatisfying(m -> assertThat(m).contains("not-json.jsonl:7").contains("not valid JSON"));
     NodeConfig csv = new NodeConfig("b3", "h", 1, true, List.of(new NodeConfig.Dataset("news", data, "csv",
         Optional.empty())), java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1), dir.resolve("k"),
         dir.resolve("c"), dir.resolve("ca"), Map.of(TextJobs.MODEL_NAME, TextJobs.MODEL));
-    assertThat(new LmTrainer(csv).check(TextJobs.seqCls("csv", hash, true).build()))
+    assertThat(new LmTrainer(csv).check(TextJobs.seqCls("csv", hash, true).build()).map(LocalTrainer.Decline::localDetail))
         .hasValue("dataset 'news' has format csv; language-model jobs need format: jsonl");
   }
 
@@ -242,7 +246,7 @@ class LmTrainerTest {
     TrainerByTask both = new TrainerByTask(Map.of(TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION, node1));
     JobSpec spec = TextJobs.seqCls("init-ffa", hash, true).build();
     assertThat(sha(both.initialParameters(spec))).isEqualTo(sha(node1.initialParameters(spec)));
-    assertThat(both.check(spec.toBuilder().setTask(TaskType.TASK_TYPE_TABULAR_CLASSIFICATION).build()))
+    assertThat(both.check(spec.toBuilder().setTask(TaskType.TASK_TYPE_TABULAR_CLASSIFICATION).build()).map(LocalTrainer.Decline::localDetail))
         .hasValueSatisfying(m -> assertThat(m).contains("cannot train TASK_TYPE_TABULAR_CLASSIFICATION"));
   }
 

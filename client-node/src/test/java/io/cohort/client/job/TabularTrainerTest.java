@@ -56,7 +56,7 @@ class TabularTrainerTest {
 
   @Test
   void unknownAlias_isDeclinedNamingTheConfiguredOnes() {
-    assertThat(new TabularTrainer(config(good)).check(spec("credit")))
+    assertThat(new TabularTrainer(config(good)).check(spec("credit")).map(LocalTrainer.Decline::localDetail))
         .hasValue("dataset alias 'credit' is not configured on this node (configured: tab)");
   }
 
@@ -66,7 +66,7 @@ class TabularTrainerTest {
     List<String> lines = Files.readAllLines(good);
     lines.set(5, "not-a-number,a,yes");
     Files.write(bad, lines);
-    Optional<String> reason = new TabularTrainer(config(bad)).check(spec("tab"));
+    Optional<String> reason = new TabularTrainer(config(bad)).check(spec("tab")).map(LocalTrainer.Decline::localDetail);
     assertThat(reason).hasValueSatisfying(m -> assertThat(m).contains("bad.csv").contains("line 6").contains("'x'"));
   }
 
@@ -74,7 +74,7 @@ class TabularTrainerTest {
   void missingColumn_isDeclinedNamingIt() throws Exception {
     Path bad = dir.resolve("nocol.csv");
     Files.writeString(bad, "x,y\n1,yes\n");
-    assertThat(new TabularTrainer(config(bad)).check(spec("tab")))
+    assertThat(new TabularTrainer(config(bad)).check(spec("tab")).map(LocalTrainer.Decline::localDetail))
         .hasValueSatisfying(m -> assertThat(m).contains("nocol.csv").contains("'c'"));
   }
 

@@ -63,8 +63,8 @@ class NodeDaemonReconnectTest {
 
   private static final LocalTrainer NO_TRAINING = new LocalTrainer() {
     @Override
-    public Optional<String> check(JobSpec spec) {
-      return Optional.of("test node");
+    public Optional<Decline> check(JobSpec spec) {
+      return Optional.of(Decline.of("test node"));
     }
 
     @Override

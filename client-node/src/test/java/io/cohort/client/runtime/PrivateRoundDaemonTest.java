@@ -323,4 +323,38 @@ class PrivateRoundDaemonTest {
       assertThat(e.spend().segment().noiseMultiplier()).isEqualTo(1.1);
     });
   }
+
+  /**
+   * Issue 22 finding #11: a malformed cell can be a patient's data. The decline reason and the
+   * reason of an abandoned round name the dataset alias, line, column and kind of problem; the
+   * cell value and the node's file path never reach the coordinator.
+   */
+  @Test
+  void malformedCell_neverReachesTheCoordinator_onlyAliasLineColumnAndKind() throws Exception {
+    String marker = "PATIENT-7731-XYZ";
+    Path data = PrivateJobs.csv(dir, SEED);
+    List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(data));
+    lines.set(4, "0.5," + marker + ",yes"); // line 5 of the file
+    Path secret = dir.resolve("data-node1-private.csv");
+    java.nio.file.Files.write(secret, lines);
+    NodeConfig cfg = PrivateJobs.config(dir, secret, null, port);
+    JobSpec job = PrivateJobs.spec("job-bad-cell", 8, 1).toBuilder().clearPrivacy().build();
+    Running node = start(cfg, () -> { });
+    try {
+      coordinator.tasks.add(offer(job));
+      await("the answer", () -> !coordinator.answers.isEmpty());
+      AnswerOfferRequest a = coordinator.answers.get(0);
+      assertThat(a.getAccept()).isFalse();
+      assertThat(a.getDeclineReason())
+          .isEqualTo("dataset 'tab' line 5, column 'c': not a declared category; expected one of [a, b]")
+          .doesNotContain(marker).doesNotContain(secret.toString()).doesNotContain("data-node1-private");
+      // A round sent anyway is abandoned with the same safe text.
+      coordinator.tasks.add(train(job, 1, "t1"));
+      await("the refusal", () -> coordinator.abandoned.size() == 1);
+      assertThat(coordinator.abandoned.get(0)).contains("dataset 'tab' line 5, column 'c'")
+          .doesNotContain(marker).doesNotContain(dir.toString());
+    } finally {
+      stop(node);
+    }
+  }
 }

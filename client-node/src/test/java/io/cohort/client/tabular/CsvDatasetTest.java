@@ -273,4 +273,44 @@ class CsvDatasetTest {
 
     assertThat(e.getMessage()).startsWith(file + ": is not valid UTF-8");
   }
+
+  /**
+   * Issue 22 finding #11: the public rendering (what a decline reason carries to the
+   * coordinator) names the dataset, line, column and kind of problem, never the cell and never
+   * the local path; the local message keeps the value for the node's operator.
+   */
+  @Test
+  void publicMessage_namesKindOfProblem_neverTheValueOrPath() throws Exception {
+    String id = "PATIENT-7731-XYZ";
+    record Case(String content, String expected) {}
+    List<Case> cases = List.of(
+        new Case("class,age,amount,purpose\ngood,1,2," + id + "\n",
+            "dataset 'credit' line 2, column 'purpose': not a declared category; expected one of"
+                + " [car, radio/tv, 0<=X<200, a, \"quoted\" one]"),
+        new Case("class,age,amount,purpose\n" + id + ",1,2,car\n",
+            "dataset 'credit' line 2, column 'class': not a declared class; expected one of [good, bad]"),
+        new Case("class,age,amount,purpose\n,1,2,car\n",
+            "dataset 'credit' line 2, column 'class': missing label; expected one of [good, bad]"),
+        new Case("class,age,amount,purpose\ngood," + id + ",2,car\n",
+            "dataset 'credit' line 2, column 'age': value is not a number; expected a decimal number"
+                + " such as 42 or -1.5e3"),
+        new Case("class,age,amount,purpose\ngood,NaN-" + id + ",2,car\n",
+            "dataset 'credit' line 2, column 'age': value is not a finite number; expected a decimal"
+                + " number such as 42 or -1.5e3"),
+        new Case("class,age,amount,purpose\ngood,,2,car\n",
+            "dataset 'credit' line 2, column 'age': missing value; expected a decimal number such as"
+                + " 42 or -1.5e3"),
+        new Case("class,age,amount,purpose\ngood,1,2,\"car\"" + id + "\n",
+            "dataset 'credit' line 2, column 'purpose': unexpected character after the closing quote;"
+                + " a quoted field must end at a comma or the end of the line"),
+        new Case("class,amount,purpose," + id + "\ngood,2,car,x\n",
+            "dataset 'credit': missing column 'age'"));
+    for (Case c : cases) {
+      DatasetException e = failure(c.content());
+      assertThat(e.publicMessage("dataset 'credit'")).as(c.content())
+          .isEqualTo(c.expected()).doesNotContain(id).doesNotContain(dir.toString());
+      assertThat(e.getMessage()).as("the local message keeps the detail").contains(e.file());
+    }
+    assertThat(failure(cases.get(0).content()).getMessage()).contains(id);
+  }
 }

@@ -111,6 +111,9 @@ public final class AuditLog {
     if (anchorFile != null) {
       try {
         Path tmp = anchorFile.resolveSibling(anchorFile.getFileName() + ".tmp");
+        // Created 0600 before anything is written (issue 22 #8); the move keeps the mode.
+        Files.deleteIfExists(tmp);
+        io.cohort.crypto.keys.OwnerOnly.createFile(tmp);
         Files.writeString(tmp, knownSeq + " " + knownHash + "\n", StandardCharsets.US_ASCII);
         Files.move(tmp, anchorFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException ex) {

@@ -25,6 +25,11 @@ import java.util.function.Consumer;
  */
 public final class NodeRegistry {
   private static final int MISSED_HEARTBEATS = 3;
+  /** A long poll re-checks {@link #close()} this often. */
+  private static final long POLL_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicInteger polling = new java.util.concurrent.atomic.AtomicInteger();
 
   private final Clock clock;
   private final Duration heartbeatInterval;
@@ -121,15 +126,57 @@ public final class NodeRegistry {
     return true;
   }
 
-  /** Waits up to {@code maxWait} for the session's next task. */
+  /**
+   * Waits up to {@code maxWait} for the session's next task.
+   *
+   * @throws InterruptedException also when the registry is closed (the coordinator is stopping):
+   *     the node then hears "shutting down" and backs off
+   */
   public Optional<Task> poll(NodeSession session, Duration maxWait) throws InterruptedException {
     Entry e = entries.get(session.nodeId());
     if (e == null || !e.session.sessionId().equals(session.sessionId())) {
       throw new DomainException(DomainException.Kind.UNAUTHENTICATED,
           "session of node '" + session.nodeId() + "' was replaced; register again");
     }
-    Task t = e.tasks.poll(maxWait.toMillis(), TimeUnit.MILLISECONDS);
-    e.lastSeenMillis = clock.millis();
-    return Optional.ofNullable(t);
+    polling.incrementAndGet();
+    try {
+      long deadline = System.nanoTime() + maxWait.toNanos();
+      Task t = null;
+      while (t == null && !closed) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        t = e.tasks.poll(Math.min(left, POLL_SLICE_NANOS), TimeUnit.NANOSECONDS);
+      }
+      if (t == null && closed) {
+        throw new InterruptedException("the coordinator is shutting down");
+      }
+      e.lastSeenMillis = clock.millis();
+      return Optional.ofNullable(t);
+    } finally {
+      polling.decrementAndGet();
+    }
+  }
+
+  /**
+   * Ends every long poll within a poll slice and refuses new ones, so that no request is still
+   * waiting on a worker thread when the server's event loops stop (issue 22 finding #4: that
+   * late answer was the RejectedExecutionException printed on SIGTERM). Queued tasks stay queued.
+   */
+  public void close() {
+    closed = true;
+  }
+
+  /** After {@link #close()}: waits up to {@code timeout} until no poll is in progress. */
+  public boolean awaitNoPolls(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (polling.get() > 0) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(10);
+    }
+    return true;
   }
 }

@@ -2,6 +2,7 @@ package io.cohort.coordinator.app;
 
 import io.cohort.coordinator.auth.Role;
 import io.cohort.coordinator.auth.TokenStore;
+import io.cohort.crypto.keys.OwnerOnly;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -10,16 +11,17 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.logging.Logger;
 
 /**
  * The bootstrap admin token. On the first start (no token stored yet) the coordinator creates an
- * admin token named {@code bootstrap-admin}, prints it once on standard output (not through the
- * logger, and never again), and, unless {@code cohort.admin-token-file=false}, writes it to
- * {@code <data-dir>/admin.token} with mode 0600 for the local {@code cohort} CLI and
- * {@code cohort simulate}. A data directory from before stored tokens keeps its {@code admin.token}:
- * the file's token is adopted as {@code bootstrap-admin} without being printed.
+ * admin token named {@code bootstrap-admin} and writes it to {@code <data-dir>/admin.token},
+ * created with mode 0600 before the secret is written; standard output and the log say where it
+ * is and name the token by its id, never the secret (issue 22 finding #8: stdout ends up in
+ * journald). With {@code cohort.admin-token-file=false} no bootstrap token is created: the
+ * output says how to create one ({@code cohort token create --local}). A data directory from
+ * before stored tokens keeps its {@code admin.token}: the file's token is adopted as
+ * {@code bootstrap-admin}.
  */
 @ApplicationScoped
 public class AdminToken {
@@ -44,37 +46,39 @@ public class AdminToken {
     if (!tokens.isEmpty()) {
       return;
     }
-    Path f = file();
+    Path f = file().toAbsolutePath();
     try {
       if (Files.isRegularFile(f)) {
+        try {
+          OwnerOnly.restrict(f);
+        } catch (IOException e) {
+          LOG.warning(() -> "cannot restrict " + f + " to its owner: " + e);
+        }
         TokenStore.Created adopted = tokens.adopt(Role.ADMIN, BOOTSTRAP_NAME, "system",
             Files.readString(f, StandardCharsets.US_ASCII));
-        LOG.info(() -> "adopted the existing admin token in " + f.toAbsolutePath() + " as " + adopted.token().tokenId());
+        LOG.info(() -> "adopted the existing admin token in " + f + " as " + adopted.token().tokenId());
         return;
       }
-      TokenStore.Created created = tokens.create(Role.ADMIN, BOOTSTRAP_NAME, "system");
-      if (config.adminTokenFile()) {
-        Files.createDirectories(f.toAbsolutePath().getParent());
-        Path tmp = f.resolveSibling(FILE_NAME + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, created.secret() + "\n", StandardCharsets.US_ASCII);
-        Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      if (!config.adminTokenFile()) {
+        console.println("No admin token exists and cohort.admin-token-file=false, so none was created. Create one"
+            + " on this host with: cohort token create --local --role admin --data-dir " + f.getParent()
+            + " (with the coordinator stopped), or start once with cohort.admin-token-file=true.");
+        console.flush();
+        return;
       }
-      console.println("""
-          ==========================================================================
-          First start: created the admin token %s (%s). It is shown only now:
-
-              %s
-
-          %s
-          Create further tokens with: cohort token create --role admin|auditor --name NAME
-          =========================================================================="""
-          .formatted(BOOTSTRAP_NAME, created.token().tokenId(), created.secret(),
-              config.adminTokenFile() ? "It is also in " + f.toAbsolutePath() + " (mode 0600) for the local cohort CLI."
-                  : "No copy was written (cohort.admin-token-file=false): store it now."));
+      OwnerOnly.createDirectories(f.getParent());
+      Path tmp = f.resolveSibling(FILE_NAME + ".tmp");
+      Files.deleteIfExists(tmp);
+      OwnerOnly.createFile(tmp); // 0600 before the secret is in it
+      TokenStore.Created created = tokens.create(Role.ADMIN, BOOTSTRAP_NAME, "system");
+      Files.writeString(tmp, created.secret() + "\n", StandardCharsets.US_ASCII);
+      Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      String where = "First start: created the admin token " + BOOTSTRAP_NAME + " (" + created.token().tokenId()
+          + ") in " + f + (OwnerOnly.posix(f) ? " (mode 0600)" : "") + "; the local cohort CLI reads it from there."
+          + " Create further tokens with: cohort token create --role admin|auditor --name NAME";
+      console.println(where);
       console.flush();
-      LOG.info(() -> "created the bootstrap admin token " + created.token().tokenId());
+      LOG.info(() -> "created the bootstrap admin token " + created.token().tokenId() + " in " + f);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create or read the admin token file " + f, e);
     }

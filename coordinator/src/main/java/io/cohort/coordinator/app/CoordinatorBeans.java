@@ -44,7 +44,7 @@ public class CoordinatorBeans {
   AuditLog auditLog(CoordinatorConfig config) {
     Path dir = Path.of(config.dataDir());
     try {
-      java.nio.file.Files.createDirectories(dir);
+      io.cohort.crypto.keys.OwnerOnly.createDirectories(dir); // 0700 when created here (issue 22 #8)
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot create the data directory " + dir, e);
     }

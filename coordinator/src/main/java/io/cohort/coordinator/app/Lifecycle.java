@@ -18,8 +18,18 @@ public class Lifecycle {
   @Inject AdminToken adminToken;
   @Inject RoundEvents roundEvents;
   @Inject NodePresence presence;
+  @Inject io.cohort.coordinator.node.NodeRegistry registry;
 
   void onStart(@Observes StartupEvent e) {
+    ShutdownGate.open();
+    java.nio.file.Path dataDir = java.nio.file.Path.of(config.dataDir());
+    try {
+      for (java.nio.file.Path p : DataDirectory.restrict(dataDir)) {
+        LOG.info(() -> "restricted " + p + " to its owner (" + (java.nio.file.Files.isDirectory(p) ? "0700" : "0600") + ")");
+      }
+    } catch (java.io.IOException ex) {
+      LOG.warning(() -> "cannot restrict the permissions of the data directory " + dataDir.toAbsolutePath() + ": " + ex);
+    }
     adminToken.ensure();
     scheduler.observe(roundEvents);
     presence.start();
@@ -28,7 +38,23 @@ public class Lifecycle {
     scheduler.resumeActiveJobs();
   }
 
+  /**
+   * Orderly stop (issue 22 finding #4): refuse new node calls (the CDI container stops before the
+   * gRPC server), end the nodes' long polls while the event loops can still send their answers,
+   * then stop the presence timer and the round drivers. A request still
+   * blocked on a worker thread when Quarkus stops its event loops would fail to answer with a
+   * RejectedExecutionException stack trace.
+   */
   void onStop(@Observes ShutdownEvent e) {
+    ShutdownGate.close();
+    registry.close();
+    try {
+      if (!registry.awaitNoPolls(java.time.Duration.ofSeconds(2))) {
+        LOG.warning("node long polls did not end within 2 s of shutdown");
+      }
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+    }
     presence.stop();
     scheduler.close();
   }

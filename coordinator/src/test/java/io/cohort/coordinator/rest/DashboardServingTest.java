@@ -50,6 +50,15 @@ class DashboardServingTest {
     assertThat(get("dashboard/js/app.js", null).statusCode()).isEqualTo(200);
   }
 
+  /** Issue 22 finding #10: browsers ask for /favicon.ico on every page; it was a 404. */
+  @Test
+  void faviconIsServed() throws Exception {
+    HttpResponse<byte[]> icon = http.send(HttpRequest.newBuilder(base.resolve("favicon.ico")).GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(icon.statusCode()).isEqualTo(200);
+    assertThat(icon.body()).startsWith((byte) 0, (byte) 0, (byte) 1, (byte) 0); // ICO header: reserved 0, type 1 (icon)
+  }
+
   @Test
   void sessionTellsTheTokensRoleAndNeedsAToken() throws Exception {
     String secret = tokens.create(Role.AUDITOR, "dpo-" + UUID.randomUUID().toString().substring(0, 8), "test").secret();

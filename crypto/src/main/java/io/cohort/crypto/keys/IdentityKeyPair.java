@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -63,9 +62,10 @@ public final class IdentityKeyPair {
   public static IdentityKeyPair loadOrCreate(Path file) throws IOException {
     if (!Files.exists(file)) {
       IdentityKeyPair kp = generate();
-      Files.createDirectories(file.toAbsolutePath().getParent());
+      // The node's data directory (key, ledgers, upload log) is created 0700 (issue 22 #8).
+      OwnerOnly.createDirectories(file.toAbsolutePath().getParent());
       try {
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        OwnerOnly.createFile(file);
         Files.write(file, kp.privateKey.getEncoded());
         return kp;
       } catch (FileAlreadyExistsException raced) {

@@ -102,10 +102,11 @@ public final class PrivacyLedger implements AutoCloseable {
     DpPreconditions.checkEpsilon(budgetEpsilon);
     DpPreconditions.checkDelta(delta);
     Path abs = file.toAbsolutePath();
-    Files.createDirectories(abs.getParent());
+    io.cohort.crypto.keys.OwnerOnly.createDirectories(abs.getParent());
     boolean created = !Files.exists(abs);
-    FileChannel ch = FileChannel.open(abs, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+    // A new ledger is created 0600 (issue 22 #8): it names jobs and spends of the node's datasets.
+    FileChannel ch = FileChannel.open(abs, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE), io.cohort.crypto.keys.OwnerOnly.fileAttributes(abs));
     try {
       FileLock lock = ch.tryLock();
       if (lock == null) {

@@ -70,8 +70,8 @@ public record TextData(List<int[]> train, int[] trainLabels, List<int[]> validat
     List<LabeledText> records = JsonlTexts.readClassification(file);
     for (LabeledText r : records) {
       if (r.label() >= numLabels) {
-        throw new DataFormatException(file, r.line(), "label " + r.label() + " is outside the job's labels 0.."
-            + (numLabels - 1) + " (text.num_labels = " + numLabels + ")");
+        String range = " outside the job's labels 0.." + (numLabels - 1) + " (text.num_labels = " + numLabels + ")";
+        throw new DataFormatException(file, r.line(), "label " + r.label() + " is" + range, "label is" + range);
       }
     }
     return records;
