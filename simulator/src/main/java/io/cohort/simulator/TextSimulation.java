@@ -2,6 +2,7 @@ package io.cohort.simulator;
 
 import io.cohort.cli.AdapterExport;
 import io.cohort.cli.CliException;
+import io.cohort.client.config.NodeConfig;
 import io.cohort.format.checkpoint.CheckpointException;
 import io.cohort.format.checkpoint.Gpt2Config;
 import io.cohort.proto.v1.JobSpec;
@@ -12,9 +13,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The language-model parts of {@code cohort simulate}: the JSONL split, each node's {@code models:}
+ * The language-model parts of {@code cohort simulate}: the JSONL split, each node's model folder
  * and {@code jsonl} dataset, the final global model as a PEFT adapter, and the {@code cohort-node}
  * commands that evaluate it on the held-out test file and train the central baseline with the
  * job's recipe (rounds x local epochs passes over the pooled training shards).
@@ -30,15 +32,10 @@ final class TextSimulation {
     return spec.getTask() == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION || spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM;
   }
 
-  /** {@code models:} and the dataset entry of node {@code i}'s node.yaml. */
-  static String nodeYaml(int i, JobSpec spec, Path dataDir, Path modelDir) {
-    return "models:\n"
-        + "  " + spec.getModel().getName() + ": " + modelDir + "\n"
-        + "datasets:\n"
-        + "  - alias: " + spec.getDatasetAlias() + "\n"
-        + "    path: " + dataDir.resolve("data-node" + i + ".jsonl") + "\n"
-        + "    validation_path: " + dataDir.resolve("data-node" + i + "-validation.jsonl") + "\n"
-        + "    format: jsonl\n";
+  /** Node {@code i}'s dataset: its JSONL training shard, and its share of the validation records. */
+  static NodeConfig.Dataset dataset(int i, JobSpec spec, Path dataDir, Optional<NodeConfig.Budget> budget) {
+    return new NodeConfig.Dataset(spec.getDatasetAlias(), dataDir.resolve("data-node" + i + ".jsonl"), "jsonl",
+        Optional.of(dataDir.resolve("data-node" + i + "-validation.jsonl")), budget);
   }
 
   /**
@@ -47,7 +44,7 @@ final class TextSimulation {
    */
   static void writeAdapter(TensorBundle global, JobSpec spec, Path modelDir, Path out)
       throws IOException, CliException {
-    AdapterExport.writePeft(spec, AdapterExport.adapter(spec, global, java.util.Optional.of(modelDir)), out);
+    AdapterExport.writePeft(spec, AdapterExport.adapter(spec, global, Optional.of(modelDir)), out);
   }
 
   /** {@code cohort-node eval} of an adapter on a JSONL file, JSON output. */

@@ -33,6 +33,14 @@ public final class NodeConfigWriter {
 
   private NodeConfigWriter() {}
 
+  /**
+   * Where node {@code nodeId}'s configuration lies when several nodes' files share {@code dir}
+   * (as their identity keys, certificates and ledgers do by default): {@code <node_id>.yaml}.
+   */
+  public static Path fileIn(Path dir, String nodeId) {
+    return dir.resolve(nodeId + ".yaml");
+  }
+
   /** Writes {@code config} to {@code file}, with {@code comment} (may be null) as a comment line on top. */
   public static void write(NodeConfig config, Path file, String comment) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
