@@ -34,8 +34,7 @@ final class PrivacyCommand {
         q.append(sep).append("dataset=").append(Urls.encode(dataset));
       }
       JsonNode reply = connection.client().get(q.toString());
-      if (output.json()) {
-        System.out.println(reply.toPrettyString());
+      if (output.printedAsJson(reply)) {
         return 0;
       }
       PrivacyReport report = AdminClient.as(reply, PrivacyReport.class);

@@ -17,6 +17,7 @@ import io.cohort.coordinator.job.JobFiles;
 import io.cohort.coordinator.round.SecAggSettings;
 import io.cohort.coordinator.store.TensorFiles;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.wire.TaskKinds;
 import io.cohort.wire.TensorBundle;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -63,7 +64,7 @@ final class Simulation {
      * ({@code examples/text/<model name>}).
      */
     Settings resolved(JobSpec spec, Path home) {
-      boolean text = TextSimulation.isText(spec);
+      boolean text = TaskKinds.isLanguageModel(spec);
       Path d = data != null ? data : home.resolve(text ? TextSimulation.DEFAULT_DATA : TABULAR_DATA);
       Path t = !text ? null : test != null ? test : home.resolve(TextSimulation.DEFAULT_TEST);
       Path m = !text ? null : modelDir != null ? modelDir
@@ -111,7 +112,7 @@ final class Simulation {
       throw new CliException(CliException.USAGE, "--test " + s.test() + ": no such file");
     }
     boolean dp = spec.getPrivacy().getEnabled();
-    boolean text = TextSimulation.isText(spec);
+    boolean text = TaskKinds.isLanguageModel(spec);
     Files.createDirectories(s.workDir());
     out.printf("simulating %d nodes (%s) on %s; work dir %s%n", s.nodes(),
         s.dirichletAlpha() > 0 ? "Dirichlet alpha " + s.dirichletAlpha() : "IID", s.data(), s.workDir());
@@ -303,7 +304,7 @@ final class Simulation {
     double seconds = (System.nanoTime() - started) / 1e9;
     String state = last.path("job").path("state").asText();
     out.printf(Locale.ROOT, "job %s %s in %.1f s%n", jobId, state, seconds);
-    TensorBundle model = state.equals("COMPLETED") && TextSimulation.isText(spec)
+    TensorBundle model = state.equals("COMPLETED") && TaskKinds.isLanguageModel(spec)
         ? download(admin, jobId, dir.resolve("final-global-model.bin")) : null;
     PrivacyReport privacy = budget == null ? null : PrivateSimulation.report(admin, spec.getDatasetAlias());
     stopAll();
@@ -337,7 +338,7 @@ final class Simulation {
     Path identity = NodeConfigLoader.defaultIdentityKey(dir, id);
     String alias = spec.getDatasetAlias();
     Optional<NodeConfig.Budget> b = budget == null ? Optional.empty() : budget.forNode(alias, id, identity);
-    boolean text = TextSimulation.isText(spec);
+    boolean text = TaskKinds.isLanguageModel(spec);
     NodeConfig.Dataset data = text ? TextSimulation.dataset(i, spec, dataDir, b)
         : new NodeConfig.Dataset(alias, dataDir.resolve("data-node" + i + ".csv"), "csv",
             Optional.of(dataDir.resolve("data-node" + i + "-test.csv")), b);

@@ -28,10 +28,6 @@ final class TextSimulation {
 
   private TextSimulation() {}
 
-  static boolean isText(JobSpec spec) {
-    return spec.getTask() == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION || spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM;
-  }
-
   /** Node {@code i}'s dataset: its JSONL training shard, and its share of the validation records. */
   static NodeConfig.Dataset dataset(int i, JobSpec spec, Path dataDir, Optional<NodeConfig.Budget> budget) {
     return new NodeConfig.Dataset(spec.getDatasetAlias(), dataDir.resolve("data-node" + i + ".jsonl"), "jsonl",

@@ -36,7 +36,7 @@ final class PartitionCommand implements Callable<Integer> {
           prefix);
       System.out.println("labels 0.." + (r.labels() - 1));
       r.countsByFile().forEach((f, c) -> System.out.println(f + " " + Arrays.toString(c)));
-      return 0;
+      return ExitCode.OK.code();
     }
     if (label == null) {
       throw new IllegalArgumentException("--label is required for a CSV file (the label column)");
@@ -44,6 +44,6 @@ final class PartitionCommand implements Callable<Integer> {
     var r = CsvPartitioner.partition(data, label, testFraction, nodes, alpha, seed, out, prefix);
     System.out.println("classes " + r.classes());
     r.countsByFile().forEach((f, c) -> System.out.println(f + " " + Arrays.toString(c)));
-    return 0;
+    return ExitCode.OK.code();
   }
 }

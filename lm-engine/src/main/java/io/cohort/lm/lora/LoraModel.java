@@ -1,8 +1,9 @@
 package io.cohort.lm.lora;
 
+import io.cohort.format.peft.LoraInit;
+import io.cohort.format.peft.LoraMerge;
 import io.cohort.lm.model.Gpt2Model;
 import io.cohort.lm.model.Linear;
-import io.cohort.format.peft.LoraInit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -71,7 +72,7 @@ public final class LoraModel {
 
   /** {@code transformer.h.0.attn.c_attn} to the checkpoint's canonical {@code h.0.attn.c_attn.weight}. */
   static String canonicalWeightName(String hfPath) {
-    return io.cohort.format.peft.LoraMerge.canonicalWeightName(hfPath);
+    return LoraMerge.canonicalWeightName(hfPath);
   }
 
   public List<String> paths() {
