@@ -9,6 +9,7 @@ import io.cohort.cli.CliException;
 import io.cohort.cli.JobCommand;
 import io.cohort.cli.Processes;
 import io.cohort.cli.Urls;
+import io.cohort.client.cli.NodeCommandLines;
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.config.NodeConfigLoader;
 import io.cohort.client.config.NodeConfigWriter;
@@ -117,10 +118,6 @@ final class Simulation {
     out.printf("simulating %d nodes (%s) on %s; work dir %s%n", s.nodes(),
         s.dirichletAlpha() > 0 ? "Dirichlet alpha " + s.dirichletAlpha() : "IID", s.data(), s.workDir());
     Path dataDir = s.workDir().resolve("data");
-    List<String> partition = new ArrayList<>(List.of("partition", "--data", s.data().toAbsolutePath().toString(),
-        "--nodes", String.valueOf(s.nodes()), "--test-fraction", String.valueOf(s.testFraction()),
-        "--dirichlet-alpha", String.valueOf(s.dirichletAlpha()), "--seed", String.valueOf(s.seed()), "--out",
-        dataDir.toString()));
     if (text) {
       if (!s.data().getFileName().toString().endsWith(".jsonl")) {
         throw new CliException(CliException.USAGE, "--data must be a .jsonl file of {\"text\", \"label\"} records"
@@ -130,10 +127,9 @@ final class Simulation {
         throw new CliException(CliException.USAGE, "the job's model '" + spec.getModel().getName() + "' is not at "
             + s.modelDir() + "; give its checkpoint folder with --model-dir");
       }
-    } else {
-      partition.addAll(List.of("--label", spec.getTabular().getLabelColumn()));
     }
-    runTool("partition", partition);
+    runTool("partition", NodeCommandLines.partition(s.data().toAbsolutePath(), s.nodes(), s.testFraction(),
+        s.dirichletAlpha(), s.seed(), dataDir, text ? null : spec.getTabular().getLabelColumn()));
 
     JsonNode open = null;
     if (dp && s.compareNonPrivate()) {
@@ -174,8 +170,8 @@ final class Simulation {
     if (s.baseline()) {
       Path specFile = s.workDir().resolve("job-spec.json");
       Files.writeString(specFile, JsonFormat.printer().print(spec));
-      String central = runTool("central", List.of("central", "--spec", specFile.toString(),
-          "--train", dataDir.resolve("data-train-pooled.csv").toString(), "--test", dataDir.resolve("data-test.csv").toString()));
+      String central = runTool("central", NodeCommandLines.centralTabular(specFile,
+          dataDir.resolve("data-train-pooled.csv"), dataDir.resolve("data-test.csv")));
       JsonNode c = JSON.readTree(central.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("{}"));
       out.println();
       out.printf("%-22s %10s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "accuracy", "roc_auc");
@@ -217,19 +213,19 @@ final class Simulation {
     TextSimulation.writeAdapter(federation.model(), spec, s.modelDir(), adapter);
     out.println();
     out.println("final global model written as a PEFT adapter: " + adapter);
-    JsonNode check = lastJson(runTool("eval-validation", TextSimulation.evalArgs(spec, s.modelDir(), adapter,
+    JsonNode check = lastJson(runTool("eval-validation", NodeCommandLines.evalText(spec, s.modelDir(), adapter,
         dataDir.resolve("data-validation.jsonl"))));
     printAdapterCheck(check, federation.evaluation());
-    JsonNode test = lastJson(runTool("eval-test", TextSimulation.evalArgs(spec, s.modelDir(), adapter, s.test())));
+    JsonNode test = lastJson(runTool("eval-test", NodeCommandLines.evalText(spec, s.modelDir(), adapter, s.test())));
     out.println();
     out.printf("%-30s %10s %10s %10s %10s%n", "held-out test file", "examples", "accuracy", "roc_auc", "f1");
     String label = "federated (" + s.nodes() + " nodes)" + (spec.getPrivacy().getEnabled() ? ", DP" : "");
     printTextRow(label, test);
     if (s.baseline()) {
       Path central = s.workDir().resolve("central-adapter");
-      runTool("central", TextSimulation.centralTrainArgs(spec, s.modelDir(), dataDir.resolve("data-train-pooled.jsonl"),
+      runTool("central", NodeCommandLines.trainTextCentrally(spec, s.modelDir(), dataDir.resolve("data-train-pooled.jsonl"),
           central));
-      JsonNode c = lastJson(runTool("eval-central", TextSimulation.evalArgs(spec, s.modelDir(), central, s.test())));
+      JsonNode c = lastJson(runTool("eval-central", NodeCommandLines.evalText(spec, s.modelDir(), central, s.test())));
       printTextRow("central (pooled), non-private", c);
       out.printf(Locale.ROOT, "cost of federation%s: roc_auc %+.4f%n",
           spec.getPrivacy().getEnabled() ? " and privacy" : "",
