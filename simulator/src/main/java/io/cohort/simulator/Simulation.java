@@ -13,6 +13,7 @@ import io.cohort.client.cli.NodeCommandLines;
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.config.NodeConfigLoader;
 import io.cohort.client.config.NodeConfigWriter;
+import io.cohort.client.partition.PartitionFiles;
 import io.cohort.coordinator.job.JobFileException;
 import io.cohort.coordinator.job.JobFiles;
 import io.cohort.coordinator.round.SecAggSettings;
@@ -170,8 +171,9 @@ final class Simulation {
     if (s.baseline()) {
       Path specFile = s.workDir().resolve("job-spec.json");
       Files.writeString(specFile, JsonFormat.printer().print(spec));
-      String central = runTool("central", NodeCommandLines.centralTabular(specFile,
-          dataDir.resolve("data-train-pooled.csv"), dataDir.resolve("data-test.csv")));
+      PartitionFiles split = PartitionFiles.csv(dataDir, PartitionFiles.DEFAULT_PREFIX);
+      String central = runTool("central", NodeCommandLines.centralTabular(specFile, split.pooledTraining(),
+          split.heldOut()));
       JsonNode c = JSON.readTree(central.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("{}"));
       out.println();
       out.printf("%-22s %10s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "accuracy", "roc_auc");
@@ -214,7 +216,7 @@ final class Simulation {
     out.println();
     out.println("final global model written as a PEFT adapter: " + adapter);
     JsonNode check = lastJson(runTool("eval-validation", NodeCommandLines.evalText(spec, s.modelDir(), adapter,
-        dataDir.resolve("data-validation.jsonl"))));
+        TextSimulation.split(dataDir).heldOut())));
     printAdapterCheck(check, federation.evaluation());
     JsonNode test = lastJson(runTool("eval-test", NodeCommandLines.evalText(spec, s.modelDir(), adapter, s.test())));
     out.println();
@@ -223,7 +225,7 @@ final class Simulation {
     printTextRow(label, test);
     if (s.baseline()) {
       Path central = s.workDir().resolve("central-adapter");
-      runTool("central", NodeCommandLines.trainTextCentrally(spec, s.modelDir(), dataDir.resolve("data-train-pooled.jsonl"),
+      runTool("central", NodeCommandLines.trainTextCentrally(spec, s.modelDir(), TextSimulation.split(dataDir).pooledTraining(),
           central));
       JsonNode c = lastJson(runTool("eval-central", NodeCommandLines.evalText(spec, s.modelDir(), central, s.test())));
       printTextRow("central (pooled), non-private", c);
@@ -335,9 +337,9 @@ final class Simulation {
     String alias = spec.getDatasetAlias();
     Optional<NodeConfig.Budget> b = budget == null ? Optional.empty() : budget.forNode(alias, id, identity);
     boolean text = TaskKinds.isLanguageModel(spec);
+    PartitionFiles csv = PartitionFiles.csv(dataDir, PartitionFiles.DEFAULT_PREFIX);
     NodeConfig.Dataset data = text ? TextSimulation.dataset(i, spec, dataDir, b)
-        : new NodeConfig.Dataset(alias, dataDir.resolve("data-node" + i + ".csv"), "csv",
-            Optional.of(dataDir.resolve("data-node" + i + "-test.csv")), b);
+        : new NodeConfig.Dataset(alias, csv.shard(i), "csv", Optional.of(csv.shardHeldOut(i)), b);
     return new NodeConfig(id, "127.0.0.1", grpcPort, false, List.of(data), NodeConfigLoader.DEFAULT_RPC_TIMEOUT,
         Duration.ofSeconds(2), identity, NodeConfigLoader.defaultCertificate(dir, id),
         NodeConfigLoader.defaultCaCertificate(dir), text ? Map.of(spec.getModel().getName(), s.modelDir()) : Map.of(),

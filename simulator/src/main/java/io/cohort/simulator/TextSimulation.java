@@ -3,6 +3,7 @@ package io.cohort.simulator;
 import io.cohort.cli.AdapterExport;
 import io.cohort.cli.CliException;
 import io.cohort.client.config.NodeConfig;
+import io.cohort.client.partition.PartitionFiles;
 import io.cohort.format.checkpoint.CheckpointException;
 import io.cohort.format.checkpoint.Gpt2Config;
 import io.cohort.proto.v1.JobSpec;
@@ -26,8 +27,14 @@ final class TextSimulation {
 
   /** Node {@code i}'s dataset: its JSONL training shard, and its share of the validation records. */
   static NodeConfig.Dataset dataset(int i, JobSpec spec, Path dataDir, Optional<NodeConfig.Budget> budget) {
-    return new NodeConfig.Dataset(spec.getDatasetAlias(), dataDir.resolve("data-node" + i + ".jsonl"), "jsonl",
-        Optional.of(dataDir.resolve("data-node" + i + "-validation.jsonl")), budget);
+    PartitionFiles split = split(dataDir);
+    return new NodeConfig.Dataset(spec.getDatasetAlias(), split.shard(i), "jsonl", Optional.of(split.shardHeldOut(i)),
+        budget);
+  }
+
+  /** The files {@code cohort-node partition} wrote for a text job. */
+  static PartitionFiles split(Path dataDir) {
+    return PartitionFiles.jsonl(dataDir, PartitionFiles.DEFAULT_PREFIX);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.cohort.client.cli;
 
 import io.cohort.client.partition.JsonlPartitioner;
+import io.cohort.client.partition.PartitionFiles;
 import io.cohort.client.tabular.CsvPartitioner;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -27,7 +28,7 @@ final class PartitionCommand implements Callable<Integer> {
       description = "Non-IID label skew: Dirichlet concentration (e.g. 0.5); 0 means IID.") double alpha;
   @Option(names = "--seed", defaultValue = "42") long seed;
   @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
-  @Option(names = "--prefix", defaultValue = "data") String prefix;
+  @Option(names = "--prefix", defaultValue = PartitionFiles.DEFAULT_PREFIX) String prefix;
 
   @Override
   public Integer call() throws Exception {
