@@ -3,7 +3,13 @@ package io.cohort.simulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.util.JsonFormat;
+import io.cohort.adminapi.Decision;
+import io.cohort.adminapi.EvaluationView;
+import io.cohort.adminapi.JobDetail;
+import io.cohort.adminapi.JobSummary;
+import io.cohort.adminapi.NodeView;
 import io.cohort.adminapi.PrivacyReport;
+import io.cohort.adminapi.RoundView;
 import io.cohort.cli.AdminClient;
 import io.cohort.cli.CliException;
 import io.cohort.cli.JobCommand;
@@ -82,7 +88,7 @@ final class Simulation {
    * How one federation ended: the last round's evaluation, the final global model when kept, and
    * under DP the coordinator's privacy report for the job's dataset.
    */
-  private record Federation(JsonNode evaluation, TensorBundle model, PrivacyReport privacy) {}
+  private record Federation(EvaluationView evaluation, TensorBundle model, PrivacyReport privacy) {}
 
   private final Path home;
   private Settings s;
@@ -132,7 +138,7 @@ final class Simulation {
     runTool("partition", NodeCommandLines.partition(s.data().toAbsolutePath(), s.nodes(), s.testFraction(),
         s.dirichletAlpha(), s.seed(), dataDir, text ? null : spec.getTabular().getLabelColumn()));
 
-    JsonNode open = null;
+    EvaluationView open = null;
     if (dp && s.compareNonPrivate()) {
       String openYaml = PrivateSimulation.withoutPrivacy(yaml);
       out.println();
@@ -152,7 +158,7 @@ final class Simulation {
     if (federation == null) {
       return CliException.FAILED;
     }
-    JsonNode fed = federation.evaluation();
+    EvaluationView fed = federation.evaluation();
     if (dp) {
       new PrivateSimulation(out).printSpend(federation.privacy(), nodeIds(), budget);
     }
@@ -166,7 +172,7 @@ final class Simulation {
       printRow("federated, non-private", open);
       printRow("federated, DP " + PrivateSimulation.describe(spec), fed);
       out.printf(Locale.ROOT, "cost of privacy: roc_auc %+.4f%n",
-          fed.path("roc_auc").asDouble() - open.path("roc_auc").asDouble());
+          num(fed.rocAuc(), 0) - num(open.rocAuc(), 0));
     }
     if (s.baseline()) {
       Path specFile = s.workDir().resolve("job-spec.json");
@@ -178,10 +184,10 @@ final class Simulation {
       out.println();
       out.printf("%-22s %10s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "accuracy", "roc_auc");
       out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f%n", "federated (" + s.nodes() + " nodes)",
-          fed.path("examples").asLong(), fed.path("loss").asDouble(), fed.path("accuracy").asDouble(), fed.path("roc_auc").asDouble());
+          fed.examples(), num(fed.loss(), 0), num(fed.accuracy(), 0), num(fed.rocAuc(), 0));
       out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f%n", "central (pooled data)",
           c.path("examples").asLong(), c.path("loss").asDouble(), c.path("accuracy").asDouble(), c.path("roc_auc").asDouble());
-      out.printf(Locale.ROOT, "cost of federation: roc_auc %+.4f%n", fed.path("roc_auc").asDouble() - c.path("roc_auc").asDouble());
+      out.printf(Locale.ROOT, "cost of federation: roc_auc %+.4f%n", num(fed.rocAuc(), 0) - c.path("roc_auc").asDouble());
     }
     return 0;
   }
@@ -192,16 +198,16 @@ final class Simulation {
    * F1 at 0.5) must agree exactly: the adapter is the global model, and F1 from the 1000-bin
    * histograms uses the same 0.5 edge. ROC AUC may differ by pairs whose scores share a bin.
    */
-  private void printAdapterCheck(JsonNode check, JsonNode fed) {
+  private void printAdapterCheck(JsonNode check, EvaluationView fed) {
     long n = check.path("records").asLong(-1);
-    boolean same = n == fed.path("examples").asLong(-2)
-        && Math.round(check.path("accuracy").asDouble() * n) == Math.round(fed.path("accuracy").asDouble() * n)
-        && Math.abs(check.path("f1").asDouble(Double.NaN) - fed.path("f1").asDouble(Double.NaN)) < 1e-9;
+    boolean same = n == fed.examples()
+        && Math.round(check.path("accuracy").asDouble() * n) == Math.round(num(fed.accuracy(), 0) * n)
+        && Math.abs(check.path("f1").asDouble(Double.NaN) - num(fed.f1(), Double.NaN)) < 1e-9;
     out.printf(Locale.ROOT, "check: the adapter on the pooled validation records: %d examples, accuracy %.4f, f1 %.4f,"
         + " roc_auc %.4f; federated evaluation of the last round: %d, %.4f, %.4f, %.4f (1000-bin histograms): %s%n",
         n, check.path("accuracy").asDouble(Double.NaN), check.path("f1").asDouble(Double.NaN),
-        check.path("roc_auc").asDouble(Double.NaN), fed.path("examples").asLong(), fed.path("accuracy").asDouble(Double.NaN),
-        fed.path("f1").asDouble(Double.NaN), fed.path("roc_auc").asDouble(Double.NaN),
+        check.path("roc_auc").asDouble(Double.NaN), fed.examples(), num(fed.accuracy(), Double.NaN),
+        num(fed.f1(), Double.NaN), num(fed.rocAuc(), Double.NaN),
         same ? "counts match" : "MISMATCH");
   }
 
@@ -248,9 +254,14 @@ final class Simulation {
     return JSON.readTree(at < 0 ? output.substring(Math.max(0, output.indexOf('{'))) : output.substring(at + 1));
   }
 
-  private void printRow(String label, JsonNode e) {
-    out.printf(Locale.ROOT, "%-28s %10d %10.4f %10.4f %10.4f%n", label, e.path("examples").asLong(),
-        e.path("loss").asDouble(), e.path("accuracy").asDouble(), e.path("roc_auc").asDouble());
+  private void printRow(String label, EvaluationView e) {
+    out.printf(Locale.ROOT, "%-28s %10d %10.4f %10.4f %10.4f%n", label, e.examples(), num(e.loss(), 0),
+        num(e.accuracy(), 0), num(e.rocAuc(), 0));
+  }
+
+  /** A metric the coordinator left out (it was NaN), as {@code ifAbsent}. */
+  private static double num(Double metric, double ifAbsent) {
+    return metric == null ? ifAbsent : metric;
   }
 
   private static JobSpec parse(String yaml, String source) throws CliException {
@@ -292,15 +303,16 @@ final class Simulation {
     }
     waitForNodes(admin);
 
-    String jobId = admin.postYaml("/api/v1/jobs?source=" + s.job().getFileName(), yaml).path("job_id").asText();
+    String jobId = AdminClient.as(admin.postYaml("/api/v1/jobs?source=" + s.job().getFileName(), yaml),
+        JobSummary.class).jobId();
     out.printf("job %s submitted: %d rounds, min_nodes %d, secure aggregation: %s, privacy: %s%n", jobId,
         spec.getRounds(), spec.getMinNodes(), SecAggSettings.describe(spec, s.nodes()),
         spec.getPrivacy().getEnabled() ? "DP-SGD " + PrivateSimulation.describe(spec) + ", each node's budget epsilon "
             + budget.epsilon() : "OFF");
     long started = System.nanoTime();
-    JsonNode last = watch(admin, jobId, spec.getDatasetAlias(), budget);
+    JobDetail last = watch(admin, jobId, spec.getDatasetAlias(), budget);
     double seconds = (System.nanoTime() - started) / 1e9;
-    String state = last.path("job").path("state").asText();
+    String state = last.job().state();
     out.printf(Locale.ROOT, "job %s %s in %.1f s%n", jobId, state, seconds);
     TensorBundle model = state.equals("COMPLETED") && TaskKinds.isLanguageModel(spec)
         ? download(admin, jobId, dir.resolve("final-global-model.bin")) : null;
@@ -308,12 +320,12 @@ final class Simulation {
     stopAll();
     processes.clear();
     if (!state.equals("COMPLETED")) {
-      out.println("failure: " + last.path("job").path("failure_reason").asText("(none given)")
+      out.println("failure: " + (last.job().failureReason() == null ? "(none given)" : last.job().failureReason())
           + "; logs in " + dir);
       return null;
     }
-    JsonNode rounds = last.path("rounds");
-    return new Federation(rounds.get(rounds.size() - 1).path("evaluation"), model, privacy);
+    List<RoundView> rounds = last.rounds();
+    return new Federation(rounds.get(rounds.size() - 1).evaluation(), model, privacy);
   }
 
   /** The job's final global model, as {@code cohort job export} downloads it. */
@@ -378,8 +390,8 @@ final class Simulation {
     long deadline = System.currentTimeMillis() + 120_000;
     while (System.currentTimeMillis() < deadline) {
       int connected = 0;
-      for (JsonNode n : admin.get("/api/v1/nodes")) {
-        connected += n.path("connected").asBoolean() ? 1 : 0;
+      for (NodeView n : admin.get("/api/v1/nodes", NodeView[].class)) {
+        connected += n.connected() ? 1 : 0;
       }
       if (connected >= s.nodes()) {
         return;
@@ -398,27 +410,28 @@ final class Simulation {
    * Polls the job, printing each round once its evaluation is in (and, under DP, the epsilon each
    * node's verified ledger entries say it has spent after that round), until the job ends.
    */
-  private JsonNode watch(AdminClient admin, String jobId, String alias, PrivateSimulation.Budget budget)
+  private JobDetail watch(AdminClient admin, String jobId, String alias, PrivateSimulation.Budget budget)
       throws Exception {
     int printed = 0;
     boolean declinesShown = false;
     while (true) {
-      JsonNode d = admin.get("/api/v1/jobs/" + jobId);
-      if (!declinesShown && d.path("nodes").size() >= s.nodes()) {
-        for (JsonNode n : d.path("nodes")) {
-          if (!n.path("accepted").asBoolean()) {
-            out.println(n.path("node_id").asText() + " declined: " + n.path("reason").asText());
+      JobDetail d = admin.get("/api/v1/jobs/" + Urls.encode(jobId), JobDetail.class);
+      List<Decision> decisions = d.nodes() == null ? List.of() : d.nodes();
+      if (!declinesShown && decisions.size() >= s.nodes()) {
+        for (Decision n : decisions) {
+          if (!n.accepted()) {
+            out.println(n.nodeId() + " declined: " + n.reason());
           }
         }
         declinesShown = true;
       }
-      JsonNode rounds = d.path("rounds");
-      boolean terminal = !d.path("job").path("state").asText().matches("OFFERED|RUNNING");
-      while (printed < rounds.size() && (rounds.get(printed).hasNonNull("evaluation") || terminal)) {
-        JsonNode round = rounds.get(printed++);
+      List<RoundView> rounds = d.rounds() == null ? List.of() : d.rounds();
+      boolean terminal = !d.job().state().matches("OFFERED|RUNNING");
+      while (printed < rounds.size() && (rounds.get(printed).evaluation() != null || terminal)) {
+        RoundView round = rounds.get(printed++);
         out.println(JobCommand.RoundLine.format(round));
         if (budget != null) {
-          out.println("           " + PrivateSimulation.spentAfter(admin, nodeIds(), alias, round.path("round").asInt()));
+          out.println("           " + PrivateSimulation.spentAfter(admin, nodeIds(), alias, round.round()));
         }
       }
       if (terminal) {
