@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.format.checkpoint.CheckpointDigest;
 import io.cohort.format.checkpoint.CheckpointException;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import io.cohort.format.checkpoint.Gpt2Config;
-import io.cohort.format.checkpoint.Tensor;
 import io.cohort.format.peft.AdapterConfig;
 import io.cohort.format.peft.FederatedAdapter;
 import io.cohort.format.peft.LoraInit;
@@ -15,6 +15,7 @@ import io.cohort.format.peft.PeftAdapter;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.Pooling;
 import io.cohort.proto.v1.TaskType;
+import io.cohort.wire.Tensor;
 import io.cohort.wire.TensorBundle;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,10 +37,6 @@ public final class AdapterExport {
   private AdapterExport() {
   }
 
-  static boolean isText(JobSpec spec) {
-    return spec.getTask() == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION || spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM;
-  }
-
   static FederatedAdapter.Settings settings(JobSpec spec) {
     String taskType = spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM ? AdapterConfig.CAUSAL_LM : AdapterConfig.SEQ_CLS;
     return new FederatedAdapter.Settings(taskType, spec.getModel().getName(), spec.getLora().getR(),
@@ -49,13 +46,13 @@ public final class AdapterExport {
 
   /** The job's adapter from its global model; {@code base} (a checkpoint folder) supplies widths if needed. */
   public static PeftAdapter adapter(JobSpec spec, TensorBundle global, Optional<Path> base) throws CliException {
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
-    for (io.cohort.wire.Tensor t : global.tensors()) {
+    Map<String, CheckpointTensor> tensors = new LinkedHashMap<>();
+    for (Tensor t : global.tensors()) {
       int[] shape = new int[t.shape().length];
       for (int i = 0; i < shape.length; i++) {
         shape[i] = Math.toIntExact(t.shape()[i]);
       }
-      tensors.put(t.name(), new Tensor(t.name(), shape, t.values()));
+      tensors.put(t.name(), new CheckpointTensor(t.name(), shape, t.values()));
     }
     Optional<Gpt2Config> config = Optional.empty();
     if (base.isPresent()) {

@@ -1,5 +1,6 @@
 package io.cohort.cli;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -19,6 +20,9 @@ import java.time.Duration;
 /** Calls the coordinator's admin API with a bearer token; turns failures into {@link CliException}s. */
 public final class AdminClient {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Reads replies into the {@code io.cohort.adminapi} records; a field a newer coordinator adds is ignored. */
+  private static final ObjectMapper TYPED = new ObjectMapper()
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final URI base;
   private final String token;
@@ -70,6 +74,21 @@ public final class AdminClient {
 
   public JsonNode get(String path) throws CliException {
     return json(send(HttpRequest.newBuilder(base.resolve(path)).GET(), HttpResponse.BodyHandlers.ofString()));
+  }
+
+  /** {@code GET path}, read as one of the admin API's records ({@code io.cohort.adminapi}). */
+  public <T> T get(String path, Class<T> type) throws CliException {
+    return as(get(path), type);
+  }
+
+  /** A reply already read as a tree, as one of the admin API's records. */
+  public static <T> T as(JsonNode reply, Class<T> type) throws CliException {
+    try {
+      return TYPED.treeToValue(reply, type);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CliException(CliException.FAILED, "the coordinator's reply is not a " + type.getSimpleName() + ": "
+          + e.getMessage());
+    }
   }
 
   public JsonNode postYaml(String path, String yaml) throws CliException {

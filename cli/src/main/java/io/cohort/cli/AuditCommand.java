@@ -41,16 +41,15 @@ final class AuditCommand {
       } else {
         v = connection.client().get("/api/v1/audit/verify");
       }
-      if (output.json()) {
-        System.out.println(v.toPrettyString());
-      } else if (v.path("ok").asBoolean()) {
-        System.out.printf("audit log OK: %d entries, head %d %s%n", v.path("entries").asLong(),
-            v.path("head_seq").asLong(), v.path("head_hash").asText());
-      } else {
-        System.out.printf("audit log BROKEN at entry %d: %s%n", v.path("first_bad_seq").asLong(),
-            v.path("problem").asText());
+      AuditCheck check = AdminClient.as(v, AuditCheck.class);
+      if (!output.printedAsJson(v)) {
+        System.out.println(check.ok()
+            ? String.format("audit log OK: %d entries, head %d %s", check.entries(), check.headSeq(),
+                JobCommand.text(check.headHash()))
+            : String.format("audit log BROKEN at entry %d: %s", check.firstBadSeq() == null ? 0 : check.firstBadSeq(),
+                JobCommand.text(check.problem())));
       }
-      return v.path("ok").asBoolean() ? 0 : CliException.INTEGRITY;
+      return check.ok() ? ExitCode.OK.code() : ExitCode.INTEGRITY.code();
     }
   }
 
@@ -73,8 +72,7 @@ final class AuditCommand {
         q.append("&node=").append(Urls.encode(node));
       }
       JsonNode entries = connection.client().get(q.toString());
-      if (output.json()) {
-        System.out.println(entries.toPrettyString());
+      if (output.printedAsJson(entries)) {
         return 0;
       }
       System.out.printf("%-6s %-24s %-22s %-34s %s%n", "SEQ", "TIME", "ACTION", "ACTOR", "DETAIL");

@@ -2,13 +2,13 @@ package io.cohort.cli;
 
 /** A failure to report to the user as one line, with the process exit code to use. */
 public final class CliException extends Exception {
-  /** Exit codes (documented in docs/admin-api.md): keep them stable, scripts depend on them. */
-  public static final int FAILED = 1;
-  public static final int USAGE = 2;
-  public static final int UNREACHABLE = 3;
-  public static final int UNAUTHORIZED = 4;
-  public static final int FORBIDDEN = 5;
-  public static final int INTEGRITY = 6;
+  /** Exit codes as ints, for the many call sites that pass them to the constructor: see {@link ExitCode}. */
+  public static final int FAILED = ExitCode.FAILED.code();
+  public static final int USAGE = ExitCode.USAGE.code();
+  public static final int UNREACHABLE = ExitCode.UNREACHABLE.code();
+  public static final int UNAUTHORIZED = ExitCode.UNAUTHORIZED.code();
+  public static final int FORBIDDEN = ExitCode.FORBIDDEN.code();
+  public static final int INTEGRITY = ExitCode.INTEGRITY.code();
 
   private final int exitCode;
 

@@ -1,13 +1,14 @@
 package io.cohort.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ServiceLoader;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code cohort}: the administrator's command line. Run through {@code bin/cohort}, which starts
@@ -63,6 +64,17 @@ public final class CohortCli {
 
     boolean json() {
       return format == Format.json;
+    }
+
+    /**
+     * With {@code --output json}, prints the coordinator's reply as it came (pretty-printed) and
+     * returns true: the command prints nothing else. Otherwise returns false.
+     */
+    boolean printedAsJson(JsonNode reply) {
+      if (json()) {
+        System.out.println(reply.toPrettyString());
+      }
+      return json();
     }
   }
 

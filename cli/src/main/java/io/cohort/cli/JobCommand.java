@@ -1,11 +1,20 @@
 package io.cohort.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.adminapi.Decision;
+import io.cohort.adminapi.EvaluationView;
+import io.cohort.adminapi.JobDetail;
+import io.cohort.adminapi.JobSummary;
+import io.cohort.adminapi.RoundView;
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,9 +42,9 @@ public final class JobCommand {
       } catch (IOException e) {
         throw new CliException(CliException.USAGE, file + ": cannot be read (" + e.getMessage() + ")");
       }
-      String source = java.net.URLEncoder.encode(file.toString(), java.nio.charset.StandardCharsets.UTF_8);
+      String source = URLEncoder.encode(file.toString(), StandardCharsets.UTF_8);
       JsonNode job = connection.client().postYaml("/api/v1/jobs?source=" + source, yaml);
-      System.out.println(output.json() ? job.toPrettyString() : job.path("job_id").asText());
+      System.out.println(output.json() ? job.toPrettyString() : AdminClient.as(job, JobSummary.class).jobId());
       return 0;
     }
   }
@@ -47,15 +56,14 @@ public final class JobCommand {
 
     @Override
     public Integer call() throws Exception {
-      JsonNode jobs = connection.client().get("/api/v1/jobs");
-      if (output.json()) {
-        System.out.println(jobs.toPrettyString());
+      JsonNode reply = connection.client().get("/api/v1/jobs");
+      if (output.printedAsJson(reply)) {
         return 0;
       }
       System.out.printf("%-18s %-10s %-8s %-20s%n", "JOB", "STATE", "ROUNDS", "NAME");
-      for (JsonNode j : jobs) {
-        System.out.printf("%-18s %-10s %-8s %-20s%n", j.path("job_id").asText(), j.path("state").asText(),
-            j.path("rounds_completed").asInt() + "/" + j.path("rounds_total").asInt(), j.path("name").asText());
+      for (JobSummary j : AdminClient.as(reply, JobSummary[].class)) {
+        System.out.printf("%-18s %-10s %-8s %-20s%n", text(j.jobId()), text(j.state()),
+            j.roundsCompleted() + "/" + j.roundsTotal(), text(j.name()));
       }
       return 0;
     }
@@ -69,23 +77,22 @@ public final class JobCommand {
 
     @Override
     public Integer call() throws Exception {
-      JsonNode d = connection.client().get("/api/v1/jobs/" + Urls.encode(jobId));
-      if (output.json()) {
-        System.out.println(d.toPrettyString());
+      JsonNode reply = connection.client().get("/api/v1/jobs/" + Urls.encode(jobId));
+      if (output.printedAsJson(reply)) {
         return 0;
       }
-      JsonNode j = d.path("job");
-      System.out.printf("job %s (%s): %s, %d/%d rounds%n", j.path("job_id").asText(), j.path("name").asText(),
-          j.path("state").asText(), j.path("rounds_completed").asInt(), j.path("rounds_total").asInt());
-      System.out.println("secure aggregation: " + j.path("secure_aggregation").asText("OFF"));
-      if (j.hasNonNull("failure_reason")) {
-        System.out.println("failure: " + j.path("failure_reason").asText());
+      JobDetail d = AdminClient.as(reply, JobDetail.class);
+      JobSummary j = d.job();
+      System.out.printf("job %s (%s): %s, %d/%d rounds%n", text(j.jobId()), text(j.name()), text(j.state()),
+          j.roundsCompleted(), j.roundsTotal());
+      System.out.println("secure aggregation: " + (j.secureAggregation() == null ? "OFF" : j.secureAggregation()));
+      if (j.failureReason() != null) {
+        System.out.println("failure: " + j.failureReason());
       }
-      for (JsonNode n : d.path("nodes")) {
-        System.out.println("node " + n.path("node_id").asText() + ": "
-            + (n.path("accepted").asBoolean() ? "accepted" : "declined: " + n.path("reason").asText()));
+      for (Decision n : listOf(d.nodes())) {
+        System.out.println("node " + text(n.nodeId()) + ": " + (n.accepted() ? "accepted" : "declined: " + text(n.reason())));
       }
-      for (JsonNode r : d.path("rounds")) {
+      for (RoundView r : listOf(d.rounds())) {
         System.out.println(RoundLine.format(r));
       }
       return 0;
@@ -100,8 +107,9 @@ public final class JobCommand {
 
     @Override
     public Integer call() throws Exception {
-      JsonNode j = connection.client().postJson("/api/v1/jobs/" + Urls.encode(jobId) + "/cancel", java.util.Map.of());
-      System.out.println(output.json() ? j.toPrettyString() : "job " + jobId + " " + j.path("state").asText());
+      JsonNode j = connection.client().postJson("/api/v1/jobs/" + Urls.encode(jobId) + "/cancel", Map.of());
+      System.out.println(output.json() ? j.toPrettyString()
+          : "job " + jobId + " " + text(AdminClient.as(j, JobSummary.class).state()));
       return 0;
     }
   }
@@ -110,16 +118,32 @@ public final class JobCommand {
   public static final class RoundLine {
     private RoundLine() {}
 
-    public static String format(JsonNode r) {
-      JsonNode e = r.path("evaluation");
-      String metrics = e.isMissingNode() || e.isNull() ? "evaluation pending"
+    public static String format(RoundView r) {
+      EvaluationView e = r.evaluation();
+      String metrics = e == null ? "evaluation pending"
           : String.format(Locale.ROOT, "loss %.4f  accuracy %.4f  roc_auc %.4f%s  (%d held-out examples)",
-              e.path("loss").asDouble(Double.NaN), e.path("accuracy").asDouble(Double.NaN),
-              e.path("roc_auc").asDouble(Double.NaN),
-              e.hasNonNull("f1") ? String.format(Locale.ROOT, "  f1 %.4f", e.path("f1").asDouble()) : "",
-              e.path("examples").asLong());
-      return String.format(Locale.ROOT, "round %3d  participants %d/%d  %s  [%d ms]", r.path("round").asInt(),
-          r.path("contributors").size(), r.path("participants").size(), metrics, r.path("duration_ms").asLong());
+              orNaN(e.loss()), orNaN(e.accuracy()), orNaN(e.rocAuc()),
+              e.f1() != null ? String.format(Locale.ROOT, "  f1 %.4f", e.f1()) : "", e.examples());
+      return String.format(Locale.ROOT, "round %3d  participants %d/%d  %s  [%d ms]", r.round(),
+          listOf(r.contributors()).size(), listOf(r.participants()).size(), metrics, r.durationMs());
     }
+
+    /** A round of a reply read as a tree (as {@code cohort job watch} and the simulator poll it). */
+    public static String format(JsonNode r) throws CliException {
+      return format(AdminClient.as(r, RoundView.class));
+    }
+
+    private static double orNaN(Double d) {
+      return d == null ? Double.NaN : d;
+    }
+  }
+
+  /** An absent text field prints as nothing, as the untyped replies printed it. */
+  static String text(String s) {
+    return s == null ? "" : s;
+  }
+
+  static <T> List<T> listOf(List<T> list) {
+    return list == null ? List.of() : list;
   }
 }

@@ -10,6 +10,7 @@ import io.cohort.coordinator.provenance.ManifestWriter;
 import io.cohort.crypto.Digests;
 import io.cohort.format.peft.PeftAdapter;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.wire.TaskKinds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,11 +63,11 @@ final class JobExport implements Callable<Integer> {
     CliConfig config = CohortCli.config(connection.spec);
     signerFingerprint = coordinatorKey(client, config);
     JobSpec spec = spec(client);
-    String fmt = format != null ? format : AdapterExport.isText(spec) ? "peft" : "bundle";
+    String fmt = format != null ? format : TaskKinds.isLanguageModel(spec) ? "peft" : "bundle";
     if (!fmt.equals("bundle") && !fmt.equals("peft") && !fmt.equals("merged")) {
       throw new CliException(CliException.USAGE, "--format must be bundle, peft or merged, got '" + fmt + "'");
     }
-    if (!fmt.equals("bundle") && !AdapterExport.isText(spec)) {
+    if (!fmt.equals("bundle") && !TaskKinds.isLanguageModel(spec)) {
       throw new CliException(CliException.USAGE, "job " + jobId + " is a " + spec.getTask() + " job: only --format"
           + " bundle applies (peft and merged are for sequence_classification and causal_lm jobs)");
     }
@@ -74,7 +75,7 @@ final class JobExport implements Callable<Integer> {
       throw new CliException(CliException.USAGE, "--format merged needs --base DIR, the job's base model folder ('"
           + spec.getModel().getName() + "', sha256 " + spec.getModel().getSha256() + ")");
     }
-    if (base != null && AdapterExport.isText(spec)) {
+    if (base != null && TaskKinds.isLanguageModel(spec)) {
       AdapterExport.checkBase(spec, base);
     }
     if (Files.exists(out) && !force) {

@@ -1,6 +1,15 @@
 package io.cohort.cli;
 
+import static io.cohort.cli.JobCommand.listOf;
+import static io.cohort.cli.JobCommand.text;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.adminapi.Decision;
+import io.cohort.adminapi.NodeStatus;
+import io.cohort.adminapi.NodeView;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,15 +30,14 @@ final class NodeCommand {
 
     @Override
     public Integer call() throws Exception {
-      JsonNode nodes = connection.client().get("/api/v1/nodes");
-      if (output.json()) {
-        System.out.println(nodes.toPrettyString());
+      JsonNode reply = connection.client().get("/api/v1/nodes");
+      if (output.printedAsJson(reply)) {
         return 0;
       }
       System.out.printf("%-20s %-10s %-12s %-30s%n", "NODE", "CONNECTED", "VERSION", "DATASETS");
-      for (JsonNode n : nodes) {
-        System.out.printf("%-20s %-10s %-12s %-30s%n", n.path("node_id").asText(), n.path("connected").asBoolean(),
-            n.path("software_version").asText(), n.path("datasets").toString());
+      for (NodeView n : AdminClient.as(reply, NodeView[].class)) {
+        System.out.printf("%-20s %-10s %-12s %-30s%n", text(n.nodeId()), n.connected(), text(n.softwareVersion()),
+            datasets(n.datasets()));
       }
       return 0;
     }
@@ -43,20 +51,33 @@ final class NodeCommand {
 
     @Override
     public Integer call() throws Exception {
-      JsonNode s = connection.client().get("/api/v1/nodes/" + Urls.encode(nodeId));
-      if (output.json()) {
-        System.out.println(s.toPrettyString());
+      JsonNode reply = connection.client().get("/api/v1/nodes/" + Urls.encode(nodeId));
+      if (output.printedAsJson(reply)) {
         return 0;
       }
-      JsonNode n = s.path("node");
-      System.out.printf("node %s: %s, version %s, datasets %s, first seen %s, last seen %s%n", n.path("node_id").asText(),
-          n.path("connected").asBoolean() ? "connected" : "not connected", n.path("software_version").asText(),
-          n.path("datasets"), s.path("first_seen").asText(), n.path("last_seen").asText());
-      for (JsonNode j : s.path("jobs")) {
-        System.out.println("job " + j.path("job_id").asText() + ": "
-            + (j.path("accepted").asBoolean() ? "accepted" : "declined: " + j.path("reason").asText()));
+      NodeStatus s = AdminClient.as(reply, NodeStatus.class);
+      NodeView n = s.node();
+      System.out.printf("node %s: %s, version %s, datasets %s, first seen %s, last seen %s%n", text(n.nodeId()),
+          n.connected() ? "connected" : "not connected", text(n.softwareVersion()), datasets(n.datasets()),
+          text(s.firstSeen()), text(n.lastSeen()));
+      for (Decision j : listOf(s.jobs())) {
+        System.out.println("job " + text(j.jobId()) + ": " + (j.accepted() ? "accepted" : "declined: " + text(j.reason())));
       }
       return 0;
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The aliases as the JSON array the untyped reply printed, e.g. {@code ["credit"]}. */
+  private static String datasets(List<String> aliases) {
+    if (aliases == null) {
+      return "";
+    }
+    try {
+      return JSON.writeValueAsString(aliases);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
     }
   }
 }

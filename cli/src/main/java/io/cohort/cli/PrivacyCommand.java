@@ -1,6 +1,8 @@
 package io.cohort.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.adminapi.PrivacyReport;
+import io.cohort.adminapi.PrivacySpend;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,8 +14,8 @@ import picocli.CommandLine.Option;
     subcommands = {PrivacyCommand.Show.class})
 final class PrivacyCommand {
   @Command(name = "show", mixinStandardHelpOptions = true,
-      description = {"Show each node's privacy spend per dataset, from the ledger entries nodes upload.",
-          "Nodes do not upload ledger entries yet (no DP in training), so this is empty for now."})
+      description = {"Show each node's privacy spend per dataset, from the signed ledger entries nodes upload",
+          "after each differentially private round (verified against each node's identity key)."})
   static final class Show implements Callable<Integer> {
     @Mixin CohortCli.Connection connection = new CohortCli.Connection();
     @Mixin CohortCli.Output output = new CohortCli.Output();
@@ -31,29 +33,27 @@ final class PrivacyCommand {
       if (dataset != null) {
         q.append(sep).append("dataset=").append(Urls.encode(dataset));
       }
-      JsonNode report = connection.client().get(q.toString());
-      if (output.json()) {
-        System.out.println(report.toPrettyString());
+      JsonNode reply = connection.client().get(q.toString());
+      if (output.printedAsJson(reply)) {
         return 0;
       }
-      if (report.path("spend").isEmpty()) {
+      PrivacyReport report = AdminClient.as(reply, PrivacyReport.class);
+      if (report.spend() == null || report.spend().isEmpty()) {
         System.out.println("no ledger entries received" + (node == null ? "" : " from node " + node)
-            + " (nodes do not upload privacy ledger entries yet)");
+            + " (nodes upload them after each differentially private round)");
         return 0;
       }
       System.out.printf("%-20s %-16s %8s %12s %10s %12s %12s%n", "NODE", "DATASET", "ENTRIES", "EPSILON", "DELTA",
           "BUDGET", "REMAINING");
-      for (JsonNode s : report.path("spend")) {
-        System.out.printf(Locale.ROOT, "%-20s %-16s %8d %12.4f %10.2g %12s %12s%n", s.path("node_id").asText(),
-            s.path("dataset").asText(), s.path("entries").asLong(), s.path("epsilon_spent").asDouble(),
-            s.path("delta").asDouble(), s.hasNonNull("budget_epsilon") ? fmt(s.path("budget_epsilon")) : "-",
-            s.hasNonNull("remaining_epsilon") ? fmt(s.path("remaining_epsilon")) : "-");
+      for (PrivacySpend s : report.spend()) {
+        System.out.printf(Locale.ROOT, "%-20s %-16s %8d %12.4f %10.2g %12s %12s%n", s.nodeId(), s.dataset(),
+            s.entries(), s.epsilonSpent(), s.delta(), fmt(s.budgetEpsilon()), fmt(s.remaining()));
       }
       return 0;
     }
 
-    private static String fmt(JsonNode n) {
-      return String.format(Locale.ROOT, "%.4f", n.asDouble());
+    private static String fmt(Double v) {
+      return v == null ? "-" : String.format(Locale.ROOT, "%.4f", v);
     }
   }
 }

@@ -79,8 +79,7 @@ final class TokenCommand {
     @Override
     public Integer call() throws Exception {
       JsonNode tokens = connection.client().get("/api/v1/tokens");
-      if (output.json()) {
-        System.out.println(tokens.toPrettyString());
+      if (output.printedAsJson(tokens)) {
         return 0;
       }
       System.out.printf("%-18s %-24s %-8s %-26s %s%n", "ID", "NAME", "ROLE", "CREATED", "BY");

@@ -2,6 +2,7 @@ package io.cohort.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cohort.coordinator.audit.AuditEntry;
 import io.cohort.coordinator.audit.AuditLog;
 import io.cohort.coordinator.auth.Role;
 import io.cohort.coordinator.auth.TokenStore;
@@ -193,7 +194,7 @@ class AuditTamperTest {
     try (Connection c = ds.getConnection()) {
       var entries = new AuditLog().list(c, 4, 1, null, null);
       var e = entries.get(0);
-      rehashed = new io.cohort.coordinator.audit.AuditEntry(e.seq(), e.occurredAt(), e.actor(), e.action(), e.jobId(),
+      rehashed = new AuditEntry(e.seq(), e.occurredAt(), e.actor(), e.action(), e.jobId(),
           e.round(), e.nodeId(), e.detail(), e.prevHash(), null).computeHash();
     }
     sql("UPDATE audit_log SET hash = '" + rehashed + "' WHERE seq = 5");

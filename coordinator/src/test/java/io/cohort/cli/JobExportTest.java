@@ -13,6 +13,7 @@ import io.cohort.coordinator.store.ModelStore;
 import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.format.checkpoint.Checkpoint;
 import io.cohort.format.checkpoint.CheckpointDigest;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import io.cohort.format.checkpoint.Gpt2Config;
 import io.cohort.format.peft.LoraInit;
 import io.cohort.format.peft.PeftAdapter;
@@ -125,9 +126,9 @@ class JobExportTest {
 
   private Path baseModel(SplittableRandom r) throws Exception {
     Path b = dir.resolve("base");
-    Map<String, io.cohort.format.checkpoint.Tensor> t = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> t = new LinkedHashMap<>();
     Checkpoint.expectedShapes(TINY).forEach((name, shape) -> t.put(name,
-        new io.cohort.format.checkpoint.Tensor(name, shape, random(r, (int) io.cohort.format.checkpoint.Tensor
+        new CheckpointTensor(name, shape, random(r, (int) CheckpointTensor
             .elementCount(shape)))));
     Checkpoint.save(b, TINY, t);
     Files.writeString(b.resolve("vocab.json"), "{\"a\": 0}");

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.crypto.dp.RdpAccountant;
 import io.cohort.crypto.keys.IdentityKeyPair;
-import io.cohort.crypto.ledger.LedgerEntry;
+import io.cohort.crypto.ledger.VerifiedLedgerEntry;
 import io.cohort.crypto.ledger.PrivacyLedger;
 import io.cohort.crypto.ledger.Verification;
 import java.io.IOException;
@@ -130,7 +130,7 @@ class DashboardBrowserTest {
       b.screenshot("dashboard-audit-verified");
 
       // ---- what each training node's own signed ledger says, and what left it ----------
-      Map<String, List<LedgerEntry>> ledgers = new java.util.HashMap<>();
+      Map<String, List<VerifiedLedgerEntry>> ledgers = new java.util.HashMap<>();
       for (Budgeted t : TRAINERS) {
         ledgers.put(t.nodeId(), nodeLedger(configs.get(t.nodeId()), t.nodeId()));
         assertThat(ledgers.get(t.nodeId())).as("%s's ledger: one entry per round", t.nodeId()).hasSize(ROUNDS);
@@ -207,7 +207,7 @@ class DashboardBrowserTest {
       assertThat(b.findAll("#ledger-table tbody tr")).hasSize(entries.size()).hasSize(ROUNDS);
       for (JsonNode e : entries) {
         String row = "#ledger-table tr[data-seq='" + e.path("entry_seq").asLong() + "'] ";
-        LedgerEntry signed = ledgers.get("bank-b").get((int) e.path("entry_seq").asLong() - 1);
+        VerifiedLedgerEntry signed = ledgers.get("bank-b").get((int) e.path("entry_seq").asLong() - 1);
         assertThat(e.path("epsilon_after").asDouble()).isEqualTo(signed.epsilonAfter());
         assertThat(e.path("noise_multiplier").asDouble()).isEqualTo(signed.spend().segment().noiseMultiplier());
         assertThat(e.path("signature_verified").asBoolean()).as("API signature status of entry %s", e.path("entry_seq"))
@@ -370,7 +370,7 @@ class DashboardBrowserTest {
   }
 
   /** The node's own ledger of dataset credit, verified under its identity key (files next to its node.yaml). */
-  private static List<LedgerEntry> nodeLedger(Path config, String nodeId) throws Exception {
+  private static List<VerifiedLedgerEntry> nodeLedger(Path config, String nodeId) throws Exception {
     Path ledger = config.resolveSibling(nodeId + ".credit.ledger");
     Verification v = PrivacyLedger.verify(ledger,
         IdentityKeyPair.loadOrCreate(config.resolveSibling(nodeId + ".identity.key")).publicKey(), RdpAccountant.create());
@@ -378,7 +378,7 @@ class DashboardBrowserTest {
     return v.entries();
   }
 
-  private static LedgerEntry last(List<LedgerEntry> entries) {
+  private static VerifiedLedgerEntry last(List<VerifiedLedgerEntry> entries) {
     return entries.get(entries.size() - 1);
   }
 
@@ -386,7 +386,7 @@ class DashboardBrowserTest {
    * {@code cohort-node ledger --output json} of a training node: every round's masked input left it,
    * sized, beside the spend its signed ledger records for that round.
    */
-  private void checkNodeLedgerCommand(Path config, String jobId, List<LedgerEntry> ledger) throws Exception {
+  private void checkNodeLedgerCommand(Path config, String jobId, List<VerifiedLedgerEntry> ledger) throws Exception {
     Path out = fed.dir().resolve("logs/cohort-node-ledger.json");
     Process p = new ProcessBuilder(E2eEnvironment.java(), "-jar", E2eEnvironment.nodeJar().toString(), "ledger",
         "--config", config.toString(), "--job", jobId, "--output", "json")
@@ -395,7 +395,7 @@ class DashboardBrowserTest {
     String text = Files.readString(out);
     assertThat(p.exitValue()).as(text).isZero();
     JsonNode uploads = AdminClient.JSON.readTree(text.substring(text.indexOf('{'))).path("uploads");
-    for (LedgerEntry e : ledger) {
+    for (VerifiedLedgerEntry e : ledger) {
       JsonNode masked = null;
       for (JsonNode u : uploads) {
         if (u.path("kind").asText().equals("masked_input") && u.path("round").asLong() == e.spend().round()

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <ul>
  *   <li>node5 trains on a tiny shard, so it sends AdvertiseKeys seconds before the others; it is
  *       killed the moment it has (its log says so), i.e. after it joined the key list and before it
- *       sent any shares or its masked input (SECAGG-TESTS D1): it must be left out of the sum;
+ *       sent any shares or its masked input (docs/secagg-scenarios.md D1): it must be left out of the sum;
  *   <li>node1 is killed the moment its masked input has been accepted (its upload returned), so
  *       it never answers the unmasking request (D3/D4): its update must be in the sum, its
  *       self mask removed with the shares the three live nodes hold.

@@ -74,8 +74,8 @@ class TextSimulationTest {
         .contains("secure aggregation: ON", "privacy: DP-SGD eps=8.0")
         .containsPattern("round +1  participants 2/2  loss \\d+\\.\\d{4}  accuracy \\d\\.\\d{4}  roc_auc \\d\\.\\d{4}"
             + "  f1 \\d\\.\\d{4}  \\(\\d+ held-out examples\\)")
-        .containsPattern("epsilon spent so far \\(node ledgers\\): node1 \\d\\.\\d{3} node2 \\d\\.\\d{3}")
-        .contains("node1 (ledger verifies)", "node2 (ledger verifies)")
+        .containsPattern("epsilon spent so far \\(verified ledger entries\\): node1 \\d\\.\\d{3} node2 \\d\\.\\d{3}")
+        .contains("node1 (entries verified)", "node2 (entries verified)")
         .doesNotContain("OVER BUDGET")
         // The final adapter (written by the export code, frozen A regenerated from the job seed)
         // reproduces the nodes' federated evaluation of the last round: same examples, accuracy, F1.

@@ -3,16 +3,29 @@ package io.cohort.simulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.util.JsonFormat;
+import io.cohort.adminapi.Decision;
+import io.cohort.adminapi.EvaluationView;
+import io.cohort.adminapi.JobDetail;
+import io.cohort.adminapi.JobSummary;
+import io.cohort.adminapi.NodeView;
+import io.cohort.adminapi.PrivacyReport;
+import io.cohort.adminapi.RoundView;
 import io.cohort.cli.AdminClient;
 import io.cohort.cli.CliException;
 import io.cohort.cli.JobCommand;
 import io.cohort.cli.Processes;
 import io.cohort.cli.Urls;
+import io.cohort.client.cli.NodeCommandLines;
+import io.cohort.client.config.NodeConfig;
+import io.cohort.client.config.NodeConfigLoader;
+import io.cohort.client.config.NodeConfigWriter;
+import io.cohort.client.partition.PartitionFiles;
 import io.cohort.coordinator.job.JobFileException;
 import io.cohort.coordinator.job.JobFiles;
 import io.cohort.coordinator.round.SecAggSettings;
 import io.cohort.coordinator.store.TensorFiles;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.wire.TaskKinds;
 import io.cohort.wire.TensorBundle;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -21,9 +34,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * Runs a simulated federation end to end: partitions the data (a held-out test file, dealt
@@ -54,7 +72,7 @@ final class Simulation {
      * ({@code examples/text/<model name>}).
      */
     Settings resolved(JobSpec spec, Path home) {
-      boolean text = TextSimulation.isText(spec);
+      boolean text = TaskKinds.isLanguageModel(spec);
       Path d = data != null ? data : home.resolve(text ? TextSimulation.DEFAULT_DATA : TABULAR_DATA);
       Path t = !text ? null : test != null ? test : home.resolve(TextSimulation.DEFAULT_TEST);
       Path m = !text ? null : modelDir != null ? modelDir
@@ -66,8 +84,11 @@ final class Simulation {
 
   static final String TABULAR_DATA = "examples/credit/credit-g.csv";
 
-  /** How one federation ended: the last round's evaluation, and the final global model when kept. */
-  private record Federation(JsonNode evaluation, TensorBundle model) {}
+  /**
+   * How one federation ended: the last round's evaluation, the final global model when kept, and
+   * under DP the coordinator's privacy report for the job's dataset.
+   */
+  private record Federation(EvaluationView evaluation, TensorBundle model, PrivacyReport privacy) {}
 
   private final Path home;
   private Settings s;
@@ -99,15 +120,11 @@ final class Simulation {
       throw new CliException(CliException.USAGE, "--test " + s.test() + ": no such file");
     }
     boolean dp = spec.getPrivacy().getEnabled();
-    boolean text = TextSimulation.isText(spec);
+    boolean text = TaskKinds.isLanguageModel(spec);
     Files.createDirectories(s.workDir());
     out.printf("simulating %d nodes (%s) on %s; work dir %s%n", s.nodes(),
         s.dirichletAlpha() > 0 ? "Dirichlet alpha " + s.dirichletAlpha() : "IID", s.data(), s.workDir());
     Path dataDir = s.workDir().resolve("data");
-    List<String> partition = new ArrayList<>(List.of("partition", "--data", s.data().toAbsolutePath().toString(),
-        "--nodes", String.valueOf(s.nodes()), "--test-fraction", String.valueOf(s.testFraction()),
-        "--dirichlet-alpha", String.valueOf(s.dirichletAlpha()), "--seed", String.valueOf(s.seed()), "--out",
-        dataDir.toString()));
     if (text) {
       if (!s.data().getFileName().toString().endsWith(".jsonl")) {
         throw new CliException(CliException.USAGE, "--data must be a .jsonl file of {\"text\", \"label\"} records"
@@ -117,12 +134,11 @@ final class Simulation {
         throw new CliException(CliException.USAGE, "the job's model '" + spec.getModel().getName() + "' is not at "
             + s.modelDir() + "; give its checkpoint folder with --model-dir");
       }
-    } else {
-      partition.addAll(List.of("--label", spec.getTabular().getLabelColumn()));
     }
-    runTool("partition", partition);
+    runTool("partition", NodeCommandLines.partition(s.data().toAbsolutePath(), s.nodes(), s.testFraction(),
+        s.dirichletAlpha(), s.seed(), dataDir, text ? null : spec.getTabular().getLabelColumn()));
 
-    JsonNode open = null;
+    EvaluationView open = null;
     if (dp && s.compareNonPrivate()) {
       String openYaml = PrivateSimulation.withoutPrivacy(yaml);
       out.println();
@@ -142,9 +158,9 @@ final class Simulation {
     if (federation == null) {
       return CliException.FAILED;
     }
-    JsonNode fed = federation.evaluation();
+    EvaluationView fed = federation.evaluation();
     if (dp) {
-      new PrivateSimulation(out).printLedgers(runDir, s.nodes(), spec.getDatasetAlias(), budget);
+      new PrivateSimulation(out).printSpend(federation.privacy(), nodeIds(), budget);
     }
     if (text) {
       finishText(spec, federation, dataDir, runDir);
@@ -156,21 +172,22 @@ final class Simulation {
       printRow("federated, non-private", open);
       printRow("federated, DP " + PrivateSimulation.describe(spec), fed);
       out.printf(Locale.ROOT, "cost of privacy: roc_auc %+.4f%n",
-          fed.path("roc_auc").asDouble() - open.path("roc_auc").asDouble());
+          num(fed.rocAuc(), 0) - num(open.rocAuc(), 0));
     }
     if (s.baseline()) {
       Path specFile = s.workDir().resolve("job-spec.json");
       Files.writeString(specFile, JsonFormat.printer().print(spec));
-      String central = runTool("central", List.of("central", "--spec", specFile.toString(),
-          "--train", dataDir.resolve("data-train-pooled.csv").toString(), "--test", dataDir.resolve("data-test.csv").toString()));
+      PartitionFiles split = PartitionFiles.csv(dataDir, PartitionFiles.DEFAULT_PREFIX);
+      String central = runTool("central", NodeCommandLines.centralTabular(specFile, split.pooledTraining(),
+          split.heldOut()));
       JsonNode c = JSON.readTree(central.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("{}"));
       out.println();
       out.printf("%-22s %10s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "accuracy", "roc_auc");
       out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f%n", "federated (" + s.nodes() + " nodes)",
-          fed.path("examples").asLong(), fed.path("loss").asDouble(), fed.path("accuracy").asDouble(), fed.path("roc_auc").asDouble());
+          fed.examples(), num(fed.loss(), 0), num(fed.accuracy(), 0), num(fed.rocAuc(), 0));
       out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f%n", "central (pooled data)",
           c.path("examples").asLong(), c.path("loss").asDouble(), c.path("accuracy").asDouble(), c.path("roc_auc").asDouble());
-      out.printf(Locale.ROOT, "cost of federation: roc_auc %+.4f%n", fed.path("roc_auc").asDouble() - c.path("roc_auc").asDouble());
+      out.printf(Locale.ROOT, "cost of federation: roc_auc %+.4f%n", num(fed.rocAuc(), 0) - c.path("roc_auc").asDouble());
     }
     return 0;
   }
@@ -181,16 +198,16 @@ final class Simulation {
    * F1 at 0.5) must agree exactly: the adapter is the global model, and F1 from the 1000-bin
    * histograms uses the same 0.5 edge. ROC AUC may differ by pairs whose scores share a bin.
    */
-  private void printAdapterCheck(JsonNode check, JsonNode fed) {
+  private void printAdapterCheck(JsonNode check, EvaluationView fed) {
     long n = check.path("records").asLong(-1);
-    boolean same = n == fed.path("examples").asLong(-2)
-        && Math.round(check.path("accuracy").asDouble() * n) == Math.round(fed.path("accuracy").asDouble() * n)
-        && Math.abs(check.path("f1").asDouble(Double.NaN) - fed.path("f1").asDouble(Double.NaN)) < 1e-9;
+    boolean same = n == fed.examples()
+        && Math.round(check.path("accuracy").asDouble() * n) == Math.round(num(fed.accuracy(), 0) * n)
+        && Math.abs(check.path("f1").asDouble(Double.NaN) - num(fed.f1(), Double.NaN)) < 1e-9;
     out.printf(Locale.ROOT, "check: the adapter on the pooled validation records: %d examples, accuracy %.4f, f1 %.4f,"
         + " roc_auc %.4f; federated evaluation of the last round: %d, %.4f, %.4f, %.4f (1000-bin histograms): %s%n",
         n, check.path("accuracy").asDouble(Double.NaN), check.path("f1").asDouble(Double.NaN),
-        check.path("roc_auc").asDouble(Double.NaN), fed.path("examples").asLong(), fed.path("accuracy").asDouble(Double.NaN),
-        fed.path("f1").asDouble(Double.NaN), fed.path("roc_auc").asDouble(Double.NaN),
+        check.path("roc_auc").asDouble(Double.NaN), fed.examples(), num(fed.accuracy(), Double.NaN),
+        num(fed.f1(), Double.NaN), num(fed.rocAuc(), Double.NaN),
         same ? "counts match" : "MISMATCH");
   }
 
@@ -204,19 +221,19 @@ final class Simulation {
     TextSimulation.writeAdapter(federation.model(), spec, s.modelDir(), adapter);
     out.println();
     out.println("final global model written as a PEFT adapter: " + adapter);
-    JsonNode check = lastJson(runTool("eval-validation", TextSimulation.evalArgs(spec, s.modelDir(), adapter,
-        dataDir.resolve("data-validation.jsonl"))));
+    JsonNode check = lastJson(runTool("eval-validation", NodeCommandLines.evalText(spec, s.modelDir(), adapter,
+        TextSimulation.split(dataDir).heldOut())));
     printAdapterCheck(check, federation.evaluation());
-    JsonNode test = lastJson(runTool("eval-test", TextSimulation.evalArgs(spec, s.modelDir(), adapter, s.test())));
+    JsonNode test = lastJson(runTool("eval-test", NodeCommandLines.evalText(spec, s.modelDir(), adapter, s.test())));
     out.println();
     out.printf("%-30s %10s %10s %10s %10s%n", "held-out test file", "examples", "accuracy", "roc_auc", "f1");
     String label = "federated (" + s.nodes() + " nodes)" + (spec.getPrivacy().getEnabled() ? ", DP" : "");
     printTextRow(label, test);
     if (s.baseline()) {
       Path central = s.workDir().resolve("central-adapter");
-      runTool("central", TextSimulation.centralTrainArgs(spec, s.modelDir(), dataDir.resolve("data-train-pooled.jsonl"),
+      runTool("central", NodeCommandLines.trainTextCentrally(spec, s.modelDir(), TextSimulation.split(dataDir).pooledTraining(),
           central));
-      JsonNode c = lastJson(runTool("eval-central", TextSimulation.evalArgs(spec, s.modelDir(), central, s.test())));
+      JsonNode c = lastJson(runTool("eval-central", NodeCommandLines.evalText(spec, s.modelDir(), central, s.test())));
       printTextRow("central (pooled), non-private", c);
       out.printf(Locale.ROOT, "cost of federation%s: roc_auc %+.4f%n",
           spec.getPrivacy().getEnabled() ? " and privacy" : "",
@@ -237,9 +254,14 @@ final class Simulation {
     return JSON.readTree(at < 0 ? output.substring(Math.max(0, output.indexOf('{'))) : output.substring(at + 1));
   }
 
-  private void printRow(String label, JsonNode e) {
-    out.printf(Locale.ROOT, "%-28s %10d %10.4f %10.4f %10.4f%n", label, e.path("examples").asLong(),
-        e.path("loss").asDouble(), e.path("accuracy").asDouble(), e.path("roc_auc").asDouble());
+  private void printRow(String label, EvaluationView e) {
+    out.printf(Locale.ROOT, "%-28s %10d %10.4f %10.4f %10.4f%n", label, e.examples(), num(e.loss(), 0),
+        num(e.accuracy(), 0), num(e.rocAuc(), 0));
+  }
+
+  /** A metric the coordinator left out (it was NaN), as {@code ifAbsent}. */
+  private static double num(Double metric, double ifAbsent) {
+    return metric == null ? ifAbsent : metric;
   }
 
   private static JobSpec parse(String yaml, String source) throws CliException {
@@ -261,7 +283,11 @@ final class Simulation {
     int grpcPort = Processes.freePort();
     int httpPort = Processes.freePort();
     Path coordDir = dir.resolve("coordinator");
-    String caFingerprint = SimulationPki.prepare(coordDir, dir, s.nodes());
+    List<NodeConfig> nodes = new ArrayList<>();
+    for (int i = 1; i <= s.nodes(); i++) {
+      nodes.add(nodeConfig(i, dir, grpcPort, spec, dataDir, budget));
+    }
+    String caFingerprint = SimulationPki.prepare(coordDir, nodes);
     out.println("transport: mutual TLS 1.3, node certificates issued offline by federation CA " + caFingerprint);
     processes.add(Processes.coordinator(home, List.of("cohort.data-dir=" + coordDir, "quarkus.grpc.server.port=" + grpcPort,
             "quarkus.http.port=" + httpPort, "quarkus.grpc.server.host=127.0.0.1", "quarkus.http.host=127.0.0.1",
@@ -269,64 +295,75 @@ final class Simulation {
         .redirectErrorStream(true).redirectOutput(dir.resolve("coordinator.log").toFile()).start());
     AdminClient admin = waitForCoordinator(URI.create("http://127.0.0.1:" + httpPort), coordDir);
 
-    for (int i = 1; i <= s.nodes(); i++) {
-      Path cfg = dir.resolve("node" + i + ".yaml");
-      Files.writeString(cfg, nodeConfig(i, grpcPort, spec, dataDir) + (budget == null ? "" : budget.yaml()));
+    for (NodeConfig node : nodes) {
+      Path cfg = NodeConfigWriter.fileIn(dir, node.nodeId());
+      NodeConfigWriter.write(node, cfg, "generated by cohort simulate");
       processes.add(Processes.node(home, List.of("--config", cfg.toString())).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("node" + i + ".log").toFile()).start());
+          .redirectOutput(dir.resolve(node.nodeId() + ".log").toFile()).start());
     }
     waitForNodes(admin);
 
-    String jobId = admin.postYaml("/api/v1/jobs?source=" + s.job().getFileName(), yaml).path("job_id").asText();
+    String jobId = AdminClient.as(admin.postYaml("/api/v1/jobs?source=" + s.job().getFileName(), yaml),
+        JobSummary.class).jobId();
     out.printf("job %s submitted: %d rounds, min_nodes %d, secure aggregation: %s, privacy: %s%n", jobId,
         spec.getRounds(), spec.getMinNodes(), SecAggSettings.describe(spec, s.nodes()),
         spec.getPrivacy().getEnabled() ? "DP-SGD " + PrivateSimulation.describe(spec) + ", each node's budget epsilon "
             + budget.epsilon() : "OFF");
     long started = System.nanoTime();
-    JsonNode last = watch(admin, jobId, dir, spec.getDatasetAlias(), budget);
+    JobDetail last = watch(admin, jobId, spec.getDatasetAlias(), budget);
     double seconds = (System.nanoTime() - started) / 1e9;
-    String state = last.path("job").path("state").asText();
+    String state = last.job().state();
     out.printf(Locale.ROOT, "job %s %s in %.1f s%n", jobId, state, seconds);
-    TensorBundle model = state.equals("COMPLETED") && TextSimulation.isText(spec)
+    TensorBundle model = state.equals("COMPLETED") && TaskKinds.isLanguageModel(spec)
         ? download(admin, jobId, dir.resolve("final-global-model.bin")) : null;
+    PrivacyReport privacy = budget == null ? null : PrivateSimulation.report(admin, spec.getDatasetAlias());
     stopAll();
     processes.clear();
     if (!state.equals("COMPLETED")) {
-      out.println("failure: " + last.path("job").path("failure_reason").asText("(none given)")
+      out.println("failure: " + (last.job().failureReason() == null ? "(none given)" : last.job().failureReason())
           + "; logs in " + dir);
       return null;
     }
-    JsonNode rounds = last.path("rounds");
-    return new Federation(rounds.get(rounds.size() - 1).path("evaluation"), model);
+    List<RoundView> rounds = last.rounds();
+    return new Federation(rounds.get(rounds.size() - 1).evaluation(), model, privacy);
   }
 
   /** The job's final global model, as {@code cohort job export} downloads it. */
   private static TensorBundle download(AdminClient admin, String jobId, Path file) throws Exception {
     AdminClient.Download d = admin.download("/api/v1/jobs/" + Urls.encode(jobId) + "/export");
     try (var in = d.body()) {
-      Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
     }
     return TensorFiles.read(file, 1L << 32);
   }
 
-  private String nodeConfig(int i, int grpcPort, JobSpec spec, Path dataDir) {
-    String head = "# generated by cohort simulate\n"
-        + "node_id: node" + i + "\n"
-        + "coordinator: 127.0.0.1:" + grpcPort + "\n"
-        + "max_backoff_seconds: 2\n"
-        // The simulated nodes share this machine's cores: one compute thread each, not all cores each.
-        + "compute:\n"
-        + "  threads: 1\n";
-    if (TextSimulation.isText(spec)) {
-      return head + TextSimulation.nodeYaml(i, spec, dataDir, s.modelDir());
-    }
+  /**
+   * Node {@code i}'s configuration, its files in {@code dir} where the node keeps them by default:
+   * its dataset shard (and, for a text job, the model folder), mutual TLS, a short reconnection
+   * backoff, and one compute thread (the simulated nodes share this machine's cores).
+   */
+  private NodeConfig nodeConfig(int i, Path dir, int grpcPort, JobSpec spec, Path dataDir,
+      PrivateSimulation.Budget budget) {
+    String id = nodeId(i);
+    Path identity = NodeConfigLoader.defaultIdentityKey(dir, id);
     String alias = spec.getDatasetAlias();
-    return head
-        + "datasets:\n"
-        + "  - alias: " + alias + "\n"
-        + "    path: " + dataDir.resolve("data-node" + i + ".csv") + "\n"
-        + "    validation_path: " + dataDir.resolve("data-node" + i + "-test.csv") + "\n"
-        + "    format: csv\n";
+    Optional<NodeConfig.Budget> b = budget == null ? Optional.empty() : budget.forNode(alias, id, identity);
+    boolean text = TaskKinds.isLanguageModel(spec);
+    PartitionFiles csv = PartitionFiles.csv(dataDir, PartitionFiles.DEFAULT_PREFIX);
+    NodeConfig.Dataset data = text ? TextSimulation.dataset(i, spec, dataDir, b)
+        : new NodeConfig.Dataset(alias, csv.shard(i), "csv", Optional.of(csv.shardHeldOut(i)), b);
+    return new NodeConfig(id, "127.0.0.1", grpcPort, false, List.of(data), NodeConfigLoader.DEFAULT_RPC_TIMEOUT,
+        Duration.ofSeconds(2), identity, NodeConfigLoader.defaultCertificate(dir, id),
+        NodeConfigLoader.defaultCaCertificate(dir), text ? Map.of(spec.getModel().getName(), s.modelDir()) : Map.of(),
+        1);
+  }
+
+  private static String nodeId(int i) {
+    return "node" + i;
+  }
+
+  private List<String> nodeIds() {
+    return IntStream.rangeClosed(1, s.nodes()).mapToObj(Simulation::nodeId).toList();
   }
 
   private AdminClient waitForCoordinator(URI base, Path dataDir) throws Exception {
@@ -353,8 +390,8 @@ final class Simulation {
     long deadline = System.currentTimeMillis() + 120_000;
     while (System.currentTimeMillis() < deadline) {
       int connected = 0;
-      for (JsonNode n : admin.get("/api/v1/nodes")) {
-        connected += n.path("connected").asBoolean() ? 1 : 0;
+      for (NodeView n : admin.get("/api/v1/nodes", NodeView[].class)) {
+        connected += n.connected() ? 1 : 0;
       }
       if (connected >= s.nodes()) {
         return;
@@ -371,29 +408,30 @@ final class Simulation {
 
   /**
    * Polls the job, printing each round once its evaluation is in (and, under DP, the epsilon each
-   * node's ledger says it has spent after that round), until the job ends.
+   * node's verified ledger entries say it has spent after that round), until the job ends.
    */
-  private JsonNode watch(AdminClient admin, String jobId, Path dir, String alias, PrivateSimulation.Budget budget)
+  private JobDetail watch(AdminClient admin, String jobId, String alias, PrivateSimulation.Budget budget)
       throws Exception {
     int printed = 0;
     boolean declinesShown = false;
     while (true) {
-      JsonNode d = admin.get("/api/v1/jobs/" + jobId);
-      if (!declinesShown && d.path("nodes").size() >= s.nodes()) {
-        for (JsonNode n : d.path("nodes")) {
-          if (!n.path("accepted").asBoolean()) {
-            out.println(n.path("node_id").asText() + " declined: " + n.path("reason").asText());
+      JobDetail d = admin.get("/api/v1/jobs/" + Urls.encode(jobId), JobDetail.class);
+      List<Decision> decisions = d.nodes() == null ? List.of() : d.nodes();
+      if (!declinesShown && decisions.size() >= s.nodes()) {
+        for (Decision n : decisions) {
+          if (!n.accepted()) {
+            out.println(n.nodeId() + " declined: " + n.reason());
           }
         }
         declinesShown = true;
       }
-      JsonNode rounds = d.path("rounds");
-      boolean terminal = !d.path("job").path("state").asText().matches("OFFERED|RUNNING");
-      while (printed < rounds.size() && (rounds.get(printed).hasNonNull("evaluation") || terminal)) {
-        JsonNode round = rounds.get(printed++);
+      List<RoundView> rounds = d.rounds() == null ? List.of() : d.rounds();
+      boolean terminal = !d.job().state().matches("OFFERED|RUNNING");
+      while (printed < rounds.size() && (rounds.get(printed).evaluation() != null || terminal)) {
+        RoundView round = rounds.get(printed++);
         out.println(JobCommand.RoundLine.format(round));
         if (budget != null) {
-          out.println("           " + PrivateSimulation.spentAfter(dir, s.nodes(), alias, round.path("round").asInt()));
+          out.println("           " + PrivateSimulation.spentAfter(admin, nodeIds(), alias, round.round()));
         }
       }
       if (terminal) {

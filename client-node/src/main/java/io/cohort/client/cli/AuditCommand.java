@@ -7,7 +7,7 @@ import io.cohort.client.privacy.DpPlan;
 import io.cohort.client.privacy.DpPlanner;
 import io.cohort.client.tabular.CanaryAudit;
 import io.cohort.client.tabular.CsvDataset;
-import io.cohort.client.tabular.DpSgd;
+import io.cohort.client.tabular.TabularDpSgd;
 import io.cohort.client.tabular.DpSgdParams;
 import io.cohort.client.tabular.EncodedData;
 import io.cohort.client.tabular.FeatureEncoder;
@@ -104,7 +104,7 @@ final class AuditCommand implements Callable<Integer> {
       long t0 = System.nanoTime();
       String line;
       if (canaries == 0) {
-        DpSgd.train(start, data, p, seed, noise);
+        TabularDpSgd.train(start, data, p, seed, noise);
         line = String.format(Locale.ROOT, "{\"run\": %d, \"canaries\": 0, \"train_ms\": %d}", run,
             (System.nanoTime() - t0) / 1_000_000);
       } else {

@@ -10,6 +10,7 @@ import io.cohort.client.tabular.TabularSchema;
 import io.cohort.client.tabular.TrainResult;
 import io.cohort.client.tabular.TrainingParams;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.wire.TensorBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,8 +58,8 @@ final class CentralCommand implements Callable<Integer> {
     System.out.println(String.format(Locale.ROOT,
         "{\"examples\": %d, \"loss\": %.6f, \"accuracy\": %.6f, \"roc_auc\": %.6f, \"train_examples\": %d, \"train_ms\": %d}",
         s.numExamples(), s.meanLoss(), s.accuracy(), s.rocAuc(), r.examples(), (System.nanoTime() - start) / 1_000_000));
-    return 0;
+    return ExitCode.OK.code();
   }
 
-  private record TensorBundleHolder(io.cohort.wire.TensorBundle bundle) {}
+  private record TensorBundleHolder(TensorBundle bundle) {}
 }

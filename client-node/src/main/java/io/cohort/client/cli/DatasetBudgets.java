@@ -4,7 +4,7 @@ import io.cohort.client.config.NodeConfig;
 import io.cohort.client.privacy.DpPlanner;
 import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.crypto.keys.IdentityPublicKey;
-import io.cohort.crypto.ledger.LedgerEntry;
+import io.cohort.crypto.ledger.VerifiedLedgerEntry;
 import io.cohort.crypto.ledger.PrivacyLedger;
 import io.cohort.crypto.ledger.Verification;
 import java.io.IOException;
@@ -27,12 +27,12 @@ final class DatasetBudgets {
    */
   record DatasetBudget(String alias, Optional<NodeConfig.Budget> budget, Optional<Verification> verification) {
     /** Entries that verified, oldest first. */
-    List<LedgerEntry> entries() {
+    List<VerifiedLedgerEntry> entries() {
       return verification.map(Verification::entries).orElse(List.of());
     }
 
     double spentEpsilon() {
-      List<LedgerEntry> e = entries();
+      List<VerifiedLedgerEntry> e = entries();
       return e.isEmpty() ? 0 : e.get(e.size() - 1).epsilonAfter();
     }
 

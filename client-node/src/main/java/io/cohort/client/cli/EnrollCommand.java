@@ -1,9 +1,7 @@
 package io.cohort.client.cli;
 
 import com.google.protobuf.ByteString;
-import io.cohort.client.config.ConfigException;
 import io.cohort.client.config.NodeConfig;
-import io.cohort.client.config.NodeConfigLoader;
 import io.cohort.client.runtime.CoordinatorChannels;
 import io.cohort.crypto.pki.CertificationRequest;
 import io.cohort.crypto.pki.NodeKey;
@@ -27,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,8 +37,7 @@ import picocli.CommandLine.Option;
     description = "Enrol this node: create its key locally, send a certificate request with a one-time token,"
         + " wait for approval and store the certificate and the CA certificate where node.yaml says.")
 final class EnrollCommand implements Callable<Integer> {
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node's YAML configuration.")
-  Path config;
+  @Mixin ConfigFile config = new ConfigFile();
 
   @Option(names = "--coordinator", paramLabel = "HOST:PORT",
       description = "The coordinator's gRPC address (default: 'coordinator' in the configuration).")
@@ -58,13 +56,7 @@ final class EnrollCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    NodeConfig cfg;
-    try {
-      cfg = NodeConfigLoader.load(config);
-    } catch (ConfigException e) {
-      System.err.println("cohort-node: " + e.getMessage());
-      return 2;
-    }
+    NodeConfig cfg = config.load();
     if (csrOut != null) {
       NodeKey key = NodeKey.loadOrCreate(cfg.identityKey());
       CertificationRequest csr = CertificationRequest.create(cfg.nodeId(), key);
@@ -72,16 +64,16 @@ final class EnrollCommand implements Callable<Integer> {
       System.out.println("certificate request for node " + cfg.nodeId() + " written to " + csrOut + " (public; the key"
           + " stays in " + cfg.identityKey() + ")");
       System.out.println("certificate request fingerprint: " + csr.fingerprint());
-      return 0;
+      return ExitCode.OK.code();
     }
     if (token == null) {
       System.err.println("cohort-node: --token TOKEN is required (or --csr-out FILE for offline enrolment)");
-      return 2;
+      return ExitCode.USAGE.code();
     }
     int dot = token.indexOf('.');
     if (dot <= 0 || !token.substring(dot + 1).matches("[0-9a-fA-F]{64}")) {
       System.err.println("cohort-node: --token must be the whole token `cohort node token` printed (SECRET.CA-FINGERPRINT)");
-      return 2;
+      return ExitCode.USAGE.code();
     }
     String caPin = token.substring(dot + 1).toLowerCase(java.util.Locale.ROOT);
     NodeKey key = NodeKey.loadOrCreate(cfg.identityKey());
@@ -113,14 +105,14 @@ final class EnrollCommand implements Callable<Integer> {
       if (state != EnrolmentState.ENROLMENT_STATE_ISSUED) {
         System.err.println("cohort-node: no certificate (request " + state.name().replace("ENROLMENT_STATE_", "")
             + "); run enroll again with the same token to keep waiting");
-        return 1;
+        return ExitCode.FAILED.code();
       }
       store(cfg, key, caPin, chainPem);
-      return 0;
+      return ExitCode.OK.code();
     } catch (StatusRuntimeException e) {
       System.err.println("cohort-node: enrolment refused by " + target + ": " + e.getStatus().getCode() + ": "
           + (e.getStatus().getDescription() == null ? rootMessage(e) : e.getStatus().getDescription()));
-      return 1;
+      return ExitCode.FAILED.code();
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

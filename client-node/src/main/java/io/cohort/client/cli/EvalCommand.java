@@ -6,7 +6,7 @@ import io.cohort.client.cli.LmCommandSupport.BadInput;
 import io.cohort.client.cli.LmCommandSupport.Loaded;
 import io.cohort.lm.data.LabeledText;
 import io.cohort.lm.data.TextBatcher;
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import io.cohort.lm.lora.PeftExport;
 import io.cohort.format.peft.AdapterConfig;
 import io.cohort.format.peft.PeftAdapter;
@@ -61,7 +61,7 @@ final class EvalCommand implements Callable<Integer> {
     } catch (BadInput | IOException | IllegalArgumentException e) {
       err.println("cohort-node eval: " + e.getMessage());
       err.flush();
-      return LmCommandSupport.BAD_INPUT;
+      return ExitCode.USAGE.code();
     }
   }
 
@@ -146,11 +146,11 @@ final class EvalCommand implements Callable<Integer> {
       o.println(LmCommandSupport.JSON.writeValueAsString(result));
     }
     o.flush();
-    return 0;
+    return ExitCode.OK.code();
   }
 
   private SequenceClassification head(PeftAdapter peft, JsonNode training, Loaded loaded) throws BadInput {
-    Tensor w = peft == null ? null : peft.savedModules().get("score.weight");
+    CheckpointTensor w = peft == null ? null : peft.savedModules().get("score.weight");
     if (w == null || w.rank() != 2) {
       throw new BadInput("seq-cls evaluation needs --adapter with a trained score head (modules_to_save score),"
           + " as cohort-node train --task seq-cls writes");
@@ -169,7 +169,7 @@ final class EvalCommand implements Callable<Integer> {
     }
     SequenceClassification head = new SequenceClassification(width, w.shape()[0], pool, new SplittableRandom(0));
     PeftExport.copy(w, head.weight());
-    Tensor b = peft.savedModules().get("score.bias");
+    CheckpointTensor b = peft.savedModules().get("score.bias");
     if (b != null) {
       PeftExport.copy(b, head.bias());
     } else {

@@ -44,15 +44,15 @@ final class ExportCommand implements Callable<Integer> {
       List<String> files = MergedCheckpoint.write(model, peft, out);
       spec.commandLine().getOut().printf("wrote merged model (%d LoRA modules folded in) to %s: %s%n",
           peft.lora().size(), out, String.join(", ", files));
-      return 0;
+      return ExitCode.OK.code();
     } catch (CheckpointException | IllegalArgumentException e) {
       err.println("cohort-node export: " + e.getMessage());
       err.flush();
-      return LmCommandSupport.BAD_INPUT;
+      return ExitCode.USAGE.code();
     } catch (IOException e) {
       err.println("cohort-node export: cannot write " + out + ": " + e.getMessage());
       err.flush();
-      return 1;
+      return ExitCode.FAILED.code();
     }
   }
 

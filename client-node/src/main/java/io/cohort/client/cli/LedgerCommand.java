@@ -3,11 +3,9 @@ package io.cohort.client.cli;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cohort.client.config.ConfigException;
 import io.cohort.client.config.NodeConfig;
-import io.cohort.client.config.NodeConfigLoader;
 import io.cohort.client.runtime.UploadLog;
-import io.cohort.crypto.ledger.LedgerEntry;
+import io.cohort.crypto.ledger.VerifiedLedgerEntry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -19,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -36,8 +35,7 @@ import picocli.CommandLine.Spec;
 final class LedgerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node's node.yaml.")
-  Path config;
+  @Mixin ConfigFile config = new ConfigFile();
 
   @Option(names = "--job", paramLabel = "JOB_ID", description = "Only uploads of this job.")
   String job;
@@ -49,39 +47,33 @@ final class LedgerCommand implements Callable<Integer> {
   record RoundSpend(String dataset, double epsilonRound, double epsilonAfter, double delta) {}
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() throws IOException, CommandFailure {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (!output.equals("text") && !output.equals("json")) {
       err.println("cohort-node: --output must be text or json, got '" + output + "'");
-      return PrivacyCommand.BAD_INPUT;
+      return ExitCode.USAGE.code();
     }
-    NodeConfig cfg;
-    try {
-      cfg = NodeConfigLoader.load(config);
-    } catch (ConfigException e) {
-      err.println("cohort-node: " + e.getMessage());
-      return PrivacyCommand.BAD_INPUT;
-    }
+    NodeConfig cfg = config.load();
     Path logFile = UploadLog.pathFor(cfg);
     List<UploadLog.Entry> uploads;
     try {
       uploads = UploadLog.read(logFile);
     } catch (IOException e) {
       err.println("cohort-node: " + e.getMessage());
-      return 1;
+      return ExitCode.FAILED.code();
     }
-    int status = 0;
+    int status = ExitCode.OK.code();
     Map<String, List<RoundSpend>> spend = new HashMap<>();
     for (DatasetBudgets.DatasetBudget d : DatasetBudgets.read(cfg)) {
       if (!d.verifies()) {
         err.println("cohort-node: the privacy ledger of dataset '" + d.alias() + "' does not verify ("
             + d.verification().orElseThrow() + "); its spend is not shown");
-        status = 1;
+        status = ExitCode.FAILED.code();
         continue;
       }
       double before = 0;
-      for (LedgerEntry e : d.entries()) {
+      for (VerifiedLedgerEntry e : d.entries()) {
         spend.computeIfAbsent(key(e.spend().jobId(), e.spend().round()), k -> new ArrayList<>())
             .add(new RoundSpend(d.alias(), e.epsilonAfter() - before, e.epsilonAfter(), d.budget().orElseThrow().delta()));
         before = e.epsilonAfter();

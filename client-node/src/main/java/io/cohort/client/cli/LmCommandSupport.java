@@ -23,7 +23,6 @@ import java.util.List;
 
 /** What {@code train} and {@code eval} share: loading a model and its tokenizer, reading JSONL, tokenising. */
 final class LmCommandSupport {
-  static final int BAD_INPUT = 2;
   static final String SEQ_CLS = "seq-cls";
   static final String CAUSAL_LM = "causal-lm";
   /** Written beside the PEFT files: what PEFT has no field for (pooling) and the run's privacy plan. */

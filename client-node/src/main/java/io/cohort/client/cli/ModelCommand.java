@@ -22,7 +22,7 @@ final class ModelCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getErr());
-    return 2;
+    return ExitCode.USAGE.code();
   }
 
   /**
@@ -44,14 +44,14 @@ final class ModelCommand implements Callable<Integer> {
       PrintWriter err = spec.commandLine().getErr();
       if (!output.equals("text") && !output.equals("json")) {
         err.println("cohort-node model hash: --output must be text or json, got " + output);
-        return 2;
+        return ExitCode.USAGE.code();
       }
       String hash;
       try {
         hash = CheckpointDigest.of(dir);
       } catch (CheckpointException e) {
         err.println("cohort-node model hash: " + e.getMessage());
-        return 2;
+        return ExitCode.USAGE.code();
       }
       PrintWriter out = spec.commandLine().getOut();
       if (output.equals("json")) {
@@ -63,7 +63,7 @@ final class ModelCommand implements Callable<Integer> {
         out.println(hash);
       }
       out.flush();
-      return 0;
+      return ExitCode.OK.code();
     }
   }
 }

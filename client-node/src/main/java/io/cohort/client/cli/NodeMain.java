@@ -57,7 +57,7 @@ public final class NodeMain implements Callable<Integer> {
     cli.addSubcommand(new TokenizeCommand());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("cohort-node: " + e.getMessage());
-      return 1;
+      return e instanceof CommandFailure f ? f.exitCode().code() : ExitCode.FAILED.code();
     });
     return cli;
   }
@@ -66,14 +66,14 @@ public final class NodeMain implements Callable<Integer> {
   public Integer call() throws Exception {
     if (config == null) {
       System.err.println("cohort-node: --config FILE is required to run the node (see --help)");
-      return 2;
+      return ExitCode.USAGE.code();
     }
     NodeConfig cfg;
     try {
       cfg = NodeConfigLoader.load(config);
     } catch (ConfigException e) {
       System.err.println("cohort-node: " + e.getMessage());
-      return 2;
+      return ExitCode.USAGE.code();
     }
     if (cfg.plaintext()) {
       LOG.warning("PLAINTEXT development mode (plaintext: true): the connection to the coordinator is not encrypted"
@@ -86,7 +86,7 @@ public final class NodeMain implements Callable<Integer> {
       computeThreads = applyComputeThreads(threads, cfg);
     } catch (ConfigException e) {
       System.err.println("cohort-node: " + e.getMessage());
-      return 2;
+      return ExitCode.USAGE.code();
     }
     LOG.info("compute backend: ND4J " + Nd4j.getBackend().getClass().getSimpleName() + "; " + computeThreads
         + " compute thread(s) for the language-model engine and OpenBLAS, of "
@@ -95,7 +95,7 @@ public final class NodeMain implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
       daemon.run();
     }
-    return 0;
+    return ExitCode.OK.code();
   }
 
   /**

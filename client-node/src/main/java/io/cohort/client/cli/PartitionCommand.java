@@ -1,6 +1,7 @@
 package io.cohort.client.cli;
 
 import io.cohort.client.partition.JsonlPartitioner;
+import io.cohort.client.partition.PartitionFiles;
 import io.cohort.client.tabular.CsvPartitioner;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -27,7 +28,7 @@ final class PartitionCommand implements Callable<Integer> {
       description = "Non-IID label skew: Dirichlet concentration (e.g. 0.5); 0 means IID.") double alpha;
   @Option(names = "--seed", defaultValue = "42") long seed;
   @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
-  @Option(names = "--prefix", defaultValue = "data") String prefix;
+  @Option(names = "--prefix", defaultValue = PartitionFiles.DEFAULT_PREFIX) String prefix;
 
   @Override
   public Integer call() throws Exception {
@@ -36,7 +37,7 @@ final class PartitionCommand implements Callable<Integer> {
           prefix);
       System.out.println("labels 0.." + (r.labels() - 1));
       r.countsByFile().forEach((f, c) -> System.out.println(f + " " + Arrays.toString(c)));
-      return 0;
+      return ExitCode.OK.code();
     }
     if (label == null) {
       throw new IllegalArgumentException("--label is required for a CSV file (the label column)");
@@ -44,6 +45,6 @@ final class PartitionCommand implements Callable<Integer> {
     var r = CsvPartitioner.partition(data, label, testFraction, nodes, alpha, seed, out, prefix);
     System.out.println("classes " + r.classes());
     r.countsByFile().forEach((f, c) -> System.out.println(f + " " + Arrays.toString(c)));
-    return 0;
+    return ExitCode.OK.code();
   }
 }

@@ -1,9 +1,7 @@
 package io.cohort.client.cli;
 
-import io.cohort.client.config.ConfigException;
 import io.cohort.client.config.NodeConfig;
-import io.cohort.client.config.NodeConfigLoader;
-import io.cohort.crypto.ledger.LedgerEntry;
+import io.cohort.crypto.ledger.VerifiedLedgerEntry;
 import io.cohort.crypto.ledger.Verification;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -13,8 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -28,21 +26,14 @@ import picocli.CommandLine.Spec;
 final class PrivacyBudgetCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node's node.yaml.")
-  Path config;
+  @Mixin ConfigFile config = new ConfigFile();
 
   @Override
-  public Integer call() throws IOException {
+  public Integer call() throws IOException, CommandFailure {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    NodeConfig cfg;
-    try {
-      cfg = NodeConfigLoader.load(config);
-    } catch (ConfigException e) {
-      err.println("cohort-node: " + e.getMessage());
-      return PrivacyCommand.BAD_INPUT;
-    }
-    int status = 0;
+    NodeConfig cfg = config.load();
+    int status = ExitCode.OK.code();
     for (DatasetBudgets.DatasetBudget d : DatasetBudgets.read(cfg)) {
       if (d.budget().isEmpty()) {
         out.printf("dataset %s: no privacy budget (takes part in non-private jobs only)%n", d.alias());
@@ -60,10 +51,10 @@ final class PrivacyBudgetCommand implements Callable<Integer> {
           d.remainingEpsilon(), v.entries().size(), b.ledgerPath(),
           v.isValid() ? "verifies" : "DOES NOT VERIFY (" + v + ")");
       if (!v.isValid()) {
-        status = 1;
+        status = ExitCode.FAILED.code();
       }
       Map<String, int[]> jobs = new LinkedHashMap<>();
-      for (LedgerEntry e : v.entries()) {
+      for (VerifiedLedgerEntry e : v.entries()) {
         int[] r = jobs.computeIfAbsent(e.spend().jobId(), k -> new int[] {Integer.MAX_VALUE, 0, 0});
         r[0] = (int) Math.min(r[0], e.spend().round());
         r[1] = (int) Math.max(r[1], e.spend().round());

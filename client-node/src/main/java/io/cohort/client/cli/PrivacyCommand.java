@@ -33,7 +33,6 @@ import picocli.CommandLine.Spec;
     description = "Privacy calculator for DP-SGD (Poisson-subsampled Gaussian): epsilon of a plan, or the sigma for a target.",
     subcommands = {PrivacyCommand.Epsilon.class, PrivacyCommand.Sigma.class, PrivacyBudgetCommand.class})
 final class PrivacyCommand {
-  static final int BAD_INPUT = 2;
   /** Each numeric parameter's valid range, as the one-line errors state it (see DpPreconditions). */
   private static final Map<String, String> RANGES = Map.of(
       "q", "a number in (0, 1]",
@@ -76,13 +75,13 @@ final class PrivacyCommand {
           throw new BadInput("--output must be text or json, got " + output);
         }
         spec.commandLine().getOut().println(run());
-        return 0;
+        return ExitCode.OK.code();
       } catch (BadInput e) {
         spec.commandLine().getErr().println("cohort-node privacy: " + e.getMessage());
-        return BAD_INPUT;
+        return ExitCode.USAGE.code();
       } catch (DpParameterException e) {
         spec.commandLine().getErr().println("cohort-node privacy: --" + e.parameter() + ": " + e.getMessage());
-        return BAD_INPUT;
+        return ExitCode.USAGE.code();
       }
     }
 

@@ -1,8 +1,6 @@
 package io.cohort.client.cli;
 
-import io.cohort.client.config.ConfigException;
 import io.cohort.client.config.NodeConfig;
-import io.cohort.client.config.NodeConfigLoader;
 import io.cohort.client.runtime.CoordinatorChannels;
 import io.cohort.crypto.pki.Pem;
 import io.cohort.crypto.pki.PkiException;
@@ -14,7 +12,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code cohort-node status}: what an operator checks first. The certificate (subject, expiry,
@@ -44,18 +41,11 @@ final class StatusCommand implements Callable<Integer> {
   /** Exit code when the coordinator refuses the node's certificate (revoked): issue 22 finding #9. */
   static final int REFUSED = 3;
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "The node's YAML configuration.")
-  Path config;
+  @Mixin ConfigFile config = new ConfigFile();
 
   @Override
   public Integer call() throws Exception {
-    NodeConfig cfg;
-    try {
-      cfg = NodeConfigLoader.load(config);
-    } catch (ConfigException e) {
-      System.err.println("cohort-node: " + e.getMessage());
-      return 2;
-    }
+    NodeConfig cfg = config.load();
     System.out.println("node:          " + cfg.nodeId());
     System.out.println("coordinator:   " + cfg.coordinatorHost() + ":" + cfg.coordinatorPort()
         + (cfg.plaintext() ? "  (PLAINTEXT development mode)" : "  (mutual TLS)"));
@@ -65,7 +55,7 @@ final class StatusCommand implements Callable<Integer> {
     String connection = probe(cfg);
     System.out.println("connection:    " + connection);
     System.out.println("datasets:");
-    int status = 0;
+    int status = ExitCode.OK.code();
     for (DatasetBudgets.DatasetBudget b : DatasetBudgets.read(cfg)) {
       NodeConfig.Dataset d = cfg.dataset(b.alias()).orElseThrow();
       System.out.println("  " + d.alias() + "  " + (Files.isReadable(d.path()) ? "readable" : "NOT READABLE: " + d.path())

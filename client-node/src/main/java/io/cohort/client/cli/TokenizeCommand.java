@@ -28,7 +28,6 @@ import picocli.CommandLine.Spec;
     description = "Tokenize text with a model's GPT-2 tokenizer: one text per line in, one JSON array of token ids"
         + " per line out.")
 final class TokenizeCommand implements Callable<Integer> {
-  static final int BAD_INPUT = 2;
 
   @Option(names = "--model", required = true, paramLabel = "DIR",
       description = "Model folder with tokenizer.json, or vocab.json and merges.txt.")
@@ -45,7 +44,7 @@ final class TokenizeCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     if (!output.equals("text") && !output.equals("json")) {
       err.println("cohort-node tokenize: --output must be text or json, got " + output);
-      return BAD_INPUT;
+      return ExitCode.USAGE.code();
     }
     TextTokenizer tokenizer;
     try {
@@ -58,7 +57,7 @@ final class TokenizeCommand implements Callable<Integer> {
       }
     } catch (CheckpointException e) {
       err.println("cohort-node tokenize: " + e.getMessage());
-      return BAD_INPUT;
+      return ExitCode.USAGE.code();
     }
     PrintWriter out = spec.commandLine().getOut();
     try (BufferedReader in = input == null
@@ -70,10 +69,10 @@ final class TokenizeCommand implements Callable<Integer> {
       }
     } catch (NoSuchFileException e) {
       err.println("cohort-node tokenize: " + input + ": no such file");
-      return BAD_INPUT;
+      return ExitCode.USAGE.code();
     }
     out.flush();
-    return 0;
+    return ExitCode.OK.code();
   }
 
   private static String jsonArray(int[] ids) {

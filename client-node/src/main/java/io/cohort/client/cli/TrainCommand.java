@@ -14,7 +14,7 @@ import io.cohort.format.peft.TargetModules;
 import io.cohort.lm.train.CausalLm;
 import io.cohort.lm.train.Pooling;
 import io.cohort.lm.train.SequenceClassification;
-import io.cohort.lm.train.Task;
+import io.cohort.lm.train.Objective;
 import io.cohort.lm.train.TrainOptions;
 import io.cohort.lm.train.TrainReport;
 import io.cohort.lm.train.Trainer;
@@ -96,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
     } catch (BadInput | IOException | IllegalArgumentException e) {
       err.println("cohort-node train: " + e.getMessage());
       err.flush();
-      return LmCommandSupport.BAD_INPUT;
+      return ExitCode.USAGE.code();
     }
   }
 
@@ -133,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
     TextBatcher batcher = new TextBatcher(loaded.tokenizer(), maxLength, task.equals(LmCommandSupport.CAUSAL_LM), false);
     List<int[]> seqs;
     int[] labels = null;
-    Task objective;
+    Objective objective;
     int numLabels = 0;
     if (task.equals(LmCommandSupport.SEQ_CLS)) {
       List<LabeledText> records = LmCommandSupport.classification(data);
@@ -188,7 +188,7 @@ final class TrainCommand implements Callable<Integer> {
       o.println(LmCommandSupport.JSON.writeValueAsString(summary));
     }
     o.flush();
-    return 0;
+    return ExitCode.OK.code();
   }
 
   private double calibrate(double q, long steps) throws BadInput {

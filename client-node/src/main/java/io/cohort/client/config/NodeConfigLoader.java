@@ -34,7 +34,37 @@ public final class NodeConfigLoader {
   private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_./-]{0,127}");
   private static final List<String> FORMATS = List.of("csv", "jsonl");
 
+  /** Deadline of each unary call when node.yaml gives no {@code rpc_timeout_seconds}. */
+  public static final Duration DEFAULT_RPC_TIMEOUT = Duration.ofSeconds(30);
+  /** Longest reconnection wait when node.yaml gives no {@code max_backoff_seconds}. */
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
+  /** A dataset's ledger accountant when node.yaml gives none. */
+  public static final String DEFAULT_ACCOUNTANT = "rdp";
+
   private NodeConfigLoader() {}
+
+  /**
+   * The node's identity key when node.yaml in {@code dir} names none: named after the node, so
+   * that several nodes' configurations can share a directory; created on first start.
+   */
+  public static Path defaultIdentityKey(Path dir, String nodeId) {
+    return dir.resolve(nodeId + ".identity.key").normalize();
+  }
+
+  /** The node's certificate (node then CA) when node.yaml in {@code dir} names none. */
+  public static Path defaultCertificate(Path dir, String nodeId) {
+    return dir.resolve(nodeId + ".crt").normalize();
+  }
+
+  /** The federation CA's certificate when node.yaml in {@code dir} names none. */
+  public static Path defaultCaCertificate(Path dir) {
+    return dir.resolve("ca.crt").normalize();
+  }
+
+  /** A dataset's ledger when node.yaml names none: {@code <node_id>.<alias>.ledger} next to the identity key. */
+  public static Path defaultLedger(Path identityKey, String nodeId, String alias) {
+    return identityKey.resolveSibling(nodeId + "." + alias + ".ledger");
+  }
 
   record RawDataset(String alias, String path, String format, String validationPath, Double epsilonBudget,
       Double delta, String accountant, String ledgerPath) {}
@@ -131,20 +161,18 @@ public final class NodeConfigLoader {
       datasets.add(new NodeConfig.Dataset(d.alias(), base.resolve(d.path()).normalize(), format, validation,
           budget(d, field, source, base, identityPath(raw, base, nodeId), nodeId)));
     }
-    int timeout = raw.rpcTimeoutSeconds() == null ? 30 : raw.rpcTimeoutSeconds();
+    int timeout = raw.rpcTimeoutSeconds() == null ? (int) DEFAULT_RPC_TIMEOUT.toSeconds() : raw.rpcTimeoutSeconds();
     if (timeout < 1 || timeout > 3600) {
       throw new ConfigException(source + ": field 'rpc_timeout_seconds' must be between 1 and 3600, got " + timeout);
     }
-    int backoff = raw.maxBackoffSeconds() == null ? 10 : raw.maxBackoffSeconds();
+    int backoff = raw.maxBackoffSeconds() == null ? (int) DEFAULT_MAX_BACKOFF.toSeconds() : raw.maxBackoffSeconds();
     if (backoff < 1 || backoff > 3600) {
       throw new ConfigException(source + ": field 'max_backoff_seconds' must be between 1 and 3600, got " + backoff);
     }
-    // The identity key lives next to the configuration unless placed elsewhere, named after the node so
-    // that several nodes' configurations can share a directory; created on first start.
     Path identity = identityPath(raw, base, nodeId);
-    // Certificate files default to the same directory: <node_id>.crt (node then CA) and ca.crt.
-    Path certificate = base.resolve(blank(raw.certificate()) ? nodeId + ".crt" : raw.certificate()).normalize();
-    Path ca = base.resolve(blank(raw.caCertificate()) ? "ca.crt" : raw.caCertificate()).normalize();
+    Path certificate = blank(raw.certificate()) ? defaultCertificate(base, nodeId)
+        : base.resolve(raw.certificate()).normalize();
+    Path ca = blank(raw.caCertificate()) ? defaultCaCertificate(base) : base.resolve(raw.caCertificate()).normalize();
     return new NodeConfig(nodeId, coord.substring(0, colon), port, plaintext, List.copyOf(datasets),
         Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity, certificate, ca,
         models(raw.models(), source, base), computeThreads(raw.compute(), source));
@@ -194,8 +222,7 @@ public final class NodeConfigLoader {
   }
 
   private static Path identityPath(RawConfig raw, Path base, String nodeId) {
-    return base.resolve(raw.identityKey() == null || raw.identityKey().isBlank() ? nodeId + ".identity.key"
-        : raw.identityKey()).normalize();
+    return blank(raw.identityKey()) ? defaultIdentityKey(base, nodeId) : base.resolve(raw.identityKey()).normalize();
   }
 
   /**
@@ -225,13 +252,13 @@ public final class NodeConfigLoader {
     if (!(delta > 0 && delta < 1)) {
       throw new ConfigException(source + ": field '" + field + ".delta' must be in (0, 1), got " + delta);
     }
-    String accountant = d.accountant() == null ? "rdp" : d.accountant();
+    String accountant = d.accountant() == null ? DEFAULT_ACCOUNTANT : d.accountant();
     if (!accountant.equals("rdp") && !accountant.equals("pld")) {
       throw new ConfigException(source + ": field '" + field + ".accountant' must be rdp or pld, got '" + accountant
           + "'");
     }
     Path ledger = d.ledgerPath() == null || d.ledgerPath().isBlank()
-        ? identity.resolveSibling(nodeId + "." + d.alias() + ".ledger") : base.resolve(d.ledgerPath()).normalize();
+        ? defaultLedger(identity, nodeId, d.alias()) : base.resolve(d.ledgerPath()).normalize();
     return Optional.of(new NodeConfig.Budget(eps, delta, accountant, ledger));
   }
 

@@ -19,6 +19,7 @@ import io.cohort.format.checkpoint.CheckpointException;
 import io.cohort.proto.v1.EvaluationResult;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.TaskType;
+import io.cohort.wire.TaskKinds;
 import io.cohort.wire.TensorBundle;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -62,18 +63,9 @@ public final class LmTrainer implements LocalTrainer {
     this.config = config;
   }
 
-  static boolean handles(TaskType task) {
-    return task == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION || task == TaskType.TASK_TYPE_CAUSAL_LM;
-  }
-
   @Override
   public Optional<Decline> check(JobSpec spec) {
-    try {
-      prepare(spec);
-      return Optional.empty();
-    } catch (LocalDataException e) {
-      return Optional.of(e.decline());
-    }
+    return LocalTrainer.reasonToDecline(() -> prepare(spec));
   }
 
   synchronized Prepared prepare(JobSpec spec) throws LocalDataException {
@@ -81,7 +73,7 @@ public final class LmTrainer implements LocalTrainer {
     if (p != null) {
       return p;
     }
-    if (!handles(spec.getTask())) {
+    if (!TaskKinds.isLanguageModel(spec)) {
       throw new LocalDataException("this trainer handles sequence classification and causal LM, not " + spec.getTask());
     }
     Path dir = modelDir(spec);

@@ -1,5 +1,6 @@
 package io.cohort.client.job;
 
+import io.cohort.client.privacy.DpPlan;
 import io.cohort.proto.v1.EvaluationResult;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.wire.TensorBundle;
@@ -14,6 +15,22 @@ public interface LocalTrainer {
   /** Checks that the node can take part; returns why it declines, or empty to accept. */
   Optional<Decline> check(JobSpec spec);
 
+  /** Work that fails with the reason the node cannot take part, such as preparing a job's data. */
+  @FunctionalInterface
+  interface Preparation {
+    void run() throws LocalDataException;
+  }
+
+  /** {@link #check} of a trainer whose check is "can the job be prepared": the failure's decline, or empty. */
+  static Optional<Decline> reasonToDecline(Preparation preparation) {
+    try {
+      preparation.run();
+      return Optional.empty();
+    } catch (LocalDataException e) {
+      return Optional.of(e.decline());
+    }
+  }
+
   /**
    * Trains one round locally.
    *
@@ -26,7 +43,7 @@ public interface LocalTrainer {
    * round). Local metrics of a private round stay on the node: they are not privatised.
    */
   default Outcome trainPrivately(JobSpec spec, int round, Optional<TensorBundle> global,
-      io.cohort.client.privacy.DpPlan plan) throws LocalDataException {
+      DpPlan plan) throws LocalDataException {
     throw new LocalDataException("this node cannot train " + spec.getTask() + " with differential privacy");
   }
 

@@ -3,7 +3,7 @@ package io.cohort.client.job;
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.privacy.DpPlan;
 import io.cohort.client.tabular.CsvDataset;
-import io.cohort.client.tabular.DpSgd;
+import io.cohort.client.tabular.TabularDpSgd;
 import io.cohort.crypto.dp.GaussianNoise;
 import io.cohort.client.tabular.DatasetException;
 import io.cohort.client.tabular.DatasetSplit;
@@ -45,12 +45,7 @@ public final class TabularTrainer implements LocalTrainer {
 
   @Override
   public Optional<Decline> check(JobSpec spec) {
-    try {
-      prepare(spec);
-      return Optional.empty();
-    } catch (LocalDataException e) {
-      return Optional.of(e.decline());
-    }
+    return LocalTrainer.reasonToDecline(() -> prepare(spec));
   }
 
   Prepared prepare(JobSpec spec) throws LocalDataException {
@@ -136,7 +131,7 @@ public final class TabularTrainer implements LocalTrainer {
     TensorBundle start = start(spec, p, global);
     double lr = spec.getPrivacy().getLearningRate() > 0 ? spec.getPrivacy().getLearningRate()
         : spec.getTraining().getLearningRate();
-    TrainResult r = DpSgd.train(start, p.train(), plan.trainingParams(lr),
+    TrainResult r = TabularDpSgd.train(start, p.train(), plan.trainingParams(lr),
         Seeds.training(spec.getSeed(), config.nodeId(), round), noise);
     LOG.fine(() -> String.format("job %s round %d: DP-SGD mean train loss %.4f (stays on this node)",
         spec.getJobId(), round, r.meanTrainLoss()));

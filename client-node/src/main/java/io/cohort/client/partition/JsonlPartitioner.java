@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -66,19 +67,20 @@ public final class JsonlPartitioner {
       deal(lines.subList(held, lines.size()), counts, shards);
     }
     Files.createDirectories(outDir);
-    Map<String, int[]> summary = new java.util.LinkedHashMap<>();
+    Map<String, int[]> summary = new LinkedHashMap<>();
     List<String> pooled = new ArrayList<>();
     List<String> heldOut = new ArrayList<>();
+    PartitionFiles files = PartitionFiles.jsonl(outDir, prefix);
     for (int i = 0; i < nodes; i++) {
       shuffle(shards.get(i), random);
       shuffle(validation.get(i), random);
-      write(outDir, prefix + "-node" + (i + 1) + ".jsonl", shards.get(i), labelField, labels, summary);
-      write(outDir, prefix + "-node" + (i + 1) + "-validation.jsonl", validation.get(i), labelField, labels, summary);
+      write(files.shard(i + 1), shards.get(i), labelField, labels, summary);
+      write(files.shardHeldOut(i + 1), validation.get(i), labelField, labels, summary);
       pooled.addAll(shards.get(i));
       heldOut.addAll(validation.get(i));
     }
-    write(outDir, prefix + "-validation.jsonl", heldOut, labelField, labels, summary);
-    write(outDir, prefix + "-train-pooled.jsonl", pooled, labelField, labels, summary);
+    write(files.heldOut(), heldOut, labelField, labels, summary);
+    write(files.pooledTraining(), pooled, labelField, labels, summary);
     return new Result(summary, labels);
   }
 
@@ -149,16 +151,16 @@ public final class JsonlPartitioner {
     }
   }
 
-  private static void write(Path dir, String name, List<String> lines, String labelField, int labels,
+  private static void write(Path file, List<String> lines, String labelField, int labels,
       Map<String, int[]> summary) throws IOException {
     int[] counts = new int[labels];
-    try (Writer w = new BufferedWriter(Files.newBufferedWriter(dir.resolve(name), StandardCharsets.UTF_8))) {
+    try (Writer w = new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8))) {
       for (String line : lines) {
         w.write(line);
         w.write('\n');
         counts[JSON.readTree(line).get(labelField).intValue()]++;
       }
     }
-    summary.put(name, counts);
+    summary.put(file.getFileName().toString(), counts);
   }
 }

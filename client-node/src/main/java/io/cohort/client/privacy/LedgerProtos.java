@@ -1,9 +1,10 @@
 package io.cohort.client.privacy;
 
 import com.google.protobuf.ByteString;
-import io.cohort.crypto.ledger.LedgerEntry;
 import io.cohort.crypto.ledger.PrivacyLedger;
 import io.cohort.crypto.ledger.Spend;
+import io.cohort.crypto.ledger.VerifiedLedgerEntry;
+import io.cohort.proto.v1.LedgerEntry;
 import java.util.HexFormat;
 
 /** Ledger entries in their wire form: the signed line itself plus a reading of it. */
@@ -12,11 +13,11 @@ final class LedgerProtos {
 
   private LedgerProtos() {}
 
-  static io.cohort.proto.v1.LedgerEntry toProto(String nodeId, String alias, PrivacyLedger ledger, LedgerEntry e) {
+  static LedgerEntry toProto(String nodeId, String alias, PrivacyLedger ledger, VerifiedLedgerEntry e) {
     String line = ledger.signedLine(e.seq());
     String sig = line.substring(line.lastIndexOf("\tsig=") + 5);
     String prev = line.substring(line.indexOf("\tprev=") + 6, line.lastIndexOf("\tsig="));
-    return io.cohort.proto.v1.LedgerEntry.newBuilder()
+    return LedgerEntry.newBuilder()
         .setNodeId(nodeId)
         .setDatasetAlias(alias)
         .setJobId(e.spend().jobId())

@@ -5,10 +5,11 @@ import io.cohort.crypto.dp.DpParameterException;
 import io.cohort.crypto.dp.PrivacyPlan;
 import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.crypto.ledger.BudgetExceededException;
-import io.cohort.crypto.ledger.LedgerEntry;
 import io.cohort.crypto.ledger.PrivacyLedger;
 import io.cohort.crypto.ledger.Spend;
+import io.cohort.crypto.ledger.VerifiedLedgerEntry;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.LedgerEntry;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -122,7 +123,7 @@ public final class PrivacyGuard implements AutoCloseable {
    * Durably records an admitted round's spend (written and fsynced on return). Only after this
    * returns may anything of the round leave the node.
    */
-  public synchronized LedgerEntry record(Admission a) throws RoundRefusedException, IOException {
+  public synchronized VerifiedLedgerEntry record(Admission a) throws RoundRefusedException, IOException {
     PrivacyLedger ledger = ledgers.get(a.alias());
     try {
       return ledger.record(a.spend());
@@ -134,14 +135,14 @@ public final class PrivacyGuard implements AutoCloseable {
   }
 
   /** Every entry of {@code jobId} in the ledger of {@code alias}, in wire form; empty without a budget. */
-  public synchronized List<io.cohort.proto.v1.LedgerEntry> entries(String alias, String jobId) throws IOException {
+  public synchronized List<LedgerEntry> entries(String alias, String jobId) throws IOException {
     Optional<NodeConfig.Budget> budget = config.dataset(alias).flatMap(NodeConfig.Dataset::budget);
     if (budget.isEmpty()) {
       return List.of();
     }
     PrivacyLedger ledger = ledger(alias, budget.get());
-    List<io.cohort.proto.v1.LedgerEntry> out = new ArrayList<>();
-    for (LedgerEntry e : ledger.entries()) {
+    List<LedgerEntry> out = new ArrayList<>();
+    for (VerifiedLedgerEntry e : ledger.entries()) {
       if (e.spend().jobId().equals(jobId)) {
         out.add(LedgerProtos.toProto(config.nodeId(), alias, ledger, e));
       }
@@ -150,14 +151,14 @@ public final class PrivacyGuard implements AutoCloseable {
   }
 
   /** Every entry of every budgeted dataset, grouped by job: what a restarted node reports again. */
-  public synchronized Map<String, List<io.cohort.proto.v1.LedgerEntry>> allEntriesByJob() throws IOException {
-    Map<String, List<io.cohort.proto.v1.LedgerEntry>> byJob = new LinkedHashMap<>();
+  public synchronized Map<String, List<LedgerEntry>> allEntriesByJob() throws IOException {
+    Map<String, List<LedgerEntry>> byJob = new LinkedHashMap<>();
     for (NodeConfig.Dataset d : config.datasets()) {
       if (d.budget().isEmpty()) {
         continue;
       }
       PrivacyLedger ledger = ledger(d.alias(), d.budget().get());
-      for (LedgerEntry e : ledger.entries()) {
+      for (VerifiedLedgerEntry e : ledger.entries()) {
         byJob.computeIfAbsent(e.spend().jobId(), k -> new ArrayList<>())
             .add(LedgerProtos.toProto(config.nodeId(), d.alias(), ledger, e));
       }

@@ -2,22 +2,24 @@ package io.cohort.client.runtime;
 
 import com.google.protobuf.ByteString;
 import io.cohort.proto.v1.AbandonTaskRequest;
-import io.cohort.proto.v1.NodePublicKeys;
-import io.cohort.proto.v1.PushSecAggRequest;
-import io.cohort.proto.v1.SecAggHeader;
-import io.cohort.proto.v1.SecAggStage;
 import io.cohort.proto.v1.AnswerOfferRequest;
 import io.cohort.proto.v1.DatasetOffer;
 import io.cohort.proto.v1.DownloadModelRequest;
 import io.cohort.proto.v1.DownloadModelResponse;
 import io.cohort.proto.v1.EvaluationResult;
 import io.cohort.proto.v1.HeartbeatRequest;
+import io.cohort.proto.v1.LedgerEntry;
+import io.cohort.proto.v1.NodePublicKeys;
 import io.cohort.proto.v1.NodeServiceGrpc;
 import io.cohort.proto.v1.PullTaskRequest;
 import io.cohort.proto.v1.PushEvaluationRequest;
+import io.cohort.proto.v1.PushLedgerEntriesRequest;
+import io.cohort.proto.v1.PushSecAggRequest;
 import io.cohort.proto.v1.PushUpdateRequest;
 import io.cohort.proto.v1.RegisterRequest;
 import io.cohort.proto.v1.RegisterResponse;
+import io.cohort.proto.v1.SecAggHeader;
+import io.cohort.proto.v1.SecAggStage;
 import io.cohort.proto.v1.SessionRef;
 import io.cohort.proto.v1.Task;
 import io.cohort.proto.v1.UpdateHeader;
@@ -265,8 +267,8 @@ public final class CoordinatorClient {
   }
 
   /** Reports privacy-ledger entries of a job (idempotent at the coordinator); returns how many were new. */
-  public int pushLedgerEntries(String jobId, java.util.List<io.cohort.proto.v1.LedgerEntry> entries) {
-    var req = io.cohort.proto.v1.PushLedgerEntriesRequest.newBuilder().setSession(session)
+  public int pushLedgerEntries(String jobId, java.util.List<LedgerEntry> entries) {
+    var req = PushLedgerEntriesRequest.newBuilder().setSession(session)
         .setJobId(jobId).addAllEntries(entries).build();
     Throwable failure = null;
     try {
@@ -275,7 +277,7 @@ public final class CoordinatorClient {
       failure = e;
       throw e;
     } finally {
-      long round = entries.stream().mapToLong(io.cohort.proto.v1.LedgerEntry::getRound).max().orElse(0);
+      long round = entries.stream().mapToLong(LedgerEntry::getRound).max().orElse(0);
       logUpload(jobId, round, UploadLog.Kind.LEDGER_ENTRIES, entries.size() + " entries", req.getSerializedSize(),
           failure);
     }

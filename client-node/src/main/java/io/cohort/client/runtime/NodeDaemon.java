@@ -4,13 +4,14 @@ import io.cohort.client.config.NodeConfig;
 import io.cohort.client.job.LocalTrainer;
 import io.cohort.client.privacy.PrivacyGuard;
 import io.cohort.crypto.keys.IdentityKeyPair;
+import io.cohort.crypto.pki.PkiException;
 import io.cohort.proto.v1.DatasetOffer;
 import io.cohort.proto.v1.DeclaredBudget;
 import io.grpc.ManagedChannel;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -53,7 +54,7 @@ public final class NodeDaemon implements AutoCloseable {
     this.trainer = trainer;
     try {
       this.channel = CoordinatorChannels.open(config, MAX_MESSAGE_BYTES);
-    } catch (io.cohort.crypto.pki.PkiException e) {
+    } catch (PkiException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }
     this.client = new CoordinatorClient(channel, config.rpcTimeout(), 4L << 30);

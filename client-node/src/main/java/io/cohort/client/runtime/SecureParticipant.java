@@ -9,7 +9,7 @@ import io.cohort.crypto.secagg.InvalidSecAggParametersException;
 import io.cohort.crypto.secagg.KeyRoster;
 import io.cohort.crypto.secagg.MalformedMessageException;
 import io.cohort.crypto.secagg.ModelUpdate;
-import io.cohort.crypto.secagg.NodeSession;
+import io.cohort.crypto.secagg.SecAggNodeSession;
 import io.cohort.crypto.secagg.SecAggAbortException;
 import io.cohort.crypto.secagg.SecAggParameters;
 import io.cohort.crypto.secagg.ShareKeysRelay;
@@ -32,13 +32,16 @@ import java.util.logging.Logger;
 
 /**
  * The node's side of secure rounds: turns a trained model into a clipped delta, runs the library's
- * {@link NodeSession} over the pull transport (stage tasks in, {@code PushSecAgg} out), and never
+ * {@link SecAggNodeSession} over the pull transport (stage tasks in, {@code PushSecAgg} out), and never
  * sends the update itself.
  *
- * <p>Identities: there is no PKI yet. A peer's identity key is trusted as relayed by the
- * coordinator in the round's peer list, pinned per node id on first use for this process (a changed
- * key aborts the round); the library checks every signature against it. A malicious coordinator can
- * still invent identities (S5) until certificates exist.
+ * <p>Identities: the federation CA certifies each node's identity key, and the coordinator admits
+ * a node only with the key its certificate certifies; but the peers' certificates do not reach this
+ * node. A peer's identity key is trusted as relayed by the coordinator in the round's peer list,
+ * pinned per node id on first use for this process (a changed key aborts the round); the library
+ * checks every signature against it. So a malicious coordinator, which also holds the CA key, can
+ * still invent identities (the Sybil scenario, S5 in docs/secagg-scenarios.md) until nodes check
+ * their peers' certificates themselves.
  *
  * <p>Logs carry ids, stages and counts, never keys, seeds, shares or vectors. One round at a time; a
  * new secure round aborts (and wipes) any unfinished one. Called from the task loop's thread only.
@@ -55,7 +58,7 @@ final class SecureParticipant {
   private Active active;
 
   /** The round in progress: its session and the update it masks. */
-  private record Active(String jobId, int round, NodeSession session, ModelUpdate update) {}
+  private record Active(String jobId, int round, SecAggNodeSession session, ModelUpdate update) {}
 
   SecureParticipant(CoordinatorClient client, IdentityKeyPair identity, String nodeId, Clock clock, Duration timeout) {
     this.client = client;
@@ -83,7 +86,7 @@ final class SecureParticipant {
       LOG.warning("job " + task.getJobId() + " round " + t.getRound() + ": weight capped at max_examples "
           + params.maxExampleCount());
     }
-    NodeSession session = NodeSession.builder(params).round(task.getJobId(), t.getRound())
+    SecAggNodeSession session = SecAggNodeSession.builder(params).round(task.getJobId(), t.getRound())
         .node(info.getSecaggId(), identity)
         .received(global.sha256(), Digests.sha256(spec.toByteArray()))
         .certifiedIdentities((id, key) -> key.equals(peers.get(id)))

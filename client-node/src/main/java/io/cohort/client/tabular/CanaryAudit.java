@@ -28,7 +28,7 @@ public final class CanaryAudit {
   public record Outcome(TrainResult training, Report report) {}
 
   /**
-   * Trains as {@link DpSgd#train} does, with {@code canaries} gradient canaries, and audits.
+   * Trains as {@link TabularDpSgd#train} does, with {@code canaries} gradient canaries, and audits.
    *
    * @param guesses r, split into r/2 "included" guesses (highest scores) and the rest "excluded"
    * @param delta the delta at which the bound is stated (the job's)
@@ -39,7 +39,7 @@ public final class CanaryAudit {
     return train(start, data, p, seed, noise, canaries, guesses, delta, new SecureRandom(), false);
   }
 
-  /** Tests only: a seeded coin source, and the broken-noise switch (see {@link DpSgd}). */
+  /** Tests only: a seeded coin source, and the broken-noise switch (see {@link TabularDpSgd}). */
   static Outcome train(TensorBundle start, EncodedData data, DpSgdParams p, long seed, GaussianNoise noise,
       int canaries, int guesses, double delta, Random secret, boolean skipNoiseForTest) {
     int parameters = 0;
@@ -51,7 +51,7 @@ public final class CanaryAudit {
           + " (at most one guess per canary)");
     }
     GradientCanaries c = GradientCanaries.create(canaries, parameters, p.clipNorm(), placementSeed(seed), secret);
-    TrainResult r = DpSgd.train(start, data, p, seed, noise, c, skipNoiseForTest);
+    TrainResult r = TabularDpSgd.train(start, data, p, seed, noise, c, skipNoiseForTest);
     AuditCounts counts = c.guess(guesses);
     double bound = OneRunAudit.epsilonLowerBound(counts.canaries(), counts.guesses(), counts.correct(), delta,
         CONFIDENCE);

@@ -1,5 +1,6 @@
 package io.cohort.client.tabular;
 
+import io.cohort.client.partition.PartitionFiles;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -92,21 +93,22 @@ public final class CsvPartitioner {
     Files.createDirectories(outDir);
     Map<String, int[]> summary = new LinkedHashMap<>();
     int label = header.indexOf(labelColumn);
+    PartitionFiles files = PartitionFiles.csv(outDir, prefix);
     for (int i = 0; i < nodes; i++) {
-      String name = prefix + "-node" + (i + 1) + ".csv";
+      Path shard = files.shard(i + 1);
       shuffle(shards.get(i), random);
-      write(outDir.resolve(name), header, shards.get(i));
-      summary.put(name, counts(shards.get(i), classes, label));
-      String testName = prefix + "-node" + (i + 1) + "-test.csv";
-      write(outDir.resolve(testName), header, nodeTests.get(i));
-      summary.put(testName, counts(nodeTests.get(i), classes, label));
+      write(shard, header, shards.get(i));
+      summary.put(shard.getFileName().toString(), counts(shards.get(i), classes, label));
+      Path nodeTest = files.shardHeldOut(i + 1);
+      write(nodeTest, header, nodeTests.get(i));
+      summary.put(nodeTest.getFileName().toString(), counts(nodeTests.get(i), classes, label));
     }
     shuffle(test, random);
-    write(outDir.resolve(prefix + "-test.csv"), header, test);
-    summary.put(prefix + "-test.csv", counts(test, classes, label));
+    write(files.heldOut(), header, test);
+    summary.put(files.heldOut().getFileName().toString(), counts(test, classes, label));
     List<List<String>> pooled = new ArrayList<>();
     shards.forEach(pooled::addAll);
-    write(outDir.resolve(prefix + "-train-pooled.csv"), header, pooled);
+    write(files.pooledTraining(), header, pooled);
     return new Result(summary, classes);
   }
 

@@ -1,7 +1,7 @@
 package io.cohort.client.tabular;
 
 /**
- * Hyperparameters of one DP-SGD training call ({@link DpSgd#train}).
+ * Hyperparameters of one DP-SGD training call ({@link TabularDpSgd#train}).
  *
  * @param steps optimiser steps; each samples a Poisson batch; at least 1
  * @param samplingRate q: each training row joins a step's batch independently with this probability, in (0, 1]

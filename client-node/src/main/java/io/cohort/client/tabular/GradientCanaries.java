@@ -5,7 +5,7 @@ import java.util.Random;
 import java.util.SplittableRandom;
 
 /**
- * White-box gradient canaries for a one-run privacy audit of {@link DpSgd} (Steinke, Nasr and
+ * White-box gradient canaries for a one-run privacy audit of {@link TabularDpSgd} (Steinke, Nasr and
  * Jagielski 2023, their white-box "Dirac canary" setting).
  *
  * <p>Canary j is a training record whose clipped gradient is the Dirac vector s_j * C * e_{c_j}:

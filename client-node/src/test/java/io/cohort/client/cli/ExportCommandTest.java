@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.format.checkpoint.Checkpoint;
 import io.cohort.format.checkpoint.Gpt2Config;
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import io.cohort.format.peft.AdapterConfig;
 import io.cohort.format.peft.LoraMerge;
 import io.cohort.format.peft.LoraPair;
@@ -40,13 +40,13 @@ class ExportCommandTest {
   @Test
   void merged_writesTheFoldedModel_andRefusesANonEmptyOut() throws Exception {
     SplittableRandom r = new SplittableRandom(SEED);
-    Map<String, Tensor> base = new LinkedHashMap<>();
-    Checkpoint.expectedShapes(SMALL).forEach((n, s) -> base.put(n, new Tensor(n, s, random(r, (int) Tensor.elementCount(s)))));
+    Map<String, CheckpointTensor> base = new LinkedHashMap<>();
+    Checkpoint.expectedShapes(SMALL).forEach((n, s) -> base.put(n, new CheckpointTensor(n, s, random(r, (int) CheckpointTensor.elementCount(s)))));
     Checkpoint.save(dir.resolve("base"), SMALL, base);
     Map<String, LoraPair> lora = new LinkedHashMap<>();
     for (int layer = 0; layer < 2; layer++) {
-      lora.put("transformer.h." + layer + ".attn.c_attn", new LoraPair(new Tensor("a", new int[] {2, 12}, random(r, 24)),
-          new Tensor("b", new int[] {36, 2}, random(r, 72))));
+      lora.put("transformer.h." + layer + ".attn.c_attn", new LoraPair(new CheckpointTensor("a", new int[] {2, 12}, random(r, 24)),
+          new CheckpointTensor("b", new int[] {36, 2}, random(r, 72))));
     }
     PeftAdapter adapter = new PeftAdapter(AdapterConfig.gpt2(AdapterConfig.CAUSAL_LM, 2, 4, 0,
         TargetModules.names("c_attn"), "small", List.of()), lora, Map.of());

@@ -3,15 +3,16 @@ package io.cohort.client.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.client.job.text.TextModel;
-import io.cohort.lm.lora.LoraModule;
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import io.cohort.format.peft.AdapterConfig;
 import io.cohort.format.peft.FederatedAdapter;
 import io.cohort.format.peft.LoraInit;
 import io.cohort.format.peft.LoraPair;
 import io.cohort.format.peft.PeftAdapter;
+import io.cohort.lm.lora.LoraModule;
 import io.cohort.proto.v1.EvaluationResult;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.wire.Tensor;
 import io.cohort.wire.TensorBundle;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,9 +39,9 @@ class ExportedAdapterEvaluationTest {
     TensorBundle global = node.train(spec, 1, Optional.empty()).parameters();
     EvaluationResult expected = node.evaluate(spec, global);
 
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
-    for (io.cohort.wire.Tensor t : global.tensors()) {
-      tensors.put(t.name(), new Tensor(t.name(), Arrays.stream(t.shape()).mapToInt(Math::toIntExact).toArray(),
+    Map<String, CheckpointTensor> tensors = new LinkedHashMap<>();
+    for (Tensor t : global.tensors()) {
+      tensors.put(t.name(), new CheckpointTensor(t.name(), Arrays.stream(t.shape()).mapToInt(Math::toIntExact).toArray(),
           t.values()));
     }
     FederatedAdapter.Settings settings = new FederatedAdapter.Settings(AdapterConfig.SEQ_CLS, spec.getModel().getName(),
@@ -53,13 +54,13 @@ class ExportedAdapterEvaluationTest {
     for (LoraModule m : fresh.lora().modules().values()) {
       assertThat(exported.lora().get(m.path()).a().data()).as("lora_A of %s", m.path()).isEqualTo(m.loraA().value());
     }
-    List<io.cohort.wire.Tensor> back = new ArrayList<>();
-    for (io.cohort.wire.Tensor t : global.tensors()) {
+    List<Tensor> back = new ArrayList<>();
+    for (Tensor t : global.tensors()) {
       String path = t.name().substring(PeftAdapter.KEY_PREFIX.length());
-      Tensor from = path.endsWith(".lora_B.weight")
+      CheckpointTensor from = path.endsWith(".lora_B.weight")
           ? exported.lora().get(path.substring(0, path.length() - ".lora_B.weight".length())).b()
           : exported.savedModules().get(path);
-      back.add(new io.cohort.wire.Tensor(t.name(), t.shape().clone(), from.data().clone()));
+      back.add(new Tensor(t.name(), t.shape().clone(), from.data().clone()));
     }
     EvaluationResult reloaded = node.evaluate(spec, new TensorBundle(back));
     assertThat(reloaded).isEqualTo(expected);

@@ -43,7 +43,7 @@ public final class AuditOverheadBenchmark {
         if (with == 1) {
           CanaryAudit.train(start, data, p, 42 + i, noise, 1000, 500, 1e-5);
         } else {
-          DpSgd.train(start, data, p, 42 + i, noise);
+          TabularDpSgd.train(start, data, p, 42 + i, noise);
         }
         if (i >= 0) {
           wall[with][i] = System.nanoTime() - w0;
@@ -60,7 +60,7 @@ public final class AuditOverheadBenchmark {
     System.out.printf("median process CPU ms: without %.0f, with %.0f, ratio %.3f%n", c0 / 1e6, c1 / 1e6, c1 / c0);
     // The audit's own work, isolated from the training: canary hooks on every step, guessing, the bound.
     long[] own = new long[51];
-    float[] sum = new float[DpSgd.parameterCount(MlpClassifier.Network.fromBundle(start,
+    float[] sum = new float[TabularDpSgd.parameterCount(MlpClassifier.Network.fromBundle(start,
         org.nd4j.linalg.api.buffer.DataType.FLOAT))];
     for (int rep = 0; rep < own.length; rep++) {
       long t0 = System.nanoTime();

@@ -6,9 +6,10 @@ import io.cohort.coordinator.store.LedgerRow;
 import io.cohort.coordinator.store.PrivacyStore;
 import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.crypto.keys.IdentityPublicKey;
-import io.cohort.crypto.ledger.LedgerEntry;
 import io.cohort.crypto.ledger.LedgerException;
 import io.cohort.crypto.ledger.LedgerLines;
+import io.cohort.crypto.ledger.VerifiedLedgerEntry;
+import io.cohort.proto.v1.LedgerEntry;
 import io.cohort.proto.v1.PushLedgerEntriesRequest;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -75,7 +76,7 @@ public final class LedgerIntake {
 
   /** Checks one reported entry against its signed line and header; returns the row to store. */
   static StoredLedgerEntry verify(String nodeId, IdentityPublicKey key, String jobId,
-      io.cohort.proto.v1.LedgerEntry p, String where, Instant now) {
+      LedgerEntry p, String where, Instant now) {
     LedgerLines.VerifiedHeader header;
     LedgerLines.VerifiedEntry v;
     try {
@@ -84,7 +85,7 @@ public final class LedgerIntake {
     } catch (LedgerException e) {
       throw DomainException.invalid(where + ": " + e.getMessage() + " (node '" + nodeId + "')");
     }
-    LedgerEntry e = v.entry();
+    VerifiedLedgerEntry e = v.entry();
     String sig = p.getSignedLine().substring(p.getSignedLine().lastIndexOf("\tsig=") + 5);
     require(p.getNodeId().equals(nodeId), where, "node_id '" + p.getNodeId() + "' is not the reporting node");
     require(e.spend().jobId().equals(jobId) && p.getJobId().equals(jobId), where,

@@ -3,6 +3,8 @@ package io.cohort.coordinator.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cohort.proto.v1.DpAccountant;
+import io.cohort.proto.v1.DpOptimizer;
 import io.cohort.proto.v1.JobSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,8 +120,8 @@ class JobFilesTest {
     assertThat(spec.getPrivacy().getEnabled()).isTrue();
     assertThat(spec.getPrivacy().getTargetEpsilon()).isEqualTo(8.0);
     assertThat(spec.getPrivacy().getDelta()).isEqualTo(1e-5);
-    assertThat(spec.getPrivacy().getAccountant()).isEqualTo(io.cohort.proto.v1.DpAccountant.DP_ACCOUNTANT_RDP);
-    assertThat(spec.getPrivacy().getOptimizer()).isEqualTo(io.cohort.proto.v1.DpOptimizer.DP_OPTIMIZER_ADAM);
+    assertThat(spec.getPrivacy().getAccountant()).isEqualTo(DpAccountant.DP_ACCOUNTANT_RDP);
+    assertThat(spec.getPrivacy().getOptimizer()).isEqualTo(DpOptimizer.DP_OPTIMIZER_ADAM);
     assertThat(spec.getPrivacy().getLearningRate()).isEqualTo(0.03);
     assertThat(spec.getSecureAggregation().getEnabled()).isTrue();
   }
@@ -140,7 +142,7 @@ class JobFilesTest {
     assertThat(p.getTargetEpsilon()).isZero();
     assertThat(p.getExpectedBatchSize()).isEqualTo(64);
     assertThat(p.getLocalEpochs()).isEqualTo(3);
-    assertThat(p.getOptimizer()).isEqualTo(io.cohort.proto.v1.DpOptimizer.DP_OPTIMIZER_ADAM);
+    assertThat(p.getOptimizer()).isEqualTo(DpOptimizer.DP_OPTIMIZER_ADAM);
   }
 
   @Test

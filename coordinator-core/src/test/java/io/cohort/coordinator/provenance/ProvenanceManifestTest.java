@@ -14,6 +14,7 @@ import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.crypto.Digests;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.ModelSpec;
 import io.cohort.proto.v1.PrivacySpec;
 import io.cohort.proto.v1.TaskType;
 import io.cohort.wire.Tensor;
@@ -55,7 +56,7 @@ class ProvenanceManifestTest {
     models = new ModelStore(dir.resolve("models"), 1 << 20);
     JobSpec spec = JobSpec.newBuilder().setJobId("job-p").setName("prov").setTask(TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION)
         .setDatasetAlias("reuters").setRounds(2).setMinNodes(2).setSeed(42)
-        .setModel(io.cohort.proto.v1.ModelSpec.newBuilder().setName("tiny").setSha256("ab".repeat(32)))
+        .setModel(ModelSpec.newBuilder().setName("tiny").setSha256("ab".repeat(32)))
         .setPrivacy(PrivacySpec.newBuilder().setEnabled(true).setTargetEpsilon(8).setDelta(1e-5).setClipNorm(1))
         .build();
     jobs.createJob(spec, "token:admin (t1)", Instant.now());

@@ -29,7 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A node as the round loop sees it: it pulls its tasks from the registry and answers through the
  * driver, as the gRPC service would for a real node. Under secure aggregation it runs the crypto
- * library's real node side ({@link io.cohort.crypto.secagg.NodeSession}), so the coordinator's
+ * library's real node side ({@link io.cohort.crypto.secagg.SecAggNodeSession}), so the coordinator's
  * stages are exercised for real. What it does is set by its fields before the job starts.
  */
 final class FakeNode {
@@ -52,7 +52,7 @@ final class FakeNode {
   float[] delta;
   final IdentityKeyPair identity = IdentityKeyPair.generate();
   final List<Task> received = new CopyOnWriteArrayList<>();
-  private io.cohort.crypto.secagg.NodeSession secagg;
+  private io.cohort.crypto.secagg.SecAggNodeSession secagg;
   private int secureRound;
 
   FakeNode(String id) {
@@ -114,7 +114,7 @@ final class FakeNode {
       peers.put(peer.getSecaggId(), IdentityPublicKey.fromRaw(peer.getIdentityKeyEd25519().toByteArray()));
     }
     secureRound = tt.getRound();
-    secagg = io.cohort.crypto.secagg.NodeSession.builder(p).round(t.getJobId(), secureRound)
+    secagg = io.cohort.crypto.secagg.SecAggNodeSession.builder(p).round(t.getJobId(), secureRound)
         .node(info.getSecaggId(), identity)
         .received(tt.getModelSha256().toByteArray(), Digests.sha256(tt.getSpec().toByteArray()))
         .certifiedIdentities((nodeId, key) -> key.equals(peers.get(nodeId))).build();

@@ -1,8 +1,10 @@
 package io.cohort.coordinator.app;
 
 import io.cohort.coordinator.DomainException;
+import io.cohort.coordinator.audit.AuditEvent;
 import io.cohort.coordinator.job.JobFileException;
 import io.cohort.coordinator.job.JobFiles;
+import io.cohort.coordinator.job.JobState;
 import io.cohort.coordinator.round.JobScheduler;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.proto.v1.JobSpec;
@@ -24,7 +26,7 @@ public class JobService {
   @Inject Clock clock;
 
   public JobSpec submit(String yaml, String source) {
-    return submit(yaml, source, io.cohort.coordinator.audit.AuditEvent.SYSTEM);
+    return submit(yaml, source, AuditEvent.SYSTEM);
   }
 
   /** Validates, stores and starts a job; {@code actor} is the submitter's audit identity. */
@@ -54,7 +56,7 @@ public class JobService {
     if (job.state().terminal()) {
       throw DomainException.precondition("job " + jobId + " is already " + job.state() + " and cannot be cancelled");
     }
-    if (!store.setState(jobId, io.cohort.coordinator.job.JobState.CANCELLED, "cancelled by " + actor, actor,
+    if (!store.setState(jobId, JobState.CANCELLED, "cancelled by " + actor, actor,
         clock.instant())) {
       throw DomainException.precondition("job " + jobId + " finished before it could be cancelled");
     }

@@ -2,6 +2,7 @@ package io.cohort.coordinator.tls;
 
 import io.cohort.coordinator.DomainException;
 import io.cohort.coordinator.pki.Enrolment;
+import io.cohort.crypto.SecureTokens;
 import io.cohort.proto.v1.EnrolmentServiceGrpc;
 import io.cohort.proto.v1.EnrolmentState;
 import io.cohort.proto.v1.FetchCertificateRequest;
@@ -79,7 +80,7 @@ public class EnrolmentGrpcService implements BindableService, EnrolmentServiceGr
       out.onError(s.withDescription(e.getMessage()).asRuntimeException());
       return;
     } catch (RuntimeException e) {
-      String incident = io.cohort.crypto.SecureTokens.token().substring(0, 8);
+      String incident = SecureTokens.token().substring(0, 8);
       LOG.log(Level.SEVERE, "enrolment failed, incident " + incident, e);
       out.onError(Status.INTERNAL.withDescription("internal error (incident " + incident + " in the coordinator log)")
           .asRuntimeException());

@@ -3,6 +3,9 @@ package io.cohort.coordinator.tls;
 import io.cohort.coordinator.DomainException;
 import io.cohort.coordinator.node.NodeRegistry;
 import io.cohort.coordinator.pki.Enrolment;
+import io.cohort.crypto.pki.CertificationRequest;
+import io.cohort.crypto.pki.PkiException;
+import io.cohort.crypto.pki.RevocationList;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -15,8 +18,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import io.cohort.crypto.pki.PkiException;
-import io.cohort.crypto.pki.RevocationList;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -91,7 +92,7 @@ public class PkiResource {
   @POST
   @Path("/nodes/{node}/revoke")
   public Map<String, Object> revoke(@PathParam("node") String node) {
-    if (!io.cohort.crypto.pki.CertificationRequest.NODE_ID.matcher(node).matches()) {
+    if (!CertificationRequest.NODE_ID.matcher(node).matches()) {
       throw DomainException.invalid("node id must be 1-128 letters, digits, '.', '_' or '-', got '" + node + "'");
     }
     Instant at = pki.revocations().revoke(node);

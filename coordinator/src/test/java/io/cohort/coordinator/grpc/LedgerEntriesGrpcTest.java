@@ -6,15 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.cohort.coordinator.app.JobService;
 import io.cohort.coordinator.ledger.LedgerIntake;
+import io.cohort.coordinator.rest.PrivacyResource;
 import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.crypto.dp.RdpAccountant;
 import io.cohort.crypto.keys.IdentityKeyPair;
-import io.cohort.crypto.ledger.LedgerEntry;
 import io.cohort.crypto.ledger.PrivacyLedger;
 import io.cohort.crypto.ledger.Spend;
+import io.cohort.crypto.ledger.VerifiedLedgerEntry;
 import io.cohort.proto.v1.DatasetOffer;
 import io.cohort.proto.v1.DeclaredBudget;
+import io.cohort.proto.v1.LedgerEntry;
 import io.cohort.proto.v1.NodePublicKeys;
 import io.cohort.proto.v1.NodeServiceGrpc;
 import io.cohort.proto.v1.PushLedgerEntriesRequest;
@@ -46,7 +48,7 @@ class LedgerEntriesGrpcTest {
   @ConfigProperty(name = "quarkus.grpc.server.test-port") int port;
   @Inject JobService jobs;
   @Inject LedgerEntryStore ledgerStore;
-  @Inject io.cohort.coordinator.rest.PrivacyResource privacyApi;
+  @Inject PrivacyResource privacyApi;
 
   private ManagedChannel channel;
   private NodeServiceGrpc.NodeServiceBlockingStub stub;
@@ -70,11 +72,11 @@ class LedgerEntriesGrpcTest {
   }
 
   /** The wire form, as the node builds it (client-node's LedgerProtos; the coordinator cannot depend on it). */
-  private static io.cohort.proto.v1.LedgerEntry wire(String nodeId, PrivacyLedger l, LedgerEntry e) {
+  private static LedgerEntry wire(String nodeId, PrivacyLedger l, VerifiedLedgerEntry e) {
     String line = l.signedLine(e.seq());
     String sig = line.substring(line.lastIndexOf("\tsig=") + 5);
     String prev = line.substring(line.indexOf("\tprev=") + 6, line.lastIndexOf("\tsig="));
-    return io.cohort.proto.v1.LedgerEntry.newBuilder().setNodeId(nodeId).setDatasetAlias("credit")
+    return LedgerEntry.newBuilder().setNodeId(nodeId).setDatasetAlias("credit")
         .setJobId(e.spend().jobId()).setRound((int) e.spend().round()).setMechanism(Spend.MECHANISM)
         .setSamplingRate(e.spend().segment().samplingProbability())
         .setNoiseMultiplier(e.spend().segment().noiseMultiplier()).setClipNorm(e.spend().clipNorm())
@@ -99,11 +101,11 @@ class LedgerEntriesGrpcTest {
     IdentityKeyPair key = IdentityKeyPair.generate();
     SessionRef s = register("ledger-node", key);
     Path dir = Files.createTempDirectory("ledger-test");
-    List<io.cohort.proto.v1.LedgerEntry> wire;
+    List<LedgerEntry> wire;
     try (PrivacyLedger l = PrivacyLedger.open(dir.resolve("credit.ledger"), "credit", key, RdpAccountant.create(),
         8, 1e-5)) {
-      LedgerEntry e1 = l.record(Spend.of(jobId, 1, 0.08, 1.3, 1.0, 25));
-      LedgerEntry e2 = l.record(Spend.of(jobId, 2, 0.08, 1.3, 1.0, 25));
+      VerifiedLedgerEntry e1 = l.record(Spend.of(jobId, 1, 0.08, 1.3, 1.0, 25));
+      VerifiedLedgerEntry e2 = l.record(Spend.of(jobId, 2, 0.08, 1.3, 1.0, 25));
       wire = List.of(wire("ledger-node", l, e1), wire("ledger-node", l, e2));
     }
     PushLedgerEntriesRequest req = PushLedgerEntriesRequest.newBuilder().setSession(s).setJobId(jobId)
@@ -148,7 +150,7 @@ class LedgerEntriesGrpcTest {
     String jobId = jobs.submit(Files.readString(Path.of("../examples/credit/job-dp.yaml")), "job-dp.yaml").getJobId();
     SessionRef s = register("ledger-node-2", IdentityKeyPair.generate());
     IdentityKeyPair impostor = IdentityKeyPair.generate();
-    io.cohort.proto.v1.LedgerEntry forged;
+    LedgerEntry forged;
     try (PrivacyLedger l = PrivacyLedger.open(Files.createTempDirectory("ledger-test").resolve("c.ledger"), "credit",
         impostor, RdpAccountant.create(), 8, 1e-5)) {
       forged = wire("ledger-node-2", l, l.record(Spend.of(jobId, 1, 0.08, 1.3, 1.0, 25)));
@@ -183,7 +185,7 @@ class LedgerEntriesGrpcTest {
     assertThat(before.get(0).budgetAccountant()).isEqualTo("rdp");
 
     Path dir = Files.createTempDirectory("ledger-test");
-    io.cohort.proto.v1.LedgerEntry entry;
+    LedgerEntry entry;
     try (PrivacyLedger l = PrivacyLedger.open(dir.resolve("credit.ledger"), "credit", key, RdpAccountant.create(),
         10, 1e-5)) {
       entry = wire("budget-node", l, l.record(Spend.of(jobId, 1, 0.08, 1.3, 1.0, 25)));

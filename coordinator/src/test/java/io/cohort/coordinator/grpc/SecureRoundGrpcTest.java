@@ -3,7 +3,10 @@ package io.cohort.coordinator.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.cohort.coordinator.app.CoordinatorConfig;
 import io.cohort.coordinator.app.JobService;
+import io.cohort.coordinator.job.JobFiles;
+import io.cohort.coordinator.round.JobScheduler;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.ModelStore;
 import io.cohort.coordinator.store.RoundRecord;
@@ -13,12 +16,14 @@ import io.cohort.crypto.keys.IdentityPublicKey;
 import io.cohort.crypto.secagg.ConsistencyCheckRequest;
 import io.cohort.crypto.secagg.KeyRoster;
 import io.cohort.crypto.secagg.ModelUpdate;
-import io.cohort.crypto.secagg.NodeSession;
+import io.cohort.crypto.secagg.SecAggNodeSession;
 import io.cohort.crypto.secagg.SecAggParameters;
 import io.cohort.crypto.secagg.ShareKeysRelay;
 import io.cohort.crypto.secagg.UnmaskingRequest;
+import io.cohort.proto.v1.AggregationStrategy;
 import io.cohort.proto.v1.AnswerOfferRequest;
 import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.NodePublicKeys;
 import io.cohort.proto.v1.NodeServiceGrpc;
 import io.cohort.proto.v1.PullTaskRequest;
@@ -33,6 +38,7 @@ import io.cohort.proto.v1.SecAggPeer;
 import io.cohort.proto.v1.SecAggRound;
 import io.cohort.proto.v1.SecAggStage;
 import io.cohort.proto.v1.SessionRef;
+import io.cohort.proto.v1.StrategySpec;
 import io.cohort.proto.v1.Task;
 import io.cohort.proto.v1.TrainTask;
 import io.cohort.proto.v1.UpdateHeader;
@@ -67,7 +73,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Secure rounds over the real gRPC socket: fake nodes drive the crypto library's {@link NodeSession}
+ * Secure rounds over the real gRPC socket: fake nodes drive the crypto library's {@link SecAggNodeSession}
  * through the new task kinds and {@code PushSecAgg}, and the stored global model must be the global
  * plus the example-weighted mean of the clipped deltas, within the quantisation bound.
  */
@@ -83,8 +89,8 @@ class SecureRoundGrpcTest {
   @Inject JobService jobs;
   @Inject JobStore store;
   @Inject ModelStore models;
-  @Inject io.cohort.coordinator.round.JobScheduler scheduler;
-  @Inject io.cohort.coordinator.app.CoordinatorConfig config;
+  @Inject JobScheduler scheduler;
+  @Inject CoordinatorConfig config;
 
   private ManagedChannel channel;
   private final List<String> logLines = new CopyOnWriteArrayList<>();
@@ -145,8 +151,8 @@ class SecureRoundGrpcTest {
   void fedAdam_stepsOnTheSecureMeanDelta_andStoresItsServerState() throws Exception {
     long seed = System.nanoTime();
     double eta = 0.05;
-    io.cohort.proto.v1.StrategySpec adam = io.cohort.proto.v1.StrategySpec.newBuilder()
-        .setKind(io.cohort.proto.v1.AggregationStrategy.AGGREGATION_STRATEGY_FEDADAM).setServerLearningRate(eta)
+    StrategySpec adam = StrategySpec.newBuilder()
+        .setKind(AggregationStrategy.AGGREGATION_STRATEGY_FEDADAM).setServerLearningRate(eta)
         .setBeta1(0.9).setBeta2(0.99).setTau(1e-3).build();
     RoundRecord r = runRound("fa4", seed, 4, "", Map.of(), adam);
     FakeNode[] nodes = lastNodes;
@@ -185,7 +191,7 @@ class SecureRoundGrpcTest {
   }
 
   private RoundRecord runRound(String prefix, long seed, int n, String extra, Map<Integer, Drop> drops,
-      io.cohort.proto.v1.StrategySpec strategy) throws Exception {
+      StrategySpec strategy) throws Exception {
     String yaml = """
         name: %s
         task: tabular_classification
@@ -212,7 +218,7 @@ class SecureRoundGrpcTest {
       jobId = jobs.submit(yaml.replace("\n  threshold", "\n  threshold"), prefix + ".yaml").getJobId();
     } else {
       // The job file's strategy: block is parsed elsewhere; build the spec directly.
-      io.cohort.proto.v1.JobSpec spec = io.cohort.coordinator.job.JobFiles.parse(yaml, prefix + ".yaml",
+      JobSpec spec = JobFiles.parse(yaml, prefix + ".yaml",
           "job-" + prefix + Long.toHexString(seed & 0xffffff)).toBuilder().setStrategy(strategy).build();
       store.createJob(spec, java.time.Instant.now());
       scheduler.start(spec);
@@ -282,7 +288,7 @@ class SecureRoundGrpcTest {
     }
   }
 
-  /** A node on its own thread: pulls, answers with the library's NodeSession, drops when told. */
+  /** A node on its own thread: pulls, answers with the library's SecAggNodeSession, drops when told. */
   final class FakeNode implements Runnable {
     final String name;
     final float[] delta;
@@ -297,7 +303,7 @@ class SecureRoundGrpcTest {
     private final NodeServiceGrpc.NodeServiceBlockingStub stub =
         NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
     private SessionRef session;
-    private NodeSession secagg;
+    private SecAggNodeSession secagg;
     private int round;
 
     FakeNode(String name, float[] delta, long examples, Drop drop) {
@@ -373,7 +379,7 @@ class SecureRoundGrpcTest {
       for (SecAggPeer peer : info.getPeersList()) {
         peers.put(peer.getSecaggId(), IdentityPublicKey.fromRaw(peer.getIdentityKeyEd25519().toByteArray()));
       }
-      secagg = NodeSession.builder(p).round(jobId, round).node(info.getSecaggId(), identity)
+      secagg = SecAggNodeSession.builder(p).round(jobId, round).node(info.getSecaggId(), identity)
           .received(tt.getModelSha256().toByteArray(), Digests.sha256(tt.getSpec().toByteArray()))
           .certifiedIdentities((id, key) -> key.equals(peers.get(id))).build();
       pushSecAgg(t.getTaskId(), SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, secagg.advertiseKeys().encode());

@@ -8,6 +8,7 @@ import io.cohort.crypto.pki.CertificationRequest;
 import io.cohort.crypto.pki.FederationCa;
 import io.cohort.crypto.pki.NodeKey;
 import io.cohort.crypto.pki.Pem;
+import io.cohort.crypto.pki.RevocationList;
 import io.cohort.crypto.pki.TlsMaterial;
 import io.cohort.proto.v1.EnrolmentServiceGrpc;
 import io.cohort.proto.v1.EnrolmentState;
@@ -220,16 +221,16 @@ class MutualTlsGrpcTest {
         HttpResponse.BodyHandlers.ofByteArray());
     assertThat(der.statusCode()).isEqualTo(200);
     assertThat(der.headers().firstValue("Content-Type")).hasValue("application/pkix-crl");
-    assertThat(io.cohort.crypto.pki.RevocationList.verified(der.body(), caCert).isRevoked(cert.getSerialNumber()))
+    assertThat(RevocationList.verified(der.body(), caCert).isRevoked(cert.getSerialNumber()))
         .isTrue();
     assertThat(get("/api/v1/pki/crl?format=xml").statusCode()).isEqualTo(400);
   }
 
-  private static io.cohort.crypto.pki.RevocationList crl(byte[] pem, X509Certificate ca) throws Exception {
+  private static RevocationList crl(byte[] pem, X509Certificate ca) throws Exception {
     Path f = Files.createTempFile("crl", ".pem");
     try {
       Files.write(f, pem);
-      return io.cohort.crypto.pki.RevocationList.read(f, ca);
+      return RevocationList.read(f, ca);
     } finally {
       Files.delete(f);
     }

@@ -68,7 +68,7 @@ final class LedgerCodec {
   static Verification verify(byte[] content, IdentityPublicKey key, String expectedDataset,
       PrivacyAccountant accountant, Header[] headerOut) {
     String text = new String(content, StandardCharsets.UTF_8);
-    List<LedgerEntry> entries = new ArrayList<>();
+    List<VerifiedLedgerEntry> entries = new ArrayList<>();
     if (text.isEmpty()) {
       return new Verification(Verification.Status.TORN_TAIL, entries, 0, "empty file (crash during creation)");
     }
@@ -91,7 +91,7 @@ final class LedgerCodec {
     for (int i = 1; i < lines.size(); i++) {
       long seq = i;
       try {
-        LedgerEntry e = parseEntry(lines.get(i), seq, prev, key);
+        VerifiedLedgerEntry e = parseEntry(lines.get(i), seq, prev, key);
         if (accountant != null && e.accountant().equals(accountant.id())) {
           merge(compact, e.spend().segment());
           double recomputed = accountant.epsilon(PrivacyPlan.of(new ArrayList<>(compact.values())), header.delta())
@@ -121,7 +121,7 @@ final class LedgerCodec {
         old.steps() + s.steps()));
   }
 
-  private static Verification corrupt(List<LedgerEntry> entries, long seq, String reason) {
+  private static Verification corrupt(List<VerifiedLedgerEntry> entries, long seq, String reason) {
     return new Verification(Verification.Status.CORRUPT, List.copyOf(entries), seq, reason);
   }
 
@@ -166,7 +166,7 @@ final class LedgerCodec {
     return new Header(dataset, number(value(f[3], "delta")), hash(line));
   }
 
-  static LedgerEntry parseEntry(String line, long expectedSeq, String prevHex, IdentityPublicKey key)
+  static VerifiedLedgerEntry parseEntry(String line, long expectedSeq, String prevHex, IdentityPublicKey key)
       throws BadLine, DpParameterException {
     String[] f = checkSignature(line, key);
     if (f.length != ENTRY_KEYS.length + 1 || !f[0].equals("entry")) {
@@ -187,7 +187,7 @@ final class LedgerCodec {
       throw new BadLine("unknown mechanism " + v[3]);
     }
     Spend s = Spend.of(v[1], integer(v[2]), number(v[4]), number(v[5]), number(v[6]), integer(v[7]));
-    return new LedgerEntry(seq, s, v[8], number(v[9]), integer(v[10]), hash(line));
+    return new VerifiedLedgerEntry(seq, s, v[8], number(v[9]), integer(v[10]), hash(line));
   }
 
   private static String value(String field, String key) throws BadLine {

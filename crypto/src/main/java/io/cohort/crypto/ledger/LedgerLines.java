@@ -17,7 +17,7 @@ public final class LedgerLines {
   private LedgerLines() {}
 
   /** A verified entry line and the hash of the line before it in the node's ledger. */
-  public record VerifiedEntry(LedgerEntry entry, String previousHashHex) {}
+  public record VerifiedEntry(VerifiedLedgerEntry entry, String previousHashHex) {}
 
   /** A verified header line: the dataset the ledger belongs to and the delta of its epsilons. */
   public record VerifiedHeader(String datasetId, double delta, String hashHex) {}

@@ -60,7 +60,7 @@ public final class PrivacyLedger implements AutoCloseable {
   private final double delta;
   private final FileChannel channel;
   private final FileLock lock;
-  private final List<LedgerEntry> entries;
+  private final List<VerifiedLedgerEntry> entries;
   /** The file's complete lines, header first: what {@link #signedLine} hands to a verifier. */
   private final List<String> lines;
   private final LinkedHashMap<String, PlanSegment> compact = new LinkedHashMap<>();
@@ -69,7 +69,7 @@ public final class PrivacyLedger implements AutoCloseable {
   private Probe probe = (s, q) -> { };
 
   private PrivacyLedger(Path file, String datasetId, IdentityKeyPair key, PrivacyAccountant accountant,
-      double budgetEpsilon, double delta, FileChannel channel, FileLock lock, List<LedgerEntry> entries,
+      double budgetEpsilon, double delta, FileChannel channel, FileLock lock, List<VerifiedLedgerEntry> entries,
       String lastHash, List<String> lines) throws DpParameterException {
     this.file = file;
     this.lines = new ArrayList<>(lines);
@@ -82,7 +82,7 @@ public final class PrivacyLedger implements AutoCloseable {
     this.lock = lock;
     this.entries = new ArrayList<>(entries);
     this.lastHash = lastHash;
-    for (LedgerEntry e : entries) {
+    for (VerifiedLedgerEntry e : entries) {
       LedgerCodec.merge(compact, e.spend().segment());
     }
   }
@@ -188,7 +188,7 @@ public final class PrivacyLedger implements AutoCloseable {
    * @throws BudgetExceededException if the spend would exceed the budget (nothing written)
    * @throws LedgerException if writing failed: the ledger refuses further use until reopened
    */
-  public synchronized LedgerEntry record(Spend spend) throws IOException, BudgetExceededException,
+  public synchronized VerifiedLedgerEntry record(Spend spend) throws IOException, BudgetExceededException,
       DpParameterException {
     if (state != State.OPEN) {
       throw new LedgerException("ledger " + file + " is " + state.name().toLowerCase(java.util.Locale.ROOT)
@@ -217,7 +217,7 @@ public final class PrivacyLedger implements AutoCloseable {
       state = State.FAILED;
       throw new LedgerException("writing entry " + seq + " to " + file + " failed; do not release the update", e);
     }
-    LedgerEntry e = new LedgerEntry(seq, spend, accountant.id(), after, now, LedgerCodec.hash(line));
+    VerifiedLedgerEntry e = new VerifiedLedgerEntry(seq, spend, accountant.id(), after, now, LedgerCodec.hash(line));
     entries.add(e);
     lines.add(line);
     LedgerCodec.merge(compact, spend.segment());
@@ -241,7 +241,7 @@ public final class PrivacyLedger implements AutoCloseable {
     return lines.get(0);
   }
 
-  public synchronized List<LedgerEntry> entries() {
+  public synchronized List<VerifiedLedgerEntry> entries() {
     return List.copyOf(entries);
   }
 

@@ -12,7 +12,7 @@ import java.util.List;
  *     for the header); -1 when VALID
  * @param reason a one-line human explanation, empty when VALID
  */
-public record Verification(Status status, List<LedgerEntry> entries, long badEntry, String reason) {
+public record Verification(Status status, List<VerifiedLedgerEntry> entries, long badEntry, String reason) {
   public enum Status { VALID, TORN_TAIL, CORRUPT }
 
   public boolean isValid() {

@@ -6,7 +6,6 @@ import static io.cohort.crypto.secagg.WireTags.SIG_BYTES;
 import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.crypto.keys.IdentityPublicKey;
 import io.cohort.crypto.secagg.internal.Transcripts;
-import io.cohort.crypto.secagg.internal.WireReader;
 
 /**
  * Stage 1 (node → coordinator): a node's fresh per-round X25519 public keys, one for share
@@ -14,7 +13,7 @@ import io.cohort.crypto.secagg.internal.WireReader;
  * over (job, round, node id, identity, keys). Contains no secret.
  */
 public record AdvertiseKeys(String jobId, long round, int nodeId, IdentityPublicKey identity,
-    byte[] cipherPublicKey, byte[] maskPublicKey, byte[] signature) {
+    byte[] cipherPublicKey, byte[] maskPublicKey, byte[] signature) implements EncodedMessage {
 
   public AdvertiseKeys {
     WireTags.checkId(nodeId, "nodeId");
@@ -60,27 +59,24 @@ public record AdvertiseKeys(String jobId, long round, int nodeId, IdentityPublic
   }
 
   public static AdvertiseKeys decode(byte[] data) throws MalformedMessageException {
-    WireReader r = WireTags.open(data, WireTags.ADVERTISE_KEYS, "AdvertiseKeys");
-    try {
+    return WireTags.decode(data, WireTags.ADVERTISE_KEYS, "AdvertiseKeys", r -> {
       AdvertiseKeys m = new AdvertiseKeys(r.string(WireTags.MAX_ID_BYTES, "jobId"), r.i64("round"),
           r.i32("nodeId"), IdentityPublicKey.fromRaw(r.fixed(IdentityPublicKey.SIZE_BYTES, "identity")),
           r.fixed(KEY_BYTES, "cipherPublicKey"), r.fixed(KEY_BYTES, "maskPublicKey"),
           r.fixed(SIG_BYTES, "signature"));
       r.end();
       return m;
-    } catch (IllegalArgumentException e) {
-      throw new MalformedMessageException("AdvertiseKeys: " + e.getMessage(), e);
-    }
+    });
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof AdvertiseKeys a && java.util.Arrays.equals(encode(), a.encode());
+    return EncodedMessage.sameEncoding(this, o);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Arrays.hashCode(encode());
+    return EncodedMessage.encodingHash(this);
   }
 
   @Override

@@ -7,7 +7,7 @@ import io.cohort.crypto.keys.IdentityPublicKey;
  * the federation's certificate authority). Supplied by the node layer, which owns certificates.
  *
  * <p>Security guarantees: a node proceeds only if every key-list entry is certified and at least
- * n_min are present, so a coordinator cannot fill a cohort with Sybils (SECAGG-TESTS S5).
+ * n_min are present, so a coordinator cannot fill a cohort with Sybils (docs/secagg-scenarios.md S5).
  */
 @FunctionalInterface
 public interface CertifiedIdentities {

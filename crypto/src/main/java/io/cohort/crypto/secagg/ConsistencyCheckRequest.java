@@ -2,11 +2,10 @@ package io.cohort.crypto.secagg;
 
 import static io.cohort.crypto.secagg.WireTags.HASH_BYTES;
 
-import io.cohort.crypto.secagg.internal.WireReader;
 import java.util.Arrays;
 
 /** Stage 3 → 4 (coordinator → each node in U3): U3, the nodes whose masked inputs were summed. */
-public record ConsistencyCheckRequest(byte[] sessionId, int[] survivors) {
+public record ConsistencyCheckRequest(byte[] sessionId, int[] survivors) implements EncodedMessage {
   public ConsistencyCheckRequest {
     if (sessionId.length != HASH_BYTES) {
       throw new IllegalArgumentException("session id must have 32 bytes");
@@ -30,25 +29,22 @@ public record ConsistencyCheckRequest(byte[] sessionId, int[] survivors) {
   }
 
   public static ConsistencyCheckRequest decode(byte[] data) throws MalformedMessageException {
-    WireReader r = WireTags.open(data, WireTags.CONSISTENCY_REQUEST, "ConsistencyCheckRequest");
-    try {
+    return WireTags.decode(data, WireTags.CONSISTENCY_REQUEST, "ConsistencyCheckRequest", r -> {
       ConsistencyCheckRequest m = new ConsistencyCheckRequest(r.fixed(HASH_BYTES, "sessionId"),
           r.ints(WireTags.MAX_NODES, "survivors"));
       r.end();
       return m;
-    } catch (IllegalArgumentException e) {
-      throw new MalformedMessageException("ConsistencyCheckRequest: " + e.getMessage(), e);
-    }
+    });
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ConsistencyCheckRequest c && Arrays.equals(encode(), c.encode());
+    return EncodedMessage.sameEncoding(this, o);
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(encode());
+    return EncodedMessage.encodingHash(this);
   }
 
   @Override

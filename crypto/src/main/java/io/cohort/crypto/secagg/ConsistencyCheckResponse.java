@@ -3,14 +3,12 @@ package io.cohort.crypto.secagg;
 import static io.cohort.crypto.secagg.WireTags.HASH_BYTES;
 import static io.cohort.crypto.secagg.WireTags.SIG_BYTES;
 
-import io.cohort.crypto.secagg.internal.WireReader;
-import java.util.Arrays;
 
 /**
  * Stage 4 (node → coordinator): the node's Ed25519 signature over (session id, U3, model hash,
  * config hash). Another node that received a different U3, model or configuration cannot verify it.
  */
-public record ConsistencyCheckResponse(byte[] sessionId, int sender, byte[] signature) {
+public record ConsistencyCheckResponse(byte[] sessionId, int sender, byte[] signature) implements EncodedMessage {
   public ConsistencyCheckResponse {
     WireTags.checkId(sender, "sender");
     if (sessionId.length != HASH_BYTES || signature.length != SIG_BYTES) {
@@ -36,25 +34,22 @@ public record ConsistencyCheckResponse(byte[] sessionId, int sender, byte[] sign
   }
 
   public static ConsistencyCheckResponse decode(byte[] data) throws MalformedMessageException {
-    WireReader r = WireTags.open(data, WireTags.CONSISTENCY_RESPONSE, "ConsistencyCheckResponse");
-    try {
+    return WireTags.decode(data, WireTags.CONSISTENCY_RESPONSE, "ConsistencyCheckResponse", r -> {
       ConsistencyCheckResponse m = new ConsistencyCheckResponse(r.fixed(HASH_BYTES, "sessionId"), r.i32("sender"),
           r.fixed(SIG_BYTES, "signature"));
       r.end();
       return m;
-    } catch (IllegalArgumentException e) {
-      throw new MalformedMessageException("ConsistencyCheckResponse: " + e.getMessage(), e);
-    }
+    });
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ConsistencyCheckResponse c && Arrays.equals(encode(), c.encode());
+    return EncodedMessage.sameEncoding(this, o);
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(encode());
+    return EncodedMessage.encodingHash(this);
   }
 
   @Override

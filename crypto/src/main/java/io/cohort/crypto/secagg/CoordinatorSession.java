@@ -2,6 +2,7 @@ package io.cohort.crypto.secagg;
 
 import io.cohort.crypto.Digests;
 import io.cohort.crypto.secagg.internal.Accumulator;
+import io.cohort.crypto.secagg.internal.ShamirShare;
 import io.cohort.crypto.secagg.internal.Transcripts;
 import io.cohort.crypto.secagg.internal.WireWriter;
 import java.security.MessageDigest;
@@ -81,7 +82,7 @@ public final class CoordinatorSession {
     this.jobId = Objects.requireNonNull(jobId, "jobId");
     this.round = round;
     this.modelHash = modelHash.clone();
-    this.configDigest = NodeSession.configDigest(configHash, params);
+    this.configDigest = SecAggNodeSession.configDigest(configHash, params);
     this.certified = Objects.requireNonNull(certified, "certified");
   }
 
@@ -153,7 +154,7 @@ public final class CoordinatorSession {
     expect(Stage.SHARE_KEYS);
     requireSurvivors(shareKeys.size(), params.requiredSurvivors(), "U2");
     u2 = new TreeSet<>(shareKeys.keySet());
-    int[] u2Array = NodeSession.toArray(u2);
+    int[] u2Array = SecAggNodeSession.toArray(u2);
     SortedMap<Integer, ShareKeysRelay> relays = new TreeMap<>();
     for (int v : u2) {
       List<ShareKeysRelay.Entry> entries = new ArrayList<>();
@@ -238,7 +239,7 @@ public final class CoordinatorSession {
     expect(Stage.MASKED_INPUT);
     requireSurvivors(maskedFingerprints.size(), params.requiredSurvivors(), "U3");
     u3 = new TreeSet<>(maskedFingerprints.keySet());
-    return moveTo(Stage.CONSISTENCY_CHECK, new ConsistencyCheckRequest(sessionId, NodeSession.toArray(u3)), u3.size());
+    return moveTo(Stage.CONSISTENCY_CHECK, new ConsistencyCheckRequest(sessionId, SecAggNodeSession.toArray(u3)), u3.size());
   }
 
   /** Accepts a consistency signature that verifies over this coordinator's U3, model and config (S6). */
@@ -250,7 +251,7 @@ public final class CoordinatorSession {
     if (!u3.contains(m.sender()) || !MessageDigest.isEqual(m.sessionId(), sessionId)) {
       return Receipt.rejected("node " + m.sender() + " is not in U3 of this session");
     }
-    byte[] transcript = Transcripts.consistency(sessionId, NodeSession.toArray(u3), modelHash, configDigest);
+    byte[] transcript = Transcripts.consistency(sessionId, SecAggNodeSession.toArray(u3), modelHash, configDigest);
     if (!roster.entry(m.sender()).identity().verify(transcript, m.signature())) {
       return Receipt.rejected("node " + m.sender() + " signed another survivor set, model or configuration");
     }
@@ -274,7 +275,7 @@ public final class CoordinatorSession {
     dropped.removeAll(u3);
     List<UnmaskingRequest.Signature> sigs = new ArrayList<>();
     signatures.values().forEach(s -> sigs.add(new UnmaskingRequest.Signature(s.sender(), s.signature())));
-    unmaskingRequest = new UnmaskingRequest(sessionId, NodeSession.toArray(dropped), sigs);
+    unmaskingRequest = new UnmaskingRequest(sessionId, SecAggNodeSession.toArray(dropped), sigs);
     return moveTo(Stage.UNMASKING, unmaskingRequest, signatures.size());
   }
 
@@ -328,7 +329,7 @@ public final class CoordinatorSession {
     }
     for (List<UnmaskingResponse.OwnedShare> l : List.of(m.selfMaskShares(), m.maskKeyShares())) {
       for (UnmaskingResponse.OwnedShare s : l) {
-        if (io.cohort.crypto.secagg.internal.ShamirShare.parse(s.share()).index() != m.sender()) {
+        if (ShamirShare.parse(s.share()).index() != m.sender()) {
           return "a share is not at the sender's own index";
         }
       }

@@ -1,7 +1,6 @@
 package io.cohort.crypto.secagg;
 
 import io.cohort.crypto.secagg.internal.Transcripts;
-import io.cohort.crypto.secagg.internal.WireReader;
 import io.cohort.crypto.secagg.internal.WireWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -56,8 +55,7 @@ public record KeyRoster(String jobId, long round, List<AdvertiseKeys> entries) {
   }
 
   public static KeyRoster decode(byte[] data) throws MalformedMessageException {
-    WireReader r = WireTags.open(data, WireTags.KEY_ROSTER, "KeyRoster");
-    try {
+    return WireTags.decode(data, WireTags.KEY_ROSTER, "KeyRoster", r -> {
       String job = r.string(WireTags.MAX_ID_BYTES, "jobId");
       long round = r.i64("round");
       int n = r.count(WireTags.MAX_NODES, "entries");
@@ -67,9 +65,7 @@ public record KeyRoster(String jobId, long round, List<AdvertiseKeys> entries) {
       }
       r.end();
       return new KeyRoster(job, round, list);
-    } catch (IllegalArgumentException e) {
-      throw new MalformedMessageException("KeyRoster: " + e.getMessage(), e);
-    }
+    });
   }
 
   @Override

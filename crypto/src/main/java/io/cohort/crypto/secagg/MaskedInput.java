@@ -2,7 +2,6 @@ package io.cohort.crypto.secagg;
 
 import static io.cohort.crypto.secagg.WireTags.HASH_BYTES;
 
-import io.cohort.crypto.secagg.internal.WireReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -11,7 +10,7 @@ import java.util.Arrays;
  * Stage 3 (node → coordinator): y_u = x_u + PRG(b_u) + Σ_v ±PRG(s_{u,v}) in Z_2^32, as d + 1
  * little-endian 32-bit words (the last word is the masked weight), tagged with the session id
  * and sender, with the sender's report of peers whose shares failed to decrypt or check
- * (SECAGG-TESTS C1; usually empty). Its size is 4(d + 1) bytes plus a header of 48 + 4k bytes for k
+ * (docs/secagg-scenarios.md C1; usually empty). Its size is 4(d + 1) bytes plus a header of 48 + 4k bytes for k
  * reported peers: 1.0000x a plain fp32 upload.
  *
  * <p>The payload array is shared, not copied, because it is the size of the model: treat it as
@@ -103,8 +102,7 @@ public final class MaskedInput {
   }
 
   public static MaskedInput decode(byte[] data) throws MalformedMessageException {
-    WireReader r = WireTags.open(data, WireTags.MASKED_INPUT, "MaskedInput");
-    try {
+    return WireTags.decode(data, WireTags.MASKED_INPUT, "MaskedInput", r -> {
       byte[] sid = r.fixed(HASH_BYTES, "sessionId");
       int sender = r.i32("sender");
       int[] reported = r.ints(WireTags.MAX_NODES, "reported peers");
@@ -117,9 +115,7 @@ public final class MaskedInput {
       // The payload is read in place: a second model-sized copy would break the coordinator's
       // memory bound (one accumulator plus the message in hand).
       return new MaskedInput(sid, sender, data, headerBytes, data.length - headerBytes, reported);
-    } catch (IllegalArgumentException e) {
-      throw new MalformedMessageException("MaskedInput: " + e.getMessage(), e);
-    }
+    });
   }
 
   /** The words as ints (for tests and small vectors; allocates d + 1 ints). */

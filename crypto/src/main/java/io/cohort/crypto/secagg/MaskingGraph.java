@@ -25,7 +25,7 @@ import java.util.TreeSet;
  *
  * <p>Security guarantees: a graph is symmetric and irreflexive; a node masks with, shares with, and
  * answers unmasking requests only about its neighbours, so a coordinator naming a non-neighbour is
- * caught (SECAGG-TESTS S2).
+ * caught (docs/secagg-scenarios.md S2).
  */
 public interface MaskingGraph {
   /** The graph families. */

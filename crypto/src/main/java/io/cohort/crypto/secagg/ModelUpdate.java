@@ -33,7 +33,7 @@ public final class ModelUpdate {
 
   /**
    * Checks length, weight range and that every value is finite, so that NaN or infinity never
-   * reaches the ring (SECAGG-TESTS A8). Values beyond ±c are fine: they are clipped.
+   * reaches the ring (docs/secagg-scenarios.md A8). Values beyond ±c are fine: they are clipped.
    */
   void validate(SecAggParameters p) {
     if (values.length != p.vectorLength()) {

@@ -6,7 +6,7 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
-/** The node's free checks on what the coordinator sends (see {@link NodeSession}'s guarantees). */
+/** The node's free checks on what the coordinator sends (see {@link SecAggNodeSession}'s guarantees). */
 final class NodeChecks {
   private NodeChecks() {}
 

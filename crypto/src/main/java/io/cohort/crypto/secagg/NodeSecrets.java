@@ -56,7 +56,7 @@ final class NodeSecrets {
     Arrays.fill(bLe, (byte) 0);
     SortedSet<Integer> holders = graph.neighbours(self);
     holders.add(self);
-    int[] xs = NodeSession.toArray(holders);
+    int[] xs = SecAggNodeSession.toArray(holders);
     List<ShamirShare> bShares = Shamir.split(b, params.threshold(), xs, random);
     List<ShamirShare> skShares = Shamir.split(maskKeys.privateScalar(), params.threshold(), xs, random);
     SortedMap<Integer, byte[]> cts = new TreeMap<>();
@@ -151,7 +151,7 @@ final class NodeSecrets {
     if (params.badSharePolicy() == SecAggParameters.BadSharePolicy.ABORT) {
       throw new SecAggAbortException(AbortReason.BAD_SHARE, detail);
     }
-    System.getLogger(NodeSession.class.getName()).log(System.Logger.Level.WARNING,
+    System.getLogger(SecAggNodeSession.class.getName()).log(System.Logger.Level.WARNING,
         "secagg: {0}; continuing without it (policy CONTINUE)", detail);
   }
 

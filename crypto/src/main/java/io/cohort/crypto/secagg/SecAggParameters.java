@@ -10,7 +10,7 @@ import io.cohort.crypto.secagg.internal.WireWriter;
  * HKDF-SHA256 (RFC 5869), AES-256-GCM share encryption, Shamir over GF(2^255 - 19), AES-256-CTR
  * masks, Ed25519 signatures; about 128-bit security.
  *
- * <p>Constraints checked before any round (STYLE 11, SECAGG-TESTS A2):
+ * <p>Constraints checked before any round (the state machine refuses a bad configuration up front; docs/secagg-scenarios.md A2):
  * <ul>
  *   <li>2 ≤ t ≤ n, n_min ≤ n, and t > (n + n_C) / 2 where n_C is the number of corrupt nodes
  *       tolerated: then a lying coordinator cannot collect t consistency signatures on two
@@ -43,7 +43,7 @@ public final class SecAggParameters {
     NEAREST
   }
 
-  /** What a node does when a peer's encrypted share fails to decrypt or check (SECAGG-TESTS C1). */
+  /** What a node does when a peer's encrypted share fails to decrypt or check (docs/secagg-scenarios.md C1). */
   public enum BadSharePolicy {
     /** Mark the share missing, report it, continue; the coordinator aborts only if it cannot rebuild. */
     CONTINUE,

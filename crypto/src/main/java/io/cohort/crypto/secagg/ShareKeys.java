@@ -5,7 +5,6 @@ import static io.cohort.crypto.secagg.WireTags.SIG_BYTES;
 
 import io.cohort.crypto.keys.IdentityPublicKey;
 import io.cohort.crypto.secagg.internal.Transcripts;
-import io.cohort.crypto.secagg.internal.WireReader;
 import io.cohort.crypto.secagg.internal.WireWriter;
 import java.util.Collections;
 import java.util.Map;
@@ -19,7 +18,7 @@ import java.util.TreeMap;
  * sender and recipient can derive. The coordinator sees only ciphertexts.
  */
 public record ShareKeys(byte[] sessionId, int sender, byte[] commitment, byte[] signature,
-    SortedMap<Integer, byte[]> ciphertexts) {
+    SortedMap<Integer, byte[]> ciphertexts) implements EncodedMessage {
   static final int MAX_CIPHERTEXT_BYTES = 1024;
 
   public ShareKeys {
@@ -63,8 +62,7 @@ public record ShareKeys(byte[] sessionId, int sender, byte[] commitment, byte[] 
   }
 
   public static ShareKeys decode(byte[] data) throws MalformedMessageException {
-    WireReader r = WireTags.open(data, WireTags.SHARE_KEYS, "ShareKeys");
-    try {
+    return WireTags.decode(data, WireTags.SHARE_KEYS, "ShareKeys", r -> {
       byte[] sid = r.fixed(HASH_BYTES, "sessionId");
       int sender = r.i32("sender");
       byte[] commitment = r.fixed(HASH_BYTES, "commitment");
@@ -80,19 +78,17 @@ public record ShareKeys(byte[] sessionId, int sender, byte[] commitment, byte[] 
       }
       r.end();
       return new ShareKeys(sid, sender, commitment, sig, cts);
-    } catch (IllegalArgumentException e) {
-      throw new MalformedMessageException("ShareKeys: " + e.getMessage(), e);
-    }
+    });
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ShareKeys s && java.util.Arrays.equals(encode(), s.encode());
+    return EncodedMessage.sameEncoding(this, o);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Arrays.hashCode(encode());
+    return EncodedMessage.encodingHash(this);
   }
 
   @Override

@@ -3,7 +3,6 @@ package io.cohort.crypto.secagg;
 import static io.cohort.crypto.secagg.WireTags.HASH_BYTES;
 import static io.cohort.crypto.secagg.WireTags.SIG_BYTES;
 
-import io.cohort.crypto.secagg.internal.WireReader;
 import io.cohort.crypto.secagg.internal.WireWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,7 +14,7 @@ import java.util.List;
  * ciphertext addressed to v. The header lets v tell a lying coordinator (a validly signed, different
  * session id: S4) from a bad peer (a ciphertext that fails to decrypt: C1).
  */
-public record ShareKeysRelay(byte[] sessionId, int recipient, int[] survivors, List<Entry> entries) {
+public record ShareKeysRelay(byte[] sessionId, int recipient, int[] survivors, List<Entry> entries) implements EncodedMessage {
 
   /** One sender's signed header and its ciphertext for the recipient. */
   public record Entry(int sender, byte[] senderSessionId, byte[] commitment, byte[] signature, byte[] ciphertext) {
@@ -86,8 +85,7 @@ public record ShareKeysRelay(byte[] sessionId, int recipient, int[] survivors, L
   }
 
   public static ShareKeysRelay decode(byte[] data) throws MalformedMessageException {
-    WireReader r = WireTags.open(data, WireTags.SHARE_KEYS_RELAY, "ShareKeysRelay");
-    try {
+    return WireTags.decode(data, WireTags.SHARE_KEYS_RELAY, "ShareKeysRelay", r -> {
       byte[] sid = r.fixed(HASH_BYTES, "sessionId");
       int recipient = r.i32("recipient");
       int[] survivors = r.ints(WireTags.MAX_NODES, "survivors");
@@ -99,19 +97,17 @@ public record ShareKeysRelay(byte[] sessionId, int recipient, int[] survivors, L
       }
       r.end();
       return new ShareKeysRelay(sid, recipient, survivors, list);
-    } catch (IllegalArgumentException e) {
-      throw new MalformedMessageException("ShareKeysRelay: " + e.getMessage(), e);
-    }
+    });
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ShareKeysRelay s && Arrays.equals(encode(), s.encode());
+    return EncodedMessage.sameEncoding(this, o);
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(encode());
+    return EncodedMessage.encodingHash(this);
   }
 
   @Override

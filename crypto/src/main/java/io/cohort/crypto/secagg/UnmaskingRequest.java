@@ -3,7 +3,6 @@ package io.cohort.crypto.secagg;
 import static io.cohort.crypto.secagg.WireTags.HASH_BYTES;
 import static io.cohort.crypto.secagg.WireTags.SIG_BYTES;
 
-import io.cohort.crypto.secagg.internal.WireReader;
 import io.cohort.crypto.secagg.internal.WireWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,7 +13,7 @@ import java.util.List;
  * coordinator declares dropped (in U2 but not U3), whose mask-key shares it asks for. A node answers
  * with self-mask shares for U3 and mask-key shares for the dropped nodes, never both for one node.
  */
-public record UnmaskingRequest(byte[] sessionId, int[] dropped, List<Signature> signatures) {
+public record UnmaskingRequest(byte[] sessionId, int[] dropped, List<Signature> signatures) implements EncodedMessage {
 
   /** One node's consistency-check signature. */
   public record Signature(int signer, byte[] signature) {
@@ -60,8 +59,7 @@ public record UnmaskingRequest(byte[] sessionId, int[] dropped, List<Signature> 
   }
 
   public static UnmaskingRequest decode(byte[] data) throws MalformedMessageException {
-    WireReader r = WireTags.open(data, WireTags.UNMASKING_REQUEST, "UnmaskingRequest");
-    try {
+    return WireTags.decode(data, WireTags.UNMASKING_REQUEST, "UnmaskingRequest", r -> {
       byte[] sid = r.fixed(HASH_BYTES, "sessionId");
       int[] dropped = r.ints(WireTags.MAX_NODES, "dropped");
       int n = r.count(WireTags.MAX_NODES, "signatures");
@@ -71,19 +69,17 @@ public record UnmaskingRequest(byte[] sessionId, int[] dropped, List<Signature> 
       }
       r.end();
       return new UnmaskingRequest(sid, dropped, sigs);
-    } catch (IllegalArgumentException e) {
-      throw new MalformedMessageException("UnmaskingRequest: " + e.getMessage(), e);
-    }
+    });
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof UnmaskingRequest u && Arrays.equals(encode(), u.encode());
+    return EncodedMessage.sameEncoding(this, o);
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(encode());
+    return EncodedMessage.encodingHash(this);
   }
 
   @Override

@@ -9,7 +9,6 @@ import io.cohort.crypto.secagg.internal.Transcripts;
 import io.cohort.crypto.secagg.internal.WireReader;
 import io.cohort.crypto.secagg.internal.WireWriter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,7 +18,7 @@ import java.util.List;
  * a share.
  */
 public record UnmaskingResponse(byte[] sessionId, int sender, List<OwnedShare> selfMaskShares,
-    List<OwnedShare> maskKeyShares, byte[] signature) {
+    List<OwnedShare> maskKeyShares, byte[] signature) implements EncodedMessage {
 
   /** The sender's share of {@code owner}'s secret. */
   public record OwnedShare(int owner, byte[] share) {
@@ -83,8 +82,7 @@ public record UnmaskingResponse(byte[] sessionId, int sender, List<OwnedShare> s
   }
 
   public static UnmaskingResponse decode(byte[] data) throws MalformedMessageException {
-    WireReader r = WireTags.open(data, WireTags.UNMASKING_RESPONSE, "UnmaskingResponse");
-    try {
+    return WireTags.decode(data, WireTags.UNMASKING_RESPONSE, "UnmaskingResponse", r -> {
       byte[] sid = r.fixed(HASH_BYTES, "sessionId");
       int sender = r.i32("sender");
       List<OwnedShare> self = readShares(r, "selfMaskShares");
@@ -92,9 +90,7 @@ public record UnmaskingResponse(byte[] sessionId, int sender, List<OwnedShare> s
       byte[] sig = r.fixed(SIG_BYTES, "signature");
       r.end();
       return new UnmaskingResponse(sid, sender, self, keys, sig);
-    } catch (IllegalArgumentException e) {
-      throw new MalformedMessageException("UnmaskingResponse: " + e.getMessage(), e);
-    }
+    });
   }
 
   private static List<OwnedShare> readShares(WireReader r, String field) {
@@ -108,12 +104,12 @@ public record UnmaskingResponse(byte[] sessionId, int sender, List<OwnedShare> s
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof UnmaskingResponse u && Arrays.equals(encode(), u.encode());
+    return EncodedMessage.sameEncoding(this, o);
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(encode());
+    return EncodedMessage.encodingHash(this);
   }
 
   @Override

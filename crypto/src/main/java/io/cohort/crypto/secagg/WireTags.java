@@ -28,6 +28,24 @@ final class WireTags {
     return new WireWriter().u8(MAGIC >>> 8).u8(MAGIC & 0xff).u8(VERSION).u8(type);
   }
 
+  /** The fields of one message after its header; a field that does not parse throws IllegalArgumentException. */
+  interface Fields<T> {
+    T read(WireReader r) throws MalformedMessageException;
+  }
+
+  /**
+   * Decodes a message of {@code type}: checks the header, reads the fields, and reports any
+   * unparseable field as a {@link MalformedMessageException} that names the message.
+   */
+  static <T> T decode(byte[] data, int type, String name, Fields<T> fields) throws MalformedMessageException {
+    WireReader r = open(data, type, name);
+    try {
+      return fields.read(r);
+    } catch (IllegalArgumentException e) {
+      throw new MalformedMessageException(name + ": " + e.getMessage(), e);
+    }
+  }
+
   static WireReader open(byte[] data, int type, String name) throws MalformedMessageException {
     try {
       WireReader r = new WireReader(data);

@@ -32,7 +32,7 @@ public final class LedgerCrashChild {
       });
       for (long i = 0; ; i++) {
         // Alternate two (q, sigma) settings: a heterogeneous history.
-        LedgerEntry e = l.record(Spend.of("job", i, i % 2 == 0 ? 0.01 : 0.02, i % 2 == 0 ? 1.0 : 1.3, 1.0, 5));
+        VerifiedLedgerEntry e = l.record(Spend.of("job", i, i % 2 == 0 ? 0.01 : 0.02, i % 2 == 0 ? 1.0 : 1.3, 1.0, 5));
         System.out.println("RELEASED " + e.seq());
         System.out.flush();
       }

@@ -17,8 +17,8 @@ class LedgerLinesTest {
     IdentityKeyPair key = IdentityKeyPair.generate();
     try (PrivacyLedger l = PrivacyLedger.open(dir.resolve("a.ledger"), "credit", key, RdpAccountant.create(), 10,
         1e-5)) {
-      LedgerEntry first = l.record(Spend.of("job-1", 1, 0.05, 1.2, 1.0, 40));
-      LedgerEntry second = l.record(Spend.of("job-1", 2, 0.05, 1.2, 1.0, 40));
+      VerifiedLedgerEntry first = l.record(Spend.of("job-1", 1, 0.05, 1.2, 1.0, 40));
+      VerifiedLedgerEntry second = l.record(Spend.of("job-1", 2, 0.05, 1.2, 1.0, 40));
       LedgerLines.VerifiedHeader h = LedgerLines.verifyHeader(l.headerLine(), key.publicKey());
       assertThat(h.datasetId()).isEqualTo("credit");
       assertThat(h.delta()).isEqualTo(1e-5);

@@ -28,7 +28,7 @@ class PrivacyLedgerTest {
       assertThat(l.spentEpsilon()).isZero();
       PrivacyPlan job1 = PrivacyPlan.of(0.01, 1.0, 100);
       double projected = l.projectedEpsilon(job1);
-      LedgerEntry e = l.record(Spend.of("job-a", 0, 0.01, 1.0, 1.5, 100));
+      VerifiedLedgerEntry e = l.record(Spend.of("job-a", 0, 0.01, 1.0, 1.5, 100));
       assertThat(e.epsilonAfter()).isEqualTo(projected).isEqualTo(l.spentEpsilon());
       l.record(Spend.of("job-b", 3, 0.02, 1.5, 1.0, 50));
       assertThat(l.spentEpsilon()).isCloseTo(

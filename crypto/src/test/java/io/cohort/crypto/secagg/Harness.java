@@ -2,7 +2,7 @@ package io.cohort.crypto.secagg;
 
 import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.crypto.keys.IdentityPublicKey;
-import io.cohort.crypto.secagg.NodeSession.Stage;
+import io.cohort.crypto.secagg.SecAggNodeSession.Stage;
 import io.cohort.crypto.secagg.internal.Quantizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -32,7 +32,7 @@ final class Harness {
   final long seed;
   final List<Integer> ids = new ArrayList<>();
   final Map<Integer, IdentityKeyPair> identities = new TreeMap<>();
-  final Map<Integer, NodeSession> nodes = new TreeMap<>();
+  final Map<Integer, SecAggNodeSession> nodes = new TreeMap<>();
   final Map<Integer, ModelUpdate> updates = new TreeMap<>();
   final Map<Integer, SecAggAbortException> nodeAborts = new TreeMap<>();
   final Map<Stage, Set<Integer>> drops = new EnumMap<>(Stage.class);
@@ -87,8 +87,8 @@ final class Harness {
     return this;
   }
 
-  NodeSession newNode(int id) {
-    return NodeSession.builder(params).round(jobId, round).node(id, identities.get(id))
+  SecAggNodeSession newNode(int id) {
+    return SecAggNodeSession.builder(params).round(jobId, round).node(id, identities.get(id))
         .received(modelHashes.getOrDefault(id, modelHash), configHash).certifiedIdentities(certified)
         .roundingSeedForTest(seed * 31 + id).build();
   }
@@ -189,7 +189,7 @@ final class Harness {
       }
     }
     KeyRoster roster = coordinator.closeAdvertiseKeys();
-    for (NodeSession n : nodes.values()) {
+    for (SecAggNodeSession n : nodes.values()) {
       coordinator.receiveShareKeys(n.shareKeys(roster));
     }
     return coordinator.closeShareKeys();

@@ -3,7 +3,7 @@ package io.cohort.crypto.secagg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cohort.crypto.secagg.NodeSession.Stage;
+import io.cohort.crypto.secagg.SecAggNodeSession.Stage;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;

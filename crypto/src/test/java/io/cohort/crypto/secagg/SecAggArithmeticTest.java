@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** SECAGG-TESTS A1, A2, A3, A7, A8 (A4–A6 are in the internal package's tests). */
+/** docs/secagg-scenarios.md A1, A2, A3, A7, A8 (A4–A6 are in the internal package's tests). */
 class SecAggArithmeticTest {
 
   @Test
@@ -88,7 +88,7 @@ class SecAggArithmeticTest {
     SecAggParameters p = SecAggParameters.builder().maxCohortSize(6).threshold(4).vectorLength(40).quantizationBits(20)
         .clipBound(1.0).exampleCountWeights(1000).build();
     Harness h = new Harness(p, 6, 54);
-    h.drop(NodeSession.Stage.MASKED_INPUT, h.id(5));
+    h.drop(SecAggNodeSession.Stage.MASKED_INPUT, h.id(5));
     AggregateResult r = h.run();
     long total = 0;
     double[] num = new double[40];
@@ -122,13 +122,13 @@ class SecAggArithmeticTest {
   void a8_nanOrInfinity_rejectedBeforeQuantising_nodeCanRetryWithAGoodUpdate() throws Exception {
     Harness h = new Harness(Harness.params(4, 3, 8), 4, 56);
     var relays = h.openAtMaskedInput();
-    NodeSession n = h.nodes.get(h.id(0));
+    SecAggNodeSession n = h.nodes.get(h.id(0));
     for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
       float[] x = new float[8];
       x[3] = bad;
       assertThatThrownBy(() -> n.maskedInput(relays.get(h.id(0)), ModelUpdate.unweighted(x)))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("update value 3 is " + bad);
-      assertThat(n.stage()).isEqualTo(NodeSession.Stage.MASKED_INPUT);
+      assertThat(n.stage()).isEqualTo(SecAggNodeSession.Stage.MASKED_INPUT);
     }
     assertThat(n.maskedInput(relays.get(h.id(0)), h.updates.get(h.id(0))).lengthWords()).isEqualTo(9);
   }

@@ -3,9 +3,10 @@ package io.cohort.crypto.secagg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cohort.crypto.secagg.NodeSession.Stage;
+import io.cohort.crypto.secagg.SecAggNodeSession.Stage;
 import io.cohort.crypto.secagg.internal.MaskSeeds;
 import io.cohort.crypto.secagg.internal.PrimeField;
+import io.cohort.crypto.secagg.internal.Quantizer;
 import io.cohort.crypto.secagg.internal.SecretBytes;
 import io.cohort.crypto.secagg.internal.ShamirShare;
 import io.cohort.crypto.secagg.internal.ShareCipher;
@@ -18,7 +19,7 @@ import java.util.List;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** SECAGG-TESTS C1–C7 (C4 is in ShamirTest): malicious or broken nodes. */
+/** docs/secagg-scenarios.md C1–C7 (C4 is in ShamirTest): malicious or broken nodes. */
 class SecAggClientAttackTest {
 
   interface Edit<T> {
@@ -102,7 +103,7 @@ class SecAggClientAttackTest {
     int victim = h.id(2);
     h.tamper = shareKeysFrom(bad, s -> {
       // A well-encrypted share (right key, right AAD) whose plaintext claims another sender.
-      NodeSession n = h.nodes.get(bad);
+      SecAggNodeSession n = h.nodes.get(bad);
       byte[] victimPk = h.nodes.get(victim).advertiseKeys().cipherPublicKey();
       SecretBytes key = MaskSeeds.shareKey(n.cipherKeysForTest().privateKey(), victimPk, s.sessionId());
       byte[] share = new ShamirShare(victim, BigInteger.TEN).encode();
@@ -210,7 +211,7 @@ class SecAggClientAttackTest {
     };
     assertThatThrownBy(h::run).isInstanceOf(SecAggAbortException.class)
         .extracting(e -> ((SecAggAbortException) e).reason()).isEqualTo(AbortReason.MASKS_DID_NOT_CANCEL);
-    var q = new io.cohort.crypto.secagg.internal.Quantizer(16, 1.0, true, new java.util.SplittableRandom(1));
+    var q = new Quantizer(16, 1.0, true, new java.util.SplittableRandom(1));
     for (double x : new double[] {Float.MAX_VALUE, -Float.MAX_VALUE, 1e9, -1e9, 1.0000001, -1.0000001}) {
       assertThat(Math.abs(q.quantize(x, 1.0))).isLessThanOrEqualTo(q.levels());
     }

@@ -3,14 +3,14 @@ package io.cohort.crypto.secagg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cohort.crypto.secagg.NodeSession.Stage;
+import io.cohort.crypto.secagg.SecAggNodeSession.Stage;
 import java.util.Arrays;
 import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 
-/** SECAGG-TESTS D1–D11: dropouts and timing, through the in-memory transport. */
+/** docs/secagg-scenarios.md D1–D11: dropouts and timing, through the in-memory transport. */
 class SecAggDropoutTest {
   static void assertExactSum(Harness h, AggregateResult r, Set<Integer> survivors) {
     assertThat(r.survivors()).as("U3").containsExactlyElementsOf(new java.util.TreeSet<>(survivors));
@@ -90,7 +90,7 @@ class SecAggDropoutTest {
     Harness h = new Harness(Harness.params(5, 4, 50), 5, 17);
     h.drop(Stage.MASKED_INPUT, h.id(0), h.id(1));
     assertThatThrownBy(h::run).isInstanceOf(SecAggAbortException.class);
-    for (NodeSession n : h.nodes.values()) {
+    for (SecAggNodeSession n : h.nodes.values()) {
       n.abort("round aborted by coordinator");
       assertThat(n.secretsForTest()).isEmpty();
       assertThatThrownBy(() -> n.unmask(new UnmaskingRequest(new byte[32], new int[0], java.util.List.of())))
@@ -158,7 +158,7 @@ class SecAggDropoutTest {
     assertThat(r.dropped()).containsExactly(u);
     // Honest nodes released only u's mask-key share, never its self-mask share: y_u minus the
     // pairwise masks is x_u + PRG(b_u), which stays hidden (see SecAggIndependenceTest for the statistics).
-    for (NodeSession n : h.nodes.values()) {
+    for (SecAggNodeSession n : h.nodes.values()) {
       assertThat(n.stage()).isIn(Stage.DONE, Stage.CONSISTENCY_CHECK);
     }
   }
@@ -171,7 +171,7 @@ class SecAggDropoutTest {
     AggregateResult r = h.run();
     assertExactSum(h, r, h.idsExcept(joiner));
     // The joiner builds its own session: its messages carry a session id nobody else has.
-    NodeSession late = h.newNode(joiner);
+    SecAggNodeSession late = h.newNode(joiner);
     late.advertiseKeys();
     assertThat(h.coordinator.receiveAdvertiseKeys(late.advertiseKeys()).status()).isEqualTo(Receipt.Status.LATE);
     Harness h2 = new Harness(Harness.params(4, 3, 20), 4, 22);
@@ -208,7 +208,7 @@ class SecAggDropoutTest {
     assertThat(c.stage()).isEqualTo(CoordinatorSession.Stage.MASKED_INPUT);
     // Coordinator side: identical AdvertiseKeys twice is a no-op; a different one aborts.
     CoordinatorSession c2 = new CoordinatorSession(h.params, h.jobId, h.round, h.modelHash, h.configHash, h.certified);
-    NodeSession a = h.newNode(h.id(1));
+    SecAggNodeSession a = h.newNode(h.id(1));
     AdvertiseKeys ak = a.advertiseKeys();
     assertThat(c2.receiveAdvertiseKeys(ak).status()).isEqualTo(Receipt.Status.ACCEPTED);
     assertThat(c2.receiveAdvertiseKeys(AdvertiseKeys.decode(ak.encode())).status())
@@ -228,14 +228,14 @@ class SecAggDropoutTest {
       c.receiveAdvertiseKeys(h.nodes.get(id).advertiseKeys());
     }
     KeyRoster roster = c.closeAdvertiseKeys();
-    for (NodeSession n : h.nodes.values()) {
+    for (SecAggNodeSession n : h.nodes.values()) {
       ShareKeys first = n.shareKeys(roster);
       assertThat(n.shareKeys(KeyRoster.decode(roster.encode()))).isEqualTo(first);
       assertThat(c.receiveShareKeys(first).status()).isEqualTo(Receipt.Status.ACCEPTED);
       assertThat(c.receiveShareKeys(ShareKeys.decode(first.encode())).status()).isEqualTo(Receipt.Status.DUPLICATE);
     }
     var relays = c.closeShareKeys();
-    NodeSession n0 = h.nodes.get(h.id(0));
+    SecAggNodeSession n0 = h.nodes.get(h.id(0));
     MaskedInput y = n0.maskedInput(relays.get(h.id(0)), h.updates.get(h.id(0)));
     assertThat(n0.maskedInput(relays.get(h.id(0)), h.updates.get(h.id(0)))).isSameAs(y);
     assertThat(c.receiveMaskedInput(y).status()).isEqualTo(Receipt.Status.ACCEPTED);

@@ -3,7 +3,7 @@ package io.cohort.crypto.secagg;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.cohort.crypto.secagg.NodeSession.Stage;
+import io.cohort.crypto.secagg.SecAggNodeSession.Stage;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -16,7 +16,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
-/** SECAGG-TESTS O1–O3: restarts and secrets in memory and logs. */
+/** docs/secagg-scenarios.md O1–O3: restarts and secrets in memory and logs. */
 class SecAggOperationalTest {
 
   @Test
@@ -28,7 +28,7 @@ class SecAggOperationalTest {
     CoordinatorSession fresh = new CoordinatorSession(h.params, h.jobId, h.round, h.modelHash, h.configHash,
         h.certified);
     assertThat(fresh.receiveMaskedInput(y).status()).isEqualTo(Receipt.Status.REJECTED);
-    for (NodeSession n : h.nodes.values()) {
+    for (SecAggNodeSession n : h.nodes.values()) {
       n.abort("coordinator restarted");
       assertThat(n.stage()).isEqualTo(Stage.ABORTED);
       assertThat(n.secretsForTest()).isEmpty();
@@ -45,7 +45,7 @@ class SecAggOperationalTest {
       c.receiveAdvertiseKeys(h.nodes.get(id).advertiseKeys());
     }
     KeyRoster roster = c.closeAdvertiseKeys();
-    NodeSession reborn = h.newNode(restarted); // new process: new keys
+    SecAggNodeSession reborn = h.newNode(restarted); // new process: new keys
     reborn.advertiseKeys();
     assertThat(c.receiveAdvertiseKeys(reborn.advertiseKeys()).status()).isEqualTo(Receipt.Status.LATE);
     assertThatThrownBy(() -> reborn.shareKeys(roster)).isInstanceOf(SecAggAbortException.class)

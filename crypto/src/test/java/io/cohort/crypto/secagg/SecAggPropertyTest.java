@@ -2,7 +2,7 @@ package io.cohort.crypto.secagg;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cohort.crypto.secagg.NodeSession.Stage;
+import io.cohort.crypto.secagg.SecAggNodeSession.Stage;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -14,7 +14,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * STYLE 19 / issue 3 property: for random n ≤ 30, thresholds and dropout sets of up to n − t nodes
+ * Property-based test of a protocol invariant (issue 3): for random n ≤ 30, thresholds and dropout sets of up to n − t nodes
  * at any stage, the unmasked sum equals the plaintext integer sum bit-exactly, and the dequantised
  * sum is within n·Δ/2 of the float sum with nearest rounding (n·Δ with stochastic rounding, whose
  * per-value error is below Δ, not Δ/2). jqwik prints the seed of a failing try.

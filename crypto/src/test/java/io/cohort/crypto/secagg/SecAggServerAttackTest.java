@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.crypto.keys.IdentityKeyPair;
-import io.cohort.crypto.secagg.NodeSession.Stage;
+import io.cohort.crypto.secagg.SecAggNodeSession.Stage;
 import io.cohort.crypto.secagg.internal.Transcripts;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** SECAGG-TESTS S1–S8: a malicious or lying coordinator, checked by the nodes. */
+/** docs/secagg-scenarios.md S1–S8: a malicious or lying coordinator, checked by the nodes. */
 class SecAggServerAttackTest {
 
   /** Rewrites the unmasking request sent to {@code victim}. */
@@ -97,7 +97,7 @@ class SecAggServerAttackTest {
       }
       // The corrupt node signs whatever the coordinator wants.
       list.add(new UnmaskingRequest.Signature(corrupt, h.identities.get(corrupt).sign(Transcripts.consistency(sid, u3,
-          h.modelHash, NodeSession.configDigest(h.configHash, p)))));
+          h.modelHash, SecAggNodeSession.configDigest(h.configHash, p)))));
       sigs.put(e.getKey(), list);
     }
     // Each view has at most |group| + n_C = 3 < t signatures, and the other group's do not verify.

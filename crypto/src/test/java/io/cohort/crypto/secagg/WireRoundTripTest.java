@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-/** Every stage message survives encode → decode unchanged; junk and wrong types are refused (STYLE 19). */
+/** Every stage message survives encode → decode unchanged; junk and wrong types are refused (a property-based test of protocol invariants). */
 class WireRoundTripTest {
   @Test
   void allStageMessages_roundTrip_andRejectWrongTypeOrTrailingBytes() throws Exception {
     Harness h = new Harness(Harness.params(4, 3, 10), 4, 81);
     var relays = h.openAtMaskedInput();
-    NodeSession n = h.nodes.get(h.id(0));
+    SecAggNodeSession n = h.nodes.get(h.id(0));
     AdvertiseKeys ak = n.advertiseKeys();
     assertThat(AdvertiseKeys.decode(ak.encode())).isEqualTo(ak);
     ShareKeysRelay relay = relays.get(h.id(0));
@@ -27,7 +27,7 @@ class WireRoundTripTest {
     h.coordinator.receiveMaskedInput(y);
     ConsistencyCheckRequest cr = h.coordinator.closeMaskedInput();
     assertThat(ConsistencyCheckRequest.decode(cr.encode())).isEqualTo(cr);
-    for (NodeSession node : h.nodes.values()) {
+    for (SecAggNodeSession node : h.nodes.values()) {
       ConsistencyCheckResponse c = node.consistencyCheck(cr);
       assertThat(ConsistencyCheckResponse.decode(c.encode())).isEqualTo(c);
       h.coordinator.receiveConsistencyCheck(c);

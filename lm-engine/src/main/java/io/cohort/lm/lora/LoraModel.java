@@ -1,8 +1,10 @@
 package io.cohort.lm.lora;
 
+import io.cohort.format.peft.LoraInit;
+import io.cohort.format.peft.LoraMerge;
+import io.cohort.lm.model.Gpt2Model;
 import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Linear;
-import io.cohort.format.peft.LoraInit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -53,11 +55,11 @@ public final class LoraModel {
     }
     if (mods.isEmpty()) {
       throw new IllegalArgumentException("target modules " + config.targetModules()
-          + " match no layer of the model (" + (model instanceof io.cohort.lm.model.Gpt2Model
+          + " match no layer of the model (" + (model instanceof Gpt2Model
           ? "GPT-2 layers: attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj"
           : "Llama-family layers: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj") + ")");
     }
-    return new LoraModel(config, mods, model instanceof io.cohort.lm.model.Gpt2Model);
+    return new LoraModel(config, mods, model instanceof Gpt2Model);
   }
 
   public LoraConfig config() {
@@ -91,7 +93,7 @@ public final class LoraModel {
 
   /** {@code transformer.h.0.attn.c_attn} to the checkpoint's canonical {@code h.0.attn.c_attn.weight}. */
   static String canonicalWeightName(String hfPath) {
-    return io.cohort.format.peft.LoraMerge.canonicalWeightName(hfPath);
+    return LoraMerge.canonicalWeightName(hfPath);
   }
 
   public List<String> paths() {

@@ -1,10 +1,11 @@
 package io.cohort.lm.lora;
 
+import io.cohort.format.peft.LoraInit;
+import io.cohort.format.peft.LoraMerge;
 import io.cohort.lm.model.Blas;
 import io.cohort.lm.model.LinearAdapter;
 import io.cohort.lm.model.Parameter;
 import io.cohort.lm.model.Pass;
-import io.cohort.format.peft.LoraInit;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -128,6 +129,6 @@ public final class LoraModule implements LinearAdapter {
    */
   public float[] mergedWeight(float[] baseInOut) {
     // One merge implementation for the engine and the coordinator's export (model-format).
-    return io.cohort.format.peft.LoraMerge.mergedConv1d(baseInOut, in, out, a.value(), b.value(), r, scale);
+    return LoraMerge.mergedConv1d(baseInOut, in, out, a.value(), b.value(), r, scale);
   }
 }

@@ -1,6 +1,6 @@
 package io.cohort.lm.lora;
 
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Parameter;
 import io.cohort.format.peft.AdapterConfig;
@@ -41,15 +41,15 @@ public final class PeftExport {
     for (LoraModule m : lora.modules().values()) {
       pairs.put(m.path(), new LoraPair(tensor(m.loraA()), tensor(m.loraB())));
     }
-    Map<String, Tensor> saved = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> saved = new LinkedHashMap<>();
     for (Parameter p : head) {
       saved.put(p.name(), tensor(p));
     }
     return new PeftAdapter(cfg, pairs, saved);
   }
 
-  private static Tensor tensor(Parameter p) {
-    return new Tensor(p.name(), p.shape(), p.value().clone());
+  private static CheckpointTensor tensor(Parameter p) {
+    return new CheckpointTensor(p.name(), p.shape(), p.value().clone());
   }
 
   /**
@@ -74,7 +74,7 @@ public final class PeftExport {
   }
 
   /** Copies a stored tensor into a parameter of the same shape. */
-  public static void copy(Tensor from, Parameter to) {
+  public static void copy(CheckpointTensor from, Parameter to) {
     if (!java.util.Arrays.equals(from.shape(), to.shape())) {
       throw new IllegalArgumentException(from.name() + " has shape " + java.util.Arrays.toString(from.shape())
           + " but the model needs " + java.util.Arrays.toString(to.shape()));

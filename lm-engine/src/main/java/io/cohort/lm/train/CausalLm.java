@@ -10,7 +10,7 @@ import java.util.List;
  * embedding; padding is never a target. Logits are formed a block of rows at a time, so the
  * [tokens, vocab] matrix (50257 wide for GPT-2) is never held whole.
  */
-public final class CausalLm implements Task {
+public final class CausalLm implements Objective {
   private static final int ROWS_PER_BLOCK = 64;
   private final LanguageModel model;
 

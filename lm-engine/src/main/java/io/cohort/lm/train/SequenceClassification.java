@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * width] weight and [labels] bias, initialised as PyTorch's nn.Linear), softmax cross-entropy.
  * The head is trainable (PEFT's {@code modules_to_save = ["score"]}).
  */
-public final class SequenceClassification implements Task {
+public final class SequenceClassification implements Objective {
   private final int width;
   private final int labels;
   private final Pooling pooling;

@@ -20,10 +20,10 @@ public final class Trainer {
   /** Mixed into the seed for the data order (shuffling, Poisson sampling), apart from other seeded streams. */
   private static final long ORDER_STREAM = 0x6F72_6465_7273L; // "orders"
   private final LanguageModel model;
-  private final Task task;
+  private final Objective task;
   private final int padId;
 
-  public Trainer(LanguageModel model, Task task, int padId) {
+  public Trainer(LanguageModel model, Objective task, int padId) {
     this.model = model;
     this.task = task;
     this.padId = padId;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cohort.lm.model.Gpt2Model;
 import io.cohort.lm.model.Gpt2Shape;
 import io.cohort.lm.model.Pass;
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import io.cohort.format.peft.AdapterConfig;
 import io.cohort.format.peft.FederatedAdapter;
 import io.cohort.format.peft.LoraInit;
@@ -47,20 +47,20 @@ class FederatedExportTest {
     Gpt2Model trained = Gpt2Model.fromTensors(SHAPE, base);
     LoraModel lora = LoraModel.attach(trained, new LoraConfig(4, 16f, 0f, TARGETS, true,
         LoraInit.seedForJob(JOB_SEED)), TargetModules.names(TARGETS)::matches);
-    Map<String, Tensor> global = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> global = new LinkedHashMap<>();
     for (LoraModule m : lora.modules().values()) {
       float[] b = m.loraB().value();
       for (int i = 0; i < b.length; i++) {
         b[i] = (float) (r.nextDouble() - 0.5) * 0.2f;
       }
-      global.put(PeftAdapter.loraBKey(m.path()), new Tensor("b", m.loraB().shape(), b.clone()));
+      global.put(PeftAdapter.loraBKey(m.path()), new CheckpointTensor("b", m.loraB().shape(), b.clone()));
     }
     float[] score = new float[2 * SHAPE.width()];
     for (int i = 0; i < score.length; i++) {
       score[i] = (float) r.nextGaussian();
     }
-    global.put(PeftAdapter.KEY_PREFIX + "score.weight", new Tensor("s", new int[] {2, SHAPE.width()}, score));
-    global.put(PeftAdapter.KEY_PREFIX + "score.bias", new Tensor("s", new int[] {2}, new float[] {0.5f, -0.25f}));
+    global.put(PeftAdapter.KEY_PREFIX + "score.weight", new CheckpointTensor("s", new int[] {2, SHAPE.width()}, score));
+    global.put(PeftAdapter.KEY_PREFIX + "score.bias", new CheckpointTensor("s", new int[] {2}, new float[] {0.5f, -0.25f}));
 
     PeftAdapter exported = FederatedAdapter.fromGlobalModel(global, new FederatedAdapter.Settings(
         AdapterConfig.SEQ_CLS, "tiny", 4, 16, 0, TARGETS, true, LoraInit.seedForJob(JOB_SEED)), Optional.empty());

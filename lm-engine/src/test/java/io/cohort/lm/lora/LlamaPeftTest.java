@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.format.checkpoint.LlamaCheckpoint;
 import io.cohort.format.checkpoint.Safetensors;
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import io.cohort.format.peft.AdapterConfig;
 import io.cohort.format.peft.PeftAdapter;
 import io.cohort.lm.model.LlamaModel;
@@ -54,7 +54,7 @@ class LlamaPeftTest {
 
     PeftAdapter adapter = PeftExport.toPeft(lora, AdapterConfig.CAUSAL_LM, "tiny-llama3", List.of(), List.of());
     adapter.write(tmp);
-    Map<String, Tensor> stored = Safetensors.read(tmp.resolve("adapter_model.safetensors"));
+    Map<String, CheckpointTensor> stored = Safetensors.read(tmp.resolve("adapter_model.safetensors"));
     assertThat(stored).containsKey("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight");
     assertThat(stored.get("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight").shape())
         .containsExactly(4, 64);

@@ -3,10 +3,12 @@ package io.cohort.lm.lora;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cohort.format.peft.PeftAdapter;
+import io.cohort.format.peft.TargetModules;
 import io.cohort.lm.model.Gpt2Model;
 import io.cohort.lm.model.Gpt2Shape;
+import io.cohort.lm.model.Parameter;
 import io.cohort.lm.model.Pass;
-import io.cohort.format.peft.TargetModules;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -90,11 +92,11 @@ class LoraInvariantsTest {
         b[i] = (float) r.nextGaussian() * 1e-3f;
       }
     }
-    io.cohort.lm.model.Parameter head = new io.cohort.lm.model.Parameter("score.weight",
+    Parameter head = new Parameter("score.weight",
         new int[] {2, SHAPE.width()}, new float[2 * SHAPE.width()]);
     head.value()[3] = 0.25f;
     PeftExport.toPeft(lora, "SEQ_CLS", "tiny", List.of(head), List.of("score")).write(dir);
-    io.cohort.format.peft.PeftAdapter read = io.cohort.format.peft.PeftAdapter.read(dir);
+    PeftAdapter read = PeftAdapter.read(dir);
     Gpt2Model loaded = Gpt2Model.fromTensors(SHAPE, base);
     LoraModel back = PeftExport.attach(loaded, read, false);
     assertThat(back.paths()).isEqualTo(lora.paths());

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.format.checkpoint.LlamaCheckpoint;
 import java.nio.file.Path;
 import io.cohort.format.checkpoint.Safetensors;
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -91,12 +91,12 @@ class LlamaGoldenTest {
   @Test
   void shardedCheckpointGivesTheSameLogits(@TempDir Path tmp) throws Exception {
     Path src = DIR.resolve("tiny-llama3");
-    Map<String, Tensor> all = Safetensors.read(src.resolve("model.safetensors"));
-    Map<String, Tensor> first = new LinkedHashMap<>();
-    Map<String, Tensor> second = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> all = Safetensors.read(src.resolve("model.safetensors"));
+    Map<String, CheckpointTensor> first = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> second = new LinkedHashMap<>();
     StringBuilder index = new StringBuilder("{\"metadata\": {}, \"weight_map\": {");
     int i = 0;
-    for (Map.Entry<String, Tensor> e : all.entrySet()) {
+    for (Map.Entry<String, CheckpointTensor> e : all.entrySet()) {
       boolean one = e.getKey().startsWith("model.layers.0.") || e.getKey().startsWith("model.embed");
       (one ? first : second).put(e.getKey(), e.getValue());
       index.append(i++ == 0 ? "" : ", ").append('"').append(e.getKey()).append("\": \"")

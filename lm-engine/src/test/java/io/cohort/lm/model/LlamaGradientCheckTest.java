@@ -9,7 +9,7 @@ import io.cohort.lm.lora.LoraModel;
 import io.cohort.lm.lora.LoraModule;
 import io.cohort.lm.train.Batch;
 import io.cohort.lm.train.CausalLm;
-import io.cohort.lm.train.Task;
+import io.cohort.lm.train.Objective;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,7 +102,7 @@ class LlamaGradientCheckTest {
   private static void checkModel(LlamaConfig c, long seed) {
     LlamaModel model = randomModel(c, seed);
     loraAllLinear(model, seed);
-    Task task = new CausalLm(model);
+    Objective task = new CausalLm(model);
     Batch batch = batch(seed, 3, 7);
     List<Parameter> params = new ArrayList<>(model.adapterParameters());
     assertThat(params).hasSize(2 * 7 * c.numLayers());
@@ -137,7 +137,7 @@ class LlamaGradientCheckTest {
     }
   }
 
-  private static double loss(LanguageModel model, Task task, Batch batch) {
+  private static double loss(LanguageModel model, Objective task, Batch batch) {
     Pass pass = Pass.inference(batch.batch(), batch.seqLen());
     return task.loss(model.forward(batch.ids(), pass, null), batch, pass, null);
   }
@@ -254,7 +254,7 @@ class LlamaGradientCheckTest {
     LlamaConfig c = config("qwen3", 16, 4, 2, 6, true, true, false, null);
     LlamaModel model = randomModel(c, seed);
     loraAllLinear(model, seed);
-    Task task = new CausalLm(model);
+    Objective task = new CausalLm(model);
     Batch batch = batch(seed, 3, 7);
     List<Parameter> params = model.adapterParameters();
     Pass pass = Pass.training(batch.batch(), batch.seqLen(), true, null);

@@ -18,7 +18,7 @@ class GradientCheckTest {
   void classificationGradientsMatchFiniteDifferences() {
     Gpt2Model model = TinyModels.model(SEED);
     TinyModels.lora(model, SEED, false, 0f);
-    Task task = new SequenceClassification(TinyModels.SHAPE.width(), 3, Pooling.MEAN, new SplittableRandom(SEED));
+    Objective task = new SequenceClassification(TinyModels.SHAPE.width(), 3, Pooling.MEAN, new SplittableRandom(SEED));
     Batch batch = TinyModels.batch(SEED, 3, 7);
     int[] labels = batch.labels();
     labels[1] = 2;
@@ -29,7 +29,7 @@ class GradientCheckTest {
   void lastTokenPoolingGradientsMatchFiniteDifferences() {
     Gpt2Model model = TinyModels.model(SEED + 1);
     TinyModels.lora(model, SEED + 1, true, 0f);
-    Task task = new SequenceClassification(TinyModels.SHAPE.width(), 2, Pooling.LAST, new SplittableRandom(SEED));
+    Objective task = new SequenceClassification(TinyModels.SHAPE.width(), 2, Pooling.LAST, new SplittableRandom(SEED));
     check(model, task, TinyModels.batch(SEED + 1, 2, 6));
   }
 
@@ -40,7 +40,7 @@ class GradientCheckTest {
     check(model, new CausalLm(model), TinyModels.batch(SEED + 2, 3, 6));
   }
 
-  private static void check(Gpt2Model model, Task task, Batch batch) {
+  private static void check(Gpt2Model model, Objective task, Batch batch) {
     List<Parameter> params = new ArrayList<>(model.adapterParameters());
     params.addAll(task.parameters());
     Pass pass = Pass.training(batch.batch(), batch.seqLen(), false, null);
@@ -72,7 +72,7 @@ class GradientCheckTest {
     }
   }
 
-  private static double loss(Gpt2Model model, Task task, Batch batch) {
+  private static double loss(Gpt2Model model, Objective task, Batch batch) {
     Pass pass = Pass.inference(batch.batch(), batch.seqLen());
     return task.loss(model.forward(batch.ids(), pass, null), batch, pass, null);
   }

@@ -17,7 +17,7 @@ class PerExampleGradientTest {
   void perExampleClassificationGradientsSumToTheBatchGradient() {
     Gpt2Model model = TinyModels.model(SEED);
     TinyModels.lora(model, SEED, false, 0f);
-    Task task = new SequenceClassification(TinyModels.SHAPE.width(), 2, Pooling.MEAN, new SplittableRandom(SEED));
+    Objective task = new SequenceClassification(TinyModels.SHAPE.width(), 2, Pooling.MEAN, new SplittableRandom(SEED));
     Batch batch = TinyModels.batch(SEED, 5, 9);
     // The batch loss is the mean of the examples' losses, so the batch gradient is the mean of theirs.
     assertSumsToBatch(new Trainer(model, task, 0), batch, batch.batch());
@@ -66,7 +66,7 @@ class PerExampleGradientTest {
   void clippingBoundsEveryExampleNormAndLeavesSmallOnesAlone() {
     Gpt2Model model = TinyModels.model(SEED + 2);
     TinyModels.lora(model, SEED + 2, false, 0f);
-    Task task = new SequenceClassification(TinyModels.SHAPE.width(), 2, Pooling.MEAN, new SplittableRandom(SEED));
+    Objective task = new SequenceClassification(TinyModels.SHAPE.width(), 2, Pooling.MEAN, new SplittableRandom(SEED));
     Trainer trainer = new Trainer(model, task, 0);
     Batch batch = TinyModels.batch(SEED + 2, 6, 8);
     List<Parameter> params = trainer.parameters();
@@ -88,7 +88,7 @@ class PerExampleGradientTest {
   void privateGradientIsTheClippedSumPlusFreshNoiseOverTheExpectedBatch() {
     Gpt2Model model = TinyModels.model(SEED + 3);
     TinyModels.lora(model, SEED + 3, true, 0f);
-    Task task = new SequenceClassification(TinyModels.SHAPE.width(), 2, Pooling.MEAN, new SplittableRandom(SEED));
+    Objective task = new SequenceClassification(TinyModels.SHAPE.width(), 2, Pooling.MEAN, new SplittableRandom(SEED));
     Trainer trainer = new Trainer(model, task, 0);
     Batch batch = TinyModels.batch(SEED + 3, 4, 6);
     List<Parameter> params = trainer.parameters();

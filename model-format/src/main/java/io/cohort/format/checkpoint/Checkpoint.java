@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * @param extras tensors of a classification head ({@code score.weight}, {@code score.bias}), if
  *     the checkpoint has one; empty otherwise
  */
-public record Checkpoint(Path dir, Gpt2Config config, Map<String, Tensor> tensors, Map<String, Tensor> extras) {
+public record Checkpoint(Path dir, Gpt2Config config, Map<String, CheckpointTensor> tensors, Map<String, CheckpointTensor> extras) {
   public static final String WEIGHTS_FILE = "model.safetensors";
   public static final String PREFIX = "transformer.";
   public static final String LM_HEAD = "lm_head.weight";
@@ -35,8 +35,8 @@ public record Checkpoint(Path dir, Gpt2Config config, Map<String, Tensor> tensor
   private static final Pattern HEAD = Pattern.compile("score\\.(weight|bias)");
 
   /** The tensor under its canonical name; fails if there is none. */
-  public Tensor tensor(String canonicalName) {
-    Tensor t = tensors.get(canonicalName);
+  public CheckpointTensor tensor(String canonicalName) {
+    CheckpointTensor t = tensors.get(canonicalName);
     if (t == null) {
       throw new IllegalArgumentException("no tensor " + canonicalName + " in " + dir);
     }
@@ -131,15 +131,15 @@ public record Checkpoint(Path dir, Gpt2Config config, Map<String, Tensor> tensor
           + Arrays.toString(expected.get(missing.get(0))) + " for the first)");
     }
 
-    Map<String, Tensor> byName = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> byName = new LinkedHashMap<>();
     for (Map.Entry<Path, Map<String, String>> w : wanted.entrySet()) {
       Map<String, String> rename = w.getValue();
-      for (Tensor t : Safetensors.read(w.getKey(), rename::containsKey).values()) {
+      for (CheckpointTensor t : Safetensors.read(w.getKey(), rename::containsKey).values()) {
         String canonical = rename.get(t.name());
         byName.put(canonical, t.withName(canonical));
       }
     }
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> tensors = new LinkedHashMap<>();
     for (String name : expected.keySet()) {
       tensors.put(name, byName.remove(name));
     }
@@ -167,10 +167,10 @@ public record Checkpoint(Path dir, Gpt2Config config, Map<String, Tensor> tensor
    * (F32, {@code transformer.} prefix, metadata {@code format: pt}), as {@code save_pretrained}
    * does. {@code tensors} must be exactly {@link #expectedShapes} under canonical names.
    */
-  public static void save(Path dir, Gpt2Config config, Map<String, Tensor> tensors) throws IOException {
+  public static void save(Path dir, Gpt2Config config, Map<String, CheckpointTensor> tensors) throws IOException {
     Map<String, int[]> expected = expectedShapes(config);
     for (Map.Entry<String, int[]> e : expected.entrySet()) {
-      Tensor t = tensors.get(e.getKey());
+      CheckpointTensor t = tensors.get(e.getKey());
       if (t == null) {
         throw new IllegalArgumentException("cannot save: tensor " + e.getKey() + " is missing");
       }
@@ -184,7 +184,7 @@ public record Checkpoint(Path dir, Gpt2Config config, Map<String, Tensor> tensor
         throw new IllegalArgumentException("cannot save: unexpected tensor " + name);
       }
     }
-    Map<String, Tensor> stored = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> stored = new LinkedHashMap<>();
     for (String name : expected.keySet()) {
       String key = name.equals(LM_HEAD) ? name : PREFIX + name;
       stored.put(key, tensors.get(name).withName(key));

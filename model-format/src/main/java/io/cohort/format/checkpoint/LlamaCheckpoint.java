@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * {@code rotary_emb.inv_freq} buffers of older checkpoints are skipped unread; a classification
  * head ({@code score.weight}) goes to {@code extras}; any other tensor is an error.
  */
-public record LlamaCheckpoint(Path dir, LlamaConfig config, Map<String, Tensor> tensors, Map<String, Tensor> extras) {
+public record LlamaCheckpoint(Path dir, LlamaConfig config, Map<String, CheckpointTensor> tensors, Map<String, CheckpointTensor> extras) {
   public static final String LM_HEAD = "lm_head.weight";
   private static final Pattern SKIPPED = Pattern.compile("model\\.layers\\.\\d+\\.self_attn\\.rotary_emb\\.inv_freq");
   private static final Pattern HEAD = Pattern.compile("score\\.(weight|bias)");
@@ -119,12 +119,12 @@ public record LlamaCheckpoint(Path dir, LlamaConfig config, Map<String, Tensor> 
           + config.describe() + ") requires, first " + missing.get(0) + " with shape "
           + Arrays.toString(expected.get(missing.get(0))));
     }
-    Map<String, Tensor> byName = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> byName = new LinkedHashMap<>();
     for (Map.Entry<Path, List<String>> w : wanted.entrySet()) {
       java.util.Set<String> names = new java.util.HashSet<>(w.getValue());
       byName.putAll(Safetensors.read(w.getKey(), names::contains));
     }
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> tensors = new LinkedHashMap<>();
     for (String name : expected.keySet()) {
       tensors.put(name, byName.remove(name));
     }

@@ -65,14 +65,14 @@ public final class Safetensors {
   public record Header(Path file, Map<String, String> metadata, Map<String, Entry> entries) {}
 
   /** Every tensor of the file, widened to float32, in header order. */
-  public static Map<String, Tensor> read(Path file) throws CheckpointException {
+  public static Map<String, CheckpointTensor> read(Path file) throws CheckpointException {
     return read(file, name -> true);
   }
 
   /** The tensors whose names {@code include} accepts, widened to float32, in header order. */
-  public static Map<String, Tensor> read(Path file, Predicate<String> include) throws CheckpointException {
+  public static Map<String, CheckpointTensor> read(Path file, Predicate<String> include) throws CheckpointException {
     Header header = header(file);
-    Map<String, Tensor> out = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> out = new LinkedHashMap<>();
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       for (Entry e : header.entries().values()) {
         if (include.test(e.name())) {
@@ -219,7 +219,7 @@ public final class Safetensors {
     }
     long expected;
     try {
-      expected = Math.multiplyExact(Tensor.elementCount(shape), itemBytes);
+      expected = Math.multiplyExact(CheckpointTensor.elementCount(shape), itemBytes);
     } catch (ArithmeticException e) {
       throw new CheckpointException(file, where + ": shape " + Arrays.toString(shape) + " is too large");
     }
@@ -245,13 +245,13 @@ public final class Safetensors {
     }
   }
 
-  private static Tensor readTensor(Path file, FileChannel ch, Entry e) throws IOException {
+  private static CheckpointTensor readTensor(Path file, FileChannel ch, Entry e) throws IOException {
     String dtype = e.dtype();
     if (!dtype.equals("F32") && !dtype.equals("F16") && !dtype.equals("BF16")) {
       throw new CheckpointException(file, "tensor '" + e.name() + "' has dtype " + dtype
           + ", which cannot be read as floating point weights (supported: F32, F16, BF16)");
     }
-    long count = Tensor.elementCount(e.shape());
+    long count = CheckpointTensor.elementCount(e.shape());
     if (count > Integer.MAX_VALUE - 8) {
       throw new CheckpointException(file, "tensor '" + e.name() + "' has " + count
           + " elements, more than one Java array holds");
@@ -285,7 +285,7 @@ public final class Safetensors {
       }
       done += n;
     }
-    return new Tensor(e.name(), e.shape().clone(), data);
+    return new CheckpointTensor(e.name(), e.shape().clone(), data);
   }
 
   private static void readFully(Path file, FileChannel ch, ByteBuffer buf, long position) throws IOException {
@@ -303,14 +303,14 @@ public final class Safetensors {
    * Writes the tensors as F32 under their map keys, in map order, with the given metadata (may
    * be empty). The file appears atomically: it is written beside the target and moved into place.
    */
-  public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+  public static void write(Path file, Map<String, CheckpointTensor> tensors, Map<String, String> metadata) throws IOException {
     ObjectNode header = JSON.createObjectNode();
     if (metadata != null && !metadata.isEmpty()) {
       ObjectNode meta = header.putObject(METADATA_KEY);
       metadata.forEach(meta::put);
     }
     long offset = 0;
-    for (Map.Entry<String, Tensor> t : tensors.entrySet()) {
+    for (Map.Entry<String, CheckpointTensor> t : tensors.entrySet()) {
       if (t.getKey().equals(METADATA_KEY)) {
         throw new IllegalArgumentException("a tensor cannot be named " + METADATA_KEY);
       }
@@ -335,7 +335,7 @@ public final class Safetensors {
       AtomicFiles.writeFully(ch, len);
       AtomicFiles.writeFully(ch, ByteBuffer.wrap(headerBytes));
       ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-      for (Tensor t : tensors.values()) {
+      for (CheckpointTensor t : tensors.values()) {
         float[] data = t.data();
         for (int done = 0; done < data.length; ) {
           int n = Math.min(CHUNK_BYTES / 4, data.length - done);

@@ -1,7 +1,8 @@
 package io.cohort.format.peft;
 
+import io.cohort.format.checkpoint.CheckpointException;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import io.cohort.format.checkpoint.Gpt2Config;
-import io.cohort.format.checkpoint.Tensor;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -68,13 +69,13 @@ public final class FederatedAdapter {
    * @param global the global model's tensors by PEFT key ({@code base_model.model.<module>.lora_B.weight}, ...)
    * @param base the base model's config, if available (needed only where widths cannot be derived)
    */
-  public static PeftAdapter fromGlobalModel(Map<String, Tensor> global, Settings s, Optional<Gpt2Config> base)
+  public static PeftAdapter fromGlobalModel(Map<String, CheckpointTensor> global, Settings s, Optional<Gpt2Config> base)
       throws MismatchException {
     AdapterConfig config = s.adapterConfig();
-    Map<String, Tensor> as = new LinkedHashMap<>();
-    Map<String, Tensor> bs = new LinkedHashMap<>();
-    Map<String, Tensor> saved = new LinkedHashMap<>();
-    for (Map.Entry<String, Tensor> e : global.entrySet()) {
+    Map<String, CheckpointTensor> as = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> bs = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> saved = new LinkedHashMap<>();
+    for (Map.Entry<String, CheckpointTensor> e : global.entrySet()) {
       String key = e.getKey();
       if (!key.startsWith(PeftAdapter.KEY_PREFIX)) {
         throw new MismatchException("global model tensor '" + key + "' is not a PEFT key (" + PeftAdapter.KEY_PREFIX
@@ -103,15 +104,15 @@ public final class FederatedAdapter {
     LoraInit init = new LoraInit(s.loraSeed());
     Map<String, LoraPair> pairs = new LinkedHashMap<>();
     for (String m : modules) {
-      Tensor b = bs.get(m);
+      CheckpointTensor b = bs.get(m);
       if (b.rank() != 2 || b.shape()[1] != s.r()) {
         throw new MismatchException("lora_B of " + m + " has shape " + java.util.Arrays.toString(b.shape())
             + " but the job's rank r is " + s.r());
       }
-      Tensor a;
+      CheckpointTensor a;
       if (s.freezeA()) {
         int in = dims.in(m);
-        a = new Tensor(m + A_SUFFIX, new int[] {s.r(), in}, init.nextA(s.r(), in));
+        a = new CheckpointTensor(m + A_SUFFIX, new int[] {s.r(), in}, init.nextA(s.r(), in));
       } else {
         a = as.get(m);
       }
@@ -129,7 +130,7 @@ public final class FederatedAdapter {
     if (base.isPresent()) {
       try {
         adapter.checkAgainst(base.get(), java.nio.file.Path.of("config.json"));
-      } catch (io.cohort.format.checkpoint.CheckpointException e) {
+      } catch (CheckpointException e) {
         throw new MismatchException(e.getMessage());
       }
     }
@@ -137,7 +138,7 @@ public final class FederatedAdapter {
   }
 
   /** The adapted modules in the engine's model order, checked against the target rule (and base). */
-  private static List<String> modulesInModelOrder(Map<String, Tensor> bs, AdapterConfig config,
+  private static List<String> modulesInModelOrder(Map<String, CheckpointTensor> bs, AdapterConfig config,
       Optional<Gpt2Config> base) throws MismatchException {
     if (bs.isEmpty()) {
       throw new MismatchException("the global model holds no lora_B tensors");
@@ -189,14 +190,14 @@ public final class FederatedAdapter {
 
   /** Input widths of the adapted modules. */
   private record Dimensions(int nEmbd, int nInner) {
-    static Dimensions of(Map<String, Tensor> bs, Map<String, Tensor> saved, Optional<Gpt2Config> base)
+    static Dimensions of(Map<String, CheckpointTensor> bs, Map<String, CheckpointTensor> saved, Optional<Gpt2Config> base)
         throws MismatchException {
       if (base.isPresent()) {
         return new Dimensions(base.get().nEmbd(), base.get().nInner());
       }
       int embd = -1;
       int inner = -1;
-      for (Map.Entry<String, Tensor> e : bs.entrySet()) {
+      for (Map.Entry<String, CheckpointTensor> e : bs.entrySet()) {
         int out = e.getValue().shape()[0];
         switch (kind(e.getKey())) {
           case "attn.c_attn" -> embd = out / 3;
@@ -205,7 +206,7 @@ public final class FederatedAdapter {
           default -> throw new IllegalStateException(e.getKey());
         }
       }
-      Tensor score = saved.get("score.weight");
+      CheckpointTensor score = saved.get("score.weight");
       if (embd < 0 && score != null && score.rank() == 2) {
         embd = score.shape()[1];
       }

@@ -1,6 +1,6 @@
 package io.cohort.format.peft;
 
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -53,12 +53,12 @@ public final class LoraMerge {
    * {@code Checkpoint.load} returns them) with every LoRA module of {@code adapter} folded in.
    * Returns a new map in the base's order; the base arrays are not modified.
    */
-  public static Map<String, Tensor> merge(Map<String, Tensor> base, PeftAdapter adapter) {
+  public static Map<String, CheckpointTensor> merge(Map<String, CheckpointTensor> base, PeftAdapter adapter) {
     float scale = (float) adapter.config().scaling();
-    Map<String, Tensor> out = new LinkedHashMap<>(base);
+    Map<String, CheckpointTensor> out = new LinkedHashMap<>(base);
     for (Map.Entry<String, LoraPair> e : adapter.lora().entrySet()) {
       String name = canonicalWeightName(e.getKey());
-      Tensor w = base.get(name);
+      CheckpointTensor w = base.get(name);
       LoraPair p = e.getValue();
       if (w == null) {
         throw new IllegalArgumentException("the base model has no weight " + name + " for LoRA module " + e.getKey());
@@ -67,7 +67,7 @@ public final class LoraMerge {
         throw new IllegalArgumentException("LoRA module " + e.getKey() + " is for [in " + p.inFeatures() + ", out "
             + p.outFeatures() + "] but the base weight " + name + " is " + Arrays.toString(w.shape()));
       }
-      out.put(name, new Tensor(name, w.shape().clone(), mergedConv1d(w.data(), p.inFeatures(), p.outFeatures(),
+      out.put(name, new CheckpointTensor(name, w.shape().clone(), mergedConv1d(w.data(), p.inFeatures(), p.outFeatures(),
           p.a().data(), p.b().data(), p.rank(), scale)));
     }
     return out;
@@ -105,16 +105,16 @@ public final class LoraMerge {
    * The base tensors of an {@code nn.Linear} model under their Hugging Face names
    * ({@code model.layers.0.self_attn.q_proj.weight} [out, in]) with every LoRA module folded in.
    */
-  public static Map<String, Tensor> mergeLinear(Map<String, Tensor> base, PeftAdapter adapter) {
+  public static Map<String, CheckpointTensor> mergeLinear(Map<String, CheckpointTensor> base, PeftAdapter adapter) {
     if (adapter.config().fanInFanOut()) {
       throw new IllegalArgumentException("the adapter has fan_in_fan_out true (GPT-2 Conv1D) but the base model's"
           + " layers are nn.Linear");
     }
     float scale = (float) adapter.config().scaling();
-    Map<String, Tensor> out = new LinkedHashMap<>(base);
+    Map<String, CheckpointTensor> out = new LinkedHashMap<>(base);
     for (Map.Entry<String, LoraPair> e : adapter.lora().entrySet()) {
       String name = e.getKey() + ".weight";
-      Tensor w = base.get(name);
+      CheckpointTensor w = base.get(name);
       LoraPair p = e.getValue();
       if (w == null) {
         throw new IllegalArgumentException("the base model has no weight " + name + " for LoRA module " + e.getKey());
@@ -123,7 +123,7 @@ public final class LoraMerge {
         throw new IllegalArgumentException("LoRA module " + e.getKey() + " is for [out " + p.outFeatures() + ", in "
             + p.inFeatures() + "] but the base weight " + name + " is " + Arrays.toString(w.shape()));
       }
-      out.put(name, new Tensor(name, w.shape().clone(), mergedLinear(w.data(), p.inFeatures(), p.outFeatures(),
+      out.put(name, new CheckpointTensor(name, w.shape().clone(), mergedLinear(w.data(), p.inFeatures(), p.outFeatures(),
           p.a().data(), p.b().data(), p.rank(), scale)));
     }
     return out;

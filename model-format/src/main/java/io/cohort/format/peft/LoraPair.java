@@ -1,6 +1,6 @@
 package io.cohort.format.peft;
 
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import java.util.Arrays;
 
 /**
@@ -8,7 +8,7 @@ import java.util.Arrays;
  * [out, r], so the update in PyTorch's Linear convention is (alpha/r)·B·A, shape [out, in]. For
  * GPT-2's Conv1D (weights stored [in, out], {@code fan_in_fan_out}) it is added transposed.
  */
-public record LoraPair(Tensor a, Tensor b) {
+public record LoraPair(CheckpointTensor a, CheckpointTensor b) {
   public LoraPair {
     if (a.rank() != 2 || b.rank() != 2 || a.shape()[0] != b.shape()[1]) {
       throw new IllegalArgumentException("LoRA factors must be A [r, in] and B [out, r] with the same r, got A "

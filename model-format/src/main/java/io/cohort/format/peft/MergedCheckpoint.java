@@ -4,7 +4,7 @@ import io.cohort.format.checkpoint.Checkpoint;
 import io.cohort.format.checkpoint.CheckpointException;
 import io.cohort.format.checkpoint.Gpt2Config;
 import io.cohort.format.checkpoint.Safetensors;
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,13 +36,13 @@ public final class MergedCheckpoint {
     }
     Checkpoint base = Checkpoint.load(baseDir);
     adapter.checkAgainst(base.config(), baseDir);
-    Map<String, Tensor> merged = LoraMerge.merge(base.tensors(), adapter);
-    Map<String, Tensor> stored = new LinkedHashMap<>();
-    for (Map.Entry<String, Tensor> e : merged.entrySet()) {
+    Map<String, CheckpointTensor> merged = LoraMerge.merge(base.tensors(), adapter);
+    Map<String, CheckpointTensor> stored = new LinkedHashMap<>();
+    for (Map.Entry<String, CheckpointTensor> e : merged.entrySet()) {
       String key = e.getKey().equals(Checkpoint.LM_HEAD) ? e.getKey() : Checkpoint.PREFIX + e.getKey();
       stored.put(key, e.getValue().withName(key));
     }
-    for (Map.Entry<String, Tensor> e : adapter.savedModules().entrySet()) {
+    for (Map.Entry<String, CheckpointTensor> e : adapter.savedModules().entrySet()) {
       stored.put(e.getKey(), e.getValue().withName(e.getKey()));
     }
     Files.createDirectories(outDir);
@@ -60,13 +60,13 @@ public final class MergedCheckpoint {
   private static List<String> writeLlama(Path baseDir, PeftAdapter adapter, Path outDir)
       throws CheckpointException, IOException {
     io.cohort.format.checkpoint.LlamaCheckpoint base = io.cohort.format.checkpoint.LlamaCheckpoint.load(baseDir);
-    Map<String, Tensor> stored;
+    Map<String, CheckpointTensor> stored;
     try {
       stored = new LinkedHashMap<>(LoraMerge.mergeLinear(base.tensors(), adapter));
     } catch (IllegalArgumentException e) {
       throw new CheckpointException(baseDir, e.getMessage());
     }
-    for (Map.Entry<String, Tensor> e : adapter.savedModules().entrySet()) {
+    for (Map.Entry<String, CheckpointTensor> e : adapter.savedModules().entrySet()) {
       stored.put(e.getKey(), e.getValue().withName(e.getKey()));
     }
     Files.createDirectories(outDir);

@@ -3,7 +3,7 @@ package io.cohort.format.peft;
 import io.cohort.format.checkpoint.CheckpointException;
 import io.cohort.format.checkpoint.Gpt2Config;
 import io.cohort.format.checkpoint.Safetensors;
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ import java.util.Map;
  * @param savedModules parameter path relative to the base model (e.g. {@code score.weight}) →
  *     the fully trained tensor, for {@code modules_to_save}
  */
-public record PeftAdapter(AdapterConfig config, Map<String, LoraPair> lora, Map<String, Tensor> savedModules) {
+public record PeftAdapter(AdapterConfig config, Map<String, LoraPair> lora, Map<String, CheckpointTensor> savedModules) {
   public static final String WEIGHTS_FILE = "adapter_model.safetensors";
   public static final String KEY_PREFIX = "base_model.model.";
   private static final String A_SUFFIX = ".lora_A.weight";
@@ -67,7 +67,7 @@ public record PeftAdapter(AdapterConfig config, Map<String, LoraPair> lora, Map<
 
   /** Writes the adapter folder; the safetensors file is written atomically. */
   public void write(Path dir) throws IOException {
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, LoraPair> e : lora.entrySet()) {
       String module = e.getKey();
       checkModuleName(module);
@@ -83,7 +83,7 @@ public record PeftAdapter(AdapterConfig config, Map<String, LoraPair> lora, Map<
       tensors.put(loraAKey(module), p.a().withName(loraAKey(module)));
       tensors.put(loraBKey(module), p.b().withName(loraBKey(module)));
     }
-    for (Map.Entry<String, Tensor> e : savedModules.entrySet()) {
+    for (Map.Entry<String, CheckpointTensor> e : savedModules.entrySet()) {
       if (savedModuleOf(e.getKey()) == null) {
         throw new IllegalArgumentException("saved parameter " + e.getKey() + " belongs to no module in"
             + " modules_to_save " + config.modulesToSave());
@@ -103,11 +103,11 @@ public record PeftAdapter(AdapterConfig config, Map<String, LoraPair> lora, Map<
       throw new CheckpointException(dir, "has only adapter_model.bin; Cohort reads adapter_model.safetensors"
           + " (PEFT writes it with save_pretrained(dir, safe_serialization=True))");
     }
-    Map<String, Tensor> tensors = Safetensors.read(file);
-    Map<String, Tensor> as = new LinkedHashMap<>();
-    Map<String, Tensor> bs = new LinkedHashMap<>();
-    Map<String, Tensor> saved = new LinkedHashMap<>();
-    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+    Map<String, CheckpointTensor> tensors = Safetensors.read(file);
+    Map<String, CheckpointTensor> as = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> bs = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> saved = new LinkedHashMap<>();
+    for (Map.Entry<String, CheckpointTensor> e : tensors.entrySet()) {
       String key = e.getKey();
       if (!key.startsWith(KEY_PREFIX)) {
         throw new CheckpointException(file, "key '" + key + "' lacks the '" + KEY_PREFIX + "' prefix that PEFT"
@@ -127,10 +127,10 @@ public record PeftAdapter(AdapterConfig config, Map<String, LoraPair> lora, Map<
       }
     }
     Map<String, LoraPair> lora = new LinkedHashMap<>();
-    for (Map.Entry<String, Tensor> e : as.entrySet()) {
+    for (Map.Entry<String, CheckpointTensor> e : as.entrySet()) {
       String module = e.getKey();
-      Tensor a = e.getValue();
-      Tensor b = bs.remove(module);
+      CheckpointTensor a = e.getValue();
+      CheckpointTensor b = bs.remove(module);
       if (b == null) {
         throw new CheckpointException(file, "module " + module + " has lora_A but no lora_B");
       }

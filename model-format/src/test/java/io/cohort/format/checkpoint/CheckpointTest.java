@@ -63,7 +63,7 @@ class CheckpointTest {
   @Test
   void saveWritesHuggingFaceLayoutAndLoadsBackBitExact() throws Exception {
     Gpt2Config config = smallConfig(true);
-    Map<String, Tensor> tensors = randomTensors(config);
+    Map<String, CheckpointTensor> tensors = randomTensors(config);
 
     Checkpoint.save(dir, config, tensors);
 
@@ -91,13 +91,13 @@ class CheckpointTest {
   @Test
   void untiedHeadIsRequiredAndSavedWithoutPrefix() throws Exception {
     Gpt2Config config = smallConfig(false);
-    Map<String, Tensor> tensors = randomTensors(config);
+    Map<String, CheckpointTensor> tensors = randomTensors(config);
     assertThat(tensors).containsKey("lm_head.weight");
     Checkpoint.save(dir, config, tensors);
     assertThat(Safetensors.header(dir.resolve("model.safetensors")).entries()).containsKey("lm_head.weight");
     assertThat(Checkpoint.load(dir).tensors()).isEqualTo(tensors);
 
-    Map<String, Tensor> stored = storedWithPrefix(tensors, "transformer.");
+    Map<String, CheckpointTensor> stored = storedWithPrefix(tensors, "transformer.");
     stored.remove("lm_head.weight");
     Safetensors.write(dir.resolve("model.safetensors"), stored, Map.of());
     assertThatThrownBy(() -> Checkpoint.load(dir)).isInstanceOf(CheckpointException.class)
@@ -108,13 +108,13 @@ class CheckpointTest {
   @Test
   void acceptsBareNamesAndSkipsMaskBuffersAndTiedHead() throws Exception {
     Gpt2Config config = smallConfig(true);
-    Map<String, Tensor> tensors = randomTensors(config);
+    Map<String, CheckpointTensor> tensors = randomTensors(config);
     config.write(dir.resolve("config.json"));
-    Map<String, Tensor> stored = storedWithPrefix(tensors, "");
-    stored.put("h.0.attn.bias", Tensor.zeros("h.0.attn.bias", 1, 1, 8, 8));
-    stored.put("h.1.attn.masked_bias", Tensor.zeros("h.1.attn.masked_bias"));
-    stored.put("lm_head.weight", Tensor.zeros("lm_head.weight", 11, 8));
-    stored.put("score.weight", Tensor.zeros("score.weight", 2, 8));
+    Map<String, CheckpointTensor> stored = storedWithPrefix(tensors, "");
+    stored.put("h.0.attn.bias", CheckpointTensor.zeros("h.0.attn.bias", 1, 1, 8, 8));
+    stored.put("h.1.attn.masked_bias", CheckpointTensor.zeros("h.1.attn.masked_bias"));
+    stored.put("lm_head.weight", CheckpointTensor.zeros("lm_head.weight", 11, 8));
+    stored.put("score.weight", CheckpointTensor.zeros("score.weight", 2, 8));
     Safetensors.write(dir.resolve("model.safetensors"), stored, Map.of());
 
     Checkpoint back = Checkpoint.load(dir);
@@ -126,11 +126,11 @@ class CheckpointTest {
   @Test
   void loadsShardedCheckpoints() throws Exception {
     Gpt2Config config = smallConfig(true);
-    Map<String, Tensor> tensors = randomTensors(config);
+    Map<String, CheckpointTensor> tensors = randomTensors(config);
     config.write(dir.resolve("config.json"));
-    Map<String, Tensor> stored = storedWithPrefix(tensors, "transformer.");
-    Map<String, Tensor> first = new LinkedHashMap<>();
-    Map<String, Tensor> second = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> stored = storedWithPrefix(tensors, "transformer.");
+    Map<String, CheckpointTensor> first = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> second = new LinkedHashMap<>();
     StringBuilder index = new StringBuilder("{\"metadata\":{\"total_size\":0},\"weight_map\":{");
     int i = 0;
     for (var e : stored.entrySet()) {
@@ -162,7 +162,7 @@ class CheckpointTest {
   @Test
   void missingTensorNamesFileTensorAndShape() throws Exception {
     Gpt2Config config = smallConfig(true);
-    Map<String, Tensor> stored = storedWithPrefix(randomTensors(config), "transformer.");
+    Map<String, CheckpointTensor> stored = storedWithPrefix(randomTensors(config), "transformer.");
     stored.remove("transformer.h.1.mlp.c_fc.weight");
     config.write(dir.resolve("config.json"));
     Safetensors.write(dir.resolve("model.safetensors"), stored, Map.of());
@@ -174,9 +174,9 @@ class CheckpointTest {
   @Test
   void shapeMismatchNamesFileTensorExpectedAndActual() throws Exception {
     Gpt2Config config = smallConfig(true);
-    Map<String, Tensor> stored = storedWithPrefix(randomTensors(config), "transformer.");
+    Map<String, CheckpointTensor> stored = storedWithPrefix(randomTensors(config), "transformer.");
     // the classic mistake: a Linear [out, in] weight where GPT-2's Conv1D [in, out] belongs
-    stored.put("transformer.h.0.attn.c_attn.weight", Tensor.zeros("x", 24, 8));
+    stored.put("transformer.h.0.attn.c_attn.weight", CheckpointTensor.zeros("x", 24, 8));
     config.write(dir.resolve("config.json"));
     Safetensors.write(dir.resolve("model.safetensors"), stored, Map.of());
     assertThatThrownBy(() -> Checkpoint.load(dir)).isInstanceOf(CheckpointException.class)
@@ -188,10 +188,10 @@ class CheckpointTest {
   @Test
   void unexpectedAndDuplicateTensors() throws Exception {
     Gpt2Config config = smallConfig(true);
-    Map<String, Tensor> tensors = randomTensors(config);
+    Map<String, CheckpointTensor> tensors = randomTensors(config);
     config.write(dir.resolve("config.json"));
-    Map<String, Tensor> stored = storedWithPrefix(tensors, "transformer.");
-    stored.put("transformer.h.2.ln_1.weight", Tensor.zeros("x", 8)); // a third layer the config lacks
+    Map<String, CheckpointTensor> stored = storedWithPrefix(tensors, "transformer.");
+    stored.put("transformer.h.2.ln_1.weight", CheckpointTensor.zeros("x", 8)); // a third layer the config lacks
     Safetensors.write(dir.resolve("model.safetensors"), stored, Map.of());
     assertThatThrownBy(() -> Checkpoint.load(dir)).isInstanceOf(CheckpointException.class)
         .hasMessageContaining("unexpected tensor 'transformer.h.2.ln_1.weight'").hasMessageContaining("2 layers");
@@ -250,11 +250,11 @@ class CheckpointTest {
         c.nHead(), c.nInner(), c.activationFunction(), c.layerNormEpsilon(), tied, c.bosTokenId(), c.eosTokenId());
   }
 
-  static Map<String, Tensor> randomTensors(Gpt2Config config) {
+  static Map<String, CheckpointTensor> randomTensors(Gpt2Config config) {
     Random rnd = new Random(SEED);
-    Map<String, Tensor> m = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> m = new LinkedHashMap<>();
     Checkpoint.expectedShapes(config).forEach((name, shape) -> {
-      Tensor t = Tensor.zeros(name, shape);
+      CheckpointTensor t = CheckpointTensor.zeros(name, shape);
       for (int i = 0; i < t.size(); i++) {
         t.data()[i] = (float) rnd.nextGaussian();
       }
@@ -263,8 +263,8 @@ class CheckpointTest {
     return m;
   }
 
-  private static Map<String, Tensor> storedWithPrefix(Map<String, Tensor> tensors, String prefix) {
-    Map<String, Tensor> m = new LinkedHashMap<>();
+  private static Map<String, CheckpointTensor> storedWithPrefix(Map<String, CheckpointTensor> tensors, String prefix) {
+    Map<String, CheckpointTensor> m = new LinkedHashMap<>();
     tensors.forEach((n, t) -> {
       String key = n.equals("lm_head.weight") ? n : prefix + n;
       m.put(key, t.withName(key));

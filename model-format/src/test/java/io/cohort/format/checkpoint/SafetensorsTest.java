@@ -27,22 +27,22 @@ class SafetensorsTest {
   void writeThenReadIsBitExactInOrderWithMetadata() throws Exception {
     long seed = 20261128L;
     Random rnd = new Random(seed);
-    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> tensors = new LinkedHashMap<>();
     float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
         Float.intBitsToFloat(0x7fc00123)};
-    tensors.put("z.last.first", new Tensor("z.last.first", new int[] {7}, special));
+    tensors.put("z.last.first", new CheckpointTensor("z.last.first", new int[] {7}, special));
     float[] big = new float[3 * 1000 * 100]; // over one 1 MiB chunk, so chunking is exercised
     for (int i = 0; i < big.length; i++) {
       big[i] = (float) rnd.nextGaussian();
     }
-    tensors.put("a.weight", new Tensor("a.weight", new int[] {3, 1000, 100}, big));
-    tensors.put("scalar", new Tensor("scalar", new int[] {}, new float[] {42f}));
-    tensors.put("empty", new Tensor("empty", new int[] {0, 4}, new float[0]));
+    tensors.put("a.weight", new CheckpointTensor("a.weight", new int[] {3, 1000, 100}, big));
+    tensors.put("scalar", new CheckpointTensor("scalar", new int[] {}, new float[] {42f}));
+    tensors.put("empty", new CheckpointTensor("empty", new int[] {0, 4}, new float[0]));
     Path file = dir.resolve("m.safetensors");
 
     Safetensors.write(file, tensors, Map.of("format", "pt"));
 
-    Map<String, Tensor> back = Safetensors.read(file);
+    Map<String, CheckpointTensor> back = Safetensors.read(file);
     assertThat(back.keySet()).as("seed %d", seed).containsExactly("z.last.first", "a.weight", "scalar", "empty");
     assertThat(back).isEqualTo(tensors);
     assertThat(Safetensors.metadata(file)).isEqualTo(Map.of("format", "pt"));
@@ -57,7 +57,7 @@ class SafetensorsTest {
   void writeReplacesAnExistingFile() throws Exception {
     Path file = dir.resolve("m.safetensors");
     Files.writeString(file, "old contents");
-    Safetensors.write(file, Map.of("x", new Tensor("x", new int[] {1}, new float[] {1f})), Map.of());
+    Safetensors.write(file, Map.of("x", new CheckpointTensor("x", new int[] {1}, new float[] {1f})), Map.of());
     assertThat(Safetensors.read(file).get("x").data()).containsExactly(1f);
     assertThat(Safetensors.metadata(file)).isEmpty();
   }
@@ -73,7 +73,7 @@ class SafetensorsTest {
         "{\"h\":{\"dtype\":\"F16\",\"shape\":[2,3],\"data_offsets\":[0,12]},"
             + "\"b\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[12,20]}}", data);
 
-    Map<String, Tensor> t = Safetensors.read(file);
+    Map<String, CheckpointTensor> t = Safetensors.read(file);
 
     assertThat(t.get("h").shape()).containsExactly(2, 3);
     float[] h = t.get("h").data();
@@ -156,7 +156,7 @@ class SafetensorsTest {
   @Test
   void truncatedDataSectionOfAWrittenFile() throws Exception {
     Path file = dir.resolve("t.safetensors");
-    Safetensors.write(file, Map.of("w", new Tensor("w", new int[] {16}, new float[16])), Map.of());
+    Safetensors.write(file, Map.of("w", new CheckpointTensor("w", new int[] {16}, new float[16])), Map.of());
     byte[] all = Files.readAllBytes(file);
     Files.write(file, Arrays.copyOf(all, all.length - 10));
     assertBad(file, "tensor 'w'", "run past the end");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.format.checkpoint.Gpt2Config;
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,18 +22,18 @@ class FederatedAdapterTest {
   }
 
   /** A global model as the nodes send it: B (and A unless frozen) per module, then the head; keys shuffled. */
-  private static Map<String, Tensor> globalModel(List<String> targets, boolean withA, SplittableRandom r) {
-    Map<String, Tensor> g = new LinkedHashMap<>();
-    g.put("base_model.model.score.weight", new Tensor("s", new int[] {2, 12}, LoraMergeTest.random(r, 24)));
-    g.put("base_model.model.score.bias", new Tensor("s", new int[] {2}, LoraMergeTest.random(r, 2)));
+  private static Map<String, CheckpointTensor> globalModel(List<String> targets, boolean withA, SplittableRandom r) {
+    Map<String, CheckpointTensor> g = new LinkedHashMap<>();
+    g.put("base_model.model.score.weight", new CheckpointTensor("s", new int[] {2, 12}, LoraMergeTest.random(r, 24)));
+    g.put("base_model.model.score.bias", new CheckpointTensor("s", new int[] {2}, LoraMergeTest.random(r, 2)));
     List<Map.Entry<String, int[]>> modules = new java.util.ArrayList<>(PeftAdapter.gpt2Modules(SMALL).entrySet());
     java.util.Collections.reverse(modules); // the bundle's order must not matter
     for (Map.Entry<String, int[]> m : modules) {
       if (TargetModules.names(targets).matches(m.getKey())) {
         int[] io = m.getValue();
-        g.put(PeftAdapter.loraBKey(m.getKey()), new Tensor("b", new int[] {io[1], 4}, LoraMergeTest.random(r, io[1] * 4)));
+        g.put(PeftAdapter.loraBKey(m.getKey()), new CheckpointTensor("b", new int[] {io[1], 4}, LoraMergeTest.random(r, io[1] * 4)));
         if (withA) {
-          g.put(PeftAdapter.loraAKey(m.getKey()), new Tensor("a", new int[] {4, io[0]}, LoraMergeTest.random(r, 4 * io[0])));
+          g.put(PeftAdapter.loraAKey(m.getKey()), new CheckpointTensor("a", new int[] {4, io[0]}, LoraMergeTest.random(r, 4 * io[0])));
         }
       }
     }
@@ -43,7 +43,7 @@ class FederatedAdapterTest {
   @Test
   void frozenA_isRegeneratedFromTheJobSeedInModelOrder_withOrWithoutTheBaseConfig() throws Exception {
     List<String> targets = List.of("c_attn", "c_fc", "mlp.c_proj");
-    Map<String, Tensor> global = globalModel(targets, false, new SplittableRandom(SEED));
+    Map<String, CheckpointTensor> global = globalModel(targets, false, new SplittableRandom(SEED));
     PeftAdapter derived = FederatedAdapter.fromGlobalModel(global, settings(targets, true), Optional.empty());
     PeftAdapter fromBase = FederatedAdapter.fromGlobalModel(global, settings(targets, true), Optional.of(SMALL));
 
@@ -65,7 +65,7 @@ class FederatedAdapterTest {
 
   @Test
   void trainedA_isTakenFromTheGlobalModel() throws Exception {
-    Map<String, Tensor> global = globalModel(List.of("c_attn"), true, new SplittableRandom(SEED));
+    Map<String, CheckpointTensor> global = globalModel(List.of("c_attn"), true, new SplittableRandom(SEED));
     PeftAdapter a = FederatedAdapter.fromGlobalModel(global, settings(List.of("c_attn"), false), Optional.empty());
     assertThat(a.lora().get("transformer.h.1.attn.c_attn").a().data())
         .isSameAs(global.get(PeftAdapter.loraAKey("transformer.h.1.attn.c_attn")).data());
@@ -73,7 +73,7 @@ class FederatedAdapterTest {
 
   @Test
   void onlyMlpProjWithFrozenA_needsTheBaseConfig() throws Exception {
-    Map<String, Tensor> global = globalModel(List.of("mlp.c_proj"), false, new SplittableRandom(SEED));
+    Map<String, CheckpointTensor> global = globalModel(List.of("mlp.c_proj"), false, new SplittableRandom(SEED));
     assertThatThrownBy(() -> FederatedAdapter.fromGlobalModel(global, settings(List.of("mlp.c_proj"), true),
         Optional.empty())).hasMessageContaining("n_inner").hasMessageContaining("--base");
     assertThat(FederatedAdapter.fromGlobalModel(global, settings(List.of("mlp.c_proj"), true), Optional.of(SMALL))
@@ -82,10 +82,10 @@ class FederatedAdapterTest {
 
   @Test
   void tabularOrMismatchedModels_areRefusedWithTheReason() {
-    Map<String, Tensor> tabular = Map.of("layer0.weight", new Tensor("w", new int[] {2}, new float[2]));
+    Map<String, CheckpointTensor> tabular = Map.of("layer0.weight", new CheckpointTensor("w", new int[] {2}, new float[2]));
     assertThatThrownBy(() -> FederatedAdapter.fromGlobalModel(tabular, settings(List.of("c_attn"), true),
         Optional.empty())).hasMessageContaining("--format bundle");
-    Map<String, Tensor> global = globalModel(List.of("c_attn"), false, new SplittableRandom(SEED));
+    Map<String, CheckpointTensor> global = globalModel(List.of("c_attn"), false, new SplittableRandom(SEED));
     assertThatThrownBy(() -> FederatedAdapter.fromGlobalModel(global, settings(List.of("c_fc"), true),
         Optional.empty())).hasMessageContaining("target_modules");
     global.remove(PeftAdapter.loraBKey("transformer.h.1.attn.c_attn"));

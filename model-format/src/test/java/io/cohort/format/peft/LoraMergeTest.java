@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.format.checkpoint.Checkpoint;
 import io.cohort.format.checkpoint.Gpt2Config;
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -54,9 +54,9 @@ class LoraMergeTest {
   @Test
   void mergedCheckpoint_foldsEveryAdapterAndKeepsTheRest(@TempDir Path tmp) throws Exception {
     SplittableRandom r = new SplittableRandom(SEED);
-    Map<String, Tensor> baseTensors = new LinkedHashMap<>();
+    Map<String, CheckpointTensor> baseTensors = new LinkedHashMap<>();
     Checkpoint.expectedShapes(SMALL).forEach((name, shape) ->
-        baseTensors.put(name, new Tensor(name, shape, random(r, (int) Tensor.elementCount(shape)))));
+        baseTensors.put(name, new CheckpointTensor(name, shape, random(r, (int) CheckpointTensor.elementCount(shape)))));
     Path base = tmp.resolve("base");
     Checkpoint.save(base, SMALL, baseTensors);
     Files.writeString(base.resolve("vocab.json"), "{}");
@@ -67,12 +67,12 @@ class LoraMergeTest {
     for (Map.Entry<String, int[]> m : PeftAdapter.gpt2Modules(SMALL).entrySet()) {
       if (cfg.targetModules().matches(m.getKey())) {
         int[] io = m.getValue();
-        lora.put(m.getKey(), new LoraPair(new Tensor("a", new int[] {2, io[0]}, random(r, 2 * io[0])),
-            new Tensor("b", new int[] {io[1], 2}, random(r, io[1] * 2))));
+        lora.put(m.getKey(), new LoraPair(new CheckpointTensor("a", new int[] {2, io[0]}, random(r, 2 * io[0])),
+            new CheckpointTensor("b", new int[] {io[1], 2}, random(r, io[1] * 2))));
       }
     }
-    Tensor score = new Tensor("score.weight", new int[] {2, 12}, random(r, 24));
-    Tensor scoreBias = new Tensor("score.bias", new int[] {2}, random(r, 2));
+    CheckpointTensor score = new CheckpointTensor("score.weight", new int[] {2, 12}, random(r, 24));
+    CheckpointTensor scoreBias = new CheckpointTensor("score.bias", new int[] {2}, random(r, 2));
     PeftAdapter adapter = new PeftAdapter(cfg, lora, Map.of("score.weight", score, "score.bias", scoreBias));
 
     List<String> files = MergedCheckpoint.write(base, adapter, tmp.resolve("merged"));
@@ -81,10 +81,10 @@ class LoraMergeTest {
     assertThat(Files.readString(tmp.resolve("merged/config.json"))).isEqualTo(Files.readString(base.resolve("config.json")));
     Checkpoint merged = Checkpoint.load(tmp.resolve("merged"));
     assertThat(merged.extras()).containsEntry("score.weight", score).containsEntry("score.bias", scoreBias);
-    for (Map.Entry<String, Tensor> e : baseTensors.entrySet()) {
+    for (Map.Entry<String, CheckpointTensor> e : baseTensors.entrySet()) {
       String module = "transformer." + e.getKey().replaceFirst("\\.weight$", "");
       LoraPair p = lora.get(module);
-      Tensor got = merged.tensor(e.getKey());
+      CheckpointTensor got = merged.tensor(e.getKey());
       if (p == null) {
         assertThat(got.data()).as(e.getKey() + " untouched").isEqualTo(e.getValue().data());
       } else {
@@ -100,8 +100,8 @@ class LoraMergeTest {
     AdapterConfig cfg = AdapterConfig.gpt2(AdapterConfig.CAUSAL_LM, 1, 1, 0, TargetModules.names("c_attn"), "x",
         List.of());
     PeftAdapter adapter = new PeftAdapter(cfg, Map.of("transformer.h.0.attn.c_attn", new LoraPair(
-        new Tensor("a", new int[] {1, 4}, new float[4]), new Tensor("b", new int[] {12, 1}, new float[12]))), Map.of());
-    Map<String, Tensor> base = Map.of("h.0.attn.c_attn.weight", new Tensor("h.0.attn.c_attn.weight", new int[] {5, 15},
+        new CheckpointTensor("a", new int[] {1, 4}, new float[4]), new CheckpointTensor("b", new int[] {12, 1}, new float[12]))), Map.of());
+    Map<String, CheckpointTensor> base = Map.of("h.0.attn.c_attn.weight", new CheckpointTensor("h.0.attn.c_attn.weight", new int[] {5, 15},
         new float[75]));
     assertThatThrownBy(() -> LoraMerge.merge(base, adapter)).hasMessageContaining("transformer.h.0.attn.c_attn")
         .hasMessageContaining("[5, 15]");

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.format.checkpoint.CheckpointException;
 import io.cohort.format.checkpoint.Gpt2Config;
 import io.cohort.format.checkpoint.Safetensors;
-import io.cohort.format.checkpoint.Tensor;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -118,7 +118,7 @@ class PeftAdapterTest {
   void importRejectsWrongPrefixesAndAdapterNames() throws Exception {
     classificationAdapter(new Random(SEED)).write(dir);
     Path weights = dir.resolve("adapter_model.safetensors");
-    Map<String, Tensor> good = Safetensors.read(weights);
+    Map<String, CheckpointTensor> good = Safetensors.read(weights);
 
     for (String wrong : List.of("base_model.transformer.h.0.attn.c_attn.lora_A.weight",
         "transformer.h.0.attn.c_attn.lora_A.weight")) {
@@ -141,11 +141,11 @@ class PeftAdapterTest {
   void importRejectsWrongShapesMissingFactorsAndUntargetedModules() throws Exception {
     classificationAdapter(new Random(SEED)).write(dir);
     Path weights = dir.resolve("adapter_model.safetensors");
-    Map<String, Tensor> good = Safetensors.read(weights);
+    Map<String, CheckpointTensor> good = Safetensors.read(weights);
 
-    Map<String, Tensor> m = new LinkedHashMap<>(good);
+    Map<String, CheckpointTensor> m = new LinkedHashMap<>(good);
     String a0 = "base_model.model.transformer.h.0.attn.c_attn.lora_A.weight";
-    m.put(a0, Tensor.zeros(a0, 64, 8)); // transposed: [in, r] instead of [r, in]
+    m.put(a0, CheckpointTensor.zeros(a0, 64, 8)); // transposed: [in, r] instead of [r, in]
     Safetensors.write(weights, m, Map.of("format", "pt"));
     assertThatThrownBy(() -> PeftAdapter.read(dir)).isInstanceOf(CheckpointException.class)
         .hasMessageContaining("transformer.h.0.attn.c_attn").hasMessageContaining("r = 8")
@@ -160,8 +160,8 @@ class PeftAdapterTest {
     m = new LinkedHashMap<>(good);
     String a = "base_model.model.transformer.h.0.mlp.c_fc.lora_A.weight";
     String b = "base_model.model.transformer.h.0.mlp.c_fc.lora_B.weight";
-    m.put(a, Tensor.zeros(a, 8, 64));
-    m.put(b, Tensor.zeros(b, 256, 8));
+    m.put(a, CheckpointTensor.zeros(a, 8, 64));
+    m.put(b, CheckpointTensor.zeros(b, 256, 8));
     Safetensors.write(weights, m, Map.of("format", "pt"));
     assertThatThrownBy(() -> PeftAdapter.read(dir)).isInstanceOf(CheckpointException.class)
         .hasMessageContaining("transformer.h.0.mlp.c_fc does not match target_modules [c_attn]");
@@ -205,8 +205,8 @@ class PeftAdapterTest {
         .hasMessageContaining("classifier.weight belongs to no module in modules_to_save [score]");
   }
 
-  private static void rewrite(Path weights, Map<String, Tensor> good, String from, String to) throws Exception {
-    Map<String, Tensor> m = new LinkedHashMap<>();
+  private static void rewrite(Path weights, Map<String, CheckpointTensor> good, String from, String to) throws Exception {
+    Map<String, CheckpointTensor> m = new LinkedHashMap<>();
     good.forEach((k, v) -> m.put(k.equals(from) ? to : k, v));
     Safetensors.write(weights, m, Map.of("format", "pt"));
   }
@@ -221,8 +221,8 @@ class PeftAdapterTest {
     return new PeftAdapter(config, lora, Map.of("score.weight", random("score.weight", rnd, 2, 64)));
   }
 
-  private static Tensor random(String name, Random rnd, int... shape) {
-    Tensor t = Tensor.zeros(name, shape);
+  private static CheckpointTensor random(String name, Random rnd, int... shape) {
+    CheckpointTensor t = CheckpointTensor.zeros(name, shape);
     for (int i = 0; i < t.size(); i++) {
       t.data()[i] = (float) rnd.nextGaussian();
     }

@@ -2,6 +2,7 @@ package io.cohort.bench.secagg;
 
 import io.cohort.crypto.secagg.internal.Accumulator;
 import io.cohort.crypto.secagg.internal.MaskSeeds;
+import io.cohort.crypto.secagg.internal.MaskStream;
 import io.cohort.crypto.secagg.internal.Masker;
 import io.cohort.crypto.secagg.internal.PrimeField;
 import io.cohort.crypto.secagg.internal.SecretBytes;
@@ -101,7 +102,7 @@ public class CoordinatorAggregationBench {
       droppedPublicKeys.add(kp.publicKey());
       maskKeyShares.add(Shamir.split(kp.privateScalar(), threshold, holders, keys).subList(0, threshold));
     }
-    io.cohort.crypto.secagg.internal.MaskStream.warmUp();
+    MaskStream.warmUp();
   }
 
   private Accumulator sum() {

@@ -10,13 +10,14 @@ import io.cohort.crypto.secagg.CoordinatorSession;
 import io.cohort.crypto.secagg.KeyRoster;
 import io.cohort.crypto.secagg.MaskedInput;
 import io.cohort.crypto.secagg.ModelUpdate;
-import io.cohort.crypto.secagg.NodeSession;
 import io.cohort.crypto.secagg.Receipt;
+import io.cohort.crypto.secagg.SecAggNodeSession;
 import io.cohort.crypto.secagg.SecAggParameters;
 import io.cohort.crypto.secagg.ShareKeys;
 import io.cohort.crypto.secagg.ShareKeysRelay;
 import io.cohort.crypto.secagg.UnmaskingRequest;
 import io.cohort.crypto.secagg.UnmaskingResponse;
+import io.cohort.crypto.secagg.internal.MaskStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -86,28 +87,28 @@ public final class CoordinatorHeapReport {
     float[] x = Fixtures.update(new SplittableRandom(17), d); // one update shared by all: sum = n · q(x)
     ModelUpdate update = ModelUpdate.unweighted(x);
     CoordinatorSession c = session(params, enrolled);
-    SortedMap<Integer, NodeSession> nodes = new TreeMap<>();
+    SortedMap<Integer, SecAggNodeSession> nodes = new TreeMap<>();
     for (int id = 1; id <= n; id++) {
-      nodes.put(id, NodeSession.builder(params).round(JOB, 1).node(id, identities.get(id))
+      nodes.put(id, SecAggNodeSession.builder(params).round(JOB, 1).node(id, identities.get(id))
           .received(new byte[32], new byte[32]).certifiedIdentities((i, k) -> k.equals(enrolled.get(i))).build());
       write(dir, "1-" + id, nodes.get(id).advertiseKeys().encode(), m -> c.receiveAdvertiseKeys(AdvertiseKeys.decode(m)));
     }
     KeyRoster roster = c.closeAdvertiseKeys();
-    for (NodeSession s : nodes.values()) {
+    for (SecAggNodeSession s : nodes.values()) {
       write(dir, "2-" + s.nodeId(), s.shareKeys(roster).encode(), m -> c.receiveShareKeys(ShareKeys.decode(m)));
     }
     SortedMap<Integer, ShareKeysRelay> relays = c.closeShareKeys();
-    for (NodeSession s : nodes.values()) {
+    for (SecAggNodeSession s : nodes.values()) {
       write(dir, "3-" + s.nodeId(), s.maskedInput(relays.get(s.nodeId()), update).encode(),
           m -> c.receiveMaskedInput(MaskedInput.decode(m)));
     }
     ConsistencyCheckRequest check = c.closeMaskedInput();
-    for (NodeSession s : nodes.values()) {
+    for (SecAggNodeSession s : nodes.values()) {
       write(dir, "4-" + s.nodeId(), s.consistencyCheck(check).encode(),
           m -> c.receiveConsistencyCheck(ConsistencyCheckResponse.decode(m)));
     }
     UnmaskingRequest unmask = c.closeConsistencyCheck();
-    for (NodeSession s : nodes.values()) {
+    for (SecAggNodeSession s : nodes.values()) {
       write(dir, "5-" + s.nodeId(), s.unmask(unmask).encode(), m -> c.receiveUnmasking(UnmaskingResponse.decode(m)));
     }
     int[] sum = c.finish().quantizedSum();
@@ -153,7 +154,7 @@ public final class CoordinatorHeapReport {
       }
     }
     double accMiB = 4.0 * (d + 1) / 1048576;
-    io.cohort.crypto.secagg.internal.MaskStream.warmUp();
+    MaskStream.warmUp();
     double base = liveMiB();
     CoordinatorSession c = session(params(n, d), enrolled);
     for (int id = 1; id <= n; id++) {

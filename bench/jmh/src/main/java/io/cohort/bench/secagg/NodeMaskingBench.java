@@ -1,6 +1,7 @@
 package io.cohort.bench.secagg;
 
 import io.cohort.crypto.secagg.internal.MaskSeeds;
+import io.cohort.crypto.secagg.internal.MaskStream;
 import io.cohort.crypto.secagg.internal.Masker;
 import io.cohort.crypto.secagg.internal.Quantizer;
 import io.cohort.crypto.secagg.internal.X25519KeyPair;
@@ -57,7 +58,7 @@ public class NodeMaskingBench {
     }
     sessionId = Fixtures.bytes(random, 32);
     selfSeed = Fixtures.bytes(random, 32);
-    io.cohort.crypto.secagg.internal.MaskStream.warmUp();
+    MaskStream.warmUp();
   }
 
   @Benchmark

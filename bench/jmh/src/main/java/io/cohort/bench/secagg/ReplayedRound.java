@@ -7,7 +7,7 @@ import io.cohort.crypto.secagg.ConsistencyCheckRequest;
 import io.cohort.crypto.secagg.CoordinatorSession;
 import io.cohort.crypto.secagg.KeyRoster;
 import io.cohort.crypto.secagg.ModelUpdate;
-import io.cohort.crypto.secagg.NodeSession;
+import io.cohort.crypto.secagg.SecAggNodeSession;
 import io.cohort.crypto.secagg.SecAggParameters;
 import io.cohort.crypto.secagg.ShareKeysRelay;
 import io.cohort.crypto.secagg.UnmaskingRequest;
@@ -58,10 +58,10 @@ final class ReplayedRound {
     }
   }
 
-  NodeSession newNode(int id) {
+  SecAggNodeSession newNode(int id) {
     Map<Integer, IdentityPublicKey> enrolled = new HashMap<>();
     identities.forEach((k, v) -> enrolled.put(k, v.publicKey()));
-    NodeSession.Builder b = NodeSession.builder(params).round("bench", 1).node(id, identities.get(id))
+    SecAggNodeSession.Builder b = SecAggNodeSession.builder(params).round("bench", 1).node(id, identities.get(id))
         .received(new byte[32], new byte[32]).certifiedIdentities((i, key) -> key.equals(enrolled.get(i)));
     return (id == NODE ? b.random(replayRandom()) : b).build();
   }
@@ -71,26 +71,26 @@ final class ReplayedRound {
     identities.forEach((k, v) -> enrolled.put(k, v.publicKey()));
     CoordinatorSession c = new CoordinatorSession(params, "bench", 1, new byte[32], new byte[32],
         (i, key) -> key.equals(enrolled.get(i)));
-    SortedMap<Integer, NodeSession> nodes = new TreeMap<>();
+    SortedMap<Integer, SecAggNodeSession> nodes = new TreeMap<>();
     for (int id : identities.keySet()) {
       nodes.put(id, newNode(id));
       c.receiveAdvertiseKeys(AdvertiseKeys.decode(nodes.get(id).advertiseKeys().encode()));
     }
     roster = c.closeAdvertiseKeys();
-    for (NodeSession s : nodes.values()) {
+    for (SecAggNodeSession s : nodes.values()) {
       c.receiveShareKeys(s.shareKeys(roster));
     }
     SortedMap<Integer, ShareKeysRelay> relays = c.closeShareKeys();
     relay = relays.get(NODE);
-    for (NodeSession s : nodes.values()) {
+    for (SecAggNodeSession s : nodes.values()) {
       c.receiveMaskedInput(s.maskedInput(relays.get(s.nodeId()), update));
     }
     check = c.closeMaskedInput();
-    for (NodeSession s : nodes.values()) {
+    for (SecAggNodeSession s : nodes.values()) {
       c.receiveConsistencyCheck(s.consistencyCheck(check));
     }
     unmasking = c.closeConsistencyCheck();
-    for (NodeSession s : nodes.values()) {
+    for (SecAggNodeSession s : nodes.values()) {
       c.receiveUnmasking(s.unmask(unmasking));
     }
     c.finish();
@@ -99,7 +99,7 @@ final class ReplayedRound {
 
   /** Node 1's whole round again, from fresh state: what the setup benchmark times. */
   UnmaskingResponse replayNode() throws Exception {
-    NodeSession s = newNode(NODE);
+    SecAggNodeSession s = newNode(NODE);
     s.advertiseKeys();
     s.shareKeys(roster);
     s.maskedInput(relay, update);

@@ -8,7 +8,7 @@ import io.cohort.lm.tokenizer.Gpt2Tokenizer;
 import io.cohort.lm.train.CausalLm;
 import io.cohort.lm.train.Pooling;
 import io.cohort.lm.train.SequenceClassification;
-import io.cohort.lm.train.Task;
+import io.cohort.lm.train.Objective;
 import io.cohort.lm.train.Trainer;
 import io.cohort.format.checkpoint.Checkpoint;
 import io.cohort.format.checkpoint.CheckpointException;
@@ -35,12 +35,12 @@ public final class TextModel {
   private final Gpt2Model model;
   private final Gpt2Tokenizer tokenizer;
   private final LoraModel lora;
-  private final Task task;
+  private final Objective task;
   private final Trainer trainer;
   private final List<Parameter> parameters;
   private final TensorBundle initial;
 
-  private TextModel(Gpt2Model model, Gpt2Tokenizer tokenizer, LoraModel lora, Task task) {
+  private TextModel(Gpt2Model model, Gpt2Tokenizer tokenizer, LoraModel lora, Objective task) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.lora = lora;
@@ -65,7 +65,7 @@ public final class TextModel {
     LoraConfig cfg = new LoraConfig(l.getR(), (float) l.getAlpha(), (float) l.getDropout(), l.getTargetModulesList(),
         l.getFreezeA(), LoraInit.seedForJob(spec.getSeed()));
     LoraModel lora = LoraModel.attach(model, cfg, TargetModules.names(cfg.targetModules())::matches);
-    Task task = spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM ? new CausalLm(model)
+    Objective task = spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM ? new CausalLm(model)
         : new SequenceClassification(model.shape().width(), spec.getText().getNumLabels(), pooling(spec),
             new SplittableRandom(headSeed));
     return new TextModel(model, tokenizer, lora, task);
@@ -90,7 +90,7 @@ public final class TextModel {
     return lora;
   }
 
-  public Task task() {
+  public Objective task() {
     return task;
   }
 

@@ -8,7 +8,7 @@ import org.bouncycastle.crypto.params.HKDFParameters;
 /**
  * HKDF-SHA256 (RFC 5869) with the protocol's labels. Every derived key is bound to the session id
  * (the salt) and to a purpose label (the info), so keys for different purposes, sessions or rounds
- * never coincide (SECAGG-TESTS S7).
+ * never coincide (docs/secagg-scenarios.md S7).
  */
 public final class Hkdf {
   /** Share-encryption key between two nodes (AES-256-GCM). */

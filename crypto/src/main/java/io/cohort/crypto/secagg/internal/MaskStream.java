@@ -13,7 +13,7 @@ import javax.crypto.spec.SecretKeySpec;
  * The mask generator: a stream of words of Z_2^32 from AES-256 in counter mode (NIST SP 800-38A),
  * keyed by a full 32-byte seed, with the initial counter block all zeros. Word i is keystream bytes
  * 4i..4i+3 read little-endian, so every value of Z_2^32 is reachable and the stream is the same on
- * every JVM and CPU (SECAGG-TESTS A4, A5). Each seed keys exactly one stream, so the fixed counter
+ * every JVM and CPU (docs/secagg-scenarios.md A4, A5). Each seed keys exactly one stream, so the fixed counter
  * start never repeats a (key, counter) pair; a vector of at most 2^31 words uses 2^29 counter
  * blocks, far from wrapping.
  *

@@ -54,7 +54,7 @@ public final class PrimeField {
     return le;
   }
 
-  /** True when the 32 little-endian bytes encode a value below p (SECAGG-TESTS C4). */
+  /** True when the 32 little-endian bytes encode a value below p (docs/secagg-scenarios.md C4). */
   public static boolean isCanonicalLittleEndian(byte[] le) {
     return le.length == ELEMENT_SIZE_BYTES && fromLittleEndian(le).compareTo(P) < 0;
   }

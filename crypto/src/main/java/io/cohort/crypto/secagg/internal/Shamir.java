@@ -145,7 +145,7 @@ public final class Shamir {
 
   /**
    * Rebuilds a secret that must pass {@code check} (a commitment or public-key comparison) from
-   * at least t shares, some of which may be wrong (SECAGG-TESTS C2, C3). It tries the first t
+   * at least t shares, some of which may be wrong (docs/secagg-scenarios.md C2, C3). It tries the first t
    * shares, then other t-subsets (at most {@link #MAX_SUBSETS_TRIED}); on success, every share
    * that does not lie on the recovered polynomial is blamed. Empty if no subset passes.
    */

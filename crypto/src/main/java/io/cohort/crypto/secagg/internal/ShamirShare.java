@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
  *
  * <p>Security guarantees: {@link #parse} rejects, before any arithmetic, index 0 (which would be
  * the secret itself), negative indices, non-canonical y (at least p) and any length other than
- * 36 bytes (SECAGG-TESTS C4). {@code toString} never shows y.
+ * 36 bytes (docs/secagg-scenarios.md C4). {@code toString} never shows y.
  */
 public final class ShamirShare {
   public static final int SIZE_BYTES = 4 + PrimeField.ELEMENT_SIZE_BYTES;

@@ -14,7 +14,7 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Security guarantees: confidentiality and integrity of the plaintext and of the associated
  * data (session, round, sender, recipient), so a share moved to another recipient, session or
- * round fails to decrypt (SECAGG-TESTS C1, S4, S8).
+ * round fails to decrypt (docs/secagg-scenarios.md C1, S4, S8).
  */
 public final class ShareCipher {
   public static final int NONCE_SIZE_BYTES = 12;

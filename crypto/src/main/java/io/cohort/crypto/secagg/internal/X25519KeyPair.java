@@ -42,7 +42,7 @@ public final class X25519KeyPair {
     return new X25519KeyPair(SecretBytes.wrap(sk), pk);
   }
 
-  /** The public key for a private scalar, for checking a rebuilt key (SECAGG-TESTS C2). */
+  /** The public key for a private scalar, for checking a rebuilt key (docs/secagg-scenarios.md C2). */
   public static byte[] publicKeyOf(byte[] sk) {
     byte[] pk = new byte[KEY_SIZE_BYTES];
     X25519.scalarMultBase(sk, 0, pk, 0);

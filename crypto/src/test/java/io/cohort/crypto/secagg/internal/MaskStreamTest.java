@@ -9,7 +9,7 @@ import org.bouncycastle.crypto.params.KeyParameter;
 import org.bouncycastle.crypto.params.ParametersWithIV;
 import org.junit.jupiter.api.Test;
 
-/** SECAGG-TESTS A4 (known answers) and A5 (statistics) for the AES-256-CTR mask generator. */
+/** docs/secagg-scenarios.md A4 (known answers) and A5 (statistics) for the AES-256-CTR mask generator. */
 class MaskStreamTest {
   private static final HexFormat HEX = HexFormat.of();
 

@@ -6,7 +6,7 @@ import java.security.SecureRandom;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** SECAGG-TESTS A6 (pairwise cancellation) and the key-derivation half of S7. */
+/** docs/secagg-scenarios.md A6 (pairwise cancellation) and the key-derivation half of S7. */
 class PairwiseMaskTest {
 
   @Test

@@ -14,7 +14,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
-/** Shamir sharing: SECAGG-TESTS C4 parse-time checks and the t-of-n property (STYLE 19). */
+/** Shamir sharing: docs/secagg-scenarios.md C4 parse-time checks and the t-of-n property (a property-based test of protocol invariants). */
 class ShamirTest {
 
   @Test

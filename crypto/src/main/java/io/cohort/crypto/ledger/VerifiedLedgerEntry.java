@@ -10,5 +10,5 @@ package io.cohort.crypto.ledger;
  * @param timestampMillis when the entry was written (Unix epoch milliseconds)
  * @param hashHex SHA-256 of the entry's stored line, the next entry's {@code prev}
  */
-public record LedgerEntry(long seq, Spend spend, String accountant, double epsilonAfter, long timestampMillis,
+public record VerifiedLedgerEntry(long seq, Spend spend, String accountant, double epsilonAfter, long timestampMillis,
     String hashHex) {}

@@ -7,8 +7,8 @@ import java.util.Objects;
  * A named float32 tensor, row-major (C order) like safetensors and PyTorch. Equality compares
  * name, shape and the exact bits of every element, so round-trip tests can use {@code equals}.
  */
-public record Tensor(String name, int[] shape, float[] data) {
-  public Tensor {
+public record CheckpointTensor(String name, int[] shape, float[] data) {
+  public CheckpointTensor {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(shape, "shape");
     Objects.requireNonNull(data, "data");
@@ -20,12 +20,12 @@ public record Tensor(String name, int[] shape, float[] data) {
   }
 
   /** A tensor of zeros. */
-  public static Tensor zeros(String name, int... shape) {
+  public static CheckpointTensor zeros(String name, int... shape) {
     long n = elementCount(shape);
     if (n > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("tensor " + name + " too large: " + n + " elements");
     }
-    return new Tensor(name, shape, new float[(int) n]);
+    return new CheckpointTensor(name, shape, new float[(int) n]);
   }
 
   /** The number of elements a shape holds; rejects negative dimensions. */
@@ -49,8 +49,8 @@ public record Tensor(String name, int[] shape, float[] data) {
   }
 
   /** The same values under another name (the data array is shared, not copied). */
-  public Tensor withName(String newName) {
-    return new Tensor(newName, shape, data);
+  public CheckpointTensor withName(String newName) {
+    return new CheckpointTensor(newName, shape, data);
   }
 
   public boolean hasShape(int... expected) {
@@ -62,7 +62,7 @@ public record Tensor(String name, int[] shape, float[] data) {
     if (this == o) {
       return true;
     }
-    if (!(o instanceof Tensor t)) {
+    if (!(o instanceof CheckpointTensor t)) {
       return false;
     }
     if (!name.equals(t.name) || !Arrays.equals(shape, t.shape) || data.length != t.data.length) {
@@ -83,6 +83,6 @@ public record Tensor(String name, int[] shape, float[] data) {
 
   @Override
   public String toString() {
-    return "Tensor[" + name + " " + Arrays.toString(shape) + "]";
+    return "CheckpointTensor[" + name + " " + Arrays.toString(shape) + "]";
   }
 }

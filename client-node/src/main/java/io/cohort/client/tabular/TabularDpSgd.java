@@ -23,8 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * (security randomness: keyed from SecureRandom, never reproducible). An empty batch still takes
  * a noise-only step, because the accountant counts every step.
  */
-public final class DpSgd {
-  private DpSgd() {}
+public final class TabularDpSgd {
+  private TabularDpSgd() {}
 
   /**
    * Trains from {@code start}; see the class comment.

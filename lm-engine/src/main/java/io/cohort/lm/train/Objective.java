@@ -5,7 +5,7 @@ import io.cohort.lm.model.Pass;
 import java.util.List;
 
 /** A training objective on top of the model's final hidden states. */
-public interface Task {
+public interface Objective {
   /**
    * The batch's loss from the final hidden states [batch * seqLen, width]. When {@code dHidden} is
    * not null, writes into it the gradient of the loss and accumulates the head's gradients. The

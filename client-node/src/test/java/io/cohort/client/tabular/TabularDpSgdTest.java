@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
-class DpSgdTest {
+class TabularDpSgdTest {
   private static final long SEED = 914_027L;
 
   /** Two Gaussian blobs, label = which blob, seeded. */
@@ -35,7 +35,7 @@ class DpSgdTest {
     EncodedData data = blobs(40, 5, SEED);
     TensorBundle start = MlpClassifier.initialize(5, List.of(6), 2, SEED);
     // q = 1 takes every row, C = 1e9 never clips, sigma = 0 adds nothing: plain gradient descent.
-    TrainResult dp = DpSgd.train(start, data,
+    TrainResult dp = TabularDpSgd.train(start, data,
         new DpSgdParams(3, 1.0, 0.0, 1e9, 0.1, DpSgdParams.Optimizer.SGD), SEED, GaussianNoise.create());
     Network ref = Network.fromBundle(start, DataType.FLOAT);
     for (int step = 0; step < 3; step++) {
@@ -60,9 +60,9 @@ class DpSgdTest {
     EncodedData data = blobs(60, 4, SEED + 1);
     TensorBundle start = MlpClassifier.initialize(4, List.of(5), 2, SEED);
     DpSgdParams p = new DpSgdParams(20, 0.1, 0.0, 0.5, 0.05, DpSgdParams.Optimizer.ADAM);
-    TensorBundle a = DpSgd.train(start, data, p, SEED, GaussianNoise.create()).weights();
-    TensorBundle b = DpSgd.train(start, data, p, SEED, GaussianNoise.create()).weights();
-    TensorBundle c = DpSgd.train(start, data, p, SEED + 99, GaussianNoise.create()).weights();
+    TensorBundle a = TabularDpSgd.train(start, data, p, SEED, GaussianNoise.create()).weights();
+    TensorBundle b = TabularDpSgd.train(start, data, p, SEED, GaussianNoise.create()).weights();
+    TensorBundle c = TabularDpSgd.train(start, data, p, SEED + 99, GaussianNoise.create()).weights();
     assertThat(a.get("layers.0.weight").values()).as("seed %d", SEED).containsExactly(b.get("layers.0.weight").values());
     assertThat(a.get("layers.0.weight").values()).as("seed %d vs %d", SEED, SEED + 99)
         .isNotEqualTo(c.get("layers.0.weight").values());
@@ -74,7 +74,7 @@ class DpSgdTest {
     EncodedData test = blobs(500, 4, SEED + 3);
     TensorBundle start = MlpClassifier.initialize(4, List.of(8), 2, SEED);
     // sigma = 1, q = 0.05 (expected batch 100), 200 steps: noisy, but the blobs are far apart.
-    TrainResult r = DpSgd.train(start, train,
+    TrainResult r = TabularDpSgd.train(start, train,
         new DpSgdParams(200, 0.05, 1.0, 1.0, 0.01, DpSgdParams.Optimizer.ADAM), SEED, GaussianNoise.create());
     EvaluationStats s = MlpClassifier.evaluate(r.weights(), test);
     double auc = s.rocAuc();

@@ -5,6 +5,7 @@ import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.crypto.secagg.internal.Masker;
 import io.cohort.crypto.secagg.internal.Quantizer;
 import io.cohort.crypto.secagg.internal.Transcripts;
+import io.cohort.crypto.secagg.internal.WireWriter;
 import io.cohort.crypto.secagg.internal.X25519KeyPair;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -49,8 +50,8 @@ import java.util.random.RandomGenerator;
  * </ul>
  * Not thread-safe: a transport drives one session from one thread at a time.
  */
-public final class NodeSession {
-  private static final System.Logger LOG = System.getLogger(NodeSession.class.getName());
+public final class SecAggNodeSession {
+  private static final System.Logger LOG = System.getLogger(SecAggNodeSession.class.getName());
 
   /** The stages, in protocol order. */
   public enum Stage { ADVERTISE_KEYS, SHARE_KEYS, MASKED_INPUT, CONSISTENCY_CHECK, UNMASKING, DONE, ABORTED }
@@ -77,7 +78,7 @@ public final class NodeSession {
   private SortedSet<Integer> u2;
   private SortedSet<Integer> u3;
 
-  private NodeSession(Builder b) {
+  private SecAggNodeSession(Builder b) {
     params = b.params;
     jobId = Objects.requireNonNull(b.jobId, "jobId");
     round = b.round;
@@ -93,7 +94,7 @@ public final class NodeSession {
 
   /** What nodes sign as "the configuration": the caller's config hash bound to the SecAgg parameters. */
   static byte[] configDigest(byte[] configHash, SecAggParameters params) {
-    return Digests.sha256(new io.cohort.crypto.secagg.internal.WireWriter().bytes(configHash)
+    return Digests.sha256(new WireWriter().bytes(configHash)
         .bytes(params.fingerprint()).toByteArray());
   }
 
@@ -299,7 +300,7 @@ public final class NodeSession {
 
   @Override
   public String toString() {
-    return "NodeSession[node=" + nodeId + ", round=" + round + ", stage=" + stage + "]";
+    return "SecAggNodeSession[node=" + nodeId + ", round=" + round + ", stage=" + stage + "]";
   }
 
   /** Builds a session; at most a handful of values each, checked when set. */
@@ -360,8 +361,8 @@ public final class NodeSession {
       return this;
     }
 
-    public NodeSession build() {
-      return new NodeSession(this);
+    public SecAggNodeSession build() {
+      return new SecAggNodeSession(this);
     }
   }
 }

@@ -1,0 +1,75 @@
+package io.cohort.client.cli;
+
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.Pooling;
+import io.cohort.proto.v1.TaskType;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code cohort-node} tool command lines built from what another program has (a job spec, files),
+ * next to the commands that parse them, so that a caller such as {@code cohort simulate} does not
+ * spell node flags itself. Uses nothing but the JDK and the proto types: the simulator loads it
+ * without the node's training stack. {@code NodeCommandLinesTest} parses every line it builds.
+ */
+public final class NodeCommandLines {
+  private NodeCommandLines() {}
+
+  /** {@code partition}: a held-out share and {@code nodes} training shards of {@code data} in {@code out}. */
+  public static List<String> partition(Path data, int nodes, double testFraction, double dirichletAlpha, long seed,
+      Path out, String labelColumn) {
+    List<String> args = new ArrayList<>(List.of("partition", "--data", data.toString(), "--nodes",
+        String.valueOf(nodes), "--test-fraction", String.valueOf(testFraction), "--dirichlet-alpha",
+        String.valueOf(dirichletAlpha), "--seed", String.valueOf(seed), "--out", out.toString()));
+    if (labelColumn != null) {
+      args.addAll(List.of("--label", labelColumn));
+    }
+    return args;
+  }
+
+  /** {@code central}: the tabular job's model trained on {@code train} and evaluated on {@code test}. */
+  public static List<String> centralTabular(Path specJson, Path train, Path test) {
+    return List.of("central", "--spec", specJson.toString(), "--train", train.toString(), "--test", test.toString());
+  }
+
+  /** {@code eval} of a text job's adapter on a JSONL file, JSON output, one compute thread. */
+  public static List<String> evalText(JobSpec spec, Path modelDir, Path adapter, Path data) {
+    List<String> args = new ArrayList<>(List.of("eval", "--model", modelDir.toString(), "--adapter",
+        adapter.toString(), "--data", data.toString(), "--task", task(spec), "--max-length",
+        String.valueOf(spec.getText().getMaxLength()), "--threads", "1", "--output", "json"));
+    pooling(spec, args);
+    return args;
+  }
+
+  /**
+   * {@code train} with a text job's recipe, non-private, on one file: the same LoRA, head, pooling,
+   * length, batch size, learning rate, weight decay and seed, for rounds x local epochs epochs; JSON
+   * output, one compute thread.
+   */
+  public static List<String> trainTextCentrally(JobSpec spec, Path modelDir, Path train, Path out) {
+    var l = spec.getLora();
+    var t = spec.getTraining();
+    List<String> args = new ArrayList<>(List.of("train", "--model", modelDir.toString(), "--data", train.toString(),
+        "--out", out.toString(), "--task", task(spec), "--lora-r", String.valueOf(l.getR()), "--lora-alpha",
+        String.valueOf(l.getAlpha()), "--lora-dropout", String.valueOf(l.getDropout()), "--target-modules",
+        String.join(",", l.getTargetModulesList()), l.getFreezeA() ? "--ffa" : "--no-ffa",
+        "--epochs", String.valueOf(spec.getRounds() * Math.max(1, t.getLocalEpochs())),
+        "--batch-size", String.valueOf(t.getBatchSize()), "--lr", String.valueOf(t.getLearningRate()),
+        "--weight-decay", String.valueOf(spec.getText().getWeightDecay()),
+        "--max-length", String.valueOf(spec.getText().getMaxLength()), "--seed", String.valueOf(spec.getSeed()),
+        "--threads", "1", "--output", "json"));
+    pooling(spec, args);
+    return args;
+  }
+
+  private static String task(JobSpec spec) {
+    return spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM ? LmCommandSupport.CAUSAL_LM : LmCommandSupport.SEQ_CLS;
+  }
+
+  private static void pooling(JobSpec spec, List<String> args) {
+    if (spec.getTask() == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION) {
+      args.addAll(List.of("--pooling", spec.getText().getPooling() == Pooling.POOLING_LAST_TOKEN ? "last" : "mean"));
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.cohort.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.Pooling;
+import io.cohort.proto.v1.TaskType;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Every command line {@link NodeCommandLines} builds is one the node's own command parses, with the meant values. */
+class NodeCommandLinesTest {
+  private static final Path DIR = Path.of("/tmp/sim");
+
+  private static JobSpec textJob() {
+    JobSpec.Builder b = JobSpec.newBuilder().setTask(TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION).setRounds(3)
+        .setSeed(7);
+    b.getLoraBuilder().setR(2).setAlpha(4).setDropout(0.1f).addTargetModules("c_attn").addTargetModules("c_proj")
+        .setFreezeA(true);
+    b.getTrainingBuilder().setLocalEpochs(2).setBatchSize(8).setLearningRate(0.05);
+    b.getTextBuilder().setMaxLength(64).setWeightDecay(0.02).setPooling(Pooling.POOLING_LAST_TOKEN);
+    return b.build();
+  }
+
+  private static <T> T parse(T command, List<String> args) {
+    CommandLine cli = new CommandLine(command);
+    assertThat(args.get(0)).isEqualTo(cli.getCommandName());
+    cli.parseArgs(args.subList(1, args.size()).toArray(String[]::new));
+    return command;
+  }
+
+  @Test
+  void trainTextCentrally_isTheJobsRecipe() {
+    TrainCommand t = parse(new TrainCommand(),
+        NodeCommandLines.trainTextCentrally(textJob(), DIR.resolve("model"), DIR.resolve("train.jsonl"), DIR.resolve("out")));
+    assertThat(t.epochs).isEqualTo(6);
+    assertThat(t.batchSize).isEqualTo(8);
+    assertThat(t.lr).isCloseTo(0.05, within(1e-9));
+    assertThat(t.weightDecay).isCloseTo(0.02, within(1e-9));
+    assertThat(t.output).isEqualTo("json");
+    assertThat(t.threads).isEqualTo(1);
+  }
+
+  @Test
+  void evalText_parses() {
+    EvalCommand e = parse(new EvalCommand(),
+        NodeCommandLines.evalText(textJob(), DIR.resolve("model"), DIR.resolve("adapter"), DIR.resolve("test.jsonl")));
+    assertThat(e.output).isEqualTo("json");
+    assertThat(e.threads).isEqualTo(1);
+  }
+
+  @Test
+  void partitionAndCentral_parse() {
+    parse(new PartitionCommand(), NodeCommandLines.partition(DIR.resolve("d.csv"), 3, 0.2, 0.5, 9, DIR, "class"));
+    parse(new PartitionCommand(), NodeCommandLines.partition(DIR.resolve("d.jsonl"), 2, 0.2, 0, 9, DIR, null));
+    parse(new CentralCommand(), NodeCommandLines.centralTabular(DIR.resolve("s.json"), DIR.resolve("a.csv"),
+        DIR.resolve("b.csv")));
+  }
+}
