@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.cohort.coordinator.DomainException;
 import io.cohort.coordinator.node.NodeRegistry;
 import io.cohort.coordinator.node.NodeSession;
+import io.cohort.coordinator.strategy.Strategy;
 import io.cohort.crypto.Digests;
 import io.cohort.crypto.SecureTokens;
 import io.cohort.crypto.keys.IdentityPublicKey;
@@ -71,7 +72,7 @@ final class SecureAggregationStages {
    * The round's result: the weighted mean delta by flat coordinate (for the job's strategy to turn
    * into the next global model), whose updates are in it, and their total weight.
    */
-  record Outcome(io.cohort.coordinator.strategy.Strategy.MeanDelta meanDelta, List<String> contributors,
+  record Outcome(Strategy.MeanDelta meanDelta, List<String> contributors,
       long examples) {}
 
   private final JobSpec spec;
@@ -374,7 +375,7 @@ final class SecureAggregationStages {
     List<String> contributors = r.survivors().stream().map(id -> byId.get(id).nodeId()).toList();
     Map<Integer, java.util.SortedSet<Integer>> badShares;
     synchronized (this) {
-      badShares = session.badShareReports(); // SECAGG-TESTS C1: protocol ids, no secrets
+      badShares = session.badShareReports(); // docs/secagg-scenarios.md, C1 (a tampered share): protocol ids, no secrets
     }
     LOG.info(() -> "job " + spec.getJobId() + " secure round " + round + ": sum over " + contributors.size() + " of "
         + byId.size() + " nodes (" + r.dropped().size() + " dropped after sharing keys"
