@@ -2,6 +2,9 @@ package io.cohort.crypto.dp.distributed;
 
 import io.cohort.crypto.dp.DpParameterException;
 import io.cohort.crypto.dp.DpPreconditions;
+import io.cohort.crypto.dp.PlanSegment;
+import io.cohort.crypto.dp.PrivacyAccountant;
+import io.cohort.crypto.dp.PrivacyPlan;
 import io.cohort.crypto.dp.PrivacySpend;
 import io.cohort.crypto.dp.RdpConversion;
 import io.cohort.crypto.dp.internal.SpecialFunctions;
@@ -48,7 +51,8 @@ import java.util.stream.IntStream;
  * of each other and of the data, the contributor count checked by each node (it must not exceed
  * maxNodes: more contributors mean smaller shares than accounted).
  */
-public final class DistributedDpAccountant {
+public final class DistributedDpAccountant implements PrivacyAccountant {
+  static final String ID = "ddg-rdp-kls14-zw5/1";
   static final int[] ORDERS = IntStream.concat(IntStream.rangeClosed(2, 128),
       IntStream.of(160, 192, 256, 320, 384, 512, 768, 1024)).toArray();
   private final DistributedDpParameters params;
@@ -125,19 +129,42 @@ public final class DistributedDpAccountant {
 
   /** Epsilon at delta after {@code steps} rounds, each Poisson-sampled at rate q. */
   public PrivacySpend epsilon(double q, long steps, double delta) throws DpParameterException {
-    DpPreconditions.checkSamplingProbability(q);
-    DpPreconditions.checkSteps(steps);
+    return epsilon(PrivacyPlan.of(q, params.noiseMultiplier(), steps), delta);
+  }
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  /**
+   * Epsilon of a plan of distributed rounds. Every segment's sigma must be this job's noise
+   * multiplier (the codec parameters, and so Delta_2 and tau, are fixed per job); segments may
+   * differ in q and steps.
+   */
+  @Override
+  public PrivacySpend epsilon(PrivacyPlan plan, double delta) throws DpParameterException {
     DpPreconditions.checkDelta(delta);
+    for (PlanSegment seg : plan.segments()) {
+      if (seg.noiseMultiplier() != params.noiseMultiplier()) {
+        throw new DpParameterException("sigma", "this distributed-DP accountant is for sigma = "
+            + params.noiseMultiplier() + ", the plan has a segment with sigma = " + seg.noiseMultiplier());
+      }
+    }
     double best = Double.POSITIVE_INFINITY;
     int bestOrder = -1;
     for (int a : ORDERS) {
-      double eps = RdpConversion.IMPROVED.epsilonAt(a, steps * rdpOneRound(q, a), delta);
+      double rdp = 0;
+      for (PlanSegment seg : plan.segments()) {
+        rdp += seg.steps() * rdpOneRound(seg.samplingProbability(), a);
+      }
+      double eps = RdpConversion.IMPROVED.epsilonAt(a, rdp, delta);
       if (eps < best) {
         best = eps;
         bestOrder = a;
       }
     }
-    return new PrivacySpend(Math.max(0, best), delta, 0, false, "ddg-rdp-kls14-zw5/1", String.format(Locale.ROOT,
+    return new PrivacySpend(Math.max(0, best), delta, 0, false, ID, String.format(Locale.ROOT,
         "optimal order alpha=%d, Delta2/sqrt(var)=%.6g (sigma_eff=%.6g), tau=%.3g", bestOrder, l2, 1 / l2, tau));
   }
 }

@@ -57,6 +57,12 @@ public final class DistributedDpEncoder {
   /**
    * Starts a round in which {@code contributors} nodes (this one included) take part.
    *
+   * <p>{@code contributors} must be a lower bound on the number of inputs that can end up in the
+   * released sum, taken from terms this node has verified (not the coordinator's say-so): a node
+   * that drops out after sending its masked input takes its noise share with it, so with SecAgg
+   * the safe value is the unmasking threshold (the fewest survivors the coordinator can unmask),
+   * not the cohort size. A smaller count only adds noise.
+   *
    * @param rotationSeed the round's public rotation seed, the same at every node and the server
    * @throws DpParameterException ("contributors") when the count is below this node's floor or
    *     above the job's node count: the node must then refuse the round and record nothing

@@ -119,6 +119,16 @@ class DistributedDpAccountantTest {
   }
 
   @Test
+  void asAPrivacyAccountant_plansCompose_andAForeignSigmaIsRefused() throws Exception {
+    DistributedDpAccountant a = DistributedDpAccountant.of(example(32));
+    PrivacyPlan two = PrivacyPlan.of(0.01, 1.0, 400).then(PrivacyPlan.of(0.01, 1.0, 600));
+    assertThat(a.epsilon(two, 1e-5).epsilon()).isCloseTo(a.epsilon(0.01, 1000, 1e-5).epsilon(), within(1e-9));
+    assertThat(a.id()).isEqualTo("ddg-rdp-kls14-zw5/1");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> a.epsilon(PrivacyPlan.of(0.01, 1.1, 10), 1e-5))
+        .hasMessageContaining("sigma = 1.1");
+  }
+
+  @Test
   void conversionIsTheImprovedOne() {
     assertThat(RdpConversion.IMPROVED.epsilonAt(8, 1.0, 1e-5)).isLessThan(RdpConversion.CLASSIC.epsilonAt(8, 1.0, 1e-5));
   }
