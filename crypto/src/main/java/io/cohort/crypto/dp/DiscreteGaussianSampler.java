@@ -43,6 +43,33 @@ public final class DiscreteGaussianSampler {
     return create(sigma, CtrDrbgStream.create(new SecureRandom()));
   }
 
+  /**
+   * A sampler whose variance parameter is exactly the rational {@code varNum / varDen} (both
+   * positive, sigma^2 in (0, 1e18]): what distributed DP uses, where a node's share of an integer
+   * total variance is that total divided by a node count, held without any rounding.
+   */
+  public static DiscreteGaussianSampler ofVariance(BigInteger varNum, BigInteger varDen) throws DpParameterException {
+    return ofVariance(varNum, varDen, CtrDrbgStream.create(new SecureRandom()));
+  }
+
+  /**
+   * As {@link #ofVariance(BigInteger, BigInteger)}, drawing from {@code stream}. Production code
+   * must pass a stream from {@link CtrDrbgStream#create(SecureRandom)}; a
+   * {@link CtrDrbgStream#forTesting} stream makes the noise predictable and is for tests only.
+   */
+  public static DiscreteGaussianSampler ofVariance(BigInteger varNum, BigInteger varDen, CtrDrbgStream stream)
+      throws DpParameterException {
+    if (varNum == null || varDen == null || varNum.signum() <= 0 || varDen.signum() <= 0) {
+      throw new DpParameterException("variance", "the discrete Gaussian variance must be a positive rational, got "
+          + varNum + "/" + varDen);
+    }
+    if (varNum.compareTo(varDen.multiply(BigInteger.TEN.pow(18))) > 0) {
+      throw new DpParameterException("variance", "the discrete Gaussian variance must be at most 1e18, got "
+          + varNum + "/" + varDen);
+    }
+    return new DiscreteGaussianSampler(varNum, varDen, stream);
+  }
+
   /** Tests only: a reproducible sampler. */
   static DiscreteGaussianSampler seededForTest(double sigma, long seed) throws DpParameterException {
     return create(sigma, CtrDrbgStream.forTesting(seed, 7));

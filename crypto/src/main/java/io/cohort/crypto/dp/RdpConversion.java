@@ -26,4 +26,9 @@ public enum RdpConversion {
   };
 
   abstract double epsilon(double alpha, double rdp, double delta);
+
+  /** The epsilon this conversion gives at order {@code alpha > 1} from RDP {@code rdp}, at {@code delta}. */
+  public double epsilonAt(double alpha, double rdp, double delta) {
+    return epsilon(alpha, rdp, delta);
+  }
 }
