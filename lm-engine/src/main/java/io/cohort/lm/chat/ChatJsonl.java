@@ -70,8 +70,41 @@ public final class ChatJsonl {
     return out;
   }
 
+  /**
+   * The messages of a prompt file for generation: one JSON document, either
+   * {@code {"messages": [...]}} or the array itself; roles as in training data, no assistant turn
+   * required.
+   */
+  public static List<ChatMessage> readPrompt(Path file) throws DataFormatException {
+    JsonNode node;
+    try {
+      node = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (NoSuchFileException e) {
+      throw new DataFormatException(file, "no such file", e);
+    } catch (JsonProcessingException e) {
+      long column = e.getLocation() == null ? -1 : e.getLocation().getColumnNr();
+      long line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
+      throw new DataFormatException(file, (int) Math.max(0, line), "not valid JSON"
+          + (column > 0 ? " (at column " + column + ")" : "") + "; expected {\"messages\": [{\"role\": ..., \"content\":"
+          + " ...}, ...]} or the array of messages");
+    } catch (IOException e) {
+      throw new DataFormatException(file, "cannot read: " + e.getMessage(), e);
+    }
+    if (node != null && node.isArray()) {
+      com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+      o.set("messages", node);
+      node = o;
+    }
+    return parse(file, 0, node, false);
+  }
+
   /** The messages of one record (already parsed JSON); {@code file}/{@code line} only name it in errors. */
   static List<ChatMessage> parse(Path file, int line, JsonNode node) throws DataFormatException {
+    return parse(file, line, node, true);
+  }
+
+  private static List<ChatMessage> parse(Path file, int line, JsonNode node, boolean needAssistant)
+      throws DataFormatException {
     if (node == null || !node.isObject()) {
       throw new DataFormatException(file, line, "expected a JSON object, got " + kind(node) + "; " + SHAPES);
     }
@@ -129,7 +162,7 @@ public final class ChatJsonl {
     } else {
       throw new DataFormatException(file, line, "missing field 'messages' (or 'prompt' and 'completion'); " + SHAPES);
     }
-    if (out.stream().noneMatch(ChatMessage::isAssistant)) {
+    if (needAssistant && out.stream().noneMatch(ChatMessage::isAssistant)) {
       throw new DataFormatException(file, line, "no assistant turn: a training conversation needs at least one"
           + " message with role 'assistant'");
     }
