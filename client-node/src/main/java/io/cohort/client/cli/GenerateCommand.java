@@ -9,7 +9,6 @@ import io.cohort.lm.chat.ChatEncoder;
 import io.cohort.lm.chat.ChatJsonl;
 import io.cohort.lm.chat.ChatMessage;
 import io.cohort.lm.chat.ChatTemplate;
-import io.cohort.lm.chat.ChatTemplateException;
 import io.cohort.lm.generate.Generator;
 import io.cohort.lm.generate.Sampler;
 import io.cohort.lm.lora.PeftExport;
@@ -85,7 +84,7 @@ final class GenerateCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     try {
       return run();
-    } catch (BadInput | IOException | IllegalArgumentException | ChatTemplateException e) {
+    } catch (BadInput | IOException | IllegalArgumentException e) { // ChatTemplateException included
       err.println("cohort-node generate: " + e.getMessage());
       err.flush();
       return LmCommandSupport.BAD_INPUT;

@@ -20,6 +20,8 @@ final class LmCommandSupport {
   static final int BAD_INPUT = 2;
   static final String SEQ_CLS = "seq-cls";
   static final String CAUSAL_LM = "causal-lm";
+  /** Supervised fine-tuning on chat JSONL with the assistant-only loss (io.cohort.lm.chat). */
+  static final String CHAT_SFT = "chat-sft";
   /** Written beside the PEFT files: what PEFT has no field for (pooling) and the run's privacy plan. */
   static final String TRAINING_FILE = "cohort_training.json";
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -63,9 +65,22 @@ final class LmCommandSupport {
   }
 
   static void checkTask(String task) throws BadInput {
-    if (!task.equals(SEQ_CLS) && !task.equals(CAUSAL_LM)) {
-      throw new BadInput("--task must be " + SEQ_CLS + " or " + CAUSAL_LM + ", got " + task);
+    if (!task.equals(SEQ_CLS) && !task.equals(CAUSAL_LM) && !task.equals(CHAT_SFT)) {
+      throw new BadInput("--task must be " + SEQ_CLS + ", " + CAUSAL_LM + " or " + CHAT_SFT + ", got " + task);
     }
+  }
+
+  /** Chat JSONL encoded with the model's chat template (GPT-2: the default one) and assistant masks. */
+  static io.cohort.lm.chat.ChatSft.Prepared chat(Path data, Path modelDir, Loaded loaded, int maxLength)
+      throws IOException, BadInput {
+    requireFile(data);
+    io.cohort.lm.chat.ChatEncoder enc = chatEncoder(modelDir, loaded, maxLength);
+    return io.cohort.lm.chat.ChatSft.prepare(io.cohort.lm.chat.ChatJsonl.read(data), enc);
+  }
+
+  static io.cohort.lm.chat.ChatEncoder chatEncoder(Path modelDir, Loaded loaded, int maxLength) throws IOException {
+    return new io.cohort.lm.chat.ChatEncoder(io.cohort.lm.chat.ChatTemplate.fromDirectory(modelDir),
+        io.cohort.lm.chat.ChatEncoder.gpt2(loaded.tokenizer()), maxLength);
   }
 
   static void checkMaxLength(int maxLength, Gpt2Model model) throws BadInput {
