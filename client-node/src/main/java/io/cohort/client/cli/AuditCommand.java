@@ -117,7 +117,7 @@ final class AuditCommand implements Callable<Integer> {
       }
       commandSpec.commandLine().getOut().println(line);
     }
-    return 0;
+    return ExitCode.OK.code();
   }
 
   private JobSpec readSpec() throws Exception {

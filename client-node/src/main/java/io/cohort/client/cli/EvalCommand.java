@@ -42,7 +42,7 @@ final class EvalCommand implements Callable<Integer> {
   Path adapter;
   @Option(names = "--data", required = true, paramLabel = "FILE", description = "JSONL records to evaluate on.")
   Path data;
-  @Option(names = "--task", description = "seq-cls or causal-lm. Default: the adapter's task, else causal-lm.")
+  @Option(names = "--task", description = "seq-cls, causal-lm or chat-sft. Default: the adapter's task, else causal-lm.")
   String task;
   @Option(names = "--pooling", description = "seq-cls pooling: mean or last. Default: as trained, else mean.")
   String pooling;
@@ -51,6 +51,8 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "16") int batchSize;
   @Option(names = "--threads", description = "Compute threads. Default: all cores.") Integer threads;
   @Option(names = "--output", defaultValue = "text", description = "text or json.") String output;
+  @Option(names = "--max-new-tokens", defaultValue = "16", description = "chat-sft: most tokens of each greedy answer"
+      + " for exact match. Default: ${DEFAULT-VALUE}.") int maxNewTokens;
   @Spec CommandSpec spec;
 
   @Override
@@ -87,6 +89,7 @@ final class EvalCommand implements Callable<Integer> {
       }
     }
     String effectiveTask = task != null ? task
+        : training != null && LmCommandSupport.CHAT_SFT.equals(training.path("task").asText()) ? LmCommandSupport.CHAT_SFT
         : peft != null && peft.config().taskType().equals(AdapterConfig.SEQ_CLS) ? LmCommandSupport.SEQ_CLS
         : LmCommandSupport.CAUSAL_LM;
     LmCommandSupport.checkTask(effectiveTask);
@@ -128,6 +131,20 @@ final class EvalCommand implements Callable<Integer> {
       if (output.equals("text")) {
         o.printf(Locale.ROOT, "%d records: accuracy %.4f  ROC AUC %.4f  F1 %.4f%n", m.examples(), m.accuracy(),
             m.rocAuc(), m.f1());
+      }
+    } else if (effectiveTask.equals(LmCommandSupport.CHAT_SFT)) {
+      io.cohort.lm.chat.ChatSft.Prepared chats = LmCommandSupport.chat(data, model, loaded, maxLength);
+      double[] nll = io.cohort.lm.chat.ChatSft.assistantNll(loaded.gpt2("chat SFT"), chats, batchSize, pad);
+      double em = io.cohort.lm.chat.ChatSft.exactMatch(loaded.gpt2("chat SFT"),
+          LmCommandSupport.chatEncoder(model, loaded, loaded.model().maxPositions()), chats.conversations(),
+          loaded.tokenizer()::decode, pad, maxNewTokens);
+      result.put("records", chats.sequences().size());
+      result.put("assistant_tokens", (long) nll[1]);
+      result.put("assistant_mean_nll", nll[0]);
+      result.put("exact_match", em);
+      if (output.equals("text")) {
+        o.printf(Locale.ROOT, "%d conversations, %d assistant tokens: assistant NLL %.4f nats; greedy exact match of the"
+            + " last answer %.4f%n", chats.sequences().size(), (long) nll[1], nll[0], em);
       }
     } else {
       TextBatcher batcher = new TextBatcher(loaded.tokenizer(), maxLength, true, false);

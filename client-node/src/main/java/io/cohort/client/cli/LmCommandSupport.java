@@ -25,6 +25,8 @@ import java.util.List;
 final class LmCommandSupport {
   static final String SEQ_CLS = "seq-cls";
   static final String CAUSAL_LM = "causal-lm";
+  /** Supervised fine-tuning on chat JSONL with the assistant-only loss (io.cohort.lm.chat). */
+  static final String CHAT_SFT = "chat-sft";
   /** Written beside the PEFT files: what PEFT has no field for (pooling) and the run's privacy plan. */
   static final String TRAINING_FILE = "cohort_training.json";
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -43,6 +45,22 @@ final class LmCommandSupport {
    * ({@code llama} set).
    */
   record Loaded(LanguageModel model, TextTokenizer tokenizer, Checkpoint checkpoint, LlamaCheckpoint llama) {
+    /**
+     * The GPT-2 model, for what is built on the GPT-2 path only so far (chat SFT and generation):
+     * a Llama-family folder gets one clear line instead.
+     */
+    Gpt2Model gpt2(String what) throws BadInput {
+      if (model instanceof Gpt2Model g && tokenizer instanceof Gpt2Tokenizer) {
+        return g;
+      }
+      throw new BadInput(what + " supports GPT-2 checkpoints only so far; this folder is a Llama-family model"
+          + " (model_type " + (llama == null ? "?" : llama.config().modelType()) + ")");
+    }
+
+    Gpt2Tokenizer gpt2Tokenizer(String what) throws BadInput {
+      gpt2(what);
+      return (Gpt2Tokenizer) tokenizer;
+    }
   }
 
   private LmCommandSupport() {
@@ -82,9 +100,23 @@ final class LmCommandSupport {
   }
 
   static void checkTask(String task) throws BadInput {
-    if (!task.equals(SEQ_CLS) && !task.equals(CAUSAL_LM)) {
-      throw new BadInput("--task must be " + SEQ_CLS + " or " + CAUSAL_LM + ", got " + task);
+    if (!task.equals(SEQ_CLS) && !task.equals(CAUSAL_LM) && !task.equals(CHAT_SFT)) {
+      throw new BadInput("--task must be " + SEQ_CLS + ", " + CAUSAL_LM + " or " + CHAT_SFT + ", got " + task);
     }
+  }
+
+  /** Chat JSONL encoded with the model's chat template (GPT-2: the default one) and assistant masks. */
+  static io.cohort.lm.chat.ChatSft.Prepared chat(Path data, Path modelDir, Loaded loaded, int maxLength)
+      throws IOException, BadInput {
+    requireFile(data);
+    io.cohort.lm.chat.ChatEncoder enc = chatEncoder(modelDir, loaded, maxLength);
+    return io.cohort.lm.chat.ChatSft.prepare(io.cohort.lm.chat.ChatJsonl.read(data), enc);
+  }
+
+  static io.cohort.lm.chat.ChatEncoder chatEncoder(Path modelDir, Loaded loaded, int maxLength)
+      throws IOException, BadInput {
+    return new io.cohort.lm.chat.ChatEncoder(io.cohort.lm.chat.ChatTemplate.fromDirectory(modelDir),
+        io.cohort.lm.chat.ChatEncoder.gpt2(loaded.gpt2Tokenizer("chat SFT")), maxLength);
   }
 
   static void checkMaxLength(int maxLength, LanguageModel model) throws BadInput {

@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
         EvalCommand.class,
         ExportCommand.class,
         ModelCommand.class,
+        GenerateCommand.class,
         CommandLine.HelpCommand.class})
 public final class NodeMain implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger(NodeMain.class.getName());

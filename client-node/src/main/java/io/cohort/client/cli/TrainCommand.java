@@ -46,11 +46,12 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face GPT-2 model folder.")
   Path model;
   @Option(names = "--data", required = true, paramLabel = "FILE",
-      description = "JSONL: {\"text\", \"label\"} per line for seq-cls, {\"text\"} for causal-lm.")
+      description = "JSONL: {\"text\", \"label\"} per line for seq-cls, {\"text\"} for causal-lm, {\"messages\"} or"
+          + " {\"prompt\", \"completion\"} for chat-sft.")
   Path data;
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for the PEFT adapter.")
   Path out;
-  @Option(names = "--task", defaultValue = LmCommandSupport.SEQ_CLS, description = "seq-cls or causal-lm.")
+  @Option(names = "--task", defaultValue = LmCommandSupport.SEQ_CLS, description = "seq-cls, causal-lm or chat-sft (loss on assistant turns only).")
   String task;
   @Option(names = "--lora-r", defaultValue = "8", description = "LoRA rank. Default: ${DEFAULT-VALUE}.")
   int r;
@@ -77,7 +78,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42",
       description = "Seed of training randomness (order, sampling, init); DP noise is never seeded.")
   long seed;
-  @Option(names = "--dp", description = "Train with DP-SGD (record-level).") boolean dp;
+  @Option(names = "--dp", description = "Train with DP-SGD (record-level; for chat-sft a record is a conversation).")
+  boolean dp;
   @Option(names = "--epsilon", defaultValue = "8", description = "DP target epsilon (sigma is calibrated).")
   double epsilon;
   @Option(names = "--delta", defaultValue = "1e-5", description = "DP delta.") double delta;
@@ -142,6 +144,11 @@ final class TrainCommand implements Callable<Integer> {
       labels = LmCommandSupport.labelsOf(records);
       objective = new SequenceClassification(loaded.model().width(), numLabels, pool,
           SequenceClassification.initStream(seed));
+    } else if (task.equals(LmCommandSupport.CHAT_SFT)) {
+      io.cohort.lm.chat.ChatSft.Prepared chats = LmCommandSupport.chat(data, model, loaded, maxLength);
+      seqs = chats.sequences();
+      labels = chats.indices(); // each conversation's index: how the assistant-only loss finds its mask
+      objective = new io.cohort.lm.chat.AssistantOnlyLm(loaded.gpt2("chat SFT"), chats.masks());
     } else {
       seqs = batcher.tokenizeAll(LmCommandSupport.texts(data));
       objective = new CausalLm(loaded.model());

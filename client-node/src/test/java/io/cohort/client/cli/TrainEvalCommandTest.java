@@ -106,7 +106,7 @@ class TrainEvalCommandTest {
     Files.writeString(bad, "{\"text\": \"ok\", \"label\": 0}\nnot json\n");
     Object[][] cases = {
         {train(dir.resolve("x1"), "--lora-r", "0"), "--lora-r must be >= 1"},
-        {train(dir.resolve("x2"), "--task", "summarize"), "--task must be seq-cls or causal-lm"},
+        {train(dir.resolve("x2"), "--task", "summarize"), "--task must be seq-cls, causal-lm or chat-sft"},
         {new String[] {"train", "--model", MODEL, "--data", data.toString(), "--out", dir.resolve("x3").toString(),
             "--max-length", "100000"}, "--max-length must be in [2, 256]"},
         {train(dir.resolve("x4"), "--noise-multiplier", "1"), "--noise-multiplier needs --dp"},

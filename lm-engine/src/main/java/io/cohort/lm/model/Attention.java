@@ -52,6 +52,62 @@ final class Attention {
   }
 
   /**
+   * Causal attention of {@code n} new tokens (fused q|k|v rows [n, 3 * width]) at positions
+   * {@code past..past+n-1} of one sequence: their keys and values are written into the caches
+   * ([heads, n_positions, head_dim]) and each attends to positions {@code 0..own}. Returns the
+   * merged output [n, width].
+   */
+  static float[] forwardCached(float[] qkv, int n, Gpt2Shape shape, float[] kCache, float[] vCache, int past) {
+    int h = shape.heads();
+    int hd = shape.headDim();
+    int w = shape.width();
+    int cap = shape.positions();
+    for (int r = 0; r < n; r++) {
+      for (int hi = 0; hi < h; hi++) {
+        int dst = (hi * cap + past + r) * hd;
+        System.arraycopy(qkv, r * 3 * w + w + hi * hd, kCache, dst, hd);
+        System.arraycopy(qkv, r * 3 * w + 2 * w + hi * hd, vCache, dst, hd);
+      }
+    }
+    float scale = (float) (1.0 / Math.sqrt(hd));
+    float[] out = new float[n * w];
+    Parallel.forEach(n * h, 4L * (past + n) * hd, task -> {
+      int r = task / h;
+      int hi = task % h;
+      int last = past + r;
+      float[] p = new float[last + 1];
+      int q = r * 3 * w + hi * hd;
+      int kBase = hi * cap * hd;
+      float max = Float.NEGATIVE_INFINITY;
+      for (int j = 0; j <= last; j++) {
+        float dot = 0f;
+        int ko = kBase + j * hd;
+        for (int d = 0; d < hd; d++) {
+          dot += qkv[q + d] * kCache[ko + d];
+        }
+        p[j] = dot * scale;
+        max = Math.max(max, p[j]);
+      }
+      double sum = 0;
+      for (int j = 0; j <= last; j++) {
+        float e = (float) Math.exp(p[j] - max);
+        p[j] = e;
+        sum += e;
+      }
+      float inv = (float) (1.0 / sum);
+      int o = r * w + hi * hd;
+      for (int j = 0; j <= last; j++) {
+        float pj = p[j] * inv;
+        int vo = kBase + j * hd;
+        for (int d = 0; d < hd; d++) {
+          out[o + d] += pj * vCache[vo + d];
+        }
+      }
+    });
+    return out;
+  }
+
+  /**
    * Gradient with respect to the fused q|k|v input, given the gradient of the merged output. Gives
    * the state's arrays back to {@code ws}: they are read for the last time here.
    */

@@ -96,6 +96,32 @@ final class Block {
     return out;
   }
 
+  /**
+   * Inference on {@code n} new tokens of one sequence after {@code past} cached ones: appends their
+   * keys and values to {@code kCache}/{@code vCache} ([heads, n_positions, head_dim]) and returns the
+   * block's output for them.
+   */
+  float[] forwardCached(float[] x, int n, Gpt2Shape shape, float[] kCache, float[] vCache, int past) {
+    int w = shape.width();
+    float eps = shape.layerNormEps();
+    Pass pass = Pass.inference(1, n);
+    Object[] st = new Object[1];
+    float[] a1 = new float[n * w];
+    Ops.layerNorm(x, n, w, ln1Gamma, ln1Beta, eps, a1, new float[n], new float[n]);
+    float[] qkv = attn.forward(a1, pass, st, null);
+    float[] attnOut = Attention.forwardCached(qkv, n, shape, kCache, vCache, past);
+    float[] x2 = attnProj.forward(attnOut, pass, st, null);
+    Ops.addInPlace(x2, x, n * w);
+    float[] a2 = new float[n * w];
+    Ops.layerNorm(x2, n, w, ln2Gamma, ln2Beta, eps, a2, new float[n], new float[n]);
+    float[] f = fc.forward(a2, pass, st, null);
+    float[] g = new float[f.length];
+    Ops.gelu(f, g, f.length);
+    float[] out = mlpProj.forward(g, pass, st, null);
+    Ops.addInPlace(out, x2, n * w);
+    return out;
+  }
+
   private static float[] keepIfAdapted(Linear layer, float[] input, Workspace ws) {
     if (layer.adapter() != null) {
       return input;

@@ -290,6 +290,69 @@ public final class Gpt2Model implements LanguageModel {
   }
 
   /**
+   * The keys and values of the tokens one sequence has seen so far, per layer, for incremental
+   * decoding ({@link #forwardCached}): each layer holds [heads, n_positions, head_dim] for keys and
+   * for values, filled up to {@link #length()}.
+   */
+  public static final class KvCache {
+    final float[][] keys;
+    final float[][] values;
+    int length;
+
+    KvCache(int layers, int size) {
+      keys = new float[layers][size];
+      values = new float[layers][size];
+    }
+
+    /** How many tokens are cached (the position the next token takes). */
+    public int length() {
+      return length;
+    }
+  }
+
+  /** An empty cache sized for the model's full context. */
+  public KvCache newCache() {
+    return new KvCache(blocks.length, shape.heads() * shape.positions() * shape.headDim());
+  }
+
+  /**
+   * Inference on one sequence, incrementally: the final hidden states [ids.length, width] of
+   * {@code ids} placed after the tokens already in {@code cache}, which then holds them too. The
+   * same arithmetic as {@link #forward} on the whole sequence (each new token attends to the cached
+   * keys and values and to the new ones up to itself), without recomputing the cached tokens.
+   */
+  public float[] forwardCached(int[] ids, KvCache cache) {
+    int n = ids.length;
+    int past = cache.length;
+    int w = shape.width();
+    if (n == 0) {
+      return new float[0];
+    }
+    if (past + n > shape.positions()) {
+      throw new IllegalArgumentException("sequence length " + (past + n) + " exceeds the model's " + shape.positions()
+          + " positions");
+    }
+    float[] x = new float[n * w];
+    for (int r = 0; r < n; r++) {
+      int id = ids[r];
+      if (id < 0 || id >= shape.vocabSize()) {
+        throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + shape.vocabSize() + ")");
+      }
+      int pos = past + r;
+      for (int i = 0; i < w; i++) {
+        x[r * w + i] = wte[id * w + i] + wpe[pos * w + i];
+      }
+    }
+    for (int i = 0; i < blocks.length; i++) {
+      x = blocks[i].forwardCached(x, n, shape, cache.keys[i], cache.values[i], past);
+    }
+    cache.length = past + n;
+    float[] out = new float[n * w];
+    Ops.layerNorm(x, n, w, lnfGamma, lnfBeta, shape.layerNormEps(), out, new float[n], new float[n]);
+    return out;
+  }
+
+  /**
    * Accumulates adapter gradients from the gradient of the final hidden states. Each forward pass's
    * activations support one backward pass (their arrays are recycled during it).
    */

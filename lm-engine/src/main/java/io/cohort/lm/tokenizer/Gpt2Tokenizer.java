@@ -137,6 +137,23 @@ public final class Gpt2Tokenizer implements TextTokenizer {
     return bytes.toString(StandardCharsets.UTF_8);
   }
 
+  /** The bytes token {@code id} stands for: its share of the UTF-8 text, for mapping tokens to text offsets. */
+  public byte[] tokenBytes(int id) {
+    if (id < 0 || id >= idToToken.length || idToToken[id] == null) {
+      throw new IllegalArgumentException("token id " + id + " is not in the vocabulary (0.." + (idToToken.length - 1)
+          + ")");
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ByteLevel.decodeInto(idToToken[id], bytes);
+    return bytes.toByteArray();
+  }
+
+  /** The id of the vocabulary entry spelled exactly {@code token} (e.g. {@code <|endoftext|>}), or -1. */
+  public int tokenId(String token) {
+    Integer id = vocab.get(token);
+    return id == null ? -1 : id;
+  }
+
   /** The id of {@code <|endoftext|>}, GPT-2's end-of-text (and padding) token. */
   @Override
   public int eosId() {

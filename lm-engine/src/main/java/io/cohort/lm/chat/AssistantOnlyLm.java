@@ -1,0 +1,142 @@
+package io.cohort.lm.chat;
+
+import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.Parameter;
+import io.cohort.lm.model.Pass;
+import io.cohort.lm.train.Batch;
+import io.cohort.lm.train.Objective;
+import java.util.List;
+
+/**
+ * Causal language modelling whose loss counts only assistant tokens: the prediction at position
+ * {@code p} counts when token {@code p + 1} is an assistant target ({@link ChatEncoder.Encoded#mask()}:
+ * each assistant turn's content and its end-of-turn token, nothing of system or user turns).
+ *
+ * <p>Plugs into the unchanged {@link io.cohort.lm.train.Trainer}: train with
+ * {@code labels[i] = i} (the conversation's index), which the trainer carries into every batch, and
+ * this task looks the mask up by that index. One sequence is one conversation, so DP-SGD's
+ * per-example clipping makes the conversation the privacy unit. The batch loss is the mean over
+ * the batch's assistant targets; under per-example passes each conversation's own mean.
+ */
+public final class AssistantOnlyLm implements Objective {
+  private static final int ROWS_PER_BLOCK = 64;
+  private final Gpt2Model model;
+  private final List<boolean[]> masks;
+
+  /** {@code masks.get(i)}: the loss mask of conversation {@code i}, addressed by the batch's labels. */
+  public AssistantOnlyLm(Gpt2Model model, List<boolean[]> masks) {
+    this.model = model;
+    this.masks = masks;
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return List.of();
+  }
+
+  /** The number of counted predictions of batch row {@code i}. */
+  private int targets(Batch batch, int i) {
+    boolean[] m = mask(batch, i);
+    int n = 0;
+    for (int t = 1; t < batch.lengths()[i]; t++) {
+      n += m[t] ? 1 : 0;
+    }
+    return n;
+  }
+
+  private boolean[] mask(Batch batch, int i) {
+    if (batch.labels() == null) {
+      throw new IllegalArgumentException("assistant-only loss needs each batch row's conversation index as its label");
+    }
+    boolean[] m = masks.get(batch.labels()[i]);
+    if (m.length < batch.lengths()[i]) {
+      throw new IllegalArgumentException("mask of conversation " + batch.labels()[i] + " covers " + m.length
+          + " tokens, its sequence has " + batch.lengths()[i]);
+    }
+    return m;
+  }
+
+  /** Sum of assistant-token NLL over the batch, and how many targets it covers. */
+  public double[] nll(float[] hidden, Batch batch) {
+    double sum = 0;
+    long count = 0;
+    for (int i = 0; i < batch.batch(); i++) {
+      sum += example(hidden, batch, i, null, 0f);
+      count += targets(batch, i);
+    }
+    return new double[] {sum, count};
+  }
+
+  @Override
+  public double loss(float[] hidden, Batch batch, Pass pass, float[] dHidden) {
+    int total = 0;
+    for (int i = 0; i < batch.batch(); i++) {
+      total += targets(batch, i);
+    }
+    if (dHidden != null) {
+      java.util.Arrays.fill(dHidden, 0f);
+    }
+    double sum = 0;
+    for (int i = 0; i < batch.batch(); i++) {
+      int own = targets(batch, i);
+      if (own == 0) {
+        continue;
+      }
+      float weight = pass.perExample() ? 1f / own : 1f / Math.max(1, total);
+      sum += example(hidden, batch, i, dHidden, weight);
+    }
+    return sum / Math.max(1, total);
+  }
+
+  /** Sum of the example's assistant-token NLL; adds {@code weight * dNLL/dhidden} when {@code dHidden} is not null. */
+  private double example(float[] hidden, Batch batch, int i, float[] dHidden, float weight) {
+    boolean[] m = mask(batch, i);
+    int v = model.shape().vocabSize();
+    int t = batch.seqLen();
+    int n = batch.lengths()[i] - 1;
+    float[] logits = null;
+    double sum = 0;
+    int p = 0;
+    while (p < n) {
+      if (!m[p + 1]) {
+        p++;
+        continue;
+      }
+      int runEnd = p;
+      while (runEnd < n && m[runEnd + 1] && runEnd - p < ROWS_PER_BLOCK) {
+        runEnd++;
+      }
+      int rows = runEnd - p;
+      if (logits == null) {
+        logits = new float[ROWS_PER_BLOCK * v];
+      }
+      int row0 = i * t + p;
+      model.logits(hidden, row0, rows, logits);
+      for (int r = 0; r < rows; r++) {
+        int target = batch.ids()[row0 + r + 1];
+        int o = r * v;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < v; c++) {
+          max = Math.max(max, logits[o + c]);
+        }
+        double z = 0;
+        for (int c = 0; c < v; c++) {
+          z += Math.exp(logits[o + c] - max);
+        }
+        double lse = max + Math.log(z);
+        sum += lse - logits[o + target];
+        if (dHidden != null) {
+          for (int c = 0; c < v; c++) {
+            logits[o + c] = (float) (Math.exp(logits[o + c] - lse) * weight);
+          }
+          logits[o + target] -= weight;
+        }
+      }
+      if (dHidden != null) {
+        model.logitsBackward(logits, row0, rows, dHidden);
+      }
+      p = runEnd;
+    }
+    return sum;
+  }
+}
