@@ -124,7 +124,8 @@ final class TaskHandler {
   private Optional<String> privacyDecline(JobSpec spec) {
     try {
       long rows = PrivacyGuard.isPrivate(spec) ? trainer.trainingExamples(spec) : 0;
-      return privacy.checkOffer(spec, rows);
+      // Accepting reserves the job's projected spend, durably, before the answer leaves (issue 22 #2).
+      return privacy.acceptOffer(spec, rows);
     } catch (LocalTrainer.LocalDataException e) {
       return Optional.of(e.getMessage());
     }

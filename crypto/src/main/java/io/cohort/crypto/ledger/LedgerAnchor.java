@@ -42,16 +42,37 @@ public record LedgerAnchor(long entries, String lastHash) {
     return ledger.resolveSibling(ledger.getFileName() + ".anchor");
   }
 
+  /**
+   * Where a node keeps the coordinator's last acknowledgement of {@code ledger} (same format), so
+   * the read-only operator commands can compare the file against it.
+   */
+  public static Path ackPathFor(Path ledger) {
+    return ledger.resolveSibling(ledger.getFileName() + ".ack");
+  }
+
   /** The anchor of {@code ledger}, or empty when it has none yet. */
   public static Optional<LedgerAnchor> read(Path ledger) throws IOException {
-    Path p = pathFor(ledger);
+    return readFrom(pathFor(ledger));
+  }
+
+  /** The coordinator's acknowledgement the node last saved for {@code ledger}, or empty. */
+  public static Optional<LedgerAnchor> readAck(Path ledger) throws IOException {
+    return readFrom(ackPathFor(ledger));
+  }
+
+  /** Saves this as the coordinator's acknowledgement of {@code ledger} (durably, like the anchor). */
+  public void writeAck(Path ledger) throws IOException {
+    writeTo(ackPathFor(ledger));
+  }
+
+  private static Optional<LedgerAnchor> readFrom(Path p) throws IOException {
     if (!Files.exists(p)) {
       return Optional.empty();
     }
     String text = Files.readString(p, StandardCharsets.UTF_8).strip();
     Matcher m = LINE.matcher(text);
     if (!m.matches()) {
-      throw new LedgerException("ledger anchor " + p + " is not a valid anchor (expected one line '" + MAGIC
+      throw new LedgerException("ledger anchor file " + p + " is not a valid anchor (expected one line '" + MAGIC
           + " entries=N last=<64 hex>'); restore it from a backup or the ledger's operator");
     }
     return Optional.of(new LedgerAnchor(Long.parseLong(m.group(1)), m.group(2)));
@@ -59,7 +80,10 @@ public record LedgerAnchor(long entries, String lastHash) {
 
   /** Writes the anchor of {@code ledger} durably: temporary file, fsync, atomic rename, directory fsync. */
   void write(Path ledger) throws IOException {
-    Path p = pathFor(ledger);
+    writeTo(pathFor(ledger));
+  }
+
+  private void writeTo(Path p) throws IOException {
     Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
     byte[] bytes = (MAGIC + " entries=" + entries + " last=" + lastHash + "\n").getBytes(StandardCharsets.UTF_8);
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -75,7 +99,7 @@ public record LedgerAnchor(long entries, String lastHash) {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING);
     }
-    try (FileChannel d = FileChannel.open(p.getParent(), StandardOpenOption.READ)) {
+    try (FileChannel d = FileChannel.open(p.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
       d.force(true);
     } catch (IOException e) {
       // Some platforms cannot open directories; the rename is still atomic.
@@ -108,6 +132,12 @@ public record LedgerAnchor(long entries, String lastHash) {
    */
   public static Optional<String> check(Path ledger, Verification v) throws IOException {
     Optional<LedgerAnchor> a = read(ledger);
-    return a.isEmpty() ? Optional.empty() : a.get().behind(v.entries());
+    Optional<String> behind = a.isEmpty() ? Optional.empty() : a.get().behind(v.entries());
+    if (behind.isPresent()) {
+      return behind.map(b -> b + " (local anchor)");
+    }
+    Optional<LedgerAnchor> ack = readAck(ledger);
+    return ack.isEmpty() ? Optional.empty()
+        : ack.get().behind(v.entries()).map(b -> b.replace("its anchor", "the coordinator's acknowledgement"));
   }
 }

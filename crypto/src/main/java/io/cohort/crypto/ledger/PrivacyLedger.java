@@ -269,6 +269,11 @@ public final class PrivacyLedger implements AutoCloseable {
     return List.copyOf(entries);
   }
 
+  /** The ledger file (absolute); its anchor and the node's side files sit beside it. */
+  public Path file() {
+    return file;
+  }
+
   public double budgetEpsilon() {
     return budgetEpsilon;
   }
