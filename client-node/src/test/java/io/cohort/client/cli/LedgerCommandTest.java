@@ -264,6 +264,7 @@ class LedgerCommandTest {
     }
     assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("LEDGER ROLLED BACK");
     assertThat(run(1, "privacy", "budget", "--config", yaml.toString())).contains("ROLLED BACK");
+    run(1, "ledger", "--config", yaml.toString());
   }
 
   // Issue 22 #2: status shows what accepted jobs reserved beside what was spent.
@@ -278,5 +279,11 @@ class LedgerCommandTest {
     assertThat(b.reservedEpsilon()).isGreaterThan(1.5).isLessThanOrEqualTo(2.0);
     assertThat(StatusCommand.budgetLine(b)).contains(String.format(java.util.Locale.ROOT,
         "spent 0.0000, reserved %.4f (1 accepted jobs), remaining %.4f", b.reservedEpsilon(), 5 - b.reservedEpsilon()));
+    assertThat(run(0, "ledger", "--config", yaml.toString())).contains(String.format(java.util.Locale.ROOT,
+        "dataset tab: budget epsilon 5.0, spent 0.0000, reserved %.4f (1 accepted jobs)", b.reservedEpsilon()));
+    JsonNode json = JsonMapper.builder().build().readTree(run(0, "ledger", "--config", yaml.toString(), "--output",
+        "json"));
+    assertThat(json.path("datasets").get(0).path("reserved_epsilon").asDouble()).isEqualTo(b.reservedEpsilon());
+    assertThat(json.path("datasets").get(0).path("spent_epsilon").asDouble()).isZero();
   }
 }
