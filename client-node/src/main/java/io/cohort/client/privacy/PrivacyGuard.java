@@ -44,6 +44,7 @@ import java.util.Optional;
  * {@link #close}. Thread-safe.
  */
 public final class PrivacyGuard implements AutoCloseable {
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(PrivacyGuard.class.getName());
   private final NodeConfig config;
   private final IdentityKeyPair identity;
   private final Map<String, PrivacyLedger> ledgers = new HashMap<>();
@@ -125,6 +126,7 @@ public final class PrivacyGuard implements AutoCloseable {
     } catch (RoundRefusedException e) {
       return Optional.of(e.getMessage());
     } catch (LedgerRollbackException e) {
+      LOG.severe(e.getMessage()); // the full detail, with the local path, stays on the node
       return Optional.of(rolledBackReason(spec.getDatasetAlias()));
     } catch (DpParameterException | IOException e) {
       return Optional.of("privacy: " + e.getMessage());
@@ -231,6 +233,7 @@ public final class PrivacyGuard implements AutoCloseable {
     try {
       ledger = ledger(alias, budget.get());
     } catch (LedgerRollbackException e) {
+      LOG.severe(e.getMessage());
       throw new RoundRefusedException(rolledBackReason(alias));
     }
     try {
