@@ -65,12 +65,18 @@ final class LedgerCommand implements Callable<Integer> {
     }
     int status = ExitCode.OK.code();
     Map<String, List<RoundSpend>> spend = new HashMap<>();
-    for (DatasetBudgets.DatasetBudget d : DatasetBudgets.read(cfg)) {
+    List<DatasetBudgets.DatasetBudget> budgets = DatasetBudgets.read(cfg);
+    for (DatasetBudgets.DatasetBudget d : budgets) {
       if (!d.verifies()) {
         err.println("cohort-node: the privacy ledger of dataset '" + d.alias() + "' does not verify ("
             + d.verification().orElseThrow() + "); its spend is not shown");
         status = ExitCode.FAILED.code();
         continue;
+      }
+      if (d.rollback().isPresent()) {
+        err.println("cohort-node: the privacy ledger of dataset '" + d.alias() + "' was rolled back: it "
+            + d.rollback().get() + "; the node refuses offers and rounds on it");
+        status = ExitCode.FAILED.code();
       }
       double before = 0;
       for (VerifiedLedgerEntry e : d.entries()) {
@@ -80,9 +86,17 @@ final class LedgerCommand implements Callable<Integer> {
       }
     }
     List<UploadLog.Entry> shown = uploads.stream().filter(u -> job == null || u.jobId().equals(job)).toList();
+    List<DatasetBudgets.DatasetBudget> budgeted = budgets.stream()
+        .filter(d -> d.budget().isPresent() && d.verifies()).toList();
     if (output.equals("json")) {
-      out.println(json(cfg, logFile, shown, spend));
+      out.println(json(cfg, logFile, shown, spend, budgeted));
     } else {
+      for (DatasetBudgets.DatasetBudget d : budgeted) {
+        // Issue 22 #2: what accepted jobs reserved, beside what was spent.
+        out.printf(Locale.ROOT, "dataset %s: budget epsilon %s, spent %.4f, reserved %.4f (%d accepted jobs),"
+            + " remaining %.4f%n", d.alias(), d.budget().get().epsilonBudget(), d.spentEpsilon(), d.reservedEpsilon(),
+            d.reservedJobs(), d.remainingEpsilon());
+      }
       text(out, cfg, logFile, shown, spend);
     }
     out.flush();
@@ -94,11 +108,18 @@ final class LedgerCommand implements Callable<Integer> {
   }
 
   private static String json(NodeConfig cfg, Path logFile, List<UploadLog.Entry> uploads,
-      Map<String, List<RoundSpend>> spend) throws IOException {
+      Map<String, List<RoundSpend>> spend, List<DatasetBudgets.DatasetBudget> budgeted) throws IOException {
     JsonMapper json = JsonMapper.builder().build();
     ObjectNode root = json.createObjectNode();
     root.put("node_id", cfg.nodeId());
     root.put("upload_log", logFile.toString());
+    ArrayNode datasets = root.putArray("datasets");
+    for (DatasetBudgets.DatasetBudget d : budgeted) {
+      datasets.addObject().put("dataset", d.alias()).put("budget_epsilon", d.budget().get().epsilonBudget())
+          .put("spent_epsilon", d.spentEpsilon()).put("reserved_epsilon", d.reservedEpsilon())
+          .put("reserved_jobs", d.reservedJobs()).put("remaining_epsilon", d.remainingEpsilon())
+          .put("rolled_back", d.rollback().orElse(null));
+    }
     ArrayNode list = root.putArray("uploads");
     long total = 0;
     for (UploadLog.Entry u : uploads) {

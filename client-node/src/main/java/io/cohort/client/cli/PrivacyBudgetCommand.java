@@ -46,11 +46,12 @@ final class PrivacyBudgetCommand implements Callable<Integer> {
         continue;
       }
       Verification v = d.verification().get();
-      out.printf(Locale.ROOT, "dataset %s: budget epsilon %s at delta %s (%s), spent %.4f, remaining %.4f; %d"
-              + " releases; ledger %s: %s%n", d.alias(), b.epsilonBudget(), b.delta(), b.accountant(), d.spentEpsilon(),
-          d.remainingEpsilon(), v.entries().size(), b.ledgerPath(),
-          v.isValid() ? "verifies" : "DOES NOT VERIFY (" + v + ")");
-      if (!v.isValid()) {
+      out.printf(Locale.ROOT, "dataset %s: budget epsilon %s at delta %s (%s), spent %.4f, reserved %.4f,"
+              + " remaining %.4f; %d releases; ledger %s: %s%n", d.alias(), b.epsilonBudget(), b.delta(),
+          b.accountant(), d.spentEpsilon(), d.reservedEpsilon(), d.remainingEpsilon(), v.entries().size(),
+          b.ledgerPath(), d.rollback().isPresent() ? "ROLLED BACK (it " + d.rollback().get() + ")"
+              : v.isValid() ? "verifies" : "DOES NOT VERIFY (" + v + ")");
+      if (!d.sound()) {
         status = ExitCode.FAILED.code();
       }
       Map<String, int[]> jobs = new LinkedHashMap<>();

@@ -25,7 +25,9 @@ import picocli.CommandLine.Mixin;
  * {@code cohort-node status}: what an operator checks first. The certificate (subject, expiry,
  * CA), whether the coordinator accepts it right now, and the datasets this node offers with each
  * one's privacy budget: epsilon and delta from node.yaml, spent and remaining from the dataset's
- * signed ledger, verified (the numbers of {@code privacy budget}).
+ * signed ledger, verified (the numbers of {@code privacy budget}), the budget reserved for
+ * accepted jobs, and whether the ledger is behind its local anchor or the coordinator's last
+ * acknowledged entry (rolled back: exit 1).
  *
  * <p>The connection probe is a heartbeat for a session that does not exist: the coordinator
  * checks the certificate before the session, so UNAUTHENTICATED about the session means the
@@ -34,8 +36,8 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = "Show this node's certificate, whether the coordinator accepts it, its datasets and their remaining"
-        + " privacy budgets (exit 1 when a privacy ledger does not verify, 3 when the coordinator refuses this node's"
-        + " certificate: revoked).")
+        + " privacy budgets (exit 1 when a privacy ledger does not verify or was rolled back, 3 when the"
+        + " coordinator refuses this node's certificate: revoked).")
 final class StatusCommand implements Callable<Integer> {
   private static final String PROBE_SESSION = "status-probe";
   /** Exit code when the coordinator refuses the node's certificate (revoked): issue 22 finding #9. */
@@ -60,7 +62,7 @@ final class StatusCommand implements Callable<Integer> {
       NodeConfig.Dataset d = cfg.dataset(b.alias()).orElseThrow();
       System.out.println("  " + d.alias() + "  " + (Files.isReadable(d.path()) ? "readable" : "NOT READABLE: " + d.path())
           + "  " + budgetLine(b));
-      status = b.verifies() ? status : 1;
+      status = b.sound() ? status : 1;
     }
     return connection.startsWith("REVOKED") ? REFUSED : status;
   }
@@ -71,11 +73,15 @@ final class StatusCommand implements Callable<Integer> {
       return "no privacy budget (non-private jobs only)";
     }
     NodeConfig.Budget budget = b.budget().get();
-    String ledger = b.verification().isEmpty() ? "no ledger yet"
+    String ledger = b.rollback().isPresent()
+        ? "LEDGER ROLLED BACK: it " + b.rollback().get() + "; this node refuses offers and rounds on it"
+        : b.verification().isEmpty() ? "no ledger yet"
         : b.verifies() ? b.entries().size() + " ledger entries, verified"
         : "LEDGER DOES NOT VERIFY (" + b.verification().get() + ")";
-    return String.format(Locale.ROOT, "epsilon budget %s at delta %s (%s), spent %.4f, remaining %.4f; %s",
-        budget.epsilonBudget(), budget.delta(), budget.accountant(), b.spentEpsilon(), b.remainingEpsilon(), ledger);
+    return String.format(Locale.ROOT,
+        "epsilon budget %s at delta %s (%s), spent %.4f, reserved %.4f (%d accepted jobs), remaining %.4f; %s",
+        budget.epsilonBudget(), budget.delta(), budget.accountant(), b.spentEpsilon(), b.reservedEpsilon(),
+        b.reservedJobs(), b.remainingEpsilon(), ledger);
   }
 
   private static void printCertificate(NodeConfig cfg) {

@@ -2,13 +2,17 @@ package io.cohort.client.privacy;
 
 import io.cohort.client.config.NodeConfig;
 import io.cohort.crypto.dp.DpParameterException;
+import io.cohort.crypto.dp.PlanSegment;
 import io.cohort.crypto.dp.PrivacyPlan;
 import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.crypto.ledger.BudgetExceededException;
+import io.cohort.crypto.ledger.LedgerAnchor;
+import io.cohort.crypto.ledger.LedgerRollbackException;
 import io.cohort.crypto.ledger.PrivacyLedger;
 import io.cohort.crypto.ledger.Spend;
 import io.cohort.crypto.ledger.VerifiedLedgerEntry;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.LedgerAck;
 import io.cohort.proto.v1.LedgerEntry;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -27,7 +31,12 @@ import java.util.Optional;
  *   <li>A dataset with a budget takes part only in differentially private jobs; one without a
  *       budget only in non-private ones.
  *   <li>An offer is declined when the job's whole projected spend, composed with everything the
- *       dataset's ledger holds, would exceed the budget; the reason gives both numbers.
+ *       dataset's ledger holds and everything reserved for other accepted jobs, would exceed the
+ *       budget; the reason gives the numbers. Accepting reserves the job's projected spend
+ *       ({@link Reservations}) until its rounds are recorded or the coordinator stops listing it
+ *       as active ({@link #releaseEnded}).
+ *   <li>A dataset whose ledger is behind its local anchor or the coordinator's acknowledged entry
+ *       (rolled back) is refused for offers and rounds alike ({@link #checkAcknowledged}).
  *   <li>Each round is admitted only if its spend fits ({@link #admit}); its spend is recorded,
  *       durably and signed, before anything of the round leaves the node ({@link #record}).
  * </ul>
@@ -36,10 +45,14 @@ import java.util.Optional;
  * {@link #close}. Thread-safe.
  */
 public final class PrivacyGuard implements AutoCloseable {
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(PrivacyGuard.class.getName());
   private final NodeConfig config;
   private final IdentityKeyPair identity;
   private final Map<String, PrivacyLedger> ledgers = new HashMap<>();
   private final Map<String, DpPlan> plans = new HashMap<>();
+  /** Datasets whose ledger is behind the coordinator's acknowledgement, with why. */
+  private final Map<String, String> rolledBack = new HashMap<>();
+  private java.util.function.LongSupplier clock = System::currentTimeMillis;
 
   /** A round allowed to train: its plan and the spend to record before release. */
   public record Admission(String alias, DpPlan plan, Spend spend) {}
@@ -54,39 +67,156 @@ public final class PrivacyGuard implements AutoCloseable {
     return spec.hasPrivacy() && spec.getPrivacy().getEnabled();
   }
 
-  /** The reason to decline {@code spec}, or empty; {@code trainRows} is the local training set's size. */
+  /**
+   * The reason to decline {@code spec}, or empty; {@code trainRows} is the local training set's
+   * size. Judges against spent and reserved budget; reserves nothing (see {@link #acceptOffer}).
+   */
   public synchronized Optional<String> checkOffer(JobSpec spec, long trainRows) {
+    return offer(spec, trainRows, false);
+  }
+
+  /**
+   * Like {@link #checkOffer}, and when the offer fits, durably reserves the job's projected spend
+   * before returning (issue 22 #2): a second offer then sees it. Call before accepting.
+   */
+  public synchronized Optional<String> acceptOffer(JobSpec spec, long trainRows) {
+    return offer(spec, trainRows, true);
+  }
+
+  private Optional<String> offer(JobSpec spec, long trainRows, boolean reserve) {
     try {
       Optional<NodeConfig.Budget> budget = policy(spec);
       if (budget.isEmpty()) {
         return Optional.empty();
       }
-      PrivacyLedger ledger = ledger(spec.getDatasetAlias(), budget.get());
+      String alias = spec.getDatasetAlias();
+      if (rolledBack.containsKey(alias)) {
+        return Optional.of(rolledBackReason(alias));
+      }
+      PrivacyLedger ledger = ledger(alias, budget.get());
       DpPlan plan = plan(spec, trainRows);
+      List<Reservations.Reservation> rs = Reservations.read(ledger.file());
+      List<PlanSegment> others = Reservations.unspent(rs, ledger.entries(), spec.getJobId());
+      long otherJobs = rs.stream().filter(r -> !r.jobId().equals(spec.getJobId())).count();
       double spent = ledger.spentEpsilon();
+      double withReserved = others.isEmpty() ? spent : ledger.projectedEpsilon(PrivacyPlan.of(others));
       double job = DpPlanner.accountant(budget.get().accountant()).epsilon(plan.wholeJob(), ledger.delta()).epsilon();
-      double projected = ledger.projectedEpsilon(plan.wholeJob());
+      double projected = ledger.projectedEpsilon(others.isEmpty() ? plan.wholeJob()
+          : PrivacyPlan.of(others).then(plan.wholeJob()));
       if (projected > ledger.budgetEpsilon()) {
         return Optional.of(String.format(Locale.ROOT,
             "privacy budget: the job's projected spend (epsilon %.4f over %d rounds at sigma %.4f, q %.5f, %d steps"
                 + " a round) would bring dataset '%s' to epsilon %.4f at delta %s, over its remaining budget of"
-                + " %.4f (budget %.4f, already spent %.4f)",
+                + " %.4f (budget %.4f, already spent %.4f, reserved %.4f by %d other accepted jobs)",
             job, plan.rounds(), plan.noiseMultiplier(), plan.samplingRate(), plan.stepsPerRound(),
-            spec.getDatasetAlias(), projected, ledger.delta(), Math.max(0, ledger.budgetEpsilon() - spent),
-            ledger.budgetEpsilon(), spent));
+            alias, projected, ledger.delta(), Math.max(0, ledger.budgetEpsilon() - withReserved),
+            ledger.budgetEpsilon(), spent, withReserved - spent, otherJobs));
+      }
+      if (reserve) {
+        List<Reservations.Reservation> next = new ArrayList<>();
+        for (Reservations.Reservation r : rs) {
+          if (!r.jobId().equals(spec.getJobId())) {
+            next.add(r);
+          }
+        }
+        next.add(new Reservations.Reservation(spec.getJobId(), plan.samplingRate(), plan.noiseMultiplier(),
+            plan.stepsPerRound(), plan.rounds(), clock.getAsLong()));
+        Reservations.write(ledger.file(), next);
       }
       return Optional.empty();
     } catch (RoundRefusedException e) {
       return Optional.of(e.getMessage());
+    } catch (LedgerRollbackException e) {
+      LOG.severe(e.getMessage()); // the full detail, with the local path, stays on the node
+      return Optional.of(rolledBackReason(spec.getDatasetAlias()));
     } catch (DpParameterException e) {
       return Optional.of("privacy: " + e.getMessage());
     } catch (IOException e) {
       // The message names the ledger file, a local path: it stays in the node's log (issue 22 #11).
-      java.util.logging.Logger.getLogger(PrivacyGuard.class.getName()).warning(
+      LOG.warning(
           "privacy ledger of dataset '" + spec.getDatasetAlias() + "' unavailable: " + e.getMessage());
       return Optional.of("privacy: the ledger of dataset '" + spec.getDatasetAlias()
           + "' cannot be read on this node (details in the node's log)");
     }
+  }
+
+  /** What travels to the coordinator about a rolled-back ledger: the dataset alias, no local path. */
+  private static String rolledBackReason(String alias) {
+    return "privacy: the ledger of dataset '" + alias + "' is behind its anchor or the coordinator's acknowledged"
+        + " entry (rolled back); this node refuses to accept or train on it until its operator restores the ledger";
+  }
+
+  /**
+   * Compares each dataset's ledger with the coordinator's newest acknowledged entry (sent at
+   * registration, issue 22 #1): a file with fewer entries, or another entry at that position,
+   * was rolled back, and the dataset is refused until a later registration finds it whole again.
+   * Saves each acknowledgement beside the ledger for {@code cohort-node status}.
+   *
+   * @return one line per dataset found behind, for the node's log
+   */
+  public synchronized List<String> checkAcknowledged(List<LedgerAck> acks) {
+    List<String> problems = new ArrayList<>();
+    for (LedgerAck ack : acks) {
+      String alias = ack.getDatasetAlias();
+      Optional<NodeConfig.Budget> budget = config.dataset(alias).flatMap(NodeConfig.Dataset::budget);
+      if (budget.isEmpty() || ack.getSeq() < 1) {
+        continue;
+      }
+      LedgerAnchor acknowledged = new LedgerAnchor(ack.getSeq(), ack.getEntryHash());
+      try {
+        acknowledged.writeAck(budget.get().ledgerPath().toAbsolutePath());
+        Optional<String> behind = acknowledged.behind(ledger(alias, budget.get()).entries());
+        if (behind.isPresent()) {
+          String why = "ledger of dataset '" + alias + "' " + behind.get().replace("its anchor",
+              "the coordinator's acknowledgement") + "; refusing offers and rounds on it";
+          rolledBack.put(alias, why);
+          problems.add(why);
+        } else {
+          rolledBack.remove(alias);
+        }
+      } catch (IOException e) {
+        String why = "ledger of dataset '" + alias + "' cannot be checked against the coordinator's acknowledged"
+            + " entry " + ack.getSeq() + ": " + e.getMessage();
+        problems.add(why);
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Releases the reservations of jobs the coordinator no longer lists as active (ended, failed or
+   * cancelled), except those made at or after {@code listedBeforeMs}: a list assembled before a
+   * reservation existed cannot speak for it.
+   *
+   * @return the job ids released
+   */
+  public synchronized List<String> releaseEnded(java.util.Collection<String> activeJobIds, long listedBeforeMs)
+      throws IOException {
+    List<String> released = new ArrayList<>();
+    for (NodeConfig.Dataset d : config.datasets()) {
+      if (d.budget().isEmpty()) {
+        continue;
+      }
+      java.nio.file.Path file = d.budget().get().ledgerPath().toAbsolutePath();
+      List<Reservations.Reservation> rs = Reservations.read(file);
+      List<Reservations.Reservation> keep = new ArrayList<>();
+      for (Reservations.Reservation r : rs) {
+        if (activeJobIds.contains(r.jobId()) || r.reservedAtMs() >= listedBeforeMs) {
+          keep.add(r);
+        } else {
+          released.add(r.jobId());
+        }
+      }
+      if (keep.size() != rs.size()) {
+        Reservations.write(file, keep);
+      }
+    }
+    return released;
+  }
+
+  /** Test hook: the clock reservations are stamped with. */
+  void setClock(java.util.function.LongSupplier clock) {
+    this.clock = clock;
   }
 
   /**
@@ -102,16 +232,33 @@ public final class PrivacyGuard implements AutoCloseable {
     if (budget.isEmpty()) {
       return Optional.empty();
     }
-    PrivacyLedger ledger = ledger(spec.getDatasetAlias(), budget.get());
+    String alias = spec.getDatasetAlias();
+    if (rolledBack.containsKey(alias)) {
+      throw new RoundRefusedException(rolledBackReason(alias));
+    }
+    PrivacyLedger ledger;
+    try {
+      ledger = ledger(alias, budget.get());
+    } catch (LedgerRollbackException e) {
+      LOG.severe(e.getMessage());
+      throw new RoundRefusedException(rolledBackReason(alias));
+    }
     try {
       DpPlan plan = plan(spec, trainRows);
       Spend spend = plan.round(spec.getJobId(), round);
-      double projected = ledger.projectedEpsilon(PrivacyPlan.of(List.of(spend.segment())));
+      // Budget reserved for other accepted jobs is theirs: this round may not use it.
+      List<PlanSegment> others = Reservations.unspent(Reservations.read(ledger.file()), ledger.entries(),
+          spec.getJobId());
+      List<PlanSegment> segments = new ArrayList<>(others);
+      segments.add(spend.segment());
+      double projected = ledger.projectedEpsilon(PrivacyPlan.of(segments));
       if (projected > ledger.budgetEpsilon()) {
+        double spent = ledger.spentEpsilon();
+        double reserved = others.isEmpty() ? 0 : ledger.projectedEpsilon(PrivacyPlan.of(others)) - spent;
         throw new RoundRefusedException(String.format(Locale.ROOT,
             "privacy budget: round %d of job %s would bring dataset '%s' to epsilon %.4f at delta %s, over its budget"
-                + " of %.4f (already spent %.4f); this node refuses the round", round, spec.getJobId(),
-            spec.getDatasetAlias(), projected, ledger.delta(), ledger.budgetEpsilon(), ledger.spentEpsilon()));
+                + " of %.4f (already spent %.4f, reserved %.4f for other jobs); this node refuses the round", round,
+            spec.getJobId(), alias, projected, ledger.delta(), ledger.budgetEpsilon(), spent, reserved));
       }
       return Optional.of(new Admission(spec.getDatasetAlias(), plan, spend));
     } catch (DpParameterException e) {
@@ -126,7 +273,9 @@ public final class PrivacyGuard implements AutoCloseable {
   public synchronized VerifiedLedgerEntry record(Admission a) throws RoundRefusedException, IOException {
     PrivacyLedger ledger = ledgers.get(a.alias());
     try {
-      return ledger.record(a.spend());
+      VerifiedLedgerEntry e = ledger.record(a.spend());
+      releaseIfSpent(ledger, e.spend().jobId());
+      return e;
     } catch (BudgetExceededException e) {
       throw new RoundRefusedException("privacy budget: " + e.getMessage() + "; this node refuses the round");
     } catch (DpParameterException e) {
@@ -171,6 +320,20 @@ public final class PrivacyGuard implements AutoCloseable {
     NodeConfig.Budget b = config.dataset(alias).flatMap(NodeConfig.Dataset::budget)
         .orElseThrow(() -> new IllegalArgumentException("dataset '" + alias + "' has no privacy budget"));
     return ledger(alias, b).spentEpsilon();
+  }
+
+  /** Drops {@code jobId}'s reservation once every round it reserved is in the ledger. */
+  private static void releaseIfSpent(PrivacyLedger ledger, String jobId) throws IOException, DpParameterException {
+    List<Reservations.Reservation> rs = Reservations.read(ledger.file());
+    List<Reservations.Reservation> keep = new ArrayList<>();
+    for (Reservations.Reservation r : rs) {
+      if (!r.jobId().equals(jobId) || !r.unspent(ledger.entries()).isEmpty()) {
+        keep.add(r);
+      }
+    }
+    if (keep.size() != rs.size()) {
+      Reservations.write(ledger.file(), keep);
+    }
   }
 
   /** The dataset's budget when the job is private and the dataset has one; refuses the mismatches. */

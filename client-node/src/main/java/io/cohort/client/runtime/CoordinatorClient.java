@@ -8,6 +8,7 @@ import io.cohort.proto.v1.DownloadModelRequest;
 import io.cohort.proto.v1.DownloadModelResponse;
 import io.cohort.proto.v1.EvaluationResult;
 import io.cohort.proto.v1.HeartbeatRequest;
+import io.cohort.proto.v1.HeartbeatResponse;
 import io.cohort.proto.v1.LedgerEntry;
 import io.cohort.proto.v1.NodePublicKeys;
 import io.cohort.proto.v1.NodeServiceGrpc;
@@ -108,8 +109,9 @@ public final class CoordinatorClient {
     return r;
   }
 
-  public void heartbeat() {
-    blocking(rpcTimeout).heartbeat(HeartbeatRequest.newBuilder().setSession(session).build());
+  /** Keeps the session alive; the reply lists the jobs still active on this node's datasets (newer coordinators). */
+  public HeartbeatResponse heartbeat() {
+    return blocking(rpcTimeout).heartbeat(HeartbeatRequest.newBuilder().setSession(session).build());
   }
 
   public Optional<Task> pullTask(Duration maxWait) {

@@ -106,6 +106,9 @@ public final class NodeDaemon implements AutoCloseable {
         LOG.info("registered with coordinator " + config.coordinatorHost() + ":" + config.coordinatorPort()
             + " as node '" + config.nodeId() + "' offering " + config.aliases() + ", identity key "
             + identity.publicKey().hex());
+        for (String problem : privacy.checkAcknowledged(reg.getLedgerAcksList())) {
+          LOG.severe(problem); // issue 22 #1: a ledger behind what the coordinator stored was rolled back
+        }
         reportLedgers();
         long interval = Math.max(100, reg.getHeartbeatIntervalMs());
         beat = heartbeats.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
@@ -151,7 +154,18 @@ public final class NodeDaemon implements AutoCloseable {
 
   private void heartbeat() {
     try {
-      client.heartbeat();
+      long sentAt = System.currentTimeMillis();
+      var reply = client.heartbeat();
+      if (reply.hasActiveJobs()) {
+        // Issue 22 #2: a job the coordinator no longer lists ended; what it reserved and did not spend is free.
+        try {
+          for (String job : privacy.releaseEnded(reply.getActiveJobs().getJobIdsList(), sentAt)) {
+            LOG.info("job " + job + " ended: released its unspent privacy budget reservation");
+          }
+        } catch (IOException e) {
+          LOG.warning("cannot release privacy budget reservations: " + e.getMessage());
+        }
+      }
     } catch (StatusRuntimeException e) {
       Status.Code code = e.getStatus().getCode();
       if (code == Status.Code.UNAUTHENTICATED || code == Status.Code.PERMISSION_DENIED) {

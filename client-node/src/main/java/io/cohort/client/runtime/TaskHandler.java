@@ -126,11 +126,33 @@ final class TaskHandler {
   }
 
   private Optional<LocalTrainer.Decline> privacyDecline(JobSpec spec) {
+    if (PrivacyGuard.isPrivate(spec)) {
+      releaseEndedJobs();
+    }
     try {
       long rows = PrivacyGuard.isPrivate(spec) ? trainer.trainingExamples(spec) : 0;
-      return privacy.checkOffer(spec, rows).map(LocalTrainer.Decline::of);
+      // Accepting reserves the job's projected spend, durably, before the answer leaves (issue 22 #2).
+      return privacy.acceptOffer(spec, rows).map(LocalTrainer.Decline::of);
     } catch (LocalTrainer.LocalDataException e) {
       return Optional.of(e.decline());
+    }
+  }
+
+  /**
+   * Asks the coordinator which jobs are still active and releases the reservations of the others
+   * first, so a job that ended since the last heartbeat does not hold budget against this offer.
+   */
+  private void releaseEndedJobs() {
+    long sentAt = System.currentTimeMillis(); // the clock reservations are stamped with
+    try {
+      var reply = client.heartbeat();
+      if (reply.hasActiveJobs()) {
+        for (String job : privacy.releaseEnded(reply.getActiveJobs().getJobIdsList(), sentAt)) {
+          LOG.info("job " + job + " ended: released its unspent privacy budget reservation");
+        }
+      }
+    } catch (io.grpc.StatusRuntimeException | IOException e) {
+      LOG.fine(() -> "could not refresh the active jobs before an offer: " + e.getMessage());
     }
   }
 

@@ -219,7 +219,8 @@ class LedgerCommandTest {
         throw new java.io.UncheckedIOException(e);
       }
     };
-    assertThat(line.apply(cfg)).contains("epsilon budget 5.0 at delta 1.0E-5 (rdp), spent 0.0000, remaining 5.0000")
+    assertThat(line.apply(cfg)).contains("epsilon budget 5.0 at delta 1.0E-5 (rdp), spent 0.0000, reserved 0.0000 (0 accepted jobs),"
+        + " remaining 5.0000")
         .contains("no ledger yet");
     double spent;
     try (PrivacyGuard g = new PrivacyGuard(cfg, IdentityKeyPair.loadOrCreate(cfg.identityKey()))) {
@@ -227,10 +228,62 @@ class LedgerCommandTest {
       spent = g.spentEpsilon("tab");
     }
     assertThat(spent).isPositive();
-    assertThat(line.apply(cfg)).contains(String.format(java.util.Locale.ROOT, "spent %.4f, remaining %.4f; 1 ledger"
-        + " entries, verified", spent, 5 - spent));
+    assertThat(line.apply(cfg)).contains(String.format(java.util.Locale.ROOT, "spent %.4f, reserved 0.0000 (0"
+        + " accepted jobs), remaining %.4f; 1 ledger entries, verified", spent, 5 - spent));
     Path ledger = cfg.datasets().get(0).budget().orElseThrow().ledgerPath();
     Files.writeString(ledger, Files.readString(ledger).replace("round=1", "round=2"));
     assertThat(line.apply(cfg)).contains("LEDGER DOES NOT VERIFY");
+  }
+
+  // Issue 22 #1: a cut ledger made status say "verified" with a lower spend and exit 0.
+  @Test
+  void statusShowsARolledBackLedger_andExits1() throws Exception {
+    Path yaml = nodeYaml();
+    NodeConfig cfg = NodeConfigLoader.load(yaml);
+    try (PrivacyGuard g = new PrivacyGuard(cfg, IdentityKeyPair.loadOrCreate(cfg.identityKey()))) {
+      JobSpec job = PrivateJobs.spec("job-b", 4, 3);
+      for (int round = 1; round <= 3; round++) {
+        g.record(g.admit(job, round, 60).orElseThrow());
+      }
+    }
+    Path ledger = cfg.datasets().get(0).budget().orElseThrow().ledgerPath();
+    java.util.List<String> lines = Files.readAllLines(ledger);
+    Files.write(ledger, lines.subList(0, 2)); // header and entry 1: still a verifying file
+    DatasetBudgets.DatasetBudget b = DatasetBudgets.read(cfg).get(0);
+    assertThat(b.verifies()).isTrue();
+    assertThat(b.sound()).isFalse();
+    assertThat(StatusCommand.budgetLine(b)).contains("LEDGER ROLLED BACK")
+        .contains("has 1 entries but its anchor records 3").doesNotContain("verified");
+    java.io.PrintStream old = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      run(1, "status", "--config", yaml.toString());
+    } finally {
+      System.setOut(old);
+    }
+    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("LEDGER ROLLED BACK");
+    assertThat(run(1, "privacy", "budget", "--config", yaml.toString())).contains("ROLLED BACK");
+    run(1, "ledger", "--config", yaml.toString());
+  }
+
+  // Issue 22 #2: status shows what accepted jobs reserved beside what was spent.
+  @Test
+  void statusShowsReservedBesideSpent() throws Exception {
+    Path yaml = nodeYaml();
+    NodeConfig cfg = NodeConfigLoader.load(yaml);
+    try (PrivacyGuard g = new PrivacyGuard(cfg, IdentityKeyPair.loadOrCreate(cfg.identityKey()))) {
+      assertThat(g.acceptOffer(PrivateJobs.spec("job-r", 2, 2), 60)).isEmpty();
+    }
+    DatasetBudgets.DatasetBudget b = DatasetBudgets.read(cfg).get(0);
+    assertThat(b.reservedEpsilon()).isGreaterThan(1.5).isLessThanOrEqualTo(2.0);
+    assertThat(StatusCommand.budgetLine(b)).contains(String.format(java.util.Locale.ROOT,
+        "spent 0.0000, reserved %.4f (1 accepted jobs), remaining %.4f", b.reservedEpsilon(), 5 - b.reservedEpsilon()));
+    assertThat(run(0, "ledger", "--config", yaml.toString())).contains(String.format(java.util.Locale.ROOT,
+        "dataset tab: budget epsilon 5.0, spent 0.0000, reserved %.4f (1 accepted jobs)", b.reservedEpsilon()));
+    JsonNode json = JsonMapper.builder().build().readTree(run(0, "ledger", "--config", yaml.toString(), "--output",
+        "json"));
+    assertThat(json.path("datasets").get(0).path("reserved_epsilon").asDouble()).isEqualTo(b.reservedEpsilon());
+    assertThat(json.path("datasets").get(0).path("spent_epsilon").asDouble()).isZero();
   }
 }

@@ -52,7 +52,7 @@ class PrivacyBudgetCommandTest {
       spent = g.spentEpsilon("tab");
     }
     String out = run(yaml, 0);
-    assertThat(out).contains(String.format(java.util.Locale.ROOT, "spent %.4f, remaining %.4f; 1 releases",
+    assertThat(out).contains(String.format(java.util.Locale.ROOT, "spent %.4f, reserved 0.0000, remaining %.4f; 1 releases",
         spent, 5 - spent)).contains("verifies").contains("job job-b: 1 releases, rounds 1-1");
     // A tampered ledger is reported and fails the command.
     Path ledger = cfg.datasets().get(0).budget().orElseThrow().ledgerPath();

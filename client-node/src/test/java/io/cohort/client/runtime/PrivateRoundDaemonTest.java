@@ -72,17 +72,27 @@ class PrivateRoundDaemonTest {
     final AtomicInteger updates = new AtomicInteger();
     final List<UpdateHeader> updateHeaders = new CopyOnWriteArrayList<>();
     final AtomicInteger registrations = new AtomicInteger();
+    /** What registration acknowledges (issue 22 #1). */
+    volatile List<io.cohort.proto.v1.LedgerAck> acks = List.of();
+    /** What heartbeats list as active; null: the field is unset, as from an older coordinator. */
+    volatile List<String> activeJobs;
+    volatile int heartbeatMs = 200;
 
     @Override
     public void register(RegisterRequest req, StreamObserver<RegisterResponse> out) {
       out.onNext(RegisterResponse.newBuilder().setSessionId("s" + registrations.incrementAndGet())
-          .setHeartbeatIntervalMs(1000).build());
+          .setHeartbeatIntervalMs(heartbeatMs).addAllLedgerAcks(acks).build());
       out.onCompleted();
     }
 
     @Override
     public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
-      out.onNext(HeartbeatResponse.getDefaultInstance());
+      HeartbeatResponse.Builder b = HeartbeatResponse.newBuilder();
+      List<String> active = activeJobs;
+      if (active != null) {
+        b.setActiveJobs(io.cohort.proto.v1.ActiveJobs.newBuilder().addAllJobIds(active));
+      }
+      out.onNext(b.build());
       out.onCompleted();
     }
 
@@ -355,6 +365,78 @@ class PrivateRoundDaemonTest {
           .doesNotContain(marker).doesNotContain(dir.toString());
     } finally {
       stop(node);
+    }
+  }
+
+  // Issue 22 #2: two DP offers together over the budget; the second is declined until the first ends.
+  @Test
+  void secondOfferIsDeclinedWhileTheFirstHoldsItsReservation_andAcceptedOnceTheFirstEnds() throws Exception {
+    NodeConfig cfg = PrivateJobs.config(dir, PrivateJobs.csv(dir, SEED), 10.0, port);
+    JobSpec a = PrivateJobs.spec("job-a", 8, 4);
+    JobSpec b = PrivateJobs.spec("job-b", 8, 4);
+    coordinator.activeJobs = List.of("job-a", "job-b");
+    coordinator.heartbeatMs = 60_000;
+    Running node = start(cfg, () -> { });
+    try {
+      coordinator.tasks.add(offer(a));
+      coordinator.tasks.add(offer(b));
+      await("two answers", () -> coordinator.answers.size() == 2);
+      assertThat(coordinator.answers.get(0).getAccept()).as(coordinator.answers.get(0).getDeclineReason()).isTrue();
+      assertThat(coordinator.answers.get(1).getAccept()).isFalse();
+      assertThat(coordinator.answers.get(1).getDeclineReason()).contains("by 1 other accepted jobs")
+          .containsPattern("remaining budget of [0-9.]+ \\(budget 10\\.0000, already spent 0\\.0000, reserved [0-9.]+");
+      // job-a is cancelled: the coordinator stops listing it. Periodic heartbeats are a minute apart
+      // here, so only the node's refresh before judging the next offer can release job-a's reservation.
+      coordinator.activeJobs = List.of("job-b");
+      coordinator.tasks.add(offer(b));
+      await("the third answer", () -> coordinator.answers.size() == 3);
+      assertThat(coordinator.answers.get(2).getAccept()).as(coordinator.answers.get(2).getDeclineReason()).isTrue();
+      assertThat(io.cohort.client.privacy.Reservations.read(cfg.datasets().get(0).budget().orElseThrow().ledgerPath()
+          .toAbsolutePath())).extracting(io.cohort.client.privacy.Reservations.Reservation::jobId)
+          .containsExactly("job-b");
+    } finally {
+      stop(node);
+    }
+  }
+
+  // Issue 22 #1 (b): a ledger cut back together with its local anchor is caught by the coordinator's ack.
+  @Test
+  void ledgerBehindTheCoordinatorsAcknowledgement_isRefusedAfterRegistration() throws Exception {
+    NodeConfig cfg = PrivateJobs.config(dir, PrivateJobs.csv(dir, SEED), 20.0, port);
+    JobSpec job = PrivateJobs.spec("job-ack", 6, 3);
+    Running first = start(cfg, () -> { });
+    try {
+      coordinator.tasks.add(offer(job));
+      coordinator.tasks.add(train(job, 1, "t1"));
+      coordinator.tasks.add(train(job, 2, "t2"));
+      await("two updates", () -> coordinator.updates.get() == 2);
+    } finally {
+      stop(first);
+    }
+    Verification v = ledger(cfg);
+    assertThat(v.entries()).hasSize(2);
+    coordinator.acks = List.of(io.cohort.proto.v1.LedgerAck.newBuilder().setDatasetAlias("tab").setSeq(2)
+        .setEntryHash(v.entries().get(1).hashHex()).build());
+    Path ledgerFile = cfg.datasets().get(0).budget().orElseThrow().ledgerPath();
+    List<String> lines = java.nio.file.Files.readAllLines(ledgerFile);
+    java.nio.file.Files.write(ledgerFile, lines.subList(0, 2));
+    java.nio.file.Files.delete(io.cohort.crypto.ledger.LedgerAnchor.pathFor(ledgerFile.toAbsolutePath()));
+    int answered = coordinator.answers.size();
+    Thread.sleep(500); // a pull of the stopped node still open at the scripted coordinator must not take a task
+    Running second = start(cfg, () -> { });
+    try {
+      await("the second registration", () -> coordinator.registrations.get() >= 2);
+      coordinator.tasks.add(offer(PrivateJobs.spec("job-next", 1, 1)));
+      coordinator.tasks.add(train(job, 3, "t3"));
+      await("the answer and the refusal", () -> coordinator.answers.size() == answered + 1
+          && !coordinator.abandoned.isEmpty());
+      AnswerOfferRequest a = coordinator.answers.get(answered);
+      assertThat(a.getAccept()).isFalse();
+      assertThat(a.getDeclineReason()).contains("rolled back").contains("'tab'").doesNotContain(dir.toString());
+      assertThat(coordinator.abandoned).singleElement().asString().contains("rolled back");
+      assertThat(coordinator.updates.get()).as("nothing trained or sent").isEqualTo(2);
+    } finally {
+      stop(second);
     }
   }
 }

@@ -33,8 +33,9 @@ public final class SecAggSettings {
   }
 
   /**
-   * t for a round of n nodes: the job's threshold, or the recommended floor(2n/3) + 1; with the
-   * k-regular graph, floor(2(k'+1)/3) + 1 over a neighbourhood of k' + 1 = min(k, n - 1) + 1 holders.
+   * t for a round of n nodes: the job's threshold, or the default {@link #defaultThreshold} over
+   * the holders of a node's shares: all n with the complete graph; with the k-regular graph a
+   * neighbourhood of k' + 1 = min(k, n - 1) + 1 holders.
    */
   public static int threshold(JobSpec spec, int n) {
     int t = spec.getSecureAggregation().getThreshold();
@@ -42,7 +43,19 @@ public final class SecAggSettings {
       return t;
     }
     int holders = kRegular(spec) ? Math.min(degree(spec, n), n - 1) + 1 : n;
-    return 2 * holders / 3 + 1;
+    return defaultThreshold(holders);
+  }
+
+  /**
+   * The default Shamir threshold for h share holders: t = h − ⌊h/3⌋ (= ⌈2h/3⌉), at least 2. A round
+   * then survives ⌊h/3⌋ dropouts (one of three, three of ten), and t > h/2 always holds, which is
+   * the library's bound t > (n + n_C)/2 with n_C = 0: a lying coordinator cannot collect t
+   * consistency signatures on two different survivor sets (Bonawitz et al. 2017, section 4), and
+   * fewer than t colluding nodes learn nothing of a node's mask seeds. The former ⌊2h/3⌋ + 1 was
+   * h itself for h = 3 (issue 22 #5): any single dropout forced a full retry.
+   */
+  public static int defaultThreshold(int holders) {
+    return Math.max(2, holders - holders / 3);
   }
 
   /**
@@ -86,7 +99,7 @@ public final class SecAggSettings {
     }
     String t = n > 0 ? threshold(spec, n) + " of " + n
         : (spec.getSecureAggregation().getThreshold() > 0 ? spec.getSecureAggregation().getThreshold() + " of n"
-            : "floor(2n/3)+1 of n");
+            : "n-floor(n/3) of n");
     return "ON (" + t + ")";
   }
 }

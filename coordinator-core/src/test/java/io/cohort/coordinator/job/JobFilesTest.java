@@ -41,7 +41,7 @@ class JobFilesTest {
     assertThat(spec.getSecureAggregation().getEnabled()).isTrue();
     assertThat(spec.getSecureAggregation().getClip()).isEqualTo(1.0);
     assertThat(spec.getSecureAggregation().getBits()).isEqualTo(16);
-    assertThat(spec.getSecureAggregation().getThreshold()).isZero(); // the recommended floor(2n/3) + 1
+    assertThat(spec.getSecureAggregation().getThreshold()).isZero(); // the recommended n - floor(n/3)
     assertThat(spec.getRoundTimeoutMs()).isEqualTo(120_000);
     assertThat(spec.getTraining().getBatchSize()).isEqualTo(32);
     assertThat(spec.getTabular().getHiddenUnitsList()).containsExactly(32);

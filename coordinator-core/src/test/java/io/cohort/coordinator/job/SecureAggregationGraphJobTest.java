@@ -38,12 +38,13 @@ class SecureAggregationGraphJobTest {
     SecAggParameters p = SecAggSettings.parameters(spec, 100, 10);
     assertThat(p.graph()).isEqualTo(MaskingGraph.Kind.K_REGULAR);
     assertThat(p.degree()).isEqualTo(28);
-    assertThat(p.threshold()).isEqualTo(20); // floor(2 * 29 / 3) + 1
+    assertThat(p.threshold()).isEqualTo(20); // 29 - floor(29 / 3)
     assertThat(p.consistencyThreshold()).isEqualTo(51);
     assertThat(SecAggSettings.describe(spec, 100)).isEqualTo("ON (SecAgg+ k=28, t=20 of 100)");
-    // A small round: the recommendation covers everyone, which is the complete graph.
+    // A small round: the recommendation covers everyone, which is the complete graph; t = 3 - 1
+    // tolerates one dropout (issue 22 #5).
     SecAggParameters small = SecAggSettings.parameters(spec, 3, 10);
-    assertThat(small.threshold()).isEqualTo(3);
+    assertThat(small.threshold()).isEqualTo(2);
   }
 
   @Test

@@ -7,11 +7,14 @@ import io.cohort.coordinator.node.NodeSession;
 import io.cohort.coordinator.round.JobScheduler;
 import io.cohort.coordinator.round.RoundSettings;
 import io.cohort.coordinator.store.JobStore;
+import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.ModelStore;
 import io.cohort.coordinator.store.PrivacyStore;
+import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.coordinator.tls.PeerIdentityInterceptor;
 import io.cohort.proto.v1.AbandonTaskRequest;
 import io.cohort.proto.v1.AbandonTaskResponse;
+import io.cohort.proto.v1.ActiveJobs;
 import io.cohort.proto.v1.AnswerOfferRequest;
 import io.cohort.proto.v1.AnswerOfferResponse;
 import io.cohort.proto.v1.DatasetOffer;
@@ -19,6 +22,7 @@ import io.cohort.proto.v1.DownloadModelRequest;
 import io.cohort.proto.v1.DownloadModelResponse;
 import io.cohort.proto.v1.HeartbeatRequest;
 import io.cohort.proto.v1.HeartbeatResponse;
+import io.cohort.proto.v1.LedgerAck;
 import io.cohort.proto.v1.NodeServiceGrpc;
 import io.cohort.proto.v1.PullTaskRequest;
 import io.cohort.proto.v1.PullTaskResponse;
@@ -65,6 +69,7 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   @Inject Clock clock;
   @Inject LedgerIntake ledgers;
   @Inject PrivacyStore privacy;
+  @Inject LedgerEntryStore signedEntries;
 
   @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
   String version;
@@ -94,8 +99,16 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
       store.upsertNode(req.getNodeId(), req.getSoftwareVersion(), aliases, clock.instant());
       privacy.declareBudgets(req.getNodeId(), budgets);
       NodeSession s = registry.register(req.getNodeId(), req.getSoftwareVersion(), aliases);
-      return RegisterResponse.newBuilder().setSessionId(s.sessionId())
-          .setHeartbeatIntervalMs((int) registry.heartbeatInterval().toMillis()).setCoordinatorVersion(version).build();
+      RegisterResponse.Builder r = RegisterResponse.newBuilder().setSessionId(s.sessionId())
+          .setHeartbeatIntervalMs((int) registry.heartbeatInterval().toMillis()).setCoordinatorVersion(version);
+      // Issue 22 #1: the newest verified entry per dataset, so the node can tell its file was cut back.
+      for (String alias : aliases) {
+        signedEntries.byNodeAndDataset(req.getNodeId(), alias).stream()
+            .max(java.util.Comparator.comparingLong(StoredLedgerEntry::seq))
+            .ifPresent(e -> r.addLedgerAcks(LedgerAck.newBuilder().setDatasetAlias(alias).setSeq(e.seq())
+                .setEntryHash(e.entryHash())));
+      }
+      return r.build();
     });
   }
 
@@ -106,8 +119,15 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   @Override
   public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
     GrpcErrors.unary(out, () -> {
-      session(req.getSession());
-      return HeartbeatResponse.newBuilder().setServerTimeUnixMs(clock.millis()).build();
+      NodeSession s = session(req.getSession());
+      // Issue 22 #2: the node releases what it reserved for jobs on its datasets no longer listed.
+      ActiveJobs.Builder active = ActiveJobs.newBuilder();
+      for (var j : store.activeJobs()) {
+        if (s.datasets().contains(j.spec().getDatasetAlias())) {
+          active.addJobIds(j.spec().getJobId());
+        }
+      }
+      return HeartbeatResponse.newBuilder().setServerTimeUnixMs(clock.millis()).setActiveJobs(active).build();
     });
   }
 

@@ -213,4 +213,43 @@ class LedgerEntriesGrpcTest {
       assertThat(e.getStatus().getDescription()).contains("datasets[0]").contains("delta");
     });
   }
+
+  // Issue 22 #1 and #2: registration returns the newest stored entry per dataset; heartbeats list the active jobs.
+  @Test
+  void registrationAcknowledgesTheNewestStoredEntry_andHeartbeatsListTheActiveJobs() throws Exception {
+    String jobId = jobs.submit(Files.readString(Path.of("../examples/credit/job-dp.yaml")), "job-dp.yaml").getJobId();
+    IdentityKeyPair key = IdentityKeyPair.generate();
+    RegisterRequest reg = RegisterRequest.newBuilder().setNodeId("ack-node").setSoftwareVersion("test")
+        .setPublicKeys(NodePublicKeys.newBuilder().setIdentityKeyEd25519(ByteString.copyFrom(key.publicKey().raw())))
+        .addDatasets(DatasetOffer.newBuilder().setAlias("credit").setFormat("csv")
+            .setBudget(DeclaredBudget.newBuilder().setEpsilon(10).setDelta(1e-5).setAccountant("rdp")))
+        .build();
+    var first = stub.register(reg);
+    assertThat(first.getLedgerAcksList()).as("nothing stored yet").isEmpty();
+    SessionRef s = SessionRef.newBuilder().setNodeId("ack-node").setSessionId(first.getSessionId()).build();
+    VerifiedLedgerEntry e2;
+    List<LedgerEntry> wire;
+    try (PrivacyLedger l = PrivacyLedger.open(Files.createTempDirectory("ledger-test").resolve("credit.ledger"),
+        "credit", key, RdpAccountant.create(), 10, 1e-5)) {
+      VerifiedLedgerEntry e1 = l.record(Spend.of(jobId, 1, 0.08, 1.3, 1.0, 25));
+      e2 = l.record(Spend.of(jobId, 2, 0.08, 1.3, 1.0, 25));
+      wire = List.of(wire("ack-node", l, e1), wire("ack-node", l, e2));
+    }
+    stub.pushLedgerEntries(PushLedgerEntriesRequest.newBuilder().setSession(s).setJobId(jobId).addAllEntries(wire)
+        .build());
+    var again = stub.register(reg);
+    assertThat(again.getLedgerAcksList()).singleElement().satisfies(a -> {
+      assertThat(a.getDatasetAlias()).isEqualTo("credit");
+      assertThat(a.getSeq()).isEqualTo(2);
+      assertThat(a.getEntryHash()).isEqualTo(e2.hashHex());
+    });
+    var beat = stub.heartbeat(io.cohort.proto.v1.HeartbeatRequest.newBuilder().setSession(SessionRef.newBuilder()
+        .setNodeId("ack-node").setSessionId(again.getSessionId())).build());
+    assertThat(beat.hasActiveJobs()).isTrue();
+    assertThat(beat.getActiveJobs().getJobIdsList()).contains(jobId);
+    jobs.cancel(jobId, "admin:test");
+    beat = stub.heartbeat(io.cohort.proto.v1.HeartbeatRequest.newBuilder().setSession(SessionRef.newBuilder()
+        .setNodeId("ack-node").setSessionId(again.getSessionId())).build());
+    assertThat(beat.getActiveJobs().getJobIdsList()).doesNotContain(jobId);
+  }
 }

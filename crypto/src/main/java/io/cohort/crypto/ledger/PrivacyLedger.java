@@ -33,9 +33,11 @@ import java.util.List;
  * <p>Security guarantees: every line is Ed25519-signed with the node's identity key and
  * SHA-256-chained to the previous one, so editing, inserting, removing or reordering any
  * entry is detected by {@link #verify} and reported with the first bad entry. Truncation of the
- * newest entries cannot be detected from the file alone: that needs an external anchor (the
- * latest entry hash held elsewhere, e.g. by the coordinator). A ledger that fails verification
- * cannot be opened, so the node cannot train on that dataset until an operator intervenes.
+ * newest entries cannot be detected from the file alone: after each entry, {@link LedgerAnchor}
+ * (entry count and newest hash, in {@code <ledger>.anchor}) is fsynced, and a ledger behind its
+ * anchor cannot be opened ({@link LedgerRollbackException}); the coordinator's acknowledged
+ * entry is the second, remote anchor. A ledger that fails verification cannot be opened, so the
+ * node cannot train on that dataset until an operator intervenes.
  *
  * <p>Privacy guarantees: a spend that would take the dataset's epsilon (all entries, all jobs,
  * composed by the accountant at the ledger's delta) past the budget is refused and nothing is
@@ -43,7 +45,7 @@ import java.util.List;
  */
 public final class PrivacyLedger implements AutoCloseable {
   /** Points inside {@link #record}, for the crash tests' probe. */
-  enum Stage { BEFORE_WRITE, MID_WRITE, AFTER_WRITE, AFTER_FSYNC }
+  enum Stage { BEFORE_WRITE, MID_WRITE, AFTER_WRITE, AFTER_FSYNC, AFTER_ANCHOR }
 
   /** Package-private test hook: called at each stage of recording. */
   interface Probe {
@@ -122,6 +124,15 @@ public final class PrivacyLedger implements AutoCloseable {
         throw new LedgerException("ledger " + abs + " failed verification at entry " + v.badEntry() + ": "
             + v.reason() + "; refusing to train on dataset " + datasetId);
       }
+      // Issue 22 #1: a ledger behind its local anchor was rolled back; refuse before anything.
+      java.util.Optional<LedgerAnchor> anchor = LedgerAnchor.read(abs);
+      java.util.Optional<String> behind = anchor.isEmpty() ? java.util.Optional.empty()
+          : anchor.get().behind(v.entries());
+      if (behind.isPresent()) {
+        throw new LedgerRollbackException("ledger " + abs + " " + behind.get() + "; refusing to train on dataset "
+            + datasetId + " until the ledger is restored (or, after checking, its anchor "
+            + LedgerAnchor.pathFor(abs).getFileName() + " is removed)");
+      }
       String lastHash;
       if (header[0] == null) { // new, or a crash left no complete header: nothing was ever released
         ch.truncate(0);
@@ -137,6 +148,11 @@ public final class PrivacyLedger implements AutoCloseable {
           throw new LedgerException("ledger " + abs + " accounts at delta " + header[0].delta() + ", not " + delta);
         }
         lastHash = v.entries().isEmpty() ? header[0].hashHex() : v.entries().get(v.entries().size() - 1).hashHex();
+      }
+      // A crash between an entry's fsync and its anchor's leaves the ledger ahead: catch up.
+      if (anchor.isEmpty() || anchor.get().entries() != v.entries().size()
+          || !anchor.get().lastHash().equals(lastHash)) {
+        new LedgerAnchor(v.entries().size(), lastHash).write(abs);
       }
       ch.position(ch.size());
       // Re-read after any repair: the lines kept are exactly the file's verified lines.
@@ -222,6 +238,15 @@ public final class PrivacyLedger implements AutoCloseable {
     lines.add(line);
     LedgerCodec.merge(compact, spend.segment());
     lastHash = e.hashHex();
+    try {
+      // After the entry, never before: a crash in between leaves the ledger ahead of its anchor.
+      new LedgerAnchor(seq, lastHash).write(file);
+      probe.at(Stage.AFTER_ANCHOR, seq);
+    } catch (IOException ex) {
+      state = State.FAILED; // the entry is durable (it counts); reopening rewrites the anchor
+      throw new LedgerException("entry " + seq + " of " + file + " is recorded but its anchor could not be written ("
+          + ex.getMessage() + "); do not release the update, reopen the ledger", ex);
+    }
     return e;
   }
 
@@ -243,6 +268,11 @@ public final class PrivacyLedger implements AutoCloseable {
 
   public synchronized List<VerifiedLedgerEntry> entries() {
     return List.copyOf(entries);
+  }
+
+  /** The ledger file (absolute); its anchor and the node's side files sit beside it. */
+  public Path file() {
+    return file;
   }
 
   public double budgetEpsilon() {
