@@ -141,7 +141,7 @@ public final class NodeRegistry {
     polling.incrementAndGet();
     try {
       long deadline = System.nanoTime() + maxWait.toNanos();
-      Task t = null;
+      Task t = e.tasks.poll(); // a task already queued is taken even with a zero wait
       while (t == null && !closed) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {

@@ -48,4 +48,15 @@ class NodeRegistryCloseTest {
     registry.enqueue(s, io.cohort.proto.v1.Task.newBuilder().setTaskId("t1").build());
     assertThat(registry.poll(s, Duration.ofSeconds(5))).hasValueSatisfying(t -> assertThat(t.getTaskId()).isEqualTo("t1"));
   }
+
+  @Test
+  void poll_withAZeroWait_takesATaskAlreadyQueued() throws Exception {
+    // A zero wait is a non-blocking take (the round loop's fake nodes poll this way); it must not
+    // skip the queue because the deadline has already passed.
+    NodeRegistry registry = new NodeRegistry(Clock.systemUTC(), Duration.ofSeconds(1));
+    NodeSession s = registry.register("n1", "test", List.of("credit"));
+    assertThat(registry.poll(s, Duration.ZERO)).isEmpty();
+    registry.enqueue(s, io.cohort.proto.v1.Task.newBuilder().setTaskId("t0").build());
+    assertThat(registry.poll(s, Duration.ZERO)).hasValueSatisfying(t -> assertThat(t.getTaskId()).isEqualTo("t0"));
+  }
 }
