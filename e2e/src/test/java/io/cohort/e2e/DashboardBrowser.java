@@ -42,7 +42,7 @@ final class DashboardBrowser implements AutoCloseable {
 
   /**
    * Before any federation is started: without Chromium and chromedriver the browser tests are
-   * skipped with the reason printed, unless {@code -Dcohort.e2e.require-browser=true} (set by
+   * skipped with the reason printed, unless {@code COHORT_E2E_REQUIRE_BROWSER=1} (set by
    * {@code bin/test} wherever it installed them, so on CI), which turns the skip into a failure.
    */
   static void assumeInstalled() {
@@ -51,7 +51,7 @@ final class DashboardBrowser implements AutoCloseable {
         String why = p + " is not installed: the dashboard browser tests need Debian's chromium and chromium-driver"
             + " (apt-get install -y chromium chromium-driver; bin/test installs them when run as root), or"
             + " -Dcohort.e2e.chromium=PATH -Dcohort.e2e.chromedriver=PATH";
-        if (Boolean.getBoolean("cohort.e2e.require-browser")) {
+        if ("1".equals(System.getenv("COHORT_E2E_REQUIRE_BROWSER"))) {
           throw new IllegalStateException(why);
         }
         System.err.println("SKIPPED dashboard browser test: " + why);
