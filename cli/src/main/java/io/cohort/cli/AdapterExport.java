@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.format.checkpoint.CheckpointDigest;
 import io.cohort.format.checkpoint.CheckpointException;
-import io.cohort.format.checkpoint.Gpt2Config;
 import io.cohort.format.checkpoint.Tensor;
 import io.cohort.format.peft.AdapterConfig;
 import io.cohort.format.peft.FederatedAdapter;
@@ -57,16 +56,17 @@ public final class AdapterExport {
       }
       tensors.put(t.name(), new Tensor(t.name(), shape, t.values()));
     }
-    Optional<Gpt2Config> config = Optional.empty();
+    Optional<FederatedAdapter.BaseModules> modules = Optional.empty();
     if (base.isPresent()) {
       try {
-        config = Optional.of(Gpt2Config.read(base.get().resolve(Gpt2Config.FILE_NAME)));
+        // GPT-2 or the Llama family (Llama, Mistral, Qwen2, Qwen3), by config.json's model_type.
+        modules = Optional.of(FederatedAdapter.BaseModules.read(base.get()));
       } catch (CheckpointException e) {
         throw new CliException(CliException.USAGE, "--base: " + e.getMessage());
       }
     }
     try {
-      return FederatedAdapter.fromGlobalModel(tensors, settings(spec), config);
+      return FederatedAdapter.fromGlobalModelOn(tensors, settings(spec), modules);
     } catch (FederatedAdapter.MismatchException e) {
       throw new CliException(CliException.INTEGRITY, "job " + spec.getJobId() + ": " + e.getMessage());
     }

@@ -51,14 +51,13 @@ final class Simulation {
     /**
      * Fills what depends on the job's task: the data (credit-g for tabular jobs, the Reuters grain
      * training file for text jobs), and for text jobs the test file and the model folder
-     * ({@code examples/text/<model name>}).
+     * ({@code examples/text/<model name>}, else {@code examples/llama/<model name>} when only that exists).
      */
     Settings resolved(JobSpec spec, Path home) {
       boolean text = TextSimulation.isText(spec);
       Path d = data != null ? data : home.resolve(text ? TextSimulation.DEFAULT_DATA : TABULAR_DATA);
       Path t = !text ? null : test != null ? test : home.resolve(TextSimulation.DEFAULT_TEST);
-      Path m = !text ? null : modelDir != null ? modelDir
-          : home.resolve(TextSimulation.DEFAULT_MODELS).resolve(spec.getModel().getName());
+      Path m = !text ? null : modelDir != null ? modelDir : TextSimulation.defaultModelDir(home, spec);
       return new Settings(job, d, nodes, dirichletAlpha, testFraction, seed, workDir, baseline, compareNonPrivate,
           nodeBudget, t == null ? null : t.toAbsolutePath(), m == null ? null : m.toAbsolutePath());
     }

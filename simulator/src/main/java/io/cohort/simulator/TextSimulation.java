@@ -23,11 +23,23 @@ final class TextSimulation {
   static final String DEFAULT_DATA = "examples/text/reuters-grain-train.jsonl";
   static final String DEFAULT_TEST = "examples/text/reuters-grain-test.jsonl";
   static final String DEFAULT_MODELS = "examples/text";
+  /** The Llama-family test checkpoints (tiny-llama3, tiny-qwen3, tiny-mistral). */
+  static final String LLAMA_MODELS = "examples/llama";
 
   private TextSimulation() {}
 
   static boolean isText(JobSpec spec) {
     return spec.getTask() == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION || spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM;
+  }
+
+  /**
+   * The model folder of a job without {@code --model-dir}: {@code examples/text/<name>}, or
+   * {@code examples/llama/<name>} when only that one exists.
+   */
+  static Path defaultModelDir(Path home, JobSpec spec) {
+    Path text = home.resolve(DEFAULT_MODELS).resolve(spec.getModel().getName());
+    Path llama = home.resolve(LLAMA_MODELS).resolve(spec.getModel().getName());
+    return !java.nio.file.Files.isDirectory(text) && java.nio.file.Files.isDirectory(llama) ? llama : text;
   }
 
   /** {@code models:} and the dataset entry of node {@code i}'s node.yaml. */
