@@ -111,7 +111,22 @@ public final class JobCommand {
     private RoundLine() {}
 
     public static String format(JsonNode r) {
+      return format(r, false);
+    }
+
+    /**
+     * As {@link #format(JsonNode)}; for a causal-LM job ({@code languageModel}) the pooled loss is the
+     * mean next-token NLL over the held-out tokens ({@code examples} counts tokens), shown with its
+     * perplexity instead of classification metrics.
+     */
+    public static String format(JsonNode r, boolean languageModel) {
       JsonNode e = r.path("evaluation");
+      if (languageModel && !e.isMissingNode() && !e.isNull()) {
+        double nll = e.path("loss").asDouble(Double.NaN);
+        return String.format(Locale.ROOT, "round %3d  participants %d/%d  mean NLL %.4f  perplexity %.4g  (%d held-out"
+            + " tokens)  [%d ms]", r.path("round").asInt(), r.path("contributors").size(), r.path("participants").size(),
+            nll, Math.exp(nll), e.path("examples").asLong(), r.path("duration_ms").asLong());
+      }
       String metrics = e.isMissingNode() || e.isNull() ? "evaluation pending"
           : String.format(Locale.ROOT, "loss %.4f  accuracy %.4f  roc_auc %.4f%s  (%d held-out examples)",
               e.path("loss").asDouble(Double.NaN), e.path("accuracy").asDouble(Double.NaN),

@@ -13,6 +13,7 @@ import io.cohort.coordinator.job.JobFiles;
 import io.cohort.coordinator.round.SecAggSettings;
 import io.cohort.coordinator.store.TensorFiles;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.TaskType;
 import io.cohort.wire.TensorBundle;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -205,6 +206,10 @@ final class Simulation {
     out.println("final global model written as a PEFT adapter: " + adapter);
     JsonNode check = lastJson(runTool("eval-validation", TextSimulation.evalArgs(spec, s.modelDir(), adapter,
         dataDir.resolve("data-validation.jsonl"))));
+    if (spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM) {
+      finishCausalLm(spec, check, federation.evaluation(), adapter, dataDir);
+      return;
+    }
     printAdapterCheck(check, federation.evaluation());
     JsonNode test = lastJson(runTool("eval-test", TextSimulation.evalArgs(spec, s.modelDir(), adapter, s.test())));
     out.println();
@@ -222,6 +227,42 @@ final class Simulation {
           test.path("roc_auc").asDouble() - c.path("roc_auc").asDouble());
     }
     out.println("test file: " + s.test());
+  }
+
+  /**
+   * A causal-LM job's final lines: the adapter's mean NLL on the pooled validation records against
+   * the federated evaluation of the last round (token counts must match; the NLL to rounding, as the
+   * nodes sum in batches), then mean NLL and perplexity on the test file, and the central baseline.
+   */
+  private void finishCausalLm(JobSpec spec, JsonNode check, JsonNode fed, Path adapter, Path dataDir)
+      throws Exception {
+    long tokens = check.path("tokens").asLong(-1);
+    double nll = check.path("mean_nll").asDouble(Double.NaN);
+    double fedNll = fed.path("loss").asDouble(Double.NaN);
+    boolean same = tokens == fed.path("examples").asLong(-2) && Math.abs(nll - fedNll) <= 1e-3 * Math.max(1, fedNll);
+    out.printf(Locale.ROOT, "check: the adapter on the pooled validation records: %d tokens, mean NLL %.4f;"
+        + " federated evaluation of the last round: %d, %.4f: %s%n", tokens, nll, fed.path("examples").asLong(),
+        fedNll, same ? "match" : "MISMATCH");
+    JsonNode test = lastJson(runTool("eval-test", TextSimulation.evalArgs(spec, s.modelDir(), adapter, s.test())));
+    out.println();
+    out.printf("%-30s %10s %10s %10s %12s%n", "held-out test file", "records", "tokens", "mean NLL", "perplexity");
+    String label = "federated (" + s.nodes() + " nodes)" + (spec.getPrivacy().getEnabled() ? ", DP" : "");
+    printLmRow(label, test);
+    if (s.baseline()) {
+      Path central = s.workDir().resolve("central-adapter");
+      runTool("central", TextSimulation.centralTrainArgs(spec, s.modelDir(), dataDir.resolve("data-train-pooled.jsonl"),
+          central));
+      JsonNode c = lastJson(runTool("eval-central", TextSimulation.evalArgs(spec, s.modelDir(), central, s.test())));
+      printLmRow("central (pooled), non-private", c);
+      out.printf(Locale.ROOT, "cost of federation%s: mean NLL %+.4f%n", spec.getPrivacy().getEnabled() ? " and privacy"
+          : "", test.path("mean_nll").asDouble() - c.path("mean_nll").asDouble());
+    }
+    out.println("test file: " + s.test());
+  }
+
+  private void printLmRow(String label, JsonNode e) {
+    out.printf(Locale.ROOT, "%-30s %10d %10d %10.4f %12.4g%n", label, e.path("records").asLong(),
+        e.path("tokens").asLong(), e.path("mean_nll").asDouble(Double.NaN), e.path("perplexity").asDouble(Double.NaN));
   }
 
   private void printTextRow(String label, JsonNode e) {
@@ -282,7 +323,7 @@ final class Simulation {
         spec.getPrivacy().getEnabled() ? "DP-SGD " + PrivateSimulation.describe(spec) + ", each node's budget epsilon "
             + budget.epsilon() : "OFF");
     long started = System.nanoTime();
-    JsonNode last = watch(admin, jobId, dir, spec.getDatasetAlias(), budget);
+    JsonNode last = watch(admin, jobId, dir, spec, budget);
     double seconds = (System.nanoTime() - started) / 1e9;
     String state = last.path("job").path("state").asText();
     out.printf(Locale.ROOT, "job %s %s in %.1f s%n", jobId, state, seconds);
@@ -372,7 +413,7 @@ final class Simulation {
    * Polls the job, printing each round once its evaluation is in (and, under DP, the epsilon each
    * node's ledger says it has spent after that round), until the job ends.
    */
-  private JsonNode watch(AdminClient admin, String jobId, Path dir, String alias, PrivateSimulation.Budget budget)
+  private JsonNode watch(AdminClient admin, String jobId, Path dir, JobSpec spec, PrivateSimulation.Budget budget)
       throws Exception {
     int printed = 0;
     boolean declinesShown = false;
@@ -390,9 +431,10 @@ final class Simulation {
       boolean terminal = !d.path("job").path("state").asText().matches("OFFERED|RUNNING");
       while (printed < rounds.size() && (rounds.get(printed).hasNonNull("evaluation") || terminal)) {
         JsonNode round = rounds.get(printed++);
-        out.println(JobCommand.RoundLine.format(round));
+        out.println(JobCommand.RoundLine.format(round, spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM));
         if (budget != null) {
-          out.println("           " + PrivateSimulation.spentAfter(dir, s.nodes(), alias, round.path("round").asInt()));
+          out.println("           " + PrivateSimulation.spentAfter(dir, s.nodes(), spec.getDatasetAlias(),
+              round.path("round").asInt()));
         }
       }
       if (terminal) {

@@ -21,8 +21,12 @@ final class LanguageModelBlocks {
   static final int DEFAULT_R = 8;
   static final double DEFAULT_ALPHA = 16;
   static final int DEFAULT_MAX_LENGTH = 128;
-  /** GPT-2's context window (n_positions); a node also checks its checkpoint's own limit. */
-  static final int MAX_LENGTH = 1024;
+  /**
+   * An upper bound only (Llama-family models have up to 128k positions, GPT-2 1024): each node
+   * checks the job against its checkpoint's own limit (n_positions, max_position_embeddings,
+   * sliding_window) and declines naming both.
+   */
+  static final int MAX_LENGTH = 32768;
   static final List<String> DEFAULT_TARGET_MODULES = List.of("c_attn");
   /** PEFT's spelling of every linear layer but the output head (as {@code TargetModules.ALL_LINEAR}). */
   static final String ALL_LINEAR = "all-linear";

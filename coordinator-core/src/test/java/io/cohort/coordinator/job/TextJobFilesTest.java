@@ -104,7 +104,7 @@ class TextJobFilesTest {
         model: {name: tiny-gpt2-reuters, sha256: abc123}
         tabular: {label: y, classes: [a, b], numeric: [x]}
         lora: {r: 0, alpha: -1, dropout: 1.0, target_modules: []}
-        text: {max_length: 5000, pooling: max, num_labels: 1}
+        text: {max_length: 50000, pooling: max, num_labels: 1}
         strategy: {kind: fedprox}
         privacy: {epsilon: -2, delta: 1, clip_norm: 1.0, sampling_rate: 0.01}
         """;
@@ -117,7 +117,7 @@ class TextJobFilesTest {
         .hasMessageContaining("field 'lora.alpha' must be in (0, 10000], got -1.0")
         .hasMessageContaining("field 'lora.dropout' must be in [0, 1), got 1.0")
         .hasMessageContaining("field 'lora.target_modules' must name at least one module")
-        .hasMessageContaining("field 'text.max_length' must be between 2 and 1024, got 5000")
+        .hasMessageContaining("field 'text.max_length' must be between 2 and 32768, got 50000")
         .hasMessageContaining("field 'text.pooling' must be mean or last_token, got 'max'")
         .hasMessageContaining("field 'text.num_labels' must be between 2 and 10000, got 1")
         .hasMessageContaining("field 'strategy.kind' must be fedavg or fedadam, got 'fedprox'")
