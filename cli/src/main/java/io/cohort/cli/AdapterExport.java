@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.format.checkpoint.CheckpointDigest;
 import io.cohort.format.checkpoint.CheckpointException;
 import io.cohort.format.checkpoint.CheckpointTensor;
-import io.cohort.format.checkpoint.Gpt2Config;
 import io.cohort.format.peft.AdapterConfig;
 import io.cohort.format.peft.FederatedAdapter;
 import io.cohort.format.peft.LoraInit;
@@ -15,7 +14,6 @@ import io.cohort.format.peft.PeftAdapter;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.Pooling;
 import io.cohort.proto.v1.TaskType;
-import io.cohort.wire.Tensor;
 import io.cohort.wire.TensorBundle;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,23 +45,24 @@ public final class AdapterExport {
   /** The job's adapter from its global model; {@code base} (a checkpoint folder) supplies widths if needed. */
   public static PeftAdapter adapter(JobSpec spec, TensorBundle global, Optional<Path> base) throws CliException {
     Map<String, CheckpointTensor> tensors = new LinkedHashMap<>();
-    for (Tensor t : global.tensors()) {
+    for (io.cohort.wire.Tensor t : global.tensors()) {
       int[] shape = new int[t.shape().length];
       for (int i = 0; i < shape.length; i++) {
         shape[i] = Math.toIntExact(t.shape()[i]);
       }
       tensors.put(t.name(), new CheckpointTensor(t.name(), shape, t.values()));
     }
-    Optional<Gpt2Config> config = Optional.empty();
+    Optional<FederatedAdapter.BaseModules> modules = Optional.empty();
     if (base.isPresent()) {
       try {
-        config = Optional.of(Gpt2Config.read(base.get().resolve(Gpt2Config.FILE_NAME)));
+        // GPT-2 or the Llama family (Llama, Mistral, Qwen2, Qwen3), by config.json's model_type.
+        modules = Optional.of(FederatedAdapter.BaseModules.read(base.get()));
       } catch (CheckpointException e) {
         throw new CliException(CliException.USAGE, "--base: " + e.getMessage());
       }
     }
     try {
-      return FederatedAdapter.fromGlobalModel(tensors, settings(spec), config);
+      return FederatedAdapter.fromGlobalModelOn(tensors, settings(spec), modules);
     } catch (FederatedAdapter.MismatchException e) {
       throw new CliException(CliException.INTEGRITY, "job " + spec.getJobId() + ": " + e.getMessage());
     }

@@ -119,7 +119,22 @@ public final class JobCommand {
     private RoundLine() {}
 
     public static String format(RoundView r) {
+      return format(r, false);
+    }
+
+    /**
+     * As {@link #format(RoundView)}; for a causal-LM job ({@code languageModel}) the pooled loss is
+     * the mean next-token NLL over the held-out tokens ({@code examples} counts tokens), shown with
+     * its perplexity instead of classification metrics.
+     */
+    public static String format(RoundView r, boolean languageModel) {
       EvaluationView e = r.evaluation();
+      if (languageModel && e != null) {
+        double nll = orNaN(e.loss());
+        return String.format(Locale.ROOT, "round %3d  participants %d/%d  mean NLL %.4f  perplexity %.4g  (%d held-out"
+            + " tokens)  [%d ms]", r.round(), listOf(r.contributors()).size(), listOf(r.participants()).size(), nll,
+            Math.exp(nll), e.examples(), r.durationMs());
+      }
       String metrics = e == null ? "evaluation pending"
           : String.format(Locale.ROOT, "loss %.4f  accuracy %.4f  roc_auc %.4f%s  (%d held-out examples)",
               orNaN(e.loss()), orNaN(e.accuracy()), orNaN(e.rocAuc()),

@@ -119,7 +119,9 @@ class MutualTlsE2eTest {
     await().atMost(Duration.ofSeconds(60)).until(() -> a.logTail(200).contains("is revoked"));
     assertThat(connected(admin, "site-a")).isFalse();
     Run after = run("cohort-node", "status", "--config", cfgA.toString());
-    assertThat(after.output()).contains("REFUSED").contains("PERMISSION_DENIED");
+    // Issue 22 #9: a revoked node says so, and exits 3, so monitoring can tell it from a verified ledger.
+    assertThat(after.output()).contains("REVOKED").contains("is revoked");
+    assertThat(after.exit()).as(after.output()).isEqualTo(3);
   }
 
   private static boolean connected(AdminClient admin, String nodeId) throws IOException, InterruptedException {

@@ -30,7 +30,7 @@ public final class SimulateCommand implements Callable<Integer>, CohortCommand {
   Path test;
 
   @Option(names = "--model-dir", description = "Text jobs: the base model's checkpoint folder, given to every node"
-      + " (default: examples/text/<the job's model name>).")
+      + " (default: examples/text/<the job's model name>, else examples/llama/<the job's model name>).")
   Path modelDir;
 
   @Option(names = "--nodes", defaultValue = "3", description = "Number of nodes (default: ${DEFAULT-VALUE}).")

@@ -25,6 +25,7 @@ import io.cohort.coordinator.job.JobFiles;
 import io.cohort.coordinator.round.SecAggSettings;
 import io.cohort.coordinator.store.TensorFiles;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.TaskType;
 import io.cohort.wire.TaskKinds;
 import io.cohort.wire.TensorBundle;
 import java.io.IOException;
@@ -75,8 +76,7 @@ final class Simulation {
       boolean text = TaskKinds.isLanguageModel(spec);
       Path d = data != null ? data : home.resolve(text ? TextSimulation.DEFAULT_DATA : TABULAR_DATA);
       Path t = !text ? null : test != null ? test : home.resolve(TextSimulation.DEFAULT_TEST);
-      Path m = !text ? null : modelDir != null ? modelDir
-          : home.resolve(TextSimulation.DEFAULT_MODELS).resolve(spec.getModel().getName());
+      Path m = !text ? null : modelDir != null ? modelDir : TextSimulation.defaultModelDir(home, spec);
       return new Settings(job, d, nodes, dirichletAlpha, testFraction, seed, workDir, baseline, compareNonPrivate,
           nodeBudget, t == null ? null : t.toAbsolutePath(), m == null ? null : m.toAbsolutePath());
     }
@@ -223,6 +223,10 @@ final class Simulation {
     out.println("final global model written as a PEFT adapter: " + adapter);
     JsonNode check = lastJson(runTool("eval-validation", NodeCommandLines.evalText(spec, s.modelDir(), adapter,
         TextSimulation.split(dataDir).heldOut())));
+    if (spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM) {
+      finishCausalLm(spec, check, federation.evaluation(), adapter, dataDir);
+      return;
+    }
     printAdapterCheck(check, federation.evaluation());
     JsonNode test = lastJson(runTool("eval-test", NodeCommandLines.evalText(spec, s.modelDir(), adapter, s.test())));
     out.println();
@@ -240,6 +244,43 @@ final class Simulation {
           test.path("roc_auc").asDouble() - c.path("roc_auc").asDouble());
     }
     out.println("test file: " + s.test());
+  }
+
+  /**
+   * A causal-LM job's final lines: the adapter's mean NLL on the pooled validation records against
+   * the federated evaluation of the last round (token counts must match; the NLL to rounding, as the
+   * nodes sum in batches), then mean NLL and perplexity on the test file, and the central baseline.
+   */
+  private void finishCausalLm(JobSpec spec, JsonNode check, EvaluationView fed, Path adapter, Path dataDir)
+      throws Exception {
+    long tokens = check.path("tokens").asLong(-1);
+    double nll = check.path("mean_nll").asDouble(Double.NaN);
+    double fedNll = fed == null || fed.loss() == null ? Double.NaN : fed.loss();
+    long fedTokens = fed == null ? -2 : fed.examples();
+    boolean same = tokens == fedTokens && Math.abs(nll - fedNll) <= 1e-3 * Math.max(1, fedNll);
+    out.printf(Locale.ROOT, "check: the adapter on the pooled validation records: %d tokens, mean NLL %.4f;"
+        + " federated evaluation of the last round: %d, %.4f: %s%n", tokens, nll, fedTokens, fedNll,
+        same ? "match" : "MISMATCH");
+    JsonNode test = lastJson(runTool("eval-test", NodeCommandLines.evalText(spec, s.modelDir(), adapter, s.test())));
+    out.println();
+    out.printf("%-30s %10s %10s %10s %12s%n", "held-out test file", "records", "tokens", "mean NLL", "perplexity");
+    String label = "federated (" + s.nodes() + " nodes)" + (spec.getPrivacy().getEnabled() ? ", DP" : "");
+    printLmRow(label, test);
+    if (s.baseline()) {
+      Path central = s.workDir().resolve("central-adapter");
+      runTool("central", NodeCommandLines.trainTextCentrally(spec, s.modelDir(),
+          TextSimulation.split(dataDir).pooledTraining(), central));
+      JsonNode c = lastJson(runTool("eval-central", NodeCommandLines.evalText(spec, s.modelDir(), central, s.test())));
+      printLmRow("central (pooled), non-private", c);
+      out.printf(Locale.ROOT, "cost of federation%s: mean NLL %+.4f%n", spec.getPrivacy().getEnabled() ? " and privacy"
+          : "", test.path("mean_nll").asDouble() - c.path("mean_nll").asDouble());
+    }
+    out.println("test file: " + s.test());
+  }
+
+  private void printLmRow(String label, JsonNode e) {
+    out.printf(Locale.ROOT, "%-30s %10d %10d %10.4f %12.4g%n", label, e.path("records").asLong(),
+        e.path("tokens").asLong(), e.path("mean_nll").asDouble(Double.NaN), e.path("perplexity").asDouble(Double.NaN));
   }
 
   private void printTextRow(String label, JsonNode e) {
@@ -310,7 +351,7 @@ final class Simulation {
         spec.getPrivacy().getEnabled() ? "DP-SGD " + PrivateSimulation.describe(spec) + ", each node's budget epsilon "
             + budget.epsilon() : "OFF");
     long started = System.nanoTime();
-    JobDetail last = watch(admin, jobId, spec.getDatasetAlias(), budget);
+    JobDetail last = watch(admin, jobId, spec, budget);
     double seconds = (System.nanoTime() - started) / 1e9;
     String state = last.job().state();
     out.printf(Locale.ROOT, "job %s %s in %.1f s%n", jobId, state, seconds);
@@ -410,7 +451,7 @@ final class Simulation {
    * Polls the job, printing each round once its evaluation is in (and, under DP, the epsilon each
    * node's verified ledger entries say it has spent after that round), until the job ends.
    */
-  private JobDetail watch(AdminClient admin, String jobId, String alias, PrivateSimulation.Budget budget)
+  private JobDetail watch(AdminClient admin, String jobId, JobSpec spec, PrivateSimulation.Budget budget)
       throws Exception {
     int printed = 0;
     boolean declinesShown = false;
@@ -429,9 +470,10 @@ final class Simulation {
       boolean terminal = !d.job().state().matches("OFFERED|RUNNING");
       while (printed < rounds.size() && (rounds.get(printed).evaluation() != null || terminal)) {
         RoundView round = rounds.get(printed++);
-        out.println(JobCommand.RoundLine.format(round));
+        out.println(JobCommand.RoundLine.format(round, spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM));
         if (budget != null) {
-          out.println("           " + PrivateSimulation.spentAfter(admin, nodeIds(), alias, round.round()));
+          out.println("           " + PrivateSimulation.spentAfter(admin, nodeIds(), spec.getDatasetAlias(),
+              round.round()));
         }
       }
       if (terminal) {

@@ -9,6 +9,7 @@ import io.cohort.format.checkpoint.Gpt2Config;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.wire.TensorBundle;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -22,8 +23,20 @@ final class TextSimulation {
   static final String DEFAULT_DATA = "examples/text/reuters-grain-train.jsonl";
   static final String DEFAULT_TEST = "examples/text/reuters-grain-test.jsonl";
   static final String DEFAULT_MODELS = "examples/text";
+  /** The Llama-family test checkpoints (tiny-llama3, tiny-qwen3, tiny-mistral). */
+  static final String LLAMA_MODELS = "examples/llama";
 
   private TextSimulation() {}
+
+  /**
+   * The model folder of a job without {@code --model-dir}: {@code examples/text/<name>}, or
+   * {@code examples/llama/<name>} when only that one exists.
+   */
+  static Path defaultModelDir(Path home, JobSpec spec) {
+    Path text = home.resolve(DEFAULT_MODELS).resolve(spec.getModel().getName());
+    Path llama = home.resolve(LLAMA_MODELS).resolve(spec.getModel().getName());
+    return !Files.isDirectory(text) && Files.isDirectory(llama) ? llama : text;
+  }
 
   /** Node {@code i}'s dataset: its JSONL training shard, and its share of the validation records. */
   static NodeConfig.Dataset dataset(int i, JobSpec spec, Path dataDir, Optional<NodeConfig.Budget> budget) {

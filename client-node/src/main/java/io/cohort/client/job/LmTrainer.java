@@ -28,7 +28,8 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * LoRA fine-tuning of a local Hugging Face GPT-2 checkpoint on local JSONL, for sequence
+ * LoRA fine-tuning of a local Hugging Face checkpoint (GPT-2 or the Llama family: Llama, Mistral,
+ * Qwen2, Qwen3) on local JSONL, for sequence
  * classification and causal LM jobs. The job names its base model and content hash; this node
  * resolves the name in its {@code models:} map and declines when the folder hashes differently.
  * Only the trainable tensors travel ({@code text.AdapterBundle}); under FFA-LoRA every node
@@ -89,7 +90,7 @@ public final class LmTrainer implements LocalTrainer {
       String problem = "job " + spec.getJobId() + " does not fit model '" + spec.getModel().getName() + "'";
       throw new LocalDataException(problem + " at " + dir + ": " + e.getMessage(), problem + " (details in the node's log)");
     }
-    int positions = model.model().shape().positions();
+    int positions = model.model().maxPositions();
     int maxLength = spec.getText().getMaxLength();
     if (maxLength > positions) {
       throw new LocalDataException("text.max_length " + maxLength + " exceeds model '" + spec.getModel().getName()

@@ -28,7 +28,10 @@ record JobFile(
   record Model(String name, String sha256) {}
 
   /** {@code lora:}; every field optional. */
-  record Lora(Integer r, Double alpha, Double dropout, List<String> targetModules, Boolean freezeA) {}
+  /** {@code target_modules} may be a list or, as PEFT allows, one string (a regex or all-linear). */
+  record Lora(Integer r, Double alpha, Double dropout,
+      @com.fasterxml.jackson.annotation.JsonFormat(with = com.fasterxml.jackson.annotation.JsonFormat.Feature
+          .ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> targetModules, Boolean freezeA) {}
 
   /** {@code text:}; every field optional. */
   record Text(Integer maxLength, String pooling, Integer numLabels, Double weightDecay) {}

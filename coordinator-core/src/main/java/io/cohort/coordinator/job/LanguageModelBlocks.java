@@ -21,9 +21,17 @@ final class LanguageModelBlocks {
   static final int DEFAULT_R = 8;
   static final double DEFAULT_ALPHA = 16;
   static final int DEFAULT_MAX_LENGTH = 128;
-  /** GPT-2's context window (n_positions); a node also checks its checkpoint's own limit. */
-  static final int MAX_LENGTH = 1024;
+  /**
+   * An upper bound only (Llama-family models have up to 128k positions, GPT-2 1024): each node
+   * checks the job against its checkpoint's own limit (n_positions, max_position_embeddings,
+   * sliding_window) and declines naming both.
+   */
+  static final int MAX_LENGTH = 32768;
   static final List<String> DEFAULT_TARGET_MODULES = List.of("c_attn");
+  /** PEFT's spelling of every linear layer but the output head (as {@code TargetModules.ALL_LINEAR}). */
+  static final String ALL_LINEAR = "all-linear";
+  /** As {@code TargetModules}: characters that make a single entry a regular expression. */
+  private static final java.util.regex.Pattern REGEX_CHARS = java.util.regex.Pattern.compile("[*+?\\[\\](){}|^$\\\\]");
 
   private LanguageModelBlocks() {}
 
@@ -76,18 +84,51 @@ final class LanguageModelBlocks {
       b.setDropout(dropout);
     }
     List<String> targets = l.targetModules() == null ? DEFAULT_TARGET_MODULES : l.targetModules();
-    if (targets.isEmpty()) {
-      problems.add("field 'lora.target_modules' must name at least one module, e.g. [c_attn] (GPT-2: c_attn,"
-          + " c_proj, c_fc)");
-    } else if (targets.stream().anyMatch(t -> t == null || !t.strip().matches("[A-Za-z0-9_.]+"))
-        || new HashSet<>(targets).size() != targets.size()) {
-      problems.add("field 'lora.target_modules' must list distinct module names (letters, digits, '_', '.'), e.g."
-          + " [c_attn, c_proj], got " + targets);
-    } else {
-      targets.forEach(t -> b.addTargetModules(t.strip()));
-    }
+    targetModulesProblem(targets).ifPresentOrElse(problems::add, () -> targets.forEach(t -> b.addTargetModules(t.strip())));
     b.setFreezeA(l.freezeA() == null ? privateJob : l.freezeA());
     return b.build();
+  }
+
+  /**
+   * What is wrong with {@code lora.target_modules}, by PEFT's rule as the nodes apply it
+   * ({@code TargetModules.of}): {@code [all-linear]}; one regular expression matched against the
+   * whole module path (an entry with any of {@code * + ? [ ] ( ) { } | ^ $ \}); or distinct module
+   * names, each matching a module path that equals it or ends with "." + it. Which layers exist
+   * depends on the model family, which only the nodes see; a node declines a job whose rule
+   * matches no layer of its checkpoint.
+   */
+  static java.util.Optional<String> targetModulesProblem(List<String> targets) {
+    String valid = " (names such as [c_attn] for GPT-2 or [q_proj, v_proj] for Llama/Mistral/Qwen, dotted paths"
+        + " such as [h.3.attn.c_attn], one regular expression such as ['.*\\.(q_proj|v_proj)'], or [all-linear])";
+    if (targets.isEmpty()) {
+      return java.util.Optional.of("field 'lora.target_modules' must name at least one module" + valid);
+    }
+    if (targets.stream().anyMatch(t -> t == null || t.isBlank())) {
+      return java.util.Optional.of("field 'lora.target_modules' has an empty entry" + valid);
+    }
+    List<String> stripped = targets.stream().map(String::strip).toList();
+    boolean special = stripped.stream().anyMatch(t -> t.equals(ALL_LINEAR) || REGEX_CHARS.matcher(t).find());
+    if (special) {
+      if (stripped.size() != 1) {
+        return java.util.Optional.of("field 'lora.target_modules' may hold all-linear or a regular expression only"
+            + " as its single entry, got " + targets + valid);
+      }
+      if (!stripped.get(0).equals(ALL_LINEAR)) {
+        try {
+          java.util.regex.Pattern.compile(stripped.get(0));
+        } catch (java.util.regex.PatternSyntaxException e) {
+          return java.util.Optional.of("field 'lora.target_modules' regular expression '" + stripped.get(0)
+              + "' is invalid: " + e.getDescription());
+        }
+      }
+      return java.util.Optional.empty();
+    }
+    if (stripped.stream().anyMatch(t -> !t.matches("[A-Za-z0-9_.\\-]+"))
+        || new HashSet<>(stripped).size() != stripped.size()) {
+      return java.util.Optional.of("field 'lora.target_modules' must list distinct module names (letters, digits,"
+          + " '_', '-', '.'), got " + targets + valid);
+    }
+    return java.util.Optional.empty();
   }
 
   static TextSpec text(JobFile.Text given, TaskType task, List<String> problems) {

@@ -104,7 +104,7 @@ class TextJobFilesTest {
         model: {name: tiny-gpt2-reuters, sha256: abc123}
         tabular: {label: y, classes: [a, b], numeric: [x]}
         lora: {r: 0, alpha: -1, dropout: 1.0, target_modules: []}
-        text: {max_length: 5000, pooling: max, num_labels: 1}
+        text: {max_length: 50000, pooling: max, num_labels: 1}
         strategy: {kind: fedprox}
         privacy: {epsilon: -2, delta: 1, clip_norm: 1.0, sampling_rate: 0.01}
         """;
@@ -117,7 +117,7 @@ class TextJobFilesTest {
         .hasMessageContaining("field 'lora.alpha' must be in (0, 10000], got -1.0")
         .hasMessageContaining("field 'lora.dropout' must be in [0, 1), got 1.0")
         .hasMessageContaining("field 'lora.target_modules' must name at least one module")
-        .hasMessageContaining("field 'text.max_length' must be between 2 and 1024, got 5000")
+        .hasMessageContaining("field 'text.max_length' must be between 2 and 32768, got 50000")
         .hasMessageContaining("field 'text.pooling' must be mean or last_token, got 'max'")
         .hasMessageContaining("field 'text.num_labels' must be between 2 and 10000, got 1")
         .hasMessageContaining("field 'strategy.kind' must be fedavg or fedadam, got 'fedprox'")
@@ -163,5 +163,35 @@ class TextJobFilesTest {
         .hasMessageContaining("field 'strategy.beta2' must be in [0, 1), got 1.0")
         .hasMessageContaining("field 'strategy.tau' must be in (0, 1], got 0.0")
         .hasMessageContaining("field 'lora.target_modules' must list distinct module names");
+  }
+
+  @Test
+  void shippedLlamaJobs_parse_withLlamaTargetModules_andTheCheckpointsContentHashes() throws Exception {
+    JobSpec lm = JobFiles.parse(Files.readString(Path.of("../examples/llama/job-causal-lm.yaml")), "a.yaml", "j");
+    assertThat(lm.getTask()).isEqualTo(TaskType.TASK_TYPE_CAUSAL_LM);
+    assertThat(lm.getModel().getSha256()).isEqualTo(CheckpointDigest.of(Path.of("../examples/llama/tiny-llama3")));
+    assertThat(lm.getLora().getTargetModulesList()).containsExactly("q_proj", "v_proj");
+    assertThat(lm.getPrivacy().getEnabled()).isTrue();
+    assertThat(lm.getSecureAggregation().getEnabled()).isTrue();
+    JobSpec cls = JobFiles.parse(Files.readString(Path.of("../examples/llama/job-classify.yaml")), "b.yaml", "j");
+    assertThat(cls.getTask()).isEqualTo(TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION);
+    assertThat(cls.getModel().getSha256()).isEqualTo(CheckpointDigest.of(Path.of("../examples/llama/tiny-qwen3")));
+    assertThat(cls.getLora().getTargetModulesList()).containsExactly("all-linear");
+  }
+
+  @Test
+  void targetModules_acceptNamesPathsOneRegexOrAllLinear_andRefuseTheRestByField() throws Exception {
+    for (String ok : new String[] {"[q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]",
+        "[model.layers.1.self_attn.q_proj]", "[h.3.attn.c_attn]", "'.*\\.(q_proj|v_proj)'",
+        "['model\\.layers\\.[01]\\..*_proj']", "all-linear", "[all-linear]"}) {
+      JobSpec spec = JobFiles.parse(MINIMAL + "lora: {target_modules: " + ok + "}\n", "j.yaml", "x");
+      assertThat(spec.getLora().getTargetModulesCount()).as(ok).isEqualTo(ok.startsWith("[q_proj") ? 7 : 1);
+    }
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "lora: {target_modules: [q_proj, all-linear]}\n", "j.yaml",
+        "x")).hasMessageContaining("field 'lora.target_modules' may hold all-linear or a regular expression only as"
+        + " its single entry");
+    assertThatThrownBy(() -> JobFiles.parse(MINIMAL + "lora: {target_modules: ['(q_proj']}\n", "j.yaml", "x"))
+        .hasMessageContaining("field 'lora.target_modules' regular expression '(q_proj' is invalid")
+        .hasMessageNotContaining("\tat ");
   }
 }

@@ -92,4 +92,80 @@ class FederatedAdapterTest {
     assertThatThrownBy(() -> FederatedAdapter.fromGlobalModel(global, settings(List.of("c_attn"), true),
         Optional.empty())).hasMessageContaining("every layer");
   }
+
+  /** A Llama-family base: hidden 12, 2 heads x head_dim 8 (o_proj's input 16), 1 KV head, MLP 20, 2 layers. */
+  private static FederatedAdapter.BaseModules llamaBase(java.nio.file.Path dir) throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("config.json"), """
+        {"model_type": "qwen3", "architectures": ["Qwen3ForCausalLM"], "hidden_size": 12,
+         "intermediate_size": 20, "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1,
+         "head_dim": 8, "vocab_size": 50, "max_position_embeddings": 64, "hidden_act": "silu",
+         "tie_word_embeddings": true, "rms_norm_eps": 1e-6, "rope_theta": 10000.0}
+        """);
+    return FederatedAdapter.BaseModules.read(dir);
+  }
+
+  @Test
+  void llamaFamily_frozenA_regeneratedInLlamaModelOrder_allLinearWrittenAsNames_withOrWithoutBase(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    FederatedAdapter.BaseModules base = llamaBase(dir);
+    List<String> kinds = List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+        "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
+    assertThat(base.modules().keySet()).hasSize(14).startsWith("model.layers.0.self_attn.q_proj");
+    assertThat(base.modules().get("model.layers.1.self_attn.o_proj")).containsExactly(16, 12);
+    SplittableRandom r = new SplittableRandom(SEED);
+    Map<String, CheckpointTensor> g = new LinkedHashMap<>();
+    List<Map.Entry<String, int[]>> modules = new java.util.ArrayList<>(base.modules().entrySet());
+    java.util.Collections.reverse(modules);
+    for (Map.Entry<String, int[]> m : modules) {
+      int out = m.getValue()[1];
+      g.put(PeftAdapter.loraBKey(m.getKey()), new CheckpointTensor("b", new int[] {out, 4}, LoraMergeTest.random(r, out * 4)));
+    }
+    FederatedAdapter.Settings s = new FederatedAdapter.Settings(AdapterConfig.CAUSAL_LM, "tiny", 4, 8, 0,
+        List.of("all-linear"), true, LoraInit.seedForJob(42));
+    PeftAdapter withBase = FederatedAdapter.fromGlobalModelOn(g, s, Optional.of(base));
+    PeftAdapter derived = FederatedAdapter.fromGlobalModelOn(g, s, Optional.empty());
+    LoraInit init = new LoraInit(LoraInit.seedForJob(42));
+    List<String> order = new java.util.ArrayList<>();
+    for (int layer = 0; layer < 2; layer++) {
+      for (String k : kinds) {
+        String m = "model.layers." + layer + "." + k;
+        order.add(m);
+        float[] a = init.nextA(4, base.modules().get(m)[0]);
+        assertThat(withBase.lora().get(m).a().data()).as("seed %d: A of %s", SEED, m).containsExactly(a);
+        assertThat(derived.lora().get(m).a().data()).as("seed %d: derived A of %s", SEED, m).containsExactly(a);
+      }
+    }
+    assertThat(withBase.lora().keySet()).containsExactlyElementsOf(order);
+    assertThat(withBase.config().fanInFanOut()).isFalse();
+    assertThat(withBase.config().targetModules().nameList())
+        .containsExactly("down_proj", "gate_proj", "k_proj", "o_proj", "q_proj", "up_proj", "v_proj");
+    java.nio.file.Path out = dir.resolve("adapter");
+    withBase.write(out);
+    assertThat(PeftAdapter.read(out).lora().keySet()).containsExactlyElementsOf(order);
+
+    // o_proj alone: its input (heads x head_dim) cannot be told from its B; the base config gives it
+    Map<String, CheckpointTensor> oOnly = new LinkedHashMap<>();
+    for (int layer = 0; layer < 2; layer++) {
+      String key = PeftAdapter.loraBKey("model.layers." + layer + ".self_attn.o_proj");
+      oOnly.put(key, g.get(key));
+    }
+    FederatedAdapter.Settings o = new FederatedAdapter.Settings(AdapterConfig.CAUSAL_LM, "tiny", 4, 8, 0,
+        List.of("o_proj"), true, LoraInit.seedForJob(42));
+    assertThatThrownBy(() -> FederatedAdapter.fromGlobalModelOn(oOnly, o, Optional.empty()))
+        .hasMessageContaining("num_attention_heads x head_dim").hasMessageContaining("--base");
+    assertThat(FederatedAdapter.fromGlobalModelOn(oOnly, o, Optional.of(base)).lora()
+        .get("model.layers.0.self_attn.o_proj").a().shape()).containsExactly(4, 16);
+    // a GPT-2 base does not fit a Llama global model
+    assertThatThrownBy(() -> FederatedAdapter.fromGlobalModelOn(oOnly, o,
+        Optional.of(FederatedAdapter.BaseModules.of(SMALL)))).hasMessageContaining("the base model's modules");
+  }
+
+  @Test
+  void moduleOfNeitherFamily_isRefusedNamingBothLayouts() {
+    Map<String, CheckpointTensor> g = Map.of(PeftAdapter.loraBKey("encoder.layer.0.attention.self.query"),
+        new CheckpointTensor("b", new int[] {12, 4}, new float[48]));
+    assertThatThrownBy(() -> FederatedAdapter.fromGlobalModelOn(g, settings(List.of("query"), true),
+        Optional.empty())).hasMessageContaining("encoder.layer.0.attention.self.query")
+        .hasMessageContaining("transformer.h.").hasMessageContaining("model.layers.");
+  }
 }

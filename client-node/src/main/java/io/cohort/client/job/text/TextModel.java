@@ -3,8 +3,12 @@ package io.cohort.client.job.text;
 import io.cohort.lm.lora.LoraConfig;
 import io.cohort.lm.lora.LoraModel;
 import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
+import io.cohort.lm.model.LlamaModel;
 import io.cohort.lm.model.Parameter;
 import io.cohort.lm.tokenizer.Gpt2Tokenizer;
+import io.cohort.lm.tokenizer.HfTokenizer;
+import io.cohort.lm.tokenizer.TextTokenizer;
 import io.cohort.lm.train.CausalLm;
 import io.cohort.lm.train.Pooling;
 import io.cohort.lm.train.SequenceClassification;
@@ -12,6 +16,8 @@ import io.cohort.lm.train.Objective;
 import io.cohort.lm.train.Trainer;
 import io.cohort.format.checkpoint.Checkpoint;
 import io.cohort.format.checkpoint.CheckpointException;
+import io.cohort.format.checkpoint.LlamaCheckpoint;
+import io.cohort.format.checkpoint.LlamaConfig;
 import io.cohort.format.peft.LoraInit;
 import io.cohort.format.peft.TargetModules;
 import io.cohort.proto.v1.JobSpec;
@@ -23,8 +29,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A text job's model on this node: the frozen base checkpoint with the job's LoRA adapters
- * attached, and the task on top (a seeded classification head, or the tied LM head). The
+ * A text job's model on this node: the frozen base checkpoint (GPT-2, or the Llama family —
+ * Llama, Mistral, Qwen2, Qwen3 — chosen by config.json's {@code model_type}) with the job's LoRA
+ * adapters attached on the layers {@code lora.target_modules} selects (names, a regex, or
+ * {@code all-linear}, by PEFT's rule), and the task on top (a seeded classification head, or the tied LM head). The
  * trainable parameters are overwritten from a bundle before each use, so the object carries no
  * state from one round to the next except the frozen weights and the seeded initial values.
  *
@@ -32,15 +40,15 @@ import java.util.SplittableRandom;
  * {@code LoraInit.seedForJob(job seed)}, the same on every node and in the coordinator's export.
  */
 public final class TextModel {
-  private final Gpt2Model model;
-  private final Gpt2Tokenizer tokenizer;
+  private final LanguageModel model;
+  private final TextTokenizer tokenizer;
   private final LoraModel lora;
   private final Objective task;
   private final Trainer trainer;
   private final List<Parameter> parameters;
   private final TensorBundle initial;
 
-  private TextModel(Gpt2Model model, Gpt2Tokenizer tokenizer, LoraModel lora, Objective task) {
+  private TextModel(LanguageModel model, TextTokenizer tokenizer, LoraModel lora, Objective task) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.lora = lora;
@@ -58,15 +66,22 @@ public final class TextModel {
    * @throws IllegalArgumentException when the job's LoRA or text settings do not fit the model
    */
   public static TextModel load(Path dir, JobSpec spec, long headSeed) throws CheckpointException {
-    Checkpoint checkpoint = Checkpoint.load(dir);
-    Gpt2Model model = Gpt2Model.fromCheckpoint(checkpoint);
-    Gpt2Tokenizer tokenizer = Gpt2Tokenizer.fromDirectory(dir);
+    LanguageModel model;
+    TextTokenizer tokenizer;
+    if (LlamaConfig.isLlamaFamily(dir)) {
+      LlamaCheckpoint checkpoint = LlamaCheckpoint.load(dir);
+      model = LlamaModel.fromCheckpoint(checkpoint);
+      tokenizer = HfTokenizer.fromDirectory(dir, checkpoint.config().eosTokenId());
+    } else {
+      model = Gpt2Model.fromCheckpoint(Checkpoint.load(dir));
+      tokenizer = Gpt2Tokenizer.fromDirectory(dir);
+    }
     LoraSpec l = spec.getLora();
     LoraConfig cfg = new LoraConfig(l.getR(), (float) l.getAlpha(), (float) l.getDropout(), l.getTargetModulesList(),
         l.getFreezeA(), LoraInit.seedForJob(spec.getSeed()));
-    LoraModel lora = LoraModel.attach(model, cfg, TargetModules.names(cfg.targetModules())::matches);
+    LoraModel lora = LoraModel.attach(model, cfg, TargetModules.of(cfg.targetModules())::matches);
     Objective task = spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM ? new CausalLm(model)
-        : new SequenceClassification(model.shape().width(), spec.getText().getNumLabels(), pooling(spec),
+        : new SequenceClassification(model.width(), spec.getText().getNumLabels(), pooling(spec),
             new SplittableRandom(headSeed));
     return new TextModel(model, tokenizer, lora, task);
   }
@@ -78,11 +93,11 @@ public final class TextModel {
     };
   }
 
-  public Gpt2Model model() {
+  public LanguageModel model() {
     return model;
   }
 
-  public Gpt2Tokenizer tokenizer() {
+  public TextTokenizer tokenizer() {
     return tokenizer;
   }
 
