@@ -4,6 +4,7 @@ import io.cohort.lm.model.Gpt2Model;
 import io.cohort.lm.model.Parameter;
 import io.cohort.lm.model.Pass;
 import io.cohort.lm.train.Batch;
+import io.cohort.lm.train.NextTokenLoss;
 import io.cohort.lm.train.Objective;
 import java.util.List;
 
@@ -112,26 +113,7 @@ public final class AssistantOnlyLm implements Objective {
       }
       int row0 = i * t + p;
       model.logits(hidden, row0, rows, logits);
-      for (int r = 0; r < rows; r++) {
-        int target = batch.ids()[row0 + r + 1];
-        int o = r * v;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int c = 0; c < v; c++) {
-          max = Math.max(max, logits[o + c]);
-        }
-        double z = 0;
-        for (int c = 0; c < v; c++) {
-          z += Math.exp(logits[o + c] - max);
-        }
-        double lse = max + Math.log(z);
-        sum += lse - logits[o + target];
-        if (dHidden != null) {
-          for (int c = 0; c < v; c++) {
-            logits[o + c] = (float) (Math.exp(logits[o + c] - lse) * weight);
-          }
-          logits[o + target] -= weight;
-        }
-      }
+      sum += NextTokenLoss.sum(logits, rows, v, batch.ids(), row0 + 1, weight, dHidden != null);
       if (dHidden != null) {
         model.logitsBackward(logits, row0, rows, dHidden);
       }
