@@ -5,9 +5,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.lm.data.DataFormatException;
-import java.io.BufferedReader;
+import io.cohort.lm.data.JsonLines;
+
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -37,33 +38,8 @@ public final class ChatJsonl {
 
   public static List<Conversation> read(Path file) throws DataFormatException {
     List<Conversation> out = new ArrayList<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String text;
-      int line = 0;
-      while ((text = r.readLine()) != null) {
-        line++;
-        if (text.isBlank()) {
-          continue;
-        }
-        JsonNode node;
-        try {
-          node = JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-          long column = e.getLocation() == null ? -1 : e.getLocation().getColumnNr();
-          throw new DataFormatException(file, line, "not valid JSON" + (column > 0 ? " (at column " + column + ")" : "")
-              + "; " + SHAPES);
-        }
-        out.add(new Conversation(parse(file, line, node), file.toString(), line));
-      }
-    } catch (DataFormatException e) {
-      throw e;
-    } catch (NoSuchFileException e) {
-      throw new DataFormatException(file, "no such file", e);
-    } catch (CharacterCodingException e) {
-      throw new DataFormatException(file, "not UTF-8 text", e);
-    } catch (IOException e) {
-      throw new DataFormatException(file, "cannot read: " + e.getMessage(), e);
-    }
+    JsonLines.forEach(file, SHAPES, (line, node) -> out.add(new Conversation(parse(file, line, node), file.toString(),
+        line)));
     if (out.isEmpty()) {
       throw new DataFormatException(file, 0, "no conversations; " + SHAPES);
     }

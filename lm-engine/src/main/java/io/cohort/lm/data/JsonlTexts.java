@@ -1,15 +1,15 @@
 package io.cohort.lm.data;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+
+
+
+
+
+
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +23,6 @@ import java.util.List;
 public final class JsonlTexts {
   public static final String DEFAULT_TEXT_FIELD = "text";
   public static final String DEFAULT_LABEL_FIELD = "label";
-
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private JsonlTexts() {}
 
@@ -79,39 +76,14 @@ public final class JsonlTexts {
   }
 
   private static void forEachObject(Path file, RecordHandler handler) throws DataFormatException {
-    int records = 0;
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String text;
-      int line = 0;
-      while ((text = r.readLine()) != null) {
-        line++;
-        if (text.isBlank()) {
-          continue;
-        }
-        JsonNode node;
-        try {
-          node = JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-          // the parser's own message quotes the input, which may be private text: give the column only
-          long column = e.getLocation() == null ? -1 : e.getLocation().getColumnNr();
-          throw new DataFormatException(file, line, "not valid JSON" + (column > 0 ? " (at column " + column + ")" : "")
-              + "; each line must be one JSON object such as {\"text\": \"...\"}");
-        }
-        if (node == null || !node.isObject()) {
-          throw new DataFormatException(file, line, "expected a JSON object such as {\"text\": \"...\"}, got " + kind(node));
-        }
-        handler.accept(line, node);
-        records++;
-      }
-    } catch (DataFormatException e) {
-      throw e;
-    } catch (NoSuchFileException e) {
-      throw new DataFormatException(file, "no such file", e);
-    } catch (CharacterCodingException e) {
-      throw new DataFormatException(file, "not UTF-8 text", e);
-    } catch (IOException e) {
-      throw new DataFormatException(file, "cannot read: " + e.getMessage(), e);
-    }
+    int records = JsonLines.forEach(file, "each line must be one JSON object such as {\"text\": \"...\"}",
+        (line, node) -> {
+          if (node == null || !node.isObject()) {
+            throw new DataFormatException(file, line, "expected a JSON object such as {\"text\": \"...\"}, got "
+                + kind(node));
+          }
+          handler.accept(line, node);
+        });
     if (records == 0) {
       throw new DataFormatException(file, 0, "no records; expected one JSON object per line");
     }
