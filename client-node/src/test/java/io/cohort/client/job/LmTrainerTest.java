@@ -1,16 +1,16 @@
 package io.cohort.client.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.job.text.TextModel;
-import io.cohort.lm.lora.LoraModule;
-import io.cohort.lm.train.TrainReport;
 import io.cohort.client.privacy.DpPlan;
 import io.cohort.client.privacy.DpPlanner;
 import io.cohort.crypto.ledger.Spend;
 import io.cohort.format.peft.LoraInit;
 import io.cohort.format.peft.PeftAdapter;
+import io.cohort.lm.lora.LoraModule;
+import io.cohort.lm.model.Parallel;
+import io.cohort.lm.train.TrainReport;
 import io.cohort.proto.v1.EvaluationResult;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.TaskType;
@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,13 +41,26 @@ class LmTrainerTest {
   static LmTrainer node1;
   static LmTrainer node2;
 
+  private static int threadsBefore;
+
   @BeforeAll
   static void setUp() throws Exception {
+    // Bit-reproducibility is checked on one compute thread. With two threads, a second round on the
+    // same trainer differs in the last bits from the first (a known, open defect, already at the
+    // start of this work); the test used to pass only because an earlier test class in the same
+    // JVM had left the engine on one thread. Pinning it here makes the check independent of order.
+    threadsBefore = Parallel.threads();
+    Parallel.setThreads(1);
     data = TextJobs.classification(dir, "news.jsonl", 48, 11);
     hash = TextJobs.modelHash();
     node1 = new LmTrainer(TextJobs.config("n1", dir, data));
     // another node with other records: the initial model must not depend on local data
     node2 = new LmTrainer(TextJobs.config("n2", dir, TextJobs.classification(dir, "other.jsonl", 30, 99)));
+  }
+
+  @AfterAll
+  static void restoreThreads() {
+    Parallel.setThreads(threadsBefore);
   }
 
   private static List<String> c_attn(String suffix) {
