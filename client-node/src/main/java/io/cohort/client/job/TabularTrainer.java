@@ -5,6 +5,7 @@ import io.cohort.client.privacy.DpPlan;
 import io.cohort.client.tabular.CsvDataset;
 import io.cohort.client.tabular.TabularDpSgd;
 import io.cohort.crypto.dp.GaussianNoise;
+import io.cohort.crypto.dp.PoissonSampler;
 import io.cohort.client.tabular.DatasetException;
 import io.cohort.client.tabular.DatasetSplit;
 import io.cohort.client.tabular.EncodedData;
@@ -131,8 +132,7 @@ public final class TabularTrainer implements LocalTrainer {
     TensorBundle start = start(spec, p, global);
     double lr = spec.getPrivacy().getLearningRate() > 0 ? spec.getPrivacy().getLearningRate()
         : spec.getTraining().getLearningRate();
-    TrainResult r = TabularDpSgd.train(start, p.train(), plan.trainingParams(lr),
-        Seeds.training(spec.getSeed(), config.nodeId(), round), noise);
+    TrainResult r = TabularDpSgd.train(start, p.train(), plan.trainingParams(lr), PoissonSampler.secure(), noise);
     LOG.fine(() -> String.format("job %s round %d: DP-SGD mean train loss %.4f (stays on this node)",
         spec.getJobId(), round, r.meanTrainLoss()));
     // No train_loss metric: it is computed from the records without noise, so it must not leave.
