@@ -1,12 +1,16 @@
 package io.cohort.lm.model;
 
+import io.cohort.format.checkpoint.CheckpointException;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import io.cohort.format.checkpoint.LlamaCheckpoint;
 import io.cohort.format.checkpoint.LlamaConfig;
+import io.cohort.format.checkpoint.UncheckedCheckpointException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A Llama-family decoder (Llama 2/3, Mistral, Qwen2/2.5, Qwen3; transformers' modeling_llama,
@@ -32,10 +36,17 @@ public final class LlamaModel implements LanguageModel {
   private NativeMatrix headNative;
 
   /** Builds the model of a loaded checkpoint (its tensor arrays are used, not copied, where no transpose is needed). */
-  public static LlamaModel fromCheckpoint(LlamaCheckpoint checkpoint) {
-    Map<String, float[]> t = new LinkedHashMap<>();
-    checkpoint.tensors().forEach((name, tensor) -> t.put(name, tensor.data()));
-    return fromTensors(checkpoint.config(), t);
+  public static LlamaModel fromCheckpoint(LlamaCheckpoint checkpoint) throws CheckpointException {
+    // The checkpoint's shapes were checked from its headers; its tensors are read one at a time as
+    // the layers take them, so the heap never holds a float32 copy of the whole checkpoint.
+    try {
+      return new LlamaModel(checkpoint.config(), name -> {
+        CheckpointTensor x = checkpoint.tensors().get(name);
+        return x == null ? null : x.data();
+      });
+    } catch (UncheckedCheckpointException e) {
+      throw e.getCause();
+    }
   }
 
   /**
@@ -56,32 +67,32 @@ public final class LlamaModel implements LanguageModel {
         throw new IllegalArgumentException("tensor " + e.getKey() + " has " + v.length + " values, expected " + n);
       }
     }
-    return new LlamaModel(config, tensors);
+    return new LlamaModel(config, tensors::get);
   }
 
-  private LlamaModel(LlamaConfig c, Map<String, float[]> t) {
+  private LlamaModel(LlamaConfig c, Function<String, float[]> t) {
     this.config = c;
     int d = c.hiddenSize();
     int qw = c.numHeads() * c.headDim();
     int kvw = c.numKvHeads() * c.headDim();
     int in = c.intermediateSize();
-    this.embed = t.get("model.embed_tokens.weight");
-    this.head = c.tieWordEmbeddings() ? embed : t.get(LlamaCheckpoint.LM_HEAD);
-    this.finalNorm = t.get("model.norm.weight");
+    this.embed = t.apply("model.embed_tokens.weight");
+    this.head = c.tieWordEmbeddings() ? embed : t.apply(LlamaCheckpoint.LM_HEAD);
+    this.finalNorm = t.apply("model.norm.weight");
     this.layers = new Layer[c.numLayers()];
     Map<String, Linear> lin = new LinkedHashMap<>();
     for (int i = 0; i < layers.length; i++) {
       String p = "model.layers." + i + ".";
       Layer l = new Layer();
-      l.inNorm = t.get(p + "input_layernorm.weight");
-      l.postNorm = t.get(p + "post_attention_layernorm.weight");
+      l.inNorm = t.apply(p + "input_layernorm.weight");
+      l.postNorm = t.apply(p + "post_attention_layernorm.weight");
       l.q = linear(t, p + "self_attn.q_proj", d, qw);
       l.k = linear(t, p + "self_attn.k_proj", d, kvw);
       l.v = linear(t, p + "self_attn.v_proj", d, kvw);
       l.o = linear(t, p + "self_attn.o_proj", qw, d);
       if (c.qkNorm()) {
-        l.qNorm = t.get(p + "self_attn.q_norm.weight");
-        l.kNorm = t.get(p + "self_attn.k_norm.weight");
+        l.qNorm = t.apply(p + "self_attn.q_norm.weight");
+        l.kNorm = t.apply(p + "self_attn.k_norm.weight");
       }
       l.gate = linear(t, p + "mlp.gate_proj", d, in);
       l.up = linear(t, p + "mlp.up_proj", d, in);
@@ -96,15 +107,15 @@ public final class LlamaModel implements LanguageModel {
   }
 
   /** A frozen layer from an {@code nn.Linear} weight [out, in] (transposed to the engine's [in, out]). */
-  private static Linear linear(Map<String, float[]> t, String path, int in, int out) {
-    float[] w = t.get(path + ".weight");
+  private static Linear linear(Function<String, float[]> t, String path, int in, int out) {
+    float[] w = t.apply(path + ".weight");
     float[] wt = new float[w.length];
     for (int o = 0; o < out; o++) {
       for (int i = 0; i < in; i++) {
         wt[i * out + o] = w[o * in + i];
       }
     }
-    float[] bias = t.get(path + ".bias");
+    float[] bias = t.apply(path + ".bias");
     return new Linear(path, wt, in, out, bias == null ? new float[out] : bias);
   }
 
