@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.Function;
 
 /**
@@ -34,6 +35,7 @@ public final class LlamaModel implements LanguageModel {
   private final Map<String, Linear> linears;
   private final float[] invFreq;
   private NativeMatrix headNative;
+  private boolean recomputeActivations;
 
   /** Builds the model of a loaded checkpoint (its tensor arrays are used, not copied, where no transpose is needed). */
   public static LlamaModel fromCheckpoint(LlamaCheckpoint checkpoint) throws CheckpointException {
@@ -211,6 +213,9 @@ public final class LlamaModel implements LanguageModel {
 
   /** Activations of one layer for its backward pass. */
   private static final class Saved {
+    /** Only {@link #x} and the dropout seed are kept; the rest is recomputed in the backward pass. */
+    boolean recompute;
+    long dropoutSeed;
     float[] x;
     float[] r1;
     float[] h1;
@@ -279,9 +284,22 @@ public final class LlamaModel implements LanguageModel {
     acts.cos = cs[0];
     acts.sin = cs[1];
     float[] h = x;
+    boolean recompute = pass.training() && recomputeActivations;
     for (int i = 0; i < layers.length; i++) {
       Saved s = new Saved();
-      h = layerForward(layers[i], h, pass, cs[0], cs[1], s);
+      if (recompute) {
+        // Each layer draws its dropout masks from its own seed, so the backward pass can replay them.
+        s.dropoutSeed = pass.dropout() == null ? 0 : pass.dropout().nextLong();
+        float[] in = h;
+        h = layerForward(layers[i], h, layerPass(pass, s.dropoutSeed), cs[0], cs[1], s);
+        Saved kept = new Saved();
+        kept.recompute = true;
+        kept.dropoutSeed = s.dropoutSeed;
+        kept.x = in;
+        s = kept;
+      } else {
+        h = layerForward(layers[i], h, pass, cs[0], cs[1], s);
+      }
       acts.layers[i] = s;
     }
     float[] out = new float[rows * d];
@@ -308,6 +326,26 @@ public final class LlamaModel implements LanguageModel {
       }
     }
     return new float[][] {cos, sin};
+  }
+
+  /**
+   * Activation recomputation (gradient checkpointing): when on, a training forward pass keeps only
+   * each decoder layer's input, and the backward pass runs each layer's forward again just before
+   * its backward, so the activations held at once are the layer inputs plus one layer's
+   * intermediates instead of every layer's (about 20 times less at the Qwen2.5-0.5B shape), for
+   * about one more forward pass of compute. Gradients are the same: the recomputed layer sees the
+   * same input, weights and dropout masks (each layer's masks come from its own recorded seed).
+   */
+  public void setActivationRecomputation(boolean on) {
+    this.recomputeActivations = on;
+  }
+
+  public boolean activationRecomputation() {
+    return recomputeActivations;
+  }
+
+  private static Pass layerPass(Pass pass, long dropoutSeed) {
+    return pass.dropout() == null ? pass : pass.withDropout(new SplittableRandom(dropoutSeed));
   }
 
   private float[] layerForward(Layer l, float[] x, Pass pass, float[] cos, float[] sin, Saved s) {
@@ -424,7 +462,14 @@ public final class LlamaModel implements LanguageModel {
       }
     }
     for (int i = layers.length - 1; i >= lowest; i--) {
-      dx = layerBackward(layers[i], acts.layers[i], dx, pass, acts.cos, acts.sin, i > lowest);
+      Saved s = acts.layers[i];
+      acts.layers[i] = null; // what this layer saved is garbage once its gradients are out
+      if (s.recompute) {
+        Saved full = new Saved();
+        layerForward(layers[i], s.x, layerPass(pass, s.dropoutSeed), acts.cos, acts.sin, full);
+        s = full;
+      }
+      dx = layerBackward(layers[i], s, dx, pass, acts.cos, acts.sin, i > lowest);
     }
   }
 
