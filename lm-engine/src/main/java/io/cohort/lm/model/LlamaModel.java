@@ -336,8 +336,43 @@ public final class LlamaModel implements LanguageModel {
    * about one more forward pass of compute. Gradients are the same: the recomputed layer sees the
    * same input, weights and dropout masks (each layer's masks come from its own recorded seed).
    */
+  @Override
   public void setActivationRecomputation(boolean on) {
     this.recomputeActivations = on;
+  }
+
+  @Override
+  public boolean supportsActivationRecomputation() {
+    return true;
+  }
+
+  /**
+   * Counts the float arrays {@link #layerForward} keeps per layer (and what recomputation keeps
+   * instead), plus the largest transient arrays of one layer's backward (attention score gradients,
+   * the per-head q/k/v gradients, the MLP's); LoRA's rank-r states are small and counted once per
+   * adapted module.
+   */
+  @Override
+  public long trainingActivationBytes(int batch, int seqLen, boolean recompute) {
+    LlamaConfig c = config;
+    long rows = (long) batch * seqLen;
+    long d = c.hiddenSize();
+    long qw = (long) c.numHeads() * c.headDim();
+    long kvw = (long) c.numKvHeads() * c.headDim();
+    long inter = c.intermediateSize();
+    long scores = (long) batch * c.numHeads() * seqLen * seqLen;
+    long lora = 0;
+    for (Linear l : linears.values()) {
+      if (l.adapter() != null) {
+        lora += rows * 64; // u = x A^T (r <= 64 assumed for the estimate)
+      }
+    }
+    lora /= Math.max(1, layers.length);
+    long perLayer = rows * (4 * d + 2 + 2 * qw + 2 * kvw + 3 * inter) + scores + lora
+        + (c.qkNorm() ? rows * (qw + kvw) : 0);
+    long transient_ = 2 * scores + rows * (3 * qw + 3 * inter + 2 * d);
+    long kept = recompute ? layers.length * rows * d + perLayer : layers.length * perLayer;
+    return 4 * (kept + transient_ + 3 * rows * d);
   }
 
   public boolean activationRecomputation() {

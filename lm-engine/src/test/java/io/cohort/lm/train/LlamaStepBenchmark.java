@@ -25,7 +25,8 @@ import java.util.SplittableRandom;
  * LoRA r=16 alpha=32 on all seven linear layers of every block, next-token loss through the
  * (tied or untied) output embedding over the whole vocabulary, AdamW; a batch of full-length
  * sequences. Modes: {@code plain} (summed gradients) and {@code dp} (per-example gradients,
- * clipping to C=1, secure Gaussian noise sigma=0.563, same batch). One JSON line a mode: median
+ * clipping to C=1, secure Gaussian noise sigma=0.563, same batch), and either with {@code -recompute}
+ * (activation recomputation on). One JSON line a mode: median
  * step time, tokens/s, and the process's peak RSS so far (VmHWM). Run it through
  * {@code bench/model/llama-step.sh}.
  *
@@ -79,7 +80,8 @@ public final class LlamaStepBenchmark {
     AdamW opt = new AdamW(0.01);
     DpSgd dp = new DpSgd(0.563, 1.0, GaussianNoise.create());
     for (String mode : modes) {
-      boolean isDp = mode.equals("dp");
+      boolean isDp = mode.startsWith("dp");
+      model.setActivationRecomputation(mode.endsWith("recompute"));
       double[] t = new double[reps];
       double loss = Double.NaN;
       for (int i = 0; i < warmup + reps; i++) {
@@ -97,10 +99,10 @@ public final class LlamaStepBenchmark {
       double med = t[reps / 2];
       System.out.println(String.format(Locale.ROOT,
           "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"%s\", \"batch\": %d, \"seq\": %d, \"threads\": %d,"
-              + " \"trainable\": %d, \"loss\": %.4f, \"step_s\": %.4f, \"step_s_min\": %.4f, \"step_s_max\": %.4f,"
-              + " \"tokens_per_s\": %.1f, \"peak_rss_mb\": %d}",
-          shapeName, mode, batch, seq, threads, trainable, loss, med, t[0], t[reps - 1], batch * seq / med,
-          peakRssMb()));
+              + " \"estimate_mb\": %d, \"trainable\": %d, \"loss\": %.4f, \"step_s\": %.4f, \"step_s_min\": %.4f,"
+              + " \"step_s_max\": %.4f, \"tokens_per_s\": %.1f, \"peak_rss_mb\": %d}",
+          shapeName, mode, batch, seq, threads, model.trainingActivationBytes(batch, seq, mode.endsWith("recompute")) >> 20,
+          trainable, loss, med, t[0], t[reps - 1], batch * seq / med, peakRssMb()));
     }
   }
 
