@@ -6,7 +6,9 @@ import io.cohort.format.checkpoint.LlamaConfig;
 import io.cohort.format.peft.TargetModules;
 import io.cohort.lm.lora.LoraConfig;
 import io.cohort.lm.lora.LoraModel;
+import io.cohort.lm.model.Blas;
 import io.cohort.lm.model.LlamaModel;
+import io.cohort.lm.model.NativeMatrix;
 import io.cohort.lm.model.Parallel;
 import io.cohort.lm.model.Parameter;
 import java.io.IOException;
@@ -27,7 +29,9 @@ import java.util.SplittableRandom;
  * sequences. Modes: {@code plain} (summed gradients) and {@code dp} (per-example gradients,
  * clipping to C=1, secure Gaussian noise sigma=0.563, same batch), and either with {@code -recompute}
  * (activation recomputation on). One JSON line a mode: median
- * step time, tokens/s, and the process's peak RSS so far (VmHWM). Run it through
+ * step time, tokens/s, the step's GFLOP (counted by {@link Blas} from the products it ran) and
+ * GFLOP/s as a fraction of the fp32 GEMM peak probed first in the same process, and the process's
+ * peak RSS so far (VmHWM). Run it through
  * {@code bench/model/llama-step.sh}.
  *
  * <p>Shapes: {@code qwen2.5-0.5b} (24 layers, 896 wide, 14 heads over 2 KV heads, 4864, 151,936
@@ -79,12 +83,29 @@ public final class LlamaStepBenchmark {
     long trainable = params.stream().mapToLong(p -> p.value().length).sum();
     AdamW opt = new AdamW(0.01);
     DpSgd dp = new DpSgd(0.563, 1.0, GaussianNoise.create());
+    // The fp32 GEMM peak of the engine's own BLAS path, same threads, at the step's largest products
+    // (a linear layer's forward over all rows, the down projection, one 64-row block of the output
+    // layer) and at 2048^3: the step's GFLOP/s is reported as a fraction of the best of these.
+    int rows = batch * seq;
+    double peak = 0;
+    StringBuilder probes = new StringBuilder();
+    for (int[] mnk : new int[][] {{rows, c.intermediateSize(), c.hiddenSize()}, {rows, c.hiddenSize(),
+        c.intermediateSize()}, {64, c.vocabSize(), c.hiddenSize()}, {2048, 2048, 2048}}) {
+      double g = gemmGflops(mnk[0], mnk[1], mnk[2]);
+      peak = Math.max(peak, g);
+      probes.append(String.format(Locale.ROOT, "%s\"%dx%dx%d\": %.1f", probes.length() == 0 ? "" : ", ", mnk[0], mnk[2],
+          mnk[1], g));
+    }
+    System.out.println(String.format(Locale.ROOT, "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"gemm-peak\","
+        + " \"threads\": %d, \"gflops_by_shape_mxkxn\": {%s}, \"peak_gflops\": %.1f}", shapeName, threads, probes, peak));
     for (String mode : modes) {
       boolean isDp = mode.startsWith("dp");
       model.setActivationRecomputation(mode.endsWith("recompute"));
       double[] t = new double[reps];
       double loss = Double.NaN;
+      long flops = 0;
       for (int i = 0; i < warmup + reps; i++) {
+        long f0 = Blas.flopsCounted();
         long t0 = System.nanoTime();
         loss = trainer.forwardBackward(b, params, isDp, null);
         if (isDp) {
@@ -94,16 +115,44 @@ public final class LlamaStepBenchmark {
         if (i >= warmup) {
           t[i - warmup] = (System.nanoTime() - t0) / 1e9;
         }
+        flops = Blas.flopsCounted() - f0;
       }
       Arrays.sort(t);
       double med = t[reps / 2];
       System.out.println(String.format(Locale.ROOT,
           "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"%s\", \"batch\": %d, \"seq\": %d, \"threads\": %d,"
               + " \"estimate_mb\": %d, \"trainable\": %d, \"loss\": %.4f, \"step_s\": %.4f, \"step_s_min\": %.4f,"
-              + " \"step_s_max\": %.4f, \"tokens_per_s\": %.1f, \"peak_rss_mb\": %d}",
+              + " \"step_s_max\": %.4f, \"tokens_per_s\": %.1f, \"gflop_per_step\": %.1f, \"gflops\": %.1f,"
+              + " \"fraction_of_gemm_peak\": %.3f, \"peak_rss_mb\": %d}",
           shapeName, mode, batch, seq, threads, model.trainingActivationBytes(batch, seq, mode.endsWith("recompute")) >> 20,
-          trainable, loss, med, t[0], t[reps - 1], batch * seq / med, peakRssMb()));
+          trainable, loss, med, t[0], t[reps - 1], batch * seq / med, flops / 1e9, flops / 1e9 / med,
+          flops / 1e9 / med / peak, peakRssMb()));
     }
+  }
+
+  /** Best of five timed fp32 products C[m,n] = A[m,k] W[k,n] through the engine's path (W off-heap, A copied in). */
+  static double gemmGflops(int m, int n, int k) {
+    SplittableRandom rnd = new SplittableRandom(m + 31L * n + 961L * k);
+    float[] a = new float[m * k];
+    float[] w = new float[k * n];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (float) rnd.nextDouble();
+    }
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) rnd.nextDouble();
+    }
+    NativeMatrix nw = new NativeMatrix(w, k, n);
+    float[] out = new float[m * n];
+    double best = Double.MAX_VALUE;
+    for (int rep = 0; rep < 6; rep++) {
+      long t0 = System.nanoTime();
+      Blas.gemm(false, false, m, n, k, 1f, a, 0, k, nw, 0f, out, 0, n);
+      double s = (System.nanoTime() - t0) / 1e9;
+      if (rep > 0) {
+        best = Math.min(best, s);
+      }
+    }
+    return 2.0 * m * n * k / best / 1e9;
   }
 
   /** Random frozen weights of the shape (values do not change the speed), 0.02-scaled like an initialised model. */
