@@ -75,7 +75,7 @@ class OperationsWalkthroughE2eTest {
   }
 
   @Test
-  @Timeout(value = 6, unit = TimeUnit.MINUTES)
+  @Timeout(value = 8, unit = TimeUnit.MINUTES)
   void threeHospitals_fromPkiInitToVerifyExport_withRevocationAndReEnrolment() throws Exception {
     Path data = dir.resolve("var-lib-cohort");
     Files.createDirectories(dir.resolve("logs"));
@@ -111,34 +111,36 @@ class OperationsWalkthroughE2eTest {
       List<List<String>> rows = new ArrayList<>(shards.get(i).train());
       rows.addAll(shards.get(i).validation());
       Path csv = credit.write(Files.createDirectories(home.resolve("data")).resolve("credit.csv"), rows);
-      Path cfg = Files.writeString(home.resolve("node.yaml"), "node_id: " + h + "\n"
+      configs.put(h, Files.writeString(home.resolve("node.yaml"), "node_id: " + h + "\n"
           + "coordinator: 127.0.0.1:" + grpc + "\n"
           + "max_backoff_seconds: 1\n"
           + "datasets:\n"
           + "  - alias: credit\n"
           + "    path: " + csv + "\n"
           + "    epsilon_budget: " + BUDGET + "\n"
-          + "    delta: 1.0e-5\n", StandardCharsets.UTF_8);
-      configs.put(h, cfg);
+          + "    delta: 1.0e-5\n", StandardCharsets.UTF_8));
+      daemons.put(h, new Launchers.Daemon(h, dir.resolve("logs/" + h + ".log"), "cohort-node",
+          List.of("--config", configs.get(h).toString())));
+      processes.add(daemons.get(h));
+    }
+    // The three hospitals enrol at the same time, as three operators would (and to keep the test short).
+    inParallel(HOSPITALS, h -> {
+      Path cfg = configs.get(h);
       String token = Launchers.enrolmentToken(ok(cli.cohort("node", "token", h, "--coordinator", api, "--data-dir", dd)));
       Launchers.Run enrol = ok(cli.cohortNode("enroll", "--config", cfg.toString(), "--token", token));
       assertThat(enrol.all()).contains("certificate request fingerprint: ").contains("enrolled: certificate");
-      assertThat(home.resolve(h + ".identity.key")).exists();
-      assertThat(home.resolve(h + ".crt")).exists();
-      assertThat(home.resolve("ca.crt")).exists();
-      Launchers.Daemon node = new Launchers.Daemon(h, dir.resolve("logs/" + h + ".log"), "cohort-node",
-          List.of("--config", cfg.toString()));
-      processes.add(node);
-      daemons.put(h, node);
-      node.start();
-    }
+      assertThat(cfg.resolveSibling(h + ".identity.key")).exists();
+      assertThat(cfg.resolveSibling(h + ".crt")).exists();
+      assertThat(cfg.resolveSibling("ca.crt")).exists();
+      daemons.get(h).start();
+    });
     awaitConnected(admin, HOSPITALS);
 
     // Section 5: the connection, from both sides.
-    for (String h : HOSPITALS) {
+    inParallel(HOSPITALS, h -> {
       Launchers.Run status = ok(cli.cohortNode("status", "--config", configs.get(h).toString()));
       assertThat(status.all()).as(context(status)).contains("connected, certificate accepted").contains("CN=" + h);
-    }
+    });
     Launchers.Run list = ok(cli.cohort("node", "list", "--coordinator", api, "--data-dir", dd));
     for (String h : HOSPITALS) {
       assertThat(list.out()).as(context(list)).contains(h);
@@ -158,10 +160,16 @@ class OperationsWalkthroughE2eTest {
     JsonNode job = admin.job(jobId);
     assertThat(Federation.sorted(Federation.round(job, ROUNDS).path("contributors"))).as("%s", job)
         .containsExactlyElementsOf(HOSPITALS);
-    for (String h : HOSPITALS) {
+    inParallel(HOSPITALS, h -> {
       Launchers.Run budget = ok(cli.cohortNode("privacy", "budget", "--config", configs.get(h).toString()));
-      assertThat(budget.all()).as("%s's budget after the job: %s", h, budget).contains("credit");
-    }
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+          "dataset credit: budget epsilon 10\\.0 at delta 1\\.0E-5 \\(rdp\\), spent (\\d+\\.\\d{4}), reserved 0\\.0000,")
+          .matcher(budget.out());
+      assertThat(m.find()).as("%s's budget after the job (spent, nothing left reserved): %s", h, budget).isTrue();
+      assertThat(Double.parseDouble(m.group(1))).as("%s spent", h).isGreaterThan(0).isLessThanOrEqualTo(8.0);
+      assertThat(budget.out()).contains("job " + jobId + ": " + ROUNDS + " releases, rounds 1-" + ROUNDS)
+          .contains(": verifies");
+    });
     JsonNode privacy = admin.get("/api/v1/privacy?node=hospital-a&dataset=credit");
     assertThat(privacy.toString()).as("the coordinator stored hospital-a's signed spend: %s", privacy).contains(jobId);
 
@@ -173,24 +181,36 @@ class OperationsWalkthroughE2eTest {
     assertThat(fingerprint).startsWith("sha256:");
     assertThat(export.all()).as(context(export)).contains(fingerprint);
     assertThat(Files.readString(dir.resolve("cli.yaml"))).contains("provenance_fingerprint").contains(fingerprint);
-    Launchers.Run verified = ok(cli.cohort("job", "verify-export", bundle.toString()));
-    assertThat(verified.all()).contains("verified");
-    ok(cli.cohort("job", "verify-export", bundle.toString(), "--fingerprint", fingerprint));
-
-    // Issue 22 #6: a forged export, re-signed with another key, fails against the pin ...
-    Path forgedDir = Files.createDirectories(dir.resolve("forged"));
-    Path forged = forgedDir.resolve("model.bundle");
+    // Issue 22 #6: a forged export (poisoned, re-signed with another key) beside the genuine one.
+    Path forged = Files.createDirectories(dir.resolve("forged")).resolve("model.bundle");
     String forgerFingerprint = forge(bundle, forged);
-    Launchers.Run forgedRun = cli.cohort("job", "verify-export", forged.toString());
-    assertThat(forgedRun.exit()).as(context(forgedRun)).isEqualTo(6);
-    assertThat(forgedRun.all()).contains(forgerFingerprint).contains(fingerprint).doesNotContain("\tat ");
-    // ... and is otherwise well formed: with the forger's own key as the anchor it would verify.
-    ok(cli.cohort("job", "verify-export", forged.toString(), "--fingerprint", forgerFingerprint));
-    // Without any pinned key, verification refuses even the genuine export and says how to pin.
-    Launchers.Run unpinned = cli.run("cohort", Map.of("COHORT_CONFIG", dir.resolve("no-such-cli.yaml").toString()),
-        "job", "verify-export", bundle.toString());
-    assertThat(unpinned.exit()).as(context(unpinned)).isEqualTo(6);
-    assertThat(unpinned.all()).contains("--fingerprint").doesNotContain("\tat ");
+    Path noConfig = dir.resolve("no-such-cli.yaml");
+    // The verifications are offline and independent: run them side by side.
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(5);
+    try {
+      var pinned = pool.submit(() -> cli.cohort("job", "verify-export", bundle.toString()));
+      var flagged = pool.submit(() -> cli.cohort("job", "verify-export", bundle.toString(), "--fingerprint", fingerprint));
+      var forgedPinned = pool.submit(() -> cli.cohort("job", "verify-export", forged.toString()));
+      var forgedOwnKey = pool.submit(() -> cli.cohort("job", "verify-export", forged.toString(), "--fingerprint",
+          forgerFingerprint));
+      var unpinned = pool.submit(() -> cli.run("cohort", Map.of("COHORT_CONFIG", noConfig.toString()), "job",
+          "verify-export", bundle.toString()));
+      // The genuine export verifies against the key the export pinned, and against --fingerprint.
+      assertThat(ok(pinned.get()).out()).contains("verified").contains(fingerprint);
+      ok(flagged.get());
+      // The forgery fails against the pin, naming both keys ...
+      Launchers.Run f = forgedPinned.get();
+      assertThat(f.exit()).as(context(f)).isEqualTo(6);
+      assertThat(f.all()).contains(forgerFingerprint).contains(fingerprint).doesNotContain("\tat ");
+      // ... and is otherwise well formed: with the forger's own key as the anchor it would verify.
+      ok(forgedOwnKey.get());
+      // Without any pinned key, verification refuses even the genuine export and says how to pin.
+      Launchers.Run u = unpinned.get();
+      assertThat(u.exit()).as(context(u)).isEqualTo(6);
+      assertThat(u.all()).contains("--fingerprint").doesNotContain("\tat ");
+    } finally {
+      pool.shutdownNow();
+    }
 
     // Section 7: revoke hospital-c; its status says REVOKED (exit 3) and it stays out.
     String revokedId = "hospital-c";
@@ -212,6 +232,37 @@ class OperationsWalkthroughE2eTest {
     Launchers.Run back = ok(cli.cohortNode("status", "--config", configs.get(revokedId).toString()));
     assertThat(back.all()).as(context(back)).contains("connected, certificate accepted");
     assertThat(serve.isAlive()).as("the coordinator ran throughout").isTrue();
+  }
+
+  /** One step of a hospital's operator, run beside the others'. */
+  interface Step {
+    void run(String hospital) throws Exception;
+  }
+
+  /** Runs {@code step} for every hospital at once; the first failure fails the test. */
+  private static void inParallel(List<String> hospitals, Step step) throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(hospitals.size());
+    try {
+      List<java.util.concurrent.Future<Object>> results = new ArrayList<>();
+      for (String h : hospitals) {
+        results.add(pool.submit(() -> {
+          step.run(h);
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<Object> f : results) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof Error err) {
+            throw err;
+          }
+          throw (Exception) e.getCause();
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private AdminClient awaitAdmin(ManagedProcess serve, Path data, String api) throws Exception {
