@@ -140,11 +140,12 @@ class OperationsWalkthroughE2eTest {
     inParallel(HOSPITALS, h -> {
       Launchers.Run status = ok(cli.cohortNode("status", "--config", configs.get(h).toString()));
       assertThat(status.all()).as(context(status)).contains("connected, certificate accepted").contains("CN=" + h);
+    }, () -> {
+      Launchers.Run list = ok(cli.cohort("node", "list", "--coordinator", api, "--data-dir", dd));
+      for (String h : HOSPITALS) {
+        assertThat(list.out()).as(context(list)).contains(h);
+      }
     });
-    Launchers.Run list = ok(cli.cohort("node", "list", "--coordinator", api, "--data-dir", dd));
-    for (String h : HOSPITALS) {
-      assertThat(list.out()).as(context(list)).contains(h);
-    }
 
     // A differentially private job (README: job submit | watch | export | verify-export).
     Path jobFile = dir.resolve("job-dp.yaml");
@@ -160,6 +161,13 @@ class OperationsWalkthroughE2eTest {
     JsonNode job = admin.job(jobId);
     assertThat(Federation.sorted(Federation.round(job, ROUNDS).path("contributors"))).as("%s", job)
         .containsExactlyElementsOf(HOSPITALS);
+    JsonNode privacy = admin.get("/api/v1/privacy?node=hospital-a&dataset=credit");
+    assertThat(privacy.toString()).as("the coordinator stored hospital-a's signed spend: %s", privacy).contains(jobId);
+
+    // Each hospital's budget after the job and, beside them, the export: the first export pins the
+    // coordinator's provenance key in the CLI config (trust on first use).
+    Path bundle = dir.resolve("model.bundle");
+    Launchers.Run[] exported = new Launchers.Run[1];
     inParallel(HOSPITALS, h -> {
       Launchers.Run budget = ok(cli.cohortNode("privacy", "budget", "--config", configs.get(h).toString()));
       java.util.regex.Matcher m = java.util.regex.Pattern.compile(
@@ -169,14 +177,9 @@ class OperationsWalkthroughE2eTest {
       assertThat(Double.parseDouble(m.group(1))).as("%s spent", h).isGreaterThan(0).isLessThanOrEqualTo(8.0);
       assertThat(budget.out()).contains("job " + jobId + ": " + ROUNDS + " releases, rounds 1-" + ROUNDS)
           .contains(": verifies");
-    });
-    JsonNode privacy = admin.get("/api/v1/privacy?node=hospital-a&dataset=credit");
-    assertThat(privacy.toString()).as("the coordinator stored hospital-a's signed spend: %s", privacy).contains(jobId);
-
-    // Export: the first export pins the coordinator's provenance key in the CLI config (trust on first use).
-    Path bundle = dir.resolve("model.bundle");
-    Launchers.Run export = ok(cli.cohort("job", "export", jobId, "--out", bundle.toString(), "--coordinator", api,
-        "--data-dir", dd));
+    }, () -> exported[0] = ok(cli.cohort("job", "export", jobId, "--out", bundle.toString(), "--coordinator", api,
+        "--data-dir", dd)));
+    Launchers.Run export = exported[0];
     String fingerprint = admin.get("/api/v1/provenance/key").path("fingerprint").asText();
     assertThat(fingerprint).startsWith("sha256:");
     assertThat(export.all()).as(context(export)).contains(fingerprint);
@@ -235,18 +238,28 @@ class OperationsWalkthroughE2eTest {
   }
 
   /** One step of a hospital's operator, run beside the others'. */
-  interface Step {
+  interface HospitalStep {
     void run(String hospital) throws Exception;
   }
 
-  /** Runs {@code step} for every hospital at once; the first failure fails the test. */
-  private static void inParallel(List<String> hospitals, Step step) throws Exception {
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(hospitals.size());
+  /** A step of the walkthrough that can run beside others. */
+  interface Step {
+    void run() throws Exception;
+  }
+
+  /** Runs {@code step} for every hospital at once, and {@code others} beside them; the first failure fails the test. */
+  private static void inParallel(List<String> hospitals, HospitalStep step, Step... others) throws Exception {
+    List<Step> all = new ArrayList<>();
+    for (String h : hospitals) {
+      all.add(() -> step.run(h));
+    }
+    all.addAll(List.of(others));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(all.size());
     try {
       List<java.util.concurrent.Future<Object>> results = new ArrayList<>();
-      for (String h : hospitals) {
+      for (Step st : all) {
         results.add(pool.submit(() -> {
-          step.run(h);
+          st.run();
           return null;
         }));
       }
