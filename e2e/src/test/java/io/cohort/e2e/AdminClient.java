@@ -63,6 +63,17 @@ final class AdminClient {
     return send(HttpRequest.newBuilder(base.resolve(path)).GET(), 200, "GET " + path);
   }
 
+  /** GET {@code path} as raw bytes (any content type), e.g. an exported model. */
+  byte[] getBytes(String path) throws IOException, InterruptedException {
+    HttpRequest req = HttpRequest.newBuilder(base.resolve(path)).GET().header("Authorization", "Bearer " + token)
+        .timeout(Duration.ofSeconds(30)).build();
+    HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+    if (resp.statusCode() != 200) {
+      throw new HttpError("GET " + path, resp.statusCode(), new String(resp.body(), StandardCharsets.UTF_8));
+    }
+    return resp.body();
+  }
+
   private JsonNode send(HttpRequest.Builder b, int expected, String what) throws IOException, InterruptedException {
     HttpRequest req = b.header("Authorization", "Bearer " + token)
         .header("Accept", "application/json")

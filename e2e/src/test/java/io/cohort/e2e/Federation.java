@@ -267,15 +267,34 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
 
   // ---- nodes ------------------------------------------------------------------------------
 
-  /** A dataset entry of a node config. */
-  record Dataset(String alias, Path path, Path validationPath) {}
+  /** A dataset entry of a node config; {@code format} is csv unless given (jsonl for text jobs). */
+  record Dataset(String alias, Path path, Path validationPath, String format) {
+    Dataset(String alias, Path path, Path validationPath) {
+      this(alias, path, validationPath, "csv");
+    }
+  }
+
+  private String nodesDial;
+
+  /**
+   * Node configs written from now on dial {@code hostPort} instead of the coordinator's gRPC port,
+   * e.g. a {@link GrpcWireTap} in front of it.
+   */
+  void nodesDial(String hostPort) {
+    this.nodesDial = hostPort;
+  }
 
   /** Writes {@code <dir>/<nodeId>.yaml} pointing at the coordinator, with the given datasets. */
   Path writeNodeConfig(String nodeId, List<Dataset> datasets) throws IOException {
+    return writeNodeConfig(nodeId, datasets, Map.of());
+  }
+
+  /** As {@link #writeNodeConfig(String, List)}, with a {@code models:} map (model name to folder) for text jobs. */
+  Path writeNodeConfig(String nodeId, List<Dataset> datasets, Map<String, Path> models) throws IOException {
     StringBuilder y = new StringBuilder()
         .append("# written by the e2e test ").append(testName).append('\n')
         .append("node_id: ").append(nodeId).append('\n')
-        .append("coordinator: ").append(coordinator().grpcAddress()).append('\n')
+        .append("coordinator: ").append(nodesDial != null ? nodesDial : coordinator().grpcAddress()).append('\n')
         .append("plaintext: true\n")
         .append("max_backoff_seconds: 2\n")
         .append("datasets:\n");
@@ -285,7 +304,11 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
       if (d.validationPath() != null) {
         y.append("    validation_path: ").append(d.validationPath()).append('\n');
       }
-      y.append("    format: csv\n");
+      y.append("    format: ").append(d.format()).append('\n');
+    }
+    if (!models.isEmpty()) {
+      y.append("models:\n");
+      models.forEach((name, folder) -> y.append("  ").append(name).append(": ").append(folder).append('\n'));
     }
     return Files.writeString(dir().resolve(nodeId + ".yaml"), y.toString(), StandardCharsets.UTF_8);
   }
@@ -378,7 +401,12 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
    * in the example exactly once, so a changed example fails loudly instead of being half-edited.
    */
   static String creditJob(Map<String, Object> settings) throws IOException {
-    String yaml = Files.readString(E2eEnvironment.creditJob(), StandardCharsets.UTF_8);
+    return exampleJob(E2eEnvironment.creditJob(), settings);
+  }
+
+  /** As {@link #creditJob}, for another example job file, e.g. {@code examples/credit/job-dp.yaml}. */
+  static String exampleJob(Path jobFile, Map<String, Object> settings) throws IOException {
+    String yaml = Files.readString(jobFile, StandardCharsets.UTF_8);
     for (Map.Entry<String, Object> e : settings.entrySet()) {
       String key = e.getKey();
       int dot = key.indexOf('.');
@@ -395,7 +423,7 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
       }
       m.appendTail(out);
       if (count != 1) {
-        throw new IllegalStateException("examples/credit/job.yaml has " + count + " lines for '" + key
+        throw new IllegalStateException(jobFile + " has " + count + " lines for '" + key
             + "', expected exactly one; update the e2e tests");
       }
       yaml = out.toString();
