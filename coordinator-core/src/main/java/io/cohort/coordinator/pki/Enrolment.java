@@ -44,8 +44,11 @@ public final class Enrolment {
     this.certificateValidity = certificateValidity;
   }
 
-  /** Creates a one-time token for {@code nodeId}; the returned string is shown once and never stored. */
-  public String createToken(String nodeId, boolean autoApprove, Duration ttl) {
+  /**
+   * Creates a one-time token for {@code nodeId}; the returned string is shown once and never
+   * stored. {@code actor} (who asked) goes to the audit log.
+   */
+  public String createToken(String nodeId, boolean autoApprove, Duration ttl, String actor) {
     if (nodeId == null || !CertificationRequest.NODE_ID.matcher(nodeId).matches()) {
       throw DomainException.invalid("node id must be 1-128 letters, digits, '.', '_' or '-', got '" + nodeId + "'");
     }
@@ -53,7 +56,7 @@ public final class Enrolment {
       throw DomainException.invalid("token lifetime must be between 1 second and 30 days, got " + ttl);
     }
     String secret = SecureTokens.token();
-    store.insertToken(new PkiStore.Token(hash(secret), nodeId, autoApprove, clock.instant().plus(ttl), null));
+    store.insertToken(new PkiStore.Token(hash(secret), nodeId, autoApprove, clock.instant().plus(ttl), null), actor);
     return secret + "." + TlsMaterial.fingerprint(ca.certificate());
   }
 
@@ -82,7 +85,7 @@ public final class Enrolment {
       throw refused("the enrolment token was already used; ask the administrator for a new one");
     }
     if (token.autoApprove()) {
-      return issue(csr, nodeId);
+      return issue(csr, nodeId, io.cohort.coordinator.audit.AuditEvent.SYSTEM);
     }
     return new Result(State.PENDING, csr.fingerprint(), "");
   }
@@ -96,14 +99,17 @@ public final class Enrolment {
     return result(r);
   }
 
-  /** Approves the pending request of {@code nodeId} whose CSR fingerprint is {@code fingerprint}, and issues. */
-  public Result approve(String nodeId, String fingerprint) {
+  /**
+   * Approves the pending request of {@code nodeId} whose CSR fingerprint is {@code fingerprint},
+   * and issues; {@code actor} (the approving administrator) goes to the audit log.
+   */
+  public Result approve(String nodeId, String fingerprint, String actor) {
     String fp = fingerprint.toLowerCase(java.util.Locale.ROOT).replace(":", "");
     PkiStore.Request r = store.request(nodeId, fp).filter(x -> x.state().equals(State.PENDING.name()))
         .orElseThrow(() -> DomainException.notFound("no pending certificate request of node '" + nodeId
             + "' with fingerprint " + fp + "; pending: " + pending()));
     CertificationRequest csr = parse(Pem.decodeAll(r.csrPem(), "CERTIFICATE REQUEST").get(0));
-    return issue(csr, nodeId);
+    return issue(csr, nodeId, actor);
   }
 
   public List<PkiStore.Request> pendingRequests() {
@@ -115,7 +121,7 @@ public final class Enrolment {
     return p.isEmpty() ? "none" : String.join(", ", p.stream().map(x -> x.nodeId() + " " + x.fingerprint()).toList());
   }
 
-  private Result issue(CertificationRequest csr, String nodeId) {
+  private Result issue(CertificationRequest csr, String nodeId, String approvedBy) {
     X509Certificate cert;
     try {
       cert = ca.issueNode(csr, nodeId, certificateValidity);
@@ -124,7 +130,7 @@ public final class Enrolment {
     }
     String chain = Pem.certificates(List.of(cert, ca.certificate()));
     Instant now = clock.instant();
-    store.decide(nodeId, csr.fingerprint(), State.ISSUED.name(), chain, now);
+    store.decide(nodeId, csr.fingerprint(), State.ISSUED.name(), chain, now, approvedBy);
     store.recordIssued(cert.getSerialNumber().toString(16), nodeId, TlsMaterial.fingerprint(cert),
         cert.getNotAfter().toInstant(), now);
     return new Result(State.ISSUED, csr.fingerprint(), chain);

@@ -31,9 +31,9 @@ public final class Revocations {
   }
 
   /** Revokes every certificate of {@code nodeId} issued until now; returns the revocation time. */
-  public Instant revoke(String nodeId) {
+  public Instant revoke(String nodeId, String actor) {
     Instant now = clock.instant();
-    store.revoke(nodeId, now);
+    store.revoke(nodeId, now, actor);
     revokedAt.put(nodeId, now);
     return now;
   }
