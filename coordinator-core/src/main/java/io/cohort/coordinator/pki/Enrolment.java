@@ -71,7 +71,7 @@ public final class Enrolment {
         .orElseThrow(() -> refused("the enrolment token is unknown or was issued for another node"));
     Optional<PkiStore.Request> existing = store.request(nodeId, csr.fingerprint());
     if (existing.isPresent() && existing.get().tokenHash().equals(tokenHash)) {
-      return result(existing.get());
+      return notRevoked(result(existing.get()), nodeId);
     }
     Instant now = clock.instant();
     if (token.usedAt() != null) {
@@ -96,7 +96,7 @@ public final class Enrolment {
         .filter(x -> x.tokenHash().equals(hash(secretPart(tokenSecret))))
         .orElseThrow(() -> DomainException.notFound("no certificate request of node '" + nodeId + "' with fingerprint "
             + fingerprint + " under this token"));
-    return result(r);
+    return notRevoked(result(r), nodeId);
   }
 
   /**
@@ -134,6 +134,34 @@ public final class Enrolment {
     store.recordIssued(cert.getSerialNumber().toString(16), nodeId, TlsMaterial.fingerprint(cert),
         cert.getNotAfter().toInstant(), now);
     return new Result(State.ISSUED, csr.fingerprint(), chain);
+  }
+
+  /**
+   * Issue 22 #9: asking again under a spent token returned the certificate issued under it, even
+   * after the node was revoked, and {@code cohort-node enroll} printed {@code enrolled} with a
+   * certificate the coordinator refuses. A revoked certificate is never handed out again.
+   */
+  private Result notRevoked(Result r, String nodeId) {
+    if (r.state() != State.ISSUED) {
+      return r;
+    }
+    Optional<Instant> revokedAt = store.revokedAt(nodeId);
+    if (revokedAt.isEmpty()) {
+      return r;
+    }
+    X509Certificate leaf;
+    try {
+      leaf = Pem.certificate(Pem.decodeAll(r.chainPem(), "CERTIFICATE").get(0), "the stored certificate");
+    } catch (PkiException e) {
+      throw DomainException.precondition("the certificate stored for node '" + nodeId + "' is unreadable: "
+          + e.getMessage());
+    }
+    // Revocations' own rule: a certificate issued (notBefore + skew) no later than the revocation is revoked.
+    if (!leaf.getNotBefore().toInstant().plus(Revocations.ISSUE_SKEW).isAfter(revokedAt.get())) {
+      throw refused("node '" + nodeId + "' was revoked at " + revokedAt.get() + ", after the certificate issued under"
+          + " this token; ask the administrator for a new token (cohort node token " + nodeId + ")");
+    }
+    return r;
   }
 
   private static Result result(PkiStore.Request r) {

@@ -238,6 +238,11 @@ public final class PkiStore {
     });
   }
 
+  /** When {@code nodeId} was revoked, if it was. */
+  public Optional<Instant> revokedAt(String nodeId) {
+    return Optional.ofNullable(revocations().get(nodeId));
+  }
+
   public Map<String, Instant> revocations() {
     return tx("read revocations", c -> {
       Map<String, Instant> out = new HashMap<>();

@@ -38,6 +38,11 @@ public final class Revocations {
     return now;
   }
 
+  /** When {@code nodeId} was last revoked, if ever. */
+  public java.util.Optional<Instant> revokedAt(String nodeId) {
+    return java.util.Optional.ofNullable(revokedAt.get(nodeId));
+  }
+
   /** Serials of the recorded certificates revoked so far, for the published CRL. */
   public List<BigInteger> revokedSerials() {
     return store.revokedSerials().stream().map(hex -> new BigInteger(hex, 16)).toList();
