@@ -31,33 +31,13 @@ public class Lifecycle {
     } catch (java.io.IOException ex) {
       LOG.warning(() -> "cannot restrict the permissions of the data directory " + dataDir.toAbsolutePath() + ": " + ex);
     }
-    checkAuditChain();
+    store.auditLog(); // issue 22 #7: verified when created (CoordinatorBeans.auditLog), before anything appends
     adminToken.ensure();
     scheduler.observe(roundEvents);
     presence.start();
     LOG.info(() -> "coordinator data in " + java.nio.file.Path.of(config.dataDir()).toAbsolutePath()
         + ", database " + config.database());
     scheduler.resumeActiveJobs();
-  }
-
-  /**
-   * Issue 22 #7: a broken audit chain stops the start (before anything else is appended) unless
-   * {@code cohort.audit.allow-broken-chain=true}, which is itself audited.
-   */
-  private void checkAuditChain() {
-    boolean allow = config.audit().allowBrokenChain();
-    try {
-      var warning = io.cohort.coordinator.store.AuditChainCheck.atStartup(store, allow);
-      if (warning.isPresent()) {
-        LOG.severe(warning.get());
-      } else {
-        var head = store.auditLog().head().orElseThrow();
-        LOG.info(() -> "audit log verified: head entry " + head.seq() + " " + head.hash());
-      }
-    } catch (io.cohort.coordinator.store.AuditChainCheck.BrokenChainException ex) {
-      LOG.severe(ex.getMessage());
-      throw ex;
-    }
   }
 
   /**
