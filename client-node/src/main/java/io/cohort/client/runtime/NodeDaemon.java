@@ -138,6 +138,10 @@ public final class NodeDaemon implements AutoCloseable {
         LOG.warning("coordinator unreachable or refused (" + code + ": " + e.getStatus().getDescription()
             + "); retrying in " + wait.toMillis() + " ms");
         Thread.sleep(wait.toMillis());
+        // The channel keeps its own reconnect backoff (growing towards minutes while the coordinator
+        // is down), which made "retrying in N ms" untrue after a long outage: this loop's backoff,
+        // capped at max_backoff_seconds, decides when to dial again.
+        channel.resetConnectBackoff();
       } finally {
         if (beat != null) {
           beat.cancel(false);
