@@ -3,14 +3,19 @@ package io.cohort.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.adminapi.AuditCheck;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.coordinator.audit.AuditEntry;
 import io.cohort.coordinator.audit.AuditLog;
 import io.cohort.coordinator.audit.AuditVerification;
 import io.cohort.coordinator.store.Sql;
+import io.cohort.crypto.witness.AuditHeadWitness;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code cohort audit verify|list}. */
 @Command(name = "audit", mixinStandardHelpOptions = true, description = "Read and verify the audit log.",
@@ -20,8 +25,12 @@ final class AuditCommand {
   @Command(name = "verify", mixinStandardHelpOptions = true,
       description = {"Recompute the audit log's hash chain and report the first broken link.",
           "Through the API by default; with --local (or --db-url) straight from the database, without the"
-              + " coordinator.", "Exit code 6 when the chain is broken."})
+              + " coordinator.",
+          "With --witness FILE (a node's `cohort-node audit-head` file), also check that every audit head the node"
+              + " witnessed is still in the log: cutting the log's tail and rewriting audit.head together is caught.",
+          "Exit code 6 when the chain is broken or a witnessed head is missing."})
   static final class Verify implements Callable<Integer> {
+    @Spec CommandSpec spec;
     @Mixin CohortCli.Connection connection = new CohortCli.Connection();
     @Mixin CohortCli.Output output = new CohortCli.Output();
     @Mixin LocalDatabase database = new LocalDatabase();
@@ -30,26 +39,77 @@ final class AuditCommand {
         + " must be stopped).")
     boolean local;
 
+    @Option(names = "--witness", paramLabel = "FILE", description = "A node's witness of the coordinator's audit head"
+        + " (the file `cohort-node audit-head` names, <node-id>.audit-head beside its identity key); its heads must be"
+        + " signed by the pinned coordinator key when one is pinned (--fingerprint, $COHORT_PROVENANCE_FINGERPRINT or"
+        + " provenance_fingerprint in the CLI config).")
+    Path witness;
+
+    @Option(names = "--fingerprint", paramLabel = "FP", description = "The coordinator's provenance key fingerprint"
+        + " (sha256:...) the witnessed heads must be signed by; default: the pinned one.")
+    String fingerprint;
+
     @Override
     public Integer call() throws Exception {
+      AuditHeadWitness w = null;
+      if (witness != null) {
+        try {
+          w = AuditHeadWitness.open(witness);
+        } catch (java.io.IOException e) {
+          throw new CliException(CliException.USAGE, "--witness: " + e.getMessage());
+        }
+        if (!java.nio.file.Files.isRegularFile(witness)) {
+          throw new CliException(CliException.USAGE, "--witness: no file " + witness.toAbsolutePath());
+        }
+      }
       JsonNode v;
+      WitnessCheck.EntryHashes hashes;
       if (local || database.postgres()) {
         Path dir = connection.dataDir;
         AuditLog log = database.auditLog(dir);
-        AuditVerification r = Sql.tx(database.open(dir, false), "verify the audit log", log::verify);
+        javax.sql.DataSource ds = database.open(dir, false);
+        AuditVerification r = Sql.tx(ds, "verify the audit log", log::verify);
         v = new ObjectMapper().valueToTree(new AuditCheck(r.ok(), r.entries(), r.firstBadSeq(), r.problem(), r.headSeq(), r.headHash()));
+        hashes = seq -> Sql.tx(ds, "read the audit log", c -> log.list(c, seq - 1, 1, null, null)).stream()
+            .filter(e -> e.seq() == seq).map(AuditEntry::hash).findFirst();
       } else {
-        v = connection.client().get("/api/v1/audit/verify");
+        AdminClient client = connection.client();
+        v = client.get("/api/v1/audit/verify");
+        hashes = seq -> {
+          JsonNode entries = client.get("/api/v1/audit?after=" + (seq - 1) + "&limit=1");
+          for (JsonNode e : entries) {
+            if (e.path("seq").asLong() == seq) {
+              return java.util.Optional.of(e.path("hash").asText());
+            }
+          }
+          return java.util.Optional.empty();
+        };
       }
       AuditCheck check = AdminClient.as(v, AuditCheck.class);
+      WitnessCheck.Result witnessed = null;
+      if (w != null) {
+        String pinned = fingerprint != null ? fingerprint : CohortCli.config(spec).provenanceFingerprint();
+        witnessed = WitnessCheck.check(w, pinned, hashes, check.headSeq());
+        if (v instanceof ObjectNode o) {
+          o.put("witness_ok", witnessed.ok());
+          o.putPOJO("witness_problems", witnessed.problems());
+        }
+      }
       if (!output.printedAsJson(v)) {
         System.out.println(check.ok()
             ? String.format("audit log OK: %d entries, head %d %s", check.entries(), check.headSeq(),
                 JobCommand.text(check.headHash()))
             : String.format("audit log BROKEN at entry %d: %s", check.firstBadSeq() == null ? 0 : check.firstBadSeq(),
                 JobCommand.text(check.problem())));
+        if (witnessed != null && witnessed.ok()) {
+          System.out.println("witness " + witness + " OK: " + witnessed.summary());
+        } else if (witnessed != null) {
+          for (String p : witnessed.problems()) {
+            System.out.println("audit log BROKEN against the witness " + witness + ": " + p);
+          }
+        }
       }
-      return check.ok() ? ExitCode.OK.code() : ExitCode.INTEGRITY.code();
+      return check.ok() && (witnessed == null || witnessed.ok()) ? ExitCode.OK.code() : ExitCode.INTEGRITY.code();
     }
   }
 

@@ -12,12 +12,14 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code cohort job watch JOB}: follows a job until it ends. On a terminal, a status line
- * (state, round, participants, latest metrics) is redrawn in place above the finished rounds; when
+ * (state, round, participants, latest metrics) is redrawn in place above the finished rounds and
+ * each node's answer to the offer (accepted, or declined with its reason) as it arrives; when
  * stdout is not a terminal, each event is one plain line (with {@code --output json}, one JSON
  * object per line). Exit code 0 when the job completes, 1 when it fails or is cancelled.
  */
 @Command(name = "watch", mixinStandardHelpOptions = true,
-    description = {"Follow a job live: rounds, participants and metrics, until it ends.",
+    description = {"Follow a job live: each node's accept or decline as it comes, rounds, participants and metrics,"
+        + " until it ends.",
         "Exit code 0 when it completes, 1 when it fails or is cancelled."})
 final class JobWatch implements Callable<Integer> {
   @Mixin CohortCli.Connection connection = new CohortCli.Connection();
@@ -38,6 +40,7 @@ final class JobWatch implements Callable<Integer> {
     PrintStream out = System.out;
     int printed = 0;
     String lastState = "";
+    java.util.Map<String, String> answers = new java.util.HashMap<>();
     long unreachableSince = -1;
     while (true) {
       JsonNode d;
@@ -62,6 +65,15 @@ final class JobWatch implements Callable<Integer> {
       JsonNode rounds = d.path("rounds");
       if (live) {
         out.print("\r\033[2K");
+      }
+      // Issue 22 #10: each node's answer to the offer as it arrives, not only in `job status`.
+      for (JsonNode n : d.path("nodes")) {
+        String node = n.path("node_id").asText();
+        String answer = n.path("accepted").asBoolean() ? "accepted"
+            : "declined" + (n.hasNonNull("reason") ? ": " + n.path("reason").asText() : "");
+        if (!answer.equals(answers.put(node, answer))) {
+          out.println(output.json() ? event("answer", n) : "node " + node + " " + answer);
+        }
       }
       while (printed < rounds.size() && (rounds.get(printed).hasNonNull("evaluation") || terminal)) {
         JsonNode r = rounds.get(printed++);
@@ -115,7 +127,7 @@ final class JobWatch implements Callable<Integer> {
     var n = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
     n.put("event", kind);
     n.put("job_id", jobId);
-    n.set(kind.equals("round") ? "round" : "job", body);
+    n.set(kind.equals("state") ? "job" : kind, body);
     return n.toString();
   }
 

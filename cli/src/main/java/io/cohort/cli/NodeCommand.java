@@ -3,9 +3,7 @@ package io.cohort.cli;
 import static io.cohort.cli.JobCommand.listOf;
 import static io.cohort.cli.JobCommand.text;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.adminapi.Decision;
 import io.cohort.adminapi.NodeStatus;
 import io.cohort.adminapi.NodeView;
@@ -34,11 +32,13 @@ final class NodeCommand {
       if (output.printedAsJson(reply)) {
         return 0;
       }
-      System.out.printf("%-20s %-10s %-12s %-30s%n", "NODE", "CONNECTED", "VERSION", "DATASETS");
-      for (NodeView n : AdminClient.as(reply, NodeView[].class)) {
-        System.out.printf("%-20s %-10s %-12s %-30s%n", text(n.nodeId()), n.connected(), text(n.softwareVersion()),
-            datasets(n.datasets()));
+      NodeView[] nodes = AdminClient.as(reply, NodeView[].class);
+      List<String[]> rows = new java.util.ArrayList<>();
+      rows.add(new String[] {"NODE", "STATE", "VERSION", "DATASETS"});
+      for (NodeView n : nodes) {
+        rows.add(new String[] {text(n.nodeId()), n.connection(), text(n.softwareVersion()), datasets(n.datasets())});
       }
+      System.out.print(table(rows));
       return 0;
     }
   }
@@ -58,7 +58,8 @@ final class NodeCommand {
       NodeStatus s = AdminClient.as(reply, NodeStatus.class);
       NodeView n = s.node();
       System.out.printf("node %s: %s, version %s, datasets %s, first seen %s, last seen %s%n", text(n.nodeId()),
-          n.connected() ? "connected" : "not connected", text(n.softwareVersion()), datasets(n.datasets()),
+          n.revokedAt() != null ? "REVOKED at " + n.revokedAt() + " (its certificates are refused; enrol again with a"
+              + " new token to readmit it)" : n.connection(), text(n.softwareVersion()), datasets(n.datasets()),
           text(s.firstSeen()), text(n.lastSeen()));
       for (Decision j : listOf(s.jobs())) {
         System.out.println("job " + text(j.jobId()) + ": " + (j.accepted() ? "accepted" : "declined: " + text(j.reason())));
@@ -67,17 +68,30 @@ final class NodeCommand {
     }
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Left-aligned columns as wide as their widest cell, two spaces apart (issue 22 #10: fixed widths
+   * let a long version run into the next column). The last column is not padded.
+   */
+  static String table(List<String[]> rows) {
+    int columns = rows.get(0).length;
+    int[] width = new int[columns];
+    for (String[] r : rows) {
+      for (int c = 0; c < columns; c++) {
+        width[c] = Math.max(width[c], r[c].length());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (String[] r : rows) {
+      for (int c = 0; c < columns; c++) {
+        out.append(c == columns - 1 ? r[c] : String.format("%-" + width[c] + "s  ", r[c]));
+      }
+      out.append(System.lineSeparator());
+    }
+    return out.toString();
+  }
 
-  /** The aliases as the JSON array the untyped reply printed, e.g. {@code ["credit"]}. */
-  private static String datasets(List<String> aliases) {
-    if (aliases == null) {
-      return "";
-    }
-    try {
-      return JSON.writeValueAsString(aliases);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+  /** The aliases for people: {@code credit, ward-7}, or {@code -} for none (issue 22 #10: it was JSON). */
+  static String datasets(List<String> aliases) {
+    return aliases == null || aliases.isEmpty() ? "-" : String.join(", ", aliases);
   }
 }

@@ -76,6 +76,21 @@ final class EnrollCommand implements Callable<Integer> {
       return ExitCode.USAGE.code();
     }
     String caPin = token.substring(dot + 1).toLowerCase(java.util.Locale.ROOT);
+    // Issue 22 #9: a failed attempt left the key it had just made; only a key that was there before stays.
+    boolean keyExisted = java.nio.file.Files.exists(cfg.identityKey());
+    boolean enrolled = false;
+    try {
+      int code = enrol(cfg, caPin);
+      enrolled = code == ExitCode.OK.code();
+      return code;
+    } finally {
+      if (!enrolled && !keyExisted && java.nio.file.Files.deleteIfExists(cfg.identityKey())) {
+        System.err.println("cohort-node: removed the identity key " + cfg.identityKey() + " made for this attempt");
+      }
+    }
+  }
+
+  private int enrol(NodeConfig cfg, String caPin) throws Exception {
     NodeKey key = NodeKey.loadOrCreate(cfg.identityKey());
     CertificationRequest csr = CertificationRequest.create(cfg.nodeId(), key);
     System.out.println("node " + cfg.nodeId() + ": identity key " + key.publicKey().hex() + " (kept in "

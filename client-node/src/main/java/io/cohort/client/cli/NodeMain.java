@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
         + " it accepts, and never sends raw records.",
     subcommands = {CentralCommand.class, AuditCommand.class, PartitionCommand.class, PrivacyCommand.class, EnrollCommand.class,
         StatusCommand.class,
+        AuditHeadCommand.class,
         LedgerCommand.class,
         TrainCommand.class,
         EvalCommand.class,

@@ -36,7 +36,8 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = "Show this node's certificate, whether the coordinator accepts it, its datasets and their remaining"
-        + " privacy budgets (exit 1 when a privacy ledger does not verify or was rolled back, 3 when the"
+        + " privacy budgets and the coordinator audit head it witnessed (exit 1 when a privacy ledger does not verify"
+        + " or was rolled back, or the coordinator's audit log went backwards; 3 when the"
         + " coordinator refuses this node's certificate: revoked).")
 final class StatusCommand implements Callable<Integer> {
   private static final String PROBE_SESSION = "status-probe";
@@ -64,7 +65,28 @@ final class StatusCommand implements Callable<Integer> {
           + "  " + budgetLine(b));
       status = b.sound() ? status : 1;
     }
+    status = auditHead(cfg) ? status : ExitCode.FAILED.code();
     return connection.startsWith("REVOKED") ? REFUSED : status;
+  }
+
+  /** The witnessed coordinator audit head (issue 22 #7); false when a conflict was recorded. */
+  private static boolean auditHead(NodeConfig cfg) {
+    try {
+      var w = io.cohort.crypto.witness.AuditHeadWitness.open(io.cohort.client.runtime.AuditHeads.pathFor(cfg));
+      System.out.println("audit head:    " + w.head().map(h -> "entry " + h.head().seq() + " "
+          + h.head().entryHash().substring(0, 16) + "… signed by " + h.head().signerFingerprint() + ", seen "
+          + h.seenAt()).orElse("none witnessed yet"));
+      if (w.conflicts().isEmpty()) {
+        return true;
+      }
+      var last = w.conflicts().get(w.conflicts().size() - 1);
+      System.out.println("AUDIT LOG CONFLICT (" + w.conflicts().size() + " recorded, last " + last.at() + "): "
+          + last.message() + "; see `cohort-node audit-head`");
+      return false;
+    } catch (java.io.IOException e) {
+      System.out.println("audit head:    UNREADABLE (" + e.getMessage() + ")");
+      return false;
+    }
   }
 
   /** The dataset's budget and what its signed ledger says remains (the numbers of {@code privacy budget}). */

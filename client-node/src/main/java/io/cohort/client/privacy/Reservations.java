@@ -6,14 +6,9 @@ import io.cohort.crypto.dp.PrivacyAccountant;
 import io.cohort.crypto.dp.PrivacyPlan;
 import io.cohort.crypto.ledger.VerifiedLedgerEntry;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -103,29 +98,12 @@ public final class Reservations {
   /** Replaces the reservations of {@code ledger}'s dataset, durably (see the class comment). */
   static void write(Path ledger, List<Reservation> rs) throws IOException {
     Path p = pathFor(ledger);
-    Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
     StringBuilder sb = new StringBuilder();
     for (Reservation r : rs) {
       sb.append(r.line()).append('\n');
     }
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    }
-    try {
-      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING);
-    }
-    try (FileChannel d = FileChannel.open(p.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // Some platforms cannot open directories; the rename is still atomic.
-    }
+    // 0600 from birth (issue 22 #8), fsynced and renamed like the ledger's anchor.
+    io.cohort.crypto.keys.OwnerOnly.replaceDurably(p, sb.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   /** The unspent rounds of every reservation but {@code exceptJob}'s (null: all), as plan segments. */

@@ -39,6 +39,7 @@ public final class NodeDaemon implements AutoCloseable {
   private final CoordinatorClient client;
   private final IdentityKeyPair identity;
   private final PrivacyGuard privacy;
+  private final AuditHeads auditHeads;
   private Runnable afterLedgerRecord = () -> { };
   private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "cohort-heartbeat");
@@ -64,6 +65,12 @@ public final class NodeDaemon implements AutoCloseable {
     } catch (IOException e) {
       channel.shutdownNow();
       throw new UncheckedIOException("cannot load or create the identity key " + config.identityKey(), e);
+    }
+    try {
+      this.auditHeads = AuditHeads.open(config);
+    } catch (IllegalStateException e) {
+      channel.shutdownNow();
+      throw e;
     }
     this.privacy = new PrivacyGuard(config, identity);
   }
@@ -131,6 +138,10 @@ public final class NodeDaemon implements AutoCloseable {
         LOG.warning("coordinator unreachable or refused (" + code + ": " + e.getStatus().getDescription()
             + "); retrying in " + wait.toMillis() + " ms");
         Thread.sleep(wait.toMillis());
+        // The channel keeps its own reconnect backoff (growing towards minutes while the coordinator
+        // is down), which made "retrying in N ms" untrue after a long outage: this loop's backoff,
+        // capped at max_backoff_seconds, decides when to dial again.
+        channel.resetConnectBackoff();
       } finally {
         if (beat != null) {
           beat.cancel(false);
@@ -156,6 +167,9 @@ public final class NodeDaemon implements AutoCloseable {
     try {
       long sentAt = System.currentTimeMillis();
       var reply = client.heartbeat();
+      if (reply.hasAuditHead()) {
+        auditHeads.observe(reply.getAuditHead()); // issue 22 #7
+      }
       if (reply.hasActiveJobs()) {
         // Issue 22 #2: a job the coordinator no longer lists ended; what it reserved and did not spend is free.
         try {

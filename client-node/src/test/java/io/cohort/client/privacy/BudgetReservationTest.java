@@ -122,4 +122,28 @@ class BudgetReservationTest {
       assertThat(g.admit(a, 3, ROWS)).isPresent();
     }
   }
+
+  // Issue 22 #8 leftover: the anchor, acknowledgement and reservation files were created 0644.
+  @Test
+  void theLedgersSideFiles_areOwnerOnly() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(io.cohort.crypto.keys.OwnerOnly.posix(dir), "POSIX file modes");
+    JobSpec a = PrivateJobs.spec("job-a", 3, 3);
+    Path ledger = dir.resolve("n1.tab.ledger").toAbsolutePath();
+    // A reservation file left 0644 by an older version is replaced 0600 on its next write.
+    Files.writeString(Reservations.pathFor(ledger), "");
+    Files.setPosixFilePermissions(Reservations.pathFor(ledger),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    try (PrivacyGuard g = guard(10)) {
+      assertThat(g.acceptOffer(a, ROWS)).isEmpty();
+      String hash = g.record(g.admit(a, 1, ROWS).orElseThrow()).hashHex();
+      assertThat(g.checkAcknowledged(List.of(LedgerAck.newBuilder().setDatasetAlias("tab").setSeq(1)
+          .setEntryHash(hash).build()))).isEmpty();
+    }
+    for (Path p : List.of(ledger, LedgerAnchor.pathFor(ledger), LedgerAnchor.ackPathFor(ledger),
+        Reservations.pathFor(ledger))) {
+      assertThat(Files.exists(p)).as("%s exists", p.getFileName()).isTrue();
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+          .as("mode of %s", p.getFileName()).isEqualTo("rw-------");
+    }
+  }
 }

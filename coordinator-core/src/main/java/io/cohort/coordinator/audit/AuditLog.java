@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -32,6 +33,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class AuditLog {
   private final ReentrantLock lock = new ReentrantLock();
+  private final Object headLock = new Object();
   private final Path anchorFile;
   private volatile long knownSeq;
   private volatile String knownHash;
@@ -100,14 +102,52 @@ public final class AuditLog {
     return entry;
   }
 
+  /** An audit-log head: the newest committed entry's sequence number and chain hash. */
+  public record Head(long seq, String hash) {}
+
+  /**
+   * The newest head this coordinator committed or verified, or empty before the first commit or
+   * verification (what nodes witness, issue 22 #7). One read of a volatile pair can race an
+   * advance; {@link #headLock} gives a consistent pair.
+   */
+  public Optional<Head> head() {
+    synchronized (headLock) {
+      return knownHash == null ? Optional.empty() : Optional.of(new Head(knownSeq, knownHash));
+    }
+  }
+
+  /**
+   * Takes {@code seq}/{@code hash} as the newest head after the whole chain verified up to it (at
+   * startup), and re-anchors on it: a crash between a commit and the anchor's update leaves the
+   * anchor behind the chain, which is harmless and repaired here.
+   */
+  public void adopt(long seq, String hash) {
+    lock.lock();
+    try {
+      synchronized (headLock) {
+        knownSeq = seq;
+        knownHash = hash;
+      }
+      writeAnchor();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Called after the appending transaction committed, still under the lock: advances the anchor. */
   public void committed() {
     if (pendingHash == null) {
       return;
     }
-    knownSeq = pendingSeq;
-    knownHash = pendingHash;
+    synchronized (headLock) {
+      knownSeq = pendingSeq;
+      knownHash = pendingHash;
+    }
     pendingHash = null;
+    writeAnchor();
+  }
+
+  private void writeAnchor() {
     if (anchorFile != null) {
       try {
         Path tmp = anchorFile.resolveSibling(anchorFile.getFileName() + ".tmp");
@@ -162,7 +202,7 @@ public final class AuditLog {
     long expectedSeq = 1;
     String prev = AuditEntry.GENESIS;
     long count = 0;
-    boolean sawKnownHead = knownHash == null;
+    boolean sawKnownHead = knownHash == null || knownSeq == 0; // seq 0: the empty log's head
     try (PreparedStatement ps = c.prepareStatement("SELECT * FROM audit_log ORDER BY seq");
         ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {

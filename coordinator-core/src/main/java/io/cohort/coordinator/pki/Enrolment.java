@@ -44,8 +44,11 @@ public final class Enrolment {
     this.certificateValidity = certificateValidity;
   }
 
-  /** Creates a one-time token for {@code nodeId}; the returned string is shown once and never stored. */
-  public String createToken(String nodeId, boolean autoApprove, Duration ttl) {
+  /**
+   * Creates a one-time token for {@code nodeId}; the returned string is shown once and never
+   * stored. {@code actor} (who asked) goes to the audit log.
+   */
+  public String createToken(String nodeId, boolean autoApprove, Duration ttl, String actor) {
     if (nodeId == null || !CertificationRequest.NODE_ID.matcher(nodeId).matches()) {
       throw DomainException.invalid("node id must be 1-128 letters, digits, '.', '_' or '-', got '" + nodeId + "'");
     }
@@ -53,7 +56,7 @@ public final class Enrolment {
       throw DomainException.invalid("token lifetime must be between 1 second and 30 days, got " + ttl);
     }
     String secret = SecureTokens.token();
-    store.insertToken(new PkiStore.Token(hash(secret), nodeId, autoApprove, clock.instant().plus(ttl), null));
+    store.insertToken(new PkiStore.Token(hash(secret), nodeId, autoApprove, clock.instant().plus(ttl), null), actor);
     return secret + "." + TlsMaterial.fingerprint(ca.certificate());
   }
 
@@ -68,7 +71,7 @@ public final class Enrolment {
         .orElseThrow(() -> refused("the enrolment token is unknown or was issued for another node"));
     Optional<PkiStore.Request> existing = store.request(nodeId, csr.fingerprint());
     if (existing.isPresent() && existing.get().tokenHash().equals(tokenHash)) {
-      return result(existing.get());
+      return notRevoked(result(existing.get()), nodeId);
     }
     Instant now = clock.instant();
     if (token.usedAt() != null) {
@@ -82,7 +85,7 @@ public final class Enrolment {
       throw refused("the enrolment token was already used; ask the administrator for a new one");
     }
     if (token.autoApprove()) {
-      return issue(csr, nodeId);
+      return issue(csr, nodeId, io.cohort.coordinator.audit.AuditEvent.SYSTEM);
     }
     return new Result(State.PENDING, csr.fingerprint(), "");
   }
@@ -93,17 +96,20 @@ public final class Enrolment {
         .filter(x -> x.tokenHash().equals(hash(secretPart(tokenSecret))))
         .orElseThrow(() -> DomainException.notFound("no certificate request of node '" + nodeId + "' with fingerprint "
             + fingerprint + " under this token"));
-    return result(r);
+    return notRevoked(result(r), nodeId);
   }
 
-  /** Approves the pending request of {@code nodeId} whose CSR fingerprint is {@code fingerprint}, and issues. */
-  public Result approve(String nodeId, String fingerprint) {
+  /**
+   * Approves the pending request of {@code nodeId} whose CSR fingerprint is {@code fingerprint},
+   * and issues; {@code actor} (the approving administrator) goes to the audit log.
+   */
+  public Result approve(String nodeId, String fingerprint, String actor) {
     String fp = fingerprint.toLowerCase(java.util.Locale.ROOT).replace(":", "");
     PkiStore.Request r = store.request(nodeId, fp).filter(x -> x.state().equals(State.PENDING.name()))
         .orElseThrow(() -> DomainException.notFound("no pending certificate request of node '" + nodeId
             + "' with fingerprint " + fp + "; pending: " + pending()));
     CertificationRequest csr = parse(Pem.decodeAll(r.csrPem(), "CERTIFICATE REQUEST").get(0));
-    return issue(csr, nodeId);
+    return issue(csr, nodeId, actor);
   }
 
   public List<PkiStore.Request> pendingRequests() {
@@ -115,7 +121,7 @@ public final class Enrolment {
     return p.isEmpty() ? "none" : String.join(", ", p.stream().map(x -> x.nodeId() + " " + x.fingerprint()).toList());
   }
 
-  private Result issue(CertificationRequest csr, String nodeId) {
+  private Result issue(CertificationRequest csr, String nodeId, String approvedBy) {
     X509Certificate cert;
     try {
       cert = ca.issueNode(csr, nodeId, certificateValidity);
@@ -124,10 +130,38 @@ public final class Enrolment {
     }
     String chain = Pem.certificates(List.of(cert, ca.certificate()));
     Instant now = clock.instant();
-    store.decide(nodeId, csr.fingerprint(), State.ISSUED.name(), chain, now);
+    store.decide(nodeId, csr.fingerprint(), State.ISSUED.name(), chain, now, approvedBy);
     store.recordIssued(cert.getSerialNumber().toString(16), nodeId, TlsMaterial.fingerprint(cert),
         cert.getNotAfter().toInstant(), now);
     return new Result(State.ISSUED, csr.fingerprint(), chain);
+  }
+
+  /**
+   * Issue 22 #9: asking again under a spent token returned the certificate issued under it, even
+   * after the node was revoked, and {@code cohort-node enroll} printed {@code enrolled} with a
+   * certificate the coordinator refuses. A revoked certificate is never handed out again.
+   */
+  private Result notRevoked(Result r, String nodeId) {
+    if (r.state() != State.ISSUED) {
+      return r;
+    }
+    Optional<Instant> revokedAt = store.revokedAt(nodeId);
+    if (revokedAt.isEmpty()) {
+      return r;
+    }
+    X509Certificate leaf;
+    try {
+      leaf = Pem.certificate(Pem.decodeAll(r.chainPem(), "CERTIFICATE").get(0), "the stored certificate");
+    } catch (PkiException e) {
+      throw DomainException.precondition("the certificate stored for node '" + nodeId + "' is unreadable: "
+          + e.getMessage());
+    }
+    // Revocations' own rule: a certificate issued (notBefore + skew) no later than the revocation is revoked.
+    if (!leaf.getNotBefore().toInstant().plus(Revocations.ISSUE_SKEW).isAfter(revokedAt.get())) {
+      throw refused("node '" + nodeId + "' was revoked at " + revokedAt.get() + ", after the certificate issued under"
+          + " this token; ask the administrator for a new token (cohort node token " + nodeId + ")");
+    }
+    return r;
   }
 
   private static Result result(PkiStore.Request r) {

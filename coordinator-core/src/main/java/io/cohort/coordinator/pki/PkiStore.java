@@ -1,10 +1,13 @@
 package io.cohort.coordinator.pki;
 
+import io.cohort.coordinator.audit.AuditEvent;
+import io.cohort.coordinator.audit.AuditLog;
 import io.cohort.coordinator.store.Sql;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,12 +16,32 @@ import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 
-/** Enrolment tokens, requests, issued certificates and revocations over JDBC (tables of V3__pki.sql). */
+/**
+ * Enrolment tokens, requests, issued certificates and revocations over JDBC (tables of V3__pki.sql).
+ * Every change is audited in the same transaction (issue 22 #7: PKI actions were not audited at all):
+ * {@code pki.token_created}, {@code pki.request_submitted}, {@code pki.request_approved},
+ * {@code pki.certificate_issued} and {@code node.revoked}. Details name node ids, fingerprints and
+ * serials, never a token secret or its hash.
+ */
 public final class PkiStore {
   private final DataSource dataSource;
+  private final AuditLog audit;
+  private final Clock clock;
 
-  public PkiStore(DataSource dataSource) {
+  /** @param audit the coordinator's one audit log (a second instance on the same table would fork the chain) */
+  public PkiStore(DataSource dataSource, AuditLog audit, Clock clock) {
     this.dataSource = dataSource;
+    this.audit = audit;
+    this.clock = clock;
+  }
+
+  private <T> T audited(String what, Sql.Work<T> work) {
+    return Sql.audited(dataSource, audit, what, work);
+  }
+
+  private void record(java.sql.Connection c, String actor, String action, String nodeId, String detail)
+      throws SQLException {
+    audit.append(c, new AuditEvent(actor, action, null, null, nodeId, detail), clock.instant());
   }
 
   /** A stored one-time token. */
@@ -32,16 +55,20 @@ public final class PkiStore {
     return Sql.tx(dataSource, what, work);
   }
 
-  public void insertToken(Token t) {
-    tx("store an enrolment token", c -> {
+  /** Stores a new token; {@code actor} (who asked for it) goes to the audit log. */
+  public void insertToken(Token t, String actor) {
+    audited("store an enrolment token", c -> {
       try (PreparedStatement ps = c.prepareStatement(
           "INSERT INTO enrolment_tokens (token_hash, node_id, auto_approve, expires_at) VALUES (?, ?, ?, ?)")) {
         ps.setString(1, t.tokenHash());
         ps.setString(2, t.nodeId());
         ps.setBoolean(3, t.autoApprove());
         ps.setTimestamp(4, Timestamp.from(t.expiresAt()));
-        return ps.executeUpdate();
+        ps.executeUpdate();
       }
+      record(c, actor, "pki.token_created", t.nodeId(), "one-time enrolment token for node " + t.nodeId() + ", "
+          + (t.autoApprove() ? "approved automatically" : "manual approval") + ", expires " + t.expiresAt());
+      return null;
     });
   }
 
@@ -67,7 +94,7 @@ public final class PkiStore {
    * used meanwhile (one-time tokens are spent exactly once).
    */
   public boolean spendTokenAndInsert(Request r, Instant now) {
-    return tx("store a certificate request", c -> {
+    return audited("store a certificate request", c -> {
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE enrolment_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL")) {
         ps.setTimestamp(1, Timestamp.from(now));
@@ -94,6 +121,8 @@ public final class PkiStore {
         ps.setTimestamp(7, Timestamp.from(r.submittedAt()));
         ps.executeUpdate();
       }
+      record(c, "node:" + r.nodeId(), "pki.request_submitted", r.nodeId(), "certificate request with CSR fingerprint "
+          + r.fingerprint() + " under a one-time token (now spent)");
       return true;
     });
   }
@@ -126,9 +155,13 @@ public final class PkiStore {
     });
   }
 
-  /** Moves a PENDING request to {@code state}; false when it was not pending. */
-  public boolean decide(String nodeId, String fingerprint, String state, String certificatePem, Instant now) {
-    return tx("decide a certificate request", c -> {
+  /**
+   * Moves a PENDING request to {@code state}; false when it was not pending. {@code actor} is who
+   * decided: an administrator's token, or {@code system} for a token that approves automatically.
+   */
+  public boolean decide(String nodeId, String fingerprint, String state, String certificatePem, Instant now,
+      String actor) {
+    return audited("decide a certificate request", c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE enrolment_requests SET state = ?, certificate_pem = ?,"
           + " decided_at = ? WHERE node_id = ? AND csr_fingerprint = ? AND state = 'PENDING'")) {
         ps.setString(1, state);
@@ -136,13 +169,19 @@ public final class PkiStore {
         ps.setTimestamp(3, Timestamp.from(now));
         ps.setString(4, nodeId);
         ps.setString(5, fingerprint);
-        return ps.executeUpdate() == 1;
+        if (ps.executeUpdate() != 1) {
+          return false;
+        }
       }
+      record(c, actor, state.equals("ISSUED") ? "pki.request_approved" : "pki.request_" + state.toLowerCase(
+          java.util.Locale.ROOT), nodeId, "certificate request with CSR fingerprint " + fingerprint
+          + (actor.equals(io.cohort.coordinator.audit.AuditEvent.SYSTEM) ? " (approved by its enrolment token)" : ""));
+      return true;
     });
   }
 
   public void recordIssued(String serialHex, String nodeId, String fingerprint, Instant notAfter, Instant now) {
-    tx("record an issued certificate", c -> {
+    audited("record an issued certificate", c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO issued_certificates (serial_hex, node_id, fingerprint,"
           + " not_after, issued_at) VALUES (?, ?, ?, ?, ?)")) {
         ps.setString(1, serialHex);
@@ -150,26 +189,33 @@ public final class PkiStore {
         ps.setString(3, fingerprint);
         ps.setTimestamp(4, Timestamp.from(notAfter));
         ps.setTimestamp(5, Timestamp.from(now));
-        return ps.executeUpdate();
+        ps.executeUpdate();
       }
+      record(c, AuditEvent.SYSTEM, "pki.certificate_issued", nodeId, "certificate serial " + serialHex
+          + ", SHA-256 fingerprint " + fingerprint + ", valid until " + notAfter);
+      return null;
     });
   }
 
-  /** Records (or moves forward) a node's revocation time. */
-  public void revoke(String nodeId, Instant at) {
-    tx("revoke node " + nodeId, c -> {
+  /** Records (or moves forward) a node's revocation time; {@code actor} is who revoked it. */
+  public void revoke(String nodeId, Instant at, String actor) {
+    audited("revoke node " + nodeId, c -> {
+      int changed;
       try (PreparedStatement up = c.prepareStatement("UPDATE node_revocations SET revoked_at = ? WHERE node_id = ?")) {
         up.setTimestamp(1, Timestamp.from(at));
         up.setString(2, nodeId);
-        if (up.executeUpdate() == 1) {
-          return 1;
+        changed = up.executeUpdate();
+      }
+      if (changed != 1) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO node_revocations (node_id, revoked_at) VALUES (?, ?)")) {
+          ps.setString(1, nodeId);
+          ps.setTimestamp(2, Timestamp.from(at));
+          ps.executeUpdate();
         }
       }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO node_revocations (node_id, revoked_at) VALUES (?, ?)")) {
-        ps.setString(1, nodeId);
-        ps.setTimestamp(2, Timestamp.from(at));
-        return ps.executeUpdate();
-      }
+      record(c, actor, "node.revoked", nodeId, "every certificate of node " + nodeId + " issued until " + at
+          + " is refused from now on");
+      return null;
     });
   }
 
@@ -190,6 +236,11 @@ public final class PkiStore {
       }
       return out;
     });
+  }
+
+  /** When {@code nodeId} was revoked, if it was. */
+  public Optional<Instant> revokedAt(String nodeId) {
+    return Optional.ofNullable(revocations().get(nodeId));
   }
 
   public Map<String, Instant> revocations() {

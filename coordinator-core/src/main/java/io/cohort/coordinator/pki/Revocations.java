@@ -31,11 +31,16 @@ public final class Revocations {
   }
 
   /** Revokes every certificate of {@code nodeId} issued until now; returns the revocation time. */
-  public Instant revoke(String nodeId) {
+  public Instant revoke(String nodeId, String actor) {
     Instant now = clock.instant();
-    store.revoke(nodeId, now);
+    store.revoke(nodeId, now, actor);
     revokedAt.put(nodeId, now);
     return now;
+  }
+
+  /** When {@code nodeId} was last revoked, if ever. */
+  public java.util.Optional<Instant> revokedAt(String nodeId) {
+    return java.util.Optional.ofNullable(revokedAt.get(nodeId));
   }
 
   /** Serials of the recorded certificates revoked so far, for the published CRL. */

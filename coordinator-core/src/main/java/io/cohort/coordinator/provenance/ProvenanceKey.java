@@ -42,6 +42,16 @@ public final class ProvenanceKey {
     return pair.sign(message);
   }
 
+  /**
+   * Signs the audit log's head for the nodes' witnesses (issue 22 #7). The same key as manifests,
+   * so that the fingerprint an operator already pins for {@code verify-export} also vouches for
+   * the heads; the two messages are domain-separated ({@code cohort-audit-head-v1} vs a manifest's
+   * JSON), so neither signature can stand for the other.
+   */
+  public io.cohort.crypto.witness.SignedAuditHead signAuditHead(long seq, String entryHash) {
+    return io.cohort.crypto.witness.SignedAuditHead.sign(seq, entryHash, pair);
+  }
+
   @Override
   public String toString() {
     return "ProvenanceKey[" + fingerprint() + "]";

@@ -86,8 +86,9 @@ public final class SecAggSettings {
   }
 
   /**
-   * "OFF", or "ON (t of n)" for a round of n nodes; with n unknown (0), "ON (t of n)" names the
-   * rule instead of a number.
+   * "OFF", or "ON (t of n)" for a round of n nodes; with n unknown (0, e.g. the jobs list before a
+   * round), the rule in words, such as "ON (tolerates a third of the nodes dropping out)" (issue 22
+   * #10: it read as a formula).
    */
   public static String describe(JobSpec spec, int n) {
     if (!enabled(spec)) {
@@ -98,8 +99,9 @@ public final class SecAggSettings {
       return "ON (SecAgg+ " + k + ")";
     }
     String t = n > 0 ? threshold(spec, n) + " of " + n
-        : (spec.getSecureAggregation().getThreshold() > 0 ? spec.getSecureAggregation().getThreshold() + " of n"
-            : "n-floor(n/3) of n");
+        : (spec.getSecureAggregation().getThreshold() > 0
+            ? "needs " + spec.getSecureAggregation().getThreshold() + " nodes to the end of each round"
+            : "tolerates a third of the nodes dropping out");
     return "ON (" + t + ")";
   }
 }

@@ -31,6 +31,15 @@ class SecAggSettingsTest {
     assertThat(SecAggSettings.describe(spec, n)).isEqualTo("ON (" + expected + " of " + n + ")");
   }
 
+  // Issue 22 #10: the jobs list (no round yet, n unknown) showed the raw formula.
+  @Test
+  void withNUnknown_theThresholdReadsAsWords() {
+    assertThat(SecAggSettings.describe(spec(SecureAggregationSpec.newBuilder()), 0))
+        .isEqualTo("ON (tolerates a third of the nodes dropping out)").doesNotContain("floor");
+    assertThat(SecAggSettings.describe(spec(SecureAggregationSpec.newBuilder().setThreshold(4)), 0))
+        .isEqualTo("ON (needs 4 nodes to the end of each round)");
+  }
+
   @Test
   void defaultThresholdIsSoundForEveryCohortSize() throws Exception {
     for (int n = 2; n <= 300; n++) {

@@ -8,6 +8,7 @@ import io.cohort.coordinator.node.NodeRegistry;
 import io.cohort.coordinator.store.PrivacyStore;
 import io.cohort.coordinator.round.JobScheduler;
 import io.cohort.coordinator.round.RoundSettings;
+import io.cohort.coordinator.store.AuditChainCheck;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.ModelStore;
@@ -23,6 +24,7 @@ import java.time.Duration;
 
 /** Produces the domain objects, which know nothing of Quarkus, from typed configuration. */
 public class CoordinatorBeans {
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(CoordinatorBeans.class.getName());
 
   @Produces
   @Singleton
@@ -38,17 +40,38 @@ public class CoordinatorBeans {
     return Arc.container().select(AgroalDataSource.class, new DataSource.DataSourceLiteral(name)).get();
   }
 
-  /** One audit log per coordinator; its newest head is also kept in {@code <data-dir>/audit.head}. */
+  /**
+   * One audit log per coordinator; its newest head is also kept in {@code <data-dir>/audit.head}.
+   *
+   * <p>Issue 22 #7: the chain is verified here, before the log is handed to anything that appends
+   * (every store depends on it, so no node registration or enrolment can append to a broken chain
+   * and re-anchor it first), and a broken chain stops the start unless
+   * {@code cohort.audit.allow-broken-chain=true}, which is itself audited.
+   */
   @Produces
   @Singleton
-  AuditLog auditLog(CoordinatorConfig config) {
+  AuditLog auditLog(CoordinatorConfig config, Clock clock) {
     Path dir = Path.of(config.dataDir());
     try {
       io.cohort.crypto.keys.OwnerOnly.createDirectories(dir); // 0700 when created here (issue 22 #8)
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot create the data directory " + dir, e);
     }
-    return new AuditLog(dir.resolve("audit.head"));
+    AuditLog log = new AuditLog(dir.resolve("audit.head"));
+    try {
+      var warning = AuditChainCheck.atStartup(new JobStore(dataSource(config), log, clock),
+          config.audit().allowBrokenChain());
+      if (warning.isPresent()) {
+        LOG.severe(warning.get());
+      } else {
+        var head = log.head().orElseThrow();
+        LOG.info(() -> "audit log verified: head entry " + head.seq() + " " + head.hash());
+      }
+    } catch (AuditChainCheck.BrokenChainException e) {
+      LOG.severe(e.getMessage());
+      throw e;
+    }
+    return log;
   }
 
   @Produces

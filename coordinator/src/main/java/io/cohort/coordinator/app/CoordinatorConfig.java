@@ -37,4 +37,18 @@ public interface CoordinatorConfig {
   /** Largest model or update accepted, in bytes. */
   @WithDefault("4294967296")
   long maxModelBytes();
+
+  /** Audit-log settings ({@code cohort.audit.*}). */
+  Audit audit();
+
+  /** {@code cohort.audit.*}. */
+  interface Audit {
+    /**
+     * Start even when the audit log's hash chain is broken (issue 22 #7). Off by default: a broken
+     * chain stops the start. When on and the chain is broken, the start is recorded in the log as
+     * {@code audit.broken_chain_accepted} with the problem it accepted.
+     */
+    @WithDefault("false")
+    boolean allowBrokenChain();
+  }
 }

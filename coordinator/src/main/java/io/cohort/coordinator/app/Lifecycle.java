@@ -19,6 +19,7 @@ public class Lifecycle {
   @Inject RoundEvents roundEvents;
   @Inject NodePresence presence;
   @Inject io.cohort.coordinator.node.NodeRegistry registry;
+  @Inject io.cohort.coordinator.store.JobStore store;
 
   void onStart(@Observes StartupEvent e) {
     ShutdownGate.open();
@@ -30,6 +31,7 @@ public class Lifecycle {
     } catch (java.io.IOException ex) {
       LOG.warning(() -> "cannot restrict the permissions of the data directory " + dataDir.toAbsolutePath() + ": " + ex);
     }
+    store.auditLog(); // issue 22 #7: verified when created (CoordinatorBeans.auditLog), before anything appends
     adminToken.ensure();
     scheduler.observe(roundEvents);
     presence.start();

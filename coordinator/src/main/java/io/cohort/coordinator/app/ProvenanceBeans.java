@@ -40,4 +40,11 @@ public class ProvenanceBeans {
     return new ProvenanceService(jobs, ledger, models, key, Path.of(config.dataDir()).resolve("provenance"), clock,
         "cohort-coordinator " + version);
   }
+
+  /** The audit head signed with the provenance key, sent to nodes with each heartbeat reply (issue 22 #7). */
+  @Produces
+  @Singleton
+  io.cohort.coordinator.audit.SignedHeads signedAuditHeads(io.cohort.coordinator.audit.AuditLog log, ProvenanceKey key) {
+    return new io.cohort.coordinator.audit.SignedHeads(log, key::signAuditHead);
+  }
 }

@@ -37,6 +37,7 @@ import io.cohort.proto.v1.PushUpdateResponse;
 import io.cohort.proto.v1.RegisterRequest;
 import io.cohort.proto.v1.RegisterResponse;
 import io.cohort.proto.v1.SessionRef;
+import io.cohort.proto.v1.SignedAuditHead;
 import io.cohort.wire.TensorBundle;
 import io.cohort.wire.TensorChunker;
 import io.grpc.BindableService;
@@ -70,6 +71,7 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   @Inject LedgerIntake ledgers;
   @Inject PrivacyStore privacy;
   @Inject LedgerEntryStore signedEntries;
+  @Inject io.cohort.coordinator.audit.SignedHeads auditHeads;
 
   @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
   String version;
@@ -127,7 +129,13 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
           active.addJobIds(j.spec().getJobId());
         }
       }
-      return HeartbeatResponse.newBuilder().setServerTimeUnixMs(clock.millis()).setActiveJobs(active).build();
+      HeartbeatResponse.Builder r = HeartbeatResponse.newBuilder().setServerTimeUnixMs(clock.millis())
+          .setActiveJobs(active);
+      // Issue 22 #7: the signed audit head, which the node witnesses.
+      auditHeads.current().ifPresent(h -> r.setAuditHead(SignedAuditHead.newBuilder().setSeq(h.seq())
+          .setEntryHash(h.entryHash()).setSignerPublicKey(com.google.protobuf.ByteString.copyFrom(h.signer().raw()))
+          .setSignature(com.google.protobuf.ByteString.copyFrom(h.signature()))));
+      return r.build();
     });
   }
 

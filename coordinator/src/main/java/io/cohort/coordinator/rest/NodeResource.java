@@ -24,6 +24,7 @@ import java.util.List;
 public class NodeResource {
   @Inject JobStore store;
   @Inject NodeRegistry registry;
+  @Inject io.cohort.coordinator.tls.PkiContext pki;
 
   @GET
   public List<NodeView> list() {
@@ -45,7 +46,12 @@ public class NodeResource {
   }
 
   private NodeView view(NodeRecord n) {
-    return Views.node(n, registry.liveSession(n.nodeId()).isPresent(),
+    NodeView v = Views.node(n, registry.liveSession(n.nodeId()).isPresent(),
         registry.lastSeen(n.nodeId()).filter(t -> t.isAfter(n.lastSeen())).orElse(n.lastSeen()));
+    // Issue 22 #9: a revoked node said "not connected"; a certificate issued after the revocation readmits it.
+    var revoked = pki.revocations().revokedAt(n.nodeId()).filter(at -> !n.lastSeen().isAfter(at)
+        && !v.connected());
+    return revoked.isEmpty() ? v : new NodeView(v.nodeId(), v.softwareVersion(), v.datasets(), false, v.lastSeen(),
+        revoked.get().toString());
   }
 }

@@ -54,7 +54,7 @@ final class Views {
 
   /** {@code lastSeen}: the later of the stored registration time and the last call in this process. */
   static NodeView node(NodeRecord n, boolean connected, Instant lastSeen) {
-    return new NodeView(n.nodeId(), n.softwareVersion(), n.datasets(), connected, lastSeen.toString());
+    return new NodeView(n.nodeId(), n.softwareVersion(), n.datasets(), connected, lastSeen.toString(), null);
   }
 
   static AuditCheck auditCheck(AuditVerification v) {

@@ -26,13 +26,14 @@ public class PkiBeans {
 
   @Produces
   @Singleton
-  PkiContext pkiContext(TlsConfig tls, CoordinatorConfig config, Clock clock) {
+  PkiContext pkiContext(TlsConfig tls, CoordinatorConfig config, Clock clock,
+      io.cohort.coordinator.audit.AuditLog audit) {
     if (!tls.mode().equals("mutual") && !tls.plaintextDev()) {
       throw new IllegalArgumentException("cohort.tls.mode must be mutual or plaintext-dev, got '" + tls.mode() + "'");
     }
     AgroalDataSource ds = Arc.container()
         .select(AgroalDataSource.class, new DataSource.DataSourceLiteral(config.database())).get();
-    PkiStore store = new PkiStore(ds);
+    PkiStore store = new PkiStore(ds, audit, clock);
     Path dir = Path.of(tls.pkiDir());
     Optional<FederationCa> ca = Optional.empty();
     if (Files.exists(dir.resolve(FederationCa.KEY_FILE))) {

@@ -34,6 +34,7 @@ import java.util.Map;
 public class PkiResource {
   @Inject PkiContext pki;
   @Inject NodeRegistry registry;
+  @Inject io.cohort.coordinator.rest.CurrentCaller caller;
 
   /** A one-time token for {@code node}; {@code approval=manual} makes its request wait for approval. */
   @POST
@@ -43,7 +44,8 @@ public class PkiResource {
     if (!approval.equals("auto") && !approval.equals("manual")) {
       throw DomainException.invalid("approval must be auto or manual, got '" + approval + "'");
     }
-    String token = pki.enrolment().createToken(node, approval.equals("auto"), Duration.ofHours(ttlHours));
+    String token = pki.enrolment().createToken(node, approval.equals("auto"), Duration.ofHours(ttlHours),
+        caller.actor());
     return Map.of("node_id", node, "token", token, "approval", approval, "expires_in_hours", ttlHours);
   }
 
@@ -62,7 +64,7 @@ public class PkiResource {
     if (fingerprint == null || fingerprint.isBlank()) {
       throw DomainException.invalid("fingerprint is required: the CSR fingerprint the node printed when it enrolled");
     }
-    Enrolment.Result r = pki.enrolment().approve(node, fingerprint);
+    Enrolment.Result r = pki.enrolment().approve(node, fingerprint, caller.actor());
     return Map.of("node_id", node, "fingerprint", r.fingerprint(), "state", r.state().name());
   }
 
@@ -95,7 +97,7 @@ public class PkiResource {
     if (!CertificationRequest.NODE_ID.matcher(node).matches()) {
       throw DomainException.invalid("node id must be 1-128 letters, digits, '.', '_' or '-', got '" + node + "'");
     }
-    Instant at = pki.revocations().revoke(node);
+    Instant at = pki.revocations().revoke(node, caller.actor());
     registry.end(node);
     return Map.of("node_id", node, "revoked_at", at.toString());
   }

@@ -50,6 +50,21 @@ class DashboardServingTest {
     assertThat(get("dashboard/js/app.js", null).statusCode()).isEqualTo(200);
   }
 
+  /**
+   * Issue 22 finding #10: the sign-in page showed "Sign out": the header's {@code .who} block is
+   * {@code hidden} until sign-in, but its {@code display: flex} rule beat the attribute. The
+   * stylesheet now makes {@code [hidden]} win (the browser test, DashboardBrowserTest, shows the page).
+   */
+  @Test
+  void hiddenBeatsTheStylesheetsDisplayRules_soSignOutIsHiddenBeforeSignIn() throws Exception {
+    HttpResponse<String> shell = get("dashboard/", null);
+    assertThat(shell.body()).containsPattern("<div id=\"who\" class=\"who\" hidden>\\s*<span id=\"who-text\"></span>"
+        + "\\s*<button type=\"button\" id=\"logout\"");
+    HttpResponse<String> css = get("dashboard/dashboard.css", null);
+    assertThat(css.statusCode()).isEqualTo(200);
+    assertThat(css.body()).contains("[hidden] { display: none !important; }").contains(".who {");
+  }
+
   /** Issue 22 finding #10: browsers ask for /favicon.ico on every page; it was a 404. */
   @Test
   void faviconIsServed() throws Exception {

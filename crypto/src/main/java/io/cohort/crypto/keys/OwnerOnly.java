@@ -1,10 +1,15 @@
 package io.cohort.crypto.keys;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -74,5 +79,37 @@ public final class OwnerOnly {
     }
     Files.setPosixFilePermissions(path, want);
     return true;
+  }
+
+  /**
+   * Replaces {@code file}'s contents durably and owner-only: a fresh temporary file created 0600,
+   * written and fsynced, renamed over {@code file} (the rename keeps the 0600), then the directory
+   * fsynced. A crash leaves either the old or the new contents, never a mix, and never a moment at
+   * which others may read the file (issue 22 #8: anchors, acknowledgements, reservations, witnessed
+   * audit heads).
+   */
+  public static void replaceDurably(Path file, byte[] contents) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    // A temporary file left by a crash may have another mode; a new one gets 0600 from birth.
+    Files.deleteIfExists(tmp);
+    try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        fileAttributes(tmp))) {
+      ByteBuffer buf = ByteBuffer.wrap(contents);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(true);
+    }
+    try {
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // Some platforms cannot open directories; the rename is still atomic.
+    }
   }
 }

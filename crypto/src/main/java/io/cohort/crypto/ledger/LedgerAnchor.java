@@ -1,14 +1,9 @@
 package io.cohort.crypto.ledger;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -20,7 +15,7 @@ import java.util.regex.Pattern;
  * ledger cannot detect the removal of its own newest entries (issue 22 #1); the anchor can.
  *
  * <p>Write order: {@link PrivacyLedger#record} fsyncs the entry first and the anchor second
- * (written to a temporary file, fsynced, renamed over the old one). A crash between the two
+ * (written to a temporary file created 0600, fsynced, renamed over the old one). A crash between the two
  * leaves the ledger <em>ahead</em> of its anchor, which is harmless and repaired on the next
  * open; a ledger <em>behind</em> its anchor, or holding another entry at the anchor's position,
  * has been rolled back.
@@ -84,26 +79,9 @@ public record LedgerAnchor(long entries, String lastHash) {
   }
 
   private void writeTo(Path p) throws IOException {
-    Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
-    byte[] bytes = (MAGIC + " entries=" + entries + " last=" + lastHash + "\n").getBytes(StandardCharsets.UTF_8);
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    }
-    try {
-      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING);
-    }
-    try (FileChannel d = FileChannel.open(p.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // Some platforms cannot open directories; the rename is still atomic.
-    }
+    // 0600 from birth (issue 22 #8): the anchor names how much this dataset's ledger holds.
+    io.cohort.crypto.keys.OwnerOnly.replaceDurably(p,
+        (MAGIC + " entries=" + entries + " last=" + lastHash + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   /**

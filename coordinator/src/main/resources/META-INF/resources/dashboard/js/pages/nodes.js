@@ -18,7 +18,9 @@ export const nodesPage = {
       return h('tr', { 'data-node': n.node_id },
         h('th', { scope: 'row' }, n.node_id),
         h('td', { 'data-field': 'connected', 'data-value': String(n.connected) },
-          n.connected ? h('span.badge.ok', {}, '● connected') : h('span.badge.muted', {}, '○ disconnected')),
+          // Issue 22 #9: a revoked node is not merely disconnected.
+          n.revoked_at ? h('span.badge.bad', { title: 'revoked at ' + n.revoked_at }, '✕ revoked')
+            : n.connected ? h('span.badge.ok', {}, '● connected') : h('span.badge.muted', {}, '○ disconnected')),
         h('td', {}, when(n.last_seen)),
         h('td', {}, when(s.first_seen)),
         h('td', { 'data-field': 'software_version' }, n.software_version || '—'),
