@@ -1,6 +1,7 @@
 package io.cohort.cli;
 
 import io.cohort.adminapi.PrivacyAuditView;
+import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
 
@@ -28,13 +29,13 @@ public final class AuditLines {
         a.epsilonLowerBound(), a.delta(), a.correct(), a.guesses(), check, a.canaries(), 100 * a.confidence());
   }
 
-  /** Prints the table, or nothing when there are no audits. */
-  public static void print(List<PrivacyAuditView> audits) {
+  /** Prints the table to {@code out}, or nothing when there are no audits. */
+  public static void print(PrintStream out, List<PrivacyAuditView> audits) {
     if (audits == null || audits.isEmpty()) {
       return;
     }
-    System.out.println("privacy audit (one run, per node; a lower bound: a small one proves nothing):");
-    System.out.println(header());
-    audits.forEach(a -> System.out.println(format(a)));
+    out.println("privacy audit (one run, per node; a lower bound: a small one proves nothing):");
+    out.println(header());
+    audits.forEach(a -> out.println(format(a)));
   }
 }

@@ -47,7 +47,7 @@ final class PrivacyCommand {
       if (report.spend() == null || report.spend().isEmpty()) {
         System.out.println("no ledger entries received" + (node == null ? "" : " from node " + node)
             + " (nodes upload them after each differentially private round)");
-        AuditLines.print(report.audits());
+        AuditLines.print(System.out, report.audits());
         return 0;
       }
       System.out.printf("%-20s %-16s %8s %12s %10s %12s %12s%n", "NODE", "DATASET", "ENTRIES", "EPSILON", "DELTA",
@@ -56,7 +56,7 @@ final class PrivacyCommand {
         System.out.printf(Locale.ROOT, "%-20s %-16s %8d %12.4f %10.2g %12s %12s%n", s.nodeId(), s.dataset(),
             s.entries(), s.epsilonSpent(), s.delta(), fmt(s.budgetEpsilon()), fmt(s.remaining()));
       }
-      AuditLines.print(report.audits());
+      AuditLines.print(System.out, report.audits());
       return 0;
     }
 

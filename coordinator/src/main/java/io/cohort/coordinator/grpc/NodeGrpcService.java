@@ -196,14 +196,15 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
         NodeResultChecks.audit(req.getAudit());
       }
       var driver = scheduler.driver(req.getJobId());
-      driver.tasks().deliverEvaluation(s, req.getTaskId(), req.getRound(), req.getResult());
-      if (req.hasAudit() && driver.audited()) {
-        // Kept only once the evaluation was accepted from this node for an open task of an audited job.
+      if (req.hasAudit() && driver.audited() && driver.tasks().ownsEvaluation(req.getTaskId())) {
+        // Kept only with an evaluation for an open task of an audited job, and before the evaluation is
+        // delivered, so that the job cannot complete without its last round's audit.
         var a = req.getAudit();
         audits.record(new PrivacyAuditStore.Row(req.getJobId(), s.nodeId(), a.getRound(), a.getSteps(),
             a.getCanaries(), a.getGuesses(), a.getCorrect(), a.getEpsilonLowerBound(), a.getDelta(),
             a.getConfidence(), a.hasAccountedEpsilon() ? a.getAccountedEpsilon() : Double.NaN, clock.instant()));
       }
+      driver.tasks().deliverEvaluation(s, req.getTaskId(), req.getRound(), req.getResult());
       return PushEvaluationResponse.getDefaultInstance();
     });
   }
