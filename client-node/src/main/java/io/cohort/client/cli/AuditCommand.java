@@ -15,6 +15,7 @@ import io.cohort.client.tabular.MlpClassifier;
 import io.cohort.client.tabular.TabularSchema;
 import io.cohort.crypto.dp.DpParameterException;
 import io.cohort.crypto.dp.GaussianNoise;
+import io.cohort.crypto.dp.PoissonSampler;
 import io.cohort.crypto.dp.PrivacySpend;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.TaskType;
@@ -104,7 +105,7 @@ final class AuditCommand implements Callable<Integer> {
       long t0 = System.nanoTime();
       String line;
       if (canaries == 0) {
-        TabularDpSgd.train(start, data, p, seed, noise);
+        TabularDpSgd.train(start, data, p, PoissonSampler.secure(), noise);
         line = String.format(Locale.ROOT, "{\"run\": %d, \"canaries\": 0, \"train_ms\": %d}", run,
             (System.nanoTime() - t0) / 1_000_000);
       } else {

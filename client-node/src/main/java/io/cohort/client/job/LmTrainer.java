@@ -14,6 +14,7 @@ import io.cohort.lm.train.TrainReport;
 import io.cohort.client.privacy.DpPlan;
 import io.cohort.client.tabular.DpSgdParams;
 import io.cohort.crypto.dp.GaussianNoise;
+import io.cohort.crypto.dp.PoissonSampler;
 import io.cohort.format.checkpoint.CheckpointDigest;
 import io.cohort.format.checkpoint.CheckpointException;
 import io.cohort.proto.v1.EvaluationResult;
@@ -209,7 +210,7 @@ public final class LmTrainer implements LocalTrainer {
     synchronized (p) {
       start(p, global);
       TrainReport r = p.model().trainer().trainPoisson(p.data().train(), p.data().trainLabels(), plan.samplingRate(),
-          plan.stepsPerRound(), dpSgd, optimizer, lr, Seeds.training(spec.getSeed(), config.nodeId(), round));
+          plan.stepsPerRound(), dpSgd, optimizer, lr, PoissonSampler.secure(), Seeds.training(spec.getSeed(), config.nodeId(), round));
       lastPrivateRound = r;
       LOG.fine(() -> String.format("job %s round %d: DP-SGD %d steps (q %.5f, sigma %.4f), mean train loss %.4f"
           + " (stays on this node)", spec.getJobId(), round, r.steps(), r.q(), r.noiseMultiplier(), r.lastEpochLoss()));

@@ -11,6 +11,7 @@ import io.cohort.proto.v1.PrivacyAudit;
 import io.cohort.client.tabular.CsvDataset;
 import io.cohort.client.tabular.TabularDpSgd;
 import io.cohort.crypto.dp.GaussianNoise;
+import io.cohort.crypto.dp.PoissonSampler;
 import io.cohort.client.tabular.DatasetException;
 import io.cohort.client.tabular.DatasetSplit;
 import io.cohort.client.tabular.EncodedData;
@@ -155,9 +156,9 @@ public final class TabularTrainer implements LocalTrainer {
     double lr = spec.getPrivacy().getLearningRate() > 0 ? spec.getPrivacy().getLearningRate()
         : spec.getTraining().getLearningRate();
     JobAudit audit = audit(spec, p, plan.clipNorm());
-    long seed = Seeds.training(spec.getSeed(), config.nodeId(), round);
-    TrainResult r = audit == null ? TabularDpSgd.train(start, p.train(), plan.trainingParams(lr), seed, noise)
-        : TabularDpSgd.train(start, p.train(), plan.trainingParams(lr), seed, noise, audit, round);
+    PoissonSampler sampler = PoissonSampler.secure();
+    TrainResult r = audit == null ? TabularDpSgd.train(start, p.train(), plan.trainingParams(lr), sampler, noise)
+        : TabularDpSgd.train(start, p.train(), plan.trainingParams(lr), sampler, noise, audit, round);
     if (audit != null) {
       double delta = spec.getPrivacy().getDelta();
       auditSummaries.put(spec.getJobId(), audit.summary(delta, accounted(spec, plan, audit.steps(), delta)));

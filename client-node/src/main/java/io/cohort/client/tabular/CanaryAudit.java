@@ -2,6 +2,7 @@ package io.cohort.client.tabular;
 
 import io.cohort.client.tabular.GradientCanaries.AuditCounts;
 import io.cohort.crypto.dp.GaussianNoise;
+import io.cohort.crypto.dp.PoissonSampler;
 import io.cohort.crypto.dp.audit.OneRunAudit;
 import io.cohort.wire.TensorBundle;
 import java.security.SecureRandom;
@@ -51,7 +52,7 @@ public final class CanaryAudit {
           + " (at most one guess per canary)");
     }
     GradientCanaries c = GradientCanaries.create(canaries, parameters, p.clipNorm(), placementSeed(seed), secret);
-    TrainResult r = TabularDpSgd.train(start, data, p, seed, noise, c, skipNoiseForTest);
+    TrainResult r = TabularDpSgd.train(start, data, p, PoissonSampler.secure(), noise, c, skipNoiseForTest);
     AuditCounts counts = c.guess(guesses);
     double bound = OneRunAudit.epsilonLowerBound(counts.canaries(), counts.guesses(), counts.correct(), delta,
         CONFIDENCE);

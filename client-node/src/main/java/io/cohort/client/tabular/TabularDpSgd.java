@@ -5,8 +5,8 @@ import io.cohort.client.tabular.PerExampleGradients.Backward;
 import io.cohort.client.tabular.PerExampleGradients.Gradients;
 import io.cohort.crypto.dp.DpParameterException;
 import io.cohort.crypto.dp.GaussianNoise;
+import io.cohort.crypto.dp.PoissonSampler;
 import io.cohort.wire.TensorBundle;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,9 +18,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * divides by the expected batch size q * n (not the drawn size, which would itself leak). The
  * optimiser (SGD or Adam) then only post-processes the privatised gradient.
  *
- * <p>Randomness: the batch draws come from a {@link SplittableRandom} seeded with {@code seed}
- * (training randomness: reproducible); the noise comes from the given {@link GaussianNoise}
- * (security randomness: keyed from SecureRandom, never reproducible). An empty batch still takes
+ * <p>Randomness: the batch draws come from the given {@link PoissonSampler} and the noise from the
+ * given {@link GaussianNoise}; both are part of the mechanism the accountant analyses, so in real
+ * training both are keyed from SecureRandom (a batch drawn from the public job seed would let the
+ * coordinator predict which rows each step used, voiding the amplification by subsampling). An empty batch still takes
  * a noise-only step, because the accountant counts every step.
  */
 public final class TabularDpSgd {
@@ -35,18 +36,19 @@ public final class TabularDpSgd {
    * @throws IllegalArgumentException when {@code start} does not fit the data or there are no rows
    * @throws IllegalStateException when the parameters become NaN or infinite
    */
-  public static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, long seed, GaussianNoise noise) {
-    return train(start, data, p, seed, noise, null, false);
+  public static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, PoissonSampler sampler,
+      GaussianNoise noise) {
+    return train(start, data, p, sampler, noise, null, false);
   }
 
   /**
    * One round of a federated job audited with {@code audit} ({@code privacy.audit}): as
-   * {@link #train(TensorBundle, EncodedData, DpSgdParams, long, GaussianNoise)}, with the job's
+   * {@link #train(TensorBundle, EncodedData, DpSgdParams, PoissonSampler, GaussianNoise)}, with the job's
    * canaries in every step.
    */
-  public static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, long seed, GaussianNoise noise,
-      JobAudit audit, int round) {
-    return train(start, data, p, seed, noise, audit.forRound(round, p.steps()), false);
+  public static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, PoissonSampler sampler,
+      GaussianNoise noise, JobAudit audit, int round) {
+    return train(start, data, p, sampler, noise, audit.forRound(round, p.steps()), false);
   }
 
   /**
@@ -56,8 +58,8 @@ public final class TabularDpSgd {
    * whatever sigma says); it exists only so that tests can show the audit catches a broken build,
    * and it is package-private so that no configuration, CLI flag or job can reach it.
    */
-  static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, long seed, GaussianNoise noise,
-      GradientCanaries canaries, boolean skipNoiseForTest) {
+  static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, PoissonSampler sampler,
+      GaussianNoise noise, GradientCanaries canaries, boolean skipNoiseForTest) {
     MlpClassifier.checkLayout(start, data.width(), data.numClasses());
     if (data.size() == 0) {
       throw new IllegalArgumentException("data has no rows; training needs at least 1");
@@ -65,21 +67,15 @@ public final class TabularDpSgd {
     Network net = Network.fromBundle(start, DataType.FLOAT);
     MlpClassifier.Adam adam = p.optimizer() == DpSgdParams.Optimizer.ADAM
         ? new MlpClassifier.Adam(net, p.learningRate()) : null;
-    SplittableRandom random = new SplittableRandom(seed);
     int n = data.size();
     int width = data.width();
     double expectedBatch = p.samplingRate() * n;
     double stddev = p.noiseMultiplier() * p.clipNorm();
     double lossSum = 0;
     long drawn = 0;
-    int[] batch = new int[n];
     for (long step = 0; step < p.steps(); step++) {
-      int size = 0;
-      for (int row = 0; row < n; row++) {
-        if (random.nextDouble() < p.samplingRate()) {
-          batch[size++] = row;
-        }
-      }
+      int[] batch = sampler.sample(n, p.samplingRate());
+      int size = batch.length;
       float[] flat;
       if (size == 0) {
         flat = new float[parameterCount(net)];

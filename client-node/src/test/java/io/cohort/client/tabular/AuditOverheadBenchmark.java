@@ -1,6 +1,7 @@
 package io.cohort.client.tabular;
 
 import io.cohort.crypto.dp.GaussianNoise;
+import io.cohort.crypto.dp.PoissonSampler;
 import io.cohort.crypto.dp.RdpAccountant;
 import io.cohort.crypto.dp.SigmaCalibrator;
 import io.cohort.wire.TensorBundle;
@@ -43,7 +44,7 @@ public final class AuditOverheadBenchmark {
         if (with == 1) {
           CanaryAudit.train(start, data, p, 42 + i, noise, 1000, 500, 1e-5);
         } else {
-          TabularDpSgd.train(start, data, p, 42 + i, noise);
+          TabularDpSgd.train(start, data, p, PoissonSampler.secure(), noise);
         }
         if (i >= 0) {
           wall[with][i] = System.nanoTime() - w0;

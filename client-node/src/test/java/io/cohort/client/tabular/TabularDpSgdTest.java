@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.cohort.client.tabular.MlpClassifier.Network;
 import io.cohort.crypto.dp.GaussianNoise;
+import io.cohort.crypto.dp.PoissonSampler;
 import io.cohort.wire.Tensor;
 import io.cohort.wire.TensorBundle;
 import java.util.List;
@@ -36,7 +37,7 @@ class TabularDpSgdTest {
     TensorBundle start = MlpClassifier.initialize(5, List.of(6), 2, SEED);
     // q = 1 takes every row, C = 1e9 never clips, sigma = 0 adds nothing: plain gradient descent.
     TrainResult dp = TabularDpSgd.train(start, data,
-        new DpSgdParams(3, 1.0, 0.0, 1e9, 0.1, DpSgdParams.Optimizer.SGD), SEED, GaussianNoise.create());
+        new DpSgdParams(3, 1.0, 0.0, 1e9, 0.1, DpSgdParams.Optimizer.SGD), PoissonSampler.reproducibleForTests(SEED), GaussianNoise.create());
     Network ref = Network.fromBundle(start, DataType.FLOAT);
     for (int step = 0; step < 3; step++) {
       Network.Pass pass = ref.lossAndGradients(Nd4j.create(data.features(), new long[] {40, 5}, DataType.FLOAT),
@@ -60,9 +61,12 @@ class TabularDpSgdTest {
     EncodedData data = blobs(60, 4, SEED + 1);
     TensorBundle start = MlpClassifier.initialize(4, List.of(5), 2, SEED);
     DpSgdParams p = new DpSgdParams(20, 0.1, 0.0, 0.5, 0.05, DpSgdParams.Optimizer.ADAM);
-    TensorBundle a = TabularDpSgd.train(start, data, p, SEED, GaussianNoise.create()).weights();
-    TensorBundle b = TabularDpSgd.train(start, data, p, SEED, GaussianNoise.create()).weights();
-    TensorBundle c = TabularDpSgd.train(start, data, p, SEED + 99, GaussianNoise.create()).weights();
+    TensorBundle a = TabularDpSgd.train(start, data, p, PoissonSampler.reproducibleForTests(SEED), GaussianNoise.create())
+        .weights();
+    TensorBundle b = TabularDpSgd.train(start, data, p, PoissonSampler.reproducibleForTests(SEED), GaussianNoise.create())
+        .weights();
+    TensorBundle c = TabularDpSgd.train(start, data, p, PoissonSampler.reproducibleForTests(SEED + 99),
+        GaussianNoise.create()).weights();
     assertThat(a.get("layers.0.weight").values()).as("seed %d", SEED).containsExactly(b.get("layers.0.weight").values());
     assertThat(a.get("layers.0.weight").values()).as("seed %d vs %d", SEED, SEED + 99)
         .isNotEqualTo(c.get("layers.0.weight").values());
@@ -75,7 +79,7 @@ class TabularDpSgdTest {
     TensorBundle start = MlpClassifier.initialize(4, List.of(8), 2, SEED);
     // sigma = 1, q = 0.05 (expected batch 100), 200 steps: noisy, but the blobs are far apart.
     TrainResult r = TabularDpSgd.train(start, train,
-        new DpSgdParams(200, 0.05, 1.0, 1.0, 0.01, DpSgdParams.Optimizer.ADAM), SEED, GaussianNoise.create());
+        new DpSgdParams(200, 0.05, 1.0, 1.0, 0.01, DpSgdParams.Optimizer.ADAM), PoissonSampler.reproducibleForTests(SEED), GaussianNoise.create());
     EvaluationStats s = MlpClassifier.evaluate(r.weights(), test);
     double auc = s.rocAuc();
     assertThat(auc).as("ROC AUC, seed %d", SEED).isGreaterThan(0.85);

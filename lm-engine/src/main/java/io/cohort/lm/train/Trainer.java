@@ -5,6 +5,7 @@ import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Parameter;
 import io.cohort.lm.model.Pass;
 import io.cohort.crypto.dp.GaussianNoise;
+import io.cohort.crypto.dp.PoissonSampler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -68,6 +69,8 @@ public final class Trainer {
     long stepsPerEpoch = dp ? Math.max(1, Math.round(1 / q)) : (n + o.batchSize() - 1) / o.batchSize();
     long total = stepsPerEpoch * o.epochs();
     DpSgd dpSgd = dp ? new DpSgd(o.dp().noiseMultiplier(), o.dp().clipNorm(), GaussianNoise.create()) : null;
+    // The Poisson sample is part of the DP mechanism: secret randomness, not the seeded order stream.
+    PoissonSampler sampler = dp ? PoissonSampler.secure() : null;
     long start = System.nanoTime();
     long step = 0;
     long tokens = 0;
@@ -78,7 +81,7 @@ public final class Trainer {
       long epochExamples = 0;
       int[] perm = dp ? null : Shuffle.permutation(n, order);
       for (long s = 0; s < stepsPerEpoch; s++) {
-        int[] idx = dp ? poisson(n, q, order) : slice(perm, (int) s * o.batchSize(), o.batchSize());
+        int[] idx = dp ? sampler.sample(n, q) : slice(perm, (int) s * o.batchSize(), o.batchSize());
         double loss = step(sequences, labels, idx, params, dpSgd, q * n, opt, o.learningRate(), dropout);
         step++;
         examples += idx.length;
@@ -104,10 +107,12 @@ public final class Trainer {
    * DP-SGD for exactly {@code steps} steps, each on a Poisson sample of the records at rate
    * {@code q}: the schedule a privacy accountant was given as {@code (q, sigma, steps)}, as a
    * federated round's plan fixes it (unlike {@link #train}, which derives q and the steps from a
-   * batch size and epochs). {@code seed} drives sampling and dropout only, never the noise.
+   * batch size and epochs). {@code sampler} draws each step's sample: in real training it is
+   * {@link PoissonSampler#secure()}, because amplification by subsampling assumes nobody can predict
+   * it. {@code seed} drives dropout only, never the sample or the noise.
    */
   public TrainReport trainPoisson(List<int[]> sequences, int[] labels, double q, long steps, DpSgd dpSgd,
-      Optimizer opt, double lr, long seed) {
+      Optimizer opt, double lr, PoissonSampler sampler, long seed) {
     int n = sequences.size();
     if (n == 0) {
       throw new IllegalArgumentException("no training records");
@@ -116,7 +121,6 @@ public final class Trainer {
       throw new IllegalArgumentException("DP-SGD needs q in (0, 1] and at least one step, got q=" + q + ", steps="
           + steps);
     }
-    SplittableRandom order = new SplittableRandom(seed);
     SplittableRandom dropout = new SplittableRandom(seed ^ 0x5DEECE66DL);
     List<Parameter> params = parameters();
     long start = System.nanoTime();
@@ -124,7 +128,7 @@ public final class Trainer {
     long examples = 0;
     double lossSum = 0;
     for (long s = 0; s < steps; s++) {
-      int[] idx = poisson(n, q, order);
+      int[] idx = sampler.sample(n, q);
       double loss = step(sequences, labels, idx, params, dpSgd, q * n, opt, lr, dropout);
       examples += idx.length;
       for (int i : idx) {
@@ -191,16 +195,5 @@ public final class Trainer {
 
   private static int[] slice(int[] perm, int from, int size) {
     return java.util.Arrays.copyOfRange(perm, from, Math.min(perm.length, from + size));
-  }
-
-  private static int[] poisson(int n, double q, SplittableRandom rnd) {
-    int[] out = new int[n];
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-      if (rnd.nextDouble() < q) {
-        out[k++] = i;
-      }
-    }
-    return java.util.Arrays.copyOf(out, k);
   }
 }
