@@ -64,6 +64,11 @@ public class PrivacyResource {
             .map(Views::privacyAudit).toList());
   }
 
+  /** {@link #show(String, String, String)} with the audits of every job. */
+  public PrivacyReport show(String nodeId, String dataset) {
+    return show(nodeId, dataset, null);
+  }
+
   private static Double nan(double v) {
     return Double.isNaN(v) ? null : v;
   }
