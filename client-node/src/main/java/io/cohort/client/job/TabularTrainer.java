@@ -188,6 +188,11 @@ public final class TabularTrainer implements LocalTrainer {
         Seeds.canaryPlacement(spec.getSeed())));
   }
 
+  /** Tests only: the audit this node uses for {@code jobId} (a seeded or deliberately broken one). */
+  void useAuditForTest(String jobId, JobAudit audit) {
+    audits.put(jobId, audit);
+  }
+
   /** The accountant's epsilon for {@code steps} DP-SGD steps of the plan, at delta (NaN if it cannot say). */
   private static double accounted(JobSpec spec, DpPlan plan, long steps, double delta) {
     try {

@@ -18,6 +18,8 @@ import java.util.Random;
 public final class JobAudit {
   private final GradientCanaries canaries;
   private final int guesses;
+  /** Tests only ({@link #brokenNoiseForTest}): DP-SGD skips its noise, to show the audit catches it. */
+  private boolean skipNoiseForTest;
   private long steps;
   private int lastRound;
 
@@ -47,6 +49,19 @@ public final class JobAudit {
       throw new IllegalArgumentException("privacy.audit.guesses is " + guesses + "; expected 1 to " + canaries);
     }
     return new JobAudit(GradientCanaries.create(canaries, parameters, canaryNorm, placementSeed, secret), guesses);
+  }
+
+  /**
+   * Tests only: this audit's DP-SGD rounds skip the noise whatever sigma says (a deliberately broken
+   * build). Package-private like {@link TabularDpSgd}'s switch: no job, configuration or flag reaches it.
+   */
+  JobAudit brokenNoiseForTest() {
+    skipNoiseForTest = true;
+    return this;
+  }
+
+  boolean skipNoiseForTest() {
+    return skipNoiseForTest;
   }
 
   /** The canaries, for the training loop of {@code round} with {@code steps} steps. */

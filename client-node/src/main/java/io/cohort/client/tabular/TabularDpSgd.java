@@ -48,7 +48,7 @@ public final class TabularDpSgd {
    */
   public static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, PoissonSampler sampler,
       GaussianNoise noise, JobAudit audit, int round) {
-    return train(start, data, p, sampler, noise, audit.forRound(round, p.steps()), false);
+    return train(start, data, p, sampler, noise, audit.forRound(round, p.steps()), audit.skipNoiseForTest());
   }
 
   /**

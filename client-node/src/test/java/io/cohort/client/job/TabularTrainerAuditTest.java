@@ -6,6 +6,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.privacy.DpPlan;
 import io.cohort.client.privacy.DpPlanner;
+import io.cohort.client.tabular.TestAudits;
 import io.cohort.proto.v1.AuditSummary;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.PrivacyAudit;
@@ -73,6 +74,22 @@ class TabularTrainerAuditTest {
     assertThat(s.getAccountedEpsilon()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
     assertThat(s.getEpsilonLowerBound()).as("bound %s of %d right", s.getEpsilonLowerBound(), s.getCorrect())
         .isLessThanOrEqualTo(s.getAccountedEpsilon());
+  }
+
+  @Test
+  void brokenNoiseAtClaimedEpsilon1_isCaught() throws Exception {
+    long coinSeed = Long.getLong("cohort.test.seed", 20261206L);
+    JobSpec spec = creditJob(true, 1, 1000);
+    TabularTrainer node = node();
+    DpPlan plan = DpPlanner.plan(spec, node.trainingExamples(spec));
+    node.useAuditForTest(spec.getJobId(), TestAudits.brokenNoise(1000, 500, 1026, plan.clipNorm(), 1L, coinSeed));
+    Optional<TensorBundle> global = Optional.empty();
+    for (int round = 1; round <= spec.getRounds(); round++) {
+      global = Optional.of(node.trainPrivately(spec, round, global, plan).parameters());
+    }
+    AuditSummary s = node.auditSummary(spec).orElseThrow();
+    assertThat(s.getEpsilonLowerBound()).as("broken noise at claimed epsilon %s (coin seed %d): %d of %d right",
+        s.getAccountedEpsilon(), coinSeed, s.getCorrect(), s.getGuesses()).isGreaterThan(s.getAccountedEpsilon());
   }
 
   @Test
