@@ -70,6 +70,7 @@ class TabularTrainerAuditTest {
       global = Optional.of(node.trainPrivately(spec, round, global, plan).parameters());
     }
     AuditSummary s = node.auditSummary(spec).orElseThrow();
+    System.out.println("audited job at epsilon 1: " + s.toString().replace('\n', ' '));
     assertThat(s.getSteps()).isEqualTo(100);
     assertThat(s.getAccountedEpsilon()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
     assertThat(s.getEpsilonLowerBound()).as("bound %s of %d right", s.getEpsilonLowerBound(), s.getCorrect())
@@ -88,6 +89,7 @@ class TabularTrainerAuditTest {
       global = Optional.of(node.trainPrivately(spec, round, global, plan).parameters());
     }
     AuditSummary s = node.auditSummary(spec).orElseThrow();
+    System.out.println("broken noise, claimed epsilon 1 (coin seed " + coinSeed + "): " + s.toString().replace('\n', ' '));
     assertThat(s.getEpsilonLowerBound()).as("broken noise at claimed epsilon %s (coin seed %d): %d of %d right",
         s.getAccountedEpsilon(), coinSeed, s.getCorrect(), s.getGuesses()).isGreaterThan(s.getAccountedEpsilon());
   }
