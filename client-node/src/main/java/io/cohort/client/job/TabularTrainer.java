@@ -142,8 +142,11 @@ public final class TabularTrainer implements LocalTrainer {
     TrainResult r = MlpClassifier.train(start, p.train(),
         new TrainingParams(t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate()),
         Seeds.training(spec.getSeed(), config.nodeId(), round), audit, round);
+    double auditDelta = spec.getPrivacy().getAudit().getDelta();
     if (audit != null) {
-      auditSummaries.put(spec.getJobId(), audit.summary(spec.getPrivacy().getAudit().getDelta(), Double.NaN));
+      // Job files default it to 1e-5; a spec without one gets the same default rather than an invalid bound.
+      auditSummaries.put(spec.getJobId(), audit.summary(auditDelta > 0 && auditDelta < 1 ? auditDelta : 1e-5,
+          Double.NaN));
     }
     return new Outcome(r.weights(), r.examples(), Map.of("train_loss", r.meanTrainLoss()));
   }
@@ -161,7 +164,11 @@ public final class TabularTrainer implements LocalTrainer {
         : TabularDpSgd.train(start, p.train(), plan.trainingParams(lr), sampler, noise, audit, round);
     if (audit != null) {
       double delta = spec.getPrivacy().getDelta();
-      auditSummaries.put(spec.getJobId(), audit.summary(delta, accounted(spec, plan, audit.steps(), delta)));
+      if (delta > 0 && delta < 1) { // job files require it with an audit; a spec without one gets no bound
+        auditSummaries.put(spec.getJobId(), audit.summary(delta, accounted(spec, plan, audit.steps(), delta)));
+      } else {
+        LOG.warning("job " + spec.getJobId() + " asks for a privacy audit but states no delta; no bound is reported");
+      }
     }
     LOG.fine(() -> String.format("job %s round %d: DP-SGD mean train loss %.4f (stays on this node)",
         spec.getJobId(), round, r.meanTrainLoss()));

@@ -136,6 +136,8 @@ final class PrivacyBlock {
       b.setAudit(audit(p.audit(), true, out));
       if (p.audit().delta() != null) {
         out.add(field("audit.delta", "applies only to a job without DP; a DP job's audit uses 'privacy.delta'"));
+      } else if (p.delta() == null) {
+        out.add(field("delta", "is required with 'privacy.audit': the audit's bound is stated at the job's delta"));
       }
     }
     problems.addAll(out);

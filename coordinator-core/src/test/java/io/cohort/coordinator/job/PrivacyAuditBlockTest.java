@@ -53,6 +53,10 @@ class PrivacyAuditBlockTest {
         .hasMessage("j.yaml: field 'privacy.audit.guesses' must be between 1 and audit.canaries (10), got 11");
     assertThatThrownBy(() -> JobFiles.parse(TABULAR + DP.formatted("{canaries: 10, delta: 0.1}"), "j.yaml", "x"))
         .hasMessageContaining("field 'privacy.audit.delta' applies only to a job without DP");
+    assertThatThrownBy(() -> JobFiles.parse(TABULAR + "privacy: {noise_multiplier: 1, clip_norm: 1, sampling_rate: 1,"
+        + " audit: {canaries: 10}}\n", "j.yaml", "x"))
+        .hasMessage("j.yaml: field 'privacy.delta' is required with 'privacy.audit': the audit's bound is stated at"
+            + " the job's delta");
     assertThatThrownBy(() -> JobFiles.parse(TABULAR + DP.formatted("{canaries: 10, coins: 3}"), "j.yaml", "x"))
         .hasMessageContaining("coins");
   }
