@@ -95,6 +95,7 @@ public final class JobCommand {
       for (RoundView r : listOf(d.rounds())) {
         System.out.println(RoundLine.format(r));
       }
+      AuditLines.print(System.out, d.audits());
       return 0;
     }
   }

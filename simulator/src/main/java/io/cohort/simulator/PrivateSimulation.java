@@ -57,11 +57,18 @@ final class PrivateSimulation {
         : String.format(Locale.ROOT, "sigma=%s", p.getNoiseMultiplier());
   }
 
-  /** The job file without its {@code privacy:} block (comments are not kept). */
+  /**
+   * The job file without its {@code privacy:} block (comments are not kept); a {@code privacy.audit}
+   * stays, as {@code privacy: {enabled: false, audit: ...}}, so the non-private run is audited too.
+   */
   static String withoutPrivacy(String yaml) throws IOException {
     YAMLMapper m = new YAMLMapper();
     ObjectNode root = (ObjectNode) m.readTree(yaml);
+    var audit = root.path("privacy").get("audit");
     root.remove("privacy");
+    if (audit != null) {
+      root.putObject("privacy").put("enabled", false).set("audit", audit);
+    }
     if (root.hasNonNull("name")) {
       root.put("name", root.get("name").asText() + "-non-private");
     }

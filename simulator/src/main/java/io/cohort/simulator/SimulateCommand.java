@@ -58,7 +58,8 @@ public final class SimulateCommand implements Callable<Integer>, CohortCommand {
   boolean noBaseline;
 
   @Option(names = "--compare-non-private", description = "With a private job (a privacy: block), first run the same"
-      + " job without it on the same split and print both ROC AUCs.")
+      + " job without it on the same split and print both ROC AUCs (a privacy.audit block is kept, so both runs"
+      + " are audited).")
   boolean compareNonPrivate;
 
   @Option(names = "--node-budget", description = "Each node's epsilon budget for the dataset under a private job"

@@ -11,6 +11,7 @@ import io.cohort.adminapi.NodeView;
 import io.cohort.adminapi.PrivacyReport;
 import io.cohort.adminapi.RoundView;
 import io.cohort.cli.AdminClient;
+import io.cohort.cli.AuditLines;
 import io.cohort.cli.CliException;
 import io.cohort.cli.JobCommand;
 import io.cohort.cli.Processes;
@@ -355,6 +356,7 @@ final class Simulation {
     double seconds = (System.nanoTime() - started) / 1e9;
     String state = last.job().state();
     out.printf(Locale.ROOT, "job %s %s in %.1f s%n", jobId, state, seconds);
+    AuditLines.print(out, last.audits());
     TensorBundle model = state.equals("COMPLETED") && TaskKinds.isLanguageModel(spec)
         ? download(admin, jobId, dir.resolve("final-global-model.bin")) : null;
     PrivacyReport privacy = budget == null ? null : PrivateSimulation.report(admin, spec.getDatasetAlias());

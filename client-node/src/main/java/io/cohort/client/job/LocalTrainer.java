@@ -58,6 +58,14 @@ public interface LocalTrainer {
    */
   TensorBundle initialParameters(JobSpec spec) throws LocalDataException;
 
+  /**
+   * The node's privacy audit of the job so far (counts and bound only), when the job asks for one
+   * ({@code privacy.audit}) and this node has trained a round of it.
+   */
+  default Optional<io.cohort.proto.v1.AuditSummary> auditSummary(JobSpec spec) {
+    return Optional.empty();
+  }
+
   /** Evaluates a model on the node's held-out data. */
   EvaluationResult evaluate(JobSpec spec, TensorBundle model) throws LocalDataException;
 

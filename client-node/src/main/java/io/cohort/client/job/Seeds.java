@@ -23,6 +23,11 @@ final class Seeds {
     return mix(jobSeed, "train/" + nodeId, round);
   }
 
+  /** Coordinates and signs of an audit's canaries: public by design (the audit assumes the adversary knows them). */
+  static long canaryPlacement(long jobSeed) {
+    return mix(jobSeed, "audit/canaries", 0);
+  }
+
   private static long mix(long seed, String purpose, int counter) {
     long h = seed;
     for (byte b : purpose.getBytes(StandardCharsets.UTF_8)) {

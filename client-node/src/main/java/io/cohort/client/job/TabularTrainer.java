@@ -2,6 +2,12 @@ package io.cohort.client.job;
 
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.privacy.DpPlan;
+import io.cohort.client.privacy.DpPlanner;
+import io.cohort.client.tabular.JobAudit;
+import io.cohort.crypto.dp.DpParameterException;
+import io.cohort.crypto.dp.PrivacyPlan;
+import io.cohort.proto.v1.AuditSummary;
+import io.cohort.proto.v1.PrivacyAudit;
 import io.cohort.client.tabular.CsvDataset;
 import io.cohort.client.tabular.TabularDpSgd;
 import io.cohort.crypto.dp.GaussianNoise;
@@ -36,6 +42,10 @@ public final class TabularTrainer implements LocalTrainer {
   private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
   /** DP noise: keyed from SecureRandom, never from the job's seed. */
   private final GaussianNoise noise = GaussianNoise.create();
+  /** Each audited job's canaries and secret coins, for the job's life on this node (memory only). */
+  private final Map<String, JobAudit> audits = new ConcurrentHashMap<>();
+  /** Each audited job's latest summary, sent with the node's next evaluation of the job. */
+  private final Map<String, AuditSummary> auditSummaries = new ConcurrentHashMap<>();
 
   /** A job's local data, encoded once. */
   record Prepared(EncodedData train, EncodedData validation, TabularSchema schema) {}
@@ -67,6 +77,15 @@ public final class TabularTrainer implements LocalTrainer {
     p = ds.validationPath().isPresent()
         ? prepareWithValidationFile(ds.alias(), ds.path(), ds.validationPath().get(), schema)
         : prepareWithSplit(ds.alias(), ds.path(), schema, spec);
+    if (spec.getPrivacy().hasAudit()) {
+      int parameters = MlpClassifier.parameterCount(p.schema().inputWidth(), p.schema().hiddenUnits(),
+          p.schema().numClasses());
+      int m = spec.getPrivacy().getAudit().getCanaries();
+      if (m > parameters) {
+        throw new LocalDataException("privacy.audit.canaries is " + m + "; this job's model has " + parameters
+            + " trainable parameters, so at most " + parameters + " canaries (one per parameter)");
+      }
+    }
     prepared.put(spec.getJobId(), p);
     return p;
   }
@@ -119,9 +138,16 @@ public final class TabularTrainer implements LocalTrainer {
       throw new LocalDataException("the global model does not fit this job's schema: " + e.getMessage());
     }
     var t = spec.getTraining();
+    JobAudit audit = audit(spec, p, 1.0 / t.getBatchSize());
     TrainResult r = MlpClassifier.train(start, p.train(),
         new TrainingParams(t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate()),
-        Seeds.training(spec.getSeed(), config.nodeId(), round));
+        Seeds.training(spec.getSeed(), config.nodeId(), round), audit, round);
+    double auditDelta = spec.getPrivacy().getAudit().getDelta();
+    if (audit != null) {
+      // Job files default it to 1e-5; a spec without one gets the same default rather than an invalid bound.
+      auditSummaries.put(spec.getJobId(), audit.summary(auditDelta > 0 && auditDelta < 1 ? auditDelta : 1e-5,
+          Double.NaN));
+    }
     return new Outcome(r.weights(), r.examples(), Map.of("train_loss", r.meanTrainLoss()));
   }
 
@@ -132,11 +158,62 @@ public final class TabularTrainer implements LocalTrainer {
     TensorBundle start = start(spec, p, global);
     double lr = spec.getPrivacy().getLearningRate() > 0 ? spec.getPrivacy().getLearningRate()
         : spec.getTraining().getLearningRate();
-    TrainResult r = TabularDpSgd.train(start, p.train(), plan.trainingParams(lr), PoissonSampler.secure(), noise);
+    JobAudit audit = audit(spec, p, plan.clipNorm());
+    PoissonSampler sampler = PoissonSampler.secure();
+    TrainResult r = audit == null ? TabularDpSgd.train(start, p.train(), plan.trainingParams(lr), sampler, noise)
+        : TabularDpSgd.train(start, p.train(), plan.trainingParams(lr), sampler, noise, audit, round);
+    if (audit != null) {
+      double delta = spec.getPrivacy().getDelta();
+      if (delta > 0 && delta < 1) { // job files require it with an audit; a spec without one gets no bound
+        auditSummaries.put(spec.getJobId(), audit.summary(delta, accounted(spec, plan, audit.steps(), delta)));
+      } else {
+        LOG.warning("job " + spec.getJobId() + " asks for a privacy audit but states no delta; no bound is reported");
+      }
+    }
     LOG.fine(() -> String.format("job %s round %d: DP-SGD mean train loss %.4f (stays on this node)",
         spec.getJobId(), round, r.meanTrainLoss()));
     // No train_loss metric: it is computed from the records without noise, so it must not leave.
     return new Outcome(r.weights(), r.examples(), Map.of());
+  }
+
+  /**
+   * The job's audit on this node, created with fresh SecureRandom coins the first time; null when
+   * the job asks for none.
+   *
+   * @param canaryNorm the canary gradient's norm: C under DP; without DP, 1 / batch size, one record's
+   *     share of a mini-batch's mean gradient
+   */
+  private JobAudit audit(JobSpec spec, Prepared p, double canaryNorm) {
+    if (!spec.getPrivacy().hasAudit()) {
+      return null;
+    }
+    PrivacyAudit a = spec.getPrivacy().getAudit();
+    int parameters = MlpClassifier.parameterCount(p.schema().inputWidth(), p.schema().hiddenUnits(),
+        p.schema().numClasses());
+    return audits.computeIfAbsent(spec.getJobId(), id -> JobAudit.create(a.getCanaries(),
+        a.getGuesses() > 0 ? a.getGuesses() : Math.max(1, a.getCanaries() / 2), parameters, canaryNorm,
+        Seeds.canaryPlacement(spec.getSeed())));
+  }
+
+  /** Tests only: the audit this node uses for {@code jobId} (a seeded or deliberately broken one). */
+  void useAuditForTest(String jobId, JobAudit audit) {
+    audits.put(jobId, audit);
+  }
+
+  /** The accountant's epsilon for {@code steps} DP-SGD steps of the plan, at delta (NaN if it cannot say). */
+  private static double accounted(JobSpec spec, DpPlan plan, long steps, double delta) {
+    try {
+      return DpPlanner.accountant(spec.getPrivacy().getAccountant())
+          .epsilon(PrivacyPlan.of(plan.samplingRate(), plan.noiseMultiplier(), steps), delta).epsilon();
+    } catch (DpParameterException e) {
+      LOG.warning("job " + spec.getJobId() + ": cannot account the audited steps: " + e.getMessage());
+      return Double.NaN;
+    }
+  }
+
+  @Override
+  public Optional<AuditSummary> auditSummary(JobSpec spec) {
+    return Optional.ofNullable(auditSummaries.get(spec.getJobId()));
   }
 
   @Override

@@ -65,6 +65,12 @@ public final class TrainerByTask implements LocalTrainer {
   }
 
   @Override
+  public Optional<io.cohort.proto.v1.AuditSummary> auditSummary(JobSpec spec) {
+    LocalTrainer t = trainers.get(spec.getTask());
+    return t == null ? Optional.empty() : t.auditSummary(spec);
+  }
+
+  @Override
   public EvaluationResult evaluate(JobSpec spec, TensorBundle model) throws LocalDataException {
     return of(spec).evaluate(spec, model);
   }

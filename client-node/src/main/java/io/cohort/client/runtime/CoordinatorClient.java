@@ -255,8 +255,16 @@ public final class CoordinatorClient {
   }
 
   public void pushEvaluation(String jobId, String taskId, int round, EvaluationResult result) {
-    PushEvaluationRequest req = PushEvaluationRequest.newBuilder().setSession(session).setJobId(jobId)
-        .setTaskId(taskId).setRound(round).setResult(result).build();
+    pushEvaluation(jobId, taskId, round, result, java.util.Optional.empty());
+  }
+
+  /** As {@link #pushEvaluation(String, String, int, EvaluationResult)} with the node's audit summary of the job, if any. */
+  public void pushEvaluation(String jobId, String taskId, int round, EvaluationResult result,
+      java.util.Optional<io.cohort.proto.v1.AuditSummary> audit) {
+    PushEvaluationRequest.Builder b = PushEvaluationRequest.newBuilder().setSession(session).setJobId(jobId)
+        .setTaskId(taskId).setRound(round).setResult(result);
+    audit.ifPresent(b::setAudit);
+    PushEvaluationRequest req = b.build();
     Throwable failure = null;
     try {
       blocking(rpcTimeout).pushEvaluation(req);

@@ -171,7 +171,8 @@ final class TaskHandler {
     try {
       TensorBundle model = model(task.getJobId(), t.getModelId(), t.getModelSha256().toByteArray());
       EvaluationResult r = trainer.evaluate(t.getSpec(), model);
-      client.pushEvaluation(task.getJobId(), task.getTaskId(), t.getRound(), r);
+      // The audit's counts and bound only (no coin, score or record); absent when the job asks for none.
+      client.pushEvaluation(task.getJobId(), task.getTaskId(), t.getRound(), r, trainer.auditSummary(t.getSpec()));
     } catch (LocalTrainer.LocalDataException e) {
       abandon(task, e.decline());
     } catch (WireFormatException e) {

@@ -48,6 +48,17 @@ public final class MlpClassifier {
    * layer by layer in row-major order from a {@link SplittableRandom} seeded with {@code seed};
    * biases zero. The same arguments always give an identical bundle.
    */
+  /** Trainable parameters (every weight and bias) of the MLP for these sizes. */
+  public static int parameterCount(int inputWidth, List<Integer> hiddenUnits, int numClasses) {
+    int total = 0;
+    int in = inputWidth;
+    for (int units : hiddenUnits) {
+      total = Math.addExact(total, Math.multiplyExact(in + 1, units));
+      in = units;
+    }
+    return Math.addExact(total, Math.multiplyExact(in + 1, numClasses));
+  }
+
   public static TensorBundle initialize(
       int inputWidth, List<Integer> hiddenUnits, int numClasses, long seed) {
     if (inputWidth < 1) {
@@ -150,6 +161,20 @@ public final class MlpClassifier {
    */
   public static TrainResult train(
       TensorBundle start, EncodedData data, TrainingParams params, long seed) {
+    return train(start, data, params, seed, null, 0);
+  }
+
+  /**
+   * As {@link #train(TensorBundle, EncodedData, TrainingParams, long)}, audited ({@code privacy.audit}
+   * on a job without DP): each mini-batch step adds the job's included gradient canaries, each
+   * with probability batch / rows (one pass per epoch in expectation, like a row), to the batch's
+   * gradient sum, and scores them. Without noise nothing hides them: the audit should find the
+   * largest epsilon it can certify.
+   *
+   * @param audit null for no audit
+   */
+  public static TrainResult train(
+      TensorBundle start, EncodedData data, TrainingParams params, long seed, JobAudit audit, int round) {
     checkLayout(start, data.width(), data.numClasses());
     if (data.size() == 0) {
       throw new IllegalArgumentException("data has no rows; training needs at least 1");
@@ -166,6 +191,8 @@ public final class MlpClassifier {
       order[i] = i;
     }
     double epochLoss = Double.NaN;
+    GradientCanaries canaries = audit == null ? null
+        : audit.forRound(round, (long) params.epochs() * ((n + params.batchSize() - 1) / params.batchSize()));
     for (int epoch = 0; epoch < params.epochs(); epoch++) {
       shuffle(order, random);
       double lossSum = 0;
@@ -188,11 +215,23 @@ public final class MlpClassifier {
                   + "; lower learningRate (now " + params.learningRate() + ")");
         }
         lossSum += pass.lossSum();
+        if (canaries != null) {
+          pass = withCanaries(pass, net, canaries, (double) size / n);
+        }
         adam.step(pass);
       }
       epochLoss = lossSum / n;
     }
     return new TrainResult(net.toBundle(), epochLoss, n);
+  }
+
+  /** The pass with the sampled included canaries added to its gradient sum, after they are scored. */
+  private static Network.Pass withCanaries(Network.Pass pass, Network net, GradientCanaries canaries, double rate) {
+    float[] flat = new PerExampleGradients.Gradients(pass.weightGradients(), pass.biasGradients()).flatten();
+    canaries.beforeNoise(flat, rate);
+    canaries.afterNoise(flat); // no noise: the canaries are released as they are
+    PerExampleGradients.Gradients g = PerExampleGradients.Gradients.unflatten(flat, net, 1.0);
+    return new Network.Pass(pass.lossSum(), g.weights(), g.biases());
   }
 
   /**

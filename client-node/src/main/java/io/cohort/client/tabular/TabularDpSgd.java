@@ -42,6 +42,16 @@ public final class TabularDpSgd {
   }
 
   /**
+   * One round of a federated job audited with {@code audit} ({@code privacy.audit}): as
+   * {@link #train(TensorBundle, EncodedData, DpSgdParams, PoissonSampler, GaussianNoise)}, with the job's
+   * canaries in every step.
+   */
+  public static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, PoissonSampler sampler,
+      GaussianNoise noise, JobAudit audit, int round) {
+    return train(start, data, p, sampler, noise, audit.forRound(round, p.steps()), audit.skipNoiseForTest());
+  }
+
+  /**
    * The training loop with an optional audit: {@code canaries} (may be null) adds its included
    * gradient canaries to each step's clipped sum before the noise and observes the privatised sum
    * after it ({@link GradientCanaries}). {@code skipNoiseForTest} deliberately breaks DP (no noise

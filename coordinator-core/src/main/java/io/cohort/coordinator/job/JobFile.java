@@ -53,7 +53,10 @@ record JobFile(
   /** {@code privacy:}; absent means non-private training. See {@link PrivacyBlock} for the rules. */
   record Privacy(Boolean enabled, Double epsilon, Double delta, Double noiseMultiplier, Double clipNorm,
       Double samplingRate, Integer expectedBatchSize, Integer localSteps, Integer localEpochs, String accountant,
-      String optimizer, Double learningRate) {}
+      String optimizer, Double learningRate, Audit audit) {}
+
+  /** {@code privacy.audit:}; absent means no audit. See {@link PrivacyBlock#audit}. */
+  record Audit(Integer canaries, Integer guesses, Double delta) {}
 
   record Training(
       Integer localEpochs, Integer batchSize, Double learningRate, Double validationFraction) {}

@@ -2,6 +2,7 @@ package io.cohort.coordinator.job;
 
 import io.cohort.proto.v1.DpAccountant;
 import io.cohort.proto.v1.DpOptimizer;
+import io.cohort.proto.v1.PrivacyAudit;
 import io.cohort.proto.v1.PrivacySpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,8 @@ import java.util.Locale;
  * {@code clip_norm} required; exactly one of {@code sampling_rate} and {@code expected_batch_size};
  * at most one of {@code local_steps} and {@code local_epochs} (default: the training block's
  * local epochs); {@code accountant} rdp (default) or pld; {@code optimizer} adam (default) or sgd;
- * {@code learning_rate} optional (default: the training block's).
+ * {@code learning_rate} optional (default: the training block's); {@code audit} optional, also
+ * with {@code enabled: false} (see {@link #audit}).
  */
 final class PrivacyBlock {
   static final double MAX_EPSILON = 1000;
@@ -31,7 +33,11 @@ final class PrivacyBlock {
    */
   static PrivacySpec validate(JobFile.Privacy p, int defaultEpochs, List<String> problems) {
     if (p == null || Boolean.FALSE.equals(p.enabled())) {
-      return PrivacySpec.newBuilder().setEnabled(false).build();
+      PrivacySpec.Builder off = PrivacySpec.newBuilder().setEnabled(false);
+      if (p != null && p.audit() != null) {
+        off.setAudit(audit(p.audit(), false, problems));
+      }
+      return off.build();
     }
     List<String> out = new ArrayList<>();
     PrivacySpec.Builder b = PrivacySpec.newBuilder().setEnabled(true);
@@ -126,9 +132,58 @@ final class PrivacyBlock {
         b.setLearningRate(p.learningRate());
       }
     }
+    if (p.audit() != null) {
+      b.setAudit(audit(p.audit(), true, out));
+      if (p.audit().delta() != null) {
+        out.add(field("audit.delta", "applies only to a job without DP; a DP job's audit uses 'privacy.delta'"));
+      } else if (p.delta() == null) {
+        out.add(field("delta", "is required with 'privacy.audit': the audit's bound is stated at the job's delta"));
+      }
+    }
     problems.addAll(out);
     return b.build();
   }
+
+  /** Most canaries a job may ask for; a node also refuses more than its model's trainable parameters. */
+  static final int MAX_CANARIES = 1_000_000;
+
+  /**
+   * {@code privacy.audit: {canaries: m, guesses: r, delta: d}}: m required (1 to 1000000; a node
+   * refuses more than its model's trainable parameters), r default m/2 (1 to m), d only for a job
+   * without DP (default 1e-5, in (0, 1)).
+   */
+  static PrivacyAudit audit(JobFile.Audit a, boolean privateJob, List<String> problems) {
+    PrivacyAudit.Builder b = PrivacyAudit.newBuilder();
+    if (a.canaries() == null) {
+      problems.add(field("audit.canaries", "is required, e.g. 1000 (canaries per node; a tabular MLP takes at most"
+          + " one per trainable parameter)"));
+      return b.build();
+    }
+    if (a.canaries() < 1 || a.canaries() > MAX_CANARIES) {
+      problems.add(field("audit.canaries", "must be between 1 and " + MAX_CANARIES + ", got " + a.canaries()));
+      return b.build();
+    }
+    b.setCanaries(a.canaries());
+    int guesses = a.guesses() == null ? Math.max(1, a.canaries() / 2) : a.guesses();
+    if (guesses < 1 || guesses > a.canaries()) {
+      problems.add(field("audit.guesses", "must be between 1 and audit.canaries (" + a.canaries() + "), got "
+          + guesses));
+    } else {
+      b.setGuesses(guesses);
+    }
+    if (!privateJob) {
+      double delta = a.delta() == null ? DEFAULT_AUDIT_DELTA : a.delta();
+      if (!(delta > 0 && delta < 1)) {
+        problems.add(field("audit.delta", "must be in (0, 1), got " + delta));
+      } else {
+        b.setDelta(delta);
+      }
+    }
+    return b.build();
+  }
+
+  /** The delta of an audit of a job without DP, when the job gives none. */
+  static final double DEFAULT_AUDIT_DELTA = 1e-5;
 
   private static String field(String name, String message) {
     return "field 'privacy." + name + "' " + message;

@@ -9,6 +9,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.cohort.coordinator.store.JobRecord;
 import io.cohort.coordinator.store.NodeRecord;
+import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.proto.v1.JobSpec;
@@ -24,7 +25,7 @@ import java.util.TreeMap;
  * Writes a job's provenance manifest ({@code provenance.json}): the job spec as JSON, the base
  * model, the rounds with their participants and contributors, DP and secure-aggregation settings,
  * each node's privacy spend from its signed ledger lines (with the lines themselves, verifiable
- * under the node's key), software versions, the exported files' SHA-256 and the export time.
+ * under the node's key), each node's privacy audit (audited beside accounted epsilon) when the job asked for one, software versions, the exported files' SHA-256 and the export time.
  * Field order is fixed, so the same facts give the same bytes.
  */
 public final class ManifestWriter {
@@ -35,8 +36,9 @@ public final class ManifestWriter {
       JsonFormat.printer().preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence();
 
   /** Everything the manifest states, read from the coordinator's store. */
-  public record Facts(JobRecord job, List<RoundRecord> rounds, List<StoredLedgerEntry> ledger, List<NodeRecord> nodes,
-      String coordinatorVersion, ExportedFiles files, Instant exportedAt, String signerFingerprint) {}
+  public record Facts(JobRecord job, List<RoundRecord> rounds, List<StoredLedgerEntry> ledger,
+      List<PrivacyAuditStore.Row> audits, List<NodeRecord> nodes, String coordinatorVersion, ExportedFiles files,
+      Instant exportedAt, String signerFingerprint) {}
 
   private ManifestWriter() {
   }
@@ -80,6 +82,7 @@ public final class ManifestWriter {
     m.set("secure_aggregation", proto(spec.getSecureAggregation()));
     m.set("differential_privacy", proto(spec.getPrivacy()));
     m.set("privacy_spent", privacySpent(f.ledger()));
+    m.set("privacy_audit", privacyAudit(f.audits()));
     ObjectNode software = m.putObject("software");
     software.put("coordinator", f.coordinatorVersion()).put("java", System.getProperty("java.version"))
         .put("os", System.getProperty("os.name")).put("arch", System.getProperty("os.arch"));
@@ -131,6 +134,30 @@ public final class ManifestWriter {
             .put("epsilon_after", e.epsilonAfter()).put("entry_hash", e.entryHash()).put("signed_line", e.signedLine());
       }
       o.put("ledger_header", lastEntry.ledgerHeader());
+    }
+    return out;
+  }
+
+  /**
+   * Per node: its one-run audit of the job ({@code privacy.audit}) as it last reported it, the
+   * audited lower bound beside the accounted epsilon of the same steps (null for a job without DP).
+   * Empty when the job asked for no audit.
+   */
+  private static ArrayNode privacyAudit(List<PrivacyAuditStore.Row> audits) {
+    ArrayNode out = JSON.createArrayNode();
+    for (PrivacyAuditStore.Row a : audits.stream().sorted(java.util.Comparator.comparing(PrivacyAuditStore.Row::nodeId))
+        .toList()) {
+      ObjectNode o = out.addObject();
+      o.put("node_id", a.nodeId()).put("round", a.round()).put("steps", a.steps()).put("canaries", a.canaries())
+          .put("guesses", a.guesses()).put("correct", a.correct())
+          .put("epsilon_lower_bound", a.epsilonLowerBound()).put("confidence", a.confidence()).put("delta", a.delta());
+      if (Double.isNaN(a.accountedEpsilon())) {
+        o.putNull("accounted_epsilon");
+      } else {
+        o.put("accounted_epsilon", a.accountedEpsilon());
+      }
+      o.put("method", "one-run audit, white-box gradient canaries (Steinke, Nasr and Jagielski 2023, Thm 3.1)")
+          .put("reported_at", a.reportedAt().toString());
     }
     return out;
   }

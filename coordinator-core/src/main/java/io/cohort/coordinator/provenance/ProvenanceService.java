@@ -5,6 +5,7 @@ import io.cohort.coordinator.audit.AuditEvent;
 import io.cohort.coordinator.store.JobRecord;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.LedgerEntryStore;
+import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.cohort.coordinator.store.ModelStore;
 import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.crypto.Digests;
@@ -34,6 +35,7 @@ public final class ProvenanceService {
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private final JobStore jobs;
   private final LedgerEntryStore ledger;
+  private final PrivacyAuditStore audits;
   private final ModelStore models;
   private final ProvenanceKey key;
   private final Path manifestDir;
@@ -45,6 +47,13 @@ public final class ProvenanceService {
 
   public ProvenanceService(JobStore jobs, LedgerEntryStore ledger, ModelStore models, ProvenanceKey key,
       Path manifestDir, Clock clock, String coordinatorVersion) {
+    this(jobs, ledger, null, models, key, manifestDir, clock, coordinatorVersion);
+  }
+
+  /** @param audits where the nodes' privacy audits are (null: manifests state none) */
+  public ProvenanceService(JobStore jobs, LedgerEntryStore ledger, PrivacyAuditStore audits, ModelStore models,
+      ProvenanceKey key, Path manifestDir, Clock clock, String coordinatorVersion) {
+    this.audits = audits;
     this.jobs = jobs;
     this.ledger = ledger;
     this.models = models;
@@ -141,6 +150,7 @@ public final class ProvenanceService {
 
   private Signed signFacts(JobRecord job, List<RoundRecord> rounds, ExportedFiles files) {
     byte[] manifest = ManifestWriter.write(new ManifestWriter.Facts(job, rounds, ledger.byJob(job.jobId()),
+        audits == null ? List.of() : audits.audits(job.jobId()),
         jobs.nodes(), coordinatorVersion, files, clock.instant(), key.fingerprint()));
     DetachedSignature sig = DetachedSignature.sign(key, manifest);
     return new Signed(new String(manifest, StandardCharsets.UTF_8), sig.toJson());

@@ -82,6 +82,12 @@ public final class OpenTasks {
   }
 
   /** Accepts a node's evaluation metrics, already checked for consistency by the transport. */
+  /** Whether {@code taskId} is a task of the open evaluation phase. */
+  public boolean ownsEvaluation(String taskId) {
+    TaskCollection<EvaluationResult> c = evaluation;
+    return c != null && c.owns(taskId);
+  }
+
   public void deliverEvaluation(NodeSession caller, String taskId, int round, EvaluationResult result) {
     TaskCollection<EvaluationResult> c = evaluation;
     if (c == null || !c.owns(taskId)) {

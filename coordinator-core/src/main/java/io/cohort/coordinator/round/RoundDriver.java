@@ -69,6 +69,11 @@ public final class RoundDriver {
     return spec.getJobId();
   }
 
+  /** Whether the job asks each node for a one-run privacy audit ({@code privacy.audit}). */
+  public boolean audited() {
+    return spec.getPrivacy().hasAudit();
+  }
+
   /** Sets the audit and metrics hooks; call before {@link #run}. */
   public void observe(RoundObserver o) {
     this.observer = o;

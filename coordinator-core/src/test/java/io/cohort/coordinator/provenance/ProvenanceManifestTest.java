@@ -10,6 +10,7 @@ import io.cohort.coordinator.audit.AuditLog;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.ModelStore;
+import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.crypto.Digests;
@@ -51,7 +52,8 @@ class ProvenanceManifestTest {
     JdbcDataSource h2 = new JdbcDataSource();
     h2.setURL("jdbc:h2:mem:prov-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
     Flyway.configure().dataSource(h2).locations("classpath:db/migration").load().migrate();
-    jobs = new JobStore(h2, new AuditLog(dir.resolve("audit.head")), Clock.systemUTC());
+    AuditLog log = new AuditLog(dir.resolve("audit.head"));
+    jobs = new JobStore(h2, log, Clock.systemUTC());
     LedgerEntryStore ledger = new LedgerEntryStore(h2);
     models = new ModelStore(dir.resolve("models"), 1 << 20);
     JobSpec spec = JobSpec.newBuilder().setJobId("job-p").setName("prov").setTask(TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION)
@@ -75,7 +77,10 @@ class ProvenanceManifestTest {
     ledger.insert(new StoredLedgerEntry("bank-a", "reuters", 2, "job-p", 2, "subsampled-gaussian", 0.01, 1.1, 1.0, 50,
         "rdp", 3.7, 1e-5, 2L, "11".repeat(32), "22".repeat(32), "{\"signed\":\"line-2\"}", "{\"header\":1}",
         Instant.now()));
-    service = new ProvenanceService(jobs, ledger, models, ProvenanceKey.loadOrCreate(dir.resolve("data")),
+    PrivacyAuditStore audits = new PrivacyAuditStore(h2, log, Clock.systemUTC());
+    audits.record(new PrivacyAuditStore.Row("job-p", "bank-a", 2, 100, 1000, 500, 290, 0.21, 1e-5, 0.95, 3.7,
+        Instant.now()));
+    service = new ProvenanceService(jobs, ledger, audits, models, ProvenanceKey.loadOrCreate(dir.resolve("data")),
         dir.resolve("data/provenance"), Clock.systemUTC(), "cohort-coordinator test");
   }
 
@@ -114,6 +119,11 @@ class ProvenanceManifestTest {
     assertThat(spent.path("delta").asDouble()).isEqualTo(1e-5);
     assertThat(spent.path("accountant").asText()).isEqualTo("rdp");
     assertThat(spent.path("ledger").get(1).path("signed_line").asText()).isEqualTo("{\"signed\":\"line-2\"}");
+    JsonNode audit = m.path("privacy_audit").get(0);
+    assertThat(audit.path("node_id").asText()).isEqualTo("bank-a");
+    assertThat(audit.path("epsilon_lower_bound").asDouble()).isEqualTo(0.21);
+    assertThat(audit.path("accounted_epsilon").asDouble()).isEqualTo(3.7);
+    assertThat(audit.path("correct").asInt()).isEqualTo(290);
     assertThat(m.path("software").path("nodes").path("bank-b").asText()).isEqualTo("cohort-node 0.8");
     assertThat(m.path("software").path("coordinator").asText()).isEqualTo("cohort-coordinator test");
     assertThat(m.path("export").path("files_hashed_by").asText()).isEqualTo(ExportedFiles.BY_CLIENT);

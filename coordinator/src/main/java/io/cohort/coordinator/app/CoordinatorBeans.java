@@ -5,6 +5,7 @@ import io.cohort.coordinator.ledger.LedgerIntake;
 import io.cohort.coordinator.audit.AuditLog;
 import io.cohort.coordinator.auth.TokenStore;
 import io.cohort.coordinator.node.NodeRegistry;
+import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.cohort.coordinator.store.PrivacyStore;
 import io.cohort.coordinator.round.JobScheduler;
 import io.cohort.coordinator.round.RoundSettings;
@@ -102,6 +103,12 @@ public class CoordinatorBeans {
   @Singleton
   PrivacyStore privacyStore(CoordinatorConfig config, AuditLog audit, Clock clock) {
     return new PrivacyStore(dataSource(config), audit, clock);
+  }
+
+  @Produces
+  @Singleton
+  PrivacyAuditStore privacyAuditStore(CoordinatorConfig config, AuditLog audit, Clock clock) {
+    return new PrivacyAuditStore(dataSource(config), audit, clock);
   }
 
   @Produces

@@ -5,6 +5,7 @@ import io.cohort.coordinator.provenance.ProvenanceService;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.ModelStore;
+import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -34,10 +35,10 @@ public class ProvenanceBeans {
 
   @Produces
   @Singleton
-  ProvenanceService provenanceService(JobStore jobs, LedgerEntryStore ledger, ModelStore models, ProvenanceKey key,
-      CoordinatorConfig config, Clock clock,
+  ProvenanceService provenanceService(JobStore jobs, LedgerEntryStore ledger, PrivacyAuditStore audits,
+      ModelStore models, ProvenanceKey key, CoordinatorConfig config, Clock clock,
       @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
-    return new ProvenanceService(jobs, ledger, models, key, Path.of(config.dataDir()).resolve("provenance"), clock,
+    return new ProvenanceService(jobs, ledger, audits, models, key, Path.of(config.dataDir()).resolve("provenance"), clock,
         "cohort-coordinator " + version);
   }
 

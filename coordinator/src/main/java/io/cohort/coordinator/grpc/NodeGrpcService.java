@@ -9,6 +9,7 @@ import io.cohort.coordinator.round.RoundSettings;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.ModelStore;
+import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.cohort.coordinator.store.PrivacyStore;
 import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.coordinator.tls.PeerIdentityInterceptor;
@@ -70,6 +71,7 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   @Inject Clock clock;
   @Inject LedgerIntake ledgers;
   @Inject PrivacyStore privacy;
+  @Inject PrivacyAuditStore audits;
   @Inject LedgerEntryStore signedEntries;
   @Inject io.cohort.coordinator.audit.SignedHeads auditHeads;
 
@@ -198,7 +200,19 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
     GrpcErrors.unary(out, () -> {
       NodeSession s = session(req.getSession());
       NodeResultChecks.evaluation(req.getResult());
-      scheduler.driver(req.getJobId()).tasks().deliverEvaluation(s, req.getTaskId(), req.getRound(), req.getResult());
+      if (req.hasAudit()) {
+        NodeResultChecks.audit(req.getAudit());
+      }
+      var driver = scheduler.driver(req.getJobId());
+      if (req.hasAudit() && driver.audited() && driver.tasks().ownsEvaluation(req.getTaskId())) {
+        // Kept only with an evaluation for an open task of an audited job, and before the evaluation is
+        // delivered, so that the job cannot complete without its last round's audit.
+        var a = req.getAudit();
+        audits.record(new PrivacyAuditStore.Row(req.getJobId(), s.nodeId(), a.getRound(), a.getSteps(),
+            a.getCanaries(), a.getGuesses(), a.getCorrect(), a.getEpsilonLowerBound(), a.getDelta(),
+            a.getConfidence(), a.hasAccountedEpsilon() ? a.getAccountedEpsilon() : Double.NaN, clock.instant()));
+      }
+      driver.tasks().deliverEvaluation(s, req.getTaskId(), req.getRound(), req.getResult());
       return PushEvaluationResponse.getDefaultInstance();
     });
   }

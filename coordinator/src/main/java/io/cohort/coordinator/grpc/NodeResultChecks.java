@@ -53,4 +53,20 @@ final class NodeResultChecks {
           + MAX_HISTOGRAM_BINS + "), 0 <= num_correct <= num_examples and a finite loss_sum are required");
     }
   }
+
+  /**
+   * A node's audit summary: counts consistent (1 <= guesses <= canaries, correct <= guesses), a
+   * finite non-negative bound, delta and confidence in (0, 1), a finite non-negative accounted epsilon.
+   */
+  static void audit(io.cohort.proto.v1.AuditSummary a) {
+    if (a.getCanaries() < 1 || a.getGuesses() < 1 || a.getGuesses() > a.getCanaries() || a.getCorrect() < 0
+        || a.getCorrect() > a.getGuesses() || !(a.getEpsilonLowerBound() >= 0) || Double.isInfinite(a.getEpsilonLowerBound())
+        || !(a.getDelta() > 0 && a.getDelta() < 1) || !(a.getConfidence() > 0 && a.getConfidence() < 1)
+        || a.getRound() < 1 || a.getSteps() < 0
+        || a.hasAccountedEpsilon() && !(a.getAccountedEpsilon() >= 0 && Double.isFinite(a.getAccountedEpsilon()))) {
+      throw DomainException.invalid("audit summary is inconsistent: 1 <= guesses <= canaries, 0 <= correct <= guesses,"
+          + " a finite epsilon_lower_bound >= 0, delta and confidence in (0, 1), round >= 1 and a finite"
+          + " accounted_epsilon >= 0 when given are required");
+    }
+  }
 }

@@ -23,6 +23,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import io.cohort.coordinator.store.PrivacyAuditStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,6 +43,7 @@ public class JobResource {
   @Inject JobStore store;
   @Inject ModelStore models;
   @Inject CurrentCaller caller;
+  @Inject PrivacyAuditStore audits;
 
   @POST
   @Consumes({"application/yaml", "text/yaml", "application/x-yaml", MediaType.TEXT_PLAIN})
@@ -67,7 +69,8 @@ public class JobResource {
     int lastRoundNodes = rounds.isEmpty() ? 0 : rounds.get(rounds.size() - 1).participants().size();
     return new JobDetail(Views.jobSummary(job, lastRoundNodes),
         store.decisions(jobId).stream().map(Views::decision).toList(),
-        rounds.stream().map(Views::round).toList());
+        rounds.stream().map(Views::round).toList(),
+        audits.audits(jobId).stream().map(Views::privacyAudit).toList());
   }
 
   @POST

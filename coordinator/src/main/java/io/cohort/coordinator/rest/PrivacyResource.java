@@ -6,6 +6,7 @@ import io.cohort.adminapi.PrivacySpend;
 import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.LedgerRow;
 import io.cohort.coordinator.store.StoredLedgerEntry;
+import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.cohort.coordinator.store.PrivacyStore;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
@@ -23,7 +24,8 @@ import java.util.Optional;
  * {@link PrivacySpend} and {@link PrivacyEntry}. Each entry carries its
  * mechanism parameters and {@code signature_verified} from the signed line stored in
  * {@link LedgerEntryStore} (checked against the node's registered key when it was received); an
- * entry without a stored signed line reports neither.
+ * entry without a stored signed line reports neither. {@code audits}: each node's one-run privacy
+ * audit per audited job ({@code ?job=} for one job; {@code ?node=} filters these too).
  */
 @Path("/api/v1/privacy")
 @Produces(MediaType.APPLICATION_JSON)
@@ -31,6 +33,7 @@ import java.util.Optional;
 public class PrivacyResource {
   @Inject PrivacyStore privacy;
   @Inject LedgerEntryStore signedEntries;
+  @Inject PrivacyAuditStore audits;
 
   static PrivacySpend spend(PrivacyStore.Spend s) {
     var b = s.budget();
@@ -52,10 +55,18 @@ public class PrivacyResource {
   }
 
   @GET
-  public PrivacyReport show(@QueryParam("node") String nodeId, @QueryParam("dataset") String dataset) {
+  public PrivacyReport show(@QueryParam("node") String nodeId, @QueryParam("dataset") String dataset,
+      @QueryParam("job") String jobId) {
     return new PrivacyReport(privacy.spend(nodeId, dataset).stream().map(PrivacyResource::spend).toList(),
         privacy.entries(nodeId, dataset).stream()
-            .map(r -> entry(r, signedEntries.find(r.nodeId(), r.dataset(), r.entrySeq()))).toList());
+            .map(r -> entry(r, signedEntries.find(r.nodeId(), r.dataset(), r.entrySeq()))).toList(),
+        audits.audits(jobId).stream().filter(a -> nodeId == null || a.nodeId().equals(nodeId))
+            .map(Views::privacyAudit).toList());
+  }
+
+  /** {@link #show(String, String, String)} with the audits of every job. */
+  public PrivacyReport show(String nodeId, String dataset) {
+    return show(nodeId, dataset, null);
   }
 
   private static Double nan(double v) {

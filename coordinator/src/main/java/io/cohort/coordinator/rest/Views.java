@@ -5,6 +5,7 @@ import io.cohort.adminapi.Decision;
 import io.cohort.adminapi.EvaluationView;
 import io.cohort.adminapi.JobSummary;
 import io.cohort.adminapi.NodeView;
+import io.cohort.adminapi.PrivacyAuditView;
 import io.cohort.adminapi.RoundMetrics;
 import io.cohort.adminapi.RoundView;
 import io.cohort.coordinator.audit.AuditVerification;
@@ -12,6 +13,7 @@ import io.cohort.coordinator.round.SecAggSettings;
 import io.cohort.coordinator.store.JobRecord;
 import io.cohort.coordinator.store.NodeDecision;
 import io.cohort.coordinator.store.NodeRecord;
+import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.proto.v1.TaskType;
 import java.time.Instant;
@@ -55,6 +57,12 @@ final class Views {
   /** {@code lastSeen}: the later of the stored registration time and the last call in this process. */
   static NodeView node(NodeRecord n, boolean connected, Instant lastSeen) {
     return new NodeView(n.nodeId(), n.softwareVersion(), n.datasets(), connected, lastSeen.toString(), null);
+  }
+
+  static PrivacyAuditView privacyAudit(PrivacyAuditStore.Row a) {
+    return new PrivacyAuditView(a.jobId(), a.nodeId(), a.round(), a.steps(), a.canaries(), a.guesses(), a.correct(),
+        a.epsilonLowerBound(), a.delta(), a.confidence(), Double.isNaN(a.accountedEpsilon()) ? null : a.accountedEpsilon(),
+        a.reportedAt().toString());
   }
 
   static AuditCheck auditCheck(AuditVerification v) {

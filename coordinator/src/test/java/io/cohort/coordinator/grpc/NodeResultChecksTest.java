@@ -37,6 +37,22 @@ class NodeResultChecksTest {
   }
 
   @Test
+  void auditSummary_mustBeConsistent() {
+    io.cohort.proto.v1.AuditSummary ok = io.cohort.proto.v1.AuditSummary.newBuilder().setCanaries(1000)
+        .setGuesses(500).setCorrect(290).setEpsilonLowerBound(0.2).setDelta(1e-5).setConfidence(0.95)
+        .setAccountedEpsilon(1).setRound(10).setSteps(100).build();
+    assertThat(kind(() -> NodeResultChecks.audit(ok))).isNull();
+    assertThat(kind(() -> NodeResultChecks.audit(ok.toBuilder().clearAccountedEpsilon().build()))).isNull();
+    for (var bad : List.of(ok.toBuilder().setCorrect(501), ok.toBuilder().setGuesses(1001),
+        ok.toBuilder().setEpsilonLowerBound(Double.NaN), ok.toBuilder().setEpsilonLowerBound(-1),
+        ok.toBuilder().setDelta(0), ok.toBuilder().setConfidence(1), ok.toBuilder().setRound(0),
+        ok.toBuilder().setAccountedEpsilon(Double.POSITIVE_INFINITY))) {
+      assertThatThrownBy(() -> NodeResultChecks.audit(bad.build())).isInstanceOf(DomainException.class)
+          .hasMessageContaining("audit summary is inconsistent");
+    }
+  }
+
+  @Test
   void evaluation_mustBeConsistent() {
     EvaluationResult ok = EvaluationResult.newBuilder().setNumExamples(3).setNumCorrect(2).setLossSum(1)
         .addPositiveScoreHistogram(1).addNegativeScoreHistogram(2).build();

@@ -3,6 +3,7 @@
 import * as api from '../api.js';
 import { h, table, num, when, ms } from '../dom.js';
 import { lineChart } from '../charts.js';
+import { auditSection } from './privacy.js';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
@@ -150,6 +151,10 @@ export const jobPage = {
         h('td', {}, d.accepted ? h('span.badge.ok', {}, 'accepted') : h('span.badge.bad', {}, 'declined')),
         h('td', {}, d.reason || '—'),
         h('td', {}, when(d.decided_at)))), { id: 'decisions-table' }));
+    const audit = auditSection(detail.audits, false);
+    if (audit) {
+      parts.push(audit);
+    }
     parts.push(h('h2', {}, 'Job spec'));
     parts.push(spec ? h('pre.spec', { id: 'job-spec', tabindex: 0, 'aria-label': 'Job spec as JSON' }, JSON.stringify(spec, null, 2))
       : h('p.muted', {}, 'The job spec is not available from this coordinator.'));

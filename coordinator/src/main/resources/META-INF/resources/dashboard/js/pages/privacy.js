@@ -29,6 +29,42 @@ function gauge(s) {
     over ? h('span.badge.warn', { 'data-field': 'warning' }, 'above 80 %') : null);
 }
 
+/**
+ * Each node's one-run privacy audit of a job (privacy.audit): the 95 % lower bound on ε beside the
+ * accounted ε; a bound above the accounted ε is flagged (the implementation or the accounting is broken).
+ * Returns null when there are none, so pages without audited jobs are unchanged.
+ */
+export function auditSection(audits, withJob) {
+  if (!audits || audits.length === 0) {
+    return null;
+  }
+  const rows = audits.map((a) => {
+    const dp = a.accounted_epsilon !== null && a.accounted_epsilon !== undefined;
+    const above = dp && a.epsilon_lower_bound > a.accounted_epsilon;
+    return h('tr' + (above ? '.over' : ''), { 'data-job': a.job_id, 'data-node': a.node_id },
+      withJob ? h('td', {}, h('a', { href: '#/jobs/' + encodeURIComponent(a.job_id) }, a.job_id)) : null,
+      h('th', { scope: 'row' }, a.node_id),
+      h('td.r', {}, num(a.round, undefined, 'round')),
+      dp ? h('td.r', {}, num(a.accounted_epsilon, 4, 'accounted_epsilon'))
+        : h('td.r', {}, h('span.muted', { 'data-field': 'accounted_epsilon' }, '∞ (no DP)')),
+      h('td.r', {}, num(a.epsilon_lower_bound, 4, 'epsilon_lower_bound')),
+      h('td.r', {}, h('span.num', { 'data-field': 'audit_delta', 'data-value': a.delta }, Number(a.delta).toExponential(1))),
+      h('td.r', {}, h('span.num', { 'data-field': 'correct' }, a.correct + ' / ' + a.guesses)),
+      h('td.r', {}, num(a.canaries, undefined, 'canaries')),
+      h('td', {}, above ? h('span.badge.warn', { 'data-field': 'audit_check' }, 'bound above accounted ε')
+        : h('span', { 'data-field': 'audit_check' }, dp ? 'ok' : 'no DP')));
+  });
+  const head = (withJob ? ['Job'] : []).concat(['Node', 'Round', 'ε accounted', 'ε audited (≥, 95 %)', 'δ',
+    'Right guesses', 'Canaries', 'Check']);
+  return h('section', { 'aria-labelledby': 'audit-title' },
+    h('h2', { id: 'audit-title' }, 'Privacy audit: audited beside accounted ε'),
+    h('p', {}, 'Each node trains with secret canaries and reports only how many of its guesses about them were right. ',
+      'That gives a lower bound on ε at 95 % confidence (one-run audit, Steinke, Nasr and Jagielski 2023). ',
+      'A bound at or below the accounted ε is what a correct implementation gives; a small bound proves nothing. ',
+      'A bound above it means the noise, sampling or accounting is broken.'),
+    table('Audited and accounted ε per node', head, rows, { id: 'audit-table' }));
+}
+
 export const privacyPage = {
   title: () => 'Privacy budgets',
   live: () => true,
@@ -63,6 +99,7 @@ export const privacyPage = {
             + (over ? ', ' + over + ' above ' + (WARN_SHARE * 100).toFixed(0) + ' % of budget' : '') + '.'),
           table('ε spent per node and dataset',
             ['Node', 'Dataset', 'ε spent', 'ε budget', 'ε remaining', 'δ', 'Entries', 'Share of budget', 'Ledger'],
-            rows, { id: 'privacy-table' })]);
+            rows, { id: 'privacy-table' })],
+      auditSection(report.audits, true));
   },
 };
