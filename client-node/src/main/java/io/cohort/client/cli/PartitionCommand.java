@@ -21,6 +21,8 @@ final class PartitionCommand implements Callable<Integer> {
   @Option(names = "--data", required = true, paramLabel = "CSV|JSONL") Path data;
   @Option(names = "--label", description = "Label column (CSV, required) or integer label field (JSONL, default"
       + " label), for stratification.") String label;
+  @Option(names = "--no-label", description = "JSONL records without a label (chat conversations): split at random,"
+      + " IID.") boolean noLabel;
   @Option(names = "--nodes", defaultValue = "3") int nodes;
   @Option(names = {"--test-fraction", "--validation-fraction"}, defaultValue = "0.2",
       description = "Held-out share of each label, dealt evenly to the nodes.") double testFraction;
@@ -33,9 +35,14 @@ final class PartitionCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (data.getFileName() != null && data.getFileName().toString().endsWith(".jsonl")) {
-      var r = JsonlPartitioner.partition(data, label == null ? "label" : label, testFraction, nodes, alpha, seed, out,
-          prefix);
-      System.out.println("labels 0.." + (r.labels() - 1));
+      if (noLabel && label != null) {
+        throw new IllegalArgumentException("--no-label and --label exclude each other");
+      }
+      var r = JsonlPartitioner.partition(data, noLabel ? null : label == null ? "label" : label, testFraction, nodes,
+          alpha, seed, out, prefix);
+      if (!noLabel) {
+        System.out.println("labels 0.." + (r.labels() - 1));
+      }
       r.countsByFile().forEach((f, c) -> System.out.println(f + " " + Arrays.toString(c)));
       return ExitCode.OK.code();
     }
