@@ -13,7 +13,7 @@ import io.cohort.format.peft.MergedCheckpoint;
 import io.cohort.format.peft.PeftAdapter;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.Pooling;
-import io.cohort.proto.v1.TaskType;
+import io.cohort.wire.TaskKinds;
 import io.cohort.wire.TensorBundle;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +36,8 @@ public final class AdapterExport {
   }
 
   static FederatedAdapter.Settings settings(JobSpec spec) {
-    String taskType = spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM ? AdapterConfig.CAUSAL_LM : AdapterConfig.SEQ_CLS;
+    // Chat SFT trains the LM head's next-token predictions too: PEFT's CAUSAL_LM.
+    String taskType = TaskKinds.isNextToken(spec.getTask()) ? AdapterConfig.CAUSAL_LM : AdapterConfig.SEQ_CLS;
     return new FederatedAdapter.Settings(taskType, spec.getModel().getName(), spec.getLora().getR(),
         spec.getLora().getAlpha(), spec.getLora().getDropout(), spec.getLora().getTargetModulesList(),
         spec.getLora().getFreezeA(), LoraInit.seedForJob(spec.getSeed()));
@@ -87,7 +88,11 @@ public final class AdapterExport {
     adapter.write(dir);
     ObjectNode t = JSON.createObjectNode();
     t.put("source", "cohort job export").put("job_id", spec.getJobId());
-    t.put("task", spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM ? "causal-lm" : "seq-cls");
+    t.put("task", switch (spec.getTask()) {
+      case TASK_TYPE_CAUSAL_LM -> "causal-lm";
+      case TASK_TYPE_CHAT_SFT -> "chat-sft";
+      default -> "seq-cls";
+    });
     t.put("pooling", spec.getText().getPooling() == Pooling.POOLING_LAST_TOKEN ? "last" : "mean");
     t.put("max_length", spec.getText().getMaxLength()).put("num_labels", spec.getText().getNumLabels());
     t.put("freeze_a", spec.getLora().getFreezeA()).put("seed", spec.getSeed());

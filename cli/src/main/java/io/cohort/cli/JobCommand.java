@@ -144,6 +144,19 @@ public final class JobCommand {
           listOf(r.contributors()).size(), listOf(r.participants()).size(), metrics, r.durationMs());
     }
 
+    /**
+     * A chat SFT job's round: the pooled loss is the mean NLL over the held-out assistant tokens
+     * ({@code examples} counts them) and the accuracy is the exact match of greedy answers.
+     */
+    public static String formatChat(RoundView r) {
+      EvaluationView e = r.evaluation();
+      String metrics = e == null ? "evaluation pending"
+          : String.format(Locale.ROOT, "assistant NLL %.4f  exact match %.4f  (%d held-out assistant tokens)",
+              orNaN(e.loss()), orNaN(e.accuracy()), e.examples());
+      return String.format(Locale.ROOT, "round %3d  participants %d/%d  %s  [%d ms]", r.round(),
+          listOf(r.contributors()).size(), listOf(r.participants()).size(), metrics, r.durationMs());
+    }
+
     /** A round of a reply read as a tree (as {@code cohort job watch} and the simulator poll it). */
     public static String format(JsonNode r) throws CliException {
       return format(AdminClient.as(r, RoundView.class));

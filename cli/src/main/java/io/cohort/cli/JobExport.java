@@ -69,7 +69,7 @@ final class JobExport implements Callable<Integer> {
     }
     if (!fmt.equals("bundle") && !TaskKinds.isLanguageModel(spec)) {
       throw new CliException(CliException.USAGE, "job " + jobId + " is a " + spec.getTask() + " job: only --format"
-          + " bundle applies (peft and merged are for sequence_classification and causal_lm jobs)");
+          + " bundle applies (peft and merged are for sequence_classification, causal_lm and chat_sft jobs)");
     }
     if (fmt.equals("merged") && base == null) {
       throw new CliException(CliException.USAGE, "--format merged needs --base DIR, the job's base model folder ('"

@@ -17,6 +17,7 @@ public final class PooledEvaluation {
   private long examples;
   private double lossSum;
   private long correct;
+  private long answers;
   private long[] positives;
   private long[] negatives;
 
@@ -42,6 +43,7 @@ public final class PooledEvaluation {
     examples += r.getNumExamples();
     lossSum += r.getLossSum();
     correct += r.getNumCorrect();
+    answers += r.getNumAnswers();
     return this;
   }
 
@@ -53,7 +55,14 @@ public final class PooledEvaluation {
     return examples == 0 ? Double.NaN : lossSum / examples;
   }
 
+  /**
+   * Correct over examples; for chat SFT results (which report answers), exact matches over the
+   * answered conversations, since their examples are assistant tokens.
+   */
   public double accuracy() {
+    if (answers > 0) {
+      return (double) correct / answers;
+    }
     return examples == 0 ? Double.NaN : (double) correct / examples;
   }
 

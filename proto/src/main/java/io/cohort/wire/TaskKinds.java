@@ -10,9 +10,17 @@ import io.cohort.proto.v1.TaskType;
 public final class TaskKinds {
   private TaskKinds() {}
 
-  /** Sequence classification and causal LM: a language model with LoRA adapters (not a tabular MLP). */
+  /** Sequence classification, causal LM and chat SFT: a language model with LoRA adapters (not a tabular MLP). */
   public static boolean isLanguageModel(TaskType task) {
-    return task == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION || task == TaskType.TASK_TYPE_CAUSAL_LM;
+    return task == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION || isNextToken(task);
+  }
+
+  /**
+   * Causal LM and chat SFT: the model's own (tied) LM head predicts the next token, no task head is
+   * trained, and the adapter is exported as PEFT's CAUSAL_LM. They differ in which tokens the loss counts.
+   */
+  public static boolean isNextToken(TaskType task) {
+    return task == TaskType.TASK_TYPE_CAUSAL_LM || task == TaskType.TASK_TYPE_CHAT_SFT;
   }
 
   /** Whether the job trains a language model; see {@link #isLanguageModel(TaskType)}. */

@@ -99,6 +99,17 @@ class PooledEvaluationTest {
   }
 
   @Test
+  void chatResults_poolTokensForTheLoss_andAnswersForExactMatch() {
+    // node 1: 40 assistant tokens, NLL sum 20, 3 of 10 answers exact; node 2: 60 tokens, 40, 7 of 10
+    PooledEvaluation pooled = new PooledEvaluation()
+        .add(EvaluationResult.newBuilder().setNumExamples(40).setLossSum(20).setNumCorrect(3).setNumAnswers(10).build())
+        .add(EvaluationResult.newBuilder().setNumExamples(60).setLossSum(40).setNumCorrect(7).setNumAnswers(10).build());
+    assertThat(pooled.examples()).isEqualTo(100);
+    assertThat(pooled.meanLoss()).isEqualTo(0.6);
+    assertThat(pooled.accuracy()).isEqualTo(0.5);
+  }
+
+  @Test
   void f1_edgeCases() {
     // bins [0, 0.5) and [0.5, 1): 3 positives above, 1 below; 2 negatives above
     assertThat(PooledEvaluation.f1AtHalf(new long[] {1, 3}, new long[] {5, 2})).isEqualTo(6.0 / 9);

@@ -75,8 +75,11 @@ final class Simulation {
      */
     Settings resolved(JobSpec spec, Path home) {
       boolean text = TaskKinds.isLanguageModel(spec);
-      Path d = data != null ? data : home.resolve(text ? TextSimulation.DEFAULT_DATA : TABULAR_DATA);
-      Path t = !text ? null : test != null ? test : home.resolve(TextSimulation.DEFAULT_TEST);
+      boolean chat = spec.getTask() == TaskType.TASK_TYPE_CHAT_SFT;
+      Path d = data != null ? data : home.resolve(chat ? TextSimulation.CHAT_DATA : text ? TextSimulation.DEFAULT_DATA
+          : TABULAR_DATA);
+      Path t = !text ? null : test != null ? test : home.resolve(chat ? TextSimulation.CHAT_TEST
+          : TextSimulation.DEFAULT_TEST);
       Path m = !text ? null : modelDir != null ? modelDir : TextSimulation.defaultModelDir(home, spec);
       return new Settings(job, d, nodes, dirichletAlpha, testFraction, seed, workDir, baseline, compareNonPrivate,
           nodeBudget, t == null ? null : t.toAbsolutePath(), m == null ? null : m.toAbsolutePath());
@@ -137,7 +140,8 @@ final class Simulation {
       }
     }
     runTool("partition", NodeCommandLines.partition(s.data().toAbsolutePath(), s.nodes(), s.testFraction(),
-        s.dirichletAlpha(), s.seed(), dataDir, text ? null : spec.getTabular().getLabelColumn()));
+        s.dirichletAlpha(), s.seed(), dataDir, text ? null : spec.getTabular().getLabelColumn(),
+        spec.getTask() == TaskType.TASK_TYPE_CHAT_SFT));
 
     EvaluationView open = null;
     if (dp && s.compareNonPrivate()) {
@@ -228,6 +232,10 @@ final class Simulation {
       finishCausalLm(spec, check, federation.evaluation(), adapter, dataDir);
       return;
     }
+    if (spec.getTask() == TaskType.TASK_TYPE_CHAT_SFT) {
+      finishChat(spec, check, federation.evaluation(), adapter, dataDir);
+      return;
+    }
     printAdapterCheck(check, federation.evaluation());
     JsonNode test = lastJson(runTool("eval-test", NodeCommandLines.evalText(spec, s.modelDir(), adapter, s.test())));
     out.println();
@@ -277,6 +285,46 @@ final class Simulation {
           : "", test.path("mean_nll").asDouble() - c.path("mean_nll").asDouble());
     }
     out.println("test file: " + s.test());
+  }
+
+  /**
+   * A chat SFT job's final lines: the adapter on the pooled validation conversations against the
+   * federated evaluation of the last round (assistant tokens and exact-match count must agree; the
+   * NLL to rounding), then assistant NLL and exact match on the test file, and the central baseline.
+   */
+  private void finishChat(JobSpec spec, JsonNode check, EvaluationView fed, Path adapter, Path dataDir)
+      throws Exception {
+    long tokens = check.path("assistant_tokens").asLong(-1);
+    double nll = check.path("assistant_mean_nll").asDouble(Double.NaN);
+    long records = check.path("records").asLong(-1);
+    double em = check.path("exact_match").asDouble(Double.NaN);
+    double fedNll = fed == null || fed.loss() == null ? Double.NaN : fed.loss();
+    double fedEm = fed == null || fed.accuracy() == null ? Double.NaN : fed.accuracy();
+    long fedTokens = fed == null ? -2 : fed.examples();
+    boolean same = tokens == fedTokens && Math.abs(nll - fedNll) <= 1e-3 * Math.max(1, fedNll)
+        && Math.round(em * records) == Math.round(fedEm * records);
+    out.printf(Locale.ROOT, "check: the adapter on the pooled validation conversations: %d assistant tokens, NLL %.4f,"
+        + " exact match %.4f; federated evaluation of the last round: %d, %.4f, %.4f: %s%n", tokens, nll, em,
+        fedTokens, fedNll, fedEm, same ? "match" : "MISMATCH");
+    JsonNode test = lastJson(runTool("eval-test", NodeCommandLines.evalText(spec, s.modelDir(), adapter, s.test())));
+    out.println();
+    out.printf("%-30s %10s %10s %14s %12s%n", "held-out test file", "records", "tokens", "assistant NLL",
+        "exact match");
+    String label = "federated (" + s.nodes() + " nodes)" + (spec.getPrivacy().getEnabled() ? ", DP" : "");
+    printChatRow(label, test);
+    if (s.baseline()) {
+      Path central = s.workDir().resolve("central-adapter");
+      runTool("central", NodeCommandLines.trainTextCentrally(spec, s.modelDir(),
+          TextSimulation.split(dataDir).pooledTraining(), central));
+      JsonNode c = lastJson(runTool("eval-central", NodeCommandLines.evalText(spec, s.modelDir(), central, s.test())));
+      printChatRow("central (pooled), non-private", c);
+    }
+    out.println("test file: " + s.test());
+  }
+
+  private void printChatRow(String label, JsonNode e) {
+    out.printf(Locale.ROOT, "%-30s %10d %10d %14.4f %12.4f%n", label, e.path("records").asLong(),
+        e.path("assistant_tokens").asLong(), e.path("assistant_mean_nll").asDouble(Double.NaN), e.path("exact_match").asDouble(Double.NaN));
   }
 
   private void printLmRow(String label, JsonNode e) {
@@ -472,7 +520,8 @@ final class Simulation {
       boolean terminal = !d.job().state().matches("OFFERED|RUNNING");
       while (printed < rounds.size() && (rounds.get(printed).evaluation() != null || terminal)) {
         RoundView round = rounds.get(printed++);
-        out.println(JobCommand.RoundLine.format(round, spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM));
+        out.println(spec.getTask() == TaskType.TASK_TYPE_CHAT_SFT ? JobCommand.RoundLine.formatChat(round)
+            : JobCommand.RoundLine.format(round, spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM));
         if (budget != null) {
           out.println("           " + PrivateSimulation.spentAfter(admin, nodeIds(), spec.getDatasetAlias(),
               round.round()));

@@ -23,6 +23,9 @@ final class TextSimulation {
   static final String DEFAULT_DATA = "examples/text/reuters-grain-train.jsonl";
   static final String DEFAULT_TEST = "examples/text/reuters-grain-test.jsonl";
   static final String DEFAULT_MODELS = "examples/text";
+  /** A chat SFT job's default conversations (examples/chat/README.md). */
+  static final String CHAT_DATA = "examples/chat/reuters-words-chat-train.jsonl";
+  static final String CHAT_TEST = "examples/chat/reuters-words-chat-test.jsonl";
   /** The Llama-family test checkpoints (tiny-llama3, tiny-qwen3, tiny-mistral). */
   static final String LLAMA_MODELS = "examples/llama";
 

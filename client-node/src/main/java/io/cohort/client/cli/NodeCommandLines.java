@@ -16,14 +16,26 @@ import java.util.List;
 public final class NodeCommandLines {
   private NodeCommandLines() {}
 
-  /** {@code partition}: a held-out share and {@code nodes} training shards of {@code data} in {@code out}. */
+  /**
+   * {@code partition}: a held-out share and {@code nodes} training shards of {@code data} in {@code out};
+   * {@code labelColumn} null means the JSONL default field {@code label}.
+   */
   public static List<String> partition(Path data, int nodes, double testFraction, double dirichletAlpha, long seed,
       Path out, String labelColumn) {
+    return partition(data, nodes, testFraction, dirichletAlpha, seed, out, labelColumn, false);
+  }
+
+  /** As above; {@code unlabelled}: JSONL records without a label (a chat SFT job's conversations), split IID. */
+  public static List<String> partition(Path data, int nodes, double testFraction, double dirichletAlpha, long seed,
+      Path out, String labelColumn, boolean unlabelled) {
     List<String> args = new ArrayList<>(List.of("partition", "--data", data.toString(), "--nodes",
         String.valueOf(nodes), "--test-fraction", String.valueOf(testFraction), "--dirichlet-alpha",
         String.valueOf(dirichletAlpha), "--seed", String.valueOf(seed), "--out", out.toString()));
     if (labelColumn != null) {
       args.addAll(List.of("--label", labelColumn));
+    }
+    if (unlabelled) {
+      args.add("--no-label");
     }
     return args;
   }
@@ -64,7 +76,11 @@ public final class NodeCommandLines {
   }
 
   private static String task(JobSpec spec) {
-    return spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM ? LmCommandSupport.CAUSAL_LM : LmCommandSupport.SEQ_CLS;
+    return switch (spec.getTask()) {
+      case TASK_TYPE_CAUSAL_LM -> LmCommandSupport.CAUSAL_LM;
+      case TASK_TYPE_CHAT_SFT -> LmCommandSupport.CHAT_SFT;
+      default -> LmCommandSupport.SEQ_CLS;
+    };
   }
 
   private static void pooling(JobSpec spec, List<String> args) {

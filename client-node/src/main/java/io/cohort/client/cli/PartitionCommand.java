@@ -24,6 +24,8 @@ final class PartitionCommand implements Callable<Integer> {
   Path data;
   @Option(names = "--label", paramLabel = "COLUMN", description = "Label column (CSV, required) or integer label"
       + " field (JSONL, default label), for stratification.") String label;
+  @Option(names = "--no-label", description = "JSONL records without a label (chat conversations): split at random,"
+      + " IID.") boolean noLabel;
   @Option(names = "--nodes", defaultValue = "3", paramLabel = "N",
       description = "How many node shards to write (default: ${DEFAULT-VALUE}).") int nodes;
   @Option(names = {"--test-fraction", "--validation-fraction"}, defaultValue = "0.2", paramLabel = "F",
@@ -43,11 +45,18 @@ final class PartitionCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (data.getFileName() != null && data.getFileName().toString().endsWith(".jsonl")) {
-      var r = JsonlPartitioner.partition(data, label == null ? "label" : label, testFraction, nodes, alpha, seed, out,
-          prefix);
-      List<String> labels = IntStream.range(0, r.labels()).mapToObj(i -> "label " + i).toList();
-      System.out.println("labels 0.." + (r.labels() - 1));
-      r.countsByFile().forEach((f, c) -> System.out.println(countsLine(f, labels, c)));
+      if (noLabel && label != null) {
+        throw new IllegalArgumentException("--no-label and --label exclude each other");
+      }
+      var r = JsonlPartitioner.partition(data, noLabel ? null : label == null ? "label" : label, testFraction, nodes,
+          alpha, seed, out, prefix);
+      if (noLabel) {
+        r.countsByFile().forEach((f, c) -> System.out.println(f + ": " + IntStream.of(c).sum() + " records"));
+      } else {
+        List<String> labels = IntStream.range(0, r.labels()).mapToObj(i -> "label " + i).toList();
+        System.out.println("labels 0.." + (r.labels() - 1));
+        r.countsByFile().forEach((f, c) -> System.out.println(countsLine(f, labels, c)));
+      }
       return ExitCode.OK.code();
     }
     if (label == null) {

@@ -1,10 +1,15 @@
 package io.cohort.client.job;
 
 import io.cohort.client.config.NodeConfig;
+import io.cohort.client.job.text.ChatRecords;
 import io.cohort.client.job.text.TextData;
 import io.cohort.client.job.text.TextEvaluation;
 import io.cohort.client.job.text.TextModel;
+import io.cohort.lm.chat.ChatEncoder;
+import io.cohort.lm.chat.ChatTemplate;
+import io.cohort.lm.chat.Conversation;
 import io.cohort.lm.data.DataFormatException;
+import io.cohort.lm.tokenizer.Gpt2Tokenizer;
 import io.cohort.lm.data.TextBatcher;
 import io.cohort.lm.train.AdamW;
 import io.cohort.lm.train.DpSgd;
@@ -23,8 +28,10 @@ import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.TaskType;
 import io.cohort.wire.TaskKinds;
 import io.cohort.wire.TensorBundle;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -59,8 +66,11 @@ public final class LmTrainer implements LocalTrainer {
   /** The schedule of the last DP-SGD round, for tests to compare with the ledger's plan. */
   private volatile TrainReport lastPrivateRound;
 
-  /** A job's model and tokenised data, ready for rounds. */
-  record Prepared(TextModel model, TextData data) {}
+  /**
+   * A job's model and tokenised data, ready for rounds; for chat SFT also the encoder and the
+   * held-out conversations exact-match evaluation asks (null otherwise).
+   */
+  record Prepared(TextModel model, TextData data, ChatEncoder chatEncoder, List<Conversation> chatValidation) {}
 
   public LmTrainer(NodeConfig config) {
     this.config = config;
@@ -77,7 +87,8 @@ public final class LmTrainer implements LocalTrainer {
       return p;
     }
     if (!TaskKinds.isLanguageModel(spec)) {
-      throw new LocalDataException("this trainer handles sequence classification and causal LM, not " + spec.getTask());
+      throw new LocalDataException("this trainer handles sequence classification, causal LM and chat SFT, not "
+          + spec.getTask());
     }
     Path dir = modelDir(spec);
     NodeConfig.Dataset ds = dataset(spec);
@@ -99,14 +110,24 @@ public final class LmTrainer implements LocalTrainer {
           + "''s " + positions + " positions");
     }
     boolean lm = spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM;
-    TextBatcher batcher = new TextBatcher(model.tokenizer(), maxLength, lm, false);
+    boolean chat = spec.getTask() == TaskType.TASK_TYPE_CHAT_SFT;
     double fraction = spec.getTraining().getValidationFraction();
     long splitSeed = Seeds.split(spec.getSeed());
     TextData data;
+    ChatEncoder encoder = chat ? chatEncoder(spec, dir, model, maxLength) : null;
+    List<Conversation> chatValidation = null;
     try {
-      data = lm ? TextData.causalLm(ds.path(), ds.validationPath(), fraction, splitSeed, batcher)
-          : TextData.classification(ds.path(), ds.validationPath(), spec.getText().getNumLabels(), fraction, splitSeed,
-              batcher);
+      if (chat) {
+        ChatRecords records = ChatRecords.read(ds.path(), ds.validationPath(), fraction, splitSeed, encoder);
+        model.useChatMasks(records.masks());
+        data = records.data();
+        chatValidation = records.validation();
+      } else {
+        TextBatcher batcher = new TextBatcher(model.tokenizer(), maxLength, lm, false);
+        data = lm ? TextData.causalLm(ds.path(), ds.validationPath(), fraction, splitSeed, batcher)
+            : TextData.classification(ds.path(), ds.validationPath(), spec.getText().getNumLabels(), fraction,
+                splitSeed, batcher);
+      }
     } catch (DataFormatException e) {
       // The public text names the alias, line and kind of problem: no path, no record content.
       boolean validation = ds.validationPath().isPresent()
@@ -115,7 +136,7 @@ public final class LmTrainer implements LocalTrainer {
           e.publicMessage("dataset '" + ds.alias() + "'" + (validation ? " (validation file)" : "")));
     }
     checkMemory(spec, model, data, maxLength);
-    prepared.put(spec.getJobId(), new Prepared(model, data));
+    prepared.put(spec.getJobId(), new Prepared(model, data, encoder, chatValidation));
     LOG.info(String.format("job %s: model '%s' loaded, %d training and %d held-out records tokenised",
         spec.getJobId(), spec.getModel().getName(), data.train().size(), data.validation().size()));
     return prepared.get(spec.getJobId());
@@ -141,6 +162,19 @@ public final class LmTrainer implements LocalTrainer {
     } catch (IllegalArgumentException e) {
       throw new LocalDataException("job " + spec.getJobId() + ": " + e.getMessage(),
           "job does not fit this node's memory: " + e.getMessage());
+    }
+  }
+
+  /** The chat template of the model folder (GPT-2 without one: the documented default) over its tokenizer. */
+  private static ChatEncoder chatEncoder(JobSpec spec, Path dir, TextModel model, int maxLength)
+      throws LocalDataException {
+    try {
+      return new ChatEncoder(ChatTemplate.fromDirectory(dir), ChatEncoder.gpt2((Gpt2Tokenizer) model.tokenizer()),
+          maxLength);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new LocalDataException("model '" + spec.getModel().getName() + "': its chat template cannot be used: "
+          + e.getMessage(), "model '" + spec.getModel().getName() + "': its chat template cannot be used (details in"
+          + " the node's log)");
     }
   }
 
@@ -262,9 +296,12 @@ public final class LmTrainer implements LocalTrainer {
     synchronized (p) {
       start(p, Optional.of(model));
       TextData d = p.data();
-      return spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM
-          ? TextEvaluation.causalLm(p.model(), d.validation(), EVALUATION_BATCH)
-          : TextEvaluation.classification(p.model(), d.validation(), d.validationLabels(), EVALUATION_BATCH);
+      return switch (spec.getTask()) {
+        case TASK_TYPE_CAUSAL_LM -> TextEvaluation.causalLm(p.model(), d.validation(), EVALUATION_BATCH);
+        case TASK_TYPE_CHAT_SFT -> TextEvaluation.chat(p.model(), p.chatEncoder(), d, p.chatValidation(),
+            EVALUATION_BATCH);
+        default -> TextEvaluation.classification(p.model(), d.validation(), d.validationLabels(), EVALUATION_BATCH);
+      };
     }
   }
 }

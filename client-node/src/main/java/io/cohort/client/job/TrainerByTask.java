@@ -18,11 +18,12 @@ public final class TrainerByTask implements LocalTrainer {
     this.trainers = new EnumMap<>(trainers);
   }
 
-  /** Tabular jobs on CSV datasets, and sequence classification and causal LM jobs on JSONL with local models. */
+  /** Tabular jobs on CSV datasets, and sequence classification, causal LM and chat SFT jobs on JSONL with local models. */
   public static TrainerByTask forNode(NodeConfig config) {
     LmTrainer lm = new LmTrainer(config);
     return new TrainerByTask(Map.of(TaskType.TASK_TYPE_TABULAR_CLASSIFICATION, new TabularTrainer(config),
-        TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION, lm, TaskType.TASK_TYPE_CAUSAL_LM, lm));
+        TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION, lm, TaskType.TASK_TYPE_CAUSAL_LM, lm, TaskType.TASK_TYPE_CHAT_SFT,
+        lm));
   }
 
   private LocalTrainer of(JobSpec spec) throws LocalDataException {

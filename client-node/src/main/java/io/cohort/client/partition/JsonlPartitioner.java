@@ -42,7 +42,8 @@ public final class JsonlPartitioner {
   public record Result(Map<String, int[]> countsByFile, int labels) {}
 
   /**
-   * @param labelField the integer label's field name, e.g. {@code label}
+   * @param labelField the integer label's field name, e.g. {@code label}; null for records without a
+   *     label (chat conversations), which are split at random as one group (IID only)
    * @param validationFraction share of each label held out for validation, in [0, 1)
    * @param alpha Dirichlet concentration, or {@code <= 0} for IID shards
    */
@@ -51,6 +52,10 @@ public final class JsonlPartitioner {
     if (nodes < 1 || !(validationFraction >= 0 && validationFraction < 1)) {
       throw new IllegalArgumentException("need nodes >= 1 and 0 <= validation fraction < 1, got " + nodes + ", "
           + validationFraction);
+    }
+    if (labelField == null && alpha > 0) {
+      throw new IllegalArgumentException("a Dirichlet label skew needs labelled records; records without a label"
+          + " are split IID (dirichlet alpha 0)");
     }
     TreeMap<Integer, List<String>> byLabel = readByLabel(jsonl, labelField);
     int labels = byLabel.lastKey() + 1;
@@ -99,7 +104,7 @@ public final class JsonlPartitioner {
     }
     if (byLabel.isEmpty()) {
       throw DatasetException.inFile(jsonl.toString(), "the file has no records; expected one JSON object per line,"
-          + " e.g. {\"text\": \"...\", \"" + labelField + "\": 1}");
+          + (labelField == null ? "" : " e.g. {\"text\": \"...\", \"" + labelField + "\": 1}"));
     }
     return byLabel;
   }
@@ -110,6 +115,13 @@ public final class JsonlPartitioner {
       obj = JSON.readTree(line);
     } catch (JsonProcessingException e) {
       throw DatasetException.atLine(file.toString(), lineNo, "not a JSON object (" + e.getOriginalMessage() + ")");
+    }
+    if (labelField == null) {
+      // Unlabelled records (chat conversations): the node's own reader checks their shape.
+      if (obj == null || !obj.isObject()) {
+        throw DatasetException.atLine(file.toString(), lineNo, "expected a JSON object");
+      }
+      return 0;
     }
     if (obj == null || !obj.isObject()) {
       throw DatasetException.atLine(file.toString(), lineNo, "expected a JSON object such as {\"text\": \"...\", \""
@@ -158,7 +170,7 @@ public final class JsonlPartitioner {
       for (String line : lines) {
         w.write(line);
         w.write('\n');
-        counts[JSON.readTree(line).get(labelField).intValue()]++;
+        counts[labelField == null ? 0 : JSON.readTree(line).get(labelField).intValue()]++;
       }
     }
     summary.put(file.getFileName().toString(), counts);

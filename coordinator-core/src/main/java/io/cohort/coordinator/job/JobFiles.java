@@ -221,7 +221,7 @@ public final class JobFiles {
           spec.setTabular(tabular(f.tabular()));
         });
         for (String block : languageModelBlocksGiven(f)) {
-          problems.add("field '" + block + "' applies only to tasks sequence_classification and causal_lm");
+          problems.add("field '" + block + "' applies only to tasks sequence_classification, causal_lm and chat_sft");
         }
       } else if (task[0] != TaskType.TASK_TYPE_UNSPECIFIED) {
         if (f.tabular() != null) {
@@ -257,8 +257,9 @@ public final class JobFiles {
         case "tabular_classification" -> TaskType.TASK_TYPE_TABULAR_CLASSIFICATION;
         case "sequence_classification" -> TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION;
         case "causal_lm" -> TaskType.TASK_TYPE_CAUSAL_LM;
-        default -> throw error("task", "must be tabular_classification, sequence_classification or causal_lm, got '"
-            + task + "'");
+        case "chat_sft" -> TaskType.TASK_TYPE_CHAT_SFT;
+        default -> throw error("task", "must be tabular_classification, sequence_classification, causal_lm or chat_sft,"
+            + " got '" + task + "'");
       };
     }
 

@@ -97,6 +97,17 @@ class TextJobFilesTest {
   }
 
   @Test
+  void chatSft_isALanguageModelTaskWithoutLabels_andTakesThePrivacyBlock() throws Exception {
+    String chat = MINIMAL.replace("sequence_classification", "chat_sft");
+    JobSpec spec = JobFiles.parse(chat + DP, "j.yaml", "x");
+    assertThat(spec.getTask()).isEqualTo(TaskType.TASK_TYPE_CHAT_SFT);
+    assertThat(spec.getPrivacy().getEnabled()).isTrue();
+    assertThat(spec.getModel().getName()).isEqualTo("tiny-gpt2-reuters");
+    assertThatThrownBy(() -> JobFiles.parse(chat + "text: {num_labels: 2}\n", "j.yaml", "x"))
+        .hasMessageContaining("field 'text.num_labels' applies only to task sequence_classification");
+  }
+
+  @Test
   void invalidTextJob_listsEveryProblemWithItsFieldPath() {
     String yaml = """
         task: sequence_classification
@@ -133,8 +144,8 @@ class TextJobFilesTest {
     assertThatThrownBy(() -> JobFiles.parse("task: causal_lm\ndataset: r\nmodel: {sha256: " + SHA + "}\n", "j.yaml",
         "x")).hasMessageContaining("field 'model.name' is required");
     assertThatThrownBy(() -> JobFiles.parse(MINIMAL.replace("sequence_classification", "translation"), "j.yaml", "x"))
-        .hasMessage("j.yaml: field 'task' must be tabular_classification, sequence_classification or causal_lm,"
-            + " got 'translation'");
+        .hasMessage("j.yaml: field 'task' must be tabular_classification, sequence_classification, causal_lm or"
+            + " chat_sft, got 'translation'");
   }
 
   @Test
@@ -149,8 +160,8 @@ class TextJobFilesTest {
         """.formatted(SHA);
     assertThatThrownBy(() -> JobFiles.parse(tabular, "j.yaml", "x"))
         .hasMessageStartingWith("j.yaml: 3 problems:")
-        .hasMessageContaining("field 'model' applies only to tasks sequence_classification and causal_lm")
-        .hasMessageContaining("field 'text' applies only to tasks sequence_classification and causal_lm")
+        .hasMessageContaining("field 'model' applies only to tasks sequence_classification, causal_lm and chat_sft")
+        .hasMessageContaining("field 'text' applies only to tasks sequence_classification, causal_lm and chat_sft")
         .hasMessageContaining("field 'strategy' sets server_learning_rate, beta1, beta2 or tau, which apply only"
             + " to kind: fedadam");
   }

@@ -48,9 +48,11 @@ final class NodeResultChecks {
     if (result.getPositiveScoreHistogramCount() != result.getNegativeScoreHistogramCount()
         || result.getPositiveScoreHistogramCount() > MAX_HISTOGRAM_BINS || result.getNumExamples() < 0
         || result.getNumCorrect() < 0 || result.getNumCorrect() > result.getNumExamples()
+        || result.getNumAnswers() < 0 || result.getNumAnswers() > 0 && result.getNumCorrect() > result.getNumAnswers()
         || !Double.isFinite(result.getLossSum())) {
       throw DomainException.invalid("evaluation result is inconsistent: histograms of equal length (at most "
-          + MAX_HISTOGRAM_BINS + "), 0 <= num_correct <= num_examples and a finite loss_sum are required");
+          + MAX_HISTOGRAM_BINS + "), 0 <= num_correct <= num_examples (and <= num_answers when answers are"
+          + " reported) and a finite loss_sum are required");
     }
   }
 

@@ -84,16 +84,28 @@ public final class ChatSft {
    */
   public static double exactMatch(Gpt2Model model, ChatEncoder encoder, List<Conversation> conversations,
       java.util.function.Function<int[], String> decode, int eosId, int maxNewTokens) {
+    int hits = exactMatches(model, encoder, conversations, decode, eosId, c -> maxNewTokens);
+    return conversations.isEmpty() ? Double.NaN : (double) hits / conversations.size();
+  }
+
+  /**
+   * The number of conversations whose greedy answer equals the last assistant turn (as in
+   * {@link #exactMatch}), each answered with at most {@code maxNewTokens.applyAsInt(conversation)} tokens.
+   */
+  public static int exactMatches(Gpt2Model model, ChatEncoder encoder, List<Conversation> conversations,
+      java.util.function.Function<int[], String> decode, int eosId,
+      java.util.function.ToIntFunction<Conversation> maxNewTokens) {
     int eot = encoder.endOfTurnId();
     Generator g = eot >= 0 && eot != eosId ? new Generator(model, eosId, eot) : new Generator(model, eosId);
     int hits = 0;
     for (Conversation c : conversations) {
       int[] prompt = encoder.encodePrompt(c.prompt());
-      String answer = decode.apply(g.generate(prompt, maxNewTokens, Sampler.greedy(), true, null).tokens());
+      String answer = decode.apply(g.generate(prompt, maxNewTokens.applyAsInt(c), Sampler.greedy(), true, null)
+          .tokens());
       if (answer.strip().equals(c.lastAnswer().strip())) {
         hits++;
       }
     }
-    return conversations.isEmpty() ? Double.NaN : (double) hits / conversations.size();
+    return hits;
   }
 }

@@ -40,6 +40,25 @@ class GradientCheckTest {
     check(model, new CausalLm(model), TinyModels.batch(SEED + 2, 3, 6));
   }
 
+  @Test
+  void assistantOnlyGradientsMatchFiniteDifferences() {
+    Gpt2Model model = TinyModels.model(SEED + 3);
+    TinyModels.lora(model, SEED + 3, false, 0f);
+    Batch b = TinyModels.batch(SEED + 3, 3, 6);
+    // conversation index as label; only the last two targets of each row count, as for a short answer
+    List<boolean[]> masks = new ArrayList<>();
+    int[] labels = new int[b.batch()];
+    for (int i = 0; i < b.batch(); i++) {
+      boolean[] m = new boolean[b.seqLen()];
+      m[b.lengths()[i] - 1] = true;
+      m[b.lengths()[i] - 2] = true;
+      masks.add(m);
+      labels[i] = i;
+    }
+    check(model, new io.cohort.lm.chat.AssistantOnlyLm(model, masks),
+        new Batch(b.ids(), b.lengths(), labels, b.batch(), b.seqLen()));
+  }
+
   private static void check(Gpt2Model model, Objective task, Batch batch) {
     List<Parameter> params = new ArrayList<>(model.adapterParameters());
     params.addAll(task.parameters());

@@ -1,6 +1,12 @@
 package io.cohort.client.job.text;
 
+import io.cohort.lm.chat.AssistantOnlyLm;
+import io.cohort.lm.chat.ChatEncoder;
+import io.cohort.lm.chat.ChatSft;
+import io.cohort.lm.chat.Conversation;
+import io.cohort.lm.model.Gpt2Model;
 import io.cohort.lm.model.Pass;
+import io.cohort.lm.tokenizer.Gpt2Tokenizer;
 import io.cohort.lm.train.Batch;
 import io.cohort.lm.train.CausalLm;
 import io.cohort.lm.train.Evaluation;
@@ -15,6 +21,8 @@ import java.util.List;
  * {@link PooledEvaluation#DEFAULT_BINS}-bin histograms of the positive class's probability (label
  * 1 of two; with more labels the last label against the rest, as for tabular jobs), split by the
  * true label. Causal LM: the number of predicted tokens and their summed negative log-likelihood.
+ * Chat SFT: the number of assistant targets and their summed NLL, and the exact matches of greedy
+ * answers among the held-out conversations (counts only; no text leaves the node).
  */
 public final class TextEvaluation {
   private TextEvaluation() {
@@ -70,5 +78,35 @@ public final class TextEvaluation {
       tokens += (long) s[1];
     }
     return EvaluationResult.newBuilder().setNumExamples(tokens).setLossSum(sum).build();
+  }
+
+  /**
+   * Slack over the reference answer's own token count when generating it: a different tokenisation
+   * of the same text or surrounding whitespace fits, and an answer that runs on past it cannot equal
+   * the reference anyway.
+   */
+  static final int ANSWER_SLACK_TOKENS = 4;
+
+  public static EvaluationResult chat(TextModel m, ChatEncoder encoder, TextData data, List<Conversation> held,
+      int batchSize) {
+    AssistantOnlyLm task = (AssistantOnlyLm) m.task();
+    List<int[]> sequences = data.validation();
+    int[] labels = data.validationLabels();
+    double sum = 0;
+    long tokens = 0;
+    for (int from = 0; from < sequences.size(); from += batchSize) {
+      int n = Math.min(batchSize, sequences.size() - from);
+      Batch b = Batch.of(sequences.subList(from, from + n).toArray(new int[0][]),
+          java.util.Arrays.copyOfRange(labels, from, from + n), m.tokenizer().eosId());
+      float[] hidden = m.model().forward(b.ids(), Pass.inference(b.batch(), b.seqLen()), null);
+      double[] s = task.nll(hidden, b);
+      sum += s[0];
+      tokens += (long) s[1];
+    }
+    Gpt2Tokenizer tokenizer = (Gpt2Tokenizer) m.tokenizer();
+    int hits = ChatSft.exactMatches((Gpt2Model) m.model(), encoder, held, tokenizer::decode, tokenizer.eosId(),
+        c -> tokenizer.encode(c.lastAnswer()).length + ANSWER_SLACK_TOKENS);
+    return EvaluationResult.newBuilder().setNumExamples(tokens).setLossSum(sum).setNumCorrect(hits)
+        .setNumAnswers(held.size()).build();
   }
 }

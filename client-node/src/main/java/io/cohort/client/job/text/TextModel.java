@@ -1,5 +1,6 @@
 package io.cohort.client.job.text;
 
+import io.cohort.lm.chat.AssistantOnlyLm;
 import io.cohort.lm.lora.LoraConfig;
 import io.cohort.lm.lora.LoraModel;
 import io.cohort.lm.model.Gpt2Model;
@@ -24,7 +25,9 @@ import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.LoraSpec;
 import io.cohort.proto.v1.TaskType;
 import io.cohort.wire.TensorBundle;
+import io.cohort.wire.TaskKinds;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -47,8 +50,12 @@ public final class TextModel {
   private final Trainer trainer;
   private final List<Parameter> parameters;
   private final TensorBundle initial;
+  /** Chat SFT: the loss masks the assistant-only objective looks up by label; set once the data is encoded. */
+  private final List<boolean[]> chatMasks;
 
-  private TextModel(LanguageModel model, TextTokenizer tokenizer, LoraModel lora, Objective task) {
+  private TextModel(LanguageModel model, TextTokenizer tokenizer, LoraModel lora, Objective task,
+      List<boolean[]> chatMasks) {
+    this.chatMasks = chatMasks;
     this.model = model;
     this.tokenizer = tokenizer;
     this.lora = lora;
@@ -80,10 +87,30 @@ public final class TextModel {
     LoraConfig cfg = new LoraConfig(l.getR(), (float) l.getAlpha(), (float) l.getDropout(), l.getTargetModulesList(),
         l.getFreezeA(), LoraInit.seedForJob(spec.getSeed()));
     LoraModel lora = LoraModel.attach(model, cfg, TargetModules.of(cfg.targetModules())::matches);
-    Objective task = spec.getTask() == TaskType.TASK_TYPE_CAUSAL_LM ? new CausalLm(model)
-        : new SequenceClassification(model.width(), spec.getText().getNumLabels(), pooling(spec),
-            new SplittableRandom(headSeed));
-    return new TextModel(model, tokenizer, lora, task);
+    List<boolean[]> chatMasks = new ArrayList<>();
+    Objective task;
+    if (spec.getTask() == TaskType.TASK_TYPE_CHAT_SFT) {
+      if (!(model instanceof Gpt2Model gpt2)) {
+        throw new IllegalArgumentException("chat SFT supports GPT-2 checkpoints only so far; this folder is a"
+            + " Llama-family model");
+      }
+      task = new AssistantOnlyLm(gpt2, chatMasks);
+    } else if (TaskKinds.isNextToken(spec.getTask())) {
+      task = new CausalLm(model);
+    } else {
+      task = new SequenceClassification(model.width(), spec.getText().getNumLabels(), pooling(spec),
+          new SplittableRandom(headSeed));
+    }
+    return new TextModel(model, tokenizer, lora, task, chatMasks);
+  }
+
+  /**
+   * Chat SFT: the loss masks of the encoded conversations, indexed as the batches' labels
+   * ({@link ChatRecords#masks()}); replaces any set before.
+   */
+  public void useChatMasks(List<boolean[]> masks) {
+    chatMasks.clear();
+    chatMasks.addAll(masks);
   }
 
   static Pooling pooling(JobSpec spec) {
