@@ -50,11 +50,12 @@ final class PrivacyCommand {
         AuditLines.print(System.out, report.audits());
         return 0;
       }
-      System.out.printf("%-20s %-16s %8s %12s %10s %12s %12s%n", "NODE", "DATASET", "ENTRIES", "EPSILON", "DELTA",
-          "BUDGET", "REMAINING");
+      System.out.printf("%-20s %-16s %8s %12s %12s %10s %12s %12s%n", "NODE", "DATASET", "ENTRIES", "EPSILON",
+          "RESERVED", "DELTA", "BUDGET", "REMAINING");
       for (PrivacySpend s : report.spend()) {
-        System.out.printf(Locale.ROOT, "%-20s %-16s %8d %12.4f %10.2g %12s %12s%n", s.nodeId(), s.dataset(),
-            s.entries(), s.epsilonSpent(), s.delta(), fmt(s.budgetEpsilon()), fmt(s.remaining()));
+        System.out.printf(Locale.ROOT, "%-20s %-16s %8d %12.4f %12s %10.2g %12s %12s%n", s.nodeId(), s.dataset(),
+            s.entries(), s.epsilonSpent(), fmt(s.reservedEpsilon()), s.delta(), fmt(s.budgetEpsilon()),
+            fmt(s.remaining()));
       }
       AuditLines.print(System.out, report.audits());
       return 0;

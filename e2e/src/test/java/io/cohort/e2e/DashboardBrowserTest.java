@@ -16,6 +16,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -167,6 +169,19 @@ class DashboardBrowserTest {
 
       // ---- privacy overview: the ε each node's ledger says, as the API says it ------------
       b.signIn(auditorToken);
+      // Issue 22 #2: each trainer reports with its heartbeats what it still reserves; once the jobs
+      // ended and their reservations were released, every report says 0.
+      await("trainers report nothing reserved").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500)).until(() -> {
+            JsonNode p = admin.get("/api/v1/privacy");
+            for (Budgeted t : TRAINERS) {
+              JsonNode s = find(p.path("spend"), t.nodeId(), "credit");
+              if (!s.has("reserved_epsilon") || s.path("reserved_epsilon").asDouble() != 0) {
+                return false;
+              }
+            }
+            return true;
+          });
       b.go("/privacy");
       b.waitVisible(By.id("privacy-table"));
       JsonNode privacy = admin.get("/api/v1/privacy");
@@ -185,6 +200,10 @@ class DashboardBrowserTest {
         assertShown(b, row + "[data-field=epsilon_spent]", spend.path("epsilon_spent").asDouble(), 4);
         assertShown(b, row + "[data-field=budget_epsilon]", spend.path("budget_epsilon").asDouble(), 4);
         assertShown(b, row + "[data-field=remaining_epsilon]", spend.path("remaining_epsilon").asDouble(), 4);
+        // Issue 22 #2: reserved beside spent, as the node reported it (nothing left reserved once the job ended).
+        assertThat(spend.has("reserved_epsilon")).as("%s reported its reservations: %s", t.nodeId(), spend).isTrue();
+        assertThat(spend.path("reserved_epsilon").asDouble()).isZero();
+        assertShown(b, row + "[data-field=reserved_epsilon]", spend.path("reserved_epsilon").asDouble(), 4);
         assertThat(spend.path("remaining_epsilon").asDouble()).isEqualTo(t.budget() - ledgerSays);
         assertThat(Double.parseDouble(b.attr(row + "[data-field=delta]", "data-value")))
             .isEqualTo(spend.path("delta").asDouble());

@@ -315,6 +315,34 @@ public final class PrivacyGuard implements AutoCloseable {
     return byJob;
   }
 
+  /** Epsilon reserved and not yet spent on one dataset, and by how many accepted jobs. */
+  public record Reserved(String alias, double epsilon, int jobs) {}
+
+  /**
+   * What each budgeted dataset has reserved for accepted jobs beyond what its ledger already records
+   * (the number {@code privacy budget} shows), for the coordinator's display; a dataset whose ledger
+   * cannot be read or was rolled back is left out (the node refuses work on it anyway).
+   */
+  public synchronized List<Reserved> reservedByDataset() {
+    List<Reserved> out = new ArrayList<>();
+    for (NodeConfig.Dataset d : config.datasets()) {
+      if (d.budget().isEmpty() || rolledBack.containsKey(d.alias())) {
+        continue;
+      }
+      try {
+        PrivacyLedger ledger = ledger(d.alias(), d.budget().get());
+        List<Reservations.Reservation> rs = Reservations.read(ledger.file());
+        List<PlanSegment> unspent = Reservations.unspent(rs, ledger.entries(), null);
+        double reserved = unspent.isEmpty() ? 0
+            : ledger.projectedEpsilon(PrivacyPlan.of(unspent)) - ledger.spentEpsilon();
+        out.add(new Reserved(d.alias(), Math.max(0, reserved), rs.size()));
+      } catch (IOException | DpParameterException | RuntimeException e) {
+        LOG.fine(() -> "dataset '" + d.alias() + "': reserved budget not reported: " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
   /** Epsilon spent so far on {@code alias}, at its ledger's delta. */
   public synchronized double spentEpsilon(String alias) throws IOException, DpParameterException {
     NodeConfig.Budget b = config.dataset(alias).flatMap(NodeConfig.Dataset::budget)

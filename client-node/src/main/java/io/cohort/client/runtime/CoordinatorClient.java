@@ -19,6 +19,7 @@ import io.cohort.proto.v1.PushSecAggRequest;
 import io.cohort.proto.v1.PushUpdateRequest;
 import io.cohort.proto.v1.RegisterRequest;
 import io.cohort.proto.v1.RegisterResponse;
+import io.cohort.proto.v1.ReservedBudget;
 import io.cohort.proto.v1.SecAggHeader;
 import io.cohort.proto.v1.SecAggStage;
 import io.cohort.proto.v1.SessionRef;
@@ -111,7 +112,13 @@ public final class CoordinatorClient {
 
   /** Keeps the session alive; the reply lists the jobs still active on this node's datasets (newer coordinators). */
   public HeartbeatResponse heartbeat() {
-    return blocking(rpcTimeout).heartbeat(HeartbeatRequest.newBuilder().setSession(session).build());
+    return heartbeat(List.of());
+  }
+
+  /** As {@link #heartbeat()}, reporting what each budgeted dataset has reserved (for the coordinator's display). */
+  public HeartbeatResponse heartbeat(List<ReservedBudget> reserved) {
+    return blocking(rpcTimeout).heartbeat(HeartbeatRequest.newBuilder().setSession(session).addAllReserved(reserved)
+        .build());
   }
 
   public Optional<Task> pullTask(Duration maxWait) {

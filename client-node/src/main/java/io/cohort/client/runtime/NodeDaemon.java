@@ -7,6 +7,7 @@ import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.crypto.pki.PkiException;
 import io.cohort.proto.v1.DatasetOffer;
 import io.cohort.proto.v1.DeclaredBudget;
+import io.cohort.proto.v1.ReservedBudget;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -166,7 +167,8 @@ public final class NodeDaemon implements AutoCloseable {
   private void heartbeat() {
     try {
       long sentAt = System.currentTimeMillis();
-      var reply = client.heartbeat();
+      var reply = client.heartbeat(privacy.reservedByDataset().stream().map(r -> ReservedBudget.newBuilder()
+          .setDatasetAlias(r.alias()).setEpsilon(r.epsilon()).setJobs(r.jobs()).build()).toList());
       if (reply.hasAuditHead()) {
         auditHeads.observe(reply.getAuditHead()); // issue 22 #7
       }

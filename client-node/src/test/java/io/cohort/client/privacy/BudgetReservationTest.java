@@ -1,6 +1,7 @@
 package io.cohort.client.privacy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.crypto.dp.RdpAccountant;
@@ -85,6 +86,28 @@ class BudgetReservationTest {
       g.record(g.admit(c, 2, ROWS).orElseThrow());
       assertThat(Reservations.read(dir.resolve("n1.tab.ledger").toAbsolutePath())).extracting(
           Reservations.Reservation::jobId).as("every reserved round is spent").doesNotContain("job-c");
+    }
+  }
+
+  // Issue 22 #2: what the heartbeat reports for the dashboard is the reservation the node enforces.
+  @Test
+  void reservedByDataset_reportsTheUnspentReservationOfAcceptedJobs() throws Exception {
+    JobSpec a = PrivateJobs.spec("job-a", 8, 4);
+    try (PrivacyGuard g = guard(10)) {
+      assertThat(g.reservedByDataset()).singleElement().satisfies(r -> {
+        assertThat(r.alias()).isEqualTo("tab");
+        assertThat(r.epsilon()).isZero();
+        assertThat(r.jobs()).isZero();
+      });
+      assertThat(g.acceptOffer(a, ROWS)).isEmpty();
+      assertThat(g.reservedByDataset()).singleElement().satisfies(r -> {
+        assertThat(r.epsilon()).isCloseTo(whole(a), within(1e-9));
+        assertThat(r.jobs()).isEqualTo(1);
+      });
+      g.record(g.admit(a, 1, ROWS).orElseThrow());
+      double spent = g.spentEpsilon("tab");
+      assertThat(g.reservedByDataset()).singleElement().satisfies(r -> assertThat(r.epsilon())
+          .as("the rest of job-a beyond round 1").isCloseTo(whole(a) - spent, within(1e-9)));
     }
   }
 

@@ -7,6 +7,7 @@ import io.cohort.coordinator.auth.TokenStore;
 import io.cohort.coordinator.node.NodeRegistry;
 import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.cohort.coordinator.store.PrivacyStore;
+import io.cohort.coordinator.store.ReservedBudgets;
 import io.cohort.coordinator.round.JobScheduler;
 import io.cohort.coordinator.round.RoundSettings;
 import io.cohort.coordinator.store.AuditChainCheck;
@@ -85,6 +86,12 @@ public class CoordinatorBeans {
   @Singleton
   LedgerEntryStore ledgerEntryStore(CoordinatorConfig config) {
     return new LedgerEntryStore(dataSource(config));
+  }
+
+  @Produces
+  @Singleton
+  ReservedBudgets reservedBudgets(Clock clock) {
+    return new ReservedBudgets(clock);
   }
 
   @Produces

@@ -11,6 +11,7 @@ import io.cohort.coordinator.store.LedgerEntryStore;
 import io.cohort.coordinator.store.ModelStore;
 import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.cohort.coordinator.store.PrivacyStore;
+import io.cohort.coordinator.store.ReservedBudgets;
 import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.coordinator.tls.PeerIdentityInterceptor;
 import io.cohort.proto.v1.AbandonTaskRequest;
@@ -73,6 +74,7 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   @Inject PrivacyStore privacy;
   @Inject PrivacyAuditStore audits;
   @Inject LedgerEntryStore signedEntries;
+  @Inject ReservedBudgets reserved;
   @Inject io.cohort.coordinator.audit.SignedHeads auditHeads;
 
   @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
@@ -124,6 +126,12 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
     GrpcErrors.unary(out, () -> {
       NodeSession s = session(req.getSession());
+      // Issue 22 #2: what the node reserved, shown beside spent; only for datasets it offered.
+      for (var r : req.getReservedList()) {
+        if (s.datasets().contains(r.getDatasetAlias())) {
+          reserved.report(s.nodeId(), r.getDatasetAlias(), r.getEpsilon(), r.getJobs());
+        }
+      }
       // Issue 22 #2: the node releases what it reserved for jobs on its datasets no longer listed.
       ActiveJobs.Builder active = ActiveJobs.newBuilder();
       for (var j : store.activeJobs()) {

@@ -8,6 +8,7 @@ import io.cohort.coordinator.store.LedgerRow;
 import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.cohort.coordinator.store.PrivacyStore;
+import io.cohort.coordinator.store.ReservedBudgets;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -34,13 +35,16 @@ public class PrivacyResource {
   @Inject PrivacyStore privacy;
   @Inject LedgerEntryStore signedEntries;
   @Inject PrivacyAuditStore audits;
+  @Inject ReservedBudgets reservedBudgets;
 
-  static PrivacySpend spend(PrivacyStore.Spend s) {
+  static PrivacySpend spend(PrivacyStore.Spend s, Optional<ReservedBudgets.Reserved> reserved) {
     var b = s.budget();
+    var r = reserved.orElse(null);
     return new PrivacySpend(s.nodeId(), s.dataset(), s.entries(), s.epsilonSpent(), s.delta(), nan(s.budgetEpsilon()),
         nan(s.remainingEpsilon()), b.map(PrivacyStore.DeclaredBudget::delta).orElse(null),
         b.map(PrivacyStore.DeclaredBudget::accountant).orElse(null),
-        b.map(x -> x.reportedAt().toString()).orElse(null));
+        b.map(x -> x.reportedAt().toString()).orElse(null), r == null ? null : r.epsilon(),
+        r == null ? null : r.jobs(), r == null ? null : r.reportedAt().toString());
   }
 
   /** @param signed the stored signed line of the same entry, when the node reported one */
@@ -57,7 +61,8 @@ public class PrivacyResource {
   @GET
   public PrivacyReport show(@QueryParam("node") String nodeId, @QueryParam("dataset") String dataset,
       @QueryParam("job") String jobId) {
-    return new PrivacyReport(privacy.spend(nodeId, dataset).stream().map(PrivacyResource::spend).toList(),
+    return new PrivacyReport(privacy.spend(nodeId, dataset).stream()
+        .map(s -> spend(s, reservedBudgets.find(s.nodeId(), s.dataset()))).toList(),
         privacy.entries(nodeId, dataset).stream()
             .map(r -> entry(r, signedEntries.find(r.nodeId(), r.dataset(), r.entrySeq()))).toList(),
         audits.audits(jobId).stream().filter(a -> nodeId == null || a.nodeId().equals(nodeId))

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.cohort.coordinator.app.JobService;
+import io.cohort.coordinator.rest.PrivacyResource;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.proto.v1.AnswerOfferRequest;
+import io.cohort.proto.v1.DatasetOffer;
+import io.cohort.proto.v1.DeclaredBudget;
 import io.cohort.proto.v1.DownloadModelRequest;
 import io.cohort.proto.v1.DownloadModelResponse;
 import io.cohort.proto.v1.EvaluationResult;
@@ -18,6 +21,7 @@ import io.cohort.proto.v1.PushEvaluationRequest;
 import io.cohort.proto.v1.PushUpdateRequest;
 import io.cohort.proto.v1.PushUpdateResponse;
 import io.cohort.proto.v1.RegisterRequest;
+import io.cohort.proto.v1.ReservedBudget;
 import io.cohort.proto.v1.SessionRef;
 import io.cohort.proto.v1.Task;
 import io.cohort.proto.v1.UpdateHeader;
@@ -54,6 +58,7 @@ class NodeGrpcServiceTest {
   @ConfigProperty(name = "quarkus.grpc.server.test-port") int port;
   @Inject JobService jobs;
   @Inject JobStore store;
+  @Inject PrivacyResource privacy;
 
   private ManagedChannel channel;
   private NodeServiceGrpc.NodeServiceBlockingStub stub;
@@ -100,6 +105,37 @@ class NodeGrpcServiceTest {
     register("stale-node");
     assertThat(code(() -> stub.heartbeat(HeartbeatRequest.newBuilder().setSession(first).build())))
         .isEqualTo(Status.Code.UNAUTHENTICATED);
+  }
+
+  // Issue 22 #2: the reserved budget a node reports with its heartbeat is shown beside spent, for the
+  // datasets it offered only, and a value that cannot be a reservation is ignored.
+  @Test
+  void heartbeatReservations_appearBesideSpentForOfferedDatasetsOnly() {
+    String node = "reserving-node";
+    String session = stub.register(RegisterRequest.newBuilder().setNodeId(node).setSoftwareVersion("test")
+        .addDatasets(DatasetOffer.newBuilder().setAlias("ward").setBudget(DeclaredBudget.newBuilder()
+            .setEpsilon(5).setDelta(1e-5).setAccountant("rdp")))
+        .build()).getSessionId();
+    SessionRef ref = SessionRef.newBuilder().setNodeId(node).setSessionId(session).build();
+    assertThat(privacy.show(node, "ward").spend()).singleElement()
+        .satisfies(sp -> assertThat(sp.reservedEpsilon()).as("nothing reported yet").isNull());
+    stub.heartbeat(HeartbeatRequest.newBuilder().setSession(ref)
+        .addReserved(ReservedBudget.newBuilder().setDatasetAlias("ward").setEpsilon(1.25).setJobs(1))
+        .addReserved(ReservedBudget.newBuilder().setDatasetAlias("not-offered").setEpsilon(9).setJobs(2))
+        .build());
+    assertThat(privacy.show(node, null).spend()).singleElement().satisfies(sp -> {
+      assertThat(sp.dataset()).isEqualTo("ward");
+      assertThat(sp.reservedEpsilon()).isEqualTo(1.25);
+      assertThat(sp.reservedJobs()).isEqualTo(1);
+      assertThat(sp.reservedReportedAt()).isNotNull();
+      assertThat(sp.remaining()).as("budget minus spent").isEqualTo(5.0);
+    });
+    stub.heartbeat(HeartbeatRequest.newBuilder().setSession(ref)
+        .addReserved(ReservedBudget.newBuilder().setDatasetAlias("ward").setEpsilon(Double.NaN).setJobs(1)).build());
+    assertThat(privacy.show(node, "ward").spend().get(0).reservedEpsilon()).as("NaN ignored").isEqualTo(1.25);
+    stub.heartbeat(HeartbeatRequest.newBuilder().setSession(ref)
+        .addReserved(ReservedBudget.newBuilder().setDatasetAlias("ward").setEpsilon(0).setJobs(0)).build());
+    assertThat(privacy.show(node, "ward").spend().get(0).reservedEpsilon()).isZero();
   }
 
   /** Sends raw bytes as the request of a method, bypassing the generated marshaller. */

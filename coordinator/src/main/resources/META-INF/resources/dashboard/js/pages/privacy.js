@@ -78,6 +78,9 @@ export const privacyPage = {
       h('th', { scope: 'row' }, h('a', { href: ledgerHref(s.node_id, s.dataset) }, s.node_id)),
       h('td', {}, s.dataset),
       h('td.r', {}, num(s.epsilon_spent, 4, 'epsilon_spent')),
+      h('td.r', { title: s.reserved_reported_at ? 'reserved by the node for ' + s.reserved_jobs
+        + ' accepted job(s) not yet spent, as it reported at ' + s.reserved_reported_at : 'not reported by the node' },
+        num(s.reserved_epsilon, 4, 'reserved_epsilon')),
       h('td.r', { title: s.budget_accountant ? 'declared by the node (' + s.budget_accountant + ' accountant, δ '
         + Number(s.budget_delta).toExponential(1) + ') at ' + s.budget_reported_at : 'no budget declared' },
         num(s.budget_epsilon, 4, 'budget_epsilon')),
@@ -91,6 +94,7 @@ export const privacyPage = {
       h('p.lede', {}, 'Differential-privacy spend per node and dataset, as each node\'s signed ledger reports it: ',
         'ε is the node accountant\'s cumulative value after its newest entry, at the stated δ. ',
         'Rows above ', (WARN_SHARE * 100).toFixed(0), ' % of the declared budget are flagged. ',
+        'ε reserved is what the node holds back for jobs it accepted and has not spent yet, as it reports with each heartbeat. ',
         'Each budget (ε, δ and accountant) is the one the node declares from its own configuration when it registers: ',
         'the coordinator only displays it and cannot change it; the node alone enforces it.'),
       spend.length === 0
@@ -98,7 +102,8 @@ export const privacyPage = {
         : [h('p', { id: 'privacy-summary' }, spend.length + ' node × dataset ' + (spend.length === 1 ? 'ledger' : 'ledgers')
             + (over ? ', ' + over + ' above ' + (WARN_SHARE * 100).toFixed(0) + ' % of budget' : '') + '.'),
           table('ε spent per node and dataset',
-            ['Node', 'Dataset', 'ε spent', 'ε budget', 'ε remaining', 'δ', 'Entries', 'Share of budget', 'Ledger'],
+            ['Node', 'Dataset', 'ε spent', 'ε reserved', 'ε budget', 'ε remaining', 'δ', 'Entries', 'Share of budget',
+              'Ledger'],
             rows, { id: 'privacy-table' })],
       auditSection(report.audits, true));
   },
