@@ -178,6 +178,9 @@ final class TrainCommand implements Callable<Integer> {
         err.flush();
       }
     });
+    if (text && trainer.memoryPlan() != null && trainer.memoryPlan().recompute()) {
+      err.println("ran with activation recomputation: " + trainer.memoryPlan().describe());
+    }
     String taskType = task.equals(LmCommandSupport.SEQ_CLS) ? AdapterConfig.SEQ_CLS : AdapterConfig.CAUSAL_LM;
     List<String> saveModules = objective.parameters().isEmpty() ? List.of() : List.of("score");
     Files.createDirectories(out);

@@ -11,6 +11,7 @@ import io.cohort.lm.train.DpSgd;
 import io.cohort.lm.train.Optimizer;
 import io.cohort.lm.train.TrainOptions;
 import io.cohort.lm.train.TrainReport;
+import io.cohort.lm.train.TrainingMemory;
 import io.cohort.client.privacy.DpPlan;
 import io.cohort.client.tabular.DpSgdParams;
 import io.cohort.crypto.dp.GaussianNoise;
@@ -113,10 +114,34 @@ public final class LmTrainer implements LocalTrainer {
       throw new LocalDataException(e.getMessage(),
           e.publicMessage("dataset '" + ds.alias() + "'" + (validation ? " (validation file)" : "")));
     }
+    checkMemory(spec, model, data, maxLength);
     prepared.put(spec.getJobId(), new Prepared(model, data));
     LOG.info(String.format("job %s: model '%s' loaded, %d training and %d held-out records tokenised",
         spec.getJobId(), spec.getModel().getName(), data.train().size(), data.validation().size()));
     return prepared.get(spec.getJobId());
+  }
+
+  /**
+   * Declines, at the offer, a job whose training would not fit this node's heap even with activation
+   * recomputation (the numbers are sizes, nothing of the data). Under DP the batch is the planner's
+   * Poisson sample, bounded here by the training batch size or the whole training set.
+   */
+  private static void checkMemory(JobSpec spec, TextModel model, TextData data, int maxLength)
+      throws LocalDataException {
+    int rows = data.train().size();
+    int batch = Math.max(1, Math.min(rows, spec.getTraining().getBatchSize() > 0 ? spec.getTraining().getBatchSize()
+        : rows));
+    boolean dp = spec.hasPrivacy() && spec.getPrivacy().getEnabled();
+    try {
+      TrainingMemory.Plan plan = TrainingMemory.prepare(model.model(), model.trainer().parameters(), batch, maxLength,
+          dp, TrainingMemory.availableHeap());
+      if (plan != null && plan.recompute()) {
+        LOG.info("job " + spec.getJobId() + ": activation recomputation on; " + plan.describe());
+      }
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("job " + spec.getJobId() + ": " + e.getMessage(),
+          "job does not fit this node's memory: " + e.getMessage());
+    }
   }
 
   /** The model folder the job's model name resolves to, after checking its content hash. */

@@ -147,6 +147,12 @@ class LlamaCommandTest {
     }
     assertOneLineError(evalOn(truncated), "model.safetensors", "truncated");
 
+    Path tokenizer = copyOf("tokenizer-type");
+    Files.writeString(tokenizer.resolve("tokenizer.json"), Files.readString(tokenizer.resolve("tokenizer.json"))
+        .replaceFirst("(\"model\"\\s*:\\s*\\{\\s*\"type\"\\s*:\\s*)\"BPE\"", "$1\"SentencePieceBPE\""));
+    assertThat(Files.readString(tokenizer.resolve("tokenizer.json"))).contains("SentencePieceBPE");
+    assertOneLineError(evalOn(tokenizer), "tokenizer.json", "model.type", "SentencePieceBPE", "supported: BPE");
+
     Path sharded = dir.resolve("sharded");
     Files.createDirectories(sharded);
     Files.copy(LLAMA.resolve("config.json"), sharded.resolve("config.json"));

@@ -1,5 +1,6 @@
 package io.cohort.lm.model;
 
+import java.util.concurrent.atomic.LongAdder;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
@@ -21,11 +22,18 @@ public final class Blas {
   /** Columns of a thin product's long side that one task accumulates (thin x BLOCK floats stay in L1). */
   private static final int BLOCK = 256;
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+  /** 2 m n k of every product run, so benchmarks count a step's FLOPs from what it did, not by hand. */
+  private static final LongAdder FLOPS = new LongAdder();
 
   private Blas() {
   }
 
   /** Sets the number of threads OpenBLAS uses for one product (process-wide). */
+  /** Floating-point operations (2 m n k per product) of all products since the JVM started. */
+  public static long flopsCounted() {
+    return FLOPS.sum();
+  }
+
   public static void setThreads(int threads) {
     openblas.blas_set_num_threads(threads);
   }
@@ -81,6 +89,7 @@ public final class Blas {
     if (m == 0 || n == 0) {
       return;
     }
+    FLOPS.add(2L * m * n * k);
     Scratch s = SCRATCH.get();
     int aSpan = span(transA ? k : m, transA ? m : k, lda);
     int bSpan = span(transB ? n : k, transB ? k : n, ldb);
@@ -104,6 +113,7 @@ public final class Blas {
     if (m == 0 || n == 0) {
       return;
     }
+    FLOPS.add(2L * m * n * k);
     Scratch s = SCRATCH.get();
     int aSpan = span(transA ? k : m, transA ? m : k, lda);
     int cSpan = span(m, n, ldc);
@@ -127,6 +137,7 @@ public final class Blas {
     if (m == 0 || n == 0) {
       return;
     }
+    FLOPS.add(2L * m * n * k);
     Scratch s = SCRATCH.get();
     FloatPointer pa = s.a(m * k);
     FloatPointer pc = s.c(m * n);
@@ -152,6 +163,7 @@ public final class Blas {
    */
   private static void skinnyTransposedA(int m, int n, int k, float alpha, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    FLOPS.add(2L * m * n * k);
     boolean longM = m >= n;
     int thin = longM ? n : m;
     int wide = longM ? m : n;

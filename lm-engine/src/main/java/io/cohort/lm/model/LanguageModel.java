@@ -42,4 +42,22 @@ public interface LanguageModel {
 
   /** {@code dHidden[from..from+n) += dLogits * head} (the output head's input gradient). */
   void logitsBackward(float[] dLogits, int from, int n, float[] dHidden);
+
+  /**
+   * Estimated heap bytes a training forward plus backward pass holds at its peak for a batch of
+   * {@code batch} sequences of {@code seqLen} tokens ({@code recompute}: with activation
+   * recomputation), or -1 when the model does not estimate it.
+   */
+  default long trainingActivationBytes(int batch, int seqLen, boolean recompute) {
+    return -1;
+  }
+
+  /** Whether {@link #setActivationRecomputation} does anything for this model. */
+  default boolean supportsActivationRecomputation() {
+    return false;
+  }
+
+  /** Turns activation recomputation on or off, where supported. */
+  default void setActivationRecomputation(boolean on) {
+  }
 }

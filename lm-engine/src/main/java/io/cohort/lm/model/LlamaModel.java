@@ -1,12 +1,17 @@
 package io.cohort.lm.model;
 
+import io.cohort.format.checkpoint.CheckpointException;
+import io.cohort.format.checkpoint.CheckpointTensor;
 import io.cohort.format.checkpoint.LlamaCheckpoint;
 import io.cohort.format.checkpoint.LlamaConfig;
+import io.cohort.format.checkpoint.UncheckedCheckpointException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
 
 /**
  * A Llama-family decoder (Llama 2/3, Mistral, Qwen2/2.5, Qwen3; transformers' modeling_llama,
@@ -30,12 +35,20 @@ public final class LlamaModel implements LanguageModel {
   private final Map<String, Linear> linears;
   private final float[] invFreq;
   private NativeMatrix headNative;
+  private boolean recomputeActivations;
 
   /** Builds the model of a loaded checkpoint (its tensor arrays are used, not copied, where no transpose is needed). */
-  public static LlamaModel fromCheckpoint(LlamaCheckpoint checkpoint) {
-    Map<String, float[]> t = new LinkedHashMap<>();
-    checkpoint.tensors().forEach((name, tensor) -> t.put(name, tensor.data()));
-    return fromTensors(checkpoint.config(), t);
+  public static LlamaModel fromCheckpoint(LlamaCheckpoint checkpoint) throws CheckpointException {
+    // The checkpoint's shapes were checked from its headers; its tensors are read one at a time as
+    // the layers take them, so the heap never holds a float32 copy of the whole checkpoint.
+    try {
+      return new LlamaModel(checkpoint.config(), name -> {
+        CheckpointTensor x = checkpoint.tensors().get(name);
+        return x == null ? null : x.data();
+      });
+    } catch (UncheckedCheckpointException e) {
+      throw e.getCause();
+    }
   }
 
   /**
@@ -56,32 +69,32 @@ public final class LlamaModel implements LanguageModel {
         throw new IllegalArgumentException("tensor " + e.getKey() + " has " + v.length + " values, expected " + n);
       }
     }
-    return new LlamaModel(config, tensors);
+    return new LlamaModel(config, tensors::get);
   }
 
-  private LlamaModel(LlamaConfig c, Map<String, float[]> t) {
+  private LlamaModel(LlamaConfig c, Function<String, float[]> t) {
     this.config = c;
     int d = c.hiddenSize();
     int qw = c.numHeads() * c.headDim();
     int kvw = c.numKvHeads() * c.headDim();
     int in = c.intermediateSize();
-    this.embed = t.get("model.embed_tokens.weight");
-    this.head = c.tieWordEmbeddings() ? embed : t.get(LlamaCheckpoint.LM_HEAD);
-    this.finalNorm = t.get("model.norm.weight");
+    this.embed = t.apply("model.embed_tokens.weight");
+    this.head = c.tieWordEmbeddings() ? embed : t.apply(LlamaCheckpoint.LM_HEAD);
+    this.finalNorm = t.apply("model.norm.weight");
     this.layers = new Layer[c.numLayers()];
     Map<String, Linear> lin = new LinkedHashMap<>();
     for (int i = 0; i < layers.length; i++) {
       String p = "model.layers." + i + ".";
       Layer l = new Layer();
-      l.inNorm = t.get(p + "input_layernorm.weight");
-      l.postNorm = t.get(p + "post_attention_layernorm.weight");
+      l.inNorm = t.apply(p + "input_layernorm.weight");
+      l.postNorm = t.apply(p + "post_attention_layernorm.weight");
       l.q = linear(t, p + "self_attn.q_proj", d, qw);
       l.k = linear(t, p + "self_attn.k_proj", d, kvw);
       l.v = linear(t, p + "self_attn.v_proj", d, kvw);
       l.o = linear(t, p + "self_attn.o_proj", qw, d);
       if (c.qkNorm()) {
-        l.qNorm = t.get(p + "self_attn.q_norm.weight");
-        l.kNorm = t.get(p + "self_attn.k_norm.weight");
+        l.qNorm = t.apply(p + "self_attn.q_norm.weight");
+        l.kNorm = t.apply(p + "self_attn.k_norm.weight");
       }
       l.gate = linear(t, p + "mlp.gate_proj", d, in);
       l.up = linear(t, p + "mlp.up_proj", d, in);
@@ -96,15 +109,15 @@ public final class LlamaModel implements LanguageModel {
   }
 
   /** A frozen layer from an {@code nn.Linear} weight [out, in] (transposed to the engine's [in, out]). */
-  private static Linear linear(Map<String, float[]> t, String path, int in, int out) {
-    float[] w = t.get(path + ".weight");
+  private static Linear linear(Function<String, float[]> t, String path, int in, int out) {
+    float[] w = t.apply(path + ".weight");
     float[] wt = new float[w.length];
     for (int o = 0; o < out; o++) {
       for (int i = 0; i < in; i++) {
         wt[i * out + o] = w[o * in + i];
       }
     }
-    float[] bias = t.get(path + ".bias");
+    float[] bias = t.apply(path + ".bias");
     return new Linear(path, wt, in, out, bias == null ? new float[out] : bias);
   }
 
@@ -200,6 +213,9 @@ public final class LlamaModel implements LanguageModel {
 
   /** Activations of one layer for its backward pass. */
   private static final class Saved {
+    /** Only {@link #x} and the dropout seed are kept; the rest is recomputed in the backward pass. */
+    boolean recompute;
+    long dropoutSeed;
     float[] x;
     float[] r1;
     float[] h1;
@@ -268,9 +284,22 @@ public final class LlamaModel implements LanguageModel {
     acts.cos = cs[0];
     acts.sin = cs[1];
     float[] h = x;
+    boolean recompute = pass.training() && recomputeActivations;
     for (int i = 0; i < layers.length; i++) {
       Saved s = new Saved();
-      h = layerForward(layers[i], h, pass, cs[0], cs[1], s);
+      if (recompute) {
+        // Each layer draws its dropout masks from its own seed, so the backward pass can replay them.
+        s.dropoutSeed = pass.dropout() == null ? 0 : pass.dropout().nextLong();
+        float[] in = h;
+        h = layerForward(layers[i], h, layerPass(pass, s.dropoutSeed), cs[0], cs[1], s);
+        Saved kept = new Saved();
+        kept.recompute = true;
+        kept.dropoutSeed = s.dropoutSeed;
+        kept.x = in;
+        s = kept;
+      } else {
+        h = layerForward(layers[i], h, pass, cs[0], cs[1], s);
+      }
       acts.layers[i] = s;
     }
     float[] out = new float[rows * d];
@@ -297,6 +326,61 @@ public final class LlamaModel implements LanguageModel {
       }
     }
     return new float[][] {cos, sin};
+  }
+
+  /**
+   * Activation recomputation (gradient checkpointing): when on, a training forward pass keeps only
+   * each decoder layer's input, and the backward pass runs each layer's forward again just before
+   * its backward, so the activations held at once are the layer inputs plus one layer's
+   * intermediates instead of every layer's (about 20 times less at the Qwen2.5-0.5B shape), for
+   * about one more forward pass of compute. Gradients are the same: the recomputed layer sees the
+   * same input, weights and dropout masks (each layer's masks come from its own recorded seed).
+   */
+  @Override
+  public void setActivationRecomputation(boolean on) {
+    this.recomputeActivations = on;
+  }
+
+  @Override
+  public boolean supportsActivationRecomputation() {
+    return true;
+  }
+
+  /**
+   * Counts the float arrays {@link #layerForward} keeps per layer (and what recomputation keeps
+   * instead), plus the largest transient arrays of one layer's backward (attention score gradients,
+   * the per-head q/k/v gradients, the MLP's); LoRA's rank-r states are small and counted once per
+   * adapted module.
+   */
+  @Override
+  public long trainingActivationBytes(int batch, int seqLen, boolean recompute) {
+    LlamaConfig c = config;
+    long rows = (long) batch * seqLen;
+    long d = c.hiddenSize();
+    long qw = (long) c.numHeads() * c.headDim();
+    long kvw = (long) c.numKvHeads() * c.headDim();
+    long inter = c.intermediateSize();
+    long scores = (long) batch * c.numHeads() * seqLen * seqLen;
+    long lora = 0;
+    for (Linear l : linears.values()) {
+      if (l.adapter() != null) {
+        lora += rows * 64; // u = x A^T (r <= 64 assumed for the estimate)
+      }
+    }
+    lora /= Math.max(1, layers.length);
+    long perLayer = rows * (4 * d + 2 + 2 * qw + 2 * kvw + 3 * inter) + scores + lora
+        + (c.qkNorm() ? rows * (qw + kvw) : 0);
+    long transient_ = 2 * scores + rows * (3 * qw + 3 * inter + 2 * d);
+    long kept = recompute ? layers.length * rows * d + perLayer : layers.length * perLayer;
+    return 4 * (kept + transient_ + 3 * rows * d);
+  }
+
+  public boolean activationRecomputation() {
+    return recomputeActivations;
+  }
+
+  private static Pass layerPass(Pass pass, long dropoutSeed) {
+    return pass.dropout() == null ? pass : pass.withDropout(new SplittableRandom(dropoutSeed));
   }
 
   private float[] layerForward(Layer l, float[] x, Pass pass, float[] cos, float[] sin, Saved s) {
@@ -413,7 +497,14 @@ public final class LlamaModel implements LanguageModel {
       }
     }
     for (int i = layers.length - 1; i >= lowest; i--) {
-      dx = layerBackward(layers[i], acts.layers[i], dx, pass, acts.cos, acts.sin, i > lowest);
+      Saved s = acts.layers[i];
+      acts.layers[i] = null; // what this layer saved is garbage once its gradients are out
+      if (s.recompute) {
+        Saved full = new Saved();
+        layerForward(layers[i], s.x, layerPass(pass, s.dropoutSeed), acts.cos, acts.sin, full);
+        s = full;
+      }
+      dx = layerBackward(layers[i], s, dx, pass, acts.cos, acts.sin, i > lowest);
     }
   }
 

@@ -17,6 +17,11 @@ public record Pass(int batch, int seqLen, boolean training, boolean perExample, 
     return new Pass(batch, seqLen, true, perExample, dropout);
   }
 
+  /** The same pass drawing its dropout masks from {@code source} (activation recomputation replays a layer's masks). */
+  public Pass withDropout(SplittableRandom source) {
+    return new Pass(batch, seqLen, training, perExample, source);
+  }
+
   public int rows() {
     return batch * seqLen;
   }

@@ -2,11 +2,16 @@ package io.cohort.lm.tokenizer;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import io.cohort.format.checkpoint.CheckpointException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A {@code tokenizer.json} run by Hugging Face's own Rust {@code tokenizers} through DJL's binding
@@ -18,6 +23,8 @@ import java.util.Map;
  */
 public final class HfTokenizer implements TextTokenizer, AutoCloseable {
   public static final String FILE_NAME = "tokenizer.json";
+  /** The {@code model.type} values Hugging Face's tokenizers library implements. */
+  static final Set<String> MODEL_TYPES = Set.of("BPE", "Unigram", "WordPiece", "WordLevel");
   private final HuggingFaceTokenizer tokenizer;
   private final int eosId;
 
@@ -33,6 +40,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
       throw new CheckpointException(dir, "has no " + FILE_NAME + " (Llama-family models need the tokenizer.json"
           + " that save_pretrained writes)");
     }
+    checkModelType(file);
     NativeCache.configure();
     try {
       HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "true",
@@ -40,6 +48,45 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
       return new HfTokenizer(t, eosId);
     } catch (IOException | RuntimeException e) {
       throw new CheckpointException(file, "cannot load the tokenizer: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Names the field when the file's tokenizer model is one the library lacks: the library's own
+   * message for it ("data did not match any variant of untagged enum ModelWrapper at line 1 column
+   * 9147") names neither. Streams the file: only {@code model.type} is read.
+   */
+  static void checkModelType(Path file) throws CheckpointException {
+    String type = null;
+    try (JsonParser p = new JsonFactory().createParser(file.toFile())) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new CheckpointException(file, "is not a JSON object");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        if (!field.equals("model") || p.currentToken() != JsonToken.START_OBJECT) {
+          p.skipChildren();
+          continue;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String inner = p.currentName();
+          p.nextToken();
+          if (inner.equals("type") && p.currentToken() == JsonToken.VALUE_STRING) {
+            type = p.getText();
+          }
+          p.skipChildren();
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new CheckpointException(file, "is not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new CheckpointException(file, "cannot be read: " + e.getMessage());
+    }
+    // A file without model.type is left to the library (older files infer BPE from the fields).
+    if (type != null && !MODEL_TYPES.contains(type)) {
+      throw new CheckpointException(file, "field model.type is \"" + type + "\", which Hugging Face's tokenizers"
+          + " do not implement; supported: BPE, Unigram, WordLevel, WordPiece");
     }
   }
 

@@ -23,6 +23,7 @@ public final class Trainer {
   private final LanguageModel model;
   private final Objective task;
   private final int padId;
+  private TrainingMemory.Plan memoryPlan;
 
   public Trainer(LanguageModel model, Objective task, int padId) {
     this.model = model;
@@ -66,6 +67,7 @@ public final class Trainer {
     List<Parameter> params = parameters();
     boolean dp = o.dp() != null;
     double q = Math.min(1.0, (double) o.batchSize() / n);
+    planMemory(sequences, dp ? largestPoissonBatch(n, q) : Math.min(n, o.batchSize()), dp);
     long stepsPerEpoch = dp ? Math.max(1, Math.round(1 / q)) : (n + o.batchSize() - 1) / o.batchSize();
     long total = stepsPerEpoch * o.epochs();
     DpSgd dpSgd = dp ? new DpSgd(o.dp().noiseMultiplier(), o.dp().clipNorm(), GaussianNoise.create()) : null;
@@ -121,6 +123,7 @@ public final class Trainer {
       throw new IllegalArgumentException("DP-SGD needs q in (0, 1] and at least one step, got q=" + q + ", steps="
           + steps);
     }
+    planMemory(sequences, largestPoissonBatch(n, q), true);
     SplittableRandom dropout = new SplittableRandom(seed ^ 0x5DEECE66DL);
     List<Parameter> params = parameters();
     long start = System.nanoTime();
@@ -191,6 +194,26 @@ public final class Trainer {
       }
     }
     return Batch.of(seqs, ls, padId);
+  }
+
+  /** The memory plan of the last run (null before one, or when the model gives no estimate). */
+  public TrainingMemory.Plan memoryPlan() {
+    return memoryPlan;
+  }
+
+  /** Fits the run to the heap before its first step: recomputation on if needed, a clear refusal if even that is too much. */
+  private void planMemory(List<int[]> sequences, int batch, boolean dp) {
+    int longest = 0;
+    for (int[] s : sequences) {
+      longest = Math.max(longest, s.length);
+    }
+    memoryPlan = TrainingMemory.prepare(model, parameters(), batch, longest, dp, TrainingMemory.availableHeap());
+  }
+
+  /** A Poisson batch larger than this has probability below about 3e-5 (mean plus four standard deviations). */
+  static int largestPoissonBatch(int n, double q) {
+    double mean = q * n;
+    return (int) Math.min(n, Math.ceil(mean + 4 * Math.sqrt(mean * (1 - q)) + 1));
   }
 
   private static int[] slice(int[] perm, int from, int size) {

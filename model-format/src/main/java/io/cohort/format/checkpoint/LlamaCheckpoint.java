@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
  * names {@code save_pretrained} writes ({@code model.embed_tokens.weight},
  * {@code model.layers.0.self_attn.q_proj.weight} [out, in], ...); F32, F16 and BF16 are widened to
  * float32 at load. Every expected tensor's presence and shape is checked against the config from
- * the headers alone, before any weights are read. A tied {@code lm_head.weight} and the
+ * the headers alone, before any weights are read. The weights are not read at load: {@link #tensors}
+ * reads each tensor from its file when asked for ({@link StreamedTensors}), so building a model
+ * holds one widened tensor at a time on the heap, not a float32 copy of the whole checkpoint beside
+ * the model's own (a 1 B model is 5 GB in float32). A tied {@code lm_head.weight} and the
  * {@code rotary_emb.inv_freq} buffers of older checkpoints are skipped unread; a classification
  * head ({@code score.weight}) goes to {@code extras}; any other tensor is an error.
  */
@@ -119,15 +122,19 @@ public record LlamaCheckpoint(Path dir, LlamaConfig config, Map<String, Checkpoi
           + config.describe() + ") requires, first " + missing.get(0) + " with shape "
           + Arrays.toString(expected.get(missing.get(0))));
     }
-    Map<String, CheckpointTensor> byName = new LinkedHashMap<>();
+    Map<String, Safetensors.Entry> model = new LinkedHashMap<>();
+    Map<String, Safetensors.Entry> extras = new LinkedHashMap<>();
+    Map<String, Path> fileOf = new LinkedHashMap<>();
     for (Map.Entry<Path, List<String>> w : wanted.entrySet()) {
-      java.util.Set<String> names = new java.util.HashSet<>(w.getValue());
-      byName.putAll(Safetensors.read(w.getKey(), names::contains));
+      for (String name : w.getValue()) {
+        fileOf.put(name, w.getKey());
+        (expected.containsKey(name) ? model : extras).put(name, headers.get(w.getKey()).entries().get(name));
+      }
     }
-    Map<String, CheckpointTensor> tensors = new LinkedHashMap<>();
+    Map<String, Safetensors.Entry> ordered = new LinkedHashMap<>();
     for (String name : expected.keySet()) {
-      tensors.put(name, byName.remove(name));
+      ordered.put(name, model.get(name));
     }
-    return new LlamaCheckpoint(dir, config, tensors, byName);
+    return new LlamaCheckpoint(dir, config, new StreamedTensors(ordered, fileOf), new StreamedTensors(extras, fileOf));
   }
 }

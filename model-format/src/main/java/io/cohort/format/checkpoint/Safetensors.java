@@ -87,6 +87,17 @@ public final class Safetensors {
     return out;
   }
 
+  /** One tensor of the file, widened to float32; {@code e} comes from {@link #header}. */
+  public static CheckpointTensor readTensor(Path file, Entry e) throws CheckpointException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      return readTensor(file, ch, e);
+    } catch (CheckpointException x) {
+      throw x;
+    } catch (IOException x) {
+      throw new CheckpointException(file, "cannot read: " + x.getMessage(), x);
+    }
+  }
+
   /** The {@code __metadata__} map of the header (empty when absent). */
   public static Map<String, String> metadata(Path file) throws CheckpointException {
     return header(file).metadata();
