@@ -22,11 +22,12 @@ public final class SimulateCommand implements Callable<Integer>, CohortCommand {
 
   @Option(names = "--data", description = "Data to split across the nodes: CSV for tabular jobs (default:"
       + " examples/credit/credit-g.csv), JSONL {\"text\", \"label\"} for text jobs (default:"
-      + " examples/text/reuters-grain-train.jsonl).")
+      + " examples/text/reuters-grain-train.jsonl), chat JSONL for chat_sft jobs (default:"
+      + " examples/chat/reuters-words-chat-train.jsonl, split at random).")
   Path data;
 
   @Option(names = "--test", description = "Text jobs: held-out JSONL file for the final evaluation (default:"
-      + " examples/text/reuters-grain-test.jsonl).")
+      + " examples/text/reuters-grain-test.jsonl; chat_sft: examples/chat/reuters-words-chat-test.jsonl).")
   Path test;
 
   @Option(names = "--model-dir", description = "Text jobs: the base model's checkpoint folder, given to every node"

@@ -68,6 +68,25 @@ class JsonlPartitionerTest {
   }
 
   @Test
+  void unlabelledChatRecords_areSplitAtRandom_eachOnce_andRefuseALabelSkew() throws Exception {
+    Path chats = Path.of("../examples/chat/reuters-words-chat-train.jsonl");
+    long seed = 9;
+    var r = JsonlPartitioner.partition(chats, null, 0.2, 3, 0, seed, out.resolve("c"), "d");
+    PartitionFiles f = PartitionFiles.jsonl(out.resolve("c"), "d");
+    List<String> all = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      all.addAll(Files.readAllLines(f.shard(i)));
+      all.addAll(Files.readAllLines(f.shardHeldOut(i)));
+    }
+    List<String> source = Files.readAllLines(chats);
+    assertThat(all).as("seed %d", seed).containsExactlyInAnyOrderElementsOf(source);
+    assertThat(Files.readAllLines(f.heldOut())).as("seed %d", seed).hasSize(52);
+    assertThat(r.labels()).isEqualTo(1);
+    assertThatThrownBy(() -> JsonlPartitioner.partition(chats, null, 0.2, 3, 0.5, seed, out.resolve("e"), "d"))
+        .hasMessageContaining("records without a label are split IID");
+  }
+
+  @Test
   void badRecords_nameTheFileLineAndField() throws Exception {
     Path bad = out.resolve("bad.jsonl");
     Files.writeString(bad, "{\"text\": \"a\", \"label\": 0}\n\n{\"text\": \"b\", \"label\": \"grain\"}\n");

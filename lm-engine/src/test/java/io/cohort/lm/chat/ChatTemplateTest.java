@@ -49,6 +49,29 @@ class ChatTemplateTest {
     }
   }
 
+  /**
+   * The rendered text, tokenised as transformers' {@code apply_chat_template(tokenize=True)} does
+   * (the checkpoint's tokenizer.json, no added BOS/EOS: the template writes its own), gives exactly
+   * the fixture's ids, for every conversation.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"llama3", "qwen3"})
+  void tokenisesEveryFixtureConversationToTheFixtureIds(String family) throws Exception {
+    ChatTemplate t = ChatTemplate.fromDirectory(resource("tiny-" + family));
+    Map<String, Object> extra = family.equals("qwen3") ? Map.of("enable_thinking", false) : Map.of();
+    int n = 0;
+    try (io.cohort.lm.tokenizer.HfTokenizer tok = io.cohort.lm.tokenizer.HfTokenizer.fromDirectory(
+        Path.of("..", "examples", "llama", "tiny-" + family), 0)) {
+      for (String line : Files.readAllLines(resource(family + ".jsonl"))) {
+        JsonNode rec = JSON.readTree(line);
+        String text = t.render(messages(rec.get("messages")), rec.get("add_generation_prompt").asBoolean(), extra);
+        int[] expected = JSON.treeToValue(rec.get("ids"), int[].class);
+        assertThat(tok.encodeWithoutSpecialTokens(text)).as(family + " conversation " + (++n)).containsExactly(expected);
+      }
+    }
+    assertThat(n).isEqualTo(3);
+  }
+
   @Test
   void endOfTurnIsTheTemplatesOwn() throws Exception {
     assertThat(ChatTemplate.fromDirectory(resource("tiny-llama3")).endOfTurn()).isEqualTo("<|eot_id|>");
