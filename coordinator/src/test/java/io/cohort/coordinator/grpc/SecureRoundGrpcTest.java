@@ -147,6 +147,27 @@ class SecureRoundGrpcTest {
     assertStoredModel(r, Set.of(0, 2, 3, 4), lastNodes, seed);
   }
 
+  // Issue 22 #5: concurrent jobs never share or starve each other's secure-aggregation sessions.
+  @Test
+  void twoSecureJobsAtOnceOnTheSameNodes_eachCompletesItsFirstAttemptOverItsOwnSession() throws Exception {
+    long seed = System.nanoTime();
+    FakeNode[] nodes = fakeNodes("cc", seed, 3, Map.of());
+    String a = jobs.submit(secureJob("cc-a", ""), "cc-a.yaml").getJobId();
+    String b = jobs.submit(secureJob("cc-b", ""), "cc-b.yaml").getJobId();
+    runUntilTerminal(nodes, List.of(a, b));
+    for (String job : List.of(a, b)) {
+      assertThat(store.job(job).orElseThrow().state().name())
+          .as("job %s, seed %d; failure: %s", job, seed, store.job(job).orElseThrow().failureReason())
+          .isEqualTo("COMPLETED");
+      RoundRecord r = store.rounds(job).get(0);
+      assertThat(r.attempt()).as("job %s finished in its first attempt (seed %d)", job, seed).isEqualTo(1);
+      assertThat(r.contributors()).as("seed %d", seed).containsExactlyInAnyOrder("cc-1", "cc-2", "cc-3");
+      // Both jobs sum the same deltas: each model is the right sum, so neither took the other's masks.
+      assertStoredModel(r, Set.of(0, 1, 2), nodes, seed);
+    }
+    assertThat(nodes[0].secaggs).as("one session per job on the node").containsOnlyKeys(a, b);
+  }
+
   @Test
   void fedAdam_stepsOnTheSecureMeanDelta_andStoresItsServerState() throws Exception {
     long seed = System.nanoTime();
@@ -185,14 +206,8 @@ class SecureRoundGrpcTest {
 
   private FakeNode[] lastNodes;
 
-  private RoundRecord runRound(String prefix, long seed, int n, String extra, Map<Integer, Drop> drops)
-      throws Exception {
-    return runRound(prefix, seed, n, extra, drops, null);
-  }
-
-  private RoundRecord runRound(String prefix, long seed, int n, String extra, Map<Integer, Drop> drops,
-      StrategySpec strategy) throws Exception {
-    String yaml = """
+  private static String secureJob(String name, String extra) {
+    return """
         name: %s
         task: tabular_classification
         dataset: d
@@ -203,7 +218,10 @@ class SecureRoundGrpcTest {
         secure_aggregation:
           clip: %s
           max_examples: %d
-        %s""".formatted(prefix, CLIP, MAX_EXAMPLES, extra);
+        %s""".formatted(name, CLIP, MAX_EXAMPLES, extra);
+  }
+
+  private FakeNode[] fakeNodes(String prefix, long seed, int n, Map<Integer, Drop> drops) {
     FakeNode[] nodes = new FakeNode[n];
     SplittableRandom rnd = new SplittableRandom(seed);
     for (int i = 0; i < n; i++) {
@@ -213,6 +231,40 @@ class SecureRoundGrpcTest {
       }
       nodes[i] = new FakeNode(prefix + "-" + (i + 1), delta, 100L * (i + 1), drops.getOrDefault(i + 1, Drop.NONE));
     }
+    return nodes;
+  }
+
+  /** Runs the nodes in the given jobs until every job has ended (or a minute passed). */
+  private void runUntilTerminal(FakeNode[] nodes, List<String> jobIds) throws InterruptedException {
+    List<Thread> threads = new ArrayList<>();
+    for (FakeNode f : nodes) {
+      f.jobs.addAll(jobIds);
+      Thread t = new Thread(f, f.name);
+      t.start();
+      threads.add(t);
+    }
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline
+        && !jobIds.stream().allMatch(j -> store.job(j).orElseThrow().state().terminal())) {
+      Thread.sleep(50);
+    }
+    for (FakeNode f : nodes) {
+      f.stop = true;
+    }
+    for (Thread t : threads) {
+      t.join(5_000);
+    }
+  }
+
+  private RoundRecord runRound(String prefix, long seed, int n, String extra, Map<Integer, Drop> drops)
+      throws Exception {
+    return runRound(prefix, seed, n, extra, drops, null);
+  }
+
+  private RoundRecord runRound(String prefix, long seed, int n, String extra, Map<Integer, Drop> drops,
+      StrategySpec strategy) throws Exception {
+    String yaml = secureJob(prefix, extra);
+    FakeNode[] nodes = fakeNodes(prefix, seed, n, drops);
     String jobId;
     if (strategy == null) {
       jobId = jobs.submit(yaml.replace("\n  threshold", "\n  threshold"), prefix + ".yaml").getJobId();
@@ -224,23 +276,7 @@ class SecureRoundGrpcTest {
       scheduler.start(spec);
       jobId = spec.getJobId();
     }
-    List<Thread> threads = new ArrayList<>();
-    for (FakeNode f : nodes) {
-      f.jobId = jobId;
-      Thread t = new Thread(f, f.name);
-      t.start();
-      threads.add(t);
-    }
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline && !store.job(jobId).orElseThrow().state().terminal()) {
-      Thread.sleep(50);
-    }
-    for (FakeNode f : nodes) {
-      f.stop = true;
-    }
-    for (Thread t : threads) {
-      t.join(5_000);
-    }
+    runUntilTerminal(nodes, List.of(jobId));
     lastNodes = nodes;
     assertThat(store.job(jobId).orElseThrow().state().name())
         .as("seed %d; failure: %s", seed, store.job(jobId).orElseThrow().failureReason()).isEqualTo("COMPLETED");
@@ -296,15 +332,17 @@ class SecureRoundGrpcTest {
     final Drop drop;
     final IdentityKeyPair identity = IdentityKeyPair.generate();
     final List<byte[]> sent = new CopyOnWriteArrayList<>();
-    volatile String jobId;
+    /** The jobs this node takes part in (tasks of other jobs, from earlier tests, are ignored). */
+    final Set<String> jobs = ConcurrentHashMap.newKeySet();
     volatile boolean stop;
     volatile int plainTrainTasks;
     volatile Status.Code plaintextPushCode;
     private final NodeServiceGrpc.NodeServiceBlockingStub stub =
         NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(120, TimeUnit.SECONDS);
     private SessionRef session;
-    private SecAggNodeSession secagg;
-    private int round;
+    // One secure-aggregation session and round per job: a node can be in several jobs at once.
+    private final Map<String, SecAggNodeSession> secaggs = new ConcurrentHashMap<>();
+    private final Map<String, Integer> rounds = new ConcurrentHashMap<>();
 
     FakeNode(String name, float[] delta, long examples, Drop drop) {
       this.name = name;
@@ -322,7 +360,7 @@ class SecureRoundGrpcTest {
       try {
         while (!stop) {
           var r = stub.pullTask(PullTaskRequest.newBuilder().setSession(session).setMaxWaitMs(200).build());
-          if (r.hasTask() && r.getTask().getJobId().equals(jobId) && !handle(r.getTask())) {
+          if (r.hasTask() && jobs.contains(r.getTask().getJobId()) && !handle(r.getTask())) {
             return; // dropped out: no more calls, so the coordinator sees it go silent
           }
         }
@@ -334,10 +372,11 @@ class SecureRoundGrpcTest {
     }
 
     private boolean handle(Task t) throws Exception {
+      String jobId = t.getJobId();
       switch (t.getKindCase()) {
         case OFFER -> stub.answerOffer(AnswerOfferRequest.newBuilder().setSession(session).setJobId(jobId)
             .setAccept(true).build());
-        case INIT -> pushUpdate(t.getTaskId(), 0, INITIAL);
+        case INIT -> pushUpdate(jobId, t.getTaskId(), 0, INITIAL);
         case TRAIN -> train(t);
         case SECAGG -> {
           return stage(t);
@@ -350,7 +389,7 @@ class SecureRoundGrpcTest {
 
     private void evaluate(Task t) {
       try {
-        stub.pushEvaluation(PushEvaluationRequest.newBuilder().setSession(session).setJobId(jobId)
+        stub.pushEvaluation(PushEvaluationRequest.newBuilder().setSession(session).setJobId(t.getJobId())
             .setTaskId(t.getTaskId()).setRound(t.getEvaluate().getRound()).setResult(EvaluationResult.newBuilder()
                 .setNumExamples(1).setLossSum(0.5).setNumCorrect(1).addPositiveScoreHistogram(1)
                 .addNegativeScoreHistogram(0)).build());
@@ -365,9 +404,11 @@ class SecureRoundGrpcTest {
         plainTrainTasks++;
         return;
       }
-      round = tt.getRound();
+      String jobId = t.getJobId();
+      int round = tt.getRound();
+      rounds.put(jobId, round);
       try {
-        pushUpdate(t.getTaskId(), round, INITIAL); // must be refused: the round is secure
+        pushUpdate(jobId, t.getTaskId(), round, INITIAL); // must be refused: the round is secure
       } catch (StatusRuntimeException e) {
         plaintextPushCode = e.getStatus().getCode();
       }
@@ -379,14 +420,17 @@ class SecureRoundGrpcTest {
       for (SecAggPeer peer : info.getPeersList()) {
         peers.put(peer.getSecaggId(), IdentityPublicKey.fromRaw(peer.getIdentityKeyEd25519().toByteArray()));
       }
-      secagg = SecAggNodeSession.builder(p).round(jobId, round).node(info.getSecaggId(), identity)
+      SecAggNodeSession secagg = SecAggNodeSession.builder(p).round(jobId, round).node(info.getSecaggId(), identity)
           .received(tt.getModelSha256().toByteArray(), Digests.sha256(tt.getSpec().toByteArray()))
           .certifiedIdentities((id, key) -> key.equals(peers.get(id))).build();
-      pushSecAgg(t.getTaskId(), SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, secagg.advertiseKeys().encode());
+      secaggs.put(jobId, secagg);
+      pushSecAgg(jobId, t.getTaskId(), SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, secagg.advertiseKeys().encode());
     }
 
     private boolean stage(Task t) throws Exception {
       var s = t.getSecagg();
+      String jobId = t.getJobId();
+      SecAggNodeSession secagg = secaggs.get(jobId);
       byte[] m = s.getMessage().toByteArray();
       byte[] answer;
       switch (s.getStage()) {
@@ -409,11 +453,12 @@ class SecureRoundGrpcTest {
           return true;
         }
       }
-      pushSecAgg(t.getTaskId(), s.getStage(), answer);
+      pushSecAgg(jobId, t.getTaskId(), s.getStage(), answer);
       return !(s.getStage() == SecAggStage.SEC_AGG_STAGE_MASKED_INPUT && drop == Drop.AFTER_MASKED_INPUT);
     }
 
-    private void pushSecAgg(String taskId, SecAggStage stage, byte[] message) throws Exception {
+    private void pushSecAgg(String jobId, String taskId, SecAggStage stage, byte[] message) throws Exception {
+      int round = rounds.get(jobId);
       sent.add(message);
       CompletableFuture<Void> done = new CompletableFuture<>();
       StreamObserver<PushSecAggRequest> up = NodeServiceGrpc.newStub(channel).pushSecAgg(observer(done));
@@ -427,7 +472,7 @@ class SecureRoundGrpcTest {
       await(done);
     }
 
-    private void pushUpdate(String taskId, int r, TensorBundle b) throws Exception {
+    private void pushUpdate(String jobId, String taskId, int r, TensorBundle b) throws Exception {
       CompletableFuture<Void> done = new CompletableFuture<>();
       StreamObserver<PushUpdateRequest> up = NodeServiceGrpc.newStub(channel).pushUpdate(observer(done));
       up.onNext(PushUpdateRequest.newBuilder().setHeader(UpdateHeader.newBuilder().setSession(session).setJobId(jobId)
