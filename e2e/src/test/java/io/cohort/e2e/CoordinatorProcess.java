@@ -45,7 +45,12 @@ final class CoordinatorProcess extends ManagedProcess {
     this.grpcPort = grpcPort;
     this.httpPort = httpPort;
     this.mutualTls = mutualTls;
-    this.properties = List.copyOf(properties);
+    this.properties = new java.util.ArrayList<>(properties);
+  }
+
+  /** A further {@code key=value} setting for the next start (a restart after tampering, for example). */
+  void addProperty(String property) {
+    properties.add(property);
   }
 
   @Override

@@ -142,6 +142,9 @@ class DashboardBrowserTest {
       // ---- an audit row is edited in the stopped coordinator's database -------------------
       fed.killCoordinator();
       LedgerFixture.tamper(fed.coordinator().dataDir(), tamperedSeq, fed.dir().resolve("logs/ledger-fixture.log"));
+      // Issue 22 #7: the coordinator refuses to start on a broken chain (AuditWitnessE2eTest) unless the
+      // operator accepts it once, explicitly and audited, which is how an auditor gets to see it here.
+      fed.coordinator().addProperty("cohort.audit.allow-broken-chain=true");
       AdminClient admin = fed.restartCoordinator();
       fed.awaitConnected(Duration.ofSeconds(60), "bank-a", "bank-b", "bank-c");
       // A second job that cannot start (it needs 9 nodes): it stays open, so Cancel would apply.

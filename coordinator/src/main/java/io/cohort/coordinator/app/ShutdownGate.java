@@ -8,6 +8,8 @@ import io.grpc.Status;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.enterprise.inject.spi.Prioritized;
 import jakarta.inject.Singleton;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Refuses node calls once the coordinator has begun to stop (issue 22 finding #4). Quarkus stops
@@ -22,16 +24,36 @@ import jakarta.inject.Singleton;
 @Singleton
 @GlobalInterceptor
 public class ShutdownGate implements ServerInterceptor, Prioritized {
+  /**
+   * Netty's per-stream warnings. A node that reconnects in the moment between the container's stop
+   * and the gRPC listener's close opens a stream the stopping server can no longer dispatch (its
+   * executor is already gone: "Index 0 out of bounds for length 0" in onHeadersRead), and the
+   * transport logs that as a WARNING with a stack trace. The call fails UNAVAILABLE for the node
+   * either way, so from {@link #close()} on these warnings are noise for the operator watching an
+   * orderly stop. Held strongly so that the level set on it is not lost with a collected logger.
+   */
+  private static final Logger TRANSPORT = Logger.getLogger("io.grpc.netty.NettyServerHandler");
+  private static Level transportLevel;
+  private static boolean quieted;
   private static volatile boolean closed;
 
   /** Let calls through: at start (a test JVM may start the application again after a stop). */
-  static void open() {
+  static synchronized void open() {
     closed = false;
+    if (quieted) {
+      TRANSPORT.setLevel(transportLevel);
+      quieted = false;
+    }
   }
 
   /** From now on, refuse new calls. */
-  static void close() {
+  static synchronized void close() {
     closed = true;
+    if (!quieted) {
+      transportLevel = TRANSPORT.getLevel();
+      quieted = true;
+    }
+    TRANSPORT.setLevel(Level.SEVERE);
   }
 
   @Override
