@@ -180,6 +180,10 @@ class AuditWitnessE2eTest {
     assertThat(fed.coordinator().exitCode()).as("exit code of a start on a broken chain").isNotZero();
     assertThat(fed.coordinator().logTail(200)).contains("refuses to start on a broken audit log")
         .contains("cohort.audit.allow-broken-chain=true");
+    String refusedStart = fed.coordinator().logTail(200);
+    refusedStart = refusedStart.substring(Math.max(0, refusedStart.lastIndexOf(": start #")));
+    assertThat(refusedStart).as("the refused start says one line, no stack trace").doesNotContain("\tat ")
+        .doesNotContain("Caused by");
 
     // ... unless told to, which is audited; the node then sees a head below the one it witnessed.
     CoordinatorProcess allowed = new CoordinatorProcess(coordinatorData, dir.resolve("logs/coordinator-allowed.log"),

@@ -18,6 +18,7 @@ import io.cohort.coordinator.store.ServerStateFiles;
 import io.cohort.coordinator.strategy.StrategyFactory;
 import io.quarkus.agroal.DataSource;
 import io.quarkus.arc.Arc;
+import io.quarkus.runtime.LaunchMode;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
@@ -71,9 +72,33 @@ public class CoordinatorBeans {
       }
     } catch (AuditChainCheck.BrokenChainException e) {
       LOG.severe(e.getMessage());
-      throw e;
+      refuseToStart(config, e);
     }
     return log;
+  }
+
+  /**
+   * Ends a start refused on a broken audit chain with the one line above, exit code 1. Thrown on,
+   * the exception became Quarkus's multi-screen report of a failed injection with stack traces.
+   * Nothing was written (the check only reads), so the process releases the database and halts;
+   * halting also skips the shutdown hooks that would report the aborted start. In a test JVM the
+   * exception is rethrown instead, so that a test cannot end its own JVM.
+   */
+  private static void refuseToStart(CoordinatorConfig config, AuditChainCheck.BrokenChainException e) {
+    if (LaunchMode.current() == LaunchMode.TEST) {
+      throw e;
+    }
+    try {
+      dataSource(config).close();
+    } catch (RuntimeException ignored) {
+      // halting releases it anyway
+    }
+    for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
+      h.flush();
+    }
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(1);
   }
 
   @Produces
