@@ -55,6 +55,8 @@ class DashboardBrowserTest {
   static final List<Budgeted> TRAINERS = List.of(new Budgeted("bank-a", 12.0), new Budgeted("bank-b", 9.0));
   static final double DELTA = 1e-5;
   static final int ROUNDS = 3;
+  /** Canaries per node of the audited job (the credit MLP of job-dp.yaml has 1026 trainable parameters). */
+  static final int AUDIT_CANARIES = 500;
   /** The only buttons a read-only user may see: none of them changes anything. */
   static final Set<String> READ_ONLY_BUTTONS = Set.of("logout", "verify-chain", "audit-refresh");
 
@@ -90,7 +92,9 @@ class DashboardBrowserTest {
       // ---- live: the admin watches the job run, without reloading -------------------------
       b.open(null);
       b.signIn(adminToken);
-      String jobId = fed.submit(dpJob(Map.of("rounds", ROUNDS, "min_nodes", 2, "seed", fed.seed())));
+      // Audited (issue 20): each training node reports a one-run audit bound beside its accounted ε.
+      String jobId = fed.submit(dpJob(Map.of("rounds", ROUNDS, "min_nodes", 2, "seed", fed.seed()))
+          + "  audit:\n    canaries: " + AUDIT_CANARIES + "\n");
       b.go("/jobs/" + jobId);
       b.waitVisible(By.id("job-summary"));
       String firstState = b.text("#job-summary [data-field=state]");
@@ -273,6 +277,7 @@ class DashboardBrowserTest {
       assertThat(declined.path("accepted").asBoolean()).isFalse();
       assertThat(b.text("#decisions-table tr[data-node='bank-c']")).contains(declined.path("reason").asText());
       assertThat(b.text("#job-spec")).contains("credit-risk");
+      checkAuditTable(b, admin.job(jobId).path("audits"));
       // The signed provenance manifest is the API's: same signer key, job and completed rounds.
       JsonNode manifest = AdminClient.JSON.readTree(admin.get("/api/v1/jobs/" + jobId + "/manifest").path("manifest").asText());
       assertThat(b.text("#manifest-signer")).isEqualTo(manifest.path("signer").path("fingerprint").asText()).isNotBlank();
@@ -381,6 +386,28 @@ class DashboardBrowserTest {
   }
 
   /** The shipped private job, {@code examples/credit/job-dp.yaml}, with some top-level settings replaced. */
+  /**
+   * The job page's privacy-audit table is the API's: one row per training node, the audited lower
+   * bound and the accounted ε as reported, each bound at or below its accounted ε ("ok"), and the
+   * canary and guess counts the job asked for.
+   */
+  private static void checkAuditTable(DashboardBrowser b, JsonNode audits) {
+    assertThat(audits).as("API audits of the audited job").hasSize(TRAINERS.size());
+    assertThat(b.findAll("#audit-table tbody tr")).as("audit rows on the job page").hasSize(audits.size());
+    for (JsonNode a : audits) {
+      String row = "#audit-table tr[data-node='" + a.path("node_id").asText() + "'] ";
+      assertThat(a.path("canaries").asInt()).isEqualTo(AUDIT_CANARIES);
+      assertThat(a.path("epsilon_lower_bound").asDouble()).as("audited bound of %s", a.path("node_id"))
+          .isLessThanOrEqualTo(a.path("accounted_epsilon").asDouble());
+      assertShown(b, row + "[data-field=epsilon_lower_bound]", a.path("epsilon_lower_bound").asDouble(), 4);
+      assertShown(b, row + "[data-field=accounted_epsilon]", a.path("accounted_epsilon").asDouble(), 4);
+      assertThat(b.attr(row + "[data-field=round]", "data-value")).isEqualTo(a.path("round").asText());
+      assertThat(b.text(row + "[data-field=correct]"))
+          .isEqualTo(a.path("correct").asInt() + " / " + a.path("guesses").asInt());
+      assertThat(b.text(row + "[data-field=audit_check]")).isEqualTo("ok");
+    }
+  }
+
   private static String dpJob(Map<String, Object> settings) throws IOException {
     String yaml = Files.readString(E2eEnvironment.creditJob().resolveSibling("job-dp.yaml"), StandardCharsets.UTF_8);
     for (Map.Entry<String, Object> e : settings.entrySet()) {
