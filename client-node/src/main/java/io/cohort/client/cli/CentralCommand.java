@@ -46,7 +46,7 @@ final class CentralCommand implements Callable<Integer> {
     CsvDataset trainData = CsvDataset.load(train, schema);
     CsvDataset testData = CsvDataset.load(test, schema);
     List<Integer> trainRows = IntStream.range(0, trainData.size()).boxed().toList();
-    FeatureEncoder enc = FeatureEncoder.fit(trainData, trainRows, schema);
+    FeatureEncoder enc = FeatureEncoder.fit(trainData, trainRows, schema, Schemas.standardize(job.getTabular()));
     var t = job.getTraining();
     long start = System.nanoTime();
     TensorBundleHolder init = new TensorBundleHolder(MlpClassifier.initialize(

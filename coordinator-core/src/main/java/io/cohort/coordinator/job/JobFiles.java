@@ -12,9 +12,11 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.cohort.proto.v1.CategoricalColumn;
+import io.cohort.proto.v1.ColumnPreprocessing;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.MaskingGraphKind;
 import io.cohort.proto.v1.SecureAggregationSpec;
+import io.cohort.proto.v1.Standardize;
 import io.cohort.proto.v1.TabularSpec;
 import io.cohort.proto.v1.TaskType;
 import io.cohort.proto.v1.TrainingConfig;
@@ -403,12 +405,20 @@ public final class JobFiles {
           throw error("tabular.hidden_units", "must be between 1 and 4096 each, got " + hidden);
         }
       }
+      List<String> problems = new ArrayList<>();
+      List<ColumnPreprocessing> columns = TabularBlock.columns(t, numeric, categorical, problems);
+      Standardize standardize = TabularBlock.standardize(t.standardize(), problems);
+      if (!problems.isEmpty()) {
+        throw new JobFileException(source + ": " + problems.get(0));
+      }
       return TabularSpec.newBuilder()
           .setLabelColumn(label)
           .addAllClasses(classes)
           .addAllNumericColumns(numeric)
           .addAllCategoricalColumns(categorical)
           .addAllHiddenUnits(hidden)
+          .addAllColumns(columns)
+          .setStandardize(standardize)
           .build();
     }
   }
