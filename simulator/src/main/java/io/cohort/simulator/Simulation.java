@@ -198,6 +198,7 @@ final class Simulation {
           c.path("roc_auc").asDouble(), c.path("pr_auc").asDouble(Double.NaN), c.path("f1").asDouble(Double.NaN),
           c.path("best_f1").asDouble(Double.NaN), c.path("best_threshold").asDouble(Double.NaN));
       out.println("best f1 (at): the F1 at the threshold that maximises it on these held-out records (optimistic)");
+      out.println(NodeCommandLines.describeCentral(spec));
       out.printf(Locale.ROOT, "cost of federation: roc_auc %+.4f%n", num(fed.rocAuc(), 0) - c.path("roc_auc").asDouble());
     }
     return 0;
@@ -254,6 +255,7 @@ final class Simulation {
           central));
       JsonNode c = lastJson(runTool("eval-central", NodeCommandLines.evalText(spec, s.modelDir(), central, s.test())));
       printTextRow("central (pooled), non-private", c);
+      out.println(NodeCommandLines.describeCentral(spec));
       out.printf(Locale.ROOT, "cost of federation%s: roc_auc %+.4f%n",
           spec.getPrivacy().getEnabled() ? " and privacy" : "",
           test.path("roc_auc").asDouble() - c.path("roc_auc").asDouble());
