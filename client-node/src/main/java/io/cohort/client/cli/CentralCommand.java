@@ -3,6 +3,7 @@ package io.cohort.client.cli;
 import com.google.protobuf.util.JsonFormat;
 import io.cohort.client.job.Schemas;
 import io.cohort.client.tabular.CsvDataset;
+import io.cohort.client.tabular.EncodedData;
 import io.cohort.client.tabular.EvaluationStats;
 import io.cohort.client.tabular.FeatureEncoder;
 import io.cohort.client.tabular.MlpClassifier;
@@ -52,8 +53,10 @@ final class CentralCommand implements Callable<Integer> {
     long start = System.nanoTime();
     TensorBundleHolder init = new TensorBundleHolder(MlpClassifier.initialize(
         schema.inputWidth(), schema.hiddenUnits(), schema.numClasses(), job.getSeed()));
-    TrainResult r = MlpClassifier.train(init.bundle(), enc.encode(trainData, trainRows),
-        new TrainingParams(job.getRounds() * t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate()), job.getSeed());
+    EncodedData encoded = enc.encode(trainData, trainRows);
+    TrainResult r = MlpClassifier.train(init.bundle(), encoded,
+        new TrainingParams(job.getRounds() * t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate(),
+            Schemas.classWeights(job.getTabular(), encoded.labels())), job.getSeed());
     EvaluationStats s = MlpClassifier.evaluate(r.weights(),
         enc.encode(testData, IntStream.range(0, testData.size()).boxed().toList()));
     long[] pos = s.positiveScoreHistogram();

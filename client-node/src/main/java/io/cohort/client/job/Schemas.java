@@ -37,6 +37,36 @@ public final class Schemas {
     };
   }
 
+  /**
+   * The job's class weights for training rows with {@code labels} (class indices): null when the
+   * job sets none; balanced: n / (k * n_c) from these rows (a class absent here weighs 1, it adds
+   * nothing to the loss anyway).
+   *
+   * @throws IllegalArgumentException when the job lists weights for another number of classes
+   */
+  public static double[] classWeights(TabularSpec t, int[] labels) {
+    if (!t.hasClassWeight()) {
+      return null;
+    }
+    int k = t.getClassesCount();
+    if (!t.getClassWeight().getBalanced()) {
+      if (t.getClassWeight().getWeightsCount() != k) {
+        throw new IllegalArgumentException("class_weight lists " + t.getClassWeight().getWeightsCount()
+            + " weights for " + k + " classes");
+      }
+      return t.getClassWeight().getWeightsList().stream().mapToDouble(Double::doubleValue).toArray();
+    }
+    long[] counts = new long[k];
+    for (int label : labels) {
+      counts[label]++;
+    }
+    double[] w = new double[k];
+    for (int c = 0; c < k; c++) {
+      w[c] = counts[c] == 0 ? 1.0 : (double) labels.length / (k * counts[c]);
+    }
+    return w;
+  }
+
   private static MissingValues missingValues(ColumnPreprocessing c, boolean numeric) {
     Imputation impute = switch (c.getImpute()) {
       case IMPUTATION_MEAN -> Imputation.MEAN;

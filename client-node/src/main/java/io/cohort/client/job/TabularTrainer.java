@@ -141,7 +141,8 @@ public final class TabularTrainer implements LocalTrainer {
     var t = spec.getTraining();
     JobAudit audit = audit(spec, p, 1.0 / t.getBatchSize());
     TrainResult r = MlpClassifier.train(start, p.train(),
-        new TrainingParams(t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate()),
+        new TrainingParams(t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate(),
+            Schemas.classWeights(spec.getTabular(), p.train().labels())),
         Seeds.training(spec.getSeed(), config.nodeId(), round), audit, round);
     double auditDelta = spec.getPrivacy().getAudit().getDelta();
     if (audit != null) {

@@ -51,7 +51,8 @@ record JobFile(
       List<Integer> hiddenUnits,
       List<String> missing,
       LinkedHashMap<String, Column> columns,
-      String standardize) {}
+      String standardize,
+      Object classWeight) {}
 
   /** {@code tabular.columns.<name>:}; every field optional. {@code fill} may be a number or a string. */
   record Column(List<String> missing, String impute, Object fill, Boolean indicator) {}

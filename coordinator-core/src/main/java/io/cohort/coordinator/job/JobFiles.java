@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.cohort.proto.v1.CategoricalColumn;
+import io.cohort.proto.v1.ClassWeight;
 import io.cohort.proto.v1.ColumnPreprocessing;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.MaskingGraphKind;
@@ -220,7 +221,7 @@ public final class JobFiles {
           if (f.tabular() == null) {
             throw error("tabular", "is required for task tabular_classification");
           }
-          spec.setTabular(tabular(f.tabular()));
+          spec.setTabular(tabular(f.tabular(), privateJob));
         });
         for (String block : languageModelBlocksGiven(f)) {
           problems.add("field '" + block + "' applies only to tasks sequence_classification, causal_lm and chat_sft");
@@ -365,7 +366,7 @@ public final class JobFiles {
       return b;
     }
 
-    private TabularSpec tabular(JobFile.Tabular t) throws JobFileException {
+    private TabularSpec tabular(JobFile.Tabular t, boolean privateJob) throws JobFileException {
       String label = required(t.label(), "tabular.label");
       List<String> classes = t.classes() == null ? List.of() : t.classes();
       if (classes.size() < 2 || new HashSet<>(classes).size() != classes.size()) {
@@ -408,10 +409,21 @@ public final class JobFiles {
       List<String> problems = new ArrayList<>();
       List<ColumnPreprocessing> columns = TabularBlock.columns(t, numeric, categorical, problems);
       Standardize standardize = TabularBlock.standardize(t.standardize(), problems);
+      ClassWeight classWeight = TabularBlock.classWeight(t.classWeight(), classes, problems);
+      if (classWeight != null && privateJob) {
+        // DP-SGD clips each row's gradient to C before the sum: a weight > 1 would be clipped away
+        // and one < 1 would change the sensitivity argument; not built yet.
+        problems.add("field 'tabular.class_weight' applies to non-private jobs only for now (the job has a privacy"
+            + " block)");
+      }
       if (!problems.isEmpty()) {
         throw new JobFileException(source + ": " + problems.get(0));
       }
-      return TabularSpec.newBuilder()
+      TabularSpec.Builder tabular = TabularSpec.newBuilder();
+      if (classWeight != null) {
+        tabular.setClassWeight(classWeight);
+      }
+      return tabular
           .setLabelColumn(label)
           .addAllClasses(classes)
           .addAllNumericColumns(numeric)

@@ -1,6 +1,7 @@
 package io.cohort.coordinator.job;
 
 import io.cohort.proto.v1.CategoricalColumn;
+import io.cohort.proto.v1.ClassWeight;
 import io.cohort.proto.v1.ColumnPreprocessing;
 import io.cohort.proto.v1.Imputation;
 import io.cohort.proto.v1.Standardize;
@@ -135,6 +136,48 @@ final class TabularBlock {
         yield Standardize.STANDARDIZE_LOCAL;
       }
     };
+  }
+
+  /**
+   * {@code tabular.class_weight}: {@code balanced}, or a map from class to a weight > 0 (classes not
+   * named weigh 1); absent: all 1.
+   */
+  static ClassWeight classWeight(Object given, List<String> classes, List<String> problems) {
+    if (given == null) {
+      return null;
+    }
+    if (given instanceof String s) {
+      if (s.strip().equals("balanced")) {
+        return ClassWeight.newBuilder().setBalanced(true).build();
+      }
+      problems.add("field 'tabular.class_weight' must be balanced or a map from class to weight, got '" + s + "'");
+      return null;
+    }
+    if (!(given instanceof Map<?, ?> map)) {
+      problems.add("field 'tabular.class_weight' must be balanced or a map from class to weight, e.g. {"
+          + classes.get(classes.size() - 1) + ": 3}");
+      return null;
+    }
+    double[] weights = new double[classes.size()];
+    java.util.Arrays.fill(weights, 1.0);
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      String label = String.valueOf(e.getKey());
+      int c = classes.indexOf(label);
+      if (c < 0) {
+        problems.add("field 'tabular.class_weight." + label + "' names no class; valid: " + String.join(", ", classes));
+        continue;
+      }
+      if (!(e.getValue() instanceof Number n) || !(n.doubleValue() > 0) || !Double.isFinite(n.doubleValue())) {
+        problems.add("field 'tabular.class_weight." + label + "' must be a number > 0, got " + e.getValue());
+        continue;
+      }
+      weights[c] = n.doubleValue();
+    }
+    ClassWeight.Builder b = ClassWeight.newBuilder();
+    for (double w : weights) {
+      b.addWeights(w);
+    }
+    return b.build();
   }
 
   private static boolean isNumber(String s) {
