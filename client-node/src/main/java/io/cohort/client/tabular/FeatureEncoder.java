@@ -77,6 +77,44 @@ public final class FeatureEncoder {
     return new FeatureEncoder(schema, means, scales, fill, categoryFill);
   }
 
+  /**
+   * An encoder whose fill values and scaling come from {@code stats} (for example the sum of every
+   * node's {@link FeatureStatistics}) rather than from one node's rows. Means, standard deviations
+   * and most frequent categories come from the sums; a numeric {@link Imputation#MOST_FREQUENT}
+   * falls back to the mean, since sums hold no mode.
+   *
+   * @throws IllegalArgumentException when a column imputes with {@link Imputation#MEDIAN}, which
+   *     sums cannot give
+   */
+  public static FeatureEncoder fromStatistics(TabularSchema schema, FeatureStatistics stats,
+      Standardize standardize) {
+    List<String> numericColumns = schema.numericColumns();
+    int n = numericColumns.size();
+    double[] means = new double[n];
+    double[] scales = new double[n];
+    double[] fill = new double[n];
+    for (int j = 0; j < n; j++) {
+      MissingValues m = schema.missingValues(numericColumns.get(j));
+      if (m.impute() == Imputation.MEDIAN) {
+        throw new IllegalArgumentException("column '" + numericColumns.get(j)
+            + "' imputes the median, which sums of statistics cannot give; use mean, most_frequent or constant");
+      }
+      double mean = stats.mean(j);
+      double std = stats.std(j);
+      means[j] = standardize == Standardize.NONE ? 0 : mean;
+      scales[j] = standardize == Standardize.NONE || !(std > 0) || !Double.isFinite(std) ? 1 : std;
+      fill[j] = m.impute() == Imputation.CONSTANT ? Double.parseDouble(m.fillValue().strip()) : mean;
+    }
+    List<CategoricalColumn> categorical = schema.categoricalColumns();
+    int[] categoryFill = new int[categorical.size()];
+    for (int j = 0; j < categorical.size(); j++) {
+      MissingValues m = schema.missingValues(categorical.get(j).name());
+      categoryFill[j] = m.impute() == Imputation.CONSTANT ? categorical.get(j).indexOf(m.fillValue())
+          : stats.mostFrequentCategory(j);
+    }
+    return new FeatureEncoder(schema, means, scales, fill, categoryFill);
+  }
+
   private static double[] presentValues(CsvDataset data, List<Integer> rows, int column) {
     double[] values = new double[rows.size()];
     int k = 0;
