@@ -8,4 +8,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 public record RoundMetrics(int round, int participants, int contributors,
     @JsonProperty("num_examples") long numExamples, @JsonProperty("duration_ms") long durationMs,
     @JsonProperty("eval_nodes") Integer evalNodes, @JsonProperty("eval_examples") Long evalExamples,
-    Double loss, Double accuracy, @JsonProperty("roc_auc") Double rocAuc, Double f1) {}
+    Double loss, Double accuracy, @JsonProperty("roc_auc") Double rocAuc, Double f1,
+    @JsonProperty("pr_auc") Double prAuc, Double precision, Double recall,
+    @JsonProperty("best_threshold") Double bestThreshold, @JsonProperty("best_f1") Double bestF1) {}

@@ -139,9 +139,16 @@ public final class JobCommand {
       String metrics = e == null ? "evaluation pending"
           : String.format(Locale.ROOT, "loss %.4f  accuracy %.4f  roc_auc %.4f%s  (%d held-out examples)",
               orNaN(e.loss()), orNaN(e.accuracy()), orNaN(e.rocAuc()),
-              e.f1() != null ? String.format(Locale.ROOT, "  f1 %.4f", e.f1()) : "", e.examples());
+              e.f1() != null ? String.format(Locale.ROOT, "  f1 %.4f", e.f1()) + tuned(e) : "", e.examples());
       return String.format(Locale.ROOT, "round %3d  participants %d/%d  %s  [%d ms]", r.round(),
           listOf(r.contributors()).size(), listOf(r.participants()).size(), metrics, r.durationMs());
+    }
+
+    /** F1 at the pooled histograms' F1-maximising threshold, and PR AUC, where the coordinator reports them. */
+    private static String tuned(EvaluationView e) {
+      String best = e.bestF1() == null || e.bestThreshold() == null ? ""
+          : String.format(Locale.ROOT, " (best %.4f at %.3f)", e.bestF1(), e.bestThreshold());
+      return best + (e.prAuc() == null ? "" : String.format(Locale.ROOT, "  pr_auc %.4f", e.prAuc()));
     }
 
     /**

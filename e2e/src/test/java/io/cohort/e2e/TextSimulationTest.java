@@ -73,7 +73,7 @@ class TextSimulationTest {
     assertThat(out).as("seed %d", seed)
         .contains("secure aggregation: ON", "privacy: DP-SGD eps=8.0")
         .containsPattern("round +1  participants 2/2  loss \\d+\\.\\d{4}  accuracy \\d\\.\\d{4}  roc_auc \\d\\.\\d{4}"
-            + "  f1 \\d\\.\\d{4}  \\(\\d+ held-out examples\\)")
+            + "  f1 \\d\\.\\d{4} \\(best \\d\\.\\d{4} at \\d\\.\\d{3}\\)  pr_auc \\d\\.\\d{4}  \\(\\d+ held-out examples\\)")
         .containsPattern("epsilon spent so far \\(verified ledger entries\\): node1 \\d\\.\\d{3} node2 \\d\\.\\d{3}")
         .contains("node1 (entries verified)", "node2 (entries verified)")
         .doesNotContain("OVER BUDGET")

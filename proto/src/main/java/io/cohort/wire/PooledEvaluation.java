@@ -5,7 +5,8 @@ import java.util.Arrays;
 
 /**
  * Pools per-node evaluation statistics into federation-wide metrics: mean loss, accuracy, and
- * ROC AUC and F1 (threshold 0.5) from summed score histograms. No single prediction is needed, only counts.
+ * ROC AUC, PR AUC, and precision / recall / F1 at any threshold (0.5, or the F1-maximising one) from
+ * summed score histograms. No single prediction is needed, only counts.
  *
  * <p>ROC AUC from histograms counts a positive and a negative in the same bin as half a
  * correctly ordered pair (the Mann-Whitney statistic with ties), so with {@link #DEFAULT_BINS}
@@ -94,6 +95,96 @@ public final class PooledEvaluation {
     long fn = Arrays.stream(positives).sum() - tp;
     long denominator = 2 * tp + fp + fn;
     return denominator == 0 ? Double.NaN : 2.0 * tp / denominator;
+  }
+
+  /**
+   * Precision, recall and F1 of the positive class when an example counts as positive at score
+   * {@code threshold} or above, rounded down to a bin edge (a bin is wholly above or below it).
+   *
+   * @param threshold the bin edge actually used, in [0, 1]
+   * @param precision TP / (TP + FP); NaN when nothing is predicted positive
+   * @param recall TP / (TP + FN); NaN when there are no positives
+   * @param f1 2TP / (2TP + FP + FN); NaN when there are neither positives nor predicted positives
+   */
+  public record ThresholdMetrics(double threshold, double precision, double recall, double f1) {}
+
+  /** {@link ThresholdMetrics} of the pooled histograms at {@code threshold}; null before any result. */
+  public ThresholdMetrics atThreshold(double threshold) {
+    return positives == null ? null : atThreshold(positives, negatives, threshold);
+  }
+
+  /**
+   * The bin edge that maximises F1 on the pooled histograms (the lowest such edge on ties) and its
+   * metrics; null before any result. Tuned on the data it reports on, so it flatters: use it to pick
+   * a threshold on validation data, then report at that threshold on held-out data.
+   */
+  public ThresholdMetrics bestF1() {
+    return positives == null ? null : bestF1(positives, negatives);
+  }
+
+  /** Area under the precision–recall curve (average precision) of the pooled histograms; NaN without positives. */
+  public double prAuc() {
+    return positives == null ? Double.NaN : prAuc(positives, negatives);
+  }
+
+  /** Metrics at {@code threshold} (rounded down to one of the {@code positives.length} bin edges). */
+  public static ThresholdMetrics atThreshold(long[] positives, long[] negatives, double threshold) {
+    if (!(threshold >= 0 && threshold <= 1)) {
+      throw new IllegalArgumentException("threshold is " + threshold + "; expected a score in [0, 1]");
+    }
+    int edge = (int) Math.floor(threshold * positives.length + 1e-9);
+    return atEdge(positives, negatives, Math.min(edge, positives.length));
+  }
+
+  /** The F1-maximising bin edge of the histograms; see {@link #bestF1()}. */
+  public static ThresholdMetrics bestF1(long[] positives, long[] negatives) {
+    ThresholdMetrics best = atEdge(positives, negatives, 0);
+    for (int edge = 1; edge <= positives.length; edge++) {
+      ThresholdMetrics m = atEdge(positives, negatives, edge);
+      if (m.f1() > best.f1() || (Double.isNaN(best.f1()) && !Double.isNaN(m.f1()))) {
+        best = m;
+      }
+    }
+    return best;
+  }
+
+  private static ThresholdMetrics atEdge(long[] positives, long[] negatives, int edge) {
+    long tp = 0;
+    long fp = 0;
+    for (int i = edge; i < positives.length; i++) {
+      tp += positives[i];
+      fp += negatives[i];
+    }
+    long fn = Arrays.stream(positives).sum() - tp;
+    double precision = tp + fp == 0 ? Double.NaN : (double) tp / (tp + fp);
+    double recall = tp + fn == 0 ? Double.NaN : (double) tp / (tp + fn);
+    long denominator = 2 * tp + fp + fn;
+    return new ThresholdMetrics((double) edge / positives.length, precision, recall,
+        denominator == 0 ? Double.NaN : 2.0 * tp / denominator);
+  }
+
+  /**
+   * Average precision: Σ over bins from the highest score down of (recall gained) × (precision
+   * with that bin included), so a bin's examples enter together, as tied scores do.
+   */
+  public static double prAuc(long[] positives, long[] negatives) {
+    long totalPos = Arrays.stream(positives).sum();
+    if (totalPos == 0) {
+      return Double.NaN;
+    }
+    double ap = 0;
+    long tp = 0;
+    long fp = 0;
+    for (int i = positives.length - 1; i >= 0; i--) {
+      if (positives[i] == 0) {
+        fp += negatives[i];
+        continue;
+      }
+      tp += positives[i];
+      fp += negatives[i];
+      ap += ((double) positives[i] / totalPos) * ((double) tp / (tp + fp));
+    }
+    return ap;
   }
 
   /** Mann-Whitney AUC from per-bin counts of positives and negatives (ties count one half). */

@@ -187,11 +187,18 @@ final class Simulation {
           split.heldOut()));
       JsonNode c = JSON.readTree(central.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("{}"));
       out.println();
-      out.printf("%-22s %10s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "accuracy", "roc_auc");
-      out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f%n", "federated (" + s.nodes() + " nodes)",
-          fed.examples(), num(fed.loss(), 0), num(fed.accuracy(), 0), num(fed.rocAuc(), 0));
-      out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f%n", "central (pooled data)",
-          c.path("examples").asLong(), c.path("loss").asDouble(), c.path("accuracy").asDouble(), c.path("roc_auc").asDouble());
+      out.printf("%-22s %10s %10s %10s %10s %10s %10s %16s%n", "held-out (same records)", "examples", "loss", "accuracy",
+          "roc_auc", "pr_auc", "f1@0.5", "best f1 (at)");
+      out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f %10.4f %10.4f %9.4f (%.3f)%n",
+          "federated (" + s.nodes() + " nodes)", fed.examples(), num(fed.loss(), 0), num(fed.accuracy(), 0),
+          num(fed.rocAuc(), 0), num(fed.prAuc(), Double.NaN), num(fed.f1(), Double.NaN), num(fed.bestF1(), Double.NaN),
+          num(fed.bestThreshold(), Double.NaN));
+      out.printf(Locale.ROOT, "%-22s %10d %10.4f %10.4f %10.4f %10.4f %10.4f %9.4f (%.3f)%n", "central (pooled data)",
+          c.path("examples").asLong(), c.path("loss").asDouble(), c.path("accuracy").asDouble(),
+          c.path("roc_auc").asDouble(), c.path("pr_auc").asDouble(Double.NaN), c.path("f1").asDouble(Double.NaN),
+          c.path("best_f1").asDouble(Double.NaN), c.path("best_threshold").asDouble(Double.NaN));
+      out.println("best f1 (at): the F1 at the threshold that maximises it on these held-out records (optimistic)");
+      out.println(NodeCommandLines.describeCentral(spec));
       out.printf(Locale.ROOT, "cost of federation: roc_auc %+.4f%n", num(fed.rocAuc(), 0) - c.path("roc_auc").asDouble());
     }
     return 0;
@@ -248,6 +255,7 @@ final class Simulation {
           central));
       JsonNode c = lastJson(runTool("eval-central", NodeCommandLines.evalText(spec, s.modelDir(), central, s.test())));
       printTextRow("central (pooled), non-private", c);
+      out.println(NodeCommandLines.describeCentral(spec));
       out.printf(Locale.ROOT, "cost of federation%s: roc_auc %+.4f%n",
           spec.getPrivacy().getEnabled() ? " and privacy" : "",
           test.path("roc_auc").asDouble() - c.path("roc_auc").asDouble());

@@ -90,7 +90,7 @@ final class AuditCommand implements Callable<Integer> {
     TabularSchema schema = Schemas.fromSpec(job.getTabular());
     CsvDataset csv = CsvDataset.load(train, schema);
     List<Integer> rows = IntStream.range(0, csv.size()).boxed().toList();
-    EncodedData data = FeatureEncoder.fit(csv, rows, schema).encode(csv, rows);
+    EncodedData data = FeatureEncoder.fit(csv, rows, schema, Schemas.standardize(job.getTabular())).encode(csv, rows);
     DpPlan plan = DpPlanner.plan(job, data.size());
     double lr = job.getPrivacy().getLearningRate() > 0 ? job.getPrivacy().getLearningRate() : job.getTraining().getLearningRate();
     DpSgdParams p = new DpSgdParams(plan.stepsPerRound() * plan.rounds(), plan.samplingRate(),

@@ -3,6 +3,7 @@ package io.cohort.client.cli;
 import com.google.protobuf.util.JsonFormat;
 import io.cohort.client.job.Schemas;
 import io.cohort.client.tabular.CsvDataset;
+import io.cohort.client.tabular.EncodedData;
 import io.cohort.client.tabular.EvaluationStats;
 import io.cohort.client.tabular.FeatureEncoder;
 import io.cohort.client.tabular.MlpClassifier;
@@ -10,6 +11,7 @@ import io.cohort.client.tabular.TabularSchema;
 import io.cohort.client.tabular.TrainResult;
 import io.cohort.client.tabular.TrainingParams;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.wire.PooledEvaluation;
 import io.cohort.wire.TensorBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,18 +48,26 @@ final class CentralCommand implements Callable<Integer> {
     CsvDataset trainData = CsvDataset.load(train, schema);
     CsvDataset testData = CsvDataset.load(test, schema);
     List<Integer> trainRows = IntStream.range(0, trainData.size()).boxed().toList();
-    FeatureEncoder enc = FeatureEncoder.fit(trainData, trainRows, schema);
+    FeatureEncoder enc = FeatureEncoder.fit(trainData, trainRows, schema, Schemas.standardize(job.getTabular()));
     var t = job.getTraining();
     long start = System.nanoTime();
     TensorBundleHolder init = new TensorBundleHolder(MlpClassifier.initialize(
         schema.inputWidth(), schema.hiddenUnits(), schema.numClasses(), job.getSeed()));
-    TrainResult r = MlpClassifier.train(init.bundle(), enc.encode(trainData, trainRows),
-        new TrainingParams(job.getRounds() * t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate()), job.getSeed());
+    EncodedData encoded = enc.encode(trainData, trainRows);
+    TrainResult r = MlpClassifier.train(init.bundle(), encoded,
+        new TrainingParams(job.getRounds() * t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate(),
+            Schemas.classWeights(job.getTabular(), encoded.labels())), job.getSeed());
     EvaluationStats s = MlpClassifier.evaluate(r.weights(),
         enc.encode(testData, IntStream.range(0, testData.size()).boxed().toList()));
+    long[] pos = s.positiveScoreHistogram();
+    long[] neg = s.negativeScoreHistogram();
+    PooledEvaluation.ThresholdMetrics best = PooledEvaluation.bestF1(pos, neg);
     System.out.println(String.format(Locale.ROOT,
-        "{\"examples\": %d, \"loss\": %.6f, \"accuracy\": %.6f, \"roc_auc\": %.6f, \"train_examples\": %d, \"train_ms\": %d}",
-        s.numExamples(), s.meanLoss(), s.accuracy(), s.rocAuc(), r.examples(), (System.nanoTime() - start) / 1_000_000));
+        "{\"examples\": %d, \"loss\": %.6f, \"accuracy\": %.6f, \"roc_auc\": %.6f, \"pr_auc\": %.6f, \"f1\": %.6f,"
+            + " \"best_threshold\": %.6f, \"best_f1\": %.6f, \"train_examples\": %d, \"train_ms\": %d}",
+        s.numExamples(), s.meanLoss(), s.accuracy(), s.rocAuc(), PooledEvaluation.prAuc(pos, neg),
+        PooledEvaluation.f1AtHalf(pos, neg), best.threshold(), best.f1(), r.examples(),
+        (System.nanoTime() - start) / 1_000_000));
     return ExitCode.OK.code();
   }
 

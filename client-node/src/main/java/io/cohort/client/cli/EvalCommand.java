@@ -11,6 +11,7 @@ import io.cohort.lm.lora.PeftExport;
 import io.cohort.format.peft.AdapterConfig;
 import io.cohort.format.peft.PeftAdapter;
 import io.cohort.lm.train.ClassificationMetrics;
+import io.cohort.wire.PooledEvaluation;
 import io.cohort.lm.train.Evaluation;
 import io.cohort.lm.train.Pooling;
 import io.cohort.lm.train.SequenceClassification;
@@ -53,6 +54,9 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--output", defaultValue = "text", description = "text or json.") String output;
   @Option(names = "--max-new-tokens", defaultValue = "16", description = "chat-sft: most tokens of each greedy answer"
       + " for exact match. Default: ${DEFAULT-VALUE}.") int maxNewTokens;
+  @Option(names = "--threshold", paramLabel = "SCORE", description = "seq-cls with two labels: also report precision,"
+      + " recall and F1 when a record counts as positive at P(label 1) >= SCORE (e.g. the best_threshold a federated"
+      + " job reported).") Double threshold;
   @Spec CommandSpec spec;
 
   @Override
@@ -67,12 +71,54 @@ final class EvalCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Binary tasks: PR AUC, the F1-maximising threshold, and with {@code --threshold} precision, recall
+   * and F1 at it, from the same 1000-bin score histograms a federated evaluation pools.
+   */
+  private void thresholdMetrics(float[] probs, int[] labels, int numLabels, ObjectNode result, PrintWriter o)
+      throws BadInput {
+    if (numLabels != 2) {
+      if (threshold != null) {
+        throw new BadInput("--threshold applies to two labels; the adapter's head has " + numLabels);
+      }
+      return;
+    }
+    int bins = PooledEvaluation.DEFAULT_BINS;
+    long[] pos = new long[bins];
+    long[] neg = new long[bins];
+    for (int i = 0; i < labels.length; i++) {
+      (labels[i] == 1 ? pos : neg)[PooledEvaluation.bin(probs[i * 2 + 1], bins)]++;
+    }
+    PooledEvaluation.ThresholdMetrics best = PooledEvaluation.bestF1(pos, neg);
+    result.put("pr_auc", PooledEvaluation.prAuc(pos, neg));
+    result.put("best_threshold", best.threshold());
+    result.put("best_f1", best.f1());
+    if (output.equals("text")) {
+      o.printf(Locale.ROOT, "PR AUC %.4f  best F1 %.4f at threshold %.3f (tuned on these records)%n",
+          PooledEvaluation.prAuc(pos, neg), best.f1(), best.threshold());
+    }
+    if (threshold != null) {
+      PooledEvaluation.ThresholdMetrics at = PooledEvaluation.atThreshold(pos, neg, threshold);
+      result.put("threshold", at.threshold());
+      result.put("precision_at_threshold", at.precision());
+      result.put("recall_at_threshold", at.recall());
+      result.put("f1_at_threshold", at.f1());
+      if (output.equals("text")) {
+        o.printf(Locale.ROOT, "at threshold %.3f: precision %.4f  recall %.4f  F1 %.4f%n", at.threshold(),
+            at.precision(), at.recall(), at.f1());
+      }
+    }
+  }
+
   private int run() throws IOException, BadInput {
     if (!output.equals("text") && !output.equals("json")) {
       throw new BadInput("--output must be text or json, got " + output);
     }
     if (batchSize < 1) {
       throw new BadInput("--batch-size must be >= 1, got " + batchSize);
+    }
+    if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
+      throw new BadInput("--threshold must be a score in [0, 1], got " + threshold);
     }
     LmCommandSupport.threads(threads);
     LmCommandSupport.requireFile(data);
@@ -132,6 +178,7 @@ final class EvalCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "%d records: accuracy %.4f  ROC AUC %.4f  F1 %.4f%n", m.examples(), m.accuracy(),
             m.rocAuc(), m.f1());
       }
+      thresholdMetrics(probs, labels, head.labels(), result, o);
     } else if (effectiveTask.equals(LmCommandSupport.CHAT_SFT)) {
       io.cohort.lm.chat.ChatSft.Prepared chats = LmCommandSupport.chat(data, model, loaded, maxLength);
       double[] nll = io.cohort.lm.chat.ChatSft.assistantNll(loaded.gpt2("chat SFT"), chats, batchSize, pad);

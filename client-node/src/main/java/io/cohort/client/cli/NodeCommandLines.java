@@ -75,6 +75,29 @@ public final class NodeCommandLines {
     return args;
   }
 
+  /**
+   * What the central baseline of {@code spec} runs, in one line for the table it heads (issue 23 #6:
+   * a baseline row must say what it ran): the model, epochs, optimiser and, for text jobs, the LoRA
+   * settings, which are the job's own (a DP job's FFA-LoRA included) and always non-private.
+   */
+  public static String describeCentral(JobSpec spec) {
+    var t = spec.getTraining();
+    int epochs = spec.getRounds() * Math.max(1, t.getLocalEpochs());
+    String schedule = String.format(java.util.Locale.ROOT, "%d epochs (%d rounds x %d local epochs), batch %d, lr %s",
+        epochs, spec.getRounds(), Math.max(1, t.getLocalEpochs()), t.getBatchSize(), t.getLearningRate());
+    if (spec.getTask() == TaskType.TASK_TYPE_TABULAR_CLASSIFICATION) {
+      return "central baseline: the job's MLP (hidden " + spec.getTabular().getHiddenUnitsList() + ") on the pooled"
+          + " training shards, Adam, " + schedule + ", non-private, "
+          + (spec.getTabular().getStandardize() == io.cohort.proto.v1.Standardize.STANDARDIZE_NONE ? "unscaled"
+              : "scaled and imputed with the pooled rows' statistics");
+    }
+    var l = spec.getLora();
+    return "central baseline: LoRA r " + l.getR() + " alpha " + l.getAlpha() + " on " + String.join(",",
+        l.getTargetModulesList()) + (l.getFreezeA() ? ", A frozen (FFA-LoRA, as the job)" : "") + ", AdamW weight"
+        + " decay " + spec.getText().getWeightDecay() + ", " + schedule + ", non-private"
+        + (spec.getPrivacy().getEnabled() ? " (the DP job's recipe without DP-SGD)" : "");
+  }
+
   private static String task(JobSpec spec) {
     return switch (spec.getTask()) {
       case TASK_TYPE_CAUSAL_LM -> LmCommandSupport.CAUSAL_LM;

@@ -33,8 +33,9 @@ import java.util.logging.Logger;
 import java.util.stream.IntStream;
 
 /**
- * Tabular classification on a local CSV file: the schema comes with the job, the scaling
- * statistics are fitted here on local training rows only, and the MLP trains with ND4J.
+ * Tabular classification on a local CSV file: the schema comes with the job, the fill values of
+ * missing cells and the scaling statistics are fitted here on local training rows only, and the
+ * MLP trains with ND4J.
  */
 public final class TabularTrainer implements LocalTrainer {
   private final NodeConfig config;
@@ -75,7 +76,7 @@ public final class TabularTrainer implements LocalTrainer {
       throw new LocalDataException("the job's tabular schema is invalid: " + e.getMessage());
     }
     p = ds.validationPath().isPresent()
-        ? prepareWithValidationFile(ds.alias(), ds.path(), ds.validationPath().get(), schema)
+        ? prepareWithValidationFile(ds.alias(), ds.path(), ds.validationPath().get(), schema, spec)
         : prepareWithSplit(ds.alias(), ds.path(), schema, spec);
     if (spec.getPrivacy().hasAudit()) {
       int parameters = MlpClassifier.parameterCount(p.schema().inputWidth(), p.schema().hiddenUnits(),
@@ -99,18 +100,18 @@ public final class TabularTrainer implements LocalTrainer {
       String problem = ": no training rows left after holding out the validation split";
       throw new LocalDataException(file + problem, "dataset '" + alias + "'" + problem);
     }
-    FeatureEncoder enc = FeatureEncoder.fit(data, split.train(), schema);
+    FeatureEncoder enc = FeatureEncoder.fit(data, split.train(), schema, Schemas.standardize(spec.getTabular()));
     return new Prepared(enc.encode(data, split.train()), enc.encode(data, split.validation()), schema);
   }
 
   private static Prepared prepareWithValidationFile(String alias, Path trainFile, Path validationFile,
-      TabularSchema schema) throws LocalDataException {
+      TabularSchema schema, JobSpec spec) throws LocalDataException {
     CsvDataset train = load("dataset '" + alias + "'", trainFile, schema);
     CsvDataset validation = load("dataset '" + alias + "' (validation file)", validationFile, schema);
     if (train.size() == 0) {
       throw new LocalDataException(trainFile + ": has no data rows", "dataset '" + alias + "': has no data rows");
     }
-    FeatureEncoder enc = FeatureEncoder.fit(train, all(train), schema);
+    FeatureEncoder enc = FeatureEncoder.fit(train, all(train), schema, Schemas.standardize(spec.getTabular()));
     return new Prepared(enc.encode(train, all(train)), enc.encode(validation, all(validation)), schema);
   }
 
@@ -140,7 +141,8 @@ public final class TabularTrainer implements LocalTrainer {
     var t = spec.getTraining();
     JobAudit audit = audit(spec, p, 1.0 / t.getBatchSize());
     TrainResult r = MlpClassifier.train(start, p.train(),
-        new TrainingParams(t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate()),
+        new TrainingParams(t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate(),
+            Schemas.classWeights(spec.getTabular(), p.train().labels())),
         Seeds.training(spec.getSeed(), config.nodeId(), round), audit, round);
     double auditDelta = spec.getPrivacy().getAudit().getDelta();
     if (audit != null) {

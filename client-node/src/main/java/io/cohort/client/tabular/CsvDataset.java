@@ -33,6 +33,10 @@ public final class CsvDataset {
       Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
 
   private static final String NUMBER_EXAMPLE = "expected a decimal number such as 42 or -1.5e3";
+  /** A numeric cell that held a missing-value token. */
+  private static final double MISSING_NUMBER = Double.NaN;
+  /** A categorical cell that held a missing-value token. */
+  private static final int MISSING_CATEGORY = -1;
 
   private final TabularSchema schema;
   private final String source;
@@ -119,6 +123,9 @@ public final class CsvDataset {
       categoryIndex.add(indexOf(column.categories()));
     }
     Map<String, Integer> classIndex = indexOf(schema.classes());
+    MissingValues[] numericMissing = numericNames.stream().map(schema::missingValues).toArray(MissingValues[]::new);
+    MissingValues[] categoricalMissing =
+        categorical.stream().map(c -> schema.missingValues(c.name())).toArray(MissingValues[]::new);
 
     int nNumeric = numericFields.length;
     int nCategorical = categoricalFields.length;
@@ -152,15 +159,20 @@ public final class CsvDataset {
         labels = Arrays.copyOf(labels, capacity);
       }
       labels[size] = lookup(classIndex, schema.classes(), fields.get(labelField),
-          source, line, schema.labelColumn(), "class");
+          source, line, schema.labelColumn(), "class", null);
       for (int j = 0; j < nNumeric; j++) {
-        numeric[size * nNumeric + j] =
-            parseNumber(fields.get(numericFields[j]), source, line, numericNames.get(j));
+        String cell = fields.get(numericFields[j]);
+        numeric[size * nNumeric + j] = numericMissing[j].isMissing(cell) ? MISSING_NUMBER
+            : parseNumber(cell, source, line, numericNames.get(j), numericMissing[j]);
       }
       for (int j = 0; j < nCategorical; j++) {
         CategoricalColumn column = categorical.get(j);
-        categories[size * nCategorical + j] = lookup(categoryIndex.get(j), column.categories(),
-            fields.get(categoricalFields[j]), source, line, column.name(), "category");
+        String cell = fields.get(categoricalFields[j]);
+        // A declared category wins over a missing-value token ("?" may be a real category).
+        categories[size * nCategorical + j] =
+            !categoryIndex.get(j).containsKey(cell) && categoricalMissing[j].isMissing(cell) ? MISSING_CATEGORY
+                : lookup(categoryIndex.get(j), column.categories(), cell, source, line, column.name(), "category",
+                    categoricalMissing[j]);
       }
       size++;
     }
@@ -231,32 +243,40 @@ public final class CsvDataset {
 
   private static int lookup(
       Map<String, Integer> index, List<String> valid, String value, String source, long line,
-      String column, String what) throws DatasetException {
+      String column, String what, MissingValues missing) throws DatasetException {
     Integer i = index.get(value);
     if (i == null) {
       // The declared values come with the job, so the public text may list them; the cell may not.
+      String tokens = missing == null || missing.tokens().isEmpty() ? ""
+          : " or a missing-value token " + tokenList(missing);
       throw DatasetException.atValue(source, line, column,
-          quote(value) + " is not one of " + valid,
+          quote(value) + " is not one of " + valid + tokens,
           (value.isBlank() ? "missing " + (what.equals("class") ? "label" : "value")
-              : "not a declared " + what) + "; expected one of " + valid);
+              : "not a declared " + what) + "; expected one of " + valid + tokens);
     }
     return i;
   }
 
-  private static double parseNumber(String text, String source, long line, String column)
-      throws DatasetException {
+  private static String tokenList(MissingValues missing) {
+    return missing.tokens().stream().map(t -> "'" + t + "'").toList().toString();
+  }
+
+  private static double parseNumber(String text, String source, long line, String column,
+      MissingValues missing) throws DatasetException {
     String trimmed = text.strip();
+    String orMissing = missing.tokens().isEmpty() ? "" : " or a missing-value token " + tokenList(missing);
     if (trimmed.isEmpty()) {
       throw DatasetException.atValue(source, line, column,
-          "empty value is not a number; " + NUMBER_EXAMPLE,
-          "missing value; " + NUMBER_EXAMPLE);
+          "empty value is not a number; " + NUMBER_EXAMPLE + orMissing,
+          "missing value; " + NUMBER_EXAMPLE + orMissing);
     }
     if (!DECIMAL.matcher(trimmed).matches()) {
       String lower = trimmed.toLowerCase(Locale.ROOT);
       String problem = lower.contains("nan") || lower.contains("inf")
           ? "is not a finite number; " : "is not a number; ";
       throw DatasetException.atValue(source, line, column,
-          quote(text) + " " + problem + NUMBER_EXAMPLE, "value " + problem + NUMBER_EXAMPLE);
+          quote(text) + " " + problem + NUMBER_EXAMPLE + orMissing,
+          "value " + problem + NUMBER_EXAMPLE + orMissing);
     }
     double value = Double.parseDouble(trimmed);
     if (!Double.isFinite(value)) {
@@ -287,7 +307,10 @@ public final class CsvDataset {
     return size;
   }
 
-  /** Value of numeric column {@code column} (index into {@link TabularSchema#numericColumns}). */
+  /**
+   * Value of numeric column {@code column} (index into {@link TabularSchema#numericColumns}); NaN
+   * where the cell was missing (see {@link #isMissingNumber}).
+   */
   public double numeric(int row, int column) {
     return numeric[checkRow(row) * schema.numericColumns().size()
         + checkColumn(column, schema.numericColumns().size())];
@@ -295,11 +318,22 @@ public final class CsvDataset {
 
   /**
    * Category index of categorical column {@code column} (index into
-   * {@link TabularSchema#categoricalColumns}), an index into that column's categories.
+   * {@link TabularSchema#categoricalColumns}), an index into that column's categories; -1 where
+   * the cell was missing.
    */
   public int category(int row, int column) {
     return categories[checkRow(row) * schema.categoricalColumns().size()
         + checkColumn(column, schema.categoricalColumns().size())];
+  }
+
+  /** Whether numeric column {@code column} of {@code row} held a missing-value token. */
+  public boolean isMissingNumber(int row, int column) {
+    return Double.isNaN(numeric(row, column));
+  }
+
+  /** Whether categorical column {@code column} of {@code row} held a missing-value token. */
+  public boolean isMissingCategory(int row, int column) {
+    return category(row, column) == MISSING_CATEGORY;
   }
 
   /** Class index of the row's label, an index into {@link TabularSchema#classes}. */

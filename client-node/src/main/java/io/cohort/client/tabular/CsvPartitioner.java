@@ -22,6 +22,9 @@ import java.util.SplittableRandom;
  * 2019), so a small alpha gives each node a skewed label mix. Deterministic for a seed.
  */
 public final class CsvPartitioner {
+  /** Mixed into the seed for the shards' stream (any fixed odd constant; this one is from SplitMix64). */
+  private static final long SHARD_STREAM = 0x9E3779B97F4A7C15L;
+
   private CsvPartitioner() {}
 
   /** What was written: row counts by class for each file. */
@@ -59,7 +62,10 @@ public final class CsvPartitioner {
         byClass.computeIfAbsent(rec.get(label), k -> new ArrayList<>()).add(rec);
       }
     }
-    SplittableRandom random = new SplittableRandom(seed);
+    // Two streams: the held-out split draws only from its own, so one seed gives the same held-out
+    // records whatever the partitioning (IID or any Dirichlet alpha draws differently from the other).
+    SplittableRandom heldOutRandom = new SplittableRandom(seed);
+    SplittableRandom random = new SplittableRandom(seed ^ SHARD_STREAM);
     List<List<List<String>>> shards = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
       shards.add(new ArrayList<>());
@@ -72,11 +78,11 @@ public final class CsvPartitioner {
     List<String> classes = new ArrayList<>(byClass.keySet());
     for (String cls : classes) {
       List<List<String>> rows = byClass.get(cls);
-      shuffle(rows, random);
+      shuffle(rows, heldOutRandom);
       int nTest = (int) Math.round(rows.size() * testFraction);
       List<List<String>> testRows = rows.subList(0, nTest);
       test.addAll(testRows);
-      int[] testCounts = evenCounts(testRows.size(), nodes, random);
+      int[] testCounts = evenCounts(testRows.size(), nodes, heldOutRandom);
       int at = 0;
       for (int i = 0; i < nodes; i++) {
         nodeTests.get(i).addAll(testRows.subList(at, at + testCounts[i]));
@@ -103,7 +109,7 @@ public final class CsvPartitioner {
       write(nodeTest, header, nodeTests.get(i));
       summary.put(nodeTest.getFileName().toString(), counts(nodeTests.get(i), classes, label));
     }
-    shuffle(test, random);
+    shuffle(test, heldOutRandom);
     write(files.heldOut(), header, test);
     summary.put(files.heldOut().getFileName().toString(), counts(test, classes, label));
     List<List<String>> pooled = new ArrayList<>();

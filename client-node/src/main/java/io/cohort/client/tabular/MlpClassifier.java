@@ -207,7 +207,7 @@ public final class MlpClassifier {
         }
         Network.Pass pass =
             net.lossAndGradients(
-                Nd4j.create(x, new long[] {size, width}, DataType.FLOAT), labels);
+                Nd4j.create(x, new long[] {size, width}, DataType.FLOAT), labels, params.classWeights());
         if (!Double.isFinite(pass.lossSum())) {
           // Stop before NaN weights can reach the coordinator's average.
           throw new IllegalStateException(
@@ -376,15 +376,35 @@ public final class MlpClassifier {
     record Pass(double lossSum, INDArray[] weightGradients, INDArray[] biasGradients) {}
 
     Pass lossAndGradients(INDArray x, int[] labels) {
+      return lossAndGradients(x, labels, null);
+    }
+
+    /**
+     * As {@link #lossAndGradients(INDArray, int[])} with each row's loss multiplied by its class's
+     * weight ({@code classWeights} null: all 1), i.e. class-weighted cross-entropy.
+     */
+    Pass lossAndGradients(INDArray x, int[] labels, double[] classWeights) {
       int layers = weights.length;
       INDArray[] inputs = new INDArray[layers];
       INDArray[] masks = new INDArray[layers];
       INDArray logProbs = logSoftmax(forward(x, inputs, masks));
       INDArray oneHot = oneHot(labels, (int) weights[layers - 1].size(0));
-      double lossSum = -logProbs.mul(oneHot).sumNumber().doubleValue();
+      INDArray rowWeights = null;
+      if (classWeights != null) {
+        double[] w = new double[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+          w[i] = classWeights[labels[i]];
+        }
+        rowWeights = Nd4j.create(w, new long[] {labels.length, 1}, type);
+      }
+      INDArray rowLoss = logProbs.mul(oneHot);
+      double lossSum = -(rowWeights == null ? rowLoss : rowLoss.muliColumnVector(rowWeights)).sumNumber().doubleValue();
 
-      // d(mean loss)/d(logits) = (softmax - onehot) / rows.
+      // d(mean loss)/d(logits) = weight * (softmax - onehot) / rows.
       INDArray delta = Transforms.exp(logProbs, true).subi(oneHot).divi(labels.length);
+      if (rowWeights != null) {
+        delta.muliColumnVector(rowWeights);
+      }
       INDArray[] dw = new INDArray[layers];
       INDArray[] db = new INDArray[layers];
       for (int i = layers - 1; i >= 0; i--) {

@@ -1,8 +1,10 @@
 package io.cohort.client.tabular;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -20,13 +22,22 @@ import java.util.Set;
  * @param numericColumns header names of numeric features, in layout order
  * @param categoricalColumns categorical features with their categories, in layout order
  * @param hiddenUnits width of each hidden layer of the classifier, input side first; may be empty
+ * @param missing how each feature column's missing cells are recognised and filled; a column not
+ *     named takes {@link MissingValues#defaults}. The resolved map names every feature column.
  */
 public record TabularSchema(
     String labelColumn,
     List<String> classes,
     List<String> numericColumns,
     List<CategoricalColumn> categoricalColumns,
-    List<Integer> hiddenUnits) {
+    List<Integer> hiddenUnits,
+    Map<String, MissingValues> missing) {
+
+  /** A schema whose feature columns all take the default missing-value handling. */
+  public TabularSchema(String labelColumn, List<String> classes, List<String> numericColumns,
+      List<CategoricalColumn> categoricalColumns, List<Integer> hiddenUnits) {
+    this(labelColumn, classes, numericColumns, categoricalColumns, hiddenUnits, Map.of());
+  }
 
   /**
    * A categorical feature column and its categories, in one-hot order.
@@ -101,6 +112,8 @@ public record TabularSchema(
               + " column");
     }
 
+    missing = resolveMissing(missing, numericColumns, categoricalColumns);
+
     for (int i = 0; i < hiddenUnits.size(); i++) {
       if (hiddenUnits.get(i) <= 0) {
         throw new IllegalArgumentException(
@@ -109,13 +122,44 @@ public record TabularSchema(
     }
   }
 
-  /** Number of model inputs: one per numeric column plus one per category of each column. */
+  /**
+   * Number of model inputs: one per numeric column, one per category of each categorical column,
+   * and one per missing-value indicator.
+   */
   public int inputWidth() {
     int width = numericColumns.size();
     for (CategoricalColumn column : categoricalColumns) {
       width += column.categories().size();
     }
-    return width;
+    return width + indicatorColumns().size();
+  }
+
+  /** How {@code column} (a feature column) handles missing cells. */
+  public MissingValues missingValues(String column) {
+    MissingValues m = missing.get(column);
+    if (m == null) {
+      throw new IllegalArgumentException("'" + column + "' is not a feature column of " + this);
+    }
+    return m;
+  }
+
+  /**
+   * The feature columns with a missing-value indicator, in layout order (numeric columns first,
+   * then categorical ones); their inputs follow the one-hot blocks.
+   */
+  public List<String> indicatorColumns() {
+    List<String> columns = new ArrayList<>();
+    for (String column : numericColumns) {
+      if (missing.get(column).indicator()) {
+        columns.add(column);
+      }
+    }
+    for (CategoricalColumn column : categoricalColumns) {
+      if (missing.get(column.name()).indicator()) {
+        columns.add(column.name());
+      }
+    }
+    return List.copyOf(columns);
   }
 
   /**
@@ -126,7 +170,8 @@ public record TabularSchema(
     return labelColumn.equals(other.labelColumn)
         && classes.equals(other.classes)
         && numericColumns.equals(other.numericColumns)
-        && categoricalColumns.equals(other.categoricalColumns);
+        && categoricalColumns.equals(other.categoricalColumns)
+        && missing.equals(other.missing);
   }
 
   /** Number of classes, i.e. of model outputs. */
@@ -146,7 +191,57 @@ public record TabularSchema(
         names.add(column.name() + "=" + category);
       }
     }
+    for (String column : indicatorColumns()) {
+      names.add(column + " missing");
+    }
     return List.copyOf(names);
+  }
+
+  /** Every feature column's handling: the given one or the defaults; rejects what cannot apply. */
+  private static Map<String, MissingValues> resolveMissing(Map<String, MissingValues> given,
+      List<String> numericColumns, List<CategoricalColumn> categoricalColumns) {
+    if (given == null) {
+      throw new IllegalArgumentException("missing must be a map, got null");
+    }
+    Map<String, MissingValues> resolved = new HashMap<>();
+    for (String column : numericColumns) {
+      MissingValues m = given.getOrDefault(column, MissingValues.defaults(true));
+      if (m.impute() == Imputation.CONSTANT && !isDecimal(m.fillValue())) {
+        throw new IllegalArgumentException("missing values of numeric column '" + column
+            + "': the constant fill value '" + m.fillValue() + "' is not a decimal number");
+      }
+      resolved.put(column, m);
+    }
+    for (CategoricalColumn column : categoricalColumns) {
+      MissingValues m = given.getOrDefault(column.name(), MissingValues.defaults(false));
+      if (m.impute() == Imputation.MEAN || m.impute() == Imputation.MEDIAN) {
+        throw new IllegalArgumentException("missing values of categorical column '" + column.name() + "': impute "
+            + m.impute().name().toLowerCase(java.util.Locale.ROOT)
+            + " applies to numeric columns only; use most_frequent or constant");
+      }
+      if (m.impute() == Imputation.CONSTANT && column.indexOf(m.fillValue()) < 0) {
+        throw new IllegalArgumentException("missing values of categorical column '" + column.name()
+            + "': the constant fill value '" + m.fillValue() + "' is not one of its categories "
+            + column.categories());
+      }
+      resolved.put(column.name(), m);
+    }
+    for (String column : given.keySet()) {
+      if (!resolved.containsKey(column)) {
+        throw new IllegalArgumentException("missing values are given for '" + column
+            + "', which is not a feature column (numeric: " + numericColumns + ", categorical: "
+            + categoricalColumns.stream().map(CategoricalColumn::name).toList() + ")");
+      }
+    }
+    return Map.copyOf(resolved);
+  }
+
+  private static boolean isDecimal(String text) {
+    try {
+      return Double.isFinite(Double.parseDouble(text.strip()));
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private static void checkNewColumn(

@@ -45,6 +45,19 @@ class NodeCommandLinesTest {
   }
 
   @Test
+  void describeCentral_namesTheRecipe() {
+    assertThat(NodeCommandLines.describeCentral(textJob())).isEqualTo("central baseline: LoRA r 2 alpha 4.0 on"
+        + " c_attn,c_proj, A frozen (FFA-LoRA, as the job), AdamW weight decay 0.02, 6 epochs (3 rounds x 2 local"
+        + " epochs), batch 8, lr 0.05, non-private");
+    JobSpec.Builder tab = JobSpec.newBuilder().setTask(TaskType.TASK_TYPE_TABULAR_CLASSIFICATION).setRounds(10);
+    tab.getTabularBuilder().addHiddenUnits(16);
+    tab.getTrainingBuilder().setLocalEpochs(2).setBatchSize(16).setLearningRate(0.01);
+    assertThat(NodeCommandLines.describeCentral(tab.build())).isEqualTo("central baseline: the job's MLP (hidden [16])"
+        + " on the pooled training shards, Adam, 20 epochs (10 rounds x 2 local epochs), batch 16, lr 0.01,"
+        + " non-private, scaled and imputed with the pooled rows' statistics");
+  }
+
+  @Test
   void evalText_parses() {
     EvalCommand e = parse(new EvalCommand(),
         NodeCommandLines.evalText(textJob(), DIR.resolve("model"), DIR.resolve("adapter"), DIR.resolve("test.jsonl")));

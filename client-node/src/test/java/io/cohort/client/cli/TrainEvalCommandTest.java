@@ -65,13 +65,18 @@ class TrainEvalCommandTest {
     assertThat(adapter.config().taskType()).isEqualTo("SEQ_CLS");
 
     Run e = run("eval", "--model", MODEL, "--adapter", out.toString(), "--data", data.toString(), "--max-length", "24",
-        "--threads", "1", "--output", "json");
+        "--threads", "1", "--output", "json", "--threshold", "0");
     assertThat(e.code()).as(e.err()).isZero();
     JsonNode m = JSON.readTree(e.out());
     assertThat(m.get("task").asText()).isEqualTo("seq-cls");
     assertThat(m.get("records").asInt()).isEqualTo(12);
     assertThat(m.get("roc_auc").asDouble()).isBetween(0.0, 1.0);
     assertThat(m.get("accuracy").asDouble()).isBetween(0.0, 1.0);
+    // At threshold 0 every record counts as positive: recall 1, precision the positive rate.
+    assertThat(m.get("recall_at_threshold").asDouble()).isEqualTo(1.0);
+    assertThat(m.get("f1_at_threshold").asDouble()).isBetween(0.0, 1.0);
+    assertThat(m.get("best_f1").asDouble()).isGreaterThanOrEqualTo(m.get("f1_at_threshold").asDouble());
+    assertThat(m.get("pr_auc").asDouble()).isBetween(0.0, 1.0);
   }
 
   @Test
@@ -117,6 +122,8 @@ class TrainEvalCommandTest {
             dir.resolve("x7").toString()}, "no such file"},
         {new String[] {"eval", "--model", dir.toString(), "--data", data.toString()}, "config.json"},
         {new String[] {"eval", "--model", MODEL, "--data", data.toString(), "--task", "seq-cls"}, "needs --adapter"},
+        {new String[] {"eval", "--model", MODEL, "--data", data.toString(), "--threshold", "1.5"},
+            "--threshold must be a score in [0, 1], got 1.5"},
     };
     for (Object[] c : cases) {
       Run r = run((String[]) c[0]);

@@ -10,11 +10,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CsvDatasetTest {
-  /** label 'class' (good/bad), numeric 'age' and 'amount', categorical 'purpose'. */
+  /** No column accepts a missing value: every cell must parse. */
+  private static final MissingValues STRICT_NUMBER = new MissingValues(List.of(), Imputation.MEAN, "", false);
+  private static final MissingValues STRICT_CATEGORY =
+      new MissingValues(List.of(), Imputation.MOST_FREQUENT, "", false);
+
+  /** label 'class' (good/bad), numeric 'age' and 'amount', categorical 'purpose'; no missing values. */
   private static final TabularSchema SCHEMA =
       new TabularSchema(
           "class",
@@ -22,7 +28,8 @@ class CsvDatasetTest {
           List.of("age", "amount"),
           List.of(new CategoricalColumn("purpose",
               List.of("car", "radio/tv", "0<=X<200", "a, \"quoted\" one"))),
-          List.of(4));
+          List.of(4),
+          Map.of("age", STRICT_NUMBER, "amount", STRICT_NUMBER, "purpose", STRICT_CATEGORY));
 
   @TempDir Path dir;
 

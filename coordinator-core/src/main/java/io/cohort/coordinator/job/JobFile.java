@@ -39,12 +39,23 @@ record JobFile(
   /** {@code strategy:}; the FedAdam fields apply only to {@code kind: fedadam}. */
   record Strategy(String kind, Double serverLearningRate, Double beta1, Double beta2, Double tau) {}
 
+  /**
+   * {@code tabular:}. {@code missing} is the missing-value tokens of every feature column,
+   * {@code columns} per-column overrides ({@link Column}); see {@link TabularBlock}.
+   */
   record Tabular(
       String label,
       List<String> classes,
       List<String> numeric,
       LinkedHashMap<String, List<String>> categorical,
-      List<Integer> hiddenUnits) {}
+      List<Integer> hiddenUnits,
+      List<String> missing,
+      LinkedHashMap<String, Column> columns,
+      String standardize,
+      Object classWeight) {}
+
+  /** {@code tabular.columns.<name>:}; every field optional. {@code fill} may be a number or a string. */
+  record Column(List<String> missing, String impute, Object fill, Boolean indicator) {}
 
   /** {@code secure_aggregation:}; every field optional (on by default). */
   record SecureAggregation(Boolean enabled, Double clip, Integer bits, Integer threshold, Long maxExamples,

@@ -12,9 +12,12 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.cohort.proto.v1.CategoricalColumn;
+import io.cohort.proto.v1.ClassWeight;
+import io.cohort.proto.v1.ColumnPreprocessing;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.MaskingGraphKind;
 import io.cohort.proto.v1.SecureAggregationSpec;
+import io.cohort.proto.v1.Standardize;
 import io.cohort.proto.v1.TabularSpec;
 import io.cohort.proto.v1.TaskType;
 import io.cohort.proto.v1.TrainingConfig;
@@ -218,7 +221,7 @@ public final class JobFiles {
           if (f.tabular() == null) {
             throw error("tabular", "is required for task tabular_classification");
           }
-          spec.setTabular(tabular(f.tabular()));
+          spec.setTabular(tabular(f.tabular(), privateJob));
         });
         for (String block : languageModelBlocksGiven(f)) {
           problems.add("field '" + block + "' applies only to tasks sequence_classification, causal_lm and chat_sft");
@@ -363,7 +366,7 @@ public final class JobFiles {
       return b;
     }
 
-    private TabularSpec tabular(JobFile.Tabular t) throws JobFileException {
+    private TabularSpec tabular(JobFile.Tabular t, boolean privateJob) throws JobFileException {
       String label = required(t.label(), "tabular.label");
       List<String> classes = t.classes() == null ? List.of() : t.classes();
       if (classes.size() < 2 || new HashSet<>(classes).size() != classes.size()) {
@@ -403,12 +406,31 @@ public final class JobFiles {
           throw error("tabular.hidden_units", "must be between 1 and 4096 each, got " + hidden);
         }
       }
-      return TabularSpec.newBuilder()
+      List<String> problems = new ArrayList<>();
+      List<ColumnPreprocessing> columns = TabularBlock.columns(t, numeric, categorical, problems);
+      Standardize standardize = TabularBlock.standardize(t.standardize(), problems);
+      ClassWeight classWeight = TabularBlock.classWeight(t.classWeight(), classes, problems);
+      if (classWeight != null && privateJob) {
+        // DP-SGD clips each row's gradient to C before the sum: a weight > 1 would be clipped away
+        // and one < 1 would change the sensitivity argument; not built yet.
+        problems.add("field 'tabular.class_weight' applies to non-private jobs only for now (the job has a privacy"
+            + " block)");
+      }
+      if (!problems.isEmpty()) {
+        throw new JobFileException(source + ": " + problems.get(0));
+      }
+      TabularSpec.Builder tabular = TabularSpec.newBuilder();
+      if (classWeight != null) {
+        tabular.setClassWeight(classWeight);
+      }
+      return tabular
           .setLabelColumn(label)
           .addAllClasses(classes)
           .addAllNumericColumns(numeric)
           .addAllCategoricalColumns(categorical)
           .addAllHiddenUnits(hidden)
+          .addAllColumns(columns)
+          .setStandardize(standardize)
           .build();
     }
   }

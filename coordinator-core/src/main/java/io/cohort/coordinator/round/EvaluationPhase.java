@@ -55,8 +55,12 @@ final class EvaluationPhase {
             + e.getKey() + " ignored: " + bad.getMessage());
       }
     }
+    PooledEvaluation.ThresholdMetrics half = pooled.atThreshold(0.5);
+    PooledEvaluation.ThresholdMetrics best = pooled.bestF1();
     RoundRecord.Evaluation eval = new RoundRecord.Evaluation(
-        results.size(), pooled.examples(), pooled.meanLoss(), pooled.accuracy(), pooled.rocAuc(), pooled.f1());
+        results.size(), pooled.examples(), pooled.meanLoss(), pooled.accuracy(), pooled.rocAuc(), pooled.f1(),
+        pooled.prAuc(), half == null ? Double.NaN : half.precision(), half == null ? Double.NaN : half.recall(),
+        best == null ? Double.NaN : best.threshold(), best == null ? Double.NaN : best.f1());
     store.recordEvaluation(ctx.jobId(), round.round(), eval);
     LOG.info(() -> String.format("job %s round %d: %d nodes evaluated %d examples: loss %.4f accuracy %.4f roc_auc %.4f",
         ctx.jobId(), round.round(), eval.nodes(), eval.examples(), eval.loss(), eval.accuracy(), eval.rocAuc()));

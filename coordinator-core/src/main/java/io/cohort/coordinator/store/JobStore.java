@@ -260,15 +260,21 @@ public final class JobStore {
     audited("record evaluation of round " + round + " of job " + jobId, c -> {
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE rounds SET eval_nodes = ?, eval_examples = ?, eval_loss = ?, eval_accuracy = ?, eval_roc_auc = ?,"
-              + " eval_f1 = ? WHERE job_id = ? AND round = ?")) {
+              + " eval_f1 = ?, eval_pr_auc = ?, eval_precision = ?, eval_recall = ?, eval_best_threshold = ?,"
+              + " eval_best_f1 = ? WHERE job_id = ? AND round = ?")) {
         ps.setInt(1, e.nodes());
         ps.setLong(2, e.examples());
         setDouble(ps, 3, e.loss());
         setDouble(ps, 4, e.accuracy());
         setDouble(ps, 5, e.rocAuc());
         setDouble(ps, 6, e.f1());
-        ps.setString(7, jobId);
-        ps.setInt(8, round);
+        setDouble(ps, 7, e.prAuc());
+        setDouble(ps, 8, e.precision());
+        setDouble(ps, 9, e.recall());
+        setDouble(ps, 10, e.bestThreshold());
+        setDouble(ps, 11, e.bestF1());
+        ps.setString(12, jobId);
+        ps.setInt(13, round);
         ps.executeUpdate();
       }
       audit.append(c, AuditEvent.system("round.evaluated", jobId, round, null, String.format(java.util.Locale.ROOT,
@@ -301,7 +307,9 @@ public final class JobStore {
             int evalNodes = rs.getInt("eval_nodes");
             RoundRecord.Evaluation eval = rs.wasNull() ? null
                 : new RoundRecord.Evaluation(evalNodes, rs.getLong("eval_examples"), getDouble(rs, "eval_loss"),
-                    getDouble(rs, "eval_accuracy"), getDouble(rs, "eval_roc_auc"), getDouble(rs, "eval_f1"));
+                    getDouble(rs, "eval_accuracy"), getDouble(rs, "eval_roc_auc"), getDouble(rs, "eval_f1"),
+                    getDouble(rs, "eval_pr_auc"), getDouble(rs, "eval_precision"), getDouble(rs, "eval_recall"),
+                    getDouble(rs, "eval_best_threshold"), getDouble(rs, "eval_best_f1"));
             out.add(new RoundRecord(rs.getString("job_id"), rs.getInt("round"), rs.getInt("attempt"),
                 split(rs.getString("participants")), split(rs.getString("contributors")), rs.getLong("num_examples"),
                 rs.getString("model_id"), rs.getString("model_sha256"), rs.getTimestamp("started_at").toInstant(),

@@ -20,11 +20,19 @@ public record RoundRecord(
     Instant completedAt,
     Evaluation evaluation) {
 
-  /** Pooled evaluation of the round's global model over the nodes that reported. */
-  /** A round's pooled evaluation; f1 is the positive class's at threshold 0.5 (NaN when unknown). */
-  public record Evaluation(int nodes, long examples, double loss, double accuracy, double rocAuc, double f1) {
+  /**
+   * A round's pooled evaluation over the nodes that reported. f1, precision and recall are the
+   * positive class's at threshold 0.5; bestThreshold is the score bin edge that maximises F1 on the
+   * pooled histograms and bestF1 that F1; prAuc the average precision. Any may be NaN when unknown.
+   */
+  public record Evaluation(int nodes, long examples, double loss, double accuracy, double rocAuc, double f1,
+      double prAuc, double precision, double recall, double bestThreshold, double bestF1) {
     public Evaluation(int nodes, long examples, double loss, double accuracy, double rocAuc) {
       this(nodes, examples, loss, accuracy, rocAuc, Double.NaN);
+    }
+
+    public Evaluation(int nodes, long examples, double loss, double accuracy, double rocAuc, double f1) {
+      this(nodes, examples, loss, accuracy, rocAuc, f1, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
   }
 

@@ -99,6 +99,11 @@ class JobStoreTest {
     store.completeRound(round(2), Instant.now());
     store.recordEvaluation("job-abc", 2, new RoundRecord.Evaluation(2, 200, 0.5, 0.75, 0.9, 0.4));
     assertThat(store.rounds("job-abc").get(1).evaluation().f1()).isEqualTo(0.4);
+    assertThat(store.rounds("job-abc").get(1).evaluation().bestF1()).as("not given: null in the table").isNaN();
+    store.completeRound(round(3), Instant.now());
+    RoundRecord.Evaluation full = new RoundRecord.Evaluation(2, 200, 0.5, 0.75, 0.9, 0.4, 0.62, 0.5, 0.33, 0.271, 0.55);
+    store.recordEvaluation("job-abc", 3, full);
+    assertThat(store.rounds("job-abc").get(2).evaluation()).isEqualTo(full);
     store.recordDecision(new NodeDecision("job-abc", "n1", false, "no data", Instant.now()));
     store.recordDecision(new NodeDecision("job-abc", "n1", true, null, Instant.now()));
     assertThat(store.decisions("job-abc")).singleElement().satisfies(d -> assertThat(d.accepted()).isTrue());

@@ -43,7 +43,9 @@ final class Views {
     return new RoundMetrics(r.round(), r.participants().size(), r.contributors().size(), r.numExamples(),
         durationMs(r), e == null ? null : e.nodes(), e == null ? null : e.examples(),
         e == null ? null : nan(e.loss()), e == null ? null : nan(e.accuracy()),
-        e == null ? null : nan(e.rocAuc()), e == null ? null : nan(e.f1()));
+        e == null ? null : nan(e.rocAuc()), e == null ? null : nan(e.f1()), e == null ? null : nan(e.prAuc()),
+        e == null ? null : nan(e.precision()), e == null ? null : nan(e.recall()),
+        e == null ? null : nan(e.bestThreshold()), e == null ? null : nan(e.bestF1()));
   }
 
   static RoundView round(RoundRecord r) {
@@ -51,7 +53,8 @@ final class Views {
     return new RoundView(r.round(), r.attempt(), r.participants(), r.contributors(), r.numExamples(),
         r.modelSha256(), durationMs(r),
         e == null ? null : new EvaluationView(e.nodes(), e.examples(), nan(e.loss()), nan(e.accuracy()),
-            nan(e.rocAuc()), nan(e.f1())));
+            nan(e.rocAuc()), nan(e.f1()), nan(e.prAuc()), nan(e.precision()), nan(e.recall()),
+            nan(e.bestThreshold()), nan(e.bestF1())));
   }
 
   /** {@code lastSeen}: the later of the stored registration time and the last call in this process. */

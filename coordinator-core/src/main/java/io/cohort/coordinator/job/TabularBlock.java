@@ -1,0 +1,186 @@
+package io.cohort.coordinator.job;
+
+import io.cohort.proto.v1.CategoricalColumn;
+import io.cohort.proto.v1.ClassWeight;
+import io.cohort.proto.v1.ColumnPreprocessing;
+import io.cohort.proto.v1.Imputation;
+import io.cohort.proto.v1.Standardize;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Validates the missing-value and scaling parts of a job file's {@code tabular:} block and
+ * resolves them into one {@link ColumnPreprocessing} per feature column, so that the spec every
+ * node receives states the handling of each column explicitly.
+ *
+ * <ul>
+ *   <li>{@code missing}: the tokens meaning "missing" in every feature column; default
+ *       {@link #DEFAULT_MISSING} ("", "?", "NA", "NaN").
+ *   <li>{@code columns.<name>}: per column {@code missing} (its own tokens), {@code impute}
+ *       (mean, median, most_frequent or constant; default mean for numeric, most_frequent for
+ *       categorical columns), {@code fill} (the constant) and {@code indicator} (a 0/1 input).
+ *   <li>{@code standardize}: local (the default) or none.
+ * </ul>
+ */
+final class TabularBlock {
+  static final List<String> DEFAULT_MISSING = List.of("", "?", "NA", "NaN");
+  private static final String IMPUTE_VALUES = "mean, median, most_frequent or constant";
+
+  private TabularBlock() {}
+
+  /** One resolved entry per feature column, numeric columns first, in the file's order. */
+  static List<ColumnPreprocessing> columns(JobFile.Tabular t, List<String> numeric,
+      List<CategoricalColumn> categorical, List<String> problems) {
+    List<String> defaults = tokens(t.missing(), "tabular.missing", problems);
+    Map<String, JobFile.Column> given = t.columns() == null ? Map.of() : t.columns();
+    List<String> features = new ArrayList<>(numeric);
+    categorical.forEach(c -> features.add(c.getName()));
+    for (String name : given.keySet()) {
+      if (!features.contains(name)) {
+        problems.add("field 'tabular.columns." + name + "' names no feature column; valid: "
+            + String.join(", ", features));
+      }
+    }
+    List<ColumnPreprocessing> out = new ArrayList<>();
+    for (String name : numeric) {
+      out.add(column(name, given.get(name), defaults, true, List.of(), problems));
+    }
+    for (CategoricalColumn c : categorical) {
+      out.add(column(c.getName(), given.get(c.getName()), defaults, false, c.getCategoriesList(), problems));
+    }
+    return out;
+  }
+
+  private static ColumnPreprocessing column(String name, JobFile.Column c, List<String> defaultTokens,
+      boolean numeric, List<String> categories, List<String> problems) {
+    String field = "tabular.columns." + name;
+    JobFile.Column col = c == null ? new JobFile.Column(null, null, null, null) : c;
+    ColumnPreprocessing.Builder b = ColumnPreprocessing.newBuilder().setName(name)
+        .addAllMissingValues(col.missing() == null ? defaultTokens : tokens(col.missing(), field + ".missing", problems))
+        .setIndicator(Boolean.TRUE.equals(col.indicator()));
+    Imputation impute = impute(col.impute(), numeric, field, problems);
+    b.setImpute(impute);
+    String fill = col.fill() == null ? null : String.valueOf(col.fill()).strip();
+    if (impute == Imputation.IMPUTATION_CONSTANT) {
+      if (fill == null) {
+        problems.add("field '" + field + ".fill' is required with impute: constant ("
+            + (numeric ? "a number" : "one of " + categories) + ")");
+      } else if (numeric && !isNumber(fill)) {
+        problems.add("field '" + field + ".fill' must be a number for numeric column '" + name + "', got '" + fill + "'");
+      } else if (!numeric && !categories.contains(fill)) {
+        problems.add("field '" + field + ".fill' must be one of the column's categories " + categories + ", got '"
+            + fill + "'");
+      } else {
+        b.setFillValue(fill);
+      }
+    } else if (fill != null) {
+      problems.add("field '" + field + ".fill' applies only with impute: constant");
+    }
+    return b.build();
+  }
+
+  private static Imputation impute(String given, boolean numeric, String field, List<String> problems) {
+    if (given == null) {
+      return numeric ? Imputation.IMPUTATION_MEAN : Imputation.IMPUTATION_MOST_FREQUENT;
+    }
+    Imputation i = switch (given.strip().toLowerCase(Locale.ROOT)) {
+      case "mean" -> Imputation.IMPUTATION_MEAN;
+      case "median" -> Imputation.IMPUTATION_MEDIAN;
+      case "most_frequent" -> Imputation.IMPUTATION_MOST_FREQUENT;
+      case "constant" -> Imputation.IMPUTATION_CONSTANT;
+      default -> null;
+    };
+    if (i == null) {
+      problems.add("field '" + field + ".impute' must be " + IMPUTE_VALUES + ", got '" + given + "'");
+      return Imputation.IMPUTATION_UNSPECIFIED;
+    }
+    if (!numeric && (i == Imputation.IMPUTATION_MEAN || i == Imputation.IMPUTATION_MEDIAN)) {
+      problems.add("field '" + field + ".impute' is " + given.strip() + ", which applies to numeric columns only;"
+          + " a categorical column takes most_frequent or constant");
+    }
+    return i;
+  }
+
+  private static List<String> tokens(List<String> given, String field, List<String> problems) {
+    if (given == null) {
+      return DEFAULT_MISSING;
+    }
+    List<String> out = new ArrayList<>();
+    for (String token : given) {
+      if (token == null) {
+        problems.add("field '" + field + "' lists a null entry; quote an empty token as \"\"");
+      } else if (!out.contains(token.strip())) {
+        out.add(token.strip());
+      }
+    }
+    return out;
+  }
+
+  /** {@code tabular.standardize}: local (the default) or none. */
+  static Standardize standardize(String given, List<String> problems) {
+    if (given == null) {
+      return Standardize.STANDARDIZE_LOCAL;
+    }
+    return switch (given.strip().toLowerCase(Locale.ROOT)) {
+      case "local" -> Standardize.STANDARDIZE_LOCAL;
+      case "none" -> Standardize.STANDARDIZE_NONE;
+      case "federated" -> {
+        problems.add("field 'tabular.standardize' is federated, which is not built yet (issue 23 item 2); use local"
+            + " or none");
+        yield Standardize.STANDARDIZE_LOCAL;
+      }
+      default -> {
+        problems.add("field 'tabular.standardize' must be local or none, got '" + given + "'");
+        yield Standardize.STANDARDIZE_LOCAL;
+      }
+    };
+  }
+
+  /**
+   * {@code tabular.class_weight}: {@code balanced}, or a map from class to a weight > 0 (classes not
+   * named weigh 1); absent: all 1.
+   */
+  static ClassWeight classWeight(Object given, List<String> classes, List<String> problems) {
+    if (given == null) {
+      return null;
+    }
+    if (given instanceof String s) {
+      if (s.strip().equals("balanced")) {
+        return ClassWeight.newBuilder().setBalanced(true).build();
+      }
+      problems.add("field 'tabular.class_weight' must be balanced or a map from class to weight, got '" + s + "'");
+      return null;
+    }
+    if (!(given instanceof Map<?, ?> map)) {
+      problems.add("field 'tabular.class_weight' must be balanced or a map from class to weight, e.g. {"
+          + classes.get(classes.size() - 1) + ": 3}");
+      return null;
+    }
+    double[] weights = new double[classes.size()];
+    java.util.Arrays.fill(weights, 1.0);
+    for (Map.Entry<?, ?> e : map.entrySet()) {
+      String label = String.valueOf(e.getKey());
+      int c = classes.indexOf(label);
+      if (c < 0) {
+        problems.add("field 'tabular.class_weight." + label + "' names no class; valid: " + String.join(", ", classes));
+        continue;
+      }
+      if (!(e.getValue() instanceof Number n) || !(n.doubleValue() > 0) || !Double.isFinite(n.doubleValue())) {
+        problems.add("field 'tabular.class_weight." + label + "' must be a number > 0, got " + e.getValue());
+        continue;
+      }
+      weights[c] = n.doubleValue();
+    }
+    ClassWeight.Builder b = ClassWeight.newBuilder();
+    for (double w : weights) {
+      b.addWeights(w);
+    }
+    return b.build();
+  }
+
+  private static boolean isNumber(String s) {
+    return s.matches("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+  }
+}

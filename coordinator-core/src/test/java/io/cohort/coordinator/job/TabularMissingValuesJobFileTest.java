@@ -1,0 +1,80 @@
+package io.cohort.coordinator.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cohort.proto.v1.ColumnPreprocessing;
+import io.cohort.proto.v1.Imputation;
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.Standardize;
+import org.junit.jupiter.api.Test;
+
+/** {@code tabular.missing}, {@code tabular.columns} and {@code tabular.standardize} of a job file. */
+class TabularMissingValuesJobFileTest {
+  private static final String HEAD = """
+      task: tabular_classification
+      dataset: cancer
+      tabular:
+        label: class
+        classes: ["no", "yes"]
+        numeric: [age, size]
+        categorical:
+          caps: ["yes", "no"]
+      """;
+
+  private static JobSpec parse(String tabularExtra) throws JobFileException {
+    return JobFiles.parse(HEAD + tabularExtra, "job.yaml", "job-1");
+  }
+
+  @Test
+  void everyFeatureColumn_isResolvedWithTheDefaults() throws Exception {
+    JobSpec spec = parse("");
+    assertThat(spec.getTabular().getColumnsList()).extracting(ColumnPreprocessing::getName)
+        .containsExactly("age", "size", "caps");
+    ColumnPreprocessing age = spec.getTabular().getColumns(0);
+    assertThat(age.getMissingValuesList()).containsExactly("", "?", "NA", "NaN");
+    assertThat(age.getImpute()).isEqualTo(Imputation.IMPUTATION_MEAN);
+    assertThat(spec.getTabular().getColumns(2).getImpute()).isEqualTo(Imputation.IMPUTATION_MOST_FREQUENT);
+    assertThat(spec.getTabular().getStandardize()).isEqualTo(Standardize.STANDARDIZE_LOCAL);
+  }
+
+  @Test
+  void jobWideTokens_perColumnOverrides_andStandardize() throws Exception {
+    JobSpec spec = parse("""
+          missing: ["?", "-"]
+          standardize: none
+          columns:
+            size: {missing: ["0"], impute: median, indicator: true}
+            caps: {impute: constant, fill: "no"}
+        """);
+    assertThat(spec.getTabular().getColumns(0).getMissingValuesList()).containsExactly("?", "-");
+    ColumnPreprocessing size = spec.getTabular().getColumns(1);
+    assertThat(size.getMissingValuesList()).containsExactly("0");
+    assertThat(size.getImpute()).isEqualTo(Imputation.IMPUTATION_MEDIAN);
+    assertThat(size.getIndicator()).isTrue();
+    assertThat(spec.getTabular().getColumns(2).getFillValue()).isEqualTo("no");
+    assertThat(spec.getTabular().getStandardize()).isEqualTo(Standardize.STANDARDIZE_NONE);
+  }
+
+  @Test
+  void badSettings_nameFileFieldAndValidValues() {
+    assertThatThrownBy(() -> parse("  columns:\n    age: {impute: average}\n"))
+        .hasMessage("job.yaml: field 'tabular.columns.age.impute' must be mean, median, most_frequent or constant,"
+            + " got 'average'");
+    assertThatThrownBy(() -> parse("  columns:\n    caps: {impute: mean}\n"))
+        .hasMessageContaining("field 'tabular.columns.caps.impute' is mean, which applies to numeric columns only");
+    assertThatThrownBy(() -> parse("  columns:\n    weight: {impute: mean}\n"))
+        .hasMessage("job.yaml: field 'tabular.columns.weight' names no feature column; valid: age, size, caps");
+    assertThatThrownBy(() -> parse("  columns:\n    caps: {impute: constant, fill: maybe}\n"))
+        .hasMessage("job.yaml: field 'tabular.columns.caps.fill' must be one of the column's categories [yes, no],"
+            + " got 'maybe'");
+    assertThatThrownBy(() -> parse("  columns:\n    age: {impute: constant}\n"))
+        .hasMessageContaining("field 'tabular.columns.age.fill' is required with impute: constant (a number)");
+    assertThatThrownBy(() -> parse("  columns:\n    age: {impute: mean, fill: 3}\n"))
+        .hasMessageContaining("field 'tabular.columns.age.fill' applies only with impute: constant");
+    assertThatThrownBy(() -> parse("  standardize: global\n"))
+        .hasMessage("job.yaml: field 'tabular.standardize' must be local or none, got 'global'");
+    assertThatThrownBy(() -> parse("  columns:\n    age: {imputer: mean}\n"))
+        .hasMessageContaining("unknown field 'imputer'").hasMessageContaining("(valid: fill, impute, indicator, missing)");
+  }
+}
