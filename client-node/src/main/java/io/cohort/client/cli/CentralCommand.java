@@ -5,7 +5,9 @@ import io.cohort.client.job.Schemas;
 import io.cohort.client.tabular.CsvDataset;
 import io.cohort.client.tabular.EvaluationStats;
 import io.cohort.client.tabular.FeatureEncoder;
-import io.cohort.client.tabular.MlpClassifier;
+import io.cohort.client.job.JobNetworks;
+import io.cohort.client.tabular.NetworkTraining;
+import io.cohort.client.tabular.TabularNetwork;
 import io.cohort.client.tabular.TabularSchema;
 import io.cohort.client.tabular.TrainResult;
 import io.cohort.client.tabular.TrainingParams;
@@ -49,11 +51,12 @@ final class CentralCommand implements Callable<Integer> {
     FeatureEncoder enc = FeatureEncoder.fit(trainData, trainRows, schema);
     var t = job.getTraining();
     long start = System.nanoTime();
-    TensorBundleHolder init = new TensorBundleHolder(MlpClassifier.initialize(
-        schema.inputWidth(), schema.hiddenUnits(), schema.numClasses(), job.getSeed()));
-    TrainResult r = MlpClassifier.train(init.bundle(), enc.encode(trainData, trainRows),
-        new TrainingParams(job.getRounds() * t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate()), job.getSeed());
-    EvaluationStats s = MlpClassifier.evaluate(r.weights(),
+    TabularNetwork network = JobNetworks.forJob(job.toBuilder().clearPrivacy().build(), schema);
+    TensorBundleHolder init = new TensorBundleHolder(network.initialize(job.getSeed()));
+    TrainResult r = NetworkTraining.train(network, init.bundle(), enc.encode(trainData, trainRows),
+        new TrainingParams(job.getRounds() * t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate()), job.getSeed(),
+        null, 0);
+    EvaluationStats s = NetworkTraining.evaluate(network, r.weights(),
         enc.encode(testData, IntStream.range(0, testData.size()).boxed().toList()));
     System.out.println(String.format(Locale.ROOT,
         "{\"examples\": %d, \"loss\": %.6f, \"accuracy\": %.6f, \"roc_auc\": %.6f, \"train_examples\": %d, \"train_ms\": %d}",
