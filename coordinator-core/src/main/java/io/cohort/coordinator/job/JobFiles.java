@@ -262,7 +262,8 @@ public final class JobFiles {
             throw error("tabular", "is required for task tabular_classification");
           }
           TabularSpec tabular = tabular(f.tabular());
-          if (f.model() != null) {
+          // A model without kind is a language model's block; languageModelBlocksGiven reports it.
+          if (f.model() != null && f.model().kind() != null) {
             if (f.tabular().hiddenUnits() != null) {
               throw error("tabular.hidden_units", "applies only to the default MLP; with 'model' the network's"
                   + " configuration sets the layers");

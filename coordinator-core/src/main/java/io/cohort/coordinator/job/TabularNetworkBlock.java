@@ -27,7 +27,7 @@ final class TabularNetworkBlock {
           + " language model)");
       return null;
     }
-    if (!"dl4j".equals(m.kind())) {
+    if (!"dl4j".equals(m.kind().strip())) {
       problems.add("field 'model.kind' must be dl4j for a tabular job, got " + (m.kind() == null ? "nothing"
           : "'" + m.kind() + "'"));
       return null;
