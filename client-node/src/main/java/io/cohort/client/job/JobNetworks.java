@@ -44,9 +44,9 @@ public final class JobNetworks {
   }
 
   private static void check(TabularNetwork net, JobSpec spec) {
-    net.checkTrainable();
     if (spec.getPrivacy().getEnabled()) {
-      net.checkPrivate();
+      net.checkPrivate(); // first: under DP, the reason that always holds
     }
+    net.checkTrainable();
   }
 }
