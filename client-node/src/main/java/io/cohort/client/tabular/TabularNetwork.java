@@ -255,6 +255,11 @@ public final class TabularNetwork {
     return toBundle(net.params().castTo(DataType.FLOAT).dup('c').data().asFloat());
   }
 
+  /** A plain DL4J network of this configuration holding {@code weights} (copied), e.g. to export it. */
+  public MultiLayerNetwork toDl4j(TensorBundle weights) {
+    return network(weights);
+  }
+
   /** A fresh DL4J network of this configuration holding {@code weights} (copied). */
   MultiLayerNetwork network(TensorBundle weights) {
     checkLayout(weights);
