@@ -42,6 +42,12 @@ public final class JobCommand {
       } catch (IOException e) {
         throw new CliException(CliException.USAGE, file + ": cannot be read (" + e.getMessage() + ")");
       }
+      try {
+        // A tabular job's model.config names a file here; the coordinator and nodes get its contents.
+        yaml = io.cohort.coordinator.job.JobFiles.inlineModelFile(yaml, file);
+      } catch (io.cohort.coordinator.job.JobFileException e) {
+        throw new CliException(CliException.USAGE, e.getMessage());
+      }
       String source = URLEncoder.encode(file.toString(), StandardCharsets.UTF_8);
       JsonNode job = connection.client().postYaml("/api/v1/jobs?source=" + source, yaml);
       System.out.println(output.json() ? job.toPrettyString() : AdminClient.as(job, JobSummary.class).jobId());

@@ -117,7 +117,13 @@ final class Simulation {
   }
 
   private int simulate() throws Exception {
-    String yaml = read(s.job());
+    String yaml;
+    try {
+      // A tabular job's model.config names a file here; the coordinator and nodes get its contents.
+      yaml = JobFiles.inlineModelFile(read(s.job()), s.job());
+    } catch (JobFileException e) {
+      throw new CliException(CliException.USAGE, e.getMessage());
+    }
     JobSpec spec = parse(yaml, s.job().toString());
     s = s.resolved(spec, home);
     if (s.test() != null && !Files.isRegularFile(s.test())) {

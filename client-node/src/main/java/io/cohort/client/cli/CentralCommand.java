@@ -6,7 +6,9 @@ import io.cohort.client.tabular.CsvDataset;
 import io.cohort.client.tabular.EncodedData;
 import io.cohort.client.tabular.EvaluationStats;
 import io.cohort.client.tabular.FeatureEncoder;
-import io.cohort.client.tabular.MlpClassifier;
+import io.cohort.client.job.JobNetworks;
+import io.cohort.client.tabular.NetworkTraining;
+import io.cohort.client.tabular.TabularNetwork;
 import io.cohort.client.tabular.TabularSchema;
 import io.cohort.client.tabular.TrainResult;
 import io.cohort.client.tabular.TrainingParams;
@@ -51,13 +53,13 @@ final class CentralCommand implements Callable<Integer> {
     FeatureEncoder enc = FeatureEncoder.fit(trainData, trainRows, schema, Schemas.standardize(job.getTabular()));
     var t = job.getTraining();
     long start = System.nanoTime();
-    TensorBundleHolder init = new TensorBundleHolder(MlpClassifier.initialize(
-        schema.inputWidth(), schema.hiddenUnits(), schema.numClasses(), job.getSeed()));
+    TabularNetwork network = JobNetworks.forJob(job.toBuilder().clearPrivacy().build(), schema);
+    TensorBundleHolder init = new TensorBundleHolder(network.initialize(job.getSeed()));
     EncodedData encoded = enc.encode(trainData, trainRows);
-    TrainResult r = MlpClassifier.train(init.bundle(), encoded,
+    TrainResult r = NetworkTraining.train(network, init.bundle(), encoded,
         new TrainingParams(job.getRounds() * t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate(),
-            Schemas.classWeights(job.getTabular(), encoded.labels())), job.getSeed());
-    EvaluationStats s = MlpClassifier.evaluate(r.weights(),
+            Schemas.classWeights(job.getTabular(), encoded.labels())), job.getSeed(), null, 0);
+    EvaluationStats s = NetworkTraining.evaluate(network, r.weights(),
         enc.encode(testData, IntStream.range(0, testData.size()).boxed().toList()));
     long[] pos = s.positiveScoreHistogram();
     long[] neg = s.negativeScoreHistogram();

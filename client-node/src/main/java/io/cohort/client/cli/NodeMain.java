@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
         TrainCommand.class,
         EvalCommand.class,
         ExportCommand.class,
+        ExportDl4jCommand.class,
         ModelCommand.class,
         GenerateCommand.class,
         CommandLine.HelpCommand.class})

@@ -9,8 +9,9 @@ import io.cohort.client.tabular.DatasetSplit;
 import io.cohort.client.tabular.EncodedData;
 import io.cohort.client.tabular.FeatureEncoder;
 import io.cohort.client.tabular.JobAudit;
-import io.cohort.client.tabular.MlpClassifier;
+import io.cohort.client.tabular.NetworkTraining;
 import io.cohort.client.tabular.TabularDpSgd;
+import io.cohort.client.tabular.TabularNetwork;
 import io.cohort.client.tabular.TabularSchema;
 import io.cohort.client.tabular.TrainResult;
 import io.cohort.client.tabular.TrainingParams;
@@ -34,8 +35,8 @@ import java.util.stream.IntStream;
 
 /**
  * Tabular classification on a local CSV file: the schema comes with the job, the fill values of
- * missing cells and the scaling statistics are fitted here on local training rows only, and the
- * MLP trains with ND4J.
+ * missing cells and the scaling statistics are fitted here on local training rows only, and the job's
+ * DL4J network ({@link JobNetworks}) trains through DL4J's forward and backward passes.
  */
 public final class TabularTrainer implements LocalTrainer {
   private final NodeConfig config;
@@ -49,7 +50,7 @@ public final class TabularTrainer implements LocalTrainer {
   private final Map<String, AuditSummary> auditSummaries = new ConcurrentHashMap<>();
 
   /** A job's local data, encoded once. */
-  record Prepared(EncodedData train, EncodedData validation, TabularSchema schema) {}
+  record Prepared(EncodedData train, EncodedData validation, TabularSchema schema, TabularNetwork network) {}
 
   public TabularTrainer(NodeConfig config) {
     this.config = config;
@@ -75,12 +76,17 @@ public final class TabularTrainer implements LocalTrainer {
     } catch (IllegalArgumentException e) {
       throw new LocalDataException("the job's tabular schema is invalid: " + e.getMessage());
     }
+    TabularNetwork network;
+    try {
+      network = JobNetworks.forJob(spec, schema);
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException(e.getMessage());
+    }
     p = ds.validationPath().isPresent()
-        ? prepareWithValidationFile(ds.alias(), ds.path(), ds.validationPath().get(), schema, spec)
-        : prepareWithSplit(ds.alias(), ds.path(), schema, spec);
+        ? prepareWithValidationFile(ds.alias(), ds.path(), ds.validationPath().get(), schema, spec, network)
+        : prepareWithSplit(ds.alias(), ds.path(), schema, spec, network);
     if (spec.getPrivacy().hasAudit()) {
-      int parameters = MlpClassifier.parameterCount(p.schema().inputWidth(), p.schema().hiddenUnits(),
-          p.schema().numClasses());
+      int parameters = network.parameterCount();
       int m = spec.getPrivacy().getAudit().getCanaries();
       if (m > parameters) {
         throw new LocalDataException("privacy.audit.canaries is " + m + "; this job's model has " + parameters
@@ -91,8 +97,8 @@ public final class TabularTrainer implements LocalTrainer {
     return p;
   }
 
-  private static Prepared prepareWithSplit(String alias, Path file, TabularSchema schema, JobSpec spec)
-      throws LocalDataException {
+  private static Prepared prepareWithSplit(String alias, Path file, TabularSchema schema, JobSpec spec,
+      TabularNetwork network) throws LocalDataException {
     CsvDataset data = load("dataset '" + alias + "'", file, schema);
     DatasetSplit.Split split =
         DatasetSplit.stratified(data, spec.getTraining().getValidationFraction(), Seeds.split(spec.getSeed()));
@@ -101,18 +107,18 @@ public final class TabularTrainer implements LocalTrainer {
       throw new LocalDataException(file + problem, "dataset '" + alias + "'" + problem);
     }
     FeatureEncoder enc = FeatureEncoder.fit(data, split.train(), schema, Schemas.standardize(spec.getTabular()));
-    return new Prepared(enc.encode(data, split.train()), enc.encode(data, split.validation()), schema);
+    return new Prepared(enc.encode(data, split.train()), enc.encode(data, split.validation()), schema, network);
   }
 
   private static Prepared prepareWithValidationFile(String alias, Path trainFile, Path validationFile,
-      TabularSchema schema, JobSpec spec) throws LocalDataException {
+      TabularSchema schema, JobSpec spec, TabularNetwork network) throws LocalDataException {
     CsvDataset train = load("dataset '" + alias + "'", trainFile, schema);
     CsvDataset validation = load("dataset '" + alias + "' (validation file)", validationFile, schema);
     if (train.size() == 0) {
       throw new LocalDataException(trainFile + ": has no data rows", "dataset '" + alias + "': has no data rows");
     }
     FeatureEncoder enc = FeatureEncoder.fit(train, all(train), schema, Schemas.standardize(spec.getTabular()));
-    return new Prepared(enc.encode(train, all(train)), enc.encode(validation, all(validation)), schema);
+    return new Prepared(enc.encode(train, all(train)), enc.encode(validation, all(validation)), schema, network);
   }
 
   static List<Integer> all(CsvDataset d) {
@@ -131,16 +137,10 @@ public final class TabularTrainer implements LocalTrainer {
   @Override
   public Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException {
     Prepared p = prepare(spec);
-    TensorBundle start = global.orElseGet(() -> MlpClassifier.initialize(
-        p.schema().inputWidth(), p.schema().hiddenUnits(), p.schema().numClasses(), Seeds.initialisation(spec.getSeed())));
-    try {
-      MlpClassifier.checkLayout(start, p.schema().inputWidth(), p.schema().numClasses());
-    } catch (IllegalArgumentException e) {
-      throw new LocalDataException("the global model does not fit this job's schema: " + e.getMessage());
-    }
+    TensorBundle start = start(spec, p, global);
     var t = spec.getTraining();
     JobAudit audit = audit(spec, p, 1.0 / t.getBatchSize());
-    TrainResult r = MlpClassifier.train(start, p.train(),
+    TrainResult r = NetworkTraining.train(p.network(), start, p.train(),
         new TrainingParams(t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate(),
             Schemas.classWeights(spec.getTabular(), p.train().labels())),
         Seeds.training(spec.getSeed(), config.nodeId(), round), audit, round);
@@ -162,8 +162,8 @@ public final class TabularTrainer implements LocalTrainer {
         : spec.getTraining().getLearningRate();
     JobAudit audit = audit(spec, p, plan.clipNorm());
     PoissonSampler sampler = PoissonSampler.secure();
-    TrainResult r = audit == null ? TabularDpSgd.train(start, p.train(), plan.trainingParams(lr), sampler, noise)
-        : TabularDpSgd.train(start, p.train(), plan.trainingParams(lr), sampler, noise, audit, round);
+    TrainResult r = TabularDpSgd.train(p.network(), start, p.train(), plan.trainingParams(lr), sampler, noise, audit,
+        round);
     if (audit != null) {
       double delta = spec.getPrivacy().getDelta();
       if (delta > 0 && delta < 1) { // job files require it with an audit; a spec without one gets no bound
@@ -190,8 +190,7 @@ public final class TabularTrainer implements LocalTrainer {
       return null;
     }
     PrivacyAudit a = spec.getPrivacy().getAudit();
-    int parameters = MlpClassifier.parameterCount(p.schema().inputWidth(), p.schema().hiddenUnits(),
-        p.schema().numClasses());
+    int parameters = p.network().parameterCount();
     return audits.computeIfAbsent(spec.getJobId(), id -> JobAudit.create(a.getCanaries(),
         a.getGuesses() > 0 ? a.getGuesses() : Math.max(1, a.getCanaries() / 2), parameters, canaryNorm,
         Seeds.canaryPlacement(spec.getSeed())));
@@ -224,10 +223,9 @@ public final class TabularTrainer implements LocalTrainer {
   }
 
   private TensorBundle start(JobSpec spec, Prepared p, Optional<TensorBundle> global) throws LocalDataException {
-    TensorBundle start = global.orElseGet(() -> MlpClassifier.initialize(
-        p.schema().inputWidth(), p.schema().hiddenUnits(), p.schema().numClasses(), Seeds.initialisation(spec.getSeed())));
+    TensorBundle start = global.orElseGet(() -> p.network().initialize(Seeds.initialisation(spec.getSeed())));
     try {
-      MlpClassifier.checkLayout(start, p.schema().inputWidth(), p.schema().numClasses());
+      p.network().checkLayout(start);
     } catch (IllegalArgumentException e) {
       throw new LocalDataException("the global model does not fit this job's schema: " + e.getMessage());
     }
@@ -237,18 +235,17 @@ public final class TabularTrainer implements LocalTrainer {
   @Override
   public TensorBundle initialParameters(JobSpec spec) throws LocalDataException {
     Prepared p = prepare(spec);
-    return MlpClassifier.initialize(p.schema().inputWidth(), p.schema().hiddenUnits(), p.schema().numClasses(),
-        Seeds.initialisation(spec.getSeed()));
+    return p.network().initialize(Seeds.initialisation(spec.getSeed()));
   }
 
   @Override
   public EvaluationResult evaluate(JobSpec spec, TensorBundle model) throws LocalDataException {
     Prepared p = prepare(spec);
     try {
-      MlpClassifier.checkLayout(model, p.schema().inputWidth(), p.schema().numClasses());
+      p.network().checkLayout(model);
     } catch (IllegalArgumentException e) {
       throw new LocalDataException("the global model does not fit this job's schema: " + e.getMessage());
     }
-    return MlpClassifier.evaluate(model, p.validation()).toProto();
+    return NetworkTraining.evaluate(p.network(), model, p.validation()).toProto();
   }
 }

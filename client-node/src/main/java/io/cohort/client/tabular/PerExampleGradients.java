@@ -1,22 +1,28 @@
 package io.cohort.client.tabular;
 
-import io.cohort.client.tabular.MlpClassifier.Network;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Per-example gradients of the MLP's cross-entropy, computed for a whole batch at once, and their
- * clipped sum for DP-SGD (Abadi et al., "Deep Learning with Differential Privacy", CCS 2016).
+ * Per-example gradients of a DL4J network's loss and their clipped sum for DP-SGD (Abadi et al., "Deep
+ * Learning with Differential Privacy", CCS 2016), in DL4J's flattened parameter order.
  *
- * <p>For a dense layer {@code z = a W^T + b}, example b's weight gradient is the outer product
- * {@code delta_b a_b^T} of its output delta and its input, and its bias gradient is {@code delta_b}.
- * The L2 norm of an outer product is the product of the norms, so an example's squared gradient
- * norm over all layers is {@code sum_i |delta_b^i|^2 (|a_b^i|^2 + 1)} (Goodfellow 2015, "Efficient
- * per-example gradient computations"): the clip factors need only row norms of the batch's deltas
- * and inputs, and the clipped sum is one matrix product per layer with deltas scaled by their
- * example's factor. {@link #materialise} builds the per-example gradients themselves with batched
- * outer products; it is the obviously-correct reference that tests hold the fast path to.
+ * <p>Two paths. The general one, for any layer DP accepts ({@link TabularNetwork#checkPrivate}), runs DL4J's
+ * {@code computeGradientAndScore} on a micro-batch of one example per example: exact, and slow in proportion
+ * to the batch. The fast path, for networks of dense layers and a dense output layer without dropout
+ * ({@link TabularNetwork#denseOnly}, which includes the default MLP), is vectorised over the batch: one
+ * forward pass (DL4J's {@code feedForward}), the output delta from the configuration's own loss function, and
+ * each hidden delta through the layer's own activation's {@code backprop}. A dense layer's per-example weight
+ * gradient is the outer product of its output delta and its input, whose L2 norm is the product of their
+ * norms, so each example's squared norm is {@code sum_i |delta_i|^2 (|a_i|^2 + 1)} (Goodfellow 2015, "Efficient
+ * per-example gradient computations") and the clipped sum is one matrix product per layer with deltas scaled
+ * by their example's factor. Tests hold the fast path to the micro-batch path.
  */
 final class PerExampleGradients {
   /** Added to norms before dividing, so an all-zero gradient gets factor 1, not NaN. */
@@ -24,28 +30,72 @@ final class PerExampleGradients {
 
   private PerExampleGradients() {}
 
-  /** The batch's layer inputs and per-example (unscaled) output deltas, from one forward and backward pass. */
-  record Backward(double lossSum, INDArray[] inputs, INDArray[] deltas) {
-    int rows() {
-      return (int) inputs[0].size(0);
-    }
+  /** The clipped gradient sum of a batch, flattened in DL4J order, and the batch's summed loss (local only). */
+  record ClippedSum(float[] sum, double lossSum) {}
+
+  /** Each example's gradient scaled to L2 norm at most {@code clipNorm}, summed. */
+  static ClippedSum clippedSum(TabularNetwork model, MultiLayerNetwork net, INDArray x, INDArray labels,
+      double clipNorm) {
+    return model.denseOnly() ? denseClippedSum(model, net, x, labels, clipNorm)
+        : microBatchClippedSum(net, x, labels, clipNorm);
   }
 
-  /** Forward and backward pass over {@code x} [rows, in], keeping each example's delta (not averaged). */
-  static Backward backward(Network net, INDArray x, int[] labels) {
-    int layers = net.weights.length;
+  /** The general path: DL4J's backward pass once per example. */
+  static ClippedSum microBatchClippedSum(MultiLayerNetwork net, INDArray x, INDArray labels, double clipNorm) {
+    INDArray sum = Nd4j.zeros(net.params().dataType(), net.params().shape());
+    double lossSum = 0;
+    for (int b = 0; b < x.rows(); b++) {
+      INDArray g = exampleGradient(net, x, labels, b);
+      lossSum += net.score();
+      double factor = Math.min(1.0, clipNorm / (g.norm2Number().doubleValue() + TINY));
+      sum.addi(g.muli(factor));
+    }
+    return new ClippedSum(TabularNetwork.toFloats(sum), lossSum);
+  }
+
+  /** Example {@code b}'s gradient (a copy) by DL4J's forward and backward pass on it alone; sets the net's score. */
+  static INDArray exampleGradient(MultiLayerNetwork net, INDArray x, INDArray labels, int b) {
+    net.setInput(x.getRow(b, true));
+    net.setLabels(labels.getRow(b, true));
+    net.computeGradientAndScore();
+    return net.gradient().gradient().dup();
+  }
+
+  /** Every example's gradient as a row of [rows, parameters], by the micro-batch path: the reference. */
+  static INDArray materialise(MultiLayerNetwork net, INDArray x, INDArray labels) {
+    INDArray out = Nd4j.create(net.params().dataType(), x.rows(), net.numParams());
+    for (int b = 0; b < x.rows(); b++) {
+      out.putRow(b, exampleGradient(net, x, labels, b).reshape(net.numParams()));
+    }
+    return out;
+  }
+
+  /** The batch's per-example layer inputs and (unscaled) output deltas, from one vectorised pass. */
+  record Backward(double lossSum, INDArray[] inputs, INDArray[] deltas) {}
+
+  /** The fast path's forward and backward pass; see the class comment. Only for {@link TabularNetwork#denseOnly}. */
+  static Backward denseBackward(TabularNetwork model, MultiLayerNetwork net, INDArray x, INDArray labels) {
+    int layers = model.layerCount();
+    // feedForward's list is the input, then every layer's activations.
+    var acts = net.feedForward(x, false);
     INDArray[] inputs = new INDArray[layers];
-    INDArray[] masks = new INDArray[layers];
-    INDArray logProbs = Network.logSoftmax(net.forward(x, inputs, masks));
-    INDArray oneHot = net.oneHot(labels, (int) net.weights[layers - 1].size(0));
-    double lossSum = -logProbs.mul(oneHot).sumNumber().doubleValue();
-    // d(loss_b)/d(logits_b) = softmax_b - onehot_b, one row per example.
-    INDArray delta = Transforms.exp(logProbs, true).subi(oneHot);
+    INDArray[] pre = new INDArray[layers];
+    for (int i = 0; i < layers; i++) {
+      inputs[i] = acts.get(i);
+      Map<String, INDArray> p = net.getLayer(i).paramTable();
+      pre[i] = inputs[i].mmul(p.get("W")).addiRowVector(p.get("b"));
+    }
+    BaseOutputLayer out = (BaseOutputLayer) model.layer(layers - 1);
+    ILossFunction loss = out.getLossFn();
+    double lossSum = loss.computeScoreArray(labels, pre[layers - 1].dup(), out.getActivationFn(), null)
+        .sumNumber().doubleValue();
+    INDArray delta = loss.computeGradient(labels, pre[layers - 1].dup(), out.getActivationFn(), null);
     INDArray[] deltas = new INDArray[layers];
     for (int i = layers - 1; i >= 0; i--) {
       deltas[i] = delta;
       if (i > 0) {
-        delta = delta.mmul(net.weights[i]).muli(masks[i - 1]);
+        INDArray epsilon = delta.mmul(net.getLayer(i).getParam("W").transpose());
+        delta = ((BaseLayer) model.layer(i - 1)).getActivationFn().backprop(pre[i - 1].dup(), epsilon).getFirst();
       }
     }
     return new Backward(lossSum, inputs, deltas);
@@ -53,7 +103,7 @@ final class PerExampleGradients {
 
   /** Each example's L2 gradient norm over all parameters, a [rows] vector, without materialising gradients. */
   static INDArray norms(Backward b) {
-    INDArray squared = Nd4j.zeros(b.deltas()[0].dataType(), b.rows());
+    INDArray squared = Nd4j.zeros(b.deltas()[0].dataType(), b.inputs()[0].rows());
     for (int i = 0; i < b.deltas().length; i++) {
       INDArray deltaSq = b.deltas()[i].mul(b.deltas()[i]).sum(1);
       INDArray inputSqPlusOne = b.inputs()[i].mul(b.inputs()[i]).sum(1).addi(1.0);
@@ -69,81 +119,30 @@ final class PerExampleGradients {
   }
 
   /**
-   * Sum over examples of each example's gradient scaled by {@code factors} [rows]: the clipped
-   * gradient sum when factors are {@link #clipFactors}. Same layout as the network's parameters.
+   * Sum over examples of each example's gradient scaled by {@code factors} [rows], flattened in DL4J order: per
+   * layer, W as [out, in] row-major (DL4J's column-major [in, out]), then b.
    */
-  static Gradients scaledSum(Backward b, INDArray factors) {
-    int layers = b.deltas().length;
-    INDArray[] dw = new INDArray[layers];
-    INDArray[] db = new INDArray[layers];
+  static float[] scaledSum(Backward b, INDArray factors, int parameters) {
+    float[] flat = new float[parameters];
+    int at = 0;
     INDArray column = factors.reshape(factors.length(), 1);
-    for (int i = 0; i < layers; i++) {
+    for (int i = 0; i < b.deltas().length; i++) {
       INDArray scaled = b.deltas()[i].mulColumnVector(column);
-      dw[i] = scaled.transpose().mmul(b.inputs()[i]);
-      db[i] = scaled.sum(0);
+      for (INDArray part : new INDArray[] {scaled.transpose().mmul(b.inputs()[i]), scaled.sum(0)}) {
+        float[] v = TabularNetwork.toFloats(part);
+        System.arraycopy(v, 0, flat, at, v.length);
+        at += v.length;
+      }
     }
-    return new Gradients(dw, db);
+    if (at != parameters) {
+      throw new IllegalStateException("the dense path covered " + at + " of " + parameters + " parameters");
+    }
+    return flat;
   }
 
-  /**
-   * The reference: every example's full gradient as one row of a [rows, parameters] matrix, in
-   * the bundle's order (layer 0 weight row-major, layer 0 bias, layer 1 weight, ...), built with
-   * batched outer products ({@code delta} repeated along columns times {@code a} tiled).
-   */
-  static INDArray materialise(Backward b) {
-    int layers = b.deltas().length;
-    INDArray[] parts = new INDArray[2 * layers];
-    for (int i = 0; i < layers; i++) {
-      INDArray delta = b.deltas()[i];
-      INDArray a = b.inputs()[i];
-      long in = a.size(1);
-      long out = delta.size(1);
-      // Column o*in + j holds delta[:, o] * a[:, j]: W's row-major position (o, j).
-      INDArray repeated = delta.repeat(1, in);
-      INDArray tiled = Nd4j.tile(a, 1, (int) out);
-      parts[2 * i] = repeated.mul(tiled);
-      parts[2 * i + 1] = delta.dup();
-    }
-    return Nd4j.hstack(parts);
-  }
-
-  /** Gradients in the network's layout: weight [out, in] and bias [out] per layer. */
-  record Gradients(INDArray[] weights, INDArray[] biases) {
-    /** All values in bundle order, as one float vector. */
-    float[] flatten() {
-      int total = 0;
-      for (int i = 0; i < weights.length; i++) {
-        total += (int) (weights[i].length() + biases[i].length());
-      }
-      float[] out = new float[total];
-      int at = 0;
-      for (int i = 0; i < weights.length; i++) {
-        for (INDArray a : new INDArray[] {weights[i], biases[i]}) {
-          float[] v = MlpClassifier.toFloats(a.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT));
-          System.arraycopy(v, 0, out, at, v.length);
-          at += v.length;
-        }
-      }
-      return out;
-    }
-
-    /** Gradients of {@code net}'s shapes and type from a flat vector in bundle order, times {@code scale}. */
-    static Gradients unflatten(float[] flat, Network net, double scale) {
-      int layers = net.weights.length;
-      INDArray[] dw = new INDArray[layers];
-      INDArray[] db = new INDArray[layers];
-      int at = 0;
-      for (int i = 0; i < layers; i++) {
-        int nw = (int) net.weights[i].length();
-        dw[i] = Nd4j.create(java.util.Arrays.copyOfRange(flat, at, at + nw), net.weights[i].shape(),
-            org.nd4j.linalg.api.buffer.DataType.FLOAT).castTo(net.type).muli(scale);
-        at += nw;
-        int nb = (int) net.biases[i].length();
-        db[i] = Nd4j.create(java.util.Arrays.copyOfRange(flat, at, at + nb), net.biases[i].shape(),
-            org.nd4j.linalg.api.buffer.DataType.FLOAT).castTo(net.type).muli(scale);
-        at += nb;
-      }
-      return new Gradients(dw, db);
-    }
+  private static ClippedSum denseClippedSum(TabularNetwork model, MultiLayerNetwork net, INDArray x, INDArray labels,
+      double clipNorm) {
+    Backward b = denseBackward(model, net, x, labels);
+    return new ClippedSum(scaledSum(b, clipFactors(norms(b), clipNorm), model.parameterCount()), b.lossSum());
   }
 }

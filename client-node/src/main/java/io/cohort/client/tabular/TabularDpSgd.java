@@ -1,20 +1,19 @@
 package io.cohort.client.tabular;
 
-import io.cohort.client.tabular.MlpClassifier.Network;
-import io.cohort.client.tabular.PerExampleGradients.Backward;
-import io.cohort.client.tabular.PerExampleGradients.Gradients;
 import io.cohort.crypto.dp.DpParameterException;
 import io.cohort.crypto.dp.GaussianNoise;
 import io.cohort.crypto.dp.PoissonSampler;
 import io.cohort.wire.TensorBundle;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * DP-SGD for the MLP (Abadi et al. 2016) in the form the accountants analyse: each step draws a
+ * DP-SGD for a DL4J {@link TabularNetwork} (Abadi et al. 2016) in the form the accountants analyse: each step draws a
  * Poisson batch (every row independently with probability q), clips every example's gradient to
- * L2 norm C ({@link PerExampleGradients}), adds Gaussian noise of stddev sigma * C to the sum, and
+ * L2 norm C ({@link PerExampleGradients}: vectorised for dense networks, else DL4J's backward pass
+ * per example), adds Gaussian noise of stddev sigma * C to the sum, and
  * divides by the expected batch size q * n (not the drawn size, which would itself leak). The
  * optimiser (SGD or Adam) then only post-processes the privatised gradient.
  *
@@ -60,38 +59,45 @@ public final class TabularDpSgd {
    */
   static TrainResult train(TensorBundle start, EncodedData data, DpSgdParams p, PoissonSampler sampler,
       GaussianNoise noise, GradientCanaries canaries, boolean skipNoiseForTest) {
-    MlpClassifier.checkLayout(start, data.width(), data.numClasses());
-    if (data.size() == 0) {
-      throw new IllegalArgumentException("data has no rows; training needs at least 1");
-    }
-    Network net = Network.fromBundle(start, DataType.FLOAT);
-    MlpClassifier.Adam adam = p.optimizer() == DpSgdParams.Optimizer.ADAM
-        ? new MlpClassifier.Adam(net, p.learningRate()) : null;
+    return train(MlpClassifier.networkOf(start, data), start, data, p, sampler, noise, canaries, skipNoiseForTest);
+  }
+
+  /**
+   * As {@link #train(TensorBundle, EncodedData, DpSgdParams, PoissonSampler, GaussianNoise)} for the job's
+   * network {@code model}, audited when {@code audit} is not null.
+   *
+   * @throws IllegalArgumentException also when the network has a layer DP cannot clip exactly
+   *     ({@link TabularNetwork#checkPrivate})
+   */
+  public static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, DpSgdParams p,
+      PoissonSampler sampler, GaussianNoise noise, JobAudit audit, int round) {
+    return train(model, start, data, p, sampler, noise, audit == null ? null : audit.forRound(round, p.steps()),
+        audit != null && audit.skipNoiseForTest());
+  }
+
+  static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, DpSgdParams p,
+      PoissonSampler sampler, GaussianNoise noise, GradientCanaries canaries, boolean skipNoiseForTest) {
+    model.checkPrivate();
+    NetworkTraining.requireFits(model, data);
+    MultiLayerNetwork net = model.network(start);
+    DataType type = net.params().dataType();
+    FlatAdam adam = p.optimizer() == DpSgdParams.Optimizer.ADAM ? new FlatAdam(net.params(), p.learningRate()) : null;
     int n = data.size();
-    int width = data.width();
     double expectedBatch = p.samplingRate() * n;
     double stddev = p.noiseMultiplier() * p.clipNorm();
     double lossSum = 0;
     long drawn = 0;
     for (long step = 0; step < p.steps(); step++) {
       int[] batch = sampler.sample(n, p.samplingRate());
-      int size = batch.length;
       float[] flat;
-      if (size == 0) {
-        flat = new float[parameterCount(net)];
+      if (batch.length == 0) {
+        flat = new float[model.parameterCount()];
       } else {
-        float[] x = new float[size * width];
-        int[] labels = new int[size];
-        for (int i = 0; i < size; i++) {
-          System.arraycopy(data.features(), batch[i] * width, x, i * width, width);
-          labels[i] = data.labels()[batch[i]];
-        }
-        Backward b = PerExampleGradients.backward(net, Nd4j.create(x, new long[] {size, width}, DataType.FLOAT),
-            labels);
-        lossSum += b.lossSum();
-        drawn += size;
-        INDArray factors = PerExampleGradients.clipFactors(PerExampleGradients.norms(b), p.clipNorm());
-        flat = PerExampleGradients.scaledSum(b, factors).flatten();
+        PerExampleGradients.ClippedSum c = PerExampleGradients.clippedSum(model, net,
+            NetworkBatches.features(data, batch, type), NetworkBatches.labels(data, batch, type), p.clipNorm());
+        lossSum += c.lossSum();
+        drawn += batch.length;
+        flat = c.sum();
       }
       if (canaries != null) {
         canaries.beforeNoise(flat, p.samplingRate());
@@ -106,18 +112,14 @@ public final class TabularDpSgd {
       if (canaries != null) {
         canaries.afterNoise(flat);
       }
-      Gradients g = Gradients.unflatten(flat, net, 1.0 / expectedBatch);
-      Network.Pass pass = new Network.Pass(0, g.weights(), g.biases());
+      INDArray mean = Nd4j.create(flat, net.params().shape(), DataType.FLOAT).castTo(type).divi(expectedBatch);
       if (adam != null) {
-        adam.step(pass);
+        adam.step(net.params(), mean);
       } else {
-        for (int i = 0; i < net.weights.length; i++) {
-          net.weights[i].subi(g.weights()[i].muli(p.learningRate()));
-          net.biases[i].subi(g.biases()[i].muli(p.learningRate()));
-        }
+        net.params().subi(mean.muli(p.learningRate()));
       }
     }
-    TensorBundle out = net.toBundle();
+    TensorBundle out = model.toBundle(TabularNetwork.toFloats(net.params()));
     for (var t : out.tensors()) {
       for (float v : t.values()) {
         if (!Float.isFinite(v)) {
@@ -127,13 +129,5 @@ public final class TabularDpSgd {
       }
     }
     return new TrainResult(out, drawn == 0 ? Double.NaN : lossSum / drawn, n);
-  }
-
-  static int parameterCount(Network net) {
-    long total = 0;
-    for (int i = 0; i < net.weights.length; i++) {
-      total += net.weights[i].length() + net.biases[i].length();
-    }
-    return Math.toIntExact(total);
   }
 }

@@ -93,4 +93,52 @@ class TabularTrainerTest {
         + e.getNegativeScoreHistogramList().stream().mapToLong(Long::longValue).sum();
     assertThat(histogramTotal).isEqualTo(20);
   }
+
+  /** The spec with {@code conf} as its DL4J network instead of hidden_units (input width 3: x and c's a/b). */
+  private static JobSpec withNetwork(JobSpec spec, org.deeplearning4j.nn.conf.MultiLayerConfiguration conf,
+      boolean dp) {
+    JobSpec.Builder b = spec.toBuilder();
+    b.getTabularBuilder().clearHiddenUnits().setNetwork(io.cohort.proto.v1.TabularNetworkSpec.newBuilder()
+        .setKind("dl4j").setDl4JConfigurationJson(conf.toJson()).setSource("net.json"));
+    if (dp) {
+      b.getPrivacyBuilder().setEnabled(true);
+    }
+    return b.build();
+  }
+
+  private static org.deeplearning4j.nn.conf.MultiLayerConfiguration net(int in, int out, boolean batchNorm) {
+    var list = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+        .dataType(org.nd4j.linalg.api.buffer.DataType.FLOAT).seed(3).list()
+        .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(in).nOut(5)
+            .activation(org.nd4j.linalg.activations.Activation.RELU).dropOut(0.9).build());
+    if (batchNorm) {
+      list.layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().nOut(5).build());
+    }
+    return list.layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
+            org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT).nIn(5).nOut(out)
+            .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+        .build();
+  }
+
+  @Test
+  void dl4jNetwork_isBuiltFromTheSpec_trained_andMismatchesDeclined() throws Exception {
+    TabularTrainer t = new TabularTrainer(config(good));
+    JobSpec fits = withNetwork(spec("tab"), net(3, 2, false), false);
+    assertThat(t.check(fits)).isEmpty();
+    LocalTrainer.Outcome out = t.train(fits, 1, Optional.empty());
+    assertThat(out.parameters().names()).containsExactly("layers.0.weight", "layers.0.bias", "layers.1.weight",
+        "layers.1.bias");
+    assertThat(out.parameters().get("layers.0.weight").shape()).containsExactly(5, 3);
+    assertThat(t.evaluate(fits, out.parameters()).getNumExamples()).isEqualTo(20);
+
+    assertThat(new TabularTrainer(config(good)).check(withNetwork(spec("tab"), net(4, 2, false), false))
+        .map(LocalTrainer.Decline::localDetail)).hasValue("the job's model (net.json): the model's first layer"
+            + " (DenseLayer) takes 4 inputs, but the job's encoded features are 3 wide");
+    assertThat(new TabularTrainer(config(good)).check(withNetwork(spec("tab"), net(3, 3, false), false))
+        .map(LocalTrainer.Decline::localDetail)).hasValueSatisfying(m -> assertThat(m)
+            .contains("output layer has 3 units, but the job's label has 2 classes"));
+    assertThat(new TabularTrainer(config(good)).check(withNetwork(spec("tab"), net(3, 2, true), true))
+        .map(LocalTrainer.Decline::localDetail)).hasValueSatisfying(m -> assertThat(m)
+            .contains("layer 1 (BatchNormalization) normalises across the examples of a batch"));
+  }
 }

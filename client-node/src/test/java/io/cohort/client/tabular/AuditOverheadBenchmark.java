@@ -61,8 +61,7 @@ public final class AuditOverheadBenchmark {
     System.out.printf("median process CPU ms: without %.0f, with %.0f, ratio %.3f%n", c0 / 1e6, c1 / 1e6, c1 / c0);
     // The audit's own work, isolated from the training: canary hooks on every step, guessing, the bound.
     long[] own = new long[51];
-    float[] sum = new float[TabularDpSgd.parameterCount(MlpClassifier.Network.fromBundle(start,
-        org.nd4j.linalg.api.buffer.DataType.FLOAT))];
+    float[] sum = new float[TabularNetwork.flatten(start).length];
     for (int rep = 0; rep < own.length; rep++) {
       long t0 = System.nanoTime();
       GradientCanaries c = GradientCanaries.create(1000, sum.length, 1.0, rep);

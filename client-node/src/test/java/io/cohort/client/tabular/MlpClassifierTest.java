@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.cohort.client.tabular.MlpClassifier.Network;
 import io.cohort.wire.PooledEvaluation;
 import io.cohort.wire.Tensor;
 import io.cohort.wire.TensorBundle;
@@ -72,7 +71,7 @@ class MlpClassifierTest {
     return all;
   }
 
-  // --- gradient check: the key correctness test of the hand-written backward pass ---
+  // --- gradient check: DL4J's backward pass of the default configuration ---
 
   @Test
   void gradients_matchFiniteDifferences_inDouble() {
@@ -81,45 +80,28 @@ class MlpClassifierTest {
       int width = 4;
       int classes = hidden.size() == 1 ? 2 : 3;
       int rows = 7;
-      TensorBundle bundle =
-          randomize(MlpClassifier.initialize(width, hidden, classes, seed), seed + 1);
+      TabularNetwork model = TabularNetwork.of(
+          Dl4jTestNets.inDouble(MlpClassifier.configuration(width, hidden, classes)), width, classes);
+      TensorBundle bundle = randomize(MlpClassifier.initialize(width, hidden, classes, seed), seed + 1);
       EncodedData data = randomData(rows, width, classes, seed + 2);
-      Network net = Network.fromBundle(bundle, DataType.DOUBLE);
-      double[] x = new double[data.features().length];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = data.features()[i];
-      }
-      INDArray input = Nd4j.create(x, new long[] {rows, width}, DataType.DOUBLE);
-
-      Network.Pass pass = net.lossAndGradients(input, data.labels());
-      assertThat(net.lossSum(input, data.labels())).isCloseTo(pass.lossSum(), within(1e-12));
-
+      org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = model.network(bundle);
+      INDArray x = Dl4jTestNets.x(data, net);
+      INDArray y = Dl4jTestNets.y(data, net);
+      double[] analytic = Dl4jTestNets.doubles(Dl4jTestNets.gradientSum(net, x, y));
+      INDArray params = net.params();
       double h = 1e-6;
-      double worst = 0;
-      for (int layer = 0; layer < net.weights.length; layer++) {
-        INDArray[] params = {net.weights[layer], net.biases[layer]};
-        INDArray[] grads = {pass.weightGradients()[layer], pass.biasGradients()[layer]};
-        for (int p = 0; p < 2; p++) {
-          assertThat(grads[p].shape()).isEqualTo(params[p].shape());
-          for (long[] index : indices(params[p])) {
-            double original = get(params[p], index);
-            params[p].putScalar(index, original + h);
-            double plus = net.lossSum(input, data.labels()) / rows;
-            params[p].putScalar(index, original - h);
-            double minus = net.lossSum(input, data.labels()) / rows;
-            params[p].putScalar(index, original);
-            double numeric = (plus - minus) / (2 * h);
-            double analytic = get(grads[p], index);
-            double error = Math.abs(numeric - analytic) / Math.max(1e-6, Math.abs(numeric) + Math.abs(analytic));
-            worst = Math.max(worst, error);
-            assertThat(error)
-                .as("seed %d hidden %s layer %d %s %s: analytic %s numeric %s", seed, hidden,
-                    layer, p == 0 ? "weight" : "bias", Arrays.toString(index), analytic, numeric)
-                .isLessThan(1e-5);
-          }
-        }
+      for (int k = 0; k < analytic.length; k++) {
+        double original = params.getDouble(k);
+        params.putScalar(k, original + h);
+        double plus = Dl4jTestNets.lossSum(net, x, y);
+        params.putScalar(k, original - h);
+        double minus = Dl4jTestNets.lossSum(net, x, y);
+        params.putScalar(k, original);
+        double numeric = (plus - minus) / (2 * h);
+        double error = Math.abs(numeric - analytic[k]) / Math.max(1e-5, Math.abs(numeric) + Math.abs(analytic[k]));
+        assertThat(error).as("seed %d hidden %s parameter %d: analytic %s numeric %s", seed, hidden, k,
+            analytic[k], numeric).isLessThan(1e-5);
       }
-      assertThat(worst).as("seed %d hidden %s", seed, hidden).isLessThan(1e-5);
     }
   }
 
@@ -144,8 +126,8 @@ class MlpClassifierTest {
       }
       int layers = bundle.tensors().size() / 2;
       for (int l = 0; l < layers; l++) {
-        Tensor w = bundle.get(MlpClassifier.weightName(l));
-        Tensor b = bundle.get(MlpClassifier.biasName(l));
+        Tensor w = bundle.get("layers." + l + ".weight");
+        Tensor b = bundle.get("layers." + l + ".bias");
         int out = (int) w.shape()[0];
         int in = (int) w.shape()[1];
         double[] z = new double[out];
@@ -273,11 +255,13 @@ class MlpClassifierTest {
         }
         current.add(new Tensor(names.get(k).name(), names.get(k).shape(), f));
       }
-      Network net = Network.fromBundle(new TensorBundle(current), DataType.FLOAT);
-      Network.Pass pass = net.lossAndGradients(x, data.labels());
+      TensorBundle currentBundle = new TensorBundle(current);
+      TabularNetwork model = MlpClassifier.network(3, List.of(4), 2);
+      org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = model.network(currentBundle);
+      TensorBundle gradients = model.toBundle(TabularNetwork.toFloats(
+          Dl4jTestNets.gradientSum(net, x, Dl4jTestNets.y(data, net))));
       for (int k = 0; k < names.size(); k++) {
-        INDArray g = k % 2 == 0 ? pass.weightGradients()[k / 2] : pass.biasGradients()[k / 2];
-        float[] grad = MlpClassifier.toFloats(g);
+        float[] grad = gradients.tensors().get(k).values();
         for (int i = 0; i < grad.length; i++) {
           m[k][i] = 0.9 * m[k][i] + 0.1 * grad[i];
           v[k][i] = 0.999 * v[k][i] + 0.001 * grad[i] * grad[i];

@@ -24,8 +24,13 @@ record JobFile(
     Text text,
     Strategy strategy) {
 
-  /** {@code model:} of a language-model job; see {@link LanguageModelBlocks}. */
-  record Model(String name, String sha256) {}
+  /**
+   * {@code model:}: a language model's {@code name} and {@code sha256} ({@link LanguageModelBlocks}), or a tabular
+   * job's DL4J network, {@code kind: dl4j} with {@code config: FILE}, whose contents {@link JobFiles#inlineModelFile}
+   * puts into {@code config_json} or {@code config_zip} (base64) before the file leaves the submitting machine
+   * ({@link TabularNetworkBlock}).
+   */
+  record Model(String name, String sha256, String kind, String config, String configJson, String configZip) {}
 
   /** {@code lora:}; every field optional. */
   /** {@code target_modules} may be a list or, as PEFT allows, one string (a regex or all-linear). */

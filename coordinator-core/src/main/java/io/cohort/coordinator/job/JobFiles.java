@@ -18,6 +18,7 @@ import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.MaskingGraphKind;
 import io.cohort.proto.v1.SecureAggregationSpec;
 import io.cohort.proto.v1.Standardize;
+import io.cohort.proto.v1.TabularNetworkSpec;
 import io.cohort.proto.v1.TabularSpec;
 import io.cohort.proto.v1.TaskType;
 import io.cohort.proto.v1.TrainingConfig;
@@ -54,6 +55,48 @@ public final class JobFiles {
     m.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
     m.coercionConfigFor(LogicalType.Integer).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
     return m;
+  }
+
+  /**
+   * The job file with its {@code model.config: FILE} (a tabular job's DL4J network, resolved against the job
+   * file's folder) read into the YAML itself, as {@code config_json} (a .json file) or {@code config_zip}
+   * (base64 of a ModelSerializer zip), because the coordinator and the nodes cannot read the submitter's
+   * files. A job file without one is returned unchanged.
+   *
+   * @throws JobFileException naming the job file and the file it could not read
+   */
+  public static String inlineModelFile(String yaml, java.nio.file.Path jobFile) throws JobFileException {
+    com.fasterxml.jackson.databind.JsonNode tree;
+    try {
+      tree = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      return yaml; // parse() reports it with its line and column
+    }
+    if (tree == null || !(tree.get("model") instanceof com.fasterxml.jackson.databind.node.ObjectNode model)
+        || !model.hasNonNull("config") || !model.get("config").isTextual() || model.has("config_json")
+        || model.has("config_zip")) {
+      return yaml;
+    }
+    String name = model.get("config").asText();
+    java.nio.file.Path dir = jobFile.toAbsolutePath().getParent();
+    java.nio.file.Path file = dir == null ? java.nio.file.Path.of(name) : dir.resolve(name);
+    byte[] bytes;
+    try {
+      bytes = java.nio.file.Files.readAllBytes(file);
+    } catch (java.io.IOException e) {
+      throw new JobFileException(jobFile + ": field 'model.config' names " + file + ", which cannot be read ("
+          + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
+    }
+    if (name.toLowerCase(java.util.Locale.ROOT).endsWith(".zip")) {
+      model.put("config_zip", java.util.Base64.getEncoder().encodeToString(bytes));
+    } else {
+      model.put("config_json", new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+    }
+    try {
+      return YAML.writeValueAsString(tree);
+    } catch (JsonProcessingException e) {
+      throw new JobFileException(jobFile + ": cannot write the job with its model inlined (" + e.getMessage() + ")");
+    }
   }
 
   /**
@@ -221,7 +264,19 @@ public final class JobFiles {
           if (f.tabular() == null) {
             throw error("tabular", "is required for task tabular_classification");
           }
-          spec.setTabular(tabular(f.tabular(), privateJob));
+          TabularSpec tabular = tabular(f.tabular(), privateJob);
+          // A model without kind is a language model's block; languageModelBlocksGiven reports it.
+          if (f.model() != null && f.model().kind() != null) {
+            if (f.tabular().hiddenUnits() != null) {
+              throw error("tabular.hidden_units", "applies only to the default MLP; with 'model' the network's"
+                  + " configuration sets the layers");
+            }
+            TabularNetworkSpec network = TabularNetworkBlock.validate(f.model(), problems);
+            if (network != null) {
+              tabular = tabular.toBuilder().clearHiddenUnits().setNetwork(network).build();
+            }
+          }
+          spec.setTabular(tabular);
         });
         for (String block : languageModelBlocksGiven(f)) {
           problems.add("field '" + block + "' applies only to tasks sequence_classification, causal_lm and chat_sft");
@@ -268,7 +323,7 @@ public final class JobFiles {
 
     private static List<String> languageModelBlocksGiven(JobFile f) {
       List<String> given = new ArrayList<>();
-      if (f.model() != null) {
+      if (f.model() != null && f.model().kind() == null) {
         given.add("model");
       }
       if (f.lora() != null) {
