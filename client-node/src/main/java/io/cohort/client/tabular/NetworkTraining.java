@@ -46,22 +46,15 @@ public final class NetworkTraining {
       for (int from = 0; from < n; from += params.batchSize()) {
         int size = Math.min(params.batchSize(), n - from);
         int[] rows = java.util.Arrays.copyOfRange(order, from, from + size);
-        net.setInput(NetworkBatches.features(data, rows, type));
-        net.setLabels(NetworkBatches.labels(data, rows, type));
-        if (params.classWeights() != null) {
-          // A per-example label mask scales each row's loss and gradient: class-weighted cross-entropy.
-          net.setLayerMaskArrays(null, classWeightMask(data, rows, params.classWeights(), type));
-        }
-        net.computeGradientAndScore();
-        // DL4J's score is the batch's mean loss; its gradient is the batch's sum (its updater divides).
-        double batchLoss = net.score() * size;
+        BatchGradient g = batchGradient(net, data, rows, params.classWeights(), type);
+        double batchLoss = g.lossSum();
         if (!Double.isFinite(batchLoss)) {
           // Stop before NaN weights can reach the coordinator's average.
           throw new IllegalStateException("training diverged: loss is " + batchLoss + " in epoch " + (epoch + 1)
               + "; lower learningRate (now " + params.learningRate() + ")");
         }
         lossSum += batchLoss;
-        INDArray sum = net.gradient().gradient();
+        INDArray sum = g.sum();
         if (canaries != null) {
           float[] flat = TabularNetwork.toFloats(sum);
           canaries.beforeNoise(flat, (double) size / n);
@@ -75,13 +68,46 @@ public final class NetworkTraining {
     return new TrainResult(model.toBundle(TabularNetwork.toFloats(net.params())), epochLoss, n);
   }
 
-  /** A column of each row's class weight, as DL4J's label mask ([rows, 1]). */
-  static INDArray classWeightMask(EncodedData data, int[] rows, double[] classWeights, DataType type) {
-    double[] w = new double[rows.length];
-    for (int i = 0; i < rows.length; i++) {
-      w[i] = classWeights[data.labels()[rows[i]]];
+  /** The batch's summed gradient and summed (class-weighted) loss. */
+  record BatchGradient(INDArray sum, double lossSum) {}
+
+  /**
+   * The gradient summed over {@code rows} and their summed loss; with class weights, the sum of each
+   * row's gradient and loss times its class's weight. DL4J's label masks are meant to be 0/1 (a mask of
+   * 2 does not double a row's gradient), so a weighted batch runs one pass per class present, each over
+   * that class's rows, scaled by its weight: exact, at up to one pass per class.
+   */
+  static BatchGradient batchGradient(MultiLayerNetwork net, EncodedData data, int[] rows, double[] classWeights,
+      DataType type) {
+    if (classWeights == null) {
+      return pass(net, data, rows, type, 1.0);
     }
-    return org.nd4j.linalg.factory.Nd4j.create(w, new long[] {rows.length, 1}, DataType.DOUBLE).castTo(type);
+    INDArray sum = null;
+    double loss = 0;
+    for (int c = 0; c < classWeights.length; c++) {
+      int[] ofClass = ofClass(data, rows, c);
+      if (ofClass.length == 0) {
+        continue;
+      }
+      BatchGradient part = pass(net, data, ofClass, type, classWeights[c]);
+      sum = sum == null ? part.sum() : sum.addi(part.sum());
+      loss += part.lossSum();
+    }
+    return new BatchGradient(sum, loss);
+  }
+
+  private static BatchGradient pass(MultiLayerNetwork net, EncodedData data, int[] rows, DataType type,
+      double weight) {
+    net.setInput(NetworkBatches.features(data, rows, type));
+    net.setLabels(NetworkBatches.labels(data, rows, type));
+    net.computeGradientAndScore();
+    // DL4J's score is the batch's mean loss; its gradient is the batch's sum (its updater divides).
+    INDArray g = net.gradient().gradient().dup();
+    return new BatchGradient(weight == 1.0 ? g : g.muli(weight), net.score() * rows.length * weight);
+  }
+
+  private static int[] ofClass(EncodedData data, int[] rows, int c) {
+    return java.util.Arrays.stream(rows).filter(r -> data.labels()[r] == c).toArray();
   }
 
   /**
