@@ -121,6 +121,12 @@ final class TaskHandler {
       abandon(task, LocalTrainer.Decline.of(replay.get()));
       return;
     }
+    if (t.getSpec().getSecureAggregation().getEnabled() && !t.hasSecureAggregation()) {
+      // The accepted terms promise secure aggregation: a plain round would send the update unmasked.
+      abandon(task, LocalTrainer.Decline.of("job " + task.getJobId() + " was accepted with secure aggregation, but round "
+          + t.getRound() + " comes without it; refused, since the update would leave this node unmasked"));
+      return;
+    }
     try {
       if (t.hasSecureAggregation()) {
         // Issue 21 #2/#3: the peers are checked before anything is admitted, trained or recorded.
