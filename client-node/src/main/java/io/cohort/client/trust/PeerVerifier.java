@@ -8,7 +8,9 @@ import io.cohort.crypto.pki.Pem;
 import io.cohort.crypto.pki.PkiException;
 import io.cohort.crypto.pki.RevocationList;
 import io.cohort.proto.v1.SecAggPeer;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
@@ -25,8 +27,8 @@ import java.util.logging.Logger;
  *
  * <p>Revocation: the coordinator relays the CA's CRL with each round; it is used only if its
  * signature verifies under the node's CA, and the node keeps the newest list it has seen (by its
- * thisUpdate), so a coordinator can hand a newer list but cannot bring back a revoked peer by
- * relaying an older one or none. Known limit: until the node first sees a list naming a revoked
+ * thisUpdate), also across restarts ({@link #crlFileFor}), so a coordinator can hand a newer list
+ * but cannot bring back a revoked peer by relaying an older one or none. Known limit: until the node first sees a list naming a revoked
  * certificate, it cannot know of the revocation.
  *
  * <p>In plaintext development mode no certificate travels and none can be checked:
@@ -40,13 +42,36 @@ public final class PeerVerifier {
   private final Optional<CertificateValidator> validator;
   private final MemberRoster roster;
   private final Clock clock;
+  private final Optional<Path> crlFile;
   private RevocationList newestCrl;
   private boolean warned;
 
   PeerVerifier(Optional<X509Certificate> ca, MemberRoster roster, Clock clock) {
+    this(ca, roster, clock, Optional.empty());
+  }
+
+  /**
+   * @param crlFile where the newest CRL seen is kept across restarts (DER), so that a restarted node
+   *     still knows of a revocation; read now when present and valid
+   */
+  PeerVerifier(Optional<X509Certificate> ca, MemberRoster roster, Clock clock, Optional<Path> crlFile) {
     this.validator = ca.map(CertificateValidator::new);
     this.roster = roster;
     this.clock = clock;
+    this.crlFile = crlFile;
+    if (validator.isPresent() && crlFile.isPresent() && Files.isRegularFile(crlFile.get())) {
+      try {
+        newestCrl = RevocationList.verified(Files.readAllBytes(crlFile.get()), validator.get().ca());
+      } catch (PkiException | IOException e) {
+        LOG.warning("the kept revocation list " + crlFile.get() + " is not usable (" + e.getMessage()
+            + "); waiting for the next one the coordinator relays");
+      }
+    }
+  }
+
+  /** Where a node keeps the newest CRL it has seen: {@code <node_id>.newest-crl.der} beside its identity key. */
+  public static Path crlFileFor(NodeConfig config) {
+    return config.identityKey().resolveSibling(config.nodeId() + ".newest-crl.der");
   }
 
   /** The verifier {@code config} describes; its CA certificate file is read now when present. */
@@ -65,7 +90,7 @@ public final class PeerVerifier {
           + " certificate to check its peers");
     }
     return new PeerVerifier(ca, new MemberRoster(config.trust().members(), config.trust().minDistinctMembers()),
-        clock);
+        clock, Optional.of(crlFileFor(config)));
   }
 
   /**
@@ -149,6 +174,13 @@ public final class PeerVerifier {
     }
     if (newestCrl == null || relayed.thisUpdate().isAfter(newestCrl.thisUpdate())) {
       newestCrl = relayed;
+      if (crlFile.isPresent()) {
+        try {
+          io.cohort.crypto.keys.OwnerOnly.replaceDurably(crlFile.get(), relayed.der());
+        } catch (IOException e) {
+          LOG.warning("cannot keep the newest revocation list in " + crlFile.get() + ": " + e.getMessage());
+        }
+      }
     } else if (relayed.thisUpdate().isBefore(newestCrl.thisUpdate())) {
       LOG.warning("the coordinator relayed a revocation list older than one this node has seen; keeping the newer one");
     }

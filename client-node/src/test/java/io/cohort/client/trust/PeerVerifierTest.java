@@ -110,6 +110,20 @@ class PeerVerifierTest {
   }
 
   @Test
+  void theNewestListIsKeptAcrossARestart() throws Exception {
+    byte[] revoking = ca.revocationList(List.of(certs.get(1).getSerialNumber()), BigInteger.ONE, Duration.ofHours(1))
+        .der();
+    Path kept = dir.resolve("self.newest-crl.der");
+    PeerVerifier before = new PeerVerifier(Optional.of(ca.certificate()), new MemberRoster(List.of(), 0),
+        Clock.systemUTC(), Optional.of(kept));
+    assertThatThrownBy(() -> before.verify(honest(), 1, revoking)).hasMessageContaining("peer 'hospital-b'");
+    PeerVerifier after = new PeerVerifier(Optional.of(ca.certificate()), new MemberRoster(List.of(), 0),
+        Clock.systemUTC(), Optional.of(kept));
+    assertThatThrownBy(() -> after.verify(honest(), 1, new byte[0])).as("restarted, nothing relayed")
+        .hasMessageContaining("peer 'hospital-b'").hasMessageContaining("is revoked");
+  }
+
+  @Test
   void crlNotSignedByTheFederationCa_isRefused() throws Exception {
     FederationCa rogue = FederationCa.create("federation", Duration.ofDays(30), Clock.systemUTC());
     byte[] forged = rogue.revocationList(List.of(), BigInteger.ONE, Duration.ofHours(1)).der();
