@@ -114,6 +114,9 @@ final class StatusCommand implements Callable<Integer> {
       System.out.println("certificate:   " + leaf.getSubjectX500Principal().getName() + ", serial "
           + leaf.getSerialNumber().toString(16) + ", expires " + leaf.getNotAfter().toInstant()
           + (left.isNegative() ? "  EXPIRED" : "  (" + left.toDays() + " days left)"));
+      // What other members pin in their trust.members (issue 21 #3) to count this node by certificate.
+      System.out.println("fingerprint:   " + TlsMaterial.fingerprint(leaf) + " (sha256; pin it in other members'"
+          + " trust.members)");
       System.out.println("federation CA: " + TlsMaterial.fingerprint(ca));
     } catch (PkiException e) {
       System.out.println("certificate:   none (" + e.getMessage() + ")");

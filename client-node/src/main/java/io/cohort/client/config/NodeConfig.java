@@ -28,6 +28,8 @@ import java.util.Optional;
  *     Hugging Face checkpoint folder (never sent anywhere; the job names the model's content hash)
  * @param computeThreads threads of the language-model engine's Java loops and of OpenBLAS
  *     ({@code compute.threads}); 1 to {@link #MAX_COMPUTE_THREADS}, default all cores
+ * @param trust the federation members this node pins and its floor of distinct members in a
+ *     secure round ({@code trust:} in node.yaml, issue 21 #3); {@link Trust#NONE} when absent
  */
 public record NodeConfig(
     String nodeId,
@@ -41,15 +43,51 @@ public record NodeConfig(
     Path certificate,
     Path caCertificate,
     Map<String, Path> models,
-    int computeThreads) {
+    int computeThreads,
+    Trust trust) {
   /** Upper bound of {@code compute.threads}: far above any core count a node runs on, and a typo guard. */
   public static final int MAX_COMPUTE_THREADS = 1024;
 
   public NodeConfig {
     models = Map.copyOf(models);
+    trust = trust == null ? Trust.NONE : trust;
     if (computeThreads < 1 || computeThreads > MAX_COMPUTE_THREADS) {
       throw new IllegalArgumentException("computeThreads must be between 1 and " + MAX_COMPUTE_THREADS + ", got "
           + computeThreads);
+    }
+  }
+
+  /** A configuration without a member roster. */
+  public NodeConfig(String nodeId, String coordinatorHost, int coordinatorPort, boolean plaintext, List<Dataset> datasets,
+      Duration rpcTimeout, Duration maxBackoff, Path identityKey, Path certificate, Path caCertificate,
+      Map<String, Path> models, int computeThreads) {
+    this(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff, identityKey,
+        certificate, caCertificate, models, computeThreads, Trust.NONE);
+  }
+
+  /** This configuration with {@code trust} instead of its own. */
+  public NodeConfig withTrust(Trust trust) {
+    return new NodeConfig(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff,
+        identityKey, certificate, caCertificate, models, computeThreads, trust);
+  }
+
+  /**
+   * Whom this node counts as a member of its federation, and how many distinct members besides
+   * itself a secure round must include before it joins (issue 21 #3): so it is never the only honest
+   * input in a sum that a coordinator filled with identities of its own.
+   *
+   * @param members pinned members: a certificate's SHA-256 fingerprint (64 hex characters, colons
+   *     allowed) or a subject name ({@code CN=hospital-b} or just the node id {@code hospital-b})
+   * @param minDistinctMembers the floor; 0 (the default) checks no floor
+   */
+  public record Trust(List<String> members, int minDistinctMembers) {
+    public static final Trust NONE = new Trust(List.of(), 0);
+
+    public Trust {
+      members = List.copyOf(members);
+      if (minDistinctMembers < 0) {
+        throw new IllegalArgumentException("minDistinctMembers must be >= 0, got " + minDistinctMembers);
+      }
     }
   }
 

@@ -71,9 +71,11 @@ public final class NodeConfigLoader {
 
   record RawCompute(Integer threads) {}
 
+  record RawTrust(List<String> members, Integer minDistinctMembers) {}
+
   record RawConfig(String nodeId, String coordinator, Boolean plaintext, List<RawDataset> datasets,
       Integer rpcTimeoutSeconds, Integer maxBackoffSeconds, String identityKey, String certificate,
-      String caCertificate, Map<String, String> models, RawCompute compute) {}
+      String caCertificate, Map<String, String> models, RawCompute compute, RawTrust trust) {}
 
   public static NodeConfig load(Path file) throws ConfigException {
     String text;
@@ -107,6 +109,8 @@ public final class NodeConfigLoader {
         case "compute" -> e.getPath().size() > 1 && "threads".equals(e.getPath().get(1).getFieldName())
             ? computeThreadsRange(e instanceof InvalidFormatException f ? "'" + f.getValue() + "'" : "a non-number")
             : "field 'compute' must be a block such as 'compute: {threads: 4}'";
+        case "trust" -> "field 'trust' must be a block such as 'trust: {members: [hospital-b, \"CN=bank-c\"],"
+            + " min_distinct_members: 2}' (members: node ids, subject names or SHA-256 certificate fingerprints)";
         default -> firstLine(e.getOriginalMessage());
       };
       throw new ConfigException(where(source, e.getLocation()) + problem);
@@ -175,7 +179,30 @@ public final class NodeConfigLoader {
     Path ca = blank(raw.caCertificate()) ? defaultCaCertificate(base) : base.resolve(raw.caCertificate()).normalize();
     return new NodeConfig(nodeId, coord.substring(0, colon), port, plaintext, List.copyOf(datasets),
         Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity, certificate, ca,
-        models(raw.models(), source, base), computeThreads(raw.compute(), source));
+        models(raw.models(), source, base), computeThreads(raw.compute(), source), trust(raw.trust(), source));
+  }
+
+  /** {@code trust:} the pinned members and the floor of distinct members in a secure round (issue 21 #3). */
+  private static NodeConfig.Trust trust(RawTrust raw, String source) throws ConfigException {
+    if (raw == null) {
+      return NodeConfig.Trust.NONE;
+    }
+    List<String> members = new ArrayList<>();
+    List<String> given = raw.members() == null ? List.of() : raw.members();
+    for (int i = 0; i < given.size(); i++) {
+      String m = given.get(i) == null ? "" : given.get(i).strip();
+      if (m.isEmpty()) {
+        throw new ConfigException(source + ": field 'trust.members[" + i + "]' is empty; give a node id, a subject"
+            + " name (CN=...) or a SHA-256 certificate fingerprint (64 hex characters)");
+      }
+      members.add(m);
+    }
+    int floor = raw.minDistinctMembers() == null ? 0 : raw.minDistinctMembers();
+    if (floor < 0 || floor > members.size()) {
+      throw new ConfigException(source + ": field 'trust.min_distinct_members' must be between 0 and the number of"
+          + " pinned members (" + members.size() + "), got " + floor);
+    }
+    return new NodeConfig.Trust(members, floor);
   }
 
   /** {@code compute.threads}: every core when absent. */

@@ -16,7 +16,8 @@ final class LedgerProtos {
   static LedgerEntry toProto(String nodeId, String alias, PrivacyLedger ledger, VerifiedLedgerEntry e) {
     String line = ledger.signedLine(e.seq());
     String sig = line.substring(line.lastIndexOf("\tsig=") + 5);
-    String prev = line.substring(line.indexOf("\tprev=") + 6, line.lastIndexOf("\tsig="));
+    int prevAt = line.indexOf("\tprev=") + 6;
+    String prev = line.substring(prevAt, prevAt + 64); // hex SHA-256; "\tterms=" may follow it
     return LedgerEntry.newBuilder()
         .setNodeId(nodeId)
         .setDatasetAlias(alias)
@@ -36,6 +37,7 @@ final class LedgerProtos {
         .setSeq(e.seq())
         .setSignedLine(line)
         .setLedgerHeader(ledger.headerLine())
+        .setJobTermsSha256(e.spend().jobTermsSha256())
         .build();
   }
 }

@@ -53,6 +53,8 @@ public final class PrivacyGuard implements AutoCloseable {
   /** Datasets whose ledger is behind the coordinator's acknowledgement, with why. */
   private final Map<String, String> rolledBack = new HashMap<>();
   private java.util.function.LongSupplier clock = System::currentTimeMillis;
+  /** The terms of every job this node accepted (issue 21 #4); opened on first use. */
+  private AcceptedTerms terms;
 
   /** A round allowed to train: its plan and the spend to record before release. */
   public record Admission(String alias, DpPlan plan, Spend spend) {}
@@ -80,7 +82,47 @@ public final class PrivacyGuard implements AutoCloseable {
    * before returning (issue 22 #2): a second offer then sees it. Call before accepting.
    */
   public synchronized Optional<String> acceptOffer(JobSpec spec, long trainRows) {
-    return offer(spec, trainRows, true);
+    try {
+      Optional<String> conflict = terms().conflict(spec);
+      if (conflict.isPresent()) {
+        return conflict;
+      }
+      Optional<String> decline = offer(spec, trainRows, true);
+      if (decline.isEmpty()) {
+        // Pinned before the answer leaves: every later task of the job must carry these terms.
+        terms().pin(spec, isPrivate(spec) ? planText(plan(spec, trainRows)) : "-");
+      }
+      return decline;
+    } catch (IOException | DpParameterException e) {
+      LOG.warning("the accepted terms of job " + spec.getJobId() + " cannot be pinned: " + e.getMessage());
+      return Optional.of("job terms: this node cannot record the terms it would accept (details in the node's log)");
+    }
+  }
+
+  /**
+   * Refuses a task of {@code jobId} whose spec (or stated terms hash) is not the one this node
+   * accepted (issue 21 #4); see {@link AcceptedTerms#check}.
+   */
+  public synchronized void checkTerms(String jobId, JobSpec spec, String statedSha256)
+      throws RoundRefusedException, IOException {
+    terms().check(jobId, spec, statedSha256);
+  }
+
+  /** The terms pinned for {@code jobId}, if this node accepted it. */
+  public synchronized Optional<AcceptedTerms.Pinned> acceptedTerms(String jobId) throws IOException {
+    return terms().pinned(jobId);
+  }
+
+  private AcceptedTerms terms() throws IOException {
+    if (terms == null) {
+      terms = AcceptedTerms.open(AcceptedTerms.pathFor(config.identityKey(), config.nodeId()));
+    }
+    return terms;
+  }
+
+  private static String planText(DpPlan p) {
+    return String.format(Locale.ROOT, "q:%s,sigma:%s,clip:%s,steps:%d,rounds:%d", p.samplingRate(),
+        p.noiseMultiplier(), p.clipNorm(), p.stepsPerRound(), p.rounds());
   }
 
   private Optional<String> offer(JobSpec spec, long trainRows, boolean reserve) {
@@ -243,9 +285,14 @@ public final class PrivacyGuard implements AutoCloseable {
       LOG.severe(e.getMessage());
       throw new RoundRefusedException(rolledBackReason(alias));
     }
+    Optional<AcceptedTerms.Pinned> pin = terms().pinned(spec.getJobId());
+    if (pin.isPresent()) {
+      terms().check(spec.getJobId(), spec, "");
+    }
     try {
       DpPlan plan = plan(spec, trainRows);
-      Spend spend = plan.round(spec.getJobId(), round);
+      // The entry names the terms the round is spent under (issue 21 #4).
+      Spend spend = plan.round(spec.getJobId(), round).withJobTerms(io.cohort.wire.JobTerms.sha256Hex(spec));
       // Budget reserved for other accepted jobs is theirs: this round may not use it.
       List<PlanSegment> others = Reservations.unspent(Reservations.read(ledger.file()), ledger.entries(),
           spec.getJobId());

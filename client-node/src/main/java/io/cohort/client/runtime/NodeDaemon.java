@@ -41,6 +41,7 @@ public final class NodeDaemon implements AutoCloseable {
   private final IdentityKeyPair identity;
   private final PrivacyGuard privacy;
   private final AuditHeads auditHeads;
+  private final io.cohort.client.trust.PeerVerifier peers;
   private Runnable afterLedgerRecord = () -> { };
   private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "cohort-heartbeat");
@@ -74,6 +75,12 @@ public final class NodeDaemon implements AutoCloseable {
       throw e;
     }
     this.privacy = new PrivacyGuard(config, identity);
+    try {
+      this.peers = io.cohort.client.trust.PeerVerifier.forConfig(config, Clock.systemUTC());
+    } catch (IllegalStateException e) {
+      channel.shutdownNow();
+      throw e;
+    }
   }
 
   /** Test hook: see {@link TaskHandler#setAfterLedgerRecord}. */
@@ -103,7 +110,8 @@ public final class NodeDaemon implements AutoCloseable {
   /** Runs until {@link #close()} or interruption. */
   public void run() throws InterruptedException {
     Backoff backoff = new Backoff(Duration.ofMillis(200), config.maxBackoff());
-    TaskHandler handler = new TaskHandler(client, trainer, Clock.systemUTC(), identity, config.nodeId(), privacy);
+    TaskHandler handler = new TaskHandler(client, trainer, Clock.systemUTC(), identity, config.nodeId(), privacy,
+        peers);
     handler.setAfterLedgerRecord(afterLedgerRecord);
     while (!stopped) {
       ScheduledFuture<?> beat = null;

@@ -35,13 +35,14 @@ import java.util.logging.Logger;
  * {@link SecAggNodeSession} over the pull transport (stage tasks in, {@code PushSecAgg} out), and never
  * sends the update itself.
  *
- * <p>Identities: the federation CA certifies each node's identity key, and the coordinator admits
- * a node only with the key its certificate certifies; but the peers' certificates do not reach this
- * node. A peer's identity key is trusted as relayed by the coordinator in the round's peer list,
- * pinned per node id on first use for this process (a changed key aborts the round); the library
- * checks every signature against it. So a malicious coordinator, which also holds the CA key, can
- * still invent identities (the Sybil scenario, S5 in docs/secagg-scenarios.md) until nodes check
- * their peers' certificates themselves.
+ * <p>Identities (issue 21 #2): the coordinator relays each peer's certificate with the round, and
+ * {@link #checkPeers} has the node check them itself against its own copy of the federation CA
+ * certificate, the newest CRL it has seen and its member roster ({@link io.cohort.client.trust.PeerVerifier})
+ * before anything of the round is admitted, trained or sent. The library then checks every signature
+ * against the keys so certified. A peer's key is also pinned per node id for this process (a changed
+ * key aborts the round). What remains: whoever holds the CA key can mint certificates, so the CA
+ * belongs off the coordinator, and a roster floor ({@code trust.min_distinct_members}) bounds what
+ * certificates for unknown names can do.
  *
  * <p>Logs carry ids, stages and counts, never keys, seeds, shares or vectors. One round at a time; a
  * new secure round aborts (and wipes) any unfinished one. Called from the task loop's thread only.
@@ -55,12 +56,15 @@ final class SecureParticipant {
   private final Clock clock;
   private final Duration timeout;
   private final Map<String, IdentityPublicKey> pinned = new HashMap<>();
+  private final io.cohort.client.trust.PeerVerifier verifier;
   private Active active;
 
   /** The round in progress: its session and the update it masks. */
   private record Active(String jobId, int round, SecAggNodeSession session, ModelUpdate update) {}
 
-  SecureParticipant(CoordinatorClient client, IdentityKeyPair identity, String nodeId, Clock clock, Duration timeout) {
+  SecureParticipant(CoordinatorClient client, IdentityKeyPair identity, String nodeId, Clock clock, Duration timeout,
+      io.cohort.client.trust.PeerVerifier verifier) {
+    this.verifier = verifier;
     this.client = client;
     this.identity = identity;
     this.nodeId = nodeId;
@@ -97,6 +101,25 @@ final class SecureParticipant {
     } catch (SecAggAbortException e) {
       aborted(task, e);
     }
+  }
+
+  /**
+   * Checks the round's peers (certificates, revocation, roster) before anything of it is admitted or
+   * trained; called again by {@link #start} would be redundant, so the caller runs it first.
+   *
+   * @throws io.cohort.client.trust.PeerRefusedException naming the bad peer or the missing members
+   */
+  void checkPeers(SecAggRound info) throws io.cohort.client.trust.PeerRefusedException {
+    verifier.verify(info.getPeersList(), info.getSecaggId(), info.getCrlDer().toByteArray());
+  }
+
+  /** Refuses a stage task (its terms differ from the accepted ones): aborts the round it belongs to, wipes it. */
+  void refuse(Task task, String reason) {
+    Active a = active;
+    if (a != null && a.jobId().equals(task.getJobId())) {
+      abortActive(reason);
+    }
+    giveUp(task, reason);
   }
 
   /** Answers one stage task of the active round; a task for another round is ignored. */

@@ -36,15 +36,16 @@ final class TaskHandler {
 
   private final SecureParticipant secure;
   private final PrivacyGuard privacy;
+  private final TaskReplays replays = new TaskReplays();
   /** Test hook: runs after a round's spend is recorded and before anything of the round leaves. */
   private Runnable afterLedgerRecord = () -> { };
 
   TaskHandler(CoordinatorClient client, LocalTrainer trainer, Clock clock, IdentityKeyPair identity, String nodeId,
-      PrivacyGuard privacy) {
+      PrivacyGuard privacy, io.cohort.client.trust.PeerVerifier peers) {
     this.client = client;
     this.trainer = trainer;
     this.clock = clock;
-    this.secure = new SecureParticipant(client, identity, nodeId, clock, TRANSFER_TIMEOUT);
+    this.secure = new SecureParticipant(client, identity, nodeId, clock, TRANSFER_TIMEOUT, peers);
     this.privacy = privacy;
   }
 
@@ -53,6 +54,9 @@ final class TaskHandler {
   }
 
   void handle(Task task) throws InterruptedException {
+    if (task.getKindCase() != Task.KindCase.OFFER && !termsHold(task)) {
+      return;
+    }
     switch (task.getKindCase()) {
       case OFFER -> offer(task, task.getOffer());
       case TRAIN -> train(task, task.getTrain());
@@ -61,6 +65,37 @@ final class TaskHandler {
       case SECAGG -> secure.stage(task, task.getSecagg());
       default -> LOG.warning("ignoring task " + task.getTaskId() + " of unknown kind " + task.getKindCase()
           + "; this node may need an upgrade");
+    }
+  }
+
+  /**
+   * Issue 21 #4: a task of a job must carry exactly the terms this node accepted; otherwise it is
+   * refused (abandoned, or for a secure-aggregation stage the round is aborted) before anything is
+   * admitted, trained, recorded or sent.
+   */
+  private boolean termsHold(Task task) {
+    var spec = io.cohort.wire.JobTerms.specOf(task);
+    if (spec.isEmpty()) {
+      return true; // a kind this node does not know: handled (ignored) below
+    }
+    try {
+      privacy.checkTerms(task.getJobId(), spec.get(), task.getJobTermsSha256());
+      return true;
+    } catch (RoundRefusedException e) {
+      refuse(task, LocalTrainer.Decline.of(e.getMessage()));
+    } catch (IOException e) {
+      String reason = "the node's record of accepted job terms is unavailable, so nothing is trained or sent";
+      refuse(task, new LocalTrainer.Decline(reason, reason + ": " + e.getMessage()));
+    }
+    return false;
+  }
+
+  private void refuse(Task task, LocalTrainer.Decline reason) {
+    if (task.getKindCase() == Task.KindCase.SECAGG) {
+      secure.refuse(task, reason.publicReason());
+      LOG.warning("refused secure-aggregation task of job " + task.getJobId() + ": " + reason.localDetail());
+    } else {
+      abandon(task, reason);
     }
   }
 
@@ -81,7 +116,22 @@ final class TaskHandler {
 
   private void train(Task task, TrainTask t) throws InterruptedException {
     long started = clock.millis();
+    Optional<String> replay = replays.check(task.getJobId(), task.getTaskId(), t.getRound());
+    if (replay.isPresent()) {
+      abandon(task, LocalTrainer.Decline.of(replay.get()));
+      return;
+    }
+    if (t.getSpec().getSecureAggregation().getEnabled() && !t.hasSecureAggregation()) {
+      // The accepted terms promise secure aggregation: a plain round would send the update unmasked.
+      abandon(task, LocalTrainer.Decline.of("job " + task.getJobId() + " was accepted with secure aggregation, but round "
+          + t.getRound() + " comes without it; refused, since the update would leave this node unmasked"));
+      return;
+    }
     try {
+      if (t.hasSecureAggregation()) {
+        // Issue 21 #2/#3: the peers are checked before anything is admitted, trained or recorded.
+        secure.checkPeers(t.getSecureAggregation());
+      }
       Optional<TensorBundle> global = t.getModelId().isEmpty() ? Optional.empty()
           : Optional.of(model(task.getJobId(), t.getModelId(), t.getModelSha256().toByteArray()));
       // The node's privacy policy decides, whatever the task says: a round that would overspend
@@ -117,7 +167,8 @@ final class TaskHandler {
           t.hasSecureAggregation() ? "secure aggregation started" : "update sent"));
     } catch (LocalTrainer.LocalDataException e) {
       abandon(task, e.decline());
-    } catch (WireFormatException | IllegalArgumentException | RoundRefusedException e) {
+    } catch (WireFormatException | IllegalArgumentException | RoundRefusedException
+        | io.cohort.client.trust.PeerRefusedException e) {
       abandon(task, LocalTrainer.Decline.of(e.getMessage()));
     } catch (IOException e) {
       String reason = "privacy ledger unavailable, so nothing is trained or sent";

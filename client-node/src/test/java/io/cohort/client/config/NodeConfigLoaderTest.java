@@ -55,6 +55,23 @@ class NodeConfigLoaderTest {
         .hasMessageContaining("datasets[0].path");
   }
 
+  // Issue 21 #3: the member roster and its floor, and what is wrong with a bad one.
+  @Test
+  void trustBlock_pinsMembersAndAFloor_andABadOneNamesTheField() throws Exception {
+    assertThat(NodeConfigLoader.parse(VALID, "node.yaml", BASE).trust()).isEqualTo(NodeConfig.Trust.NONE);
+    NodeConfig c = NodeConfigLoader.parse(VALID + "trust:\n  members: [hospital-b, \"CN=bank-c\"]\n"
+        + "  min_distinct_members: 2\n", "node.yaml", BASE);
+    assertThat(c.trust().members()).containsExactly("hospital-b", "CN=bank-c");
+    assertThat(c.trust().minDistinctMembers()).isEqualTo(2);
+    assertThat(NodeConfigLoader.parse(NodeConfigWriter.yaml(c, BASE), "again.yaml", BASE).trust())
+        .isEqualTo(c.trust());
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "trust:\n  members: [a]\n  min_distinct_members: 3\n",
+        "n.yaml", BASE)).hasMessageContaining("'trust.min_distinct_members' must be between 0 and the number of pinned"
+            + " members (1), got 3");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "trust: yes\n", "n.yaml", BASE))
+        .hasMessageContaining("field 'trust' must be a block");
+  }
+
   @Test
   void missingFile_isNamed() {
     assertThatThrownBy(() -> NodeConfigLoader.load(Path.of("/nonexistent/node.yaml")))

@@ -79,6 +79,49 @@ class PrivacyGuardTest {
     }
   }
 
+  /**
+   * Issue 21 #4: the terms accepted at offer time are pinned. A coordinator that changes sigma or
+   * the clip norm in a later round is refused even where the changed round would fit the budget, no
+   * entry is written for it, and each recorded entry names the accepted terms' hash.
+   */
+  @Test
+  void changedTermsAfterAcceptance_areRefusedEvenWithinBudget_andEntriesNameTheAcceptedTerms() throws Exception {
+    JobSpec job = PrivateJobs.spec("job-pin", 3, 3);
+    String accepted = io.cohort.wire.JobTerms.sha256Hex(job);
+    // More noise and a larger clip norm: a round that would fit the budget, under other terms.
+    JobSpec changed = job.toBuilder().setPrivacy(job.getPrivacy().toBuilder().setTargetEpsilon(0)
+        .setNoiseMultiplier(4.0).setClipNorm(5.0)).build();
+    try (PrivacyGuard g = guard(50.0)) {
+      assertThat(g.acceptOffer(job, ROWS)).isEmpty();
+      g.checkTerms("job-pin", job, accepted);
+      var entry = g.record(g.admit(job, 1, ROWS).orElseThrow());
+      assertThat(entry.spend().jobTermsSha256()).isEqualTo(accepted);
+      assertThatThrownBy(() -> g.checkTerms("job-pin", changed, io.cohort.wire.JobTerms.sha256Hex(changed)))
+          .isInstanceOf(RoundRefusedException.class).hasMessageContaining("job terms changed")
+          .hasMessageContaining("privacy.clip_norm: 1.0 → 5.0").hasMessageContaining("privacy.noise_multiplier: 0.0 → 4.0");
+      assertThatThrownBy(() -> g.admit(changed, 2, ROWS)).isInstanceOf(RoundRefusedException.class)
+          .hasMessageContaining("job terms changed");
+      // The accepted spec under a hash that is not its own is refused too.
+      assertThatThrownBy(() -> g.checkTerms("job-pin", job, "0".repeat(64))).isInstanceOf(RoundRefusedException.class);
+      // A job never accepted, and a changed re-offer of the accepted one, are refused.
+      assertThatThrownBy(() -> g.checkTerms("job-other", job.toBuilder().setJobId("job-other").build(), ""))
+          .hasMessageContaining("never accepted job job-other");
+      assertThat(g.acceptOffer(changed, ROWS)).hasValueSatisfying(r -> assertThat(r)
+          .contains("was accepted before under other terms"));
+      assertThat(g.acceptOffer(job, ROWS)).as("the same offer again is idempotent").isEmpty();
+      assertThat(g.entries("tab", "job-pin")).singleElement().satisfies(e -> {
+        assertThat(e.getJobTermsSha256()).isEqualTo(accepted);
+        assertThat(e.getSignedLine()).contains("\tterms=" + accepted + "\tsig=");
+      });
+    }
+    // The pin is durable: a restarted node still refuses the changed terms.
+    try (PrivacyGuard again = guard(50.0)) {
+      assertThatThrownBy(() -> again.checkTerms("job-pin", changed, "")).hasMessageContaining("job terms changed");
+      assertThat(again.acceptedTerms("job-pin")).hasValueSatisfying(p -> assertThat(p.plan())
+          .startsWith("q:").contains("clip:1.0").contains("rounds:3"));
+    }
+  }
+
   @Test
   void jobCannotRaiseTheBudget_orRunNonPrivatelyOnABudgetedDataset() throws Exception {
     try (PrivacyGuard g = guard(2.0)) {

@@ -253,11 +253,12 @@ class PrivateRoundDaemonTest {
       assertThat(a.getAccept()).isFalse();
       assertThat(a.getDeclineReason()).containsPattern("projected spend \\(epsilon [0-9.]+ over 3 rounds")
           .contains("remaining budget of 1.0000");
-      // The coordinator sends the round anyway, twice: the node refuses both, trains nothing, sends nothing.
+      // The coordinator sends the round anyway, twice: the node refuses both, trains nothing, sends nothing
+      // (issue 21 #4: a job it declined has no accepted terms, so no task of it is admitted).
       coordinator.tasks.add(train(job, 1, "t1"));
       coordinator.tasks.add(train(job, 1, "t1-again"));
       await("two refusals", () -> coordinator.abandoned.size() == 2);
-      assertThat(coordinator.abandoned).allSatisfy(r -> assertThat(r).contains("over its budget of 1.0000"));
+      assertThat(coordinator.abandoned).allSatisfy(r -> assertThat(r).contains("never accepted job job-big"));
       assertThat(coordinator.updates.get()).isZero();
     } finally {
       stop(node);
@@ -358,10 +359,10 @@ class PrivateRoundDaemonTest {
       assertThat(a.getDeclineReason())
           .isEqualTo("dataset 'tab' line 5, column 'c': not a declared category; expected one of [a, b]")
           .doesNotContain(marker).doesNotContain(secret.toString()).doesNotContain("data-node1-private");
-      // A round sent anyway is abandoned with the same safe text.
+      // A round sent anyway is refused: the node never accepted the job (issue 21 #4), and says nothing of the cell.
       coordinator.tasks.add(train(job, 1, "t1"));
       await("the refusal", () -> coordinator.abandoned.size() == 1);
-      assertThat(coordinator.abandoned.get(0)).contains("dataset 'tab' line 5, column 'c'")
+      assertThat(coordinator.abandoned.get(0)).contains("never accepted job job-bad-cell")
           .doesNotContain(marker).doesNotContain(dir.toString());
     } finally {
       stop(node);

@@ -99,6 +99,7 @@ public final class LedgerIntake {
         && e.spend().clipNorm() == p.getClipNorm() && e.spend().segment().steps() == p.getSteps()
         && e.accountant().equals(p.getAccountant()) && e.epsilonAfter() == p.getEpsilonAfter()
         && e.timestampMillis() == p.getTimestampUnixMs()
+        && e.spend().jobTermsSha256().equals(p.getJobTermsSha256())
         && HEX.formatHex(p.getPreviousHash().toByteArray()).equals(v.previousHashHex())
         && HEX.formatHex(p.getSignature().toByteArray()).equals(sig), where,
         "a field differs from the signed line; the signed line is what counts");

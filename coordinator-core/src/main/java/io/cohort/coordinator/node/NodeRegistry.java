@@ -116,13 +116,17 @@ public final class NodeRegistry {
     return out;
   }
 
-  /** Queues a task for the given session; dropped silently if that session is gone. */
+  /**
+   * Queues a task for the given session; dropped silently if that session is gone. Every task that
+   * carries a JobSpec is stamped with the spec's canonical hash (issue 21 #4), which the node
+   * compares with the terms it accepted.
+   */
   public boolean enqueue(NodeSession session, Task task) {
     Entry e = entries.get(session.nodeId());
     if (e == null || !e.session.sessionId().equals(session.sessionId())) {
       return false;
     }
-    e.tasks.add(task);
+    e.tasks.add(io.cohort.wire.JobTerms.stamped(task));
     return true;
   }
 

@@ -52,6 +52,8 @@ public final class ManifestWriter {
     job.put("job_id", f.job().jobId()).put("name", spec.getName()).put("state", f.job().state().name())
         .put("task", spec.getTask().name()).put("created_at", f.job().createdAt().toString());
     job.set("spec", proto(spec));
+    // Issue 21 #4: the terms hash nodes pinned at acceptance; each node's ledger line names it (terms=).
+    job.put("terms_sha256", io.cohort.wire.JobTerms.sha256Hex(spec));
     if (spec.getTask() != TaskType.TASK_TYPE_TABULAR_CLASSIFICATION && spec.hasModel()) {
       m.putObject("base_model").put("name", spec.getModel().getName()).put("sha256", spec.getModel().getSha256())
           .put("hash_definition", "io.cohort.format.checkpoint.CheckpointDigest");

@@ -18,6 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class NodeIdentities {
   private final Map<String, IdentityPublicKey> keys = new ConcurrentHashMap<>();
+  private final Map<String, byte[]> certificates = new ConcurrentHashMap<>();
+  private volatile java.util.function.Supplier<byte[]> revocationList = () -> new byte[0];
 
   /**
    * Records the key a node registers with. An empty key means the node has none (it cannot take
@@ -53,6 +55,37 @@ public final class NodeIdentities {
       throw DomainException.invalid("public_keys.identity_key_ed25519: " + e.getMessage());
     }
     keys.put(nodeId, key);
+  }
+
+  /**
+   * Like {@link #recordCertified(String, byte[])}, and keeps the certificate (DER) that certifies the
+   * key, which secure rounds relay to the node's peers so that they check it themselves (issue 21 #2).
+   */
+  public void recordCertified(String nodeId, byte[] raw, byte[] certificateDer) {
+    recordCertified(nodeId, raw);
+    if (certificateDer != null && certificateDer.length > 0) {
+      certificates.put(nodeId, certificateDer.clone());
+    }
+  }
+
+  /** The certificate a node last registered with under mutual TLS; empty in plaintext development mode. */
+  public Optional<byte[]> certificate(String nodeId) {
+    return Optional.ofNullable(certificates.get(nodeId));
+  }
+
+  /** Where the federation's current CRL (DER) comes from; relayed with every secure round. */
+  public void setRevocationList(java.util.function.Supplier<byte[]> source) {
+    this.revocationList = source;
+  }
+
+  /** The CRL to relay now (empty when there is none, e.g. in development mode). */
+  public byte[] revocationListDer() {
+    try {
+      byte[] der = revocationList.get();
+      return der == null ? new byte[0] : der;
+    } catch (RuntimeException e) {
+      return new byte[0];
+    }
   }
 
   public Optional<IdentityPublicKey> get(String nodeId) {

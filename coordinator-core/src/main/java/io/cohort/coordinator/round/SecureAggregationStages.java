@@ -86,6 +86,8 @@ final class SecureAggregationStages {
   private final SortedMap<Integer, NodeSession> byId = new TreeMap<>();
   private final Map<String, Integer> idByNode = new HashMap<>();
   private final Map<Integer, IdentityPublicKey> keys = new HashMap<>();
+  private Map<String, byte[]> certificates = Map.of();
+  private byte[] crlDer = new byte[0];
   /** Task ids issued per stage and protocol id; a stage's answers must quote them. */
   private final Map<SecAggStage, Map<Integer, String>> issued = new EnumMap<>(SecAggStage.class);
   private final Set<Integer> finished = new HashSet<>();
@@ -184,10 +186,26 @@ final class SecureAggregationStages {
     return waiter.in(Duration.ofMillis(spec.getRoundTimeoutMs()));
   }
 
+  /**
+   * Issue 21 #2: the participants' certificates (DER, by node id) and the CA's CRL, relayed with the
+   * round so that each node checks its peers itself. Call before the round runs.
+   */
+  void relayCertificates(Map<String, byte[]> byNode, byte[] crlDer) {
+    this.certificates = Map.copyOf(byNode);
+    this.crlDer = crlDer.clone();
+  }
+
   private void sendTrainTasks(Instant deadline) {
     List<SecAggPeer> peers = new ArrayList<>();
-    byId.forEach((id, s) -> peers.add(SecAggPeer.newBuilder().setSecaggId(id).setNodeId(s.nodeId())
-        .setIdentityKeyEd25519(ByteString.copyFrom(keys.get(id).raw())).build()));
+    byId.forEach((id, s) -> {
+      SecAggPeer.Builder p = SecAggPeer.newBuilder().setSecaggId(id).setNodeId(s.nodeId())
+          .setIdentityKeyEd25519(ByteString.copyFrom(keys.get(id).raw()));
+      byte[] cert = certificates.get(s.nodeId());
+      if (cert != null) {
+        p.setCertificateDer(ByteString.copyFrom(cert));
+      }
+      peers.add(p.build());
+    });
     Map<Integer, String> tasks = new HashMap<>();
     synchronized (this) {
       issued.put(SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, tasks);
@@ -197,7 +215,8 @@ final class SecureAggregationStages {
       synchronized (this) {
         tasks.put(e.getKey(), taskId);
       }
-      SecAggRound info = SecAggSettings.describeTo(params).setSecaggId(e.getKey()).addAllPeers(peers).build();
+      SecAggRound info = SecAggSettings.describeTo(params).setSecaggId(e.getKey()).addAllPeers(peers)
+          .setCrlDer(ByteString.copyFrom(crlDer)).build();
       registry.enqueue(e.getValue(), Task.newBuilder().setTaskId(taskId).setJobId(spec.getJobId())
           .setTrain(TrainTask.newBuilder().setSpec(spec).setRound(round).setModelId(modelId)
               .setModelSha256(ByteString.copyFrom(global.sha256())).setDeadlineUnixMs(deadline.toEpochMilli())

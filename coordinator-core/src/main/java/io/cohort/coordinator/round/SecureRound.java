@@ -68,8 +68,13 @@ final class SecureRound implements RoundProtocol {
       return new RoundOutcome.Refused("secure aggregation cannot run with " + participants.size() + " nodes: "
           + e.getMessage());
     }
+    Map<String, byte[]> certificates = new HashMap<>();
+    for (NodeSession p : participants) {
+      identities.certificate(p.nodeId()).ifPresent(c -> certificates.put(p.nodeId(), c));
+    }
     SecureAggregationStages stages = new SecureAggregationStages(ctx.spec(), in.round(), global, in.globalModelId(),
         participants, keys, params, ctx.registry(), ctx.waiter());
+    stages.relayCertificates(certificates, identities.revocationListDer());
     ctx.tasks().open(stages);
     in.onStart().accept(participants);
     try {

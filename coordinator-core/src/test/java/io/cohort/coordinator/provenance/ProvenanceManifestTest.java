@@ -109,6 +109,7 @@ class ProvenanceManifestTest {
 
     JsonNode m = JSON.readTree(out.resolve(ManifestWriter.FILE_NAME).toFile());
     assertThat(m.path("job").path("spec").path("privacy").path("target_epsilon").asDouble()).isEqualTo(8.0);
+    assertThat(m.path("job").path("terms_sha256").asText()).as("issue 21 #4: the terms nodes pinned").hasSize(64);
     assertThat(m.path("base_model").path("sha256").asText()).isEqualTo("ab".repeat(32));
     assertThat(m.path("rounds_completed").asInt()).isEqualTo(2);
     assertThat(m.path("rounds").get(1).path("participants").toString()).isEqualTo("[\"bank-a\",\"bank-b\"]");

@@ -165,9 +165,21 @@ public class CoordinatorBeans {
   @Produces
   @Singleton
   JobScheduler jobScheduler(JobStore store, ModelStore models, NodeRegistry registry, Clock clock,
-      RoundSettings settings, CoordinatorConfig config) {
+      RoundSettings settings, CoordinatorConfig config, io.cohort.coordinator.tls.PkiContext pki) {
     StrategyFactory strategies = new StrategyFactory(
         new ServerStateFiles(Path.of(config.dataDir()).resolve("models"), config.maxModelBytes()));
-    return new JobScheduler(store, models, registry, strategies, clock, settings);
+    JobScheduler scheduler = new JobScheduler(store, models, registry, strategies, clock, settings);
+    // Issue 21 #2: each secure round relays the CA's current CRL, so nodes check revocation themselves.
+    scheduler.identities().setRevocationList(() -> {
+      if (pki.plaintextDev()) {
+        return new byte[0];
+      }
+      try {
+        return pki.revocationList(Duration.ofHours(24)).der();
+      } catch (io.cohort.crypto.pki.PkiException | RuntimeException e) {
+        return new byte[0];
+      }
+    });
+    return scheduler;
   }
 }

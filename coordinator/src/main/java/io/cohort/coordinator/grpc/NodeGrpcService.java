@@ -98,7 +98,8 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
       byte[] identityKey = req.getPublicKeys().getIdentityKeyEd25519().toByteArray();
       if (PeerIdentityInterceptor.NODE_CERTIFICATE.get() != null) {
         // The transport already checked that this key is the one the caller's valid certificate certifies.
-        scheduler.identities().recordCertified(req.getNodeId(), identityKey);
+        scheduler.identities().recordCertified(req.getNodeId(), identityKey,
+            PeerIdentityInterceptor.NODE_CERTIFICATE_DER.get());
       } else {
         scheduler.identities().record(req.getNodeId(), identityKey);
       }

@@ -39,6 +39,8 @@ import javax.net.ssl.SSLSession;
 public class PeerIdentityInterceptor implements ServerInterceptor {
   /** The caller's validated certificate, for services that want it. */
   public static final Context.Key<NodeCertificate> NODE_CERTIFICATE = Context.key("cohort-node-certificate");
+  /** The caller's certificate as it presented it (DER), relayed to its secure-round peers (issue 21 #2). */
+  public static final Context.Key<byte[]> NODE_CERTIFICATE_DER = Context.key("cohort-node-certificate-der");
   private static final Logger LOG = Logger.getLogger(PeerIdentityInterceptor.class.getName());
 
   @Inject PkiContext pki;
@@ -51,9 +53,13 @@ public class PeerIdentityInterceptor implements ServerInterceptor {
       return next.startCall(call, headers);
     }
     NodeCertificate cert;
+    byte[] der;
     try {
-      cert = pki.validator().validateNode(peerChain(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION)),
-          clock.instant(), serial -> false);
+      List<X509Certificate> chain = peerChain(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+      cert = pki.validator().validateNode(chain, clock.instant(), serial -> false);
+      der = chain.get(0).getEncoded();
+    } catch (java.security.cert.CertificateEncodingException e) {
+      return refuse(call, Status.UNAUTHENTICATED.withDescription("the client certificate does not re-encode"));
     } catch (PkiException e) {
       return refuse(call, Status.UNAUTHENTICATED.withDescription(e.getMessage()
           + " (a node needs a certificate from this federation: cohort-node enroll)"));
@@ -64,7 +70,8 @@ public class PeerIdentityInterceptor implements ServerInterceptor {
       return refuse(call, Status.PERMISSION_DENIED.withDescription("the certificate of node '" + cert.nodeId()
           + "' is revoked; the node must enrol again with a new token"));
     }
-    ServerCall.Listener<Q> delegate = Contexts.interceptCall(Context.current().withValue(NODE_CERTIFICATE, cert), call,
+    ServerCall.Listener<Q> delegate = Contexts.interceptCall(Context.current().withValues(NODE_CERTIFICATE, cert,
+        NODE_CERTIFICATE_DER, der), call,
         headers, next);
     return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
       private boolean closed;

@@ -67,6 +67,7 @@ class MutualTlsGrpcTest {
   @ConfigProperty(name = "quarkus.grpc.server.test-port") int port;
   @ConfigProperty(name = "cohort.data-dir") String dataDir;
   @TestHTTPResource("/") URL http;
+  @jakarta.inject.Inject io.cohort.coordinator.round.JobScheduler scheduler;
   @TempDir Path dir;
 
   private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
@@ -123,6 +124,19 @@ class MutualTlsGrpcTest {
     var stub = stub(a);
     String session = stub.register(registration(a.id(), a.key())).getSessionId();
     assertThat(code(() -> stub.heartbeat(beat(a.id(), session)))).isEqualTo(Status.Code.OK);
+  }
+
+  // Issue 21 #2: what secure rounds relay to peers: the certificate a node registered with and a CRL the CA signed.
+  @Test
+  void registeredCertificate_andTheCasCrl_areKeptForRelayToPeers() throws Exception {
+    Node a = node("tls-relay", ca(Clock.systemUTC()), Duration.ofDays(1));
+    stub(a).register(registration(a.id(), a.key()));
+    byte[] expected = a.chain().get(0).getEncoded();
+    assertThat(scheduler.identities().certificate("tls-relay")).hasValueSatisfying(der ->
+        assertThat(der).isEqualTo(expected));
+    byte[] crl = scheduler.identities().revocationListDer();
+    assertThat(crl).isNotEmpty();
+    io.cohort.crypto.pki.RevocationList.verified(crl, ca(Clock.systemUTC()).certificate()); // throws unless the CA signed it
   }
 
   @Test

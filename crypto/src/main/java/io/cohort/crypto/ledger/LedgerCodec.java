@@ -20,7 +20,8 @@ import java.util.Map;
  * <p>A ledger is UTF-8 text, one record per line ending in {@code \n}, fields separated by tabs
  * as {@code key=value} in a fixed order. Line 1 is the header ({@code cohort-privacy-ledger/1},
  * dataset, public key, delta, creation time); each further line is an entry ({@code entry},
- * seq, job, round, mechanism, q, sigma, clip, steps, accountant, epsilon, time, prev). Every line
+ * seq, job, round, mechanism, q, sigma, clip, steps, accountant, epsilon, time, prev, and since
+ * issue 21 optionally {@code terms}, the hex SHA-256 of the job terms the node accepted). Every line
  * ends with {@code sig=}, the Ed25519 signature (RFC 8032) over the line's bytes before
  * {@code \tsig=}. An entry's {@code prev} is the SHA-256 of the previous line (header
  * included, without its newline), so removing, reordering or editing any line breaks the chain.
@@ -46,7 +47,7 @@ final class LedgerCodec {
     return signed("entry\tseq=" + seq + "\tjob=" + s.jobId() + "\tround=" + s.round() + "\tmechanism="
         + Spend.MECHANISM + "\tq=" + g.samplingProbability() + "\tsigma=" + g.noiseMultiplier() + "\tclip="
         + s.clipNorm() + "\tsteps=" + g.steps() + "\taccountant=" + accountant + "\tepsilon=" + epsAfter + "\ttime="
-        + time + "\tprev=" + prevHex, key);
+        + time + "\tprev=" + prevHex + (s.jobTermsSha256().isEmpty() ? "" : "\tterms=" + s.jobTermsSha256()), key);
   }
 
   static String hash(String line) {
@@ -169,7 +170,8 @@ final class LedgerCodec {
   static VerifiedLedgerEntry parseEntry(String line, long expectedSeq, String prevHex, IdentityPublicKey key)
       throws BadLine, DpParameterException {
     String[] f = checkSignature(line, key);
-    if (f.length != ENTRY_KEYS.length + 1 || !f[0].equals("entry")) {
+    boolean withTerms = f.length == ENTRY_KEYS.length + 2;
+    if ((f.length != ENTRY_KEYS.length + 1 && !withTerms) || !f[0].equals("entry")) {
       throw new BadLine("malformed entry line");
     }
     String[] v = new String[ENTRY_KEYS.length];
@@ -187,6 +189,13 @@ final class LedgerCodec {
       throw new BadLine("unknown mechanism " + v[3]);
     }
     Spend s = Spend.of(v[1], integer(v[2]), number(v[4]), number(v[5]), number(v[6]), integer(v[7]));
+    if (withTerms) {
+      String terms = value(f[ENTRY_KEYS.length + 1], "terms");
+      if (!terms.matches("[0-9a-f]{64}")) {
+        throw new BadLine("terms is not a hex SHA-256");
+      }
+      s = s.withJobTerms(terms);
+    }
     return new VerifiedLedgerEntry(seq, s, v[8], number(v[9]), integer(v[10]), hash(line));
   }
 
