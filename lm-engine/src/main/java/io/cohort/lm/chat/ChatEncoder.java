@@ -1,6 +1,8 @@
 package io.cohort.lm.chat;
 
 import io.cohort.lm.tokenizer.Gpt2Tokenizer;
+import io.cohort.lm.tokenizer.HfTokenizer;
+import io.cohort.lm.tokenizer.TextTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,8 +36,22 @@ public final class ChatEncoder {
     /** Ids of plain text (no special tokens recognised). */
     int[] encode(String text);
 
-    /** The UTF-8 bytes a token stands for. */
-    byte[] tokenBytes(int id);
+    /** The UTF-8 bytes a token stands for (needed unless {@link #encode(String, List)} is overridden). */
+    default byte[] tokenBytes(int id) {
+      throw new UnsupportedOperationException("token bytes");
+    }
+
+    /** {@link #encode(String)}; {@code byteSpans} receives each token's [start, end) UTF-8 byte offsets in {@code text}. */
+    default int[] encode(String text, List<int[]> byteSpans) {
+      int[] ids = encode(text);
+      int b = 0;
+      for (int id : ids) {
+        int len = tokenBytes(id).length;
+        byteSpans.add(new int[] {b, b + len});
+        b += len;
+      }
+      return ids;
+    }
 
     /** The id of a special token spelled {@code token}, or -1. */
     int specialId(String token);
@@ -92,6 +108,41 @@ public final class ChatEncoder {
         return Gpt2Tokenizer.EOS_TOKEN.equals(token) ? t.eosId() : -1;
       }
     };
+  }
+
+  /**
+   * A tokenizer.json (Llama 3, Qwen, Mistral) through Hugging Face's tokenizers: plain text without
+   * added BOS/EOS (the template writes its own, as {@code apply_chat_template} tokenises), token
+   * spans from the library's offsets, special tokens by their added-token spelling.
+   */
+  public static Tokens hf(HfTokenizer t) {
+    return new Tokens() {
+      @Override
+      public int[] encode(String text) {
+        return t.encodeWithoutSpecialTokens(text);
+      }
+
+      @Override
+      public int[] encode(String text, List<int[]> byteSpans) {
+        return t.encodeWithByteSpans(text, byteSpans);
+      }
+
+      @Override
+      public int specialId(String token) {
+        return t.specialTokenId(token);
+      }
+    };
+  }
+
+  /** The chat view of a model's tokenizer: {@link #gpt2} or {@link #hf}. */
+  public static Tokens of(TextTokenizer t) {
+    if (t instanceof Gpt2Tokenizer g) {
+      return gpt2(g);
+    }
+    if (t instanceof HfTokenizer h) {
+      return hf(h);
+    }
+    throw new IllegalArgumentException("no chat encoding for tokenizer " + t.getClass().getSimpleName());
   }
 
   public ChatTemplate template() {
@@ -216,14 +267,16 @@ public final class ChatEncoder {
       }
       String chunk = next < 0 ? text.substring(pos) : text.substring(pos, next);
       if (!chunk.isEmpty()) {
-        for (int id : tokens.encode(chunk)) {
+        List<int[]> local = new ArrayList<>();
+        for (int id : spans == null ? tokens.encode(chunk) : tokens.encode(chunk, local)) {
           out.add(id);
-          int len = tokens.tokenBytes(id).length;
-          if (spans != null) {
-            spans.add(new int[] {bytePos, bytePos + len});
-          }
-          bytePos += len;
         }
+        if (spans != null) {
+          for (int[] sp : local) {
+            spans.add(new int[] {bytePos + sp[0], bytePos + sp[1]});
+          }
+        }
+        bytePos += chunk.getBytes(StandardCharsets.UTF_8).length;
       }
       if (next < 0) {
         break;

@@ -100,6 +100,42 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     return toInts(tokenizer.encode(text, false, false));
   }
 
+  /**
+   * As {@link #encodeWithoutSpecialTokens}; {@code byteSpans} receives each token's [start, end)
+   * UTF-8 byte offsets in {@code text} (a token that is part of one character, e.g. half of an
+   * emoji under byte-level BPE, spans the whole character).
+   */
+  public int[] encodeWithByteSpans(String text, java.util.List<int[]> byteSpans) {
+    Encoding e = tokenizer.encode(text, false, false);
+    int[] ids = toInts(e);
+    // The library reports offsets in Unicode code points; map them to UTF-8 bytes.
+    int cps = text.codePointCount(0, text.length());
+    int[] cpToByte = new int[cps + 1];
+    int b = 0;
+    int i = 0;
+    for (int c = 0; c < cps; c++) {
+      cpToByte[c] = b;
+      int cp = text.codePointAt(i);
+      b += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      i += Character.charCount(cp);
+    }
+    cpToByte[cps] = b;
+    ai.djl.huggingface.tokenizers.jni.CharSpan[] spans = e.getCharTokenSpans();
+    for (int t = 0; t < ids.length; t++) {
+      ai.djl.huggingface.tokenizers.jni.CharSpan s = spans[t];
+      byteSpans.add(s == null ? new int[] {0, 0} : new int[] {cpToByte[Math.min(s.getStart(), cps)],
+          cpToByte[Math.min(s.getEnd(), cps)]});
+    }
+    return ids;
+  }
+
+  /** The id of the added token spelled exactly {@code token} (e.g. {@code <|eot_id|>}), or -1. */
+  public int specialTokenId(String token) {
+    Encoding e = tokenizer.encode(token, false, false);
+    String[] tokens = e.getTokens();
+    return tokens.length == 1 && tokens[0].equals(token) ? Math.toIntExact(e.getIds()[0]) : -1;
+  }
+
   private static int[] toInts(Encoding e) {
     long[] ids = e.getIds();
     int[] out = new int[ids.length];
