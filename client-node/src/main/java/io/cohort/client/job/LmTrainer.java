@@ -9,7 +9,6 @@ import io.cohort.lm.chat.ChatEncoder;
 import io.cohort.lm.chat.ChatTemplate;
 import io.cohort.lm.chat.Conversation;
 import io.cohort.lm.data.DataFormatException;
-import io.cohort.lm.tokenizer.Gpt2Tokenizer;
 import io.cohort.lm.data.TextBatcher;
 import io.cohort.lm.train.AdamW;
 import io.cohort.lm.train.DpSgd;
@@ -165,11 +164,14 @@ public final class LmTrainer implements LocalTrainer {
     }
   }
 
-  /** The chat template of the model folder (GPT-2 without one: the documented default) over its tokenizer. */
+  /**
+   * The chat template of the model folder (tokenizer_config.json's chat_template; GPT-2 without one:
+   * the documented default) over its tokenizer.
+   */
   private static ChatEncoder chatEncoder(JobSpec spec, Path dir, TextModel model, int maxLength)
       throws LocalDataException {
     try {
-      return new ChatEncoder(ChatTemplate.fromDirectory(dir), ChatEncoder.gpt2((Gpt2Tokenizer) model.tokenizer()),
+      return new ChatEncoder(ChatTemplate.fromDirectory(dir), ChatEncoder.of(model.tokenizer()),
           maxLength);
     } catch (IOException | IllegalArgumentException e) {
       throw new LocalDataException("model '" + spec.getModel().getName() + "': its chat template cannot be used: "

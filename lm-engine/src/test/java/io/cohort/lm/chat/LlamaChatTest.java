@@ -1,0 +1,107 @@
+package io.cohort.lm.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.format.checkpoint.LlamaCheckpoint;
+import io.cohort.lm.generate.Generator;
+import io.cohort.lm.generate.Sampler;
+import io.cohort.lm.lora.LoraConfig;
+import io.cohort.lm.lora.LoraModel;
+import io.cohort.lm.model.LlamaModel;
+import io.cohort.lm.tokenizer.HfTokenizer;
+import io.cohort.lm.train.TrainOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Chat SFT on the Llama family with each checkpoint's own template: the encoded ids equal Hugging
+ * Face's for the template fixtures, the loss mask covers exactly each assistant turn's content and
+ * its end-of-turn token, and training on the assistant-only loss lowers assistant NLL.
+ */
+class LlamaChatTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static Path model(String family) {
+    return Path.of("..", "examples", "llama", "tiny-" + family);
+  }
+
+  static HfTokenizer tokenizer(String family) throws Exception {
+    Path dir = model(family);
+    return HfTokenizer.fromDirectory(dir, LlamaCheckpoint.load(dir).config().eosTokenId());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"llama3", "qwen3"})
+  void idsEqualTheFixtureAndTheMaskIsExactlyTheAssistantTurns(String family) throws Exception {
+    ChatTemplate template = ChatTemplate.fromDirectory(model(family));
+    int checked = 0;
+    try (HfTokenizer tok = tokenizer(family)) {
+      ChatEncoder enc = new ChatEncoder(template, ChatEncoder.hf(tok), 512);
+      for (String line : Files.readAllLines(ChatTemplateTest.resource(family + ".jsonl"))) {
+        JsonNode rec = JSON.readTree(line);
+        List<ChatMessage> messages = ChatTemplateTest.messages(rec.get("messages"));
+        if (rec.get("add_generation_prompt").asBoolean() || !messages.get(messages.size() - 1).isAssistant()) {
+          continue;
+        }
+        ChatEncoder.Encoded e = enc.encode(new Conversation(messages, family + ".jsonl", ++checked));
+        assertThat(e.ids()).as(family + " conversation " + checked)
+            .containsExactly(JSON.treeToValue(rec.get("ids"), int[].class));
+        List<Integer> masked = new ArrayList<>();
+        for (int t = 0; t < e.ids().length; t++) {
+          if (e.mask()[t]) {
+            masked.add(e.ids()[t]);
+          }
+        }
+        StringBuilder expected = new StringBuilder();
+        for (ChatMessage m : messages) {
+          if (m.isAssistant()) {
+            expected.append(m.content()).append(template.endOfTurn());
+          }
+        }
+        assertThat(tok.decode(masked.stream().mapToInt(Integer::intValue).toArray())).as(family + " mask")
+            .isEqualTo(expected.toString());
+      }
+    }
+    assertThat(checked).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void assistantOnlySftLowersAssistantNllAndGeneratesWithTheTemplate() throws Exception {
+    String family = "llama3";
+    long seed = 23;
+    LlamaModel m = LlamaModel.fromCheckpoint(LlamaCheckpoint.load(model(family)));
+    try (HfTokenizer tok = tokenizer(family)) {
+      ChatEncoder enc = new ChatEncoder(ChatTemplate.fromDirectory(model(family)), ChatEncoder.hf(tok), 64);
+      String[] grains = {"wheat", "maize", "barley", "rice"};
+      List<Conversation> convs = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        String g = grains[i % grains.length];
+        convs.add(new Conversation(List.of(ChatMessage.system("Answer with one word."),
+            ChatMessage.user("Exports of " + g + " rose " + (i + 2) + " pct. Which grain?"),
+            ChatMessage.assistant(g)), "synthetic", i + 1));
+      }
+      ChatSft.Prepared data = ChatSft.prepare(convs, enc);
+      LoraModel.attach(m, new LoraConfig(4, 8f, 0f, List.of("all-linear"), false, seed));
+      int pad = tok.eosId();
+      double before = ChatSft.assistantNll(m, data, 4, pad)[0];
+      ChatSft.train(m, data, new TrainOptions(8, 4, 0.02, 0.0, seed, null), pad, null);
+      double after = ChatSft.assistantNll(m, data, 4, pad)[0];
+      System.out.printf("%s seed %d: assistant NLL %.3f -> %.3f%n", family, seed, before, after);
+      assertThat(after).as("%s seed %d: assistant NLL %.3f -> %.3f", family, seed, before, after)
+          .isLessThan(before - 1.0);
+      // generation with the template's prompt stops on its end of turn or runs to the limit
+      int eot = enc.endOfTurnId();
+      assertThat(eot).isGreaterThanOrEqualTo(0);
+      Generator.Result r = new Generator(m, pad, eot).generate(enc.encodePrompt(convs.get(0).prompt()), 4,
+          Sampler.greedy(), true, null);
+      assertThat(r.tokens().length).isBetween(0, 4);
+    }
+  }
+}
