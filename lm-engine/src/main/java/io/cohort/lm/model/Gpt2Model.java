@@ -410,6 +410,10 @@ public final class Gpt2Model implements LanguageModel {
    */
   @Override
   public void logits(float[] hidden, int from, int n, float[] out) {
+    if (n == 1) {
+      Blas.gemv(wteNative(), hidden, from * shape.width(), out, 0); // a decode step
+      return;
+    }
     Blas.gemm(false, true, n, shape.vocabSize(), shape.width(), 1f, hidden, from * shape.width(), shape.width(),
         wteNative(), 0f, out, 0, shape.vocabSize());
   }

@@ -769,6 +769,10 @@ public final class LlamaModel implements LanguageModel {
   @Override
   public void logits(float[] hidden, int from, int n, float[] out) {
     int d = config.hiddenSize();
+    if (n == 1) {
+      Blas.gemv(headNative(), hidden, from * d, out, 0); // a decode step
+      return;
+    }
     Blas.gemm(false, true, n, config.vocabSize(), d, 1f, hidden, from * d, d, headNative(), 0f, out, 0,
         config.vocabSize());
   }
