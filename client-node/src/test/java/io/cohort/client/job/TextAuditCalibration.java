@@ -9,6 +9,8 @@ import java.util.Locale;
  * docs/privacy-audit.md's Reuters text rows: {@code TextAuditCalibration ROWS ROUNDS RUNS} runs one
  * node's rounds of the audited text job ({@link TextAuditTest#job}) without DP, at epsilon 8 and at
  * epsilon 1, RUNS times each (fresh SecureRandom coins each run), and prints one line per run.
+ * {@code TextAuditCalibration ROWS ROUNDS PAIRS overhead}: the epsilon-8 job without and with the
+ * audit, alternating, PAIRS times after one warm-up pair; wall time of each.
  */
 public final class TextAuditCalibration {
   private TextAuditCalibration() {
@@ -19,6 +21,21 @@ public final class TextAuditCalibration {
     int rounds = Integer.parseInt(args[1]);
     int runs = Integer.parseInt(args[2]);
     Path dir = Files.createTempDirectory("text-audit");
+    if (args.length > 3 && args[3].equals("overhead")) {
+      for (int r = 0; r <= runs; r++) {
+        for (boolean audited : new boolean[] {false, true}) {
+          io.cohort.proto.v1.JobSpec spec = TextAuditTest.job("ovh-" + r + "-" + audited, 8, rounds, 500);
+          if (!audited) {
+            spec = spec.toBuilder().setPrivacy(spec.getPrivacy().toBuilder().clearAudit()).build();
+          }
+          long t0 = System.nanoTime();
+          TextAuditTest.train(dir, spec, rows);
+          System.out.printf(Locale.ROOT, "%s pair %d %s: %.2f s%n", r == 0 ? "warm-up" : "measured", r,
+              audited ? "with audit" : "without", (System.nanoTime() - t0) / 1e9);
+        }
+      }
+      return;
+    }
     for (double eps : new double[] {0, 8, 1}) {
       for (int r = 0; r < runs; r++) {
         long t0 = System.nanoTime();

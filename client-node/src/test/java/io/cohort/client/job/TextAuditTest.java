@@ -48,6 +48,11 @@ class TextAuditTest {
 
   /** One node's rounds of the job on the first {@code rows} Reuters stories; its audit summary after the last. */
   static AuditSummary run(Path dir, JobSpec spec, int rows) throws Exception {
+    return train(dir, spec, rows).auditSummary(spec).orElseThrow();
+  }
+
+  /** The node after its rounds of the job on the first {@code rows} Reuters stories. */
+  static LmTrainer train(Path dir, JobSpec spec, int rows) throws Exception {
     Path data = dir.resolve("reuters-" + rows + ".jsonl");
     if (!Files.exists(data)) {
       Files.write(data, Files.readAllLines(REUTERS).subList(0, rows));
@@ -61,7 +66,7 @@ class TextAuditTest {
       global = Optional.of((dp ? node.trainPrivately(spec, round, global, plan) : node.train(spec, round, global))
           .parameters());
     }
-    return node.auditSummary(spec).orElseThrow();
+    return node;
   }
 
   @Test
