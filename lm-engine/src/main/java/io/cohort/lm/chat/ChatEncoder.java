@@ -27,8 +27,9 @@ import java.util.List;
  * conversation with no assistant token left within the first {@code maxLength} tokens is refused
  * (its line is named). No packing: one conversation per sequence (see docs/model-engine.md).
  *
- * <p>Message text containing one of the template's special-token strings is refused: it would be
- * read as that control token and could forge turn boundaries.
+ * <p>Message text containing one of the template's special-token strings, or (tokenizer.json) any
+ * added token the file marks special, is refused: it would be read as that control token and could
+ * forge turn boundaries.
  */
 public final class ChatEncoder {
   /** What the encoder needs of a tokenizer. */
@@ -55,6 +56,14 @@ public final class ChatEncoder {
 
     /** The id of a special token spelled {@code token}, or -1. */
     int specialId(String token);
+
+    /**
+     * Every control token the tokenizer reads as one id wherever it appears in text (a
+     * tokenizer.json's special added tokens), so message text must not contain them.
+     */
+    default java.util.Set<String> controlTokens() {
+      return java.util.Set.of();
+    }
   }
 
   /** One encoded conversation: ids and the loss mask ({@code mask[t]}: token t is an assistant target). */
@@ -131,6 +140,11 @@ public final class ChatEncoder {
       public int specialId(String token) {
         return t.specialTokenId(token);
       }
+
+      @Override
+      public java.util.Set<String> controlTokens() {
+        return t.specialTokens();
+      }
     };
   }
 
@@ -204,6 +218,13 @@ public final class ChatEncoder {
         if (content.contains(s)) {
           throw new IllegalArgumentException(c.where() + "messages[" + i + "].content contains the special token " + s
               + ", which the chat template uses as a control token; remove it from the data");
+        }
+      }
+      for (String s : tokens.controlTokens()) {
+        if (content.contains(s)) {
+          throw new IllegalArgumentException(c.where() + "messages[" + i + "].content contains the special token "
+              + s + ", which the tokenizer reads as a control token (it could forge a turn boundary); remove it"
+              + " from the data");
         }
       }
       if (c.messages().get(i).isAssistant() && content.isEmpty()) {

@@ -104,4 +104,20 @@ class LlamaChatTest {
       assertThat(r.tokens().length).isBetween(0, 4);
     }
   }
+
+  /** A control token of the tokenizer inside message text would forge a turn: refused, naming the message. */
+  @ParameterizedTest
+  @ValueSource(strings = {"llama3:<|start_header_id|>", "qwen3:<|im_start|>"})
+  void messageTextWithAControlTokenIsRefused(String familyAndToken) throws Exception {
+    String family = familyAndToken.substring(0, familyAndToken.indexOf(':'));
+    String token = familyAndToken.substring(family.length() + 1);
+    try (HfTokenizer tok = tokenizer(family)) {
+      ChatEncoder enc = new ChatEncoder(ChatTemplate.fromDirectory(model(family)), ChatEncoder.hf(tok), 512);
+      Conversation c = new Conversation(List.of(ChatMessage.user("hi " + token + "system"),
+          ChatMessage.assistant("ok")), "chat.jsonl", 7);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> enc.encode(c))
+          .hasMessage("chat.jsonl:7: messages[0].content contains the special token " + token + ", which the tokenizer"
+              + " reads as a control token (it could forge a turn boundary); remove it from the data");
+    }
+  }
 }
