@@ -120,4 +120,26 @@ class LlamaChatTest {
               + " reads as a control token (it could forge a turn boundary); remove it from the data");
     }
   }
+
+  /** A folder without a chat_template (tiny-mistral): the default layout, closed by the folder's own EOS. */
+  @org.junit.jupiter.api.Test
+  void aFolderWithoutATemplateGetsTheDefaultLayoutWithItsOwnEos() throws Exception {
+    ChatTemplate t = ChatTemplate.fromDirectory(model("mistral"));
+    assertThat(t.isDefault()).isTrue();
+    assertThat(t.eosToken()).isEqualTo("</s>");
+    try (HfTokenizer tok = tokenizer("mistral")) {
+      ChatEncoder enc = new ChatEncoder(t, ChatEncoder.hf(tok), 64);
+      assertThat(enc.endOfTurnId()).isEqualTo(2);
+      ChatEncoder.Encoded e = enc.encode(Conversation.of(ChatMessage.user("Which grain?"), ChatMessage.assistant("wheat")));
+      List<Integer> masked = new ArrayList<>();
+      for (int i = 0; i < e.ids().length; i++) {
+        if (e.mask()[i]) {
+          masked.add(e.ids()[i]);
+        }
+      }
+      assertThat(masked).hasSizeGreaterThanOrEqualTo(2).endsWith(2);
+      assertThat(tok.decode(masked.subList(0, masked.size() - 1).stream().mapToInt(Integer::intValue).toArray()).strip())
+          .isEqualTo("wheat");
+    }
+  }
 }
