@@ -57,6 +57,7 @@ public final class LmTrainer implements LocalTrainer {
   private final NodeConfig config;
   /** DP noise: keyed from SecureRandom, never from the job's seed. */
   private final GaussianNoise noise = GaussianNoise.create();
+  private boolean skipNoiseForTest;
   /** Each audited job's canaries and secret coins, for the job's life on this node (memory only). */
   private final Map<String, JobAudit> audits = new java.util.concurrent.ConcurrentHashMap<>();
   /** Each audited job's latest summary (counts and bound only), sent with the next evaluation. */
@@ -285,7 +286,7 @@ public final class LmTrainer implements LocalTrainer {
         : new AdamW(spec.getText().getWeightDecay());
     DpSgd dpSgd;
     try {
-      dpSgd = new DpSgd(plan.noiseMultiplier(), plan.clipNorm(), noise);
+      dpSgd = new DpSgd(skipNoiseForTest ? 0 : plan.noiseMultiplier(), plan.clipNorm(), noise);
     } catch (IllegalArgumentException e) {
       throw new LocalDataException("the job's privacy block is invalid: " + e.getMessage());
     }
@@ -351,6 +352,16 @@ public final class LmTrainer implements LocalTrainer {
   @Override
   public Optional<io.cohort.proto.v1.AuditSummary> auditSummary(JobSpec spec) {
     return Optional.ofNullable(auditSummaries.get(spec.getJobId()));
+  }
+
+  /**
+   * Tests only: DP-SGD rounds skip the noise whatever the plan says, while the audit's accounted
+   * epsilon still comes from the plan (a deliberately broken build, to show the audit catches it).
+   * Package-private: no job, configuration or flag reaches it.
+   */
+  LmTrainer brokenNoiseForTest() {
+    skipNoiseForTest = true;
+    return this;
   }
 
   TrainReport lastPrivateRound() {

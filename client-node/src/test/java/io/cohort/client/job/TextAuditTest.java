@@ -53,11 +53,18 @@ class TextAuditTest {
 
   /** The node after its rounds of the job on the first {@code rows} Reuters stories. */
   static LmTrainer train(Path dir, JobSpec spec, int rows) throws Exception {
+    return train(dir, spec, rows, false);
+  }
+
+  static LmTrainer train(Path dir, JobSpec spec, int rows, boolean brokenNoise) throws Exception {
     Path data = dir.resolve("reuters-" + rows + ".jsonl");
     if (!Files.exists(data)) {
       Files.write(data, Files.readAllLines(REUTERS).subList(0, rows));
     }
     LmTrainer node = new LmTrainer(TextJobs.config("n1", dir, data));
+    if (brokenNoise) {
+      node.brokenNoiseForTest();
+    }
     assertThat(node.check(spec)).isEmpty();
     boolean dp = spec.getPrivacy().getEnabled();
     DpPlan plan = dp ? DpPlanner.plan(spec, node.trainingExamples(spec)) : null;
@@ -86,6 +93,15 @@ class TextAuditTest {
     assertThat(s.getAccountedEpsilon()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
     assertThat(s.getEpsilonLowerBound()).as("bound %s, %d of %d right", s.getEpsilonLowerBound(), s.getCorrect(),
         s.getGuesses()).isLessThanOrEqualTo(s.getAccountedEpsilon());
+  }
+
+  @Test
+  void brokenNoiseAtClaimedEpsilon1_isCaught() throws Exception {
+    AuditSummary s = train(dir, job("text-audit-broken", 1, 2, 500), 100, true).auditSummary(
+        job("text-audit-broken", 1, 2, 500)).orElseThrow();
+    System.out.println("text job, broken noise at claimed epsilon 1: " + s.toString().replace('\n', ' '));
+    assertThat(s.getEpsilonLowerBound()).as("broken noise at claimed epsilon %s: %d of %d right",
+        s.getAccountedEpsilon(), s.getCorrect(), s.getGuesses()).isGreaterThan(s.getAccountedEpsilon());
   }
 
   @Test
