@@ -181,8 +181,8 @@ final class EvalCommand implements Callable<Integer> {
       thresholdMetrics(probs, labels, head.labels(), result, o);
     } else if (effectiveTask.equals(LmCommandSupport.CHAT_SFT)) {
       io.cohort.lm.chat.ChatSft.Prepared chats = LmCommandSupport.chat(data, model, loaded, maxLength);
-      double[] nll = io.cohort.lm.chat.ChatSft.assistantNll(loaded.gpt2("chat SFT"), chats, batchSize, pad);
-      double em = io.cohort.lm.chat.ChatSft.exactMatch(loaded.gpt2("chat SFT"),
+      double[] nll = io.cohort.lm.chat.ChatSft.assistantNll(loaded.model(), chats, batchSize, pad);
+      double em = io.cohort.lm.chat.ChatSft.exactMatch(loaded.model(),
           LmCommandSupport.chatEncoder(model, loaded, loaded.model().maxPositions()), chats.conversations(),
           loaded.tokenizer()::decode, pad, maxNewTokens);
       result.put("records", chats.sequences().size());

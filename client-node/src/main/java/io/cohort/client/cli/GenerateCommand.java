@@ -12,7 +12,7 @@ import io.cohort.lm.chat.ChatTemplate;
 import io.cohort.lm.generate.Generator;
 import io.cohort.lm.generate.Sampler;
 import io.cohort.lm.lora.PeftExport;
-import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -28,17 +28,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code cohort-node generate}: text from a local GPT-2 model, optionally with a PEFT adapter. The
- * prompt is one user turn ({@code --prompt}) or a conversation ({@code --messages FILE}), rendered
- * with the model's chat template (the documented default for GPT-2) and its generation prompt;
+ * {@code cohort-node generate}: text from a local GPT-2 or Llama-family model (Llama 3, Qwen2/3,
+ * Mistral), optionally with a PEFT adapter. The prompt is one user turn ({@code --prompt}) or a
+ * conversation ({@code --messages FILE}), rendered with the model's own chat template
+ * (tokenizer_config.json; the documented default for GPT-2) and its generation prompt;
  * {@code --raw} continues {@code --prompt} as plain text instead. Tokens stream to standard output
  * as they are chosen; generation stops on EOS or the template's end of turn.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-    description = "Generate text with a local GPT-2 model (optionally with a PEFT adapter), streaming tokens as they"
+    description = "Generate text with a local GPT-2 or Llama-family model (optionally with a PEFT adapter), streaming"
+        + " tokens as they"
         + " come. Greedy by default; --temperature > 0 samples (seeded).")
 final class GenerateCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face GPT-2 model folder.")
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder (GPT-2, Llama, Mistral,"
+      + " Qwen2, Qwen3).")
   Path model;
   @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter folder (from cohort-node train).")
   Path adapter;
@@ -114,18 +117,19 @@ final class GenerateCommand implements Callable<Integer> {
     List<ChatMessage> messages = input.messages != null ? ChatJsonl.readPrompt(input.messages)
         : List.of(ChatMessage.user(input.prompt));
     Loaded loaded = LmCommandSupport.load(model);
-    Gpt2Model gpt2 = loaded.gpt2("generate");
+    LanguageModel lm = loaded.model();
     if (peft != null) {
-      peft.checkAgainst(loaded.checkpoint().config(), adapter);
-      PeftExport.attach(gpt2, peft, true);
+      if (loaded.checkpoint() != null) {
+        peft.checkAgainst(loaded.checkpoint().config(), adapter);
+      }
+      PeftExport.attach(lm, peft, true);
     }
     ChatTemplate template = ChatTemplate.fromDirectory(model);
-    ChatEncoder encoder = new ChatEncoder(template, ChatEncoder.gpt2(loaded.gpt2Tokenizer("generate")),
-        gpt2.shape().positions());
+    ChatEncoder encoder = new ChatEncoder(template, ChatEncoder.of(loaded.tokenizer()), lm.maxPositions());
     int[] prompt = raw ? loaded.tokenizer().encode(input.prompt) : encoder.encodePrompt(messages);
     int eos = loaded.tokenizer().eosId();
     int eot = encoder.endOfTurnId();
-    Generator generator = eot >= 0 && eot != eos ? new Generator(gpt2, eos, eot) : new Generator(gpt2, eos);
+    Generator generator = eot >= 0 && eot != eos ? new Generator(lm, eos, eot) : new Generator(lm, eos);
     PrintWriter out = spec.commandLine().getOut();
     boolean stream = output.equals("text");
     List<Integer> sofar = new ArrayList<>();

@@ -45,22 +45,6 @@ final class LmCommandSupport {
    * ({@code llama} set).
    */
   record Loaded(LanguageModel model, TextTokenizer tokenizer, Checkpoint checkpoint, LlamaCheckpoint llama) {
-    /**
-     * The GPT-2 model, for what is built on the GPT-2 path only so far (chat SFT and generation):
-     * a Llama-family folder gets one clear line instead.
-     */
-    Gpt2Model gpt2(String what) throws BadInput {
-      if (model instanceof Gpt2Model g && tokenizer instanceof Gpt2Tokenizer) {
-        return g;
-      }
-      throw new BadInput(what + " supports GPT-2 checkpoints only so far; this folder is a Llama-family model"
-          + " (model_type " + (llama == null ? "?" : llama.config().modelType()) + ")");
-    }
-
-    Gpt2Tokenizer gpt2Tokenizer(String what) throws BadInput {
-      gpt2(what);
-      return (Gpt2Tokenizer) tokenizer;
-    }
   }
 
   private LmCommandSupport() {
@@ -105,7 +89,10 @@ final class LmCommandSupport {
     }
   }
 
-  /** Chat JSONL encoded with the model's chat template (GPT-2: the default one) and assistant masks. */
+  /**
+   * Chat JSONL encoded with the model's chat template (tokenizer_config.json's chat_template; GPT-2
+   * without one: the documented default) and assistant masks.
+   */
   static io.cohort.lm.chat.ChatSft.Prepared chat(Path data, Path modelDir, Loaded loaded, int maxLength)
       throws IOException, BadInput {
     requireFile(data);
@@ -116,7 +103,7 @@ final class LmCommandSupport {
   static io.cohort.lm.chat.ChatEncoder chatEncoder(Path modelDir, Loaded loaded, int maxLength)
       throws IOException, BadInput {
     return new io.cohort.lm.chat.ChatEncoder(io.cohort.lm.chat.ChatTemplate.fromDirectory(modelDir),
-        io.cohort.lm.chat.ChatEncoder.gpt2(loaded.gpt2Tokenizer("chat SFT")), maxLength);
+        io.cohort.lm.chat.ChatEncoder.of(loaded.tokenizer()), maxLength);
   }
 
   static void checkMaxLength(int maxLength, LanguageModel model) throws BadInput {

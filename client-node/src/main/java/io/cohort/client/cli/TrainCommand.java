@@ -148,7 +148,7 @@ final class TrainCommand implements Callable<Integer> {
       io.cohort.lm.chat.ChatSft.Prepared chats = LmCommandSupport.chat(data, model, loaded, maxLength);
       seqs = chats.sequences();
       labels = chats.indices(); // each conversation's index: how the assistant-only loss finds its mask
-      objective = new io.cohort.lm.chat.AssistantOnlyLm(loaded.gpt2("chat SFT"), chats.masks());
+      objective = new io.cohort.lm.chat.AssistantOnlyLm(loaded.model(), chats.masks());
     } else {
       seqs = batcher.tokenizeAll(LmCommandSupport.texts(data));
       objective = new CausalLm(loaded.model());

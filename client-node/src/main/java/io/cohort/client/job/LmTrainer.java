@@ -4,12 +4,13 @@ import io.cohort.client.config.NodeConfig;
 import io.cohort.client.job.text.ChatRecords;
 import io.cohort.client.job.text.TextData;
 import io.cohort.client.job.text.TextEvaluation;
+import io.cohort.client.job.text.TextAudit;
 import io.cohort.client.job.text.TextModel;
+import io.cohort.client.tabular.JobAudit;
 import io.cohort.lm.chat.ChatEncoder;
 import io.cohort.lm.chat.ChatTemplate;
 import io.cohort.lm.chat.Conversation;
 import io.cohort.lm.data.DataFormatException;
-import io.cohort.lm.tokenizer.Gpt2Tokenizer;
 import io.cohort.lm.data.TextBatcher;
 import io.cohort.lm.train.AdamW;
 import io.cohort.lm.train.DpSgd;
@@ -56,6 +57,12 @@ public final class LmTrainer implements LocalTrainer {
   private final NodeConfig config;
   /** DP noise: keyed from SecureRandom, never from the job's seed. */
   private final GaussianNoise noise = GaussianNoise.create();
+  private boolean skipNoiseForTest;
+  /** Each audited job's canaries and secret coins, for the job's life on this node (memory only). */
+  private final Map<String, JobAudit> audits = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Each audited job's latest summary (counts and bound only), sent with the next evaluation. */
+  private final Map<String, io.cohort.proto.v1.AuditSummary> auditSummaries =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Prepared> prepared = new LinkedHashMap<>(4, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Prepared> eldest) {
@@ -165,11 +172,14 @@ public final class LmTrainer implements LocalTrainer {
     }
   }
 
-  /** The chat template of the model folder (GPT-2 without one: the documented default) over its tokenizer. */
+  /**
+   * The chat template of the model folder (tokenizer_config.json's chat_template; GPT-2 without one:
+   * the documented default) over its tokenizer.
+   */
   private static ChatEncoder chatEncoder(JobSpec spec, Path dir, TextModel model, int maxLength)
       throws LocalDataException {
     try {
-      return new ChatEncoder(ChatTemplate.fromDirectory(dir), ChatEncoder.gpt2((Gpt2Tokenizer) model.tokenizer()),
+      return new ChatEncoder(ChatTemplate.fromDirectory(dir), ChatEncoder.of(model.tokenizer()),
           maxLength);
     } catch (IOException | IllegalArgumentException e) {
       throw new LocalDataException("model '" + spec.getModel().getName() + "': its chat template cannot be used: "
@@ -247,7 +257,21 @@ public final class LmTrainer implements LocalTrainer {
     TrainOptions options = trainOptions(spec, round, config.nodeId());
     synchronized (p) {
       start(p, global);
-      TrainReport r = p.model().trainer().train(p.data().train(), p.data().trainLabels(), options, null);
+      int n = p.data().train().size();
+      long steps = (long) options.epochs() * ((n + options.batchSize() - 1) / options.batchSize());
+      JobAudit audit = audit(spec, p, 1.0 / options.batchSize());
+      p.model().trainer().setAudit(audit == null ? null
+          : new TextAudit(audit.forRound(round, steps), Math.min(1.0, (double) options.batchSize() / n)));
+      TrainReport r;
+      try {
+        r = p.model().trainer().train(p.data().train(), p.data().trainLabels(), options, null);
+      } finally {
+        p.model().trainer().setAudit(null);
+      }
+      if (audit != null) {
+        double d = spec.getPrivacy().getAudit().getDelta();
+        auditSummaries.put(spec.getJobId(), audit.summary(d > 0 && d < 1 ? d : 1e-5, Double.NaN));
+      }
       return new Outcome(p.model().snapshot(), p.data().train().size(), Map.of("train_loss", r.lastEpochLoss()));
     }
   }
@@ -262,20 +286,82 @@ public final class LmTrainer implements LocalTrainer {
         : new AdamW(spec.getText().getWeightDecay());
     DpSgd dpSgd;
     try {
-      dpSgd = new DpSgd(plan.noiseMultiplier(), plan.clipNorm(), noise);
+      dpSgd = new DpSgd(skipNoiseForTest ? 0 : plan.noiseMultiplier(), plan.clipNorm(), noise);
     } catch (IllegalArgumentException e) {
       throw new LocalDataException("the job's privacy block is invalid: " + e.getMessage());
     }
     synchronized (p) {
       start(p, global);
-      TrainReport r = p.model().trainer().trainPoisson(p.data().train(), p.data().trainLabels(), plan.samplingRate(),
-          plan.stepsPerRound(), dpSgd, optimizer, lr, PoissonSampler.secure(), Seeds.training(spec.getSeed(), config.nodeId(), round));
+      JobAudit audit = audit(spec, p, plan.clipNorm());
+      p.model().trainer().setAudit(audit == null ? null
+          : new TextAudit(audit.forRound(round, plan.stepsPerRound()), plan.samplingRate()));
+      TrainReport r;
+      try {
+        r = p.model().trainer().trainPoisson(p.data().train(), p.data().trainLabels(), plan.samplingRate(),
+            plan.stepsPerRound(), dpSgd, optimizer, lr, PoissonSampler.secure(),
+            Seeds.training(spec.getSeed(), config.nodeId(), round));
+      } finally {
+        p.model().trainer().setAudit(null);
+      }
+      double delta = spec.getPrivacy().getDelta();
+      if (audit != null && delta > 0 && delta < 1) {
+        auditSummaries.put(spec.getJobId(), audit.summary(delta, accounted(spec, plan, audit.steps(), delta)));
+      }
       lastPrivateRound = r;
       LOG.fine(() -> String.format("job %s round %d: DP-SGD %d steps (q %.5f, sigma %.4f), mean train loss %.4f"
           + " (stays on this node)", spec.getJobId(), round, r.steps(), r.q(), r.noiseMultiplier(), r.lastEpochLoss()));
       // No train_loss metric: it is computed from the records without noise, so it must not leave.
       return new Outcome(p.model().snapshot(), p.data().train().size(), Map.of());
     }
+  }
+
+  /**
+   * The job's audit on this node ({@code privacy.audit}), created with fresh SecureRandom coins the
+   * first time; null when the job asks for none. Its canaries sit on the job's trainable
+   * coordinates (adapters, then head), placed from the public job seed.
+   *
+   * @param canaryNorm C under DP; without DP, 1 / batch size (one record's share of a batch's mean gradient)
+   */
+  private JobAudit audit(JobSpec spec, Prepared p, double canaryNorm) throws LocalDataException {
+    if (!spec.getPrivacy().hasAudit()) {
+      return null;
+    }
+    io.cohort.proto.v1.PrivacyAudit a = spec.getPrivacy().getAudit();
+    int parameters = TextAudit.coordinates(p.model().trainer().parameters());
+    try {
+      return audits.computeIfAbsent(spec.getJobId(), id -> JobAudit.create(a.getCanaries(),
+          a.getGuesses() > 0 ? a.getGuesses() : Math.max(1, a.getCanaries() / 2), parameters, canaryNorm,
+          Seeds.canaryPlacement(spec.getSeed())));
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException(e.getMessage());
+    }
+  }
+
+  /** The accountant's epsilon for {@code steps} DP-SGD steps of the plan, at delta (NaN if it cannot say). */
+  private static double accounted(JobSpec spec, DpPlan plan, long steps, double delta) {
+    try {
+      return io.cohort.client.privacy.DpPlanner.accountant(spec.getPrivacy().getAccountant())
+          .epsilon(io.cohort.crypto.dp.PrivacyPlan.of(plan.samplingRate(), plan.noiseMultiplier(), steps), delta)
+          .epsilon();
+    } catch (io.cohort.crypto.dp.DpParameterException e) {
+      LOG.warning("job " + spec.getJobId() + ": cannot account the audited steps: " + e.getMessage());
+      return Double.NaN;
+    }
+  }
+
+  @Override
+  public Optional<io.cohort.proto.v1.AuditSummary> auditSummary(JobSpec spec) {
+    return Optional.ofNullable(auditSummaries.get(spec.getJobId()));
+  }
+
+  /**
+   * Tests only: DP-SGD rounds skip the noise whatever the plan says, while the audit's accounted
+   * epsilon still comes from the plan (a deliberately broken build, to show the audit catches it).
+   * Package-private: no job, configuration or flag reaches it.
+   */
+  LmTrainer brokenNoiseForTest() {
+    skipNoiseForTest = true;
+    return this;
   }
 
   TrainReport lastPrivateRound() {

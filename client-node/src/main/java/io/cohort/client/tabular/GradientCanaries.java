@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  * <p>Canaries never reach metrics: they are not rows of {@link EncodedData}, so losses, counts and
  * evaluations never see them.
  */
-final class GradientCanaries {
+public final class GradientCanaries {
   private final int[] coordinate;
   private final float[] sign;
   private final boolean[] included;
@@ -80,7 +80,7 @@ final class GradientCanaries {
     return new GradientCanaries(coordinate, sign, included, (float) clipNorm, secret);
   }
 
-  int size() {
+  public int size() {
     return coordinate.length;
   }
 
@@ -90,7 +90,7 @@ final class GradientCanaries {
   }
 
   /** Remembers the clean clipped sum on the canary coordinates, then adds the sampled included canaries. */
-  void beforeNoise(float[] sum, double samplingRate) {
+  public void beforeNoise(float[] sum, double samplingRate) {
     for (int j = 0; j < coordinate.length; j++) {
       clean[j] = sum[coordinate[j]];
       if (included[j] && (samplingRate >= 1 || sampling.nextDouble() < samplingRate)) {
@@ -100,7 +100,7 @@ final class GradientCanaries {
   }
 
   /** Adds this step's residual (privatised sum minus the data's clean part) along each canary. */
-  void afterNoise(float[] privatised) {
+  public void afterNoise(float[] privatised) {
     for (int j = 0; j < coordinate.length; j++) {
       score[j] += sign[j] * ((double) privatised[coordinate[j]] - clean[j]);
     }

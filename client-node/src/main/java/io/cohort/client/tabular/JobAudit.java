@@ -65,7 +65,7 @@ public final class JobAudit {
   }
 
   /** The canaries, for the training loop of {@code round} with {@code steps} steps. */
-  GradientCanaries forRound(int round, long roundSteps) {
+  public GradientCanaries forRound(int round, long roundSteps) {
     steps += roundSteps;
     lastRound = Math.max(lastRound, round);
     return canaries;

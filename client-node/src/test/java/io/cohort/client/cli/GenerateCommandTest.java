@@ -68,4 +68,21 @@ class GenerateCommandTest {
     Run both = Run.of("generate", "--model", MODEL, "--prompt", "x", "--messages", m.toString());
     assertThat(both.code()).isEqualTo(2);
   }
+
+  /**
+   * The Llama family: the prompt rendered with the folder's own chat template (Qwen3's
+   * {@code <|im_start|>assistant}), greedy and reproducible, the KV cache changing nothing.
+   */
+  @Test
+  void llamaFamilyGeneratesWithItsOwnTemplate() throws Exception {
+    String qwen = "../examples/llama/tiny-qwen3";
+    JsonNode a = json(Run.of("generate", "--model", qwen, "--prompt", "Which grain?", "--max-new-tokens", "12",
+        "--output", "json"));
+    JsonNode b = json(Run.of("generate", "--model", qwen, "--prompt", "Which grain?", "--max-new-tokens", "12",
+        "--output", "json", "--no-kv-cache"));
+    assertThat(a.get("tokens")).isEqualTo(b.get("tokens"));
+    // <|im_start|> user \n Which ␣grain ? <|im_end|> \n <|im_start|> assistant \n: 11 ids
+    assertThat(a.get("prompt_tokens").asInt()).isEqualTo(11);
+    assertThat(a.get("stop").asText()).isIn("eos", "end_of_turn", "max_new_tokens");
+  }
 }

@@ -228,4 +228,34 @@ class LlamaTextJobTest {
         .contains("down_proj");
     assertThat(d.publicReason()).doesNotContain("\n").contains("tiny-llama3");
   }
+
+  /**
+   * chat_sft on tiny-qwen3: the conversations rendered with the checkpoint's own chat template
+   * (tokenizer_config.json, {@code <|im_start|>}/{@code <|im_end|>}), the assistant-only loss over
+   * each answer and its {@code <|im_end|>}, one round that lowers the held-out assistant NLL, and
+   * greedy answers counted on the held-out conversations.
+   */
+  @Test
+  void chatSft_onTinyQwen3_usesItsOwnTemplate_andLowersAssistantNll() throws Exception {
+    Path chats = ChatSftJobTest.conversations(dir.resolve("chats-seed7.jsonl"), 12, 7);
+    LmTrainer node = new LmTrainer(TextJobs.config("n1", dir, chats, Optional.empty(),
+        Map.of("tiny-qwen3", QWEN3), Optional.empty()));
+    JobSpec.Builder b = job("qwen-chat", "tiny-qwen3", qwenHash, TaskType.TASK_TYPE_CHAT_SFT, "all-linear", false);
+    b.setText(TextSpec.newBuilder().setMaxLength(64));
+    b.getTrainingBuilder().setLocalEpochs(3).setLearningRate(0.03);
+    JobSpec spec = b.build();
+    assertThat(node.check(spec)).isEmpty();
+    TensorBundle initial = node.initialParameters(spec);
+    EvaluationResult before = node.evaluate(spec, initial);
+    assertThat(before.getNumAnswers()).as("12 conversations, a quarter held out").isEqualTo(3);
+    // each held-out answer: its word's tokens plus <|im_end|>
+    assertThat(before.getNumExamples()).isGreaterThanOrEqualTo(6);
+    TensorBundle trained = node.train(spec, 1, Optional.of(initial)).parameters();
+    EvaluationResult after = node.evaluate(spec, trained);
+    assertThat(after.getNumExamples()).isEqualTo(before.getNumExamples());
+    assertThat(after.getLossSum() / after.getNumExamples())
+        .as("assistant NLL per token, before %.3f", before.getLossSum() / before.getNumExamples())
+        .isLessThan(before.getLossSum() / before.getNumExamples() - 1.0);
+    assertThat(after.getNumCorrect()).isBetween(0L, 3L);
+  }
 }

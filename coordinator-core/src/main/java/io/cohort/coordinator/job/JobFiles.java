@@ -295,11 +295,6 @@ public final class JobFiles {
       collect(problems, () -> spec.setSecureAggregation(secureAggregation(f.secureAggregation(), minNodes[0])));
       spec.setPrivacy(PrivacyBlock.validate(f.privacy(),
           t.localEpochs() == null || t.localEpochs() < 1 ? 1 : t.localEpochs(), problems));
-      if (f.privacy() != null && f.privacy().audit() != null && task[0] != TaskType.TASK_TYPE_TABULAR_CLASSIFICATION
-          && task[0] != TaskType.TASK_TYPE_UNSPECIFIED) {
-        // Text (LoRA) canaries are not built yet (docs/privacy-audit.md, "Not built").
-        problems.add("field 'privacy.audit' applies only to task tabular_classification for now");
-      }
       if (problems.size() == 1) {
         throw new JobFileException(source + ": " + problems.get(0));
       }

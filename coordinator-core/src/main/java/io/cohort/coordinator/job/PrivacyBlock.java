@@ -155,7 +155,7 @@ final class PrivacyBlock {
   static PrivacyAudit audit(JobFile.Audit a, boolean privateJob, List<String> problems) {
     PrivacyAudit.Builder b = PrivacyAudit.newBuilder();
     if (a.canaries() == null) {
-      problems.add(field("audit.canaries", "is required, e.g. 1000 (canaries per node; a tabular MLP takes at most"
+      problems.add(field("audit.canaries", "is required, e.g. 1000 (canaries per node; a model takes at most"
           + " one per trainable parameter)"));
       return b.build();
     }

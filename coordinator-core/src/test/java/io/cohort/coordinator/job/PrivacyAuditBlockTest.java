@@ -38,6 +38,16 @@ class PrivacyAuditBlockTest {
     assertThat(spec.getPrivacy().getAudit().getDelta()).isEqualTo(1e-5);
   }
 
+  /** Text (LoRA) jobs are audited too: gradient canaries on the adapter's and head's coordinates. */
+  @Test
+  void textJob_mayBeAudited() throws Exception {
+    String yaml = java.nio.file.Files.readString(java.nio.file.Path.of("..", "examples", "text", "job-dp.yaml"))
+        + "  audit: {canaries: 500}\n";
+    JobSpec spec = JobFiles.parse(yaml, "job-dp.yaml", "x");
+    assertThat(spec.getPrivacy().getAudit().getCanaries()).isEqualTo(500);
+    assertThat(spec.getPrivacy().getAudit().getGuesses()).isEqualTo(250);
+  }
+
   @Test
   void noAuditBlock_meansNoAudit() throws Exception {
     assertThat(JobFiles.parse(TABULAR, "j.yaml", "x").getPrivacy().hasAudit()).isFalse();

@@ -1,6 +1,6 @@
 package io.cohort.lm.chat;
 
-import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Parameter;
 import io.cohort.lm.model.Pass;
 import io.cohort.lm.train.Batch;
@@ -21,11 +21,11 @@ import java.util.List;
  */
 public final class AssistantOnlyLm implements Objective {
   private static final int ROWS_PER_BLOCK = 64;
-  private final Gpt2Model model;
+  private final LanguageModel model;
   private final List<boolean[]> masks;
 
   /** {@code masks.get(i)}: the loss mask of conversation {@code i}, addressed by the batch's labels. */
-  public AssistantOnlyLm(Gpt2Model model, List<boolean[]> masks) {
+  public AssistantOnlyLm(LanguageModel model, List<boolean[]> masks) {
     this.model = model;
     this.masks = masks;
   }
@@ -92,7 +92,7 @@ public final class AssistantOnlyLm implements Objective {
   /** Sum of the example's assistant-token NLL; adds {@code weight * dNLL/dhidden} when {@code dHidden} is not null. */
   private double example(float[] hidden, Batch batch, int i, float[] dHidden, float weight) {
     boolean[] m = mask(batch, i);
-    int v = model.shape().vocabSize();
+    int v = model.vocabSize();
     int t = batch.seqLen();
     int n = batch.lengths()[i] - 1;
     float[] logits = null;

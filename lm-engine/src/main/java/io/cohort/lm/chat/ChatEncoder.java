@@ -1,6 +1,8 @@
 package io.cohort.lm.chat;
 
 import io.cohort.lm.tokenizer.Gpt2Tokenizer;
+import io.cohort.lm.tokenizer.HfTokenizer;
+import io.cohort.lm.tokenizer.TextTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,8 +27,9 @@ import java.util.List;
  * conversation with no assistant token left within the first {@code maxLength} tokens is refused
  * (its line is named). No packing: one conversation per sequence (see docs/model-engine.md).
  *
- * <p>Message text containing one of the template's special-token strings is refused: it would be
- * read as that control token and could forge turn boundaries.
+ * <p>Message text containing one of the template's special-token strings, or (tokenizer.json) any
+ * added token the file marks special, is refused: it would be read as that control token and could
+ * forge turn boundaries.
  */
 public final class ChatEncoder {
   /** What the encoder needs of a tokenizer. */
@@ -34,11 +37,33 @@ public final class ChatEncoder {
     /** Ids of plain text (no special tokens recognised). */
     int[] encode(String text);
 
-    /** The UTF-8 bytes a token stands for. */
-    byte[] tokenBytes(int id);
+    /** The UTF-8 bytes a token stands for (needed unless {@link #encode(String, List)} is overridden). */
+    default byte[] tokenBytes(int id) {
+      throw new UnsupportedOperationException("token bytes");
+    }
+
+    /** {@link #encode(String)}; {@code byteSpans} receives each token's [start, end) UTF-8 byte offsets in {@code text}. */
+    default int[] encode(String text, List<int[]> byteSpans) {
+      int[] ids = encode(text);
+      int b = 0;
+      for (int id : ids) {
+        int len = tokenBytes(id).length;
+        byteSpans.add(new int[] {b, b + len});
+        b += len;
+      }
+      return ids;
+    }
 
     /** The id of a special token spelled {@code token}, or -1. */
     int specialId(String token);
+
+    /**
+     * Every control token the tokenizer reads as one id wherever it appears in text (a
+     * tokenizer.json's special added tokens), so message text must not contain them.
+     */
+    default java.util.Set<String> controlTokens() {
+      return java.util.Set.of();
+    }
   }
 
   /** One encoded conversation: ids and the loss mask ({@code mask[t]}: token t is an assistant target). */
@@ -92,6 +117,46 @@ public final class ChatEncoder {
         return Gpt2Tokenizer.EOS_TOKEN.equals(token) ? t.eosId() : -1;
       }
     };
+  }
+
+  /**
+   * A tokenizer.json (Llama 3, Qwen, Mistral) through Hugging Face's tokenizers: plain text without
+   * added BOS/EOS (the template writes its own, as {@code apply_chat_template} tokenises), token
+   * spans from the library's offsets, special tokens by their added-token spelling.
+   */
+  public static Tokens hf(HfTokenizer t) {
+    return new Tokens() {
+      @Override
+      public int[] encode(String text) {
+        return t.encodeWithoutSpecialTokens(text);
+      }
+
+      @Override
+      public int[] encode(String text, List<int[]> byteSpans) {
+        return t.encodeWithByteSpans(text, byteSpans);
+      }
+
+      @Override
+      public int specialId(String token) {
+        return t.specialTokenId(token);
+      }
+
+      @Override
+      public java.util.Set<String> controlTokens() {
+        return t.specialTokens();
+      }
+    };
+  }
+
+  /** The chat view of a model's tokenizer: {@link #gpt2} or {@link #hf}. */
+  public static Tokens of(TextTokenizer t) {
+    if (t instanceof Gpt2Tokenizer g) {
+      return gpt2(g);
+    }
+    if (t instanceof HfTokenizer h) {
+      return hf(h);
+    }
+    throw new IllegalArgumentException("no chat encoding for tokenizer " + t.getClass().getSimpleName());
   }
 
   public ChatTemplate template() {
@@ -155,6 +220,13 @@ public final class ChatEncoder {
               + ", which the chat template uses as a control token; remove it from the data");
         }
       }
+      for (String s : tokens.controlTokens()) {
+        if (content.contains(s)) {
+          throw new IllegalArgumentException(c.where() + "messages[" + i + "].content contains the special token "
+              + s + ", which the tokenizer reads as a control token (it could forge a turn boundary); remove it"
+              + " from the data");
+        }
+      }
       if (c.messages().get(i).isAssistant() && content.isEmpty()) {
         throw new IllegalArgumentException(c.where() + "messages[" + i + "] is an empty assistant turn; nothing to"
             + " learn from");
@@ -216,14 +288,16 @@ public final class ChatEncoder {
       }
       String chunk = next < 0 ? text.substring(pos) : text.substring(pos, next);
       if (!chunk.isEmpty()) {
-        for (int id : tokens.encode(chunk)) {
+        List<int[]> local = new ArrayList<>();
+        for (int id : spans == null ? tokens.encode(chunk) : tokens.encode(chunk, local)) {
           out.add(id);
-          int len = tokens.tokenBytes(id).length;
-          if (spans != null) {
-            spans.add(new int[] {bytePos, bytePos + len});
-          }
-          bytePos += len;
         }
+        if (spans != null) {
+          for (int[] sp : local) {
+            spans.add(new int[] {bytePos + sp[0], bytePos + sp[1]});
+          }
+        }
+        bytePos += chunk.getBytes(StandardCharsets.UTF_8).length;
       }
       if (next < 0) {
         break;

@@ -2,7 +2,7 @@ package io.cohort.lm.chat;
 
 import io.cohort.lm.generate.Generator;
 import io.cohort.lm.generate.Sampler;
-import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Pass;
 import io.cohort.lm.train.Batch;
 import io.cohort.lm.train.TrainOptions;
@@ -48,14 +48,14 @@ public final class ChatSft {
   }
 
   /** Trains the model's attached adapters on {@code data}. */
-  public static TrainReport train(Gpt2Model model, Prepared data, TrainOptions options, int padId,
+  public static TrainReport train(LanguageModel model, Prepared data, TrainOptions options, int padId,
       Consumer<Trainer.Step> progress) {
     Trainer trainer = new Trainer(model, new AssistantOnlyLm(model, data.masks()), padId);
     return trainer.train(data.sequences(), data.indices(), options, progress);
   }
 
   /** Mean assistant-token NLL (nats) over {@code data}, and the number of assistant targets. */
-  public static double[] assistantNll(Gpt2Model model, Prepared data, int batchSize, int padId) {
+  public static double[] assistantNll(LanguageModel model, Prepared data, int batchSize, int padId) {
     AssistantOnlyLm task = new AssistantOnlyLm(model, data.masks());
     int[] idx = data.indices();
     double sum = 0;
@@ -82,7 +82,7 @@ public final class ChatSft {
    * rendered with the generation prompt, answered greedily (at most {@code maxNewTokens}, stopping on
    * EOS or end of turn), and compared, both sides stripped, with its last assistant turn.
    */
-  public static double exactMatch(Gpt2Model model, ChatEncoder encoder, List<Conversation> conversations,
+  public static double exactMatch(LanguageModel model, ChatEncoder encoder, List<Conversation> conversations,
       java.util.function.Function<int[], String> decode, int eosId, int maxNewTokens) {
     int hits = exactMatches(model, encoder, conversations, decode, eosId, c -> maxNewTokens);
     return conversations.isEmpty() ? Double.NaN : (double) hits / conversations.size();
@@ -92,7 +92,7 @@ public final class ChatSft {
    * The number of conversations whose greedy answer equals the last assistant turn (as in
    * {@link #exactMatch}), each answered with at most {@code maxNewTokens.applyAsInt(conversation)} tokens.
    */
-  public static int exactMatches(Gpt2Model model, ChatEncoder encoder, List<Conversation> conversations,
+  public static int exactMatches(LanguageModel model, ChatEncoder encoder, List<Conversation> conversations,
       java.util.function.Function<int[], String> decode, int eosId,
       java.util.function.ToIntFunction<Conversation> maxNewTokens) {
     int eot = encoder.endOfTurnId();

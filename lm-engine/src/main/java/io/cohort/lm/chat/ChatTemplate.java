@@ -145,7 +145,10 @@ public final class ChatTemplate {
       throw new IOException(file + ": chat_template must be a string or a list of {name, template}");
     }
     if (source == null) {
-      return gpt2Default();
+      // No template (e.g. a base Mistral or Llama 2 folder): the documented default layout, closed by
+      // the folder's own end-of-text token (GPT-2's <|endoftext|> would be plain text to its tokenizer).
+      String eos = token(cfg.get("eos_token"));
+      return eos == null ? gpt2Default() : new ChatTemplate(DEFAULT_TEMPLATE, token(cfg.get("bos_token")), eos, true);
     }
     return of(source, token(cfg.get("bos_token")), token(cfg.get("eos_token")));
   }

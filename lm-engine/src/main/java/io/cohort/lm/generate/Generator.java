@@ -1,12 +1,12 @@
 package io.cohort.lm.generate;
 
-import io.cohort.lm.model.Gpt2Model;
+import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.Pass;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
- * Autoregressive generation from a GPT-2 model (with whatever adapters are attached). With the KV
+ * Autoregressive generation from a GPT-2 or Llama-family model (with whatever adapters are attached). With the KV
  * cache the prompt is run once and every further step runs only the newest token; without it every
  * step reruns the whole sequence (the reference the cache is tested against). Stops on any of the
  * stop ids (EOS, the chat template's end of turn; the stop token is not part of the output), after
@@ -26,10 +26,10 @@ public final class Generator {
     }
   }
 
-  private final Gpt2Model model;
+  private final LanguageModel model;
   private final int[] stopIds;
 
-  public Generator(Gpt2Model model, int... stopIds) {
+  public Generator(LanguageModel model, int... stopIds) {
     this.model = model;
     this.stopIds = stopIds.clone();
   }
@@ -45,16 +45,15 @@ public final class Generator {
     if (maxNewTokens < 0) {
       throw new IllegalArgumentException("max new tokens must be >= 0, got " + maxNewTokens);
     }
-    int ctx = model.shape().positions();
+    int ctx = model.maxPositions();
     if (prompt.length > ctx) {
       throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the model's context is " + ctx);
     }
-    int v = model.shape().vocabSize();
-    int w = model.shape().width();
+    int v = model.vocabSize();
     float[] logits = new float[v];
     int[] seq = Arrays.copyOf(prompt, prompt.length + maxNewTokens);
     int len = prompt.length;
-    Gpt2Model.KvCache cache = useCache ? model.newCache() : null;
+    LanguageModel.DecodeCache cache = useCache ? model.newDecodeCache() : null;
     long t0 = System.nanoTime();
     long t1 = t0;
     int[] next = prompt;

@@ -294,7 +294,7 @@ public final class Gpt2Model implements LanguageModel {
    * decoding ({@link #forwardCached}): each layer holds [heads, n_positions, head_dim] for keys and
    * for values, filled up to {@link #length()}.
    */
-  public static final class KvCache {
+  public static final class KvCache implements DecodeCache {
     final float[][] keys;
     final float[][] values;
     int length;
@@ -304,7 +304,7 @@ public final class Gpt2Model implements LanguageModel {
       values = new float[layers][size];
     }
 
-    /** How many tokens are cached (the position the next token takes). */
+    @Override
     public int length() {
       return length;
     }
@@ -321,7 +321,17 @@ public final class Gpt2Model implements LanguageModel {
    * same arithmetic as {@link #forward} on the whole sequence (each new token attends to the cached
    * keys and values and to the new ones up to itself), without recomputing the cached tokens.
    */
-  public float[] forwardCached(int[] ids, KvCache cache) {
+  @Override
+  public KvCache newDecodeCache() {
+    return newCache();
+  }
+
+  @Override
+  public float[] forwardCached(int[] ids, DecodeCache decodeCache) {
+    if (!(decodeCache instanceof KvCache cache)) {
+      throw new IllegalArgumentException("a GPT-2 model decodes with its own cache (newDecodeCache), got "
+          + decodeCache.getClass().getSimpleName());
+    }
     int n = ids.length;
     int past = cache.length;
     int w = shape.width();
@@ -400,6 +410,10 @@ public final class Gpt2Model implements LanguageModel {
    */
   @Override
   public void logits(float[] hidden, int from, int n, float[] out) {
+    if (n == 1) {
+      Blas.gemv(wteNative(), hidden, from * shape.width(), out, 0); // a decode step
+      return;
+    }
     Blas.gemm(false, true, n, shape.vocabSize(), shape.width(), 1f, hidden, from * shape.width(), shape.width(),
         wteNative(), 0f, out, 0, shape.vocabSize());
   }

@@ -14,6 +14,15 @@ public interface LanguageModel {
   interface ForwardState {
   }
 
+  /**
+   * The keys and values of the tokens one sequence has seen so far, per layer, for incremental
+   * decoding ({@link #forwardCached}); each model has its own layout.
+   */
+  interface DecodeCache {
+    /** How many tokens are cached (the position the next token takes). */
+    int length();
+  }
+
   /** Width of the hidden states. */
   int width();
 
@@ -33,6 +42,17 @@ public interface LanguageModel {
    * receives the activations when {@code pass.training()}.
    */
   float[] forward(int[] ids, Pass pass, ForwardState[] saved);
+
+  /** An empty decode cache for one sequence. */
+  DecodeCache newDecodeCache();
+
+  /**
+   * Inference on one sequence, incrementally: the final hidden states [ids.length, width] of
+   * {@code ids} placed after the tokens already in {@code cache} (one this model made), which then
+   * holds them too. The same arithmetic as {@link #forward} on the whole sequence, without
+   * recomputing the cached tokens.
+   */
+  float[] forwardCached(int[] ids, DecodeCache cache);
 
   /** Accumulates adapter gradients from the gradient of the final hidden states. */
   void backward(ForwardState saved, float[] dHidden);

@@ -315,17 +315,183 @@ public final class LlamaModel implements LanguageModel {
 
   /** cos and sin [seqLen, headDim/2] of each position's rotation angles (angles in float32, as transformers). */
   private float[][] ropeTables(int t) {
+    return ropeTables(0, t);
+  }
+
+  /** cos and sin [n, headDim/2] of positions {@code from..from+n-1}. */
+  private float[][] ropeTables(int from, int n) {
     int half = invFreq.length;
-    float[] cos = new float[t * half];
-    float[] sin = new float[t * half];
-    for (int p = 0; p < t; p++) {
+    float[] cos = new float[n * half];
+    float[] sin = new float[n * half];
+    for (int r = 0; r < n; r++) {
+      int p = from + r;
       for (int i = 0; i < half; i++) {
         float angle = (float) p * invFreq[i];
-        cos[p * half + i] = (float) Math.cos(angle);
-        sin[p * half + i] = (float) Math.sin(angle);
+        cos[r * half + i] = (float) Math.cos(angle);
+        sin[r * half + i] = (float) Math.sin(angle);
       }
     }
     return new float[][] {cos, sin};
+  }
+
+  /**
+   * Keys (after q/k norm and RoPE) and values of one sequence per layer, [kvHeads, capacity,
+   * headDim], for incremental decoding ({@link #forwardCached}). The capacity doubles as tokens
+   * come, up to the model's positions, so a model with a 128k context does not allocate all of it
+   * for a short answer.
+   */
+  public static final class KvCache implements DecodeCache {
+    final float[][] keys;
+    final float[][] values;
+    int capacity;
+    int length;
+
+    KvCache(int layers) {
+      keys = new float[layers][0];
+      values = new float[layers][0];
+    }
+
+    @Override
+    public int length() {
+      return length;
+    }
+
+    void ensure(int needed, int kvHeads, int hd, int max) {
+      if (needed <= capacity) {
+        return;
+      }
+      int cap = Math.min(max, Math.max(needed, Math.max(32, 2 * capacity)));
+      for (int l = 0; l < keys.length; l++) {
+        keys[l] = regrow(keys[l], kvHeads, hd, cap);
+        values[l] = regrow(values[l], kvHeads, hd, cap);
+      }
+      capacity = cap;
+    }
+
+    private float[] regrow(float[] old, int kvHeads, int hd, int cap) {
+      float[] out = new float[kvHeads * cap * hd];
+      for (int h = 0; h < kvHeads; h++) {
+        System.arraycopy(old, h * capacity * hd, out, h * cap * hd, length * hd);
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public KvCache newDecodeCache() {
+    return new KvCache(layers.length);
+  }
+
+  @Override
+  public float[] forwardCached(int[] ids, DecodeCache decodeCache) {
+    if (!(decodeCache instanceof KvCache cache) || cache.keys.length != layers.length) {
+      throw new IllegalArgumentException("a Llama-family model decodes with its own cache (newDecodeCache)");
+    }
+    int n = ids.length;
+    int past = cache.length;
+    int d = config.hiddenSize();
+    if (n == 0) {
+      return new float[0];
+    }
+    if (past + n > maxPositions()) {
+      throw new IllegalArgumentException("sequence length " + (past + n) + " exceeds the model's " + maxPositions()
+          + " positions");
+    }
+    cache.ensure(past + n, config.numKvHeads(), config.headDim(), maxPositions());
+    float[] x = new float[n * d];
+    for (int r = 0; r < n; r++) {
+      int id = ids[r];
+      if (id < 0 || id >= config.vocabSize()) {
+        throw new IllegalArgumentException("token id " + id + " outside the vocabulary [0, " + config.vocabSize() + ")");
+      }
+      System.arraycopy(embed, id * d, x, r * d, d);
+    }
+    float[][] cs = ropeTables(past, n);
+    for (int i = 0; i < layers.length; i++) {
+      x = layerCached(layers[i], x, n, cs[0], cs[1], cache.keys[i], cache.values[i], cache.capacity, past);
+    }
+    cache.length = past + n;
+    float[] out = new float[n * d];
+    rmsNorm(x, n, d, finalNorm, (float) config.rmsNormEps(), out, new float[n]);
+    return out;
+  }
+
+  /**
+   * One layer on {@code n} new tokens at positions {@code past..past+n-1}: the arithmetic of
+   * {@link #layerForward} in inference, with the new keys and values appended to the layer's cache
+   * ([kvHeads, cap, headDim]) and each new query attending to the cached positions and to the new
+   * ones up to its own.
+   */
+  private float[] layerCached(Layer l, float[] x, int n, float[] cos, float[] sin, float[] kc, float[] vc, int cap,
+      int past) {
+    int d = config.hiddenSize();
+    int nh = config.numHeads();
+    int nkv = config.numKvHeads();
+    int hd = config.headDim();
+    float eps = (float) config.rmsNormEps();
+    Pass pass = Pass.inference(1, n);
+    Object[] st = new Object[1];
+    float[] h1 = new float[n * d];
+    rmsNorm(x, n, d, l.inNorm, eps, h1, new float[n]);
+    float[] qh = toHeads(l.q.forward(h1, pass, st, null), 1, n, nh, hd);
+    float[] kh = toHeads(l.k.forward(h1, pass, st, null), 1, n, nkv, hd);
+    float[] vh = toHeads(l.v.forward(h1, pass, st, null), 1, n, nkv, hd);
+    if (l.qNorm != null) {
+      float[] qn = new float[qh.length];
+      float[] kn = new float[kh.length];
+      rmsNorm(qh, nh * n, hd, l.qNorm, eps, qn, new float[nh * n]);
+      rmsNorm(kh, nkv * n, hd, l.kNorm, eps, kn, new float[nkv * n]);
+      qh = qn;
+      kh = kn;
+    }
+    rope(qh, nh, n, hd, cos, sin, false);
+    rope(kh, nkv, n, hd, cos, sin, false);
+    for (int h = 0; h < nkv; h++) {
+      System.arraycopy(kh, h * n * hd, kc, (h * cap + past) * hd, n * hd);
+      System.arraycopy(vh, h * n * hd, vc, (h * cap + past) * hd, n * hd);
+    }
+    float[] oh = new float[nh * n * hd];
+    int group = nh / nkv;
+    float scale = (float) (1.0 / Math.sqrt(hd));
+    float[] q = qh;
+    Parallel.forEach(nh * n, 4L * (past + n) * hd, task -> {
+      int h = task / n;
+      int r = task % n;
+      int last = past + r;
+      int qo = (h * n + r) * hd;
+      int kBase = (h / group) * cap * hd;
+      float[] p = new float[last + 1];
+      for (int j = 0; j <= last; j++) {
+        float dot = 0f;
+        int ko = kBase + j * hd;
+        for (int e = 0; e < hd; e++) {
+          dot += q[qo + e] * kc[ko + e];
+        }
+        p[j] = scale * dot;
+      }
+      softmaxCausalRow(p, 0, last, last + 1);
+      for (int j = 0; j <= last; j++) {
+        float pj = p[j];
+        int vo = kBase + j * hd;
+        for (int e = 0; e < hd; e++) {
+          oh[qo + e] += pj * vc[vo + e];
+        }
+      }
+    });
+    float[] x2 = l.o.forward(fromHeads(oh, 1, n, nh, hd), pass, st, null);
+    Ops.addInPlace(x2, x, n * d);
+    float[] h2 = new float[n * d];
+    rmsNorm(x2, n, d, l.postNorm, eps, h2, new float[n]);
+    float[] g = l.gate.forward(h2, pass, st, null);
+    float[] u = l.up.forward(h2, pass, st, null);
+    float[] a = new float[g.length];
+    for (int i = 0; i < a.length; i++) {
+      float gi = g[i];
+      a[i] = gi / (1f + (float) Math.exp(-gi)) * u[i];
+    }
+    float[] out = l.down.forward(a, pass, st, null);
+    Ops.addInPlace(out, x2, n * d);
+    return out;
   }
 
   /**
@@ -603,6 +769,10 @@ public final class LlamaModel implements LanguageModel {
   @Override
   public void logits(float[] hidden, int from, int n, float[] out) {
     int d = config.hiddenSize();
+    if (n == 1) {
+      Blas.gemv(headNative(), hidden, from * d, out, 0); // a decode step
+      return;
+    }
     Blas.gemm(false, true, n, config.vocabSize(), d, 1f, hidden, from * d, d, headNative(), 0f, out, 0,
         config.vocabSize());
   }

@@ -27,10 +27,12 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
   static final Set<String> MODEL_TYPES = Set.of("BPE", "Unigram", "WordPiece", "WordLevel");
   private final HuggingFaceTokenizer tokenizer;
   private final int eosId;
+  private final Set<String> specialTokens;
 
-  private HfTokenizer(HuggingFaceTokenizer tokenizer, int eosId) {
+  private HfTokenizer(HuggingFaceTokenizer tokenizer, int eosId, Set<String> specialTokens) {
     this.tokenizer = tokenizer;
     this.eosId = eosId;
+    this.specialTokens = specialTokens;
   }
 
   /** The tokenizer.json of a model folder; {@code eosId} is the model's end-of-text id (config.json). */
@@ -40,12 +42,12 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
       throw new CheckpointException(dir, "has no " + FILE_NAME + " (Llama-family models need the tokenizer.json"
           + " that save_pretrained writes)");
     }
-    checkModelType(file);
+    Set<String> specials = checkModelType(file);
     NativeCache.configure();
     try {
       HuggingFaceTokenizer t = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "true",
           "truncation", "false", "padding", "false"));
-      return new HfTokenizer(t, eosId);
+      return new HfTokenizer(t, eosId, specials);
     } catch (IOException | RuntimeException e) {
       throw new CheckpointException(file, "cannot load the tokenizer: " + e.getMessage(), e);
     }
@@ -54,10 +56,13 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
   /**
    * Names the field when the file's tokenizer model is one the library lacks: the library's own
    * message for it ("data did not match any variant of untagged enum ModelWrapper at line 1 column
-   * 9147") names neither. Streams the file: only {@code model.type} is read.
+   * 9147") names neither. Streams the file: only {@code model.type} and the added tokens are read.
+   *
+   * @return the contents of the added tokens marked {@code special}
    */
-  static void checkModelType(Path file) throws CheckpointException {
+  static Set<String> checkModelType(Path file) throws CheckpointException {
     String type = null;
+    Set<String> specials = new java.util.LinkedHashSet<>();
     try (JsonParser p = new JsonFactory().createParser(file.toFile())) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new CheckpointException(file, "is not a JSON object");
@@ -65,6 +70,27 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         p.nextToken();
+        if (field.equals("added_tokens") && p.currentToken() == JsonToken.START_ARRAY) {
+          while (p.nextToken() == JsonToken.START_OBJECT) {
+            String content = null;
+            boolean special = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+              String f = p.currentName();
+              p.nextToken();
+              if (f.equals("content") && p.currentToken() == JsonToken.VALUE_STRING) {
+                content = p.getText();
+              } else if (f.equals("special")) {
+                special = p.currentToken() == JsonToken.VALUE_TRUE;
+              } else {
+                p.skipChildren();
+              }
+            }
+            if (special && content != null && !content.isEmpty()) {
+              specials.add(content);
+            }
+          }
+          continue;
+        }
         if (!field.equals("model") || p.currentToken() != JsonToken.START_OBJECT) {
           p.skipChildren();
           continue;
@@ -88,6 +114,12 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
       throw new CheckpointException(file, "field model.type is \"" + type + "\", which Hugging Face's tokenizers"
           + " do not implement; supported: BPE, Unigram, WordLevel, WordPiece");
     }
+    return java.util.Collections.unmodifiableSet(specials);
+  }
+
+  /** The added tokens the file marks special (control tokens such as {@code <|im_start|>}). */
+  public Set<String> specialTokens() {
+    return specialTokens;
   }
 
   @Override
@@ -98,6 +130,42 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
   /** As {@link #encode} without the post-processor's special tokens ({@code add_special_tokens=False}). */
   public int[] encodeWithoutSpecialTokens(String text) {
     return toInts(tokenizer.encode(text, false, false));
+  }
+
+  /**
+   * As {@link #encodeWithoutSpecialTokens}; {@code byteSpans} receives each token's [start, end)
+   * UTF-8 byte offsets in {@code text} (a token that is part of one character, e.g. half of an
+   * emoji under byte-level BPE, spans the whole character).
+   */
+  public int[] encodeWithByteSpans(String text, java.util.List<int[]> byteSpans) {
+    Encoding e = tokenizer.encode(text, false, false);
+    int[] ids = toInts(e);
+    // The library reports offsets in Unicode code points; map them to UTF-8 bytes.
+    int cps = text.codePointCount(0, text.length());
+    int[] cpToByte = new int[cps + 1];
+    int b = 0;
+    int i = 0;
+    for (int c = 0; c < cps; c++) {
+      cpToByte[c] = b;
+      int cp = text.codePointAt(i);
+      b += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      i += Character.charCount(cp);
+    }
+    cpToByte[cps] = b;
+    ai.djl.huggingface.tokenizers.jni.CharSpan[] spans = e.getCharTokenSpans();
+    for (int t = 0; t < ids.length; t++) {
+      ai.djl.huggingface.tokenizers.jni.CharSpan s = spans[t];
+      byteSpans.add(s == null ? new int[] {0, 0} : new int[] {cpToByte[Math.min(s.getStart(), cps)],
+          cpToByte[Math.min(s.getEnd(), cps)]});
+    }
+    return ids;
+  }
+
+  /** The id of the added token spelled exactly {@code token} (e.g. {@code <|eot_id|>}), or -1. */
+  public int specialTokenId(String token) {
+    Encoding e = tokenizer.encode(token, false, false);
+    String[] tokens = e.getTokens();
+    return tokens.length == 1 && tokens[0].equals(token) ? Math.toIntExact(e.getIds()[0]) : -1;
   }
 
   private static int[] toInts(Encoding e) {

@@ -41,20 +41,36 @@ public final class DpSgd {
    * private gradient in each parameter's {@code grad()}.
    */
   public void privatize(List<Parameter> params, int batch, double expectedBatchSize) {
+    privatize(params, batch, expectedBatchSize, null);
+  }
+
+  /**
+   * As {@link #privatize(List, int, double)}, with a privacy audit ({@code audit}, may be null) that
+   * adds its canaries to the clipped sum before the noise and scores them after it.
+   */
+  public void privatize(List<Parameter> params, int batch, double expectedBatchSize, GradientAudit audit) {
     if (batch > 0) {
       PerExampleClipping.clipInPlace(params, batch, clipNorm);
       PerExampleClipping.sumInto(params, batch);
     } else {
       params.forEach(Parameter::zeroGrad);
     }
-    float inv = (float) (1.0 / expectedBatchSize);
+    if (audit != null) {
+      audit.beforeNoise(params);
+    }
     for (Parameter p : params) {
-      float[] g = p.grad();
       try {
-        noise.addNoise(g, noiseMultiplier * clipNorm);
+        noise.addNoise(p.grad(), noiseMultiplier * clipNorm);
       } catch (DpParameterException e) {
         throw new IllegalArgumentException(e.getMessage(), e);
       }
+    }
+    if (audit != null) {
+      audit.afterNoise(params);
+    }
+    float inv = (float) (1.0 / expectedBatchSize);
+    for (Parameter p : params) {
+      float[] g = p.grad();
       for (int i = 0; i < g.length; i++) {
         g[i] *= inv;
       }

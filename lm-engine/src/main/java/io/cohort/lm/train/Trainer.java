@@ -24,6 +24,7 @@ public final class Trainer {
   private final Objective task;
   private final int padId;
   private TrainingMemory.Plan memoryPlan;
+  private GradientAudit audit;
 
   public Trainer(LanguageModel model, Objective task, int padId) {
     this.model = model;
@@ -41,6 +42,14 @@ public final class Trainer {
 
   /** One step's outcome, for progress output. */
   public record Step(long step, long totalSteps, int batch, double loss) {
+  }
+
+  /**
+   * A white-box privacy audit for the following training calls (null: none): its canaries join
+   * every step's gradient, under DP-SGD before the noise.
+   */
+  public void setAudit(GradientAudit audit) {
+    this.audit = audit;
   }
 
   /** All trainable parameters: the adapters', then the task's. */
@@ -151,12 +160,15 @@ public final class Trainer {
     double loss = Double.NaN;
     if (idx.length == 0) {
       // An empty Poisson batch still takes a (noise-only) step: skipping it would change the mechanism.
-      dpSgd.privatize(params, 0, expectedBatch);
+      dpSgd.privatize(params, 0, expectedBatch, audit);
     } else {
       Batch batch = batch(sequences, labels, idx);
       loss = forwardBackward(batch, params, dpSgd != null, dropout);
       if (dpSgd != null) {
-        dpSgd.privatize(params, batch.batch(), expectedBatch);
+        dpSgd.privatize(params, batch.batch(), expectedBatch, audit);
+      } else if (audit != null) {
+        audit.beforeNoise(params);
+        audit.afterNoise(params);
       }
     }
     opt.step(params, lr);

@@ -4,9 +4,8 @@ import io.cohort.lm.chat.AssistantOnlyLm;
 import io.cohort.lm.chat.ChatEncoder;
 import io.cohort.lm.chat.ChatSft;
 import io.cohort.lm.chat.Conversation;
-import io.cohort.lm.model.Gpt2Model;
 import io.cohort.lm.model.Pass;
-import io.cohort.lm.tokenizer.Gpt2Tokenizer;
+import io.cohort.lm.tokenizer.TextTokenizer;
 import io.cohort.lm.train.Batch;
 import io.cohort.lm.train.CausalLm;
 import io.cohort.lm.train.Evaluation;
@@ -103,8 +102,8 @@ public final class TextEvaluation {
       sum += s[0];
       tokens += (long) s[1];
     }
-    Gpt2Tokenizer tokenizer = (Gpt2Tokenizer) m.tokenizer();
-    int hits = ChatSft.exactMatches((Gpt2Model) m.model(), encoder, held, tokenizer::decode, tokenizer.eosId(),
+    TextTokenizer tokenizer = m.tokenizer();
+    int hits = ChatSft.exactMatches(m.model(), encoder, held, tokenizer::decode, tokenizer.eosId(),
         c -> tokenizer.encode(c.lastAnswer()).length + ANSWER_SLACK_TOKENS);
     return EvaluationResult.newBuilder().setNumExamples(tokens).setLossSum(sum).setNumCorrect(hits)
         .setNumAnswers(held.size()).build();

@@ -90,11 +90,7 @@ public final class TextModel {
     List<boolean[]> chatMasks = new ArrayList<>();
     Objective task;
     if (spec.getTask() == TaskType.TASK_TYPE_CHAT_SFT) {
-      if (!(model instanceof Gpt2Model gpt2)) {
-        throw new IllegalArgumentException("chat SFT supports GPT-2 checkpoints only so far; this folder is a"
-            + " Llama-family model");
-      }
-      task = new AssistantOnlyLm(gpt2, chatMasks);
+      task = new AssistantOnlyLm(model, chatMasks);
     } else if (TaskKinds.isNextToken(spec.getTask())) {
       task = new CausalLm(model);
     } else {
