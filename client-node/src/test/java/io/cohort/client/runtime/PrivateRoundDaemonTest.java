@@ -357,7 +357,7 @@ class PrivateRoundDaemonTest {
       AnswerOfferRequest a = coordinator.answers.get(0);
       assertThat(a.getAccept()).isFalse();
       assertThat(a.getDeclineReason())
-          .isEqualTo("dataset 'tab' line 5, column 'c': not a declared category; expected one of [a, b]")
+          .isEqualTo("dataset 'tab' line 5, column 'c': not a declared category; expected one of [a, b] or a missing-value token ['', '?', 'NA', 'NaN']")
           .doesNotContain(marker).doesNotContain(secret.toString()).doesNotContain("data-node1-private");
       // A round sent anyway is refused: the node never accepted the job (issue 21 #4), and says nothing of the cell.
       coordinator.tasks.add(train(job, 1, "t1"));
