@@ -4,7 +4,9 @@ import io.cohort.client.config.ConfigException;
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.config.NodeConfigLoader;
 import io.cohort.client.job.TrainerByTask;
+import io.cohort.lm.model.Blas;
 import io.cohort.lm.model.Parallel;
+import io.cohort.lm.model.Precision;
 import io.cohort.client.runtime.NodeDaemon;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -92,7 +94,9 @@ public final class NodeMain implements Callable<Integer> {
     }
     LOG.info("compute backend: ND4J " + Nd4j.getBackend().getClass().getSimpleName() + "; " + computeThreads
         + " compute thread(s) for the language-model engine and OpenBLAS, of "
-        + Runtime.getRuntime().availableProcessors() + " cores");
+        + Runtime.getRuntime().availableProcessors() + " cores; frozen-weight products in "
+        + Blas.precision().name().toLowerCase(java.util.Locale.ROOT) + " (compute.precision " + cfg.computePrecision()
+        + ")");
     try (NodeDaemon daemon = new NodeDaemon(cfg, Version.version(), TrainerByTask.forNode(cfg))) {
       Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
       daemon.run();
@@ -113,6 +117,7 @@ public final class NodeMain implements Callable<Integer> {
           + " (compute threads of the language-model engine and OpenBLAS), got " + n);
     }
     Parallel.setThreads(n);
+    Blas.setPrecision(Precision.parse(cfg.computePrecision()));
     return n;
   }
 

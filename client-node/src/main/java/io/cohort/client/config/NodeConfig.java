@@ -28,6 +28,9 @@ import java.util.Optional;
  *     Hugging Face checkpoint folder (never sent anywhere; the job names the model's content hash)
  * @param computeThreads threads of the language-model engine's Java loops and of OpenBLAS
  *     ({@code compute.threads}); 1 to {@link #MAX_COMPUTE_THREADS}, default all cores
+ * @param computePrecision number format of the language-model engine's frozen-weight products
+ *     ({@code compute.precision}): {@code fp32}, {@code bf16} or {@code auto} (the default: bf16
+ *     where the CPU has AVX512_BF16 or AMX)
  */
 public record NodeConfig(
     String nodeId,
@@ -41,7 +44,10 @@ public record NodeConfig(
     Path certificate,
     Path caCertificate,
     Map<String, Path> models,
-    int computeThreads) {
+    int computeThreads,
+    String computePrecision) {
+  /** The values {@code compute.precision} accepts. */
+  public static final java.util.List<String> COMPUTE_PRECISIONS = java.util.List.of("fp32", "bf16", "auto");
   /** Upper bound of {@code compute.threads}: far above any core count a node runs on, and a typo guard. */
   public static final int MAX_COMPUTE_THREADS = 1024;
 
@@ -51,6 +57,18 @@ public record NodeConfig(
       throw new IllegalArgumentException("computeThreads must be between 1 and " + MAX_COMPUTE_THREADS + ", got "
           + computeThreads);
     }
+    if (!COMPUTE_PRECISIONS.contains(computePrecision)) {
+      throw new IllegalArgumentException("computePrecision must be one of " + COMPUTE_PRECISIONS + ", got "
+          + computePrecision);
+    }
+  }
+
+  /** A configuration with {@code compute.precision} at its default, {@code auto}. */
+  public NodeConfig(String nodeId, String coordinatorHost, int coordinatorPort, boolean plaintext, List<Dataset> datasets,
+      Duration rpcTimeout, Duration maxBackoff, Path identityKey, Path certificate, Path caCertificate,
+      Map<String, Path> models, int computeThreads) {
+    this(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff, identityKey,
+        certificate, caCertificate, models, computeThreads, "auto");
   }
 
   /** A configuration whose compute uses every core (the default of {@code compute.threads}). */
