@@ -15,10 +15,10 @@ BATCH="${BATCH:-4}"; SEQ="${SEQ:-256}"; XMX="${XMX:-12g}"
 CP="$(model_bench_classpath)"
 SHAPES=("$@"); [ ${#SHAPES[@]} -eq 0 ] && SHAPES=(qwen2.5-0.5b llama3.2-1b)
 for shape in "${SHAPES[@]}"; do
-  java -Xmx"$XMX" -cp "$CP" io.cohort.lm.train.LlamaStepBenchmark "$shape" "$BATCH" "$SEQ" "$THREADS" "$WARMUP" \
+  env "$COHORT_OMP" java -Xmx"$XMX" -cp "$CP" io.cohort.lm.train.LlamaStepBenchmark "$shape" "$BATCH" "$SEQ" "$THREADS" "$WARMUP" \
     "$REPS" plain,dp 2>/dev/null
   # Recomputation in its own process, so that its peak RSS is its own.
-  java -Xmx"$XMX" -cp "$CP" io.cohort.lm.train.LlamaStepBenchmark "$shape" "$BATCH" "$SEQ" "$THREADS" "$WARMUP" \
+  env "$COHORT_OMP" java -Xmx"$XMX" -cp "$CP" io.cohort.lm.train.LlamaStepBenchmark "$shape" "$BATCH" "$SEQ" "$THREADS" "$WARMUP" \
     "$REPS" plain-recompute 2>/dev/null
   env -u OPENBLAS_CORETYPE "$PYTHON" bench/model/torch_llama_step.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" \
     --threads "$THREADS" --warmup "$WARMUP" --reps "$REPS"
