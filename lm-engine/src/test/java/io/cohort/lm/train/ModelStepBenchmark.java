@@ -30,7 +30,10 @@ import java.util.SplittableRandom;
  * products in BF16 on oneDNN) run one after the other in the same process on the same model and
  * batch, so their ratio is side by side. Run through {@code bench/model/step-throughput.sh}.
  *
- * <p>Usage: {@code ModelStepBenchmark tiny|small BATCH SEQ THREADS WARMUP REPS plain,dp [fp32,bf16]}
+ * <p>Mode {@code causal}: the causal-LM step instead (next-token loss through the tied output layer
+ * over the whole vocabulary, same adapters and batch).
+ *
+ * <p>Usage: {@code ModelStepBenchmark tiny|small BATCH SEQ THREADS WARMUP REPS plain,dp,causal [fp32,bf16]}
  */
 public final class ModelStepBenchmark {
   private ModelStepBenchmark() {
@@ -64,6 +67,11 @@ public final class ModelStepBenchmark {
     }
     Batch b = Batch.of(seqs, labels, 0);
     List<Parameter> params = trainer.parameters();
+    // Mode causal: next-token loss through the tied output layer over the whole vocabulary instead of
+    // the classification head (same adapters, same batch without labels).
+    Trainer causal = new Trainer(model, new CausalLm(model), 0);
+    Batch lmBatch = Batch.of(seqs, null, 0);
+    List<Parameter> lmParams = causal.parameters();
     AdamW opt = new AdamW(0.01);
     DpSgd dp = new DpSgd(0.563, 1.0, GaussianNoise.create());
     for (String precisionName : precisions) {
@@ -72,17 +80,23 @@ public final class ModelStepBenchmark {
       GemmPeak peak = null;
       for (String mode : modes) {
         boolean isDp = mode.equals("dp");
+        boolean isLm = mode.equals("causal");
         double[] t = new double[reps];
         long flops = 0;
         for (int i = 0; i < warmup + reps; i++) {
           Blas.recordShapes(peak == null && i == 0);
           long f0 = Blas.flopsCounted();
           long t0 = System.nanoTime();
-          trainer.forwardBackward(b, params, isDp, null);
-          if (isDp) {
-            dp.privatize(params, batch, batch);
+          if (isLm) {
+            causal.forwardBackward(lmBatch, lmParams, false, null);
+            opt.step(lmParams, 2e-3);
+          } else {
+            trainer.forwardBackward(b, params, isDp, null);
+            if (isDp) {
+              dp.privatize(params, batch, batch);
+            }
+            opt.step(params, 2e-3);
           }
-          opt.step(params, 2e-3);
           if (i >= warmup) {
             t[i - warmup] = (System.nanoTime() - t0) / 1e9;
           }
