@@ -88,6 +88,8 @@ public final class NodeMain implements Callable<Integer> {
     int computeThreads;
     try {
       computeThreads = applyComputeThreads(threads, cfg);
+      // Process-wide, before any model loads (frozen weights are then kept as BF16 only).
+      Blas.setPrecision(Precision.parse(cfg.computePrecision()));
     } catch (ConfigException e) {
       System.err.println("cohort-node: " + e.getMessage());
       return ExitCode.USAGE.code();
@@ -117,7 +119,6 @@ public final class NodeMain implements Callable<Integer> {
           + " (compute threads of the language-model engine and OpenBLAS), got " + n);
     }
     Parallel.setThreads(n);
-    Blas.setPrecision(Precision.parse(cfg.computePrecision()));
     return n;
   }
 
