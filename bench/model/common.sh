@@ -16,3 +16,7 @@ if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -r /proc/cpuinfo ]; then
   if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SKYLAKEX
   elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=HASWELL; fi
 fi
+# oneDNN (Cohort's BF16 products) runs each row block on the engine's own threads; its OpenMP team must
+# be one thread, or OpenMP workers spinning beside OpenBLAS's and Java's make products wait (as
+# bin/cohort-node sets it). Only for the Java processes: PyTorch sizes its own OpenMP team.
+COHORT_OMP="OMP_NUM_THREADS=1"

@@ -5,17 +5,20 @@
 # Cohort prints plain and DP-SGD steps (same batch) and its peak RSS. PyTorch runs twice: as
 # Debian's python3-torch ships (its BLAS alternative is the reference BLAS unless an optimised
 # one is installed) and with the same OpenBLAS Cohort uses, preloaded, which is the fair ratio.
-# Env: THREADS (2), REPS (5), WARMUP (2), PYTHON (/usr/bin/python3), XMX (2g).
+# Cohort runs each precision in PRECISIONS one after the other in one process (fp32, then bf16: the
+# frozen weights' products in BF16 on oneDNN), each with its GEMM peak probed first at the step's own
+# largest product shapes, and prints the step's GFLOP/s as a fraction of that peak.
+# Env: THREADS (2), REPS (5), WARMUP (2), PYTHON (/usr/bin/python3), XMX (2g), PRECISIONS (fp32,bf16).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 THREADS="${THREADS:-2}"; REPS="${REPS:-5}"; WARMUP="${WARMUP:-2}"; PYTHON="${PYTHON:-/usr/bin/python3}"
-XMX="${XMX:-2g}"
+XMX="${XMX:-2g}"; PRECISIONS="${PRECISIONS:-fp32,bf16}"
 CP="$(model_bench_classpath)"
 SHAPES=("$@"); [ ${#SHAPES[@]} -eq 0 ] && SHAPES=(tiny small)
 OPENBLAS_LIB="$(find "$HOME/.javacpp/cache" -path '*openblas*' -name libopenblas.so.0 2>/dev/null | head -1 || true)"
 for shape in "${SHAPES[@]}"; do
-  java -Xmx"$XMX" -cp "$CP" io.cohort.lm.train.ModelStepBenchmark "$shape" 16 128 "$THREADS" "$WARMUP" \
-    "$REPS" plain,dp 2>/dev/null
+  env "$COHORT_OMP" java -Xmx"$XMX" -cp "$CP" io.cohort.lm.train.ModelStepBenchmark "$shape" 16 128 "$THREADS" "$WARMUP" \
+    "$REPS" plain,dp "$PRECISIONS" 2>/dev/null
   if [ -n "$OPENBLAS_LIB" ]; then
     LD_PRELOAD="$OPENBLAS_LIB" "$PYTHON" bench/model/torch_step.py --shape "$shape" --threads "$THREADS" \
       --warmup "$WARMUP" --reps "$REPS" | sed 's/"impl": "pytorch/"impl": "pytorch+openblas-0.3.19/'

@@ -13,7 +13,9 @@ import io.cohort.lm.model.LanguageModel;
 import io.cohort.lm.model.LlamaModel;
 import io.cohort.lm.tokenizer.HfTokenizer;
 import io.cohort.lm.tokenizer.TextTokenizer;
+import io.cohort.lm.model.Blas;
 import io.cohort.lm.model.Parallel;
+import io.cohort.lm.model.Precision;
 import io.cohort.lm.tokenizer.Gpt2Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,6 +50,15 @@ final class LmCommandSupport {
   }
 
   private LmCommandSupport() {
+  }
+
+  /** Sets the engine's precision for this process before the model loads ({@code --precision}). */
+  static void precision(String value) throws BadInput {
+    try {
+      Blas.setPrecision(Precision.parse(value));
+    } catch (IllegalArgumentException e) {
+      throw new BadInput("--precision must be fp32, bf16 or auto, got '" + value + "'");
+    }
   }
 
   static void threads(Integer threads) throws BadInput {

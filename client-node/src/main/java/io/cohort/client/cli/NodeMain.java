@@ -4,7 +4,9 @@ import io.cohort.client.config.ConfigException;
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.config.NodeConfigLoader;
 import io.cohort.client.job.TrainerByTask;
+import io.cohort.lm.model.Blas;
 import io.cohort.lm.model.Parallel;
+import io.cohort.lm.model.Precision;
 import io.cohort.client.runtime.NodeDaemon;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -87,13 +89,17 @@ public final class NodeMain implements Callable<Integer> {
     int computeThreads;
     try {
       computeThreads = applyComputeThreads(threads, cfg);
+      // Process-wide, before any model loads (frozen weights are then kept as BF16 only).
+      Blas.setPrecision(Precision.parse(cfg.computePrecision()));
     } catch (ConfigException e) {
       System.err.println("cohort-node: " + e.getMessage());
       return ExitCode.USAGE.code();
     }
     LOG.info("compute backend: ND4J " + Nd4j.getBackend().getClass().getSimpleName() + "; " + computeThreads
         + " compute thread(s) for the language-model engine and OpenBLAS, of "
-        + Runtime.getRuntime().availableProcessors() + " cores");
+        + Runtime.getRuntime().availableProcessors() + " cores; frozen-weight products in "
+        + Blas.precision().name().toLowerCase(java.util.Locale.ROOT) + " (compute.precision " + cfg.computePrecision()
+        + ")");
     try (NodeDaemon daemon = new NodeDaemon(cfg, Version.version(), TrainerByTask.forNode(cfg))) {
       Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
       daemon.run();

@@ -87,6 +87,9 @@ final class TrainCommand implements Callable<Integer> {
   Double sigma;
   @Option(names = "--clip", defaultValue = "1.0", description = "DP per-example clipping norm C.") double clip;
   @Option(names = "--threads", description = "Compute threads. Default: all cores.") Integer threads;
+  @Option(names = "--precision", defaultValue = "fp32", description = "Number format of the frozen base weights'"
+      + " products: fp32, bf16 (bfloat16 operands, float32 accumulation) or auto (bf16 where the CPU has"
+      + " AVX512_BF16 or AMX). Default: fp32.") String precision;
   @Option(names = "--output", defaultValue = "text", description = "text or json.") String output;
   @Spec CommandSpec spec;
 
@@ -129,6 +132,7 @@ final class TrainCommand implements Callable<Integer> {
       throw new BadInput("--out " + out + " exists and is not an empty folder; choose a new folder");
     }
     LmCommandSupport.threads(threads);
+    LmCommandSupport.precision(precision);
     LmCommandSupport.requireFile(data);
     Loaded loaded = LmCommandSupport.load(model);
     LmCommandSupport.checkMaxLength(maxLength, loaded.model());

@@ -30,6 +30,9 @@ import java.util.Optional;
  *     ({@code compute.threads}); 1 to {@link #MAX_COMPUTE_THREADS}, default all cores
  * @param trust the federation members this node pins and its floor of distinct members in a
  *     secure round ({@code trust:} in node.yaml, issue 21 #3); {@link Trust#NONE} when absent
+ * @param computePrecision number format of the language-model engine's frozen-weight products
+ *     ({@code compute.precision}): {@code fp32}, {@code bf16} or {@code auto} (the default: bf16
+ *     where the CPU has AVX512_BF16 or AMX)
  */
 public record NodeConfig(
     String nodeId,
@@ -44,7 +47,10 @@ public record NodeConfig(
     Path caCertificate,
     Map<String, Path> models,
     int computeThreads,
-    Trust trust) {
+    Trust trust,
+    String computePrecision) {
+  /** The values {@code compute.precision} accepts. */
+  public static final java.util.List<String> COMPUTE_PRECISIONS = java.util.List.of("fp32", "bf16", "auto");
   /** Upper bound of {@code compute.threads}: far above any core count a node runs on, and a typo guard. */
   public static final int MAX_COMPUTE_THREADS = 1024;
 
@@ -55,20 +61,40 @@ public record NodeConfig(
       throw new IllegalArgumentException("computeThreads must be between 1 and " + MAX_COMPUTE_THREADS + ", got "
           + computeThreads);
     }
+    if (!COMPUTE_PRECISIONS.contains(computePrecision)) {
+      throw new IllegalArgumentException("computePrecision must be one of " + COMPUTE_PRECISIONS + ", got "
+          + computePrecision);
+    }
+  }
+
+  /** A configuration with {@code compute.precision} at its default, {@code auto}. */
+  public NodeConfig(String nodeId, String coordinatorHost, int coordinatorPort, boolean plaintext, List<Dataset> datasets,
+      Duration rpcTimeout, Duration maxBackoff, Path identityKey, Path certificate, Path caCertificate,
+      Map<String, Path> models, int computeThreads, Trust trust) {
+    this(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff, identityKey,
+        certificate, caCertificate, models, computeThreads, trust, "auto");
   }
 
   /** A configuration without a member roster. */
   public NodeConfig(String nodeId, String coordinatorHost, int coordinatorPort, boolean plaintext, List<Dataset> datasets,
       Duration rpcTimeout, Duration maxBackoff, Path identityKey, Path certificate, Path caCertificate,
+      Map<String, Path> models, int computeThreads, String computePrecision) {
+    this(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff, identityKey,
+        certificate, caCertificate, models, computeThreads, Trust.NONE, computePrecision);
+  }
+
+  /** A configuration without a member roster and with {@code compute.precision} at {@code auto}. */
+  public NodeConfig(String nodeId, String coordinatorHost, int coordinatorPort, boolean plaintext, List<Dataset> datasets,
+      Duration rpcTimeout, Duration maxBackoff, Path identityKey, Path certificate, Path caCertificate,
       Map<String, Path> models, int computeThreads) {
     this(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff, identityKey,
-        certificate, caCertificate, models, computeThreads, Trust.NONE);
+        certificate, caCertificate, models, computeThreads, Trust.NONE, "auto");
   }
 
   /** This configuration with {@code trust} instead of its own. */
   public NodeConfig withTrust(Trust trust) {
     return new NodeConfig(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff,
-        identityKey, certificate, caCertificate, models, computeThreads, trust);
+        identityKey, certificate, caCertificate, models, computeThreads, trust, computePrecision);
   }
 
   /**

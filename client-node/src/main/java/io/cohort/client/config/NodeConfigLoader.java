@@ -69,7 +69,7 @@ public final class NodeConfigLoader {
   record RawDataset(String alias, String path, String format, String validationPath, Double epsilonBudget,
       Double delta, String accountant, String ledgerPath) {}
 
-  record RawCompute(Integer threads) {}
+  record RawCompute(Integer threads, String precision) {}
 
   record RawTrust(List<String> members, Integer minDistinctMembers) {}
 
@@ -108,7 +108,9 @@ public final class NodeConfigLoader {
         case "models" -> "field 'models' must map model names to checkpoint folders, e.g. 'tiny-gpt2-reuters: models/tiny'";
         case "compute" -> e.getPath().size() > 1 && "threads".equals(e.getPath().get(1).getFieldName())
             ? computeThreadsRange(e instanceof InvalidFormatException f ? "'" + f.getValue() + "'" : "a non-number")
-            : "field 'compute' must be a block such as 'compute: {threads: 4}'";
+            : e.getPath().size() > 1 && "precision".equals(e.getPath().get(1).getFieldName())
+            ? computePrecisionValues("a non-word")
+            : "field 'compute' must be a block such as 'compute: {threads: 4, precision: auto}'";
         case "trust" -> "field 'trust' must be a block such as 'trust: {members: [hospital-b, \"CN=bank-c\"],"
             + " min_distinct_members: 2}' (members: node ids, subject names or SHA-256 certificate fingerprints)";
         default -> firstLine(e.getOriginalMessage());
@@ -179,7 +181,8 @@ public final class NodeConfigLoader {
     Path ca = blank(raw.caCertificate()) ? defaultCaCertificate(base) : base.resolve(raw.caCertificate()).normalize();
     return new NodeConfig(nodeId, coord.substring(0, colon), port, plaintext, List.copyOf(datasets),
         Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity, certificate, ca,
-        models(raw.models(), source, base), computeThreads(raw.compute(), source), trust(raw.trust(), source));
+        models(raw.models(), source, base), computeThreads(raw.compute(), source), trust(raw.trust(), source),
+        computePrecision(raw.compute(), source));
   }
 
   /** {@code trust:} the pinned members and the floor of distinct members in a secure round (issue 21 #3). */
@@ -203,6 +206,23 @@ public final class NodeConfigLoader {
           + " pinned members (" + members.size() + "), got " + floor);
     }
     return new NodeConfig.Trust(members, floor);
+  }
+
+  /** {@code compute.precision}: {@code auto} when absent. */
+  private static String computePrecision(RawCompute compute, String source) throws ConfigException {
+    if (compute == null || compute.precision() == null) {
+      return "auto";
+    }
+    String p = compute.precision().trim().toLowerCase(java.util.Locale.ROOT);
+    if (!NodeConfig.COMPUTE_PRECISIONS.contains(p)) {
+      throw new ConfigException(source + ": " + computePrecisionValues("'" + compute.precision() + "'"));
+    }
+    return p;
+  }
+
+  private static String computePrecisionValues(String got) {
+    return "field 'compute.precision' must be fp32, bf16 or auto (bf16 runs the frozen base weights' products in"
+        + " bfloat16 with float32 accumulation; auto picks bf16 where the CPU has AVX512_BF16 or AMX), got " + got;
   }
 
   /** {@code compute.threads}: every core when absent. */

@@ -72,7 +72,8 @@ public final class NodeConfigWriter {
         orDefault(identity, NodeConfigLoader.defaultIdentityKey(base, id)),
         orDefault(abs(config.certificate()), NodeConfigLoader.defaultCertificate(base, id)),
         orDefault(abs(config.caCertificate()), NodeConfigLoader.defaultCaCertificate(base)),
-        models.isEmpty() ? null : models, new RawCompute(config.computeThreads()),
+        models.isEmpty() ? null : models, new RawCompute(config.computeThreads(),
+            "auto".equals(config.computePrecision()) ? null : config.computePrecision()),
         config.trust().equals(NodeConfig.Trust.NONE) ? null
             : new NodeConfigLoader.RawTrust(config.trust().members(), config.trust().minDistinctMembers()));
     try {

@@ -116,6 +116,7 @@ class TrainEvalCommandTest {
             "--max-length", "100000"}, "--max-length must be in [2, 256]"},
         {train(dir.resolve("x4"), "--noise-multiplier", "1"), "--noise-multiplier needs --dp"},
         {train(dir.resolve("x5"), "--target-modules", "q_proj"), "match no layer"},
+        {train(dir.resolve("x8"), "--precision", "fp16"), "--precision must be fp32, bf16 or auto, got 'fp16'"},
         {new String[] {"train", "--model", MODEL, "--data", bad.toString(), "--out", dir.resolve("x6").toString()},
             "bad.jsonl:2: not valid JSON"},
         {new String[] {"train", "--model", MODEL, "--data", dir.resolve("none.jsonl").toString(), "--out",

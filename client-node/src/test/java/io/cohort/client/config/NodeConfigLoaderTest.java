@@ -163,6 +163,19 @@ class NodeConfigLoaderTest {
   }
 
   @Test
+  void computePrecision_defaultsToAuto_isReadFromTheComputeBlock_andBadValuesNameTheChoices() throws Exception {
+    assertThat(NodeConfigLoader.parse(VALID, "node.yaml", BASE).computePrecision()).isEqualTo("auto");
+    assertThat(NodeConfigLoader.parse(VALID + "compute:\n  precision: BF16\n", "node.yaml", BASE).computePrecision())
+        .isEqualTo("bf16");
+    assertThat(NodeConfigLoader.parse(VALID + "compute: {threads: 1, precision: fp32}\n", "node.yaml", BASE)
+        .computePrecision()).isEqualTo("fp32");
+    assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "compute:\n  precision: fp16\n", "node.yaml", BASE))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("node.yaml: field 'compute.precision' must be fp32, bf16 or auto")
+        .hasMessageEndingWith("got 'fp16'");
+  }
+
+  @Test
   void badComputeThreads_nameTheFieldAndTheValidRange() {
     String range = "field 'compute.threads' must be a whole number between 1 and 1024";
     assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "compute:\n  threads: 0\n", "node.yaml", BASE))
@@ -180,8 +193,8 @@ class NodeConfigLoaderTest {
         .hasMessageContaining(range);
     assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "compute: 4\n", "node.yaml", BASE))
         .isInstanceOf(ConfigException.class).hasMessageStartingWith("node.yaml line 7")
-        .hasMessageContaining("field 'compute' must be a block such as 'compute: {threads: 4}'");
+        .hasMessageContaining("field 'compute' must be a block such as 'compute: {threads: 4, precision: auto}'");
     assertThatThrownBy(() -> NodeConfigLoader.parse(VALID + "compute:\n  cores: 4\n", "node.yaml", BASE))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("unknown field 'cores' (valid: threads)");
+        .isInstanceOf(ConfigException.class).hasMessageContaining("unknown field 'cores' (valid: precision, threads)");
   }
 }

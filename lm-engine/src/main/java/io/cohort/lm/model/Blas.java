@@ -1,7 +1,11 @@
 package io.cohort.lm.model;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.ShortPointer;
 import org.bytedeco.openblas.global.openblas;
 
 /**
@@ -24,14 +28,57 @@ public final class Blas {
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
   /** 2 m n k of every product run, so benchmarks count a step's FLOPs from what it did, not by hand. */
   private static final LongAdder FLOPS = new LongAdder();
+  /** FLOPs per product shape while a benchmark records them ({@link #recordShapes}); null otherwise. */
+  private static volatile Map<String, LongAdder> shapes;
+  private static volatile Precision precision = Precision.FP32;
 
   private Blas() {
   }
 
-  /** Sets the number of threads OpenBLAS uses for one product (process-wide). */
   /** Floating-point operations (2 m n k per product) of all products since the JVM started. */
   public static long flopsCounted() {
     return FLOPS.sum();
+  }
+
+  /**
+   * Starts (true) or stops recording the FLOPs of each product shape, for a peak probe that measures
+   * the shapes a step really runs. Keys: {@code m n k transA transB kind}, kind {@code frozen} for
+   * products with a {@link NativeMatrix}, {@code heap} for others, {@code java} for thin ones.
+   */
+  public static void recordShapes(boolean on) {
+    shapes = on ? new ConcurrentHashMap<>() : null;
+  }
+
+  /** The recorded FLOPs per shape since {@link #recordShapes}(true), largest first is up to the caller. */
+  public static Map<String, Long> recordedShapes() {
+    Map<String, Long> out = new TreeMap<>();
+    Map<String, LongAdder> s = shapes;
+    if (s != null) {
+      s.forEach((k, v) -> out.put(k, v.sum()));
+    }
+    return out;
+  }
+
+  private static void count(int m, int n, int k, boolean transA, boolean transB, String kind) {
+    long f = 2L * m * n * k;
+    FLOPS.add(f);
+    Map<String, LongAdder> s = shapes;
+    if (s != null) {
+      s.computeIfAbsent(m + " " + n + " " + k + " " + transA + " " + transB + " " + kind, x -> new LongAdder()).add(f);
+    }
+  }
+
+  /**
+   * Sets the number format of products with frozen weights ({@link NativeMatrix}) process-wide; other
+   * products stay FP32. Set it before the model is loaded, so that frozen weights are kept as BF16
+   * only (a model loaded under FP32 gains BF16 copies on first use).
+   */
+  public static void setPrecision(Precision p) {
+    precision = p;
+  }
+
+  public static Precision precision() {
+    return precision;
   }
 
   public static void setThreads(int threads) {
@@ -89,7 +136,7 @@ public final class Blas {
     if (m == 0 || n == 0) {
       return;
     }
-    FLOPS.add(2L * m * n * k);
+    count(m, n, k, transA, transB, "heap");
     Scratch s = SCRATCH.get();
     int aSpan = span(transA ? k : m, transA ? m : k, lda);
     int bSpan = span(transB ? n : k, transB ? k : n, ldb);
@@ -113,13 +160,28 @@ public final class Blas {
     if (m == 0 || n == 0) {
       return;
     }
-    FLOPS.add(2L * m * n * k);
+    count(m, n, k, transA, transB, "frozen");
     Scratch s = SCRATCH.get();
     int aSpan = span(transA ? k : m, transA ? m : k, lda);
     int cSpan = span(m, n, ldc);
     FloatPointer pa = s.a(aSpan);
     FloatPointer pc = s.c(cSpan);
     pa.put(a, aOff, aSpan);
+    if (precision == Precision.BF16 && !transA) {
+      // C = alpha A op(B) + beta C: the product into dense off-heap F32, then scaled into C.
+      FloatPointer pd = s.d(m * n);
+      Dnnl.bf16(transB, m, n, k, pa, lda, s.h(m * k), b.bf16Pointer(), b.cols(), pd);
+      float[] row = s.row(n);
+      for (int r = 0; r < m; r++) {
+        pd.position((long) r * n).get(row, 0, n);
+        int o = cOff + r * ldc;
+        for (int j = 0; j < n; j++) {
+          c[o + j] = alpha * row[j] + (beta == 0f ? 0f : beta * c[o + j]);
+        }
+      }
+      pd.position(0);
+      return;
+    }
     if (beta != 0f) {
       pc.put(c, cOff, cSpan);
     }
@@ -153,11 +215,22 @@ public final class Blas {
     if (m == 0 || n == 0) {
       return;
     }
-    FLOPS.add(2L * m * n * k);
+    count(m, n, k, false, false, "frozen");
     Scratch s = SCRATCH.get();
     FloatPointer pa = s.a(m * k);
     FloatPointer pc = s.c(m * n);
     pa.put(a, 0, m * k);
+    if (precision == Precision.BF16) {
+      Dnnl.bf16(false, m, n, k, pa, k, s.h(m * k), w.bf16Pointer(), w.cols(), pc);
+      pc.get(c, 0, m * n);
+      for (int r = 0; r < m; r++) {
+        int o = r * n;
+        for (int j = 0; j < n; j++) {
+          c[o + j] += bias[j];
+        }
+      }
+      return;
+    }
     try {
       for (int r = 0; r < m; r++) {
         pc.position((long) r * n).put(bias, 0, n);
@@ -179,7 +252,7 @@ public final class Blas {
    */
   private static void skinnyTransposedA(int m, int n, int k, float alpha, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-    FLOPS.add(2L * m * n * k);
+    count(m, n, k, true, false, "java");
     boolean longM = m >= n;
     int thin = longM ? n : m;
     int wide = longM ? m : n;
@@ -227,6 +300,9 @@ public final class Blas {
     private FloatPointer a = new FloatPointer(1);
     private FloatPointer b = new FloatPointer(1);
     private FloatPointer c = new FloatPointer(1);
+    private FloatPointer d = new FloatPointer(1);
+    private ShortPointer h = new ShortPointer(1);
+    private float[] row = new float[0];
 
     FloatPointer a(int n) {
       a = grow(a, n);
@@ -241,6 +317,27 @@ public final class Blas {
     FloatPointer c(int n) {
       c = grow(c, n);
       return c;
+    }
+
+    FloatPointer d(int n) {
+      d = grow(d, n);
+      return d;
+    }
+
+    /** BF16 operand scratch. */
+    ShortPointer h(int n) {
+      if (h.capacity() < n) {
+        h.deallocate();
+        h = new ShortPointer(Math.max(n, h.capacity() * 3 / 2));
+      }
+      return h;
+    }
+
+    float[] row(int n) {
+      if (row.length < n) {
+        row = new float[n];
+      }
+      return row;
     }
 
     private static FloatPointer grow(FloatPointer p, int n) {

@@ -11,6 +11,10 @@ import org.bytedeco.javacpp.ShortPointer;
  * checkpoint widened at load), the matrix is kept off-heap as BF16 — half the memory of F32 — and
  * widened into a per-thread F32 buffer for each product. Widening BF16 to F32 is exact, so products
  * are bit for bit those of the F32 matrix.
+ *
+ * <p>Under {@link Precision#BF16} products use a BF16 copy ({@link #bf16Pointer()}): a matrix built
+ * while BF16 is in force is rounded to BF16 (nearest even) and only that is kept; an F32 matrix
+ * gains a BF16 copy on its first BF16 product.
  */
 public final class NativeMatrix {
   /** Values widened per chunk on the heap on their way between the two off-heap buffers. */
@@ -18,7 +22,7 @@ public final class NativeMatrix {
   private static final ThreadLocal<Wide> WIDE = ThreadLocal.withInitial(Wide::new);
 
   private final FloatPointer pointer; // null when stored as BF16
-  private final ShortPointer bf16; // null when stored as F32
+  private volatile ShortPointer bf16; // null until needed when stored as F32
   private final int rows;
   private final int cols;
 
@@ -29,14 +33,14 @@ public final class NativeMatrix {
     }
     this.rows = rows;
     this.cols = cols;
-    if (isBf16(data)) {
+    if (Blas.precision() == Precision.BF16 || isBf16(data)) {
       this.pointer = null;
       this.bf16 = new ShortPointer(data.length);
       short[] chunk = new short[Math.min(CHUNK, data.length)];
       for (int from = 0; from < data.length; from += CHUNK) {
         int n = Math.min(CHUNK, data.length - from);
         for (int i = 0; i < n; i++) {
-          chunk[i] = (short) (Float.floatToRawIntBits(data[from + i]) >>> 16);
+          chunk[i] = toBf16(data[from + i]);
         }
         bf16.position(from).put(chunk, 0, n);
       }
@@ -45,6 +49,51 @@ public final class NativeMatrix {
       this.bf16 = null;
       this.pointer = new FloatPointer(data.length);
       pointer.put(data, 0, data.length);
+    }
+  }
+
+  /** {@code v} rounded to the nearest bfloat16 (ties to even; NaN stays NaN), as its 16 bits. */
+  public static short toBf16(float v) {
+    int bits = Float.floatToRawIntBits(v);
+    if (Float.isNaN(v)) {
+      return (short) ((bits >>> 16) | 0x40);
+    }
+    return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+  }
+
+  /** The float a bfloat16's 16 bits stand for (exact). */
+  public static float fromBf16(short bits) {
+    return Float.intBitsToFloat((bits & 0xFFFF) << 16);
+  }
+
+  /**
+   * The values as BF16 for a BF16 product: kept as they are when stored as BF16, else a copy rounded
+   * to nearest even on first use and kept (frozen weights never change).
+   */
+  ShortPointer bf16Pointer() {
+    ShortPointer p = bf16;
+    if (p != null) {
+      return p;
+    }
+    synchronized (this) {
+      if (bf16 == null) {
+        int size = rows * cols;
+        ShortPointer out = new ShortPointer(size);
+        float[] floats = new float[Math.min(CHUNK, size)];
+        short[] bits = new short[floats.length];
+        for (int from = 0; from < size; from += CHUNK) {
+          int n = Math.min(CHUNK, size - from);
+          pointer.position(from).get(floats, 0, n);
+          for (int i = 0; i < n; i++) {
+            bits[i] = toBf16(floats[i]);
+          }
+          out.position(from).put(bits, 0, n);
+        }
+        pointer.position(0);
+        out.position(0);
+        bf16 = out;
+      }
+      return bf16;
     }
   }
 
@@ -60,12 +109,12 @@ public final class NativeMatrix {
 
   /** True when the values are kept as BF16 (2 bytes each) rather than F32. */
   public boolean storedAsBf16() {
-    return bf16 != null;
+    return pointer == null;
   }
 
-  /** Bytes of off-heap memory the values take. */
+  /** Bytes of off-heap memory the values take (an F32 matrix's BF16 copy included once made). */
   public long storedBytes() {
-    return (long) rows * cols * (bf16 != null ? 2 : 4);
+    return (long) rows * cols * ((pointer != null ? 4 : 0) + (bf16 != null ? 2 : 0));
   }
 
   /**
@@ -73,7 +122,7 @@ public final class NativeMatrix {
    * values widened, valid until this thread's next call on any BF16 matrix.
    */
   FloatPointer pointer() {
-    if (bf16 == null) {
+    if (pointer != null) {
       return pointer;
     }
     Wide w = WIDE.get();

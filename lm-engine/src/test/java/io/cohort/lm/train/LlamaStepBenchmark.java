@@ -11,6 +11,7 @@ import io.cohort.lm.model.LlamaModel;
 import io.cohort.lm.model.NativeMatrix;
 import io.cohort.lm.model.Parallel;
 import io.cohort.lm.model.Parameter;
+import io.cohort.lm.model.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,10 @@ import java.util.SplittableRandom;
  * tokens, tied, q/k/v bias), {@code llama3.2-1b} (16 layers, 2048, 32/8 heads, 8192, 128,256,
  * tied, llama3 RoPE scaling), {@code tiny} (2 layers, 64 wide) to check the harness.
  *
- * <p>Usage: {@code LlamaStepBenchmark SHAPE BATCH SEQ THREADS WARMUP REPS plain,dp}
+ * <p>Precisions ({@code fp32}, {@code bf16}: frozen-weight products in BF16 on oneDNN) run one after
+ * the other on the same model and batch, each with its own peak probe.
+ *
+ * <p>Usage: {@code LlamaStepBenchmark SHAPE BATCH SEQ THREADS WARMUP REPS plain,dp [fp32,bf16]}
  */
 public final class LlamaStepBenchmark {
   private LlamaStepBenchmark() {
@@ -65,6 +69,7 @@ public final class LlamaStepBenchmark {
     int warmup = Integer.parseInt(args[4]);
     int reps = Integer.parseInt(args[5]);
     List<String> modes = Arrays.asList(args[6].split(","));
+    List<String> precisions = Arrays.asList((args.length > 7 ? args[7] : "fp32").split(","));
     Parallel.setThreads(threads);
     LlamaConfig c = shape(shapeName);
     LlamaModel model = randomModel(c, 1);
@@ -83,50 +88,55 @@ public final class LlamaStepBenchmark {
     long trainable = params.stream().mapToLong(p -> p.value().length).sum();
     AdamW opt = new AdamW(0.01);
     DpSgd dp = new DpSgd(0.563, 1.0, GaussianNoise.create());
-    // The fp32 GEMM peak of the engine's own BLAS path, same threads, at the step's largest products
-    // (a linear layer's forward over all rows, the down projection, one 64-row block of the output
-    // layer) and at 2048^3: the step's GFLOP/s is reported as a fraction of the best of these.
-    int rows = batch * seq;
-    double peak = 0;
-    StringBuilder probes = new StringBuilder();
-    for (int[] mnk : new int[][] {{rows, c.intermediateSize(), c.hiddenSize()}, {rows, c.hiddenSize(),
-        c.intermediateSize()}, {64, c.vocabSize(), c.hiddenSize()}, {2048, 2048, 2048}}) {
-      double g = gemmGflops(mnk[0], mnk[1], mnk[2]);
-      peak = Math.max(peak, g);
-      probes.append(String.format(Locale.ROOT, "%s\"%dx%dx%d\": %.1f", probes.length() == 0 ? "" : ", ", mnk[0], mnk[2],
-          mnk[1], g));
-    }
-    System.out.println(String.format(Locale.ROOT, "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"gemm-peak\","
-        + " \"threads\": %d, \"gflops_by_shape_mxkxn\": {%s}, \"peak_gflops\": %.1f}", shapeName, threads, probes, peak));
-    for (String mode : modes) {
-      boolean isDp = mode.startsWith("dp");
-      model.setActivationRecomputation(mode.endsWith("recompute"));
-      double[] t = new double[reps];
-      double loss = Double.NaN;
-      long flops = 0;
-      for (int i = 0; i < warmup + reps; i++) {
-        long f0 = Blas.flopsCounted();
-        long t0 = System.nanoTime();
-        loss = trainer.forwardBackward(b, params, isDp, null);
-        if (isDp) {
-          dp.privatize(params, batch, batch);
-        }
-        opt.step(params, 1e-4);
-        if (i >= warmup) {
-          t[i - warmup] = (System.nanoTime() - t0) / 1e9;
-        }
-        flops = Blas.flopsCounted() - f0;
+    for (String precisionName : precisions) {
+      Precision precision = Precision.parse(precisionName);
+      Blas.setPrecision(precision);
+      String pname = precision.name().toLowerCase(Locale.ROOT);
+      // The fp32 GEMM peak of the engine's own BLAS path, same threads, at the step's largest products
+      // (a linear layer's forward over all rows, the down projection, one 64-row block of the output
+      // layer) and at 2048^3: the step's GFLOP/s is reported as a fraction of the best of these.
+      int rows = batch * seq;
+      double peak = 0;
+      StringBuilder probes = new StringBuilder();
+      for (int[] mnk : new int[][] {{rows, c.intermediateSize(), c.hiddenSize()}, {rows, c.hiddenSize(),
+          c.intermediateSize()}, {64, c.vocabSize(), c.hiddenSize()}, {2048, 2048, 2048}}) {
+        double g = gemmGflops(mnk[0], mnk[1], mnk[2]);
+        peak = Math.max(peak, g);
+        probes.append(String.format(Locale.ROOT, "%s\"%dx%dx%d\": %.1f", probes.length() == 0 ? "" : ", ", mnk[0], mnk[2],
+            mnk[1], g));
       }
-      Arrays.sort(t);
-      double med = t[reps / 2];
-      System.out.println(String.format(Locale.ROOT,
-          "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"%s\", \"batch\": %d, \"seq\": %d, \"threads\": %d,"
-              + " \"estimate_mb\": %d, \"trainable\": %d, \"loss\": %.4f, \"step_s\": %.4f, \"step_s_min\": %.4f,"
-              + " \"step_s_max\": %.4f, \"tokens_per_s\": %.1f, \"gflop_per_step\": %.1f, \"gflops\": %.1f,"
-              + " \"fraction_of_gemm_peak\": %.3f, \"peak_rss_mb\": %d}",
-          shapeName, mode, batch, seq, threads, model.trainingActivationBytes(batch, seq, mode.endsWith("recompute")) >> 20,
-          trainable, loss, med, t[0], t[reps - 1], batch * seq / med, flops / 1e9, flops / 1e9 / med,
-          flops / 1e9 / med / peak, peakRssMb()));
+      System.out.println(String.format(Locale.ROOT, "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"gemm-peak\", \"precision\": \"" + pname + "\","
+          + " \"threads\": %d, \"gflops_by_shape_mxkxn\": {%s}, \"peak_gflops\": %.1f}", shapeName, threads, probes, peak));
+      for (String mode : modes) {
+        boolean isDp = mode.startsWith("dp");
+        model.setActivationRecomputation(mode.endsWith("recompute"));
+        double[] t = new double[reps];
+        double loss = Double.NaN;
+        long flops = 0;
+        for (int i = 0; i < warmup + reps; i++) {
+          long f0 = Blas.flopsCounted();
+          long t0 = System.nanoTime();
+          loss = trainer.forwardBackward(b, params, isDp, null);
+          if (isDp) {
+            dp.privatize(params, batch, batch);
+          }
+          opt.step(params, 1e-4);
+          if (i >= warmup) {
+            t[i - warmup] = (System.nanoTime() - t0) / 1e9;
+          }
+          flops = Blas.flopsCounted() - f0;
+        }
+        Arrays.sort(t);
+        double med = t[reps / 2];
+        System.out.println(String.format(Locale.ROOT,
+            "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"%s\", \"precision\": \"" + pname + "\", \"batch\": %d, \"seq\": %d, \"threads\": %d,"
+                + " \"estimate_mb\": %d, \"trainable\": %d, \"loss\": %.4f, \"step_s\": %.4f, \"step_s_min\": %.4f,"
+                + " \"step_s_max\": %.4f, \"tokens_per_s\": %.1f, \"gflop_per_step\": %.1f, \"gflops\": %.1f,"
+                + " \"fraction_of_gemm_peak\": %.3f, \"peak_rss_mb\": %d}",
+            shapeName, mode, batch, seq, threads, model.trainingActivationBytes(batch, seq, mode.endsWith("recompute")) >> 20,
+            trainable, loss, med, t[0], t[reps - 1], batch * seq / med, flops / 1e9, flops / 1e9 / med,
+            flops / 1e9 / med / peak, peakRssMb()));
+      }
     }
   }
 

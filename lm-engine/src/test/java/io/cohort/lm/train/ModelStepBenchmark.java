@@ -1,6 +1,8 @@
 package io.cohort.lm.train;
 
 import io.cohort.lm.lora.LoraConfig;
+import io.cohort.lm.model.Blas;
+import io.cohort.lm.model.Precision;
 import io.cohort.lm.lora.LoraModel;
 import io.cohort.lm.model.Gpt2Model;
 import io.cohort.lm.model.Gpt2Shape;
@@ -21,10 +23,17 @@ import java.util.SplittableRandom;
  * linear head over mean-pooled final hidden states, cross-entropy, AdamW; a batch of full-length
  * sequences. Modes: {@code plain} (summed gradients) and {@code dp} (per-example gradients,
  * clipping to C=1, secure Gaussian noise sigma=0.563, same batch). Prints one JSON line per mode
- * with the median step time, tokens/s and the process's peak RSS so far (VmHWM). Run through
- * {@code bench/model/step-throughput.sh}.
+ * with the median step time, tokens/s, the step's GFLOP (counted by {@link Blas} from the products
+ * it ran) and GFLOP/s as a fraction of the GEMM peak probed in the same process and precision
+ * ({@link GemmPeak}: the step's three largest frozen-weight product shapes and 2048^3), and the
+ * process's peak RSS so far (VmHWM). Precisions ({@code fp32}, {@code bf16}: frozen-weight
+ * products in BF16 on oneDNN) run one after the other in the same process on the same model and
+ * batch, so their ratio is side by side. Run through {@code bench/model/step-throughput.sh}.
  *
- * <p>Usage: {@code ModelStepBenchmark tiny|small BATCH SEQ THREADS WARMUP REPS plain,dp}
+ * <p>Mode {@code causal}: the causal-LM step instead (next-token loss through the tied output layer
+ * over the whole vocabulary, same adapters and batch).
+ *
+ * <p>Usage: {@code ModelStepBenchmark tiny|small BATCH SEQ THREADS WARMUP REPS plain,dp,causal [fp32,bf16]}
  */
 public final class ModelStepBenchmark {
   private ModelStepBenchmark() {
@@ -38,6 +47,7 @@ public final class ModelStepBenchmark {
     int warmup = Integer.parseInt(args[4]);
     int reps = Integer.parseInt(args[5]);
     List<String> modes = Arrays.asList(args[6].split(","));
+    List<String> precisions = Arrays.asList((args.length > 7 ? args[7] : "fp32").split(","));
     Parallel.setThreads(threads);
     Gpt2Shape shape = shapeName.equals("small") ? Gpt2Shape.gpt2Small()
         : new Gpt2Shape(50257, 256, 64, 4, 4, 1e-5f);
@@ -57,28 +67,59 @@ public final class ModelStepBenchmark {
     }
     Batch b = Batch.of(seqs, labels, 0);
     List<Parameter> params = trainer.parameters();
+    // Mode causal: next-token loss through the tied output layer over the whole vocabulary instead of
+    // the classification head (same adapters, same batch without labels).
+    Trainer causal = new Trainer(model, new CausalLm(model), 0);
+    Batch lmBatch = Batch.of(seqs, null, 0);
+    List<Parameter> lmParams = causal.parameters();
     AdamW opt = new AdamW(0.01);
     DpSgd dp = new DpSgd(0.563, 1.0, GaussianNoise.create());
-    for (String mode : modes) {
-      boolean isDp = mode.equals("dp");
-      double[] t = new double[reps];
-      for (int i = 0; i < warmup + reps; i++) {
-        long t0 = System.nanoTime();
-        trainer.forwardBackward(b, params, isDp, null);
-        if (isDp) {
-          dp.privatize(params, batch, batch);
+    for (String precisionName : precisions) {
+      Precision precision = Precision.parse(precisionName);
+      Blas.setPrecision(precision);
+      GemmPeak peak = null;
+      for (String mode : modes) {
+        boolean isDp = mode.equals("dp");
+        boolean isLm = mode.equals("causal");
+        double[] t = new double[reps];
+        long flops = 0;
+        for (int i = 0; i < warmup + reps; i++) {
+          Blas.recordShapes(peak == null && i == 0);
+          long f0 = Blas.flopsCounted();
+          long t0 = System.nanoTime();
+          if (isLm) {
+            causal.forwardBackward(lmBatch, lmParams, false, null);
+            opt.step(lmParams, 2e-3);
+          } else {
+            trainer.forwardBackward(b, params, isDp, null);
+            if (isDp) {
+              dp.privatize(params, batch, batch);
+            }
+            opt.step(params, 2e-3);
+          }
+          if (i >= warmup) {
+            t[i - warmup] = (System.nanoTime() - t0) / 1e9;
+          }
+          flops = Blas.flopsCounted() - f0;
+          if (peak == null && i == 0) {
+            java.util.Map<String, Long> shapes = Blas.recordedShapes();
+            Blas.recordShapes(false);
+            peak = GemmPeak.probe(shapes, 3);
+            System.out.println(String.format(Locale.ROOT, "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"gemm-peak\","
+                + " \"precision\": \"%s\", \"threads\": %d, \"gflops_by_shape_mxkxn\": %s, \"peak_gflops\": %.1f}",
+                shapeName, precision.name().toLowerCase(Locale.ROOT), threads, peak.json(), peak.gflops()));
+          }
         }
-        opt.step(params, 2e-3);
-        if (i >= warmup) {
-          t[i - warmup] = (System.nanoTime() - t0) / 1e9;
-        }
+        Arrays.sort(t);
+        double med = t[reps / 2];
+        System.out.println(String.format(Locale.ROOT,
+            "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"%s\", \"precision\": \"%s\", \"batch\": %d,"
+                + " \"seq\": %d, \"threads\": %d, \"step_s\": %.4f, \"step_s_min\": %.4f, \"step_s_max\": %.4f,"
+                + " \"tokens_per_s\": %.1f, \"gflop_per_step\": %.1f, \"gflops\": %.1f, \"fraction_of_gemm_peak\": %.3f,"
+                + " \"peak_rss_mb\": %d}",
+            shapeName, mode, precision.name().toLowerCase(Locale.ROOT), batch, seq, threads, med, t[0], t[reps - 1],
+            batch * seq / med, flops / 1e9, flops / 1e9 / med, flops / 1e9 / med / peak.gflops(), peakRssMb()));
       }
-      Arrays.sort(t);
-      double med = t[reps / 2];
-      System.out.println(String.format(Locale.ROOT,
-          "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"%s\", \"batch\": %d, \"seq\": %d, \"threads\": %d,"
-              + " \"step_s\": %.4f, \"tokens_per_s\": %.1f, \"peak_rss_mb\": %d}",
-          shapeName, mode, batch, seq, threads, med, batch * seq / med, peakRssMb()));
     }
   }
 

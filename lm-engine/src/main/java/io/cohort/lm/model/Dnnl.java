@@ -1,0 +1,210 @@
+package io.cohort.lm.model;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_bf16;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_f32;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_matmul_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_get_size;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_strides;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_reorder_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_wait;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_matmul_desc_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.ShortPointer;
+
+/**
+ * BF16 x BF16 -> FP32 matrix products on oneDNN's matmul primitive (AVX512_BF16 / AMX kernels, FP32
+ * accumulation). One primitive per product shape, created on first use and kept: creating one
+ * JIT-compiles its kernel (milliseconds), running one is the product itself.
+ *
+ * <p>Why oneDNN: the OpenBLAS builds on Maven Central (up to 0.3.31-1.5.13) are compiled without
+ * {@code sbgemm}, and the JDK 17 Vector API has no BF16 dot product. oneDNN 2.5.2's JavaCPP build
+ * uses the same JavaCPP (1.5.7) as ND4J and OpenBLAS.
+ *
+ * <p>Threads: a product's rows are split over {@link Parallel}'s threads, each running its block on
+ * its own stream with its own scratchpad (user-managed scratchpads make concurrent runs of one
+ * primitive safe). oneDNN's own OpenMP threads should then be one ({@code OMP_NUM_THREADS=1}, as
+ * {@code bin/cohort-node} sets): OpenMP teams that spin beside OpenBLAS's and Java's threads on a
+ * few cores wait for one another for milliseconds per product.
+ */
+final class Dnnl {
+  /** Rows below which a product is not split over threads. */
+  private static final int MIN_ROWS_PER_THREAD = 64;
+  private static final dnnl_engine ENGINE = new dnnl_engine();
+  private static final Map<String, Product> PRODUCTS = new ConcurrentHashMap<>();
+  private static final ThreadLocal<PerThread> PER_THREAD = ThreadLocal.withInitial(PerThread::new);
+
+  static {
+    check(dnnl_engine_create(ENGINE, dnnl_cpu, 0), "engine");
+  }
+
+  private Dnnl() {
+  }
+
+  /**
+   * {@code C = A op(B)}: A [m, k] row-major FP32 with leading dimension lda, rounded to BF16 (nearest
+   * even, by a oneDNN reorder) into {@code aBf16} (m k values); B BF16 row-major with leading
+   * dimension ldb, [k, n] or (transB) [n, k]; C [m, n] FP32 with leading dimension n.
+   */
+  static void bf16(boolean transB, int m, int n, int k, FloatPointer a, int lda, ShortPointer aBf16,
+      ShortPointer b, int ldb, FloatPointer c) {
+    int parts = Math.max(1, Math.min(Parallel.threads(), m / MIN_ROWS_PER_THREAD));
+    int per = (m + parts - 1) / parts;
+    long aAddress = a.address() + a.position() * 4L;
+    long hAddress = aBf16.address() + aBf16.position() * 2L;
+    long cAddress = c.address() + c.position() * 4L;
+    Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
+      int from = p * per;
+      int rows = Math.min(per, m - from);
+      Product product = PRODUCTS.computeIfAbsent(rows + "x" + n + "x" + k + (transB ? "t" : "n") + lda + "," + ldb,
+          key -> new Product(transB, rows, n, k, lda, ldb));
+      product.run(new At(aAddress + (long) from * lda * 4), new At(hAddress + (long) from * k * 2), b,
+          new At(cAddress + (long) from * n * 4));
+    });
+  }
+
+  private static void check(int status, String what) {
+    if (status != 0) {
+      throw new IllegalStateException("oneDNN " + what + " failed with status " + status
+          + (status == 3 ? " (unimplemented: this CPU may lack BF16 support; use compute.precision fp32)" : ""));
+    }
+  }
+
+  private static dnnl_memory_desc_t desc(int type, long rows, long cols, long[] strides) {
+    dnnl_memory_desc_t d = new dnnl_memory_desc_t();
+    check(dnnl_memory_desc_init_by_strides(d, 2, new long[] {rows, cols}, type, strides), "memory descriptor");
+    return d;
+  }
+
+  private static dnnl_primitive_attr userScratchpad() {
+    dnnl_primitive_attr attr = new dnnl_primitive_attr();
+    check(dnnl_primitive_attr_create(attr), "attributes");
+    check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode");
+    return attr;
+  }
+
+  /** A pointer at a raw address (a block of rows inside another buffer). */
+  private static final class At extends Pointer {
+    At(long address) {
+      this.address = address;
+    }
+  }
+
+  /** A thread's stream and scratchpad (grown to the largest any primitive asks for). */
+  private static final class PerThread {
+    final dnnl_stream stream = new dnnl_stream();
+    BytePointer scratch = new BytePointer(1);
+
+    PerThread() {
+      check(dnnl_stream_create(stream, ENGINE, dnnl_stream_default_flags), "stream");
+    }
+
+    BytePointer scratch(long bytes) {
+      if (scratch.capacity() < bytes) {
+        scratch.deallocate();
+        scratch = new BytePointer(bytes);
+      }
+      return scratch;
+    }
+  }
+
+  /** One product shape's reorder (A to BF16) and matmul primitives, and their descriptors. */
+  private static final class Product {
+    private final dnnl_memory_desc_t aF32Desc;
+    private final dnnl_memory_desc_t aDesc;
+    private final dnnl_memory_desc_t bDesc;
+    private final dnnl_memory_desc_t cDesc;
+    private final dnnl_primitive round = new dnnl_primitive();
+    private final dnnl_primitive matmul = new dnnl_primitive();
+    private final dnnl_primitive_desc roundPd = new dnnl_primitive_desc();
+    private final dnnl_primitive_desc matmulPd = new dnnl_primitive_desc();
+    private final dnnl_memory_desc_t roundScratch;
+    private final dnnl_memory_desc_t matmulScratch;
+
+    Product(boolean transB, int m, int n, int k, int lda, int ldb) {
+      aF32Desc = desc(dnnl_f32, m, k, new long[] {lda, 1});
+      aDesc = desc(dnnl_bf16, m, k, new long[] {k, 1});
+      bDesc = desc(dnnl_bf16, k, n, transB ? new long[] {1, ldb} : new long[] {ldb, 1});
+      cDesc = desc(dnnl_f32, m, n, new long[] {n, 1});
+      check(dnnl_reorder_primitive_desc_create(roundPd, aF32Desc, ENGINE, aDesc, ENGINE, userScratchpad()),
+          "reorder to bf16");
+      check(dnnl_primitive_create(round, roundPd), "reorder primitive");
+      dnnl_matmul_desc_t op = new dnnl_matmul_desc_t();
+      check(dnnl_matmul_desc_init(op, aDesc, bDesc, null, cDesc), "matmul descriptor");
+      check(dnnl_primitive_desc_create(matmulPd, new const_dnnl_op_desc_t(op), userScratchpad(), ENGINE, null),
+          "bf16 matmul " + m + "x" + k + "x" + n);
+      check(dnnl_primitive_create(matmul, matmulPd), "matmul primitive");
+      roundScratch = dnnl_primitive_desc_query_md(roundPd, dnnl_query_scratchpad_md, 0);
+      matmulScratch = dnnl_primitive_desc_query_md(matmulPd, dnnl_query_scratchpad_md, 0);
+    }
+
+    void run(Pointer aF32, Pointer a, Pointer b, Pointer c) {
+      PerThread t = PER_THREAD.get();
+      BytePointer scratch = t.scratch(Math.max(dnnl_memory_desc_get_size(roundScratch),
+          dnnl_memory_desc_get_size(matmulScratch)));
+      dnnl_memory mf = memory(aF32Desc, aF32);
+      dnnl_memory ma = memory(aDesc, a);
+      dnnl_memory mb = memory(bDesc, b);
+      dnnl_memory mc = memory(cDesc, c);
+      dnnl_memory rs = memory(roundScratch, scratch);
+      dnnl_memory ms = memory(matmulScratch, scratch);
+      try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(4)) {
+        args.position(0).arg(DNNL_ARG_FROM).memory(mf);
+        args.position(1).arg(DNNL_ARG_TO).memory(ma);
+        args.position(2).arg(DNNL_ARG_SCRATCHPAD).memory(rs);
+        args.position(0);
+        check(dnnl_primitive_execute(round, t.stream, 3, args), "reorder to bf16");
+        args.position(0).arg(DNNL_ARG_SRC).memory(ma);
+        args.position(1).arg(DNNL_ARG_WEIGHTS).memory(mb);
+        args.position(2).arg(DNNL_ARG_DST).memory(mc);
+        args.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(ms);
+        args.position(0);
+        check(dnnl_primitive_execute(matmul, t.stream, 4, args), "matmul");
+        check(dnnl_stream_wait(t.stream), "stream wait");
+      } finally {
+        for (dnnl_memory x : new dnnl_memory[] {mf, ma, mb, mc, rs, ms}) {
+          dnnl_memory_destroy(x);
+        }
+      }
+    }
+
+    private static dnnl_memory memory(dnnl_memory_desc_t desc, Pointer data) {
+      dnnl_memory m = new dnnl_memory();
+      check(dnnl_memory_create(m, desc, ENGINE, data), "memory");
+      return m;
+    }
+  }
+}
