@@ -86,7 +86,10 @@ public final class NodeCommandLines {
     String schedule = String.format(java.util.Locale.ROOT, "%d epochs (%d rounds x %d local epochs), batch %d, lr %s",
         epochs, spec.getRounds(), Math.max(1, t.getLocalEpochs()), t.getBatchSize(), t.getLearningRate());
     if (spec.getTask() == TaskType.TASK_TYPE_TABULAR_CLASSIFICATION) {
-      return "central baseline: the job's MLP (hidden " + spec.getTabular().getHiddenUnitsList() + ") on the pooled"
+      String model = spec.getTabular().hasNetwork()
+          ? "the job's DL4J network (" + spec.getTabular().getNetwork().getSource() + ")"
+          : "the job's MLP (hidden " + spec.getTabular().getHiddenUnitsList() + ")";
+      return "central baseline: " + model + " on the pooled"
           + " training shards, Adam, " + schedule + ", non-private, "
           + (spec.getTabular().getStandardize() == io.cohort.proto.v1.Standardize.STANDARDIZE_NONE ? "unscaled"
               : "scaled and imputed with the pooled rows' statistics");

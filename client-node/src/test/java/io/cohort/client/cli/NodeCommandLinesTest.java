@@ -55,6 +55,9 @@ class NodeCommandLinesTest {
     assertThat(NodeCommandLines.describeCentral(tab.build())).isEqualTo("central baseline: the job's MLP (hidden [16])"
         + " on the pooled training shards, Adam, 20 epochs (10 rounds x 2 local epochs), batch 16, lr 0.01,"
         + " non-private, scaled and imputed with the pooled rows' statistics");
+    tab.getTabularBuilder().clearHiddenUnits().getNetworkBuilder().setKind("dl4j").setSource("deeper.dl4j.json");
+    assertThat(NodeCommandLines.describeCentral(tab.build())).startsWith("central baseline: the job's DL4J network"
+        + " (deeper.dl4j.json) on the pooled training shards, Adam, 20 epochs");
   }
 
   @Test
