@@ -62,9 +62,12 @@ class NodeGrpcServiceTest {
 
   private ManagedChannel channel;
   private NodeServiceGrpc.NodeServiceBlockingStub stub;
+  /** Sessions this test registered: {@link #pull} keeps them alive while it waits for one of them. */
+  private final List<SessionRef> registered = new java.util.ArrayList<>();
 
   @BeforeEach
   void connect() {
+    registered.clear();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     stub = NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
@@ -77,7 +80,24 @@ class NodeGrpcServiceTest {
   private SessionRef register(String nodeId) {
     String session = stub.register(RegisterRequest.newBuilder().setNodeId(nodeId).setSoftwareVersion("test").build())
         .getSessionId();
-    return SessionRef.newBuilder().setNodeId(nodeId).setSessionId(session).build();
+    SessionRef ref = SessionRef.newBuilder().setNodeId(nodeId).setSessionId(session).build();
+    registered.add(ref);
+    return ref;
+  }
+
+  /**
+   * Heartbeats every session this test registered, as real nodes do on their own thread: a node that
+   * answered an offer must not count as gone (3 missed 500 ms heartbeats) while the test pulls for
+   * another one, or the job would wait for min_nodes that left. Sessions replaced on purpose refuse it.
+   */
+  private void heartbeatAll() {
+    for (SessionRef s : registered) {
+      try {
+        stub.heartbeat(HeartbeatRequest.newBuilder().setSession(s).build());
+      } catch (StatusRuntimeException replaced) {
+        // a test that re-registered the node id invalidated this session on purpose
+      }
+    }
   }
 
   private static Status.Code code(Runnable call) {
@@ -187,6 +207,7 @@ class NodeGrpcServiceTest {
   /** The next task of the given job for the node; tasks of other tests' jobs are skipped. */
   private Task pull(SessionRef s, String jobId) {
     for (int i = 0; i < 40; i++) {
+      heartbeatAll();
       var r = stub.pullTask(PullTaskRequest.newBuilder().setSession(s).setMaxWaitMs(500).build());
       if (r.hasTask() && r.getTask().getJobId().equals(jobId)) {
         return r.getTask();
