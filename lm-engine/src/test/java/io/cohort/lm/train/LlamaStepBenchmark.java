@@ -100,7 +100,7 @@ public final class LlamaStepBenchmark {
       StringBuilder probes = new StringBuilder();
       for (int[] mnk : new int[][] {{rows, c.intermediateSize(), c.hiddenSize()}, {rows, c.hiddenSize(),
           c.intermediateSize()}, {64, c.vocabSize(), c.hiddenSize()}, {2048, 2048, 2048}}) {
-        double g = gemmGflops(mnk[0], mnk[1], mnk[2]);
+        double g = GemmPeak.gflops(mnk[0], mnk[1], mnk[2], false);
         peak = Math.max(peak, g);
         probes.append(String.format(Locale.ROOT, "%s\"%dx%dx%d\": %.1f", probes.length() == 0 ? "" : ", ", mnk[0], mnk[2],
             mnk[1], g));
@@ -138,31 +138,6 @@ public final class LlamaStepBenchmark {
             flops / 1e9 / med / peak, peakRssMb()));
       }
     }
-  }
-
-  /** Best of five timed fp32 products C[m,n] = A[m,k] W[k,n] through the engine's path (W off-heap, A copied in). */
-  static double gemmGflops(int m, int n, int k) {
-    SplittableRandom rnd = new SplittableRandom(m + 31L * n + 961L * k);
-    float[] a = new float[m * k];
-    float[] w = new float[k * n];
-    for (int i = 0; i < a.length; i++) {
-      a[i] = (float) rnd.nextDouble();
-    }
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) rnd.nextDouble();
-    }
-    NativeMatrix nw = new NativeMatrix(w, k, n);
-    float[] out = new float[m * n];
-    double best = Double.MAX_VALUE;
-    for (int rep = 0; rep < 6; rep++) {
-      long t0 = System.nanoTime();
-      Blas.gemm(false, false, m, n, k, 1f, a, 0, k, nw, 0f, out, 0, n);
-      double s = (System.nanoTime() - t0) / 1e9;
-      if (rep > 0) {
-        best = Math.min(best, s);
-      }
-    }
-    return 2.0 * m * n * k / best / 1e9;
   }
 
   /** Random frozen weights of the shape (values do not change the speed), 0.02-scaled like an initialised model. */
