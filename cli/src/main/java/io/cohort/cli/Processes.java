@@ -28,10 +28,16 @@ public final class Processes {
     return ProcessHandle.current().info().command().orElse("java");
   }
 
-  /** The coordinator with the given {@code key=value} settings as system properties. */
+  /** The coordinator with the given {@code key=value} settings as system properties, fully compiled (a server). */
   public static ProcessBuilder coordinator(Path home, List<String> properties) throws IOException {
+    return coordinator(home, properties, JvmStart.FULL);
+  }
+
+  /** The coordinator with the given {@code key=value} settings as system properties, started as {@code start} says. */
+  public static ProcessBuilder coordinator(Path home, List<String> properties, JvmStart start) throws IOException {
     Path jar = requireBuilt(coordinatorJar(home));
-    List<String> cmd = new ArrayList<>(List.of(java(), "-XX:+UseSerialGC"));
+    List<String> cmd = new ArrayList<>(List.of(java()));
+    cmd.addAll(start.options(jar));
     for (String p : properties) {
       cmd.add("-D" + p);
     }
@@ -39,10 +45,20 @@ public final class Processes {
     return new ProcessBuilder(cmd);
   }
 
-  /** A node program ({@code cohort-node ARGS}), one ND4J thread so that nodes share the cores fairly. */
+  /**
+   * A node program ({@code cohort-node ARGS}) fully compiled (it may train), one ND4J thread so that
+   * nodes share the cores fairly.
+   */
   public static ProcessBuilder node(Path home, List<String> args) throws IOException {
+    return node(home, args, JvmStart.FULL);
+  }
+
+  /** A node program ({@code cohort-node ARGS}) started as {@code start} says, one ND4J thread. */
+  public static ProcessBuilder node(Path home, List<String> args, JvmStart start) throws IOException {
     Path jar = requireBuilt(nodeJar(home));
-    List<String> cmd = new ArrayList<>(List.of(java(), "-XX:+UseSerialGC", "-jar", jar.toString()));
+    List<String> cmd = new ArrayList<>(List.of(java()));
+    cmd.addAll(start.options(jar));
+    cmd.addAll(List.of("-jar", jar.toString()));
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("OMP_NUM_THREADS", "1");
@@ -83,6 +99,25 @@ public final class Processes {
     try (ServerSocket s = new ServerSocket(0)) {
       s.setReuseAddress(true);
       return s.getLocalPort();
+    }
+  }
+
+  /**
+   * Asks every process to stop (SIGTERM) at once, then waits for each, killing any still running
+   * ten seconds after the request: they shut down side by side, not one after another.
+   */
+  public static void stopAll(List<Process> processes) {
+    processes.forEach(Process::destroy);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (Process p : processes) {
+      try {
+        if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
