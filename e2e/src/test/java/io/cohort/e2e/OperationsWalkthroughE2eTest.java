@@ -89,7 +89,7 @@ class OperationsWalkthroughE2eTest {
     String dd = data.toString();
 
     // Section 3: the federation's CA, once, then the coordinator (mutual TLS, the default).
-    Launchers.Run init = ok(cli.cohort("pki", "init", "--data-dir", dd, "--server-name", "cohort.example.org"));
+    Launchers.Run init = ok(cli.cohort("pki", "init", "--dev-ca", "--data-dir", dd, "--server-name", "cohort.example.org"));
     assertThat(init.all()).as("pki init prints the CA fingerprint").containsPattern("[0-9a-f]{64}");
     assertThat(data.resolve("pki/ca.key")).exists();
     Launchers.Daemon serve = new Launchers.Daemon("coordinator", dir.resolve("logs/coordinator.log"), "cohort",
