@@ -24,13 +24,18 @@ import picocli.CommandLine;
  * output: table                            # or json
  * provenance_fingerprint: sha256:...       # the coordinator's export-signing key; recorded by the first
  *                                          # `cohort job export`, the trust anchor of `job verify-export`
+ * ca_certificate: ~/.config/cohort/ca.crt  # the federation CA: node co-signatures of exports and the
+ *                                          # coordinator's HTTPS certificate are checked against it
  * </pre>
  */
 final class CliConfig implements CommandLine.IDefaultValueProvider {
   /** Key of the pinned provenance-signing key (issue 22 finding #6). */
   static final String PROVENANCE_FINGERPRINT = "provenance_fingerprint";
+  /** Key of the federation CA certificate file (issue 21): node co-signatures and the server are checked against it. */
+  static final String CA_CERTIFICATE = "ca_certificate";
+  static final String CA_CERTIFICATE_ENV = "COHORT_CA_CERTIFICATE";
   static final Set<String> KEYS =
-      Set.of("coordinator", "token", "token_file", "data_dir", "output", PROVENANCE_FINGERPRINT);
+      Set.of("coordinator", "token", "token_file", "data_dir", "output", PROVENANCE_FINGERPRINT, CA_CERTIFICATE);
   /** Environment variable that pins the provenance-signing key, before the file. */
   static final String PROVENANCE_FINGERPRINT_ENV = "COHORT_PROVENANCE_FINGERPRINT";
   /** Option name → environment variable, then file key. */
@@ -101,6 +106,12 @@ final class CliConfig implements CommandLine.IDefaultValueProvider {
     }
     String s = v.asText();
     return s.startsWith("~/") ? System.getProperty("user.home") + s.substring(1) : s;
+  }
+
+  /** The federation CA certificate file: $COHORT_CA_CERTIFICATE, else the file's {@code ca_certificate}, else null. */
+  String caCertificate() {
+    String fromEnv = env(CA_CERTIFICATE_ENV);
+    return fromEnv != null ? fromEnv : fileValue(CA_CERTIFICATE);
   }
 
   /** The pinned provenance fingerprint: $COHORT_PROVENANCE_FINGERPRINT, else the file's, else null. */

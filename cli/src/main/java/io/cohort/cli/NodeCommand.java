@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Inspect nodes.",
     subcommands = {NodeCommand.ListNodes.class, NodeCommand.Status.class,
-        NodeTrustCommands.Token.class, NodeTrustCommands.Requests.class, NodeTrustCommands.Approve.class, NodeTrustCommands.Revoke.class})
+        NodeTrustCommands.Token.class, NodeTrustCommands.Requests.class, NodeTrustCommands.Approve.class, NodeTrustCommands.Csr.class,
+        NodeTrustCommands.InstallCert.class, NodeTrustCommands.Revoke.class})
 final class NodeCommand {
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List nodes the coordinator has seen.")
   static final class ListNodes implements Callable<Integer> {

@@ -27,7 +27,14 @@ class VerifyExportTrustTest {
 
   private record Run(int exit, String out, String err) {}
 
+  /** These exports carry no node co-signatures (issue 21 #6): the coordinator's key is what is tested here. */
   private Run cohort(Map<String, String> env, String... args) {
+    String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+    all[args.length] = "--no-node-signatures";
+    return cohortAsGiven(env, all);
+  }
+
+  private Run cohortAsGiven(Map<String, String> env, String... args) {
     PrintStream out = System.out;
     PrintStream err = System.err;
     ByteArrayOutputStream o = new ByteArrayOutputStream();
@@ -99,6 +106,25 @@ class VerifyExportTrustTest {
     Run env = cohort(Map.of("COHORT_CONFIG", dir.resolve("none.yaml").toString(), "COHORT_PROVENANCE_FINGERPRINT",
         coordinator.fingerprint()), "job", "verify-export", forged.toString());
     assertThat(env.exit()).isEqualTo(6);
+  }
+
+  @Test
+  void withoutAFederationCa_nodeCoSignaturesCannotBeChecked_exit6UnlessSkippedVisibly() throws Exception {
+    ProvenanceKey coordinator = ProvenanceKey.loadOrCreate(dir.resolve("coordinator"));
+    Path genuine = export("genuine", coordinator, new byte[] {1, 2, 3});
+    Map<String, String> env = Map.of("COHORT_CONFIG", dir.resolve("none.yaml").toString(),
+        "COHORT_PROVENANCE_FINGERPRINT", coordinator.fingerprint());
+    Run strict = cohortAsGiven(env, "job", "verify-export", genuine.toString());
+    assertThat(strict.exit()).as("%s", strict).isEqualTo(6);
+    assertThat(strict.err()).contains("no federation CA certificate").contains("--ca").contains("COHORT_CA_CERTIFICATE")
+        .doesNotContain("Exception");
+    Run skipped = cohortAsGiven(env, "job", "verify-export", genuine.toString(), "--no-node-signatures");
+    assertThat(skipped.exit()).as("%s", skipped).isZero();
+    assertThat(skipped.out()).contains("node co-signatures NOT checked");
+    Run missingCa = cohortAsGiven(env, "job", "verify-export", genuine.toString(), "--ca",
+        dir.resolve("absent.crt").toString());
+    assertThat(missingCa.exit()).isEqualTo(6);
+    assertThat(missingCa.err()).contains("absent.crt").doesNotContain("Exception");
   }
 
   @Test

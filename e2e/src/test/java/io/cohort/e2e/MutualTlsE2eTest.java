@@ -63,7 +63,7 @@ class MutualTlsE2eTest {
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void enrolConnectApproveAndRevoke_withTheLaunchers() throws Exception {
     Path data = dir.resolve("coordinator");
-    Run init = run("cohort", "pki", "init", "--data-dir", data.toString());
+    Run init = run("cohort", "pki", "init", "--dev-ca", "--data-dir", data.toString());
     assertThat(init.exit()).as(init.output()).isZero();
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("pki/ca.key"))))
         .isEqualTo("rw-------");

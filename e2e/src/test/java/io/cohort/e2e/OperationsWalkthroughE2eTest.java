@@ -88,10 +88,27 @@ class OperationsWalkthroughE2eTest {
     String api = "http://127.0.0.1:" + http;
     String dd = data.toString();
 
-    // Section 3: the federation's CA, once, then the coordinator (mutual TLS, the default).
-    Launchers.Run init = ok(cli.cohort("pki", "init", "--data-dir", dd, "--server-name", "cohort.example.org"));
+    // Section 3 (issue 21 #1): the federation's CA on its own machine, passphrase-protected; the
+    // coordinator makes its key and request, the CA signs it there, the coordinator installs the result.
+    Path caMachine = Files.createDirectories(dir.resolve("ca-machine"));
+    Path ca = caMachine.resolve("ca");
+    Path passphrase = Files.writeString(caMachine.resolve("passphrase"), "walkthrough CA passphrase " + seed + "\n");
+    Path usb = Files.createDirectories(dir.resolve("usb"));
+    Launchers.Run init = ok(cli.cohort("pki", "init", "--ca-dir", ca.toString(), "--passphrase-file",
+        passphrase.toString()));
     assertThat(init.all()).as("pki init prints the CA fingerprint").containsPattern("[0-9a-f]{64}");
-    assertThat(data.resolve("pki/ca.key")).exists();
+    assertThat(Files.readString(ca.resolve("ca.key"))).contains("ENCRYPTED PRIVATE KEY");
+    ok(cli.cohort("pki", "server-request", "--data-dir", dd, "--out", usb.resolve("coordinator.csr").toString()));
+    ok(cli.cohort("pki", "issue", "--ca-dir", ca.toString(), "--passphrase-file", passphrase.toString(), "--server",
+        "--csr", usb.resolve("coordinator.csr").toString(), "--server-name", "cohort.example.org", "--out",
+        usb.toString()));
+    ok(cli.cohort("pki", "crl", "--ca-dir", ca.toString(), "--passphrase-file", passphrase.toString()));
+    Files.copy(ca.resolve("ca.crl"), usb.resolve("ca.crl"));
+    ok(cli.cohort("pki", "install", "--data-dir", dd, "--ca-cert", usb.resolve("ca.crt").toString(), "--server-cert",
+        usb.resolve("coordinator.crt").toString(), "--crl", usb.resolve("ca.crl").toString()));
+    assertThat(data.resolve("pki/ca.key")).as("the coordinator never holds the CA key").doesNotExist();
+    // verify-export checks the nodes' co-signatures against this CA certificate (issue 21 #6).
+    Files.writeString(dir.resolve("cli.yaml"), "ca_certificate: " + usb.resolve("ca.crt") + "\n");
     Launchers.Daemon serve = new Launchers.Daemon("coordinator", dir.resolve("logs/coordinator.log"), "cohort",
         List.of("serve", "--data-dir", dd, "--grpc-port", String.valueOf(grpc), "--http-port", String.valueOf(http),
             "--bind", "127.0.0.1", "-Dcohort.heartbeat-interval=1s"));
@@ -123,15 +140,10 @@ class OperationsWalkthroughE2eTest {
           List.of("--config", configs.get(h).toString())));
       processes.add(daemons.get(h));
     }
-    // The three hospitals enrol at the same time, as three operators would (and to keep the test short).
+    // The three hospitals enrol at the same time, as three operators would (and to keep the test short):
+    // node key and request on the node, approval by fingerprint, signing on the CA machine, install.
     inParallel(HOSPITALS, h -> {
-      Path cfg = configs.get(h);
-      String token = Launchers.enrolmentToken(ok(cli.cohort("node", "token", h, "--coordinator", api, "--data-dir", dd)));
-      Launchers.Run enrol = ok(cli.cohortNode("enroll", "--config", cfg.toString(), "--token", token));
-      assertThat(enrol.all()).contains("certificate request fingerprint: ").contains("enrolled: certificate");
-      assertThat(cfg.resolveSibling(h + ".identity.key")).exists();
-      assertThat(cfg.resolveSibling(h + ".crt")).exists();
-      assertThat(cfg.resolveSibling("ca.crt")).exists();
+      enrolThroughTheOfflineCa(h, configs.get(h), api, dd, ca, passphrase, usb);
       daemons.get(h).start();
     });
     awaitConnected(admin, HOSPITALS);
@@ -199,7 +211,9 @@ class OperationsWalkthroughE2eTest {
       var unpinned = pool.submit(() -> cli.run("cohort", Map.of("COHORT_CONFIG", noConfig.toString()), "job",
           "verify-export", bundle.toString()));
       // The genuine export verifies against the key the export pinned, and against --fingerprint.
-      assertThat(ok(pinned.get()).out()).contains("verified").contains(fingerprint);
+      assertThat(ok(pinned.get()).out()).contains("verified").contains(fingerprint)
+          .as("issue 21 #6: every hospital co-signed both rounds").contains((HOSPITALS.size() * ROUNDS)
+              + " node co-signatures check out against the federation CA");
       ok(flagged.get());
       // The forgery fails against the pin, naming both keys ...
       Launchers.Run f = forgedPinned.get();
@@ -224,12 +238,16 @@ class OperationsWalkthroughE2eTest {
     assertThat(revokedStatus.exit()).as(context(revokedStatus)).isEqualTo(3);
     assertThat(revokedStatus.all()).contains("REVOKED");
 
+    // On the CA machine, the revocation is signed into the CRL the coordinator relays to every node.
+    ok(cli.cohort("pki", "revoke", "--ca-dir", ca.toString(), "--passphrase-file", passphrase.toString(), "--node",
+        revokedId));
+    ok(cli.cohort("pki", "install", "--data-dir", dd, "--crl", ca.resolve("ca.crl").toString()));
+    String crl = new String(admin.getBytes("/api/v1/pki/crl"), StandardCharsets.US_ASCII);
+    assertThat(crl).contains("BEGIN X509 CRL");
+
     // Re-enrolment with a new token and the old key, then a restart of the daemon: it is back.
     revoked.stop(20);
-    String again = Launchers.enrolmentToken(ok(cli.cohort("node", "token", revokedId, "--coordinator", api,
-        "--data-dir", dd)));
-    Launchers.Run reEnrol = ok(cli.cohortNode("enroll", "--config", configs.get(revokedId).toString(), "--token", again));
-    assertThat(reEnrol.all()).contains("enrolled: certificate");
+    enrolThroughTheOfflineCa(revokedId, configs.get(revokedId), api, dd, ca, passphrase, usb);
     revoked.start();
     awaitConnected(admin, List.of(revokedId));
     Launchers.Run back = ok(cli.cohortNode("status", "--config", configs.get(revokedId).toString()));
@@ -243,6 +261,45 @@ class OperationsWalkthroughE2eTest {
   }
 
   /** A step of the walkthrough that can run beside others. */
+  /**
+   * Section 4 for one hospital (issue 21 #1): {@code cohort-node enroll} makes the key and request and
+   * waits; the federation operator exports the request by the fingerprint the hospital read out,
+   * signs it on the CA machine and installs the certificate; the waiting enroll then stores it.
+   */
+  private void enrolThroughTheOfflineCa(String h, Path cfg, String api, String dd, Path ca, Path passphrase, Path usb)
+      throws Exception {
+    String token = Launchers.enrolmentToken(ok(cli.cohort("node", "token", h, "--coordinator", api, "--data-dir", dd)));
+    java.util.concurrent.CompletableFuture<Launchers.Run> enrol = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return cli.cohortNode("enroll", "--config", cfg.toString(), "--token", token);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    String[] fingerprint = {null};
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      Launchers.Run requests = ok(cli.cohort("node", "requests", "--coordinator", api, "--data-dir", dd));
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(h)
+          + "\\s+([0-9a-f]{64})").matcher(requests.out());
+      fingerprint[0] = m.find() ? m.group(1) : null;
+      return fingerprint[0] != null || enrol.isDone();
+    });
+    assertThat(fingerprint[0]).as("%s's request is pending: %s", h, enrol.isDone() ? context(enrol.get()) : "").isNotNull();
+    Path csr = usb.resolve(h + ".csr");
+    ok(cli.cohort("node", "csr", h, "--fingerprint", fingerprint[0], "--out", csr.toString(), "--coordinator", api,
+        "--data-dir", dd));
+    Path kit = usb.resolve(h + "-kit-" + System.nanoTime());
+    ok(cli.cohort("pki", "issue", "--ca-dir", ca.toString(), "--passphrase-file", passphrase.toString(), "--node", h,
+        "--csr", csr.toString(), "--fingerprint", fingerprint[0], "--out", kit.toString()));
+    ok(cli.cohort("node", "install-cert", h, kit.resolve(h + ".crt").toString(), "--coordinator", api, "--data-dir", dd));
+    Launchers.Run enrolled = ok(enrol.get(90, TimeUnit.SECONDS));
+    assertThat(enrolled.all()).contains("certificate request fingerprint: " + fingerprint[0])
+        .contains("enrolled: certificate");
+    assertThat(cfg.resolveSibling(h + ".identity.key")).exists();
+    assertThat(cfg.resolveSibling(h + ".crt")).exists();
+    assertThat(cfg.resolveSibling("ca.crt")).exists();
+  }
+
   interface Step {
     void run() throws Exception;
   }

@@ -107,8 +107,10 @@ final class EnrollCommand implements Callable<Integer> {
       String chainPem = r.getCertificateChainPem();
       Instant deadline = Instant.now().plus(wait);
       if (state == EnrolmentState.ENROLMENT_STATE_PENDING) {
-        System.out.println("waiting for approval; the administrator runs:");
+        System.out.println("waiting for approval; read this fingerprint out to the federation's operator, who runs");
         System.out.println("  cohort node approve " + cfg.nodeId() + " --fingerprint " + csr.fingerprint());
+        System.out.println("or, with the CA offline (the default), `cohort node csr " + cfg.nodeId() + " --fingerprint "
+            + csr.fingerprint() + "`, `cohort pki issue` on the CA machine and `cohort node install-cert`");
       }
       while (state == EnrolmentState.ENROLMENT_STATE_PENDING && Instant.now().isBefore(deadline)) {
         Thread.sleep(2000);

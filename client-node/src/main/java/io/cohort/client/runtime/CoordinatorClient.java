@@ -161,6 +161,16 @@ public final class CoordinatorClient {
   /** Streams an update: header first, then chunks; waits for the coordinator's answer. */
   public void pushUpdate(String jobId, String taskId, int round, long examples, TensorBundle update,
       Map<String, Double> metrics, Duration timeout) throws InterruptedException {
+    pushUpdate(jobId, taskId, round, examples, update, metrics, null, timeout);
+  }
+
+  /**
+   * Like {@link #pushUpdate(String, String, int, long, TensorBundle, Map, Duration)}, with the node's
+   * signed receipt of the round's global model in the header (issue 21 #6); null for none.
+   */
+  public void pushUpdate(String jobId, String taskId, int round, long examples, TensorBundle update,
+      Map<String, Double> metrics, io.cohort.proto.v1.SignedModelReceipt receipt, Duration timeout)
+      throws InterruptedException {
     CompletableFuture<Void> done = new CompletableFuture<>();
     long[] sent = {0};
     Throwable failure = null;
@@ -168,9 +178,13 @@ public final class CoordinatorClient {
       StreamObserver<PushUpdateRequest> upload = NodeServiceGrpc.newStub(channel)
           .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
           .pushUpdate(completion(done));
-      PushUpdateRequest header = PushUpdateRequest.newBuilder().setHeader(UpdateHeader.newBuilder().setSession(session)
+      UpdateHeader.Builder h = UpdateHeader.newBuilder().setSession(session)
           .setJobId(jobId).setTaskId(taskId).setRound(round).setNumExamples(examples)
-          .setUpdate(update.header()).putAllMetrics(metrics)).build();
+          .setUpdate(update.header()).putAllMetrics(metrics);
+      if (receipt != null) {
+        h.setModelReceipt(receipt);
+      }
+      PushUpdateRequest header = PushUpdateRequest.newBuilder().setHeader(h).build();
       sent[0] += header.getSerializedSize();
       upload.onNext(header);
       TensorChunker.chunks(update, c -> {
@@ -195,6 +209,12 @@ public final class CoordinatorClient {
    */
   public void pushSecAgg(String jobId, String taskId, int round, SecAggStage stage, byte[] message, Duration timeout)
       throws InterruptedException {
+    pushSecAgg(jobId, taskId, round, stage, message, null, timeout);
+  }
+
+  /** Like {@link #pushSecAgg(String, String, int, SecAggStage, byte[], Duration)}, with a model receipt (or null). */
+  public void pushSecAgg(String jobId, String taskId, int round, SecAggStage stage, byte[] message,
+      io.cohort.proto.v1.SignedModelReceipt receipt, Duration timeout) throws InterruptedException {
     CompletableFuture<Void> done = new CompletableFuture<>();
     long sent = 0;
     Throwable failure = null;
@@ -202,8 +222,12 @@ public final class CoordinatorClient {
       StreamObserver<PushSecAggRequest> upload = NodeServiceGrpc.newStub(channel)
           .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
           .pushSecAgg(completion(done));
-      PushSecAggRequest header = PushSecAggRequest.newBuilder().setHeader(SecAggHeader.newBuilder().setSession(session)
-          .setJobId(jobId).setTaskId(taskId).setRound(round).setStage(stage).setTotalBytes(message.length)).build();
+      SecAggHeader.Builder h = SecAggHeader.newBuilder().setSession(session)
+          .setJobId(jobId).setTaskId(taskId).setRound(round).setStage(stage).setTotalBytes(message.length);
+      if (receipt != null) {
+        h.setModelReceipt(receipt);
+      }
+      PushSecAggRequest header = PushSecAggRequest.newBuilder().setHeader(h).build();
       sent += header.getSerializedSize();
       upload.onNext(header);
       for (int off = 0; off < message.length; off += CHUNK_BYTES) {

@@ -97,7 +97,9 @@ final class SecureParticipant {
         .build();
     active = new Active(task.getJobId(), t.getRound(), session, new ModelUpdate(delta, count));
     try {
-      send(task, SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, session.advertiseKeys().encode());
+      byte[] keys = session.advertiseKeys().encode();
+      client.pushSecAgg(task.getJobId(), task.getTaskId(), t.getRound(), SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, keys,
+          ModelReceipts.signed(identity, task.getJobId(), spec, t.getRound(), t.getModelSha256().toByteArray()), timeout);
     } catch (SecAggAbortException e) {
       aborted(task, e);
     }

@@ -35,6 +35,7 @@ final class TaskHandler {
   private TensorBundle cachedModel;
 
   private final SecureParticipant secure;
+  private final IdentityKeyPair identity;
   private final PrivacyGuard privacy;
   private final TaskReplays replays = new TaskReplays();
   /** Test hook: runs after a round's spend is recorded and before anything of the round leaves. */
@@ -46,6 +47,7 @@ final class TaskHandler {
     this.trainer = trainer;
     this.clock = clock;
     this.secure = new SecureParticipant(client, identity, nodeId, clock, TRANSFER_TIMEOUT, peers);
+    this.identity = identity;
     this.privacy = privacy;
   }
 
@@ -160,7 +162,8 @@ final class TaskHandler {
             out);
       } else {
         client.pushUpdate(task.getJobId(), task.getTaskId(), t.getRound(), out.examples(), out.parameters(),
-            out.metrics(), TRANSFER_TIMEOUT);
+            out.metrics(), ModelReceipts.signed(identity, task.getJobId(), t.getSpec(), t.getRound(),
+                t.getModelSha256().toByteArray()), TRANSFER_TIMEOUT);
       }
       LOG.info(String.format("job %s round %d: trained on %d examples in %d ms, train_loss %.4f, %s",
           task.getJobId(), t.getRound(), out.examples(), clock.millis() - started, out.metrics().get("train_loss"),

@@ -33,15 +33,33 @@ public final class Enrolment {
   public record Result(State state, String fingerprint, String chainPem) {}
 
   private final PkiStore store;
-  private final FederationCa ca;
+  /** The CA key, only for a development CA on the coordinator; empty with an offline CA (issue 21 #1). */
+  private final Optional<FederationCa> ca;
+  private final X509Certificate caCertificate;
   private final Clock clock;
   private final Duration certificateValidity;
 
+  /** Enrolment with a development CA on the coordinator: approved requests are signed here at once. */
   public Enrolment(PkiStore store, FederationCa ca, Clock clock, Duration certificateValidity) {
+    this(store, ca.certificate(), Optional.of(ca), clock, certificateValidity);
+  }
+
+  /**
+   * @param ca the CA key when it is on the coordinator (development); empty for an offline CA, whose
+   *     requests stay pending until the certificate signed on the CA machine is installed ({@link #install})
+   */
+  public Enrolment(PkiStore store, X509Certificate caCertificate, Optional<FederationCa> ca, Clock clock,
+      Duration certificateValidity) {
     this.store = store;
+    this.caCertificate = caCertificate;
     this.ca = ca;
     this.clock = clock;
     this.certificateValidity = certificateValidity;
+  }
+
+  /** Whether the CA key is offline (the default): requests are signed on the CA machine. */
+  public boolean offlineCa() {
+    return ca.isEmpty();
   }
 
   /**
@@ -57,7 +75,7 @@ public final class Enrolment {
     }
     String secret = SecureTokens.token();
     store.insertToken(new PkiStore.Token(hash(secret), nodeId, autoApprove, clock.instant().plus(ttl), null), actor);
-    return secret + "." + TlsMaterial.fingerprint(ca.certificate());
+    return secret + "." + TlsMaterial.fingerprint(caCertificate);
   }
 
   /** Accepts a node's request under a token; issues at once when the token pre-approves. */
@@ -84,7 +102,7 @@ public final class Enrolment {
     if (!store.spendTokenAndInsert(req, now)) {
       throw refused("the enrolment token was already used; ask the administrator for a new one");
     }
-    if (token.autoApprove()) {
+    if (token.autoApprove() && ca.isPresent()) {
       return issue(csr, nodeId, io.cohort.coordinator.audit.AuditEvent.SYSTEM);
     }
     return new Result(State.PENDING, csr.fingerprint(), "");
@@ -108,8 +126,66 @@ public final class Enrolment {
     PkiStore.Request r = store.request(nodeId, fp).filter(x -> x.state().equals(State.PENDING.name()))
         .orElseThrow(() -> DomainException.notFound("no pending certificate request of node '" + nodeId
             + "' with fingerprint " + fp + "; pending: " + pending()));
+    if (ca.isEmpty()) {
+      throw DomainException.precondition("the federation CA is offline, so the coordinator cannot sign: export this"
+          + " request (cohort node csr " + nodeId + " --fingerprint " + fp + " --out " + nodeId + ".csr), sign it on the"
+          + " CA machine (cohort pki issue --ca-dir DIR --node " + nodeId + " --csr " + nodeId + ".csr --fingerprint "
+          + fp + " --out KIT), then install the certificate (cohort node install-cert " + nodeId + " KIT/" + nodeId
+          + ".crt)");
+    }
     CertificationRequest csr = parse(Pem.decodeAll(r.csrPem(), "CERTIFICATE REQUEST").get(0));
     return issue(csr, nodeId, actor);
+  }
+
+  /**
+   * Issue 21 #1: the PEM of the pending request of {@code nodeId} with this CSR fingerprint, for the
+   * operator to carry to the offline CA. Asking by fingerprint is the approval: the operator has
+   * compared it with the one the node's operator read out.
+   */
+  public String csr(String nodeId, String fingerprint) {
+    String fp = fingerprint.toLowerCase(java.util.Locale.ROOT).replace(":", "");
+    return store.request(nodeId, fp).filter(x -> x.state().equals(State.PENDING.name()))
+        .orElseThrow(() -> DomainException.notFound("no pending certificate request of node '" + nodeId
+            + "' with fingerprint " + fp + "; pending: " + pending()))
+        .csrPem();
+  }
+
+  /**
+   * Issue 21 #1: installs a certificate the offline CA signed for a pending request of {@code nodeId}:
+   * it must be a node certificate of the federation CA for exactly that node, valid now, certifying
+   * the key of one of the node's pending requests; that request becomes ISSUED and the node's
+   * {@code cohort-node enroll} picks the certificate up.
+   */
+  public Result install(String nodeId, String certificatePem, String actor) {
+    X509Certificate leaf;
+    io.cohort.crypto.pki.NodeCertificate checked;
+    try {
+      List<byte[]> ders = Pem.decodeAll(certificatePem, "CERTIFICATE");
+      if (ders.isEmpty()) {
+        throw DomainException.invalid("no PEM CERTIFICATE in the body");
+      }
+      leaf = Pem.certificate(ders.get(0), "the certificate");
+      checked = new io.cohort.crypto.pki.CertificateValidator(caCertificate).validateNode(List.of(leaf), clock.instant(),
+          s -> false);
+    } catch (PkiException e) {
+      throw DomainException.invalid(e.getMessage());
+    }
+    if (!checked.nodeId().equals(nodeId)) {
+      throw DomainException.invalid("the certificate names node '" + checked.nodeId() + "', not '" + nodeId + "'");
+    }
+    PkiStore.Request match = store.pendingRequests().stream().filter(r -> r.nodeId().equals(nodeId))
+        .map(r -> store.request(nodeId, r.fingerprint()).orElseThrow())
+        .filter(r -> parse(Pem.decodeAll(r.csrPem(), "CERTIFICATE REQUEST").get(0)).publicKey()
+            .equals(checked.identityKey()))
+        .findFirst()
+        .orElseThrow(() -> DomainException.notFound("no pending certificate request of node '" + nodeId + "' for the"
+            + " key this certificate certifies; pending: " + pending()));
+    String chain = Pem.certificates(List.of(leaf, caCertificate));
+    Instant now = clock.instant();
+    store.decide(nodeId, match.fingerprint(), State.ISSUED.name(), chain, now, actor);
+    store.recordIssued(leaf.getSerialNumber().toString(16), nodeId, TlsMaterial.fingerprint(leaf),
+        leaf.getNotAfter().toInstant(), now);
+    return new Result(State.ISSUED, match.fingerprint(), chain);
   }
 
   public List<PkiStore.Request> pendingRequests() {
@@ -124,11 +200,11 @@ public final class Enrolment {
   private Result issue(CertificationRequest csr, String nodeId, String approvedBy) {
     X509Certificate cert;
     try {
-      cert = ca.issueNode(csr, nodeId, certificateValidity);
+      cert = ca.orElseThrow().issueNode(csr, nodeId, certificateValidity);
     } catch (PkiException e) {
       throw DomainException.invalid(e.getMessage());
     }
-    String chain = Pem.certificates(List.of(cert, ca.certificate()));
+    String chain = Pem.certificates(List.of(cert, caCertificate));
     Instant now = clock.instant();
     store.decide(nodeId, csr.fingerprint(), State.ISSUED.name(), chain, now, approvedBy);
     store.recordIssued(cert.getSerialNumber().toString(16), nodeId, TlsMaterial.fingerprint(cert),

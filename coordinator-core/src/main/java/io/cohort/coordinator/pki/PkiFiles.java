@@ -24,6 +24,13 @@ public final class PkiFiles {
   public static final String SERVER_KEY_STORE = "coordinator.p12";
   public static final String TRUST_STORE = "ca-truststore.p12";
   public static final String STORE_PASSWORD = "cohort-pki";
+  /** Issue 21 #1, offline CA: the coordinator's own TLS key (0600), made here, and its request for the CA. */
+  public static final String SERVER_KEY = "coordinator.key";
+  public static final String SERVER_CSR = "coordinator.csr";
+  /** The subject of the coordinator's certificate. */
+  public static final String SERVER_SUBJECT = "cohort-coordinator";
+  /** The CA-signed revocation list the operator installs from the offline CA; relayed to nodes and served. */
+  public static final String CRL_FILE = "ca.crl";
 
   private PkiFiles() {}
 
@@ -39,6 +46,23 @@ public final class PkiFiles {
     issueServer(ca, dir, serverNames, caValidity.compareTo(Duration.ofDays(825)) < 0 ? caValidity : Duration.ofDays(825));
     TlsMaterial.writeTrustStore(dir.resolve(TRUST_STORE), STORE_PASSWORD.toCharArray(), ca.certificate());
     return ca.certificate();
+  }
+
+  /** Host names and IP literals of a server certificate: localhost and 127.0.0.1 always, then {@code serverNames}. */
+  public static List<List<String>> serverNames(List<String> serverNames) {
+    List<String> dns = new ArrayList<>(List.of("localhost"));
+    List<String> ips = new ArrayList<>(List.of("127.0.0.1"));
+    for (String n : serverNames) {
+      String s = n.strip();
+      if (s.isEmpty()) {
+        continue;
+      }
+      List<String> target = isIpLiteral(s) ? ips : dns;
+      if (!target.contains(s)) {
+        target.add(s);
+      }
+    }
+    return List.of(dns, ips);
   }
 
   /** (Re)issues the coordinator's server certificate, e.g. to add a host name or before it expires. */
@@ -57,6 +81,72 @@ public final class PkiFiles {
       }
     }
     return ca.issueServer(dir.resolve(SERVER_KEY_STORE), STORE_PASSWORD.toCharArray(), dns, ips, validity);
+  }
+
+  /**
+   * Whether {@code dir} is a coordinator PKI without the CA key (issue 21 #1: the default, offline
+   * CA): the coordinator holds only its certificate, the CA certificate and the CRL.
+   */
+  public static boolean isOfflineCa(Path dir) {
+    return !java.nio.file.Files.exists(dir.resolve(FederationCa.KEY_FILE))
+        && java.nio.file.Files.isRegularFile(dir.resolve(FederationCa.CERT_FILE));
+  }
+
+  /**
+   * Step 1 on the coordinator: makes its TLS key ({@code coordinator.key}, 0600, kept if present)
+   * and writes the certificate request the offline CA signs. Returns the request.
+   */
+  public static io.cohort.crypto.pki.CertificationRequest serverRequest(Path dir, Path csrOut)
+      throws PkiException, IOException {
+    io.cohort.crypto.keys.OwnerOnly.createDirectories(dir.toAbsolutePath());
+    var key = io.cohort.crypto.pki.NodeKey.loadOrCreate(dir.resolve(SERVER_KEY));
+    var request = io.cohort.crypto.pki.CertificationRequest.create(SERVER_SUBJECT, key);
+    io.cohort.crypto.pki.Pem.writePublic(csrOut, request.toPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return request;
+  }
+
+  /**
+   * Step 3 on the coordinator: installs what the offline CA produced: the CA certificate, the
+   * coordinator's certificate (which must be signed by that CA and certify {@code coordinator.key})
+   * and, optionally, the CA's revocation list. Writes {@code ca.crt}, the trust store and the
+   * server key store. Any of the three may be null to keep what is installed (e.g. a new CRL only).
+   */
+  public static void install(Path dir, Path caCert, Path serverCert, Path crl) throws PkiException, IOException {
+    io.cohort.crypto.keys.OwnerOnly.createDirectories(dir.toAbsolutePath());
+    if (java.nio.file.Files.exists(dir.resolve(FederationCa.KEY_FILE))) {
+      throw new PkiException(dir.resolve(FederationCa.KEY_FILE) + " exists: this is a development CA on the"
+          + " coordinator; install is for an offline CA (remove the development PKI deliberately first)");
+    }
+    X509Certificate ca;
+    if (caCert != null) {
+      ca = io.cohort.crypto.pki.Pem.readCertificates(caCert).get(0);
+      if (ca.getBasicConstraints() < 0) {
+        throw new PkiException(caCert + ": not a CA certificate");
+      }
+      io.cohort.crypto.pki.Pem.writePublic(dir.resolve(FederationCa.CERT_FILE),
+          io.cohort.crypto.pki.Pem.certificates(List.of(ca)).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      TlsMaterial.writeTrustStore(dir.resolve(TRUST_STORE), STORE_PASSWORD.toCharArray(), ca);
+    } else {
+      ca = io.cohort.crypto.pki.Pem.readCertificates(dir.resolve(FederationCa.CERT_FILE)).get(0);
+    }
+    if (serverCert != null) {
+      X509Certificate leaf = io.cohort.crypto.pki.Pem.readCertificates(serverCert).get(0);
+      try {
+        leaf.verify(ca.getPublicKey());
+      } catch (java.security.GeneralSecurityException e) {
+        throw new PkiException(serverCert + ": not signed by the federation CA " + TlsMaterial.fingerprint(ca));
+      }
+      if (!java.nio.file.Files.isRegularFile(dir.resolve(SERVER_KEY))) {
+        throw new PkiException(dir.resolve(SERVER_KEY) + " does not exist: run `cohort pki server-request` on this"
+            + " coordinator first, and have the CA sign that request");
+      }
+      TlsMaterial.writeServerKeyStore(dir.resolve(SERVER_KEY_STORE), STORE_PASSWORD.toCharArray(),
+          io.cohort.crypto.pki.NodeKey.loadOrCreate(dir.resolve(SERVER_KEY)), List.of(leaf, ca));
+    }
+    if (crl != null) {
+      var list = io.cohort.crypto.pki.RevocationList.read(crl, ca);
+      io.cohort.crypto.pki.Pem.writePublic(dir.resolve(CRL_FILE), list.toPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
   }
 
   static boolean isIpLiteral(String s) {

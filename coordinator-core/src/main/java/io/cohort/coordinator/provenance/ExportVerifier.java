@@ -26,12 +26,23 @@ import java.util.stream.Stream;
 public final class ExportVerifier {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The outcome: problems (empty when the export verifies) and what was checked. */
-  public record Result(List<String> problems, String fingerprint, String jobId, int filesChecked) {
+  /**
+   * The outcome: problems (empty when the export verifies) and what was checked.
+   *
+   * @param nodeSignatures node co-signatures verified against the CA (issue 21 #6); -1 when not checked
+   */
+  public record Result(List<String> problems, String fingerprint, String jobId, int filesChecked, int nodeSignatures) {
+    public Result(List<String> problems, String fingerprint, String jobId, int filesChecked) {
+      this(problems, fingerprint, jobId, filesChecked, -1);
+    }
+
     public boolean ok() {
       return problems.isEmpty();
     }
   }
+
+  /** What node co-signatures are checked against: the federation CA and, optionally, the verifier's own CRL. */
+  public record NodeTrust(java.security.cert.X509Certificate ca, Optional<io.cohort.crypto.pki.RevocationList> crl) {}
 
   private ExportVerifier() {
   }
@@ -54,6 +65,14 @@ public final class ExportVerifier {
    * @param pinnedFingerprint the signer's expected fingerprint, if the caller knows it
    */
   public static Result verify(Path path, Optional<String> pinnedFingerprint) {
+    return verify(path, pinnedFingerprint, Optional.empty());
+  }
+
+  /**
+   * Like {@link #verify(Path, Optional)}, and with {@code nodes} present also every contributing
+   * node's co-signature of every round ({@link NodeSignatureCheck}).
+   */
+  public static Result verify(Path path, Optional<String> pinnedFingerprint, Optional<NodeTrust> nodes) {
     Layout l = Layout.of(path);
     List<String> problems = new ArrayList<>();
     byte[] manifest;
@@ -128,7 +147,14 @@ public final class ExportVerifier {
         problems.add(l.base() + ": cannot list the folder (" + e.getMessage() + ")");
       }
     }
-    return new Result(problems, sig.fingerprint(), m.path("job").path("job_id").asText(null), checked);
+    int cosigned = -1;
+    if (nodes.isPresent()) {
+      NodeSignatureCheck.Outcome o = NodeSignatureCheck.check(l.manifest().toString(), m, nodes.get().ca(),
+          nodes.get().crl());
+      problems.addAll(o.problems());
+      cosigned = o.signaturesVerified();
+    }
+    return new Result(problems, sig.fingerprint(), m.path("job").path("job_id").asText(null), checked, cosigned);
   }
 
   private static Result fail(String problem) {

@@ -38,7 +38,8 @@ public final class ManifestWriter {
   /** Everything the manifest states, read from the coordinator's store. */
   public record Facts(JobRecord job, List<RoundRecord> rounds, List<StoredLedgerEntry> ledger,
       List<PrivacyAuditStore.Row> audits, List<NodeRecord> nodes, String coordinatorVersion, ExportedFiles files,
-      Instant exportedAt, String signerFingerprint) {}
+      Instant exportedAt, String signerFingerprint, List<io.cohort.coordinator.store.ModelReceiptStore.Row> receipts,
+      byte[] crlDer) {}
 
   private ManifestWriter() {
   }
@@ -70,6 +71,7 @@ public final class ManifestWriter {
       r.contributors().stream().sorted().forEach(o.putArray("contributors")::add);
       o.put("num_examples", r.numExamples()).put("model_sha256", r.modelSha256())
           .put("completed_at", r.completedAt().toString());
+      nodeSignatures(o, r, f.receipts());
       if (r.evaluation() != null) {
         o.putObject("evaluation").put("nodes", r.evaluation().nodes()).put("examples", r.evaluation().examples())
             .put("loss", r.evaluation().loss()).put("accuracy", r.evaluation().accuracy())
@@ -80,6 +82,12 @@ public final class ManifestWriter {
     ObjectNode global = m.putObject("global_model");
     global.put("round", last == null ? 0 : last.round());
     global.put("tensor_sha256", last == null ? null : last.modelSha256());
+    ObjectNode co = m.putObject("node_signatures");
+    co.put("statement", io.cohort.crypto.provenance.ModelReceipt.DOMAIN + " (io.cohort.crypto.provenance.ModelReceipt):"
+        + " job id, terms_sha256, round and the SHA-256 of the global model the node received, signed with the"
+        + " identity key its certificate certifies");
+    co.put("crl", f.crlDer() == null || f.crlDer().length == 0 ? null
+        : java.util.Base64.getEncoder().encodeToString(f.crlDer()));
     m.set("strategy", proto(spec.getStrategy()));
     m.set("secure_aggregation", proto(spec.getSecureAggregation()));
     m.set("differential_privacy", proto(spec.getPrivacy()));
@@ -107,6 +115,26 @@ public final class ManifestWriter {
       return (JSON.writeValueAsString(m) + "\n").getBytes(StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Issue 21 #6: the signed receipts of the round's contributors (a participant whose update is not in
+   * the aggregate is not listed), each with the certificate the node registered with (null in
+   * plaintext development mode), so that a verifier checks them against the federation CA alone.
+   */
+  private static void nodeSignatures(ObjectNode round, RoundRecord r,
+      List<io.cohort.coordinator.store.ModelReceiptStore.Row> receipts) {
+    ArrayNode out = round.putArray("node_signatures");
+    java.util.Set<String> contributors = new java.util.HashSet<>(r.contributors());
+    for (var x : receipts) {
+      if (x.round() == r.round() && contributors.contains(x.nodeId())) {
+        ObjectNode o = out.addObject();
+        o.put("node_id", x.nodeId()).put("model_sha256", x.modelSha256())
+            .put("signature", java.util.Base64.getEncoder().encodeToString(x.signature()));
+        o.put("certificate", x.certificateDer().length == 0 ? null
+            : java.util.Base64.getEncoder().encodeToString(x.certificateDer()));
+      }
     }
   }
 

@@ -37,6 +37,8 @@ public final class ProvenanceService {
   private final LedgerEntryStore ledger;
   private final PrivacyAuditStore audits;
   private final ModelStore models;
+  private io.cohort.coordinator.store.ModelReceiptStore receipts;
+  private java.util.function.Supplier<byte[]> crl = () -> new byte[0];
   private final ProvenanceKey key;
   private final Path manifestDir;
   private final Clock clock;
@@ -61,6 +63,17 @@ public final class ProvenanceService {
     this.manifestDir = manifestDir;
     this.clock = clock;
     this.coordinatorVersion = coordinatorVersion;
+  }
+
+  /**
+   * Has manifests carry the nodes' signed model receipts of each round (issue 21 #6) and the
+   * federation CRL the coordinator holds now ({@code crl} may give an empty array).
+   */
+  public ProvenanceService withModelReceipts(io.cohort.coordinator.store.ModelReceiptStore receipts,
+      java.util.function.Supplier<byte[]> crl) {
+    this.receipts = receipts;
+    this.crl = crl;
+    return this;
   }
 
   public ProvenanceKey key() {
@@ -151,7 +164,8 @@ public final class ProvenanceService {
   private Signed signFacts(JobRecord job, List<RoundRecord> rounds, ExportedFiles files) {
     byte[] manifest = ManifestWriter.write(new ManifestWriter.Facts(job, rounds, ledger.byJob(job.jobId()),
         audits == null ? List.of() : audits.audits(job.jobId()),
-        jobs.nodes(), coordinatorVersion, files, clock.instant(), key.fingerprint()));
+        jobs.nodes(), coordinatorVersion, files, clock.instant(), key.fingerprint(),
+        receipts == null ? List.of() : receipts.byJob(job.jobId()), crl.get()));
     DetachedSignature sig = DetachedSignature.sign(key, manifest);
     return new Signed(new String(manifest, StandardCharsets.UTF_8), sig.toJson());
   }

@@ -22,6 +22,10 @@ public final class OpenTasks {
   private volatile TaskCollection<ClientUpdate> updates;
   private volatile SecureAggregationStages secure;
   private volatile TaskCollection<EvaluationResult> evaluation;
+  /** The open training round and the SHA-256 of the global model it sent (issue 21 #6 receipts). */
+  private volatile ReceivedModel received;
+
+  private record ReceivedModel(int round, byte[] sha256) {}
 
   OpenTasks(String jobId) {
     this.jobId = jobId;
@@ -39,6 +43,20 @@ public final class OpenTasks {
     if (secure == s) {
       secure = null;
     }
+  }
+
+  /** The training round now open and the global model it sends; nodes' receipts must name exactly that model. */
+  void expectReceipts(int round, byte[] modelSha256) {
+    received = new ReceivedModel(round, modelSha256.clone());
+  }
+
+  /**
+   * The SHA-256 of the global model the open training round {@code round} sent (empty array: none,
+   * a plain job's first round); empty when that round is not the open one.
+   */
+  public java.util.Optional<byte[]> receivedModel(int round) {
+    ReceivedModel r = received;
+    return r != null && r.round() == round ? java.util.Optional.of(r.sha256().clone()) : java.util.Optional.empty();
   }
 
   void openEvaluation(TaskCollection<EvaluationResult> c) {

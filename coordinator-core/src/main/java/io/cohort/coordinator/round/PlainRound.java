@@ -45,6 +45,7 @@ final class PlainRound implements RoundProtocol {
         new TaskCollection<>("training", in.round(), ctx.waiter(), new SameLayout(in.global().orElse(null)));
     ctx.tasks().open(updates);
     ByteString startSha = ByteString.copyFrom(in.global().map(TensorBundle::sha256).orElse(new byte[0]));
+    ctx.tasks().expectReceipts(in.round(), startSha.toByteArray());
     for (NodeSession p : participants) {
       String taskId = SecureTokens.token();
       updates.expect(taskId, p);

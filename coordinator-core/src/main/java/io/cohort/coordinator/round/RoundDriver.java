@@ -69,6 +69,11 @@ public final class RoundDriver {
     return spec.getJobId();
   }
 
+  /** The job's spec, as its tasks carry it. */
+  public JobSpec spec() {
+    return spec;
+  }
+
   /** Whether the job asks each node for a one-run privacy audit ({@code privacy.audit}). */
   public boolean audited() {
     return spec.getPrivacy().hasAudit();

@@ -76,6 +76,7 @@ final class SecureRound implements RoundProtocol {
         participants, keys, params, ctx.registry(), ctx.waiter());
     stages.relayCertificates(certificates, identities.revocationListDer());
     ctx.tasks().open(stages);
+    ctx.tasks().expectReceipts(in.round(), global.sha256());
     in.onStart().accept(participants);
     try {
       long protocolStart = System.nanoTime(); // a measurement for metrics, not a deadline

@@ -143,6 +143,13 @@ public class CoordinatorBeans {
     return new PrivacyAuditStore(dataSource(config), audit, clock);
   }
 
+  /** The nodes' signed receipts of each round's global model (issue 21 #6). */
+  @Produces
+  @Singleton
+  io.cohort.coordinator.store.ModelReceiptStore modelReceiptStore(CoordinatorConfig config) {
+    return new io.cohort.coordinator.store.ModelReceiptStore(dataSource(config));
+  }
+
   @Produces
   @Singleton
   ModelStore modelStore(CoordinatorConfig config) {

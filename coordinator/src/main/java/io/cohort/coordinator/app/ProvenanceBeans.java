@@ -37,9 +37,19 @@ public class ProvenanceBeans {
   @Singleton
   ProvenanceService provenanceService(JobStore jobs, LedgerEntryStore ledger, PrivacyAuditStore audits,
       ModelStore models, ProvenanceKey key, CoordinatorConfig config, Clock clock,
+      io.cohort.coordinator.store.ModelReceiptStore receipts, io.cohort.coordinator.round.JobScheduler scheduler,
       @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
     return new ProvenanceService(jobs, ledger, audits, models, key, Path.of(config.dataDir()).resolve("provenance"), clock,
-        "cohort-coordinator " + version);
+        "cohort-coordinator " + version)
+        .withModelReceipts(receipts, () -> scheduler.identities().revocationListDer());
+  }
+
+  @Produces
+  @Singleton
+  io.cohort.coordinator.provenance.ModelReceiptIntake modelReceiptIntake(
+      io.cohort.coordinator.store.ModelReceiptStore store, io.cohort.coordinator.round.JobScheduler scheduler,
+      Clock clock) {
+    return new io.cohort.coordinator.provenance.ModelReceiptIntake(store, scheduler.identities(), clock);
   }
 
   /** The audit head signed with the provenance key, sent to nodes with each heartbeat reply (issue 22 #7). */

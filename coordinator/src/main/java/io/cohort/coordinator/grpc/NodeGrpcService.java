@@ -76,6 +76,7 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
   @Inject LedgerEntryStore signedEntries;
   @Inject ReservedBudgets reserved;
   @Inject io.cohort.coordinator.audit.SignedHeads auditHeads;
+  @Inject io.cohort.coordinator.provenance.ModelReceiptIntake receipts;
 
   @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
   String version;
@@ -195,13 +196,13 @@ public class NodeGrpcService implements BindableService, NodeServiceGrpc.AsyncSe
 
   @Override
   public StreamObserver<PushUpdateRequest> pushUpdate(StreamObserver<PushUpdateResponse> out) {
-    return new UpdateUpload(out, registry, scheduler, settings.maxUpdateBytes());
+    return new UpdateUpload(out, registry, scheduler, receipts, settings.maxUpdateBytes());
   }
 
   @Override
   public StreamObserver<PushSecAggRequest> pushSecAgg(StreamObserver<PushSecAggResponse> out) {
     // A masked input is 4 * (d + 1) bytes plus a small header; other stage messages are smaller.
-    return new SecAggUpload(out, registry, scheduler, settings.maxUpdateBytes() + 4096);
+    return new SecAggUpload(out, registry, scheduler, receipts, settings.maxUpdateBytes() + 4096);
   }
 
   @Override

@@ -23,6 +23,7 @@ final class SecAggUpload implements StreamObserver<PushSecAggRequest> {
   private final StreamObserver<PushSecAggResponse> out;
   private final NodeRegistry registry;
   private final JobScheduler scheduler;
+  private final io.cohort.coordinator.provenance.ModelReceiptIntake receipts;
   private final long maxBytes;
   private SecAggHeader header;
   private NodeSession session;
@@ -31,10 +32,12 @@ final class SecAggUpload implements StreamObserver<PushSecAggRequest> {
   private int filled;
   private boolean failed;
 
-  SecAggUpload(StreamObserver<PushSecAggResponse> out, NodeRegistry registry, JobScheduler scheduler, long maxBytes) {
+  SecAggUpload(StreamObserver<PushSecAggResponse> out, NodeRegistry registry, JobScheduler scheduler,
+      io.cohort.coordinator.provenance.ModelReceiptIntake receipts, long maxBytes) {
     this.out = out;
     this.registry = registry;
     this.scheduler = scheduler;
+    this.receipts = receipts;
     this.maxBytes = Math.min(maxBytes, Integer.MAX_VALUE - 64L); // one Java array
   }
 
@@ -55,6 +58,11 @@ final class SecAggUpload implements StreamObserver<PushSecAggRequest> {
         }
         tasks = scheduler.driver(header.getJobId()).tasks();
         tasks.checkSecAgg(session, header.getTaskId(), header.getRound(), header.getStage());
+        if (header.hasModelReceipt() && header.getStage() == io.cohort.proto.v1.SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS) {
+          // Issue 21 #6: the node's receipt of the round's global model, kept once it checks out.
+          receipts.accept(session.nodeId(), scheduler.driver(header.getJobId()).spec(), header.getRound(),
+              tasks.receivedModel(header.getRound()), header.getModelReceipt());
+        }
         buffer = new byte[(int) header.getTotalBytes()];
       } else if (msg.getPartCase() == PushSecAggRequest.PartCase.CHUNK) {
         if (buffer == null) {

@@ -20,6 +20,7 @@ final class UpdateUpload implements StreamObserver<PushUpdateRequest> {
   private final StreamObserver<PushUpdateResponse> out;
   private final NodeRegistry registry;
   private final JobScheduler scheduler;
+  private final io.cohort.coordinator.provenance.ModelReceiptIntake receipts;
   private final long maxUpdateBytes;
   private UpdateHeader header;
   private NodeSession session;
@@ -27,10 +28,12 @@ final class UpdateUpload implements StreamObserver<PushUpdateRequest> {
   private TensorAssembler assembler;
   private boolean failed;
 
-  UpdateUpload(StreamObserver<PushUpdateResponse> out, NodeRegistry registry, JobScheduler scheduler, long maxUpdateBytes) {
+  UpdateUpload(StreamObserver<PushUpdateResponse> out, NodeRegistry registry, JobScheduler scheduler,
+      io.cohort.coordinator.provenance.ModelReceiptIntake receipts, long maxUpdateBytes) {
     this.out = out;
     this.registry = registry;
     this.scheduler = scheduler;
+    this.receipts = receipts;
     this.maxUpdateBytes = maxUpdateBytes;
   }
 
@@ -48,6 +51,11 @@ final class UpdateUpload implements StreamObserver<PushUpdateRequest> {
         session = registry.authenticate(header.getSession().getNodeId(), header.getSession().getSessionId());
         tasks = scheduler.driver(header.getJobId()).tasks();
         tasks.checkUpdate(session, header.getTaskId(), header.getRound());
+        if (header.hasModelReceipt() && header.getRound() > 0) {
+          // Issue 21 #6: kept for the export manifest once it checks out; a bad one refuses the update.
+          receipts.accept(session.nodeId(), scheduler.driver(header.getJobId()).spec(), header.getRound(),
+              tasks.receivedModel(header.getRound()), header.getModelReceipt());
+        }
         NodeResultChecks.numExamples(header.getNumExamples());
         assembler = new TensorAssembler(header.getUpdate(), maxUpdateBytes);
       } else if (msg.hasChunk()) {

@@ -46,7 +46,9 @@ public class PkiResource {
     }
     String token = pki.enrolment().createToken(node, approval.equals("auto"), Duration.ofHours(ttlHours),
         caller.actor());
-    return Map.of("node_id", node, "token", token, "approval", approval, "expires_in_hours", ttlHours);
+    // With an offline CA nothing is signed here: every request waits for the certificate from the CA machine.
+    return Map.of("node_id", node, "token", token, "approval", pki.enrolment().offlineCa() ? "offline-ca" : approval,
+        "expires_in_hours", ttlHours);
   }
 
   @GET
@@ -65,6 +67,30 @@ public class PkiResource {
       throw DomainException.invalid("fingerprint is required: the CSR fingerprint the node printed when it enrolled");
     }
     Enrolment.Result r = pki.enrolment().approve(node, fingerprint, caller.actor());
+    return Map.of("node_id", node, "fingerprint", r.fingerprint(), "state", r.state().name());
+  }
+
+  /**
+   * Issue 21 #1, offline CA: the pending request's CSR (PEM) for the operator to carry to the CA
+   * machine; asking by the fingerprint the node's operator read out is the approval.
+   */
+  @GET
+  @Path("/nodes/{node}/csr")
+  public Map<String, Object> csr(@PathParam("node") String node, @QueryParam("fingerprint") String fingerprint) {
+    if (fingerprint == null || fingerprint.isBlank()) {
+      throw DomainException.invalid("fingerprint is required: the CSR fingerprint the node printed when it enrolled");
+    }
+    return Map.of("node_id", node, "fingerprint", fingerprint, "csr", pki.enrolment().csr(node, fingerprint));
+  }
+
+  /**
+   * Issue 21 #1, offline CA: installs the certificate (PEM body) the CA machine signed for a pending
+   * request of {@code node}; the node's {@code cohort-node enroll} then fetches it.
+   */
+  @POST
+  @Path("/nodes/{node}/certificate")
+  public Map<String, Object> install(@PathParam("node") String node, String pem) {
+    Enrolment.Result r = pki.enrolment().install(node, pem == null ? "" : pem, caller.actor());
     return Map.of("node_id", node, "fingerprint", r.fingerprint(), "state", r.state().name());
   }
 

@@ -79,10 +79,62 @@ public final class FederationCa {
     return ca;
   }
 
-  /** Loads the CA stored in {@code dir} by {@link #init}. */
+  /**
+   * Issue 21 #1: creates the offline federation CA in {@code dir} (a directory meant for a machine
+   * other than the coordinator), its key encrypted under {@code passphrase} ({@link EncryptedKeyFile});
+   * refuses to overwrite an existing CA key.
+   */
+  public static FederationCa initOffline(Path dir, String name, Duration validity, Clock clock, char[] passphrase)
+      throws PkiException, IOException {
+    Path keyFile = dir.resolve(KEY_FILE);
+    if (Files.exists(keyFile)) {
+      throw new PkiException(keyFile + " already exists: this federation already has a CA (remove the directory"
+          + " deliberately to start a new federation)");
+    }
+    FederationCa ca = create(name, validity, clock);
+    io.cohort.crypto.keys.OwnerOnly.createDirectories(dir.toAbsolutePath());
+    EncryptedKeyFile.write(keyFile, ca.key.getPrivate(), passphrase);
+    Pem.writePublic(dir.resolve(CERT_FILE), Pem.certificates(List.of(ca.certificate)).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return ca;
+  }
+
+  /** Whether the CA key in {@code dir} is passphrase-protected (an offline CA). */
+  public static boolean isProtected(Path dir) throws PkiException {
+    try {
+      return EncryptedKeyFile.isEncrypted(dir.resolve(KEY_FILE));
+    } catch (IOException e) {
+      throw new PkiException(dir.resolve(KEY_FILE) + ": cannot read the CA key (" + e.getMessage() + ")");
+    }
+  }
+
+  /** Loads the CA stored in {@code dir} by {@link #initOffline}, asking {@code passphrase} only for a protected key. */
+  public static FederationCa load(Path dir, Clock clock, java.util.function.Supplier<char[]> passphrase)
+      throws PkiException {
+    if (!isProtected(dir)) {
+      return load(dir, clock);
+    }
+    X509Certificate cert = Pem.readCertificates(dir.resolve(CERT_FILE)).get(0);
+    char[] p = passphrase.get();
+    try {
+      FederationCa ca = new FederationCa(new KeyPair(cert.getPublicKey(), EncryptedKeyFile.read(dir.resolve(KEY_FILE), p)),
+          cert, clock);
+      ca.requireMatchingKey();
+      return ca;
+    } catch (GeneralSecurityException e) {
+      throw new PkiException(dir.resolve(KEY_FILE) + ": " + e.getMessage());
+    } finally {
+      java.util.Arrays.fill(p, '\0');
+    }
+  }
+
+  /** Loads the CA stored in {@code dir} by {@link #init} (an unprotected development CA key). */
   public static FederationCa load(Path dir, Clock clock) throws PkiException {
     X509Certificate cert = Pem.readCertificates(dir.resolve(CERT_FILE)).get(0);
     try {
+      if (isProtected(dir)) {
+        throw new PkiException(dir.resolve(KEY_FILE) + " is passphrase-protected (an offline CA); this command needs"
+            + " the passphrase");
+      }
       PrivateKey pk = KeyFactory.getInstance("Ed25519")
           .generatePrivate(new PKCS8EncodedKeySpec(Pem.readOne(dir.resolve(KEY_FILE), "PRIVATE KEY")));
       FederationCa ca = new FederationCa(new KeyPair(cert.getPublicKey(), pk), cert, clock);
@@ -156,6 +208,27 @@ public final class FederationCa {
           min(now.plus(validity), certificate.getNotAfter().toInstant()), X509Codec.Role.SERVER, dnsNames, ipAddresses);
       TlsMaterial.writeKeyStore(keyStore, storePassword, kp.getPrivate(), List.of(cert, certificate));
       return cert;
+    } catch (GeneralSecurityException e) {
+      throw new PkiException("cannot issue the server certificate: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Issue 21 #1: issues the coordinator's TLS server certificate for the key in {@code request}
+   * (made on the coordinator, {@code cohort pki server-request}), so that the server key never leaves
+   * the coordinator and the CA key never comes to it. Names come from the CA operator, not the request.
+   */
+  public X509Certificate issueServer(CertificationRequest request, List<String> dnsNames, List<String> ipAddresses,
+      Duration validity) throws PkiException {
+    if (dnsNames.isEmpty() && ipAddresses.isEmpty()) {
+      throw new PkiException("the server certificate needs at least one host name or IP address");
+    }
+    checkValidity(validity, "server certificate validity");
+    try {
+      Instant now = clock.instant();
+      return X509Codec.certificate(issuer(), key.getPrivate(), key.getPublic(), X509Codec.cn(request.nodeId()),
+          NodeKey.jdkPublic(request.publicKey()), serial(), now.minus(CLOCK_SKEW),
+          min(now.plus(validity), certificate.getNotAfter().toInstant()), X509Codec.Role.SERVER, dnsNames, ipAddresses);
     } catch (GeneralSecurityException e) {
       throw new PkiException("cannot issue the server certificate: " + e.getMessage(), e);
     }

@@ -107,6 +107,23 @@ public final class TlsMaterial {
     Pem.writeSecret(file, store(ks, password));
   }
 
+  /**
+   * Writes the coordinator's PKCS#12 key store (0600) from its own key (made on the coordinator) and
+   * the chain the offline CA issued for it (issue 21 #1); the chain's leaf must certify that key.
+   */
+  public static void writeServerKeyStore(Path file, char[] password, NodeKey key, List<X509Certificate> chain)
+      throws PkiException, IOException {
+    if (!java.util.Arrays.equals(chain.get(0).getPublicKey().getEncoded(), key.keyPair().getPublic().getEncoded())) {
+      throw new PkiException("the certificate " + chain.get(0).getSubjectX500Principal().getName() + " does not certify"
+          + " this coordinator's key (was it issued for another request?)");
+    }
+    try {
+      writeKeyStore(file, password, key.keyPair().getPrivate(), chain);
+    } catch (GeneralSecurityException e) {
+      throw new PkiException("cannot write the key store " + file + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Writes a PKCS#12 trust store holding only {@code ca} (public; the password only guards integrity). */
   public static void writeTrustStore(Path file, char[] password, X509Certificate ca) throws PkiException, IOException {
     try {
