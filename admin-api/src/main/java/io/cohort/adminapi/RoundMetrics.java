@@ -10,4 +10,5 @@ public record RoundMetrics(int round, int participants, int contributors,
     @JsonProperty("eval_nodes") Integer evalNodes, @JsonProperty("eval_examples") Long evalExamples,
     Double loss, Double accuracy, @JsonProperty("roc_auc") Double rocAuc, Double f1,
     @JsonProperty("pr_auc") Double prAuc, Double precision, Double recall,
-    @JsonProperty("best_threshold") Double bestThreshold, @JsonProperty("best_f1") Double bestF1) {}
+    @JsonProperty("best_threshold") Double bestThreshold, @JsonProperty("best_f1") Double bestF1, Double rmse,
+    Double mae, Double r2) {}

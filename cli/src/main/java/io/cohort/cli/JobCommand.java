@@ -143,6 +143,8 @@ public final class JobCommand {
             Math.exp(nll), e.examples(), r.durationMs());
       }
       String metrics = e == null ? "evaluation pending"
+          : e.rmse() != null ? String.format(Locale.ROOT, "loss %.4f  rmse %.4f  mae %.4f  r2 %.4f  (%d held-out"
+              + " examples)", orNaN(e.loss()), e.rmse(), orNaN(e.mae()), orNaN(e.r2()), e.examples())
           : String.format(Locale.ROOT, "loss %.4f  accuracy %.4f  roc_auc %.4f%s  (%d held-out examples)",
               orNaN(e.loss()), orNaN(e.accuracy()), orNaN(e.rocAuc()),
               e.f1() != null ? String.format(Locale.ROOT, "  f1 %.4f", e.f1()) + tuned(e) : "", e.examples());
@@ -164,6 +166,8 @@ public final class JobCommand {
     public static String formatChat(RoundView r) {
       EvaluationView e = r.evaluation();
       String metrics = e == null ? "evaluation pending"
+          : e.rmse() != null ? String.format(Locale.ROOT, "loss %.4f  rmse %.4f  mae %.4f  r2 %.4f  (%d held-out"
+              + " examples)", orNaN(e.loss()), e.rmse(), orNaN(e.mae()), orNaN(e.r2()), e.examples())
           : String.format(Locale.ROOT, "assistant NLL %.4f  exact match %.4f  (%d held-out assistant tokens)",
               orNaN(e.loss()), orNaN(e.accuracy()), e.examples());
       return String.format(Locale.ROOT, "round %3d  participants %d/%d  %s  [%d ms]", r.round(),

@@ -1,6 +1,8 @@
 package io.cohort.wire;
 
+import io.cohort.proto.v1.ClassScoreHistograms;
 import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.RegressionStatistics;
 import java.util.Arrays;
 
 /**
@@ -21,9 +23,17 @@ public final class PooledEvaluation {
   private long answers;
   private long[] positives;
   private long[] negatives;
+  /** Regression sums (count, SSE, SAE, sum y, sum y^2); null until a result carries them. */
+  private double[] regression;
+  /** Multi-class: per class, its one-vs-rest positive and negative histograms; null until a result carries them. */
+  private long[][] classPositives;
+  private long[][] classNegatives;
 
   /** Adds one node's result; all results must use the same number of bins. */
   public PooledEvaluation add(EvaluationResult r) {
+    // Check everything before changing anything, so that a rejected result leaves the pool as it was.
+    new PooledEvaluation().addRegression(r);
+    checkClassHistograms(r);
     long[] pos = r.getPositiveScoreHistogramList().stream().mapToLong(Long::longValue).toArray();
     long[] neg = r.getNegativeScoreHistogramList().stream().mapToLong(Long::longValue).toArray();
     if (pos.length != neg.length) {
@@ -45,7 +55,123 @@ public final class PooledEvaluation {
     lossSum += r.getLossSum();
     correct += r.getNumCorrect();
     answers += r.getNumAnswers();
+    addRegression(r);
+    addClassHistograms(r);
     return this;
+  }
+
+  private void addRegression(EvaluationResult r) {
+    if (!r.hasRegression()) {
+      return;
+    }
+    RegressionStatistics g = r.getRegression();
+    if (g.getCount() < 0) {
+      throw new IllegalArgumentException("regression count is " + g.getCount() + "; expected at least 0");
+    }
+    double[] add = {g.getCount(), g.getSumSquaredError(), g.getSumAbsoluteError(), g.getSumLabel(),
+        g.getSumLabelSquared()};
+    for (double v : add) {
+      if (!Double.isFinite(v)) {
+        throw new IllegalArgumentException("regression statistics hold " + v + "; expected finite sums");
+      }
+    }
+    if (regression == null) {
+      regression = new double[add.length];
+    }
+    for (int i = 0; i < add.length; i++) {
+      regression[i] += add[i];
+    }
+  }
+
+  private void addClassHistograms(EvaluationResult r) {
+    if (r.getClassScoreHistogramsCount() == 0) {
+      return;
+    }
+    if (classPositives == null) {
+      classPositives = new long[r.getClassScoreHistogramsCount()][r.getClassScoreHistograms(0).getPositiveCount()];
+      classNegatives = new long[classPositives.length][classPositives[0].length];
+    }
+    for (int c = 0; c < classPositives.length; c++) {
+      ClassScoreHistograms h = r.getClassScoreHistograms(c);
+      for (int i = 0; i < classPositives[c].length; i++) {
+        classPositives[c][i] += h.getPositive(i);
+        classNegatives[c][i] += h.getNegative(i);
+      }
+    }
+  }
+
+  private void checkClassHistograms(EvaluationResult r) {
+    if (r.getClassScoreHistogramsCount() == 0) {
+      return;
+    }
+    int k = r.getClassScoreHistogramsCount();
+    if (classPositives != null && classPositives.length != k) {
+      throw new IllegalArgumentException("result has score histograms of " + k + " classes; earlier results had "
+          + classPositives.length);
+    }
+    for (int c = 0; c < k; c++) {
+      ClassScoreHistograms h = r.getClassScoreHistograms(c);
+      if (h.getPositiveCount() != h.getNegativeCount()
+          || (classPositives != null && classPositives[c].length != h.getPositiveCount())) {
+        throw new IllegalArgumentException("class " + c + "'s score histograms have " + h.getPositiveCount() + " and "
+            + h.getNegativeCount() + " bins; all must have the same number");
+      }
+    }
+    int bins = r.getClassScoreHistograms(0).getPositiveCount();
+    for (int c = 1; c < k; c++) {
+      if (r.getClassScoreHistograms(c).getPositiveCount() != bins) {
+        throw new IllegalArgumentException("class " + c + "'s score histograms have "
+            + r.getClassScoreHistograms(c).getPositiveCount() + " bins; class 0's have " + bins);
+      }
+    }
+  }
+
+  /** True when some result carried regression statistics (a regression job). */
+  public boolean isRegression() {
+    return regression != null;
+  }
+
+  /** Root mean squared error over the pooled rows; NaN without regression statistics or rows. */
+  public double rmse() {
+    return regression == null || regression[0] == 0 ? Double.NaN : Math.sqrt(regression[1] / regression[0]);
+  }
+
+  /** Mean absolute error over the pooled rows; NaN without regression statistics or rows. */
+  public double mae() {
+    return regression == null || regression[0] == 0 ? Double.NaN : regression[2] / regression[0];
+  }
+
+  /**
+   * Coefficient of determination 1 - SSE / SST, with SST = sum y^2 - (sum y)^2 / n the pooled labels' total sum
+   * of squares about their pooled mean; NaN without rows or when every label is the same (SST = 0).
+   */
+  public double r2() {
+    if (regression == null || regression[0] == 0) {
+      return Double.NaN;
+    }
+    double sst = regression[4] - regression[3] * regression[3] / regression[0];
+    return sst <= 0 ? Double.NaN : 1 - regression[1] / sst;
+  }
+
+  /**
+   * Macro one-vs-rest ROC AUC of a multi-class job: the mean over classes of the AUC of class c's score
+   * separating its rows from the others, over the classes where both sides have rows; NaN without per-class
+   * histograms or when no class has both.
+   */
+  public double macroRocAuc() {
+    if (classPositives == null) {
+      return Double.NaN;
+    }
+    double sum = 0;
+    int classes = 0;
+    for (int c = 0; c < classPositives.length; c++) {
+      double auc = rocAuc(classPositives[c], classNegatives[c]);
+      if (!Double.isNaN(auc)) {
+        sum += auc;
+        classes++;
+      }
+    }
+    return classes == 0 ? Double.NaN : sum / classes;
   }
 
   public long examples() {

@@ -27,6 +27,7 @@ import io.cohort.coordinator.job.JobFiles;
 import io.cohort.coordinator.round.SecAggSettings;
 import io.cohort.coordinator.store.TensorFiles;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.TabularTask;
 import io.cohort.proto.v1.TaskType;
 import io.cohort.wire.TaskKinds;
 import io.cohort.wire.TensorBundle;
@@ -132,6 +133,8 @@ final class Simulation {
     }
     boolean dp = spec.getPrivacy().getEnabled();
     boolean text = TaskKinds.isLanguageModel(spec);
+    // A regression's label is a number, not a class to stratify (or skew, with Dirichlet) by: plain IID split.
+    boolean regression = !text && spec.getTabular().getTask() == TabularTask.TABULAR_TASK_REGRESSION;
     Files.createDirectories(s.workDir());
     out.printf("simulating %d nodes (%s) on %s; work dir %s%n", s.nodes(),
         s.dirichletAlpha() > 0 ? "Dirichlet alpha " + s.dirichletAlpha() : "IID", s.data(), s.workDir());
@@ -148,8 +151,8 @@ final class Simulation {
     }
     // Reading and writing CSV or JSONL once: C1 only (JvmStart); tools that train or evaluate keep C2.
     runTool("partition", JvmStart.QUICK, NodeCommandLines.partition(s.data().toAbsolutePath(), s.nodes(), s.testFraction(),
-        s.dirichletAlpha(), s.seed(), dataDir, text ? null : spec.getTabular().getLabelColumn(),
-        spec.getTask() == TaskType.TASK_TYPE_CHAT_SFT));
+        s.dirichletAlpha(), s.seed(), dataDir, text || regression ? null : spec.getTabular().getLabelColumn(),
+        spec.getTask() == TaskType.TASK_TYPE_CHAT_SFT || regression));
 
     EvaluationView open = null;
     if (dp && s.compareNonPrivate()) {
@@ -177,6 +180,10 @@ final class Simulation {
     }
     if (text) {
       finishText(spec, federation, dataDir, runDir);
+      return 0;
+    }
+    if (fed.rmse() != null) {
+      printRegression(spec, fed, open, dataDir);
       return 0;
     }
     if (open != null) {
@@ -210,6 +217,36 @@ final class Simulation {
       out.printf(Locale.ROOT, "cost of federation: roc_auc %+.4f%n", num(fed.rocAuc(), 0) - c.path("roc_auc").asDouble());
     }
     return 0;
+  }
+
+  /**
+   * A regression job's results: RMSE, MAE and R² (label units) pooled from the nodes' sums, beside the same job
+   * without DP (when run) and trained centrally on the pooled data (with --baseline).
+   */
+  private void printRegression(JobSpec spec, EvaluationView fed, EvaluationView open, Path dataDir) throws Exception {
+    out.println();
+    out.printf("%-28s %10s %10s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "rmse", "mae", "r2");
+    String row = "%-28s %10d %10.4f %10.4f %10.4f %10.4f%n";
+    if (open != null) {
+      out.printf(Locale.ROOT, row, "federated, non-private", open.examples(), num(open.loss(), 0), num(open.rmse(), 0),
+          num(open.mae(), 0), num(open.r2(), Double.NaN));
+    }
+    out.printf(Locale.ROOT, row, open != null ? "federated, DP " + PrivateSimulation.describe(spec)
+        : "federated (" + s.nodes() + " nodes)", fed.examples(), num(fed.loss(), 0), num(fed.rmse(), 0),
+        num(fed.mae(), 0), num(fed.r2(), Double.NaN));
+    if (!s.baseline()) {
+      return;
+    }
+    Path specFile = s.workDir().resolve("job-spec.json");
+    Files.writeString(specFile, JsonFormat.printer().print(spec));
+    PartitionFiles split = PartitionFiles.csv(dataDir, PartitionFiles.DEFAULT_PREFIX);
+    String central = runTool("central", NodeCommandLines.centralTabular(specFile, split.pooledTraining(),
+        split.heldOut()));
+    JsonNode c = JSON.readTree(central.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("{}"));
+    out.printf(Locale.ROOT, row, "central (pooled data)", c.path("examples").asLong(), c.path("loss").asDouble(),
+        c.path("rmse").asDouble(), c.path("mae").asDouble(), c.path("r2").asDouble(Double.NaN));
+    out.println(NodeCommandLines.describeCentral(spec));
+    out.printf(Locale.ROOT, "cost of federation: rmse %+.4f%n", num(fed.rmse(), 0) - c.path("rmse").asDouble());
   }
 
   /**

@@ -61,6 +61,22 @@ final class CentralCommand implements Callable<Integer> {
             Schemas.classWeights(job.getTabular(), encoded.labels())), job.getSeed(), null, 0);
     EvaluationStats s = NetworkTraining.evaluate(network, r.weights(),
         enc.encode(testData, IntStream.range(0, testData.size()).boxed().toList()));
+    long trainMs = (System.nanoTime() - start) / 1_000_000;
+    if (s.regression() != null) {
+      System.out.println(String.format(Locale.ROOT,
+          "{\"examples\": %d, \"loss\": %.6f, \"rmse\": %.6f, \"mae\": %.6f, \"r2\": %.6f, \"train_examples\": %d,"
+              + " \"train_ms\": %d}", s.numExamples(), s.meanLoss(), s.regression().rmse(), s.regression().mae(),
+          s.regression().r2(), r.examples(), trainMs));
+      return ExitCode.OK.code();
+    }
+    if (s.classPositives() != null) {
+      // Multi-class: the macro one-vs-rest ROC AUC, and no positive-class metrics (no class is the positive one).
+      System.out.println(String.format(Locale.ROOT,
+          "{\"examples\": %d, \"loss\": %.6f, \"accuracy\": %.6f, \"roc_auc\": %.6f, \"train_examples\": %d,"
+              + " \"train_ms\": %d}", s.numExamples(), s.meanLoss(), s.accuracy(), s.macroRocAuc(), r.examples(),
+          trainMs));
+      return ExitCode.OK.code();
+    }
     long[] pos = s.positiveScoreHistogram();
     long[] neg = s.negativeScoreHistogram();
     PooledEvaluation.ThresholdMetrics best = PooledEvaluation.bestF1(pos, neg);
@@ -68,8 +84,7 @@ final class CentralCommand implements Callable<Integer> {
         "{\"examples\": %d, \"loss\": %.6f, \"accuracy\": %.6f, \"roc_auc\": %.6f, \"pr_auc\": %.6f, \"f1\": %.6f,"
             + " \"best_threshold\": %.6f, \"best_f1\": %.6f, \"train_examples\": %d, \"train_ms\": %d}",
         s.numExamples(), s.meanLoss(), s.accuracy(), s.rocAuc(), PooledEvaluation.prAuc(pos, neg),
-        PooledEvaluation.f1AtHalf(pos, neg), best.threshold(), best.f1(), r.examples(),
-        (System.nanoTime() - start) / 1_000_000));
+        PooledEvaluation.f1AtHalf(pos, neg), best.threshold(), best.f1(), r.examples(), trainMs));
     return ExitCode.OK.code();
   }
 

@@ -24,8 +24,8 @@ final class PartitionCommand implements Callable<Integer> {
   Path data;
   @Option(names = "--label", paramLabel = "COLUMN", description = "Label column (CSV, required) or integer label"
       + " field (JSONL, default label), for stratification.") String label;
-  @Option(names = "--no-label", description = "JSONL records without a label (chat conversations): split at random,"
-      + " IID.") boolean noLabel;
+  @Option(names = "--no-label", description = "JSONL records without a label (chat conversations), or a CSV whose"
+      + " label is a number (regression): split at random, IID.") boolean noLabel;
   @Option(names = "--nodes", defaultValue = "3", paramLabel = "N",
       description = "How many node shards to write (default: ${DEFAULT-VALUE}).") int nodes;
   @Option(names = {"--test-fraction", "--validation-fraction"}, defaultValue = "0.2", paramLabel = "F",
@@ -59,11 +59,17 @@ final class PartitionCommand implements Callable<Integer> {
       }
       return ExitCode.OK.code();
     }
-    if (label == null) {
-      throw new IllegalArgumentException("--label is required for a CSV file (the label column)");
+    if (label == null && !noLabel) {
+      throw new IllegalArgumentException("--label is required for a CSV file (the label column), or --no-label for a"
+          + " split without stratification (a numeric label)");
+    }
+    if (noLabel && label != null) {
+      throw new IllegalArgumentException("--no-label and --label exclude each other");
     }
     var r = CsvPartitioner.partition(data, label, testFraction, nodes, alpha, seed, out, prefix);
-    System.out.println("classes of '" + label + "': " + String.join(", ", r.classes()));
+    if (label != null) {
+      System.out.println("classes of '" + label + "': " + String.join(", ", r.classes()));
+    }
     r.countsByFile().forEach((f, c) -> System.out.println(countsLine(f, r.classes(), c)));
     return ExitCode.OK.code();
   }

@@ -4,7 +4,9 @@ import io.cohort.client.tabular.MlpClassifier;
 import io.cohort.client.tabular.TabularNetwork;
 import io.cohort.client.tabular.TabularSchema;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.RegressionLoss;
 import io.cohort.proto.v1.TabularNetworkSpec;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** A tabular job's DL4J network: the one the job carries, or the default MLP of its hidden_units. */
 public final class JobNetworks {
@@ -19,7 +21,11 @@ public final class JobNetworks {
   public static TabularNetwork forJob(JobSpec spec, TabularSchema schema) {
     TabularNetwork net;
     if (!spec.getTabular().hasNetwork()) {
-      net = MlpClassifier.network(schema.inputWidth(), schema.hiddenUnits(), schema.numClasses());
+      net = schema.regression()
+          ? MlpClassifier.regressionNetwork(schema.inputWidth(), schema.hiddenUnits(),
+              spec.getTabular().getRegressionLoss() == RegressionLoss.REGRESSION_LOSS_MAE
+                  ? LossFunctions.LossFunction.MEAN_ABSOLUTE_ERROR : LossFunctions.LossFunction.MSE)
+          : MlpClassifier.network(schema.inputWidth(), schema.hiddenUnits(), schema.numClasses());
     } else {
       TabularNetworkSpec n = spec.getTabular().getNetwork();
       if (!"dl4j".equals(n.getKind())) {

@@ -15,6 +15,7 @@ public final class Schemas {
 
   /** @throws IllegalArgumentException naming the invalid field */
   public static TabularSchema fromSpec(TabularSpec t) {
+    checkTask(t);
     Map<String, MissingValues> missing = new HashMap<>();
     for (ColumnPreprocessing c : t.getColumnsList()) {
       boolean numeric = t.getNumericColumnsList().contains(c.getName());
@@ -27,6 +28,22 @@ public final class Schemas {
             .map(c -> new TabularSchema.CategoricalColumn(c.getName(), c.getCategoriesList()))
             .toList(),
         t.getHiddenUnitsList(), missing);
+  }
+
+  /** The task must agree with the classes: none for regression, 2 for binary, 3 or more for multi-class. */
+  private static void checkTask(TabularSpec t) {
+    int k = t.getClassesCount();
+    String problem = switch (t.getTask()) {
+      case TABULAR_TASK_REGRESSION -> k == 0 ? null : "a regression job lists no classes, but this one lists " + k;
+      case TABULAR_TASK_BINARY -> k == 2 ? null : "a binary job lists 2 classes, but this one lists " + k;
+      case TABULAR_TASK_MULTICLASS -> k >= 3 ? null : "a multi-class job lists at least 3 classes, but this one lists "
+          + k;
+      case TABULAR_TASK_UNSPECIFIED -> k >= 2 ? null : "classes must list at least 2 values, got " + k;
+      case UNRECOGNIZED -> "its tabular task is not one this node knows (binary, multiclass or regression)";
+    };
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
   }
 
   /** The job's standardisation; unspecified (older jobs) is local. */

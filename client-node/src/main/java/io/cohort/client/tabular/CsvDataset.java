@@ -44,10 +44,13 @@ public final class CsvDataset {
   private final double[] numeric; // size x numericColumns, row-major
   private final int[] categories; // size x categoricalColumns, row-major
   private final int[] labels;
+  /** Regression jobs: each row's label as a number; null for classification. */
+  private final double[] targets;
 
   private CsvDataset(
       TabularSchema schema, String source, int size, double[] numeric, int[] categories,
-      int[] labels) {
+      int[] labels, double[] targets) {
+    this.targets = targets;
     this.schema = schema;
     this.source = source;
     this.size = size;
@@ -133,6 +136,9 @@ public final class CsvDataset {
     double[] numeric = new double[capacity * nNumeric];
     int[] categories = new int[capacity * nCategorical];
     int[] labels = new int[capacity];
+    boolean regression = schema.regression();
+    double[] targets = new double[regression ? capacity : 0];
+    MissingValues noTokens = new MissingValues(List.of(), Imputation.MEAN, null, false);
     int size = 0;
 
     List<String> fields;
@@ -157,9 +163,15 @@ public final class CsvDataset {
         numeric = Arrays.copyOf(numeric, capacity * nNumeric);
         categories = Arrays.copyOf(categories, capacity * nCategorical);
         labels = Arrays.copyOf(labels, capacity);
+        targets = Arrays.copyOf(targets, regression ? capacity : 0);
       }
-      labels[size] = lookup(classIndex, schema.classes(), fields.get(labelField),
-          source, line, schema.labelColumn(), "class", null);
+      if (regression) {
+        // A regression label is the number to predict: a missing one cannot be filled in.
+        targets[size] = parseNumber(fields.get(labelField), source, line, schema.labelColumn(), noTokens);
+      } else {
+        labels[size] = lookup(classIndex, schema.classes(), fields.get(labelField),
+            source, line, schema.labelColumn(), "class", null);
+      }
       for (int j = 0; j < nNumeric; j++) {
         String cell = fields.get(numericFields[j]);
         numeric[size * nNumeric + j] = numericMissing[j].isMissing(cell) ? MISSING_NUMBER
@@ -183,7 +195,7 @@ public final class CsvDataset {
     return new CsvDataset(schema, source, size,
         Arrays.copyOf(numeric, size * nNumeric),
         Arrays.copyOf(categories, size * nCategorical),
-        Arrays.copyOf(labels, size));
+        Arrays.copyOf(labels, size), regression ? Arrays.copyOf(targets, size) : null);
   }
 
   /** Maps each schema column to its field index, rejecting missing and repeated columns. */
@@ -341,9 +353,17 @@ public final class CsvDataset {
     return labels[checkRow(row)];
   }
 
-  /** Number of rows of each class, indexed like {@link TabularSchema#classes}. */
+  /** Regression jobs: the row's label as a number. */
+  public double target(int row) {
+    if (targets == null) {
+      throw new IllegalStateException("the dataset's label is a class, not a number: the job is not a regression");
+    }
+    return targets[checkRow(row)];
+  }
+
+  /** Number of rows of each class, indexed like {@link TabularSchema#classes}; regression: all rows in one. */
   public int[] classCounts() {
-    int[] counts = new int[schema.classes().size()];
+    int[] counts = new int[schema.numClasses()];
     for (int i = 0; i < size; i++) {
       counts[labels[i]]++;
     }

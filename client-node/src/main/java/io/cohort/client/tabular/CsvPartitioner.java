@@ -31,6 +31,7 @@ public final class CsvPartitioner {
   public record Result(Map<String, int[]> countsByFile, List<String> classes) {}
 
   /**
+   * @param labelColumn the column to stratify by; null: no stratification (one stratum named "rows")
    * @param alpha Dirichlet concentration, or {@code <= 0} for IID shards
    */
   public static Result partition(Path csv, String labelColumn, double testFraction, int nodes, double alpha,
@@ -46,8 +47,9 @@ public final class CsvPartitioner {
       if (header == null) {
         throw DatasetException.inFile(csv.toString(), "the file is empty; expected a header row");
       }
-      int label = header.indexOf(labelColumn);
-      if (label < 0) {
+      // No label column (a regression job's numeric label): one stratum, a plain seeded split.
+      int label = labelColumn == null ? -1 : header.indexOf(labelColumn);
+      if (labelColumn != null && label < 0) {
         throw DatasetException.inFile(csv.toString(), "missing column '" + labelColumn + "' (header has: " + header + ")");
       }
       List<String> h = header;
@@ -59,7 +61,7 @@ public final class CsvPartitioner {
           throw DatasetException.atLine(csv.toString(), reader.recordLine(),
               "expected " + header.size() + " fields, found " + rec.size());
         }
-        byClass.computeIfAbsent(rec.get(label), k -> new ArrayList<>()).add(rec);
+        byClass.computeIfAbsent(label < 0 ? "rows" : rec.get(label), k -> new ArrayList<>()).add(rec);
       }
     }
     // Two streams: the held-out split draws only from its own, so one seed gives the same held-out
@@ -98,7 +100,7 @@ public final class CsvPartitioner {
     }
     Files.createDirectories(outDir);
     Map<String, int[]> summary = new LinkedHashMap<>();
-    int label = header.indexOf(labelColumn);
+    int label = labelColumn == null ? -1 : header.indexOf(labelColumn);
     PartitionFiles files = PartitionFiles.csv(outDir, prefix);
     for (int i = 0; i < nodes; i++) {
       Path shard = files.shard(i + 1);
@@ -121,7 +123,7 @@ public final class CsvPartitioner {
   private static int[] counts(List<List<String>> rows, List<String> classes, int label) {
     int[] c = new int[classes.size()];
     for (List<String> r : rows) {
-      c[classes.indexOf(r.get(label))]++;
+      c[label < 0 ? 0 : classes.indexOf(r.get(label))]++;
     }
     return c;
   }

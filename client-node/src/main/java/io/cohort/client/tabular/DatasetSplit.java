@@ -42,7 +42,8 @@ public final class DatasetSplit {
           "validationFraction is " + validationFraction + "; expected a value in [0, "
               + MAX_VALIDATION_FRACTION + "]");
     }
-    int numClasses = data.schema().classes().size();
+    // A regression job's rows all carry label 0: one stratum, a plain seeded split.
+    int numClasses = data.schema().numClasses();
     List<List<Integer>> byClass = new ArrayList<>(numClasses);
     for (int c = 0; c < numClasses; c++) {
       byClass.add(new ArrayList<>());

@@ -1,6 +1,8 @@
 package io.cohort.client.tabular;
 
+import io.cohort.proto.v1.ClassScoreHistograms;
 import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.RegressionStatistics;
 import io.cohort.wire.PooledEvaluation;
 import java.util.Arrays;
 
@@ -22,15 +24,55 @@ import java.util.Arrays;
  * @param numCorrect rows whose most probable class (lowest index on ties) is the true class
  * @param positiveScoreHistogram per-bin counts of positive-class rows
  * @param negativeScoreHistogram per-bin counts of the other rows
+ * @param regression a regression job's sums (then the histograms are empty and lossSum is the sum of squared or
+ *     absolute errors, as the job's loss); null for classification
+ * @param classPositives a multi-class job's per-class one-vs-rest histograms of each class's softmax score over
+ *     its own rows ([class][bin]); null for binary and regression jobs
+ * @param classNegatives the same over the other rows
  */
 public record EvaluationStats(
     long numExamples,
     double lossSum,
     long numCorrect,
     long[] positiveScoreHistogram,
-    long[] negativeScoreHistogram) {
+    long[] negativeScoreHistogram,
+    RegressionSums regression,
+    long[][] classPositives,
+    long[][] classNegatives) {
+
+  /**
+   * Sums of a regression evaluation in the label's units, poolable by addition: rows, squared errors, absolute
+   * errors, labels and squared labels.
+   */
+  public record RegressionSums(long count, double sumSquaredError, double sumAbsoluteError, double sumLabel,
+      double sumLabelSquared) {
+    /** Root mean squared error; NaN without rows. */
+    public double rmse() {
+      return count == 0 ? Double.NaN : Math.sqrt(sumSquaredError / count);
+    }
+
+    public double mae() {
+      return count == 0 ? Double.NaN : sumAbsoluteError / count;
+    }
+
+    /** 1 - SSE / SST; NaN when the labels do not vary. */
+    public double r2() {
+      double sst = count == 0 ? 0 : sumLabelSquared - sumLabel * sumLabel / count;
+      return sst > 0 ? 1 - sumSquaredError / sst : Double.NaN;
+    }
+  }
+
+  /** A binary (or, without per-class histograms, any classification) evaluation. */
+  public EvaluationStats(long numExamples, double lossSum, long numCorrect, long[] positiveScoreHistogram,
+      long[] negativeScoreHistogram) {
+    this(numExamples, lossSum, numCorrect, positiveScoreHistogram, negativeScoreHistogram, null, null, null);
+  }
 
   public EvaluationStats {
+    if ((classPositives == null) != (classNegatives == null)
+        || (classPositives != null && classPositives.length != classNegatives.length)) {
+      throw new IllegalArgumentException("per-class histograms must come in pairs, one of each per class");
+    }
     if (positiveScoreHistogram == null || negativeScoreHistogram == null) {
       throw new IllegalArgumentException("score histograms must be arrays, got null");
     }
@@ -56,6 +98,11 @@ public record EvaluationStats(
     return PooledEvaluation.rocAuc(positiveScoreHistogram, negativeScoreHistogram);
   }
 
+  /** Macro one-vs-rest ROC AUC over the classes with rows on both sides; NaN without per-class histograms. */
+  public double macroRocAuc() {
+    return classPositives == null ? Double.NaN : new PooledEvaluation().add(toProto()).macroRocAuc();
+  }
+
   /** The wire form, for {@code PushEvaluation}. */
   public EvaluationResult toProto() {
     EvaluationResult.Builder b =
@@ -69,6 +116,19 @@ public record EvaluationStats(
     for (long count : negativeScoreHistogram) {
       b.addNegativeScoreHistogram(count);
     }
+    if (regression != null) {
+      b.setRegression(RegressionStatistics.newBuilder().setCount(regression.count())
+          .setSumSquaredError(regression.sumSquaredError()).setSumAbsoluteError(regression.sumAbsoluteError())
+          .setSumLabel(regression.sumLabel()).setSumLabelSquared(regression.sumLabelSquared()));
+    }
+    if (classPositives != null) {
+      for (int c = 0; c < classPositives.length; c++) {
+        ClassScoreHistograms.Builder h = ClassScoreHistograms.newBuilder();
+        Arrays.stream(classPositives[c]).forEach(h::addPositive);
+        Arrays.stream(classNegatives[c]).forEach(h::addNegative);
+        b.addClassScoreHistograms(h);
+      }
+    }
     return b.build();
   }
 
@@ -79,7 +139,10 @@ public record EvaluationStats(
         && Double.compare(lossSum, s.lossSum) == 0
         && numCorrect == s.numCorrect
         && Arrays.equals(positiveScoreHistogram, s.positiveScoreHistogram)
-        && Arrays.equals(negativeScoreHistogram, s.negativeScoreHistogram);
+        && Arrays.equals(negativeScoreHistogram, s.negativeScoreHistogram)
+        && java.util.Objects.equals(regression, s.regression)
+        && Arrays.deepEquals(classPositives, s.classPositives)
+        && Arrays.deepEquals(classNegatives, s.classNegatives);
   }
 
   @Override
@@ -90,13 +153,20 @@ public record EvaluationStats(
           Double.hashCode(lossSum),
           numCorrect,
           Arrays.hashCode(positiveScoreHistogram),
-          Arrays.hashCode(negativeScoreHistogram)
+          Arrays.hashCode(negativeScoreHistogram),
+          java.util.Objects.hashCode(regression),
+          Arrays.deepHashCode(classPositives)
         });
   }
 
   @Override
   public String toString() {
+    if (regression != null) {
+      return "EvaluationStats[examples=" + numExamples + ", meanLoss=" + meanLoss() + ", rmse=" + regression.rmse()
+          + ", mae=" + regression.mae() + ", r2=" + regression.r2() + "]";
+    }
     return "EvaluationStats[examples=" + numExamples + ", meanLoss=" + meanLoss()
-        + ", accuracy=" + accuracy() + ", rocAuc=" + rocAuc() + "]";
+        + ", accuracy=" + accuracy() + ", rocAuc=" + rocAuc()
+        + (classPositives == null ? "" : ", macroRocAuc=" + macroRocAuc()) + "]";
   }
 }

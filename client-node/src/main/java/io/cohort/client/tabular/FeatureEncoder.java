@@ -23,6 +23,9 @@ public final class FeatureEncoder {
   private final double[] scales;
   private final double[] numericFill;
   private final int[] categoryFill;
+  /** Regression: the label's mean and standard deviation over the fitted rows (0 and 1 without scaling). */
+  private double targetCenter = 0;
+  private double targetScale = 1;
 
   private FeatureEncoder(TabularSchema schema, double[] means, double[] scales, double[] numericFill,
       int[] categoryFill) {
@@ -74,7 +77,15 @@ public final class FeatureEncoder {
       categoryFill[j] = m.impute() == Imputation.CONSTANT ? column.indexOf(m.fillValue())
           : mostFrequentCategory(data, rows, j, column.categories().size());
     }
-    return new FeatureEncoder(schema, means, scales, fill, categoryFill);
+    FeatureEncoder encoder = new FeatureEncoder(schema, means, scales, fill, categoryFill);
+    if (schema.regression() && standardize != Standardize.NONE) {
+      // The network learns the label standardised like a feature (a raw label of ~100 would take the output
+      // bias thousands of Adam steps to reach); evaluation maps predictions back to the label's units.
+      double[] y = rows.stream().mapToDouble(data::target).toArray();
+      encoder.targetCenter = mean(y);
+      encoder.targetScale = scale(y, encoder.targetCenter);
+    }
+    return encoder;
   }
 
   /**
@@ -235,6 +246,10 @@ public final class FeatureEncoder {
         }
       }
       labels[i] = data.label(row);
+    }
+    if (schema.regression()) {
+      double[] targets = rows.stream().mapToDouble(data::target).toArray();
+      return EncodedData.regression(features, width, targets, targetCenter, targetScale);
     }
     return new EncodedData(features, width, labels, schema.numClasses());
   }

@@ -22,13 +22,23 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 public final class MlpClassifier {
   private MlpClassifier() {}
 
-  /** The default MLP as a DL4J configuration (float32). */
+  /** The default MLP as a DL4J configuration (float32); one output (regression) is trained on squared error. */
   public static MultiLayerConfiguration configuration(int inputWidth, List<Integer> hiddenUnits, int numClasses) {
+    return configuration(inputWidth, hiddenUnits, numClasses, LossFunctions.LossFunction.MSE);
+  }
+
+  /**
+   * The default MLP as a DL4J configuration (float32): with 2 or more classes a softmax output on cross-entropy;
+   * with {@code numClasses} 1 (a regression job) one linear unit on {@code regressionLoss} (MSE or
+   * MEAN_ABSOLUTE_ERROR).
+   */
+  public static MultiLayerConfiguration configuration(int inputWidth, List<Integer> hiddenUnits, int numClasses,
+      LossFunctions.LossFunction regressionLoss) {
     if (inputWidth < 1) {
       throw new IllegalArgumentException("inputWidth is " + inputWidth + "; expected at least 1");
     }
-    if (numClasses < 2) {
-      throw new IllegalArgumentException("numClasses is " + numClasses + "; expected at least 2");
+    if (numClasses < 1) {
+      throw new IllegalArgumentException("numClasses is " + numClasses + "; expected at least 2, or 1 for regression");
     }
     var list = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).list();
     int in = inputWidth;
@@ -40,14 +50,24 @@ public final class MlpClassifier {
       list.layer(new DenseLayer.Builder().nIn(in).nOut(units).activation(Activation.RELU).build());
       in = units;
     }
-    list.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(in).nOut(numClasses)
-        .activation(Activation.SOFTMAX).build());
+    if (numClasses == 1) {
+      list.layer(new OutputLayer.Builder(regressionLoss).nIn(in).nOut(1).activation(Activation.IDENTITY).build());
+    } else {
+      list.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(in).nOut(numClasses)
+          .activation(Activation.SOFTMAX).build());
+    }
     return list.build();
   }
 
   /** The default MLP as a {@link TabularNetwork}. */
   public static TabularNetwork network(int inputWidth, List<Integer> hiddenUnits, int numClasses) {
     return TabularNetwork.defaultMlp(configuration(inputWidth, hiddenUnits, numClasses), inputWidth, numClasses);
+  }
+
+  /** The default MLP of a regression job: one linear output on {@code loss} (MSE or MEAN_ABSOLUTE_ERROR). */
+  public static TabularNetwork regressionNetwork(int inputWidth, List<Integer> hiddenUnits,
+      LossFunctions.LossFunction loss) {
+    return TabularNetwork.defaultMlp(configuration(inputWidth, hiddenUnits, 1, loss), inputWidth, 1);
   }
 
   /** Trainable parameters (every weight and bias) of the MLP for these sizes. */
@@ -70,14 +90,17 @@ public final class MlpClassifier {
     return network(inputWidth, hiddenUnits, numClasses).initialize(seed);
   }
 
-  /** He-uniform weights (tensors named *.weight, [out, in]) and zero biases for a layout. */
-  static TensorBundle heUniform(List<Tensor> layout, long seed) {
+  /**
+   * He-uniform weights (tensors named *.weight, [out, in]; a one-unit layer's [in]) and zero biases for a layout;
+   * {@code fanIn} gives each weight's inputs (a 1-D weight's shape does not say whether it is [in] or [out]).
+   */
+  static TensorBundle heUniform(List<Tensor> layout, long seed, java.util.function.ToIntFunction<Tensor> fanIn) {
     SplittableRandom random = new SplittableRandom(seed);
     List<Tensor> tensors = new ArrayList<>();
     for (Tensor t : layout) {
       float[] v = new float[t.values().length];
       if (t.name().endsWith(".weight")) {
-        double bound = Math.sqrt(6.0 / t.shape()[1]);
+        double bound = Math.sqrt(6.0 / fanIn.applyAsInt(t));
         for (int k = 0; k < v.length; k++) {
           v[k] = (float) random.nextDouble(-bound, bound);
         }

@@ -18,8 +18,15 @@ final class NetworkBatches {
     return Nd4j.create(x, new long[] {rows.length, width}, DataType.FLOAT).castTo(type);
   }
 
-  /** One-hot labels of {@code rows}, [rows, classes]. */
+  /** One-hot labels of {@code rows}, [rows, classes]; for regression the scaled targets, [rows, 1]. */
   static INDArray labels(EncodedData data, int[] rows, DataType type) {
+    if (data.regression()) {
+      float[] y = new float[rows.length];
+      for (int i = 0; i < rows.length; i++) {
+        y[i] = (float) data.scaledTarget(rows[i]);
+      }
+      return Nd4j.create(y, new long[] {rows.length, 1}, DataType.FLOAT).castTo(type);
+    }
     int classes = data.numClasses();
     float[] y = new float[rows.length * classes];
     for (int i = 0; i < rows.length; i++) {

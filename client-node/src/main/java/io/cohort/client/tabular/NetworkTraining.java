@@ -119,11 +119,17 @@ public final class NetworkTraining {
   public static EvaluationStats evaluate(TabularNetwork model, TensorBundle weights, EncodedData data) {
     requireWidth(model, data);
     MultiLayerNetwork net = model.network(weights);
+    if (data.regression()) {
+      return evaluateRegression(model, net, data);
+    }
     int bins = PooledEvaluation.DEFAULT_BINS;
     long[] positives = new long[bins];
     long[] negatives = new long[bins];
     int classes = data.numClasses();
     int positiveClass = classes - 1;
+    // More than two classes: each class's score against the rest, for the macro one-vs-rest ROC AUC.
+    long[][] classPositives = classes > 2 ? new long[classes][bins] : null;
+    long[][] classNegatives = classes > 2 ? new long[classes][bins] : null;
     double lossSum = 0;
     long correct = 0;
     for (int from = 0; from < data.size(); from += EVALUATION_CHUNK) {
@@ -150,9 +156,43 @@ public final class NetworkTraining {
         } else {
           negatives[bin]++;
         }
+        if (classPositives != null) {
+          for (int c = 0; c < classes; c++) {
+            (c == label ? classPositives : classNegatives)[c][PooledEvaluation.bin(p[base + c], bins)]++;
+          }
+        }
       }
     }
-    return new EvaluationStats(data.size(), lossSum, correct, positives, negatives);
+    return new EvaluationStats(data.size(), lossSum, correct, positives, negatives, null, classPositives,
+        classNegatives);
+  }
+
+  /**
+   * A regression evaluation: the network's output mapped back to the label's units (output * scale + center),
+   * and the sums of {@link EvaluationStats.RegressionSums}; the loss sum is of squared errors, or of absolute
+   * errors when the network's loss is MAE / L1. The histograms are empty.
+   */
+  private static EvaluationStats evaluateRegression(TabularNetwork model, MultiLayerNetwork net, EncodedData data) {
+    boolean absolute = model.absoluteErrorLoss();
+    double sse = 0;
+    double sae = 0;
+    double sumY = 0;
+    double sumY2 = 0;
+    for (int from = 0; from < data.size(); from += EVALUATION_CHUNK) {
+      int size = Math.min(EVALUATION_CHUNK, data.size() - from);
+      INDArray x = NetworkBatches.features(data, NetworkBatches.range(from, from + size), net.params().dataType());
+      float[] out = TabularNetwork.toFloats(net.output(x, false));
+      for (int i = 0; i < size; i++) {
+        double y = data.targets()[from + i];
+        double e = out[i] * data.targetScale() + data.targetCenter() - y;
+        sse += e * e;
+        sae += Math.abs(e);
+        sumY += y;
+        sumY2 += y * y;
+      }
+    }
+    var sums = new EvaluationStats.RegressionSums(data.size(), sse, sae, sumY, sumY2);
+    return new EvaluationStats(data.size(), absolute ? sae : sse, 0, new long[0], new long[0], sums, null, null);
   }
 
   static void requireFits(TabularNetwork model, EncodedData data) {

@@ -19,11 +19,16 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LocalResponseNormalization;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.impl.LossL1;
+import org.nd4j.linalg.lossfunctions.impl.LossL2;
+import org.nd4j.linalg.lossfunctions.impl.LossMAE;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 import org.nd4j.linalg.lossfunctions.impl.LossNegativeLogLikelihood;
 
 /**
@@ -145,6 +150,10 @@ public final class TabularNetwork {
       throw new IllegalArgumentException("the model's last layer is " + describe(layers - 1)
           + "; a classifier needs an OutputLayer");
     }
+    if (numClasses == 1) {
+      checkRegressionOutput(out);
+      return;
+    }
     if (out.getNOut() != numClasses) {
       throw new IllegalArgumentException("the model's output layer has " + out.getNOut()
           + " units, but the job's label has " + numClasses + " classes");
@@ -154,6 +163,31 @@ public final class TabularNetwork {
       throw new IllegalArgumentException("the model's output layer is " + out.getActivationFn() + " with "
           + out.getLossFn() + "; a classification job needs activation softmax with loss MCXENT");
     }
+  }
+
+  /** A regression job's output: one linear unit on squared or absolute error (per example, so DP can clip it). */
+  private void checkRegressionOutput(BaseOutputLayer out) {
+    if (out.getNOut() != 1) {
+      throw new IllegalArgumentException("the model's output layer has " + out.getNOut()
+          + " units, but the job is a regression: it predicts one number, so the output needs nOut 1");
+    }
+    var loss = out.getLossFn();
+    if (!(out.getActivationFn() instanceof ActivationIdentity)
+        || !(loss instanceof LossMSE || loss instanceof LossL2 || loss instanceof LossMAE || loss instanceof LossL1)) {
+      throw new IllegalArgumentException("the model's output layer is " + out.getActivationFn() + " with " + loss
+          + "; a regression job needs activation identity with loss MSE or MEAN_ABSOLUTE_ERROR (or L2, L1)");
+    }
+  }
+
+  /** True when a regression network's loss is absolute error (MAE or L1), false for squared error. */
+  boolean absoluteErrorLoss() {
+    var loss = ((BaseOutputLayer) layer(layerCount() - 1)).getLossFn();
+    return loss instanceof LossMAE || loss instanceof LossL1;
+  }
+
+  /** True for a regression job's network (one linear output). */
+  public boolean regression() {
+    return numClasses == 1;
   }
 
   /**
@@ -244,7 +278,9 @@ public final class TabularNetwork {
       return toBundle(pretrained);
     }
     if (defaultMlp) {
-      return MlpClassifier.heUniform(layout, seed);
+      // Tensor names are layers.{i}.weight: the fan-in is layer i's nIn.
+      return MlpClassifier.heUniform(layout, seed,
+          t -> (int) ((FeedForwardLayer) layer(Integer.parseInt(t.name().split("\\.")[1]))).getNIn());
     }
     MultiLayerConfiguration c = conf.clone();
     for (var layerConf : c.getConfs()) {

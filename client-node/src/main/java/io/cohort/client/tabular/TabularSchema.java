@@ -18,7 +18,7 @@ import java.util.Set;
  *
  * @param labelColumn header name of the column holding the class
  * @param classes class values, in the order of the model's outputs (index 1 is the positive
- *     class of a binary task)
+ *     class of a binary task); empty for a regression job, whose label column is a number
  * @param numericColumns header names of numeric features, in layout order
  * @param categoricalColumns categorical features with their categories, in layout order
  * @param hiddenUnits width of each hidden layer of the classifier, input side first; may be empty
@@ -83,9 +83,9 @@ public record TabularSchema(
     categoricalColumns = copyNonNull(categoricalColumns, "categoricalColumns");
     hiddenUnits = copyNonNull(hiddenUnits, "hiddenUnits");
 
-    if (classes.size() < 2) {
+    if (classes.size() == 1) {
       throw new IllegalArgumentException(
-          "classes must list at least 2 distinct values, got " + classes);
+          "classes must list at least 2 distinct values (or none for a regression job), got " + classes);
     }
     String duplicateClass = firstDuplicate(classes);
     if (duplicateClass != null) {
@@ -174,9 +174,14 @@ public record TabularSchema(
         && missing.equals(other.missing);
   }
 
-  /** Number of classes, i.e. of model outputs. */
+  /** Number of model outputs: the number of classes, or 1 (the predicted number) for a regression job. */
   public int numClasses() {
-    return classes.size();
+    return regression() ? 1 : classes.size();
+  }
+
+  /** True when the label is a number to predict (no classes), false for classification. */
+  public boolean regression() {
+    return classes.isEmpty();
   }
 
   /**

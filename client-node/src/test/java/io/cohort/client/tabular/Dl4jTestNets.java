@@ -50,6 +50,20 @@ final class Dl4jTestNets {
     return new EncodedData(x, width, labels, classes);
   }
 
+  /** Random rows in [-2, 2) with targets y = 3 x0 - 2 x1 + noise, around 50 (the network sees them scaled). */
+  static EncodedData randomRegressionData(int rows, int width, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    float[] x = new float[rows * width];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) random.nextDouble(-2, 2);
+    }
+    double[] y = new double[rows];
+    for (int i = 0; i < rows; i++) {
+      y[i] = 50 + 3 * x[i * width] - 2 * x[i * width + 1] + 0.5 * random.nextGaussian();
+    }
+    return EncodedData.regression(x, width, y, 50, 4);
+  }
+
   static INDArray x(EncodedData d, MultiLayerNetwork net) {
     return NetworkBatches.features(d, NetworkBatches.range(0, d.size()), net.params().dataType());
   }

@@ -191,8 +191,8 @@ class MlpClassifierTest {
   void initialize_invalidSizes_rejected() {
     assertThatThrownBy(() -> MlpClassifier.initialize(0, List.of(), 2, 1))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("inputWidth");
-    assertThatThrownBy(() -> MlpClassifier.initialize(3, List.of(), 1, 1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("numClasses");
+    assertThatThrownBy(() -> MlpClassifier.initialize(3, List.of(), 0, 1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("numClasses"); // 1 is regression
     assertThatThrownBy(() -> MlpClassifier.initialize(3, List.of(4, -1), 2, 1))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hiddenUnits[1]");
   }

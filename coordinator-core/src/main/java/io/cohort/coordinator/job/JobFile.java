@@ -46,7 +46,8 @@ record JobFile(
 
   /**
    * {@code tabular:}. {@code missing} is the missing-value tokens of every feature column,
-   * {@code columns} per-column overrides ({@link Column}); see {@link TabularBlock}.
+   * {@code columns} per-column overrides ({@link Column}); see {@link TabularBlock}. {@code task} is binary,
+   * multiclass or regression ({@link TabularBlock#task}); {@code loss} a regression's mse or mae.
    */
   record Tabular(
       String label,
@@ -57,7 +58,9 @@ record JobFile(
       List<String> missing,
       LinkedHashMap<String, Column> columns,
       String standardize,
-      Object classWeight) {}
+      Object classWeight,
+      String task,
+      String loss) {}
 
   /** {@code tabular.columns.<name>:}; every field optional. {@code fill} may be a number or a string. */
   record Column(List<String> missing, String impute, Object fill, Boolean indicator) {}

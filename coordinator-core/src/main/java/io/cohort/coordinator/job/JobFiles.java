@@ -20,6 +20,8 @@ import io.cohort.proto.v1.SecureAggregationSpec;
 import io.cohort.proto.v1.Standardize;
 import io.cohort.proto.v1.TabularNetworkSpec;
 import io.cohort.proto.v1.TabularSpec;
+import io.cohort.proto.v1.TabularTask;
+import io.cohort.proto.v1.RegressionLoss;
 import io.cohort.proto.v1.TaskType;
 import io.cohort.proto.v1.TrainingConfig;
 import java.util.ArrayList;
@@ -307,11 +309,12 @@ public final class JobFiles {
 
     private TaskType task(String task) throws JobFileException {
       return switch (task) {
-        case "tabular_classification" -> TaskType.TASK_TYPE_TABULAR_CLASSIFICATION;
+        // "tabular" reads better for a regression (tabular.task says which); the wire task is the same.
+        case "tabular_classification", "tabular" -> TaskType.TASK_TYPE_TABULAR_CLASSIFICATION;
         case "sequence_classification" -> TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION;
         case "causal_lm" -> TaskType.TASK_TYPE_CAUSAL_LM;
         case "chat_sft" -> TaskType.TASK_TYPE_CHAT_SFT;
-        default -> throw error("task", "must be tabular_classification, sequence_classification, causal_lm or chat_sft,"
+        default -> throw error("task", "must be tabular (or tabular_classification), sequence_classification, causal_lm or chat_sft,"
             + " got '" + task + "'");
       };
     }
@@ -419,8 +422,30 @@ public final class JobFiles {
     private TabularSpec tabular(JobFile.Tabular t, boolean privateJob) throws JobFileException {
       String label = required(t.label(), "tabular.label");
       List<String> classes = t.classes() == null ? List.of() : t.classes();
-      if (classes.size() < 2 || new HashSet<>(classes).size() != classes.size()) {
-        throw error("tabular.classes", "must list at least two distinct label values, got " + classes);
+      TabularTask task = TabularBlock.task(t.task(), classes);
+      if (task == null) {
+        throw error("tabular.task", "must be binary, multiclass or regression, got '" + t.task() + "'");
+      }
+      if (task == TabularTask.TABULAR_TASK_REGRESSION) {
+        if (!classes.isEmpty()) {
+          throw error("tabular.classes", "does not apply to task regression: its label '" + label + "' is the number"
+              + " to predict; remove classes, or set tabular.task to binary or multiclass");
+        }
+      } else if (classes.size() < 2 || new HashSet<>(classes).size() != classes.size()) {
+        throw error("tabular.classes", "must list at least two distinct label values, got " + classes
+            + (classes.isEmpty() ? " (for a numeric label set tabular.task: regression)" : ""));
+      } else if (task == TabularTask.TABULAR_TASK_BINARY && classes.size() != 2) {
+        throw error("tabular.classes", "must list exactly 2 values for task binary, got " + classes.size()
+            + " (use tabular.task: multiclass)");
+      } else if (task == TabularTask.TABULAR_TASK_MULTICLASS && classes.size() < 3) {
+        throw error("tabular.classes", "must list at least 3 values for task multiclass, got " + classes.size()
+            + " (use tabular.task: binary)");
+      }
+      RegressionLoss loss = TabularBlock.regressionLoss(t.loss(), task);
+      if (loss == null) {
+        throw error("tabular.loss", task == TabularTask.TABULAR_TASK_REGRESSION
+            ? "must be mse or mae, got '" + t.loss() + "'"
+            : "applies to task regression only (a classifier's loss is cross-entropy)");
       }
       Set<String> seen = new HashSet<>();
       seen.add(label);
@@ -459,7 +484,11 @@ public final class JobFiles {
       List<String> problems = new ArrayList<>();
       List<ColumnPreprocessing> columns = TabularBlock.columns(t, numeric, categorical, problems);
       Standardize standardize = TabularBlock.standardize(t.standardize(), problems);
-      ClassWeight classWeight = TabularBlock.classWeight(t.classWeight(), classes, problems);
+      ClassWeight classWeight = task == TabularTask.TABULAR_TASK_REGRESSION && t.classWeight() != null ? null
+          : TabularBlock.classWeight(t.classWeight(), classes, problems);
+      if (task == TabularTask.TABULAR_TASK_REGRESSION && t.classWeight() != null) {
+        problems.add("field 'tabular.class_weight' applies to classification only; a regression job has no classes");
+      }
       if (classWeight != null && privateJob) {
         // DP-SGD clips each row's gradient to C before the sum: a weight > 1 would be clipped away
         // and one < 1 would change the sensitivity argument; not built yet.
@@ -472,6 +501,10 @@ public final class JobFiles {
       TabularSpec.Builder tabular = TabularSpec.newBuilder();
       if (classWeight != null) {
         tabular.setClassWeight(classWeight);
+      }
+      if (t.task() != null) {
+        // Only when the file names it: a job file without tabular.task keeps the spec (and its hash) it had.
+        tabular.setTask(task).setRegressionLoss(loss);
       }
       return tabular
           .setLabelColumn(label)

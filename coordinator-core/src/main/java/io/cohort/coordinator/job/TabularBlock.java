@@ -4,7 +4,9 @@ import io.cohort.proto.v1.CategoricalColumn;
 import io.cohort.proto.v1.ClassWeight;
 import io.cohort.proto.v1.ColumnPreprocessing;
 import io.cohort.proto.v1.Imputation;
+import io.cohort.proto.v1.RegressionLoss;
 import io.cohort.proto.v1.Standardize;
+import io.cohort.proto.v1.TabularTask;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -116,6 +118,41 @@ final class TabularBlock {
       }
     }
     return out;
+  }
+
+  /**
+   * {@code tabular.task}: binary, multiclass or regression; absent: multiclass with 3 or more classes, else binary
+   * (as before the field existed; a regression is never inferred from a forgotten classes list). Null when the
+   * value is none of these.
+   */
+  static TabularTask task(String given, List<String> classes) {
+    if (given == null) {
+      return classes.size() >= 3 ? TabularTask.TABULAR_TASK_MULTICLASS : TabularTask.TABULAR_TASK_BINARY;
+    }
+    return switch (given.strip().toLowerCase(Locale.ROOT)) {
+      case "binary" -> TabularTask.TABULAR_TASK_BINARY;
+      case "multiclass", "multi-class" -> TabularTask.TABULAR_TASK_MULTICLASS;
+      case "regression" -> TabularTask.TABULAR_TASK_REGRESSION;
+      default -> null;
+    };
+  }
+
+  /**
+   * {@code tabular.loss}: a regression's mse (the default) or mae; for classification only absent is valid.
+   * Null when the value does not apply.
+   */
+  static RegressionLoss regressionLoss(String given, TabularTask task) {
+    if (task != TabularTask.TABULAR_TASK_REGRESSION) {
+      return given == null ? RegressionLoss.REGRESSION_LOSS_UNSPECIFIED : null;
+    }
+    if (given == null) {
+      return RegressionLoss.REGRESSION_LOSS_MSE;
+    }
+    return switch (given.strip().toLowerCase(Locale.ROOT)) {
+      case "mse" -> RegressionLoss.REGRESSION_LOSS_MSE;
+      case "mae" -> RegressionLoss.REGRESSION_LOSS_MAE;
+      default -> null;
+    };
   }
 
   /** {@code tabular.standardize}: local (the default) or none. */

@@ -55,14 +55,35 @@ final class EvaluationPhase {
             + e.getKey() + " ignored: " + bad.getMessage());
       }
     }
-    PooledEvaluation.ThresholdMetrics half = pooled.atThreshold(0.5);
-    PooledEvaluation.ThresholdMetrics best = pooled.bestF1();
-    RoundRecord.Evaluation eval = new RoundRecord.Evaluation(
-        results.size(), pooled.examples(), pooled.meanLoss(), pooled.accuracy(), pooled.rocAuc(), pooled.f1(),
-        pooled.prAuc(), half == null ? Double.NaN : half.precision(), half == null ? Double.NaN : half.recall(),
-        best == null ? Double.NaN : best.threshold(), best == null ? Double.NaN : best.f1());
+    RoundRecord.Evaluation eval = pooledEvaluation(results.size(), pooled);
     store.recordEvaluation(ctx.jobId(), round.round(), eval);
     LOG.info(() -> String.format("job %s round %d: %d nodes evaluated %d examples: loss %.4f accuracy %.4f roc_auc %.4f",
-        ctx.jobId(), round.round(), eval.nodes(), eval.examples(), eval.loss(), eval.accuracy(), eval.rocAuc()));
+        ctx.jobId(), round.round(), eval.nodes(), eval.examples(), eval.loss(), eval.accuracy(), eval.rocAuc())
+        + (Double.isNaN(eval.rmse()) ? "" : String.format(" rmse %.4f mae %.4f r2 %.4f", eval.rmse(), eval.mae(),
+            eval.r2())));
+  }
+
+  /**
+   * The round's metrics by the kind of job the results show: regression (RMSE, MAE, R² from the pooled sums; no
+   * accuracy or AUC), multi-class (the macro one-vs-rest ROC AUC; no positive-class metrics, since no class is
+   * the positive one) or binary.
+   */
+  static RoundRecord.Evaluation pooledEvaluation(int nodes, PooledEvaluation pooled) {
+    double nan = Double.NaN;
+    if (pooled.isRegression()) {
+      return new RoundRecord.Evaluation(nodes, pooled.examples(), pooled.meanLoss(), nan, nan, nan, nan, nan, nan,
+          nan, nan, pooled.rmse(), pooled.mae(), pooled.r2());
+    }
+    double macro = pooled.macroRocAuc();
+    if (!Double.isNaN(macro)) {
+      return new RoundRecord.Evaluation(nodes, pooled.examples(), pooled.meanLoss(), pooled.accuracy(), macro, nan,
+          nan, nan, nan, nan, nan);
+    }
+    PooledEvaluation.ThresholdMetrics half = pooled.atThreshold(0.5);
+    PooledEvaluation.ThresholdMetrics best = pooled.bestF1();
+    return new RoundRecord.Evaluation(
+        nodes, pooled.examples(), pooled.meanLoss(), pooled.accuracy(), pooled.rocAuc(), pooled.f1(),
+        pooled.prAuc(), half == null ? nan : half.precision(), half == null ? nan : half.recall(),
+        best == null ? nan : best.threshold(), best == null ? nan : best.f1());
   }
 }

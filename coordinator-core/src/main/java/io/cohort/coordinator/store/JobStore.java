@@ -261,7 +261,7 @@ public final class JobStore {
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE rounds SET eval_nodes = ?, eval_examples = ?, eval_loss = ?, eval_accuracy = ?, eval_roc_auc = ?,"
               + " eval_f1 = ?, eval_pr_auc = ?, eval_precision = ?, eval_recall = ?, eval_best_threshold = ?,"
-              + " eval_best_f1 = ? WHERE job_id = ? AND round = ?")) {
+              + " eval_best_f1 = ?, eval_rmse = ?, eval_mae = ?, eval_r2 = ? WHERE job_id = ? AND round = ?")) {
         ps.setInt(1, e.nodes());
         ps.setLong(2, e.examples());
         setDouble(ps, 3, e.loss());
@@ -273,13 +273,17 @@ public final class JobStore {
         setDouble(ps, 9, e.recall());
         setDouble(ps, 10, e.bestThreshold());
         setDouble(ps, 11, e.bestF1());
-        ps.setString(12, jobId);
-        ps.setInt(13, round);
+        setDouble(ps, 12, e.rmse());
+        setDouble(ps, 13, e.mae());
+        setDouble(ps, 14, e.r2());
+        ps.setString(15, jobId);
+        ps.setInt(16, round);
         ps.executeUpdate();
       }
       audit.append(c, AuditEvent.system("round.evaluated", jobId, round, null, String.format(java.util.Locale.ROOT,
           "%d nodes, %d examples, loss %.6f, accuracy %.6f, roc_auc %.6f", e.nodes(), e.examples(), e.loss(),
-          e.accuracy(), e.rocAuc())), clock.instant());
+          e.accuracy(), e.rocAuc()) + (Double.isNaN(e.rmse()) ? "" : String.format(java.util.Locale.ROOT,
+          ", rmse %.6f, mae %.6f, r2 %.6f", e.rmse(), e.mae(), e.r2()))), clock.instant());
       return null;
     });
   }
@@ -309,7 +313,8 @@ public final class JobStore {
                 : new RoundRecord.Evaluation(evalNodes, rs.getLong("eval_examples"), getDouble(rs, "eval_loss"),
                     getDouble(rs, "eval_accuracy"), getDouble(rs, "eval_roc_auc"), getDouble(rs, "eval_f1"),
                     getDouble(rs, "eval_pr_auc"), getDouble(rs, "eval_precision"), getDouble(rs, "eval_recall"),
-                    getDouble(rs, "eval_best_threshold"), getDouble(rs, "eval_best_f1"));
+                    getDouble(rs, "eval_best_threshold"), getDouble(rs, "eval_best_f1"), getDouble(rs, "eval_rmse"),
+                    getDouble(rs, "eval_mae"), getDouble(rs, "eval_r2"));
             out.add(new RoundRecord(rs.getString("job_id"), rs.getInt("round"), rs.getInt("attempt"),
                 split(rs.getString("participants")), split(rs.getString("contributors")), rs.getLong("num_examples"),
                 rs.getString("model_id"), rs.getString("model_sha256"), rs.getTimestamp("started_at").toInstant(),

@@ -144,8 +144,8 @@ class TextJobFilesTest {
     assertThatThrownBy(() -> JobFiles.parse("task: causal_lm\ndataset: r\nmodel: {sha256: " + SHA + "}\n", "j.yaml",
         "x")).hasMessageContaining("field 'model.name' is required");
     assertThatThrownBy(() -> JobFiles.parse(MINIMAL.replace("sequence_classification", "translation"), "j.yaml", "x"))
-        .hasMessage("j.yaml: field 'task' must be tabular_classification, sequence_classification, causal_lm or"
-            + " chat_sft, got 'translation'");
+        .hasMessage("j.yaml: field 'task' must be tabular (or tabular_classification), sequence_classification,"
+            + " causal_lm or chat_sft, got 'translation'");
   }
 
   @Test

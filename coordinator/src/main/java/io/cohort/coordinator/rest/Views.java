@@ -45,7 +45,8 @@ final class Views {
         e == null ? null : nan(e.loss()), e == null ? null : nan(e.accuracy()),
         e == null ? null : nan(e.rocAuc()), e == null ? null : nan(e.f1()), e == null ? null : nan(e.prAuc()),
         e == null ? null : nan(e.precision()), e == null ? null : nan(e.recall()),
-        e == null ? null : nan(e.bestThreshold()), e == null ? null : nan(e.bestF1()));
+        e == null ? null : nan(e.bestThreshold()), e == null ? null : nan(e.bestF1()),
+        e == null ? null : nan(e.rmse()), e == null ? null : nan(e.mae()), e == null ? null : nan(e.r2()));
   }
 
   static RoundView round(RoundRecord r) {
@@ -54,7 +55,7 @@ final class Views {
         r.modelSha256(), durationMs(r),
         e == null ? null : new EvaluationView(e.nodes(), e.examples(), nan(e.loss()), nan(e.accuracy()),
             nan(e.rocAuc()), nan(e.f1()), nan(e.prAuc()), nan(e.precision()), nan(e.recall()),
-            nan(e.bestThreshold()), nan(e.bestF1())));
+            nan(e.bestThreshold()), nan(e.bestF1()), nan(e.rmse()), nan(e.mae()), nan(e.r2())));
   }
 
   /** {@code lastSeen}: the later of the stored registration time and the last call in this process. */
