@@ -164,8 +164,9 @@ def one_run(home, extra):
     sampler.stop = True
     final_cpu = sampler.by_role()
     if rc != 0 or "job_s" not in marks:
-        sys.stderr.write("".join(output[-30:]))
-        raise SystemExit(f"simulate failed in {home} (exit {rc}); work dir {work}")
+        print(f"# simulate failed in {home} (exit {rc}, load {load}); work dir {work}:", flush=True)
+        print("".join("#   " + l for l in output[-3:]), end="", flush=True)
+        return None
     coord_ready = log_time(os.path.join(work, "coordinator.log"), r"\[quarkus\].* started in")
     nodes_reg = [log_time(os.path.join(work, f), r"registered with coordinator")
                  for f in os.listdir(work) if re.fullmatch(r"node\d+\.log", f)]
@@ -210,10 +211,15 @@ def main():
     for _ in range(args.reps):
         for h in homes:
             r = one_run(h, args.extra)
+            if r is None:
+                continue
             rows[h].append(r)
             print(f"{h[-28:]:<28}" + "".join(f"{r[c]:12.2f}" for c in COLUMNS), flush=True)
     print("median")
     for h in homes:
+        if not rows[h]:
+            print(f"{h[-28:]:<28} (no run completed)")
+            continue
         med = {c: statistics.median(r[c] for r in rows[h]) for c in COLUMNS}
         print(f"{h[-28:]:<28}" + "".join(f"{med[c]:12.2f}" for c in COLUMNS))
 

@@ -16,14 +16,3 @@ cohort_ensure_built() {
     (cd "$ROOT" && ./mvnw -q -B install -DskipTests) >&2
   fi
 }
-
-# JVM options for JAR (issue 23 #8; JvmStart in the cli module does the same for the processes the
-# CLI starts): JAR's class-data archive (NAME.jsa beside it, written at package time) when there is
-# one no older than the jar; the JVM refuses a stale or foreign one by itself, silently.
-cohort_jvm_opts() {
-  local jar="$1" jsa="${1%.jar}.jsa"
-  JVM_OPTS=()
-  if [ -f "$jsa" ] && [ ! "$jar" -nt "$jsa" ]; then
-    JVM_OPTS+=("-XX:SharedArchiveFile=$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
-  fi
-}

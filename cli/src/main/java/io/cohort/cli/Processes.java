@@ -37,7 +37,7 @@ public final class Processes {
   public static ProcessBuilder coordinator(Path home, List<String> properties, JvmStart start) throws IOException {
     Path jar = requireBuilt(coordinatorJar(home));
     List<String> cmd = new ArrayList<>(List.of(java()));
-    cmd.addAll(start.options(jar));
+    cmd.addAll(start.options());
     for (String p : properties) {
       cmd.add("-D" + p);
     }
@@ -57,7 +57,7 @@ public final class Processes {
   public static ProcessBuilder node(Path home, List<String> args, JvmStart start) throws IOException {
     Path jar = requireBuilt(nodeJar(home));
     List<String> cmd = new ArrayList<>(List.of(java()));
-    cmd.addAll(start.options(jar));
+    cmd.addAll(start.options());
     cmd.addAll(List.of("-jar", jar.toString()));
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);

@@ -2,42 +2,36 @@ package io.cohort.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class JvmStartTest {
   @TempDir
-  Path dir;
+  Path home;
 
   @Test
-  void quickStartsCompileWithC1OnlyAndFullStartsKeepC2() throws IOException {
-    Path jar = Files.createFile(dir.resolve("cohort-node.jar"));
-    assertThat(JvmStart.QUICK.options(jar)).containsExactly("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
-    assertThat(JvmStart.FULL.options(jar)).containsExactly("-XX:+UseSerialGC");
+  void quickStartsCompileWithC1OnlyAndFullStartsKeepC2() {
+    assertThat(JvmStart.QUICK.options()).containsExactly("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    assertThat(JvmStart.FULL.options()).containsExactly("-XX:+UseSerialGC");
   }
 
   @Test
-  void anArchiveNoOlderThanItsJarIsMappedWithItsWarningsOff() throws IOException {
-    Path jar = Files.createFile(dir.resolve("cohort-node.jar"));
-    Path jsa = Files.createFile(dir.resolve("cohort-node.jsa"));
-    Files.setLastModifiedTime(jar, FileTime.from(Instant.parse("2026-12-07T01:00:00Z")));
-    Files.setLastModifiedTime(jsa, FileTime.from(Instant.parse("2026-12-07T01:00:05Z")));
-    assertThat(JvmStart.FULL.options(jar)).containsExactly("-XX:+UseSerialGC", "-XX:SharedArchiveFile=" + jsa,
-        "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
-  }
-
-  @Test
-  void aMissingOrStaleArchiveIsLeftOut() throws IOException {
-    Path jar = Files.createFile(dir.resolve("cohort.jar"));
-    assertThat(JvmStart.classDataArchive(jar)).isEmpty();
-    Path jsa = Files.createFile(dir.resolve("cohort.jsa"));
-    Files.setLastModifiedTime(jsa, FileTime.from(Instant.parse("2026-12-07T01:00:00Z")));
-    Files.setLastModifiedTime(jar, FileTime.from(Instant.parse("2026-12-07T01:00:05Z")));
-    assertThat(JvmStart.classDataArchive(jar)).isEmpty();
+  void theServerAndTheNodesKeepFullCompilationAndTheSimulationsCoordinatorAndToolsMayNot() throws Exception {
+    Path coordinator = Processes.coordinatorJar(home);
+    Path node = Processes.nodeJar(home);
+    Files.createDirectories(coordinator.getParent());
+    Files.createFile(coordinator);
+    Files.createDirectories(node.getParent());
+    Files.createFile(node);
+    assertThat(Processes.coordinator(home, List.of("a=b")).command()).doesNotContain("-XX:TieredStopAtLevel=1")
+        .contains("-Da=b", "-jar", coordinator.toString());
+    assertThat(Processes.node(home, List.of("--config", "n.yaml")).command()).doesNotContain("-XX:TieredStopAtLevel=1")
+        .endsWith("-jar", node.toString(), "--config", "n.yaml");
+    assertThat(Processes.coordinator(home, List.of(), JvmStart.QUICK).command()).contains("-XX:TieredStopAtLevel=1");
+    assertThat(Processes.node(home, List.of("partition"), JvmStart.QUICK).command())
+        .containsSubsequence("-XX:TieredStopAtLevel=1", "-jar", node.toString(), "partition");
   }
 }

@@ -85,7 +85,8 @@ class MarkerLeakE2eTest {
         Path textValidation = writeTexts(fed.dir().resolve("data/" + id + "-validation.jsonl"), id + "v", texts, 8,
             random, -1);
         fed.startNode(id, fed.writeNodeConfig(id, List.of(new Federation.Dataset("credit", train, validation),
-            new Federation.Dataset("reuters", textTrain, textValidation, "jsonl")), Map.of(TEXT_MODEL, model)));
+            new Federation.Dataset("reuters", textTrain, textValidation, "jsonl")), Map.of(TEXT_MODEL, model)),
+            List.of(NodeProcess.FULL_JIT));
       }
       fed.awaitConnected(Duration.ofSeconds(120), "node1", "node2", "node3");
 
