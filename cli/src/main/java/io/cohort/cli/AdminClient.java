@@ -23,13 +23,26 @@ public final class AdminClient {
   /** Reads replies into the {@code io.cohort.adminapi} records; a field a newer coordinator adds is ignored. */
   private static final ObjectMapper TYPED = new ObjectMapper()
       .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
   private final URI base;
   private final String token;
 
   public AdminClient(URI base, String token) {
+    this(base, token, null);
+  }
+
+  /**
+   * @param tls for an {@code https://} admin API: the context that checks the server's certificate
+   *     (issue 21 #5: against the federation CA, {@link AdminTls}); null for the JDK's defaults
+   */
+  public AdminClient(URI base, String token, javax.net.ssl.SSLContext tls) {
     this.base = base;
     this.token = token;
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    if (tls != null) {
+      b.sslContext(tls);
+    }
+    this.http = b.build();
   }
 
   URI base() {

@@ -50,7 +50,9 @@ public final class CohortCli {
     Path dataDir;
 
     AdminClient client() throws CliException {
-      return new AdminClient(coordinator, AdminClient.resolveToken(token, dataDir, config(spec)));
+      CliConfig config = config(spec);
+      return new AdminClient(coordinator, AdminClient.resolveToken(token, dataDir, config),
+          AdminTls.context(coordinator, config, dataDir));
     }
   }
 

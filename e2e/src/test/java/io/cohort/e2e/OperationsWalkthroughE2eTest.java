@@ -269,19 +269,24 @@ class OperationsWalkthroughE2eTest {
   private void enrolThroughTheOfflineCa(String h, Path cfg, String api, String dd, Path ca, Path passphrase, Path usb)
       throws Exception {
     String token = Launchers.enrolmentToken(ok(cli.cohort("node", "token", h, "--coordinator", api, "--data-dir", dd)));
-    java.util.concurrent.CompletableFuture<Launchers.Run> enrol = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try {
-        return cli.cohortNode("enroll", "--config", cfg.toString(), "--token", token);
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    // Its own thread: enroll blocks until the certificate is installed (the common pool may have one thread).
+    java.util.concurrent.ExecutorService waiting = java.util.concurrent.Executors.newSingleThreadExecutor();
+    java.util.concurrent.Future<Launchers.Run> enrol;
+    try {
+      enrol = waiting.submit(() -> cli.cohortNode("enroll", "--config", cfg.toString(), "--token", token));
+    } finally {
+      waiting.shutdown();
+    }
+    // The operator compares the fingerprint `enroll` prints with `cohort node requests` (polled here
+    // through the same admin API, which is quicker than a CLI start per poll).
     String[] fingerprint = {null};
-    await().atMost(Duration.ofSeconds(60)).until(() -> {
-      Launchers.Run requests = ok(cli.cohort("node", "requests", "--coordinator", api, "--data-dir", dd));
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(h)
-          + "\\s+([0-9a-f]{64})").matcher(requests.out());
-      fingerprint[0] = m.find() ? m.group(1) : null;
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      for (JsonNode r : new AdminClient(java.net.URI.create(api), Files.readString(Path.of(dd, "admin.token")).strip())
+          .get("/api/v1/pki/requests")) {
+        if (r.path("node_id").asText().equals(h)) {
+          fingerprint[0] = r.path("fingerprint").asText();
+        }
+      }
       return fingerprint[0] != null || enrol.isDone();
     });
     assertThat(fingerprint[0]).as("%s's request is pending: %s", h, enrol.isDone() ? context(enrol.get()) : "").isNotNull();
