@@ -212,7 +212,12 @@ final class Simulation {
           c.path("examples").asLong(), c.path("loss").asDouble(), c.path("accuracy").asDouble(),
           c.path("roc_auc").asDouble(), c.path("pr_auc").asDouble(Double.NaN), c.path("f1").asDouble(Double.NaN),
           c.path("best_f1").asDouble(Double.NaN), c.path("best_threshold").asDouble(Double.NaN));
-      out.println("best f1 (at): the F1 at the threshold that maximises it on these held-out records (optimistic)");
+      if (spec.getTabular().getClassesCount() > 2) {
+        out.println("roc_auc: the macro mean of each class's one-vs-rest ROC AUC (" + spec.getTabular()
+            .getClassesCount() + " classes); pr_auc and f1 need a positive class, which a multi-class job has not");
+      } else {
+        out.println("best f1 (at): the F1 at the threshold that maximises it on these held-out records (optimistic)");
+      }
       out.println(NodeCommandLines.describeCentral(spec));
       out.printf(Locale.ROOT, "cost of federation: roc_auc %+.4f%n", num(fed.rocAuc(), 0) - c.path("roc_auc").asDouble());
     }
@@ -225,8 +230,9 @@ final class Simulation {
    */
   private void printRegression(JobSpec spec, EvaluationView fed, EvaluationView open, Path dataDir) throws Exception {
     out.println();
-    out.printf("%-28s %10s %10s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "rmse", "mae", "r2");
-    String row = "%-28s %10d %10.4f %10.4f %10.4f %10.4f%n";
+    out.printf("%-28s %10s %14s %10s %10s %10s%n", "held-out (same records)", "examples", "loss", "rmse", "mae", "r2");
+    // The loss is the mean squared (or absolute) error in the label's units squared: it can be large.
+    String row = "%-28s %10d %14.6g %10.4f %10.4f %10.4f%n";
     if (open != null) {
       out.printf(Locale.ROOT, row, "federated, non-private", open.examples(), num(open.loss(), 0), num(open.rmse(), 0),
           num(open.mae(), 0), num(open.r2(), Double.NaN));

@@ -141,4 +141,58 @@ class TabularTrainerTest {
         .map(LocalTrainer.Decline::localDetail)).hasValueSatisfying(m -> assertThat(m)
             .contains("layer 1 (BatchNormalization) normalises across the examples of a batch"));
   }
+
+  /** A regression spec: label y is a number (y = 20 + 5 x + noise), no classes. */
+  private static JobSpec regressionSpec() {
+    JobSpec.Builder b = spec("tab").toBuilder();
+    b.getTabularBuilder().clearClasses().setTask(io.cohort.proto.v1.TabularTask.TABULAR_TASK_REGRESSION)
+        .setRegressionLoss(io.cohort.proto.v1.RegressionLoss.REGRESSION_LOSS_MSE);
+    return b.build();
+  }
+
+  private Path regressionData() throws Exception {
+    SplittableRandom r = new SplittableRandom(SEED + 1);
+    StringBuilder sb = new StringBuilder("x,c,y\n");
+    for (int i = 0; i < 80; i++) {
+      double x = r.nextGaussian();
+      sb.append(x).append(',').append(r.nextBoolean() ? "a" : "b").append(',').append(20 + 5 * x + 0.3 * r.nextGaussian())
+          .append('\n');
+    }
+    Path file = dir.resolve("regression.csv");
+    Files.writeString(file, sb);
+    return file;
+  }
+
+  @Test
+  void regressionJob_trainsWithAndWithoutDp_andSendsSumsNotHistograms() throws Exception {
+    TabularTrainer t = new TabularTrainer(config(regressionData()));
+    JobSpec spec = regressionSpec();
+    assertThat(t.check(spec)).isEmpty();
+    LocalTrainer.Outcome out = t.train(spec, 1, Optional.empty());
+    assertThat(out.parameters().get("layers.1.weight").shape()).as("one linear output").containsExactly(4);
+    EvaluationResult e = t.evaluate(spec, out.parameters());
+    assertThat(e.getPositiveScoreHistogramCount()).isZero();
+    assertThat(e.getRegression().getCount()).isEqualTo(20);
+    double rmse = Math.sqrt(e.getRegression().getSumSquaredError() / 20);
+    // y's standard deviation is about 5: a model that learned anything beats predicting the mean.
+    assertThat(rmse).as("seed %d: %s", SEED, e.getRegression()).isLessThan(4.0);
+
+    JobSpec dp = spec.toBuilder().setJobId("job-dp").setPrivacy(io.cohort.proto.v1.PrivacySpec.newBuilder()
+        .setEnabled(true)).build();
+    io.cohort.client.privacy.DpPlan plan = new io.cohort.client.privacy.DpPlan(0.25, 1.0, 1.0, 20, 1,
+        io.cohort.client.tabular.DpSgdParams.Optimizer.ADAM);
+    LocalTrainer.Outcome priv = t.trainPrivately(dp, 1, Optional.empty(), plan);
+    assertThat(priv.metrics()).as("no noiseless loss leaves a private node").isEmpty();
+    assertThat(t.evaluate(dp, priv.parameters()).getRegression().getCount()).isEqualTo(20);
+  }
+
+  @Test
+  void regressionJob_declinesAClassifierNetwork_andANonNumericLabel() throws Exception {
+    assertThat(new TabularTrainer(config(regressionData())).check(withNetwork(regressionSpec(), net(3, 2, false),
+        false)).map(LocalTrainer.Decline::localDetail)).hasValueSatisfying(m -> assertThat(m)
+            .contains("output layer has 2 units, but the job is a regression"));
+    assertThat(new TabularTrainer(config(good)).check(regressionSpec()).map(LocalTrainer.Decline::localDetail))
+        .hasValueSatisfying(m -> assertThat(m).contains("good.csv").contains("line 2").contains("'y'")
+            .contains("is not a number"));
+  }
 }

@@ -29,9 +29,9 @@ class RegressionAndMulticlassTest {
   /** Two hidden layers (ReLU, tanh), then one linear unit on {@code loss}. */
   private static MultiLayerConfiguration regression(int width, LossFunction loss, DataType type) {
     return new NeuralNetConfiguration.Builder().dataType(type).list()
-        .layer(new DenseLayer.Builder().nIn(width).nOut(6).activation(Activation.RELU).build())
-        .layer(new DenseLayer.Builder().nIn(6).nOut(4).activation(Activation.TANH).build())
-        .layer(new OutputLayer.Builder(loss).nIn(4).nOut(1).activation(Activation.IDENTITY).build())
+        .layer(new DenseLayer.Builder().nIn(width).nOut(4).activation(Activation.RELU).build())
+        .layer(new DenseLayer.Builder().nIn(4).nOut(3).activation(Activation.TANH).build())
+        .layer(new OutputLayer.Builder(loss).nIn(3).nOut(1).activation(Activation.IDENTITY).build())
         .build();
   }
 
@@ -113,7 +113,7 @@ class RegressionAndMulticlassTest {
     for (LossFunction loss : List.of(LossFunction.MSE, LossFunction.MEAN_ABSOLUTE_ERROR)) {
       TabularNetwork model = MlpClassifier.regressionNetwork(3, List.of(16), loss);
       TrainResult r = NetworkTraining.train(model, model.initialize(SEED), train,
-          new TrainingParams(30, 32, 0.01, null), SEED, null, 1);
+          new TrainingParams(20, 32, 0.01, null), SEED, null, 1);
       EvaluationStats s = NetworkTraining.evaluate(model, r.weights(), validation);
       // y = 50 + 3 x0 - 2 x1 + N(0, 0.5^2) with x uniform in [-2, 2): std about 4.2, the noise floor 0.5.
       assertThat(s.regression().rmse()).as("%s seed %d: %s (label std %.3f)", loss, SEED, s, std).isLessThan(1.0);

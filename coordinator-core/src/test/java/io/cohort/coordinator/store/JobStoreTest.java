@@ -104,6 +104,13 @@ class JobStoreTest {
     RoundRecord.Evaluation full = new RoundRecord.Evaluation(2, 200, 0.5, 0.75, 0.9, 0.4, 0.62, 0.5, 0.33, 0.271, 0.55);
     store.recordEvaluation("job-abc", 3, full);
     assertThat(store.rounds("job-abc").get(2).evaluation()).isEqualTo(full);
+    assertThat(full.rmse()).as("a classification round has no regression metrics").isNaN();
+    store.completeRound(round(4), Instant.now());
+    double nan = Double.NaN;
+    RoundRecord.Evaluation regression = new RoundRecord.Evaluation(3, 200, 4.1e6, nan, nan, nan, nan, nan, nan, nan,
+        nan, 2024.9, 1391.2, 0.47);
+    store.recordEvaluation("job-abc", 4, regression);
+    assertThat(store.rounds("job-abc").get(3).evaluation()).isEqualTo(regression);
     store.recordDecision(new NodeDecision("job-abc", "n1", false, "no data", Instant.now()));
     store.recordDecision(new NodeDecision("job-abc", "n1", true, null, Instant.now()));
     assertThat(store.decisions("job-abc")).singleElement().satisfies(d -> assertThat(d.accepted()).isTrue());
