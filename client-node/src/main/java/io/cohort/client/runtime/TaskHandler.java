@@ -1,8 +1,11 @@
 package io.cohort.client.runtime;
 
 import io.cohort.client.job.LocalTrainer;
+import io.cohort.client.privacy.EvaluationPrivacy;
 import io.cohort.client.privacy.PrivacyGuard;
 import io.cohort.client.privacy.RoundRefusedException;
+import io.cohort.crypto.dp.DpParameterException;
+import io.cohort.crypto.dp.GaussianNoise;
 import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.proto.v1.EvaluateTask;
 import io.cohort.proto.v1.EvaluationResult;
@@ -37,6 +40,8 @@ final class TaskHandler {
   private final SecureParticipant secure;
   private final PrivacyGuard privacy;
   private final TaskReplays replays = new TaskReplays();
+  /** Noise on evaluation statistics under DP (issue 19 #3): SecureRandom-keyed. */
+  private final GaussianNoise evaluationNoise = GaussianNoise.create();
   /** Test hook: runs after a round's spend is recorded and before anything of the round leaves. */
   private Runnable afterLedgerRecord = () -> { };
 
@@ -159,8 +164,9 @@ final class TaskHandler {
         secure.start(task, t, global.orElseThrow(() -> new WireFormatException("a secure round names no global model")),
             out);
       } else {
-        client.pushUpdate(task.getJobId(), task.getTaskId(), t.getRound(), out.examples(), out.parameters(),
-            out.metrics(), TRANSFER_TIMEOUT);
+        // Issue 19 #3: under DP the example count is not released in the clear; every node weighs 1.
+        client.pushUpdate(task.getJobId(), task.getTaskId(), t.getRound(), admission.isPresent() ? 1 : out.examples(),
+            out.parameters(), admission.isPresent() ? java.util.Map.of() : out.metrics(), TRANSFER_TIMEOUT);
       }
       LOG.info(String.format("job %s round %d: trained on %d examples in %d ms, train_loss %.4f, %s",
           task.getJobId(), t.getRound(), out.examples(), clock.millis() - started, out.metrics().get("train_loss"),
@@ -220,14 +226,28 @@ final class TaskHandler {
 
   private void evaluate(Task task, EvaluateTask t) {
     try {
+      // Issue 19 #3: under DP the statistics leave noised, and the release is charged (write-ahead) first.
+      Optional<PrivacyGuard.Admission> charge = privacy.admitEvaluation(t.getSpec(), t.getRound());
       TensorBundle model = model(task.getJobId(), t.getModelId(), t.getModelSha256().toByteArray());
       EvaluationResult r = trainer.evaluate(t.getSpec(), model);
+      if (charge.isPresent()) {
+        r = EvaluationPrivacy.privatise(r, EvaluationPrivacy.noiseMultiplier(t.getSpec()), evaluationNoise);
+        var entry = privacy.record(charge.get());
+        LOG.info(String.format("job %s round %d: recorded the evaluation's privacy spend, dataset '%s' now at"
+            + " epsilon %.4f", task.getJobId(), t.getRound(), t.getSpec().getDatasetAlias(), entry.epsilonAfter()));
+        client.pushLedgerEntries(task.getJobId(), privacy.entries(t.getSpec().getDatasetAlias(), task.getJobId()));
+      }
       // The audit's counts and bound only (no coin, score or record); absent when the job asks for none.
       client.pushEvaluation(task.getJobId(), task.getTaskId(), t.getRound(), r, trainer.auditSummary(t.getSpec()));
     } catch (LocalTrainer.LocalDataException e) {
       abandon(task, e.decline());
-    } catch (WireFormatException e) {
+    } catch (WireFormatException | RoundRefusedException | IllegalArgumentException e) {
       abandon(task, LocalTrainer.Decline.of(e.getMessage()));
+    } catch (DpParameterException e) {
+      abandon(task, LocalTrainer.Decline.of("privacy: " + e.getMessage()));
+    } catch (IOException e) {
+      String reason = "privacy ledger unavailable, so no evaluation is sent";
+      abandon(task, new LocalTrainer.Decline(reason, reason + ": " + e.getMessage()));
     }
   }
 

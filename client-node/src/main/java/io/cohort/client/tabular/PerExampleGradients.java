@@ -4,6 +4,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -38,6 +39,31 @@ final class PerExampleGradients {
       double clipNorm) {
     return model.denseOnly() ? denseClippedSum(model, net, x, labels, clipNorm)
         : microBatchClippedSum(net, x, labels, clipNorm);
+  }
+
+  /**
+   * Issue 19 #2, DP-SGD per privacy unit: for each unit in {@code units}, the sum of its rows' gradients (one DL4J
+   * backward pass over the unit's rows, whose gradient is the sum over them) scaled to L2 norm at most
+   * {@code clipNorm}, summed over the units. So all of a unit's rows together add at most C to a step, however
+   * many rows it has.
+   */
+  static ClippedSum unitClippedSum(MultiLayerNetwork net, EncodedData data, UnitGroups groups, int[] units,
+      double clipNorm) {
+    DataType type = net.params().dataType();
+    INDArray sum = Nd4j.zeros(type, net.params().shape());
+    double lossSum = 0;
+    for (int u : units) {
+      int[] rows = groups.rows(u);
+      net.setInput(NetworkBatches.features(data, rows, type));
+      net.setLabels(NetworkBatches.labels(data, rows, type));
+      net.computeGradientAndScore();
+      // DL4J's score is the mean loss over the rows; its gradient is their sum (the updater divides).
+      lossSum += net.score() * rows.length;
+      INDArray g = net.gradient().gradient().dup();
+      double factor = Math.min(1.0, clipNorm / (g.norm2Number().doubleValue() + TINY));
+      sum.addi(g.muli(factor));
+    }
+    return new ClippedSum(TabularNetwork.toFloats(sum), lossSum);
   }
 
   /** The general path: DL4J's backward pass once per example. */
