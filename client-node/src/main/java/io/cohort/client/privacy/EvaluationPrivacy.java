@@ -64,15 +64,27 @@ public final class EvaluationPrivacy {
   }
 
   /**
+   * Whether this mechanism bounds what one record adds to {@code raw}: a classification result with score
+   * histograms. Token-level results (causal LM, chat) are not noised but withheld under DP ({@link #WITHHELD}).
+   */
+  public static boolean canNoise(EvaluationResult raw) {
+    int bins = raw.getPositiveScoreHistogramCount();
+    return bins > 0 && raw.getNumAnswers() == 0 && raw.getNegativeScoreHistogramCount() == bins;
+  }
+
+  /** What a DP node sends for an evaluation it cannot noise: nothing (no examples, no statistics), uncharged. */
+  public static final EvaluationResult WITHHELD = EvaluationResult.getDefaultInstance();
+
+  /**
    * The noised statistics of {@code raw}; see the class comment.
    *
    * @throws IllegalArgumentException for a result without score histograms (language-model token counts and
-   *     chat answers), whose per-record contribution this mechanism does not bound
+   *     chat answers), whose per-record contribution this mechanism does not bound ({@link #canNoise})
    */
   public static EvaluationResult privatise(EvaluationResult raw, double sigmaE, GaussianNoise noise)
       throws DpParameterException {
     int bins = raw.getPositiveScoreHistogramCount();
-    if (bins == 0 || raw.getNumAnswers() != 0 || raw.getNegativeScoreHistogramCount() != bins) {
+    if (!canNoise(raw)) {
       throw new IllegalArgumentException("this job's evaluation counts tokens, not records, so it cannot be noised"
           + " per record under DP; declare the validation data public (privacy.public_validation: true, on nodes"
           + " that set privacy.allow_public_validation) or run it without DP");

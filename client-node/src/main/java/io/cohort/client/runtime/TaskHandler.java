@@ -230,7 +230,11 @@ final class TaskHandler {
       Optional<PrivacyGuard.Admission> charge = privacy.admitEvaluation(t.getSpec(), t.getRound());
       TensorBundle model = model(task.getJobId(), t.getModelId(), t.getModelSha256().toByteArray());
       EvaluationResult r = trainer.evaluate(t.getSpec(), model);
-      if (charge.isPresent()) {
+      if (charge.isPresent() && !EvaluationPrivacy.canNoise(r)) {
+        // Token-level statistics (causal LM, chat) have no per-record bound: under DP they are not sent.
+        LOG.info("job " + task.getJobId() + " round " + t.getRound() + ": token-level evaluation withheld under DP");
+        r = EvaluationPrivacy.WITHHELD;
+      } else if (charge.isPresent()) {
         r = EvaluationPrivacy.privatise(r, EvaluationPrivacy.noiseMultiplier(t.getSpec()), evaluationNoise);
         var entry = privacy.record(charge.get());
         LOG.info(String.format("job %s round %d: recorded the evaluation's privacy spend, dataset '%s' now at"

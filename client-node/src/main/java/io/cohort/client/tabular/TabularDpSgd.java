@@ -114,7 +114,7 @@ public final class TabularDpSgd {
         flat = new float[model.parameterCount()];
       } else {
         PerExampleGradients.ClippedSum c = units != null
-            ? PerExampleGradients.unitClippedSum(net, data, units, batch, p.clipNorm())
+            ? PerExampleGradients.unitClippedSum(model, net, data, units, batch, p.clipNorm())
             : PerExampleGradients.clippedSum(model, net,
                 NetworkBatches.features(data, batch, type), NetworkBatches.labels(data, batch, type), p.clipNorm());
         lossSum += c.lossSum();

@@ -58,11 +58,35 @@ class PrivacyUnitTrainingTest {
 
     // Record level: 50 rows each clipped to C add up to far more than C.
     assertThat(norm(record)).as("seed %d", SEED).isGreaterThan(5 * clip);
-    // Unit level: the person's whole contribution is the sum of their rows' gradients, scaled to norm C.
+    // Unit level: the person's whole contribution is the sum of their rows' gradients, scaled to norm C, by
+    // one DL4J pass over the unit's rows and by the vectorised path DP-SGD takes for dense networks.
     assertThat(norm(unit)).as("seed %d", SEED).isCloseTo(clip, within(1e-4 * clip));
+    float[] vectorised = PerExampleGradients.unitClippedSum(model, net, data, oneUnit, new int[] {0}, clip).sum();
+    assertThat(norm(vectorised)).as("seed %d", SEED).isCloseTo(clip, within(1e-4 * clip));
     for (int k = 0; k < unit.length; k++) {
       assertThat((double) unit[k]).as("seed %d parameter %d", SEED, k)
           .isCloseTo(unitGradient[k] * clip / unitNorm, within(1e-4 * clip));
+    }
+  }
+
+  @Test
+  void theVectorisedUnitPath_equalsOneDl4jPassPerUnit() {
+    TabularNetwork model = MlpClassifier.network(6, List.of(8), 2);
+    assertThat(model.denseOnly()).isTrue();
+    MultiLayerNetwork net = model.network(Dl4jTestNets.randomWeights(model, SEED + 4));
+    EncodedData data = Dl4jTestNets.randomData(40, 6, 2, SEED + 5);
+    SplittableRandom r = new SplittableRandom(SEED + 6);
+    int[] unitOfRow = new int[40];
+    for (int i = 0; i < unitOfRow.length; i++) {
+      unitOfRow[i] = r.nextInt(9); // 9 people, rows interleaved
+    }
+    UnitGroups groups = UnitGroups.of(unitOfRow);
+    int[] sampled = {0, 2, 3, 5, groups.count() - 1};
+    double clip = 0.3;
+    float[] slow = PerExampleGradients.unitMicroBatchClippedSum(net, data, groups, sampled, clip).sum();
+    float[] fast = PerExampleGradients.unitClippedSum(model, net, data, groups, sampled, clip).sum();
+    for (int k = 0; k < slow.length; k++) {
+      assertThat((double) fast[k]).as("seed %d parameter %d", SEED, k).isCloseTo(slow[k], within(1e-4));
     }
   }
 
