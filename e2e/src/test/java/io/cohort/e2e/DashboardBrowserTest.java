@@ -139,7 +139,11 @@ class DashboardBrowserTest {
       Map<String, List<VerifiedLedgerEntry>> ledgers = new java.util.HashMap<>();
       for (Budgeted t : TRAINERS) {
         ledgers.put(t.nodeId(), nodeLedger(configs.get(t.nodeId()), t.nodeId()));
-        assertThat(ledgers.get(t.nodeId())).as("%s's ledger: one entry per round", t.nodeId()).hasSize(ROUNDS);
+        // Issue 19 #3: a DP-SGD entry and a noised evaluation's charge per round.
+        assertThat(ledgers.get(t.nodeId())).as("%s's ledger: two entries per round", t.nodeId()).hasSize(2 * ROUNDS);
+        assertThat(ledgers.get(t.nodeId())).filteredOn(e -> e.spend().mechanism().equals("gaussian-evaluation"))
+            .as("%s's evaluation charges", t.nodeId()).hasSize(ROUNDS)
+            .allSatisfy(e -> assertThat(e.spend().unit()).isEqualTo("record"));
       }
       checkNodeLedgerCommand(configs.get("bank-b"), jobId, ledgers.get("bank-b"));
 
@@ -214,7 +218,7 @@ class DashboardBrowserTest {
         assertThat(spend.path("remaining_epsilon").asDouble()).isEqualTo(t.budget() - ledgerSays);
         assertThat(Double.parseDouble(b.attr(row + "[data-field=delta]", "data-value")))
             .isEqualTo(spend.path("delta").asDouble());
-        assertThat(b.text(row + "[data-field=entries]")).isEqualTo(spend.path("entries").asText()).isEqualTo("" + ROUNDS);
+        assertThat(b.text(row + "[data-field=entries]")).isEqualTo(spend.path("entries").asText()).isEqualTo("" + 2 * ROUNDS);
         boolean over = ledgerSays / t.budget() > 0.8;
         assertThat(b.attr(row.strip(), "class")).as("row of %s flagged above 80 %%", t.nodeId())
             .satisfies(c -> assertThat(c != null && c.contains("over")).isEqualTo(over));
@@ -230,7 +234,7 @@ class DashboardBrowserTest {
       b.find("#privacy-table tr[data-node='bank-b'] th a").click();
       b.waitVisible(By.id("ledger-table"));
       JsonNode entries = admin.get("/api/v1/privacy?node=bank-b&dataset=credit").path("entries");
-      assertThat(b.findAll("#ledger-table tbody tr")).hasSize(entries.size()).hasSize(ROUNDS);
+      assertThat(b.findAll("#ledger-table tbody tr")).hasSize(entries.size()).hasSize(2 * ROUNDS);
       for (JsonNode e : entries) {
         String row = "#ledger-table tr[data-seq='" + e.path("entry_seq").asLong() + "'] ";
         VerifiedLedgerEntry signed = ledgers.get("bank-b").get((int) e.path("entry_seq").asLong() - 1);
@@ -244,6 +248,14 @@ class DashboardBrowserTest {
         assertShown(b, row + "[data-field=clip]", e.path("clip_norm").asDouble(), 3);
         assertThat(b.attr(row + "[data-field=steps]", "data-value")).isEqualTo(e.path("steps").asText());
         assertThat(b.text(row + "[data-field=signature]")).isEqualTo("✓ verified");
+        // Issue 19: the unit beside epsilon, and what spent it, with its charge.
+        assertThat(e.path("unit").asText()).isEqualTo(signed.spend().unit()).isEqualTo("record");
+        assertThat(b.text(row + "[data-field=unit]")).isEqualTo("record");
+        assertThat(b.text(row + "[data-field=kind]")).isEqualTo(
+            e.path("mechanism").asText().equals("gaussian-evaluation") ? "evaluation" : "training");
+        long seq = e.path("entry_seq").asLong();
+        double before = seq > 1 ? ledgers.get("bank-b").get((int) seq - 2).epsilonAfter() : 0;
+        assertShown(b, row + "[data-field=epsilon_charge]", signed.epsilonAfter() - before, 4);
       }
       b.waitVisible(By.cssSelector("#ledger-chart canvas"));
       assertContrast(b, "/ledger");
@@ -445,6 +457,9 @@ class DashboardBrowserTest {
     assertThat(p.exitValue()).as(text).isZero();
     JsonNode uploads = AdminClient.JSON.readTree(text.substring(text.indexOf('{'))).path("uploads");
     for (VerifiedLedgerEntry e : ledger) {
+      if (!e.spend().mechanism().equals("poisson-gaussian")) {
+        continue; // an evaluation's charge (issue 19 #3): shown with the round's uploads beside the DP-SGD spend
+      }
       JsonNode masked = null;
       for (JsonNode u : uploads) {
         if (u.path("kind").asText().equals("masked_input") && u.path("round").asLong() == e.spend().round()
@@ -455,6 +470,7 @@ class DashboardBrowserTest {
       assertThat(masked).as("a masked input of round %d in %s", e.spend().round(), text).isNotNull();
       assertThat(masked.path("bytes").asLong()).isPositive();
       assertThat(masked.path("privacy_spend").get(0).path("epsilon_after").asDouble()).isEqualTo(e.epsilonAfter());
+      assertThat(masked.path("privacy_spend").get(0).path("unit").asText()).isEqualTo("record");
     }
     fed.event("cohort-node ledger: " + uploads.size() + " uploads of job " + jobId);
   }

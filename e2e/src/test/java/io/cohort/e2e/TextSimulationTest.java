@@ -29,7 +29,7 @@ class TextSimulationTest {
       model: {name: tiny-gpt2-reuters, sha256: b054c0e42eb19a268b7d5fe45f405c9b45819f484569eec51e52fd55d3122fee}
       text: {max_length: 32}
       training: {local_epochs: 1, batch_size: 8, learning_rate: 0.002}
-      privacy: {epsilon: 8, delta: 1.0e-5, clip_norm: 1.0, expected_batch_size: 8}
+      privacy: {epsilon: 8, delta: 1.0e-5, clip_norm: 1.0, expected_batch_size: 8, public_validation: true}
       """;
 
   @Test

@@ -508,7 +508,10 @@ final class Simulation {
     return new NodeConfig(id, "127.0.0.1", grpcPort, false, List.of(data), NodeConfigLoader.DEFAULT_RPC_TIMEOUT,
         Duration.ofSeconds(2), identity, NodeConfigLoader.defaultCertificate(dir, id),
         NodeConfigLoader.defaultCaCertificate(dir), text ? Map.of(spec.getModel().getName(), s.modelDir()) : Map.of(),
-        1);
+        1)
+        // Issue 19 #3: the nodes evaluate on the held-out file this simulation cut from the experimenter's own data,
+        // so they agree to a job that declares it public (privacy.public_validation); otherwise it is noised.
+        .withAllowPublicValidation(spec.getPrivacy().getPublicValidation());
   }
 
   private static String nodeId(int i) {

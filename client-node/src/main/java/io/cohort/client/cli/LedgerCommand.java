@@ -44,7 +44,14 @@ final class LedgerCommand implements Callable<Integer> {
   String output;
 
   /** A round's spend on one dataset, from its verified ledger. */
-  record RoundSpend(String dataset, double epsilonRound, double epsilonAfter, double delta) {}
+  /** One ledger entry's spend; {@code mechanism} tells DP-SGD from a noised evaluation, {@code unit} what ε protects. */
+  record RoundSpend(String dataset, double epsilonRound, double epsilonAfter, double delta, String mechanism,
+      String unit) {
+    /** "training" or "evaluation", as the text output names it. */
+    String what() {
+      return io.cohort.crypto.ledger.Spend.EVALUATION_MECHANISM.equals(mechanism) ? "evaluation" : "training";
+    }
+  }
 
   @Override
   public Integer call() throws IOException, CommandFailure {
@@ -81,7 +88,8 @@ final class LedgerCommand implements Callable<Integer> {
       double before = 0;
       for (VerifiedLedgerEntry e : d.entries()) {
         spend.computeIfAbsent(key(e.spend().jobId(), e.spend().round()), k -> new ArrayList<>())
-            .add(new RoundSpend(d.alias(), e.epsilonAfter() - before, e.epsilonAfter(), d.budget().orElseThrow().delta()));
+            .add(new RoundSpend(d.alias(), e.epsilonAfter() - before, e.epsilonAfter(), d.budget().orElseThrow().delta(),
+                e.spend().mechanism(), e.spend().unit()));
         before = e.epsilonAfter();
       }
     }
@@ -135,7 +143,8 @@ final class LedgerCommand implements Callable<Integer> {
       ArrayNode p = o.putArray("privacy_spend");
       for (RoundSpend s : spend.getOrDefault(key(u.jobId(), u.round()), List.of())) {
         p.addObject().put("dataset", s.dataset()).put("epsilon_round", s.epsilonRound())
-            .put("epsilon_after", s.epsilonAfter()).put("delta", s.delta());
+            .put("epsilon_after", s.epsilonAfter()).put("delta", s.delta()).put("mechanism", s.mechanism())
+            .put("unit", s.unit());
       }
       total += u.bytes();
     }
@@ -156,8 +165,8 @@ final class LedgerCommand implements Callable<Integer> {
     for (UploadLog.Entry u : uploads) {
       List<String> spent = new ArrayList<>();
       for (RoundSpend s : spend.getOrDefault(key(u.jobId(), u.round()), List.of())) {
-        spent.add(String.format(Locale.ROOT, "%s: +%.4f -> epsilon %.4f", s.dataset(), s.epsilonRound(),
-            s.epsilonAfter()));
+        spent.add(String.format(Locale.ROOT, "%s: +%.4f -> epsilon %.4f per %s (%s)", s.dataset(), s.epsilonRound(),
+            s.epsilonAfter(), s.unit(), s.what()));
       }
       out.printf(Locale.ROOT, "%-24s  %-24s  %5d  %-16s  %12d  %-10s  %s%n", Instant.ofEpochMilli(u.timeMs()),
           u.jobId(), u.round(), u.kind(), u.bytes(), u.outcome(), spent.isEmpty() ? "-" : String.join("; ", spent));

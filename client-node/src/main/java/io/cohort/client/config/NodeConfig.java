@@ -33,6 +33,8 @@ import java.util.Optional;
  * @param computePrecision number format of the language-model engine's frozen-weight products
  *     ({@code compute.precision}): {@code fp32}, {@code bf16} or {@code auto} (the default: bf16
  *     where the CPU has AVX512_BF16 or AMX)
+ * @param allowPublicValidation {@code privacy.allow_public_validation} (issue 19 #3): whether this node
+ *     agrees to evaluate DP jobs that declare their validation data public without noise; default false
  */
 public record NodeConfig(
     String nodeId,
@@ -48,7 +50,8 @@ public record NodeConfig(
     Map<String, Path> models,
     int computeThreads,
     Trust trust,
-    String computePrecision) {
+    String computePrecision,
+    boolean allowPublicValidation) {
   /** The values {@code compute.precision} accepts. */
   public static final java.util.List<String> COMPUTE_PRECISIONS = java.util.List.of("fp32", "bf16", "auto");
   /** Upper bound of {@code compute.threads}: far above any core count a node runs on, and a typo guard. */
@@ -65,6 +68,23 @@ public record NodeConfig(
       throw new IllegalArgumentException("computePrecision must be one of " + COMPUTE_PRECISIONS + ", got "
           + computePrecision);
     }
+  }
+
+  /** A configuration that does not allow public validation data (the default). */
+  public NodeConfig(String nodeId, String coordinatorHost, int coordinatorPort, boolean plaintext, List<Dataset> datasets,
+      Duration rpcTimeout, Duration maxBackoff, Path identityKey, Path certificate, Path caCertificate,
+      Map<String, Path> models, int computeThreads, Trust trust, String computePrecision) {
+    this(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff, identityKey,
+        certificate, caCertificate, models, computeThreads, trust, computePrecision, false);
+  }
+
+  /** The node.yaml key a node must set to evaluate DP jobs on public validation data without noise. */
+  public static final String ALLOW_PUBLIC_VALIDATION_KEY = "privacy.allow_public_validation";
+
+  /** This configuration with {@code privacy.allow_public_validation} set to {@code allow}. */
+  public NodeConfig withAllowPublicValidation(boolean allow) {
+    return new NodeConfig(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff,
+        identityKey, certificate, caCertificate, models, computeThreads, trust, computePrecision, allow);
   }
 
   /** A configuration with {@code compute.precision} at its default, {@code auto}. */
@@ -94,7 +114,8 @@ public record NodeConfig(
   /** This configuration with {@code trust} instead of its own. */
   public NodeConfig withTrust(Trust trust) {
     return new NodeConfig(nodeId, coordinatorHost, coordinatorPort, plaintext, datasets, rpcTimeout, maxBackoff,
-        identityKey, certificate, caCertificate, models, computeThreads, trust, computePrecision);
+        identityKey, certificate, caCertificate, models, computeThreads, trust, computePrecision,
+        allowPublicValidation);
   }
 
   /**

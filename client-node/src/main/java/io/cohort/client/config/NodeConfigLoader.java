@@ -73,9 +73,12 @@ public final class NodeConfigLoader {
 
   record RawTrust(List<String> members, Integer minDistinctMembers) {}
 
+  /** {@code privacy:} node-wide privacy policy (issue 19 #3). */
+  record RawPrivacy(Boolean allowPublicValidation) {}
+
   record RawConfig(String nodeId, String coordinator, Boolean plaintext, List<RawDataset> datasets,
       Integer rpcTimeoutSeconds, Integer maxBackoffSeconds, String identityKey, String certificate,
-      String caCertificate, Map<String, String> models, RawCompute compute, RawTrust trust) {}
+      String caCertificate, Map<String, String> models, RawCompute compute, RawTrust trust, RawPrivacy privacy) {}
 
   public static NodeConfig load(Path file) throws ConfigException {
     String text;
@@ -113,6 +116,7 @@ public final class NodeConfigLoader {
             : "field 'compute' must be a block such as 'compute: {threads: 4, precision: auto}'";
         case "trust" -> "field 'trust' must be a block such as 'trust: {members: [hospital-b, \"CN=bank-c\"],"
             + " min_distinct_members: 2}' (members: node ids, subject names or SHA-256 certificate fingerprints)";
+        case "privacy" -> "field 'privacy' must be a block such as 'privacy: {allow_public_validation: true}'";
         default -> firstLine(e.getOriginalMessage());
       };
       throw new ConfigException(where(source, e.getLocation()) + problem);
@@ -182,7 +186,8 @@ public final class NodeConfigLoader {
     return new NodeConfig(nodeId, coord.substring(0, colon), port, plaintext, List.copyOf(datasets),
         Duration.ofSeconds(timeout), Duration.ofSeconds(backoff), identity, certificate, ca,
         models(raw.models(), source, base), computeThreads(raw.compute(), source), trust(raw.trust(), source),
-        computePrecision(raw.compute(), source));
+        computePrecision(raw.compute(), source),
+        raw.privacy() != null && Boolean.TRUE.equals(raw.privacy().allowPublicValidation()));
   }
 
   /** {@code trust:} the pinned members and the floor of distinct members in a secure round (issue 21 #3). */

@@ -75,7 +75,8 @@ public final class NodeConfigWriter {
         models.isEmpty() ? null : models, new RawCompute(config.computeThreads(),
             "auto".equals(config.computePrecision()) ? null : config.computePrecision()),
         config.trust().equals(NodeConfig.Trust.NONE) ? null
-            : new NodeConfigLoader.RawTrust(config.trust().members(), config.trust().minDistinctMembers()));
+            : new NodeConfigLoader.RawTrust(config.trust().members(), config.trust().minDistinctMembers()),
+        config.allowPublicValidation() ? new NodeConfigLoader.RawPrivacy(true) : null);
     try {
       return YAML.writeValueAsString(raw);
     } catch (JsonProcessingException e) {

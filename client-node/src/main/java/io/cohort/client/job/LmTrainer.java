@@ -97,6 +97,11 @@ public final class LmTrainer implements LocalTrainer {
       throw new LocalDataException("this trainer handles sequence classification, causal LM and chat SFT, not "
           + spec.getTask());
     }
+    if (io.cohort.client.privacy.PrivacyUnits.perPerson(spec)) {
+      // Issue 19 #2 covers tabular data first; a text job must not silently fall back to record level.
+      throw new LocalDataException("privacy.unit '" + spec.getPrivacy().getUnit() + "': per-person privacy units are"
+          + " supported for tabular jobs only so far; this node trains text jobs at record level (privacy.unit: record)");
+    }
     Path dir = modelDir(spec);
     NodeConfig.Dataset ds = dataset(spec);
     checkTextSettings(spec);

@@ -3,6 +3,8 @@ package io.cohort.client.job;
 import io.cohort.client.config.NodeConfig;
 import io.cohort.client.privacy.DpPlan;
 import io.cohort.client.privacy.DpPlanner;
+import io.cohort.client.privacy.EvaluationPrivacy;
+import io.cohort.client.privacy.PrivacyUnits;
 import io.cohort.client.tabular.CsvDataset;
 import io.cohort.client.tabular.DatasetException;
 import io.cohort.client.tabular.DatasetSplit;
@@ -15,6 +17,7 @@ import io.cohort.client.tabular.TabularNetwork;
 import io.cohort.client.tabular.TabularSchema;
 import io.cohort.client.tabular.TrainResult;
 import io.cohort.client.tabular.TrainingParams;
+import io.cohort.client.tabular.UnitGroups;
 import io.cohort.crypto.dp.DpParameterException;
 import io.cohort.crypto.dp.GaussianNoise;
 import io.cohort.crypto.dp.PoissonSampler;
@@ -49,8 +52,16 @@ public final class TabularTrainer implements LocalTrainer {
   /** Each audited job's latest summary, sent with the node's next evaluation of the job. */
   private final Map<String, AuditSummary> auditSummaries = new ConcurrentHashMap<>();
 
-  /** A job's local data, encoded once. */
-  record Prepared(EncodedData train, EncodedData validation, TabularSchema schema, TabularNetwork network) {}
+  /**
+   * A job's local data, encoded once; {@code units} groups the training rows by privacy unit (issue 19 #2), null
+   * for record-level privacy.
+   */
+  record Prepared(EncodedData train, EncodedData validation, TabularSchema schema, TabularNetwork network,
+      UnitGroups units) {
+    Prepared(EncodedData train, EncodedData validation, TabularSchema schema, TabularNetwork network) {
+      this(train, validation, schema, network, null);
+    }
+  }
 
   public TabularTrainer(NodeConfig config) {
     this.config = config;
@@ -82,9 +93,14 @@ public final class TabularTrainer implements LocalTrainer {
     } catch (IllegalArgumentException e) {
       throw new LocalDataException(e.getMessage());
     }
+    String unit = PrivacyUnits.perPerson(spec) ? PrivacyUnits.of(spec) : null;
+    if (unit != null && schemaColumns(schema).contains(unit)) {
+      throw new LocalDataException("privacy.unit '" + unit + "' is a column of the job's schema; the unit column"
+          + " names the person and is never a feature or the label");
+    }
     p = ds.validationPath().isPresent()
-        ? prepareWithValidationFile(ds.alias(), ds.path(), ds.validationPath().get(), schema, spec, network)
-        : prepareWithSplit(ds.alias(), ds.path(), schema, spec, network);
+        ? prepareWithValidationFile(ds.alias(), ds.path(), ds.validationPath().get(), schema, spec, network, unit)
+        : prepareWithSplit(ds.alias(), ds.path(), schema, spec, network, unit);
     if (spec.getPrivacy().hasAudit()) {
       int parameters = network.parameterCount();
       int m = spec.getPrivacy().getAudit().getCanaries();
@@ -97,28 +113,72 @@ public final class TabularTrainer implements LocalTrainer {
     return p;
   }
 
+  private static List<String> schemaColumns(TabularSchema schema) {
+    List<String> columns = new java.util.ArrayList<>(schema.numericColumns());
+    schema.categoricalColumns().forEach(c -> columns.add(c.name()));
+    columns.add(schema.labelColumn());
+    return columns;
+  }
+
+  /**
+   * @param unit the privacy unit column (issue 19 #2), or null: with one, the validation split holds out whole
+   *     units, training rows are grouped by unit, and noised evaluation counts one row per unit
+   */
   private static Prepared prepareWithSplit(String alias, Path file, TabularSchema schema, JobSpec spec,
-      TabularNetwork network) throws LocalDataException {
-    CsvDataset data = load("dataset '" + alias + "'", file, schema);
-    DatasetSplit.Split split =
-        DatasetSplit.stratified(data, spec.getTraining().getValidationFraction(), Seeds.split(spec.getSeed()));
+      TabularNetwork network, String unit) throws LocalDataException {
+    CsvDataset data = load("dataset '" + alias + "'", file, schema, unit);
+    double fraction = spec.getTraining().getValidationFraction();
+    DatasetSplit.Split split = unit == null ? DatasetSplit.stratified(data, fraction, Seeds.split(spec.getSeed()))
+        : DatasetSplit.byUnit(data, fraction, Seeds.split(spec.getSeed()));
     if (split.train().isEmpty()) {
       String problem = ": no training rows left after holding out the validation split";
       throw new LocalDataException(file + problem, "dataset '" + alias + "'" + problem);
     }
     FeatureEncoder enc = FeatureEncoder.fit(data, split.train(), schema, Schemas.standardize(spec.getTabular()));
-    return new Prepared(enc.encode(data, split.train()), enc.encode(data, split.validation()), schema, network);
+    if (unit == null) {
+      return new Prepared(enc.encode(data, split.train()), enc.encode(data, split.validation()), schema, network);
+    }
+    return new Prepared(enc.encode(data, split.train()),
+        enc.encode(data, evaluated(spec, data, split.validation())), schema, network, groups(data, split.train()));
   }
 
   private static Prepared prepareWithValidationFile(String alias, Path trainFile, Path validationFile,
-      TabularSchema schema, JobSpec spec, TabularNetwork network) throws LocalDataException {
-    CsvDataset train = load("dataset '" + alias + "'", trainFile, schema);
-    CsvDataset validation = load("dataset '" + alias + "' (validation file)", validationFile, schema);
+      TabularSchema schema, JobSpec spec, TabularNetwork network, String unit) throws LocalDataException {
+    CsvDataset train = load("dataset '" + alias + "'", trainFile, schema, unit);
+    CsvDataset validation = load("dataset '" + alias + "' (validation file)", validationFile, schema, unit);
     if (train.size() == 0) {
       throw new LocalDataException(trainFile + ": has no data rows", "dataset '" + alias + "': has no data rows");
     }
     FeatureEncoder enc = FeatureEncoder.fit(train, all(train), schema, Schemas.standardize(spec.getTabular()));
-    return new Prepared(enc.encode(train, all(train)), enc.encode(validation, all(validation)), schema, network);
+    if (unit == null) {
+      return new Prepared(enc.encode(train, all(train)), enc.encode(validation, all(validation)), schema, network);
+    }
+    return new Prepared(enc.encode(train, all(train)), enc.encode(validation, evaluated(spec, validation,
+        all(validation))), schema, network, groups(train, all(train)));
+  }
+
+  /** The training rows' units, as groups of positions in {@code rows}. */
+  private static UnitGroups groups(CsvDataset data, List<Integer> rows) {
+    int[] unitOfRow = new int[rows.size()];
+    for (int i = 0; i < unitOfRow.length; i++) {
+      unitOfRow[i] = data.unit(rows.get(i));
+    }
+    return UnitGroups.of(unitOfRow);
+  }
+
+  /**
+   * The validation rows evaluated under privacy units: under noised evaluation (issue 19 #3) one row per unit, its
+   * first, so that one person moves each released count by at most 1; all of them otherwise.
+   */
+  private static List<Integer> evaluated(JobSpec spec, CsvDataset data, List<Integer> rows) {
+    if (!EvaluationPrivacy.noised(spec)) {
+      return rows;
+    }
+    int[] unitOfRow = new int[rows.size()];
+    for (int i = 0; i < unitOfRow.length; i++) {
+      unitOfRow[i] = data.unit(rows.get(i));
+    }
+    return UnitGroups.of(unitOfRow).firstRows().stream().map(rows::get).toList();
   }
 
   static List<Integer> all(CsvDataset d) {
@@ -126,9 +186,10 @@ public final class TabularTrainer implements LocalTrainer {
   }
 
   /** Loads a CSV file; errors name {@code dataset} (the alias), not the file, in their public rendering. */
-  private static CsvDataset load(String dataset, Path file, TabularSchema schema) throws LocalDataException {
+  private static CsvDataset load(String dataset, Path file, TabularSchema schema, String unit)
+      throws LocalDataException {
     try {
-      return CsvDataset.load(file, schema);
+      return CsvDataset.load(file, schema, unit);
     } catch (DatasetException e) {
       throw new LocalDataException(e.getMessage(), e.publicMessage(dataset));
     }
@@ -162,8 +223,8 @@ public final class TabularTrainer implements LocalTrainer {
         : spec.getTraining().getLearningRate();
     JobAudit audit = audit(spec, p, plan.clipNorm());
     PoissonSampler sampler = PoissonSampler.secure();
-    TrainResult r = TabularDpSgd.train(p.network(), start, p.train(), plan.trainingParams(lr), sampler, noise, audit,
-        round);
+    TrainResult r = TabularDpSgd.train(p.network(), start, p.train(), p.units(), plan.trainingParams(lr), sampler,
+        noise, audit, round);
     if (audit != null) {
       double delta = spec.getPrivacy().getDelta();
       if (delta > 0 && delta < 1) { // job files require it with an audit; a spec without one gets no bound
@@ -219,7 +280,9 @@ public final class TabularTrainer implements LocalTrainer {
 
   @Override
   public long trainingExamples(JobSpec spec) throws LocalDataException {
-    return prepare(spec).train().size();
+    Prepared p = prepare(spec);
+    // Under privacy units DP-SGD samples units, so q is over them (issue 19 #2).
+    return p.units() == null ? p.train().size() : p.units().count();
   }
 
   private TensorBundle start(JobSpec spec, Prepared p, Optional<TensorBundle> global) throws LocalDataException {

@@ -15,7 +15,8 @@ import io.cohort.proto.v1.PrivacySpec;
  * Resolves a job's {@link PrivacySpec} into this node's {@link DpPlan}: q from the job's rate or
  * expected batch size over the local training rows; steps per round from local_steps or
  * ceil(local_epochs / q); sigma as given, or the smallest sigma whose whole-job spend (rounds x
- * steps) meets the job's target epsilon at its delta under the job's accountant. Deterministic:
+ * steps), composed with the job's noised evaluations (issue 19 #3), meets the job's target epsilon at its delta
+ * under the job's accountant. Deterministic:
  * the same spec and row count give the same plan, so every round of a job spends the same.
  */
 public final class DpPlanner {
@@ -37,9 +38,11 @@ public final class DpPlanner {
     long steps = p.getLocalSteps() > 0 ? p.getLocalSteps()
         : (long) Math.ceil(Math.max(1, p.getLocalEpochs()) / q - 1e-9);
     int rounds = Math.max(1, spec.getRounds());
+    // Issue 19 #3: the target is the whole job's, so the noised evaluations' charge is left out of DP-SGD's share.
     double sigma = p.getNoiseMultiplier() > 0 ? p.getNoiseMultiplier()
-        : new SigmaCalibrator(accountant(p.getAccountant())).calibrate(q, steps * rounds, p.getTargetEpsilon(),
-            p.getDelta());
+        : new SigmaCalibrator(accountant(p.getAccountant())).calibrate(
+            EvaluationPrivacy.noised(spec) ? EvaluationPrivacy.wholeJob(spec) : null, q, steps * rounds,
+            p.getTargetEpsilon(), p.getDelta());
     DpSgdParams.Optimizer optimizer = p.getOptimizer() == DpOptimizer.DP_OPTIMIZER_SGD
         ? DpSgdParams.Optimizer.SGD : DpSgdParams.Optimizer.ADAM;
     return new DpPlan(q, sigma, p.getClipNorm(), steps, rounds, optimizer);

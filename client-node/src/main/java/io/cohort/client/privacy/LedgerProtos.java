@@ -2,7 +2,6 @@ package io.cohort.client.privacy;
 
 import com.google.protobuf.ByteString;
 import io.cohort.crypto.ledger.PrivacyLedger;
-import io.cohort.crypto.ledger.Spend;
 import io.cohort.crypto.ledger.VerifiedLedgerEntry;
 import io.cohort.proto.v1.LedgerEntry;
 import java.util.HexFormat;
@@ -23,7 +22,7 @@ final class LedgerProtos {
         .setDatasetAlias(alias)
         .setJobId(e.spend().jobId())
         .setRound((int) e.spend().round())
-        .setMechanism(Spend.MECHANISM)
+        .setMechanism(e.spend().mechanism())
         .setSamplingRate(e.spend().segment().samplingProbability())
         .setNoiseMultiplier(e.spend().segment().noiseMultiplier())
         .setClipNorm(e.spend().clipNorm())
@@ -38,6 +37,7 @@ final class LedgerProtos {
         .setSignedLine(line)
         .setLedgerHeader(ledger.headerLine())
         .setJobTermsSha256(e.spend().jobTermsSha256())
+        .setPrivacyUnit(e.spend().unit())
         .build();
   }
 }

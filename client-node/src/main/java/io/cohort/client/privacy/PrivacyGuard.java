@@ -56,7 +56,10 @@ public final class PrivacyGuard implements AutoCloseable {
   /** The terms of every job this node accepted (issue 21 #4); opened on first use. */
   private AcceptedTerms terms;
 
-  /** A round allowed to train: its plan and the spend to record before release. */
+  /**
+   * A round allowed to train (or an evaluation allowed to be released): its plan (null for an evaluation) and the
+   * spend to record before release.
+   */
   public record Admission(String alias, DpPlan plan, Spend spend) {}
 
   public PrivacyGuard(NodeConfig config, IdentityKeyPair identity) {
@@ -131,20 +134,27 @@ public final class PrivacyGuard implements AutoCloseable {
       if (budget.isEmpty()) {
         return Optional.empty();
       }
+      Optional<String> publicValidation = publicValidationDecline(spec);
+      if (publicValidation.isPresent()) {
+        return publicValidation;
+      }
       String alias = spec.getDatasetAlias();
       if (rolledBack.containsKey(alias)) {
         return Optional.of(rolledBackReason(alias));
       }
       PrivacyLedger ledger = ledger(alias, budget.get());
       DpPlan plan = plan(spec, trainRows);
+      // Issue 19 #3: the job's noised evaluations are charged too, so they count in its projected spend.
+      PrivacyPlan wholeJob = EvaluationPrivacy.noised(spec)
+          ? plan.wholeJob().then(EvaluationPrivacy.wholeJob(spec)) : plan.wholeJob();
       List<Reservations.Reservation> rs = Reservations.read(ledger.file());
       List<PlanSegment> others = Reservations.unspent(rs, ledger.entries(), spec.getJobId());
       long otherJobs = rs.stream().filter(r -> !r.jobId().equals(spec.getJobId())).count();
       double spent = ledger.spentEpsilon();
       double withReserved = others.isEmpty() ? spent : ledger.projectedEpsilon(PrivacyPlan.of(others));
-      double job = DpPlanner.accountant(budget.get().accountant()).epsilon(plan.wholeJob(), ledger.delta()).epsilon();
-      double projected = ledger.projectedEpsilon(others.isEmpty() ? plan.wholeJob()
-          : PrivacyPlan.of(others).then(plan.wholeJob()));
+      double job = DpPlanner.accountant(budget.get().accountant()).epsilon(wholeJob, ledger.delta()).epsilon();
+      double projected = ledger.projectedEpsilon(others.isEmpty() ? wholeJob
+          : PrivacyPlan.of(others).then(wholeJob));
       if (projected > ledger.budgetEpsilon()) {
         return Optional.of(String.format(Locale.ROOT,
             "privacy budget: the job's projected spend (epsilon %.4f over %d rounds at sigma %.4f, q %.5f, %d steps"
@@ -180,6 +190,20 @@ public final class PrivacyGuard implements AutoCloseable {
       return Optional.of("privacy: the ledger of dataset '" + spec.getDatasetAlias()
           + "' cannot be read on this node (details in the node's log)");
     }
+  }
+
+  /**
+   * Issue 19 #3: a DP job that declares its validation data public would send its evaluation statistics
+   * unnoised; only a node whose node.yaml agrees takes it.
+   */
+  private Optional<String> publicValidationDecline(JobSpec spec) {
+    if (isPrivate(spec) && spec.getPrivacy().getPublicValidation() && !config.allowPublicValidation()) {
+      return Optional.of("privacy: job " + spec.getJobId() + " declares its validation data public"
+          + " (privacy.public_validation: true), so its evaluation statistics would leave this node without noise;"
+          + " this node has not agreed: set '" + NodeConfig.ALLOW_PUBLIC_VALIDATION_KEY + ": true' in its node.yaml"
+          + " (privacy: {allow_public_validation: true}) to allow it");
+    }
+    return Optional.empty();
   }
 
   /** What travels to the coordinator about a rolled-back ledger: the dataset alias, no local path. */
@@ -292,7 +316,8 @@ public final class PrivacyGuard implements AutoCloseable {
     try {
       DpPlan plan = plan(spec, trainRows);
       // The entry names the terms the round is spent under (issue 21 #4).
-      Spend spend = plan.round(spec.getJobId(), round).withJobTerms(io.cohort.wire.JobTerms.sha256Hex(spec));
+      Spend spend = plan.round(spec.getJobId(), round).withJobTerms(io.cohort.wire.JobTerms.sha256Hex(spec))
+          .withUnit(PrivacyUnits.of(spec));
       // Budget reserved for other accepted jobs is theirs: this round may not use it.
       List<PlanSegment> others = Reservations.unspent(Reservations.read(ledger.file()), ledger.entries(),
           spec.getJobId());
@@ -308,6 +333,52 @@ public final class PrivacyGuard implements AutoCloseable {
             spec.getJobId(), alias, projected, ledger.delta(), ledger.budgetEpsilon(), spent, reserved));
       }
       return Optional.of(new Admission(spec.getDatasetAlias(), plan, spend));
+    } catch (DpParameterException e) {
+      throw new RoundRefusedException("privacy: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Issue 19 #3: admits the noised evaluation of {@code round}'s model, or refuses it; empty when the job's
+   * evaluation is not charged (no DP, or public validation data on a node that agreed).
+   *
+   * @throws RoundRefusedException when the charge would take the dataset past its budget, or the job's
+   *     public validation data is not allowed here
+   */
+  public synchronized Optional<Admission> admitEvaluation(JobSpec spec, int round)
+      throws RoundRefusedException, IOException {
+    Optional<NodeConfig.Budget> budget = policy(spec);
+    if (budget.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<String> publicValidation = publicValidationDecline(spec);
+    if (publicValidation.isPresent()) {
+      throw new RoundRefusedException(publicValidation.get());
+    }
+    if (!EvaluationPrivacy.noised(spec)) {
+      return Optional.empty();
+    }
+    String alias = spec.getDatasetAlias();
+    if (rolledBack.containsKey(alias)) {
+      throw new RoundRefusedException(rolledBackReason(alias));
+    }
+    PrivacyLedger ledger;
+    try {
+      ledger = ledger(alias, budget.get());
+    } catch (LedgerRollbackException e) {
+      LOG.severe(e.getMessage());
+      throw new RoundRefusedException(rolledBackReason(alias));
+    }
+    try {
+      Spend spend = EvaluationPrivacy.spend(spec, round).withJobTerms(io.cohort.wire.JobTerms.sha256Hex(spec));
+      double projected = ledger.projectedEpsilon(PrivacyPlan.of(List.of(spend.segment())));
+      if (projected > ledger.budgetEpsilon()) {
+        throw new RoundRefusedException(String.format(Locale.ROOT,
+            "privacy budget: evaluating round %d of job %s would bring dataset '%s' to epsilon %.4f at delta %s, over"
+                + " its budget of %.4f; this node sends no evaluation", round, spec.getJobId(), alias, projected,
+            ledger.delta(), ledger.budgetEpsilon()));
+      }
+      return Optional.of(new Admission(alias, null, spend));
     } catch (DpParameterException e) {
       throw new RoundRefusedException("privacy: " + e.getMessage());
     }

@@ -46,7 +46,8 @@ public final class Reservations {
     List<PlanSegment> unspent(List<VerifiedLedgerEntry> ledger) throws DpParameterException {
       Set<Long> done = new HashSet<>();
       for (VerifiedLedgerEntry e : ledger) {
-        if (e.spend().jobId().equals(jobId)) {
+        // Training rounds only: an evaluation charge (issue 19 #3) is not the round's DP-SGD spend.
+        if (e.spend().jobId().equals(jobId) && e.spend().mechanism().equals(io.cohort.crypto.ledger.Spend.MECHANISM)) {
           done.add(e.spend().round());
         }
       }

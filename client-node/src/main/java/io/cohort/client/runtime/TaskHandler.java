@@ -1,8 +1,11 @@
 package io.cohort.client.runtime;
 
 import io.cohort.client.job.LocalTrainer;
+import io.cohort.client.privacy.EvaluationPrivacy;
 import io.cohort.client.privacy.PrivacyGuard;
 import io.cohort.client.privacy.RoundRefusedException;
+import io.cohort.crypto.dp.DpParameterException;
+import io.cohort.crypto.dp.GaussianNoise;
 import io.cohort.crypto.keys.IdentityKeyPair;
 import io.cohort.proto.v1.EvaluateTask;
 import io.cohort.proto.v1.EvaluationResult;
@@ -38,6 +41,8 @@ final class TaskHandler {
   private final IdentityKeyPair identity;
   private final PrivacyGuard privacy;
   private final TaskReplays replays = new TaskReplays();
+  /** Noise on evaluation statistics under DP (issue 19 #3): SecureRandom-keyed. */
+  private final GaussianNoise evaluationNoise = GaussianNoise.create();
   /** Test hook: runs after a round's spend is recorded and before anything of the round leaves. */
   private Runnable afterLedgerRecord = () -> { };
 
@@ -161,8 +166,10 @@ final class TaskHandler {
         secure.start(task, t, global.orElseThrow(() -> new WireFormatException("a secure round names no global model")),
             out);
       } else {
-        client.pushUpdate(task.getJobId(), task.getTaskId(), t.getRound(), out.examples(), out.parameters(),
-            out.metrics(), ModelReceipts.signed(identity, task.getJobId(), t.getSpec(), t.getRound(),
+        // Issue 19 #3: under DP the example count is not released in the clear; every node weighs 1.
+        client.pushUpdate(task.getJobId(), task.getTaskId(), t.getRound(), admission.isPresent() ? 1 : out.examples(),
+            out.parameters(), admission.isPresent() ? java.util.Map.of() : out.metrics(),
+            ModelReceipts.signed(identity, task.getJobId(), t.getSpec(), t.getRound(),
                 t.getModelSha256().toByteArray()), TRANSFER_TIMEOUT);
       }
       LOG.info(String.format("job %s round %d: trained on %d examples in %d ms, train_loss %.4f, %s",
@@ -223,14 +230,32 @@ final class TaskHandler {
 
   private void evaluate(Task task, EvaluateTask t) {
     try {
+      // Issue 19 #3: under DP the statistics leave noised, and the release is charged (write-ahead) first.
+      Optional<PrivacyGuard.Admission> charge = privacy.admitEvaluation(t.getSpec(), t.getRound());
       TensorBundle model = model(task.getJobId(), t.getModelId(), t.getModelSha256().toByteArray());
       EvaluationResult r = trainer.evaluate(t.getSpec(), model);
+      if (charge.isPresent() && !EvaluationPrivacy.canNoise(r)) {
+        // Token-level statistics (causal LM, chat) have no per-record bound: under DP they are not sent.
+        LOG.info("job " + task.getJobId() + " round " + t.getRound() + ": token-level evaluation withheld under DP");
+        r = EvaluationPrivacy.WITHHELD;
+      } else if (charge.isPresent()) {
+        r = EvaluationPrivacy.privatise(r, EvaluationPrivacy.noiseMultiplier(t.getSpec()), evaluationNoise);
+        var entry = privacy.record(charge.get());
+        LOG.info(String.format("job %s round %d: recorded the evaluation's privacy spend, dataset '%s' now at"
+            + " epsilon %.4f", task.getJobId(), t.getRound(), t.getSpec().getDatasetAlias(), entry.epsilonAfter()));
+        client.pushLedgerEntries(task.getJobId(), privacy.entries(t.getSpec().getDatasetAlias(), task.getJobId()));
+      }
       // The audit's counts and bound only (no coin, score or record); absent when the job asks for none.
       client.pushEvaluation(task.getJobId(), task.getTaskId(), t.getRound(), r, trainer.auditSummary(t.getSpec()));
     } catch (LocalTrainer.LocalDataException e) {
       abandon(task, e.decline());
-    } catch (WireFormatException e) {
+    } catch (WireFormatException | RoundRefusedException | IllegalArgumentException e) {
       abandon(task, LocalTrainer.Decline.of(e.getMessage()));
+    } catch (DpParameterException e) {
+      abandon(task, LocalTrainer.Decline.of("privacy: " + e.getMessage()));
+    } catch (IOException e) {
+      String reason = "privacy ledger unavailable, so no evaluation is sent";
+      abandon(task, new LocalTrainer.Decline(reason, reason + ": " + e.getMessage()));
     }
   }
 

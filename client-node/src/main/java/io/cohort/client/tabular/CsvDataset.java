@@ -46,10 +46,13 @@ public final class CsvDataset {
   private final int[] labels;
   /** Regression jobs: each row's label as a number; null for classification. */
   private final double[] targets;
+  /** Issue 19 #2: each row's privacy unit, numbered 0.. in order of first appearance; null without a unit column. */
+  private final int[] units;
+  private final int unitCount;
 
   private CsvDataset(
       TabularSchema schema, String source, int size, double[] numeric, int[] categories,
-      int[] labels, double[] targets) {
+      int[] labels, double[] targets, int[] units, int unitCount) {
     this.targets = targets;
     this.schema = schema;
     this.source = source;
@@ -57,6 +60,8 @@ public final class CsvDataset {
     this.numeric = numeric;
     this.categories = categories;
     this.labels = labels;
+    this.units = units;
+    this.unitCount = unitCount;
   }
 
   /**
@@ -64,11 +69,20 @@ public final class CsvDataset {
    * {@code file.toString()}, the 1-based line and the column.
    */
   public static CsvDataset load(Path file, TabularSchema schema) throws DatasetException {
+    return load(file, schema, null);
+  }
+
+  /**
+   * As {@link #load(Path, TabularSchema)}, also reading each row's privacy unit from column {@code unitColumn}
+   * (issue 19 #2; null for none): a row whose unit cell is empty is an error naming the file and line. The
+   * unit's value is kept only as a number (first appearance order), never as text, and is no feature.
+   */
+  public static CsvDataset load(Path file, TabularSchema schema, String unitColumn) throws DatasetException {
     String source = file.toString();
     // A strict decoder (the default of newBufferedReader) reports bad bytes instead of
     // silently turning them into replacement characters that then miss every category.
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      return read(reader, source, schema);
+      return read(reader, source, schema, unitColumn);
     } catch (NoSuchFileException e) {
       throw DatasetException.inFile(source, "no such file", "no such file", e);
     } catch (IOException e) {
@@ -82,9 +96,15 @@ public final class CsvDataset {
    */
   public static CsvDataset read(Reader reader, String source, TabularSchema schema)
       throws DatasetException {
+    return read(reader, source, schema, null);
+  }
+
+  /** As {@link #read(Reader, String, TabularSchema)} with a privacy unit column (null for none). */
+  public static CsvDataset read(Reader reader, String source, TabularSchema schema, String unitColumn)
+      throws DatasetException {
     CsvRecordReader records = new CsvRecordReader(reader, source);
     try {
-      return parse(records, source, schema);
+      return parse(records, source, schema, unitColumn);
     } catch (CharacterCodingException e) {
       // The decoder reads ahead in blocks, so the line is only a lower bound.
       String problem = "is not valid UTF-8 text (found at or after line " + records.line()
@@ -95,7 +115,7 @@ public final class CsvDataset {
     }
   }
 
-  private static CsvDataset parse(CsvRecordReader records, String source, TabularSchema schema)
+  private static CsvDataset parse(CsvRecordReader records, String source, TabularSchema schema, String unitColumn)
       throws IOException, DatasetException {
     IntFunction<String> headerField = i -> "field " + (i + 1) + " of the header";
     List<String> first = records.next(headerField);
@@ -112,6 +132,8 @@ public final class CsvDataset {
     Map<String, Integer> position = headerPositions(header, headerLine, source, schema);
 
     int labelField = position.get(schema.labelColumn());
+    int unitField = unitColumn == null ? -1 : unitField(header, unitColumn, source);
+    Map<String, Integer> unitIndex = new HashMap<>();
     List<String> numericNames = schema.numericColumns();
     int[] numericFields = new int[numericNames.size()];
     for (int j = 0; j < numericFields.length; j++) {
@@ -139,6 +161,7 @@ public final class CsvDataset {
     boolean regression = schema.regression();
     double[] targets = new double[regression ? capacity : 0];
     MissingValues noTokens = new MissingValues(List.of(), Imputation.MEAN, null, false);
+    int[] units = unitField < 0 ? null : new int[capacity];
     int size = 0;
 
     List<String> fields;
@@ -164,6 +187,21 @@ public final class CsvDataset {
         categories = Arrays.copyOf(categories, capacity * nCategorical);
         labels = Arrays.copyOf(labels, capacity);
         targets = Arrays.copyOf(targets, regression ? capacity : 0);
+        units = units == null ? null : Arrays.copyOf(units, capacity);
+      }
+      if (units != null) {
+        String unit = fields.get(unitField).strip();
+        if (unit.isEmpty()) {
+          String problem = "missing privacy unit: every row needs a value in column '" + unitColumn
+              + "' (the job's privacy.unit), which names the person the row belongs to";
+          throw DatasetException.atValue(source, line, unitColumn, problem, problem);
+        }
+        Integer u = unitIndex.get(unit);
+        if (u == null) {
+          u = unitIndex.size();
+          unitIndex.put(unit, u);
+        }
+        units[size] = u;
       }
       if (regression) {
         // A regression label is the number to predict: a missing one cannot be filled in.
@@ -195,7 +233,21 @@ public final class CsvDataset {
     return new CsvDataset(schema, source, size,
         Arrays.copyOf(numeric, size * nNumeric),
         Arrays.copyOf(categories, size * nCategorical),
-        Arrays.copyOf(labels, size), regression ? Arrays.copyOf(targets, size) : null);
+        Arrays.copyOf(labels, size), regression ? Arrays.copyOf(targets, size) : null,
+        units == null ? null : Arrays.copyOf(units, size), unitIndex.size());
+  }
+
+  private static int unitField(List<String> header, String unitColumn, String source) throws DatasetException {
+    int at = header.indexOf(unitColumn);
+    if (at < 0) {
+      String problem = "missing column '" + unitColumn + "', the job's privacy unit (privacy.unit)";
+      throw DatasetException.inFile(source, problem + " (header has: " + String.join(", ", header) + ")", problem);
+    }
+    if (header.lastIndexOf(unitColumn) != at) {
+      String problem = "column '" + unitColumn + "' (privacy.unit) appears twice in the header";
+      throw DatasetException.inFile(source, problem, problem);
+    }
+    return at;
   }
 
   /** Maps each schema column to its field index, rejecting missing and repeated columns. */
@@ -359,6 +411,24 @@ public final class CsvDataset {
       throw new IllegalStateException("the dataset's label is a class, not a number: the job is not a regression");
     }
     return targets[checkRow(row)];
+  }
+
+  /** Whether the rows carry privacy units (issue 19 #2). */
+  public boolean hasUnits() {
+    return units != null;
+  }
+
+  /** The privacy unit of {@code row}, numbered from 0 in order of first appearance. */
+  public int unit(int row) {
+    if (units == null) {
+      throw new IllegalStateException(source + " was loaded without a privacy unit column");
+    }
+    return units[checkRow(row)];
+  }
+
+  /** Number of distinct privacy units; 0 without a unit column. */
+  public int unitCount() {
+    return unitCount;
   }
 
   /** Number of rows of each class, indexed like {@link TabularSchema#classes}; regression: all rows in one. */

@@ -74,6 +74,42 @@ public final class DatasetSplit {
     return new Split(train, validation);
   }
 
+  /**
+   * Issue 19 #2: holds out about {@code validationFraction} of the privacy units, with all their rows, so that no
+   * person is in both splits. {@code round(fraction * units)} units are drawn by a seeded shuffle (at least 1,
+   * and at least 1 left for training, when the fraction is positive and there are 2 or more units).
+   *
+   * @throws IllegalArgumentException when the fraction is outside [0, 0.9] or the data has no unit column
+   */
+  public static Split byUnit(CsvDataset data, double validationFraction, long seed) {
+    if (!(validationFraction >= 0 && validationFraction <= MAX_VALIDATION_FRACTION)) {
+      throw new IllegalArgumentException(
+          "validationFraction is " + validationFraction + "; expected a value in [0, "
+              + MAX_VALIDATION_FRACTION + "]");
+    }
+    List<Integer> units = new ArrayList<>();
+    for (int u = 0; u < data.unitCount(); u++) {
+      units.add(u);
+    }
+    shuffle(units, new SplittableRandom(seed));
+    int held = (int) Math.round(validationFraction * units.size());
+    if (validationFraction > 0 && units.size() >= 2) {
+      held = Math.min(Math.max(held, 1), units.size() - 1);
+    } else if (units.size() < 2) {
+      held = 0;
+    }
+    boolean[] heldOut = new boolean[data.unitCount()];
+    for (int i = 0; i < held; i++) {
+      heldOut[units.get(i)] = true;
+    }
+    List<Integer> train = new ArrayList<>();
+    List<Integer> validation = new ArrayList<>();
+    for (int row = 0; row < data.size(); row++) {
+      (heldOut[data.unit(row)] ? validation : train).add(row);
+    }
+    return new Split(train, validation);
+  }
+
   /** Fisher-Yates with the given generator (Collections.shuffle takes only java.util.Random). */
   static void shuffle(List<Integer> rows, SplittableRandom random) {
     for (int i = rows.size() - 1; i > 0; i--) {

@@ -20,7 +20,7 @@ import java.util.Arrays;
  * <p>The arrays are not copied; do not change them after construction.
  *
  * @param numExamples number of rows evaluated
- * @param lossSum sum of per-row cross-entropy losses (natural log)
+ * @param lossSum sum of per-row cross-entropy losses (natural log), each capped at {@link #LOSS_CAP}
  * @param numCorrect rows whose most probable class (lowest index on ties) is the true class
  * @param positiveScoreHistogram per-bin counts of positive-class rows
  * @param negativeScoreHistogram per-bin counts of the other rows
@@ -66,6 +66,18 @@ public record EvaluationStats(
   public EvaluationStats(long numExamples, double lossSum, long numCorrect, long[] positiveScoreHistogram,
       long[] negativeScoreHistogram) {
     this(numExamples, lossSum, numCorrect, positiveScoreHistogram, negativeScoreHistogram, null, null, null);
+  }
+
+  /**
+   * Cap of one row's validation loss in nats (issue 19 #3): it bounds what one record adds to {@code lossSum},
+   * so that the sum can be noised under DP; it bites only where the true class's probability is below
+   * e^-10 (about 4.5e-5).
+   */
+  public static final double LOSS_CAP = 10;
+
+  /** A row's cross-entropy loss from its true class's probability, floored and capped at {@link #LOSS_CAP}. */
+  public static double rowLoss(double trueClassProbability) {
+    return Math.min(LOSS_CAP, -Math.log(Math.max(trueClassProbability, Float.MIN_NORMAL)));
   }
 
   public EvaluationStats {

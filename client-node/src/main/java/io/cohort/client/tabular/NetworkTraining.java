@@ -139,8 +139,9 @@ public final class NetworkTraining {
       for (int i = 0; i < size; i++) {
         int label = data.labels()[from + i];
         int base = i * classes;
-        // Softmax probabilities in float32 can underflow to 0; the floor keeps the loss finite.
-        lossSum -= Math.log(Math.max(p[base + label], Float.MIN_NORMAL));
+        // Softmax probabilities in float32 can underflow to 0; the floor keeps the loss finite, and the cap
+        // bounds one row's share of the sum (issue 19 #3).
+        lossSum += EvaluationStats.rowLoss(p[base + label]);
         int best = 0;
         for (int c = 1; c < classes; c++) {
           if (p[base + c] > p[base + best]) {

@@ -4,6 +4,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -38,6 +39,101 @@ final class PerExampleGradients {
       double clipNorm) {
     return model.denseOnly() ? denseClippedSum(model, net, x, labels, clipNorm)
         : microBatchClippedSum(net, x, labels, clipNorm);
+  }
+
+  /**
+   * Issue 19 #2, DP-SGD per privacy unit: for each unit in {@code units}, the sum of its rows' gradients (one DL4J
+   * backward pass over the unit's rows, whose gradient is the sum over them) scaled to L2 norm at most
+   * {@code clipNorm}, summed over the units. So all of a unit's rows together add at most C to a step, however
+   * many rows it has.
+   */
+  static ClippedSum unitClippedSum(MultiLayerNetwork net, EncodedData data, UnitGroups groups, int[] units,
+      double clipNorm) {
+    return unitMicroBatchClippedSum(net, data, groups, units, clipNorm);
+  }
+
+  /** Rows per vectorised chunk of units: bounds the chunk's [rows, rows] Gram matrices. */
+  static final int UNIT_CHUNK_ROWS = 512;
+
+  /**
+   * {@link #unitClippedSum} for {@link TabularNetwork#denseOnly} networks, vectorised: one forward and backward
+   * pass over a chunk of units' rows. A dense layer's gradient over a unit's rows is sum_r delta_r a_r^T (plus
+   * sum_r delta_r for the bias), whose squared norm is sum over row pairs (r, s) of the unit of
+   * (delta_r . delta_s)(a_r . a_s + 1); so the unit norms come from the chunk's Gram matrices restricted to each
+   * unit's block, and the clipped sum is {@link #scaledSum} with every row scaled by its unit's factor.
+   */
+  static ClippedSum unitClippedSum(TabularNetwork model, MultiLayerNetwork net, EncodedData data, UnitGroups groups,
+      int[] units, double clipNorm) {
+    if (!model.denseOnly()) {
+      return unitMicroBatchClippedSum(net, data, groups, units, clipNorm);
+    }
+    float[] total = new float[model.parameterCount()];
+    double lossSum = 0;
+    int from = 0;
+    while (from < units.length) {
+      int to = from;
+      int rows = 0;
+      while (to < units.length && (to == from || rows + groups.rows(units[to]).length <= UNIT_CHUNK_ROWS)) {
+        rows += groups.rows(units[to]).length;
+        to++;
+      }
+      ClippedSum c = denseUnitChunk(model, net, data, groups, java.util.Arrays.copyOfRange(units, from, to), rows,
+          clipNorm);
+      for (int k = 0; k < total.length; k++) {
+        total[k] += c.sum()[k];
+      }
+      lossSum += c.lossSum();
+      from = to;
+    }
+    return new ClippedSum(total, lossSum);
+  }
+
+  private static ClippedSum denseUnitChunk(TabularNetwork model, MultiLayerNetwork net, EncodedData data,
+      UnitGroups groups, int[] units, int rowCount, double clipNorm) {
+    DataType type = net.params().dataType();
+    int[] rows = new int[rowCount];
+    // membership[r][k] = 1 when row r of the chunk belongs to its k-th unit
+    INDArray membership = Nd4j.zeros(type, rowCount, units.length);
+    int at = 0;
+    for (int k = 0; k < units.length; k++) {
+      for (int r : groups.rows(units[k])) {
+        membership.putScalar(at, k, 1.0);
+        rows[at++] = r;
+      }
+    }
+    Backward b = denseBackward(model, net, NetworkBatches.features(data, rows, type),
+        NetworkBatches.labels(data, rows, type));
+    INDArray pairs = Nd4j.zeros(type, rowCount, rowCount);
+    for (int i = 0; i < b.deltas().length; i++) {
+      INDArray deltaGram = b.deltas()[i].mmul(b.deltas()[i].transpose());
+      INDArray inputGram = b.inputs()[i].mmul(b.inputs()[i].transpose()).addi(1.0);
+      pairs.addi(deltaGram.muli(inputGram));
+    }
+    // Each unit's squared norm: the sum of its block of pairs, i.e. diag(M^T P M).
+    INDArray squared = pairs.mmul(membership).muli(membership).sum(0);
+    INDArray unitFactors = clipFactors(Transforms.sqrt(Transforms.max(squared, 0.0, false), false), clipNorm);
+    INDArray rowFactors = membership.mmul(unitFactors.reshape(units.length, 1)).reshape(rowCount);
+    return new ClippedSum(scaledSum(b, rowFactors, model.parameterCount()), b.lossSum());
+  }
+
+  /** The general per-unit path: DL4J's backward pass once per unit, over the unit's rows. */
+  static ClippedSum unitMicroBatchClippedSum(MultiLayerNetwork net, EncodedData data, UnitGroups groups, int[] units,
+      double clipNorm) {
+    DataType type = net.params().dataType();
+    INDArray sum = Nd4j.zeros(type, net.params().shape());
+    double lossSum = 0;
+    for (int u : units) {
+      int[] rows = groups.rows(u);
+      net.setInput(NetworkBatches.features(data, rows, type));
+      net.setLabels(NetworkBatches.labels(data, rows, type));
+      net.computeGradientAndScore();
+      // DL4J's score is the mean loss over the rows; its gradient is their sum (the updater divides).
+      lossSum += net.score() * rows.length;
+      INDArray g = net.gradient().gradient().dup();
+      double factor = Math.min(1.0, clipNorm / (g.norm2Number().doubleValue() + TINY));
+      sum.addi(g.muli(factor));
+    }
+    return new ClippedSum(TabularNetwork.toFloats(sum), lossSum);
   }
 
   /** The general path: DL4J's backward pass once per example. */

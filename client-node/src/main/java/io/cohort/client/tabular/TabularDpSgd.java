@@ -71,32 +71,60 @@ public final class TabularDpSgd {
    */
   public static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, DpSgdParams p,
       PoissonSampler sampler, GaussianNoise noise, JobAudit audit, int round) {
-    return train(model, start, data, p, sampler, noise, audit == null ? null : audit.forRound(round, p.steps()),
+    return train(model, start, data, null, p, sampler, noise, audit, round);
+  }
+
+  /**
+   * Issue 19 #2: as {@link #train(TabularNetwork, TensorBundle, EncodedData, DpSgdParams, PoissonSampler,
+   * GaussianNoise, JobAudit, int)}, with privacy units when {@code units} is not null: each step Poisson-samples
+   * units (each with probability q), sums each sampled unit's row gradients, clips that sum to C
+   * ({@link PerExampleGradients#unitClippedSum}) and divides the noisy total by the expected number of units,
+   * q x units.
+   */
+  public static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, UnitGroups units,
+      DpSgdParams p, PoissonSampler sampler, GaussianNoise noise, JobAudit audit, int round) {
+    return train(model, start, data, units, p, sampler, noise, audit == null ? null : audit.forRound(round, p.steps()),
         audit != null && audit.skipNoiseForTest());
   }
 
   static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, DpSgdParams p,
       PoissonSampler sampler, GaussianNoise noise, GradientCanaries canaries, boolean skipNoiseForTest) {
+    return train(model, start, data, null, p, sampler, noise, canaries, skipNoiseForTest);
+  }
+
+  static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, UnitGroups units,
+      DpSgdParams p, PoissonSampler sampler, GaussianNoise noise, GradientCanaries canaries,
+      boolean skipNoiseForTest) {
     model.checkPrivate();
     NetworkTraining.requireFits(model, data);
     MultiLayerNetwork net = model.network(start);
     DataType type = net.params().dataType();
     FlatAdam adam = p.optimizer() == DpSgdParams.Optimizer.ADAM ? new FlatAdam(net.params(), p.learningRate()) : null;
     int n = data.size();
-    double expectedBatch = p.samplingRate() * n;
+    // The population sampled: rows, or under privacy units the units (issue 19 #2).
+    int population = units == null ? n : units.count();
+    double expectedBatch = p.samplingRate() * population;
     double stddev = p.noiseMultiplier() * p.clipNorm();
     double lossSum = 0;
     long drawn = 0;
     for (long step = 0; step < p.steps(); step++) {
-      int[] batch = sampler.sample(n, p.samplingRate());
+      int[] batch = sampler.sample(population, p.samplingRate());
       float[] flat;
       if (batch.length == 0) {
         flat = new float[model.parameterCount()];
       } else {
-        PerExampleGradients.ClippedSum c = PerExampleGradients.clippedSum(model, net,
-            NetworkBatches.features(data, batch, type), NetworkBatches.labels(data, batch, type), p.clipNorm());
+        PerExampleGradients.ClippedSum c = units != null
+            ? PerExampleGradients.unitClippedSum(model, net, data, units, batch, p.clipNorm())
+            : PerExampleGradients.clippedSum(model, net,
+                NetworkBatches.features(data, batch, type), NetworkBatches.labels(data, batch, type), p.clipNorm());
         lossSum += c.lossSum();
-        drawn += batch.length;
+        if (units == null) {
+          drawn += batch.length;
+        } else {
+          for (int u : batch) {
+            drawn += units.rows(u).length;
+          }
+        }
         flat = c.sum();
       }
       if (canaries != null) {

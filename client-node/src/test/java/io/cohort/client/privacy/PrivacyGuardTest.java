@@ -26,7 +26,9 @@ class PrivacyGuardTest {
   @Test
   void offerOverTheRemainingBudget_isDeclinedWithBothNumbers() throws Exception {
     JobSpec job = PrivateJobs.spec("job-a", 8, 3);
-    double projected = RdpAccountant.create().epsilon(DpPlanner.plan(job, ROWS).wholeJob(), 1e-5).epsilon();
+    // The job's noised evaluations count in its projected spend (issue 19 #3).
+    double projected = RdpAccountant.create().epsilon(DpPlanner.plan(job, ROWS).wholeJob()
+        .then(EvaluationPrivacy.wholeJob(job)), 1e-5).epsilon();
     try (PrivacyGuard g = guard(1.0)) {
       assertThat(g.checkOffer(job, ROWS)).hasValueSatisfying(reason -> assertThat(reason)
           .contains("projected spend (epsilon " + f(projected))

@@ -72,7 +72,8 @@ record JobFile(
   /** {@code privacy:}; absent means non-private training. See {@link PrivacyBlock} for the rules. */
   record Privacy(Boolean enabled, Double epsilon, Double delta, Double noiseMultiplier, Double clipNorm,
       Double samplingRate, Integer expectedBatchSize, Integer localSteps, Integer localEpochs, String accountant,
-      String optimizer, Double learningRate, Audit audit) {}
+      String optimizer, Double learningRate, Audit audit, String unit, Boolean publicValidation,
+      Double evaluationNoiseMultiplier) {}
 
   /** {@code privacy.audit:}; absent means no audit. See {@link PrivacyBlock#audit}. */
   record Audit(Integer canaries, Integer guesses, Double delta) {}

@@ -18,7 +18,8 @@ import java.util.Locale;
  * at most one of {@code local_steps} and {@code local_epochs} (default: the training block's
  * local epochs); {@code accountant} rdp (default) or pld; {@code optimizer} adam (default) or sgd;
  * {@code learning_rate} optional (default: the training block's); {@code audit} optional, also
- * with {@code enabled: false} (see {@link #audit}).
+ * with {@code enabled: false} (see {@link #audit}); {@code unit}, {@code public_validation} and
+ * {@code evaluation_noise_multiplier} (issue 19, see {@link #units}).
  */
 final class PrivacyBlock {
   static final double MAX_EPSILON = 1000;
@@ -140,8 +141,42 @@ final class PrivacyBlock {
         out.add(field("delta", "is required with 'privacy.audit': the audit's bound is stated at the job's delta"));
       }
     }
+    units(p, b, out);
     problems.addAll(out);
     return b.build();
+  }
+
+  /** Default sigma_e of the noise on evaluation counts (issue 19 #3). */
+  static final double DEFAULT_EVALUATION_NOISE = 20;
+
+  /**
+   * Issue 19: {@code unit} (record, or the column / JSON field naming the person), {@code public_validation}
+   * and {@code evaluation_noise_multiplier} (default {@value #DEFAULT_EVALUATION_NOISE}, written into the spec
+   * so that it is part of the terms every node accepts).
+   */
+  private static void units(JobFile.Privacy p, PrivacySpec.Builder b, List<String> out) {
+    if (p.unit() != null) {
+      String unit = p.unit().strip();
+      if (!unit.matches("[A-Za-z0-9._:-]{1,128}")) {
+        out.add(field("unit", "must be 'record' or the column / JSON field naming the person (1 to 128 characters of"
+            + " letters, digits and . _ : -), got '" + p.unit() + "'"));
+      } else if (!unit.equals("record")) {
+        b.setUnit(unit);
+      }
+    }
+    b.setPublicValidation(Boolean.TRUE.equals(p.publicValidation()));
+    if (p.evaluationNoiseMultiplier() != null) {
+      if (Boolean.TRUE.equals(p.publicValidation())) {
+        out.add(field("evaluation_noise_multiplier", "does not apply with 'privacy.public_validation: true'"
+            + " (public validation data is evaluated without noise)"));
+      } else if (!(p.evaluationNoiseMultiplier() > 0 && p.evaluationNoiseMultiplier() <= 1e4)) {
+        out.add(field("evaluation_noise_multiplier", "must be in (0, 10000], got " + p.evaluationNoiseMultiplier()));
+      } else {
+        b.setEvaluationNoiseMultiplier(p.evaluationNoiseMultiplier());
+      }
+    } else if (!Boolean.TRUE.equals(p.publicValidation())) {
+      b.setEvaluationNoiseMultiplier(DEFAULT_EVALUATION_NOISE);
+    }
   }
 
   /** Most canaries a job may ask for; a node also refuses more than its model's trainable parameters. */

@@ -8,6 +8,7 @@ import io.cohort.coordinator.store.StoredLedgerEntry;
 import io.cohort.crypto.keys.IdentityPublicKey;
 import io.cohort.crypto.ledger.LedgerException;
 import io.cohort.crypto.ledger.LedgerLines;
+import io.cohort.crypto.ledger.Spend;
 import io.cohort.crypto.ledger.VerifiedLedgerEntry;
 import io.cohort.proto.v1.LedgerEntry;
 import io.cohort.proto.v1.PushLedgerEntriesRequest;
@@ -100,6 +101,8 @@ public final class LedgerIntake {
         && e.accountant().equals(p.getAccountant()) && e.epsilonAfter() == p.getEpsilonAfter()
         && e.timestampMillis() == p.getTimestampUnixMs()
         && e.spend().jobTermsSha256().equals(p.getJobTermsSha256())
+        && e.spend().mechanism().equals(p.getMechanism())
+        && e.spend().unit().equals(p.getPrivacyUnit().isEmpty() ? Spend.RECORD_UNIT : p.getPrivacyUnit())
         && HEX.formatHex(p.getPreviousHash().toByteArray()).equals(v.previousHashHex())
         && HEX.formatHex(p.getSignature().toByteArray()).equals(sig), where,
         "a field differs from the signed line; the signed line is what counts");

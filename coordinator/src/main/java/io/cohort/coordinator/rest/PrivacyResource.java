@@ -55,7 +55,19 @@ public class PrivacyResource {
         r.entrySha256(), r.receivedAt().toString(),
         e == null ? null : e.mechanism(), e == null ? null : e.samplingRate(),
         e == null ? null : e.noiseMultiplier(), e == null ? null : e.clipNorm(), e == null ? null : e.steps(),
-        e == null ? null : e.accountant(), e == null ? null : e.recordedAtMillis(), e == null ? null : Boolean.TRUE);
+        e == null ? null : e.accountant(), e == null ? null : e.recordedAtMillis(), e == null ? null : Boolean.TRUE,
+        e == null ? null : unitOf(e.signedLine()));
+  }
+
+  /** The signed line's privacy unit (issue 19 #2): its {@code unit=} field, or {@code record} without one. */
+  static String unitOf(String signedLine) {
+    int at = signedLine == null ? -1 : signedLine.indexOf("\tunit=");
+    if (at < 0) {
+      return "record";
+    }
+    int from = at + "\tunit=".length();
+    int end = signedLine.indexOf('\t', from);
+    return end < 0 ? signedLine.substring(from) : signedLine.substring(from, end);
   }
 
   @GET

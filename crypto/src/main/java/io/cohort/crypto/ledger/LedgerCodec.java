@@ -21,7 +21,8 @@ import java.util.Map;
  * as {@code key=value} in a fixed order. Line 1 is the header ({@code cohort-privacy-ledger/1},
  * dataset, public key, delta, creation time); each further line is an entry ({@code entry},
  * seq, job, round, mechanism, q, sigma, clip, steps, accountant, epsilon, time, prev, and since
- * issue 21 optionally {@code terms}, the hex SHA-256 of the job terms the node accepted). Every line
+ * issue 21 optionally {@code terms}, the hex SHA-256 of the job terms the node accepted, and since issue 19
+ * optionally {@code unit}, the privacy unit when it is not {@code record}). Every line
  * ends with {@code sig=}, the Ed25519 signature (RFC 8032) over the line's bytes before
  * {@code \tsig=}. An entry's {@code prev} is the SHA-256 of the previous line (header
  * included, without its newline), so removing, reordering or editing any line breaks the chain.
@@ -45,9 +46,11 @@ final class LedgerCodec {
       IdentityKeyPair key) {
     PlanSegment g = s.segment();
     return signed("entry\tseq=" + seq + "\tjob=" + s.jobId() + "\tround=" + s.round() + "\tmechanism="
-        + Spend.MECHANISM + "\tq=" + g.samplingProbability() + "\tsigma=" + g.noiseMultiplier() + "\tclip="
+        + s.mechanism() + "\tq=" + g.samplingProbability() + "\tsigma=" + g.noiseMultiplier() + "\tclip="
         + s.clipNorm() + "\tsteps=" + g.steps() + "\taccountant=" + accountant + "\tepsilon=" + epsAfter + "\ttime="
-        + time + "\tprev=" + prevHex + (s.jobTermsSha256().isEmpty() ? "" : "\tterms=" + s.jobTermsSha256()), key);
+        + time + "\tprev=" + prevHex + (s.jobTermsSha256().isEmpty() ? "" : "\tterms=" + s.jobTermsSha256())
+        // Record-level entries keep the format they had before units existed.
+        + (s.unit().equals(Spend.RECORD_UNIT) ? "" : "\tunit=" + s.unit()), key);
   }
 
   static String hash(String line) {
@@ -170,8 +173,7 @@ final class LedgerCodec {
   static VerifiedLedgerEntry parseEntry(String line, long expectedSeq, String prevHex, IdentityPublicKey key)
       throws BadLine, DpParameterException {
     String[] f = checkSignature(line, key);
-    boolean withTerms = f.length == ENTRY_KEYS.length + 2;
-    if ((f.length != ENTRY_KEYS.length + 1 && !withTerms) || !f[0].equals("entry")) {
+    if (f.length < ENTRY_KEYS.length + 1 || f.length > ENTRY_KEYS.length + 3 || !f[0].equals("entry")) {
       throw new BadLine("malformed entry line");
     }
     String[] v = new String[ENTRY_KEYS.length];
@@ -185,16 +187,29 @@ final class LedgerCodec {
     if (!v[11].equals(prevHex)) {
       throw new BadLine("hash chain broken: prev does not match the previous line");
     }
-    if (!v[3].equals(Spend.MECHANISM)) {
+    if (!v[3].equals(Spend.MECHANISM) && !v[3].equals(Spend.EVALUATION_MECHANISM)) {
       throw new BadLine("unknown mechanism " + v[3]);
     }
-    Spend s = Spend.of(v[1], integer(v[2]), number(v[4]), number(v[5]), number(v[6]), integer(v[7]));
-    if (withTerms) {
-      String terms = value(f[ENTRY_KEYS.length + 1], "terms");
+    Spend s = Spend.of(v[1], integer(v[2]), number(v[4]), number(v[5]), number(v[6]), integer(v[7]))
+        .withMechanism(v[3]);
+    int at = ENTRY_KEYS.length + 1;
+    // Optional fields, in this order: terms (issue 21), unit (issue 19).
+    if (at < f.length && f[at].startsWith("terms=")) {
+      String terms = value(f[at++], "terms");
       if (!terms.matches("[0-9a-f]{64}")) {
         throw new BadLine("terms is not a hex SHA-256");
       }
       s = s.withJobTerms(terms);
+    }
+    if (at < f.length && f[at].startsWith("unit=")) {
+      String unit = value(f[at++], "unit");
+      if (unit.equals(Spend.RECORD_UNIT) || !unit.matches("[A-Za-z0-9._:-]{1,128}")) {
+        throw new BadLine("unit is not a column or field name");
+      }
+      s = s.withUnit(unit);
+    }
+    if (at != f.length) {
+      throw new BadLine("malformed entry line");
     }
     return new VerifiedLedgerEntry(seq, s, v[8], number(v[9]), integer(v[10]), hash(line));
   }

@@ -9,13 +9,25 @@ import io.cohort.crypto.dp.PlanSegment;
  * {@code round}, with Poisson rate q, noise multiplier sigma and clipping norm C. Immutable and
  * validated on construction (ids: 1 to 128 characters of {@code [A-Za-z0-9._:-]}).
  *
+ * <p>Issue 19: an evaluation release ({@link #EVALUATION_MECHANISM}) is the same Gaussian mechanism
+ * without subsampling: q = 1, one step, {@code clipNorm} its L2 sensitivity and sigma the noise's
+ * stddev over it, so the accountants compose it with training as one more segment.
+ *
  * @param jobTermsSha256 the hex SHA-256 of the job terms the node accepted (issue 21 #4), written
  *     into the signed entry so each round's spend names the terms it was made under; empty for
  *     entries written before terms were pinned
+ * @param mechanism {@link #MECHANISM} (DP-SGD) or {@link #EVALUATION_MECHANISM}
+ * @param unit the privacy unit the spend is stated for: {@link #RECORD_UNIT} or the column / field
+ *     that names the person (issue 19 #2)
  */
-public record Spend(String jobId, long round, PlanSegment segment, double clipNorm, String jobTermsSha256) {
-  /** The only mechanism recorded today: Poisson-subsampled Gaussian (DP-SGD). */
+public record Spend(String jobId, long round, PlanSegment segment, double clipNorm, String jobTermsSha256,
+    String mechanism, String unit) {
+  /** DP-SGD: the Poisson-subsampled Gaussian mechanism. */
   public static final String MECHANISM = "poisson-gaussian";
+  /** Noisy evaluation statistics: the Gaussian mechanism on a node's validation counts (issue 19 #3). */
+  public static final String EVALUATION_MECHANISM = "gaussian-evaluation";
+  /** The default privacy unit: one record. */
+  public static final String RECORD_UNIT = "record";
 
   public Spend {
     if (segment == null) {
@@ -27,6 +39,24 @@ public record Spend(String jobId, long round, PlanSegment segment, double clipNo
     if (!jobTermsSha256.isEmpty() && !jobTermsSha256.matches("[0-9a-f]{64}")) {
       throw new IllegalArgumentException("jobTermsSha256 must be 64 lower-case hex characters, got " + jobTermsSha256);
     }
+    if (mechanism == null) {
+      mechanism = MECHANISM;
+    }
+    if (!mechanism.equals(MECHANISM) && !mechanism.equals(EVALUATION_MECHANISM)) {
+      throw new IllegalArgumentException("mechanism must be " + MECHANISM + " or " + EVALUATION_MECHANISM + ", got "
+          + mechanism);
+    }
+    if (unit == null || unit.isEmpty()) {
+      unit = RECORD_UNIT;
+    }
+    if (!unit.matches("[A-Za-z0-9._:-]{1,128}")) {
+      throw new IllegalArgumentException("unit must be 1 to 128 characters of [A-Za-z0-9._:-], got " + unit);
+    }
+  }
+
+  /** A DP-SGD spend at record level. */
+  public Spend(String jobId, long round, PlanSegment segment, double clipNorm, String jobTermsSha256) {
+    this(jobId, round, segment, clipNorm, jobTermsSha256, MECHANISM, RECORD_UNIT);
   }
 
   /** A spend that names no job terms. */
@@ -36,7 +66,17 @@ public record Spend(String jobId, long round, PlanSegment segment, double clipNo
 
   /** This spend, naming the job terms (hex SHA-256) it was made under. */
   public Spend withJobTerms(String sha256Hex) {
-    return new Spend(jobId, round, segment, clipNorm, sha256Hex);
+    return new Spend(jobId, round, segment, clipNorm, sha256Hex, mechanism, unit);
+  }
+
+  /** This spend, stated for privacy unit {@code unitName} ({@link #RECORD_UNIT} or a column / field name). */
+  public Spend withUnit(String unitName) {
+    return new Spend(jobId, round, segment, clipNorm, jobTermsSha256, mechanism, unitName);
+  }
+
+  /** This spend under {@code name}, {@link #MECHANISM} or {@link #EVALUATION_MECHANISM}. */
+  public Spend withMechanism(String name) {
+    return new Spend(jobId, round, segment, clipNorm, jobTermsSha256, name, unit);
   }
 
   public static Spend of(String jobId, long round, double q, double sigma, double clipNorm, long steps)

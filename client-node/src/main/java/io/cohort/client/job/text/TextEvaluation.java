@@ -48,7 +48,8 @@ public final class TextEvaluation {
       if (best == labels[i]) {
         correct++;
       }
-      lossSum -= Math.log(Math.max(probs[o + labels[i]], 1e-30f));
+      // Capped so that one record's share of the sum is bounded (issue 19 #3, noised under DP).
+      lossSum += io.cohort.client.tabular.EvaluationStats.rowLoss(probs[o + labels[i]]);
       int bin = PooledEvaluation.bin(probs[o + positive], bins);
       if (labels[i] == positive) {
         positives[bin]++;

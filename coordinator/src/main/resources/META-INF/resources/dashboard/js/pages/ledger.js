@@ -69,10 +69,17 @@ export const ledgerPage = {
     }
     parts.push(lineChart({ id: 'ledger-chart', title: 'Cumulative ε over time' + (budget ? ', with the budget' : ''),
       xLabel: 'time', yLabel: 'ε', xs, series, time: true }));
-    const rows = entries.map((e) => h('tr', { 'data-seq': e.entry_seq },
+    // Issue 19: what spent each entry (a DP-SGD round or a noised evaluation), what its ε protects, and
+    // its charge (the rise over the previous entry's cumulative ε).
+    const what = (e) => (e.mechanism === 'gaussian-evaluation' ? 'evaluation'
+      : e.mechanism === 'poisson-gaussian' ? 'training' : (e.mechanism || '—'));
+    const rows = entries.map((e, i) => h('tr', { 'data-seq': e.entry_seq },
       h('th.r', { scope: 'row' }, String(e.entry_seq)),
       h('td', {}, e.job_id ? h('a', { href: '#/jobs/' + encodeURIComponent(e.job_id) }, e.job_id) : '—'),
       h('td.r', {}, num(e.round, undefined, 'round')),
+      h('td', { 'data-field': 'kind' }, what(e)),
+      h('td', { 'data-field': 'unit' }, e.unit || h('span.muted', {}, '—')),
+      h('td.r', {}, num(e.epsilon_after - (i > 0 ? entries[i - 1].epsilon_after : 0), 4, 'epsilon_charge')),
       h('td.r', {}, num(e.sampling_rate, 4, 'q')),
       h('td.r', {}, num(e.noise_multiplier, 3, 'sigma')),
       h('td.r', {}, num(e.clip_norm, 3, 'clip')),
@@ -83,9 +90,11 @@ export const ledgerPage = {
       h('td', {}, e.entry_sha256 ? h('code', { title: e.entry_sha256 }, e.entry_sha256.slice(0, 12) + '…') : '—'),
       h('td', {}, when(e.received_at))));
     parts.push(table('Ledger entries, oldest first',
-      ['#', 'Job', 'Round', 'q (sampling)', 'σ (noise)', 'C (clip)', 'Steps', 'Accountant', 'ε after', 'Signature', 'Entry SHA-256', 'Received'],
+      ['#', 'Job', 'Round', 'Spent on', 'Privacy unit', 'ε charge', 'q (sampling)', 'σ (noise)', 'C (clip)', 'Steps', 'Accountant', 'ε after', 'Signature', 'Entry SHA-256', 'Received'],
       rows, { id: 'ledger-table' }));
-    parts.push(h('p.note', {}, 'ε after is the node accountant\'s cumulative value, not a sum of the rows. ',
+    parts.push(h('p.note', {}, 'ε after is the node accountant\'s cumulative value, not a sum of the rows; ε charge is',
+      ' its rise at that entry. "evaluation" entries charge the noised validation statistics the node sent',
+      ' (Gaussian mechanism, q 1, σ the noise over the sensitivity √3). ',
       'A dash means the API did not report that field for the entry.'));
     return h('section', { 'aria-labelledby': 'page-title' }, parts);
   },
