@@ -8,6 +8,8 @@ import io.cohort.client.tabular.DatasetException;
 import io.cohort.client.tabular.DatasetSplit;
 import io.cohort.client.tabular.EncodedData;
 import io.cohort.client.tabular.FeatureEncoder;
+import io.cohort.client.tabular.FeatureStatistics;
+import io.cohort.client.tabular.Standardize;
 import io.cohort.client.tabular.JobAudit;
 import io.cohort.client.tabular.NetworkTraining;
 import io.cohort.client.tabular.TabularDpSgd;
@@ -21,6 +23,7 @@ import io.cohort.crypto.dp.PoissonSampler;
 import io.cohort.crypto.dp.PrivacyPlan;
 import io.cohort.proto.v1.AuditSummary;
 import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.FederationStatistics;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.PrivacyAudit;
 import io.cohort.proto.v1.TaskType;
@@ -49,8 +52,17 @@ public final class TabularTrainer implements LocalTrainer {
   /** Each audited job's latest summary, sent with the node's next evaluation of the job. */
   private final Map<String, AuditSummary> auditSummaries = new ConcurrentHashMap<>();
 
-  /** A job's local data, encoded once. */
-  record Prepared(EncodedData train, EncodedData validation, TabularSchema schema, TabularNetwork network) {}
+  /**
+   * A job's local data, encoded once (and again when the federation's statistics arrive).
+   *
+   * @param rows the parsed rows the encodings came from
+   * @param federation the federation's statistics the encodings use; null while they use the node's own rows
+   */
+  record Prepared(EncodedData train, EncodedData validation, TabularSchema schema, TabularNetwork network,
+      Rows rows, FederationStatistics federation) {}
+
+  /** The parsed training and validation rows of a job. */
+  record Rows(CsvDataset train, List<Integer> trainRows, CsvDataset validation, List<Integer> validationRows) {}
 
   public TabularTrainer(NodeConfig config) {
     this.config = config;
@@ -107,7 +119,8 @@ public final class TabularTrainer implements LocalTrainer {
       throw new LocalDataException(file + problem, "dataset '" + alias + "'" + problem);
     }
     FeatureEncoder enc = FeatureEncoder.fit(data, split.train(), schema, Schemas.standardize(spec.getTabular()));
-    return new Prepared(enc.encode(data, split.train()), enc.encode(data, split.validation()), schema, network);
+    return new Prepared(enc.encode(data, split.train()), enc.encode(data, split.validation()), schema, network,
+        new Rows(data, split.train(), data, split.validation()), null);
   }
 
   private static Prepared prepareWithValidationFile(String alias, Path trainFile, Path validationFile,
@@ -118,7 +131,8 @@ public final class TabularTrainer implements LocalTrainer {
       throw new LocalDataException(trainFile + ": has no data rows", "dataset '" + alias + "': has no data rows");
     }
     FeatureEncoder enc = FeatureEncoder.fit(train, all(train), schema, Schemas.standardize(spec.getTabular()));
-    return new Prepared(enc.encode(train, all(train)), enc.encode(validation, all(validation)), schema, network);
+    return new Prepared(enc.encode(train, all(train)), enc.encode(validation, all(validation)), schema, network,
+        new Rows(train, all(train), validation, all(validation)), null);
   }
 
   static List<Integer> all(CsvDataset d) {
@@ -135,8 +149,47 @@ public final class TabularTrainer implements LocalTrainer {
   }
 
   @Override
-  public Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException {
+  public FederationStatistics featureStatistics(JobSpec spec) throws LocalDataException {
+    Rows r = prepare(spec).rows();
+    return StatisticsProtos.toProto(FeatureStatistics.of(r.train(), r.trainRows()));
+  }
+
+  @Override
+  public void useFederationStatistics(JobSpec spec, FederationStatistics statistics) throws LocalDataException {
     Prepared p = prepare(spec);
+    if (statistics.equals(p.federation())) {
+      return;
+    }
+    FeatureEncoder enc;
+    try {
+      enc = FeatureEncoder.fromStatistics(p.schema(), StatisticsProtos.fromProto(spec.getTabular(), statistics),
+          Schemas.standardize(spec.getTabular()));
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("the federation's feature statistics cannot be used: " + e.getMessage());
+    }
+    Rows r = p.rows();
+    prepared.put(spec.getJobId(), new Prepared(enc.encode(r.train(), r.trainRows()),
+        enc.encode(r.validation(), r.validationRows()), p.schema(), p.network(), r, statistics));
+    LOG.info(() -> "job " + spec.getJobId() + ": imputing and scaling with the feature statistics of "
+        + statistics.getNodes() + " nodes");
+  }
+
+  /**
+   * The job's prepared data for training or evaluation: with standardize federated, only once the
+   * federation's statistics are in use (the node's own would make its inputs differ from its peers').
+   */
+  private Prepared prepareEncoded(JobSpec spec) throws LocalDataException {
+    Prepared p = prepare(spec);
+    if (Schemas.standardize(spec.getTabular()) == Standardize.FEDERATED && p.federation() == null) {
+      throw new LocalDataException("job " + spec.getJobId() + " scales with the federation's feature statistics,"
+          + " but the task carries none");
+    }
+    return p;
+  }
+
+  @Override
+  public Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException {
+    Prepared p = prepareEncoded(spec);
     TensorBundle start = start(spec, p, global);
     var t = spec.getTraining();
     JobAudit audit = audit(spec, p, 1.0 / t.getBatchSize());
@@ -156,7 +209,7 @@ public final class TabularTrainer implements LocalTrainer {
   @Override
   public Outcome trainPrivately(JobSpec spec, int round, Optional<TensorBundle> global, DpPlan plan)
       throws LocalDataException {
-    Prepared p = prepare(spec);
+    Prepared p = prepareEncoded(spec);
     TensorBundle start = start(spec, p, global);
     double lr = spec.getPrivacy().getLearningRate() > 0 ? spec.getPrivacy().getLearningRate()
         : spec.getTraining().getLearningRate();
@@ -240,7 +293,7 @@ public final class TabularTrainer implements LocalTrainer {
 
   @Override
   public EvaluationResult evaluate(JobSpec spec, TensorBundle model) throws LocalDataException {
-    Prepared p = prepare(spec);
+    Prepared p = prepareEncoded(spec);
     try {
       p.network().checkLayout(model);
     } catch (IllegalArgumentException e) {
