@@ -102,6 +102,10 @@ public final class JobCommand {
         System.out.println(RoundLine.format(r));
       }
       AuditLines.print(System.out, d.audits());
+      if (j.task() == null || j.task().contains("tabular")) {
+        FeatureStatisticsLines.print(System.out, connection.client().get("/api/v1/jobs/" + Urls.encode(jobId)
+            + "/statistics", io.cohort.adminapi.FeatureStatisticsView.class));
+      }
       return 0;
     }
   }

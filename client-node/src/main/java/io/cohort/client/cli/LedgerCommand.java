@@ -43,8 +43,12 @@ final class LedgerCommand implements Callable<Integer> {
   @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
   String output;
 
-  /** A round's spend on one dataset, from its verified ledger. */
-  record RoundSpend(String dataset, double epsilonRound, double epsilonAfter, double delta) {}
+  /**
+   * A round's spend on one dataset, from its verified ledger, with the DP plan behind it (issue 23 #7):
+   * Poisson rate q, noise multiplier sigma, clip norm C and DP-SGD steps.
+   */
+  record RoundSpend(String dataset, double epsilonRound, double epsilonAfter, double delta, double samplingRate,
+      double noiseMultiplier, double clipNorm, long steps) {}
 
   @Override
   public Integer call() throws IOException, CommandFailure {
@@ -81,7 +85,9 @@ final class LedgerCommand implements Callable<Integer> {
       double before = 0;
       for (VerifiedLedgerEntry e : d.entries()) {
         spend.computeIfAbsent(key(e.spend().jobId(), e.spend().round()), k -> new ArrayList<>())
-            .add(new RoundSpend(d.alias(), e.epsilonAfter() - before, e.epsilonAfter(), d.budget().orElseThrow().delta()));
+            .add(new RoundSpend(d.alias(), e.epsilonAfter() - before, e.epsilonAfter(), d.budget().orElseThrow().delta(),
+                e.spend().segment().samplingProbability(), e.spend().segment().noiseMultiplier(), e.spend().clipNorm(),
+                e.spend().segment().steps()));
         before = e.epsilonAfter();
       }
     }
@@ -135,7 +141,8 @@ final class LedgerCommand implements Callable<Integer> {
       ArrayNode p = o.putArray("privacy_spend");
       for (RoundSpend s : spend.getOrDefault(key(u.jobId(), u.round()), List.of())) {
         p.addObject().put("dataset", s.dataset()).put("epsilon_round", s.epsilonRound())
-            .put("epsilon_after", s.epsilonAfter()).put("delta", s.delta());
+            .put("epsilon_after", s.epsilonAfter()).put("delta", s.delta()).put("sampling_rate", s.samplingRate())
+            .put("noise_multiplier", s.noiseMultiplier()).put("clip_norm", s.clipNorm()).put("steps", s.steps());
       }
       total += u.bytes();
     }
@@ -156,8 +163,9 @@ final class LedgerCommand implements Callable<Integer> {
     for (UploadLog.Entry u : uploads) {
       List<String> spent = new ArrayList<>();
       for (RoundSpend s : spend.getOrDefault(key(u.jobId(), u.round()), List.of())) {
-        spent.add(String.format(Locale.ROOT, "%s: +%.4f -> epsilon %.4f", s.dataset(), s.epsilonRound(),
-            s.epsilonAfter()));
+        spent.add(String.format(Locale.ROOT, "%s: +%.4f -> epsilon %.4f (q %.4g, sigma %.4g, C %.4g, %d steps)",
+            s.dataset(), s.epsilonRound(), s.epsilonAfter(), s.samplingRate(), s.noiseMultiplier(), s.clipNorm(),
+            s.steps()));
       }
       out.printf(Locale.ROOT, "%-24s  %-24s  %5d  %-16s  %12d  %-10s  %s%n", Instant.ofEpochMilli(u.timeMs()),
           u.jobId(), u.round(), u.kind(), u.bytes(), u.outcome(), spent.isEmpty() ? "-" : String.join("; ", spent));

@@ -195,6 +195,8 @@ class LedgerCommandTest {
       assertThat(p.get(0).path("dataset").asText()).isEqualTo("tab");
       assertThat(p.get(0).path("epsilon_after").asDouble()).isEqualTo(spent);
       assertThat(p.get(0).path("epsilon_round").asDouble()).isEqualTo(spent);
+      assertThat(p.get(0).path("steps").asLong()).as("the DP plan behind the spend").isPositive();
+      assertThat(p.get(0).path("noise_multiplier").asDouble()).isPositive();
     }
     assertThat(uploads.get(3).path("privacy_spend")).isEmpty();
 
@@ -204,7 +206,8 @@ class LedgerCommandTest {
     assertThat(onlyC.path("total_bytes").asLong()).isEqualTo(receiver.bytesPerCall.get(3));
     String text = run(0, "ledger", "--config", yaml.toString());
     assertThat(text).contains("masked_input").contains("4 uploads")
-        .contains(String.format(java.util.Locale.ROOT, "tab: +%.4f -> epsilon %.4f", spent, spent));
+        .contains(String.format(java.util.Locale.ROOT, "tab: +%.4f -> epsilon %.4f (q ", spent, spent))
+        .contains(" steps)");
     assertThat(run(2, "ledger", "--config", yaml.toString(), "--output", "xml")).isEmpty();
   }
 
