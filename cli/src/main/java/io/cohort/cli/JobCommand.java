@@ -51,7 +51,24 @@ public final class JobCommand {
       String source = URLEncoder.encode(file.toString(), StandardCharsets.UTF_8);
       JsonNode job = connection.client().postYaml("/api/v1/jobs?source=" + source, yaml);
       System.out.println(output.json() ? job.toPrettyString() : AdminClient.as(job, JobSummary.class).jobId());
+      printDpPlan(yaml);
       return 0;
+    }
+
+    /**
+     * Issue 23 #7: a private job's DP plan, on stderr so that stdout stays the job id for scripts. The
+     * coordinator accepted the file, so it parses; a failure here only loses the line.
+     */
+    private void printDpPlan(String yaml) {
+      try {
+        var spec = io.cohort.coordinator.job.JobFiles.parse(yaml, file.toString(), "submitted");
+        String plan = io.cohort.coordinator.job.DpPlanLine.describe(spec, java.util.OptionalLong.empty());
+        if (!plan.isEmpty()) {
+          System.err.println("DP plan per node: " + plan);
+        }
+      } catch (io.cohort.coordinator.job.JobFileException | RuntimeException e) {
+        // the plan is informational; the job is submitted either way
+      }
     }
   }
 
@@ -102,6 +119,10 @@ public final class JobCommand {
         System.out.println(RoundLine.format(r));
       }
       AuditLines.print(System.out, d.audits());
+      if (j.task() == null || j.task().contains("tabular")) {
+        FeatureStatisticsLines.print(System.out, connection.client().get("/api/v1/jobs/" + Urls.encode(jobId)
+            + "/statistics", io.cohort.adminapi.FeatureStatisticsView.class));
+      }
       return 0;
     }
   }

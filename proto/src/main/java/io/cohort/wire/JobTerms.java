@@ -62,6 +62,7 @@ public final class JobTerms {
       case EVALUATE -> Optional.of(task.getEvaluate().getSpec());
       case INIT -> Optional.of(task.getInit().getSpec());
       case SECAGG -> Optional.of(task.getSecagg().getSpec());
+      case STATISTICS -> Optional.of(task.getStatistics().getSpec());
       default -> Optional.empty();
     };
   }

@@ -398,6 +398,28 @@ final class Simulation {
   }
 
   /** The JSON document a {@code cohort-node ... --output json} command printed last (logs may precede it). */
+  /** Issue 23 #7: each node's DP-SGD plan (q, sigma, C, steps), from its shard's row count, at submission. */
+  private void printDpPlan(JobSpec spec, List<NodeConfig> nodes) {
+    if (!spec.getPrivacy().getEnabled()) {
+      return;
+    }
+    for (NodeConfig node : nodes) {
+      java.util.OptionalLong rows = java.util.OptionalLong.empty();
+      try {
+        Path data = node.datasets().get(0).path();
+        long lines;
+        try (var l = Files.lines(data)) {
+          lines = l.filter(line -> !line.isBlank()).count();
+        }
+        rows = java.util.OptionalLong.of(data.toString().endsWith(".csv") ? lines - 1 : lines);
+      } catch (IOException | RuntimeException e) {
+        // without the count the line says how q is found instead
+      }
+      out.println("DP plan " + node.nodeId() + (rows.isPresent() ? " (" + rows.getAsLong() + " training rows)" : "")
+          + ": " + io.cohort.coordinator.job.DpPlanLine.describe(spec, rows));
+    }
+  }
+
   private static JsonNode lastJson(String output) throws IOException {
     int at = output.lastIndexOf("\n{");
     return JSON.readTree(at < 0 ? output.substring(Math.max(0, output.indexOf('{'))) : output.substring(at + 1));
@@ -461,6 +483,7 @@ final class Simulation {
         spec.getRounds(), spec.getMinNodes(), SecAggSettings.describe(spec, s.nodes()),
         spec.getPrivacy().getEnabled() ? "DP-SGD " + PrivateSimulation.describe(spec) + ", each node's budget epsilon "
             + budget.epsilon() : "OFF");
+    printDpPlan(spec, nodes);
     long started = System.nanoTime();
     JobDetail last = watch(admin, jobId, spec, budget);
     double seconds = (System.nanoTime() - started) / 1e9;

@@ -43,10 +43,13 @@ final class LedgerCommand implements Callable<Integer> {
   @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
   String output;
 
-  /** A round's spend on one dataset, from its verified ledger. */
-  /** One ledger entry's spend; {@code mechanism} tells DP-SGD from a noised evaluation, {@code unit} what ε protects. */
+  /**
+   * One ledger entry's spend, from its verified ledger: {@code mechanism} tells DP-SGD from a noised
+   * evaluation, {@code unit} what ε protects, and the DP plan behind it (issue 23 #7): Poisson rate q,
+   * noise multiplier sigma, clip norm C and DP-SGD steps.
+   */
   record RoundSpend(String dataset, double epsilonRound, double epsilonAfter, double delta, String mechanism,
-      String unit) {
+      String unit, double samplingRate, double noiseMultiplier, double clipNorm, long steps) {
     /** "training" or "evaluation", as the text output names it. */
     String what() {
       return io.cohort.crypto.ledger.Spend.EVALUATION_MECHANISM.equals(mechanism) ? "evaluation" : "training";
@@ -89,7 +92,9 @@ final class LedgerCommand implements Callable<Integer> {
       for (VerifiedLedgerEntry e : d.entries()) {
         spend.computeIfAbsent(key(e.spend().jobId(), e.spend().round()), k -> new ArrayList<>())
             .add(new RoundSpend(d.alias(), e.epsilonAfter() - before, e.epsilonAfter(), d.budget().orElseThrow().delta(),
-                e.spend().mechanism(), e.spend().unit()));
+                e.spend().mechanism(), e.spend().unit(),
+                e.spend().segment().samplingProbability(), e.spend().segment().noiseMultiplier(), e.spend().clipNorm(),
+                e.spend().segment().steps()));
         before = e.epsilonAfter();
       }
     }
@@ -144,7 +149,8 @@ final class LedgerCommand implements Callable<Integer> {
       for (RoundSpend s : spend.getOrDefault(key(u.jobId(), u.round()), List.of())) {
         p.addObject().put("dataset", s.dataset()).put("epsilon_round", s.epsilonRound())
             .put("epsilon_after", s.epsilonAfter()).put("delta", s.delta()).put("mechanism", s.mechanism())
-            .put("unit", s.unit());
+            .put("unit", s.unit()).put("sampling_rate", s.samplingRate())
+            .put("noise_multiplier", s.noiseMultiplier()).put("clip_norm", s.clipNorm()).put("steps", s.steps());
       }
       total += u.bytes();
     }
@@ -165,8 +171,9 @@ final class LedgerCommand implements Callable<Integer> {
     for (UploadLog.Entry u : uploads) {
       List<String> spent = new ArrayList<>();
       for (RoundSpend s : spend.getOrDefault(key(u.jobId(), u.round()), List.of())) {
-        spent.add(String.format(Locale.ROOT, "%s: +%.4f -> epsilon %.4f per %s (%s)", s.dataset(), s.epsilonRound(),
-            s.epsilonAfter(), s.unit(), s.what()));
+        spent.add(String.format(Locale.ROOT, "%s: +%.4f -> epsilon %.4f per %s (%s; q %.4g, sigma %.4g, C %.4g, %d steps)",
+            s.dataset(), s.epsilonRound(), s.epsilonAfter(), s.unit(), s.what(), s.samplingRate(), s.noiseMultiplier(),
+            s.clipNorm(), s.steps()));
       }
       out.printf(Locale.ROOT, "%-24s  %-24s  %5d  %-16s  %12d  %-10s  %s%n", Instant.ofEpochMilli(u.timeMs()),
           u.jobId(), u.round(), u.kind(), u.bytes(), u.outcome(), spent.isEmpty() ? "-" : String.join("; ", spent));

@@ -66,6 +66,23 @@ public interface LocalTrainer {
     return Optional.empty();
   }
 
+  /**
+   * Issue 23 #2: the sums over the node's training rows that the federation adds up under secure
+   * aggregation (layout: {@link io.cohort.wire.StatisticsWords}), for a job with standardize federated.
+   */
+  default io.cohort.proto.v1.FederationStatistics featureStatistics(JobSpec spec) throws LocalDataException {
+    throw new LocalDataException("this node has no feature statistics for " + spec.getTask() + " jobs");
+  }
+
+  /**
+   * Issue 23 #2: from now on, impute and scale the job's data with the federation's statistics (as
+   * the coordinator hands them out with each training and evaluation task). A trainer without
+   * feature scaling ignores them.
+   */
+  default void useFederationStatistics(JobSpec spec, io.cohort.proto.v1.FederationStatistics statistics)
+      throws LocalDataException {
+  }
+
   /** Evaluates a model on the node's held-out data. */
   EvaluationResult evaluate(JobSpec spec, TensorBundle model) throws LocalDataException;
 

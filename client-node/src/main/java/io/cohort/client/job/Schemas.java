@@ -50,6 +50,7 @@ public final class Schemas {
   public static Standardize standardize(TabularSpec t) {
     return switch (t.getStandardize()) {
       case STANDARDIZE_NONE -> Standardize.NONE;
+      case STANDARDIZE_FEDERATED -> Standardize.FEDERATED;
       case STANDARDIZE_LOCAL, STANDARDIZE_UNSPECIFIED, UNRECOGNIZED -> Standardize.LOCAL;
     };
   }

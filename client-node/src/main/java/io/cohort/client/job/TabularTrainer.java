@@ -10,6 +10,8 @@ import io.cohort.client.tabular.DatasetException;
 import io.cohort.client.tabular.DatasetSplit;
 import io.cohort.client.tabular.EncodedData;
 import io.cohort.client.tabular.FeatureEncoder;
+import io.cohort.client.tabular.FeatureStatistics;
+import io.cohort.client.tabular.Standardize;
 import io.cohort.client.tabular.JobAudit;
 import io.cohort.client.tabular.NetworkTraining;
 import io.cohort.client.tabular.TabularDpSgd;
@@ -24,6 +26,7 @@ import io.cohort.crypto.dp.PoissonSampler;
 import io.cohort.crypto.dp.PrivacyPlan;
 import io.cohort.proto.v1.AuditSummary;
 import io.cohort.proto.v1.EvaluationResult;
+import io.cohort.proto.v1.FederationStatistics;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.PrivacyAudit;
 import io.cohort.proto.v1.TaskType;
@@ -53,15 +56,17 @@ public final class TabularTrainer implements LocalTrainer {
   private final Map<String, AuditSummary> auditSummaries = new ConcurrentHashMap<>();
 
   /**
-   * A job's local data, encoded once; {@code units} groups the training rows by privacy unit (issue 19 #2), null
-   * for record-level privacy.
+   * A job's local data, encoded once (and again when the federation's statistics arrive).
+   *
+   * @param rows the parsed rows the encodings came from
+   * @param federation the federation's statistics the encodings use; null while they use the node's own rows
+   * @param units the training rows grouped by privacy unit (issue 19 #2); null for record-level privacy
    */
   record Prepared(EncodedData train, EncodedData validation, TabularSchema schema, TabularNetwork network,
-      UnitGroups units) {
-    Prepared(EncodedData train, EncodedData validation, TabularSchema schema, TabularNetwork network) {
-      this(train, validation, schema, network, null);
-    }
-  }
+      Rows rows, FederationStatistics federation, UnitGroups units) {}
+
+  /** The parsed training and validation rows of a job. */
+  record Rows(CsvDataset train, List<Integer> trainRows, CsvDataset validation, List<Integer> validationRows) {}
 
   public TabularTrainer(NodeConfig config) {
     this.config = config;
@@ -135,11 +140,9 @@ public final class TabularTrainer implements LocalTrainer {
       throw new LocalDataException(file + problem, "dataset '" + alias + "'" + problem);
     }
     FeatureEncoder enc = FeatureEncoder.fit(data, split.train(), schema, Schemas.standardize(spec.getTabular()));
-    if (unit == null) {
-      return new Prepared(enc.encode(data, split.train()), enc.encode(data, split.validation()), schema, network);
-    }
-    return new Prepared(enc.encode(data, split.train()),
-        enc.encode(data, evaluated(spec, data, split.validation())), schema, network, groups(data, split.train()));
+    List<Integer> validationRows = unit == null ? split.validation() : evaluated(spec, data, split.validation());
+    return new Prepared(enc.encode(data, split.train()), enc.encode(data, validationRows), schema, network,
+        new Rows(data, split.train(), data, validationRows), null, unit == null ? null : groups(data, split.train()));
   }
 
   private static Prepared prepareWithValidationFile(String alias, Path trainFile, Path validationFile,
@@ -150,11 +153,9 @@ public final class TabularTrainer implements LocalTrainer {
       throw new LocalDataException(trainFile + ": has no data rows", "dataset '" + alias + "': has no data rows");
     }
     FeatureEncoder enc = FeatureEncoder.fit(train, all(train), schema, Schemas.standardize(spec.getTabular()));
-    if (unit == null) {
-      return new Prepared(enc.encode(train, all(train)), enc.encode(validation, all(validation)), schema, network);
-    }
-    return new Prepared(enc.encode(train, all(train)), enc.encode(validation, evaluated(spec, validation,
-        all(validation))), schema, network, groups(train, all(train)));
+    List<Integer> validationRows = unit == null ? all(validation) : evaluated(spec, validation, all(validation));
+    return new Prepared(enc.encode(train, all(train)), enc.encode(validation, validationRows), schema, network,
+        new Rows(train, all(train), validation, validationRows), null, unit == null ? null : groups(train, all(train)));
   }
 
   /** The training rows' units, as groups of positions in {@code rows}. */
@@ -196,8 +197,47 @@ public final class TabularTrainer implements LocalTrainer {
   }
 
   @Override
-  public Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException {
+  public FederationStatistics featureStatistics(JobSpec spec) throws LocalDataException {
+    Rows r = prepare(spec).rows();
+    return StatisticsProtos.toProto(FeatureStatistics.of(r.train(), r.trainRows()));
+  }
+
+  @Override
+  public void useFederationStatistics(JobSpec spec, FederationStatistics statistics) throws LocalDataException {
     Prepared p = prepare(spec);
+    if (statistics.equals(p.federation())) {
+      return;
+    }
+    FeatureEncoder enc;
+    try {
+      enc = FeatureEncoder.fromStatistics(p.schema(), StatisticsProtos.fromProto(spec.getTabular(), statistics),
+          Schemas.standardize(spec.getTabular()));
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("the federation's feature statistics cannot be used: " + e.getMessage());
+    }
+    Rows r = p.rows();
+    prepared.put(spec.getJobId(), new Prepared(enc.encode(r.train(), r.trainRows()),
+        enc.encode(r.validation(), r.validationRows()), p.schema(), p.network(), r, statistics, p.units()));
+    LOG.info(() -> "job " + spec.getJobId() + ": imputing and scaling with the feature statistics of "
+        + statistics.getNodes() + " nodes");
+  }
+
+  /**
+   * The job's prepared data for training or evaluation: with standardize federated, only once the
+   * federation's statistics are in use (the node's own would make its inputs differ from its peers').
+   */
+  private Prepared prepareEncoded(JobSpec spec) throws LocalDataException {
+    Prepared p = prepare(spec);
+    if (Schemas.standardize(spec.getTabular()) == Standardize.FEDERATED && p.federation() == null) {
+      throw new LocalDataException("job " + spec.getJobId() + " scales with the federation's feature statistics,"
+          + " but the task carries none");
+    }
+    return p;
+  }
+
+  @Override
+  public Outcome train(JobSpec spec, int round, Optional<TensorBundle> global) throws LocalDataException {
+    Prepared p = prepareEncoded(spec);
     TensorBundle start = start(spec, p, global);
     var t = spec.getTraining();
     JobAudit audit = audit(spec, p, 1.0 / t.getBatchSize());
@@ -217,7 +257,7 @@ public final class TabularTrainer implements LocalTrainer {
   @Override
   public Outcome trainPrivately(JobSpec spec, int round, Optional<TensorBundle> global, DpPlan plan)
       throws LocalDataException {
-    Prepared p = prepare(spec);
+    Prepared p = prepareEncoded(spec);
     TensorBundle start = start(spec, p, global);
     double lr = spec.getPrivacy().getLearningRate() > 0 ? spec.getPrivacy().getLearningRate()
         : spec.getTraining().getLearningRate();
@@ -303,7 +343,7 @@ public final class TabularTrainer implements LocalTrainer {
 
   @Override
   public EvaluationResult evaluate(JobSpec spec, TensorBundle model) throws LocalDataException {
-    Prepared p = prepare(spec);
+    Prepared p = prepareEncoded(spec);
     try {
       p.network().checkLayout(model);
     } catch (IllegalArgumentException e) {

@@ -61,6 +61,17 @@ public final class TrainerByTask implements LocalTrainer {
   }
 
   @Override
+  public io.cohort.proto.v1.FederationStatistics featureStatistics(JobSpec spec) throws LocalDataException {
+    return of(spec).featureStatistics(spec);
+  }
+
+  @Override
+  public void useFederationStatistics(JobSpec spec, io.cohort.proto.v1.FederationStatistics statistics)
+      throws LocalDataException {
+    of(spec).useFederationStatistics(spec, statistics);
+  }
+
+  @Override
   public TensorBundle initialParameters(JobSpec spec) throws LocalDataException {
     return of(spec).initialParameters(spec);
   }

@@ -58,6 +58,8 @@ final class SecureParticipant {
   private final Map<String, IdentityPublicKey> pinned = new HashMap<>();
   private final io.cohort.client.trust.PeerVerifier verifier;
   private Active active;
+  /** The round number of a job's feature statistics session (training rounds count from 1). */
+  static final int STATISTICS_ROUND = 0;
 
   /** The round in progress: its session and the update it masks. */
   private record Active(String jobId, int round, SecAggNodeSession session, ModelUpdate update) {}
@@ -102,6 +104,58 @@ final class SecureParticipant {
           ModelReceipts.signed(identity, task.getJobId(), spec, t.getRound(), t.getModelSha256().toByteArray()), timeout);
     } catch (SecAggAbortException e) {
       aborted(task, e);
+    }
+  }
+
+  /**
+   * Issue 23 #2: starts the protocol for the job's feature statistics (round 0 of its secure sessions)
+   * with {@code words}, this node's statistics as {@link io.cohort.wire.StatisticsWords} fixed-point
+   * words, and sends AdvertiseKeys. Call {@link #checkPeers} first.
+   *
+   * @throws IllegalArgumentException when the round's setting or peers are unacceptable
+   */
+  void startStatistics(Task task, io.cohort.proto.v1.StatisticsTask t, float[] words) throws InterruptedException {
+    abortActive("a new secure round started");
+    SecAggRound info = t.getSecureAggregation();
+    JobSpec spec = t.getSpec();
+    SecAggParameters params = statisticsParameters(spec, info);
+    Map<Integer, IdentityPublicKey> peers = peers(info);
+    SecAggNodeSession session = SecAggNodeSession.builder(params).round(task.getJobId(), STATISTICS_ROUND)
+        .node(info.getSecaggId(), identity)
+        .received(io.cohort.wire.StatisticsWords.sessionHash(spec.getTabular()), Digests.sha256(spec.toByteArray()))
+        .certifiedIdentities((id, key) -> key.equals(peers.get(id)))
+        .build();
+    active = new Active(task.getJobId(), STATISTICS_ROUND, session, ModelUpdate.unweighted(words));
+    try {
+      send(task, SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, session.advertiseKeys().encode());
+    } catch (SecAggAbortException e) {
+      aborted(task, e);
+    }
+  }
+
+  /**
+   * The statistics session's parameters: the words' own exact quantisation (step 1) and uniform
+   * weights, whatever the job's model-delta setting; the rest as the coordinator resolved it.
+   */
+  private static SecAggParameters statisticsParameters(JobSpec spec, SecAggRound info) {
+    if (!spec.getSecureAggregation().getEnabled() || info.getBits() != io.cohort.wire.StatisticsWords.QUANTIZATION_BITS
+        || info.getClip() != io.cohort.wire.StatisticsWords.CLIP || info.getMaxExamples() != 1
+        || info.getVectorLength() != io.cohort.wire.StatisticsWords.words(spec.getTabular())
+        || (spec.getSecureAggregation().getGraph() == MaskingGraphKind.MASKING_GRAPH_KIND_K_REGULAR)
+            != (info.getKRegularDegree() > 0)) {
+      throw new IllegalArgumentException("the feature statistics round's secure-aggregation setting differs from the"
+          + " job's");
+    }
+    try {
+      SecAggParameters.Builder b = SecAggParameters.builder().maxCohortSize(info.getPeersCount())
+          .threshold(info.getThreshold()).minCohortSize(info.getMinCohortSize()).vectorLength(info.getVectorLength())
+          .quantizationBits(info.getBits()).clipBound(info.getClip()).uniformWeights();
+      if (info.getKRegularDegree() > 0) {
+        b.kRegularGraph(info.getKRegularDegree());
+      }
+      return b.build();
+    } catch (InvalidSecAggParametersException e) {
+      throw new IllegalArgumentException("unsafe secure-aggregation setting: " + e.getMessage(), e);
     }
   }
 

@@ -12,6 +12,7 @@ import io.cohort.proto.v1.EvaluationResult;
 import io.cohort.proto.v1.InitTask;
 import io.cohort.proto.v1.JobOffer;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.StatisticsTask;
 import io.cohort.proto.v1.Task;
 import io.cohort.proto.v1.TrainTask;
 import io.cohort.wire.TensorBundle;
@@ -70,6 +71,7 @@ final class TaskHandler {
       case EVALUATE -> evaluate(task, task.getEvaluate());
       case INIT -> initialise(task, task.getInit());
       case SECAGG -> secure.stage(task, task.getSecagg());
+      case STATISTICS -> statistics(task, task.getStatistics());
       default -> LOG.warning("ignoring task " + task.getTaskId() + " of unknown kind " + task.getKindCase()
           + "; this node may need an upgrade");
     }
@@ -141,6 +143,9 @@ final class TaskHandler {
       }
       Optional<TensorBundle> global = t.getModelId().isEmpty() ? Optional.empty()
           : Optional.of(model(task.getJobId(), t.getModelId(), t.getModelSha256().toByteArray()));
+      if (t.hasFederationStatistics()) {
+        trainer.useFederationStatistics(t.getSpec(), t.getFederationStatistics());
+      }
       // The node's privacy policy decides, whatever the task says: a round that would overspend
       // (or a non-private round on a budgeted dataset) is refused before any training.
       Optional<PrivacyGuard.Admission> admission = privacy.admit(t.getSpec(), t.getRound(),
@@ -217,6 +222,37 @@ final class TaskHandler {
     }
   }
 
+  /**
+   * Issue 23 #2: contributes the sums over this node's training rows to the federation's secure sum of
+   * feature statistics. Only masked fixed-point words leave the node. A private job's statistics would
+   * need DP noise and a ledger entry, which are not built: such a task is refused.
+   */
+  private void statistics(Task task, StatisticsTask t) throws InterruptedException {
+    if (PrivacyGuard.isPrivate(t.getSpec())) {
+      abandon(task, LocalTrainer.Decline.of("job " + task.getJobId() + " is private; this node does not release"
+          + " feature statistics of a private job (their DP noise is not built)"));
+      return;
+    }
+    if (!t.hasSecureAggregation()) {
+      abandon(task, LocalTrainer.Decline.of("the feature statistics of job " + task.getJobId()
+          + " come without secure aggregation; refused, since they would leave this node unmasked"));
+      return;
+    }
+    try {
+      secure.checkPeers(t.getSecureAggregation());
+      io.cohort.proto.v1.FederationStatistics mine = trainer.featureStatistics(t.getSpec());
+      float[] words = io.cohort.wire.StatisticsWords.encode(
+          io.cohort.wire.StatisticsWords.flatten(t.getSpec().getTabular(), mine));
+      secure.startStatistics(task, t, words);
+      LOG.info("job " + task.getJobId() + ": feature statistics of " + (long) mine.getClassCountsList().stream()
+          .mapToDouble(Double::doubleValue).sum() + " training rows entered secure aggregation");
+    } catch (LocalTrainer.LocalDataException e) {
+      abandon(task, e.decline());
+    } catch (IllegalArgumentException | io.cohort.client.trust.PeerRefusedException e) {
+      abandon(task, LocalTrainer.Decline.of(e.getMessage()));
+    }
+  }
+
   /** Sends the job's seeded initial parameters: data-independent, the round-0 model of a secure job. */
   private void initialise(Task task, InitTask t) throws InterruptedException {
     try {
@@ -233,6 +269,9 @@ final class TaskHandler {
       // Issue 19 #3: under DP the statistics leave noised, and the release is charged (write-ahead) first.
       Optional<PrivacyGuard.Admission> charge = privacy.admitEvaluation(t.getSpec(), t.getRound());
       TensorBundle model = model(task.getJobId(), t.getModelId(), t.getModelSha256().toByteArray());
+      if (t.hasFederationStatistics()) {
+        trainer.useFederationStatistics(t.getSpec(), t.getFederationStatistics());
+      }
       EvaluationResult r = trainer.evaluate(t.getSpec(), model);
       if (charge.isPresent() && !EvaluationPrivacy.canNoise(r)) {
         // Token-level statistics (causal LM, chat) have no per-record bound: under DP they are not sent.

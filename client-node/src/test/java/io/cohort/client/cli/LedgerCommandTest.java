@@ -198,6 +198,8 @@ class LedgerCommandTest {
       // Issue 19: what the epsilon protects, and which mechanism spent it.
       assertThat(p.get(0).path("unit").asText()).isEqualTo("record");
       assertThat(p.get(0).path("mechanism").asText()).isEqualTo("poisson-gaussian");
+      assertThat(p.get(0).path("steps").asLong()).as("the DP plan behind the spend").isPositive();
+      assertThat(p.get(0).path("noise_multiplier").asDouble()).isPositive();
     }
     assertThat(uploads.get(3).path("privacy_spend")).isEmpty();
 
@@ -207,8 +209,9 @@ class LedgerCommandTest {
     assertThat(onlyC.path("total_bytes").asLong()).isEqualTo(receiver.bytesPerCall.get(3));
     String text = run(0, "ledger", "--config", yaml.toString());
     assertThat(text).contains("masked_input").contains("4 uploads")
-        .contains(String.format(java.util.Locale.ROOT, "tab: +%.4f -> epsilon %.4f per record (training)", spent,
-            spent));
+        .contains(String.format(java.util.Locale.ROOT, "tab: +%.4f -> epsilon %.4f per record (training; q ", spent,
+            spent))
+        .contains(" steps)");
     assertThat(run(2, "ledger", "--config", yaml.toString(), "--output", "xml")).isEmpty();
   }
 

@@ -23,7 +23,7 @@ import java.util.Map;
  *   <li>{@code columns.<name>}: per column {@code missing} (its own tokens), {@code impute}
  *       (mean, median, most_frequent or constant; default mean for numeric, most_frequent for
  *       categorical columns), {@code fill} (the constant) and {@code indicator} (a 0/1 input).
- *   <li>{@code standardize}: local (the default) or none.
+ *   <li>{@code standardize}: federated, local or none (see {@link #standardize}).
  * </ul>
  */
 final class TabularBlock {
@@ -155,21 +155,37 @@ final class TabularBlock {
     };
   }
 
-  /** {@code tabular.standardize}: local (the default) or none. */
-  static Standardize standardize(String given, List<String> problems) {
+  /**
+   * {@code tabular.standardize}: federated, local or none. Unset, it is federated where that can run
+   * (issue 23 #2: secure aggregation on, a non-private job, no column imputing the median, which sums
+   * cannot give) and local otherwise.
+   */
+  static Standardize standardize(String given, boolean secure, boolean privateJob, List<ColumnPreprocessing> columns,
+      List<String> problems) {
+    String medianColumn = columns.stream().filter(c -> c.getImpute() == Imputation.IMPUTATION_MEDIAN)
+        .map(ColumnPreprocessing::getName).findFirst().orElse(null);
     if (given == null) {
-      return Standardize.STANDARDIZE_LOCAL;
+      return secure && !privateJob && medianColumn == null ? Standardize.STANDARDIZE_FEDERATED
+          : Standardize.STANDARDIZE_LOCAL;
     }
     return switch (given.strip().toLowerCase(Locale.ROOT)) {
       case "local" -> Standardize.STANDARDIZE_LOCAL;
       case "none" -> Standardize.STANDARDIZE_NONE;
       case "federated" -> {
-        problems.add("field 'tabular.standardize' is federated, which is not built yet (issue 23 item 2); use local"
-            + " or none");
-        yield Standardize.STANDARDIZE_LOCAL;
+        if (!secure) {
+          problems.add("field 'tabular.standardize' is federated, which sums the nodes' statistics under secure"
+              + " aggregation, but secure_aggregation.enabled is false; turn it on or use local");
+        } else if (privateJob) {
+          problems.add("field 'tabular.standardize' is federated, which is not built for private jobs yet (the"
+              + " statistics' DP noise and ledger entry, issue 23 #2); use local");
+        } else if (medianColumn != null) {
+          problems.add("field 'tabular.standardize' is federated, but column '" + medianColumn + "' imputes the"
+              + " median, which sums of statistics cannot give; use impute: mean or standardize: local");
+        }
+        yield Standardize.STANDARDIZE_FEDERATED;
       }
       default -> {
-        problems.add("field 'tabular.standardize' must be local or none, got '" + given + "'");
+        problems.add("field 'tabular.standardize' must be federated, local or none, got '" + given + "'");
         yield Standardize.STANDARDIZE_LOCAL;
       }
     };

@@ -39,10 +39,10 @@ final class EvaluationPhase {
     for (NodeSession n : nodes) {
       String taskId = SecureTokens.token();
       c.expect(taskId, n);
-      ctx.registry().enqueue(n, Task.newBuilder().setTaskId(taskId).setJobId(ctx.jobId())
-          .setEvaluate(EvaluateTask.newBuilder().setSpec(ctx.spec()).setRound(round.round())
-              .setModelId(round.modelId()).setModelSha256(sha))
-          .build());
+      EvaluateTask.Builder evaluate = EvaluateTask.newBuilder().setSpec(ctx.spec()).setRound(round.round())
+          .setModelId(round.modelId()).setModelSha256(sha);
+      ctx.statistics().get().ifPresent(evaluate::setFederationStatistics);
+      ctx.registry().enqueue(n, Task.newBuilder().setTaskId(taskId).setJobId(ctx.jobId()).setEvaluate(evaluate).build());
     }
     Instant deadline = ctx.waiter().in(ctx.settings().evaluationTimeout());
     Map<String, EvaluationResult> results = c.awaitAndClose(deadline, ctx.registry()::isLive);

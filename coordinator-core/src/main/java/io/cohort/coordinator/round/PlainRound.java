@@ -49,10 +49,10 @@ final class PlainRound implements RoundProtocol {
     for (NodeSession p : participants) {
       String taskId = SecureTokens.token();
       updates.expect(taskId, p);
-      ctx.registry().enqueue(p, Task.newBuilder().setTaskId(taskId).setJobId(ctx.jobId())
-          .setTrain(TrainTask.newBuilder().setSpec(ctx.spec()).setRound(in.round()).setModelId(in.globalModelId())
-              .setModelSha256(startSha).setDeadlineUnixMs(deadline.toEpochMilli()))
-          .build());
+      TrainTask.Builder train = TrainTask.newBuilder().setSpec(ctx.spec()).setRound(in.round())
+          .setModelId(in.globalModelId()).setModelSha256(startSha).setDeadlineUnixMs(deadline.toEpochMilli());
+      ctx.statistics().get().ifPresent(train::setFederationStatistics);
+      ctx.registry().enqueue(p, Task.newBuilder().setTaskId(taskId).setJobId(ctx.jobId()).setTrain(train).build());
     }
     Map<String, ClientUpdate> results = updates.awaitAndClose(deadline, ctx.registry()::isLive);
     if (results.size() < min) {

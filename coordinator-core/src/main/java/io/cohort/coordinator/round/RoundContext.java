@@ -10,8 +10,10 @@ import java.time.Instant;
  *
  * @param tasks where nodes' results for this job's open phase arrive
  * @param waiter the job's clock and waiting; every deadline is taken from it
+ * @param statistics the federation's feature statistics, once known (issue 23 #2)
  */
-record RoundContext(JobSpec spec, NodeRegistry registry, OpenTasks tasks, Waiter waiter, RoundSettings settings) {
+record RoundContext(JobSpec spec, NodeRegistry registry, OpenTasks tasks, Waiter waiter, RoundSettings settings,
+    JobStatistics statistics) {
   String jobId() {
     return spec.getJobId();
   }

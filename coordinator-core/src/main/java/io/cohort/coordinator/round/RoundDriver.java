@@ -46,6 +46,7 @@ public final class RoundDriver {
   private final RoundProtocol protocol;
   private final InitialModel initialModel;
   private final EvaluationPhase evaluation;
+  private final StatisticsPhase statistics;
   private volatile RoundObserver observer = RoundObserver.NONE;
 
   public RoundDriver(JobSpec spec, JobStore store, ModelStore models, NodeRegistry registry, Strategy strategy,
@@ -57,12 +58,13 @@ public final class RoundDriver {
     this.settings = settings;
     this.selector = selector;
     this.tasks = new OpenTasks(spec.getJobId());
-    this.ctx = new RoundContext(spec, registry, tasks, waiter, settings);
+    this.ctx = new RoundContext(spec, registry, tasks, waiter, settings, new JobStatistics());
     this.offers = new Offers(ctx, store);
     this.protocol = SecAggSettings.enabled(spec) ? new SecureRound(ctx, strategy, identities)
         : new PlainRound(ctx, strategy);
     this.initialModel = new InitialModel(ctx, models, offers);
     this.evaluation = new EvaluationPhase(ctx, store, offers);
+    this.statistics = new StatisticsPhase(ctx, models, offers, identities);
   }
 
   public String jobId() {
@@ -121,6 +123,9 @@ public final class RoundDriver {
       if (job.state() == JobState.OFFERED) {
         offers.awaitQuorum();
         store.setState(jobId, JobState.RUNNING, null, waiter.now());
+      }
+      if (StatisticsPhase.wanted(spec)) {
+        statistics.ensure(); // before any training or evaluation task: both encode with them
       }
       List<RoundRecord> done = store.rounds(jobId);
       if (!done.isEmpty() && done.get(done.size() - 1).evaluation() == null) {

@@ -73,12 +73,22 @@ final class SecureAggregationStages {
    * into the next global model), whose updates are in it, and their total weight.
    */
   record Outcome(Strategy.MeanDelta meanDelta, List<String> contributors,
-      long examples) {}
+      long examples, java.util.function.Supplier<int[]> wordSums) {}
+
+  /**
+   * The task that starts a node's part in the session (it answers with AdvertiseKeys): a
+   * {@link TrainTask} for a training round, or another kind of task (issue 23 #2: the feature
+   * statistics round) whose input the node masks instead of a model delta.
+   */
+  @FunctionalInterface
+  interface FirstTask {
+    /** Sets the task's kind on {@code task}, carrying {@code info} (this node's protocol id, the peers) and {@code deadline}. */
+    void describe(Task.Builder task, SecAggRound info, Instant deadline);
+  }
 
   private final JobSpec spec;
   private final int round;
-  private final TensorBundle global;
-  private final String modelId;
+  private FirstTask firstTask;
   private final NodeRegistry registry;
   private final Waiter waiter;
   private final SecAggParameters params;
@@ -100,10 +110,22 @@ final class SecureAggregationStages {
   SecureAggregationStages(JobSpec spec, int round, TensorBundle global, String modelId,
       List<NodeSession> participants, Map<String, IdentityPublicKey> identities, SecAggParameters params,
       NodeRegistry registry, Waiter waiter) {
+    this(spec, round, global.sha256(), null, participants, identities, params, registry, waiter);
+    this.firstTask = (task, info, deadline) -> task.setTrain(TrainTask.newBuilder().setSpec(spec).setRound(round)
+        .setModelId(modelId).setModelSha256(ByteString.copyFrom(global.sha256()))
+        .setDeadlineUnixMs(deadline.toEpochMilli()).setSecureAggregation(info));
+  }
+
+  /**
+   * A session whose first task is {@code firstTask} and whose input is bound to {@code inputHash}
+   * (what nodes sign as the "model" in the consistency check).
+   */
+  SecureAggregationStages(JobSpec spec, int round, byte[] inputHash, FirstTask firstTask,
+      List<NodeSession> participants, Map<String, IdentityPublicKey> identities, SecAggParameters params,
+      NodeRegistry registry, Waiter waiter) {
     this.spec = spec;
     this.round = round;
-    this.global = global;
-    this.modelId = modelId;
+    this.firstTask = firstTask;
     this.registry = registry;
     this.waiter = waiter;
     this.params = params;
@@ -114,7 +136,7 @@ final class SecureAggregationStages {
       keys.put(id, identities.get(s.nodeId()));
       id++;
     }
-    this.session = new CoordinatorSession(params, spec.getJobId(), round, global.sha256(),
+    this.session = new CoordinatorSession(params, spec.getJobId(), round, inputHash,
         Digests.sha256(spec.toByteArray()), (nodeId, key) -> key.equals(keys.get(nodeId)));
   }
 
@@ -217,11 +239,9 @@ final class SecureAggregationStages {
       }
       SecAggRound info = SecAggSettings.describeTo(params).setSecaggId(e.getKey()).addAllPeers(peers)
           .setCrlDer(ByteString.copyFrom(crlDer)).build();
-      registry.enqueue(e.getValue(), Task.newBuilder().setTaskId(taskId).setJobId(spec.getJobId())
-          .setTrain(TrainTask.newBuilder().setSpec(spec).setRound(round).setModelId(modelId)
-              .setModelSha256(ByteString.copyFrom(global.sha256())).setDeadlineUnixMs(deadline.toEpochMilli())
-              .setSecureAggregation(info))
-          .build());
+      Task.Builder task = Task.newBuilder().setTaskId(taskId).setJobId(spec.getJobId());
+      firstTask.describe(task, info, deadline);
+      registry.enqueue(e.getValue(), task.build());
     }
   }
 
@@ -400,6 +420,6 @@ final class SecureAggregationStages {
         + byId.size() + " nodes (" + r.dropped().size() + " dropped after sharing keys"
         + (r.blamed().isEmpty() ? "" : ", blamed " + r.blamed())
         + (badShares.isEmpty() ? "" : ", unusable shares reported (reporter=[peers]): " + badShares) + ")");
-    return new Outcome(r::mean, contributors, r.totalWeight());
+    return new Outcome(r::mean, contributors, r.totalWeight(), r::quantizedSum);
   }
 }

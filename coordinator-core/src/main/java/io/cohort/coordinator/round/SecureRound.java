@@ -1,11 +1,13 @@
 package io.cohort.coordinator.round;
 
+import com.google.protobuf.ByteString;
 import io.cohort.coordinator.node.NodeSession;
 import io.cohort.coordinator.strategy.Strategy;
 import io.cohort.crypto.keys.IdentityPublicKey;
 import io.cohort.crypto.secagg.InvalidSecAggParametersException;
 import io.cohort.crypto.secagg.SecAggAbortException;
 import io.cohort.crypto.secagg.SecAggParameters;
+import io.cohort.proto.v1.TrainTask;
 import io.cohort.wire.TensorBundle;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,8 +74,14 @@ final class SecureRound implements RoundProtocol {
     for (NodeSession p : participants) {
       identities.certificate(p.nodeId()).ifPresent(c -> certificates.put(p.nodeId(), c));
     }
-    SecureAggregationStages stages = new SecureAggregationStages(ctx.spec(), in.round(), global, in.globalModelId(),
-        participants, keys, params, ctx.registry(), ctx.waiter());
+    SecureAggregationStages stages = new SecureAggregationStages(ctx.spec(), in.round(), global.sha256(),
+        (task, info, deadline) -> {
+          TrainTask.Builder train = TrainTask.newBuilder().setSpec(ctx.spec()).setRound(in.round())
+              .setModelId(in.globalModelId()).setModelSha256(ByteString.copyFrom(global.sha256()))
+              .setDeadlineUnixMs(deadline.toEpochMilli()).setSecureAggregation(info);
+          ctx.statistics().get().ifPresent(train::setFederationStatistics);
+          task.setTrain(train);
+        }, participants, keys, params, ctx.registry(), ctx.waiter());
     stages.relayCertificates(certificates, identities.revocationListDer());
     ctx.tasks().open(stages);
     ctx.tasks().expectReceipts(in.round(), global.sha256());

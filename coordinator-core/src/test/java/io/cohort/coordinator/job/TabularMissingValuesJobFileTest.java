@@ -35,7 +35,28 @@ class TabularMissingValuesJobFileTest {
     assertThat(age.getMissingValuesList()).containsExactly("", "?", "NA", "NaN");
     assertThat(age.getImpute()).isEqualTo(Imputation.IMPUTATION_MEAN);
     assertThat(spec.getTabular().getColumns(2).getImpute()).isEqualTo(Imputation.IMPUTATION_MOST_FREQUENT);
-    assertThat(spec.getTabular().getStandardize()).isEqualTo(Standardize.STANDARDIZE_LOCAL);
+    assertThat(spec.getTabular().getStandardize()).as("issue 23 #2: the default of a secure, non-private job")
+        .isEqualTo(Standardize.STANDARDIZE_FEDERATED);
+  }
+
+  @Test
+  void standardizeDefault_isLocalWhereFederatedCannotRun() throws Exception {
+    assertThat(JobFiles.parse(HEAD + "secure_aggregation: {enabled: false}\nmin_nodes: 1\n", "job.yaml", "job-1")
+        .getTabular().getStandardize()).as("no secure aggregation").isEqualTo(Standardize.STANDARDIZE_LOCAL);
+    assertThat(parse("  columns:\n    size: {impute: median}\n").getTabular().getStandardize())
+        .as("a median, which sums cannot give").isEqualTo(Standardize.STANDARDIZE_LOCAL);
+    assertThat(JobFiles.parse(HEAD + "privacy: {epsilon: 3, delta: 1.0e-5, clip_norm: 1, sampling_rate: 1.0, local_steps: 2}\n",
+        "job.yaml", "job-1").getTabular().getStandardize()).as("a private job").isEqualTo(Standardize.STANDARDIZE_LOCAL);
+  }
+
+  @Test
+  void standardizeFederated_isRefusedWhereItCannotRun() {
+    assertThatThrownBy(() -> JobFiles.parse(HEAD + "  standardize: federated\nsecure_aggregation: {enabled: false}\n"
+        + "min_nodes: 1\n", "job.yaml", "job-1"))
+        .hasMessageContaining("field 'tabular.standardize' is federated, which sums the nodes' statistics under secure"
+            + " aggregation, but secure_aggregation.enabled is false");
+    assertThatThrownBy(() -> parse("  standardize: federated\n  columns:\n    size: {impute: median}\n"))
+        .hasMessageContaining("column 'size' imputes the median, which sums of statistics cannot give");
   }
 
   @Test
@@ -73,7 +94,7 @@ class TabularMissingValuesJobFileTest {
     assertThatThrownBy(() -> parse("  columns:\n    age: {impute: mean, fill: 3}\n"))
         .hasMessageContaining("field 'tabular.columns.age.fill' applies only with impute: constant");
     assertThatThrownBy(() -> parse("  standardize: global\n"))
-        .hasMessage("job.yaml: field 'tabular.standardize' must be local or none, got 'global'");
+        .hasMessage("job.yaml: field 'tabular.standardize' must be federated, local or none, got 'global'");
     assertThatThrownBy(() -> parse("  columns:\n    age: {imputer: mean}\n"))
         .hasMessageContaining("unknown field 'imputer'").hasMessageContaining("(valid: fill, impute, indicator, missing)");
   }

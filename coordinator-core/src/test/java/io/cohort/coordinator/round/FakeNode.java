@@ -50,6 +50,10 @@ final class FakeNode {
   TensorBundle update;
   long examples = 1;
   float[] delta;
+  /** Issue 23 #2: this node's feature statistics, in {@link io.cohort.wire.StatisticsWords}' layout. */
+  double[] statistics;
+  /** The input of the secure session in progress: the delta, or the statistics' words. */
+  private ModelUpdate input;
   final IdentityKeyPair identity = IdentityKeyPair.generate();
   final List<Task> received = new CopyOnWriteArrayList<>();
   private io.cohort.crypto.secagg.SecAggNodeSession secagg;
@@ -78,6 +82,7 @@ final class FakeNode {
       case INIT -> driver.tasks().deliverUpdate(session, t.getTaskId(), 0, new ClientUpdate(id, 1, update));
       case TRAIN -> train(t, driver);
       case SECAGG -> stage(t, driver);
+      case STATISTICS -> startStatistics(t, driver);
       case EVALUATE -> driver.tasks().deliverEvaluation(session, t.getTaskId(), t.getEvaluate().getRound(),
           EvaluationResult.newBuilder().setNumExamples(2).setLossSum(1).setNumCorrect(1)
               .addPositiveScoreHistogram(1).addNegativeScoreHistogram(1).build());
@@ -114,9 +119,31 @@ final class FakeNode {
       peers.put(peer.getSecaggId(), IdentityPublicKey.fromRaw(peer.getIdentityKeyEd25519().toByteArray()));
     }
     secureRound = tt.getRound();
+    input = new ModelUpdate(delta, examples);
     secagg = io.cohort.crypto.secagg.SecAggNodeSession.builder(p).round(t.getJobId(), secureRound)
         .node(info.getSecaggId(), identity)
         .received(tt.getModelSha256().toByteArray(), Digests.sha256(tt.getSpec().toByteArray()))
+        .certifiedIdentities((nodeId, key) -> key.equals(peers.get(nodeId))).build();
+    push(driver, t.getTaskId(), SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, secagg.advertiseKeys().encode());
+  }
+
+  /** As a real node: its statistics as exact fixed-point words, under the round's uniform-weight parameters. */
+  private void startStatistics(Task t, RoundDriver driver) throws Exception {
+    var st = t.getStatistics();
+    SecAggRound info = st.getSecureAggregation();
+    SecAggParameters p = SecAggParameters.builder().maxCohortSize(info.getPeersCount())
+        .threshold(info.getThreshold()).minCohortSize(info.getMinCohortSize()).vectorLength(info.getVectorLength())
+        .quantizationBits(info.getBits()).clipBound(info.getClip()).uniformWeights().build();
+    Map<Integer, IdentityPublicKey> peers = new HashMap<>();
+    for (SecAggPeer peer : info.getPeersList()) {
+      peers.put(peer.getSecaggId(), IdentityPublicKey.fromRaw(peer.getIdentityKeyEd25519().toByteArray()));
+    }
+    secureRound = 0;
+    input = ModelUpdate.unweighted(io.cohort.wire.StatisticsWords.encode(statistics));
+    secagg = io.cohort.crypto.secagg.SecAggNodeSession.builder(p).round(t.getJobId(), secureRound)
+        .node(info.getSecaggId(), identity)
+        .received(io.cohort.wire.StatisticsWords.sessionHash(st.getSpec().getTabular()),
+            Digests.sha256(st.getSpec().toByteArray()))
         .certifiedIdentities((nodeId, key) -> key.equals(peers.get(nodeId))).build();
     push(driver, t.getTaskId(), SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, secagg.advertiseKeys().encode());
   }
@@ -131,7 +158,7 @@ final class FakeNode {
           silent = true;
           yield null;
         }
-        yield secagg.maskedInput(ShareKeysRelay.decode(m), new ModelUpdate(delta, examples)).encode();
+        yield secagg.maskedInput(ShareKeysRelay.decode(m), input).encode();
       }
       case SEC_AGG_STAGE_CONSISTENCY_CHECK -> secagg.consistencyCheck(ConsistencyCheckRequest.decode(m)).encode();
       case SEC_AGG_STAGE_UNMASKING -> secagg.unmask(UnmaskingRequest.decode(m)).encode();

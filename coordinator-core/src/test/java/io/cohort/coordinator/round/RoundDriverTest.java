@@ -219,7 +219,7 @@ class RoundDriverTest {
         rounds: 1
         min_nodes: 3
         round_timeout_seconds: 60
-        tabular: {label: y, classes: ['0', '1'], numeric: [x]}
+        tabular: {label: y, classes: ['0', '1'], numeric: [x], standardize: local}
         secure_aggregation: {clip: 0.5, max_examples: 1000}
         """;
     try (FakeFederation f = new FakeFederation(dir, yaml, 1)) {

@@ -80,6 +80,18 @@ public class JobResource {
     return Views.jobSummary(job(jobId));
   }
 
+  /**
+   * Issue 23 #2: the feature statistics the job's nodes impute and scale with (the federation's, with
+   * standardize federated, once its statistics round has run).
+   */
+  @GET
+  @Path("{jobId}/statistics")
+  public io.cohort.adminapi.FeatureStatisticsView statistics(@PathParam("jobId") String jobId) {
+    JobRecord job = job(jobId);
+    return FeatureStatisticsViews.of(job.spec(), job.spec().hasTabular() ? models.readStatistics(jobId)
+        : java.util.Optional.empty());
+  }
+
   @GET
   @Path("{jobId}/rounds")
   public List<RoundView> rounds(@PathParam("jobId") String jobId) {

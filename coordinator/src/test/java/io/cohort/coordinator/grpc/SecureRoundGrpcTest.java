@@ -214,7 +214,7 @@ class SecureRoundGrpcTest {
         rounds: 1
         min_nodes: 3
         round_timeout_seconds: 20
-        tabular: {label: y, classes: ['0', '1'], numeric: [x]}
+        tabular: {label: y, classes: ['0', '1'], numeric: [x], standardize: local}
         secure_aggregation:
           clip: %s
           max_examples: %d

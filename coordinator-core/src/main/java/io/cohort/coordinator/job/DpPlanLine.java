@@ -1,0 +1,65 @@
+package io.cohort.coordinator.job;
+
+import io.cohort.crypto.dp.DpParameterException;
+import io.cohort.crypto.dp.PldAccountant;
+import io.cohort.crypto.dp.RdpAccountant;
+import io.cohort.crypto.dp.SigmaCalibrator;
+import io.cohort.proto.v1.DpAccountant;
+import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.PrivacySpec;
+import java.util.Locale;
+import java.util.OptionalLong;
+
+/**
+ * Issue 23 #7: a private job's DP-SGD plan in one line, as a node will resolve it (the node's
+ * {@code DpPlanner} is the authority: it calibrates its own sigma and may decline): Poisson rate q,
+ * noise multiplier sigma, clip norm C, steps per round and in all. Where q depends on a node's row
+ * count (expected_batch_size) and that count is not known here, the line says so instead of a number.
+ */
+public final class DpPlanLine {
+  private DpPlanLine() {}
+
+  /**
+   * @param trainRows a node's training rows when known (e.g. a simulation's shard), else empty
+   * @return "" for a non-private job
+   */
+  public static String describe(JobSpec spec, OptionalLong trainRows) {
+    PrivacySpec p = spec.getPrivacy();
+    if (!p.getEnabled()) {
+      return "";
+    }
+    int rounds = Math.max(1, spec.getRounds());
+    double q;
+    if (p.getSamplingRate() > 0) {
+      q = p.getSamplingRate();
+    } else if (trainRows.isPresent() && trainRows.getAsLong() > 0) {
+      q = Math.min(1.0, (double) p.getExpectedBatchSize() / trainRows.getAsLong());
+    } else {
+      return String.format(Locale.ROOT, "q = %d / each node's training rows, steps per round from local_epochs / q,"
+          + " sigma calibrated by each node to epsilon %s at delta %s over %d rounds, C %s", p.getExpectedBatchSize(),
+          p.getTargetEpsilon(), p.getDelta(), rounds, p.getClipNorm());
+    }
+    long steps = p.getLocalSteps() > 0 ? p.getLocalSteps()
+        : (long) Math.ceil(Math.max(1, p.getLocalEpochs()) / q - 1e-9);
+    String sigma;
+    if (p.getNoiseMultiplier() > 0) {
+      sigma = "sigma " + num(p.getNoiseMultiplier()) + " (given)";
+    } else {
+      try {
+        double s = new SigmaCalibrator(p.getAccountant() == DpAccountant.DP_ACCOUNTANT_PLD ? PldAccountant.create()
+            : RdpAccountant.create()).calibrate(q, steps * rounds, p.getTargetEpsilon(), p.getDelta());
+        sigma = String.format(Locale.ROOT, "sigma %s (for epsilon %s at delta %s)", num(s), p.getTargetEpsilon(),
+            p.getDelta());
+      } catch (DpParameterException e) {
+        sigma = "sigma: cannot be calibrated (" + e.getMessage() + ")";
+      }
+    }
+    return String.format(Locale.ROOT, "q %s, %s, C %s, %d steps per round, %d in all", num(q), sigma, p.getClipNorm(),
+        steps, steps * rounds);
+  }
+
+  /** Four significant digits, without trailing zeros (q 1, not 1.000). */
+  private static String num(double v) {
+    return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
+  }
+}
