@@ -120,8 +120,12 @@ public final class JobCommand {
       }
       AuditLines.print(System.out, d.audits());
       if (j.task() == null || j.task().contains("tabular")) {
-        FeatureStatisticsLines.print(System.out, connection.client().get("/api/v1/jobs/" + Urls.encode(jobId)
-            + "/statistics", io.cohort.adminapi.FeatureStatisticsView.class));
+        try {
+          FeatureStatisticsLines.print(System.out, connection.client().get("/api/v1/jobs/" + Urls.encode(jobId)
+              + "/statistics", io.cohort.adminapi.FeatureStatisticsView.class));
+        } catch (CliException e) {
+          // a coordinator from before issue 23 #2 has no statistics endpoint; the status above stands
+        }
       }
       return 0;
     }
