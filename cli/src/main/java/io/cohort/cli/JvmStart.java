@@ -6,7 +6,7 @@ import java.util.List;
  * How a Cohort JVM trades peak speed for start-up (issue 23 #8). On two cores a JVM that starts,
  * does a little Java work and ends spends most of its CPU compiling: C1 only
  * ({@code -XX:TieredStopAtLevel=1}) cut the coordinator's CPU until it answers by about a third and
- * the CLI's by 40 % (docs/benchmarks.md), but would slow the Java arithmetic of training (the
+ * the CLI's by about a quarter (docs/benchmarks.md), but would slow the Java arithmetic of training (the
  * language-model engine) several-fold, so processes that train keep full tiered compilation.
  */
 public enum JvmStart {

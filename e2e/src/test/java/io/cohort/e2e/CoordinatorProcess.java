@@ -56,7 +56,7 @@ final class CoordinatorProcess extends ManagedProcess {
   @Override
   protected List<String> command() {
     List<String> profiles = new java.util.ArrayList<>();
-    // C1 only, as `cohort simulate` starts its coordinator: ~35 % less CPU to start (issue 23 #8),
+    // C1 only, as `cohort simulate` starts its coordinator: about 30 % less CPU to start (issue 23 #8),
     // and these tests' models are small.
     List<String> cmd = new java.util.ArrayList<>(List.of(E2eEnvironment.java(), "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1"));

@@ -7,8 +7,9 @@ import java.util.Map;
 /**
  * A node daemon ({@code cohort-node --config node.yaml}); a restart uses the same config file. It
  * runs C1 only (issue 23 #8): these tests train the credit MLP for seconds, whose arithmetic is
- * ND4J's native code, and C1 needs ~40 % less CPU to start and to run it on the shared cores. A
- * test that trains the language-model engine (Java arithmetic) passes {@link #FULL_JIT}.
+ * ND4J's native code; C1 ran the credit MLP's central baseline (start, 20 epochs, evaluation) on
+ * ~40 % less CPU (docs/benchmarks.md). A test that trains the language-model engine (Java
+ * arithmetic) passes {@link #FULL_JIT}.
  */
 final class NodeProcess extends ManagedProcess {
   /** JVM option that restores full tiered compilation (C2), for nodes that train text models. */
