@@ -75,7 +75,9 @@ class OperationsWalkthroughE2eTest {
   }
 
   @Test
-  @Timeout(value = 8, unit = TimeUnit.MINUTES)
+  // A limit, not a duration: the offline-CA enrolment (issue 21 #1) adds a few CLI starts per hospital,
+  // and on a 2-core machine shared with other builds (load 40) the run reached revocation at 8 minutes.
+  @Timeout(value = 12, unit = TimeUnit.MINUTES)
   void threeHospitals_fromPkiInitToVerifyExport_withRevocationAndReEnrolment() throws Exception {
     Path data = dir.resolve("var-lib-cohort");
     Files.createDirectories(dir.resolve("logs"));
@@ -280,7 +282,7 @@ class OperationsWalkthroughE2eTest {
     // The operator compares the fingerprint `enroll` prints with `cohort node requests` (polled here
     // through the same admin API, which is quicker than a CLI start per poll).
     String[] fingerprint = {null};
-    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
+    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() -> {
       for (JsonNode r : new AdminClient(java.net.URI.create(api), Files.readString(Path.of(dd, "admin.token")).strip())
           .get("/api/v1/pki/requests")) {
         if (r.path("node_id").asText().equals(h)) {
@@ -297,7 +299,7 @@ class OperationsWalkthroughE2eTest {
     ok(cli.cohort("pki", "issue", "--ca-dir", ca.toString(), "--passphrase-file", passphrase.toString(), "--node", h,
         "--csr", csr.toString(), "--fingerprint", fingerprint[0], "--out", kit.toString()));
     ok(cli.cohort("node", "install-cert", h, kit.resolve(h + ".crt").toString(), "--coordinator", api, "--data-dir", dd));
-    Launchers.Run enrolled = ok(enrol.get(90, TimeUnit.SECONDS));
+    Launchers.Run enrolled = ok(enrol.get(180, TimeUnit.SECONDS));
     assertThat(enrolled.all()).contains("certificate request fingerprint: " + fingerprint[0])
         .contains("enrolled: certificate");
     assertThat(cfg.resolveSibling(h + ".identity.key")).exists();

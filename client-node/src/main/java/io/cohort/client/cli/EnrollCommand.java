@@ -101,11 +101,27 @@ final class EnrollCommand implements Callable<Integer> {
         .sslContext(CoordinatorChannels.context(null, TlsMaterial.pinnedCa(caPin))).build();
     try {
       var stub = EnrolmentServiceGrpc.newBlockingStub(channel);
-      var r = stub.withDeadlineAfter(30, TimeUnit.SECONDS).submitRequest(SubmitRequestRequest.newBuilder()
-          .setNodeId(cfg.nodeId()).setToken(token).setCsrDer(ByteString.copyFrom(csr.der())).build());
+      Instant deadline = Instant.now().plus(wait);
+      var submit = SubmitRequestRequest.newBuilder()
+          .setNodeId(cfg.nodeId()).setToken(token).setCsrDer(ByteString.copyFrom(csr.der())).build();
+      io.cohort.proto.v1.SubmitRequestResponse r = null;
+      // A busy or restarting coordinator (UNAVAILABLE, e.g. a TLS handshake cut short) is retried with
+      // backoff while --wait lasts: the same token and request again are idempotent at the coordinator.
+      for (long backoff = 2; r == null; backoff = Math.min(backoff * 2, 16)) {
+        try {
+          r = stub.withDeadlineAfter(30, TimeUnit.SECONDS).submitRequest(submit);
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE
+              || Instant.now().plusSeconds(backoff).isAfter(deadline)) {
+            throw e;
+          }
+          System.err.println("cohort-node: coordinator " + target + " unavailable (" + e.getStatus().getDescription()
+              + "); retrying in " + backoff + " s");
+          Thread.sleep(backoff * 1000);
+        }
+      }
       EnrolmentState state = r.getState();
       String chainPem = r.getCertificateChainPem();
-      Instant deadline = Instant.now().plus(wait);
       if (state == EnrolmentState.ENROLMENT_STATE_PENDING) {
         System.out.println("waiting for approval; read this fingerprint out to the federation's operator, who runs");
         System.out.println("  cohort node approve " + cfg.nodeId() + " --fingerprint " + csr.fingerprint());

@@ -35,14 +35,15 @@ class EnrollCommandTest {
     Path config = nodeYaml(closedPort());
     Path key = dir.resolve("n1.identity.key");
     String token = "secret." + "ab".repeat(32);
-    Run failed = Run.of("enroll", "--config", config.toString(), "--token", token);
+    // --wait bounds the retries of an unreachable coordinator (UNAVAILABLE is retried with backoff while it lasts).
+    Run failed = Run.of("enroll", "--config", config.toString(), "--token", token, "--wait", "PT3S");
     assertThat(failed.code()).as("%s", failed).isEqualTo(ExitCode.FAILED.code());
     assertThat(key).as("the key made for this attempt is removed").doesNotExist();
     // A key that was there before (renewal) is never removed.
     Run.of("enroll", "--config", config.toString(), "--csr-out", dir.resolve("n1.csr").toString());
     assertThat(key).exists();
     byte[] before = Files.readAllBytes(key);
-    assertThat(Run.of("enroll", "--config", config.toString(), "--token", token).code()).isEqualTo(1);
+    assertThat(Run.of("enroll", "--config", config.toString(), "--token", token, "--wait", "PT1S").code()).isEqualTo(1);
     assertThat(key).exists();
     assertThat(Files.readAllBytes(key)).isEqualTo(before);
   }
