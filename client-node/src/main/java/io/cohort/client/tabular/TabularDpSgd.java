@@ -71,12 +71,30 @@ public final class TabularDpSgd {
    */
   public static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, DpSgdParams p,
       PoissonSampler sampler, GaussianNoise noise, JobAudit audit, int round) {
+    return train(model, start, data, p, sampler, noise, audit, round, null);
+  }
+
+  /**
+   * As above with class weights: each example's loss is multiplied by its class's weight before its gradient is
+   * clipped, so the sensitivity stays C (a weighted gradient longer than C is clipped like any other). The
+   * weights must not depend on the data (explicit ones, not "balanced"), or they would leak class counts.
+   *
+   * @param classWeights one per class, or null for all 1
+   */
+  public static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, DpSgdParams p,
+      PoissonSampler sampler, GaussianNoise noise, JobAudit audit, int round, double[] classWeights) {
     return train(model, start, data, p, sampler, noise, audit == null ? null : audit.forRound(round, p.steps()),
-        audit != null && audit.skipNoiseForTest());
+        audit != null && audit.skipNoiseForTest(), classWeights);
   }
 
   static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, DpSgdParams p,
       PoissonSampler sampler, GaussianNoise noise, GradientCanaries canaries, boolean skipNoiseForTest) {
+    return train(model, start, data, p, sampler, noise, canaries, skipNoiseForTest, null);
+  }
+
+  static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, DpSgdParams p,
+      PoissonSampler sampler, GaussianNoise noise, GradientCanaries canaries, boolean skipNoiseForTest,
+      double[] classWeights) {
     model.checkPrivate();
     NetworkTraining.requireFits(model, data);
     MultiLayerNetwork net = model.network(start);
@@ -93,8 +111,16 @@ public final class TabularDpSgd {
       if (batch.length == 0) {
         flat = new float[model.parameterCount()];
       } else {
+        double[] weights = null;
+        if (classWeights != null) {
+          weights = new double[batch.length];
+          for (int i = 0; i < batch.length; i++) {
+            weights[i] = classWeights[data.labels()[batch[i]]];
+          }
+        }
         PerExampleGradients.ClippedSum c = PerExampleGradients.clippedSum(model, net,
-            NetworkBatches.features(data, batch, type), NetworkBatches.labels(data, batch, type), p.clipNorm());
+            NetworkBatches.features(data, batch, type), NetworkBatches.labels(data, batch, type), p.clipNorm(),
+            weights);
         lossSum += c.lossSum();
         drawn += batch.length;
         flat = c.sum();
