@@ -106,6 +106,16 @@ public final class TabularTrainer implements LocalTrainer {
     p = ds.validationPath().isPresent()
         ? prepareWithValidationFile(ds.alias(), ds.path(), ds.validationPath().get(), schema, spec, network, unit)
         : prepareWithSplit(ds.alias(), ds.path(), schema, spec, network, unit);
+    if (unit != null && spec.getTabular().hasClassWeight()) {
+      // A unit's rows may hold several classes: per-row weights inside a unit's clipped sum are not built.
+      throw new LocalDataException("class_weight with privacy.unit '" + unit + "' is not supported yet; remove"
+          + " tabular.class_weight or use privacy.unit: record");
+    }
+    if (spec.getPrivacy().getEnabled() && spec.getTabular().getClassWeight().getBalanced()) {
+      // Balanced weights come from this node's class counts, which DP-SGD's noise does not cover.
+      throw new LocalDataException("class_weight balanced is computed from this node's class counts, which"
+          + " differential privacy does not protect; a private job needs explicit weights such as {bad: 3}");
+    }
     if (spec.getPrivacy().hasAudit()) {
       int parameters = network.parameterCount();
       int m = spec.getPrivacy().getAudit().getCanaries();
@@ -264,7 +274,7 @@ public final class TabularTrainer implements LocalTrainer {
     JobAudit audit = audit(spec, p, plan.clipNorm());
     PoissonSampler sampler = PoissonSampler.secure();
     TrainResult r = TabularDpSgd.train(p.network(), start, p.train(), p.units(), plan.trainingParams(lr), sampler,
-        noise, audit, round);
+        noise, audit, round, Schemas.classWeights(spec.getTabular(), p.train().labels()));
     if (audit != null) {
       double delta = spec.getPrivacy().getDelta();
       if (delta > 0 && delta < 1) { // job files require it with an audit; a spec without one gets no bound

@@ -37,8 +37,19 @@ final class PerExampleGradients {
   /** Each example's gradient scaled to L2 norm at most {@code clipNorm}, summed. */
   static ClippedSum clippedSum(TabularNetwork model, MultiLayerNetwork net, INDArray x, INDArray labels,
       double clipNorm) {
-    return model.denseOnly() ? denseClippedSum(model, net, x, labels, clipNorm)
-        : microBatchClippedSum(net, x, labels, clipNorm);
+    return clippedSum(model, net, x, labels, clipNorm, null);
+  }
+
+  /**
+   * As above with each example's loss multiplied by {@code weights[b]} (class weights) before clipping: the
+   * weighted gradient is what is clipped, so one example still moves the sum by at most {@code clipNorm}.
+   *
+   * @param weights one per row of {@code x}, or null for all 1
+   */
+  static ClippedSum clippedSum(TabularNetwork model, MultiLayerNetwork net, INDArray x, INDArray labels,
+      double clipNorm, double[] weights) {
+    return model.denseOnly() ? denseClippedSum(model, net, x, labels, clipNorm, weights)
+        : microBatchClippedSum(net, x, labels, clipNorm, weights);
   }
 
   /**
@@ -138,11 +149,20 @@ final class PerExampleGradients {
 
   /** The general path: DL4J's backward pass once per example. */
   static ClippedSum microBatchClippedSum(MultiLayerNetwork net, INDArray x, INDArray labels, double clipNorm) {
+    return microBatchClippedSum(net, x, labels, clipNorm, null);
+  }
+
+  static ClippedSum microBatchClippedSum(MultiLayerNetwork net, INDArray x, INDArray labels, double clipNorm,
+      double[] weights) {
     INDArray sum = Nd4j.zeros(net.params().dataType(), net.params().shape());
     double lossSum = 0;
     for (int b = 0; b < x.rows(); b++) {
       INDArray g = exampleGradient(net, x, labels, b);
-      lossSum += net.score();
+      double w = weights == null ? 1.0 : weights[b];
+      if (w != 1.0) {
+        g.muli(w);
+      }
+      lossSum += net.score() * w;
       double factor = Math.min(1.0, clipNorm / (g.norm2Number().doubleValue() + TINY));
       sum.addi(g.muli(factor));
     }
@@ -197,6 +217,15 @@ final class PerExampleGradients {
     return new Backward(lossSum, inputs, deltas);
   }
 
+  /** Each example's loss under the output layer's loss function, from the layer's input in {@code b}. */
+  private static INDArray lossPerExample(TabularNetwork model, MultiLayerNetwork net, Backward b, INDArray labels) {
+    int last = model.layerCount() - 1;
+    BaseOutputLayer out = (BaseOutputLayer) model.layer(last);
+    Map<String, INDArray> p = net.getLayer(last).paramTable();
+    INDArray pre = b.inputs()[last].mmul(p.get("W")).addiRowVector(p.get("b"));
+    return out.getLossFn().computeScoreArray(labels, pre, out.getActivationFn(), null);
+  }
+
   /** Each example's L2 gradient norm over all parameters, a [rows] vector, without materialising gradients. */
   static INDArray norms(Backward b) {
     INDArray squared = Nd4j.zeros(b.deltas()[0].dataType(), b.inputs()[0].rows());
@@ -237,8 +266,23 @@ final class PerExampleGradients {
   }
 
   private static ClippedSum denseClippedSum(TabularNetwork model, MultiLayerNetwork net, INDArray x, INDArray labels,
-      double clipNorm) {
+      double clipNorm, double[] weights) {
     Backward b = denseBackward(model, net, x, labels);
+    if (weights != null) {
+      // Every layer's delta is linear in the output delta, so weighting an example's loss scales all its deltas.
+      INDArray w = Nd4j.create(weights, new long[] {weights.length, 1}, b.deltas()[0].dataType());
+      INDArray[] deltas = new INDArray[b.deltas().length];
+      for (int i = 0; i < deltas.length; i++) {
+        deltas[i] = b.deltas()[i].mulColumnVector(w);
+      }
+      double weightedLoss = 0;
+      // The loss sum stays on the node (it is never released); weight it like the gradient for consistency.
+      INDArray perExample = lossPerExample(model, net, b, labels);
+      for (int r = 0; r < weights.length; r++) {
+        weightedLoss += perExample.getDouble(r) * weights[r];
+      }
+      b = new Backward(weightedLoss, b.inputs(), deltas);
+    }
     return new ClippedSum(scaledSum(b, clipFactors(norms(b), clipNorm), model.parameterCount()), b.lossSum());
   }
 }

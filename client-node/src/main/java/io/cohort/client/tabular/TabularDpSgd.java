@@ -71,30 +71,39 @@ public final class TabularDpSgd {
    */
   public static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, DpSgdParams p,
       PoissonSampler sampler, GaussianNoise noise, JobAudit audit, int round) {
-    return train(model, start, data, null, p, sampler, noise, audit, round);
+    return train(model, start, data, null, p, sampler, noise, audit, round, null);
   }
 
   /**
-   * Issue 19 #2: as {@link #train(TabularNetwork, TensorBundle, EncodedData, DpSgdParams, PoissonSampler,
-   * GaussianNoise, JobAudit, int)}, with privacy units when {@code units} is not null: each step Poisson-samples
-   * units (each with probability q), sums each sampled unit's row gradients, clips that sum to C
+   * Issue 19 #2: with privacy units when {@code units} is not null: each step Poisson-samples units (each with
+   * probability q), sums each sampled unit's row gradients, clips that sum to C
    * ({@link PerExampleGradients#unitClippedSum}) and divides the noisy total by the expected number of units,
    * q x units.
+   *
+   * <p>With class weights (issue 23 #3): each example's loss is multiplied by its class's weight before its gradient
+   * is clipped, so the sensitivity stays C (a weighted gradient longer than C is clipped like any other). The
+   * weights must not depend on the data (explicit ones, not "balanced"), or they would leak class counts. Not with
+   * units (a unit's rows may hold several classes).
+   *
+   * @param classWeights one per class, or null for all 1
    */
   public static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, UnitGroups units,
-      DpSgdParams p, PoissonSampler sampler, GaussianNoise noise, JobAudit audit, int round) {
+      DpSgdParams p, PoissonSampler sampler, GaussianNoise noise, JobAudit audit, int round, double[] classWeights) {
     return train(model, start, data, units, p, sampler, noise, audit == null ? null : audit.forRound(round, p.steps()),
-        audit != null && audit.skipNoiseForTest());
+        audit != null && audit.skipNoiseForTest(), classWeights);
   }
 
   static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, DpSgdParams p,
       PoissonSampler sampler, GaussianNoise noise, GradientCanaries canaries, boolean skipNoiseForTest) {
-    return train(model, start, data, null, p, sampler, noise, canaries, skipNoiseForTest);
+    return train(model, start, data, null, p, sampler, noise, canaries, skipNoiseForTest, null);
   }
 
   static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, UnitGroups units,
       DpSgdParams p, PoissonSampler sampler, GaussianNoise noise, GradientCanaries canaries,
-      boolean skipNoiseForTest) {
+      boolean skipNoiseForTest, double[] classWeights) {
+    if (units != null && classWeights != null) {
+      throw new IllegalArgumentException("class weights with privacy units are not supported");
+    }
     model.checkPrivate();
     NetworkTraining.requireFits(model, data);
     MultiLayerNetwork net = model.network(start);
@@ -113,10 +122,18 @@ public final class TabularDpSgd {
       if (batch.length == 0) {
         flat = new float[model.parameterCount()];
       } else {
+        double[] weights = null;
+        if (classWeights != null) {
+          weights = new double[batch.length];
+          for (int i = 0; i < batch.length; i++) {
+            weights[i] = classWeights[data.labels()[batch[i]]];
+          }
+        }
         PerExampleGradients.ClippedSum c = units != null
             ? PerExampleGradients.unitClippedSum(model, net, data, units, batch, p.clipNorm())
             : PerExampleGradients.clippedSum(model, net,
-                NetworkBatches.features(data, batch, type), NetworkBatches.labels(data, batch, type), p.clipNorm());
+                NetworkBatches.features(data, batch, type), NetworkBatches.labels(data, batch, type), p.clipNorm(),
+                weights);
         lossSum += c.lossSum();
         if (units == null) {
           drawn += batch.length;

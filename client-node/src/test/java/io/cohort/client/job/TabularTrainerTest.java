@@ -195,4 +195,13 @@ class TabularTrainerTest {
         .hasValueSatisfying(m -> assertThat(m).contains("good.csv").contains("line 2").contains("'y'")
             .contains("is not a number"));
   }
+
+  @Test
+  void balancedClassWeightsUnderDp_areDeclined() {
+    JobSpec.Builder b = spec("tab").toBuilder();
+    b.getTabularBuilder().setClassWeight(io.cohort.proto.v1.ClassWeight.newBuilder().setBalanced(true));
+    b.getPrivacyBuilder().setEnabled(true);
+    assertThat(new TabularTrainer(config(good)).check(b.build()).map(LocalTrainer.Decline::localDetail))
+        .hasValueSatisfying(m -> assertThat(m).contains("class_weight balanced").contains("explicit weights"));
+  }
 }

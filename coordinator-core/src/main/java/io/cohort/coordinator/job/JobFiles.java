@@ -489,11 +489,12 @@ public final class JobFiles {
       if (task == TabularTask.TABULAR_TASK_REGRESSION && t.classWeight() != null) {
         problems.add("field 'tabular.class_weight' applies to classification only; a regression job has no classes");
       }
-      if (classWeight != null && privateJob) {
-        // DP-SGD clips each row's gradient to C before the sum: a weight > 1 would be clipped away
-        // and one < 1 would change the sensitivity argument; not built yet.
-        problems.add("field 'tabular.class_weight' applies to non-private jobs only for now (the job has a privacy"
-            + " block)");
+      if (classWeight != null && privateJob && classWeight.getBalanced()) {
+        // DP-SGD weights each row's loss before clipping it to C, so explicit weights keep the sensitivity; balanced
+        // ones are computed from each node's class counts, which the noise does not cover.
+        problems.add("field 'tabular.class_weight' is balanced, which a private job cannot use: it is computed from"
+            + " each node's class counts, which differential privacy does not protect; give explicit weights, e.g. {"
+            + classes.get(classes.size() - 1) + ": 3}");
       }
       if (!problems.isEmpty()) {
         throw new JobFileException(source + ": " + problems.get(0));

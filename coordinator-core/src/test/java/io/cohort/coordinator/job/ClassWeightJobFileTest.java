@@ -39,6 +39,13 @@ class ClassWeightJobFileTest {
         .hasMessage("job.yaml: field 'tabular.class_weight.pos' must be a number > 0, got 0");
     assertThatThrownBy(() -> parse("  class_weight: balanced\nsecure_aggregation: {enabled: false}\n"
         + "privacy: {epsilon: 3, delta: 1e-5, clip_norm: 1, expected_batch_size: 8}\n"))
-        .hasMessageContaining("field 'tabular.class_weight' applies to non-private jobs only for now");
+        .hasMessageContaining("field 'tabular.class_weight' is balanced, which a private job cannot use");
+  }
+
+  @Test
+  void explicitWeights_areAcceptedUnderDp() throws Exception {
+    var spec = parse("  class_weight: {pos: 3}\nsecure_aggregation: {enabled: false}\n"
+        + "privacy: {epsilon: 3, delta: 1e-5, clip_norm: 1, expected_batch_size: 8}\n");
+    assertThat(spec.getTabular().getClassWeight().getWeightsList()).containsExactly(1.0, 3.0, 1.0);
   }
 }
