@@ -74,6 +74,12 @@ public final class TabularDpSgd {
     return train(model, start, data, null, p, sampler, noise, audit, round, null);
   }
 
+  /** With privacy units (issue 19 #2) and no class weights; see the next overload. */
+  public static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, UnitGroups units,
+      DpSgdParams p, PoissonSampler sampler, GaussianNoise noise, JobAudit audit, int round) {
+    return train(model, start, data, units, p, sampler, noise, audit, round, null);
+  }
+
   /**
    * Issue 19 #2: with privacy units when {@code units} is not null: each step Poisson-samples units (each with
    * probability q), sums each sampled unit's row gradients, clips that sum to C
