@@ -1,0 +1,138 @@
+package io.cohort.crypto.dp.distributed;
+
+import io.cohort.crypto.dp.DpParameterException;
+import io.cohort.crypto.dp.DpPreconditions;
+import io.cohort.crypto.dp.PrivacyPlan;
+import io.cohort.crypto.dp.RdpAccountant;
+
+/**
+ * The one place where a distributed-DP job's public terms become codec parameters, so that every
+ * node and the coordinator derive bit for bit the same scale, bound and variance (the decoder must
+ * undo exactly the encoders' scale). Deterministic functions of public values only.
+ *
+ * <p>Two derived quantities live here as well: sigma calibrated to a target epsilon under
+ * {@link DistributedDpAccountant} (bisection: the codec parameters, and so the accountant, depend
+ * on sigma), and the <em>ledger noise multiplier</em>, a sigma whose Poisson-subsampled Gaussian
+ * RDP curve dominates the distributed accountant's at every order of a node's RDP ledger, so that
+ * an unchanged ledger (mechanism {@code poisson-gaussian}) composes distributed rounds
+ * conservatively with everything else spent on the dataset.
+ */
+public final class DistributedDpJob {
+  private static final double MIN_SIGMA = 0.05;
+  private static final double MAX_SIGMA = 1e4;
+
+  private DistributedDpJob() {}
+
+  /**
+   * The codec parameters of a job (32-bit ring, no colluders tolerated, KLS's beta, wrap 1e-9).
+   *
+   * @param dimension d, the number of model parameters in the global model's tensor order
+   */
+  public static DistributedDpParameters parameters(double clipNorm, double sigma, int dimension, int maxNodes,
+      int minHonest, double expectedBatchSize) throws DpParameterException {
+    return DistributedDpParameters.choose(
+        DistributedDpParameters.Job.of(clipNorm, sigma, dimension, maxNodes, minHonest, expectedBatchSize));
+  }
+
+  /** Epsilon at delta of {@code rounds} distributed rounds at rate q with sigma. */
+  public static double epsilon(double clipNorm, double sigma, int dimension, int maxNodes, int minHonest,
+      double expectedBatchSize, double q, long rounds, double delta) throws DpParameterException {
+    DistributedDpParameters p = parameters(clipNorm, sigma, dimension, maxNodes, minHonest, expectedBatchSize);
+    return DistributedDpAccountant.of(p).epsilon(q, rounds, delta).epsilon();
+  }
+
+  /**
+   * The smallest sigma (to a relative 1e-6, geometric bisection) whose {@code rounds} rounds spend
+   * at most {@code epsilon} at {@code delta} under {@link DistributedDpAccountant}.
+   *
+   * @throws DpParameterException ("epsilon") when no sigma up to 10^4 meets it
+   */
+  public static double calibrateSigma(double epsilon, double delta, double q, long rounds, double clipNorm,
+      int dimension, int maxNodes, int minHonest, double expectedBatchSize) throws DpParameterException {
+    DpPreconditions.checkEpsilon(epsilon);
+    DpPreconditions.checkDelta(delta);
+    DpPreconditions.checkSamplingProbability(q);
+    DpPreconditions.checkSteps(rounds);
+    double hi = 1.0;
+    while (!fits(hi, epsilon, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest, expectedBatchSize)) {
+      hi *= 2;
+      if (hi > MAX_SIGMA) {
+        throw new DpParameterException("epsilon", "epsilon " + epsilon + " at delta " + delta
+            + " cannot be met with sigma <= " + MAX_SIGMA + " in " + rounds + " distributed rounds at q " + q);
+      }
+    }
+    double lo = hi / 2;
+    while (lo > MIN_SIGMA && fits(lo, epsilon, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest,
+        expectedBatchSize)) {
+      hi = lo;
+      lo /= 2;
+    }
+    while (hi / lo > 1 + 1e-6) {
+      double mid = Math.sqrt(lo * hi);
+      if (fits(mid, epsilon, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest, expectedBatchSize)) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    return hi;
+  }
+
+  private static boolean fits(double sigma, double epsilon, double delta, double q, long rounds, double clipNorm,
+      int dimension, int maxNodes, int minHonest, double expectedBatchSize) throws DpParameterException {
+    try {
+      return epsilon(clipNorm, sigma, dimension, maxNodes, minHonest, expectedBatchSize, q, rounds, delta) <= epsilon;
+    } catch (DpParameterException e) {
+      if ("noiseMultiplier".equals(e.parameter())) { // a share below KLS Theorem 1's 1/2 at this sigma
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The largest noise multiplier sigma_L such that one step of the Poisson-subsampled Gaussian at
+   * (q, sigma_L) has RDP at least the distributed accountant's one-round RDP at every order of
+   * {@code ledger}'s grid (a fractional order alpha is compared with the distributed bound at
+   * ceil(alpha), which is larger because RDP grows with the order). A ledger that records
+   * (q, sigma_L) per round therefore over-counts, never under-counts, the distributed rounds at
+   * every order it converts from.
+   */
+  public static double ledgerNoiseMultiplier(DistributedDpParameters p, double q, RdpAccountant ledger)
+      throws DpParameterException {
+    DistributedDpAccountant acc = DistributedDpAccountant.of(p);
+    double[] orders = ledger.orders().values();
+    double[] target = new double[orders.length];
+    for (int i = 0; i < orders.length; i++) {
+      target[i] = acc.rdpOneRound(q, Math.max(2, (int) Math.ceil(orders[i])));
+    }
+    double lo = MIN_SIGMA / 10; // dominates: tiny sigma, huge RDP
+    double hi = p.noiseMultiplier() * 2;
+    if (!dominates(ledger, q, lo, target)) {
+      throw new DpParameterException("sigma", "no Gaussian noise multiplier dominates this distributed round");
+    }
+    if (dominates(ledger, q, hi, target)) {
+      return hi;
+    }
+    while (hi / lo > 1 + 1e-9) {
+      double mid = Math.sqrt(lo * hi);
+      if (dominates(ledger, q, mid, target)) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  private static boolean dominates(RdpAccountant ledger, double q, double sigma, double[] target)
+      throws DpParameterException {
+    double[] rdp = ledger.rdp(PrivacyPlan.of(q, sigma, 1));
+    for (int i = 0; i < rdp.length; i++) {
+      if (!(rdp[i] >= target[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
