@@ -56,12 +56,22 @@ public final class PrivacyGuard implements AutoCloseable {
   /** The terms of every job this node accepted (issue 21 #4); opened on first use. */
   private AcceptedTerms terms;
 
+  /** The model size of a job (distributed DP's codec depends on it); set by the task loop. */
+  private java.util.function.ToIntFunction<JobSpec> modelDimension = spec -> {
+    throw new IllegalStateException("no model dimension source for distributed DP");
+  };
+
   /** A round allowed to train: its plan and the spend to record before release. */
   public record Admission(String alias, DpPlan plan, Spend spend) {}
 
   public PrivacyGuard(NodeConfig config, IdentityKeyPair identity) {
     this.config = config;
     this.identity = identity;
+  }
+
+  /** Where distributed-DP plans take the job's model size from (the trainer's seeded initial model). */
+  public synchronized void setModelDimension(java.util.function.ToIntFunction<JobSpec> dimension) {
+    this.modelDimension = dimension;
   }
 
   /** Whether a job asks for DP-SGD. */
@@ -136,6 +146,7 @@ public final class PrivacyGuard implements AutoCloseable {
         return Optional.of(rolledBackReason(alias));
       }
       PrivacyLedger ledger = ledger(alias, budget.get());
+      checkLedgerFitsMode(spec, budget.get());
       DpPlan plan = plan(spec, trainRows);
       List<Reservations.Reservation> rs = Reservations.read(ledger.file());
       List<PlanSegment> others = Reservations.unspent(rs, ledger.entries(), spec.getJobId());
@@ -179,6 +190,18 @@ public final class PrivacyGuard implements AutoCloseable {
           "privacy ledger of dataset '" + spec.getDatasetAlias() + "' unavailable: " + e.getMessage());
       return Optional.of("privacy: the ledger of dataset '" + spec.getDatasetAlias()
           + "' cannot be read on this node (details in the node's log)");
+    }
+  }
+
+  /**
+   * Distributed rounds are recorded as dominating sampled-Gaussian steps, which bounds their spend
+   * only under an RDP ledger ({@link DistributedDpPlanner}).
+   */
+  private static void checkLedgerFitsMode(JobSpec spec, NodeConfig.Budget b) throws RoundRefusedException {
+    if (DistributedDpPlanner.distributed(spec) && !"rdp".equals(b.accountant())) {
+      throw new RoundRefusedException("privacy: dataset '" + spec.getDatasetAlias() + "' keeps its ledger with"
+          + " accountant '" + b.accountant() + "'; privacy.mode distributed needs 'accountant: rdp' for the dataset"
+          + " in node.yaml");
     }
   }
 
@@ -290,6 +313,7 @@ public final class PrivacyGuard implements AutoCloseable {
       terms().check(spec.getJobId(), spec, "");
     }
     try {
+      checkLedgerFitsMode(spec, budget.get());
       DpPlan plan = plan(spec, trainRows);
       // The entry names the terms the round is spent under (issue 21 #4).
       Spend spend = plan.round(spec.getJobId(), round).withJobTerms(io.cohort.wire.JobTerms.sha256Hex(spec));
@@ -432,10 +456,19 @@ public final class PrivacyGuard implements AutoCloseable {
     String key = spec.getJobId() + "|" + trainRows + "|" + spec.getRounds() + "|" + spec.getPrivacy();
     DpPlan p = plans.get(key);
     if (p == null) {
-      p = DpPlanner.plan(spec, trainRows);
+      p = DistributedDpPlanner.distributed(spec) ? DistributedDpPlanner.plan(spec, dimension(spec))
+          : DpPlanner.plan(spec, trainRows);
       plans.put(key, p);
     }
     return p;
+  }
+
+  private int dimension(JobSpec spec) throws DpParameterException {
+    try {
+      return modelDimension.applyAsInt(spec);
+    } catch (RuntimeException e) {
+      throw new DpParameterException("model", "the job's model size is unknown on this node: " + e.getMessage());
+    }
   }
 
   private PrivacyLedger ledger(String alias, NodeConfig.Budget b) throws IOException {

@@ -104,6 +104,51 @@ final class SecureParticipant {
   }
 
   /**
+   * Starts the protocol for a distributed-DP round with the node's encoded words (its clipped, rounded,
+   * noised gradient sum mod 2^32, weight 1) and sends AdvertiseKeys.
+   *
+   * @throws IllegalArgumentException when the round's setting or peers are unacceptable
+   */
+  void startEncoded(Task task, TrainTask t, TensorBundle global, int[] words) throws InterruptedException {
+    abortActive("a new secure round started");
+    SecAggRound info = t.getSecureAggregation();
+    JobSpec spec = t.getSpec();
+    SecAggParameters params = ringWordParameters(spec, info);
+    Map<Integer, IdentityPublicKey> peers = peers(info);
+    SecAggNodeSession session = SecAggNodeSession.builder(params).round(task.getJobId(), t.getRound())
+        .node(info.getSecaggId(), identity)
+        .received(global.sha256(), Digests.sha256(spec.toByteArray()))
+        .certifiedIdentities((id, key) -> key.equals(peers.get(id)))
+        .build();
+    active = new Active(task.getJobId(), t.getRound(), session, ModelUpdate.encoded(words, 1));
+    try {
+      send(task, SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, session.advertiseKeys().encode());
+    } catch (SecAggAbortException e) {
+      aborted(task, e);
+    }
+  }
+
+  /** A distributed-DP round's parameters: the job's setting, ring-word inputs, uniform weights (no counts). */
+  private static SecAggParameters ringWordParameters(JobSpec spec, SecAggRound info) {
+    var mine = spec.getSecureAggregation();
+    if (!mine.getEnabled() || info.getBits() != mine.getBits() || info.getClip() != mine.getClip()
+        || (mine.getGraph() == MaskingGraphKind.MASKING_GRAPH_KIND_K_REGULAR) != (info.getKRegularDegree() > 0)) {
+      throw new IllegalArgumentException("the round's secure-aggregation setting differs from the job's");
+    }
+    try {
+      SecAggParameters.Builder b = SecAggParameters.builder().maxCohortSize(info.getPeersCount())
+          .threshold(info.getThreshold()).minCohortSize(info.getMinCohortSize()).vectorLength(info.getVectorLength())
+          .quantizationBits(info.getBits()).clipBound(info.getClip()).uniformWeights().ringWords();
+      if (info.getKRegularDegree() > 0) {
+        b.kRegularGraph(info.getKRegularDegree());
+      }
+      return b.build();
+    } catch (InvalidSecAggParametersException e) {
+      throw new IllegalArgumentException("unsafe secure-aggregation setting: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Checks the round's peers (certificates, revocation, roster) before anything of it is admitted or
    * trained; called again by {@link #start} would be redundant, so the caller runs it first.
    *

@@ -69,7 +69,7 @@ record JobFile(
   /** {@code privacy:}; absent means non-private training. See {@link PrivacyBlock} for the rules. */
   record Privacy(Boolean enabled, Double epsilon, Double delta, Double noiseMultiplier, Double clipNorm,
       Double samplingRate, Integer expectedBatchSize, Integer localSteps, Integer localEpochs, String accountant,
-      String optimizer, Double learningRate, Audit audit) {}
+      String optimizer, Double learningRate, Audit audit, String mode, Integer minHonest, Integer maxNodes) {}
 
   /** {@code privacy.audit:}; absent means no audit. See {@link PrivacyBlock#audit}. */
   record Audit(Integer canaries, Integer guesses, Double delta) {}

@@ -73,7 +73,7 @@ final class SecureAggregationStages {
    * into the next global model), whose updates are in it, and their total weight.
    */
   record Outcome(Strategy.MeanDelta meanDelta, List<String> contributors,
-      long examples) {}
+      long examples, int[] ringSum) {}
 
   private final JobSpec spec;
   private final int round;
@@ -87,6 +87,8 @@ final class SecureAggregationStages {
   private final Map<String, Integer> idByNode = new HashMap<>();
   private final Map<Integer, IdentityPublicKey> keys = new HashMap<>();
   private Map<String, byte[]> certificates = Map.of();
+  /** Adds a protocol's own terms to every TrainTask (distributed DP's rotation seed); none by default. */
+  private java.util.function.Consumer<TrainTask.Builder> trainTerms = b -> { };
   private byte[] crlDer = new byte[0];
   /** Task ids issued per stage and protocol id; a stage's answers must quote them. */
   private final Map<SecAggStage, Map<Integer, String>> issued = new EnumMap<>(SecAggStage.class);
@@ -195,6 +197,11 @@ final class SecureAggregationStages {
     this.crlDer = crlDer.clone();
   }
 
+  /** Terms every TrainTask of the round carries besides secure aggregation's; call before the round runs. */
+  void addTrainTerms(java.util.function.Consumer<TrainTask.Builder> terms) {
+    this.trainTerms = terms;
+  }
+
   private void sendTrainTasks(Instant deadline) {
     List<SecAggPeer> peers = new ArrayList<>();
     byId.forEach((id, s) -> {
@@ -217,11 +224,12 @@ final class SecureAggregationStages {
       }
       SecAggRound info = SecAggSettings.describeTo(params).setSecaggId(e.getKey()).addAllPeers(peers)
           .setCrlDer(ByteString.copyFrom(crlDer)).build();
+      TrainTask.Builder train = TrainTask.newBuilder().setSpec(spec).setRound(round).setModelId(modelId)
+          .setModelSha256(ByteString.copyFrom(global.sha256())).setDeadlineUnixMs(deadline.toEpochMilli())
+          .setSecureAggregation(info);
+      trainTerms.accept(train);
       registry.enqueue(e.getValue(), Task.newBuilder().setTaskId(taskId).setJobId(spec.getJobId())
-          .setTrain(TrainTask.newBuilder().setSpec(spec).setRound(round).setModelId(modelId)
-              .setModelSha256(ByteString.copyFrom(global.sha256())).setDeadlineUnixMs(deadline.toEpochMilli())
-              .setSecureAggregation(info))
-          .build());
+          .setTrain(train).build());
     }
   }
 
@@ -400,6 +408,7 @@ final class SecureAggregationStages {
         + byId.size() + " nodes (" + r.dropped().size() + " dropped after sharing keys"
         + (r.blamed().isEmpty() ? "" : ", blamed " + r.blamed())
         + (badShares.isEmpty() ? "" : ", unusable shares reported (reporter=[peers]): " + badShares) + ")");
-    return new Outcome(r::mean, contributors, r.totalWeight());
+    return new Outcome(r::mean, contributors, r.totalWeight(),
+        params.encoding() == io.cohort.crypto.secagg.SecAggParameters.Encoding.RING_WORDS ? r.quantizedSum() : null);
   }
 }

@@ -34,6 +34,19 @@ public final class DistributedDpJob {
         DistributedDpParameters.Job.of(clipNorm, sigma, dimension, maxNodes, minHonest, expectedBatchSize));
   }
 
+  /**
+   * The codec parameters of a job as its terms state them: sigma itself ({@code sigma} > 0) or
+   * calibrated to {@code targetEpsilon} at {@code delta} over {@code rounds} rounds at rate q.
+   * Nodes and the coordinator call this with the same public values and get the same parameters.
+   */
+  public static DistributedDpParameters resolve(double clipNorm, double sigma, double targetEpsilon, double delta,
+      double q, long rounds, int dimension, int maxNodes, int minHonest, double expectedBatchSize)
+      throws DpParameterException {
+    double s = sigma > 0 ? sigma
+        : calibrateSigma(targetEpsilon, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest, expectedBatchSize);
+    return parameters(clipNorm, s, dimension, maxNodes, minHonest, expectedBatchSize);
+  }
+
   /** Epsilon at delta of {@code rounds} distributed rounds at rate q with sigma. */
   public static double epsilon(double clipNorm, double sigma, int dimension, int maxNodes, int minHonest,
       double expectedBatchSize, double q, long rounds, double delta) throws DpParameterException {
