@@ -40,6 +40,15 @@ class DistributedPrivacyJobFileTest {
   }
 
   @Test
+  void theCreditExample_isValid() throws Exception {
+    java.nio.file.Path file = java.nio.file.Path.of("..", "examples", "credit", "job-ddp.yaml");
+    JobSpec spec = JobFiles.parse(java.nio.file.Files.readString(file), "job-ddp.yaml", "x");
+    assertThat(spec.getPrivacy().getMode()).isEqualTo(PrivacyMode.PRIVACY_MODE_DISTRIBUTED);
+    assertThat(spec.getSecureAggregation().getThreshold()).isEqualTo(3);
+    assertThat(spec.getPrivacy().getExpectedBatchSize()).isEqualTo(800);
+  }
+
+  @Test
   void badTerms_nameTheField() {
     assertThatThrownBy(() -> JobFiles.parse(TABULAR + "privacy: {mode: central, epsilon: 3, delta: 1.0e-5,"
         + " clip_norm: 1, sampling_rate: 1, local_steps: 1}\n", "j.yaml", "x"))

@@ -42,8 +42,8 @@ public final class DistributedDpJob {
   public static DistributedDpParameters resolve(double clipNorm, double sigma, double targetEpsilon, double delta,
       double q, long rounds, int dimension, int maxNodes, int minHonest, double expectedBatchSize)
       throws DpParameterException {
-    double s = sigma > 0 ? sigma
-        : calibrateSigma(targetEpsilon, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest, expectedBatchSize);
+    double s = sigma > 0 ? sigma : calibrateSigmaForLedger(targetEpsilon, delta, q, rounds, clipNorm, dimension,
+        maxNodes, minHonest, expectedBatchSize);
     return parameters(clipNorm, s, dimension, maxNodes, minHonest, expectedBatchSize);
   }
 
@@ -91,6 +91,50 @@ public final class DistributedDpJob {
     return hi;
   }
 
+  /**
+   * The smallest sigma (relative 1e-6) whose rounds, as a node's RDP ledger records them (each one
+   * step at {@link #ledgerNoiseMultiplier}), spend at most {@code epsilon}: what a job's target means
+   * on the nodes, whose budget is judged by the ledger. The distributed accountant's own epsilon is
+   * then at most that (the ledger's record dominates it), so the job never records more than its
+   * target and a node whose budget equals the target accepts it.
+   */
+  public static double calibrateSigmaForLedger(double epsilon, double delta, double q, long rounds, double clipNorm,
+      int dimension, int maxNodes, int minHonest, double expectedBatchSize) throws DpParameterException {
+    double lo = calibrateSigma(epsilon, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest,
+        expectedBatchSize); // the ledger over-counts, so its sigma is at least this one
+    RdpAccountant ledger = RdpAccountant.create();
+    double hi = lo;
+    while (ledgerEpsilon(ledger, hi, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest, expectedBatchSize)
+        > epsilon) {
+      lo = hi;
+      hi *= 1.25;
+      if (hi > MAX_SIGMA) {
+        throw new DpParameterException("epsilon", "epsilon " + epsilon + " at delta " + delta
+            + " cannot be recorded within sigma <= " + MAX_SIGMA);
+      }
+    }
+    if (hi == lo) {
+      return hi;
+    }
+    while (hi / lo > 1 + 1e-6) {
+      double mid = Math.sqrt(lo * hi);
+      if (ledgerEpsilon(ledger, mid, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest, expectedBatchSize)
+          <= epsilon) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    return hi;
+  }
+
+  private static double ledgerEpsilon(RdpAccountant ledger, double sigma, double delta, double q, long rounds,
+      double clipNorm, int dimension, int maxNodes, int minHonest, double expectedBatchSize)
+      throws DpParameterException {
+    DistributedDpParameters p = parameters(clipNorm, sigma, dimension, maxNodes, minHonest, expectedBatchSize);
+    return ledger.epsilon(PrivacyPlan.of(q, ledgerNoiseMultiplier(p, q, ledger), rounds), delta).epsilon();
+  }
+
   private static boolean fits(double sigma, double epsilon, double delta, double q, long rounds, double clipNorm,
       int dimension, int maxNodes, int minHonest, double expectedBatchSize) throws DpParameterException {
     try {
@@ -105,9 +149,8 @@ public final class DistributedDpJob {
 
   /**
    * The largest noise multiplier sigma_L such that one step of the Poisson-subsampled Gaussian at
-   * (q, sigma_L) has RDP at least the distributed accountant's one-round RDP at every order of
-   * {@code ledger}'s grid (a fractional order alpha is compared with the distributed bound at
-   * ceil(alpha), which is larger because RDP grows with the order). A ledger that records
+   * (q, sigma_L) has RDP at least the distributed round's at every order of {@code ledger}'s grid
+   * ({@link #distributedRdp}: the accountant's bound, extended to fractional orders soundly). A ledger that records
    * (q, sigma_L) per round therefore over-counts, never under-counts, the distributed rounds at
    * every order it converts from.
    */
@@ -117,7 +160,7 @@ public final class DistributedDpJob {
     double[] orders = ledger.orders().values();
     double[] target = new double[orders.length];
     for (int i = 0; i < orders.length; i++) {
-      target[i] = acc.rdpOneRound(q, Math.max(2, (int) Math.ceil(orders[i])));
+      target[i] = distributedRdp(acc, q, orders[i]);
     }
     double lo = MIN_SIGMA / 10; // dominates: tiny sigma, huge RDP
     double hi = p.noiseMultiplier() * 2;
@@ -136,6 +179,29 @@ public final class DistributedDpJob {
       }
     }
     return lo;
+  }
+
+  /**
+   * An upper bound on the distributed round's RDP at any order alpha > 1. Without sampling (q = 1),
+   * KLS Proposition 14 holds at every real order. With sampling, Zhu–Wang's bound is for integers;
+   * between integers a < alpha < a + 1 (a >= 2) it uses that (alpha − 1)·RDP(alpha) is convex in
+   * alpha (the log of a moment generating function; a supremum over neighbours keeps convexity), so
+   * the chord through a and a + 1 bounds it; below 2 it uses RDP(2) (RDP grows with the order).
+   */
+  static double distributedRdp(DistributedDpAccountant acc, double q, double alpha) {
+    if (q >= 1) {
+      return acc.rdpNoSampling(alpha);
+    }
+    if (alpha <= 2) {
+      return acc.rdpOneRound(q, 2);
+    }
+    int a = (int) Math.floor(alpha);
+    if (a == alpha) {
+      return acc.rdpOneRound(q, a);
+    }
+    double lower = (a - 1) * acc.rdpOneRound(q, a);
+    double upper = a * acc.rdpOneRound(q, a + 1);
+    return ((a + 1 - alpha) * lower + (alpha - a) * upper) / (alpha - 1);
   }
 
   private static boolean dominates(RdpAccountant ledger, double q, double sigma, double[] target)
