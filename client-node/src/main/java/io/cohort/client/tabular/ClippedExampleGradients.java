@@ -31,13 +31,41 @@ public final class ClippedExampleGradients {
     NetworkTraining.requireFits(model, data);
     MultiLayerNetwork net = model.network(global);
     DataType type = net.params().dataType();
-    List<float[]> out = new ArrayList<>(rows.length);
     if (rows.length == 0) {
-      return out;
+      return new ArrayList<>();
     }
     INDArray x = NetworkBatches.features(data, rows, type);
     INDArray y = NetworkBatches.labels(data, rows, type);
-    for (int b = 0; b < rows.length; b++) {
+    return model.denseOnly() ? dense(model, net, x, y, clipNorm) : microBatches(model, net, x, y, clipNorm);
+  }
+
+  /**
+   * The DP-SGD fast path's single vectorised pass; each example's clipped gradient is then its own row
+   * of the deltas and layer inputs (a one-row scaled sum).
+   */
+  static List<float[]> dense(TabularNetwork model, MultiLayerNetwork net, INDArray x, INDArray y, double clipNorm) {
+    PerExampleGradients.Backward all = PerExampleGradients.denseBackward(model, net, x, y);
+    INDArray factors = PerExampleGradients.clipFactors(PerExampleGradients.norms(all), clipNorm);
+    List<float[]> out = new ArrayList<>(x.rows());
+    for (int b = 0; b < x.rows(); b++) {
+      INDArray[] inputs = new INDArray[all.inputs().length];
+      INDArray[] deltas = new INDArray[all.deltas().length];
+      for (int l = 0; l < inputs.length; l++) {
+        inputs[l] = all.inputs()[l].getRow(b, true);
+        deltas[l] = all.deltas()[l].getRow(b, true);
+      }
+      float[] g = PerExampleGradients.scaledSum(new PerExampleGradients.Backward(0, inputs, deltas),
+          factors.getScalar(b).reshape(1), model.parameterCount());
+      out.add(inTensorOrder(model.toBundle(g)));
+    }
+    return out;
+  }
+
+  /** The general path: DL4J's backward pass once per example. */
+  static List<float[]> microBatches(TabularNetwork model, MultiLayerNetwork net, INDArray x, INDArray y,
+      double clipNorm) {
+    List<float[]> out = new ArrayList<>(x.rows());
+    for (int b = 0; b < x.rows(); b++) {
       INDArray g = PerExampleGradients.exampleGradient(net, x, y, b);
       double factor = Math.min(1.0, clipNorm / (g.norm2Number().doubleValue() + TINY));
       out.add(inTensorOrder(model.toBundle(TabularNetwork.toFloats(g.muli(factor)))));

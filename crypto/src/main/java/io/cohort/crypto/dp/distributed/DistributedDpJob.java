@@ -4,6 +4,9 @@ import io.cohort.crypto.dp.DpParameterException;
 import io.cohort.crypto.dp.DpPreconditions;
 import io.cohort.crypto.dp.PrivacyPlan;
 import io.cohort.crypto.dp.RdpAccountant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one place where a distributed-DP job's public terms become codec parameters, so that every
@@ -20,6 +23,7 @@ import io.cohort.crypto.dp.RdpAccountant;
 public final class DistributedDpJob {
   private static final double MIN_SIGMA = 0.05;
   private static final double MAX_SIGMA = 1e4;
+  private static final Map<List<Double>, DistributedDpParameters> RESOLVED = new ConcurrentHashMap<>();
 
   private DistributedDpJob() {}
 
@@ -42,9 +46,20 @@ public final class DistributedDpJob {
   public static DistributedDpParameters resolve(double clipNorm, double sigma, double targetEpsilon, double delta,
       double q, long rounds, int dimension, int maxNodes, int minHonest, double expectedBatchSize)
       throws DpParameterException {
+    List<Double> key = List.of(clipNorm, sigma, targetEpsilon, delta, q, (double) rounds, (double) dimension,
+        (double) maxNodes, (double) minHonest, expectedBatchSize);
+    DistributedDpParameters hit = RESOLVED.get(key);
+    if (hit != null) {
+      return hit; // calibration takes seconds and every round asks again; the result is a pure function
+    }
     double s = sigma > 0 ? sigma : calibrateSigmaForLedger(targetEpsilon, delta, q, rounds, clipNorm, dimension,
         maxNodes, minHonest, expectedBatchSize);
-    return parameters(clipNorm, s, dimension, maxNodes, minHonest, expectedBatchSize);
+    DistributedDpParameters p = parameters(clipNorm, s, dimension, maxNodes, minHonest, expectedBatchSize);
+    if (RESOLVED.size() > 256) {
+      RESOLVED.clear();
+    }
+    RESOLVED.put(key, p);
+    return p;
   }
 
   /** Epsilon at delta of {@code rounds} distributed rounds at rate q with sigma. */
