@@ -45,17 +45,45 @@ public final class ClippedExampleGradients {
    */
   static List<float[]> dense(TabularNetwork model, MultiLayerNetwork net, INDArray x, INDArray y, double clipNorm) {
     PerExampleGradients.Backward all = PerExampleGradients.denseBackward(model, net, x, y);
-    INDArray factors = PerExampleGradients.clipFactors(PerExampleGradients.norms(all), clipNorm);
+    float[] factors = TabularNetwork.toFloats(
+        PerExampleGradients.clipFactors(PerExampleGradients.norms(all), clipNorm));
+    int layers = all.deltas().length;
+    // Plain Java from here: per example the work is one outer product per layer, far below the cost
+    // of an ND4J call each (JNI), and the result must be a Java array anyway.
+    float[][] inputs = new float[layers][];
+    float[][] deltas = new float[layers][];
+    int[] ins = new int[layers];
+    int[] outs = new int[layers];
+    for (int l = 0; l < layers; l++) {
+      inputs[l] = TabularNetwork.toFloats(all.inputs()[l]);
+      deltas[l] = TabularNetwork.toFloats(all.deltas()[l]);
+      ins[l] = (int) all.inputs()[l].columns();
+      outs[l] = (int) all.deltas()[l].columns();
+    }
+    int parameters = model.parameterCount();
     List<float[]> out = new ArrayList<>(x.rows());
     for (int b = 0; b < x.rows(); b++) {
-      INDArray[] inputs = new INDArray[all.inputs().length];
-      INDArray[] deltas = new INDArray[all.deltas().length];
-      for (int l = 0; l < inputs.length; l++) {
-        inputs[l] = all.inputs()[l].getRow(b, true);
-        deltas[l] = all.deltas()[l].getRow(b, true);
+      // DL4J's flat order (as PerExampleGradients.scaledSum): per layer W as [out, in] row-major, then b.
+      float[] g = new float[parameters];
+      int at = 0;
+      for (int l = 0; l < layers; l++) {
+        int in = ins[l];
+        int o = outs[l];
+        for (int k = 0; k < o; k++) {
+          float d = deltas[l][b * o + k] * factors[b];
+          for (int i = 0; i < in; i++) {
+            g[at + k * in + i] = d * inputs[l][b * in + i];
+          }
+        }
+        at += o * in;
+        for (int k = 0; k < o; k++) {
+          g[at + k] = deltas[l][b * o + k] * factors[b];
+        }
+        at += o;
       }
-      float[] g = PerExampleGradients.scaledSum(new PerExampleGradients.Backward(0, inputs, deltas),
-          factors.getScalar(b).reshape(1), model.parameterCount());
+      if (at != parameters) {
+        throw new IllegalStateException("the dense path covered " + at + " of " + parameters + " parameters");
+      }
       out.add(inTensorOrder(model.toBundle(g)));
     }
     return out;

@@ -174,6 +174,9 @@ public final class DistributedDpComparison {
         x[j] -= (float) (LR * (m[j] / c1) / (Math.sqrt(v[j] / c2) + 1e-8));
       }
       global = unflat(init, x.clone());
+      if (step % 25 == 0) {
+        System.out.println("  distributed: step " + step + " of " + steps);
+      }
     }
     return global;
   }
