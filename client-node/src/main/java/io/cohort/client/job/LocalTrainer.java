@@ -47,6 +47,17 @@ public interface LocalTrainer {
     throw new LocalDataException("this node cannot train " + spec.getTask() + " with differential privacy");
   }
 
+  /**
+   * Distributed DP-SGD (issue 19 #1): Poisson-samples this node's training units at rate q (coins
+   * from SecureRandom) and returns each sampled unit's gradient at {@code global}, clipped to L2 norm
+   * {@code clipNorm}, flattened in the global model's tensor order. Nothing is trained here: the
+   * coordinator takes the step on the noisy sum of every node's units.
+   */
+  default java.util.List<float[]> clippedUnitGradients(JobSpec spec, TensorBundle global, double q, double clipNorm)
+      throws LocalDataException {
+    throw new LocalDataException("this node cannot run " + spec.getTask() + " in distributed DP mode");
+  }
+
   /** Number of local training records for the job: what DP sampling rates refer to. */
   default long trainingExamples(JobSpec spec) throws LocalDataException {
     throw new LocalDataException("this node cannot train " + spec.getTask() + " with differential privacy");

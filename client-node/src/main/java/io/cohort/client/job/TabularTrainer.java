@@ -346,6 +346,17 @@ public final class TabularTrainer implements LocalTrainer {
   }
 
   @Override
+  public java.util.List<float[]> clippedUnitGradients(JobSpec spec, TensorBundle global, double q, double clipNorm)
+      throws LocalDataException {
+    Prepared p = prepare(spec);
+    TensorBundle start = start(spec, p, Optional.of(global));
+    // The sample is drawn from SecureRandom-keyed coins: a draw from the public job seed would let
+    // the coordinator know which records a step used, voiding the amplification by subsampling.
+    int[] rows = PoissonSampler.secure().sample(p.train().size(), q);
+    return io.cohort.client.tabular.ClippedExampleGradients.of(p.network(), start, p.train(), rows, clipNorm);
+  }
+
+  @Override
   public TensorBundle initialParameters(JobSpec spec) throws LocalDataException {
     Prepared p = prepare(spec);
     return p.network().initialize(Seeds.initialisation(spec.getSeed()));

@@ -56,6 +56,11 @@ public final class PrivacyGuard implements AutoCloseable {
   /** The terms of every job this node accepted (issue 21 #4); opened on first use. */
   private AcceptedTerms terms;
 
+  /** The model size of a job (distributed DP's codec depends on it); set by the task loop. */
+  private java.util.function.ToIntFunction<JobSpec> modelDimension = spec -> {
+    throw new IllegalStateException("no model dimension source for distributed DP");
+  };
+
   /**
    * A round allowed to train (or an evaluation allowed to be released): its plan (null for an evaluation) and the
    * spend to record before release.
@@ -65,6 +70,11 @@ public final class PrivacyGuard implements AutoCloseable {
   public PrivacyGuard(NodeConfig config, IdentityKeyPair identity) {
     this.config = config;
     this.identity = identity;
+  }
+
+  /** Where distributed-DP plans take the job's model size from (the trainer's seeded initial model). */
+  public synchronized void setModelDimension(java.util.function.ToIntFunction<JobSpec> dimension) {
+    this.modelDimension = dimension;
   }
 
   /** Whether a job asks for DP-SGD. */
@@ -143,6 +153,7 @@ public final class PrivacyGuard implements AutoCloseable {
         return Optional.of(rolledBackReason(alias));
       }
       PrivacyLedger ledger = ledger(alias, budget.get());
+      checkLedgerFitsMode(spec, budget.get());
       DpPlan plan = plan(spec, trainRows);
       // Issue 19 #3: the job's noised evaluations are charged too, so they count in its projected spend.
       PrivacyPlan wholeJob = EvaluationPrivacy.noised(spec)
@@ -204,6 +215,22 @@ public final class PrivacyGuard implements AutoCloseable {
           + " (privacy: {allow_public_validation: true}) to allow it");
     }
     return Optional.empty();
+  }
+
+  /**
+   * Distributed rounds are recorded as dominating sampled-Gaussian steps, which bounds their spend
+   * only under an RDP ledger ({@link DistributedDpPlanner}).
+   */
+  private static void checkLedgerFitsMode(JobSpec spec, NodeConfig.Budget b) throws RoundRefusedException {
+    if (DistributedDpPlanner.distributed(spec) && !"rdp".equals(b.accountant())) {
+      throw new RoundRefusedException("privacy: dataset '" + spec.getDatasetAlias() + "' keeps its ledger with"
+          + " accountant '" + b.accountant() + "'; privacy.mode distributed needs 'accountant: rdp' for the dataset"
+          + " in node.yaml");
+    }
+    if (DistributedDpPlanner.distributed(spec) && PrivacyUnits.perPerson(spec)) {
+      throw new RoundRefusedException("privacy: privacy.unit '" + PrivacyUnits.of(spec) + "' with privacy.mode"
+          + " distributed is not supported yet (rounds clip per record); refused");
+    }
   }
 
   /** What travels to the coordinator about a rolled-back ledger: the dataset alias, no local path. */
@@ -314,6 +341,7 @@ public final class PrivacyGuard implements AutoCloseable {
       terms().check(spec.getJobId(), spec, "");
     }
     try {
+      checkLedgerFitsMode(spec, budget.get());
       DpPlan plan = plan(spec, trainRows);
       // The entry names the terms the round is spent under (issue 21 #4).
       Spend spend = plan.round(spec.getJobId(), round).withJobTerms(io.cohort.wire.JobTerms.sha256Hex(spec))
@@ -503,10 +531,19 @@ public final class PrivacyGuard implements AutoCloseable {
     String key = spec.getJobId() + "|" + trainRows + "|" + spec.getRounds() + "|" + spec.getPrivacy();
     DpPlan p = plans.get(key);
     if (p == null) {
-      p = DpPlanner.plan(spec, trainRows);
+      p = DistributedDpPlanner.distributed(spec) ? DistributedDpPlanner.plan(spec, dimension(spec))
+          : DpPlanner.plan(spec, trainRows);
       plans.put(key, p);
     }
     return p;
+  }
+
+  private int dimension(JobSpec spec) throws DpParameterException {
+    try {
+      return modelDimension.applyAsInt(spec);
+    } catch (RuntimeException e) {
+      throw new DpParameterException("model", "the job's model size is unknown on this node: " + e.getMessage());
+    }
   }
 
   private PrivacyLedger ledger(String alias, NodeConfig.Budget b) throws IOException {

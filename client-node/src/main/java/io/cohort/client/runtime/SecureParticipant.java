@@ -146,10 +146,56 @@ final class SecureParticipant {
       throw new IllegalArgumentException("the feature statistics round's secure-aggregation setting differs from the"
           + " job's");
     }
+    return build(info, false);
+  }
+
+  /**
+   * Starts the protocol for a distributed-DP round with the node's encoded words (its clipped, rounded,
+   * noised gradient sum mod 2^32, weight 1) and sends AdvertiseKeys.
+   *
+   * @throws IllegalArgumentException when the round's setting or peers are unacceptable
+   */
+  void startEncoded(Task task, TrainTask t, TensorBundle global, int[] words) throws InterruptedException {
+    abortActive("a new secure round started");
+    SecAggRound info = t.getSecureAggregation();
+    JobSpec spec = t.getSpec();
+    SecAggParameters params = ringWordParameters(spec, info);
+    Map<Integer, IdentityPublicKey> peers = peers(info);
+    SecAggNodeSession session = SecAggNodeSession.builder(params).round(task.getJobId(), t.getRound())
+        .node(info.getSecaggId(), identity)
+        .received(global.sha256(), Digests.sha256(spec.toByteArray()))
+        .certifiedIdentities((id, key) -> key.equals(peers.get(id)))
+        .build();
+    active = new Active(task.getJobId(), t.getRound(), session, ModelUpdate.encoded(words, 1));
+    try {
+      // Issue 21 #6: the receipt of the global model the gradient was computed at, as in a secure round.
+      client.pushSecAgg(task.getJobId(), task.getTaskId(), t.getRound(), SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS,
+          session.advertiseKeys().encode(),
+          ModelReceipts.signed(identity, task.getJobId(), spec, t.getRound(), t.getModelSha256().toByteArray()), timeout);
+    } catch (SecAggAbortException e) {
+      aborted(task, e);
+    }
+  }
+
+  /** A distributed-DP round's parameters: the job's setting, ring-word inputs, uniform weights (no counts). */
+  private static SecAggParameters ringWordParameters(JobSpec spec, SecAggRound info) {
+    var mine = spec.getSecureAggregation();
+    if (!mine.getEnabled() || info.getBits() != mine.getBits() || info.getClip() != mine.getClip()
+        || (mine.getGraph() == MaskingGraphKind.MASKING_GRAPH_KIND_K_REGULAR) != (info.getKRegularDegree() > 0)) {
+      throw new IllegalArgumentException("the round's secure-aggregation setting differs from the job's");
+    }
+    return build(info, true);
+  }
+
+  /** Uniform-weight parameters as the coordinator resolved them; {@code ringWords}: pre-encoded inputs. */
+  private static SecAggParameters build(SecAggRound info, boolean ringWords) {
     try {
       SecAggParameters.Builder b = SecAggParameters.builder().maxCohortSize(info.getPeersCount())
           .threshold(info.getThreshold()).minCohortSize(info.getMinCohortSize()).vectorLength(info.getVectorLength())
           .quantizationBits(info.getBits()).clipBound(info.getClip()).uniformWeights();
+      if (ringWords) {
+        b.ringWords();
+      }
       if (info.getKRegularDegree() > 0) {
         b.kRegularGraph(info.getKRegularDegree());
       }

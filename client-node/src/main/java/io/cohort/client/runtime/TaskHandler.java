@@ -44,6 +44,7 @@ final class TaskHandler {
   private final TaskReplays replays = new TaskReplays();
   /** Noise on evaluation statistics under DP (issue 19 #3): SecureRandom-keyed. */
   private final GaussianNoise evaluationNoise = GaussianNoise.create();
+  private final DistributedDpNodeRound distributed;
   /** Test hook: runs after a round's spend is recorded and before anything of the round leaves. */
   private Runnable afterLedgerRecord = () -> { };
 
@@ -55,6 +56,14 @@ final class TaskHandler {
     this.secure = new SecureParticipant(client, identity, nodeId, clock, TRANSFER_TIMEOUT, peers);
     this.identity = identity;
     this.privacy = privacy;
+    privacy.setModelDimension(spec -> {
+      try {
+        return DistributedDpNodeRound.size(trainer.initialParameters(spec));
+      } catch (LocalTrainer.LocalDataException e) {
+        throw new IllegalArgumentException(e.decline().publicReason(), e);
+      }
+    });
+    this.distributed = new DistributedDpNodeRound(trainer, privacy);
   }
 
   void setAfterLedgerRecord(Runnable hook) {
@@ -130,6 +139,10 @@ final class TaskHandler {
       abandon(task, LocalTrainer.Decline.of(replay.get()));
       return;
     }
+    if (t.hasDistributedDp() || io.cohort.client.privacy.DistributedDpPlanner.distributed(t.getSpec())) {
+      distributedRound(task, t, started);
+      return;
+    }
     if (t.getSpec().getSecureAggregation().getEnabled() && !t.hasSecureAggregation()) {
       // The accepted terms promise secure aggregation: a plain round would send the update unmasked.
       abandon(task, LocalTrainer.Decline.of("job " + task.getJobId() + " was accepted with secure aggregation, but round "
@@ -180,6 +193,51 @@ final class TaskHandler {
       LOG.info(String.format("job %s round %d: trained on %d examples in %d ms, train_loss %.4f, %s",
           task.getJobId(), t.getRound(), out.examples(), clock.millis() - started, out.metrics().get("train_loss"),
           t.hasSecureAggregation() ? "secure aggregation started" : "update sent"));
+    } catch (LocalTrainer.LocalDataException e) {
+      abandon(task, e.decline());
+    } catch (WireFormatException | IllegalArgumentException | RoundRefusedException
+        | io.cohort.client.trust.PeerRefusedException e) {
+      abandon(task, LocalTrainer.Decline.of(e.getMessage()));
+    } catch (IOException e) {
+      String reason = "privacy ledger unavailable, so nothing is trained or sent";
+      abandon(task, new LocalTrainer.Decline(reason, reason + ": " + e.getMessage()));
+    }
+  }
+
+  /**
+   * A distributed-DP round (issue 19 #1): the node checks the round's terms itself, is admitted by its
+   * budget, encodes its sampled units' clipped gradients with its noise share, records the spend
+   * (write-ahead) and only then masks the words into secure aggregation. A refused round writes no
+   * ledger entry and sends nothing but the refusal.
+   */
+  private void distributedRound(Task task, TrainTask t, long started) throws InterruptedException {
+    try {
+      if (!io.cohort.client.privacy.DistributedDpPlanner.distributed(t.getSpec())) {
+        throw new RoundRefusedException("round " + t.getRound() + " carries distributed-DP terms, but the accepted job"
+            + " is not in privacy.mode distributed; refused");
+      }
+      if (t.hasSecureAggregation()) {
+        secure.checkPeers(t.getSecureAggregation());
+      }
+      if (t.getModelId().isEmpty()) {
+        throw new RoundRefusedException("distributed-DP round " + t.getRound() + " names no global model; refused");
+      }
+      TensorBundle global = model(task.getJobId(), t.getModelId(), t.getModelSha256().toByteArray());
+      DistributedDpNodeRound.Encoded e = distributed.encode(t, global);
+      if (clock.millis() > t.getDeadlineUnixMs()) {
+        LOG.warning("distributed-DP round " + t.getRound() + " of job " + task.getJobId() + " passed its deadline while"
+            + " encoding; nothing recorded or sent");
+        return;
+      }
+      var entry = privacy.record(e.admission());
+      afterLedgerRecord.run();
+      LOG.info(String.format("job %s round %d: recorded distributed-DP spend, dataset '%s' now at epsilon %.4f",
+          task.getJobId(), t.getRound(), t.getSpec().getDatasetAlias(), entry.epsilonAfter()));
+      client.pushLedgerEntries(task.getJobId(), privacy.entries(t.getSpec().getDatasetAlias(), task.getJobId()));
+      secure.startEncoded(task, t, global, e.words());
+      LOG.info(String.format("job %s round %d: %d sampled units encoded with a noise share for %d contributors in %d"
+          + " ms; secure aggregation started", task.getJobId(), t.getRound(), e.units(), e.contributors(),
+          clock.millis() - started));
     } catch (LocalTrainer.LocalDataException e) {
       abandon(task, e.decline());
     } catch (WireFormatException | IllegalArgumentException | RoundRefusedException

@@ -73,7 +73,7 @@ record JobFile(
   record Privacy(Boolean enabled, Double epsilon, Double delta, Double noiseMultiplier, Double clipNorm,
       Double samplingRate, Integer expectedBatchSize, Integer localSteps, Integer localEpochs, String accountant,
       String optimizer, Double learningRate, Audit audit, String unit, Boolean publicValidation,
-      Double evaluationNoiseMultiplier) {}
+      Double evaluationNoiseMultiplier, String mode, Integer minHonest, Integer maxNodes) {}
 
   /** {@code privacy.audit:}; absent means no audit. See {@link PrivacyBlock#audit}. */
   record Audit(Integer canaries, Integer guesses, Double delta) {}

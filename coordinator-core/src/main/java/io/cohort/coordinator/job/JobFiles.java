@@ -297,6 +297,7 @@ public final class JobFiles {
       collect(problems, () -> spec.setSecureAggregation(secureAggregation(f.secureAggregation(), minNodes[0])));
       spec.setPrivacy(PrivacyBlock.validate(f.privacy(),
           t.localEpochs() == null || t.localEpochs() < 1 ? 1 : t.localEpochs(), problems));
+      DistributedPrivacy.check(spec.buildPartial(), problems);
       if (problems.size() == 1) {
         throw new JobFileException(source + ": " + problems.get(0));
       }

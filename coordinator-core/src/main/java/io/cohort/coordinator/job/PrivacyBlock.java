@@ -79,7 +79,10 @@ final class PrivacyBlock {
     } else {
       b.setClipNorm(p.clipNorm());
     }
-    if (p.samplingRate() != null && p.expectedBatchSize() != null) {
+    boolean distributed = DistributedPrivacy.mode(p, b, out);
+    if (distributed) {
+      DistributedPrivacy.validate(p, b, out);
+    } else if (p.samplingRate() != null && p.expectedBatchSize() != null) {
       out.add(field("sampling_rate", "and 'privacy.expected_batch_size' are both given; give one"));
     } else if (p.samplingRate() == null && p.expectedBatchSize() == null) {
       out.add(field("sampling_rate", "is required (or give 'privacy.expected_batch_size' instead)"));
@@ -98,7 +101,9 @@ final class PrivacyBlock {
         b.setExpectedBatchSize(p.expectedBatchSize());
       }
     }
-    if (p.localSteps() != null && p.localEpochs() != null) {
+    if (distributed) {
+      b.setLocalSteps(1); // one DP-SGD step per round, over the union of the nodes' data
+    } else if (p.localSteps() != null && p.localEpochs() != null) {
       out.add(field("local_steps", "and 'privacy.local_epochs' are both given; give one"));
     } else if (p.localSteps() != null) {
       if (p.localSteps() < 1 || p.localSteps() > 1_000_000) {
@@ -220,7 +225,7 @@ final class PrivacyBlock {
   /** The delta of an audit of a job without DP, when the job gives none. */
   static final double DEFAULT_AUDIT_DELTA = 1e-5;
 
-  private static String field(String name, String message) {
+  static String field(String name, String message) {
     return "field 'privacy." + name + "' " + message;
   }
 }

@@ -60,7 +60,8 @@ public final class RoundDriver {
     this.tasks = new OpenTasks(spec.getJobId());
     this.ctx = new RoundContext(spec, registry, tasks, waiter, settings, new JobStatistics());
     this.offers = new Offers(ctx, store);
-    this.protocol = SecAggSettings.enabled(spec) ? new SecureRound(ctx, strategy, identities)
+    this.protocol = DistributedDpRound.selected(spec) ? new DistributedDpRound(ctx, strategy, identities)
+        : SecAggSettings.enabled(spec) ? new SecureRound(ctx, strategy, identities)
         : new PlainRound(ctx, strategy);
     this.initialModel = new InitialModel(ctx, models, offers);
     this.evaluation = new EvaluationPhase(ctx, store, offers);

@@ -77,6 +77,24 @@ public final class SecAggSettings {
     return b.build();
   }
 
+  /**
+   * A distributed-DP round's parameters for n nodes and D (the rotation's padded length) words: as
+   * {@link #parameters}, but the inputs are ring words the nodes encoded (no quantisation) with
+   * uniform weights, so the weight word counts the inputs in the sum and no example count travels.
+   */
+  public static SecAggParameters distributedDpParameters(JobSpec spec, int n, int paddedDimension)
+      throws InvalidSecAggParametersException {
+    SecureAggregationSpec s = spec.getSecureAggregation();
+    SecAggParameters.Builder b = SecAggParameters.builder().maxCohortSize(n).threshold(threshold(spec, n))
+        .minCohortSize(Math.max(2, Math.min(spec.getMinNodes(), n)))
+        .vectorLength(paddedDimension).quantizationBits(s.getBits()).clipBound(s.getClip())
+        .uniformWeights().ringWords();
+    if (kRegular(spec)) {
+      b.kRegularGraph(degree(spec, n));
+    }
+    return b.build();
+  }
+
   /** The round message carrying {@code p} to a node (its id and the peers are added by the caller). */
   static SecAggRound.Builder describeTo(SecAggParameters p) {
     return SecAggRound.newBuilder().setThreshold(p.threshold()).setMinCohortSize(p.minCohortSize())

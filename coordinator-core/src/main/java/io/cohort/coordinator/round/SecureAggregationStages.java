@@ -97,6 +97,8 @@ final class SecureAggregationStages {
   private final Map<String, Integer> idByNode = new HashMap<>();
   private final Map<Integer, IdentityPublicKey> keys = new HashMap<>();
   private Map<String, byte[]> certificates = Map.of();
+  /** Adds a protocol's own terms to every TrainTask (distributed DP's rotation seed); none by default. */
+  private java.util.function.Consumer<TrainTask.Builder> trainTerms = b -> { };
   private byte[] crlDer = new byte[0];
   /** Task ids issued per stage and protocol id; a stage's answers must quote them. */
   private final Map<SecAggStage, Map<Integer, String>> issued = new EnumMap<>(SecAggStage.class);
@@ -111,9 +113,13 @@ final class SecureAggregationStages {
       List<NodeSession> participants, Map<String, IdentityPublicKey> identities, SecAggParameters params,
       NodeRegistry registry, Waiter waiter) {
     this(spec, round, global.sha256(), null, participants, identities, params, registry, waiter);
-    this.firstTask = (task, info, deadline) -> task.setTrain(TrainTask.newBuilder().setSpec(spec).setRound(round)
-        .setModelId(modelId).setModelSha256(ByteString.copyFrom(global.sha256()))
-        .setDeadlineUnixMs(deadline.toEpochMilli()).setSecureAggregation(info));
+    this.firstTask = (task, info, deadline) -> {
+      TrainTask.Builder train = TrainTask.newBuilder().setSpec(spec).setRound(round).setModelId(modelId)
+          .setModelSha256(ByteString.copyFrom(global.sha256())).setDeadlineUnixMs(deadline.toEpochMilli())
+          .setSecureAggregation(info);
+      trainTerms.accept(train);
+      task.setTrain(train);
+    };
   }
 
   /**
@@ -215,6 +221,11 @@ final class SecureAggregationStages {
   void relayCertificates(Map<String, byte[]> byNode, byte[] crlDer) {
     this.certificates = Map.copyOf(byNode);
     this.crlDer = crlDer.clone();
+  }
+
+  /** Terms every TrainTask of the round carries besides secure aggregation's; call before the round runs. */
+  void addTrainTerms(java.util.function.Consumer<TrainTask.Builder> terms) {
+    this.trainTerms = terms;
   }
 
   private void sendTrainTasks(Instant deadline) {

@@ -54,6 +54,9 @@ final class FakeNode {
   double[] statistics;
   /** The input of the secure session in progress: the delta, or the statistics' words. */
   private ModelUpdate input;
+  /** Distributed DP: this node's sampled units' clipped gradients, encoded with its noise share. */
+  java.util.List<float[]> units;
+  private int[] words;
   final IdentityKeyPair identity = IdentityKeyPair.generate();
   final List<Task> received = new CopyOnWriteArrayList<>();
   private io.cohort.crypto.secagg.SecAggNodeSession secagg;
@@ -111,15 +114,26 @@ final class FakeNode {
   private void startSecure(Task t, RoundDriver driver) throws Exception {
     TrainTask tt = t.getTrain();
     SecAggRound info = tt.getSecureAggregation();
-    SecAggParameters p = SecAggParameters.builder().maxCohortSize(info.getPeersCount())
+    SecAggParameters.Builder pb = SecAggParameters.builder().maxCohortSize(info.getPeersCount())
         .threshold(info.getThreshold()).minCohortSize(info.getMinCohortSize()).vectorLength(info.getVectorLength())
-        .quantizationBits(info.getBits()).clipBound(info.getClip()).exampleCountWeights(info.getMaxExamples()).build();
+        .quantizationBits(info.getBits()).clipBound(info.getClip());
+    SecAggParameters p = tt.hasDistributedDp() ? pb.uniformWeights().ringWords().build()
+        : pb.exampleCountWeights(info.getMaxExamples()).build();
+    words = null;
+    if (tt.hasDistributedDp()) {
+      // As a real node: the codec from the job's public terms and the model size, the share for t inputs.
+      var codec = DistributedDpRound.parameters(tt.getSpec(), update.tensors().stream().mapToInt(x -> (int) x.size()).sum());
+      var encoder = io.cohort.crypto.dp.distributed.DistributedDpEncoder.begin(codec,
+          tt.getDistributedDp().getRotationSeed().toByteArray(), tt.getDistributedDp().getContributors());
+      units.forEach(encoder::addUnit);
+      words = encoder.finish();
+    }
     Map<Integer, IdentityPublicKey> peers = new HashMap<>();
     for (SecAggPeer peer : info.getPeersList()) {
       peers.put(peer.getSecaggId(), IdentityPublicKey.fromRaw(peer.getIdentityKeyEd25519().toByteArray()));
     }
     secureRound = tt.getRound();
-    input = new ModelUpdate(delta, examples);
+    input = words != null ? ModelUpdate.encoded(words, 1) : new ModelUpdate(delta, examples);
     secagg = io.cohort.crypto.secagg.SecAggNodeSession.builder(p).round(t.getJobId(), secureRound)
         .node(info.getSecaggId(), identity)
         .received(tt.getModelSha256().toByteArray(), Digests.sha256(tt.getSpec().toByteArray()))

@@ -72,7 +72,9 @@ final class CoordinatorUnmasking {
       skBytes.destroy();
     }
     Masker.unmask(a, masks);
-    long bound = (long) u3.size() * params.quantizationLevels();
+    // Ring words may be anything in Z_2^32 (only their sum matters): no coordinate bound to check.
+    long bound = params.encoding() == SecAggParameters.Encoding.RING_WORDS ? Long.MAX_VALUE
+        : (long) u3.size() * params.quantizationLevels();
     boolean uniform = params.weighting() == SecAggParameters.Weighting.UNIFORM;
     long minWeight = uniform ? u3.size() : 0;
     long maxWeight = (long) u3.size() * params.maxExampleCount();

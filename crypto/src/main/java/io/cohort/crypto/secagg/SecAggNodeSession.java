@@ -179,7 +179,8 @@ public final class SecAggNodeSession {
       int weightWord = weighted ? (int) update.exampleCount() : 1;
       Quantizer q = new Quantizer(params.quantizationBits(), params.clipBound(),
           params.rounding() == SecAggParameters.Rounding.STOCHASTIC, roundingRandom);
-      byte[] payload = Masker.mask(q, update.values(), scale, weightWord, masks);
+      byte[] payload = update.isEncoded() ? Masker.maskWords(update.encodedWords(), weightWord, masks)
+          : Masker.mask(q, update.values(), scale, weightWord, masks);
       // The key pairs and b_u are no longer needed: only shares are ever released from here on.
       secrets.destroyKeysAndSeed();
       return advance(Stage.MASKED_INPUT, digest,

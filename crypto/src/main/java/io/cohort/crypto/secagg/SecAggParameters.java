@@ -35,6 +35,18 @@ public final class SecAggParameters {
     EXAMPLE_COUNT
   }
 
+  /** What a node's input words are. */
+  public enum Encoding {
+    /** Floats clipped to [-c, c] and quantised to b bits here (the default). */
+    QUANTIZED,
+    /**
+     * Words the caller encoded itself over the whole ring Z_2^32 (distributed DP's encoder:
+     * {@link ModelUpdate#encoded}): masked as they are, and any sum is a valid one, so the
+     * coordinator's range check of the unmasked sum covers only the weight word. Uniform weights.
+     */
+    RING_WORDS
+  }
+
   /** Rounding of quantised values. */
   public enum Rounding {
     /** Unbiased stochastic rounding (the default). */
@@ -68,6 +80,7 @@ public final class SecAggParameters {
   private final BadSharePolicy badSharePolicy;
   private final MaskingGraph.Kind graph;
   private final int degree;
+  private final Encoding encoding;
 
   private SecAggParameters(Builder b) {
     maxCohortSize = b.maxCohortSize;
@@ -83,6 +96,7 @@ public final class SecAggParameters {
     badSharePolicy = b.badSharePolicy;
     graph = b.graph;
     degree = b.graph == MaskingGraph.Kind.K_REGULAR ? b.degree : b.maxCohortSize - 1;
+    encoding = b.encoding;
   }
 
   /**
@@ -122,6 +136,7 @@ public final class SecAggParameters {
     b.badSharePolicy = badSharePolicy;
     b.graph = graph;
     b.degree = graph == MaskingGraph.Kind.K_REGULAR ? degree : 0;
+    b.encoding = encoding;
     return b;
   }
 
@@ -212,13 +227,19 @@ public final class SecAggParameters {
     return degree;
   }
 
+  public Encoding encoding() {
+    return encoding;
+  }
+
   /** SHA-256 over every field: what nodes sign as the configuration in the consistency check. */
   public byte[] fingerprint() {
     return Digests.sha256(new WireWriter().string("cohort/secagg/v1/parameters")
         .i32(maxCohortSize).i32(threshold).i32(minCohortSize).i32(corruptNodesTolerated)
         .i32(vectorLength).i32(quantizationBits).i64(Double.doubleToLongBits(clipBound))
         .string(weighting.name()).i64(maxExampleCount).string(rounding.name())
-        .string(badSharePolicy.name()).string(graph.name()).i32(degree).toByteArray());
+        .string(badSharePolicy.name()).string(graph.name()).i32(degree)
+        // Appended only for ring words, so the fingerprints of quantised rounds are unchanged.
+        .string(encoding == Encoding.RING_WORDS ? "RING_WORDS" : "").toByteArray());
   }
 
   @Override
@@ -227,7 +248,8 @@ public final class SecAggParameters {
         + ", n_C=" + corruptNodesTolerated + ", d=" + vectorLength + ", bits=" + quantizationBits
         + ", clip=" + clipBound + ", weighting=" + weighting + ", W_max=" + maxExampleCount
         + ", rounding=" + rounding + ", badShares=" + badSharePolicy + ", graph=" + graph
-        + (graph == MaskingGraph.Kind.K_REGULAR ? "(k=" + degree + ")" : "") + "]";
+        + (graph == MaskingGraph.Kind.K_REGULAR ? "(k=" + degree + ")" : "")
+        + (encoding == Encoding.RING_WORDS ? ", encoding=RING_WORDS" : "") + "]";
   }
 
   /** Checks each value as it is set; {@link #build()} checks the constraints between values. */
@@ -245,6 +267,7 @@ public final class SecAggParameters {
     private BadSharePolicy badSharePolicy = BadSharePolicy.CONTINUE;
     private MaskingGraph.Kind graph = MaskingGraph.Kind.COMPLETE;
     private int degree;
+    private Encoding encoding = Encoding.QUANTIZED;
 
     private Builder() {}
 
@@ -335,7 +358,15 @@ public final class SecAggParameters {
       return this;
     }
 
+    /** Inputs are ring words the caller encoded ({@link Encoding#RING_WORDS}); needs uniform weights. */
+    public Builder ringWords() {
+      encoding = Encoding.RING_WORDS;
+      return this;
+    }
+
     public SecAggParameters build() throws InvalidSecAggParametersException {
+      require(encoding == Encoding.QUANTIZED || weighting == Weighting.UNIFORM,
+          "ring-word inputs take uniform weights (the weight word counts the inputs in the sum)");
       require(maxCohortSize > 0, "maxCohortSize is not set");
       require(threshold > 0, "threshold is not set");
       require(vectorLength > 0, "vectorLength is not set");

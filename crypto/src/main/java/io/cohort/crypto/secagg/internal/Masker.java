@@ -56,6 +56,34 @@ public final class Masker {
   }
 
   /**
+   * The masked payload of words the caller encoded itself (distributed DP): the words as they are,
+   * then {@code weightWord}, plus every mask. Destroys the masks' seeds when done.
+   */
+  public static byte[] maskWords(int[] words, int weightWord, List<Mask> masks) {
+    int d = words.length;
+    int total = d + 1;
+    byte[] payload = new byte[total * 4];
+    List<MaskStream> streams = new ArrayList<>(masks.size());
+    for (Mask m : masks) {
+      streams.add(new MaskStream(m.seed()));
+      m.seed().destroy();
+    }
+    for (int off = 0; off < total; off += CHUNK_WORDS) {
+      int len = Math.min(CHUNK_WORDS, total - off);
+      for (int i = off; i < Math.min(off + len, d); i++) {
+        LE_INT.set(payload, i * 4, words[i]);
+      }
+      if (off + len == total) {
+        LE_INT.set(payload, d * 4, weightWord);
+      }
+      for (int s = 0; s < streams.size(); s++) {
+        streams.get(s).addToLittleEndian(payload, off, len, masks.get(s).subtract());
+      }
+    }
+    return payload;
+  }
+
+  /**
    * acc −= every mask, chunk by chunk: the coordinator's unmasking. Like {@link #mask}, each chunk
    * of the accumulator gets all streams while it is in cache, instead of one pass over the whole
    * (model-sized) accumulator per mask. Destroys the masks' seeds when done.
