@@ -61,6 +61,12 @@ public final class TrainerByTask implements LocalTrainer {
   }
 
   @Override
+  public java.util.List<float[]> clippedUnitGradients(JobSpec spec, TensorBundle global, double q, double clipNorm)
+      throws LocalDataException {
+    return of(spec).clippedUnitGradients(spec, global, q, clipNorm);
+  }
+
+  @Override
   public io.cohort.proto.v1.FederationStatistics featureStatistics(JobSpec spec) throws LocalDataException {
     return of(spec).featureStatistics(spec);
   }

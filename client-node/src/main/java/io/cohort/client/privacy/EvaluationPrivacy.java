@@ -40,9 +40,19 @@ public final class EvaluationPrivacy {
 
   private EvaluationPrivacy() {}
 
-  /** Whether evaluation results of {@code spec} leave the node noised and charged: DP and not public. */
+  /**
+   * Whether evaluation results of {@code spec} leave the node noised and charged: DP, not public, and local mode.
+   * A distributed-DP job's sigma is calibrated to its target epsilon for training alone (the same on the nodes
+   * and the coordinator), so its evaluations are not noised but withheld ({@link #withheld}) unless public.
+   */
   public static boolean noised(JobSpec spec) {
-    return PrivacyGuard.isPrivate(spec) && !spec.getPrivacy().getPublicValidation();
+    return PrivacyGuard.isPrivate(spec) && !spec.getPrivacy().getPublicValidation()
+        && !DistributedDpPlanner.distributed(spec);
+  }
+
+  /** Whether a DP job's evaluation must not leave at all: private, not public, and not noised. */
+  public static boolean withheld(JobSpec spec) {
+    return PrivacyGuard.isPrivate(spec) && !spec.getPrivacy().getPublicValidation() && !noised(spec);
   }
 
   /** The job's sigma_e. */
