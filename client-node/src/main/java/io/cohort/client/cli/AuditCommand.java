@@ -91,7 +91,10 @@ final class AuditCommand implements Callable<Integer> {
     CsvDataset csv = CsvDataset.load(train, schema);
     List<Integer> rows = IntStream.range(0, csv.size()).boxed().toList();
     EncodedData data = FeatureEncoder.fit(csv, rows, schema, Schemas.standardize(job.getTabular())).encode(csv, rows);
-    DpPlan plan = DpPlanner.plan(job, data.size());
+    // A local audit releases no evaluation, so the target epsilon is training's alone (issue 19 #3 charges
+    // evaluations only where their statistics leave a node).
+    DpPlan plan = DpPlanner.plan(job.toBuilder().setPrivacy(job.getPrivacy().toBuilder().setPublicValidation(true))
+        .build(), data.size());
     double lr = job.getPrivacy().getLearningRate() > 0 ? job.getPrivacy().getLearningRate() : job.getTraining().getLearningRate();
     DpSgdParams p = new DpSgdParams(plan.stepsPerRound() * plan.rounds(), plan.samplingRate(),
         noDp ? 0 : plan.noiseMultiplier(), plan.clipNorm(), lr, plan.optimizer());
