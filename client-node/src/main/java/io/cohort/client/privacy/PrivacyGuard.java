@@ -233,6 +233,20 @@ public final class PrivacyGuard implements AutoCloseable {
     }
   }
 
+  /** The dataset's ledger, refusing the round (and remembering why) when it was cut back. */
+  private PrivacyLedger ledgerUnlessRolledBack(String alias, NodeConfig.Budget budget)
+      throws RoundRefusedException, IOException {
+    if (rolledBack.containsKey(alias)) {
+      throw new RoundRefusedException(rolledBackReason(alias));
+    }
+    try {
+      return ledger(alias, budget);
+    } catch (LedgerRollbackException e) {
+      LOG.severe(e.getMessage());
+      throw new RoundRefusedException(rolledBackReason(alias));
+    }
+  }
+
   /** What travels to the coordinator about a rolled-back ledger: the dataset alias, no local path. */
   private static String rolledBackReason(String alias) {
     return "privacy: the ledger of dataset '" + alias + "' is behind its anchor or the coordinator's acknowledged"
@@ -326,16 +340,7 @@ public final class PrivacyGuard implements AutoCloseable {
       return Optional.empty();
     }
     String alias = spec.getDatasetAlias();
-    if (rolledBack.containsKey(alias)) {
-      throw new RoundRefusedException(rolledBackReason(alias));
-    }
-    PrivacyLedger ledger;
-    try {
-      ledger = ledger(alias, budget.get());
-    } catch (LedgerRollbackException e) {
-      LOG.severe(e.getMessage());
-      throw new RoundRefusedException(rolledBackReason(alias));
-    }
+    PrivacyLedger ledger = ledgerUnlessRolledBack(alias, budget.get());
     Optional<AcceptedTerms.Pinned> pin = terms().pinned(spec.getJobId());
     if (pin.isPresent()) {
       terms().check(spec.getJobId(), spec, "");
@@ -387,16 +392,7 @@ public final class PrivacyGuard implements AutoCloseable {
       return Optional.empty();
     }
     String alias = spec.getDatasetAlias();
-    if (rolledBack.containsKey(alias)) {
-      throw new RoundRefusedException(rolledBackReason(alias));
-    }
-    PrivacyLedger ledger;
-    try {
-      ledger = ledger(alias, budget.get());
-    } catch (LedgerRollbackException e) {
-      LOG.severe(e.getMessage());
-      throw new RoundRefusedException(rolledBackReason(alias));
-    }
+    PrivacyLedger ledger = ledgerUnlessRolledBack(alias, budget.get());
     try {
       Spend spend = EvaluationPrivacy.spend(spec, round).withJobTerms(io.cohort.wire.JobTerms.sha256Hex(spec));
       double projected = ledger.projectedEpsilon(PrivacyPlan.of(List.of(spend.segment())));
