@@ -99,9 +99,8 @@ final class SecureParticipant {
         .build();
     active = new Active(task.getJobId(), t.getRound(), session, new ModelUpdate(delta, count));
     try {
-      byte[] keys = session.advertiseKeys().encode();
-      client.pushSecAgg(task.getJobId(), task.getTaskId(), t.getRound(), SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, keys,
-          ModelReceipts.signed(identity, task.getJobId(), spec, t.getRound(), t.getModelSha256().toByteArray()), timeout);
+      sendKeys(task, session.advertiseKeys().encode(),
+          ModelReceipts.signed(identity, task.getJobId(), spec, t.getRound(), t.getModelSha256().toByteArray()));
     } catch (SecAggAbortException e) {
       aborted(task, e);
     }
@@ -169,9 +168,8 @@ final class SecureParticipant {
     active = new Active(task.getJobId(), t.getRound(), session, ModelUpdate.encoded(words, 1));
     try {
       // Issue 21 #6: the receipt of the global model the gradient was computed at, as in a secure round.
-      client.pushSecAgg(task.getJobId(), task.getTaskId(), t.getRound(), SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS,
-          session.advertiseKeys().encode(),
-          ModelReceipts.signed(identity, task.getJobId(), spec, t.getRound(), t.getModelSha256().toByteArray()), timeout);
+      sendKeys(task, session.advertiseKeys().encode(),
+          ModelReceipts.signed(identity, task.getJobId(), spec, t.getRound(), t.getModelSha256().toByteArray()));
     } catch (SecAggAbortException e) {
       aborted(task, e);
     }
@@ -268,6 +266,16 @@ final class SecureParticipant {
     Active a = active;
     client.pushSecAgg(task.getJobId(), task.getTaskId(), a.round(), stage, message, timeout);
     LOG.fine(() -> "sent secure-aggregation " + stage + " (" + message.length + " bytes)");
+  }
+
+  /** AdvertiseKeys with the node's receipt of the round's global model (issue 21 #6). */
+  private void sendKeys(Task task, byte[] keys, io.cohort.proto.v1.SignedModelReceipt receipt)
+      throws InterruptedException {
+    Active a = active;
+    client.pushSecAgg(task.getJobId(), task.getTaskId(), a.round(), SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, keys,
+        receipt, timeout);
+    LOG.fine(() -> "sent secure-aggregation " + SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS + " (" + keys.length
+        + " bytes)");
   }
 
   private void aborted(Task task, SecAggAbortException e) {
