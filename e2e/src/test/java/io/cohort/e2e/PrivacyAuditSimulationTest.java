@@ -74,7 +74,8 @@ class PrivacyAuditSimulationTest {
     assertThat(dp).as("audit rows with DP (seed %d); output:%n%s", seed, output).hasSize(NODES)
         .allSatisfy(r -> {
           assertThat(r.round()).isEqualTo(3);
-          assertThat(r.accounted()).isBetween(0.99, 1.0 + 1e-3);
+          // Training's share of the job's epsilon 1: the noised evaluations (issue 19 #3) are charged the rest.
+          assertThat(r.accounted()).isBetween(0.5, 1.0 + 1e-3);
           assertThat(r.bound()).as("bound of %s at epsilon 1 (seed %d)", r.node(), seed)
               .isLessThanOrEqualTo(r.accounted());
         });
