@@ -189,7 +189,8 @@ class OperationsWalkthroughE2eTest {
           .matcher(budget.out());
       assertThat(m.find()).as("%s's budget after the job (spent, nothing left reserved): %s", h, budget).isTrue();
       assertThat(Double.parseDouble(m.group(1))).as("%s spent", h).isGreaterThan(0).isLessThanOrEqualTo(8.0);
-      assertThat(budget.out()).contains("job " + jobId + ": " + ROUNDS + " releases, rounds 1-" + ROUNDS)
+      // Each round releases a DP-SGD update and a noised evaluation, each its own ledger entry (issue 19 #3).
+      assertThat(budget.out()).contains("job " + jobId + ": " + 2 * ROUNDS + " releases, rounds 1-" + ROUNDS)
           .contains(": verifies");
     }, () -> exported[0] = ok(cli.cohort("job", "export", jobId, "--out", bundle.toString(), "--coordinator", api,
         "--data-dir", dd)));
