@@ -149,7 +149,7 @@ final class TaskHandler {
           + t.getRound() + " comes without it; refused, since the update would leave this node unmasked"));
       return;
     }
-    try {
+    abandonOnFailure(task, () -> {
       if (t.hasSecureAggregation()) {
         // Issue 21 #2/#3: the peers are checked before anything is admitted, trained or recorded.
         secure.checkPeers(t.getSecureAggregation());
@@ -193,15 +193,7 @@ final class TaskHandler {
       LOG.info(String.format("job %s round %d: trained on %d examples in %d ms, train_loss %.4f, %s",
           task.getJobId(), t.getRound(), out.examples(), clock.millis() - started, out.metrics().get("train_loss"),
           t.hasSecureAggregation() ? "secure aggregation started" : "update sent"));
-    } catch (LocalTrainer.LocalDataException e) {
-      abandon(task, e.decline());
-    } catch (WireFormatException | IllegalArgumentException | RoundRefusedException
-        | io.cohort.client.trust.PeerRefusedException e) {
-      abandon(task, LocalTrainer.Decline.of(e.getMessage()));
-    } catch (IOException e) {
-      String reason = "privacy ledger unavailable, so nothing is trained or sent";
-      abandon(task, new LocalTrainer.Decline(reason, reason + ": " + e.getMessage()));
-    }
+    });
   }
 
   /**
@@ -211,7 +203,7 @@ final class TaskHandler {
    * ledger entry and sends nothing but the refusal.
    */
   private void distributedRound(Task task, TrainTask t, long started) throws InterruptedException {
-    try {
+    abandonOnFailure(task, () -> {
       if (!io.cohort.client.privacy.DistributedDpPlanner.distributed(t.getSpec())) {
         throw new RoundRefusedException("round " + t.getRound() + " carries distributed-DP terms, but the accepted job"
             + " is not in privacy.mode distributed; refused");
@@ -238,6 +230,20 @@ final class TaskHandler {
       LOG.info(String.format("job %s round %d: %d sampled units encoded with a noise share for %d contributors in %d"
           + " ms; secure aggregation started", task.getJobId(), t.getRound(), e.units(), e.contributors(),
           clock.millis() - started));
+    });
+  }
+
+  /** A training round's work; any refusal or local failure in it abandons the task with its reason. */
+  @FunctionalInterface
+  private interface RoundWork {
+    void run() throws LocalTrainer.LocalDataException, WireFormatException, RoundRefusedException,
+        io.cohort.client.trust.PeerRefusedException, IOException, InterruptedException;
+  }
+
+  /** Runs {@code work}, answering its failures by abandoning {@code task} with a reason (nothing else is sent). */
+  private void abandonOnFailure(Task task, RoundWork work) throws InterruptedException {
+    try {
+      work.run();
     } catch (LocalTrainer.LocalDataException e) {
       abandon(task, e.decline());
     } catch (WireFormatException | IllegalArgumentException | RoundRefusedException

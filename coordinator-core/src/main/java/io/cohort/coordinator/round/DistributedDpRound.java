@@ -19,8 +19,6 @@ import io.cohort.proto.v1.PrivacySpec;
 import io.cohort.wire.TensorBundle;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
@@ -90,14 +88,9 @@ final class DistributedDpRound implements RoundProtocol {
       throw new JobFailure("distributed DP: the model has " + d + " parameters, more than this mode supports (2^26)");
     }
     DistributedDpParameters p = codec(spec, (int) d);
-    List<NodeSession> participants = new ArrayList<>();
-    Map<String, IdentityPublicKey> keys = new HashMap<>();
-    for (NodeSession s : in.participants()) {
-      identities.get(s.nodeId()).ifPresent(k -> {
-        participants.add(s);
-        keys.put(s.nodeId(), k);
-      });
-    }
+    NodeIdentities.Keyed keyed = identities.keyed(in.participants());
+    List<NodeSession> participants = keyed.participants();
+    Map<String, IdentityPublicKey> keys = keyed.keys();
     if (participants.size() < Math.max(2, min)) {
       return new RoundOutcome.Refused("only " + participants.size() + " accepting nodes with identity keys connected,"
           + " min_nodes is " + min);
@@ -120,10 +113,7 @@ final class DistributedDpRound implements RoundProtocol {
     }
     byte[] seed = new byte[32];
     SEEDS.nextBytes(seed);
-    Map<String, byte[]> certificates = new HashMap<>();
-    for (NodeSession s : participants) {
-      identities.certificate(s.nodeId()).ifPresent(c -> certificates.put(s.nodeId(), c));
-    }
+    Map<String, byte[]> certificates = identities.certificates(participants);
     SecureAggregationStages stages = new SecureAggregationStages(spec, in.round(), global, in.globalModelId(),
         participants, keys, params, ctx.registry(), ctx.waiter());
     stages.relayCertificates(certificates, identities.revocationListDer());

@@ -91,4 +91,33 @@ public final class NodeIdentities {
   public Optional<IdentityPublicKey> get(String nodeId) {
     return Optional.ofNullable(keys.get(nodeId));
   }
+
+  /**
+   * The sessions among {@code sessions} whose node registered an identity key, in order (a mutable list), and
+   * those keys by node id: secure aggregation can only include nodes it can authenticate.
+   */
+  Keyed keyed(Iterable<io.cohort.coordinator.node.NodeSession> sessions) {
+    java.util.List<io.cohort.coordinator.node.NodeSession> participants = new java.util.ArrayList<>();
+    Map<String, IdentityPublicKey> byNode = new java.util.HashMap<>();
+    for (io.cohort.coordinator.node.NodeSession s : sessions) {
+      get(s.nodeId()).ifPresent(k -> {
+        participants.add(s);
+        byNode.put(s.nodeId(), k);
+      });
+    }
+    return new Keyed(participants, byNode);
+  }
+
+  /** The certificates of the nodes of {@code sessions} that have one, by node id, for peers to check. */
+  Map<String, byte[]> certificates(Iterable<io.cohort.coordinator.node.NodeSession> sessions) {
+    Map<String, byte[]> out = new java.util.HashMap<>();
+    for (io.cohort.coordinator.node.NodeSession s : sessions) {
+      certificate(s.nodeId()).ifPresent(c -> out.put(s.nodeId(), c));
+    }
+    return out;
+  }
+
+  /** What {@link #keyed} returns. */
+  record Keyed(java.util.List<io.cohort.coordinator.node.NodeSession> participants,
+      Map<String, IdentityPublicKey> keys) {}
 }

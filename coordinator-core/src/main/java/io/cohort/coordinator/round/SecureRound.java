@@ -10,8 +10,6 @@ import io.cohort.crypto.secagg.SecAggParameters;
 import io.cohort.proto.v1.TrainTask;
 import io.cohort.wire.TensorBundle;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,14 +44,9 @@ final class SecureRound implements RoundProtocol {
   public RoundOutcome run(RoundInput in) throws JobFailure, InterruptedException {
     int min = ctx.spec().getMinNodes();
     TensorBundle global = in.global().orElseThrow(() -> new IllegalStateException("a secure round needs a global model"));
-    List<NodeSession> participants = new ArrayList<>();
-    Map<String, IdentityPublicKey> keys = new HashMap<>();
-    for (NodeSession p : in.participants()) {
-      identities.get(p.nodeId()).ifPresent(k -> {
-        participants.add(p);
-        keys.put(p.nodeId(), k);
-      });
-    }
+    NodeIdentities.Keyed keyed = identities.keyed(in.participants());
+    List<NodeSession> participants = keyed.participants();
+    Map<String, IdentityPublicKey> keys = keyed.keys();
     if (participants.size() < Math.max(2, min)) {
       return new RoundOutcome.Refused("only " + participants.size() + " accepting nodes with identity keys connected,"
           + " min_nodes is " + min + (participants.size() < in.participants().size()
@@ -70,10 +63,7 @@ final class SecureRound implements RoundProtocol {
       return new RoundOutcome.Refused("secure aggregation cannot run with " + participants.size() + " nodes: "
           + e.getMessage());
     }
-    Map<String, byte[]> certificates = new HashMap<>();
-    for (NodeSession p : participants) {
-      identities.certificate(p.nodeId()).ifPresent(c -> certificates.put(p.nodeId(), c));
-    }
+    Map<String, byte[]> certificates = identities.certificates(participants);
     SecureAggregationStages stages = new SecureAggregationStages(ctx.spec(), in.round(), global.sha256(),
         (task, info, deadline) -> {
           TrainTask.Builder train = TrainTask.newBuilder().setSpec(ctx.spec()).setRound(in.round())

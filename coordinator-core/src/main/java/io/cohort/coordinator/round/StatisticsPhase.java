@@ -12,8 +12,6 @@ import io.cohort.proto.v1.Standardize;
 import io.cohort.proto.v1.StatisticsTask;
 import io.cohort.proto.v1.TabularSpec;
 import io.cohort.wire.StatisticsWords;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
@@ -67,14 +65,9 @@ final class StatisticsPhase {
 
   private Attempts.Try<FederationStatistics> attempt(int attempt) throws InterruptedException {
     int min = ctx.spec().getMinNodes();
-    List<NodeSession> participants = new ArrayList<>();
-    Map<String, IdentityPublicKey> keys = new HashMap<>();
-    for (NodeSession p : offers.awaitLiveAccepted(ctx.roundDeadline())) {
-      identities.get(p.nodeId()).ifPresent(k -> {
-        participants.add(p);
-        keys.put(p.nodeId(), k);
-      });
-    }
+    NodeIdentities.Keyed keyed = identities.keyed(offers.awaitLiveAccepted(ctx.roundDeadline()));
+    List<NodeSession> participants = keyed.participants();
+    Map<String, IdentityPublicKey> keys = keyed.keys();
     if (participants.size() < Math.max(2, min)) {
       return Attempts.Try.failure("only " + participants.size() + " accepting nodes with identity keys connected,"
           + " min_nodes is " + min);
@@ -87,10 +80,7 @@ final class StatisticsPhase {
       return Attempts.Try.failure("secure aggregation cannot run with " + participants.size() + " nodes: "
           + e.getMessage());
     }
-    Map<String, byte[]> certificates = new HashMap<>();
-    for (NodeSession p : participants) {
-      identities.certificate(p.nodeId()).ifPresent(c -> certificates.put(p.nodeId(), c));
-    }
+    Map<String, byte[]> certificates = identities.certificates(participants);
     SecureAggregationStages stages = new SecureAggregationStages(ctx.spec(), ROUND, StatisticsWords.sessionHash(t),
         (task, info, deadline) -> task.setStatistics(StatisticsTask.newBuilder().setSpec(ctx.spec())
             .setSecureAggregation(info).setDeadlineUnixMs(deadline.toEpochMilli())),
