@@ -16,3 +16,17 @@ cohort_ensure_built() {
     (cd "$ROOT" && ./mvnw -q -B install -DskipTests) >&2
   fi
 }
+
+# OpenBLAS 0.3.19 (ND4J's, also the language-model engine's) does not recognise recent x86 cores and
+# falls back to SSE kernels (~4x slower), and machine images sometimes force older kernels
+# (OPENBLAS_CORETYPE=Haswell halves the engine's FP32 products on an AVX-512 CPU: 175 against
+# 330-370 GFLOP/s on 2 cores, docs/benchmarks.md). So the kernels come from the CPU flags whatever
+# the environment says; COHORT_OPENBLAS_CORETYPE forces a choice.
+cohort_openblas_kernels() {
+  if [ -n "${COHORT_OPENBLAS_CORETYPE:-}" ]; then
+    export OPENBLAS_CORETYPE="$COHORT_OPENBLAS_CORETYPE"
+  elif [ -r /proc/cpuinfo ]; then
+    if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SKYLAKEX
+    elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=HASWELL; fi
+  fi
+}

@@ -11,11 +11,12 @@ model_bench_classpath() {
   deps="$(tr ':' '\n' < lm-engine/target/model-bench.cp | grep -v '/io/cohort/cohort-' | paste -sd: -)"
   echo "lm-engine/target/classes:lm-engine/target/test-classes:proto/target/classes:crypto/target/classes:model-format/target/classes:$deps"
 }
-# See bin/cohort-node: OpenBLAS 0.3.19 needs to be told the kernels on recent CPUs.
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ -r /proc/cpuinfo ]; then
-  if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SKYLAKEX
-  elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=HASWELL; fi
-fi
+# OpenBLAS kernels as bin/cohort-node picks them (from the CPU flags, even over an inherited
+# OPENBLAS_CORETYPE). PyTorch runs with OPENBLAS_CORETYPE unset (see PYTORCH_ENV): as its users run it.
+# shellcheck source=bin/common.sh
+. "$ROOT/bin/common.sh"
+cohort_openblas_kernels
+PYTORCH_ENV=(env -u OPENBLAS_CORETYPE)
 # oneDNN (Cohort's BF16 products) runs each row block on the engine's own threads; its OpenMP team must
 # be one thread, or OpenMP workers spinning beside OpenBLAS's and Java's make products wait (as
 # bin/cohort-node sets it). Only for the Java processes: PyTorch sizes its own OpenMP team.

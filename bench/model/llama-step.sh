@@ -22,6 +22,6 @@ for shape in "${SHAPES[@]}"; do
   # Recomputation in its own process, so that its peak RSS is its own.
   env "$COHORT_OMP" java -Xmx"$XMX" -cp "$CP" io.cohort.lm.train.LlamaStepBenchmark "$shape" "$BATCH" "$SEQ" "$THREADS" "$WARMUP" \
     "$REPS" plain-recompute 2>/dev/null
-  env -u OPENBLAS_CORETYPE "$PYTHON" bench/model/torch_llama_step.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" \
+  "${PYTORCH_ENV[@]}" "$PYTHON" bench/model/torch_llama_step.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" \
     --threads "$THREADS" --warmup "$WARMUP" --reps "$REPS"
 done

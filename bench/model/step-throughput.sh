@@ -2,9 +2,9 @@
 # One LoRA fine-tuning step (batch 16 x 128 tokens, LoRA r=8 on c_attn, mean-pooled linear head,
 # AdamW), Cohort beside PyTorch, same machine, same thread count, in one run:
 #   bench/model/step-throughput.sh [tiny|small ...]     (default: tiny small)
-# Cohort prints plain and DP-SGD steps (same batch) and its peak RSS. PyTorch runs twice: as
-# Debian's python3-torch ships (its BLAS alternative is the reference BLAS unless an optimised
-# one is installed) and with the same OpenBLAS Cohort uses, preloaded, which is the fair ratio.
+# Cohort prints plain and DP-SGD steps (same batch) and its peak RSS. PyTorch runs as its users run it
+# (Debian's python3-torch on the system BLAS, OPENBLAS_CORETYPE unset so OpenBLAS picks its own
+# kernels), once in FP32 and once under torch.autocast(bfloat16) (oneDNN's BF16 products).
 # Cohort runs each precision in PRECISIONS one after the other in one process (fp32, then bf16: the
 # frozen weights' products in BF16 on oneDNN), each with its GEMM peak probed first at the step's own
 # largest product shapes, and prints the step's GFLOP/s as a fraction of that peak.
@@ -15,15 +15,9 @@ THREADS="${THREADS:-2}"; REPS="${REPS:-5}"; WARMUP="${WARMUP:-2}"; PYTHON="${PYT
 XMX="${XMX:-2g}"; PRECISIONS="${PRECISIONS:-fp32,bf16}"
 CP="$(model_bench_classpath)"
 SHAPES=("$@"); [ ${#SHAPES[@]} -eq 0 ] && SHAPES=(tiny small)
-OPENBLAS_LIB="$(find "$HOME/.javacpp/cache" -path '*openblas*' -name libopenblas.so.0 2>/dev/null | head -1 || true)"
 for shape in "${SHAPES[@]}"; do
   env "$COHORT_OMP" java -Xmx"$XMX" -cp "$CP" io.cohort.lm.train.ModelStepBenchmark "$shape" 16 128 "$THREADS" "$WARMUP" \
     "$REPS" plain,dp "$PRECISIONS" 2>/dev/null
-  if [ -n "$OPENBLAS_LIB" ]; then
-    LD_PRELOAD="$OPENBLAS_LIB" "$PYTHON" bench/model/torch_step.py --shape "$shape" --threads "$THREADS" \
-      --warmup "$WARMUP" --reps "$REPS" | sed 's/"impl": "pytorch/"impl": "pytorch+openblas-0.3.19/'
-  fi
-  if [ "$shape" = tiny ]; then
-    "$PYTHON" bench/model/torch_step.py --shape "$shape" --threads "$THREADS" --warmup 1 --reps 3
-  fi
+  "${PYTORCH_ENV[@]}" "$PYTHON" bench/model/torch_step.py --shape "$shape" --threads "$THREADS" --warmup "$WARMUP" --reps "$REPS"
+  "${PYTORCH_ENV[@]}" "$PYTHON" bench/model/torch_step.py --shape "$shape" --threads "$THREADS" --warmup "$WARMUP" --reps "$REPS" --bf16
 done

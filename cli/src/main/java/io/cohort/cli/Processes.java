@@ -62,20 +62,23 @@ public final class Processes {
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("OMP_NUM_THREADS", "1");
-    if (System.getenv("OPENBLAS_CORETYPE") == null) {
-      OPENBLAS_CORETYPE.ifPresent(t -> pb.environment().put("OPENBLAS_CORETYPE", t));
-    }
+    OPENBLAS_CORETYPE.ifPresent(t -> pb.environment().put("OPENBLAS_CORETYPE", t));
     return pb;
   }
 
   /**
-   * OpenBLAS 0.3.19 (ND4J's) does not recognise recent x86 cores and falls back to SSE3 kernels,
-   * about 6x slower for the language-model engine; pick its kernels from the CPU flags, as
-   * bin/cohort-node does.
+   * OpenBLAS 0.3.19 (ND4J's, the engine's) does not recognise recent x86 cores and falls back to SSE
+   * kernels, and machine images may force older ones ({@code OPENBLAS_CORETYPE=Haswell} halves FP32
+   * products on an AVX-512 CPU): pick the kernels from the CPU flags whatever the environment says,
+   * as bin/cohort-node does; {@code COHORT_OPENBLAS_CORETYPE} forces a choice.
    */
   private static final Optional<String> OPENBLAS_CORETYPE = openBlasCoreType();
 
   private static Optional<String> openBlasCoreType() {
+    String forced = System.getenv("COHORT_OPENBLAS_CORETYPE");
+    if (forced != null && !forced.isBlank()) {
+      return Optional.of(forced.strip());
+    }
     try {
       String flags = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("flags"))
           .findFirst().orElse("");

@@ -33,6 +33,12 @@ final class GemmPeak {
     return json;
   }
 
+  /** The OpenBLAS kernels this process was started with (environment), printed beside every peak. */
+  static String openBlasCoreType() {
+    String t = System.getenv("OPENBLAS_CORETYPE");
+    return t == null ? "autodetected" : t;
+  }
+
   /** Probes the {@code top} frozen shapes with the most FLOPs in {@code recorded} and 2048^3. */
   static GemmPeak probe(Map<String, Long> recorded, int top) {
     List<Map.Entry<String, Long>> frozen = new ArrayList<>();

@@ -106,7 +106,8 @@ public final class LlamaStepBenchmark {
             mnk[1], g));
       }
       System.out.println(String.format(Locale.ROOT, "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"gemm-peak\", \"precision\": \"" + pname + "\","
-          + " \"threads\": %d, \"gflops_by_shape_mxkxn\": {%s}, \"peak_gflops\": %.1f}", shapeName, threads, probes, peak));
+          + " \"threads\": %d, \"openblas_coretype\": \"%s\", \"gflops_by_shape_mxkxn\": {%s}, \"peak_gflops\": %.1f}", shapeName,
+          threads, GemmPeak.openBlasCoreType(), probes, peak));
       for (String mode : modes) {
         boolean isDp = mode.startsWith("dp");
         model.setActivationRecomputation(mode.endsWith("recompute"));

@@ -106,8 +106,9 @@ public final class ModelStepBenchmark {
             Blas.recordShapes(false);
             peak = GemmPeak.probe(shapes, 3);
             System.out.println(String.format(Locale.ROOT, "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"gemm-peak\","
-                + " \"precision\": \"%s\", \"threads\": %d, \"gflops_by_shape_mxkxn\": %s, \"peak_gflops\": %.1f}",
-                shapeName, precision.name().toLowerCase(Locale.ROOT), threads, peak.json(), peak.gflops()));
+                + " \"precision\": \"%s\", \"threads\": %d, \"openblas_coretype\": \"%s\", \"gflops_by_shape_mxkxn\": %s,"
+                + " \"peak_gflops\": %.1f}", shapeName, precision.name().toLowerCase(Locale.ROOT), threads,
+                GemmPeak.openBlasCoreType(), peak.json(), peak.gflops()));
           }
         }
         Arrays.sort(t);
