@@ -21,15 +21,19 @@ import org.bytedeco.openblas.global.openblas;
  * {@code OPENBLAS_CORETYPE} from the CPU flags before the JVM starts (see docs/model-engine.md).
  */
 public final class Blas {
-  /** Results with at most this many rows or columns from A^T B are computed in Java (see skinnyTransposedA). */
+  /** Results of A^T B with at most this many rows or columns are split over k (see skinnyTransposedA). */
   private static final int SKINNY = 32;
-  /** Columns of a thin product's long side that one task accumulates (thin x BLOCK floats stay in L1). */
-  private static final int BLOCK = 256;
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
   /** 2 m n k of every product run, so benchmarks count a step's FLOPs from what it did, not by hand. */
   private static final LongAdder FLOPS = new LongAdder();
+  /** Thread-nanoseconds inside native products, in copies to and from off-heap, and in thin A^T B products. */
+  private static final LongAdder PRODUCT_NANOS = new LongAdder();
+  private static final LongAdder COPY_NANOS = new LongAdder();
+  private static final LongAdder THIN_NANOS = new LongAdder();
   /** FLOPs per product shape while a benchmark records them ({@link #recordShapes}); null otherwise. */
   private static volatile Map<String, LongAdder> shapes;
+  /** Thread-nanoseconds per product shape while shapes are recorded (same keys as {@link #shapes}). */
+  private static volatile Map<String, LongAdder> shapeNanos;
   private static volatile Precision precision = Precision.FP32;
 
   private Blas() {
@@ -41,12 +45,42 @@ public final class Blas {
   }
 
   /**
+   * Thread-seconds spent since the JVM started: {@code [native products, copies between Java arrays
+   * and off-heap buffers, thin A^T B products with their copies]}, so a benchmark can say where a step's time went
+   * without a profiler (three {@code nanoTime} calls per product).
+   */
+  public static double[] secondsSpent() {
+    return new double[] {PRODUCT_NANOS.sum() / 1e9, COPY_NANOS.sum() / 1e9, THIN_NANOS.sum() / 1e9};
+  }
+
+  /**
    * Starts (true) or stops recording the FLOPs of each product shape, for a peak probe that measures
    * the shapes a step really runs. Keys: {@code m n k transA transB kind}, kind {@code frozen} for
-   * products with a {@link NativeMatrix}, {@code heap} for others, {@code java} for thin ones.
+   * products with a {@link NativeMatrix}, {@code heap} for others, {@code thin} for thin A^T B.
    */
   public static void recordShapes(boolean on) {
     shapes = on ? new ConcurrentHashMap<>() : null;
+    shapeNanos = on ? new ConcurrentHashMap<>() : null;
+  }
+
+  /** Thread-seconds per recorded shape since {@link #recordShapes}(true). */
+  public static Map<String, Double> recordedShapeSeconds() {
+    Map<String, Double> out = new TreeMap<>();
+    Map<String, LongAdder> s = shapeNanos;
+    if (s != null) {
+      s.forEach((k, v) -> out.put(k, v.sum() / 1e9));
+    }
+    return out;
+  }
+
+  private static void timed(LongAdder total, long nanos, int m, int n, int k, boolean transA, boolean transB,
+      String kind) {
+    total.add(nanos);
+    Map<String, LongAdder> s = shapeNanos;
+    if (s != null) {
+      s.computeIfAbsent(m + " " + n + " " + k + " " + transA + " " + transB + " " + kind, x -> new LongAdder())
+          .add(nanos);
+    }
   }
 
   /** The recorded FLOPs per shape since {@link #recordShapes}(true), largest first is up to the caller. */
@@ -144,14 +178,19 @@ public final class Blas {
     FloatPointer pa = s.a(aSpan);
     FloatPointer pb = s.b(bSpan);
     FloatPointer pc = s.c(cSpan);
+    long t0 = System.nanoTime();
     pa.put(a, aOff, aSpan);
     pb.put(b, bOff, bSpan);
     if (beta != 0f) {
       pc.put(c, cOff, cSpan);
     }
+    long t1 = System.nanoTime();
     openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
         transB ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+    long t2 = System.nanoTime();
     pc.get(c, cOff, cSpan);
+    timed(PRODUCT_NANOS, t2 - t1, m, n, k, transA, transB, "heap");
+    COPY_NANOS.add(t1 - t0 + System.nanoTime() - t2);
   }
 
   /** As {@link #gemm}, with B a frozen off-heap matrix (its own leading dimension). */
@@ -166,7 +205,9 @@ public final class Blas {
     int cSpan = span(m, n, ldc);
     FloatPointer pa = s.a(aSpan);
     FloatPointer pc = s.c(cSpan);
+    long t0 = System.nanoTime();
     pa.put(a, aOff, aSpan);
+    COPY_NANOS.add(System.nanoTime() - t0);
     if (precision == Precision.BF16 && !transA) {
       // C = alpha A op(B) + beta C: the product into dense off-heap F32, then scaled into C.
       FloatPointer pd = s.d(m * n);
@@ -182,13 +223,18 @@ public final class Blas {
       pd.position(0);
       return;
     }
+    long t1 = System.nanoTime();
     if (beta != 0f) {
       pc.put(c, cOff, cSpan);
     }
+    long t2 = System.nanoTime();
     openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
         transB ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, alpha, pa, lda, b.pointer(), b.cols(),
         beta, pc, ldc);
+    long t3 = System.nanoTime();
     pc.get(c, cOff, cSpan);
+    timed(PRODUCT_NANOS, t3 - t2, m, n, k, transA, transB, "frozen");
+    COPY_NANOS.add(t2 - t1 + System.nanoTime() - t3);
   }
 
   /**
@@ -219,7 +265,9 @@ public final class Blas {
     Scratch s = SCRATCH.get();
     FloatPointer pa = s.a(m * k);
     FloatPointer pc = s.c(m * n);
+    long t0 = System.nanoTime();
     pa.put(a, 0, m * k);
+    COPY_NANOS.add(System.nanoTime() - t0);
     if (precision == Precision.BF16) {
       Dnnl.bf16(false, m, n, k, pa, k, s.h(m * k), w.bf16Pointer(), w.cols(), pc);
       pc.get(c, 0, m * n);
@@ -231,6 +279,7 @@ public final class Blas {
       }
       return;
     }
+    long t1 = System.nanoTime();
     try {
       for (int r = 0; r < m; r++) {
         pc.position((long) r * n).put(bias, 0, n);
@@ -238,57 +287,72 @@ public final class Blas {
     } finally {
       pc.position(0);
     }
+    long t2 = System.nanoTime();
     openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, m, n, k, 1f, pa, k,
         w.pointer(), w.cols(), 1f, pc, n);
+    long t3 = System.nanoTime();
     pc.get(c, 0, m * n);
+    timed(PRODUCT_NANOS, t3 - t2, m, n, k, false, false, "frozen");
+    COPY_NANOS.add(t2 - t1 + System.nanoTime() - t3);
   }
 
   /**
    * {@code C = alpha A^T B + beta C} for a thin C (LoRA weight gradients: [out, r] and [r, in]
-   * summed over thousands of rows). OpenBLAS 0.3.19 takes 50-100 ms for a 192 x 8 result over 2048
-   * rows (0.06 GFLOPS). Here C's long side is cut into blocks of {@value #BLOCK} columns; each block's
-   * accumulator (thin side x BLOCK) stays in L1 while all k rows stream past it, the inner loop is
-   * a vectorisable rank-1 update, and the blocks run in parallel (each owns its part of C).
+   * summed over thousands of rows). One multi-threaded sgemm splits such a product badly (OpenBLAS
+   * 0.3.19 with SKYLAKEX kernels: 19-24 GFLOP/s on 2 threads against 27-37 on one, and far worse
+   * with older kernels), and a Java loop reached 4 GFLOP/s. So the k rows are cut into one slice
+   * per thread; each thread copies its slice and runs a single-threaded sgemm into its own partial
+   * result, and the partials are summed into C.
    */
   private static void skinnyTransposedA(int m, int n, int k, float alpha, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-    count(m, n, k, true, false, "java");
-    boolean longM = m >= n;
-    int thin = longM ? n : m;
-    int wide = longM ? m : n;
-    int blocks = (wide + BLOCK - 1) / BLOCK;
-    Parallel.forEach(blocks, (long) k * thin * BLOCK / 16, blk -> {
-      int from = blk * BLOCK;
-      int len = Math.min(BLOCK, wide - from);
-      float[] acc = new float[thin * len];
-      // wideM: acc[j, :] += B[kk, j] * A[kk, from..]; else acc[i, :] += A[kk, i] * B[kk, from..].
-      float[] thinSrc = longM ? b : a;
-      int thinOff = longM ? bOff : aOff;
-      int thinLd = longM ? ldb : lda;
-      float[] wideSrc = longM ? a : b;
-      int wideOff = (longM ? aOff : bOff) + from;
-      int wideLd = longM ? lda : ldb;
-      for (int kk = 0; kk < k; kk++) {
-        int tr = thinOff + kk * thinLd;
-        int wr = wideOff + kk * wideLd;
-        for (int j = 0; j < thin; j++) {
-          float tv = thinSrc[tr + j];
-          if (tv != 0f) {
-            int o = j * len;
-            for (int i = 0; i < len; i++) {
-              acc[o + i] += tv * wideSrc[wr + i];
-            }
-          }
-        }
-      }
-      for (int j = 0; j < thin; j++) {
-        for (int i = 0; i < len; i++) {
-          // C[row, col]: rows index the m side, columns the n side.
-          int ci = longM ? cOff + (from + i) * ldc + j : cOff + j * ldc + from + i;
-          c[ci] = alpha * acc[j * len + i] + (beta == 0f ? 0f : beta * c[ci]);
-        }
-      }
+    count(m, n, k, true, false, "thin");
+    long t0 = System.nanoTime();
+    boolean inTask = Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread;
+    int parts = inTask ? 1 : Math.max(1, Math.min(Parallel.threads(), k / 256));
+    float[][] partial = new float[parts][];
+    Runnable slices = () -> Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
+      int k0 = (int) ((long) k * p / parts);
+      int k1 = (int) ((long) k * (p + 1) / parts);
+      partial[p] = thinSlice(m, n, k1 - k0, a, aOff + k0 * lda, lda, b, bOff + k0 * ldb, ldb);
     });
+    if (parts == 1) {
+      slices.run();
+    } else {
+      singleThreaded(slices);
+    }
+    for (int i = 0; i < m; i++) {
+      int ci = cOff + i * ldc;
+      int pi = i * n;
+      for (int j = 0; j < n; j++) {
+        float sum = 0f;
+        for (float[] part : partial) {
+          sum += part[pi + j];
+        }
+        c[ci + j] = alpha * sum + (beta == 0f ? 0f : beta * c[ci + j]);
+      }
+    }
+    timed(THIN_NANOS, System.nanoTime() - t0, m, n, k, true, false, "thin");
+  }
+
+  /** A^T B [m, n] over k rows of A [k, m] and B [k, n], on this thread's scratch, dense row-major. */
+  private static float[] thinSlice(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb) {
+    float[] out = new float[m * n];
+    if (k == 0) {
+      return out;
+    }
+    Scratch s = SCRATCH.get();
+    int aSpan = span(k, m, lda);
+    int bSpan = span(k, n, ldb);
+    FloatPointer pa = s.a(aSpan);
+    FloatPointer pb = s.b(bSpan);
+    FloatPointer pc = s.c(m * n);
+    pa.put(a, aOff, aSpan);
+    pb.put(b, bOff, bSpan);
+    openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasTrans, openblas.CblasNoTrans, m, n, k, 1f, pa, lda,
+        pb, ldb, 0f, pc, n);
+    pc.get(out, 0, m * n);
+    return out;
   }
 
   private static int span(int rows, int cols, int ld) {

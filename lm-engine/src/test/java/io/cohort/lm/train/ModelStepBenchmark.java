@@ -82,9 +82,12 @@ public final class ModelStepBenchmark {
         boolean isDp = mode.equals("dp");
         boolean isLm = mode.equals("causal");
         double[] t = new double[reps];
+        double[] spent = new double[3];
         long flops = 0;
         for (int i = 0; i < warmup + reps; i++) {
-          Blas.recordShapes(peak == null && i == 0);
+          boolean shapeProfile = Boolean.getBoolean("cohort.bench.shapes") && i == warmup + reps - 1;
+          Blas.recordShapes((peak == null && i == 0) || shapeProfile);
+          double[] s0 = Blas.secondsSpent();
           long f0 = Blas.flopsCounted();
           long t0 = System.nanoTime();
           if (isLm) {
@@ -99,8 +102,16 @@ public final class ModelStepBenchmark {
           }
           if (i >= warmup) {
             t[i - warmup] = (System.nanoTime() - t0) / 1e9;
+            double[] s1 = Blas.secondsSpent();
+            for (int j = 0; j < 3; j++) {
+              spent[j] += (s1[j] - s0[j]) / reps;
+            }
           }
           flops = Blas.flopsCounted() - f0;
+          if (shapeProfile) {
+            printShapeProfile(Blas.recordedShapes(), Blas.recordedShapeSeconds());
+            Blas.recordShapes(false);
+          }
           if (peak == null && i == 0) {
             java.util.Map<String, Long> shapes = Blas.recordedShapes();
             Blas.recordShapes(false);
@@ -117,11 +128,19 @@ public final class ModelStepBenchmark {
             "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"%s\", \"precision\": \"%s\", \"batch\": %d,"
                 + " \"seq\": %d, \"threads\": %d, \"step_s\": %.4f, \"step_s_min\": %.4f, \"step_s_max\": %.4f,"
                 + " \"tokens_per_s\": %.1f, \"gflop_per_step\": %.1f, \"gflops\": %.1f, \"fraction_of_gemm_peak\": %.3f,"
-                + " \"peak_rss_mb\": %d}",
+                + " \"products_s\": %.3f, \"copies_s\": %.3f, \"thin_products_s\": %.3f, \"peak_rss_mb\": %d}",
             shapeName, mode, precision.name().toLowerCase(Locale.ROOT), batch, seq, threads, med, t[0], t[reps - 1],
-            batch * seq / med, flops / 1e9, flops / 1e9 / med, flops / 1e9 / med / peak.gflops(), peakRssMb()));
+            batch * seq / med, flops / 1e9, flops / 1e9 / med, flops / 1e9 / med / peak.gflops(), spent[0], spent[1],
+            spent[2], peakRssMb()));
       }
     }
+  }
+
+  /** With -Dcohort.bench.shapes=true: the last step's products by shape, most time first. */
+  static void printShapeProfile(java.util.Map<String, Long> flops, java.util.Map<String, Double> seconds) {
+    seconds.entrySet().stream().sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed()).limit(25)
+        .forEach(e -> System.out.println(String.format(Locale.ROOT, "  shape %-40s %7.3f s %7.1f GFLOP/s", e.getKey(),
+            e.getValue(), flops.getOrDefault(e.getKey(), 0L) / 1e9 / e.getValue())));
   }
 
   private static long peakRssMb() throws java.io.IOException {

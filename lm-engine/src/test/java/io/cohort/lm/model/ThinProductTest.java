@@ -1,0 +1,81 @@
+package io.cohort.lm.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Thin A^T B products (LoRA weight gradients) are cut over k into one single-threaded sgemm per
+ * thread and summed: against a double-precision triple loop, with offsets, leading dimensions,
+ * alpha and beta, on one and two threads, and from inside a pool task (one slice).
+ */
+class ThinProductTest {
+  private static final long SEED = 20261207L;
+
+  @AfterEach
+  void restoreThreads() {
+    Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+  }
+
+  @Test
+  void thinResultsEqualTheReferenceOnOneAndTwoThreads() {
+    for (int threads : new int[] {1, 2}) {
+      Parallel.setThreads(threads);
+      check(2304, 8, 2048, 1f, 0f, threads);   // dB of a c_attn adapter: [out, r] over the batch's rows
+      check(8, 768, 2048, 0.5f, 1f, threads);  // dA: [r, in], accumulated into C (beta 1)
+      check(16, 5, 300, -2f, 0.25f, threads);  // k not a multiple of the slices
+      check(3, 40, 100, 1f, 0f, threads);      // k below one slice of 256: a single sgemm
+    }
+  }
+
+  @Test
+  void insidePoolTasksTheProductRunsAsOneSlice() {
+    Parallel.setThreads(2);
+    float[][] out = new float[2][];
+    Blas.singleThreaded(() -> Parallel.forEach(2, Long.MAX_VALUE / 2, t -> out[t] = check(600, 8, 1024, 1f, 0f, t)));
+    assertEquals(out[0].length, out[1].length);
+  }
+
+  private static float[] check(int m, int n, int k, float alpha, float beta, int tag) {
+    SplittableRandom rnd = new SplittableRandom(SEED + 31L * m + n + k + tag);
+    int lda = m + 3;
+    int ldb = n + 1;
+    int ldc = n + 2;
+    int aOff = 5;
+    int bOff = 7;
+    int cOff = 11;
+    float[] a = random(rnd, aOff + k * lda);
+    float[] b = random(rnd, bOff + k * ldb);
+    float[] c = random(rnd, cOff + m * ldc);
+    float[] c0 = c.clone();
+    Blas.gemm(true, false, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double sum = 0;
+        for (int kk = 0; kk < k; kk++) {
+          sum += (double) a[aOff + kk * lda + i] * b[bOff + kk * ldb + j];
+        }
+        double want = alpha * sum + beta * c0[cOff + i * ldc + j];
+        assertEquals(want, c[cOff + i * ldc + j], 1e-4 * Math.sqrt(k) + 1e-5 * Math.abs(want),
+            "C[" + i + "," + j + "] of " + m + "x" + n + " over " + k + " (seed " + SEED + ")");
+      }
+    }
+    // Entries outside C's rows are untouched (ldc > n).
+    for (int i = 0; i < m; i++) {
+      for (int j = n; j < ldc && cOff + i * ldc + j < c.length; j++) {
+        assertEquals(c0[cOff + i * ldc + j], c[cOff + i * ldc + j], 0f);
+      }
+    }
+    return c;
+  }
+
+  private static float[] random(SplittableRandom rnd, int n) {
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = (float) (rnd.nextDouble() * 2 - 1);
+    }
+    return x;
+  }
+}
