@@ -179,16 +179,16 @@ public final class Blas {
     FloatPointer pb = s.b(bSpan);
     FloatPointer pc = s.c(cSpan);
     long t0 = System.nanoTime();
-    pa.put(a, aOff, aSpan);
-    pb.put(b, bOff, bSpan);
+    copyIn(pa, a, aOff, aSpan);
+    copyIn(pb, b, bOff, bSpan);
     if (beta != 0f) {
-      pc.put(c, cOff, cSpan);
+      copyIn(pc, c, cOff, cSpan);
     }
     long t1 = System.nanoTime();
     openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
         transB ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
     long t2 = System.nanoTime();
-    pc.get(c, cOff, cSpan);
+    copyOut(pc, c, cOff, cSpan);
     timed(PRODUCT_NANOS, t2 - t1, m, n, k, transA, transB, "heap");
     COPY_NANOS.add(t1 - t0 + System.nanoTime() - t2);
   }
@@ -206,7 +206,7 @@ public final class Blas {
     FloatPointer pa = s.a(aSpan);
     FloatPointer pc = s.c(cSpan);
     long t0 = System.nanoTime();
-    pa.put(a, aOff, aSpan);
+    copyIn(pa, a, aOff, aSpan);
     COPY_NANOS.add(System.nanoTime() - t0);
     if (precision == Precision.BF16 && !transA) {
       // C = alpha A op(B) + beta C: the product into dense off-heap F32, then scaled into C.
@@ -225,14 +225,14 @@ public final class Blas {
     }
     long t1 = System.nanoTime();
     if (beta != 0f) {
-      pc.put(c, cOff, cSpan);
+      copyIn(pc, c, cOff, cSpan);
     }
     long t2 = System.nanoTime();
     openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
         transB ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, alpha, pa, lda, b.pointer(), b.cols(),
         beta, pc, ldc);
     long t3 = System.nanoTime();
-    pc.get(c, cOff, cSpan);
+    copyOut(pc, c, cOff, cSpan);
     timed(PRODUCT_NANOS, t3 - t2, m, n, k, transA, transB, "frozen");
     COPY_NANOS.add(t2 - t1 + System.nanoTime() - t3);
   }
@@ -266,11 +266,11 @@ public final class Blas {
     FloatPointer pa = s.a(m * k);
     FloatPointer pc = s.c(m * n);
     long t0 = System.nanoTime();
-    pa.put(a, 0, m * k);
+    copyIn(pa, a, 0, m * k);
     COPY_NANOS.add(System.nanoTime() - t0);
     if (precision == Precision.BF16) {
       Dnnl.bf16(false, m, n, k, pa, k, s.h(m * k), w.bf16Pointer(), w.cols(), pc);
-      pc.get(c, 0, m * n);
+      copyOut(pc, c, 0, m * n);
       for (int r = 0; r < m; r++) {
         int o = r * n;
         for (int j = 0; j < n; j++) {
@@ -291,7 +291,7 @@ public final class Blas {
     openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, m, n, k, 1f, pa, k,
         w.pointer(), w.cols(), 1f, pc, n);
     long t3 = System.nanoTime();
-    pc.get(c, 0, m * n);
+    copyOut(pc, c, 0, m * n);
     timed(PRODUCT_NANOS, t3 - t2, m, n, k, false, false, "frozen");
     COPY_NANOS.add(t2 - t1 + System.nanoTime() - t3);
   }
@@ -353,6 +353,44 @@ public final class Blas {
         pb, ldb, 0f, pc, n);
     pc.get(out, 0, m * n);
     return out;
+  }
+
+  /** Copies of at least this many floats are split over the threads (one core's memcpy is the limit). */
+  private static final int PARALLEL_COPY = 1 << 19;
+
+  /** {@code dst[0, len) = src[off, off + len)}, split over the threads when large and not inside a task. */
+  private static void copyIn(FloatPointer dst, float[] src, int off, int len) {
+    int parts = copyParts(len);
+    if (parts == 1) {
+      dst.put(src, off, len);
+      return;
+    }
+    Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
+      int from = (int) ((long) len * p / parts);
+      int to = (int) ((long) len * (p + 1) / parts);
+      dst.getPointer(FloatPointer.class, from).put(src, off + from, to - from);
+    });
+  }
+
+  /** {@code dst[off, off + len) = src[0, len)}, split as {@link #copyIn}. */
+  private static void copyOut(FloatPointer src, float[] dst, int off, int len) {
+    int parts = copyParts(len);
+    if (parts == 1) {
+      src.get(dst, off, len);
+      return;
+    }
+    Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
+      int from = (int) ((long) len * p / parts);
+      int to = (int) ((long) len * (p + 1) / parts);
+      src.getPointer(FloatPointer.class, from).get(dst, off + from, to - from);
+    });
+  }
+
+  private static int copyParts(int len) {
+    if (len < PARALLEL_COPY || Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread) {
+      return 1;
+    }
+    return Parallel.threads();
   }
 
   private static int span(int rows, int cols, int ld) {
