@@ -7,11 +7,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Thin A^T B products (LoRA weight gradients) are cut over k into one single-threaded sgemm per
- * thread and summed: against a double-precision triple loop, with offsets, leading dimensions,
- * alpha and beta, on one and two threads, and from inside a pool task (one slice).
+ * Products the engine cuts into per-thread single-threaded sgemm calls, against a double-precision
+ * triple loop on one and two threads: thin A^T B (LoRA weight gradients) cut over k and summed,
+ * with offsets, leading dimensions, alpha and beta, also from inside a pool task (one slice); and
+ * products with a small frozen weight cut into row slices (x W, dY W^T, x W + bias).
  */
-class ThinProductTest {
+class SlicedProductTest {
   private static final long SEED = 20261207L;
 
   @AfterEach
@@ -77,5 +78,51 @@ class ThinProductTest {
       x[i] = (float) (rnd.nextDouble() * 2 - 1);
     }
     return x;
+  }
+
+  @Test
+  void smallFrozenWeightProductsCutIntoRowSlicesEqualTheReference() {
+    for (int threads : new int[] {1, 2}) {
+      Parallel.setThreads(threads);
+      SplittableRandom rnd = new SplittableRandom(SEED + threads);
+      int m = 1000;
+      int k = 64;
+      int n = 192;
+      float[] w = random(rnd, k * n);
+      NativeMatrix wkn = new NativeMatrix(w, k, n);
+      float[] bias = random(rnd, n);
+      // x W + bias
+      float[] x = random(rnd, m * k);
+      float[] y = new float[m * n];
+      Blas.gemmBias(m, n, k, x, wkn, bias, y);
+      for (int i = 0; i < m; i += 37) {
+        for (int j = 0; j < n; j++) {
+          double want = bias[j];
+          for (int kk = 0; kk < k; kk++) {
+            want += (double) x[i * k + kk] * w[kk * n + j];
+          }
+          assertEquals(want, y[i * n + j], 1e-4, "x W + b [" + i + "," + j + "] threads " + threads + " seed " + SEED);
+        }
+      }
+      // C = 0.5 dY W^T + 2 C, with an offset and a wider C
+      int ldc = k + 3;
+      float[] dy = random(rnd, m * n);
+      float[] c = random(rnd, 2 + m * ldc);
+      float[] c0 = c.clone();
+      Blas.gemm(false, true, m, k, n, 0.5f, dy, 0, n, wkn, 2f, c, 2, ldc);
+      for (int i = 0; i < m; i += 41) {
+        for (int j = 0; j < k; j++) {
+          double sum = 0;
+          for (int kk = 0; kk < n; kk++) {
+            sum += (double) dy[i * n + kk] * w[j * n + kk];
+          }
+          double want = 0.5 * sum + 2 * c0[2 + i * ldc + j];
+          assertEquals(want, c[2 + i * ldc + j], 1e-4, "dY W^T [" + i + "," + j + "] threads " + threads + " seed " + SEED);
+        }
+        for (int j = k; j < ldc && 2 + i * ldc + j < c.length; j++) {
+          assertEquals(c0[2 + i * ldc + j], c[2 + i * ldc + j], 0f, "outside C");
+        }
+      }
+    }
   }
 }
