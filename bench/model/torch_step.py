@@ -6,7 +6,7 @@ Conv1D y = x W + b, gelu_new, pre-norm, causal attention), LoRA r=8 alpha=16 on 
 head over the mean of the final hidden states, cross-entropy, AdamW. Batch of full-length
 sequences. Random weights (speed does not depend on their values).
 
-Usage: /usr/bin/python3 torch_step.py --shape tiny|small [--batch 16] [--seq 128] [--threads 2]
+Usage: /usr/bin/python3 torch_step.py --shape tiny|small [--batch 16] [--seq 128] [--threads 2] [--bf16] [--causal]
 Prints one JSON line: median step seconds and tokens/s.
 """
 import argparse, json, math, time
@@ -84,12 +84,21 @@ class Model(nn.Module):
         self.score = nn.Linear(s["d"], labels)
         self.register_buffer("mask", torch.triu(torch.ones(s["pos"], s["pos"], dtype=torch.bool), 1))
 
-    def forward(self, ids, lengths):
+    def hidden(self, ids):
         t = ids.shape[1]
         x = self.wte[ids] + self.wpe[:t]
         for blk in self.h:
             x = blk(x, self.mask)
-        x = self.ln_f(x)
+        return self.ln_f(x)
+
+    def causal_lm_loss(self, ids):
+        # Next-token loss through the tied output layer over the whole vocabulary (Cohort's `causal` mode).
+        x = self.hidden(ids)[:, :-1].reshape(-1, self.wte.shape[1])
+        return F.cross_entropy(x @ self.wte.t(), ids[:, 1:].reshape(-1))
+
+    def forward(self, ids, lengths):
+        t = ids.shape[1]
+        x = self.hidden(ids)
         real = (torch.arange(t)[None, :] < lengths[:, None]).float()
         pooled = (x * real[:, :, None]).sum(1) / lengths[:, None].float()
         return self.score(pooled)
@@ -105,6 +114,8 @@ def main():
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--bf16", action="store_true",
                     help="forward and loss under torch.autocast('cpu', bfloat16) (oneDNN's BF16 kernels)")
+    ap.add_argument("--causal", action="store_true",
+                    help="next-token loss over the whole vocabulary instead of the classification head")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -119,14 +130,14 @@ def main():
         t0 = time.perf_counter()
         opt.zero_grad()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
-            loss = F.cross_entropy(m(ids, lengths), labels)
+            loss = m.causal_lm_loss(ids) if a.causal else F.cross_entropy(m(ids, lengths), labels)
         loss.backward()
         opt.step()
         if i >= a.warmup:
             times.append(time.perf_counter() - t0)
     times.sort()
     med = times[len(times) // 2]
-    print(json.dumps({"impl": "pytorch " + torch.__version__ + (" bf16-autocast" if a.bf16 else ""), "shape": a.shape, "batch": a.batch, "seq": a.seq,
+    print(json.dumps({"impl": "pytorch " + torch.__version__ + (" bf16-autocast" if a.bf16 else ""), "mode": "causal" if a.causal else "plain", "shape": a.shape, "batch": a.batch, "seq": a.seq,
                       "threads": a.threads, "step_s": med, "tokens_per_s": a.batch * a.seq / med}))
 
 
