@@ -115,33 +115,65 @@ public final class Blas {
     return precision;
   }
 
-  public static void setThreads(int threads) {
-    openblas.blas_set_num_threads(threads);
+  static {
+    // Every product runs OpenBLAS on one thread; the engine slices products over its own threads.
+    openblas.blas_set_num_threads(1);
   }
 
-  /** The number of threads OpenBLAS uses for one product now. */
+  /** The number of threads a product is sliced over (the engine's, {@link Parallel#threads()}). */
   public static int threads() {
-    return openblas.blas_get_num_threads();
+    return Parallel.threads();
   }
 
   /**
-   * Runs {@code body} with OpenBLAS limited to one thread per call, so that {@link Parallel} tasks can
-   * each run small products side by side (attention's per-head products: OpenBLAS would otherwise
-   * split every 128 x 128 x 64 product over its own threads and pay a hand-off per call).
-   * Restores {@link Parallel#threads()} threads afterwards. Called from one thread at a time.
+   * Cuts {@code C = alpha op(A) op(B) + beta C} (off-heap operands) into one single-threaded sgemm per
+   * engine thread: row slices of C when it has enough rows, else column slices. Why not OpenBLAS's
+   * own threads: its workers wait for work by spinning on {@code sched_yield}, which in this kind of
+   * virtual machine is a system call with a costly interrupt toggle; with the engine's Java loops
+   * running between products on the same cores, that spinning took about a fifth of all CPU time
+   * (perf) and products ran at half the GEMM peak. Slices synchronise through the fork-join pool
+   * (park/unpark) instead. Inside a pool task the product runs as one call.
    */
-  public static void singleThreaded(Runnable body) {
-    int threads = Parallel.threads();
-    if (threads == 1) {
-      body.run();
+  private static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatPointer a, int lda,
+      FloatPointer b, int ldb, float beta, FloatPointer c, int ldc) {
+    int parts = Parallel.threads();
+    boolean inTask = Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread;
+    long work = 2L * m * n * k;
+    if (parts == 1 || inTask || work < MIN_SLICED_FLOPS) {
+      sgemmCall(transA, transB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc);
       return;
     }
-    openblas.blas_set_num_threads(1);
-    try {
-      body.run();
-    } finally {
-      openblas.blas_set_num_threads(threads);
+    if (m >= parts * MIN_SLICE) {
+      Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
+        int r0 = (int) ((long) m * p / parts);
+        int r1 = (int) ((long) m * (p + 1) / parts);
+        // Row r of op(A) starts at r * lda in A, or at column r of the stored k x m A when transposed.
+        sgemmCall(transA, transB, r1 - r0, n, k, alpha, a, transA ? r0 : (long) r0 * lda, lda, b, 0, ldb, beta, c,
+            (long) r0 * ldc, ldc);
+      });
+    } else if (n >= parts * MIN_SLICE) {
+      Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
+        int j0 = (int) ((long) n * p / parts);
+        int j1 = (int) ((long) n * (p + 1) / parts);
+        // Column j of op(B) is column j of the stored k x n B, or row j of the stored n x k B.
+        sgemmCall(transA, transB, m, j1 - j0, k, alpha, a, 0, lda, b, transB ? (long) j0 * ldb : j0, ldb, beta, c,
+            j0, ldc);
+      });
+    } else {
+      sgemmCall(transA, transB, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc);
     }
+  }
+
+  private static void sgemmCall(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatPointer a,
+      long aOff, int lda, FloatPointer b, long bOff, int ldb, float beta, FloatPointer c, long cOff, int ldc) {
+    openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
+        transB ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, alpha, at(a, aOff), lda, at(b, bOff), ldb, beta,
+        at(c, cOff), ldc);
+  }
+
+  /** A view of {@code p} starting {@code off} floats further (p itself is shared by the slices, left as is). */
+  private static FloatPointer at(FloatPointer p, long off) {
+    return off == 0 ? p : new FloatPointer(p).position(p.position() + off);
   }
 
   /**
@@ -185,8 +217,7 @@ public final class Blas {
       copyIn(pc, c, cOff, cSpan);
     }
     long t1 = System.nanoTime();
-    openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
-        transB ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+    sgemm(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
     long t2 = System.nanoTime();
     copyOut(pc, c, cOff, cSpan);
     timed(PRODUCT_NANOS, t2 - t1, m, n, k, transA, transB, "heap");
@@ -197,15 +228,6 @@ public final class Blas {
   public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
       float[] a, int aOff, int lda, NativeMatrix b, float beta, float[] c, int cOff, int ldc) {
     if (m == 0 || n == 0) {
-      return;
-    }
-    int parts = rowSlices(transA, m, n, k);
-    if (parts > 1) {
-      singleThreaded(() -> Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
-        int r0 = (int) ((long) m * p / parts);
-        int r1 = (int) ((long) m * (p + 1) / parts);
-        gemm(false, transB, r1 - r0, n, k, alpha, a, aOff + r0 * lda, lda, b, beta, c, cOff + r0 * ldc, ldc);
-      }));
       return;
     }
     count(m, n, k, transA, transB, "frozen");
@@ -237,9 +259,7 @@ public final class Blas {
       copyIn(pc, c, cOff, cSpan);
     }
     long t2 = System.nanoTime();
-    openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
-        transB ? openblas.CblasTrans : openblas.CblasNoTrans, m, n, k, alpha, pa, lda, b.pointer(), b.cols(),
-        beta, pc, ldc);
+    sgemm(transA, transB, m, n, k, alpha, pa, lda, b.pointer(), b.cols(), beta, pc, ldc);
     long t3 = System.nanoTime();
     copyOut(pc, c, cOff, cSpan);
     timed(PRODUCT_NANOS, t3 - t2, m, n, k, transA, transB, "frozen");
@@ -257,8 +277,18 @@ public final class Blas {
     FloatPointer px = s.a(w.cols());
     FloatPointer py = s.c(w.rows());
     px.put(x, xOff, w.cols());
-    openblas.cblas_sgemv(openblas.CblasRowMajor, openblas.CblasNoTrans, w.rows(), w.cols(), 1f, w.pointer(), w.cols(),
-        px, 1, 0f, py, 1);
+    int rows = w.rows();
+    int cols = w.cols();
+    boolean inTask = Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread;
+    int parts = inTask || (long) rows * cols < MIN_SLICED_FLOPS ? 1 : Math.max(1, Math.min(Parallel.threads(),
+        rows / MIN_SLICE));
+    // Row slices of W, one single-threaded sgemv each (see sgemm for why not OpenBLAS's threads).
+    Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
+      int r0 = (int) ((long) rows * p / parts);
+      int r1 = (int) ((long) rows * (p + 1) / parts);
+      openblas.cblas_sgemv(openblas.CblasRowMajor, openblas.CblasNoTrans, r1 - r0, cols, 1f,
+          at(w.pointer(), (long) r0 * cols), cols, px, 1, 0f, at(py, r0), 1);
+    });
     py.get(y, yOff, w.rows());
   }
 
@@ -268,15 +298,6 @@ public final class Blas {
    */
   public static void gemmBias(int m, int n, int k, float[] a, NativeMatrix w, float[] bias, float[] c) {
     if (m == 0 || n == 0) {
-      return;
-    }
-    int parts = rowSlices(false, m, n, k);
-    if (parts > 1) {
-      singleThreaded(() -> Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
-        int r0 = (int) ((long) m * p / parts);
-        int r1 = (int) ((long) m * (p + 1) / parts);
-        gemmBias(r0, r1 - r0, n, k, a, w, bias, c);
-      }));
       return;
     }
     gemmBias(0, m, n, k, a, w, bias, c);
@@ -311,8 +332,7 @@ public final class Blas {
       pc.position(0);
     }
     long t2 = System.nanoTime();
-    openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, m, n, k, 1f, pa, k,
-        w.pointer(), w.cols(), 1f, pc, n);
+    sgemm(false, false, m, n, k, 1f, pa, k, w.pointer(), w.cols(), 1f, pc, n);
     long t3 = System.nanoTime();
     copyOut(pc, c, row0 * n, m * n);
     timed(PRODUCT_NANOS, t3 - t2, m, n, k, false, false, "frozen");
@@ -339,11 +359,7 @@ public final class Blas {
       int k1 = (int) ((long) k * (p + 1) / parts);
       partial[p] = thinSlice(m, n, k1 - k0, a, aOff + k0 * lda, lda, b, bOff + k0 * ldb, ldb);
     });
-    if (parts == 1) {
-      slices.run();
-    } else {
-      singleThreaded(slices);
-    }
+    slices.run();
     for (int i = 0; i < m; i++) {
       int ci = cOff + i * ldc;
       int pi = i * n;
@@ -378,22 +394,10 @@ public final class Blas {
     return out;
   }
 
-  /**
-   * FP32 products with a frozen weight of at most this many elements (the tiny shapes' 64 x 256) are
-   * cut into one row slice per thread, each a single-threaded sgemm: OpenBLAS 0.3.19 splits such
-   * products over its threads at 9-25 GFLOP/s where one thread alone reaches 100+.
-   */
-  private static final long SMALL_WEIGHT = 1 << 17;
-  /** Rows a slice must have at least, so that a slice is still a product worth one call. */
-  private static final int MIN_SLICE_ROWS = 128;
-
-  private static int rowSlices(boolean transA, int m, int n, int k) {
-    if (transA || precision == Precision.BF16 || (long) n * k > SMALL_WEIGHT || Parallel.threads() == 1
-        || Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread) {
-      return 1;
-    }
-    return Math.max(1, Math.min(Parallel.threads(), m / MIN_SLICE_ROWS));
-  }
+  /** Products below this many FLOPs run as one call: a fork costs more than they would gain. */
+  private static final long MIN_SLICED_FLOPS = 1L << 21;
+  /** Rows (or columns) a slice must have at least, so that each slice is still a product worth a call. */
+  private static final int MIN_SLICE = 32;
 
   /** Copies of at least this many floats are split over the threads (one core's memcpy is the limit). */
   private static final int PARALLEL_COPY = 1 << 19;

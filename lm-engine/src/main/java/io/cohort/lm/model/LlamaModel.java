@@ -592,7 +592,7 @@ public final class LlamaModel implements LanguageModel {
     float[] oh = new float[b * nh * t * hd];
     int group = nh / nkv;
     float scale = (float) (1.0 / Math.sqrt(hd));
-    Blas.singleThreaded(() -> Parallel.forEach(b * nh, 4L * t * t * hd, bh -> {
+    Parallel.forEach(b * nh, 4L * t * t * hd, bh -> {
       int bi = bh / nh;
       int qo = bh * t * hd;
       int ko = (bi * nkv + (bh % nh) / group) * t * hd;
@@ -602,7 +602,7 @@ public final class LlamaModel implements LanguageModel {
         softmaxCausalRow(probs, po + row * t, row, t);
       }
       Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, vh, ko, hd, 0f, oh, qo, hd);
-    }));
+    });
     float[] o = fromHeads(oh, b, t, nh, hd);
     float[] x2 = l.o.forward(o, pass, st, null);
     s.oSt = st[0];
@@ -711,7 +711,7 @@ public final class LlamaModel implements LanguageModel {
     int group = nh / nkv;
     float scale = (float) (1.0 / Math.sqrt(hd));
     float[] p = s.probs;
-    Blas.singleThreaded(() -> Parallel.forEach(b * nh, 8L * t * t * hd, bh -> {
+    Parallel.forEach(b * nh, 8L * t * t * hd, bh -> {
       int bi = bh / nh;
       int qo = bh * t * hd;
       int ko = (bi * nkv + (bh % nh) / group) * t * hd;
@@ -723,7 +723,7 @@ public final class LlamaModel implements LanguageModel {
       }
       Blas.gemm(false, false, t, hd, t, scale, dS, po, t, s.kh, ko, hd, 0f, dqh, qo, hd);
       Blas.onBlas(true, false, t, hd, t, scale, dS, po, t, s.qh, qo, hd, 0f, dkq, qo, hd);
-    }));
+    });
     // Sum the query heads' contributions into their shared key/value head.
     int headSize = t * hd;
     float[] dkh = new float[s.kh.length];

@@ -16,7 +16,7 @@ public final class Parallel {
   private Parallel() {
   }
 
-  /** Sets the threads for Java loops and for OpenBLAS. */
+  /** Sets the threads for Java loops and for products (sliced over them, see Blas). */
   public static synchronized void setThreads(int threads) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -24,7 +24,6 @@ public final class Parallel {
     ForkJoinPool old = pool;
     pool = new ForkJoinPool(threads);
     old.shutdown();
-    Blas.setThreads(threads);
   }
 
   public static int threads() {

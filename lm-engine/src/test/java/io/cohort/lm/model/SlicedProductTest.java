@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
  * Products the engine cuts into per-thread single-threaded sgemm calls, against a double-precision
  * triple loop on one and two threads: thin A^T B (LoRA weight gradients) cut over k and summed,
  * with offsets, leading dimensions, alpha and beta, also from inside a pool task (one slice); and
- * products with a small frozen weight cut into row slices (x W, dY W^T, x W + bias).
+ * products sliced into rows or columns of C (x W + bias, dY W^T with beta and a wider C, op(A) op(B)
+ * on heap operands with A transposed, a 16-row product over 4,096 columns, a sliced gemv), with
+ * operands large enough that the copies to and from off-heap are split over the threads too.
  */
 class SlicedProductTest {
   private static final long SEED = 20261207L;
@@ -35,7 +37,7 @@ class SlicedProductTest {
   void insidePoolTasksTheProductRunsAsOneSlice() {
     Parallel.setThreads(2);
     float[][] out = new float[2][];
-    Blas.singleThreaded(() -> Parallel.forEach(2, Long.MAX_VALUE / 2, t -> out[t] = check(600, 8, 1024, 1f, 0f, t)));
+    Parallel.forEach(2, Long.MAX_VALUE / 2, t -> out[t] = check(600, 8, 1024, 1f, 0f, t));
     assertEquals(out[0].length, out[1].length);
   }
 
@@ -81,13 +83,13 @@ class SlicedProductTest {
   }
 
   @Test
-  void smallFrozenWeightProductsCutIntoRowSlicesEqualTheReference() {
+  void slicedProductsEqualTheReference() {
     for (int threads : new int[] {1, 2}) {
       Parallel.setThreads(threads);
       SplittableRandom rnd = new SplittableRandom(SEED + threads);
-      int m = 1000;
-      int k = 64;
-      int n = 192;
+      int m = 1500;
+      int k = 256;
+      int n = 768;
       float[] w = random(rnd, k * n);
       NativeMatrix wkn = new NativeMatrix(w, k, n);
       float[] bias = random(rnd, n);
@@ -122,6 +124,66 @@ class SlicedProductTest {
         for (int j = k; j < ldc && 2 + i * ldc + j < c.length; j++) {
           assertEquals(c0[2 + i * ldc + j], c[2 + i * ldc + j], 0f, "outside C");
         }
+      }
+    }
+  }
+
+  @Test
+  void columnSlicesTransposedHeapOperandsAndGemvEqualTheReference() {
+    for (int threads : new int[] {1, 2}) {
+      Parallel.setThreads(threads);
+      SplittableRandom rnd = new SplittableRandom(SEED + 7 * threads);
+      // 16 rows x 4096 columns: too few rows to slice, so columns are cut (the output layer's blocks).
+      int m = 16;
+      int k = 256;
+      int n = 4096;
+      float[] w = random(rnd, k * n);
+      float[] x = random(rnd, m * k);
+      for (boolean transB : new boolean[] {false, true}) {
+        NativeMatrix nw = transB ? new NativeMatrix(w, n, k) : new NativeMatrix(w, k, n);
+        float[] y = new float[m * n];
+        Blas.gemm(false, transB, m, n, k, 1f, x, 0, k, nw, 0f, y, 0, n);
+        for (int i = 0; i < m; i += 5) {
+          for (int j = 0; j < n; j += 13) {
+            double want = 0;
+            for (int kk = 0; kk < k; kk++) {
+              want += (double) x[i * k + kk] * (transB ? w[j * k + kk] : w[kk * n + j]);
+            }
+            assertEquals(want, y[i * n + j], 1e-4, "columns [" + i + "," + j + "] transB " + transB + " threads "
+                + threads + " seed " + SEED);
+          }
+        }
+      }
+      // Heap operands, A stored k x m and transposed, B transposed: C = A^T B^T, rows of C sliced.
+      int mm = 600;
+      int kk2 = 300;
+      int nn = 200;
+      float[] a = random(rnd, kk2 * mm);
+      float[] b = random(rnd, nn * kk2);
+      float[] c = new float[mm * nn];
+      Blas.gemm(true, true, mm, nn, kk2, 1f, a, 0, mm, b, 0, kk2, 0f, c, 0, nn);
+      for (int i = 0; i < mm; i += 29) {
+        for (int j = 0; j < nn; j += 7) {
+          double want = 0;
+          for (int kk = 0; kk < kk2; kk++) {
+            want += (double) a[kk * mm + i] * b[j * kk2 + kk];
+          }
+          assertEquals(want, c[i * nn + j], 1e-4, "A^T B^T [" + i + "," + j + "] threads " + threads + " seed " + SEED);
+        }
+      }
+      // y = W v over 5000 rows, sliced by rows.
+      int rows = 5000;
+      int cols = 512;
+      float[] wv = random(rnd, rows * cols);
+      float[] v = random(rnd, cols);
+      float[] yv = new float[rows + 3];
+      Blas.gemv(new NativeMatrix(wv, rows, cols), v, 0, yv, 3);
+      for (int r = 0; r < rows; r += 17) {
+        double want = 0;
+        for (int j = 0; j < cols; j++) {
+          want += (double) wv[r * cols + j] * v[j];
+        }
+        assertEquals(want, yv[3 + r], 1e-4, "gemv row " + r + " threads " + threads + " seed " + SEED);
       }
     }
   }
