@@ -52,6 +52,17 @@ class TextClassWeightJobFileTest {
   }
 
   @Test
+  void shippedWeightedDpJob_isJobDpWithAWeightOnGrain() throws Exception {
+    JobSpec weighted = JobFiles.parse(java.nio.file.Files.readString(
+        java.nio.file.Path.of("../examples/text/job-dp-class-weight.yaml")), "w.yaml", "j");
+    JobSpec dp = JobFiles.parse(java.nio.file.Files.readString(java.nio.file.Path.of("../examples/text/job-dp.yaml")),
+        "d.yaml", "j");
+    assertThat(weighted.getText().getClassWeight().getWeightsList()).containsExactly(1.0, 7.0);
+    assertThat(weighted.toBuilder().clearName().setText(weighted.getText().toBuilder().clearClassWeight()).build())
+        .isEqualTo(dp.toBuilder().clearName().build());
+  }
+
+  @Test
   void classWeight_appliesOnlyToSequenceClassification() {
     assertThatThrownBy(() -> JobFiles.parse(HEAD.replace("sequence_classification", "causal_lm")
         + "text: {class_weight: balanced}\n", "job.yaml", "j"))
