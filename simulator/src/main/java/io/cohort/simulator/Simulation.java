@@ -295,22 +295,32 @@ final class Simulation {
       return;
     }
     printAdapterCheck(check, federation.evaluation());
-    JsonNode test = lastJson(runTool("eval-test", NodeCommandLines.evalText(spec, s.modelDir(), adapter, s.test())));
+    // Issue 23 #3: F1 on the test file also at the threshold that maximised F1 on the validation records
+    // (the federated evaluation's pooled histograms), so the threshold is never tuned on the test file.
+    Double tuned = federation.evaluation().bestThreshold();
+    JsonNode test = lastJson(runTool("eval-test", NodeCommandLines.evalText(spec, s.modelDir(), adapter, s.test(),
+        tuned)));
     out.println();
-    out.printf("%-30s %10s %10s %10s %10s%n", "held-out test file", "examples", "accuracy", "roc_auc", "f1");
+    out.printf("%-30s %10s %10s %10s %10s %10s %16s%n", "held-out test file", "examples", "accuracy", "roc_auc",
+        "pr_auc", "f1@0.5", "f1@tuned (at)");
     String label = "federated (" + s.nodes() + " nodes)" + (spec.getPrivacy().getEnabled() ? ", DP" : "");
     printTextRow(label, test);
     if (s.baseline()) {
       Path central = s.workDir().resolve("central-adapter");
       runTool("central", NodeCommandLines.trainTextCentrally(spec, s.modelDir(), TextSimulation.split(dataDir).pooledTraining(),
           central));
-      JsonNode c = lastJson(runTool("eval-central", NodeCommandLines.evalText(spec, s.modelDir(), central, s.test())));
+      JsonNode cv = lastJson(runTool("eval-central-validation", NodeCommandLines.evalText(spec, s.modelDir(), central,
+          TextSimulation.split(dataDir).heldOut())));
+      JsonNode c = lastJson(runTool("eval-central", NodeCommandLines.evalText(spec, s.modelDir(), central, s.test(),
+          cv.path("best_threshold").isNumber() ? cv.path("best_threshold").asDouble() : null)));
       printTextRow("central (pooled), non-private", c);
       out.println(NodeCommandLines.describeCentral(spec));
       out.printf(Locale.ROOT, "cost of federation%s: roc_auc %+.4f%n",
           spec.getPrivacy().getEnabled() ? " and privacy" : "",
           test.path("roc_auc").asDouble() - c.path("roc_auc").asDouble());
     }
+    out.println("f1@tuned (at): F1 on the test file at the threshold that maximised F1 on the validation records"
+        + " (federated: the pooled histograms of the last round)");
     out.println("test file: " + s.test());
   }
 
@@ -392,9 +402,10 @@ final class Simulation {
   }
 
   private void printTextRow(String label, JsonNode e) {
-    out.printf(Locale.ROOT, "%-30s %10d %10.4f %10.4f %10.4f%n", label, e.path("records").asLong(),
+    out.printf(Locale.ROOT, "%-30s %10d %10.4f %10.4f %10.4f %10.4f %9.4f (%.3f)%n", label, e.path("records").asLong(),
         e.path("accuracy").asDouble(Double.NaN), e.path("roc_auc").asDouble(Double.NaN),
-        e.path("f1").asDouble(Double.NaN));
+        e.path("pr_auc").asDouble(Double.NaN), e.path("f1").asDouble(Double.NaN),
+        e.path("f1_at_threshold").asDouble(Double.NaN), e.path("threshold").asDouble(Double.NaN));
   }
 
   /** The JSON document a {@code cohort-node ... --output json} command printed last (logs may precede it). */

@@ -47,10 +47,21 @@ public final class NodeCommandLines {
 
   /** {@code eval} of a text job's adapter on a JSONL file, JSON output, one compute thread. */
   public static List<String> evalText(JobSpec spec, Path modelDir, Path adapter, Path data) {
+    return evalText(spec, modelDir, adapter, data, null);
+  }
+
+  /**
+   * As above; with a {@code threshold} (a score in [0, 1], e.g. the F1-maximising threshold of the
+   * validation histograms; null or NaN: none) also precision, recall and F1 at it.
+   */
+  public static List<String> evalText(JobSpec spec, Path modelDir, Path adapter, Path data, Double threshold) {
     List<String> args = new ArrayList<>(List.of("eval", "--model", modelDir.toString(), "--adapter",
         adapter.toString(), "--data", data.toString(), "--task", task(spec), "--max-length",
         String.valueOf(spec.getText().getMaxLength()), "--threads", "1", "--output", "json"));
     pooling(spec, args);
+    if (threshold != null && threshold >= 0 && threshold <= 1) {
+      args.addAll(List.of("--threshold", String.valueOf(threshold)));
+    }
     return args;
   }
 
@@ -72,7 +83,28 @@ public final class NodeCommandLines {
         "--max-length", String.valueOf(spec.getText().getMaxLength()), "--seed", String.valueOf(spec.getSeed()),
         "--threads", "1", "--output", "json"));
     pooling(spec, args);
+    classWeight(spec, args);
     return args;
+  }
+
+  /** A sequence classification job's {@code text.class_weight} as {@code train --class-weight}. */
+  private static void classWeight(JobSpec spec, List<String> args) {
+    if (spec.getTask() != TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION || !spec.getText().hasClassWeight()) {
+      return;
+    }
+    args.addAll(List.of("--class-weight", classWeightText(spec)));
+  }
+
+  private static String classWeightText(JobSpec spec) {
+    var w = spec.getText().getClassWeight();
+    if (w.getBalanced()) {
+      return "balanced";
+    }
+    List<String> pairs = new ArrayList<>();
+    for (int c = 0; c < w.getWeightsCount(); c++) {
+      pairs.add(c + ":" + w.getWeights(c));
+    }
+    return String.join(",", pairs);
   }
 
   /**
@@ -97,7 +129,9 @@ public final class NodeCommandLines {
     var l = spec.getLora();
     return "central baseline: LoRA r " + l.getR() + " alpha " + l.getAlpha() + " on " + String.join(",",
         l.getTargetModulesList()) + (l.getFreezeA() ? ", A frozen (FFA-LoRA, as the job)" : "") + ", AdamW weight"
-        + " decay " + spec.getText().getWeightDecay() + ", " + schedule + ", non-private"
+        + " decay " + spec.getText().getWeightDecay() + ", " + schedule
+        + (spec.getTask() == TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION && spec.getText().hasClassWeight()
+            ? ", class weights " + classWeightText(spec) : "") + ", non-private"
         + (spec.getPrivacy().getEnabled() ? " (the DP job's recipe without DP-SGD)" : "");
   }
 

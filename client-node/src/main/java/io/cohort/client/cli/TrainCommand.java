@@ -86,6 +86,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--noise-multiplier", description = "DP noise multiplier sigma (instead of --epsilon).")
   Double sigma;
   @Option(names = "--clip", defaultValue = "1.0", description = "DP per-example clipping norm C.") double clip;
+  @Option(names = "--class-weight", paramLabel = "balanced|LABEL:W,...", description = "seq-cls: weight of each"
+      + " label in the loss, balanced (n / (labels x n_label), not with --dp) or e.g. 1:8 (labels not named weigh 1)."
+      + " Under --dp each record's loss is weighted before its gradient is clipped.")
+  String classWeight;
   @Option(names = "--threads", description = "Compute threads. Default: all cores.") Integer threads;
   @Option(names = "--precision", defaultValue = "fp32", description = "Number format of the frozen base weights'"
       + " products: fp32, bf16 (bfloat16 operands, float32 accumulation) or auto (bf16 where the CPU has"
@@ -118,6 +122,9 @@ final class TrainCommand implements Callable<Integer> {
     if (sigma != null && !dp) {
       throw new BadInput("--noise-multiplier needs --dp");
     }
+    if (classWeight != null && !task.equals(LmCommandSupport.SEQ_CLS)) {
+      throw new BadInput("--class-weight applies to --task seq-cls only");
+    }
     if (dp && !(clip > 0)) {
       throw new BadInput("--clip must be > 0, got " + clip);
     }
@@ -146,8 +153,10 @@ final class TrainCommand implements Callable<Integer> {
       numLabels = Math.max(2, JsonlTexts.numClasses(records));
       seqs = batcher.tokenizeAll(LmCommandSupport.textsOf(records));
       labels = LmCommandSupport.labelsOf(records);
-      objective = new SequenceClassification(loaded.model().width(), numLabels, pool,
+      SequenceClassification head = new SequenceClassification(loaded.model().width(), numLabels, pool,
           SequenceClassification.initStream(seed));
+      head.setClassWeights(classWeights(classWeight, numLabels, labels, dp));
+      objective = head;
     } else if (task.equals(LmCommandSupport.CHAT_SFT)) {
       io.cohort.lm.chat.ChatSft.Prepared chats = LmCommandSupport.chat(data, model, loaded, maxLength);
       seqs = chats.sequences();
@@ -169,7 +178,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean text = output.equals("text");
     if (text) {
       err.printf(Locale.ROOT, "training %s on %d records: LoRA r=%d alpha=%s on %s (%d modules%s), %s%n", task,
-          seqs.size(), r, alpha, targets, lora.modules().size(), loraConfig.freezeA() ? ", A frozen" : "",
+          seqs.size(), r, alpha, targets, lora.modules().size(), (loraConfig.freezeA() ? ", A frozen" : "")
+              + (objective instanceof SequenceClassification h && h.classWeights() != null
+                  ? ", class weights " + java.util.Arrays.toString(h.classWeights()) : ""),
           dp ? String.format(Locale.ROOT, "DP-SGD q=%.5f sigma=%.4f C=%s, %d steps", q, noise, clip, dpSteps)
               : "non-private");
       err.flush();
@@ -190,6 +201,12 @@ final class TrainCommand implements Callable<Integer> {
     Files.createDirectories(out);
     PeftExport.toPeft(lora, taskType, model.toString(), objective.parameters(), saveModules).write(out);
     ObjectNode summary = summary(report, pool, numLabels, seqs.size());
+    if (objective instanceof SequenceClassification head && head.classWeights() != null) {
+      var weights = summary.putArray("class_weights");
+      for (double w : head.classWeights()) {
+        weights.add(w);
+      }
+    }
     Files.writeString(out.resolve(LmCommandSupport.TRAINING_FILE), LmCommandSupport.JSON.writeValueAsString(summary));
     PrintWriter o = spec.commandLine().getOut();
     if (text) {
@@ -203,6 +220,48 @@ final class TrainCommand implements Callable<Integer> {
     }
     o.flush();
     return ExitCode.OK.code();
+  }
+
+  /**
+   * {@code --class-weight}: null (none), {@code balanced} (from these labels' counts; refused with
+   * {@code --dp}, whose noise does not cover them) or {@code LABEL:WEIGHT} pairs, comma-separated.
+   */
+  static double[] classWeights(String given, int numLabels, int[] labels, boolean dp) throws BadInput {
+    if (given == null) {
+      return null;
+    }
+    String valid = "; expected balanced or LABEL:WEIGHT pairs such as 1:8 (labels 0 to " + (numLabels - 1) + ")";
+    if (given.strip().equals("balanced")) {
+      if (dp) {
+        throw new BadInput("--class-weight balanced is computed from the class counts, which DP-SGD does not protect;"
+            + " with --dp give explicit weights such as 1:8");
+      }
+      return io.cohort.client.job.Schemas.classWeights(io.cohort.proto.v1.ClassWeight.newBuilder().setBalanced(true)
+          .build(), numLabels, labels);
+    }
+    double[] w = new double[numLabels];
+    java.util.Arrays.fill(w, 1.0);
+    for (String pair : given.split(",")) {
+      String[] kv = pair.strip().split(":", -1);
+      if (kv.length != 2 || !kv[0].strip().matches("\\d{1,5}")) {
+        throw new BadInput("--class-weight '" + given + "'" + valid);
+      }
+      int label = Integer.parseInt(kv[0].strip());
+      if (label >= numLabels) {
+        throw new BadInput("--class-weight names label " + label + ", but the data has labels 0 to " + (numLabels - 1));
+      }
+      double v;
+      try {
+        v = Double.parseDouble(kv[1].strip());
+      } catch (NumberFormatException e) {
+        throw new BadInput("--class-weight '" + given + "'" + valid);
+      }
+      if (!(v > 0) || !Double.isFinite(v)) {
+        throw new BadInput("--class-weight of label " + label + " must be a number > 0, got " + kv[1].strip());
+      }
+      w[label] = v;
+    }
+    return w;
   }
 
   private double calibrate(double q, long steps) throws BadInput {

@@ -102,6 +102,11 @@ public final class LmTrainer implements LocalTrainer {
       throw new LocalDataException("privacy.unit '" + spec.getPrivacy().getUnit() + "': per-person privacy units are"
           + " supported for tabular jobs only so far; this node trains text jobs at record level (privacy.unit: record)");
     }
+    if (spec.getPrivacy().getEnabled() && spec.getText().getClassWeight().getBalanced()) {
+      // Refused before the model loads; the job file refuses it too, this guards specs from elsewhere.
+      throw new LocalDataException("text.class_weight balanced is computed from this node's class counts, which"
+          + " differential privacy does not protect; a private job needs explicit weights such as {1: 5}");
+    }
     Path dir = modelDir(spec);
     NodeConfig.Dataset ds = dataset(spec);
     checkTextSettings(spec);
@@ -148,10 +153,32 @@ public final class LmTrainer implements LocalTrainer {
           e.publicMessage("dataset '" + ds.alias() + "'" + (validation ? " (validation file)" : "")));
     }
     checkMemory(spec, model, data, maxLength);
+    applyClassWeights(spec, model, data);
     prepared.put(spec.getJobId(), new Prepared(model, data, encoder, chatValidation));
     LOG.info(String.format("job %s: model '%s' loaded, %d training and %d held-out records tokenised",
         spec.getJobId(), spec.getModel().getName(), data.train().size(), data.validation().size()));
     return prepared.get(spec.getJobId());
+  }
+
+  /**
+   * A sequence classification job's {@code text.class_weight} (issue 23 #3) set on its head: the listed
+   * weights, or balanced from this node's training labels (which a private job may not use: {@link #prepare}
+   * refuses it, as the counts are not covered by DP-SGD's noise).
+   */
+  private static void applyClassWeights(JobSpec spec, TextModel model, TextData data) throws LocalDataException {
+    if (!spec.getText().hasClassWeight()) {
+      return;
+    }
+    if (spec.getTask() != TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION) {
+      throw new LocalDataException("text.class_weight applies only to sequence classification, not " + spec.getTask());
+    }
+    try {
+      double[] weights = Schemas.classWeights(spec.getText().getClassWeight(), spec.getText().getNumLabels(),
+          data.trainLabels());
+      ((io.cohort.lm.train.SequenceClassification) model.task()).setClassWeights(weights);
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException("text.class_weight: " + e.getMessage());
+    }
   }
 
   /**

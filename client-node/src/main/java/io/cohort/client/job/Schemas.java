@@ -63,16 +63,23 @@ public final class Schemas {
    * @throws IllegalArgumentException when the job lists weights for another number of classes
    */
   public static double[] classWeights(TabularSpec t, int[] labels) {
-    if (!t.hasClassWeight()) {
-      return null;
-    }
-    int k = t.getClassesCount();
-    if (!t.getClassWeight().getBalanced()) {
-      if (t.getClassWeight().getWeightsCount() != k) {
-        throw new IllegalArgumentException("class_weight lists " + t.getClassWeight().getWeightsCount()
+    return t.hasClassWeight() ? classWeights(t.getClassWeight(), t.getClassesCount(), labels) : null;
+  }
+
+  /**
+   * {@code weights} resolved for {@code k} classes and training rows (or records) with {@code labels}:
+   * the listed weights, or balanced: n / (k * n_c) from these labels (a class absent here weighs 1).
+   * Shared by tabular and text jobs.
+   *
+   * @throws IllegalArgumentException when the job lists weights for another number of classes
+   */
+  public static double[] classWeights(io.cohort.proto.v1.ClassWeight weights, int k, int[] labels) {
+    if (!weights.getBalanced()) {
+      if (weights.getWeightsCount() != k) {
+        throw new IllegalArgumentException("class_weight lists " + weights.getWeightsCount()
             + " weights for " + k + " classes");
       }
-      return t.getClassWeight().getWeightsList().stream().mapToDouble(Double::doubleValue).toArray();
+      return weights.getWeightsList().stream().mapToDouble(Double::doubleValue).toArray();
     }
     long[] counts = new long[k];
     for (int label : labels) {

@@ -45,6 +45,36 @@ class NodeCommandLinesTest {
   }
 
   @Test
+  void trainTextCentrally_carriesTheJobsClassWeights() throws Exception {
+    JobSpec.Builder b = textJob().toBuilder();
+    b.getTextBuilder().setNumLabels(2).getClassWeightBuilder().addWeights(1).addWeights(8.5);
+    TrainCommand t = parse(new TrainCommand(),
+        NodeCommandLines.trainTextCentrally(b.build(), DIR.resolve("model"), DIR.resolve("t.jsonl"), DIR.resolve("o")));
+    assertThat(t.classWeight).isEqualTo("0:1.0,1:8.5");
+    assertThat(TrainCommand.classWeights(t.classWeight, 2, new int[] {0, 1}, true)).containsExactly(1.0, 8.5);
+    assertThat(NodeCommandLines.describeCentral(b.build())).contains(", class weights 0:1.0,1:8.5, non-private");
+    b.getTextBuilder().getClassWeightBuilder().clearWeights().setBalanced(true);
+    t = parse(new TrainCommand(),
+        NodeCommandLines.trainTextCentrally(b.build(), DIR.resolve("model"), DIR.resolve("t.jsonl"), DIR.resolve("o")));
+    assertThat(t.classWeight).isEqualTo("balanced");
+    assertThat(TrainCommand.classWeights("balanced", 2, new int[] {0, 0, 0, 1}, false)).containsExactly(4.0 / 6, 2.0);
+    assertThat(parse(new TrainCommand(), NodeCommandLines.trainTextCentrally(textJob(), DIR.resolve("model"),
+        DIR.resolve("t.jsonl"), DIR.resolve("o"))).classWeight).isNull();
+  }
+
+  @Test
+  void classWeightOption_badValuesSayWhatIsValid() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TrainCommand.classWeights("balanced", 2, new int[] {0, 1},
+        true)).hasMessageContaining("with --dp give explicit weights");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TrainCommand.classWeights("1=8", 2, new int[] {0, 1},
+        false)).hasMessage("--class-weight '1=8'; expected balanced or LABEL:WEIGHT pairs such as 1:8 (labels 0 to 1)");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TrainCommand.classWeights("2:8", 2, new int[] {0, 1},
+        false)).hasMessage("--class-weight names label 2, but the data has labels 0 to 1");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> TrainCommand.classWeights("1:0", 2, new int[] {0, 1},
+        false)).hasMessage("--class-weight of label 1 must be a number > 0, got 0");
+  }
+
+  @Test
   void describeCentral_namesTheRecipe() {
     assertThat(NodeCommandLines.describeCentral(textJob())).isEqualTo("central baseline: LoRA r 2 alpha 4.0 on"
         + " c_attn,c_proj, A frozen (FFA-LoRA, as the job), AdamW weight decay 0.02, 6 epochs (3 rounds x 2 local"

@@ -38,8 +38,11 @@ record JobFile(
       @com.fasterxml.jackson.annotation.JsonFormat(with = com.fasterxml.jackson.annotation.JsonFormat.Feature
           .ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> targetModules, Boolean freezeA) {}
 
-  /** {@code text:}; every field optional. */
-  record Text(Integer maxLength, String pooling, Integer numLabels, Double weightDecay) {}
+  /**
+   * {@code text:}; every field optional. {@code class_weight} is balanced or a map from label to weight
+   * ({@link LanguageModelBlocks#text}).
+   */
+  record Text(Integer maxLength, String pooling, Integer numLabels, Double weightDecay, Object classWeight) {}
 
   /** {@code strategy:}; the FedAdam fields apply only to {@code kind: fedadam}. */
   record Strategy(String kind, Double serverLearningRate, Double beta1, Double beta2, Double tau) {}

@@ -289,7 +289,7 @@ public final class JobFiles {
         }
         spec.setModel(LanguageModelBlocks.model(f.model(), problems));
         spec.setLora(LanguageModelBlocks.lora(f.lora(), privateJob, problems));
-        spec.setText(LanguageModelBlocks.text(f.text(), task[0], problems));
+        spec.setText(LanguageModelBlocks.text(f.text(), task[0], privateJob, problems));
       }
       spec.setStrategy(StrategyBlock.validate(f.strategy(), problems));
       JobFile.Training t = f.training() == null ? new JobFile.Training(null, null, null, null) : f.training();

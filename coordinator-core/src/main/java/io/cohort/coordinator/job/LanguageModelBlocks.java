@@ -1,5 +1,6 @@
 package io.cohort.coordinator.job;
 
+import io.cohort.proto.v1.ClassWeight;
 import io.cohort.proto.v1.LoraSpec;
 import io.cohort.proto.v1.ModelSpec;
 import io.cohort.proto.v1.Pooling;
@@ -131,8 +132,8 @@ final class LanguageModelBlocks {
     return java.util.Optional.empty();
   }
 
-  static TextSpec text(JobFile.Text given, TaskType task, List<String> problems) {
-    JobFile.Text t = given == null ? new JobFile.Text(null, null, null, null) : given;
+  static TextSpec text(JobFile.Text given, TaskType task, boolean privateJob, List<String> problems) {
+    JobFile.Text t = given == null ? new JobFile.Text(null, null, null, null, null) : given;
     TextSpec.Builder b = TextSpec.newBuilder();
     int maxLength = t.maxLength() == null ? DEFAULT_MAX_LENGTH : t.maxLength();
     if (maxLength < 2 || maxLength > MAX_LENGTH) {
@@ -161,6 +162,14 @@ final class LanguageModelBlocks {
         b.setNumLabels(labels);
       }
     }
+    if (!classification && t.classWeight() != null) {
+      problems.add("field 'text.class_weight' applies only to task sequence_classification");
+    } else if (classification && t.classWeight() != null && b.getNumLabels() >= 2) {
+      ClassWeight weights = classWeight(t.classWeight(), b.getNumLabels(), privateJob, problems);
+      if (weights != null) {
+        b.setClassWeight(weights);
+      }
+    }
     double wd = t.weightDecay() == null ? 0.0 : t.weightDecay();
     if (!(wd >= 0 && wd <= 1)) {
       problems.add("field 'text.weight_decay' must be in [0, 1], got " + wd);
@@ -168,5 +177,34 @@ final class LanguageModelBlocks {
       b.setWeightDecay(wd);
     }
     return b.build();
+  }
+
+  /**
+   * {@code text.class_weight} (issue 23 #3): {@code balanced}, or a map from label (0 .. num_labels - 1) to a
+   * weight > 0, labels not named weighing 1. A private job may not use balanced: each node would compute it
+   * from its class counts, which DP-SGD's noise does not cover; explicit weights keep the sensitivity C
+   * because each record's loss is weighted before its gradient is clipped.
+   */
+  private static ClassWeight classWeight(Object given, int numLabels, boolean privateJob, List<String> problems) {
+    String valid = "labels 0 to " + (numLabels - 1);
+    if (given instanceof java.util.Map<?, ?> map) {
+      for (Object key : map.keySet()) {
+        String label = String.valueOf(key);
+        if (!label.matches("\\d{1,5}") || Integer.parseInt(label) >= numLabels) {
+          problems.add("field 'text.class_weight." + label + "' names no label; valid: " + valid
+              + " (text.num_labels is " + numLabels + ")");
+          return null;
+        }
+      }
+    }
+    List<String> labels = java.util.stream.IntStream.range(0, numLabels).mapToObj(String::valueOf).toList();
+    ClassWeight w = TabularBlock.classWeight(given, "text.class_weight", labels, problems);
+    if (w != null && privateJob && w.getBalanced()) {
+      problems.add("field 'text.class_weight' is balanced, which a private job cannot use: it is computed from"
+          + " each node's class counts, which differential privacy does not protect; give explicit weights, e.g. {"
+          + (numLabels - 1) + ": 5}");
+      return null;
+    }
+    return w;
   }
 }

@@ -196,6 +196,14 @@ final class TabularBlock {
    * named weigh 1); absent: all 1.
    */
   static ClassWeight classWeight(Object given, List<String> classes, List<String> problems) {
+    return classWeight(given, "tabular.class_weight", classes, problems);
+  }
+
+  /**
+   * A {@code class_weight} field at {@code field} (e.g. {@code text.class_weight}, whose classes are the
+   * labels "0", "1", ...): {@code balanced}, or a map from class to a weight > 0; problems name the field.
+   */
+  static ClassWeight classWeight(Object given, String field, List<String> classes, List<String> problems) {
     if (given == null) {
       return null;
     }
@@ -203,11 +211,11 @@ final class TabularBlock {
       if (s.strip().equals("balanced")) {
         return ClassWeight.newBuilder().setBalanced(true).build();
       }
-      problems.add("field 'tabular.class_weight' must be balanced or a map from class to weight, got '" + s + "'");
+      problems.add("field '" + field + "' must be balanced or a map from class to weight, got '" + s + "'");
       return null;
     }
     if (!(given instanceof Map<?, ?> map)) {
-      problems.add("field 'tabular.class_weight' must be balanced or a map from class to weight, e.g. {"
+      problems.add("field '" + field + "' must be balanced or a map from class to weight, e.g. {"
           + classes.get(classes.size() - 1) + ": 3}");
       return null;
     }
@@ -217,11 +225,11 @@ final class TabularBlock {
       String label = String.valueOf(e.getKey());
       int c = classes.indexOf(label);
       if (c < 0) {
-        problems.add("field 'tabular.class_weight." + label + "' names no class; valid: " + String.join(", ", classes));
+        problems.add("field '" + field + "." + label + "' names no class; valid: " + String.join(", ", classes));
         continue;
       }
       if (!(e.getValue() instanceof Number n) || !(n.doubleValue() > 0) || !Double.isFinite(n.doubleValue())) {
-        problems.add("field 'tabular.class_weight." + label + "' must be a number > 0, got " + e.getValue());
+        problems.add("field '" + field + "." + label + "' must be a number > 0, got " + e.getValue());
         continue;
       }
       weights[c] = n.doubleValue();

@@ -10,6 +10,11 @@ import java.util.SplittableRandom;
  * Sequence classification: pooled final hidden states, a linear head {@code score} ([labels,
  * width] weight and [labels] bias, initialised as PyTorch's nn.Linear), softmax cross-entropy.
  * The head is trainable (PEFT's {@code modules_to_save = ["score"]}).
+ *
+ * <p>Optional class weights ({@link #setClassWeights}) multiply each example's loss by its label's
+ * weight, so its gradient (per example under DP-SGD, before clipping) is the weight times the
+ * unweighted one; the batch loss stays a mean over examples (the weighted sum divided by the batch
+ * size, as scikit-learn's {@code class_weight} and the tabular trainer). Probabilities are unaffected.
  */
 public final class SequenceClassification implements Objective {
   private final int width;
@@ -17,6 +22,8 @@ public final class SequenceClassification implements Objective {
   private final Pooling pooling;
   private final Parameter weight;
   private final Parameter bias;
+  /** Each label's loss weight, or null when every label weighs 1. */
+  private float[] classWeights;
 
   public SequenceClassification(int width, int labels, Pooling pooling, SplittableRandom init) {
     if (labels < 2) {
@@ -48,6 +55,42 @@ public final class SequenceClassification implements Objective {
 
   public int labels() {
     return labels;
+  }
+
+  /**
+   * Weighs each example's loss by its label's weight in the training that follows; null for 1 each.
+   *
+   * @throws IllegalArgumentException unless there is one finite weight > 0 per label
+   */
+  public void setClassWeights(double[] weights) {
+    if (weights == null) {
+      classWeights = null;
+      return;
+    }
+    if (weights.length != labels) {
+      throw new IllegalArgumentException("class weights: " + weights.length + " given for " + labels + " labels");
+    }
+    float[] w = new float[labels];
+    for (int c = 0; c < labels; c++) {
+      if (!(weights[c] > 0) || !Double.isFinite(weights[c])) {
+        throw new IllegalArgumentException("class weight of label " + c + " is " + weights[c]
+            + "; expected a finite number > 0");
+      }
+      w[c] = (float) weights[c];
+    }
+    classWeights = w;
+  }
+
+  /** The label weights in use, or null when every label weighs 1. */
+  public double[] classWeights() {
+    if (classWeights == null) {
+      return null;
+    }
+    double[] w = new double[labels];
+    for (int c = 0; c < labels; c++) {
+      w[c] = classWeights[c];
+    }
+    return w;
   }
 
   public Pooling pooling() {
@@ -122,19 +165,21 @@ public final class SequenceClassification implements Objective {
         throw new IllegalArgumentException("label " + y + " outside [0, " + labels + ")");
       }
       softmax(p, i * labels, labels);
-      loss -= Math.log(Math.max(p[i * labels + y], 1e-30f));
+      loss -= weightOf(y) * Math.log(Math.max(p[i * labels + y], 1e-30f));
     }
     loss /= n;
     if (dHidden == null) {
       return loss;
     }
-    // dLoss/dlogits = (p - onehot), divided by n for the batch mean; unscaled per example.
+    // dLoss/dlogits = w_y (p - onehot), divided by n for the batch mean; unscaled per example, so each
+    // example's gradient is its weight times the unweighted one before DP-SGD clips it.
     float[] dz = p;
     float norm = pass.perExample() ? 1f : 1f / n;
     for (int i = 0; i < n; i++) {
       dz[i * labels + batch.labels()[i]] -= 1f;
+      float scale = norm * weightOf(batch.labels()[i]);
       for (int c = 0; c < labels; c++) {
-        dz[i * labels + c] *= norm;
+        dz[i * labels + c] *= scale;
       }
     }
     if (pass.perExample()) {
@@ -176,6 +221,10 @@ public final class SequenceClassification implements Objective {
       }
     }
     return loss;
+  }
+
+  private float weightOf(int label) {
+    return classWeights == null ? 1f : classWeights[label];
   }
 
   static void softmax(float[] z, int off, int n) {
