@@ -14,9 +14,27 @@ import java.util.Map;
  * @param numeric per numeric column: present values, their mean and population standard deviation
  * @param categorical per categorical column: the count of each category
  * @param classes rows per class
+ * @param noise under DP (a private job): how each node noised its statistics and what that cost it; the
+ *     statistics above are then noisy sums after post-processing; null otherwise
  */
 public record FeatureStatisticsView(String standardize, int nodes, List<NumericColumn> numeric,
-    List<CategoricalColumn> categorical, Map<String, Double> classes) {
+    List<CategoricalColumn> categorical, Map<String, Double> classes,
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    Noise noise) {
+
+  /** Statistics that are not noised. */
+  public FeatureStatisticsView(String standardize, int nodes, List<NumericColumn> numeric,
+      List<CategoricalColumn> categorical, Map<String, Double> classes) {
+    this(standardize, nodes, numeric, categorical, classes, null);
+  }
+
+  /**
+   * Issue 23 #2 under DP: each node clamped its values to the columns' public ranges and added Gaussian noise
+   * with this noise multiplier before masking; one node's release costs {@code epsilon} at {@code delta} alone
+   * (its ledger composes it with training and evaluation as mechanism gaussian-statistics).
+   */
+  public record Noise(boolean noised, @com.fasterxml.jackson.annotation.JsonProperty("noise_multiplier")
+      double noiseMultiplier, double epsilon, double delta) {}
 
   /** One numeric column of the sums. */
   public record NumericColumn(String name, double count, double mean, double std) {}

@@ -8,7 +8,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * {@code signature_verified} come from the signed line the coordinator stored (checked against the
  * node's registered identity key when it was received); an entry without one reports neither.
  * {@code mechanism} is {@code poisson-gaussian} for a DP-SGD round and {@code gaussian-evaluation} for the
- * charge of a noised evaluation (issue 19 #3); {@code unit} is the privacy unit its epsilon protects,
+ * charge of a noised evaluation (issue 19 #3), {@code gaussian-statistics} for the noised federated feature
+ * statistics of round 0 (issue 23 #2); {@code unit} is the privacy unit its epsilon protects,
  * {@code record} or the column that names the person (issue 19 #2).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -20,7 +20,10 @@ final class FeatureStatisticsLines {
       out.println("standardize: federated (the federation's feature statistics are summed before round 1)");
       return;
     }
-    out.println("standardize: federated, feature statistics of " + v.nodes() + " nodes (secure sum):");
+    out.println("standardize: federated, feature statistics of " + v.nodes() + " nodes (secure sum"
+        + (v.noise() == null ? "" : String.format(Locale.ROOT, " of noised releases: noise multiplier %s, epsilon %.4f"
+            + " at delta %s per node, in each node's ledger", v.noise().noiseMultiplier(), v.noise().epsilon(),
+            v.noise().delta())) + "):");
     for (var c : v.numeric()) {
       out.println(String.format(Locale.ROOT, "  %-16s present %8.0f  mean %12.4f  sd %12.4f", c.name(), c.count(),
           c.mean(), c.std()));

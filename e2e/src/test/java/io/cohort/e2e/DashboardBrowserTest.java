@@ -55,6 +55,8 @@ class DashboardBrowserTest {
   static final List<Budgeted> TRAINERS = List.of(new Budgeted("bank-a", 12.0), new Budgeted("bank-b", 9.0));
   static final double DELTA = 1e-5;
   static final int ROUNDS = 3;
+  /** A training node's ledger entries for the job: DP-SGD and evaluation each round, and the statistics once. */
+  static final int ENTRIES = 2 * ROUNDS + 1;
   /** Canaries per node of the audited job (the credit MLP of job-dp.yaml has 1026 trainable parameters). */
   static final int AUDIT_CANARIES = 500;
   /** The only buttons a read-only user may see: none of them changes anything. */
@@ -93,8 +95,8 @@ class DashboardBrowserTest {
       b.open(null);
       b.signIn(adminToken);
       // Audited (issue 20): each training node reports a one-run audit bound beside its accounted ε.
-      String jobId = fed.submit(dpJob(Map.of("rounds", ROUNDS, "min_nodes", 2, "seed", fed.seed()))
-          + "  audit:\n    canaries: " + AUDIT_CANARIES + "\n");
+      String jobId = fed.submit(withFederatedStatistics(dpJob(Map.of("rounds", ROUNDS, "min_nodes", 2,
+          "seed", fed.seed()))) + "  audit:\n    canaries: " + AUDIT_CANARIES + "\n");
       b.go("/jobs/" + jobId);
       b.waitVisible(By.id("job-summary"));
       String firstState = b.text("#job-summary [data-field=state]");
@@ -139,13 +141,22 @@ class DashboardBrowserTest {
       Map<String, List<VerifiedLedgerEntry>> ledgers = new java.util.HashMap<>();
       for (Budgeted t : TRAINERS) {
         ledgers.put(t.nodeId(), nodeLedger(configs.get(t.nodeId()), t.nodeId()));
-        // Issue 19 #3: a DP-SGD entry and a noised evaluation's charge per round.
-        assertThat(ledgers.get(t.nodeId())).as("%s's ledger: two entries per round", t.nodeId()).hasSize(2 * ROUNDS);
+        // Issue 19 #3: a DP-SGD entry and a noised evaluation's charge per round; issue 23 #2: the noised
+        // feature statistics' charge once, first (round 0).
+        assertThat(ledgers.get(t.nodeId())).as("%s's ledger: two entries per round and the statistics'", t.nodeId())
+            .hasSize(ENTRIES);
+        assertThat(ledgers.get(t.nodeId()).get(0).spend().mechanism()).isEqualTo("gaussian-statistics");
+        assertThat(ledgers.get(t.nodeId()).get(0).spend().round()).isZero();
         assertThat(ledgers.get(t.nodeId())).filteredOn(e -> e.spend().mechanism().equals("gaussian-evaluation"))
             .as("%s's evaluation charges", t.nodeId()).hasSize(ROUNDS)
             .allSatisfy(e -> assertThat(e.spend().unit()).isEqualTo("record"));
       }
       checkNodeLedgerCommand(configs.get("bank-b"), jobId, ledgers.get("bank-b"));
+      // Issue 23 #2: the job's statistics are marked noised, with the epsilon each node's first entry spent.
+      JsonNode statistics = fed.admin().get("/api/v1/jobs/" + jobId + "/statistics");
+      assertThat(statistics.path("noise").path("noised").asBoolean()).as(statistics.toString()).isTrue();
+      assertThat(statistics.path("noise").path("epsilon").asDouble())
+          .isCloseTo(ledgers.get("bank-b").get(0).epsilonAfter(), org.assertj.core.api.Assertions.within(1e-6));
 
       // ---- an audit row is edited in the stopped coordinator's database -------------------
       fed.killCoordinator();
@@ -218,7 +229,7 @@ class DashboardBrowserTest {
         assertThat(spend.path("remaining_epsilon").asDouble()).isEqualTo(t.budget() - ledgerSays);
         assertThat(Double.parseDouble(b.attr(row + "[data-field=delta]", "data-value")))
             .isEqualTo(spend.path("delta").asDouble());
-        assertThat(b.text(row + "[data-field=entries]")).isEqualTo(spend.path("entries").asText()).isEqualTo("" + 2 * ROUNDS);
+        assertThat(b.text(row + "[data-field=entries]")).isEqualTo(spend.path("entries").asText()).isEqualTo("" + ENTRIES);
         boolean over = ledgerSays / t.budget() > 0.8;
         assertThat(b.attr(row.strip(), "class")).as("row of %s flagged above 80 %%", t.nodeId())
             .satisfies(c -> assertThat(c != null && c.contains("over")).isEqualTo(over));
@@ -234,7 +245,7 @@ class DashboardBrowserTest {
       b.find("#privacy-table tr[data-node='bank-b'] th a").click();
       b.waitVisible(By.id("ledger-table"));
       JsonNode entries = admin.get("/api/v1/privacy?node=bank-b&dataset=credit").path("entries");
-      assertThat(b.findAll("#ledger-table tbody tr")).hasSize(entries.size()).hasSize(2 * ROUNDS);
+      assertThat(b.findAll("#ledger-table tbody tr")).hasSize(entries.size()).hasSize(ENTRIES);
       for (JsonNode e : entries) {
         String row = "#ledger-table tr[data-seq='" + e.path("entry_seq").asLong() + "'] ";
         VerifiedLedgerEntry signed = ledgers.get("bank-b").get((int) e.path("entry_seq").asLong() - 1);
@@ -251,8 +262,11 @@ class DashboardBrowserTest {
         // Issue 19: the unit beside epsilon, and what spent it, with its charge.
         assertThat(e.path("unit").asText()).isEqualTo(signed.spend().unit()).isEqualTo("record");
         assertThat(b.text(row + "[data-field=unit]")).isEqualTo("record");
-        assertThat(b.text(row + "[data-field=kind]")).isEqualTo(
-            e.path("mechanism").asText().equals("gaussian-evaluation") ? "evaluation" : "training");
+        assertThat(b.text(row + "[data-field=kind]")).isEqualTo(switch (e.path("mechanism").asText()) {
+          case "gaussian-evaluation" -> "evaluation";
+          case "gaussian-statistics" -> "feature statistics";
+          default -> "training";
+        });
         long seq = e.path("entry_seq").asLong();
         double before = seq > 1 ? ledgers.get("bank-b").get((int) seq - 2).epsilonAfter() : 0;
         assertShown(b, row + "[data-field=epsilon_charge]", signed.epsilonAfter() - before, 4);
@@ -418,6 +432,19 @@ class DashboardBrowserTest {
           .isEqualTo(a.path("correct").asInt() + " / " + a.path("guesses").asInt());
       assertThat(b.text(row + "[data-field=audit_check]")).isEqualTo("ok");
     }
+  }
+
+  /**
+   * Issue 23 #2 under DP: the job scales with the federation's noised feature statistics, which needs a public
+   * range for every numeric column of job-dp.yaml.
+   */
+  private static String withFederatedStatistics(String yaml) {
+    String columns = "  standardize: federated\n  columns:\n"
+        + "    duration: {range: [4, 72]}\n    credit_amount: {range: [250, 20000]}\n"
+        + "    installment_commitment: {range: [1, 4]}\n    residence_since: {range: [1, 4]}\n"
+        + "    age: {range: [18, 80]}\n    existing_credits: {range: [1, 4]}\n    num_dependents: {range: [1, 2]}\n";
+    assertThat(yaml).contains("  hidden_units: [16]\n");
+    return yaml.replace("  hidden_units: [16]\n", "  hidden_units: [16]\n" + columns);
   }
 
   private static String dpJob(Map<String, Object> settings) throws IOException {

@@ -50,9 +50,10 @@ final class LedgerCommand implements Callable<Integer> {
    */
   record RoundSpend(String dataset, double epsilonRound, double epsilonAfter, double delta, String mechanism,
       String unit, double samplingRate, double noiseMultiplier, double clipNorm, long steps) {
-    /** "training" or "evaluation", as the text output names it. */
+    /** "training", "evaluation" or "statistics" (issue 23 #2), as the text output names it. */
     String what() {
-      return io.cohort.crypto.ledger.Spend.EVALUATION_MECHANISM.equals(mechanism) ? "evaluation" : "training";
+      return io.cohort.crypto.ledger.Spend.EVALUATION_MECHANISM.equals(mechanism) ? "evaluation"
+          : io.cohort.crypto.ledger.Spend.STATISTICS_MECHANISM.equals(mechanism) ? "statistics" : "training";
     }
   }
 

@@ -209,7 +209,23 @@ public final class TabularTrainer implements LocalTrainer {
   @Override
   public FederationStatistics featureStatistics(JobSpec spec) throws LocalDataException {
     Rows r = prepare(spec).rows();
-    return StatisticsProtos.toProto(FeatureStatistics.of(r.train(), r.trainRows()));
+    if (!io.cohort.client.privacy.PrivacyGuard.isPrivate(spec)) {
+      return StatisticsProtos.toProto(FeatureStatistics.of(r.train(), r.trainRows()));
+    }
+    // Under DP each value is clamped to its column's public range, which bounds one row's share of the sums.
+    io.cohort.proto.v1.NumericRange[] ranges;
+    try {
+      ranges = io.cohort.wire.NoisedStatistics.ranges(spec.getTabular());
+    } catch (IllegalArgumentException e) {
+      throw new LocalDataException(e.getMessage());
+    }
+    double[] min = new double[ranges.length];
+    double[] max = new double[ranges.length];
+    for (int j = 0; j < ranges.length; j++) {
+      min[j] = ranges[j].getMin();
+      max[j] = ranges[j].getMax();
+    }
+    return StatisticsProtos.toProto(FeatureStatistics.of(r.train(), r.trainRows(), min, max));
   }
 
   @Override

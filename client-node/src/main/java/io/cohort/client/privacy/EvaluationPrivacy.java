@@ -21,7 +21,9 @@ import io.cohort.proto.v1.JobSpec;
  * (post-processing, no further charge). Before the noise the 1000-bin histograms are summed into
  * {@link #COARSE_BINS} bins of width 0.1 (each count then placed in the middle fine bin of its group, so the
  * wire format and the coordinator's pooling stay as they are): noise per bin would otherwise swamp them.
- * Rounding to integers and clamping at 0 are post-processing too.
+ * Making the noisy bins non-negative whole counts is post-processing too: per class the noisy total is
+ * kept (it is unbiased) and the bins are projected onto non-negative counts with that total
+ * ({@link NonNegativeCounts}), not clamped bin by bin at 0, which inflated the counts of sparse histograms.
  *
  * <p>Accounting: one evaluation is one step of the Gaussian mechanism without subsampling (q = 1) with noise
  * multiplier sigma_e / sqrt(3) over clip sqrt(3), recorded as its own ledger entry (mechanism
@@ -104,9 +106,8 @@ public final class EvaluationPrivacy {
     float[] pos = noise.sample(groups, sigmaE);
     float[] neg = noise.sample(groups, sigmaE);
     float[] scalars = noise.sample(2, sigmaE);
-    long[] p = new long[bins];
-    long[] n = new long[bins];
-    long examples = 0;
+    double[] noisyPos = new double[groups];
+    double[] noisyNeg = new double[groups];
     for (int g = 0; g < groups; g++) {
       int from = g * width;
       int to = Math.min(bins, from + width);
@@ -116,9 +117,19 @@ public final class EvaluationPrivacy {
         truePos += raw.getPositiveScoreHistogram(i);
         trueNeg += raw.getNegativeScoreHistogram(i);
       }
-      int middle = from + (to - from) / 2;
-      p[middle] = Math.max(0, Math.round(truePos + (double) pos[g]));
-      n[middle] = Math.max(0, Math.round(trueNeg + (double) neg[g]));
+      noisyPos[g] = truePos + (double) pos[g];
+      noisyNeg[g] = trueNeg + (double) neg[g];
+    }
+    long[] coarsePos = NonNegativeCounts.project(noisyPos);
+    long[] coarseNeg = NonNegativeCounts.project(noisyNeg);
+    long[] p = new long[bins];
+    long[] n = new long[bins];
+    long examples = 0;
+    for (int g = 0; g < groups; g++) {
+      int from = g * width;
+      int middle = from + (Math.min(bins, from + width) - from) / 2;
+      p[middle] = coarsePos[g];
+      n[middle] = coarseNeg[g];
       examples += p[middle] + n[middle];
     }
     long correct = Math.min(examples, Math.max(0, Math.round(raw.getNumCorrect() + (double) scalars[0])));

@@ -155,9 +155,13 @@ public final class PrivacyGuard implements AutoCloseable {
       PrivacyLedger ledger = ledger(alias, budget.get());
       checkLedgerFitsMode(spec, budget.get());
       DpPlan plan = plan(spec, trainRows);
-      // Issue 19 #3: the job's noised evaluations are charged too, so they count in its projected spend.
-      PrivacyPlan wholeJob = EvaluationPrivacy.noised(spec)
-          ? plan.wholeJob().then(EvaluationPrivacy.wholeJob(spec)) : plan.wholeJob();
+      // Issue 19 #3 / 23 #2: the job's noised evaluations and feature statistics are charged too, so they count
+      // in its projected spend.
+      if (StatisticsPrivacy.charged(spec)) {
+        StatisticsPrivacy.checkUnit(spec);
+      }
+      PrivacyPlan releases = DpPlanner.otherReleases(spec);
+      PrivacyPlan wholeJob = releases == null ? plan.wholeJob() : plan.wholeJob().then(releases);
       List<Reservations.Reservation> rs = Reservations.read(ledger.file());
       List<PlanSegment> others = Reservations.unspent(rs, ledger.entries(), spec.getJobId());
       long otherJobs = rs.stream().filter(r -> !r.jobId().equals(spec.getJobId())).count();
@@ -401,6 +405,39 @@ public final class PrivacyGuard implements AutoCloseable {
             "privacy budget: evaluating round %d of job %s would bring dataset '%s' to epsilon %.4f at delta %s, over"
                 + " its budget of %.4f; this node sends no evaluation", round, spec.getJobId(), alias, projected,
             ledger.delta(), ledger.budgetEpsilon()));
+      }
+      return Optional.of(new Admission(alias, null, spend));
+    } catch (DpParameterException e) {
+      throw new RoundRefusedException("privacy: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Issue 23 #2: admits the release of the job's noised feature statistics (before round 1), or refuses it;
+   * empty when the job's statistics are not charged (no DP, or no federated standardisation).
+   *
+   * @throws RoundRefusedException when the charge would take the dataset past its budget (counting the
+   *     budget reserved for other accepted jobs), or the job's privacy unit is per person
+   */
+  public synchronized Optional<Admission> admitStatistics(JobSpec spec) throws RoundRefusedException, IOException {
+    Optional<NodeConfig.Budget> budget = policy(spec);
+    if (budget.isEmpty() || !StatisticsPrivacy.charged(spec)) {
+      return Optional.empty();
+    }
+    StatisticsPrivacy.checkUnit(spec);
+    String alias = spec.getDatasetAlias();
+    PrivacyLedger ledger = ledgerUnlessRolledBack(alias, budget.get());
+    try {
+      Spend spend = StatisticsPrivacy.spend(spec).withJobTerms(io.cohort.wire.JobTerms.sha256Hex(spec));
+      List<PlanSegment> segments = new ArrayList<>(Reservations.unspent(Reservations.read(ledger.file()),
+          ledger.entries(), spec.getJobId()));
+      segments.add(spend.segment());
+      double projected = ledger.projectedEpsilon(PrivacyPlan.of(segments));
+      if (projected > ledger.budgetEpsilon()) {
+        throw new RoundRefusedException(String.format(Locale.ROOT,
+            "privacy budget: the feature statistics of job %s would bring dataset '%s' to epsilon %.4f at delta %s"
+                + " (with the budget reserved for other jobs), over its budget of %.4f; this node sends no statistics",
+            spec.getJobId(), alias, projected, ledger.delta(), ledger.budgetEpsilon()));
       }
       return Optional.of(new Admission(alias, null, spend));
     } catch (DpParameterException e) {

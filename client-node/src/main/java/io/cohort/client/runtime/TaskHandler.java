@@ -4,6 +4,7 @@ import io.cohort.client.job.LocalTrainer;
 import io.cohort.client.privacy.EvaluationPrivacy;
 import io.cohort.client.privacy.PrivacyGuard;
 import io.cohort.client.privacy.RoundRefusedException;
+import io.cohort.client.privacy.StatisticsPrivacy;
 import io.cohort.crypto.dp.DpParameterException;
 import io.cohort.crypto.dp.GaussianNoise;
 import io.cohort.crypto.keys.IdentityKeyPair;
@@ -45,6 +46,10 @@ final class TaskHandler {
   /** Noise on evaluation statistics under DP (issue 19 #3): SecureRandom-keyed. */
   private final GaussianNoise evaluationNoise = GaussianNoise.create();
   private final DistributedDpNodeRound distributed;
+  /** Noise on feature statistics under DP (issue 23 #2): SecureRandom-keyed. */
+  private final GaussianNoise statisticsNoise = GaussianNoise.create();
+  /** Each private job's noised statistics once released (and charged), by job id. */
+  private final java.util.Map<String, float[]> releasedStatistics = new java.util.concurrent.ConcurrentHashMap<>();
   /** Test hook: runs after a round's spend is recorded and before anything of the round leaves. */
   private Runnable afterLedgerRecord = () -> { };
 
@@ -288,33 +293,54 @@ final class TaskHandler {
 
   /**
    * Issue 23 #2: contributes the sums over this node's training rows to the federation's secure sum of
-   * feature statistics. Only masked fixed-point words leave the node. A private job's statistics would
-   * need DP noise and a ledger entry, which are not built: such a task is refused.
+   * feature statistics. Only masked fixed-point words leave the node. Under DP the values are clamped to
+   * their columns' public ranges and the sums noised ({@link StatisticsPrivacy}); the release is admitted
+   * by the node's budget and its spend recorded (write-ahead) before the words are masked. The noised words
+   * are kept for the job, so a retried statistics session sends the same release, uncharged again.
    */
   private void statistics(Task task, StatisticsTask t) throws InterruptedException {
-    if (PrivacyGuard.isPrivate(t.getSpec())) {
-      abandon(task, LocalTrainer.Decline.of("job " + task.getJobId() + " is private; this node does not release"
-          + " feature statistics of a private job (their DP noise is not built)"));
-      return;
-    }
     if (!t.hasSecureAggregation()) {
       abandon(task, LocalTrainer.Decline.of("the feature statistics of job " + task.getJobId()
           + " come without secure aggregation; refused, since they would leave this node unmasked"));
       return;
     }
-    try {
+    abandonOnFailure(task, () -> {
       secure.checkPeers(t.getSecureAggregation());
-      io.cohort.proto.v1.FederationStatistics mine = trainer.featureStatistics(t.getSpec());
-      float[] words = io.cohort.wire.StatisticsWords.encode(
-          io.cohort.wire.StatisticsWords.flatten(t.getSpec().getTabular(), mine));
-      secure.startStatistics(task, t, words);
-      LOG.info("job " + task.getJobId() + ": feature statistics of " + (long) mine.getClassCountsList().stream()
-          .mapToDouble(Double::doubleValue).sum() + " training rows entered secure aggregation");
-    } catch (LocalTrainer.LocalDataException e) {
-      abandon(task, e.decline());
-    } catch (IllegalArgumentException | io.cohort.client.trust.PeerRefusedException e) {
-      abandon(task, LocalTrainer.Decline.of(e.getMessage()));
+      float[] words = PrivacyGuard.isPrivate(t.getSpec()) ? privateStatistics(task, t)
+          : io.cohort.wire.StatisticsWords.encode(io.cohort.wire.StatisticsWords.flatten(t.getSpec().getTabular(),
+              trainer.featureStatistics(t.getSpec())));
+      secure.startStatistics(task, t, words.clone()); // the kept release stays unmasked in memory
+      LOG.info("job " + task.getJobId() + ": feature statistics of this node's training rows entered secure"
+          + " aggregation" + (PrivacyGuard.isPrivate(t.getSpec()) ? " (clamped and noised)" : ""));
+    });
+  }
+
+  /** The noised release of a private job's statistics: admitted, noised, recorded, then returned for masking. */
+  private float[] privateStatistics(Task task, StatisticsTask t) throws LocalTrainer.LocalDataException,
+      RoundRefusedException, IOException {
+    float[] kept = releasedStatistics.get(task.getJobId());
+    if (kept != null) {
+      return kept;
     }
+    Optional<PrivacyGuard.Admission> charge = privacy.admitStatistics(t.getSpec());
+    if (charge.isEmpty()) {
+      throw new RoundRefusedException("job " + task.getJobId() + " is private, but its feature statistics have no DP"
+          + " charge on this node (standardize federated in privacy.mode distributed is not supported); refused");
+    }
+    float[] words;
+    try {
+      words = io.cohort.wire.StatisticsWords.encode(StatisticsPrivacy.privatise(t.getSpec(),
+          trainer.featureStatistics(t.getSpec()), statisticsNoise));
+    } catch (DpParameterException e) {
+      throw new RoundRefusedException("privacy: " + e.getMessage());
+    }
+    var entry = privacy.record(charge.get());
+    afterLedgerRecord.run();
+    LOG.info(String.format("job %s: recorded the feature statistics' privacy spend, dataset '%s' now at epsilon %.4f",
+        task.getJobId(), t.getSpec().getDatasetAlias(), entry.epsilonAfter()));
+    client.pushLedgerEntries(task.getJobId(), privacy.entries(t.getSpec().getDatasetAlias(), task.getJobId()));
+    releasedStatistics.put(task.getJobId(), words);
+    return words;
   }
 
   /** Sends the job's seeded initial parameters: data-independent, the round-0 model of a secure job. */

@@ -25,6 +25,15 @@ public record FeatureStatistics(double[] numericCount, double[] numericSum, doub
 
   /** The statistics of {@code rows} of {@code data}. */
   public static FeatureStatistics of(CsvDataset data, List<Integer> rows) {
+    return of(data, rows, null, null);
+  }
+
+  /**
+   * The statistics of {@code rows} of {@code data} with each numeric column's values clamped into
+   * [{@code min[j]}, {@code max[j]}] (issue 23 #2 under DP: what one row adds is then bounded); no
+   * clamping when {@code min} is null.
+   */
+  public static FeatureStatistics of(CsvDataset data, List<Integer> rows, double[] min, double[] max) {
     TabularSchema schema = data.schema();
     int n = schema.numericColumns().size();
     double[] count = new double[n];
@@ -39,7 +48,7 @@ public record FeatureStatistics(double[] numericCount, double[] numericSum, doub
     for (int row : rows) {
       for (int j = 0; j < n; j++) {
         if (!data.isMissingNumber(row, j)) {
-          double v = data.numeric(row, j);
+          double v = min == null ? data.numeric(row, j) : Math.max(min[j], Math.min(max[j], data.numeric(row, j)));
           count[j]++;
           sum[j] += v;
           squares[j] += v * v;

@@ -59,14 +59,48 @@ class EvaluationPrivacyTest {
     double lossSq = 0;
     for (int k = 0; k < draws; k++) {
       EvaluationResult r = EvaluationPrivacy.privatise(raw(), sigma, noise);
-      sumSq += Math.pow(r.getPositiveScoreHistogram(950) - 0, 2); // a group whose true count is 0: clamped at 0
+      sumSq += Math.pow(positives(r) - 150, 2); // the noisy total of 10 bins, kept by the projection
       lossSq += Math.pow(r.getLossSum() - 90, 2);
     }
-    // Clamping at 0 keeps half the draws of an empty bin: E[max(0, N)^2] = sigma^2 / 2.
-    assertThat(Math.sqrt(2 * sumSq / draws)).isBetween(0.8 * sigma, 1.2 * sigma);
+    // Ten bins' noise in the class total: sigma x sqrt(10).
+    assertThat(Math.sqrt(sumSq / draws)).isBetween(0.8 * sigma * Math.sqrt(10), 1.2 * sigma * Math.sqrt(10));
     // The loss sum's noise is sigma x the per-record loss cap (clamped at 0 rarely at this mean; loose bound).
     assertThat(Math.sqrt(lossSq / draws)).isBetween(0.6 * sigma * EvaluationPrivacy.LOSS_CAP,
         1.2 * sigma * EvaluationPrivacy.LOSS_CAP);
+  }
+
+  private static long positives(EvaluationResult r) {
+    return r.getPositiveScoreHistogramList().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /**
+   * The noised counts are unbiased: over many seeded draws the mean released count of a sparse histogram
+   * (200 rows in 2 of 20 coarse bins) is its true count, where clamping each bin at 0 inflated it to ~3x.
+   */
+  @Test
+  void theReleasedCounts_areUnbiased_overManyDraws() throws Exception {
+    long seed = 20261207L;
+    GaussianNoise noise = io.cohort.crypto.dp.SeededNoise.of(seed);
+    int bins = PooledEvaluation.DEFAULT_BINS;
+    EvaluationResult.Builder b = EvaluationResult.newBuilder().setNumExamples(200).setNumCorrect(150).setLossSum(60);
+    for (int i = 0; i < bins; i++) {
+      b.addPositiveScoreHistogram(i >= 800 && i < 900 ? 1 : 0).addNegativeScoreHistogram(i < 100 ? 1 : 0);
+    }
+    EvaluationResult raw = b.build();
+    double sigma = 20;
+    int draws = 2000;
+    double examples = 0;
+    double pos = 0;
+    for (int k = 0; k < draws; k++) {
+      EvaluationResult r = EvaluationPrivacy.privatise(raw, sigma, noise);
+      examples += r.getNumExamples();
+      pos += positives(r);
+      assertThat(r.getPositiveScoreHistogramList()).allMatch(c -> c >= 0);
+    }
+    // Standard error of the mean total: sigma x sqrt(20 bins) / sqrt(draws), about 2; allow 4 of them.
+    double tolerance = 4 * sigma * Math.sqrt(20) / Math.sqrt(draws);
+    assertThat(examples / draws).as("mean noisy count, seed %d", seed).isCloseTo(200, within(tolerance));
+    assertThat(pos / draws).as("mean noisy positives, seed %d", seed).isCloseTo(100, within(tolerance));
   }
 
   @Test

@@ -36,6 +36,24 @@ public final class PrivateJobs {
         .build();
   }
 
+  /**
+   * {@link #spec} with federated standardisation (issue 23 #2 under DP): secure aggregation on, column x's
+   * public range [-4, 4], statistics noise multiplier {@code z}.
+   */
+  public static JobSpec federated(String jobId, double epsilon, int rounds, double z) {
+    JobSpec s = spec(jobId, epsilon, rounds);
+    return s.toBuilder().setSecureAggregation(io.cohort.proto.v1.SecureAggregationSpec.newBuilder().setEnabled(true)
+            .setBits(16).setClip(1.0).setMaxExamples(1))
+        .setTabular(s.getTabular().toBuilder().setStandardize(io.cohort.proto.v1.Standardize.STANDARDIZE_FEDERATED)
+            .addColumns(io.cohort.proto.v1.ColumnPreprocessing.newBuilder().setName("x")
+                .setImpute(io.cohort.proto.v1.Imputation.IMPUTATION_MEAN)
+                .setRange(io.cohort.proto.v1.NumericRange.newBuilder().setMin(-4).setMax(4)))
+            .addColumns(io.cohort.proto.v1.ColumnPreprocessing.newBuilder().setName("c")
+                .setImpute(io.cohort.proto.v1.Imputation.IMPUTATION_MOST_FREQUENT)))
+        .setPrivacy(s.getPrivacy().toBuilder().setStatisticsNoiseMultiplier(z))
+        .build();
+  }
+
   /** 80 seeded rows of x (numeric), c (a|b) and y = x > 0. */
   public static Path csv(Path dir, long seed) throws Exception {
     SplittableRandom r = new SplittableRandom(seed);

@@ -154,6 +154,28 @@ class PrivateRoundDaemonTest {
       };
     }
 
+    /** Secure-aggregation messages received (issue 23 #2: a statistics session's AdvertiseKeys). */
+    final AtomicInteger secAggMessages = new AtomicInteger();
+
+    @Override
+    public StreamObserver<io.cohort.proto.v1.PushSecAggRequest> pushSecAgg(
+        StreamObserver<io.cohort.proto.v1.PushSecAggResponse> out) {
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(io.cohort.proto.v1.PushSecAggRequest value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {
+          secAggMessages.incrementAndGet();
+          out.onNext(io.cohort.proto.v1.PushSecAggResponse.getDefaultInstance());
+          out.onCompleted();
+        }
+      };
+    }
+
     /** Entries of the last report that carried any. */
     int lastReportedEntries() {
       for (int i = ledgerReports.size() - 1; i >= 0; i--) {
@@ -196,6 +218,87 @@ class PrivateRoundDaemonTest {
   private static Task train(JobSpec spec, int round, String id) {
     return Task.newBuilder().setTaskId(id).setJobId(spec.getJobId()).setTrain(TrainTask.newBuilder().setSpec(spec)
         .setRound(round).setDeadlineUnixMs(System.currentTimeMillis() + 600_000)).build();
+  }
+
+  /** The other peer of the statistics sessions: one identity, as a node pins the keys it has seen. */
+  private static final IdentityKeyPair OTHER_PEER = IdentityKeyPair.generate();
+
+  /** A statistics task of {@code spec}: this node (id 1) and one other peer, no certificates (development mode). */
+  private static Task statistics(JobSpec spec, String id, NodeConfig cfg) throws Exception {
+    var self = IdentityKeyPair.loadOrCreate(cfg.identityKey()).publicKey();
+    var other = OTHER_PEER.publicKey();
+    var info = io.cohort.proto.v1.SecAggRound.newBuilder().setSecaggId(1).setThreshold(2).setMinCohortSize(2)
+        .setBits(io.cohort.wire.StatisticsWords.QUANTIZATION_BITS).setClip(io.cohort.wire.StatisticsWords.CLIP)
+        .setMaxExamples(1).setVectorLength(io.cohort.wire.StatisticsWords.words(spec.getTabular()))
+        .addPeers(io.cohort.proto.v1.SecAggPeer.newBuilder().setSecaggId(1).setNodeId(cfg.nodeId())
+            .setIdentityKeyEd25519(com.google.protobuf.ByteString.copyFrom(self.raw())))
+        .addPeers(io.cohort.proto.v1.SecAggPeer.newBuilder().setSecaggId(2).setNodeId("n2")
+            .setIdentityKeyEd25519(com.google.protobuf.ByteString.copyFrom(other.raw())));
+    return Task.newBuilder().setTaskId(id).setJobId(spec.getJobId()).setStatistics(io.cohort.proto.v1.StatisticsTask
+        .newBuilder().setSpec(spec).setSecureAggregation(info)
+        .setDeadlineUnixMs(System.currentTimeMillis() + 600_000)).build();
+  }
+
+  /**
+   * Issue 23 #2 under DP: the statistics' spend is in the ledger before anything of them leaves (a node killed
+   * right after the write sent nothing); a retried session re-sends the kept release without a second charge.
+   */
+  @Test
+  void privateFeatureStatistics_areChargedBeforeTheyLeave_andARetryIsNotChargedAgain() throws Exception {
+    NodeConfig cfg = PrivateJobs.config(dir, PrivateJobs.csv(dir, SEED), 20.0, port);
+    JobSpec job = PrivateJobs.federated("job-stats", 6, 3, 5);
+    Running first = start(cfg, () -> {
+      throw new SimulatedCrash();
+    });
+    coordinator.tasks.add(offer(job));
+    coordinator.tasks.add(statistics(job, "s1", cfg));
+    first.thread().join(180_000); // the first test of a JVM loads ND4J: minutes on a loaded machine
+    assertThat(first.thread().isAlive()).as("the node stopped at the hook").isFalse();
+    first.daemon().close();
+    assertThat(coordinator.answers).singleElement().satisfies(a -> assertThat(a.getAccept())
+        .as(a.getDeclineReason()).isTrue());
+    assertThat(coordinator.secAggMessages.get()).as("nothing of the statistics was sent").isZero();
+    assertThat(ledger(cfg).entries()).singleElement().satisfies(e -> {
+      assertThat(e.spend().mechanism()).isEqualTo(io.cohort.crypto.ledger.Spend.STATISTICS_MECHANISM);
+      assertThat(e.spend().round()).isZero();
+      assertThat(e.spend().segment().noiseMultiplier()).isEqualTo(5.0);
+      assertThat(e.spend().clipNorm()).as("sqrt(3 numeric + 1 categorical + 1)").isEqualTo(Math.sqrt(5));
+    });
+
+    Running second = start(cfg, () -> { });
+    try {
+      coordinator.tasks.add(statistics(job, "s2", cfg));
+      await("the statistics' AdvertiseKeys", () -> coordinator.secAggMessages.get() == 1);
+      await("the reported entries", () -> coordinator.lastReportedEntries() == 2);
+      coordinator.tasks.add(statistics(job, "s3", cfg)); // the coordinator retries the session
+      await("the retry's AdvertiseKeys", () -> coordinator.secAggMessages.get() == 2);
+      assertThat(coordinator.abandoned).isEmpty();
+    } finally {
+      stop(second);
+    }
+    // The restarted node lost its kept release, so its new release was charged; the retry was not.
+    assertThat(ledger(cfg).entries()).hasSize(2).allSatisfy(e -> assertThat(e.spend().mechanism())
+        .isEqualTo(io.cohort.crypto.ledger.Spend.STATISTICS_MECHANISM));
+  }
+
+  /** A private job whose statistics do not fit the budget is declined, and its statistics task writes nothing. */
+  @Test
+  void featureStatisticsOverBudget_areDeclined_andNothingIsWrittenOrSent() throws Exception {
+    // DP-SGD alone fits 1.0 (calibrated to the target), the statistics at z 0.5 alone cost far more.
+    NodeConfig cfg = PrivateJobs.config(dir, PrivateJobs.csv(dir, SEED), 1.0, port);
+    JobSpec job = PrivateJobs.federated("job-stats-big", 0.9, 1, 0.5);
+    Running node = start(cfg, () -> { });
+    try {
+      coordinator.tasks.add(offer(job));
+      await("the answer", () -> !coordinator.answers.isEmpty());
+      assertThat(coordinator.answers.get(0).getAccept()).isFalse();
+      coordinator.tasks.add(statistics(job, "s1", cfg));
+      await("the refusal", () -> coordinator.abandoned.size() == 1);
+      assertThat(coordinator.secAggMessages.get()).isZero();
+    } finally {
+      stop(node);
+    }
+    assertThat(ledger(cfg).entries()).isEmpty();
   }
 
   private record Running(NodeDaemon daemon, Thread thread) {}

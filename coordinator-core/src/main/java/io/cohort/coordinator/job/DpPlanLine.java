@@ -1,12 +1,19 @@
 package io.cohort.coordinator.job;
 
 import io.cohort.crypto.dp.DpParameterException;
+import io.cohort.crypto.dp.PlanSegment;
 import io.cohort.crypto.dp.PldAccountant;
+import io.cohort.crypto.dp.PrivacyPlan;
 import io.cohort.crypto.dp.RdpAccountant;
 import io.cohort.crypto.dp.SigmaCalibrator;
 import io.cohort.proto.v1.DpAccountant;
 import io.cohort.proto.v1.JobSpec;
+import io.cohort.proto.v1.PrivacyMode;
 import io.cohort.proto.v1.PrivacySpec;
+import io.cohort.proto.v1.Standardize;
+import io.cohort.wire.NoisedStatistics;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
 
@@ -47,7 +54,8 @@ public final class DpPlanLine {
     } else {
       try {
         double s = new SigmaCalibrator(p.getAccountant() == DpAccountant.DP_ACCOUNTANT_PLD ? PldAccountant.create()
-            : RdpAccountant.create()).calibrate(q, steps * rounds, p.getTargetEpsilon(), p.getDelta());
+            : RdpAccountant.create()).calibrate(otherReleases(spec), q, steps * rounds, p.getTargetEpsilon(),
+            p.getDelta());
         sigma = String.format(Locale.ROOT, "sigma %s (for epsilon %s at delta %s)", num(s), p.getTargetEpsilon(),
             p.getDelta());
       } catch (DpParameterException e) {
@@ -55,7 +63,57 @@ public final class DpPlanLine {
       }
     }
     return String.format(Locale.ROOT, "q %s, %s, C %s, %d steps per round, %d in all", num(q), sigma, p.getClipNorm(),
-        steps, steps * rounds);
+        steps, steps * rounds) + statistics(spec);
+  }
+
+  /** Whether a node noises and charges the job's evaluations (as the node's EvaluationPrivacy.noised). */
+  private static boolean evaluationsNoised(JobSpec spec) {
+    return !spec.getPrivacy().getPublicValidation() && spec.getPrivacy().getMode() != PrivacyMode.PRIVACY_MODE_DISTRIBUTED;
+  }
+
+  /** Whether a node noises and charges the job's federated feature statistics (issue 23 #2). */
+  private static boolean statisticsNoised(JobSpec spec) {
+    return spec.hasTabular() && spec.getTabular().getStandardize() == Standardize.STANDARDIZE_FEDERATED
+        && spec.getPrivacy().getMode() != PrivacyMode.PRIVACY_MODE_DISTRIBUTED;
+  }
+
+  private static double statisticsZ(JobSpec spec) {
+    return NoisedStatistics.noiseMultiplier(spec.getTabular(), spec.getPrivacy().getStatisticsNoiseMultiplier());
+  }
+
+  /**
+   * What a node charges besides DP-SGD, as its DpPlanner leaves it out of DP-SGD's share of the target: the
+   * noised evaluations (one a round, sigma_e over sensitivity sqrt 3) and the noised feature statistics.
+   */
+  private static PrivacyPlan otherReleases(JobSpec spec) throws DpParameterException {
+    List<PlanSegment> segments = new ArrayList<>();
+    if (evaluationsNoised(spec)) {
+      double sigmaE = spec.getPrivacy().getEvaluationNoiseMultiplier() > 0
+          ? spec.getPrivacy().getEvaluationNoiseMultiplier() : PrivacyBlock.DEFAULT_EVALUATION_NOISE;
+      segments.add(PlanSegment.of(1.0, sigmaE / Math.sqrt(3), Math.max(1, spec.getRounds())));
+    }
+    if (statisticsNoised(spec)) {
+      segments.add(PlanSegment.of(1.0, statisticsZ(spec), 1));
+    }
+    return segments.isEmpty() ? null : PrivacyPlan.of(segments);
+  }
+
+  /** "; feature statistics ..." for a job whose statistics are noised, else "". */
+  private static String statistics(JobSpec spec) {
+    if (!statisticsNoised(spec)) {
+      return "";
+    }
+    double z = statisticsZ(spec);
+    String alone;
+    try {
+      alone = String.format(Locale.ROOT, "epsilon %.4f alone",
+          RdpAccountant.create().epsilon(PrivacyPlan.of(1.0, z, 1), spec.getPrivacy().getDelta()).epsilon());
+    } catch (DpParameterException e) {
+      alone = "epsilon unknown (" + e.getMessage() + ")";
+    }
+    return String.format(Locale.ROOT, "; feature statistics noised once before round 1 (Gaussian, noise multiplier"
+        + " %s over sensitivity %s, %s, charged as gaussian-statistics)", num(z),
+        num(NoisedStatistics.sensitivity(spec.getTabular())), alone);
   }
 
   /** Four significant digits, without trailing zeros (q 1, not 1.000). */

@@ -65,8 +65,11 @@ record JobFile(
       String task,
       String loss) {}
 
-  /** {@code tabular.columns.<name>:}; every field optional. {@code fill} may be a number or a string. */
-  record Column(List<String> missing, String impute, Object fill, Boolean indicator) {}
+  /**
+   * {@code tabular.columns.<name>:}; every field optional. {@code fill} may be a number or a string;
+   * {@code range} is a numeric column's public [min, max] (issue 23 #2 under DP).
+   */
+  record Column(List<String> missing, String impute, Object fill, Boolean indicator, List<Double> range) {}
 
   /** {@code secure_aggregation:}; every field optional (on by default). */
   record SecureAggregation(Boolean enabled, Double clip, Integer bits, Integer threshold, Long maxExamples,
@@ -76,7 +79,8 @@ record JobFile(
   record Privacy(Boolean enabled, Double epsilon, Double delta, Double noiseMultiplier, Double clipNorm,
       Double samplingRate, Integer expectedBatchSize, Integer localSteps, Integer localEpochs, String accountant,
       String optimizer, Double learningRate, Audit audit, String unit, Boolean publicValidation,
-      Double evaluationNoiseMultiplier, String mode, Integer minHonest, Integer maxNodes) {}
+      Double evaluationNoiseMultiplier, String mode, Integer minHonest, Integer maxNodes,
+      Double statisticsNoiseMultiplier) {}
 
   /** {@code privacy.audit:}; absent means no audit. See {@link PrivacyBlock#audit}. */
   record Audit(Integer canaries, Integer guesses, Double delta) {}

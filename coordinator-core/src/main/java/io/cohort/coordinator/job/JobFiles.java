@@ -266,7 +266,7 @@ public final class JobFiles {
           if (f.tabular() == null) {
             throw error("tabular", "is required for task tabular_classification");
           }
-          TabularSpec tabular = tabular(f.tabular(), privateJob, secure);
+          TabularSpec tabular = tabular(f.tabular(), privateJob, secure, f.privacy());
           // A model without kind is a language model's block; languageModelBlocksGiven reports it.
           if (f.model() != null && f.model().kind() != null) {
             if (f.tabular().hiddenUnits() != null) {
@@ -420,7 +420,8 @@ public final class JobFiles {
       return b;
     }
 
-    private TabularSpec tabular(JobFile.Tabular t, boolean privateJob, boolean secure) throws JobFileException {
+    private TabularSpec tabular(JobFile.Tabular t, boolean privateJob, boolean secure, JobFile.Privacy privacy)
+        throws JobFileException {
       String label = required(t.label(), "tabular.label");
       List<String> classes = t.classes() == null ? List.of() : t.classes();
       TabularTask task = TabularBlock.task(t.task(), classes);
@@ -484,7 +485,8 @@ public final class JobFiles {
       }
       List<String> problems = new ArrayList<>();
       List<ColumnPreprocessing> columns = TabularBlock.columns(t, numeric, categorical, problems);
-      Standardize standardize = TabularBlock.standardize(t.standardize(), secure, privateJob, columns, problems);
+      Standardize standardize = TabularBlock.standardize(t.standardize(), secure,
+          privateJob ? privacy : null, numeric, columns, problems);
       ClassWeight classWeight = task == TabularTask.TABULAR_TASK_REGRESSION && t.classWeight() != null ? null
           : TabularBlock.classWeight(t.classWeight(), classes, problems);
       if (task == TabularTask.TABULAR_TASK_REGRESSION && t.classWeight() != null) {

@@ -182,6 +182,14 @@ final class PrivacyBlock {
     } else if (!Boolean.TRUE.equals(p.publicValidation())) {
       b.setEvaluationNoiseMultiplier(DEFAULT_EVALUATION_NOISE);
     }
+    // Issue 23 #2: z of the noised feature statistics (standardize federated); absent, the nodes use 5.
+    if (p.statisticsNoiseMultiplier() != null) {
+      if (!(p.statisticsNoiseMultiplier() > 0 && p.statisticsNoiseMultiplier() <= 1e4)) {
+        out.add(field("statistics_noise_multiplier", "must be in (0, 10000], got " + p.statisticsNoiseMultiplier()));
+      } else {
+        b.setStatisticsNoiseMultiplier(p.statisticsNoiseMultiplier());
+      }
+    }
   }
 
   /** Most canaries a job may ask for; a node also refuses more than its model's trainable parameters. */

@@ -58,7 +58,7 @@ final class TabularBlock {
   private static ColumnPreprocessing column(String name, JobFile.Column c, List<String> defaultTokens,
       boolean numeric, List<String> categories, List<String> problems) {
     String field = "tabular.columns." + name;
-    JobFile.Column col = c == null ? new JobFile.Column(null, null, null, null) : c;
+    JobFile.Column col = c == null ? new JobFile.Column(null, null, null, null, null) : c;
     ColumnPreprocessing.Builder b = ColumnPreprocessing.newBuilder().setName(name)
         .addAllMissingValues(col.missing() == null ? defaultTokens : tokens(col.missing(), field + ".missing", problems))
         .setIndicator(Boolean.TRUE.equals(col.indicator()));
@@ -79,6 +79,17 @@ final class TabularBlock {
       }
     } else if (fill != null) {
       problems.add("field '" + field + ".fill' applies only with impute: constant");
+    }
+    if (col.range() != null) {
+      List<Double> r = col.range();
+      if (!numeric) {
+        problems.add("field '" + field + ".range' applies to numeric columns only");
+      } else if (r.size() != 2 || r.get(0) == null || r.get(1) == null || !Double.isFinite(r.get(0))
+          || !Double.isFinite(r.get(1)) || !(r.get(0) < r.get(1))) {
+        problems.add("field '" + field + ".range' must be [min, max] with min < max, both finite numbers, got " + r);
+      } else {
+        b.setRange(io.cohort.proto.v1.NumericRange.newBuilder().setMin(r.get(0)).setMax(r.get(1)));
+      }
     }
     return b.build();
   }
@@ -158,10 +169,12 @@ final class TabularBlock {
   /**
    * {@code tabular.standardize}: federated, local or none. Unset, it is federated where that can run
    * (issue 23 #2: secure aggregation on, a non-private job, no column imputing the median, which sums
-   * cannot give) and local otherwise.
+   * cannot give) and local otherwise. A private job may ask for federated: its statistics are then noised
+   * (see {@link #privateFederated}).
    */
-  static Standardize standardize(String given, boolean secure, boolean privateJob, List<ColumnPreprocessing> columns,
-      List<String> problems) {
+  static Standardize standardize(String given, boolean secure, JobFile.Privacy privacy, List<String> numeric,
+      List<ColumnPreprocessing> columns, List<String> problems) {
+    boolean privateJob = privacy != null;
     String medianColumn = columns.stream().filter(c -> c.getImpute() == Imputation.IMPUTATION_MEDIAN)
         .map(ColumnPreprocessing::getName).findFirst().orElse(null);
     if (given == null) {
@@ -176,9 +189,9 @@ final class TabularBlock {
           problems.add("field 'tabular.standardize' is federated, which sums the nodes' statistics under secure"
               + " aggregation, but secure_aggregation.enabled is false; turn it on or use local");
         } else if (privateJob) {
-          problems.add("field 'tabular.standardize' is federated, which is not built for private jobs yet (the"
-              + " statistics' DP noise and ledger entry, issue 23 #2); use local");
-        } else if (medianColumn != null) {
+          privateFederated(privacy, numeric, columns, problems);
+        }
+        if (secure && medianColumn != null) {
           problems.add("field 'tabular.standardize' is federated, but column '" + medianColumn + "' imputes the"
               + " median, which sums of statistics cannot give; use impute: mean or standardize: local");
         }
@@ -189,6 +202,30 @@ final class TabularBlock {
         yield Standardize.STANDARDIZE_LOCAL;
       }
     };
+  }
+
+  /**
+   * Issue 23 #2 under DP: a private job's federated statistics are clamped to each numeric column's
+   * declared {@code range} and noised per record, so every numeric column needs one, the privacy unit must be
+   * a record and the mode local.
+   */
+  private static void privateFederated(JobFile.Privacy privacy, List<String> numeric,
+      List<ColumnPreprocessing> columns, List<String> problems) {
+    if (privacy.unit() != null && !privacy.unit().strip().equals("record")) {
+      problems.add("field 'tabular.standardize' is federated, but privacy.unit is '" + privacy.unit().strip()
+          + "': the noised statistics bound one row, not one person's rows; use standardize: local");
+    }
+    if (privacy.mode() != null && privacy.mode().strip().equalsIgnoreCase("distributed")) {
+      problems.add("field 'tabular.standardize' is federated, which privacy.mode distributed does not support (its"
+          + " sigma is calibrated for training alone); use standardize: local");
+    }
+    List<String> without = columns.stream().filter(c -> numeric.contains(c.getName()) && !c.hasRange())
+        .map(ColumnPreprocessing::getName).toList();
+    if (!without.isEmpty()) {
+      problems.add("field 'tabular.columns." + without.get(0) + ".range' is required: a private job with standardize"
+          + " federated clamps each numeric value to its column's public range, e.g. " + without.get(0)
+          + ": {range: [0, 200]} (missing for " + String.join(", ", without) + ")");
+    }
   }
 
   /**

@@ -11,6 +11,10 @@ import io.cohort.proto.v1.JobSpec;
 import io.cohort.proto.v1.Standardize;
 import io.cohort.proto.v1.StatisticsTask;
 import io.cohort.proto.v1.TabularSpec;
+import io.cohort.crypto.dp.DpParameterException;
+import io.cohort.crypto.dp.PrivacyPlan;
+import io.cohort.crypto.dp.RdpAccountant;
+import io.cohort.wire.NoisedStatistics;
 import io.cohort.wire.StatisticsWords;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +27,9 @@ import java.util.logging.Logger;
  * coordinator learns only the sum, stores it with the job ({@link ModelStore#writeStatistics}) and
  * hands it to every later training and evaluation task ({@link JobStatistics}), so every node imputes
  * and scales alike. The words are exact fixed point ({@link StatisticsWords}), not the model delta's
- * clipped quantisation, so the session has its own parameters: step 1, uniform weights.
+ * clipped quantisation, so the session has its own parameters: step 1, uniform weights. Under DP each
+ * node clamps, centres and noises its statistics and charges its ledger before masking them; the
+ * coordinator un-centres and post-processes the noisy sum ({@link #postProcessed}).
  */
 final class StatisticsPhase {
   private static final Logger LOG = Logger.getLogger(StatisticsPhase.class.getName());
@@ -94,15 +100,41 @@ final class StatisticsPhase {
             + min);
       }
       double[] sums = StatisticsWords.decode(out.wordSums().get(), StatisticsWords.statistics(t));
-      FederationStatistics s = StatisticsWords.unflatten(t, sums, out.contributors().size());
+      FederationStatistics s = noised(ctx.spec()) ? postProcessed(ctx.spec(), sums, out.contributors().size())
+          : StatisticsWords.unflatten(t, sums, out.contributors().size());
       LOG.info(() -> "job " + ctx.jobId() + ": feature statistics of " + out.contributors().size()
-          + " nodes summed under secure aggregation (" + sums.length + " statistics)");
+          + " nodes summed under secure aggregation (" + sums.length + " statistics"
+          + (s.getNoised() ? String.format(java.util.Locale.ROOT, ", noised by each node at epsilon %.4f", s.getEpsilon())
+              : "") + ")");
       return Attempts.Try.success(s);
     } catch (SecAggAbortException e) {
       return Attempts.Try.failure("secure aggregation aborted: " + e.getMessage());
     } finally {
       ctx.tasks().close(stages);
     }
+  }
+
+  /** Whether the nodes noise their statistics (a private job, issue 23 #2 under DP). */
+  static boolean noised(JobSpec spec) {
+    return spec.hasPrivacy() && spec.getPrivacy().getEnabled();
+  }
+
+  /**
+   * The federation's statistics from the sum of the nodes' clamped, centred, noised releases: un-centred and
+   * post-processed ({@link NoisedStatistics#postProcess}), marked noised with what one node's release costs
+   * alone (the Gaussian mechanism at the job's z over its sensitivity, as epsilon at the job's delta under RDP).
+   */
+  static FederationStatistics postProcessed(JobSpec spec, double[] noisyCentred, int nodes) {
+    TabularSpec t = spec.getTabular();
+    double z = NoisedStatistics.noiseMultiplier(t, spec.getPrivacy().getStatisticsNoiseMultiplier());
+    double delta = spec.getPrivacy().getDelta();
+    double epsilon;
+    try {
+      epsilon = RdpAccountant.create().epsilon(PrivacyPlan.of(1.0, z, 1), delta).epsilon();
+    } catch (DpParameterException e) {
+      epsilon = Double.NaN; // a delta the validator let through cannot be out of range; shown as unknown
+    }
+    return NoisedStatistics.postProcess(t, noisyCentred, nodes, z, epsilon, delta);
   }
 
   /**

@@ -35,4 +35,25 @@ class DpPlanLineTest {
 
     assertThat(DpPlanLine.describe(parse(""), OptionalLong.empty())).as("non-private").isEmpty();
   }
+
+  @Test
+  void noisedFeatureStatistics_areNamedWithTheirCharge_andLeaveDpSgdLessOfTheTarget() throws Exception {
+    String privacy = "privacy: {epsilon: 8, delta: 1.0e-5, clip_norm: 1.0, sampling_rate: 1.0, local_steps: 10}\n";
+    String federated = HEAD.replace("secure_aggregation: {enabled: false}\n", "")
+        .replace("numeric: [x]}", "numeric: [x], standardize: federated, columns: {x: {range: [0, 1]}}}");
+    JobSpec job = JobFiles.parse(federated + privacy, "job.yaml", "job-1");
+    String line = DpPlanLine.describe(job, OptionalLong.empty());
+    assertThat(line).contains("feature statistics noised once before round 1 (Gaussian, noise multiplier 5 over"
+        + " sensitivity 2, epsilon ").contains("charged as gaussian-statistics");
+    String local = DpPlanLine.describe(JobFiles.parse(HEAD.replace("secure_aggregation: {enabled: false}\n", "")
+        + privacy, "job.yaml", "job-2"), OptionalLong.empty());
+    assertThat(local).doesNotContain("feature statistics");
+    assertThat(sigma(line)).as("sigma is calibrated to what the statistics leave").isGreaterThan(sigma(local));
+  }
+
+  private static double sigma(String line) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("sigma ([0-9.]+)").matcher(line);
+    assertThat(m.find()).as(line).isTrue();
+    return Double.parseDouble(m.group(1));
+  }
 }

@@ -49,6 +49,26 @@ class TabularMissingValuesJobFileTest {
         "job.yaml", "job-1").getTabular().getStandardize()).as("a private job").isEqualTo(Standardize.STANDARDIZE_LOCAL);
   }
 
+  /** Issue 23 #2 under DP: every numeric column needs its public range, record level, local mode. */
+  @Test
+  void privateFederated_needsARangeForEveryNumericColumn_andRefusesAPersonUnit() throws Exception {
+    String dp = "privacy: {epsilon: 3, delta: 1.0e-5, clip_norm: 1, sampling_rate: 1.0, local_steps: 2%s}\n";
+    assertThatThrownBy(() -> JobFiles.parse(HEAD + "  standardize: federated\n  columns:\n    age: {range: [0, 120]}\n"
+        + String.format(dp, ""), "job.yaml", "job-1"))
+        .hasMessageContaining("field 'tabular.columns.size.range' is required: a private job with standardize federated"
+            + " clamps each numeric value to its column's public range");
+    JobSpec ok = JobFiles.parse(HEAD + "  standardize: federated\n  columns:\n    age: {range: [0, 120]}\n"
+        + "    size: {range: [0, 50]}\n" + String.format(dp, ", statistics_noise_multiplier: 8"), "job.yaml", "job-1");
+    assertThat(ok.getTabular().getStandardize()).isEqualTo(Standardize.STANDARDIZE_FEDERATED);
+    assertThat(ok.getTabular().getColumns(1).getRange().getMax()).isEqualTo(50);
+    assertThat(ok.getPrivacy().getStatisticsNoiseMultiplier()).isEqualTo(8);
+    assertThatThrownBy(() -> JobFiles.parse(HEAD + "  standardize: federated\n  columns:\n    age: {range: [0, 120]}\n"
+        + "    size: {range: [0, 50]}\n" + String.format(dp, ", unit: patient_id"), "job.yaml", "job-1"))
+        .hasMessageContaining("privacy.unit is 'patient_id'");
+    assertThatThrownBy(() -> parse("  columns:\n    age: {range: [5, 1]}\n"))
+        .hasMessageContaining("field 'tabular.columns.age.range' must be [min, max] with min < max");
+  }
+
   @Test
   void standardizeFederated_isRefusedWhereItCannotRun() {
     assertThatThrownBy(() -> JobFiles.parse(HEAD + "  standardize: federated\nsecure_aggregation: {enabled: false}\n"

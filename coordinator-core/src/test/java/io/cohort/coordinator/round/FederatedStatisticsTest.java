@@ -101,4 +101,59 @@ class FederatedStatisticsTest {
       }
     }
   }
+
+  /**
+   * Under DP (issue 23 #2) the nodes send clamped, centred, noised statistics; the coordinator un-centres and
+   * post-processes their sum and stores it marked noised, with what one node's release costs.
+   */
+  @Test
+  void privateJob_storesThePostProcessedNoisySum_markedNoisedWithItsEpsilon() throws Exception {
+    String privateJob = """
+        name: federated-dp
+        task: tabular_classification
+        dataset: d
+        rounds: 1
+        min_nodes: 3
+        round_timeout_seconds: 60
+        tabular:
+          label: y
+          classes: ['0', '1']
+          numeric: [x]
+          columns: {x: {range: [0, 10]}}
+          standardize: federated
+        secure_aggregation: {clip: 0.5, max_examples: 1000}
+        privacy: {epsilon: 8, delta: 1.0e-5, clip_norm: 1.0, sampling_rate: 1.0, local_steps: 2,
+          statistics_noise_multiplier: 4}
+        """;
+    try (FakeFederation f = new FakeFederation(dir, privateJob, 1)) {
+      var t = f.spec.getTabular();
+      assertThat(t.getColumns(0).getRange().getMax()).isEqualTo(10);
+      // Each node: 10 values of mean 7 and variance 1 (sum 70, squares 500), 6 of class 0 and 4 of class 1.
+      double[] exact = {10, 70, 500, 6, 4};
+      double[] centred = io.cohort.wire.NoisedStatistics.centre(t, exact);
+      List<FakeNode> nodes = new ArrayList<>();
+      for (String id : List.of("node-a", "node-b", "node-c")) {
+        FakeNode n = new FakeNode(id);
+        n.update = INITIAL;
+        n.examples = 10;
+        n.delta = new float[4];
+        n.statistics = centred.clone();
+        f.identities.record(id, n.identity.publicKey().raw());
+        nodes.add(f.add(n));
+      }
+      f.start();
+      f.runNodesUntil("job ended", () -> f.job().state().terminal(), LIMIT);
+      assertThat(f.awaitEnd(LIMIT)).as("failure: %s", f.job().failureReason()).isEqualTo(JobState.COMPLETED);
+      FederationStatistics stored = f.models.readStatistics(f.spec.getJobId()).orElseThrow();
+      assertThat(stored.getNoised()).isTrue();
+      assertThat(stored.getNoiseMultiplier()).isEqualTo(4);
+      assertThat(stored.getDelta()).isEqualTo(1e-5);
+      assertThat(stored.getEpsilon()).isCloseTo(io.cohort.crypto.dp.RdpAccountant.create()
+          .epsilon(io.cohort.crypto.dp.PrivacyPlan.of(1.0, 4, 1), 1e-5).epsilon(), within(1e-12));
+      assertThat(stored.getNumericCount(0)).isCloseTo(30, within(1e-3));
+      assertThat(stored.getNumericSum(0) / stored.getNumericCount(0)).as("mean").isCloseTo(7, within(1e-3));
+      assertThat(stored.getNumericSumOfSquares(0) / 30 - 49).as("variance").isCloseTo(1, within(1e-2));
+      assertThat(stored.getClassCountsList()).containsExactly(18.0, 12.0);
+    }
+  }
 }

@@ -47,6 +47,8 @@ final class FeatureStatisticsViews {
     for (int k = 0; k < t.getClassesCount() && k < s.getClassCountsCount(); k++) {
       classes.put(t.getClasses(k), s.getClassCounts(k));
     }
-    return new FeatureStatisticsView(standardize.toLowerCase(Locale.ROOT), s.getNodes(), numeric, categorical, classes);
+    return new FeatureStatisticsView(standardize.toLowerCase(Locale.ROOT), s.getNodes(), numeric, categorical, classes,
+        s.getNoised() ? new FeatureStatisticsView.Noise(true, s.getNoiseMultiplier(), s.getEpsilon(), s.getDelta())
+            : null);
   }
 }

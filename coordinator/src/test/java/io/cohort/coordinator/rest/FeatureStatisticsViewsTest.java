@@ -42,5 +42,15 @@ class FeatureStatisticsViewsTest {
     JobSpec local = JobFiles.parse(JOB + "  standardize: local\n", "job.yaml", "job-2");
     assertThat(FeatureStatisticsViews.of(local, Optional.of(sums)))
         .isEqualTo(new FeatureStatisticsView("local", 0, java.util.List.of(), java.util.List.of(), java.util.Map.of()));
+    assertThat(v.noise()).as("exact sums are not marked noised").isNull();
+  }
+
+  @Test
+  void noisedStatistics_carryTheirNoiseAndEpsilon() throws Exception {
+    JobSpec spec = JobFiles.parse(JOB, "job.yaml", "job-1");
+    var sums = StatisticsWords.unflatten(spec.getTabular(), new double[] {4, 10, 30, 3, 1, 2, 2}, 2).toBuilder()
+        .setNoised(true).setNoiseMultiplier(5).setEpsilon(0.98).setDelta(1e-5).build();
+    assertThat(FeatureStatisticsViews.of(spec, Optional.of(sums)).noise())
+        .isEqualTo(new FeatureStatisticsView.Noise(true, 5, 0.98, 1e-5));
   }
 }

@@ -187,7 +187,7 @@ final class LedgerCodec {
     if (!v[11].equals(prevHex)) {
       throw new BadLine("hash chain broken: prev does not match the previous line");
     }
-    if (!v[3].equals(Spend.MECHANISM) && !v[3].equals(Spend.EVALUATION_MECHANISM)) {
+    if (!Spend.known(v[3])) {
       throw new BadLine("unknown mechanism " + v[3]);
     }
     Spend s = Spend.of(v[1], integer(v[2]), number(v[4]), number(v[5]), number(v[6]), integer(v[7]))

@@ -16,7 +16,7 @@ import io.cohort.crypto.dp.PlanSegment;
  * @param jobTermsSha256 the hex SHA-256 of the job terms the node accepted (issue 21 #4), written
  *     into the signed entry so each round's spend names the terms it was made under; empty for
  *     entries written before terms were pinned
- * @param mechanism {@link #MECHANISM} (DP-SGD) or {@link #EVALUATION_MECHANISM}
+ * @param mechanism {@link #MECHANISM} (DP-SGD), {@link #EVALUATION_MECHANISM} or {@link #STATISTICS_MECHANISM}
  * @param unit the privacy unit the spend is stated for: {@link #RECORD_UNIT} or the column / field
  *     that names the person (issue 19 #2)
  */
@@ -26,6 +26,11 @@ public record Spend(String jobId, long round, PlanSegment segment, double clipNo
   public static final String MECHANISM = "poisson-gaussian";
   /** Noisy evaluation statistics: the Gaussian mechanism on a node's validation counts (issue 19 #3). */
   public static final String EVALUATION_MECHANISM = "gaussian-evaluation";
+  /**
+   * Noisy federated feature statistics: the Gaussian mechanism on a node's clamped counts and sums before
+   * round 1 (issue 23 #2), recorded at round 0.
+   */
+  public static final String STATISTICS_MECHANISM = "gaussian-statistics";
   /** The default privacy unit: one record. */
   public static final String RECORD_UNIT = "record";
 
@@ -42,9 +47,9 @@ public record Spend(String jobId, long round, PlanSegment segment, double clipNo
     if (mechanism == null) {
       mechanism = MECHANISM;
     }
-    if (!mechanism.equals(MECHANISM) && !mechanism.equals(EVALUATION_MECHANISM)) {
-      throw new IllegalArgumentException("mechanism must be " + MECHANISM + " or " + EVALUATION_MECHANISM + ", got "
-          + mechanism);
+    if (!known(mechanism)) {
+      throw new IllegalArgumentException("mechanism must be " + MECHANISM + ", " + EVALUATION_MECHANISM + " or "
+          + STATISTICS_MECHANISM + ", got " + mechanism);
     }
     if (unit == null || unit.isEmpty()) {
       unit = RECORD_UNIT;
@@ -52,6 +57,12 @@ public record Spend(String jobId, long round, PlanSegment segment, double clipNo
     if (!unit.matches("[A-Za-z0-9._:-]{1,128}")) {
       throw new IllegalArgumentException("unit must be 1 to 128 characters of [A-Za-z0-9._:-], got " + unit);
     }
+  }
+
+  /** Whether {@code mechanism} is one this ledger records. */
+  public static boolean known(String mechanism) {
+    return MECHANISM.equals(mechanism) || EVALUATION_MECHANISM.equals(mechanism)
+        || STATISTICS_MECHANISM.equals(mechanism);
   }
 
   /** A DP-SGD spend at record level. */

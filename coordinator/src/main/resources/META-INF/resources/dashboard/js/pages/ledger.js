@@ -72,7 +72,8 @@ export const ledgerPage = {
     // Issue 19: what spent each entry (a DP-SGD round or a noised evaluation), what its ε protects, and
     // its charge (the rise over the previous entry's cumulative ε).
     const what = (e) => (e.mechanism === 'gaussian-evaluation' ? 'evaluation'
-      : e.mechanism === 'poisson-gaussian' ? 'training' : (e.mechanism || '—'));
+      : e.mechanism === 'gaussian-statistics' ? 'feature statistics'
+        : e.mechanism === 'poisson-gaussian' ? 'training' : (e.mechanism || '—'));
     const rows = entries.map((e, i) => h('tr', { 'data-seq': e.entry_seq },
       h('th.r', { scope: 'row' }, String(e.entry_seq)),
       h('td', {}, e.job_id ? h('a', { href: '#/jobs/' + encodeURIComponent(e.job_id) }, e.job_id) : '—'),
@@ -94,7 +95,9 @@ export const ledgerPage = {
       rows, { id: 'ledger-table' }));
     parts.push(h('p.note', {}, 'ε after is the node accountant\'s cumulative value, not a sum of the rows; ε charge is',
       ' its rise at that entry. "evaluation" entries charge the noised validation statistics the node sent',
-      ' (Gaussian mechanism, q 1, σ the noise over the sensitivity √3). ',
+      ' (Gaussian mechanism, q 1, σ the noise over the sensitivity √3); "feature statistics" entries (round 0)',
+      ' charge the clamped, noised counts and sums a node contributed for federated standardisation (Gaussian',
+      ' mechanism, q 1, C the sensitivity √(3·numeric + categorical + 1)). ',
       'A dash means the API did not report that field for the entry.'));
     return h('section', { 'aria-labelledby': 'page-title' }, parts);
   },
