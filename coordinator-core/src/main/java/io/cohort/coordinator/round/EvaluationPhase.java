@@ -9,8 +9,6 @@ import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.crypto.SecureTokens;
 import io.cohort.proto.v1.EvaluateTask;
 import io.cohort.proto.v1.EvaluationResult;
-import io.cohort.proto.v1.JobSpec;
-import io.cohort.proto.v1.PrivacyMode;
 import io.cohort.proto.v1.Task;
 import io.cohort.wire.PooledEvaluation;
 import java.time.Instant;
@@ -54,7 +52,7 @@ final class EvaluationPhase {
     Map<String, EvaluationResult> results = c.awaitAndClose(deadline, ctx.registry()::isLive);
     PooledEvaluation pooled = new PooledEvaluation();
     List<NodeEvaluation> perNode = new ArrayList<>();
-    String released = released(ctx.spec());
+    String released = NodeEvaluation.released(ctx.spec());
     for (Map.Entry<String, EvaluationResult> e : new TreeMap<>(results).entrySet()) {
       try {
         pooled.add(e.getValue());
@@ -77,19 +75,6 @@ final class EvaluationPhase {
         ctx.jobId(), round.round(), eval.nodes(), eval.examples(), eval.loss(), eval.accuracy(), eval.rocAuc())
         + (Double.isNaN(eval.rmse()) ? "" : String.format(" rmse %.4f mae %.4f r2 %.4f", eval.rmse(), eval.mae(),
             eval.r2())));
-  }
-
-  /**
-   * What each node's evaluation result is when it reaches the coordinator, as {@link NodeEvaluation} names it:
-   * exact without DP or with public validation data; noised (and charged to the node's ledger) under local DP;
-   * null under distributed DP, whose nodes withhold their results (nothing per node is kept).
-   */
-  static String released(JobSpec spec) {
-    boolean dp = spec.hasPrivacy() && spec.getPrivacy().getEnabled();
-    if (!dp || spec.getPrivacy().getPublicValidation()) {
-      return NodeEvaluation.EXACT;
-    }
-    return spec.getPrivacy().getMode() == PrivacyMode.PRIVACY_MODE_DISTRIBUTED ? null : NodeEvaluation.NOISED;
   }
 
   /**
