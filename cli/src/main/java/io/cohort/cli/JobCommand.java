@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 /** {@code cohort job submit|list|status|watch|cancel|export|verify-export}. */
 @Command(name = "job", mixinStandardHelpOptions = true, description = "Submit, watch, cancel and export jobs.",
     subcommands = {JobCommand.Submit.class, JobCommand.ListJobs.class, JobCommand.Status.class, JobWatch.class,
-        JobCommand.Cancel.class, JobExport.class, VerifyExport.class})
+        JobCommand.Cancel.class, JobExport.class, VerifyExport.class, JobReport.class})
 public final class JobCommand {
 
   @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit a YAML job file; prints the job id.")
@@ -117,6 +117,12 @@ public final class JobCommand {
       }
       for (RoundView r : listOf(d.rounds())) {
         System.out.println(RoundLine.format(r));
+        for (io.cohort.adminapi.NodeEvaluationView n : listOf(r.nodeEvaluations())) {
+          System.out.println(NodeLine.format(n));
+        }
+      }
+      if (d.nodeMetrics() != null && !listOf(d.rounds()).isEmpty()) {
+        System.out.println("per-node metrics: " + d.nodeMetrics());
       }
       AuditLines.print(System.out, d.audits());
       if (j.task() == null || j.task().contains("tabular")) {
@@ -206,6 +212,31 @@ public final class JobCommand {
 
     private static double orNaN(Double d) {
       return d == null ? Double.NaN : d;
+    }
+  }
+
+  /** Issue 23 #7: one node's own metrics in a round, indented under the round's line. */
+  static final class NodeLine {
+    private NodeLine() {}
+
+    static String format(io.cohort.adminapi.NodeEvaluationView n) {
+      StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "    node %s (%s): %d examples", text(n.nodeId()),
+          text(n.released()), n.examples()));
+      metric(s, "loss", n.loss());
+      metric(s, "accuracy", n.accuracy());
+      metric(s, "roc_auc", n.rocAuc());
+      metric(s, "pr_auc", n.prAuc());
+      metric(s, "f1", n.f1());
+      metric(s, "rmse", n.rmse());
+      metric(s, "mae", n.mae());
+      metric(s, "r2", n.r2());
+      return s.toString();
+    }
+
+    private static void metric(StringBuilder s, String name, Double v) {
+      if (v != null && !v.isNaN()) {
+        s.append(String.format(Locale.ROOT, "  %s %.4f", name, v));
+      }
     }
   }
 

@@ -78,6 +78,11 @@ final class JobWatch implements Callable<Integer> {
       while (printed < rounds.size() && (rounds.get(printed).hasNonNull("evaluation") || terminal)) {
         JsonNode r = rounds.get(printed++);
         out.println(output.json() ? event("round", r) : JobCommand.RoundLine.format(r));
+        if (!output.json() && !live && r.hasNonNull("evaluation")) {
+          // Issue 23 #7: elapsed since submission and time left, on stderr so that stdout stays the rounds.
+          System.err.println(Progress.line("job " + jobId, "round", r.path("round").asInt(),
+              job.path("rounds_total").asInt(), sinceCreated(job)));
+        }
       }
       if (!state.equals(lastState) && !live) {
         out.println(output.json() ? event("state", job) : "job " + jobId + " " + state + " " + progress(job));
@@ -101,6 +106,16 @@ final class JobWatch implements Callable<Integer> {
     }
   }
 
+  /** Milliseconds since the job was submitted; 0 when the coordinator did not say when. */
+  private static long sinceCreated(JsonNode job) {
+    try {
+      return Math.max(0, System.currentTimeMillis()
+          - java.time.Instant.parse(job.path("created_at").asText()).toEpochMilli());
+    } catch (java.time.format.DateTimeParseException e) {
+      return 0;
+    }
+  }
+
   private static String progress(JsonNode job) {
     return job.path("rounds_completed").asInt() + "/" + job.path("rounds_total").asInt() + " rounds";
   }
@@ -118,9 +133,13 @@ final class JobWatch implements Callable<Integer> {
             e.path("roc_auc").asDouble(Double.NaN));
       }
     }
-    return String.format(Locale.ROOT, "job %s %s  round %d/%d  nodes accepted %d/%d%s", jobId,
-        job.path("state").asText(), job.path("rounds_completed").asInt(), job.path("rounds_total").asInt(), accepted,
-        nodes.size(), metrics);
+    int done = job.path("rounds_completed").asInt();
+    int total = job.path("rounds_total").asInt();
+    long elapsed = sinceCreated(job);
+    String time = elapsed == 0 ? "" : "  " + Progress.duration(elapsed) + " elapsed" + (done == 0 || done >= total ? ""
+        : ", about " + Progress.duration(Math.round((double) elapsed / done * (total - done))) + " left");
+    return String.format(Locale.ROOT, "job %s %s  round %d/%d  nodes accepted %d/%d%s%s", jobId,
+        job.path("state").asText(), done, total, accepted, nodes.size(), metrics, time);
   }
 
   private String event(String kind, JsonNode body) {

@@ -299,6 +299,7 @@ class DashboardBrowserTest {
         }
       }
       assertThat(b.findAll("#chart-quality canvas, #chart-loss canvas")).hasSizeGreaterThanOrEqualTo(2);
+      checkNodeMetricsAndCurves(b, admin.job(jobId), admin.get("/api/v1/jobs/" + jobId + "/curves"));
       JsonNode declined = Federation.decision(admin.job(jobId), "bank-c");
       assertThat(declined.path("accepted").asBoolean()).isFalse();
       assertThat(b.text("#decisions-table tr[data-node='bank-c']")).contains(declined.path("reason").asText());
@@ -534,6 +535,46 @@ class DashboardBrowserTest {
       double ratio = ((Number) row.get(1)).doubleValue();
       assertThat(ratio).as("contrast of %s on %s (%s on %s)", row.get(0), page, row.get(2), row.get(3))
           .isGreaterThanOrEqualTo(4.5);
+    }
+  }
+
+  /**
+   * Issue 23 #7: each node's own metrics (here noised: a local-DP job) and the curves' points are the API's, the
+   * privacy of the per-node numbers is stated in words, and both curves are drawn.
+   */
+  private static void checkNodeMetricsAndCurves(DashboardBrowser b, JsonNode job, JsonNode curves) {
+    assertThat(job.path("node_metrics").asText()).startsWith("noised:");
+    assertThat(b.text("#node-metrics-note")).contains(job.path("node_metrics").asText());
+    int nodeRows = 0;
+    for (JsonNode r : job.path("rounds")) {
+      for (JsonNode n : r.path("node_evaluations")) {
+        String row = "#node-metrics-table tr[data-round='" + r.path("round").asInt() + "'][data-node='"
+            + n.path("node_id").asText() + "'] ";
+        assertThat(b.attr(row + "[data-field=released]", "data-value")).isEqualTo("noised");
+        assertThat(b.attr(row + "[data-field=examples]", "data-value")).isEqualTo(n.path("examples").asText());
+        if (n.has("loss")) {
+          assertShown(b, row + "[data-field=loss]", n.path("loss").asDouble(), 4);
+        }
+        nodeRows++;
+      }
+    }
+    assertThat(nodeRows).as("the training nodes' noised evaluations").isGreaterThanOrEqualTo(ROUNDS);
+    assertThat(b.findAll("#node-metrics-table tbody tr")).hasSize(nodeRows);
+    assertThat(b.findAll("#chart-roc canvas, #chart-pr canvas")).hasSizeGreaterThanOrEqualTo(2);
+    assertShown(b, "#curves [data-field=curve_roc_auc]", curves.path("roc_auc").asDouble(), 4);
+    JsonNode roc = curves.path("roc");
+    assertThat(b.findAll("#roc-table tbody tr")).hasSize(roc.size());
+    for (int i = 0; i < roc.size(); i++) {
+      String row = "#roc-table tbody tr:nth-child(" + (i + 1) + ") ";
+      assertShown(b, row + "[data-field=fpr]", roc.get(i).path("fpr").asDouble(), 4);
+      assertShown(b, row + "[data-field=tpr]", roc.get(i).path("tpr").asDouble(), 4);
+    }
+    JsonNode pr = curves.path("precision_recall");
+    assertThat(b.findAll("#pr-table tbody tr")).hasSize(pr.size());
+    for (int i = 0; i < pr.size(); i++) {
+      String row = "#pr-table tbody tr:nth-child(" + (i + 1) + ") ";
+      assertShown(b, row + "[data-field=recall]", pr.get(i).path("recall").asDouble(), 4);
+      assertShown(b, row + "[data-field=precision]", pr.get(i).path("precision").asDouble(), 4);
     }
   }
 

@@ -126,6 +126,16 @@ public final class PooledEvaluation {
     }
   }
 
+  /** A copy of the pooled positive-class score histogram of the positive rows; null before any result. */
+  public long[] positiveHistogram() {
+    return positives == null ? null : positives.clone();
+  }
+
+  /** A copy of the pooled positive-class score histogram of the negative rows; null before any result. */
+  public long[] negativeHistogram() {
+    return negatives == null ? null : negatives.clone();
+  }
+
   /** True when some result carried regression statistics (a regression job). */
   public boolean isRegression() {
     return regression != null;

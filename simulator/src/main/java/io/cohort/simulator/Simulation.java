@@ -14,6 +14,7 @@ import io.cohort.cli.AdminClient;
 import io.cohort.cli.AuditLines;
 import io.cohort.cli.CliException;
 import io.cohort.cli.JobCommand;
+import io.cohort.cli.Progress;
 import io.cohort.cli.JvmStart;
 import io.cohort.cli.Processes;
 import io.cohort.cli.Urls;
@@ -100,6 +101,8 @@ final class Simulation {
   private Settings s;
   private final PrintStream out;
   private final List<Process> processes = new ArrayList<>();
+
+  private final Progress progress = new Progress(System.err, System::currentTimeMillis);
 
   Simulation(Path home, Settings settings, PrintStream out) {
     this.home = home;
@@ -602,6 +605,7 @@ final class Simulation {
    */
   private JobDetail watch(AdminClient admin, String jobId, JobSpec spec, PrivateSimulation.Budget budget)
       throws Exception {
+    long start = progress.now();
     int printed = 0;
     boolean declinesShown = false;
     while (true) {
@@ -625,6 +629,9 @@ final class Simulation {
           out.println("           " + PrivateSimulation.spentAfter(admin, nodeIds(), spec.getDatasetAlias(),
               round.round()));
         }
+        if (round.evaluation() != null) {
+          progress.step("federated job", "round", round.round(), spec.getRounds(), start);
+        }
       }
       if (terminal) {
         return d;
@@ -640,11 +647,54 @@ final class Simulation {
   private String runTool(String name, JvmStart start, List<String> args) throws Exception {
     Path log = s.workDir().resolve(name + ".log");
     Process p = Processes.node(home, args, start).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    if (name.startsWith("central") || name.startsWith("eval-central")) {
+      awaitWithProgress(name.startsWith("central") ? "central baseline" : "central baseline evaluation", p, log);
+    }
     if (p.waitFor() != 0) {
       throw new CliException(CliException.FAILED, "cohort-node " + name + " failed: "
           + Files.readString(log).lines().filter(l -> l.startsWith("cohort-node:")).findFirst().orElse("see " + log));
     }
     return Files.readString(log);
+  }
+
+  /**
+   * Issue 23 #7: a progress line on stderr every {@link #PROGRESS_EVERY_MS} while a baseline runs (from the epochs
+   * `cohort-node central` reports in its log, with the time left; elapsed time only where it reports none), and
+   * one when it ends, so that a baseline of minutes is not silent.
+   */
+  private void awaitWithProgress(String what, Process p, Path log) throws Exception {
+    long start = progress.now();
+    System.err.println("progress: " + what + " started");
+    while (!p.waitFor(PROGRESS_EVERY_MS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      int[] epoch = lastEpoch(log);
+      if (epoch == null) {
+        progress.running(what, start);
+      } else {
+        progress.step(what, "epoch", epoch[0], epoch[1], start);
+      }
+    }
+    System.err.println("progress: " + what + " finished in " + Progress.duration(progress.now() - start));
+  }
+
+  static final long PROGRESS_EVERY_MS = 10_000;
+
+  /** The newest "progress: epoch E/N" line of a tool's log as {E, N}; null when there is none yet. */
+  static int[] lastEpoch(Path log) {
+    try {
+      String last = null;
+      for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+        if (line.startsWith("progress: epoch ")) {
+          last = line;
+        }
+      }
+      if (last == null) {
+        return null;
+      }
+      String[] parts = last.substring("progress: epoch ".length()).strip().split("/");
+      return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+    } catch (IOException | RuntimeException e) {
+      return null; // a half-written line or a log not there yet: the next look will do
+    }
   }
 
   private static String read(Path file) throws CliException {

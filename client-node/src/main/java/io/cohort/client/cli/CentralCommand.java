@@ -32,6 +32,9 @@ import picocli.CommandLine.Option;
 @Command(name = "central", mixinStandardHelpOptions = true,
     description = "Train a job's model on pooled data and print held-out metrics as JSON (a baseline for simulations).")
 final class CentralCommand implements Callable<Integer> {
+  /** How each finished epoch is reported on stderr: this prefix, then "done/total". */
+  static final String PROGRESS_PREFIX = "progress: epoch ";
+
   @Option(names = "--spec", required = true, paramLabel = "FILE", description = "The job spec as cohort.v1.JobSpec JSON.")
   Path spec;
 
@@ -56,9 +59,12 @@ final class CentralCommand implements Callable<Integer> {
     TabularNetwork network = JobNetworks.forJob(job.toBuilder().clearPrivacy().build(), schema);
     TensorBundleHolder init = new TensorBundleHolder(network.initialize(job.getSeed()));
     EncodedData encoded = enc.encode(trainData, trainRows);
+    int epochs = job.getRounds() * t.getLocalEpochs();
+    // Issue 23 #7: one stderr line per epoch, which `cohort simulate` turns into progress with time left.
     TrainResult r = NetworkTraining.train(network, init.bundle(), encoded,
-        new TrainingParams(job.getRounds() * t.getLocalEpochs(), t.getBatchSize(), t.getLearningRate(),
-            Schemas.classWeights(job.getTabular(), encoded.labels())), job.getSeed(), null, 0);
+        new TrainingParams(epochs, t.getBatchSize(), t.getLearningRate(),
+            Schemas.classWeights(job.getTabular(), encoded.labels())), job.getSeed(), null, 0,
+        epoch -> System.err.println(PROGRESS_PREFIX + epoch + "/" + epochs));
     EvaluationStats s = NetworkTraining.evaluate(network, r.weights(),
         enc.encode(testData, IntStream.range(0, testData.size()).boxed().toList()));
     long trainMs = (System.nanoTime() - start) / 1_000_000;

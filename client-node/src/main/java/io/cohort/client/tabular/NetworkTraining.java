@@ -30,6 +30,12 @@ public final class NetworkTraining {
    */
   public static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, TrainingParams params,
       long seed, JobAudit audit, int round) {
+    return train(model, start, data, params, seed, audit, round, epoch -> { });
+  }
+
+  /** As above, telling {@code afterEpoch} each finished epoch's number, from 1 (progress lines, issue 23 #7). */
+  public static TrainResult train(TabularNetwork model, TensorBundle start, EncodedData data, TrainingParams params,
+      long seed, JobAudit audit, int round, java.util.function.IntConsumer afterEpoch) {
     requireFits(model, data);
     MultiLayerNetwork net = model.network(start);
     FlatAdam adam = new FlatAdam(net.params(), params.learningRate());
@@ -64,6 +70,7 @@ public final class NetworkTraining {
         adam.step(net.params(), sum.div(size));
       }
       epochLoss = lossSum / n;
+      afterEpoch.accept(epoch + 1);
     }
     return new TrainResult(model.toBundle(TabularNetwork.toFloats(net.params())), epochLoss, n);
   }

@@ -3,6 +3,8 @@ package io.cohort.coordinator.round;
 import com.google.protobuf.ByteString;
 import io.cohort.coordinator.node.NodeSession;
 import io.cohort.coordinator.store.JobStore;
+import io.cohort.coordinator.store.NodeEvaluation;
+import io.cohort.coordinator.store.ScoreHistograms;
 import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.crypto.SecureTokens;
 import io.cohort.proto.v1.EvaluateTask;
@@ -10,9 +12,11 @@ import io.cohort.proto.v1.EvaluationResult;
 import io.cohort.proto.v1.Task;
 import io.cohort.wire.PooledEvaluation;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.logging.Logger;
 
 /** Federated evaluation of a stored round's model: every live accepting node reports metrics, which are pooled. */
@@ -47,16 +51,26 @@ final class EvaluationPhase {
     Instant deadline = ctx.waiter().in(ctx.settings().evaluationTimeout());
     Map<String, EvaluationResult> results = c.awaitAndClose(deadline, ctx.registry()::isLive);
     PooledEvaluation pooled = new PooledEvaluation();
-    for (Map.Entry<String, EvaluationResult> e : results.entrySet()) {
+    List<NodeEvaluation> perNode = new ArrayList<>();
+    String released = NodeEvaluation.released(ctx.spec());
+    for (Map.Entry<String, EvaluationResult> e : new TreeMap<>(results).entrySet()) {
       try {
         pooled.add(e.getValue());
+        if (released != null && e.getValue().getNumExamples() > 0) {
+          perNode.add(new NodeEvaluation(round.round(), e.getKey(),
+              pooledEvaluation(1, new PooledEvaluation().add(e.getValue())), released));
+        }
       } catch (IllegalArgumentException bad) {
         LOG.warning("job " + ctx.jobId() + " round " + round.round() + ": evaluation from node "
             + e.getKey() + " ignored: " + bad.getMessage());
       }
     }
     RoundRecord.Evaluation eval = pooledEvaluation(results.size(), pooled);
-    store.recordEvaluation(ctx.jobId(), round.round(), eval);
+    long[] pos = pooled.positiveHistogram();
+    long[] neg = pooled.negativeHistogram();
+    ScoreHistograms histograms = pos == null || pos.length == 0 || pooled.isRegression()
+        || !Double.isNaN(pooled.macroRocAuc()) ? null : new ScoreHistograms(pos, neg);
+    store.recordEvaluation(ctx.jobId(), round.round(), eval, histograms, perNode);
     LOG.info(() -> String.format("job %s round %d: %d nodes evaluated %d examples: loss %.4f accuracy %.4f roc_auc %.4f",
         ctx.jobId(), round.round(), eval.nodes(), eval.examples(), eval.loss(), eval.accuracy(), eval.rocAuc())
         + (Double.isNaN(eval.rmse()) ? "" : String.format(" rmse %.4f mae %.4f r2 %.4f", eval.rmse(), eval.mae(),

@@ -257,7 +257,51 @@ public final class JobStore {
   }
 
   public void recordEvaluation(String jobId, int round, RoundRecord.Evaluation e) {
+    recordEvaluation(jobId, round, e, null, List.of());
+  }
+
+  /**
+   * Records a round's pooled evaluation with what its curves are drawn from ({@code histograms}, null when the
+   * results had none) and each node's own metrics, in one transaction (a repeated evaluation replaces them).
+   */
+  public void recordEvaluation(String jobId, int round, RoundRecord.Evaluation e, ScoreHistograms histograms,
+      List<NodeEvaluation> nodes) {
     audited("record evaluation of round " + round + " of job " + jobId, c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE rounds SET eval_positive_histogram = ?,"
+          + " eval_negative_histogram = ? WHERE job_id = ? AND round = ?")) {
+        ps.setString(1, histograms == null ? null : ScoreHistograms.encode(histograms.positives()));
+        ps.setString(2, histograms == null ? null : ScoreHistograms.encode(histograms.negatives()));
+        ps.setString(3, jobId);
+        ps.setInt(4, round);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement del = c.prepareStatement(
+          "DELETE FROM round_node_evaluations WHERE job_id = ? AND round = ?")) {
+        del.setString(1, jobId);
+        del.setInt(2, round);
+        del.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO round_node_evaluations (job_id, round, node_id,"
+          + " examples, loss, accuracy, roc_auc, pr_auc, f1, rmse, mae, r2, released)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        for (NodeEvaluation n : nodes) {
+          RoundRecord.Evaluation ne = n.evaluation();
+          ps.setString(1, jobId);
+          ps.setInt(2, round);
+          ps.setString(3, n.nodeId());
+          ps.setLong(4, ne.examples());
+          setDouble(ps, 5, ne.loss());
+          setDouble(ps, 6, ne.accuracy());
+          setDouble(ps, 7, ne.rocAuc());
+          setDouble(ps, 8, ne.prAuc());
+          setDouble(ps, 9, ne.f1());
+          setDouble(ps, 10, ne.rmse());
+          setDouble(ps, 11, ne.mae());
+          setDouble(ps, 12, ne.r2());
+          ps.setString(13, n.released());
+          ps.executeUpdate();
+        }
+      }
       try (PreparedStatement ps = c.prepareStatement(
           "UPDATE rounds SET eval_nodes = ?, eval_examples = ?, eval_loss = ?, eval_accuracy = ?, eval_roc_auc = ?,"
               + " eval_f1 = ?, eval_pr_auc = ?, eval_precision = ?, eval_recall = ?, eval_best_threshold = ?,"
@@ -299,6 +343,45 @@ public final class JobStore {
   private static double getDouble(ResultSet rs, String col) throws SQLException {
     double v = rs.getDouble(col);
     return rs.wasNull() ? Double.NaN : v;
+  }
+
+  /** Each node's own metrics in every evaluated round of the job, by round and then node. */
+  public List<NodeEvaluation> nodeEvaluations(String jobId) {
+    return tx("read node evaluations of job " + jobId, c -> {
+      List<NodeEvaluation> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT * FROM round_node_evaluations WHERE job_id = ? ORDER BY round, node_id")) {
+        ps.setString(1, jobId);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            double nan = Double.NaN;
+            RoundRecord.Evaluation e = new RoundRecord.Evaluation(1, rs.getLong("examples"), getDouble(rs, "loss"),
+                getDouble(rs, "accuracy"), getDouble(rs, "roc_auc"), getDouble(rs, "f1"), getDouble(rs, "pr_auc"),
+                nan, nan, nan, nan, getDouble(rs, "rmse"), getDouble(rs, "mae"), getDouble(rs, "r2"));
+            out.add(new NodeEvaluation(rs.getInt("round"), rs.getString("node_id"), e, rs.getString("released")));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The pooled score histograms of a round's evaluation, if it kept them. */
+  public Optional<ScoreHistograms> scoreHistograms(String jobId, int round) {
+    return tx("read score histograms of round " + round + " of job " + jobId, c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT eval_positive_histogram, eval_negative_histogram"
+          + " FROM rounds WHERE job_id = ? AND round = ?")) {
+        ps.setString(1, jobId);
+        ps.setInt(2, round);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next() || rs.getString(1) == null || rs.getString(2) == null) {
+            return Optional.<ScoreHistograms>empty();
+          }
+          return Optional.of(new ScoreHistograms(ScoreHistograms.decode(rs.getString(1)),
+              ScoreHistograms.decode(rs.getString(2))));
+        }
+      }
+    });
   }
 
   public List<RoundRecord> rounds(String jobId) {

@@ -118,6 +118,36 @@ class JobStoreTest {
 
   @ParameterizedTest
   @MethodSource("databases")
+  void scoreHistogramsAndEachNodesMetrics_arePersisted_andAReEvaluationReplacesThem(String db) throws Exception {
+    setUp(db);
+    store.completeRound(round(1), Instant.now());
+    long[] pos = new long[1000];
+    long[] neg = new long[1000];
+    pos[999] = 7;
+    pos[612] = 3;
+    neg[0] = 40;
+    neg[612] = 1;
+    ScoreHistograms histograms = new ScoreHistograms(pos, neg);
+    double nan = Double.NaN;
+    RoundRecord.Evaluation a = new RoundRecord.Evaluation(1, 30, 0.41, 0.9, 0.95, 0.8, 0.88, nan, nan, nan, nan,
+        nan, nan, nan);
+    RoundRecord.Evaluation b = new RoundRecord.Evaluation(1, 21, 0.52, 0.85, 0.91, 0.7, 0.83, nan, nan, nan, nan,
+        nan, nan, nan);
+    RoundRecord.Evaluation pooled = new RoundRecord.Evaluation(2, 51, 0.45, 0.88, 0.93, 0.75);
+    store.recordEvaluation("job-abc", 1, pooled, histograms,
+        List.of(new NodeEvaluation(1, "node-a", a, NodeEvaluation.EXACT),
+            new NodeEvaluation(1, "node-b", b, NodeEvaluation.NOISED)));
+    assertThat(store.scoreHistograms("job-abc", 1)).contains(histograms);
+    assertThat(store.nodeEvaluations("job-abc")).containsExactly(new NodeEvaluation(1, "node-a", a, "exact"),
+        new NodeEvaluation(1, "node-b", b, "noised"));
+    store.recordEvaluation("job-abc", 1, pooled, null, List.of(new NodeEvaluation(1, "node-b", b, "exact")));
+    assertThat(store.scoreHistograms("job-abc", 1)).isEmpty();
+    assertThat(store.nodeEvaluations("job-abc")).extracting(NodeEvaluation::nodeId).containsExactly("node-b");
+    assertThat(store.scoreHistograms("job-abc", 2)).as("no such round").isEmpty();
+  }
+
+  @ParameterizedTest
+  @MethodSource("databases")
   void terminalJobs_areNotResumed(String db) throws Exception {
     setUp(db);
     store.setState("job-abc", JobState.COMPLETED, null, Instant.now());

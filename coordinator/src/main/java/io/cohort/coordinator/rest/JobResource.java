@@ -1,5 +1,6 @@
 package io.cohort.coordinator.rest;
 
+import io.cohort.adminapi.CurvesView;
 import io.cohort.adminapi.JobDetail;
 import io.cohort.adminapi.JobSummary;
 import io.cohort.adminapi.RoundMetrics;
@@ -9,6 +10,7 @@ import io.cohort.coordinator.app.JobService;
 import io.cohort.coordinator.store.JobRecord;
 import io.cohort.coordinator.store.JobStore;
 import io.cohort.coordinator.store.ModelStore;
+import io.cohort.coordinator.store.NodeEvaluation;
 import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.crypto.Digests;
 import io.cohort.proto.v1.JobSpec;
@@ -67,10 +69,42 @@ public class JobResource {
     JobRecord job = job(jobId);
     var rounds = store.rounds(jobId);
     int lastRoundNodes = rounds.isEmpty() ? 0 : rounds.get(rounds.size() - 1).participants().size();
+    java.util.Map<Integer, List<NodeEvaluation>> perNode = store.nodeEvaluations(jobId).stream()
+        .collect(java.util.stream.Collectors.groupingBy(NodeEvaluation::round));
     return new JobDetail(Views.jobSummary(job, lastRoundNodes),
         store.decisions(jobId).stream().map(Views::decision).toList(),
-        rounds.stream().map(Views::round).toList(),
-        audits.audits(jobId).stream().map(Views::privacyAudit).toList());
+        rounds.stream().map(r -> Views.round(r, perNode.getOrDefault(r.round(), List.of()))).toList(),
+        audits.audits(jobId).stream().map(Views::privacyAudit).toList(), NodeEvaluation.describe(job.spec()));
+  }
+
+  /**
+   * Issue 23 #7: the ROC and precision-recall curves of a round's pooled evaluation ({@code round}, or by
+   * default the newest round that kept its score histograms). 404 when there is no such round: a job without
+   * a binary classification evaluation yet, or a round evaluated before the histograms were kept.
+   */
+  @GET
+  @Path("{jobId}/curves")
+  public CurvesView curves(@PathParam("jobId") String jobId, @QueryParam("round") Integer round) {
+    job(jobId);
+    List<RoundRecord> rounds = store.rounds(jobId);
+    for (int i = rounds.size() - 1; i >= 0; i--) {
+      int r = rounds.get(i).round();
+      if (round != null && r != round) {
+        continue;
+      }
+      var histograms = store.scoreHistograms(jobId, r);
+      if (histograms.isPresent()) {
+        return Views.curves(r, histograms.get());
+      }
+      if (round != null) {
+        break;
+      }
+    }
+    throw DomainException.notFound(round == null
+        ? "job " + jobId + " has no round with ROC and precision-recall curves (a binary classification job has"
+            + " them once a round is evaluated)"
+        : "round " + round + " of job " + jobId + " has no ROC and precision-recall curves (not completed, not"
+            + " evaluated yet, or not a binary classification job)");
   }
 
   @POST

@@ -7,7 +7,12 @@ import io.cohort.adminapi.JobSummary;
 import io.cohort.adminapi.NodeView;
 import io.cohort.adminapi.PrivacyAuditView;
 import io.cohort.adminapi.RoundMetrics;
+import io.cohort.adminapi.CurvesView;
+import io.cohort.adminapi.NodeEvaluationView;
 import io.cohort.adminapi.RoundView;
+import io.cohort.coordinator.store.NodeEvaluation;
+import io.cohort.coordinator.store.ScoreHistograms;
+import io.cohort.wire.Curves;
 import io.cohort.coordinator.audit.AuditVerification;
 import io.cohort.coordinator.round.SecAggSettings;
 import io.cohort.coordinator.store.JobRecord;
@@ -17,6 +22,7 @@ import io.cohort.coordinator.store.PrivacyAuditStore;
 import io.cohort.coordinator.store.RoundRecord;
 import io.cohort.proto.v1.TaskType;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 
 /** Maps the coordinator's stored records to the admin API's JSON records (module admin-api). */
@@ -50,12 +56,35 @@ final class Views {
   }
 
   static RoundView round(RoundRecord r) {
+    return round(r, null);
+  }
+
+  /** A round with each node's own metrics ({@code nodes}: that round's; null leaves them out). */
+  static RoundView round(RoundRecord r, java.util.List<NodeEvaluation> nodes) {
     RoundRecord.Evaluation e = r.evaluation();
     return new RoundView(r.round(), r.attempt(), r.participants(), r.contributors(), r.numExamples(),
         r.modelSha256(), durationMs(r),
         e == null ? null : new EvaluationView(e.nodes(), e.examples(), nan(e.loss()), nan(e.accuracy()),
             nan(e.rocAuc()), nan(e.f1()), nan(e.prAuc()), nan(e.precision()), nan(e.recall()),
-            nan(e.bestThreshold()), nan(e.bestF1()), nan(e.rmse()), nan(e.mae()), nan(e.r2())));
+            nan(e.bestThreshold()), nan(e.bestF1()), nan(e.rmse()), nan(e.mae()), nan(e.r2())),
+        nodes == null || e == null ? null : nodes.stream().map(Views::nodeEvaluation).toList());
+  }
+
+  /** The curves of a round's pooled score histograms, from {@link Curves}, with their areas. */
+  static CurvesView curves(int round, ScoreHistograms h) {
+    List<Curves.RocPoint> roc = Curves.roc(h.positives(), h.negatives());
+    List<Curves.PrPoint> pr = Curves.precisionRecall(h.positives(), h.negatives());
+    return new CurvesView(round, h.positives().length, nan(Curves.trapezoidArea(roc)), nan(Curves.stepArea(pr)),
+        java.util.Arrays.stream(h.positives()).sum(), java.util.Arrays.stream(h.negatives()).sum(),
+        roc.stream().map(p -> new CurvesView.RocPoint(p.threshold(), p.falsePositiveRate(), p.truePositiveRate()))
+            .toList(),
+        pr.stream().map(p -> new CurvesView.PrPoint(p.threshold(), p.recall(), p.precision())).toList());
+  }
+
+  static NodeEvaluationView nodeEvaluation(NodeEvaluation n) {
+    RoundRecord.Evaluation e = n.evaluation();
+    return new NodeEvaluationView(n.nodeId(), e.examples(), nan(e.loss()), nan(e.accuracy()), nan(e.rocAuc()),
+        nan(e.prAuc()), nan(e.f1()), nan(e.rmse()), nan(e.mae()), nan(e.r2()), n.released());
   }
 
   /** {@code lastSeen}: the later of the stored registration time and the last call in this process. */

@@ -52,3 +52,43 @@ export function lineChart({ title, xLabel, yLabel, xs, series, time = false, id 
   });
   return fig;
 }
+
+/**
+ * A curve over [0, 1] x [0, 1] (ROC, precision–recall) in a <figure>: xs ascending, series as in lineChart
+ * (the first the curve, the others baselines). The same points are in a table beside it.
+ */
+export function curveChart({ title, xLabel, yLabel, xs, series, id }) {
+  const holder = h('div.chart', { role: 'img', 'aria-label': title + ' (the points are in the table below)' });
+  const fig = h('figure.chart-figure', { id }, h('figcaption', {}, title), holder);
+  const opts = {
+    width: 600,
+    height: 300,
+    scales: { x: { time: false, range: [0, 1] }, y: { range: [0, 1] } },
+    axes: [{ label: xLabel }, { label: yLabel }],
+    series: [{ label: xLabel }].concat(series.map((s, i) => ({
+      label: s.label,
+      stroke: s.stroke || PALETTE[i % PALETTE.length].stroke,
+      dash: s.dash || PALETTE[i % PALETTE.length].dash,
+      width: i === 0 ? 2 : 1,
+      points: { show: i === 0 && xs.length < 50 },
+      spanGaps: true,
+    }))),
+  };
+  const data = [xs].concat(series.map((s) => s.values));
+  requestAnimationFrame(() => {
+    if (!holder.isConnected) {
+      return;
+    }
+    const plot = new uPlot({ ...opts, width: Math.max(280, holder.clientWidth) }, data, holder);
+    const ro = new ResizeObserver(() => {
+      if (!holder.isConnected) {
+        ro.disconnect();
+        plot.destroy();
+        return;
+      }
+      plot.setSize({ width: Math.max(280, holder.clientWidth), height: 300 });
+    });
+    ro.observe(holder);
+  });
+  return fig;
+}

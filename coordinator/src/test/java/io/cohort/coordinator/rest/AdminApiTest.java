@@ -1,12 +1,17 @@
 package io.cohort.coordinator.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.coordinator.app.AdminToken;
 import io.cohort.coordinator.app.CoordinatorConfig;
 import io.cohort.coordinator.store.JobStore;
+import io.cohort.coordinator.store.NodeEvaluation;
+import io.cohort.coordinator.store.RoundRecord;
+import io.cohort.coordinator.store.ScoreHistograms;
+import io.cohort.wire.PooledEvaluation;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -19,6 +24,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -133,6 +140,71 @@ class AdminApiTest {
     }
     JsonNode v = JSON.readTree(call("GET", "/api/v1/audit/verify", adminToken(), null, null).body());
     assertThat(v.path("ok").asBoolean()).as("verification: %s", v).isTrue();
+  }
+
+  /**
+   * Issue 23 #7: each node's own metrics appear under their round with what the job's privacy lets them be, and
+   * the curves endpoint draws the round's pooled histograms, its areas equal to the round's reported AUCs.
+   */
+  @Test
+  void perNodeMetrics_andCurves_ofAnEvaluatedRound() throws Exception {
+    String jobId = submit("../examples/credit/job.yaml");
+    assertThat(call("GET", "/api/v1/jobs/" + jobId + "/curves", adminToken(), null, null).statusCode())
+        .as("no round yet").isEqualTo(404);
+    // No node ever joins here: the open job takes a round recorded as the round driver records one.
+    store.completeRound(new RoundRecord(jobId, 1, 1, List.of("node-a", "node-b"), List.of("node-a", "node-b"), 80,
+        jobId + "/round-1", "00".repeat(32), Instant.now(), Instant.now(), null), Instant.now());
+    long[] pos = new long[1000];
+    long[] neg = new long[1000];
+    pos[900] = 6;
+    pos[400] = 2;
+    neg[100] = 9;
+    neg[400] = 3;
+    neg[700] = 1;
+    double nan = Double.NaN;
+    RoundRecord.Evaluation pooled = new RoundRecord.Evaluation(2, 21, 0.4, 0.8, PooledEvaluation.rocAuc(pos, neg),
+        0.7, PooledEvaluation.prAuc(pos, neg), nan, nan, nan, nan);
+    RoundRecord.Evaluation a = new RoundRecord.Evaluation(1, 12, 0.35, 0.83, 0.9, 0.75, 0.85, nan, nan, nan, nan);
+    store.recordEvaluation(jobId, 1, pooled, new ScoreHistograms(pos, neg),
+        List.of(new NodeEvaluation(1, "node-a", a, NodeEvaluation.EXACT)));
+    assertThat(call("POST", "/api/v1/jobs/" + jobId + "/cancel", adminToken(), null, null).statusCode()).isEqualTo(200);
+
+    JsonNode job = JSON.readTree(call("GET", "/api/v1/jobs/" + jobId, adminToken(), null, null).body());
+    assertThat(job.path("node_metrics").asText()).startsWith("exact:");
+    JsonNode node = job.path("rounds").get(0).path("node_evaluations").get(0);
+    assertThat(node.path("node_id").asText()).isEqualTo("node-a");
+    assertThat(node.path("examples").asLong()).isEqualTo(12);
+    assertThat(node.path("roc_auc").asDouble()).isEqualTo(0.9);
+    assertThat(node.path("released").asText()).isEqualTo("exact");
+    assertThat(node.has("rmse")).as("NaN metrics are absent").isFalse();
+
+    HttpResponse<String> r = call("GET", "/api/v1/jobs/" + jobId + "/curves", adminToken(), null, null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode curves = JSON.readTree(r.body());
+    JsonNode evaluation = job.path("rounds").get(0).path("evaluation");
+    assertThat(curves.path("round").asInt()).isEqualTo(1);
+    assertThat(curves.path("bins").asInt()).isEqualTo(1000);
+    assertThat(curves.path("roc_auc").asDouble()).isCloseTo(evaluation.path("roc_auc").asDouble(), within(1e-12));
+    assertThat(curves.path("pr_auc").asDouble()).isCloseTo(evaluation.path("pr_auc").asDouble(), within(1e-12));
+    assertThat(curves.path("roc")).hasSize(5);
+    assertThat(curves.path("roc").get(4).path("fpr").asDouble()).isEqualTo(1.0);
+    assertThat(curves.path("precision_recall")).hasSize(2);
+    assertThat(curves.path("positives").asLong()).isEqualTo(8);
+    assertThat(call("GET", "/api/v1/jobs/" + jobId + "/curves?round=2", adminToken(), null, null).statusCode())
+        .isEqualTo(404);
+    assertThat(call("GET", "/api/v1/jobs/no-such-job/curves", adminToken(), null, null).statusCode()).isEqualTo(404);
+
+    String dp = submit("../examples/credit/job-dp.yaml");
+    assertThat(call("POST", "/api/v1/jobs/" + dp + "/cancel", adminToken(), null, null).statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(call("GET", "/api/v1/jobs/" + dp, adminToken(), null, null).body())
+        .path("node_metrics").asText()).startsWith("noised:").contains("ledger");
+  }
+
+  private String submit(String jobFile) throws Exception {
+    HttpResponse<String> submit = call("POST", "/api/v1/jobs", adminToken(), "application/yaml",
+        Files.readString(Path.of(jobFile)));
+    assertThat(submit.statusCode()).as(submit.body()).isEqualTo(201);
+    return JSON.readTree(submit.body()).path("job_id").asText();
   }
 
   @Test

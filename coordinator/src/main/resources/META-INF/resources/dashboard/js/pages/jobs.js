@@ -2,7 +2,7 @@
 // evaluation metrics per round, the nodes' answers and the job spec. Polls while a job runs.
 import * as api from '../api.js';
 import { h, table, num, when, ms } from '../dom.js';
-import { lineChart } from '../charts.js';
+import { lineChart, curveChart } from '../charts.js';
 import { auditSection } from './privacy.js';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
@@ -90,12 +90,14 @@ export const jobPage = {
   live: (data) => data && !TERMINAL.has(data.detail.job.state),
   async load(ctx) {
     const id = encodeURIComponent(ctx.args[0]);
-    const [detail, metrics, spec, provenance] = await Promise.all([
+    const [detail, metrics, spec, provenance, curves] = await Promise.all([
       api.get('jobs/' + id), api.get('jobs/' + id + '/metrics'), api.get('job-specs/' + id).catch(() => null),
-      api.get('jobs/' + id + '/manifest').catch(() => null)]);
-    return { detail, metrics, spec, provenance };
+      api.get('jobs/' + id + '/manifest').catch(() => null),
+      // 404 until a binary classification round is evaluated: the page then says so.
+      api.get('jobs/' + id + '/curves').catch(() => null)]);
+    return { detail, metrics, spec, provenance, curves };
   },
-  render({ detail, metrics, spec, provenance }, ctx) {
+  render({ detail, metrics, spec, provenance, curves }, ctx) {
     const j = detail.job;
     const rounds = detail.rounds || [];
     const parts = [
@@ -142,6 +144,8 @@ export const jobPage = {
           h('td.r', {}, num(m.roc_auc, 4, 'roc_auc')),
           h('td.r', {}, num(m.eval_nodes, undefined, 'eval_nodes')));
       }), { id: 'rounds-table' }));
+      parts.push(nodeMetricsSection(detail));
+      parts.push(curvesSection(curves));
     }
     parts.push(h('h2', {}, 'Nodes offered the job'));
     const decisions = detail.nodes || [];
@@ -164,6 +168,69 @@ export const jobPage = {
     return h('section', { 'aria-labelledby': 'page-title' }, parts);
   },
 };
+
+/** Issue 23 #7: each node's own metrics per round, with what the job's privacy lets them be, in words. */
+function nodeMetricsSection(detail) {
+  const rows = [];
+  for (const r of detail.rounds || []) {
+    for (const n of r.node_evaluations || []) {
+      rows.push(h('tr', { 'data-round': r.round, 'data-node': n.node_id },
+        h('th.r', { scope: 'row' }, String(r.round)),
+        h('th', { scope: 'row' }, n.node_id),
+        h('td', { 'data-field': 'released', 'data-value': n.released },
+          n.released === 'noised' ? 'noised (DP, charged)' : 'exact'),
+        h('td.r', {}, num(n.examples, undefined, 'examples')),
+        h('td.r', {}, num(n.loss, 4, 'loss')),
+        h('td.r', {}, num(n.accuracy, 4, 'accuracy')),
+        h('td.r', {}, num(n.roc_auc, 4, 'roc_auc')),
+        h('td.r', {}, num(n.pr_auc, 4, 'pr_auc')),
+        h('td.r', {}, num(n.f1, 4, 'f1')),
+        h('td.r', {}, num(n.rmse, 4, 'rmse'))));
+    }
+  }
+  return h('section', { id: 'node-metrics', 'aria-labelledby': 'node-metrics-title' },
+    h('h2', { id: 'node-metrics-title' }, "Each node's own metrics"),
+    h('p', { id: 'node-metrics-note' }, detail.node_metrics ? 'Per-node metrics are ' + detail.node_metrics + '.'
+      : 'This coordinator does not say what per-node metrics are.'),
+    rows.length === 0 ? h('p.empty', {}, 'No per-node metrics are kept for this job.')
+      : table("Each node's evaluation on its own validation split, per round", ['Round', 'Node', 'Released', 'Examples',
+        'Loss', 'Accuracy', 'ROC AUC', 'PR AUC', 'F1 at 0.5', 'RMSE'], rows, { id: 'node-metrics-table' }));
+}
+
+/** Issue 23 #7: the ROC and precision-recall curves of the newest evaluated round, each with its points in a table. */
+function curvesSection(c) {
+  const title = h('h2', { id: 'curves-title' }, 'ROC and precision–recall curves');
+  if (!c) {
+    return h('section', { id: 'curves', 'aria-labelledby': 'curves-title' }, title,
+      h('p.empty', {}, 'No curves: they are drawn from the pooled score histograms of an evaluated round of a binary'
+        + ' classification job.'));
+  }
+  const roc = c.roc || [];
+  const pr = c.precision_recall || [];
+  const rate = c.positives / Math.max(1, c.positives + c.negatives);
+  const point = (curve, p, x, y, xField, yField) => h('tr', { 'data-curve': curve },
+    h('th.r', { scope: 'row' }, num(p.threshold, 3, 'threshold')),
+    h('td.r', {}, num(x, 4, xField)),
+    h('td.r', {}, num(y, 4, yField)));
+  return h('section', { id: 'curves', 'aria-labelledby': 'curves-title' }, title,
+    h('p', {}, 'Round ', num(c.round, undefined, 'round'), ', from the pooled score histograms (',
+      num(c.bins, undefined, 'bins'), ' bins; ', num(c.positives, undefined, 'positives'), ' positive and ',
+      num(c.negatives, undefined, 'negatives'), ' negative examples): ROC AUC ', num(c.roc_auc, 4, 'curve_roc_auc'),
+      ', average precision ', num(c.pr_auc, 4, 'curve_pr_auc'), '. A point is the classifier that calls positive'
+        + ' every example scoring at or above its threshold.'),
+    h('div.charts', {},
+      curveChart({ id: 'chart-roc', title: 'ROC curve, round ' + c.round, xLabel: 'false positive rate',
+        yLabel: 'true positive rate', xs: roc.map((p) => p.fpr),
+        series: [{ label: 'ROC', values: roc.map((p) => p.tpr) }, { label: 'chance', values: roc.map((p) => p.fpr) }] }),
+      curveChart({ id: 'chart-pr', title: 'Precision–recall curve, round ' + c.round, xLabel: 'recall',
+        yLabel: 'precision', xs: pr.map((p) => p.recall),
+        series: [{ label: 'precision', values: pr.map((p) => p.precision) },
+          { label: 'positive rate', values: pr.map(() => rate) }] })),
+    table('ROC curve points, round ' + c.round, ['Threshold', 'False positive rate', 'True positive rate'],
+      roc.map((p) => point('roc', p, p.fpr, p.tpr, 'fpr', 'tpr')), { id: 'roc-table' }),
+    table('Precision–recall curve points, round ' + c.round, ['Threshold', 'Recall', 'Precision'],
+      pr.map((p) => point('pr', p, p.recall, p.precision, 'recall', 'precision')), { id: 'pr-table' }));
+}
 
 /**
  * The job's signed provenance manifest as the coordinator serves it (the latest export's, or one
