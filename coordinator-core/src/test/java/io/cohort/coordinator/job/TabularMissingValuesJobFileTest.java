@@ -116,6 +116,6 @@ class TabularMissingValuesJobFileTest {
     assertThatThrownBy(() -> parse("  standardize: global\n"))
         .hasMessage("job.yaml: field 'tabular.standardize' must be federated, local or none, got 'global'");
     assertThatThrownBy(() -> parse("  columns:\n    age: {imputer: mean}\n"))
-        .hasMessageContaining("unknown field 'imputer'").hasMessageContaining("(valid: fill, impute, indicator, missing)");
+        .hasMessageContaining("unknown field 'imputer'").hasMessageContaining("(valid: fill, impute, indicator, missing, range)");
   }
 }
