@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,9 +29,18 @@ import org.junit.jupiter.api.io.TempDir;
  * independent and zero-mean). The held-out metrics must agree to what such a perturbation of a
  * 2,050-parameter model can move them: loss within 2e-3, ROC AUC within 5e-3, accuracy within 1.5%
  * (three of the ~200 held-out records flipping), every round.
+ *
+ * <p>Issue 19 #1 on the same processes: each node also holds the same shard under a second alias
+ * with a privacy budget, and a 2-round distributed DP-SGD job ({@code examples/credit/job-ddp.yaml},
+ * evaluation withheld) runs on it. The job completes its rounds with all three nodes in each
+ * secure sum; every node's own ledger file and the coordinator's store hold one signed entry per
+ * round for that job; the coordinator's log shows it decoded only the noisy sum of the three
+ * nodes' ring words, and no node sent a plaintext update or evaluation for it.
  */
 class SecureAggregationOnOffTest {
   static final int ROUNDS = 3;
+  static final int DDP_ROUNDS = 2;
+  static final String DDP_ALIAS = "creditdp";
 
   @RegisterExtension final Federation fed = new Federation();
 
@@ -47,7 +57,10 @@ class SecureAggregationOnOffTest {
     List<CreditData.Shard> shards = data.shards(3, fed.random());
     for (int i = 1; i <= 3; i++) {
       String id = "node" + i;
-      fed.startNode(id, fed.writeNodeConfig(id, List.of(fed.writeShard("credit", id, data, shards.get(i - 1)))));
+      Path cfg = fed.writeNodeConfig(id, List.of(fed.writeShard("credit", id, data, shards.get(i - 1)),
+          fed.writeShard(DDP_ALIAS, id, data, shards.get(i - 1))));
+      // The budget applies to the last dataset only: DDP_ALIAS takes DP jobs, "credit" non-private ones.
+      fed.startNode(id, Files.writeString(cfg, Files.readString(cfg) + "    epsilon_budget: 10\n    delta: 1.0e-5\n"));
     }
     fed.awaitConnected(Duration.ofSeconds(90), "node1", "node2", "node3");
 
@@ -67,6 +80,56 @@ class SecureAggregationOnOffTest {
       assertThat(a.path("accuracy").asDouble()).as("accuracy, " + where)
           .isCloseTo(b.path("accuracy").asDouble(), within(0.015));
       assertThat(sorted(round(on, r).path("contributors"))).as(where).containsExactly("node1", "node2", "node3");
+    }
+    distributedDpJob_releasesOnlyTheNoisySum_andEveryLedgerRecordsEachRound();
+  }
+
+  private void distributedDpJob_releasesOnlyTheNoisySum_andEveryLedgerRecordsEachRound() throws Exception {
+    String jobId = fed.submit(Federation.exampleJob(E2eEnvironment.home().resolve("examples/credit/job-ddp.yaml"),
+        Map.of("rounds", DDP_ROUNDS, "seed", fed.seed(), "dataset", DDP_ALIAS, "privacy.public_validation", false)));
+    JsonNode end = fed.awaitEnd(jobId, Duration.ofSeconds(120));
+    fed.event("distributed DP job " + jobId + " ended: " + state(end));
+    String where = "distributed DP job (seed " + fed.seed() + "): " + end;
+    assertThat(state(end)).as(where).isEqualTo("COMPLETED");
+    for (int r = 1; r <= DDP_ROUNDS; r++) {
+      assertThat(sorted(round(end, r).path("contributors"))).as(where).containsExactly("node1", "node2", "node3");
+      assertThat(round(end, r).path("evaluation").path("examples").asLong()).as("evaluation withheld, " + where)
+          .isZero();
+    }
+    String coordinatorLog = Files.readString(fed.coordinator().log());
+    assertThat(coordinatorLog).as("the codec plan is printed").contains("job " + jobId + " distributed-DP plan");
+    for (int r = 1; r <= DDP_ROUNDS; r++) {
+      assertThat(coordinatorLog).contains("job " + jobId + " distributed-DP round " + r
+          + ": noisy gradient sum of 3 nodes decoded");
+    }
+    for (String node : List.of("node1", "node2", "node3")) {
+      List<String> ledger = Files.readAllLines(fed.dir().resolve(node + "." + DDP_ALIAS + ".ledger")).stream()
+          .filter(l -> l.startsWith("entry\t") && l.contains("\tjob=" + jobId + "\t")).toList();
+      assertThat(ledger).as(node + "'s own ledger, " + where).hasSize(DDP_ROUNDS)
+          .allSatisfy(l -> assertThat(l).contains("\tmechanism=poisson-gaussian\t").contains("\tq=1.0\t")
+              .contains("\tsteps=1\t"));
+      List<JsonNode> stored = new java.util.ArrayList<>();
+      fed.admin().get("/api/v1/privacy?node=" + node + "&dataset=" + DDP_ALIAS).path("entries").forEach(e -> {
+        if (e.path("job_id").asText().equals(jobId)) {
+          stored.add(e);
+        }
+      });
+      assertThat(stored).as(node + "'s spend stored by the coordinator, " + where).hasSize(DDP_ROUNDS)
+          .allSatisfy(e -> {
+            assertThat(e.path("signature_verified").asBoolean()).isTrue();
+            assertThat(e.path("epsilon_after").asDouble()).isPositive().isLessThanOrEqualTo(8.0 + 1e-6);
+          });
+      // Each round went the distributed way (encoded words with a noise share sized for 3, masked) and never
+      // through local training's update or a released evaluation.
+      String log = Files.readString(fed.node(node).log());
+      for (int r = 1; r <= DDP_ROUNDS; r++) {
+        String round = "job " + jobId + " round " + r + ": ";
+        assertThat(log).as(node + "'s log").containsPattern(java.util.regex.Pattern.quote(round)
+            + "\\d+ sampled units encoded with a noise share for 3 contributors in \\d+ ms; secure aggregation started")
+            .contains(round + "recorded distributed-DP spend")
+            .contains("job " + jobId + " round " + r + ": evaluation withheld under distributed DP")
+            .doesNotContain(round + "trained on");
+      }
     }
   }
 

@@ -348,6 +348,37 @@ public final class LmTrainer implements LocalTrainer {
   }
 
   /**
+   * Distributed DP-SGD for a text classification job (issue 19 #1): Poisson-samples this node's
+   * training records at rate q with SecureRandom coins and returns each sampled record's gradient of
+   * the trainable parameters (adapters, then head: the bundle's order) at {@code global}, clipped to
+   * {@code clipNorm}. The records go through the model a training batch at a time. Language
+   * modelling and chat jobs are refused: their per-example objective is not what was checked here.
+   */
+  @Override
+  public java.util.List<float[]> clippedUnitGradients(JobSpec spec, TensorBundle global, double q, double clipNorm)
+      throws LocalDataException {
+    if (spec.getTask() != TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION) {
+      throw new LocalDataException("distributed DP is available for text task sequence_classification only, not "
+          + spec.getTask().name().replace("TASK_TYPE_", "").toLowerCase(java.util.Locale.ROOT));
+    }
+    Prepared p = prepare(spec);
+    int chunk = spec.getTraining().getBatchSize() > 0 ? spec.getTraining().getBatchSize() : 16;
+    synchronized (p) {
+      start(p, Optional.of(global));
+      // The sample is SecureRandom's: one the coordinator could predict would void the amplification.
+      int[] idx = PoissonSampler.secure().sample(p.data().train().size(), q);
+      // Dropout only (never the sample or the noise); nothing about it needs to be reproducible.
+      java.util.SplittableRandom dropout = new java.util.SplittableRandom(new java.security.SecureRandom().nextLong());
+      try {
+        return p.model().trainer().clippedExampleGradients(p.data().train(), p.data().trainLabels(), idx, clipNorm,
+            chunk, dropout);
+      } catch (IllegalArgumentException e) {
+        throw new LocalDataException("distributed DP: " + e.getMessage());
+      }
+    }
+  }
+
+  /**
    * The job's audit on this node ({@code privacy.audit}), created with fresh SecureRandom coins the
    * first time; null when the job asks for none. Its canaries sit on the job's trainable
    * coordinates (adapters, then head), placed from the public job seed.

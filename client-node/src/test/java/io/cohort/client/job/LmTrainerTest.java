@@ -171,6 +171,62 @@ class LmTrainerTest {
     assertThat(out.parameters().get(B0).values()).isNotEqualTo(new float[192 * 4]);
   }
 
+  /**
+   * Distributed DP (issue 19 #1) for text: at q = 1 every training record gives one vector of the
+   * bundle's size (adapters then head), each of norm at most C; with a small C each is the
+   * unclipped gradient (C huge) scaled onto the sphere of radius C, so clipping is per record over
+   * all tensors together. Batches of 8 records (training.batch_size) give the same vectors as one
+   * pass. Other text tasks are refused by name.
+   */
+  @Test
+  void clippedUnitGradients_oneClippedVectorPerRecord_inBundleOrder() throws Exception {
+    JobSpec spec = TextJobs.seqCls("ddp-text", hash, true).build();
+    TensorBundle initial = node1.initialParameters(spec);
+    long d = 0;
+    for (Tensor t : initial.tensors()) {
+      d += t.size();
+    }
+    List<float[]> raw = node1.clippedUnitGradients(spec, initial, 1.0, 1e6);
+    List<float[]> clipped = node1.clippedUnitGradients(spec, initial, 1.0, 1e-3);
+    assertThat(raw).hasSize(36);
+    assertThat(clipped).hasSize(36);
+    for (int i = 0; i < raw.size(); i++) {
+      assertThat(raw.get(i)).hasSize((int) d);
+      double nr = norm(raw.get(i));
+      double nc = norm(clipped.get(i));
+      assertThat(nr).as("record " + i).isGreaterThan(1e-3).isLessThan(1e6);
+      assertThat(nc).as("record " + i).isCloseTo(1e-3, org.assertj.core.api.Assertions.within(1e-6));
+      double dot = 0;
+      for (int k = 0; k < d; k++) {
+        dot += (double) raw.get(i)[k] * clipped.get(i)[k];
+      }
+      assertThat(dot / (nr * nc)).as("record " + i + ": same direction").isGreaterThan(0.9999);
+    }
+    // The head (the bundle's last tensors) and the adapters' B both carry gradient.
+    assertThat(norm(java.util.Arrays.copyOfRange(raw.get(0), 0, initial.tensors().get(0).values().length)))
+        .isPositive();
+    JobSpec oneBatch = spec.toBuilder().setJobId("ddp-text-one-batch")
+        .setTraining(spec.getTraining().toBuilder().setBatchSize(64)).build();
+    List<float[]> whole = node1.clippedUnitGradients(oneBatch, initial, 1.0, 1e6);
+    for (int i = 0; i < raw.size(); i++) {
+      for (int k = 0; k < d; k += 97) {
+        assertThat(whole.get(i)[k]).as("record " + i + " coordinate " + k)
+            .isCloseTo(raw.get(i)[k], org.assertj.core.api.Assertions.within(1e-4f * (1 + Math.abs(raw.get(i)[k]))));
+      }
+    }
+    JobSpec lm = TextJobs.seqCls("ddp-lm", hash, true).setTask(TaskType.TASK_TYPE_CAUSAL_LM).build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> node1.clippedUnitGradients(lm, initial, 1.0, 1.0))
+        .hasMessageContaining("sequence_classification only, not causal_lm");
+  }
+
+  private static double norm(float[] v) {
+    double s = 0;
+    for (float x : v) {
+      s += (double) x * x;
+    }
+    return Math.sqrt(s);
+  }
+
   @Test
   void evaluate_countsEveryHeldOutRecordOnce() throws Exception {
     JobSpec spec = TextJobs.seqCls("eval", hash, true).build();

@@ -98,8 +98,10 @@ final class DistributedPrivacy {
       problems.add("field 'secure_aggregation.enabled' must be true with 'privacy.mode: distributed': the nodes'"
           + " noise shares protect only the sum, so no single node's input may be seen");
     }
-    if (spec.getTask() != TaskType.TASK_TYPE_TABULAR_CLASSIFICATION && spec.getTask() != TaskType.TASK_TYPE_UNSPECIFIED) {
-      problems.add("field 'privacy.mode' distributed is available for task tabular_classification only so far");
+    if (spec.getTask() != TaskType.TASK_TYPE_TABULAR_CLASSIFICATION && spec.getTask() != TaskType.TASK_TYPE_UNSPECIFIED
+        && spec.getTask() != TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION) {
+      problems.add("field 'privacy.mode' distributed is available for tasks tabular_classification and"
+          + " sequence_classification only so far (not causal_lm or chat_sft)");
     }
     if (p.getMaxNodes() > 0 && spec.getMinNodes() > p.getMaxNodes()) {
       problems.add("field 'privacy.max_nodes' (" + p.getMaxNodes() + ") must be at least min_nodes ("

@@ -49,6 +49,20 @@ class DistributedPrivacyJobFileTest {
   }
 
   @Test
+  void theTextExample_isValid_andOtherTextTasksAreRefused() throws Exception {
+    java.nio.file.Path file = java.nio.file.Path.of("..", "examples", "text", "job-ddp.yaml");
+    String yaml = java.nio.file.Files.readString(file);
+    JobSpec spec = JobFiles.parse(yaml, "job-ddp.yaml", "x");
+    assertThat(spec.getPrivacy().getMode()).isEqualTo(PrivacyMode.PRIVACY_MODE_DISTRIBUTED);
+    assertThat(spec.getTask()).isEqualTo(io.cohort.proto.v1.TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION);
+    assertThat(spec.getSecureAggregation().getThreshold()).isEqualTo(3);
+    assertThatThrownBy(() -> JobFiles.parse(yaml.replace("task: sequence_classification", "task: causal_lm")
+        .replace("pooling: mean, num_labels: 2", "pooling: mean"), "job-ddp.yaml", "x"))
+        .hasMessageContaining("field 'privacy.mode' distributed is available for tasks tabular_classification and"
+            + " sequence_classification only so far (not causal_lm or chat_sft)");
+  }
+
+  @Test
   void badTerms_nameTheField() {
     assertThatThrownBy(() -> JobFiles.parse(TABULAR + "privacy: {mode: central, epsilon: 3, delta: 1.0e-5,"
         + " clip_norm: 1, sampling_rate: 1, local_steps: 1}\n", "j.yaml", "x"))

@@ -155,6 +155,45 @@ public final class Trainer {
         dpSgd.noiseMultiplier(), dpSgd.clipNorm());
   }
 
+  /**
+   * Distributed DP-SGD's node-side input (no step is taken): the gradient of each example in
+   * {@code idx} at the current parameters, clipped to L2 norm at most {@code clipNorm} over all
+   * trainable parameters together, flattened in {@link #parameters()} order (each tensor row-major).
+   * Examples go through the model {@code chunk} at a time, so memory is that of a DP-SGD batch of
+   * {@code chunk}. {@code dropout} drives dropout only.
+   */
+  public List<float[]> clippedExampleGradients(List<int[]> sequences, int[] labels, int[] idx, double clipNorm,
+      int chunk, SplittableRandom dropout) {
+    if (!(clipNorm > 0) || chunk < 1) {
+      throw new IllegalArgumentException("need clipNorm > 0 and chunk >= 1, got " + clipNorm + ", " + chunk);
+    }
+    List<float[]> out = new ArrayList<>(idx.length);
+    if (idx.length == 0) {
+      return out;
+    }
+    planMemory(sequences, Math.min(chunk, idx.length), true);
+    List<Parameter> params = parameters();
+    int total = 0;
+    for (Parameter p : params) {
+      total += p.size();
+    }
+    for (int from = 0; from < idx.length; from += chunk) {
+      int[] part = slice(idx, from, chunk);
+      forwardBackward(batch(sequences, labels, part), params, true, dropout);
+      PerExampleClipping.clipInPlace(params, part.length, clipNorm);
+      for (int e = 0; e < part.length; e++) {
+        float[] g = new float[total];
+        int at = 0;
+        for (Parameter p : params) {
+          System.arraycopy(p.perExampleGrad(), e * p.size(), g, at, p.size());
+          at += p.size();
+        }
+        out.add(g);
+      }
+    }
+    return out;
+  }
+
   private double step(List<int[]> sequences, int[] labels, int[] idx, List<Parameter> params, DpSgd dpSgd,
       double expectedBatch, Optimizer opt, double lr, SplittableRandom dropout) {
     double loss = Double.NaN;

@@ -50,6 +50,10 @@ import java.util.stream.IntStream;
  * (checked when the parameters are chosen), integer orders only, honest nodes' noises independent
  * of each other and of the data, the contributor count checked by each node (it must not exceed
  * maxNodes: more contributors mean smaller shares than accounted).
+ *
+ * <p>Checked against the published statements on exact distributions (Canonne, Kamath and Steinke
+ * 2020 for one share; KLS Theorem 1 for sums of shares; the continuous-Gaussian limit of KLS
+ * Section 3) in {@code DistributedDpAccountantPublishedBoundsTest}; see docs/distributed-dp.md.
  */
 public final class DistributedDpAccountant implements PrivacyAccountant {
   static final String ID = "ddg-rdp-kls14-zw5/1";

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * in a paper: they are hand-computed values of the stated formulas, limits (the continuous
  * Gaussian when tau -> 0 and the rounding vanishes), an independent re-implementation of Zhu and
  * Wang's Theorem 5, values from a Python transcription of the authors' reference accounting code,
- * and the published zCDP -> (eps, delta) closed form as an upper bound.
+ * and the published zCDP -> (eps, delta) closed form as an upper bound. The papers' own theorems are
+ * checked on exact distributions in {@link DistributedDpAccountantPublishedBoundsTest}.
  */
 class DistributedDpAccountantTest {
   static DistributedDpParameters example(int bits) throws Exception {
