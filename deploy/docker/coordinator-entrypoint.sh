@@ -20,6 +20,10 @@ if [ "${COHORT_DEV_CA:-false}" = "true" ]; then
     [ -n "$n" ] && names+=(--server-name "$n")
   done
   /opt/cohort/bin/cohort pki init --dev-ca --if-missing --data-dir "$DATA" "${names[@]}"
+  if [ ! -f "$DATA/pki/https.crt" ]; then
+    # A development CA from before the admin API served HTTPS (issue 21 #5): issue its certificate.
+    /opt/cohort/bin/cohort pki server-cert --data-dir "$DATA" "${names[@]}"
+  fi
 else
   args=()
   [ -f "$INSTALL/ca.crt" ] && args+=(--ca-cert "$INSTALL/ca.crt")
