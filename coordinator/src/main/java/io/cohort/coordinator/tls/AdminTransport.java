@@ -20,7 +20,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class AdminTransport {
   private static final Logger LOG = Logger.getLogger(AdminTransport.class.getName());
 
-  void announce(@Observes StartupEvent e,
+  // HttpsConfig is injected so that Quarkus registers the cohort.https.* mapping (an unused mapping is not,
+  // and its keys would then be refused as unknown).
+  void announce(@Observes StartupEvent e, HttpsConfig https,
       @ConfigProperty(name = "quarkus.http.ssl.certificate.files") Optional<List<Path>> certificate) {
     if (certificate.isEmpty() || certificate.get().isEmpty()) {
       LOG.warning("admin API and dashboard on PLAIN HTTP (development profile): admin tokens and job data travel"
