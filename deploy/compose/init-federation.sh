@@ -17,7 +17,7 @@ if [ ! -f "$DATA/pki/coordinator.p12" ]; then
     --out /tmp/to-coordinator
   /opt/cohort/bin/cohort pki crl --ca-dir "$CA"
   /opt/cohort/bin/cohort pki install --data-dir "$DATA" --ca-cert /tmp/to-coordinator/ca.crt \
-    --server-cert /tmp/to-coordinator/coordinator.crt --crl "$CA/ca.crl"
+    --server-cert /tmp/to-coordinator/coordinator.crt --https-cert /tmp/to-coordinator/https.crt --crl "$CA/ca.crl"
 fi
 for i in 1 2 3; do
   dir="/nodes/node$i"

@@ -138,8 +138,17 @@ public final class AdminClient {
     } catch (ConnectException | HttpTimeoutException e) {
       throw new CliException(CliException.UNREACHABLE, "cannot reach the coordinator at " + base + " ("
           + e.getClass().getSimpleName() + ")");
+    } catch (javax.net.ssl.SSLHandshakeException e) {
+      // Issue 21 #5: a certificate from another CA, or one that does not name the host dialled.
+      throw new CliException(CliException.INTEGRITY, "refusing the coordinator at " + base + ": its HTTPS certificate"
+          + " does not verify against the federation CA or does not name " + base.getHost() + " (" + e.getMessage() + ")");
+    } catch (javax.net.ssl.SSLException e) {
+      throw new CliException(CliException.UNREACHABLE, "no TLS from the coordinator at " + base + " (" + e.getMessage()
+          + "); if it runs the plaintext-dev profile, use http://");
     } catch (IOException e) {
-      throw new CliException(CliException.UNREACHABLE, "cannot reach the coordinator at " + base + ": " + e.getMessage());
+      throw new CliException(CliException.UNREACHABLE, "cannot reach the coordinator at " + base + ": " + e.getMessage()
+          + ("http".equalsIgnoreCase(base.getScheme()) ? " (the admin API serves HTTPS unless the coordinator runs the"
+              + " plaintext-dev profile: use https://)" : ""));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(CliException.FAILED, "interrupted");

@@ -17,7 +17,7 @@ import javax.net.ssl.SSLContext;
  * own machine. With none of them the JDK's default trust store applies (a certificate from a public
  * CA, e.g. on a reverse proxy). Plain {@code http://} is unchanged.
  */
-final class AdminTls {
+public final class AdminTls {
   private AdminTls() {
   }
 
@@ -32,6 +32,11 @@ final class AdminTls {
     if (ca == null) {
       return null;
     }
+    return trusting(ca);
+  }
+
+  /** A TLS context that trusts exactly the CA certificate in {@code ca} (e.g. {@code <data-dir>/pki/ca.crt}). */
+  public static SSLContext trusting(Path ca) throws CliException {
     try {
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(null, TlsMaterial.trusting(Pem.readCertificates(ca).get(0)), null);

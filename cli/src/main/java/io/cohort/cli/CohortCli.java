@@ -35,7 +35,7 @@ public final class CohortCli {
   static final class Connection {
     @Spec(Spec.Target.MIXEE) CommandSpec spec;
 
-    @Option(names = "--coordinator", defaultValue = "http://localhost:8080",
+    @Option(names = "--coordinator", defaultValue = "https://localhost:8080",
         description = "Admin API base URL (default: $COHORT_COORDINATOR, the config file's 'coordinator', else"
             + " ${DEFAULT-VALUE}).")
     URI coordinator;

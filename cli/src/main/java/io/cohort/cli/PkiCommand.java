@@ -49,10 +49,15 @@ public final class PkiCommand {
    * Before {@code cohort serve}: in the default mutual-TLS mode the PKI must exist, otherwise
    * the gRPC server would fail to start with a bare NoSuchFileException.
    */
-  static void requireInitialised(Path dataDir, List<String> properties) throws CliException {
-    String env = System.getenv("QUARKUS_PROFILE");
-    boolean dev = (env != null && env.contains("plaintext-dev"))
+  /** Whether {@code quarkus.profile} (a -D setting or $QUARKUS_PROFILE) names the plaintext-dev profile. */
+  static boolean developmentProfile(List<String> properties, java.util.Map<String, String> environment) {
+    String env = environment.get("QUARKUS_PROFILE");
+    return (env != null && env.contains("plaintext-dev"))
         || properties.stream().anyMatch(p -> p.startsWith("quarkus.profile=") && p.contains("plaintext-dev"));
+  }
+
+  static void requireInitialised(Path dataDir, List<String> properties) throws CliException {
+    boolean dev = developmentProfile(properties, System.getenv());
     Path store = pkiDir(dataDir).resolve(PkiFiles.SERVER_KEY_STORE);
     if (!dev && !Files.isRegularFile(store)) {
       throw new CliException(CliException.USAGE, "mutual TLS needs the federation PKI, and " + store + " does not exist:"
@@ -208,7 +213,8 @@ public final class PkiCommand {
       Path csr = out != null ? out : pkiDir(dataDir).resolve(PkiFiles.SERVER_CSR);
       try {
         var r = PkiFiles.serverRequest(pkiDir(dataDir), csr);
-        System.out.println("coordinator key in " + pkiDir(dataDir).resolve(PkiFiles.SERVER_KEY) + " (0600, stays here);"
+        System.out.println("coordinator keys in " + pkiDir(dataDir).resolve(PkiFiles.SERVER_KEY) + " and "
+            + PkiFiles.HTTPS_KEY + " (admin API; 0600, they stay here);"
             + " certificate request written to " + csr);
         System.out.println("certificate request fingerprint: " + r.fingerprint());
         return 0;
@@ -269,10 +275,21 @@ public final class PkiCommand {
       try {
         FederationCa ca = location.load();
         CertificationRequest request;
+        java.security.PublicKey httpsKey = null;
         if (generateKey) {
           request = CertificationRequest.create(node, NodeKey.loadOrCreate(out.resolve(node + ".identity.key")));
         } else {
-          request = CertificationRequest.parse(Pem.readOne(csr, "CERTIFICATE REQUEST"));
+          if (server && !Files.isReadable(csr)) {
+            throw new CliException(CliException.USAGE, csr + ": no such file, or it cannot be read");
+          }
+          List<byte[]> blocks = server ? Pem.decodeAll(Files.readString(csr, StandardCharsets.US_ASCII),
+              "CERTIFICATE REQUEST") : List.of(Pem.readOne(csr, "CERTIFICATE REQUEST"));
+          if (blocks.isEmpty() || blocks.size() > 2) {
+            throw new CliException(CliException.USAGE, csr + ": expected the coordinator's request (and its HTTPS"
+                + " request) from `cohort pki server-request`, found " + blocks.size() + " PEM request blocks");
+          }
+          request = CertificationRequest.parse(blocks.get(0));
+          httpsKey = blocks.size() == 2 ? io.cohort.crypto.pki.HttpsCertificate.parseRequest(blocks.get(1)) : null;
         }
         if (fingerprint != null && !request.fingerprint().equals(
             fingerprint.toLowerCase(java.util.Locale.ROOT).replace(":", "").replaceFirst("^sha256", ""))) {
@@ -286,9 +303,20 @@ public final class PkiCommand {
           Pem.writePublic(out.resolve(PkiFiles.SERVER_SUBJECT.replace("cohort-", "") + ".crt"),
               Pem.certificates(List.of(cert, ca.certificate())).getBytes(StandardCharsets.US_ASCII));
           Pem.writePublic(out.resolve("ca.crt"), Pem.certificates(List.of(ca.certificate())).getBytes(StandardCharsets.US_ASCII));
-          System.out.println("coordinator certificate in " + out.resolve("coordinator.crt") + " for " + names.get(0)
-              + " " + names.get(1) + ", valid until " + cert.getNotAfter().toInstant() + "; with ca.crt, install it on the"
-              + " coordinator: cohort pki install --data-dir DIR --ca-cert ca.crt --server-cert coordinator.crt");
+          String https = "";
+          if (httpsKey != null) {
+            // Issue 21 #5: the admin API's certificate, same names, for the coordinator's ECDSA key.
+            X509Certificate h = ca.issueHttps(httpsKey, names.get(0), names.get(1), Duration.ofDays(validityDays));
+            location.recordIssued(io.cohort.crypto.pki.HttpsCertificate.SUBJECT, h);
+            Pem.writePublic(out.resolve(PkiFiles.HTTPS_CERT),
+                Pem.certificates(List.of(h, ca.certificate())).getBytes(StandardCharsets.US_ASCII));
+            https = " --https-cert " + PkiFiles.HTTPS_CERT;
+          }
+          System.out.println("coordinator certificate in " + out.resolve("coordinator.crt")
+              + (httpsKey != null ? " and its admin API (HTTPS) certificate in " + out.resolve(PkiFiles.HTTPS_CERT) : "")
+              + " for " + names.get(0) + " " + names.get(1) + ", valid until " + cert.getNotAfter().toInstant()
+              + "; with ca.crt, install them on the coordinator: cohort pki install --data-dir DIR --ca-cert ca.crt"
+              + " --server-cert coordinator.crt" + https);
           return 0;
         }
         X509Certificate cert = ca.issueNode(request, node, Duration.ofDays(validityDays));
@@ -318,21 +346,26 @@ public final class PkiCommand {
     @Option(names = "--server-cert", paramLabel = "FILE", description = "The coordinator's certificate (coordinator.crt).")
     Path serverCert;
 
+    @Option(names = "--https-cert", paramLabel = "FILE", description = "The admin API's HTTPS certificate (https.crt,"
+        + " from pki issue --server), for the key `pki server-request` made.")
+    Path httpsCert;
+
     @Option(names = "--crl", paramLabel = "FILE", description = "The CA's revocation list (ca.crl, from pki crl or pki revoke).")
     Path crl;
 
     @Override
     public Integer call() throws Exception {
-      if (caCert == null && serverCert == null && crl == null) {
-        throw new CliException(CliException.USAGE, "give at least one of --ca-cert, --server-cert, --crl");
+      if (caCert == null && serverCert == null && httpsCert == null && crl == null) {
+        throw new CliException(CliException.USAGE, "give at least one of --ca-cert, --server-cert, --https-cert, --crl");
       }
       try {
-        PkiFiles.install(pkiDir(dataDir), caCert, serverCert, crl);
+        PkiFiles.install(pkiDir(dataDir), caCert, serverCert, httpsCert, crl);
       } catch (PkiException e) {
         throw new CliException(CliException.FAILED, e.getMessage());
       }
       System.out.println("installed in " + pkiDir(dataDir) + ":" + (caCert != null ? " ca.crt" : "")
-          + (serverCert != null ? " coordinator.p12 (key and certificate)" : "") + (crl != null ? " ca.crl" : "")
+          + (serverCert != null ? " coordinator.p12 (key and certificate)" : "")
+          + (httpsCert != null ? " " + PkiFiles.HTTPS_CERT : "") + (crl != null ? " ca.crl" : "")
           + "; the CA key is not on this machine");
       return 0;
     }
@@ -423,7 +456,8 @@ public final class PkiCommand {
       try {
         FederationCa ca = FederationCa.load(pkiDir(dataDir), Clock.systemUTC());
         X509Certificate c = PkiFiles.issueServer(ca, pkiDir(dataDir), serverNames, Duration.ofDays(validityDays));
-        System.out.println("coordinator certificate re-issued, valid until " + c.getNotAfter().toInstant()
+        PkiFiles.issueHttps(ca, pkiDir(dataDir), serverNames, Duration.ofDays(validityDays));
+        System.out.println("coordinator certificates (gRPC and HTTPS) re-issued, valid until " + c.getNotAfter().toInstant()
             + "; restart the coordinator to use it");
         return 0;
       } catch (PkiException e) {

@@ -30,7 +30,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--grpc-port", defaultValue = "9090", description = "Port nodes connect to (default: ${DEFAULT-VALUE}).")
   int grpcPort;
 
-  @Option(names = "--http-port", defaultValue = "8080", description = "Admin API port (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--http-port", defaultValue = "8080", description = "Admin API and dashboard port, HTTPS only outside the"
+      + " plaintext-dev profile (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
   @Option(names = "--bind", paramLabel = "ADDRESS", description = "Address both listeners (gRPC and admin API) bind to,"
@@ -64,6 +65,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     props.addAll(properties);
     PkiCommand.requireInitialised(dataDir, props);
+    HttpsPreflight.check(dataDir, props, System.getenv(), java.time.Instant.now());
     // Created 0700 before the server (and H2) put anything in it (issue 22 #8).
     OwnerOnly.createDirectories(dataDir);
     ProcessBuilder server = Processes.coordinator(CohortCli.home(), props);

@@ -60,6 +60,57 @@ class AdminTlsTest {
     return URI.create("https://127.0.0.1:" + server.getAddress().getPort());
   }
 
+  /** Serves with the admin API's PEM files (https.crt, https.key), as the coordinator's HTTP server does. */
+  private URI servePem(Path cert, Path key) throws Exception {
+    var pk = java.security.KeyFactory.getInstance("EC").generatePrivate(
+        new java.security.spec.PKCS8EncodedKeySpec(io.cohort.crypto.pki.Pem.readOne(key, "PRIVATE KEY")));
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("https", pk, new char[0],
+        io.cohort.crypto.pki.Pem.readCertificates(cert).toArray(new java.security.cert.X509Certificate[0]));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, new char[0]);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(ctx));
+    server.createContext("/api/v1/ping", x -> {
+      byte[] body = "{\"ok\": true}".getBytes(StandardCharsets.UTF_8);
+      x.sendResponseHeaders(200, body.length);
+      x.getResponseBody().write(body);
+      x.close();
+    });
+    server.start();
+    return URI.create("https://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /**
+   * Issue 21 #5: the admin API's ECDSA certificate (https.crt) from `cohort pki init` is trusted under
+   * the federation CA; one for another host name is refused with a one-line reason.
+   */
+  @Test
+  void httpsCertificate_isTrustedForItsNames_andRefusedForAnotherHost() throws Exception {
+    Path data = dir.resolve("data");
+    Path pki = data.resolve("pki");
+    PkiFiles.init(pki, "test federation", List.of(), Duration.ofDays(30), Clock.systemUTC());
+    CliConfig none = new CliConfig(Map.of("COHORT_CONFIG", dir.resolve("none.yaml").toString()));
+    URI uri = servePem(pki.resolve(PkiFiles.HTTPS_CERT), pki.resolve(PkiFiles.HTTPS_KEY));
+    assertThat(new AdminClient(uri, "tok", AdminTls.context(uri, none, data)).get("/api/v1/ping").path("ok").asBoolean())
+        .isTrue();
+    server.stop(0);
+
+    var ca = io.cohort.crypto.pki.FederationCa.load(pki, Clock.systemUTC());
+    var key = io.cohort.crypto.pki.HttpsCertificate.loadOrCreate(pki.resolve(PkiFiles.HTTPS_KEY));
+    var elsewhere = ca.issueHttps(key.getPublic(), List.of("coordinator.example.org"), List.of(), Duration.ofDays(1));
+    Path cert = dir.resolve("elsewhere.crt");
+    io.cohort.crypto.pki.Pem.writePublic(cert, io.cohort.crypto.pki.Pem.certificates(List.of(elsewhere, ca.certificate()))
+        .getBytes(StandardCharsets.US_ASCII));
+    URI other = servePem(cert, pki.resolve(PkiFiles.HTTPS_KEY));
+    AdminClient client = new AdminClient(other, "tok", AdminTls.context(other, none, data));
+    assertThatThrownBy(() -> client.get("/api/v1/ping")).isInstanceOf(CliException.class)
+        .hasMessageContaining("refusing the coordinator at " + other).hasMessageContaining("does not name 127.0.0.1");
+  }
+
   @Test
   void httpsAdminApi_isTrustedOnlyUnderTheFederationCa() throws Exception {
     Path data = dir.resolve("data");

@@ -34,7 +34,7 @@ class CliConfigTest {
     assertThat(parse(envToo, "job", "list", "--coordinator", "http://flag:3").coordinator.toString())
         .isEqualTo("http://flag:3");
     Map<String, String> none = Map.of("COHORT_CONFIG", dir.resolve("missing.yaml").toString());
-    assertThat(parse(none, "job", "list").coordinator.toString()).isEqualTo("http://localhost:8080");
+    assertThat(parse(none, "job", "list").coordinator.toString()).isEqualTo("https://localhost:8080");
   }
 
   @Test

@@ -90,9 +90,20 @@ class PkiCommandTest {
     Path wrong = Files.writeString(dir.resolve("wrong"), "not the passphrase\n");
     assertThat(CohortCli.run("pki", "issue", "--ca-dir", ca.toString(), "--passphrase-file", wrong.toString(),
         "--server", "--csr", csr.toString(), "--out", dir.resolve("x").toString())).isEqualTo(CliException.FAILED);
+    // Issue 21 #5: the same request carries the admin API's ECDSA key; its certificate comes back beside.
+    assertThat(Pem.decodeAll(Files.readString(csr), "CERTIFICATE REQUEST")).hasSize(2);
+    assertThat(mode(data.resolve("pki/https.key"))).isEqualTo("rw-------");
+    var https = Pem.readCertificates(back.resolve("https.crt")).get(0);
+    assertThat(https.getPublicKey().getAlgorithm()).isEqualTo("EC");
+    assertThat(https.getSubjectAlternativeNames().toString()).contains("coord.example.org").contains("127.0.0.1");
+    assertThat(CohortCli.run("pki", "install", "--data-dir", data.toString(), "--https-cert",
+        back.resolve("https.crt").toString())).as("not before the CA certificate is installed").isNotZero();
     assertThat(CohortCli.run("pki", "install", "--data-dir", data.toString(), "--ca-cert", back.resolve("ca.crt").toString(),
-        "--server-cert", back.resolve("coordinator.crt").toString())).isZero();
+        "--server-cert", back.resolve("coordinator.crt").toString(), "--https-cert", back.resolve("https.crt").toString()))
+        .isZero();
     assertThat(data.resolve("pki/coordinator.p12")).exists();
+    assertThat(Pem.readCertificates(data.resolve("pki/https.crt")).get(0)).isEqualTo(https);
+    HttpsPreflight.check(data, java.util.List.of(), java.util.Map.of(), java.time.Instant.now());
     assertThat(data.resolve("pki/ca.crt")).exists();
     assertThat(data.resolve("pki/ca.key")).as("the CA key stays on the CA machine").doesNotExist();
     assertThat(io.cohort.coordinator.pki.PkiFiles.isOfflineCa(data.resolve("pki"))).isTrue();

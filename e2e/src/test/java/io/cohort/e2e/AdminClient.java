@@ -27,13 +27,45 @@ final class AdminClient {
     }
   }
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
   private final URI base;
   private final String token;
 
   AdminClient(URI base, String token) {
+    this(base, token, null);
+  }
+
+  /** With {@code tls}: an {@code https://} admin API checked against the context's CA (issue 21 #5). */
+  AdminClient(URI base, String token, javax.net.ssl.SSLContext tls) {
     this.base = base;
     this.token = token;
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+    if (tls != null) {
+      b.sslContext(tls);
+    }
+    this.http = b.build();
+  }
+
+  /** An {@code https://} client that trusts exactly the federation CA certificate in {@code caCert}. */
+  static AdminClient https(URI base, String token, java.nio.file.Path caCert) {
+    return new AdminClient(base, token, trusting(caCert));
+  }
+
+  /** A TLS context that trusts exactly the CA certificate in {@code caCert} (PEM). */
+  static javax.net.ssl.SSLContext trusting(java.nio.file.Path caCert) {
+    try {
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(null, io.cohort.crypto.pki.TlsMaterial.trusting(
+          io.cohort.crypto.pki.Pem.readCertificates(caCert).get(0)), null);
+      return ctx;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot trust " + caCert + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The base URL, e.g. to hand the CLI. */
+  URI base() {
+    return base;
   }
 
   /** GET /api/v1/nodes: [{node_id, connected, ...}]. */

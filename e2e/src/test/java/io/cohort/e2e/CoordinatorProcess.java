@@ -18,6 +18,8 @@ final class CoordinatorProcess extends ManagedProcess {
   private final int httpPort;
   private final boolean mutualTls;
   private final List<String> properties;
+  /** The admin API's certificate, key and CA in the development profile ({@link #adminHttps}); else null. */
+  private Path adminTls;
   private AdminClient admin;
 
   /** In the plaintext development mode: these tests exercise rounds and crashes, not transport security. */
@@ -69,6 +71,12 @@ final class CoordinatorProcess extends ManagedProcess {
     }
     if (!mutualTls) {
       profiles.add("plaintext-dev");
+      if (adminTls != null) {
+        // The profile's own values would win over unprofiled ones: override them by their profiled names.
+        cmd.add("-D%plaintext-dev.quarkus.http.ssl.certificate.files=" + adminTls.resolve("https.crt"));
+        cmd.add("-D%plaintext-dev.quarkus.http.ssl.certificate.key-files=" + adminTls.resolve("https.key"));
+        cmd.add("-D%plaintext-dev.quarkus.http.insecure-requests=disabled");
+      }
     }
     cmd.add("-Dquarkus.profile=" + (profiles.isEmpty() ? "prod" : String.join(",", profiles)));
     cmd.addAll(List.of(
@@ -95,6 +103,33 @@ final class CoordinatorProcess extends ManagedProcess {
     return httpPort;
   }
 
+  /**
+   * Whether the admin API serves HTTPS (issue 21 #5): as in production with mutual TLS, or in the
+   * plaintext development profile when a test gives it a certificate ({@link #adminHttps}).
+   */
+  boolean https() {
+    return mutualTls || adminTls != null;
+  }
+
+  /** The admin API's base URL: {@code https://} unless the development profile serves plain HTTP. */
+  URI baseUri() {
+    return URI.create((https() ? "https" : "http") + "://127.0.0.1:" + httpPort);
+  }
+
+  /**
+   * The plaintext development profile, but the admin API on HTTPS with https.crt and https.key from
+   * {@code tls} (ca.crt there is what clients trust): for the dashboard browser test, whose subject is
+   * the browser over HTTPS, not the nodes' transport.
+   */
+  void adminHttps(Path tls) {
+    adminTls = tls;
+  }
+
+  /** The CA certificate an admin client trusts: the federation's, or the test CA of {@link #adminHttps}. */
+  Path adminCa() {
+    return adminTls != null ? adminTls.resolve("ca.crt") : dataDir.resolve("pki/ca.crt");
+  }
+
   /** Host:port nodes dial. */
   String grpcAddress() {
     return "127.0.0.1:" + grpcPort;
@@ -103,7 +138,7 @@ final class CoordinatorProcess extends ManagedProcess {
   /** Waits until the admin API answers with the token from the data directory. */
   AdminClient awaitReady(Duration timeout) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    URI base = URI.create("http://127.0.0.1:" + httpPort);
+    URI base = baseUri();
     Path tokenFile = dataDir.resolve("admin.token");
     Exception last = null;
     while (System.nanoTime() < deadline) {
@@ -114,7 +149,8 @@ final class CoordinatorProcess extends ManagedProcess {
       if (Files.exists(tokenFile)) {
         String token = Files.readString(tokenFile, StandardCharsets.US_ASCII).strip();
         if (!token.isEmpty()) {
-          AdminClient client = new AdminClient(base, token);
+          AdminClient client = https() ? AdminClient.https(base, token, adminCa())
+              : new AdminClient(base, token);
           try {
             client.nodes();
             admin = client;

@@ -60,17 +60,23 @@ final class DashboardBrowser implements AutoCloseable {
     }
   }
 
-  DashboardBrowser(int httpPort, Path screenshots) throws IOException {
+  /**
+   * @param base the dashboard's origin, {@code https://127.0.0.1:PORT} (issue 21 #5)
+   * @param spkiPin base64 SHA-256 of the public key of the coordinator's HTTPS certificate: Chromium accepts
+   *     exactly that key although the test CA is not in its trust store; every other certificate error stays
+   */
+  DashboardBrowser(java.net.URI base, String spkiPin, Path screenshots) throws IOException {
     Path chromium = chromium();
     Path chromedriver = chromedriver();
     ChromeOptions options = new ChromeOptions();
     options.setBinary(chromium.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-        "--force-device-scale-factor=1", "--lang=en-GB", "--window-size=" + LAPTOP.width + "," + LAPTOP.height);
+        "--force-device-scale-factor=1", "--lang=en-GB", "--window-size=" + LAPTOP.width + "," + LAPTOP.height,
+        "--ignore-certificate-errors-spki-list=" + spkiPin);
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(chromedriver.toFile()).usingAnyFreePort().build();
     this.driver = new ChromeDriver(service, options);
-    this.base = "http://127.0.0.1:" + httpPort;
+    this.base = base.toString();
     this.screenshots = screenshots;
     Files.createDirectories(screenshots);
   }

@@ -63,12 +63,20 @@ class DashboardBrowserTest {
   static final Set<String> READ_ONLY_BUTTONS = Set.of("logout", "verify-chain", "audit-refresh");
 
   @RegisterExtension final Federation fed = new Federation();
-  private final HttpClient http = HttpClient.newHttpClient();
+  private HttpClient http;
+  /** The pin of the coordinator's HTTPS key for Chromium (issue 21 #5: the dashboard over HTTPS). */
+  private String spkiPin;
 
   @BeforeEach
-  void setUp(@TempDir Path dir) throws IOException {
+  void setUp(@TempDir Path dir) throws Exception {
     DashboardBrowser.assumeInstalled();
     fed.workIn(dir);
+    spkiPin = fed.adminHttps();
+    http = HttpClient.newBuilder().sslContext(AdminClient.trusting(dir.resolve("admin-tls/ca.crt"))).build();
+  }
+
+  private URI base() {
+    return fed.coordinator().baseUri();
   }
 
   @Test
@@ -90,9 +98,11 @@ class DashboardBrowserTest {
     fed.startNode("bank-c", fed.writeNodeConfig("bank-c", List.of(fed.writeShard("claims", "bank-c", data, shards.get(0)))));
     fed.awaitConnected(Duration.ofSeconds(120), "bank-a", "bank-b", "bank-c");
 
-    try (DashboardBrowser b = new DashboardBrowser(port, screenshotDir())) {
+    try (DashboardBrowser b = new DashboardBrowser(base(), spkiPin, screenshotDir())) {
       // ---- live: the admin watches the job run, without reloading -------------------------
       b.open(null);
+      assertThat(b.js("return location.protocol + ' ' + window.isSecureContext;")).as("the dashboard over HTTPS")
+          .isEqualTo("https: true");
       b.signIn(adminToken);
       // Audited (issue 20): each training node reports a one-run audit bound beside its accounted ε.
       String jobId = fed.submit(withFederatedStatistics(dpJob(Map.of("rounds", ROUNDS, "min_nodes", 2,
@@ -624,7 +634,7 @@ class DashboardBrowserTest {
   }
 
   private int status(int port, String path, String token) throws IOException, InterruptedException {
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET();
+    HttpRequest.Builder req = HttpRequest.newBuilder(base().resolve(path)).GET();
     if (token != null) {
       req.header("Authorization", "Bearer " + token);
     }
@@ -632,7 +642,7 @@ class DashboardBrowserTest {
   }
 
   private String createToken(int port, String adminToken, String role, String name) throws IOException, InterruptedException {
-    HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/tokens"))
+    HttpResponse<String> resp = http.send(HttpRequest.newBuilder(base().resolve("/api/v1/tokens"))
         .header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"role\":\"" + role + "\",\"name\":\"" + name + "\"}")).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -642,7 +652,7 @@ class DashboardBrowserTest {
 
   /** The seq of the first audit entry of {@code jobId} with {@code action}. */
   private long auditSeq(int port, String adminToken, String jobId, String action) throws IOException, InterruptedException {
-    JsonNode entries = new AdminClient(URI.create("http://127.0.0.1:" + port), adminToken).get("/api/v1/audit?job=" + jobId);
+    JsonNode entries = new AdminClient(base(), adminToken, AdminClient.trusting(fed.coordinator().adminCa())).get("/api/v1/audit?job=" + jobId);
     for (JsonNode e : entries) {
       if (e.path("action").asText().equals(action)) {
         return e.path("seq").asLong();

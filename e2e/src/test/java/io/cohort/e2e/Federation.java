@@ -227,6 +227,29 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
     this.coordinatorProperties = List.copyOf(properties);
   }
 
+  private Path adminTls;
+
+  /**
+   * Issue 21 #5: the coordinator's admin API and dashboard on HTTPS (in the plaintext development
+   * profile otherwise), with an ECDSA certificate for 127.0.0.1 from a CA made for this test; before it
+   * starts. Returns the base64 SHA-256 of the certificate's public key, which a browser pins.
+   */
+  String adminHttps() throws Exception {
+    requireDir();
+    Path tls = Files.createDirectories(dir.resolve("admin-tls"));
+    var ca = io.cohort.crypto.pki.FederationCa.create("dashboard test CA", Duration.ofDays(1), java.time.Clock.systemUTC());
+    var key = io.cohort.crypto.pki.HttpsCertificate.generateKey();
+    io.cohort.crypto.pki.HttpsCertificate.writeKey(tls.resolve("https.key"), key.getPrivate());
+    var cert = ca.issueHttps(key.getPublic(), List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+    io.cohort.crypto.pki.Pem.writePublic(tls.resolve("https.crt"),
+        io.cohort.crypto.pki.Pem.certificates(List.of(cert, ca.certificate())).getBytes(StandardCharsets.US_ASCII));
+    io.cohort.crypto.pki.Pem.writePublic(tls.resolve("ca.crt"),
+        io.cohort.crypto.pki.Pem.certificates(List.of(ca.certificate())).getBytes(StandardCharsets.US_ASCII));
+    adminTls = tls;
+    return java.util.Base64.getEncoder().encodeToString(
+        java.security.MessageDigest.getInstance("SHA-256").digest(cert.getPublicKey().getEncoded()));
+  }
+
   /** Starts the coordinator on fresh ports and waits until its admin API answers. */
   AdminClient startCoordinator() throws IOException, InterruptedException {
     requireDir();
@@ -240,6 +263,9 @@ final class Federation implements BeforeEachCallback, AfterEachCallback, TestExe
     }
     coordinator = new CoordinatorProcess(dir.resolve("coordinator"), dir.resolve("logs/coordinator.log"), grpc, http,
         coordinatorProperties);
+    if (adminTls != null) {
+      coordinator.adminHttps(adminTls);
+    }
     coordinator.start();
     AdminClient admin = coordinator.awaitReady(Duration.ofSeconds(90));
     event("coordinator up (grpc " + grpc + ", http " + http + ")");

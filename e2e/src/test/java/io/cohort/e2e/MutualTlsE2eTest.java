@@ -73,7 +73,7 @@ class MutualTlsE2eTest {
     processes.add(c);
     c.start();
     AdminClient admin = c.awaitReady(Duration.ofSeconds(90));
-    String api = "http://127.0.0.1:" + c.httpPort();
+    String api = c.baseUri().toString();
 
     // Online enrolment with a pre-approved token; the node then connects with its certificate.
     Run token = run("cohort", "node", "token", "site-a", "--coordinator", api, "--data-dir", data.toString());

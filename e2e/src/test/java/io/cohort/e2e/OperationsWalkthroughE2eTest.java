@@ -87,7 +87,8 @@ class OperationsWalkthroughE2eTest {
     while (http == grpc) {
       http = Federation.freePort();
     }
-    String api = "http://127.0.0.1:" + http;
+    // Issue 21 #5: the admin API is HTTPS only; the CLI checks it against the federation CA (cli.yaml).
+    String api = "https://127.0.0.1:" + http;
     String dd = data.toString();
 
     // Section 3 (issue 21 #1): the federation's CA on its own machine, passphrase-protected; the
@@ -106,8 +107,10 @@ class OperationsWalkthroughE2eTest {
         usb.toString()));
     ok(cli.cohort("pki", "crl", "--ca-dir", ca.toString(), "--passphrase-file", passphrase.toString()));
     Files.copy(ca.resolve("ca.crl"), usb.resolve("ca.crl"));
+    assertThat(usb.resolve("https.crt")).as("the admin API's certificate, signed with the gRPC one").exists();
     ok(cli.cohort("pki", "install", "--data-dir", dd, "--ca-cert", usb.resolve("ca.crt").toString(), "--server-cert",
-        usb.resolve("coordinator.crt").toString(), "--crl", usb.resolve("ca.crl").toString()));
+        usb.resolve("coordinator.crt").toString(), "--https-cert", usb.resolve("https.crt").toString(), "--crl",
+        usb.resolve("ca.crl").toString()));
     assertThat(data.resolve("pki/ca.key")).as("the coordinator never holds the CA key").doesNotExist();
     // verify-export checks the nodes' co-signatures against this CA certificate (issue 21 #6).
     Files.writeString(dir.resolve("cli.yaml"), "ca_certificate: " + usb.resolve("ca.crt") + "\n");
@@ -149,6 +152,11 @@ class OperationsWalkthroughE2eTest {
       daemons.get(h).start();
     });
     awaitConnected(admin, HOSPITALS);
+
+    // Issue 21 #5: plain HTTP on the admin port gets nothing, and the CLI says to use https://.
+    Launchers.Run plain = cli.cohort("node", "list", "--coordinator", "http://127.0.0.1:" + http, "--data-dir", dd);
+    assertThat(plain.exit()).as(context(plain)).isNotZero();
+    assertThat(plain.all()).as(context(plain)).contains("use https://");
 
     // Section 5: the connection, from both sides.
     inParallel(HOSPITALS, h -> {
@@ -284,8 +292,8 @@ class OperationsWalkthroughE2eTest {
     // through the same admin API, which is quicker than a CLI start per poll).
     String[] fingerprint = {null};
     await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() -> {
-      for (JsonNode r : new AdminClient(java.net.URI.create(api), Files.readString(Path.of(dd, "admin.token")).strip())
-          .get("/api/v1/pki/requests")) {
+      for (JsonNode r : AdminClient.https(java.net.URI.create(api), Files.readString(Path.of(dd, "admin.token")).strip(),
+          Path.of(dd, "pki", "ca.crt")).get("/api/v1/pki/requests")) {
         if (r.path("node_id").asText().equals(h)) {
           fingerprint[0] = r.path("fingerprint").asText();
         }
@@ -353,7 +361,7 @@ class OperationsWalkthroughE2eTest {
       if (Files.exists(tokenFile)) {
         String token = Files.readString(tokenFile, StandardCharsets.US_ASCII).strip();
         if (!token.isEmpty()) {
-          AdminClient client = new AdminClient(java.net.URI.create(api), token);
+          AdminClient client = AdminClient.https(java.net.URI.create(api), token, data.resolve("pki/ca.crt"));
           try {
             client.nodes();
             return client;

@@ -34,6 +34,10 @@ final class SimulationPki {
       PkiFiles.init(pki, "Cohort simulation CA", List.of(), Duration.ofDays(30), Clock.systemUTC());
     }
     FederationCa ca = FederationCa.load(pki, Clock.systemUTC());
+    if (!Files.exists(pki.resolve(PkiFiles.HTTPS_CERT))) {
+      // A work directory from before issue 21 #5: the admin API now needs its HTTPS certificate.
+      PkiFiles.issueHttps(ca, pki, List.of(), Duration.ofDays(30));
+    }
     for (NodeConfig node : nodes) {
       String id = node.nodeId();
       NodeKey key = NodeKey.loadOrCreate(node.identityKey());

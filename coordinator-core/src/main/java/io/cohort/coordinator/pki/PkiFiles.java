@@ -29,6 +29,12 @@ public final class PkiFiles {
   public static final String SERVER_CSR = "coordinator.csr";
   /** The subject of the coordinator's certificate. */
   public static final String SERVER_SUBJECT = "cohort-coordinator";
+  /**
+   * Issue 21 #5: the admin API's HTTPS key (ECDSA P-256, 0600, PKCS#8 PEM) and its certificate chain
+   * (PEM, leaf then CA), which the HTTP server reads; defaults of cohort.https.key/certificate.
+   */
+  public static final String HTTPS_KEY = "https.key";
+  public static final String HTTPS_CERT = "https.crt";
   /** The CA-signed revocation list the operator installs from the offline CA; relayed to nodes and served. */
   public static final String CRL_FILE = "ca.crl";
 
@@ -43,7 +49,9 @@ public final class PkiFiles {
   public static X509Certificate init(Path dir, String federationName, List<String> serverNames, Duration caValidity,
       Clock clock) throws PkiException, IOException {
     FederationCa ca = FederationCa.init(dir, federationName, caValidity, clock);
-    issueServer(ca, dir, serverNames, caValidity.compareTo(Duration.ofDays(825)) < 0 ? caValidity : Duration.ofDays(825));
+    Duration serverValidity = caValidity.compareTo(Duration.ofDays(825)) < 0 ? caValidity : Duration.ofDays(825);
+    issueServer(ca, dir, serverNames, serverValidity);
+    issueHttps(ca, dir, serverNames, serverValidity);
     TlsMaterial.writeTrustStore(dir.resolve(TRUST_STORE), STORE_PASSWORD.toCharArray(), ca.certificate());
     return ca.certificate();
   }
@@ -84,6 +92,20 @@ public final class PkiFiles {
   }
 
   /**
+   * (Re)issues the admin API's HTTPS certificate for the key in {@code https.key} (made here when
+   * absent), with the same names as the gRPC certificate; a development CA does this itself.
+   */
+  public static X509Certificate issueHttps(FederationCa ca, Path dir, List<String> serverNames, Duration validity)
+      throws PkiException, IOException {
+    List<List<String>> names = serverNames(serverNames);
+    java.security.KeyPair key = io.cohort.crypto.pki.HttpsCertificate.loadOrCreate(dir.resolve(HTTPS_KEY));
+    X509Certificate cert = ca.issueHttps(key.getPublic(), names.get(0), names.get(1), validity);
+    io.cohort.crypto.pki.Pem.writePublic(dir.resolve(HTTPS_CERT),
+        io.cohort.crypto.pki.Pem.certificates(List.of(cert, ca.certificate())).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return cert;
+  }
+
+  /**
    * Whether {@code dir} is a coordinator PKI without the CA key (issue 21 #1: the default, offline
    * CA): the coordinator holds only its certificate, the CA certificate and the CRL.
    */
@@ -101,7 +123,11 @@ public final class PkiFiles {
     io.cohort.crypto.keys.OwnerOnly.createDirectories(dir.toAbsolutePath());
     var key = io.cohort.crypto.pki.NodeKey.loadOrCreate(dir.resolve(SERVER_KEY));
     var request = io.cohort.crypto.pki.CertificationRequest.create(SERVER_SUBJECT, key);
-    io.cohort.crypto.pki.Pem.writePublic(csrOut, request.toPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    // Issue 21 #5: the admin API's ECDSA key is made here too, and its request travels in the same
+    // file (a second PEM block), so the CA operator signs both with one `cohort pki issue --server`.
+    var https = io.cohort.crypto.pki.HttpsCertificate.loadOrCreate(dir.resolve(HTTPS_KEY));
+    io.cohort.crypto.pki.Pem.writePublic(csrOut, (request.toPem() + io.cohort.crypto.pki.HttpsCertificate.request(https))
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     return request;
   }
 
@@ -112,6 +138,16 @@ public final class PkiFiles {
    * server key store. Any of the three may be null to keep what is installed (e.g. a new CRL only).
    */
   public static void install(Path dir, Path caCert, Path serverCert, Path crl) throws PkiException, IOException {
+    install(dir, caCert, serverCert, null, crl);
+  }
+
+  /**
+   * As {@link #install(Path, Path, Path, Path)}, and the admin API's HTTPS certificate chain
+   * ({@code httpsCert}, from {@code cohort pki issue --server}), which must be signed by the CA and
+   * certify {@code https.key}; written as {@code https.crt}.
+   */
+  public static void install(Path dir, Path caCert, Path serverCert, Path httpsCert, Path crl)
+      throws PkiException, IOException {
     io.cohort.crypto.keys.OwnerOnly.createDirectories(dir.toAbsolutePath());
     if (java.nio.file.Files.exists(dir.resolve(FederationCa.KEY_FILE))) {
       throw new PkiException(dir.resolve(FederationCa.KEY_FILE) + " exists: this is a development CA on the"
@@ -143,10 +179,31 @@ public final class PkiFiles {
       TlsMaterial.writeServerKeyStore(dir.resolve(SERVER_KEY_STORE), STORE_PASSWORD.toCharArray(),
           io.cohort.crypto.pki.NodeKey.loadOrCreate(dir.resolve(SERVER_KEY)), List.of(leaf, ca));
     }
+    if (httpsCert != null) {
+      installHttps(dir, ca, httpsCert);
+    }
     if (crl != null) {
       var list = io.cohort.crypto.pki.RevocationList.read(crl, ca);
       io.cohort.crypto.pki.Pem.writePublic(dir.resolve(CRL_FILE), list.toPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
+  }
+
+  private static void installHttps(Path dir, X509Certificate ca, Path httpsCert) throws PkiException, IOException {
+    X509Certificate leaf = io.cohort.crypto.pki.Pem.readCertificates(httpsCert).get(0);
+    try {
+      leaf.verify(ca.getPublicKey());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new PkiException(httpsCert + ": not signed by the federation CA " + TlsMaterial.fingerprint(ca));
+    }
+    Path key = dir.resolve(HTTPS_KEY);
+    if (!java.nio.file.Files.isRegularFile(key)) {
+      throw new PkiException(key + " does not exist: run `cohort pki server-request` on this coordinator first, and"
+          + " have the CA sign that request");
+    }
+    io.cohort.crypto.pki.HttpsCertificate.check(httpsCert, "--https-cert", key, "the coordinator's HTTPS key",
+        java.time.Instant.now());
+    io.cohort.crypto.pki.Pem.writePublic(dir.resolve(HTTPS_CERT),
+        io.cohort.crypto.pki.Pem.certificates(List.of(leaf, ca)).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
   }
 
   static boolean isIpLiteral(String s) {

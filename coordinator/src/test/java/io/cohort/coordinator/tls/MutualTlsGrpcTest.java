@@ -66,7 +66,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MutualTlsGrpcTest {
   @ConfigProperty(name = "quarkus.grpc.server.test-port") int port;
   @ConfigProperty(name = "cohort.data-dir") String dataDir;
-  @TestHTTPResource("/") URL http;
+  @TestHTTPResource(value = "/", tls = true) URL http;
   @jakarta.inject.Inject io.cohort.coordinator.round.JobScheduler scheduler;
   @TempDir Path dir;
 
@@ -230,7 +230,7 @@ class MutualTlsGrpcTest {
     HttpResponse<String> pem = get("/api/v1/pki/crl");
     assertThat(pem.body()).startsWith("-----BEGIN X509 CRL-----");
     assertThat(crl(pem.body().getBytes(StandardCharsets.US_ASCII), caCert).isRevoked(cert.getSerialNumber())).isTrue();
-    HttpResponse<byte[]> der = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(http.toString())
+    HttpResponse<byte[]> der = https().send(HttpRequest.newBuilder(URI.create(http.toString())
         .resolve("/api/v1/pki/crl?format=der")).header("Authorization", "Bearer " + adminToken()).GET().build(),
         HttpResponse.BodyHandlers.ofByteArray());
     assertThat(der.statusCode()).isEqualTo(200);
@@ -250,12 +250,47 @@ class MutualTlsGrpcTest {
     }
   }
 
+  /** A client that trusts exactly the test federation's CA, as the {@code cohort} CLI does. */
+  private static HttpClient https() throws Exception {
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, TlsMaterial.trusting(Pem.readCertificates(MutualTlsProfile.PKI_DIR.resolve("ca.crt")).get(0)), null);
+    return HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /**
+   * Issue 21 #5: the admin API answers HTTPS with the coordinator's ECDSA certificate from the federation
+   * CA; plain HTTP on its port gets no reply, and a client trusting another CA refuses the handshake.
+   */
+  @Test
+  void adminApi_isHttpsOnly_underTheFederationCa() throws Exception {
+    assertThat(http.getProtocol()).isEqualTo("https");
+    HttpResponse<String> health = https().send(HttpRequest.newBuilder(URI.create(http.toString()).resolve("/q/health"))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(200);
+    X509Certificate served = (X509Certificate) health.sslSession().orElseThrow().getPeerCertificates()[0];
+    assertThat(served.getPublicKey().getAlgorithm()).as("browsers accept no Ed25519 certificate").isEqualTo("EC");
+
+    URI plain = URI.create("http://" + http.getHost() + ":" + http.getPort() + "/q/health");
+    HttpClient plainClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> plainClient.send(HttpRequest.newBuilder(plain)
+        .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString()))
+        .as("plain HTTP on the admin port").isInstanceOf(java.io.IOException.class);
+
+    FederationCa other = FederationCa.create("another federation", Duration.ofDays(1), Clock.systemUTC());
+    javax.net.ssl.SSLContext otherCtx = javax.net.ssl.SSLContext.getInstance("TLS");
+    otherCtx.init(null, TlsMaterial.trusting(other.certificate()), null);
+    HttpClient otherClient = HttpClient.newBuilder().sslContext(otherCtx).build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> otherClient.send(HttpRequest.newBuilder(
+        URI.create(http.toString()).resolve("/q/health")).GET().build(), HttpResponse.BodyHandlers.ofString()))
+        .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+  }
+
   private String adminToken() throws Exception {
     return Files.readString(Path.of(dataDir).resolve("admin.token")).strip();
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(http.toString()).resolve(path))
+    return https().send(HttpRequest.newBuilder(URI.create(http.toString()).resolve(path))
         .header("Authorization", "Bearer " + adminToken()).GET().build(),
         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
@@ -344,7 +379,7 @@ class MutualTlsGrpcTest {
 
   private HttpResponse<String> admin(String path) throws Exception {
     String token = Files.readString(Path.of(dataDir).resolve("admin.token")).strip();
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(http.toString()).resolve(path))
+    return https().send(HttpRequest.newBuilder(URI.create(http.toString()).resolve(path))
         .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }

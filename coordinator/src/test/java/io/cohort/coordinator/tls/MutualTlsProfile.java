@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** Runs the coordinator as in production: mutual TLS with a federation PKI created for the test run. */
+/**
+ * Runs the coordinator as in production: mutual TLS on gRPC and HTTPS only on the admin API, with a
+ * federation PKI created for the test run.
+ */
 public class MutualTlsProfile implements QuarkusTestProfile {
   static final Path PKI_DIR = create();
 
@@ -25,14 +28,18 @@ public class MutualTlsProfile implements QuarkusTestProfile {
 
   @Override
   public Map<String, String> getConfigOverrides() {
-    return Map.of(
-        "cohort.tls.mode", "mutual",
-        "cohort.tls.pki-dir", PKI_DIR.toString(),
-        "quarkus.grpc.server.plain-text", "false",
-        "quarkus.grpc.server.ssl.key-store", PKI_DIR.resolve(PkiFiles.SERVER_KEY_STORE).toString(),
-        "quarkus.grpc.server.ssl.trust-store", PKI_DIR.resolve(PkiFiles.TRUST_STORE).toString(),
+    return Map.ofEntries(
+        Map.entry("cohort.tls.mode", "mutual"),
+        Map.entry("cohort.tls.pki-dir", PKI_DIR.toString()),
+        Map.entry("quarkus.grpc.server.plain-text", "false"),
+        Map.entry("quarkus.grpc.server.ssl.key-store", PKI_DIR.resolve(PkiFiles.SERVER_KEY_STORE).toString()),
+        Map.entry("quarkus.grpc.server.ssl.trust-store", PKI_DIR.resolve(PkiFiles.TRUST_STORE).toString()),
+        // Issue 21 #5: the admin API as in production, HTTPS only with the coordinator's https.crt.
+        Map.entry("quarkus.http.ssl.certificate.files", PKI_DIR.resolve(PkiFiles.HTTPS_CERT).toString()),
+        Map.entry("quarkus.http.ssl.certificate.key-files", PKI_DIR.resolve(PkiFiles.HTTPS_KEY).toString()),
+        Map.entry("quarkus.http.insecure-requests", "disabled"),
         // A database of its own: the default test profile's in-memory H2 outlives its restart and
         // already holds the bootstrap admin token, so this run would never write admin.token.
-        "quarkus.datasource.h2.jdbc.url", "jdbc:h2:mem:cohort-test-tls;DB_CLOSE_DELAY=-1");
+        Map.entry("quarkus.datasource.h2.jdbc.url", "jdbc:h2:mem:cohort-test-tls;DB_CLOSE_DELAY=-1"));
   }
 }

@@ -234,6 +234,28 @@ public final class FederationCa {
     }
   }
 
+  /**
+   * Issue 21 #5: issues the admin API's HTTPS certificate (CN {@code cohort-coordinator-https}) for an
+   * ECDSA P-256 key: browsers accept no Ed25519 certificate, so the admin API's serving key is not the
+   * coordinator's gRPC key. Names as for {@link #issueServer(CertificationRequest, List, List, Duration)}.
+   */
+  public X509Certificate issueHttps(java.security.PublicKey servingKey, List<String> dnsNames, List<String> ipAddresses,
+      Duration validity) throws PkiException {
+    HttpsCertificate.requireP256(servingKey, "the HTTPS key");
+    if (dnsNames.isEmpty() && ipAddresses.isEmpty()) {
+      throw new PkiException("the HTTPS certificate needs at least one host name or IP address");
+    }
+    checkValidity(validity, "HTTPS certificate validity");
+    try {
+      Instant now = clock.instant();
+      return X509Codec.certificate(issuer(), key.getPrivate(), key.getPublic(), X509Codec.cn(HttpsCertificate.SUBJECT),
+          servingKey, serial(), now.minus(CLOCK_SKEW), min(now.plus(validity), certificate.getNotAfter().toInstant()),
+          X509Codec.Role.SERVER, dnsNames, ipAddresses);
+    } catch (GeneralSecurityException e) {
+      throw new PkiException("cannot issue the HTTPS certificate: " + e.getMessage(), e);
+    }
+  }
+
   /** A CRL listing {@code revokedSerials}, valid until {@code nextUpdate} from now. */
   public RevocationList revocationList(Collection<BigInteger> revokedSerials, BigInteger number, Duration nextUpdate)
       throws PkiException {

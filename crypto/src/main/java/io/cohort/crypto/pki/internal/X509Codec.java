@@ -119,7 +119,7 @@ public final class X509Codec {
       throw new GeneralSecurityException("not a DER PKCS#10 certificate request");
     }
     try {
-      if (!r.isSignatureValid(new JcaContentVerifierProviderBuilder().build(r.getSubjectPublicKeyInfo()))) {
+      if (!r.isSignatureValid(new JcaContentVerifierProviderBuilder().build(jdkKey(r.getSubjectPublicKeyInfo())))) {
         throw new GeneralSecurityException("the request's signature does not verify under its own key");
       }
     } catch (OperatorCreationException | PKCSException e) {
@@ -131,6 +131,25 @@ public final class X509Codec {
       return new ParsedRequest(cn, r.getSubjectPublicKeyInfo().getEncoded());
     } catch (IOException e) {
       throw new GeneralSecurityException("the request's public key cannot be encoded", e);
+    }
+  }
+
+  /**
+   * The JDK key of a request: the JDK's providers know EC keys as "EC", not by their OID, so an ECDSA
+   * request (the admin API's HTTPS key) is converted by name; other keys by the verifier's own lookup.
+   */
+  private static java.security.PublicKey jdkKey(SubjectPublicKeyInfo spki) throws OperatorCreationException {
+    String name = spki.getAlgorithm().getAlgorithm().equals(org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey)
+        ? "EC" : spki.getAlgorithm().getAlgorithm().equals(org.bouncycastle.asn1.edec.EdECObjectIdentifiers.id_Ed25519)
+            ? "Ed25519" : null;
+    try {
+      if (name == null) {
+        throw new OperatorCreationException("unsupported key algorithm " + spki.getAlgorithm().getAlgorithm());
+      }
+      return java.security.KeyFactory.getInstance(name).generatePublic(
+          new java.security.spec.X509EncodedKeySpec(spki.getEncoded()));
+    } catch (IOException | GeneralSecurityException e) {
+      throw new OperatorCreationException("cannot read the request's key: " + e.getMessage(), e);
     }
   }
 
@@ -161,7 +180,8 @@ public final class X509Codec {
   }
 
   private static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
-    // No setProvider: the JDK's Ed25519 signs, so the private key stays a JDK key object.
-    return new JcaContentSignerBuilder("Ed25519").build(key);
+    // No setProvider: the JDK signs, so the private key stays a JDK key object. Ed25519 for the CA and
+    // identity keys; ECDSA for the admin API's serving key (browsers accept no Ed25519 certificate).
+    return new JcaContentSignerBuilder("EC".equals(key.getAlgorithm()) ? "SHA256withECDSA" : "Ed25519").build(key);
   }
 }
