@@ -3,8 +3,10 @@ package io.cohort.cli;
 import io.cohort.adminapi.CurvesView;
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Dimension;
 import java.awt.Rectangle;
 import java.io.IOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,12 +19,13 @@ import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-import org.jfree.svg.SVGGraphics2D;
+import org.apache.batik.dom.GenericDOMImplementation;
+import org.apache.batik.svggen.SVGGraphics2D;
 
 /**
  * The ROC and precision–recall charts of {@code cohort job report}, drawn by JFreeChart from the curve points
  * the coordinator computed from the pooled histograms (so the pictures and the API agree), written as PNG and,
- * through JFreeSVG, as SVG.
+ * through Apache Batik's SVG generator (Apache 2.0, where JFreeChart's own JFreeSVG is GPLv3), as SVG.
  */
 final class ReportCharts {
   static final int WIDTH = 640;
@@ -83,9 +86,14 @@ final class ReportCharts {
   }
 
   static void writeSvg(JFreeChart chart, Path file) throws IOException {
-    SVGGraphics2D g = new SVGGraphics2D(WIDTH, HEIGHT);
+    org.w3c.dom.Document doc = GenericDOMImplementation.getDOMImplementation()
+        .createDocument("http://www.w3.org/2000/svg", "svg", null);
+    SVGGraphics2D g = new SVGGraphics2D(doc);
+    g.setSVGCanvasSize(new Dimension(WIDTH, HEIGHT));
     chart.draw(g, new Rectangle(0, 0, WIDTH, HEIGHT));
-    Files.writeString(file, g.getSVGDocument(), StandardCharsets.UTF_8);
+    try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      g.stream(out, true);
+    }
   }
 
   private static double orNaN(Double d) {
