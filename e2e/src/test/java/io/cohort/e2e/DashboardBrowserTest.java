@@ -9,6 +9,8 @@ import io.cohort.crypto.ledger.VerifiedLedgerEntry;
 import io.cohort.crypto.ledger.PrivacyLedger;
 import io.cohort.crypto.ledger.Verification;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -591,7 +593,21 @@ class DashboardBrowserTest {
   /** The element shows {@code expected} rounded to {@code digits} and holds it exactly in data-value. */
   private static void assertShown(DashboardBrowser b, String css, double expected, int digits) {
     assertThat(Double.parseDouble(b.attr(css, "data-value"))).as("data-value of %s", css).isEqualTo(expected);
-    assertThat(b.text(css)).as("text of %s", css).isEqualTo(String.format(Locale.ROOT, "%." + digits + "f", expected));
+    assertThat(b.text(css)).as("text of %s", css).isEqualTo(toFixed(expected, digits));
+  }
+
+  /**
+   * What JavaScript's {@code Number.prototype.toFixed} shows: it rounds the double's exact binary value
+   * (0.44375 is stored as 0.443749999…, so "0.4437"), whereas {@code String.format} rounds its shortest
+   * decimal form half-up ("0.4438"). Ties (exactly representable halves) go away
+   * from zero in both, and a negative value keeps its sign even when it rounds to zero, as in JavaScript.
+   */
+  static String toFixed(double value, int digits) {
+    if (!Double.isFinite(value)) {
+      return Double.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+    }
+    String fixed = new BigDecimal(Math.abs(value)).setScale(digits, RoundingMode.HALF_UP).toPlainString();
+    return value < 0 ? "-" + fixed : fixed;
   }
 
   private static void checkTablet(DashboardBrowser b, String screenshot) throws IOException {
