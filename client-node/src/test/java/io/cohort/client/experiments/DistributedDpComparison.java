@@ -9,18 +9,14 @@ import io.cohort.client.tabular.CsvPartitioner;
 import io.cohort.client.tabular.DpSgdParams;
 import io.cohort.crypto.dp.RdpAccountant;
 import io.cohort.crypto.dp.SigmaCalibrator;
-import io.cohort.crypto.dp.distributed.DistributedDpDecoder;
-import io.cohort.crypto.dp.distributed.DistributedDpEncoder;
 import io.cohort.crypto.dp.distributed.DistributedDpJob;
 import io.cohort.crypto.dp.distributed.DistributedDpParameters;
 import io.cohort.proto.v1.EvaluationResult;
 import io.cohort.proto.v1.JobSpec;
 import io.cohort.wire.PooledEvaluation;
-import io.cohort.wire.Tensor;
 import io.cohort.wire.TensorBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,11 +92,12 @@ public final class DistributedDpComparison {
         java.util.Arrays.toString(rows), d, Q, CLIP, steps, epsilon, DELTA, sigmaRdp, sigmaDdp, codec.describe());
     for (int run = 1; run <= runs; run++) {
       long t0 = System.nanoTime();
-      double c = auc(nodes, spec, central(central, spec, init, sigmaRdp, steps));
+      double c = auc(nodes, spec, DpArms.central(central, spec, init, new DpPlan(Q, sigmaRdp, CLIP, steps, 1,
+          DpSgdParams.Optimizer.ADAM)));
       long t1 = System.nanoTime();
-      double l = auc(nodes, spec, local(nodes, rows, spec, init, sigmaRdp, steps));
+      double l = auc(nodes, spec, DpArms.local(nodes, rows, spec, init, Q, sigmaRdp, CLIP, steps, 10));
       long t2 = System.nanoTime();
-      double dd = auc(nodes, spec, distributed(nodes, spec, init, codec, steps));
+      double dd = auc(nodes, spec, DpArms.distributed(nodes, spec, init, codec, Q, steps, LR));
       long t3 = System.nanoTime();
       System.out.printf(Locale.ROOT, "run %d: ROC AUC central %.4f (%.0f s), local %.4f (%.0f s), distributed %.4f"
           + " (%.0f s)%n", run, c, (t1 - t0) / 1e9, l, (t2 - t1) / 1e9, dd, (t3 - t2) / 1e9);
@@ -111,74 +108,6 @@ public final class DistributedDpComparison {
     return new NodeConfig(id, "127.0.0.1", 1, true,
         List.of(new NodeConfig.Dataset("credit", data, "csv", Optional.of(heldOut))), Duration.ofSeconds(5),
         Duration.ofSeconds(1), work.resolve(id + ".key"));
-  }
-
-  private static TensorBundle central(TabularTrainer t, JobSpec spec, TensorBundle init, double sigma, int steps)
-      throws Exception {
-    DpPlan plan = new DpPlan(Q, sigma, CLIP, steps, 1, DpSgdParams.Optimizer.ADAM);
-    return t.trainPrivately(spec, 1, Optional.of(init), plan).parameters();
-  }
-
-  private static TensorBundle local(List<TabularTrainer> nodes, long[] rows, JobSpec spec, TensorBundle init,
-      double sigma, int steps) throws Exception {
-    int perRound = 10;
-    DpPlan plan = new DpPlan(Q, sigma, CLIP, perRound, steps / perRound, DpSgdParams.Optimizer.ADAM);
-    TensorBundle global = init;
-    for (int round = 1; round <= steps / perRound; round++) {
-      double[] acc = new double[flat(global).length];
-      long weight = 0;
-      for (int i = 0; i < nodes.size(); i++) {
-        float[] p = flat(nodes.get(i).trainPrivately(spec, round, Optional.of(global), plan).parameters());
-        for (int j = 0; j < acc.length; j++) {
-          acc[j] += rows[i] * (double) p[j];
-        }
-        weight += rows[i];
-      }
-      float[] mean = new float[acc.length];
-      for (int j = 0; j < acc.length; j++) {
-        mean[j] = (float) (acc[j] / weight);
-      }
-      global = unflat(global, mean);
-    }
-    return global;
-  }
-
-  private static TensorBundle distributed(List<TabularTrainer> nodes, JobSpec spec, TensorBundle init,
-      DistributedDpParameters codec, int steps) throws Exception {
-    SecureRandom seeds = new SecureRandom();
-    TensorBundle global = init;
-    float[] x = flat(init);
-    double[] m = new double[x.length];
-    double[] v = new double[x.length];
-    for (int step = 1; step <= steps; step++) {
-      byte[] seed = new byte[32];
-      seeds.nextBytes(seed);
-      int[] sum = new int[codec.paddedDimension()];
-      for (TabularTrainer node : nodes) {
-        DistributedDpEncoder e = DistributedDpEncoder.begin(codec, seed, NODES);
-        for (float[] g : node.clippedUnitGradients(spec, global, Q, CLIP)) {
-          e.addUnit(g);
-        }
-        int[] w = e.finish();
-        for (int j = 0; j < sum.length; j++) {
-          sum[j] += w[j]; // Z_2^32: Java int overflow is the ring's addition
-        }
-      }
-      double[] g = DistributedDpDecoder.noisyAverage(codec, seed, sum);
-      // Adam as the nodes' DP optimiser (FlatAdam: beta1 0.9, beta2 0.999, eps 1e-8, bias-corrected).
-      double c1 = 1 - Math.pow(0.9, step);
-      double c2 = 1 - Math.pow(0.999, step);
-      for (int j = 0; j < x.length; j++) {
-        m[j] = 0.9 * m[j] + 0.1 * g[j];
-        v[j] = 0.999 * v[j] + 0.001 * g[j] * g[j];
-        x[j] -= (float) (LR * (m[j] / c1) / (Math.sqrt(v[j] / c2) + 1e-8));
-      }
-      global = unflat(init, x.clone());
-      if (step % 25 == 0) {
-        System.out.println("  distributed: step " + step + " of " + steps);
-      }
-    }
-    return global;
   }
 
   private static double auc(List<TabularTrainer> nodes, JobSpec spec, TensorBundle model) throws Exception {
@@ -192,28 +121,5 @@ public final class DistributedDpComparison {
       }
     }
     return PooledEvaluation.rocAuc(pos, neg);
-  }
-
-  private static float[] flat(TensorBundle b) {
-    int n = b.tensors().stream().mapToInt(t -> t.values().length).sum();
-    float[] out = new float[n];
-    int at = 0;
-    for (Tensor t : b.tensors()) {
-      System.arraycopy(t.values(), 0, out, at, t.values().length);
-      at += t.values().length;
-    }
-    return out;
-  }
-
-  private static TensorBundle unflat(TensorBundle layout, float[] values) {
-    List<Tensor> out = new ArrayList<>();
-    int at = 0;
-    for (Tensor t : layout.tensors()) {
-      float[] v = new float[t.values().length];
-      System.arraycopy(values, at, v, 0, v.length);
-      at += v.length;
-      out.add(new Tensor(t.name(), t.shape().clone(), v));
-    }
-    return new TensorBundle(out);
   }
 }
