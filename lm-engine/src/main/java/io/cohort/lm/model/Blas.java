@@ -93,6 +93,12 @@ public final class Blas {
     return out;
   }
 
+  /** Counts and times a product run outside this class (the fused output-head loss), kind {@code fused}. */
+  static void countFused(int m, int n, int k, boolean transA, boolean transB, long nanos) {
+    count(m, n, k, transA, transB, "fused");
+    timed(PRODUCT_NANOS, nanos, m, n, k, transA, transB, "fused");
+  }
+
   private static void count(int m, int n, int k, boolean transA, boolean transB, String kind) {
     long f = 2L * m * n * k;
     FLOPS.add(f);

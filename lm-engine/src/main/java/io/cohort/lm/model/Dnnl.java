@@ -63,7 +63,7 @@ import org.bytedeco.javacpp.ShortPointer;
 final class Dnnl {
   /** Rows below which a product is not split over threads. */
   private static final int MIN_ROWS_PER_THREAD = 64;
-  private static final dnnl_engine ENGINE = new dnnl_engine();
+  static final dnnl_engine ENGINE = new dnnl_engine();
   private static final Map<String, Product> PRODUCTS = new ConcurrentHashMap<>();
   private static final ThreadLocal<PerThread> PER_THREAD = ThreadLocal.withInitial(PerThread::new);
 
@@ -96,7 +96,7 @@ final class Dnnl {
     });
   }
 
-  private static void check(int status, String what) {
+  static void check(int status, String what) {
     if (status != 0) {
       throw new IllegalStateException("oneDNN " + what + " failed with status " + status
           + (status == 3 ? " (unimplemented: this CPU may lack BF16 support; use compute.precision fp32)" : ""));

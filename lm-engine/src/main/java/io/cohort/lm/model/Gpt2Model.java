@@ -425,6 +425,11 @@ public final class Gpt2Model implements LanguageModel {
         1f, dHidden, from * shape.width(), shape.width());
   }
 
+  @Override
+  public NativeMatrix outputHead() {
+    return wteNative();
+  }
+
   private synchronized NativeMatrix wteNative() {
     if (wteNative == null) {
       wteNative = new NativeMatrix(wte, shape.vocabSize(), shape.width());

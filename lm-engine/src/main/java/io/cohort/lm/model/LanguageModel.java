@@ -64,6 +64,14 @@ public interface LanguageModel {
   void logitsBackward(float[] dLogits, int from, int n, float[] dHidden);
 
   /**
+   * The frozen output head ([vocab, width]) that {@link #logits} multiplies by, for the fused
+   * next-token loss ({@link OutputHeadLoss}); null when the model has none to offer.
+   */
+  default NativeMatrix outputHead() {
+    return null;
+  }
+
+  /**
    * Estimated heap bytes a training forward plus backward pass holds at its peak for a batch of
    * {@code batch} sequences of {@code seqLen} tokens ({@code recompute}: with activation
    * recomputation), or -1 when the model does not estimate it.

@@ -784,6 +784,11 @@ public final class LlamaModel implements LanguageModel {
         from * d, d);
   }
 
+  @Override
+  public NativeMatrix outputHead() {
+    return headNative();
+  }
+
   private synchronized NativeMatrix headNative() {
     if (headNative == null) {
       headNative = new NativeMatrix(head, config.vocabSize(), config.hiddenSize());

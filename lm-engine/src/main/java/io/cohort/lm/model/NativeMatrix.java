@@ -141,6 +141,11 @@ public final class NativeMatrix {
     return out;
   }
 
+  /** Whether the values are held as F32 (not only as BF16), so {@link #pointer()} is the matrix itself. */
+  boolean isF32() {
+    return pointer != null;
+  }
+
   public int rows() {
     return rows;
   }

@@ -1,5 +1,6 @@
 package io.cohort.lm.train;
 
+import io.cohort.lm.model.DnnlSoftmax;
 import io.cohort.lm.model.Parallel;
 
 /**
@@ -8,6 +9,9 @@ import io.cohort.lm.model.Parallel;
  * they count.
  */
 public final class NextTokenLoss {
+  /** Rows below which a block is not split over threads (a row is a whole vocabulary). */
+  private static final int MIN_ROWS_PER_PART = 4;
+
   private NextTokenLoss() {}
 
   /**
@@ -18,16 +22,61 @@ public final class NextTokenLoss {
    */
   public static double sum(float[] logits, int rows, int vocab, int[] ids, int firstTarget, float weight,
       boolean gradient) {
+    return sum(logits, rows, vocab, ids, firstTarget, weight, gradient, DnnlSoftmax.available());
+  }
+
+  /** {@link #sum}, on oneDNN's softmax or (tests, and where oneDNN is unavailable) the Java loop. */
+  static double sum(float[] logits, int rows, int vocab, int[] ids, int firstTarget, float weight,
+      boolean gradient, boolean onDnnl) {
     double[] perRow = new double[rows];
-    // Rows are independent: split them over the engine's threads. Each row takes three passes over
-    // its logits (max; exp and sum, the exponentials kept in place; scale), one exp per logit.
-    Parallel.forEach(rows, vocab, r -> perRow[r] = row(logits, r * vocab, vocab, ids[firstTarget + r], weight,
-        gradient));
+    if (onDnnl) {
+      // oneDNN's vectorised softmax, a block of rows per engine thread.
+      int parts = Math.max(1, Math.min(Parallel.threads(), rows / MIN_ROWS_PER_PART));
+      int per = (rows + parts - 1) / parts;
+      Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
+        int from = p * per;
+        int n = Math.min(per, rows - from);
+        if (n > 0) {
+          block(logits, from, n, vocab, ids, firstTarget, weight, gradient, perRow);
+        }
+      });
+    } else {
+      // Rows are independent: split them over the engine's threads. Each row takes three passes over
+      // its logits (max; exp and sum, the exponentials kept in place; scale), one exp per logit.
+      Parallel.forEach(rows, vocab, r -> perRow[r] = row(logits, r * vocab, vocab, ids[firstTarget + r], weight,
+          gradient));
+    }
     double sum = 0;
     for (double v : perRow) {
       sum += v;
     }
     return sum;
+  }
+
+  /**
+   * Rows [from, from + n) on oneDNN: NLL = -log p(target) from the softmax; a row whose target
+   * probability is below float's normal range (its logit more than ~87 below the row's maximum) is
+   * scored exactly from its original logits instead. With a gradient, the probabilities are copied
+   * back, scaled by the weight, and the weight taken off the target's entry.
+   */
+  private static void block(float[] logits, int from, int n, int vocab, int[] ids, int firstTarget, float weight,
+      boolean gradient, double[] perRow) {
+    DnnlSoftmax.Block b = DnnlSoftmax.block(logits, from, n, vocab);
+    for (int r = 0; r < n; r++) {
+      int target = ids[firstTarget + from + r];
+      float p = b.probability(r, target);
+      perRow[from + r] = p >= Float.MIN_NORMAL ? -Math.log(p) : row(b.originalRow(r), 0, vocab, target, 1f, false);
+    }
+    if (gradient) {
+      b.copyProbabilitiesBack();
+      for (int r = 0; r < n; r++) {
+        int o = (from + r) * vocab;
+        for (int k = 0; k < vocab; k++) {
+          logits[o + k] *= weight;
+        }
+        logits[o + ids[firstTarget + from + r]] -= weight;
+      }
+    }
   }
 
   private static double row(float[] logits, int o, int vocab, int target, float weight, boolean gradient) {

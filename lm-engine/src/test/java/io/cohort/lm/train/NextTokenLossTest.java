@@ -3,6 +3,7 @@ package io.cohort.lm.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.cohort.lm.model.DnnlSoftmax;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +12,17 @@ class NextTokenLossTest {
   private static final long SEED = 20261207L;
 
   @Test
-  void lossAndGradient_matchTheDoublePrecisionFormula() {
+  void lossAndGradient_matchTheDoublePrecisionFormula_onOneDnn() {
+    assertThat(DnnlSoftmax.available()).as("oneDNN's softmax loads on linux-x86_64").isTrue();
+    lossAndGradientMatchTheFormula(true);
+  }
+
+  @Test
+  void lossAndGradient_matchTheDoublePrecisionFormula_inTheJavaLoop() {
+    lossAndGradientMatchTheFormula(false);
+  }
+
+  private static void lossAndGradientMatchTheFormula(boolean onDnnl) {
     SplittableRandom r = new SplittableRandom(SEED);
     int rows = 7;
     int vocab = 50257;
@@ -24,6 +35,10 @@ class NextTokenLossTest {
     for (int i = 0; i < ids.length; i++) {
       ids[i] = r.nextInt(vocab);
     }
+    // Row 2's target 200 below the row's largest logit: its probability underflows float, so the
+    // oneDNN path must score that row from the logits themselves.
+    logits[2 * vocab + ids[3]] = -1e9f;
+    logits[2 * vocab + ids[3]] = -200 + max(logits, 2 * vocab, vocab);
     float weight = 0.25f;
     double[] expectedRow = new double[rows];
     float[] expectedGrad = new float[logits.length];
@@ -48,10 +63,11 @@ class NextTokenLossTest {
       expected += v;
     }
     float[] noGrad = logits.clone();
-    assertThat(NextTokenLoss.sum(noGrad, rows, vocab, ids, 1, weight, false)).as("seed %d", SEED)
+    assertThat(expectedRow[2]).as("row 2's NLL").isGreaterThan(199);
+    assertThat(NextTokenLoss.sum(noGrad, rows, vocab, ids, 1, weight, false, onDnnl)).as("seed %d", SEED)
         .isCloseTo(expected, within(1e-5 * expected));
     assertThat(java.util.Arrays.equals(noGrad, logits)).as("without a gradient the logits are left alone").isTrue();
-    assertThat(NextTokenLoss.sum(logits, rows, vocab, ids, 1, weight, true)).isCloseTo(expected,
+    assertThat(NextTokenLoss.sum(logits, rows, vocab, ids, 1, weight, true, onDnnl)).isCloseTo(expected,
         within(1e-5 * expected));
     int worst = -1;
     double worstExcess = 0;
@@ -63,6 +79,14 @@ class NextTokenLossTest {
       }
     }
     assertThat(worst).as("gradient entry beyond 1e-6 + 1e-5 relative (seed %d)", SEED).isEqualTo(-1);
+  }
+
+  private static float max(float[] a, int from, int n) {
+    float m = Float.NEGATIVE_INFINITY;
+    for (int i = from; i < from + n; i++) {
+      m = Math.max(m, a[i]);
+    }
+    return m;
   }
 
   @Test
