@@ -1,6 +1,7 @@
 package io.cohort.lm.model;
 
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.ShortPointer;
 import org.bytedeco.openblas.global.openblas;
 
 /**
@@ -17,8 +18,9 @@ import org.bytedeco.openblas.global.openblas;
  * that product's alpha.
  *
  * <p>Rows are split over the engine's threads, each running its rows end to end with single-threaded
- * OpenBLAS calls on its own buffers (no synchronisation between the stages). FP32 only: under
- * {@link Precision#BF16} the caller keeps the unfused path, whose logits product is BF16.
+ * OpenBLAS calls on its own buffers (no synchronisation between the stages). Under
+ * {@link Precision#BF16} both products run on oneDNN's BF16 matmul against the head's BF16 copy
+ * (activations and probabilities rounded to BF16, FP32 accumulation), as the unfused path's are.
  */
 public final class OutputHeadLoss {
   /** Rows below which a block is not split over threads. */
@@ -27,9 +29,12 @@ public final class OutputHeadLoss {
 
   private OutputHeadLoss() {}
 
-  /** Whether {@link #sum} can run for this head: oneDNN's softmax loads, FP32 products, F32 weights. */
+  /**
+   * Whether {@link #sum} can run for this head: oneDNN's softmax loads, and the head is held as F32
+   * (FP32 products) or the products are BF16 (oneDNN's BF16 matmul on the head's BF16 copy).
+   */
   public static boolean supports(NativeMatrix head) {
-    return head != null && head.isF32() && Blas.precision() == Precision.FP32 && DnnlSoftmax.available();
+    return head != null && DnnlSoftmax.available() && (Blas.precision() == Precision.BF16 || head.isF32());
   }
 
   /**
@@ -65,10 +70,16 @@ public final class OutputHeadLoss {
     Buffers b = BUFFERS.get();
     b.ensure(rows, vocab, width);
     b.h.position(0).put(hidden, row0 * width, rows * width);
+    boolean bf16 = Blas.precision() == Precision.BF16;
     long t0 = System.nanoTime();
     // logits = h W^T: [rows, width] x [vocab, width]^T
-    openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, rows, vocab, width, 1f,
-        b.h, width, head.pointer(), width, 0f, b.logits.position(0), vocab);
+    if (bf16) {
+      Dnnl.bf16(true, rows, vocab, width, b.h, width, b.bf16(rows * width), head.bf16Pointer(), width,
+          b.logits.position(0));
+    } else {
+      openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, rows, vocab, width,
+          1f, b.h, width, head.pointer(), width, 0f, b.logits.position(0), vocab);
+    }
     long t1 = System.nanoTime();
     Blas.countFused(rows, vocab, width, false, true, t1 - t0);
     DnnlSoftmax.run(b.logits.position(0), b.probs.position(0), rows, vocab);
@@ -88,7 +99,19 @@ public final class OutputHeadLoss {
         b.probs.put(at, p - 1f);
       }
     }
-    if (dHidden != null) {
+    if (dHidden != null && bf16) {
+      // dh += weight (softmax - onehot) W, the product in BF16 into b.h, the update in Java.
+      long t2 = System.nanoTime();
+      Dnnl.bf16(false, rows, width, vocab, b.probs.position(0), vocab, b.bf16(rows * vocab), head.bf16Pointer(),
+          width, b.h.position(0));
+      Blas.countFused(rows, width, vocab, false, false, System.nanoTime() - t2);
+      float[] product = new float[rows * width];
+      b.h.position(0).get(product, 0, product.length);
+      int o = row0 * width;
+      for (int i = 0; i < product.length; i++) {
+        dHidden[o + i] += weight * product[i];
+      }
+    } else if (dHidden != null) {
       // dh += weight (softmax - onehot) W: [rows, vocab] x [vocab, width]
       b.h.position(0).put(dHidden, row0 * width, rows * width);
       long t2 = System.nanoTime();
@@ -115,11 +138,23 @@ public final class OutputHeadLoss {
     return max + Math.log(z) - row[target];
   }
 
-  /** A thread's off-heap hidden rows (and their gradient), logits and probabilities, grown as needed. */
+  /**
+   * A thread's off-heap hidden rows (and their gradient), logits and probabilities, and (BF16) the
+   * product's left operand rounded to BF16, grown as needed.
+   */
   private static final class Buffers {
     FloatPointer h = new FloatPointer(1);
     FloatPointer logits = new FloatPointer(1);
     FloatPointer probs = new FloatPointer(1);
+    ShortPointer bf16 = new ShortPointer(1);
+
+    ShortPointer bf16(long values) {
+      if (bf16.capacity() < values) {
+        bf16.deallocate();
+        bf16 = new ShortPointer(values);
+      }
+      return bf16;
+    }
 
     void ensure(int rows, int vocab, int width) {
       long big = (long) rows * vocab;

@@ -81,5 +81,29 @@ class OutputHeadLossTest {
       assertThat((double) dHidden[i]).as("dHidden[%d] (row %d, seed %d)", i, row, SEED)
           .isCloseTo(want, within(1e-4 + 1e-4 * Math.abs(want)));
     }
+
+    // BF16 products (the head's BF16 copy, activations and probabilities rounded to BF16): the same
+    // loss and gradient to BF16's precision, rows outside the block untouched.
+    Blas.setPrecision(Precision.BF16);
+    try {
+      assertThat(OutputHeadLoss.supports(head)).isTrue();
+      float[] dBf16 = new float[hidden.length];
+      double loss = OutputHeadLoss.sum(head, hidden, from, rows, ids, from + 1, weight, dBf16);
+      assertThat(loss).as("BF16 loss (seed %d)", SEED).isCloseTo(expected, within(2e-2 * expected));
+      double err = 0;
+      double norm = 0;
+      for (int i = 0; i < hidden.length; i++) {
+        int row = i / width;
+        if (row < from || row >= from + rows) {
+          assertThat(dBf16[i]).as("dHidden[%d] outside the block", i).isZero();
+          continue;
+        }
+        err += (dBf16[i] - expectedD[i]) * (dBf16[i] - expectedD[i]);
+        norm += expectedD[i] * expectedD[i];
+      }
+      assertThat(Math.sqrt(err / norm)).as("BF16 dHidden relative L2 error (seed %d)", SEED).isLessThan(2e-2);
+    } finally {
+      Blas.setPrecision(Precision.FP32);
+    }
   }
 }
