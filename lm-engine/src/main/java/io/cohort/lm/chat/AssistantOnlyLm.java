@@ -92,10 +92,9 @@ public final class AssistantOnlyLm implements Objective {
   /** Sum of the example's assistant-token NLL; adds {@code weight * dNLL/dhidden} when {@code dHidden} is not null. */
   private double example(float[] hidden, Batch batch, int i, float[] dHidden, float weight) {
     boolean[] m = mask(batch, i);
-    int v = model.vocabSize();
     int t = batch.seqLen();
     int n = batch.lengths()[i] - 1;
-    float[] logits = null;
+    float[][] scratch = new float[1][];
     double sum = 0;
     int p = 0;
     while (p < n) {
@@ -107,16 +106,8 @@ public final class AssistantOnlyLm implements Objective {
       while (runEnd < n && m[runEnd + 1] && runEnd - p < ROWS_PER_BLOCK) {
         runEnd++;
       }
-      int rows = runEnd - p;
-      if (logits == null) {
-        logits = new float[ROWS_PER_BLOCK * v];
-      }
-      int row0 = i * t + p;
-      model.logits(hidden, row0, rows, logits);
-      sum += NextTokenLoss.sum(logits, rows, v, batch.ids(), row0 + 1, weight, dHidden != null);
-      if (dHidden != null) {
-        model.logitsBackward(logits, row0, rows, dHidden);
-      }
+      sum += NextTokenLoss.throughHead(model, hidden, i * t + p, runEnd - p, batch.ids(), weight, dHidden, scratch,
+          ROWS_PER_BLOCK);
       p = runEnd;
     }
     return sum;

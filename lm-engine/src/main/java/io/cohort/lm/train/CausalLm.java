@@ -58,29 +58,14 @@ public final class CausalLm implements Objective {
 
   /** Sum of the example's NLL; adds {@code weight * dNLL/dhidden} to {@code dHidden} when not null. */
   private double example(float[] hidden, Batch batch, int i, float[] dHidden, float weight) {
-    int v = model.vocabSize();
     int t = batch.seqLen();
     int n = batch.lengths()[i] - 1;
+    float[][] scratch = new float[1][];
     double sum = 0;
-    io.cohort.lm.model.NativeMatrix head = model.outputHead();
-    if (io.cohort.lm.model.OutputHeadLoss.supports(head)) {
-      // Logits, softmax and the head's backward product off-heap, the logits never on the heap.
-      for (int from = 0; from < n; from += ROWS_PER_BLOCK) {
-        int rows = Math.min(ROWS_PER_BLOCK, n - from);
-        int row0 = i * t + from;
-        sum += io.cohort.lm.model.OutputHeadLoss.sum(head, hidden, row0, rows, batch.ids(), row0 + 1, weight, dHidden);
-      }
-      return sum;
-    }
-    float[] logits = new float[Math.min(ROWS_PER_BLOCK, Math.max(n, 1)) * v];
     for (int from = 0; from < n; from += ROWS_PER_BLOCK) {
       int rows = Math.min(ROWS_PER_BLOCK, n - from);
-      int row0 = i * t + from;
-      model.logits(hidden, row0, rows, logits);
-      sum += NextTokenLoss.sum(logits, rows, v, batch.ids(), row0 + 1, weight, dHidden != null);
-      if (dHidden != null) {
-        model.logitsBackward(logits, row0, rows, dHidden);
-      }
+      sum += NextTokenLoss.throughHead(model, hidden, i * t + from, rows, batch.ids(), weight, dHidden, scratch,
+          Math.min(ROWS_PER_BLOCK, n));
     }
     return sum;
   }

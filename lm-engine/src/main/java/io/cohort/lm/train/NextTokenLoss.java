@@ -1,6 +1,9 @@
 package io.cohort.lm.train;
 
 import io.cohort.lm.model.DnnlSoftmax;
+import io.cohort.lm.model.LanguageModel;
+import io.cohort.lm.model.NativeMatrix;
+import io.cohort.lm.model.OutputHeadLoss;
 import io.cohort.lm.model.Parallel;
 
 /**
@@ -13,6 +16,33 @@ public final class NextTokenLoss {
   private static final int MIN_ROWS_PER_PART = 4;
 
   private NextTokenLoss() {}
+
+  /**
+   * Sum of the negative log-likelihoods of rows {@code [row0, row0 + rows)} of the final hidden
+   * states, row {@code row0 + r} predicting {@code ids[row0 + r + 1]}, through the model's output
+   * head; with {@code dHidden}, adds {@code weight * dNLL/dhidden} to those rows. Fused and off-heap
+   * where the head allows ({@link OutputHeadLoss}); otherwise the logits go through
+   * {@code scratch[0]} (allocated on first use, at least {@code maxRows * vocab} floats, kept by the
+   * caller across blocks), {@link #sum}, and the head's backward product.
+   */
+  public static double throughHead(LanguageModel model, float[] hidden, int row0, int rows, int[] ids, float weight,
+      float[] dHidden, float[][] scratch, int maxRows) {
+    NativeMatrix head = model.outputHead();
+    if (OutputHeadLoss.supports(head)) {
+      return OutputHeadLoss.sum(head, hidden, row0, rows, ids, row0 + 1, weight, dHidden);
+    }
+    int v = model.vocabSize();
+    if (scratch[0] == null) {
+      scratch[0] = new float[maxRows * v];
+    }
+    float[] logits = scratch[0];
+    model.logits(hidden, row0, rows, logits);
+    double sum = sum(logits, rows, v, ids, row0 + 1, weight, dHidden != null);
+    if (dHidden != null) {
+      model.logitsBackward(logits, row0, rows, dHidden);
+    }
+    return sum;
+  }
 
   /**
    * Sum of the negative log-likelihoods of {@code rows} rows of {@code logits} ([rows, vocab],
