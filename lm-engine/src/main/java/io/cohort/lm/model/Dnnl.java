@@ -96,6 +96,22 @@ final class Dnnl {
     });
   }
 
+  private static final Map<String, F32Product> F32_PRODUCTS = new ConcurrentHashMap<>();
+
+  /**
+   * {@code C = A op(B)} in FP32 on oneDNN's matmul, on the calling thread only (for
+   * callers that already split rows over the engine's threads): A [m, k] with leading dimension lda,
+   * B [k, n] or (transB) [n, k] with leading dimension ldb, C [m, n] with leading dimension n.
+   * Used where OpenBLAS repacks a large B on every call (the output head: B is the whole
+   * [vocab, width] embedding, the calls are blocks of a few dozen rows).
+   */
+  static void f32(boolean transB, int m, int n, int k, FloatPointer a, int lda, FloatPointer b, int ldb,
+      FloatPointer c) {
+    F32Product product = F32_PRODUCTS.computeIfAbsent(m + "x" + n + "x" + k + (transB ? "t" : "n") + lda + "," + ldb,
+        key -> new F32Product(transB, m, n, k, lda, ldb));
+    product.run(a, b, c);
+  }
+
   static void check(int status, String what) {
     if (status != 0) {
       throw new IllegalStateException("oneDNN " + what + " failed with status " + status
@@ -138,6 +154,51 @@ final class Dnnl {
         scratch = new BytePointer(bytes);
       }
       return scratch;
+    }
+  }
+
+  /** One FP32 product shape's matmul primitive. */
+  private static final class F32Product {
+    private final dnnl_memory_desc_t aDesc;
+    private final dnnl_memory_desc_t bDesc;
+    private final dnnl_memory_desc_t cDesc;
+    private final dnnl_primitive matmul = new dnnl_primitive();
+    private final dnnl_memory_desc_t scratchDesc;
+
+    F32Product(boolean transB, int m, int n, int k, int lda, int ldb) {
+      aDesc = desc(dnnl_f32, m, k, new long[] {lda, 1});
+      bDesc = desc(dnnl_f32, k, n, transB ? new long[] {1, ldb} : new long[] {ldb, 1});
+      cDesc = desc(dnnl_f32, m, n, new long[] {n, 1});
+      dnnl_primitive_attr attr = userScratchpad();
+      dnnl_matmul_desc_t op = new dnnl_matmul_desc_t();
+      check(dnnl_matmul_desc_init(op, aDesc, bDesc, null, cDesc), "matmul descriptor");
+      dnnl_primitive_desc pd = new dnnl_primitive_desc();
+      check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(op), attr, ENGINE, null),
+          "f32 matmul " + m + "x" + k + "x" + n);
+      check(dnnl_primitive_create(matmul, pd), "matmul primitive");
+      scratchDesc = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    }
+
+    void run(Pointer a, Pointer b, Pointer c) {
+      PerThread t = PER_THREAD.get();
+      BytePointer scratch = t.scratch(dnnl_memory_desc_get_size(scratchDesc));
+      dnnl_memory ma = Product.memory(aDesc, a);
+      dnnl_memory mb = Product.memory(bDesc, b);
+      dnnl_memory mc = Product.memory(cDesc, c);
+      dnnl_memory ms = Product.memory(scratchDesc, scratch);
+      try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(4)) {
+        args.position(0).arg(DNNL_ARG_SRC).memory(ma);
+        args.position(1).arg(DNNL_ARG_WEIGHTS).memory(mb);
+        args.position(2).arg(DNNL_ARG_DST).memory(mc);
+        args.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(ms);
+        args.position(0);
+        check(dnnl_primitive_execute(matmul, t.stream, 4, args), "f32 matmul");
+        check(dnnl_stream_wait(t.stream), "stream wait");
+      } finally {
+        for (dnnl_memory x : new dnnl_memory[] {ma, mb, mc, ms}) {
+          dnnl_memory_destroy(x);
+        }
+      }
     }
   }
 

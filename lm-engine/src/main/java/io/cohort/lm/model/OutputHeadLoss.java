@@ -26,6 +26,7 @@ public final class OutputHeadLoss {
   /** Rows below which a block is not split over threads. */
   private static final int MIN_ROWS_PER_PART = 8;
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+  private static final boolean DNNL_F32 = !"openblas".equals(System.getProperty("cohort.head.product"));
 
   private OutputHeadLoss() {}
 
@@ -76,6 +77,8 @@ public final class OutputHeadLoss {
     if (bf16) {
       Dnnl.bf16(true, rows, vocab, width, b.h, width, b.bf16(rows * width), head.bf16Pointer(), width,
           b.logits.position(0));
+    } else if (DNNL_F32) {
+      Dnnl.f32(true, rows, vocab, width, b.h, width, head.pointer(), width, b.logits.position(0));
     } else {
       openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, rows, vocab, width,
           1f, b.h, width, head.pointer(), width, 0f, b.logits.position(0), vocab);
@@ -99,11 +102,17 @@ public final class OutputHeadLoss {
         b.probs.put(at, p - 1f);
       }
     }
-    if (dHidden != null && bf16) {
-      // dh += weight (softmax - onehot) W, the product in BF16 into b.h, the update in Java.
+    if (dHidden != null && (bf16 || DNNL_F32)) {
+      // dh += weight (softmax - onehot) W: the product [rows, vocab] x [vocab, width] on oneDNN into
+      // b.h, the scaled update in Java (rows x width values; the weight differs from example to
+      // example, so it is not baked into the primitive).
       long t2 = System.nanoTime();
-      Dnnl.bf16(false, rows, width, vocab, b.probs.position(0), vocab, b.bf16(rows * vocab), head.bf16Pointer(),
-          width, b.h.position(0));
+      if (bf16) {
+        Dnnl.bf16(false, rows, width, vocab, b.probs.position(0), vocab, b.bf16(rows * vocab), head.bf16Pointer(),
+            width, b.h.position(0));
+      } else {
+        Dnnl.f32(false, rows, width, vocab, b.probs.position(0), vocab, head.pointer(), width, b.h.position(0));
+      }
       Blas.countFused(rows, width, vocab, false, false, System.nanoTime() - t2);
       float[] product = new float[rows * width];
       b.h.position(0).get(product, 0, product.length);
