@@ -35,12 +35,6 @@ public final class Blas {
   /** Thread-nanoseconds per product shape while shapes are recorded (same keys as {@link #shapes}). */
   private static volatile Map<String, LongAdder> shapeNanos;
   private static volatile Precision precision = Precision.FP32;
-  /**
-   * FP32 products with frozen weights ({@link NativeMatrix}, not transposed A) on oneDNN's matmul:
-   * 1.4x faster than OpenBLAS 0.3.19's sgemm over a GPT-2-small step (docs/benchmarks.md), which
-   * repacks the frozen B on every call. {@code -Dcohort.frozen.product=openblas} keeps OpenBLAS.
-   */
-  private static final boolean FROZEN_ON_DNNL = !"openblas".equals(System.getProperty("cohort.frozen.product"));
 
   private Blas() {
   }
@@ -271,11 +265,7 @@ public final class Blas {
       copyIn(pc, c, cOff, cSpan);
     }
     long t2 = System.nanoTime();
-    if (FROZEN_ON_DNNL && !transA && alpha == 1f && (beta == 0f || beta == 1f) && ldc == n) {
-      Dnnl.f32Rows(transB, m, n, k, pa, lda, b.pointer(), b.cols(), pc, beta == 1f);
-    } else {
-      sgemm(transA, transB, m, n, k, alpha, pa, lda, b.pointer(), b.cols(), beta, pc, ldc);
-    }
+    sgemm(transA, transB, m, n, k, alpha, pa, lda, b.pointer(), b.cols(), beta, pc, ldc);
     long t3 = System.nanoTime();
     copyOut(pc, c, cOff, cSpan);
     timed(PRODUCT_NANOS, t3 - t2, m, n, k, transA, transB, "frozen");
@@ -348,11 +338,7 @@ public final class Blas {
       pc.position(0);
     }
     long t2 = System.nanoTime();
-    if (FROZEN_ON_DNNL) {
-      Dnnl.f32Rows(false, m, n, k, pa, k, w.pointer(), w.cols(), pc, true);
-    } else {
-      sgemm(false, false, m, n, k, 1f, pa, k, w.pointer(), w.cols(), 1f, pc, n);
-    }
+    sgemm(false, false, m, n, k, 1f, pa, k, w.pointer(), w.cols(), 1f, pc, n);
     long t3 = System.nanoTime();
     copyOut(pc, c, row0 * n, m * n);
     timed(PRODUCT_NANOS, t3 - t2, m, n, k, false, false, "frozen");

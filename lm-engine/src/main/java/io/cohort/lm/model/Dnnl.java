@@ -19,9 +19,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_destroy;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_sum;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
@@ -42,7 +39,6 @@ import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_matmul_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
-import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
@@ -115,38 +111,12 @@ final class Dnnl {
    */
   static void f32(boolean transB, int m, int n, int k, FloatPointer a, int lda, FloatPointer b, int ldb,
       FloatPointer c) {
-    f32(transB, m, n, k, (Pointer) a, lda, b, ldb, c, false);
-  }
-
-  private static void f32(boolean transB, int m, int n, int k, Pointer a, int lda, Pointer b, int ldb, Pointer c,
-      boolean accumulate) {
     // Per thread, so that evicting (and destroying) a primitive never races another thread's use of
     // it; bounded, because a training run's batches vary in length and so in rows (one primitive
     // per distinct shape).
     F32Product product = PER_THREAD.get().f32.computeIfAbsent(m + "x" + n + "x" + k + (transB ? "t" : "n") + lda
-        + "," + ldb + (accumulate ? "+" : ""), key -> new F32Product(transB, m, n, k, lda, ldb, accumulate));
+        + "," + ldb, key -> new F32Product(transB, m, n, k, lda, ldb));
     product.run(a, b, c);
-  }
-
-  /**
-   * {@code C = A op(B)} (or {@code C += A op(B)} with {@code accumulate}) in FP32 on oneDNN's matmul,
-   * rows of C split over the engine's threads as {@link #bf16} splits them; C [m, n] dense.
-   */
-  static void f32Rows(boolean transB, int m, int n, int k, FloatPointer a, int lda, FloatPointer b, int ldb,
-      FloatPointer c, boolean accumulate) {
-    boolean inTask = Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread;
-    int parts = inTask ? 1 : Math.max(1, Math.min(Parallel.threads(), m / MIN_ROWS_PER_THREAD));
-    int per = (m + parts - 1) / parts;
-    long aAddress = a.address() + a.position() * 4L;
-    long cAddress = c.address() + c.position() * 4L;
-    Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
-      int from = p * per;
-      int rows = Math.min(per, m - from);
-      if (rows > 0) {
-        f32(transB, rows, n, k, new At(aAddress + (long) from * lda * 4), lda, b, ldb,
-            new At(cAddress + (long) from * n * 4), accumulate);
-      }
-    });
   }
 
   static void check(int status, String what) {
@@ -213,17 +183,11 @@ final class Dnnl {
     private final dnnl_primitive_desc pd = new dnnl_primitive_desc();
     private final dnnl_memory_desc_t scratchDesc;
 
-    F32Product(boolean transB, int m, int n, int k, int lda, int ldb, boolean accumulate) {
+    F32Product(boolean transB, int m, int n, int k, int lda, int ldb) {
       aDesc = desc(dnnl_f32, m, k, new long[] {lda, 1});
       bDesc = desc(dnnl_f32, k, n, transB ? new long[] {1, ldb} : new long[] {ldb, 1});
       cDesc = desc(dnnl_f32, m, n, new long[] {n, 1});
       dnnl_primitive_attr attr = userScratchpad();
-      if (accumulate) {
-        dnnl_post_ops ops = new dnnl_post_ops();
-        check(dnnl_post_ops_create(ops), "post-ops");
-        check(dnnl_post_ops_append_sum(ops, 1f), "sum post-op");
-        check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops");
-      }
       dnnl_matmul_desc_t op = new dnnl_matmul_desc_t();
       check(dnnl_matmul_desc_init(op, aDesc, bDesc, null, cDesc), "matmul descriptor");
       check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(op), attr, ENGINE, null),
