@@ -14,13 +14,15 @@ import org.bytedeco.openblas.global.openblas;
  * moved them through memory about a dozen times (product into off-heap, copy to the heap, copy to
  * oneDNN, softmax, copy back, scale, copy off-heap again for the backward product). Here they are
  * written once by the product, read and written once by the softmax, and read once by the backward
- * product. The {@code - onehot} is one store per row before the backward product, and the weight is
- * that product's alpha.
+ * product. The {@code - onehot} is one store per row before the backward product, whose small
+ * [rows, width] result is scaled by the example's weight into {@code dh} in Java.
  *
- * <p>Rows are split over the engine's threads, each running its rows end to end with single-threaded
- * OpenBLAS calls on its own buffers (no synchronisation between the stages). Under
- * {@link Precision#BF16} both products run on oneDNN's BF16 matmul against the head's BF16 copy
- * (activations and probabilities rounded to BF16, FP32 accumulation), as the unfused path's are.
+ * <p>Rows are split over the engine's threads, each running its rows end to end on its own buffers
+ * (no synchronisation between the stages). The products run on oneDNN's matmul, single-threaded per
+ * engine thread: in FP32 (OpenBLAS repacks the whole head on every call; 1.2–1.4x slower here,
+ * {@code -Dcohort.head.product=openblas} keeps it for comparison), or under {@link Precision#BF16}
+ * against the head's BF16 copy (activations and probabilities rounded to BF16, FP32 accumulation),
+ * as the unfused path's are.
  */
 public final class OutputHeadLoss {
   /** Rows below which a block is not split over threads. */
