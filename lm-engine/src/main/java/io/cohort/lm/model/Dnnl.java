@@ -32,7 +32,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_wait;
 
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
@@ -50,8 +49,11 @@ import org.bytedeco.javacpp.ShortPointer;
 
 /**
  * BF16 x BF16 -> FP32 matrix products on oneDNN's matmul primitive (AVX512_BF16 / AMX kernels, FP32
- * accumulation). One primitive per product shape, created on first use and kept: creating one
- * JIT-compiles its kernel (milliseconds), running one is the product itself.
+ * accumulation), and FP32 products where OpenBLAS would repack a large B on every call ({@link #f32}).
+ * One primitive per product shape, created on first use and kept in the calling thread's cache:
+ * creating one JIT-compiles its kernel (milliseconds), running one is the product itself. The cache
+ * holds {@value #KERNELS_PER_THREAD} shapes per thread and destroys the least recently used beyond
+ * that: batches of varying length make a new row count, and so a new shape, nearly every step.
  *
  * <p>Why oneDNN: the OpenBLAS builds on Maven Central (up to 0.3.31-1.5.13) are compiled without
  * {@code sbgemm}, and the JDK 17 Vector API has no BF16 dot product. oneDNN 2.5.2's JavaCPP build
@@ -67,7 +69,6 @@ final class Dnnl {
   /** Rows below which a product is not split over threads. */
   private static final int MIN_ROWS_PER_THREAD = 64;
   static final dnnl_engine ENGINE = new dnnl_engine();
-  private static final Map<String, Product> PRODUCTS = new ConcurrentHashMap<>();
   private static final ThreadLocal<PerThread> PER_THREAD = ThreadLocal.withInitial(PerThread::new);
 
   static {
@@ -92,15 +93,16 @@ final class Dnnl {
     Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
       int from = p * per;
       int rows = Math.min(per, m - from);
-      Product product = PRODUCTS.computeIfAbsent(rows + "x" + n + "x" + k + (transB ? "t" : "n") + lda + "," + ldb,
-          key -> new Product(transB, rows, n, k, lda, ldb));
+      // Per thread and bounded, as for f32 below.
+      Product product = (Product) PER_THREAD.get().kernels.computeIfAbsent("bf16 " + rows + "x" + n + "x" + k
+          + (transB ? "t" : "n") + lda + "," + ldb, key -> new Product(transB, rows, n, k, lda, ldb));
       product.run(new At(aAddress + (long) from * lda * 4), new At(hAddress + (long) from * k * 2), b,
           new At(cAddress + (long) from * n * 4));
     });
   }
 
-  /** FP32 primitives kept per thread (at most this many each, least recently used destroyed first). */
-  private static final int F32_PRODUCTS_PER_THREAD = 64;
+  /** Product primitives kept per thread (at most this many each, least recently used destroyed first). */
+  private static final int KERNELS_PER_THREAD = 64;
 
   /**
    * {@code C = A op(B)} in FP32 on oneDNN's matmul, on the calling thread only (for
@@ -114,8 +116,8 @@ final class Dnnl {
     // Per thread, so that evicting (and destroying) a primitive never races another thread's use of
     // it; bounded, because a training run's batches vary in length and so in rows (one primitive
     // per distinct shape).
-    F32Product product = PER_THREAD.get().f32.computeIfAbsent(m + "x" + n + "x" + k + (transB ? "t" : "n") + lda
-        + "," + ldb, key -> new F32Product(transB, m, n, k, lda, ldb));
+    F32Product product = (F32Product) PER_THREAD.get().kernels.computeIfAbsent("f32 " + m + "x" + n + "x" + k
+        + (transB ? "t" : "n") + lda + "," + ldb, key -> new F32Product(transB, m, n, k, lda, ldb));
     product.run(a, b, c);
   }
 
@@ -150,10 +152,10 @@ final class Dnnl {
   private static final class PerThread {
     final dnnl_stream stream = new dnnl_stream();
     BytePointer scratch = new BytePointer(1);
-    final Map<String, F32Product> f32 = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    final Map<String, Kernel> kernels = new java.util.LinkedHashMap<>(16, 0.75f, true) {
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, F32Product> eldest) {
-        if (size() > F32_PRODUCTS_PER_THREAD) {
+      protected boolean removeEldestEntry(Map.Entry<String, Kernel> eldest) {
+        if (size() > KERNELS_PER_THREAD) {
           eldest.getValue().destroy();
           return true;
         }
@@ -174,8 +176,13 @@ final class Dnnl {
     }
   }
 
+  /** A product shape's primitives, owned by one thread's cache, destroyed when evicted from it. */
+  private interface Kernel {
+    void destroy();
+  }
+
   /** One FP32 product shape's matmul primitive. */
-  private static final class F32Product {
+  private static final class F32Product implements Kernel {
     private final dnnl_memory_desc_t aDesc;
     private final dnnl_memory_desc_t bDesc;
     private final dnnl_memory_desc_t cDesc;
@@ -197,7 +204,8 @@ final class Dnnl {
       scratchDesc = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
     }
 
-    void destroy() {
+    @Override
+    public void destroy() {
       dnnl_primitive_destroy(matmul);
       dnnl_primitive_desc_destroy(pd);
     }
@@ -226,7 +234,7 @@ final class Dnnl {
   }
 
   /** One product shape's reorder (A to BF16) and matmul primitives, and their descriptors. */
-  private static final class Product {
+  private static final class Product implements Kernel {
     private final dnnl_memory_desc_t aF32Desc;
     private final dnnl_memory_desc_t aDesc;
     private final dnnl_memory_desc_t bDesc;
@@ -253,6 +261,14 @@ final class Dnnl {
       check(dnnl_primitive_create(matmul, matmulPd), "matmul primitive");
       roundScratch = dnnl_primitive_desc_query_md(roundPd, dnnl_query_scratchpad_md, 0);
       matmulScratch = dnnl_primitive_desc_query_md(matmulPd, dnnl_query_scratchpad_md, 0);
+    }
+
+    @Override
+    public void destroy() {
+      dnnl_primitive_destroy(round);
+      dnnl_primitive_destroy(matmul);
+      dnnl_primitive_desc_destroy(roundPd);
+      dnnl_primitive_desc_destroy(matmulPd);
     }
 
     void run(Pointer aF32, Pointer a, Pointer b, Pointer c) {
