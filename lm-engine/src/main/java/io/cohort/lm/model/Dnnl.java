@@ -121,6 +121,19 @@ final class Dnnl {
     product.run(a, b, c);
   }
 
+  /** Queues a matmul primitive on its source, weights, destination and scratchpad (the caller waits). */
+  private static void execute(dnnl_primitive matmul, dnnl_stream stream, dnnl_memory src, dnnl_memory weights,
+      dnnl_memory dst, dnnl_memory scratch, String what) {
+    try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(4)) {
+      args.position(0).arg(DNNL_ARG_SRC).memory(src);
+      args.position(1).arg(DNNL_ARG_WEIGHTS).memory(weights);
+      args.position(2).arg(DNNL_ARG_DST).memory(dst);
+      args.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(scratch);
+      args.position(0);
+      check(dnnl_primitive_execute(matmul, stream, 4, args), what);
+    }
+  }
+
   static void check(int status, String what) {
     if (status != 0) {
       throw new IllegalStateException("oneDNN " + what + " failed with status " + status
@@ -217,13 +230,8 @@ final class Dnnl {
       dnnl_memory mb = Product.memory(bDesc, b);
       dnnl_memory mc = Product.memory(cDesc, c);
       dnnl_memory ms = Product.memory(scratchDesc, scratch);
-      try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(4)) {
-        args.position(0).arg(DNNL_ARG_SRC).memory(ma);
-        args.position(1).arg(DNNL_ARG_WEIGHTS).memory(mb);
-        args.position(2).arg(DNNL_ARG_DST).memory(mc);
-        args.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(ms);
-        args.position(0);
-        check(dnnl_primitive_execute(matmul, t.stream, 4, args), "f32 matmul");
+      try {
+        execute(matmul, t.stream, ma, mb, mc, ms, "f32 matmul");
         check(dnnl_stream_wait(t.stream), "stream wait");
       } finally {
         for (dnnl_memory x : new dnnl_memory[] {ma, mb, mc, ms}) {
@@ -287,12 +295,7 @@ final class Dnnl {
         args.position(2).arg(DNNL_ARG_SCRATCHPAD).memory(rs);
         args.position(0);
         check(dnnl_primitive_execute(round, t.stream, 3, args), "reorder to bf16");
-        args.position(0).arg(DNNL_ARG_SRC).memory(ma);
-        args.position(1).arg(DNNL_ARG_WEIGHTS).memory(mb);
-        args.position(2).arg(DNNL_ARG_DST).memory(mc);
-        args.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(ms);
-        args.position(0);
-        check(dnnl_primitive_execute(matmul, t.stream, 4, args), "matmul");
+        execute(matmul, t.stream, ma, mb, mc, ms, "matmul");
         check(dnnl_stream_wait(t.stream), "stream wait");
       } finally {
         for (dnnl_memory x : new dnnl_memory[] {mf, ma, mb, mc, rs, ms}) {
