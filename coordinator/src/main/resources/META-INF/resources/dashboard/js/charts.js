@@ -12,29 +12,12 @@ const PALETTE = [
 ];
 
 /**
- * A line chart in a <figure>. xs: the x values; series: [{label, values, stroke?, dash?}].
- * The figure has a text caption; the same numbers are always in a table on the page too.
+ * A <figure> with a caption whose chart uPlot draws once the figure is in the document, at the width
+ * of its container, following resizes. note: what the screen-reader label adds (where the numbers are).
  */
-export function lineChart({ title, xLabel, yLabel, xs, series, time = false, id }) {
-  const holder = h('div.chart', { role: 'img', 'aria-label': title + ' (the numbers are in the table below)' });
+function chartFigure({ title, note, id, opts, data }) {
+  const holder = h('div.chart', { role: 'img', 'aria-label': title + ' (' + note + ')' });
   const fig = h('figure.chart-figure', { id }, h('figcaption', {}, title), holder);
-  const opts = {
-    width: 600,
-    height: 260,
-    scales: { x: { time } },
-    // Rounds and counts are whole numbers: no ticks at 1.5.
-    axes: [time ? { label: xLabel } : { label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: yLabel }],
-    series: [{ label: xLabel }].concat(series.map((s, i) => ({
-      label: s.label,
-      stroke: s.stroke || PALETTE[i % PALETTE.length].stroke,
-      dash: s.dash || PALETTE[i % PALETTE.length].dash,
-      width: 2,
-      points: { show: xs.length < 50 },
-      spanGaps: true,
-    }))),
-  };
-  const data = [xs].concat(series.map((s) => s.values));
-  // Draw once the figure is in the document, at the width of its container, and follow resizes.
   requestAnimationFrame(() => {
     if (!holder.isConnected) {
       return;
@@ -46,11 +29,39 @@ export function lineChart({ title, xLabel, yLabel, xs, series, time = false, id 
         plot.destroy();
         return;
       }
-      plot.setSize({ width: Math.max(280, holder.clientWidth), height: 260 });
+      plot.setSize({ width: Math.max(280, holder.clientWidth), height: opts.height });
     });
     ro.observe(holder);
   });
   return fig;
+}
+
+/** uPlot series for {label, values, stroke?, dash?}: palette colours and dashes unless given. */
+function styled(series, style) {
+  return series.map((s, i) => ({
+    label: s.label,
+    stroke: s.stroke || PALETTE[i % PALETTE.length].stroke,
+    dash: s.dash || PALETTE[i % PALETTE.length].dash,
+    spanGaps: true,
+    ...style(i),
+  }));
+}
+
+/**
+ * A line chart in a <figure>. xs: the x values; series: [{label, values, stroke?, dash?}].
+ * The figure has a text caption; the same numbers are always in a table on the page too.
+ */
+export function lineChart({ title, xLabel, yLabel, xs, series, time = false, id }) {
+  const opts = {
+    width: 600,
+    height: 260,
+    scales: { x: { time } },
+    // Rounds and counts are whole numbers: no ticks at 1.5.
+    axes: [time ? { label: xLabel } : { label: xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, { label: yLabel }],
+    series: [{ label: xLabel }].concat(styled(series, () => ({ width: 2, points: { show: xs.length < 50 } }))),
+  };
+  return chartFigure({ title, note: 'the numbers are in the table below', id, opts,
+    data: [xs].concat(series.map((s) => s.values)) });
 }
 
 /**
@@ -58,37 +69,16 @@ export function lineChart({ title, xLabel, yLabel, xs, series, time = false, id 
  * (the first the curve, the others baselines). The same points are in a table beside it.
  */
 export function curveChart({ title, xLabel, yLabel, xs, series, id }) {
-  const holder = h('div.chart', { role: 'img', 'aria-label': title + ' (the points are in the table below)' });
-  const fig = h('figure.chart-figure', { id }, h('figcaption', {}, title), holder);
   const opts = {
     width: 600,
     height: 300,
     scales: { x: { time: false, range: [0, 1] }, y: { range: [0, 1] } },
     axes: [{ label: xLabel }, { label: yLabel }],
-    series: [{ label: xLabel }].concat(series.map((s, i) => ({
-      label: s.label,
-      stroke: s.stroke || PALETTE[i % PALETTE.length].stroke,
-      dash: s.dash || PALETTE[i % PALETTE.length].dash,
+    series: [{ label: xLabel }].concat(styled(series, (i) => ({
       width: i === 0 ? 2 : 1,
       points: { show: i === 0 && xs.length < 50 },
-      spanGaps: true,
     }))),
   };
-  const data = [xs].concat(series.map((s) => s.values));
-  requestAnimationFrame(() => {
-    if (!holder.isConnected) {
-      return;
-    }
-    const plot = new uPlot({ ...opts, width: Math.max(280, holder.clientWidth) }, data, holder);
-    const ro = new ResizeObserver(() => {
-      if (!holder.isConnected) {
-        ro.disconnect();
-        plot.destroy();
-        return;
-      }
-      plot.setSize({ width: Math.max(280, holder.clientWidth), height: 300 });
-    });
-    ro.observe(holder);
-  });
-  return fig;
+  return chartFigure({ title, note: 'the points are in the table below', id, opts,
+    data: [xs].concat(series.map((s) => s.values)) });
 }
