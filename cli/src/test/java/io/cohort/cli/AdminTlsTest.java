@@ -43,21 +43,7 @@ class AdminTlsTest {
     try (FileInputStream in = new FileInputStream(pki.resolve(PkiFiles.SERVER_KEY_STORE).toFile())) {
       ks.load(in, PkiFiles.STORE_PASSWORD.toCharArray());
     }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, PkiFiles.STORE_PASSWORD.toCharArray());
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), null, null);
-    server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.setHttpsConfigurator(new HttpsConfigurator(ctx));
-    server.createContext("/api/v1/ping", x -> {
-      byte[] body = "{\"ok\": true}".getBytes(StandardCharsets.UTF_8);
-      x.getResponseHeaders().add("Content-Type", "application/json");
-      x.sendResponseHeaders(200, body.length);
-      x.getResponseBody().write(body);
-      x.close();
-    });
-    server.start();
-    return URI.create("https://127.0.0.1:" + server.getAddress().getPort());
+    return serve(ks, PkiFiles.STORE_PASSWORD.toCharArray());
   }
 
   /** Serves with the admin API's PEM files (https.crt, https.key), as the coordinator's HTTP server does. */
@@ -68,14 +54,20 @@ class AdminTlsTest {
     ks.load(null, null);
     ks.setKeyEntry("https", pk, new char[0],
         io.cohort.crypto.pki.Pem.readCertificates(cert).toArray(new java.security.cert.X509Certificate[0]));
+    return serve(ks, new char[0]);
+  }
+
+  /** An HTTPS server on a free port with the key store's key, answering /api/v1/ping with {"ok": true}. */
+  private URI serve(KeyStore ks, char[] password) throws Exception {
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, new char[0]);
+    kmf.init(ks, password);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(kmf.getKeyManagers(), null, null);
     server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(ctx));
     server.createContext("/api/v1/ping", x -> {
       byte[] body = "{\"ok\": true}".getBytes(StandardCharsets.UTF_8);
+      x.getResponseHeaders().add("Content-Type", "application/json");
       x.sendResponseHeaders(200, body.length);
       x.getResponseBody().write(body);
       x.close();
