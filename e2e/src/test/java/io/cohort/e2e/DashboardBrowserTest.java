@@ -573,19 +573,17 @@ class DashboardBrowserTest {
     assertThat(b.findAll("#node-metrics-table tbody tr")).hasSize(nodeRows);
     assertThat(b.findAll("#chart-roc canvas, #chart-pr canvas")).hasSizeGreaterThanOrEqualTo(2);
     assertShownOrDash(b, "#curves [data-field=curve_roc_auc]", curves.path("roc_auc"), 4);
-    JsonNode roc = curves.path("roc");
-    assertThat(b.findAll("#roc-table tbody tr")).hasSize(roc.size());
-    for (int i = 0; i < roc.size(); i++) {
-      String row = "#roc-table tbody tr:nth-child(" + (i + 1) + ") ";
-      assertShownOrDash(b, row + "[data-field=fpr]", roc.get(i).path("fpr"), 4);
-      assertShownOrDash(b, row + "[data-field=tpr]", roc.get(i).path("tpr"), 4);
-    }
-    JsonNode pr = curves.path("precision_recall");
-    assertThat(b.findAll("#pr-table tbody tr")).hasSize(pr.size());
-    for (int i = 0; i < pr.size(); i++) {
-      String row = "#pr-table tbody tr:nth-child(" + (i + 1) + ") ";
-      assertShownOrDash(b, row + "[data-field=recall]", pr.get(i).path("recall"), 4);
-      assertShownOrDash(b, row + "[data-field=precision]", pr.get(i).path("precision"), 4);
+    checkCurveTable(b, "#roc-table", curves.path("roc"), "fpr", "tpr");
+    checkCurveTable(b, "#pr-table", curves.path("precision_recall"), "recall", "precision");
+  }
+
+  /** The page's table of a curve has the API's points, in order, both coordinates of each. */
+  private static void checkCurveTable(DashboardBrowser b, String table, JsonNode points, String x, String y) {
+    assertThat(b.findAll(table + " tbody tr")).hasSize(points.size());
+    for (int i = 0; i < points.size(); i++) {
+      String row = table + " tbody tr:nth-child(" + (i + 1) + ") ";
+      assertShownOrDash(b, row + "[data-field=" + x + "]", points.get(i).path(x), 4);
+      assertShownOrDash(b, row + "[data-field=" + y + "]", points.get(i).path(y), 4);
     }
   }
 
