@@ -260,21 +260,30 @@ final class Simulation {
 
   /**
    * Compares the written adapter, re-evaluated by {@code cohort-node eval} on the pooled validation
-   * records, with the nodes' federated evaluation of the last round. Counts (examples, accuracy,
-   * F1 at 0.5) must agree exactly: the adapter is the global model, and F1 from the 1000-bin
-   * histograms uses the same 0.5 edge. ROC AUC may differ by pairs whose scores share a bin.
+   * records at the nodes' precision, with the nodes' federated evaluation of the last round. Counts
+   * (examples, accuracy, F1 at 0.5) must agree: the adapter is the global model, and F1 from the
+   * 1000-bin histograms uses the same 0.5 edge. The two are not bit-identical computations (the
+   * nodes batch their own shards, LoRA unmerged), so a record whose score lies within
+   * {@code cohort-node eval}'s margin of the 0.5 edge ({@code edge_records}) may flip: the correct
+   * counts may differ by at most that many, and F1 only when there is one. ROC AUC may differ by
+   * pairs whose scores share a bin.
    */
   private void printAdapterCheck(JsonNode check, EvaluationView fed) {
     long n = check.path("records").asLong(-1);
-    boolean same = n == fed.examples()
-        && Math.round(check.path("accuracy").asDouble() * n) == Math.round(num(fed.accuracy(), 0) * n)
-        && Math.abs(check.path("f1").asDouble(Double.NaN) - num(fed.f1(), Double.NaN)) < 1e-9;
+    long edge = check.path("edge_records").asLong(0);
+    long correctDiff = Math.abs(Math.round(check.path("accuracy").asDouble() * n)
+        - Math.round(num(fed.accuracy(), 0) * n));
+    boolean sameF1 = Math.abs(check.path("f1").asDouble(Double.NaN) - num(fed.f1(), Double.NaN)) < 1e-9;
+    boolean exact = n == fed.examples() && correctDiff == 0 && sameF1;
+    boolean withinEdge = n == fed.examples() && correctDiff <= edge && (sameF1 || edge > 0);
     out.printf(Locale.ROOT, "check: the adapter on the pooled validation records: %d examples, accuracy %.4f, f1 %.4f,"
         + " roc_auc %.4f; federated evaluation of the last round: %d, %.4f, %.4f, %.4f (1000-bin histograms): %s%n",
         n, check.path("accuracy").asDouble(Double.NaN), check.path("f1").asDouble(Double.NaN),
         check.path("roc_auc").asDouble(Double.NaN), fed.examples(), num(fed.accuracy(), Double.NaN),
         num(fed.f1(), Double.NaN), num(fed.rocAuc(), Double.NaN),
-        same ? "counts match" : "MISMATCH");
+        exact ? "counts match" + (edge > 0 ? " (" + edge + " records within the 0.5 edge's margin)" : "")
+            : withinEdge ? "counts match within the " + edge + " records at the 0.5 edge (" + correctDiff + " flipped)"
+            : "MISMATCH");
   }
 
   /**

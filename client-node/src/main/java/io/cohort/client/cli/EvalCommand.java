@@ -52,6 +52,9 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "16") int batchSize;
   @Option(names = "--threads", description = "Compute threads. Default: all cores.") Integer threads;
   @Option(names = "--output", defaultValue = "text", description = "text or json.") String output;
+  @Option(names = "--precision", defaultValue = "fp32", description = "Number format of the frozen base weights'"
+      + " products: fp32, bf16 (bfloat16 operands, float32 accumulation) or auto (bf16 where the CPU has"
+      + " AVX512_BF16 or AMX). Default: fp32.") String precision;
   @Option(names = "--max-new-tokens", defaultValue = "16", description = "chat-sft: most tokens of each greedy answer"
       + " for exact match. Default: ${DEFAULT-VALUE}.") int maxNewTokens;
   @Option(names = "--threshold", paramLabel = "SCORE", description = "seq-cls with two labels: also report precision,"
@@ -69,6 +72,40 @@ final class EvalCommand implements Callable<Integer> {
       err.flush();
       return ExitCode.USAGE.code();
     }
+  }
+
+  /**
+   * How far from a tie a record's two best class scores must be for its predicted label not to
+   * depend on the computation. Measured on 300 Reuters records with a DP-trained adapter (scores
+   * spread over 0.55): another batching moved a score by at most 1e-7 in FP32 and 0 in BF16; BF16
+   * against FP32 by up to 6.3e-4. One histogram bin (1e-3) covers the same precision with room.
+   */
+  static final double EDGE_MARGIN = 1e-3;
+
+  /**
+   * Records whose two best class scores lie within {@code 2 * EDGE_MARGIN} of each other (for two
+   * labels: a score within {@link #EDGE_MARGIN} of 0.5): their predicted label may differ between two
+   * evaluations of the same model that are not bit-identical computations.
+   */
+  static long edgeRecords(float[] probs, int labels) {
+    long edge = 0;
+    for (int i = 0; i < probs.length / labels; i++) {
+      float best = Float.NEGATIVE_INFINITY;
+      float second = Float.NEGATIVE_INFINITY;
+      for (int c = 0; c < labels; c++) {
+        float p = probs[i * labels + c];
+        if (p > best) {
+          second = best;
+          best = p;
+        } else if (p > second) {
+          second = p;
+        }
+      }
+      if (best - second < 2 * EDGE_MARGIN) {
+        edge++;
+      }
+    }
+    return edge;
   }
 
   /**
@@ -121,6 +158,7 @@ final class EvalCommand implements Callable<Integer> {
       throw new BadInput("--threshold must be a score in [0, 1], got " + threshold);
     }
     LmCommandSupport.threads(threads);
+    LmCommandSupport.precision(precision);
     LmCommandSupport.requireFile(data);
     PeftAdapter peft = null;
     JsonNode training = null;
@@ -174,6 +212,7 @@ final class EvalCommand implements Callable<Integer> {
       result.put("accuracy", m.accuracy());
       result.put("roc_auc", m.rocAuc());
       result.put("f1", m.f1());
+      result.put("edge_records", edgeRecords(probs, head.labels()));
       if (output.equals("text")) {
         o.printf(Locale.ROOT, "%d records: accuracy %.4f  ROC AUC %.4f  F1 %.4f%n", m.examples(), m.accuracy(),
             m.rocAuc(), m.f1());

@@ -57,7 +57,9 @@ public final class NodeCommandLines {
   public static List<String> evalText(JobSpec spec, Path modelDir, Path adapter, Path data, Double threshold) {
     List<String> args = new ArrayList<>(List.of("eval", "--model", modelDir.toString(), "--adapter",
         adapter.toString(), "--data", data.toString(), "--task", task(spec), "--max-length",
-        String.valueOf(spec.getText().getMaxLength()), "--threads", "1", "--output", "json"));
+        String.valueOf(spec.getText().getMaxLength()), "--threads", "1", "--output", "json",
+        // The simulated nodes run at compute.precision's default (auto): evaluate the adapter as they did.
+        "--precision", "auto"));
     pooling(spec, args);
     if (threshold != null && threshold >= 0 && threshold <= 1) {
       args.addAll(List.of("--threshold", String.valueOf(threshold)));

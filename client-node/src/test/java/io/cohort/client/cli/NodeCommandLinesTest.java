@@ -96,6 +96,7 @@ class NodeCommandLinesTest {
         NodeCommandLines.evalText(textJob(), DIR.resolve("model"), DIR.resolve("adapter"), DIR.resolve("test.jsonl")));
     assertThat(e.output).isEqualTo("json");
     assertThat(e.threads).isEqualTo(1);
+    assertThat(e.precision).as("the simulated nodes' compute.precision default").isEqualTo("auto");
   }
 
   @Test

@@ -77,6 +77,28 @@ class TrainEvalCommandTest {
     assertThat(m.get("f1_at_threshold").asDouble()).isBetween(0.0, 1.0);
     assertThat(m.get("best_f1").asDouble()).isGreaterThanOrEqualTo(m.get("f1_at_threshold").asDouble());
     assertThat(m.get("pr_auc").asDouble()).isBetween(0.0, 1.0);
+    assertThat(m.get("edge_records").asLong()).isBetween(0L, 12L);
+
+    // The same adapter at the nodes' default precision (auto: BF16 products on this CPU) and another
+    // batching: a record's predicted label may change only where eval says it sits at the 0.5 edge.
+    Run b = run("eval", "--model", MODEL, "--adapter", out.toString(), "--data", data.toString(), "--max-length", "24",
+        "--threads", "1", "--output", "json", "--precision", "auto", "--batch-size", "5");
+    assertThat(b.code()).as(b.err()).isZero();
+    JsonNode mb = JSON.readTree(b.out());
+    long flipped = Math.abs(Math.round(12 * m.get("accuracy").asDouble()) - Math.round(12 * mb.get("accuracy").asDouble()));
+    assertThat(flipped).as("fp32 %s vs auto %s", m, mb)
+        .isLessThanOrEqualTo(Math.max(m.get("edge_records").asLong(), mb.get("edge_records").asLong()));
+  }
+
+  @Test
+  void edgeRecordsCountsScoresWithinTheMarginOfATie() {
+    float e = (float) EvalCommand.EDGE_MARGIN;
+    // two labels: scores of label 1 at 0.5 ± margin/2 (edge), 0.5 ± 2 margins and 0.9 (not)
+    float[] two = {0.5f + e / 2, 0.5f - e / 2, 0.5f - e / 2, 0.5f + e / 2, 0.5f + 2 * e, 0.5f - 2 * e, 0.1f, 0.9f};
+    assertThat(EvalCommand.edgeRecords(two, 2)).isEqualTo(2);
+    // three labels: the two best within 2 margins is an edge whatever the third
+    float[] three = {0.45f, 0.45f + e, 0.1f - e, 0.2f, 0.3f, 0.5f, 0.6f, 0.2f, 0.2f};
+    assertThat(EvalCommand.edgeRecords(three, 3)).isEqualTo(1);
   }
 
   @Test
@@ -123,6 +145,8 @@ class TrainEvalCommandTest {
             dir.resolve("x7").toString()}, "no such file"},
         {new String[] {"eval", "--model", dir.toString(), "--data", data.toString()}, "config.json"},
         {new String[] {"eval", "--model", MODEL, "--data", data.toString(), "--task", "seq-cls"}, "needs --adapter"},
+        {new String[] {"eval", "--model", MODEL, "--data", data.toString(), "--precision", "fp16"},
+            "--precision must be fp32, bf16 or auto, got 'fp16'"},
         {new String[] {"eval", "--model", MODEL, "--data", data.toString(), "--threshold", "1.5"},
             "--threshold must be a score in [0, 1], got 1.5"},
     };
