@@ -30,11 +30,15 @@ public final class DistributedDpPlanner {
         && spec.getPrivacy().getMode() == PrivacyMode.PRIVACY_MODE_DISTRIBUTED;
   }
 
-  /** The job's codec for a model of {@code d} parameters (the coordinator's {@code DistributedDpRound.parameters}). */
+  /**
+   * The job's codec for a model of {@code d} parameters (the coordinator's {@code DistributedDpRound.parameters}):
+   * sigma leaves the noised evaluations this node charges beside the rounds out of the training share.
+   */
   public static DistributedDpParameters codec(JobSpec spec, int d) throws DpParameterException {
     PrivacySpec p = spec.getPrivacy();
     return DistributedDpJob.resolve(p.getClipNorm(), p.getNoiseMultiplier(), p.getTargetEpsilon(), p.getDelta(),
-        p.getSamplingRate(), spec.getRounds(), d, p.getMaxNodes(), p.getMinHonest(), p.getExpectedBatchSize());
+        p.getSamplingRate(), spec.getRounds(), d, p.getMaxNodes(), p.getMinHonest(), p.getExpectedBatchSize(),
+        DpPlanner.otherReleases(spec));
   }
 
   /** The plan the ledger records: q, the dominating sigma, C, one step per round. */

@@ -43,18 +43,11 @@ public final class EvaluationPrivacy {
   private EvaluationPrivacy() {}
 
   /**
-   * Whether evaluation results of {@code spec} leave the node noised and charged: DP, not public, and local mode.
-   * A distributed-DP job's sigma is calibrated to its target epsilon for training alone (the same on the nodes
-   * and the coordinator), so its evaluations are not noised but withheld ({@link #withheld}) unless public.
+   * Whether evaluation results of {@code spec} leave the node noised and charged: DP and not public, in local
+   * and distributed mode alike (both calibrate the training sigma with these charges left out of the target).
    */
   public static boolean noised(JobSpec spec) {
-    return PrivacyGuard.isPrivate(spec) && !spec.getPrivacy().getPublicValidation()
-        && !DistributedDpPlanner.distributed(spec);
-  }
-
-  /** Whether a DP job's evaluation must not leave at all: private, not public, and not noised. */
-  public static boolean withheld(JobSpec spec) {
-    return PrivacyGuard.isPrivate(spec) && !spec.getPrivacy().getPublicValidation() && !noised(spec);
+    return PrivacyGuard.isPrivate(spec) && !spec.getPrivacy().getPublicValidation();
   }
 
   /** The job's sigma_e. */

@@ -363,11 +363,7 @@ final class TaskHandler {
         trainer.useFederationStatistics(t.getSpec(), t.getFederationStatistics());
       }
       EvaluationResult r = trainer.evaluate(t.getSpec(), model);
-      if (EvaluationPrivacy.withheld(t.getSpec())) {
-        // A private job whose evaluations are not charged (distributed mode): nothing of them leaves.
-        LOG.info("job " + task.getJobId() + " round " + t.getRound() + ": evaluation withheld under distributed DP");
-        r = EvaluationPrivacy.WITHHELD;
-      } else if (charge.isPresent() && !EvaluationPrivacy.canNoise(r)) {
+      if (charge.isPresent() && !EvaluationPrivacy.canNoise(r)) {
         // Token-level statistics (causal LM, chat) have no per-record bound: under DP they are not sent.
         LOG.info("job " + task.getJobId() + " round " + t.getRound() + ": token-level evaluation withheld under DP");
         r = EvaluationPrivacy.WITHHELD;

@@ -66,9 +66,12 @@ public final class DpPlanLine {
         steps, steps * rounds) + statistics(spec);
   }
 
-  /** Whether a node noises and charges the job's evaluations (as the node's EvaluationPrivacy.noised). */
+  /**
+   * Whether a node noises and charges the job's evaluations (as the node's EvaluationPrivacy.noised), in
+   * local and distributed mode alike.
+   */
   private static boolean evaluationsNoised(JobSpec spec) {
-    return !spec.getPrivacy().getPublicValidation() && spec.getPrivacy().getMode() != PrivacyMode.PRIVACY_MODE_DISTRIBUTED;
+    return !spec.getPrivacy().getPublicValidation();
   }
 
   /** Whether a node noises and charges the job's federated feature statistics (issue 23 #2). */
@@ -85,7 +88,7 @@ public final class DpPlanLine {
    * What a node charges besides DP-SGD, as its DpPlanner leaves it out of DP-SGD's share of the target: the
    * noised evaluations (one a round, sigma_e over sensitivity sqrt 3) and the noised feature statistics.
    */
-  private static PrivacyPlan otherReleases(JobSpec spec) throws DpParameterException {
+  public static PrivacyPlan otherReleases(JobSpec spec) throws DpParameterException {
     List<PlanSegment> segments = new ArrayList<>();
     if (evaluationsNoised(spec)) {
       double sigmaE = spec.getPrivacy().getEvaluationNoiseMultiplier() > 0

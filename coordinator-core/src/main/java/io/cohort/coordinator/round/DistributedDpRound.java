@@ -60,12 +60,14 @@ final class DistributedDpRound implements RoundProtocol {
 
   /**
    * The job's codec parameters for a model of {@code d} parameters: the same call, with the same
-   * public values, as every node makes ({@code DistributedDpJob.resolve}).
+   * public values, as every node makes ({@code DistributedDpJob.resolve}), with the noised evaluations
+   * the nodes charge beside the rounds left out of the training share.
    */
   static DistributedDpParameters parameters(JobSpec spec, int d) throws DpParameterException {
     PrivacySpec p = spec.getPrivacy();
     return DistributedDpJob.resolve(p.getClipNorm(), p.getNoiseMultiplier(), p.getTargetEpsilon(), p.getDelta(),
-        p.getSamplingRate(), spec.getRounds(), d, p.getMaxNodes(), p.getMinHonest(), p.getExpectedBatchSize());
+        p.getSamplingRate(), spec.getRounds(), d, p.getMaxNodes(), p.getMinHonest(), p.getExpectedBatchSize(),
+        io.cohort.coordinator.job.DpPlanLine.otherReleases(spec));
   }
 
   @Override

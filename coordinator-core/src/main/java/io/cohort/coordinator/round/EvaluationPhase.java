@@ -56,7 +56,7 @@ final class EvaluationPhase {
     for (Map.Entry<String, EvaluationResult> e : new TreeMap<>(results).entrySet()) {
       try {
         pooled.add(e.getValue());
-        if (released != null && e.getValue().getNumExamples() > 0) {
+        if (e.getValue().getNumExamples() > 0) {
           perNode.add(new NodeEvaluation(round.round(), e.getKey(),
               pooledEvaluation(1, new PooledEvaluation().add(e.getValue())), released));
         }

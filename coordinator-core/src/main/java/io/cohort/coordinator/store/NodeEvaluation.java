@@ -1,7 +1,6 @@
 package io.cohort.coordinator.store;
 
 import io.cohort.proto.v1.JobSpec;
-import io.cohort.proto.v1.PrivacyMode;
 
 /**
  * One node's own metrics in a round's evaluation (issue 23 #7), computed from the result it sent, as pooled
@@ -20,24 +19,17 @@ public record NodeEvaluation(int round, String nodeId, RoundRecord.Evaluation ev
 
   /**
    * What each node's evaluation result of {@code spec} is when it reaches the coordinator: {@value #EXACT} without
-   * DP or with public validation data; {@value #NOISED} (and charged to the node's ledger) under local DP; null
-   * under distributed DP, whose nodes withhold their results, so that nothing per node is kept.
+   * DP or with public validation data; otherwise {@value #NOISED} (and charged to the node's ledger), under local
+   * and distributed DP alike.
    */
   public static String released(JobSpec spec) {
     boolean dp = spec.hasPrivacy() && spec.getPrivacy().getEnabled();
-    if (!dp || spec.getPrivacy().getPublicValidation()) {
-      return EXACT;
-    }
-    return spec.getPrivacy().getMode() == PrivacyMode.PRIVACY_MODE_DISTRIBUTED ? null : NOISED;
+    return !dp || spec.getPrivacy().getPublicValidation() ? EXACT : NOISED;
   }
 
   /** {@link #released} in words, for the API, the CLI and the dashboard. */
   public static String describe(JobSpec spec) {
     String released = released(spec);
-    if (released == null) {
-      return "none: under distributed DP each node withholds its own evaluation result, so only the pooled"
-          + " metrics and each round's contributors are shown";
-    }
     return released.equals(EXACT)
         ? "exact: each node's evaluation of the round's model on its own validation split, from the result it sent"
             + " for the pooled evaluation (the job has no DP, or its validation data is public)"

@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class DistributedDpJob {
   private static final double MIN_SIGMA = 0.05;
   private static final double MAX_SIGMA = 1e4;
-  private static final Map<List<Double>, DistributedDpParameters> RESOLVED = new ConcurrentHashMap<>();
+  private static final Map<List<Object>, DistributedDpParameters> RESOLVED = new ConcurrentHashMap<>();
 
   private DistributedDpJob() {}
 
@@ -46,14 +46,26 @@ public final class DistributedDpJob {
   public static DistributedDpParameters resolve(double clipNorm, double sigma, double targetEpsilon, double delta,
       double q, long rounds, int dimension, int maxNodes, int minHonest, double expectedBatchSize)
       throws DpParameterException {
-    List<Double> key = List.of(clipNorm, sigma, targetEpsilon, delta, q, (double) rounds, (double) dimension,
-        (double) maxNodes, (double) minHonest, expectedBatchSize);
+    return resolve(clipNorm, sigma, targetEpsilon, delta, q, rounds, dimension, maxNodes, minHonest,
+        expectedBatchSize, null);
+  }
+
+  /**
+   * As above, where the job also charges {@code otherReleases} to the same ledgers (its noised
+   * evaluations, issue 19 #3; null when none): the calibrated sigma leaves their spend out of the
+   * training rounds' share, so training and releases together record at most the target.
+   */
+  public static DistributedDpParameters resolve(double clipNorm, double sigma, double targetEpsilon, double delta,
+      double q, long rounds, int dimension, int maxNodes, int minHonest, double expectedBatchSize,
+      PrivacyPlan otherReleases) throws DpParameterException {
+    List<Object> key = List.of(clipNorm, sigma, targetEpsilon, delta, q, (double) rounds, (double) dimension,
+        (double) maxNodes, (double) minHonest, expectedBatchSize, otherReleases == null ? "" : otherReleases);
     DistributedDpParameters hit = RESOLVED.get(key);
     if (hit != null) {
       return hit; // calibration takes seconds and every round asks again; the result is a pure function
     }
     double s = sigma > 0 ? sigma : calibrateSigmaForLedger(targetEpsilon, delta, q, rounds, clipNorm, dimension,
-        maxNodes, minHonest, expectedBatchSize);
+        maxNodes, minHonest, expectedBatchSize, otherReleases);
     DistributedDpParameters p = parameters(clipNorm, s, dimension, maxNodes, minHonest, expectedBatchSize);
     if (RESOLVED.size() > 256) {
       RESOLVED.clear();
@@ -115,12 +127,31 @@ public final class DistributedDpJob {
    */
   public static double calibrateSigmaForLedger(double epsilon, double delta, double q, long rounds, double clipNorm,
       int dimension, int maxNodes, int minHonest, double expectedBatchSize) throws DpParameterException {
+    return calibrateSigmaForLedger(epsilon, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest,
+        expectedBatchSize, null);
+  }
+
+  /**
+   * As above, with {@code otherReleases} (null: none) composed into the ledger's record: the rounds
+   * and the releases together spend at most {@code epsilon}.
+   *
+   * @throws DpParameterException ("epsilon") when the releases alone spend the target
+   */
+  public static double calibrateSigmaForLedger(double epsilon, double delta, double q, long rounds, double clipNorm,
+      int dimension, int maxNodes, int minHonest, double expectedBatchSize, PrivacyPlan otherReleases)
+      throws DpParameterException {
     double lo = calibrateSigma(epsilon, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest,
         expectedBatchSize); // the ledger over-counts, so its sigma is at least this one
     RdpAccountant ledger = RdpAccountant.create();
     double hi = lo;
-    while (ledgerEpsilon(ledger, hi, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest, expectedBatchSize)
-        > epsilon) {
+    if (otherReleases != null && ledger.epsilon(otherReleases, delta).epsilon() >= epsilon) {
+      throw new DpParameterException("epsilon", String.format(java.util.Locale.ROOT, "the job's other releases"
+          + " (noised evaluations) alone spend epsilon %.4f of the target %s at delta %s; raise"
+          + " privacy.evaluation_noise_multiplier or the epsilon", ledger.epsilon(otherReleases, delta).epsilon(),
+          epsilon, delta));
+    }
+    while (ledgerEpsilon(ledger, hi, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest, expectedBatchSize,
+        otherReleases) > epsilon) {
       lo = hi;
       hi *= 1.25;
       if (hi > MAX_SIGMA) {
@@ -133,8 +164,8 @@ public final class DistributedDpJob {
     }
     while (hi / lo > 1 + 1e-6) {
       double mid = Math.sqrt(lo * hi);
-      if (ledgerEpsilon(ledger, mid, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest, expectedBatchSize)
-          <= epsilon) {
+      if (ledgerEpsilon(ledger, mid, delta, q, rounds, clipNorm, dimension, maxNodes, minHonest, expectedBatchSize,
+          otherReleases) <= epsilon) {
         hi = mid;
       } else {
         lo = mid;
@@ -144,10 +175,11 @@ public final class DistributedDpJob {
   }
 
   private static double ledgerEpsilon(RdpAccountant ledger, double sigma, double delta, double q, long rounds,
-      double clipNorm, int dimension, int maxNodes, int minHonest, double expectedBatchSize)
+      double clipNorm, int dimension, int maxNodes, int minHonest, double expectedBatchSize, PrivacyPlan otherReleases)
       throws DpParameterException {
     DistributedDpParameters p = parameters(clipNorm, sigma, dimension, maxNodes, minHonest, expectedBatchSize);
-    return ledger.epsilon(PrivacyPlan.of(q, ledgerNoiseMultiplier(p, q, ledger), rounds), delta).epsilon();
+    PrivacyPlan training = PrivacyPlan.of(q, ledgerNoiseMultiplier(p, q, ledger), rounds);
+    return ledger.epsilon(otherReleases == null ? training : training.then(otherReleases), delta).epsilon();
   }
 
   private static boolean fits(double sigma, double epsilon, double delta, double q, long rounds, double clipNorm,

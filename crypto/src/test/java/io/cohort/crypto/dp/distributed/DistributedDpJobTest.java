@@ -1,6 +1,7 @@
 package io.cohort.crypto.dp.distributed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.cohort.crypto.dp.PrivacyPlan;
@@ -73,6 +74,29 @@ class DistributedDpJobTest {
       // q = 1 (sigma_L = sigma) the ledger's conversion can be the tighter of two valid bounds.
       assertThat(accounted).isCloseTo(recorded, within(0.2 * recorded));
     }
+  }
+
+  @Test
+  void otherReleasesAreLeftOutOfTheTrainingShare_andBothTogetherRecordTheTarget() throws Exception {
+    RdpAccountant ledger = RdpAccountant.create();
+    // 100 noised evaluations of sensitivity sqrt 3 at sigma_e 20, as a job without public validation charges.
+    PrivacyPlan evaluations = PrivacyPlan.of(1.0, 20 / Math.sqrt(3), 100);
+    for (double q : new double[] {Q, 1.0}) {
+      DistributedDpParameters alone = DistributedDpJob.resolve(1.0, 0, 8, 1e-5, q, 100, D, 3, 2, BATCH);
+      DistributedDpParameters p = DistributedDpJob.resolve(1.0, 0, 8, 1e-5, q, 100, D, 3, 2, BATCH, evaluations);
+      PrivacyPlan training = PrivacyPlan.of(q, DistributedDpJob.ledgerNoiseMultiplier(p, q, ledger), 100);
+      double recorded = ledger.epsilon(training.then(evaluations), 1e-5).epsilon();
+      System.out.printf(java.util.Locale.ROOT, "q %.2f, target 8 with 100 evaluations: sigma %.4f (alone %.4f),"
+          + " ledger epsilon %.4f%n", q, p.noiseMultiplier(), alone.noiseMultiplier(), recorded);
+      assertThat(p.noiseMultiplier()).as("q %s: the training share is smaller", q)
+          .isGreaterThan(alone.noiseMultiplier() * 1.05);
+      assertThat(recorded).as("q %s", q).isLessThanOrEqualTo(8).isCloseTo(8, within(0.01));
+    }
+    // Releases that alone spend the target leave nothing to train with: refused, naming what to change.
+    assertThatThrownBy(() -> DistributedDpJob.resolve(1.0, 0, 1, 1e-5, 1.0, 100, D, 3, 2, BATCH,
+        PrivacyPlan.of(1.0, 2.0, 100)))
+        .isInstanceOf(io.cohort.crypto.dp.DpParameterException.class)
+        .hasMessageContaining("evaluation_noise_multiplier");
   }
 
   @Test
