@@ -36,6 +36,9 @@ public final class DpPlanLine {
       return "";
     }
     int rounds = Math.max(1, spec.getRounds());
+    if (p.getMode() == PrivacyMode.PRIVACY_MODE_DISTRIBUTED) {
+      return distributed(spec, rounds);
+    }
     double q;
     if (p.getSamplingRate() > 0) {
       q = p.getSamplingRate();
@@ -64,6 +67,22 @@ public final class DpPlanLine {
     }
     return String.format(Locale.ROOT, "q %s, %s, C %s, %d steps per round, %d in all", num(q), sigma, p.getClipNorm(),
         steps, steps * rounds) + statistics(spec);
+  }
+
+  /**
+   * A distributed-DP job: one DP-SGD step a round over all nodes' units. Its sigma depends on the model's
+   * size (the codec's dimension), which the job file does not state: the coordinator resolves it when the
+   * first round starts and logs its "distributed-DP plan", and every node derives the same.
+   */
+  private static String distributed(JobSpec spec, int rounds) {
+    PrivacySpec p = spec.getPrivacy();
+    String sigma = p.getNoiseMultiplier() > 0 ? "sigma " + num(p.getNoiseMultiplier()) + " (given)"
+        : String.format(Locale.ROOT, "sigma calibrated to epsilon %s at delta %s%s from the model's size when the"
+            + " first round starts (the coordinator logs its distributed-DP plan)", p.getTargetEpsilon(), p.getDelta(),
+            evaluationsNoised(spec) ? " with the noised evaluations counted" : "");
+    return String.format(Locale.ROOT, "distributed: q %s of each node's units, one DP-SGD step a round over all nodes"
+        + " (%d in all), expected batch %s, %s, C %s, at least %d honest of %d nodes", num(p.getSamplingRate()),
+        rounds, num(p.getExpectedBatchSize()), sigma, p.getClipNorm(), p.getMinHonest(), p.getMaxNodes());
   }
 
   /**

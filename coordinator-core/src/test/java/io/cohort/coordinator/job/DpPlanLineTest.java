@@ -37,6 +37,20 @@ class DpPlanLineTest {
   }
 
   @Test
+  void distributedJob_saysOneStepARound_andWhereSigmaIsResolved() throws Exception {
+    JobSpec job = JobFiles.parse(HEAD.replace("secure_aggregation: {enabled: false}\n",
+        "secure_aggregation: {enabled: true, threshold: 3}\n") + "privacy: {mode: distributed, epsilon: 8, delta: 1.0e-5,"
+        + " clip_norm: 1.0, sampling_rate: 0.25, expected_batch_size: 200, min_honest: 2, max_nodes: 3}\n",
+        "job.yaml", "job-3");
+    String line = DpPlanLine.describe(job, OptionalLong.of(400));
+    // Not the local mode's ceil(epochs / q) steps and sampled-Gaussian sigma, which would be wrong here.
+    assertThat(line).startsWith("distributed: q 0.25 of each node's units, one DP-SGD step a round over all nodes"
+        + " (10 in all), expected batch 200, sigma calibrated to epsilon 8.0 at delta 1.0E-5 with the noised"
+        + " evaluations counted from the model's size").contains("C 1.0, at least 2 honest of 3 nodes")
+        .doesNotContain("steps per round");
+  }
+
+  @Test
   void noisedFeatureStatistics_areNamedWithTheirCharge_andLeaveDpSgdLessOfTheTarget() throws Exception {
     String privacy = "privacy: {epsilon: 8, delta: 1.0e-5, clip_norm: 1.0, sampling_rate: 1.0, local_steps: 10}\n";
     String federated = HEAD.replace("secure_aggregation: {enabled: false}\n", "")
