@@ -151,7 +151,7 @@ public final class ClippedExampleGradients {
           throw new IllegalStateException("the dense path covered " + at + " of " + parameters + " parameters");
         }
       }
-      clip(g, clipNorm);
+      clipToNorm(g, clipNorm);
       out.add(inTensorOrder(model.toBundle(g)));
     }
     return out;
@@ -181,8 +181,8 @@ public final class ClippedExampleGradients {
     return out;
   }
 
-  /** Scales {@code g} in place to L2 norm at most {@code clipNorm}. */
-  private static void clip(float[] g, double clipNorm) {
+  /** Scales {@code g} in place to L2 norm at most {@code clipNorm}; returns it. */
+  public static float[] clipToNorm(float[] g, double clipNorm) {
     double squared = 0;
     for (float v : g) {
       squared += (double) v * v;
@@ -193,6 +193,7 @@ public final class ClippedExampleGradients {
         g[k] = (float) (g[k] * factor);
       }
     }
+    return g;
   }
 
   private static int[][] singletons(int n) {
