@@ -20,8 +20,16 @@ final class TextUnits {
     Map<Integer, String> byLine = new HashMap<>();
     JsonLines.forEach(file, "each line must be one JSON object", (line, node) -> {
       JsonNode v = node == null || !node.isObject() ? null : node.get(field);
-      String unit = v == null ? "" : v.isTextual() ? v.textValue().strip() : v.isIntegralNumber() ? v.asText() : null;
-      if (unit == null || unit.isEmpty()) {
+      String unit = v == null || v.isNull() ? "" : v.isTextual() ? v.textValue().strip()
+          : v.isIntegralNumber() ? v.asText() : null;
+      if (unit == null) {
+        // The JSON type only, never the value.
+        String problem = "field '" + field + "' (the job's privacy.unit) must be a string or integer that names the"
+            + " person the record belongs to, got " + (v.isNumber() ? "a fractional number" : v.getNodeType()
+                .toString().toLowerCase(java.util.Locale.ROOT));
+        throw new DataFormatException(file, line, problem, problem);
+      }
+      if (unit.isEmpty()) {
         String problem = "missing privacy unit: every record needs field '" + field + "' (the job's privacy.unit), a"
             + " string or integer that names the person the record belongs to";
         throw new DataFormatException(file, line, problem, problem);
