@@ -37,6 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
  * entry and one evaluation entry per round for that job (each round's evaluation leaves noised and
  * charged, issue 19 #3), and the job's total stays within its target; the coordinator's log shows it
  * decoded only the noisy sum of the three nodes' ring words, and no node sent a plaintext update.
+ * Issue 19 #2 rides on the same job: the second alias's files carry a synthetic {@code customer_id}
+ * (4 rows a customer) and the job's {@code privacy.unit} names it, so each node encodes one vector
+ * per customer (at q = 1, exactly its customers) and every ledger entry, local and stored, names the
+ * unit.
  */
 class SecureAggregationOnOffTest {
   static final int ROUNDS = 3;
@@ -59,7 +63,8 @@ class SecureAggregationOnOffTest {
     for (int i = 1; i <= 3; i++) {
       String id = "node" + i;
       Path cfg = fed.writeNodeConfig(id, List.of(fed.writeShard("credit", id, data, shards.get(i - 1)),
-          fed.writeShard(DDP_ALIAS, id, data, shards.get(i - 1))));
+          withCustomers(id, data, shards.get(i - 1))));
+      customers.put(id, (shards.get(i - 1).train().size() + ROWS_PER_CUSTOMER - 1) / ROWS_PER_CUSTOMER);
       // The budget applies to the last dataset only: DDP_ALIAS takes DP jobs, "credit" non-private ones.
       fed.startNode(id, Files.writeString(cfg, Files.readString(cfg) + "    epsilon_budget: 10\n    delta: 1.0e-5\n"));
     }
@@ -85,9 +90,41 @@ class SecureAggregationOnOffTest {
     distributedDpJob_releasesOnlyTheNoisySum_andEveryLedgerRecordsEachRound();
   }
 
+  /** Synthetic customers of the distributed job's alias: each node's training rows in groups of this many. */
+  static final int ROWS_PER_CUSTOMER = 4;
+  /** Each node's customers among its training rows. */
+  private final Map<String, Integer> customers = new java.util.TreeMap<>();
+
+  /**
+   * The shard under {@link #DDP_ALIAS} with a {@code customer_id} column: training row k of the node belongs to
+   * customer k / 4 of that node (each customer's rows at one node); validation rows to customers of their own.
+   */
+  private Federation.Dataset withCustomers(String nodeId, CreditData data, CreditData.Shard shard) throws Exception {
+    List<String> header = new java.util.ArrayList<>(data.header);
+    header.add("customer_id");
+    Path train = CreditData.write(fed.dir().resolve("data/" + nodeId + "-customers-train.csv"), header,
+        withCustomerIds(shard.train(), nodeId + "-c"));
+    Path validation = CreditData.write(fed.dir().resolve("data/" + nodeId + "-customers-validation.csv"), header,
+        withCustomerIds(shard.validation(), nodeId + "-v"));
+    return new Federation.Dataset(DDP_ALIAS, train, validation);
+  }
+
+  private static List<List<String>> withCustomerIds(List<List<String>> rows, String prefix) {
+    List<List<String>> out = new java.util.ArrayList<>();
+    for (int k = 0; k < rows.size(); k++) {
+      List<String> r = new java.util.ArrayList<>(rows.get(k));
+      r.add(prefix + k / ROWS_PER_CUSTOMER);
+      out.add(r);
+    }
+    return out;
+  }
+
   private void distributedDpJob_releasesOnlyTheNoisySum_andEveryLedgerRecordsEachRound() throws Exception {
+    int allCustomers = customers.values().stream().mapToInt(Integer::intValue).sum();
+    // q = 1: the public expected batch is every node's customers, the unit the job samples and clips.
     String jobId = fed.submit(Federation.exampleJob(E2eEnvironment.home().resolve("examples/credit/job-ddp.yaml"),
-        Map.of("rounds", DDP_ROUNDS, "seed", fed.seed(), "dataset", DDP_ALIAS, "privacy.public_validation", false)));
+        Map.of("rounds", DDP_ROUNDS, "seed", fed.seed(), "dataset", DDP_ALIAS, "privacy.public_validation", false,
+            "privacy.unit", "customer_id", "privacy.expected_batch_size", allCustomers)));
     JsonNode end = fed.awaitEnd(jobId, Duration.ofSeconds(120));
     fed.event("distributed DP job " + jobId + " ended: " + state(end));
     String where = "distributed DP job (seed " + fed.seed() + "): " + end;
@@ -109,7 +146,8 @@ class SecureAggregationOnOffTest {
           .allSatisfy(l -> assertThat(l).contains("\tq=1.0\t").contains("\tsteps=1\t"));
       assertThat(ledger.stream().filter(l -> l.contains("\tmechanism=gaussian-evaluation\t")))
           .as(node + "'s own ledger: the noised evaluations, " + where).hasSize(DDP_ROUNDS);
-      assertThat(ledger).as(node + "'s own ledger, nothing else, " + where).hasSize(2 * DDP_ROUNDS);
+      assertThat(ledger).as(node + "'s own ledger, nothing else, each naming the unit, " + where)
+          .hasSize(2 * DDP_ROUNDS).allSatisfy(l -> assertThat(l).contains("\tunit=customer_id"));
       List<JsonNode> stored = new java.util.ArrayList<>();
       fed.admin().get("/api/v1/privacy?node=" + node + "&dataset=" + DDP_ALIAS).path("entries").forEach(e -> {
         if (e.path("job_id").asText().equals(jobId)) {
@@ -120,14 +158,16 @@ class SecureAggregationOnOffTest {
           .allSatisfy(e -> {
             assertThat(e.path("signature_verified").asBoolean()).isTrue();
             assertThat(e.path("epsilon_after").asDouble()).isPositive().isLessThanOrEqualTo(8.0 + 1e-6);
+            assertThat(e.path("unit").asText()).isEqualTo("customer_id");
           });
       // Each round went the distributed way (encoded words with a noise share sized for 3, masked) and never
       // through local training's update; its evaluation left noised, after its charge was recorded.
       String log = Files.readString(fed.node(node).log());
       for (int r = 1; r <= DDP_ROUNDS; r++) {
         String round = "job " + jobId + " round " + r + ": ";
-        assertThat(log).as(node + "'s log").containsPattern(java.util.regex.Pattern.quote(round)
-            + "\\d+ sampled units encoded with a noise share for 3 contributors in \\d+ ms; secure aggregation started")
+        // q = 1 over customers: exactly the node's customers are encoded, one vector each (not its rows).
+        assertThat(log).as(node + "'s log").containsPattern(java.util.regex.Pattern.quote(round + customers.get(node)
+            + " sampled units encoded with a noise share for 3 contributors in ") + "\\d+ ms; secure aggregation started")
             .contains(round + "recorded distributed-DP spend")
             .contains(round + "recorded the evaluation's privacy spend")
             .doesNotContain(round + "trained on");

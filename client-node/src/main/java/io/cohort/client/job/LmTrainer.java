@@ -6,7 +6,9 @@ import io.cohort.client.job.text.TextData;
 import io.cohort.client.job.text.TextEvaluation;
 import io.cohort.client.job.text.TextAudit;
 import io.cohort.client.job.text.TextModel;
+import io.cohort.client.tabular.ClippedExampleGradients;
 import io.cohort.client.tabular.JobAudit;
+import io.cohort.client.tabular.UnitGroups;
 import io.cohort.lm.chat.ChatEncoder;
 import io.cohort.lm.chat.ChatTemplate;
 import io.cohort.lm.chat.Conversation;
@@ -75,9 +77,11 @@ public final class LmTrainer implements LocalTrainer {
 
   /**
    * A job's model and tokenised data, ready for rounds; for chat SFT also the encoder and the
-   * held-out conversations exact-match evaluation asks (null otherwise).
+   * held-out conversations exact-match evaluation asks (null otherwise); under a per-person privacy unit the
+   * training records grouped by person (null otherwise).
    */
-  record Prepared(TextModel model, TextData data, ChatEncoder chatEncoder, List<Conversation> chatValidation) {}
+  record Prepared(TextModel model, TextData data, ChatEncoder chatEncoder, List<Conversation> chatValidation,
+      UnitGroups units) {}
 
   public LmTrainer(NodeConfig config) {
     this.config = config;
@@ -97,10 +101,14 @@ public final class LmTrainer implements LocalTrainer {
       throw new LocalDataException("this trainer handles sequence classification, causal LM and chat SFT, not "
           + spec.getTask());
     }
-    if (io.cohort.client.privacy.PrivacyUnits.perPerson(spec)) {
-      // Issue 19 #2 covers tabular data first; a text job must not silently fall back to record level.
-      throw new LocalDataException("privacy.unit '" + spec.getPrivacy().getUnit() + "': per-person privacy units are"
-          + " supported for tabular jobs only so far; this node trains text jobs at record level (privacy.unit: record)");
+    String unit = io.cohort.client.privacy.PrivacyUnits.perPerson(spec) ? spec.getPrivacy().getUnit() : null;
+    if (unit != null && (!io.cohort.client.privacy.DistributedDpPlanner.distributed(spec)
+        || spec.getTask() != TaskType.TASK_TYPE_SEQUENCE_CLASSIFICATION)) {
+      // Issue 19 #2: text jobs clip per person only in distributed mode (clippedUnitGradients); local DP-SGD of a
+      // text job clips per record, so it must not silently run at record level.
+      throw new LocalDataException("privacy.unit '" + unit + "': per-person privacy units for text jobs are"
+          + " supported with privacy.mode distributed (sequence_classification) only so far; this node trains other"
+          + " text jobs at record level (privacy.unit: record)");
     }
     if (spec.getPrivacy().getEnabled() && spec.getText().getClassWeight().getBalanced()) {
       // Refused before the model loads; the job file refuses it too, this guards specs from elsewhere.
@@ -143,7 +151,7 @@ public final class LmTrainer implements LocalTrainer {
         TextBatcher batcher = new TextBatcher(model.tokenizer(), maxLength, lm, false);
         data = lm ? TextData.causalLm(ds.path(), ds.validationPath(), fraction, splitSeed, batcher)
             : TextData.classification(ds.path(), ds.validationPath(), spec.getText().getNumLabels(), fraction,
-                splitSeed, batcher);
+                splitSeed, batcher, unit);
       }
     } catch (DataFormatException e) {
       // The public text names the alias, line and kind of problem: no path, no record content.
@@ -154,7 +162,8 @@ public final class LmTrainer implements LocalTrainer {
     }
     checkMemory(spec, model, data, maxLength);
     applyClassWeights(spec, model, data);
-    prepared.put(spec.getJobId(), new Prepared(model, data, encoder, chatValidation));
+    prepared.put(spec.getJobId(), new Prepared(model, data, encoder, chatValidation,
+        data.trainUnits() == null ? null : UnitGroups.of(data.trainUnits())));
     LOG.info(String.format("job %s: model '%s' loaded, %d training and %d held-out records tokenised",
         spec.getJobId(), spec.getModel().getName(), data.train().size(), data.validation().size()));
     return prepared.get(spec.getJobId());
@@ -280,7 +289,9 @@ public final class LmTrainer implements LocalTrainer {
 
   @Override
   public long trainingExamples(JobSpec spec) throws LocalDataException {
-    return prepare(spec).data().train().size();
+    Prepared p = prepare(spec);
+    // Under privacy units distributed DP samples persons, so q is over them (issue 19 #2).
+    return p.units() == null ? p.data().train().size() : p.units().count();
   }
 
   @Override
@@ -351,7 +362,9 @@ public final class LmTrainer implements LocalTrainer {
    * Distributed DP-SGD for a text classification job (issue 19 #1): Poisson-samples this node's
    * training records at rate q with SecureRandom coins and returns each sampled record's gradient of
    * the trainable parameters (adapters, then head: the bundle's order) at {@code global}, clipped to
-   * {@code clipNorm}. The records go through the model a training batch at a time. Language
+   * {@code clipNorm}. The records go through the model a training batch at a time. Under a per-person
+   * {@code privacy.unit} (issue 19 #2) the coins pick persons, and each person's vector is the sum of
+   * all their records' gradients, clipped once ({@link #personGradients}). Language
    * modelling and chat jobs are refused: their per-example objective is not what was checked here.
    */
   @Override
@@ -366,16 +379,62 @@ public final class LmTrainer implements LocalTrainer {
     synchronized (p) {
       start(p, Optional.of(global));
       // The sample is SecureRandom's: one the coordinator could predict would void the amplification.
-      int[] idx = PoissonSampler.secure().sample(p.data().train().size(), q);
+      PoissonSampler sampler = PoissonSampler.secure();
       // Dropout only (never the sample or the noise); nothing about it needs to be reproducible.
       java.util.SplittableRandom dropout = new java.util.SplittableRandom(new java.security.SecureRandom().nextLong());
       try {
+        if (p.units() != null) {
+          return personGradients(p, sampler.sample(p.units().count(), q), clipNorm, chunk, dropout);
+        }
+        int[] idx = sampler.sample(p.data().train().size(), q);
         return p.model().trainer().clippedExampleGradients(p.data().train(), p.data().trainLabels(), idx, clipNorm,
             chunk, dropout);
       } catch (IllegalArgumentException e) {
         throw new LocalDataException("distributed DP: " + e.getMessage());
       }
     }
+  }
+
+  /**
+   * One vector per person of {@code persons}: the sum of the gradients of all the person's training records
+   * (each unclipped), scaled to norm at most {@code clipNorm}, so all of a person's records together add at most C.
+   * Persons go through the model about {@code chunk} records at a time (a person's records together).
+   */
+  private static java.util.List<float[]> personGradients(Prepared p, int[] persons, double clipNorm, int chunk,
+      java.util.SplittableRandom dropout) {
+    java.util.List<float[]> out = new java.util.ArrayList<>(persons.length);
+    int from = 0;
+    while (from < persons.length) {
+      int to = from;
+      int rows = 0;
+      while (to < persons.length && (to == from || rows + p.units().rows(persons[to]).length <= chunk)) {
+        rows += p.units().rows(persons[to]).length;
+        to++;
+      }
+      int[] idx = new int[rows];
+      int at = 0;
+      for (int k = from; k < to; k++) {
+        for (int r : p.units().rows(persons[k])) {
+          idx[at++] = r;
+        }
+      }
+      // Unclipped per record (C infinite): the person's sum is what is clipped.
+      java.util.List<float[]> perRecord = p.model().trainer().clippedExampleGradients(p.data().train(),
+          p.data().trainLabels(), idx, Double.POSITIVE_INFINITY, chunk, dropout);
+      at = 0;
+      for (int k = from; k < to; k++) {
+        float[] sum = new float[perRecord.get(at).length];
+        for (int n = p.units().rows(persons[k]).length; n > 0; n--, at++) {
+          float[] g = perRecord.get(at);
+          for (int i = 0; i < sum.length; i++) {
+            sum[i] += g[i];
+          }
+        }
+        out.add(ClippedExampleGradients.clipToNorm(sum, clipNorm));
+      }
+      from = to;
+    }
+    return out;
   }
 
   /**

@@ -50,7 +50,9 @@ public interface LocalTrainer {
   /**
    * Distributed DP-SGD (issue 19 #1): Poisson-samples this node's training units at rate q (coins
    * from SecureRandom) and returns each sampled unit's gradient at {@code global}, clipped to L2 norm
-   * {@code clipNorm}, flattened in the global model's tensor order. Nothing is trained here: the
+   * {@code clipNorm}, flattened in the global model's tensor order. A unit is a record, or under
+   * {@code privacy.unit} a person (issue 19 #2): the persons are sampled, and a person's vector is the
+   * sum of all their rows' gradients, clipped once. Nothing is trained here: the
    * coordinator takes the step on the noisy sum of every node's units.
    */
   default java.util.List<float[]> clippedUnitGradients(JobSpec spec, TensorBundle global, double q, double clipNorm)
@@ -58,7 +60,10 @@ public interface LocalTrainer {
     throw new LocalDataException("this node cannot run " + spec.getTask() + " in distributed DP mode");
   }
 
-  /** Number of local training records for the job: what DP sampling rates refer to. */
+  /**
+   * Number of local training units for the job, what DP sampling rates refer to: records, or under
+   * {@code privacy.unit} the persons (issue 19 #2).
+   */
   default long trainingExamples(JobSpec spec) throws LocalDataException {
     throw new LocalDataException("this node cannot train " + spec.getTask() + " with differential privacy");
   }

@@ -367,9 +367,10 @@ public final class TabularTrainer implements LocalTrainer {
     Prepared p = prepare(spec);
     TensorBundle start = start(spec, p, Optional.of(global));
     // The sample is drawn from SecureRandom-keyed coins: a draw from the public job seed would let
-    // the coordinator know which records a step used, voiding the amplification by subsampling.
-    int[] rows = PoissonSampler.secure().sample(p.train().size(), q);
-    return io.cohort.client.tabular.ClippedExampleGradients.of(p.network(), start, p.train(), rows, clipNorm);
+    // the coordinator know which records a step used, voiding the amplification by subsampling. Under
+    // privacy units (issue 19 #2) the coins pick persons, and each person's rows are summed and clipped once.
+    return io.cohort.client.tabular.ClippedExampleGradients.ofSample(p.network(), start, p.train(), p.units(),
+        PoissonSampler.secure(), q, clipNorm);
   }
 
   @Override

@@ -231,10 +231,6 @@ public final class PrivacyGuard implements AutoCloseable {
           + " accountant '" + b.accountant() + "'; privacy.mode distributed needs 'accountant: rdp' for the dataset"
           + " in node.yaml");
     }
-    if (DistributedDpPlanner.distributed(spec) && PrivacyUnits.perPerson(spec)) {
-      throw new RoundRefusedException("privacy: privacy.unit '" + PrivacyUnits.of(spec) + "' with privacy.mode"
-          + " distributed is not supported yet (rounds clip per record); refused");
-    }
   }
 
   /** The dataset's ledger, refusing the round (and remembering why) when it was cut back. */

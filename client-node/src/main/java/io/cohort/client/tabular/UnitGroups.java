@@ -39,7 +39,7 @@ public final class UnitGroups {
   }
 
   /** The rows (indices into the data) of unit {@code unit}; not copied, do not change. */
-  int[] rows(int unit) {
+  public int[] rows(int unit) {
     return rowsOfUnit[unit];
   }
 

@@ -12,8 +12,9 @@ import java.util.Locale;
  * DP-SGD as before; {@code distributed} makes each round one DP-SGD step over the union of the nodes'
  * data, each node adding only a discrete Gaussian share under secure aggregation
  * (docs/distributed-dp.md). Its terms: {@code sampling_rate} q (every node's Poisson rate),
- * {@code expected_batch_size} (the public q times all nodes' training records, the coordinator's
- * divisor), {@code min_honest} (default 2) and {@code max_nodes} (default 16).
+ * {@code expected_batch_size} (the public q times all nodes' training units, the coordinator's
+ * divisor: records, or persons under {@code privacy.unit}), {@code min_honest} (default 2) and
+ * {@code max_nodes} (default 16).
  */
 final class DistributedPrivacy {
   static final int DEFAULT_MIN_HONEST = 2;
@@ -50,12 +51,13 @@ final class DistributedPrivacy {
   static void validate(JobFile.Privacy p, PrivacySpec.Builder b, List<String> out) {
     if (p.samplingRate() == null) {
       out.add(PrivacyBlock.field("sampling_rate", "is required with 'privacy.mode: distributed': q, the Poisson rate"
-          + " at which every node samples its records in each round's one DP-SGD step"));
+          + " at which every node samples its units (records, or the persons of privacy.unit) in each round's one"
+          + " DP-SGD step"));
     }
     if (p.expectedBatchSize() == null) {
       out.add(PrivacyBlock.field("expected_batch_size", "is required with 'privacy.mode: distributed': the public"
-          + " expected batch over all nodes (sampling_rate times all nodes' training records), which the"
-          + " coordinator divides the noisy gradient sum by"));
+          + " expected batch over all nodes (sampling_rate times all nodes' training units: records, or persons"
+          + " under privacy.unit), which the coordinator divides the noisy gradient sum by"));
     }
     if (p.localSteps() != null || p.localEpochs() != null) {
       out.add(PrivacyBlock.field(p.localSteps() != null ? "local_steps" : "local_epochs", "applies only to"
@@ -67,11 +69,6 @@ final class DistributedPrivacy {
     }
     if (p.audit() != null) {
       out.add(PrivacyBlock.field("audit", "is not available with 'privacy.mode: distributed' yet"));
-    }
-    if (p.unit() != null && !p.unit().strip().equalsIgnoreCase("record")) {
-      // Each node's encoder rounds one clipped vector per record; per-person vectors are not wired in yet.
-      out.add(PrivacyBlock.field("unit", "must be record (or absent) with 'privacy.mode: distributed' so far; per-person"
-          + " units run with 'privacy.mode: local'"));
     }
     int maxNodes = p.maxNodes() == null ? DEFAULT_MAX_NODES : p.maxNodes();
     if (maxNodes < 2 || maxNodes > 10_000) {

@@ -25,8 +25,9 @@ import java.util.logging.Logger;
 
 /**
  * A round of distributed DP-SGD (issue 19 #1, docs/distributed-dp.md): one DP-SGD step over the
- * union of the nodes' data. Each node samples its records at the job's rate q, clips per-example
- * gradients to C, encodes their sum with its discrete Gaussian share (sized for the round's
+ * union of the nodes' data. Each node samples its units (records, or the persons of {@code privacy.unit})
+ * at the job's rate q, clips each unit's gradient (a person's: the sum over their rows) to C, encodes
+ * their sum with its discrete Gaussian share (sized for the round's
  * secure-aggregation threshold t, the fewest inputs the coordinator can unmask) and masks the ring
  * words; this protocol learns only their sum mod 2^32, decodes it
  * ({@link DistributedDpDecoder#noisyAverage}: divided by the public expected batch size) and hands

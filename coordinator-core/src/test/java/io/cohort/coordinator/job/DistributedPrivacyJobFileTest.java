@@ -40,6 +40,29 @@ class DistributedPrivacyJobFileTest {
   }
 
   @Test
+  void aPersonUnit_isAccepted_inDistributedMode() throws Exception {
+    JobSpec spec = JobFiles.parse(TABULAR + "privacy: {mode: distributed, unit: patient_id, epsilon: 3, delta: 1.0e-5,"
+        + " clip_norm: 1, sampling_rate: 0.5, expected_batch_size: 40}\n", "j.yaml", "x");
+    assertThat(spec.getPrivacy().getMode()).isEqualTo(PrivacyMode.PRIVACY_MODE_DISTRIBUTED);
+    assertThat(spec.getPrivacy().getUnit()).isEqualTo("patient_id");
+  }
+
+  @Test
+  void aPersonUnit_inDistributedMode_stillRefusesWhatItRuledOutBefore_namingTheField() {
+    assertThatThrownBy(() -> JobFiles.parse(TABULAR + "privacy: {mode: distributed, unit: 'patient id', epsilon: 3,"
+        + " delta: 1.0e-5, clip_norm: 1, sampling_rate: 0.5, expected_batch_size: 40}\n", "j.yaml", "x"))
+        .hasMessageContaining("field 'privacy.unit' must be 'record' or the column / JSON field naming the person");
+    assertThatThrownBy(() -> JobFiles.parse(TABULAR + "privacy: {mode: distributed, unit: patient_id, epsilon: 3,"
+        + " delta: 1.0e-5, clip_norm: 1, sampling_rate: 0.5, expected_batch_size: 40, local_steps: 5}\n", "j.yaml",
+        "x")).hasMessageContaining("field 'privacy.local_steps' applies only to 'privacy.mode: local'");
+    assertThatThrownBy(() -> JobFiles.parse(TABULAR.replace("numeric: [age]", "numeric: [age]\n  standardize:"
+        + " federated\n  columns: {age: {range: [18, 80]}}") + "secure_aggregation: {enabled: true}\nprivacy: {mode:"
+        + " distributed, unit: patient_id, epsilon: 3, delta: 1.0e-5, clip_norm: 1, sampling_rate: 0.5,"
+        + " expected_batch_size: 40}\n", "j.yaml", "x"))
+        .hasMessageContaining("field 'tabular.standardize' is federated, but privacy.unit is 'patient_id'");
+  }
+
+  @Test
   void theCreditExample_isValid() throws Exception {
     java.nio.file.Path file = java.nio.file.Path.of("..", "examples", "credit", "job-ddp.yaml");
     JobSpec spec = JobFiles.parse(java.nio.file.Files.readString(file), "job-ddp.yaml", "x");

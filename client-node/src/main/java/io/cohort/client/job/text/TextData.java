@@ -7,7 +7,9 @@ import io.cohort.lm.data.Shuffle;
 import io.cohort.lm.data.TextBatcher;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 
@@ -18,8 +20,16 @@ import java.util.SplittableRandom;
  *
  * @param trainLabels class labels of the training sequences; null for causal language modelling
  * @param validationLabels likewise for the held-out sequences
+ * @param trainUnits under a per-person {@code privacy.unit} (issue 19 #2), the person of each training sequence
+ *     (equal numbers, equal person); null at record level
  */
-public record TextData(List<int[]> train, int[] trainLabels, List<int[]> validation, int[] validationLabels) {
+public record TextData(List<int[]> train, int[] trainLabels, List<int[]> validation, int[] validationLabels,
+    int[] trainUnits) {
+
+  /** Record-level data: no units. */
+  public TextData(List<int[]> train, int[] trainLabels, List<int[]> validation, int[] validationLabels) {
+    this(train, trainLabels, validation, validationLabels, null);
+  }
 
   /**
    * Reads classification records and checks every label is below {@code numLabels}.
@@ -28,7 +38,22 @@ public record TextData(List<int[]> train, int[] trainLabels, List<int[]> validat
    */
   public static TextData classification(Path file, Optional<Path> validationFile, int numLabels,
       double validationFraction, long splitSeed, TextBatcher batcher) throws DataFormatException {
+    return classification(file, validationFile, numLabels, validationFraction, splitSeed, batcher, null);
+  }
+
+  /**
+   * As above; with {@code unitField} (the job's per-person {@code privacy.unit}, or null) every record of both files
+   * must name its person in that field, and the training sequences carry their persons ({@link #trainUnits}).
+   *
+   * @throws DataFormatException naming the file and line of the first bad record, or of one without its unit
+   */
+  public static TextData classification(Path file, Optional<Path> validationFile, int numLabels,
+      double validationFraction, long splitSeed, TextBatcher batcher, String unitField) throws DataFormatException {
     List<LabeledText> records = labelled(file, numLabels);
+    Map<Integer, String> unitByLine = unitField == null ? null : TextUnits.read(file, unitField);
+    if (unitField != null && validationFile.isPresent()) {
+      TextUnits.read(validationFile.get(), unitField); // a validation record without its person is refused too
+    }
     List<LabeledText> held;
     if (validationFile.isPresent()) {
       held = labelled(validationFile.get(), numLabels);
@@ -40,7 +65,18 @@ public record TextData(List<int[]> train, int[] trainLabels, List<int[]> validat
     if (records.isEmpty()) {
       throw new DataFormatException(file, 0, "no training records left after holding out the validation split");
     }
-    return new TextData(tokens(records, batcher), labels(records), tokens(held, batcher), labels(held));
+    return new TextData(tokens(records, batcher), labels(records), tokens(held, batcher), labels(held),
+        unitByLine == null ? null : units(records, unitByLine));
+  }
+
+  /** Each record's person as a number, numbered in order of first appearance. */
+  private static int[] units(List<LabeledText> records, Map<Integer, String> unitByLine) {
+    Map<String, Integer> ids = new HashMap<>();
+    int[] out = new int[records.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = ids.computeIfAbsent(unitByLine.get(records.get(i).line()), k -> ids.size());
+    }
+    return out;
   }
 
   /** Reads {@code {"text"}} records for causal language modelling. */
