@@ -62,7 +62,8 @@ final class SecureParticipant {
   static final int STATISTICS_ROUND = 0;
 
   /** The round in progress: its session and the update it masks. */
-  private record Active(String jobId, int round, SecAggNodeSession session, ModelUpdate update) {}
+  private record Active(String jobId, int round, SecAggNodeSession session, ModelUpdate update,
+      WriteAhead writeAhead) {}
 
   SecureParticipant(CoordinatorClient client, IdentityKeyPair identity, String nodeId, Clock clock, Duration timeout,
       io.cohort.client.trust.PeerVerifier verifier) {
@@ -80,7 +81,8 @@ final class SecureParticipant {
    * @throws IllegalArgumentException when the round's setting or peers are unacceptable; the caller
    *     abandons the task with the message
    */
-  void start(Task task, TrainTask t, TensorBundle global, LocalTrainer.Outcome out) throws InterruptedException {
+  void start(Task task, TrainTask t, TensorBundle global, LocalTrainer.Outcome out, WriteAhead writeAhead)
+      throws InterruptedException {
     abortActive("a new secure round started");
     SecAggRound info = t.getSecureAggregation();
     JobSpec spec = t.getSpec();
@@ -97,7 +99,7 @@ final class SecureParticipant {
         .received(global.sha256(), Digests.sha256(spec.toByteArray()))
         .certifiedIdentities((id, key) -> key.equals(peers.get(id)))
         .build();
-    active = new Active(task.getJobId(), t.getRound(), session, new ModelUpdate(delta, count));
+    active = new Active(task.getJobId(), t.getRound(), session, new ModelUpdate(delta, count), writeAhead.once());
     try {
       sendKeys(task, session.advertiseKeys().encode(),
           ModelReceipts.signed(identity, task.getJobId(), spec, t.getRound(), t.getModelSha256().toByteArray()));
@@ -124,7 +126,8 @@ final class SecureParticipant {
         .received(io.cohort.wire.StatisticsWords.sessionHash(spec.getTabular()), Digests.sha256(spec.toByteArray()))
         .certifiedIdentities((id, key) -> key.equals(peers.get(id)))
         .build();
-    active = new Active(task.getJobId(), STATISTICS_ROUND, session, ModelUpdate.unweighted(words));
+    // The statistics are charged before the session starts and their release is kept for a retry (TaskHandler).
+    active = new Active(task.getJobId(), STATISTICS_ROUND, session, ModelUpdate.unweighted(words), WriteAhead.NONE);
     try {
       send(task, SecAggStage.SEC_AGG_STAGE_ADVERTISE_KEYS, session.advertiseKeys().encode());
     } catch (SecAggAbortException e) {
@@ -154,7 +157,8 @@ final class SecureParticipant {
    *
    * @throws IllegalArgumentException when the round's setting or peers are unacceptable
    */
-  void startEncoded(Task task, TrainTask t, TensorBundle global, int[] words) throws InterruptedException {
+  void startEncoded(Task task, TrainTask t, TensorBundle global, int[] words, WriteAhead writeAhead)
+      throws InterruptedException {
     abortActive("a new secure round started");
     SecAggRound info = t.getSecureAggregation();
     JobSpec spec = t.getSpec();
@@ -165,7 +169,7 @@ final class SecureParticipant {
         .received(global.sha256(), Digests.sha256(spec.toByteArray()))
         .certifiedIdentities((id, key) -> key.equals(peers.get(id)))
         .build();
-    active = new Active(task.getJobId(), t.getRound(), session, ModelUpdate.encoded(words, 1));
+    active = new Active(task.getJobId(), t.getRound(), session, ModelUpdate.encoded(words, 1), writeAhead.once());
     try {
       // Issue 21 #6: the receipt of the global model the gradient was computed at, as in a secure round.
       sendKeys(task, session.advertiseKeys().encode(),
@@ -239,6 +243,9 @@ final class SecureParticipant {
       return;
     }
     byte[] m = s.getMessage().toByteArray();
+    if (s.getStage() == SecAggStage.SEC_AGG_STAGE_MASKED_INPUT && !spendRecorded(task, a)) {
+      return;
+    }
     try {
       byte[] answer = switch (s.getStage()) {
         case SEC_AGG_STAGE_SHARE_KEYS -> a.session().shareKeys(KeyRoster.decode(m)).encode();
@@ -260,6 +267,25 @@ final class SecureParticipant {
     } catch (IllegalStateException e) {
       LOG.info("secure-aggregation " + s.getStage() + " ignored: " + e.getMessage()); // a repeat after the stage closed
     }
+  }
+
+  /**
+   * Records the round's privacy spend before its masked input is computed and sent ({@link WriteAhead});
+   * when it cannot be recorded (the budget was taken meanwhile, or the ledger is unavailable) the round is
+   * aborted and nothing of the data leaves.
+   */
+  private boolean spendRecorded(Task task, Active a) {
+    try {
+      a.writeAhead().record();
+      return true;
+    } catch (io.cohort.client.privacy.RoundRefusedException e) {
+      abortActive(e.getMessage());
+      giveUp(task, e.getMessage());
+    } catch (java.io.IOException e) {
+      abortActive("privacy ledger unavailable: " + e.getMessage());
+      giveUp(task, "privacy ledger unavailable, so nothing is sent");
+    }
+    return false;
   }
 
   private void send(Task task, SecAggStage stage, byte[] message) throws InterruptedException {

@@ -176,19 +176,16 @@ final class TaskHandler {
             + " update not sent");
         return;
       }
-      if (admission.isPresent()) {
-        // Write-ahead: the spend is durable before anything of the round leaves the node.
-        var entry = privacy.record(admission.get());
-        afterLedgerRecord.run();
-        LOG.info(String.format("job %s round %d: recorded privacy spend, dataset '%s' now at epsilon %.4f",
-            task.getJobId(), t.getRound(), t.getSpec().getDatasetAlias(), entry.epsilonAfter()));
-        client.pushLedgerEntries(task.getJobId(), privacy.entries(t.getSpec().getDatasetAlias(), task.getJobId()));
-      }
+      // Write-ahead: the spend is durable before anything of the round leaves the node; in a secure round that
+      // is its masked input, so a round aborted before it (and retried) is charged once.
+      WriteAhead spend = admission.isEmpty() ? WriteAhead.NONE
+          : () -> recordSpend(task, t, admission.get(), "privacy spend");
       if (t.hasSecureAggregation()) {
         // Secure round: the update never leaves the node in the clear; only its masked delta does.
         secure.start(task, t, global.orElseThrow(() -> new WireFormatException("a secure round names no global model")),
-            out);
+            out, spend);
       } else {
+        spend.record();
         // Issue 19 #3: under DP the example count is not released in the clear; every node weighs 1.
         client.pushUpdate(task.getJobId(), task.getTaskId(), t.getRound(), admission.isPresent() ? 1 : out.examples(),
             out.parameters(), admission.isPresent() ? java.util.Map.of() : out.metrics(),
@@ -226,16 +223,22 @@ final class TaskHandler {
             + " encoding; nothing recorded or sent");
         return;
       }
-      var entry = privacy.record(e.admission());
-      afterLedgerRecord.run();
-      LOG.info(String.format("job %s round %d: recorded distributed-DP spend, dataset '%s' now at epsilon %.4f",
-          task.getJobId(), t.getRound(), t.getSpec().getDatasetAlias(), entry.epsilonAfter()));
-      client.pushLedgerEntries(task.getJobId(), privacy.entries(t.getSpec().getDatasetAlias(), task.getJobId()));
-      secure.startEncoded(task, t, global, e.words());
+      secure.startEncoded(task, t, global, e.words(),
+          () -> recordSpend(task, t, e.admission(), "distributed-DP spend"));
       LOG.info(String.format("job %s round %d: %d sampled units encoded with a noise share for %d contributors in %d"
           + " ms; secure aggregation started", task.getJobId(), t.getRound(), e.units(), e.contributors(),
           clock.millis() - started));
     });
+  }
+
+  /** Records a round's admitted spend, logs it and reports the job's entries to the coordinator. */
+  private void recordSpend(Task task, TrainTask t, PrivacyGuard.Admission admission, String what)
+      throws RoundRefusedException, IOException {
+    var entry = privacy.record(admission);
+    afterLedgerRecord.run();
+    LOG.info(String.format("job %s round %d: recorded %s, dataset '%s' now at epsilon %.4f", task.getJobId(),
+        t.getRound(), what, t.getSpec().getDatasetAlias(), entry.epsilonAfter()));
+    client.pushLedgerEntries(task.getJobId(), privacy.entries(t.getSpec().getDatasetAlias(), task.getJobId()));
   }
 
   /** A training round's work; any refusal or local failure in it abandons the task with its reason. */

@@ -176,6 +176,23 @@ class PrivateRoundDaemonTest {
       };
     }
 
+    /** The global model it serves to every download (null: none). */
+    volatile io.cohort.wire.TensorBundle model;
+
+    @Override
+    public void downloadModel(io.cohort.proto.v1.DownloadModelRequest req,
+        StreamObserver<io.cohort.proto.v1.DownloadModelResponse> out) {
+      io.cohort.wire.TensorBundle m = model;
+      if (m == null) {
+        out.onError(io.grpc.Status.NOT_FOUND.asRuntimeException());
+        return;
+      }
+      out.onNext(io.cohort.proto.v1.DownloadModelResponse.newBuilder().setHeader(m.header()).build());
+      io.cohort.wire.TensorChunker.chunks(m,
+          c -> out.onNext(io.cohort.proto.v1.DownloadModelResponse.newBuilder().setChunk(c).build()));
+      out.onCompleted();
+    }
+
     /** Entries of the last report that carried any. */
     int lastReportedEntries() {
       for (int i = ledgerReports.size() - 1; i >= 0; i--) {
@@ -279,6 +296,63 @@ class PrivateRoundDaemonTest {
     // The restarted node lost its kept release, so its new release was charged; the retry was not.
     assertThat(ledger(cfg).entries()).hasSize(2).allSatisfy(e -> assertThat(e.spend().mechanism())
         .isEqualTo(io.cohort.crypto.ledger.Spend.STATISTICS_MECHANISM));
+  }
+
+  /**
+   * A secure private round's spend is recorded before its masked input leaves (write-ahead), not when
+   * it starts: a round the coordinator aborts before that stage (a peer missed AdvertiseKeys) released
+   * nothing of the data and is charged nothing, so its retry is charged once, not twice.
+   */
+  @Test
+  void secureRoundAbortedBeforeItsMaskedInput_isNotCharged_andItsRetryIsNotChargedTwice() throws Exception {
+    NodeConfig cfg = PrivateJobs.config(dir, PrivateJobs.csv(dir, SEED), 20.0, port);
+    JobSpec job = PrivateJobs.spec("job-secure", 6, 3).toBuilder()
+        .setSecureAggregation(io.cohort.proto.v1.SecureAggregationSpec.newBuilder().setEnabled(true).setBits(16)
+            .setClip(1.0).setMaxExamples(1))
+        .build();
+    io.cohort.wire.TensorBundle global = new io.cohort.client.job.TabularTrainer(cfg).initialParameters(job);
+    coordinator.model = global;
+    Running node = start(cfg, () -> { });
+    try {
+      coordinator.tasks.add(offer(job));
+      await("the answer", () -> !coordinator.answers.isEmpty());
+      assertThat(coordinator.answers.get(0).getAccept()).as(coordinator.answers.get(0).getDeclineReason()).isTrue();
+      for (int attempt = 1; attempt <= 2; attempt++) {
+        coordinator.tasks.add(secureTrain(job, 1, "t1-attempt" + attempt, global, cfg));
+        int sent = attempt;
+        await("attempt " + attempt + "'s AdvertiseKeys", () -> coordinator.secAggMessages.get() == sent);
+        coordinator.tasks.add(Task.newBuilder().setTaskId("abort" + attempt).setJobId(job.getJobId())
+            .setSecagg(io.cohort.proto.v1.SecAggTask.newBuilder().setSpec(job).setRound(1)
+                .setStage(io.cohort.proto.v1.SecAggStage.SEC_AGG_STAGE_ABORT)
+                .setDeadlineUnixMs(System.currentTimeMillis() + 600_000)).build());
+        await("attempt " + attempt + "'s abort taken", coordinator.tasks::isEmpty);
+        Thread.sleep(300); // the node handles the task it pulled
+        assertThat(ledger(cfg).entries()).as("after attempt %d, aborted before its masked input", attempt).isEmpty();
+      }
+      assertThat(coordinator.updates.get()).as("nothing sent in the clear").isZero();
+    } finally {
+      stop(node);
+    }
+    assertThat(ledger(cfg).entries()).isEmpty();
+  }
+
+  /** A secure training task of round {@code round}: this node (id 1) and one other peer, no certificates. */
+  private static Task secureTrain(JobSpec spec, int round, String id, io.cohort.wire.TensorBundle global,
+      NodeConfig cfg) throws Exception {
+    var self = IdentityKeyPair.loadOrCreate(cfg.identityKey()).publicKey();
+    int length = 0;
+    for (io.cohort.wire.Tensor t : global.tensors()) {
+      length += t.size();
+    }
+    var info = io.cohort.proto.v1.SecAggRound.newBuilder().setSecaggId(1).setThreshold(2).setMinCohortSize(2)
+        .setBits(16).setClip(1.0).setMaxExamples(1).setVectorLength(length)
+        .addPeers(io.cohort.proto.v1.SecAggPeer.newBuilder().setSecaggId(1).setNodeId(cfg.nodeId())
+            .setIdentityKeyEd25519(com.google.protobuf.ByteString.copyFrom(self.raw())))
+        .addPeers(io.cohort.proto.v1.SecAggPeer.newBuilder().setSecaggId(2).setNodeId("n2")
+            .setIdentityKeyEd25519(com.google.protobuf.ByteString.copyFrom(OTHER_PEER.publicKey().raw())));
+    return Task.newBuilder().setTaskId(id).setJobId(spec.getJobId()).setTrain(TrainTask.newBuilder().setSpec(spec)
+        .setRound(round).setModelId("m0").setModelSha256(com.google.protobuf.ByteString.copyFrom(global.sha256()))
+        .setSecureAggregation(info).setDeadlineUnixMs(System.currentTimeMillis() + 600_000)).build();
   }
 
   /** A private job whose statistics do not fit the budget is declined, and its statistics task writes nothing. */
