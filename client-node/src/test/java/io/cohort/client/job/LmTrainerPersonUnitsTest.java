@@ -89,14 +89,6 @@ class LmTrainerPersonUnitsTest {
         Optional.empty());
   }
 
-  private static double norm(float[] v) {
-    double s = 0;
-    for (float x : v) {
-      s += (double) x * x;
-    }
-    return Math.sqrt(s);
-  }
-
   @Test
   void onePatientWithFiftyRecords_handsTheEncoderTheClippedSumOfTheirRecordsGradients() throws Exception {
     List<Integer> patientOf = new ArrayList<>();
@@ -121,14 +113,14 @@ class LmTrainerPersonUnitsTest {
       }
     }
     assertThat(rowsOfP0).isEqualTo(50);
-    double clip = norm(want) / 10; // p0's records together are 10 times over C
-    double factor = clip / norm(want);
+    double clip = LmTrainerTest.norm(want) / 10; // p0's records together are 10 times over C
+    double factor = clip / LmTrainerTest.norm(want);
 
     // q = 1: every patient sampled, one vector each, p0's first (patients in order of first appearance).
     List<float[]> got = node.clippedUnitGradients(byPatient, global, 1.0, clip);
     assertThat(got).hasSize(1 + OTHERS);
     for (float[] g : got) {
-      assertThat(norm(g)).as("seed %d", SEED).isLessThanOrEqualTo(clip * (1 + 1e-5));
+      assertThat(LmTrainerTest.norm(g)).as("seed %d", SEED).isLessThanOrEqualTo(clip * (1 + 1e-5));
     }
     for (int k = 0; k < want.length; k++) {
       assertThat((double) got.get(0)[k]).as("seed %d coordinate %d", SEED, k)

@@ -219,7 +219,8 @@ class LmTrainerTest {
         .hasMessageContaining("sequence_classification only, not causal_lm");
   }
 
-  private static double norm(float[] v) {
+  /** The L2 norm of {@code v}, in double. */
+  static double norm(float[] v) {
     double s = 0;
     for (float x : v) {
       s += (double) x * x;
