@@ -265,8 +265,12 @@ final class Kernels {
    */
   static void layerNormRow(float[] x, int r, int width, float[] gamma, float[] beta, float eps, float[] out,
       float[] mean, float[] rstd) {
+    layerNormRow(x, r, width, gamma, beta, eps, out, mean, rstd, scratch(width));
+  }
+
+  private static void layerNormRow(float[] x, int r, int width, float[] gamma, float[] beta, float eps, float[] out,
+      float[] mean, float[] rstd, Scratch w) {
     int o = r * width;
-    Scratch w = scratch(width);
     float[] xs = w.a;
     float[] ds = w.b;
     float[] sq = w.c;
@@ -289,11 +293,33 @@ final class Kernels {
     System.arraycopy(sq, 0, out, o, width);
   }
 
+  /** Layer norm of rows {@code [from, to)}, with one look-up of the thread's scratch (narrow rows). */
+  static void layerNormRows(float[] x, int from, int to, int width, float[] gamma, float[] beta, float eps,
+      float[] out, float[] mean, float[] rstd) {
+    Scratch w = scratch(width);
+    for (int r = from; r < to; r++) {
+      layerNormRow(x, r, width, gamma, beta, eps, out, mean, rstd, w);
+    }
+  }
+
+  /** Layer norm's backward pass over rows {@code [from, to)}, with one look-up of the thread's scratch. */
+  static void layerNormBackwardRows(float[] dy, float[] x, int from, int to, int width, float[] gamma,
+      float[] mean, float[] rstd, float[] dx) {
+    Scratch w = scratch(width);
+    for (int r = from; r < to; r++) {
+      layerNormBackwardRow(dy, x, r, width, gamma, mean, rstd, dx, w);
+    }
+  }
+
   /** Row {@code r} of layer norm's backward pass, added to {@code dx} (see {@link Ops#layerNormBackward}). */
   static void layerNormBackwardRow(float[] dy, float[] x, int r, int width, float[] gamma, float[] mean,
       float[] rstd, float[] dx) {
+    layerNormBackwardRow(dy, x, r, width, gamma, mean, rstd, dx, scratch(width));
+  }
+
+  private static void layerNormBackwardRow(float[] dy, float[] x, int r, int width, float[] gamma, float[] mean,
+      float[] rstd, float[] dx, Scratch w) {
     int o = r * width;
-    Scratch w = scratch(width);
     float[] g = w.a;
     float[] xh = w.b;
     float[] gx = w.c;

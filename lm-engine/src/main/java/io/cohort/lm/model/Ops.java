@@ -22,7 +22,8 @@ public final class Ops {
   public static void layerNorm(float[] x, int rows, int width, float[] gamma, float[] beta, float eps,
       float[] out, float[] mean, float[] rstd) {
     if (Kernels.VECTORIZED) {
-      Parallel.forEach(rows, width, r -> Kernels.layerNormRow(x, r, width, gamma, beta, eps, out, mean, rstd));
+      rowBlocks(rows, width, (from, to) -> Kernels.layerNormRows(x, from, to, width, gamma, beta, eps, out, mean,
+          rstd));
       return;
     }
     Parallel.forEach(rows, width, r -> {
@@ -53,7 +54,8 @@ public final class Ops {
   public static void layerNormBackward(float[] dy, float[] x, int rows, int width, float[] gamma,
       float[] mean, float[] rstd, float[] dx) {
     if (Kernels.VECTORIZED) {
-      Parallel.forEach(rows, width, r -> Kernels.layerNormBackwardRow(dy, x, r, width, gamma, mean, rstd, dx));
+      rowBlocks(rows, width, (from, to) -> Kernels.layerNormBackwardRows(dy, x, from, to, width, gamma, mean, rstd,
+          dx));
       return;
     }
     Parallel.forEach(rows, width, r -> {
@@ -164,6 +166,13 @@ public final class Ops {
 
   interface Range {
     void run(int from, int to);
+  }
+
+  /** Runs {@code body} over blocks of whole rows of about 16 k values each, split over {@link Parallel}. */
+  static void rowBlocks(int rows, int width, Range body) {
+    int per = Math.max(1, (1 << 14) / Math.max(1, width));
+    int blocks = (rows + per - 1) / per;
+    Parallel.forEach(blocks, (long) per * width, c -> body.run(c * per, Math.min(rows, (c + 1) * per)));
   }
 
   static void chunked(int n, Range body) {
