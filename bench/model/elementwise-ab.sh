@@ -21,7 +21,7 @@ step() { # kernels shape
     "$THREADS" $warm $reps plain fp32,bf16 2>/dev/null | grep '"mode": "plain"'
 }
 for k in scalar vectorized; do
-  load; java -Dcohort.kernels=$k -cp "$CP" io.cohort.lm.model.ElementwiseBenchmark 2048 768 128 30
+  load; env "$COHORT_OMP" java -Dcohort.kernels=$k -cp "$CP" io.cohort.lm.model.ElementwiseBenchmark 2048 768 128 30
 done
 for shape in "${SHAPES[@]}"; do
   for ((i = 0; i < PAIRS; i++)); do

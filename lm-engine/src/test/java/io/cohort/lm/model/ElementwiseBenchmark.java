@@ -6,8 +6,9 @@ import org.bytedeco.javacpp.FloatPointer;
 /**
  * Times the step's element-wise passes on one thread at a GPT-2 shape (rows x width, MLP 4 x width,
  * causal attention rows of length seq): the kernels the engine is running with (run it once plain
- * and once with {@code -Dcohort.kernels=scalar} for the previous loops), plus what merely copying
- * the same values off-heap and back costs: the floor for any oneDNN primitive on these on-heap arrays.
+ * and once with {@code -Dcohort.kernels=scalar} for the previous loops), the alternatives the choice
+ * was made against (gelu's backward pass on oneDNN, attention's softmax in Java without oneDNN), and
+ * what merely copying the same values off-heap and back costs.
  * Prints one JSON line per kernel: nanoseconds per value, best of {@code reps}.
  *
  * <p>{@code java -cp ... io.cohort.lm.model.ElementwiseBenchmark 2048 768 128 20}
@@ -65,6 +66,29 @@ public final class ElementwiseBenchmark {
         }
       }
     });
+    if (Kernels.VECTORIZED) { // the oneDNN alternatives, copies included (once is enough)
+      float[] work = new float[mlp];
+      Runnable gelu = DnnlEltwiseProbe.geluBackward(f, work, mlp);
+      report("onednn", "gelu_backward", mlp, reps, () -> {
+        System.arraycopy(dg, 0, work, 0, mlp);
+        gelu.run();
+      });
+      float[] check = dg.clone();
+      Ops.geluBackwardInPlace(f, check, mlp);
+      System.arraycopy(dg, 0, work, 0, mlp);
+      gelu.run();
+      double worst = 0;
+      for (int i = 0; i < mlp; i++) {
+        worst = Math.max(worst, Math.abs(work[i] - check[i]) / (1 + Math.abs(check[i])));
+      }
+      System.out.printf("{\"onednn_gelu_backward_max_rel_diff_vs_java\": %.3g}%n", worst);
+      report("java", "attention_softmax", causal, reps, () -> { // the Java kernel without oneDNN
+        System.arraycopy(scores, 0, probs, 0, scores.length);
+        for (int h = 0; h < heads; h++) {
+          Kernels.javaSoftmaxCausalBlock(probs, h * seq * seq, seq);
+        }
+      });
+    }
     try (FloatPointer off = new FloatPointer(mlp)) {
       report("offheap", "copy_in_and_out", mlp, reps, () -> {
         off.position(0).put(f, 0, mlp);
