@@ -4,10 +4,11 @@ package io.cohort.lm.model;
  * Element-wise kernels of the training step written so that C2 (JDK 17) turns their loops into
  * AVX-512 / AVX2 instructions: attention's causal softmax and its backward pass, layer norm forward
  * and backward, gelu_new's backward pass (its forward loop, in {@link Ops#gelu}, was already vectorised
- * and stays). Chosen over oneDNN's eltwise / layer norm / softmax
- * primitives and over the JDK Vector API by measurement (docs/benchmarks.md, issue 18, session 7):
- * oneDNN needs the operands off-heap, and copying them there and back alone cost more than these
- * loops take; the Vector API is an incubator module in Java 17 that every launcher would have to add.
+ * and stays). Chosen by measurement (docs/benchmarks.md, issue 18, session 7; ElementwiseBenchmark):
+ * oneDNN needs the operands off-heap, and with the copies there and back its eltwise gelu backward was
+ * slower than these loops, but its softmax beat the Java one, so attention's forward softmax runs on
+ * oneDNN where it loads; the JDK Vector API is an incubator module in Java 17 that every launcher
+ * would have to add.
  *
  * <p>C2's auto-vectoriser (SuperWord) only handles a loop that is small (it must be unrolled first),
  * has no calls, no branches, no float/int conversions, and whose arrays all share one index
