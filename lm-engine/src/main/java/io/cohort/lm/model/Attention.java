@@ -35,9 +35,7 @@ final class Attention {
       int ho = bh * headSize;
       int po = bh * t * t;
       Blas.gemm(false, true, t, t, hd, scale, q, ho, hd, k, ho, hd, 0f, probs, po, t);
-      for (int row = 0; row < t; row++) {
-        softmaxCausalRow(probs, po + row * t, row, t);
-      }
+      softmaxCausal(probs, po, t);
       Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, v, ho, hd, 0f, o, ho, hd);
     });
     float[] out = Workspace.take(ws, b * t * w);
@@ -147,7 +145,11 @@ final class Attention {
   }
 
   /** dS = p * (dS - sum(p * dS)) over the causal part of one row; zero above the diagonal. */
-  private static void softmaxCausalRowBackward(float[] p, float[] dS, int o, int last, int t) {
+  static void softmaxCausalRowBackward(float[] p, float[] dS, int o, int last, int t) {
+    if (Kernels.VECTORIZED) {
+      Kernels.softmaxCausalRowBackward(p, dS, o, last, t);
+      return;
+    }
     double dot = 0;
     for (int j = 0; j <= last; j++) {
       dot += p[o + j] * dS[o + j];
@@ -161,7 +163,22 @@ final class Attention {
     }
   }
 
-  private static void softmaxCausalRow(float[] s, int o, int last, int t) {
+  /** Causal softmax over the {@code t x t} score block at {@code s[o ..]}. */
+  static void softmaxCausal(float[] s, int o, int t) {
+    if (Kernels.VECTORIZED) {
+      Kernels.softmaxCausalBlock(s, o, t);
+      return;
+    }
+    for (int row = 0; row < t; row++) {
+      softmaxCausalRow(s, o + row * t, row, t);
+    }
+  }
+
+  static void softmaxCausalRow(float[] s, int o, int last, int t) {
+    if (Kernels.VECTORIZED) {
+      Kernels.softmaxCausalRow(s, o, last, t);
+      return;
+    }
     float max = Float.NEGATIVE_INFINITY;
     for (int j = 0; j <= last; j++) {
       max = Math.max(max, s[o + j]);

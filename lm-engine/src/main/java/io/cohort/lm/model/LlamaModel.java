@@ -598,9 +598,7 @@ public final class LlamaModel implements LanguageModel {
       int ko = (bi * nkv + (bh % nh) / group) * t * hd;
       int po = bh * t * t;
       Blas.gemm(false, true, t, t, hd, scale, qh, qo, hd, kh, ko, hd, 0f, probs, po, t);
-      for (int row = 0; row < t; row++) {
-        softmaxCausalRow(probs, po + row * t, row, t);
-      }
+      softmaxCausal(probs, po, t);
       Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, vh, ko, hd, 0f, oh, qo, hd);
     });
     float[] o = fromHeads(oh, b, t, nh, hd);
@@ -878,7 +876,22 @@ public final class LlamaModel implements LanguageModel {
     return out;
   }
 
+  /** Causal softmax over the {@code t x t} score block at {@code s[o ..]}. */
+  private static void softmaxCausal(float[] s, int o, int t) {
+    if (Kernels.VECTORIZED) {
+      Kernels.softmaxCausalBlock(s, o, t);
+      return;
+    }
+    for (int row = 0; row < t; row++) {
+      softmaxCausalRow(s, o + row * t, row, t);
+    }
+  }
+
   private static void softmaxCausalRow(float[] s, int o, int last, int t) {
+    if (Kernels.VECTORIZED) {
+      Kernels.softmaxCausalRow(s, o, last, t);
+      return;
+    }
     float max = Float.NEGATIVE_INFINITY;
     for (int j = 0; j <= last; j++) {
       max = Math.max(max, s[o + j]);
@@ -899,6 +912,10 @@ public final class LlamaModel implements LanguageModel {
   }
 
   private static void softmaxCausalRowBackward(float[] p, float[] dS, int o, int last, int t) {
+    if (Kernels.VECTORIZED) {
+      Kernels.softmaxCausalRowBackward(p, dS, o, last, t);
+      return;
+    }
     double dot = 0;
     for (int j = 0; j <= last; j++) {
       dot += p[o + j] * dS[o + j];

@@ -3,7 +3,8 @@ package io.cohort.lm.model;
 /**
  * Row-wise kernels of GPT-2 that ND4J M2.1 gets wrong or lacks (see docs/model-engine.md):
  * layer norm with epsilon, {@code gelu_new} (the tanh approximation) and their backward passes.
- * Plain loops over arrays, which the JIT vectorises; rows are split over {@link Parallel}.
+ * Rows are split over {@link Parallel}; each row or block runs one of {@link Kernels}' loops that
+ * C2 vectorises, or under {@code -Dcohort.kernels=scalar} the previous scalar loops kept below.
  */
 public final class Ops {
   private static final float SQRT_2_OVER_PI = 0.7978845608028654f;
@@ -20,6 +21,11 @@ public final class Ops {
    */
   public static void layerNorm(float[] x, int rows, int width, float[] gamma, float[] beta, float eps,
       float[] out, float[] mean, float[] rstd) {
+    if (Kernels.VECTORIZED) {
+      rowBlocks(rows, width, (from, to) -> Kernels.layerNormRows(x, from, to, width, gamma, beta, eps, out, mean,
+          rstd));
+      return;
+    }
     Parallel.forEach(rows, width, r -> {
       int o = r * width;
       double s = 0;
@@ -47,6 +53,11 @@ public final class Ops {
    */
   public static void layerNormBackward(float[] dy, float[] x, int rows, int width, float[] gamma,
       float[] mean, float[] rstd, float[] dx) {
+    if (Kernels.VECTORIZED) {
+      rowBlocks(rows, width, (from, to) -> Kernels.layerNormBackwardRows(dy, x, from, to, width, gamma, mean, rstd,
+          dx));
+      return;
+    }
     Parallel.forEach(rows, width, r -> {
       int o = r * width;
       float mu = mean[r];
@@ -81,6 +92,10 @@ public final class Ops {
 
   /** {@code dx = dy * gelu_new'(x)} element-wise, in place in {@code dy}. */
   public static void geluBackwardInPlace(float[] x, float[] dy, int n) {
+    if (Kernels.VECTORIZED) {
+      chunked(n, (from, to) -> Kernels.geluBackwardRange(x, dy, from, to));
+      return;
+    }
     chunked(n, (from, to) -> geluBackwardRange(x, dy, from, to));
   }
 
@@ -151,6 +166,13 @@ public final class Ops {
 
   interface Range {
     void run(int from, int to);
+  }
+
+  /** Runs {@code body} over blocks of whole rows of about 16 k values each, split over {@link Parallel}. */
+  static void rowBlocks(int rows, int width, Range body) {
+    int per = Math.max(1, (1 << 14) / Math.max(1, width));
+    int blocks = (rows + per - 1) / per;
+    Parallel.forEach(blocks, (long) per * width, c -> body.run(c * per, Math.min(rows, (c + 1) * per)));
   }
 
   static void chunked(int n, Range body) {
