@@ -499,6 +499,13 @@ public final class JobFiles {
             + " each node's class counts, which differential privacy does not protect; give explicit weights, e.g. {"
             + classes.get(classes.size() - 1) + ": 3}");
       }
+      if (classWeight != null && privateJob && privacy.mode() != null
+          && privacy.mode().strip().equalsIgnoreCase("distributed")) {
+        // A distributed round's per-unit gradients (ClippedExampleGradients) are unweighted: refuse rather than
+        // silently drop the weights.
+        problems.add("field 'tabular.class_weight' is not applied in 'privacy.mode: distributed' yet (its rounds clip"
+            + " unweighted gradients); remove it, or use privacy.mode local");
+      }
       if (!problems.isEmpty()) {
         throw new JobFileException(source + ": " + problems.get(0));
       }

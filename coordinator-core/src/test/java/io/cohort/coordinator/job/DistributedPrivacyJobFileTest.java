@@ -48,6 +48,19 @@ class DistributedPrivacyJobFileTest {
   }
 
   @Test
+  void classWeights_areRefusedInDistributedMode_ratherThanDropped() throws Exception {
+    String weighted = TABULAR.replace("numeric: [age]", "numeric: [age]\n  class_weight: {bad: 3}");
+    String privacy = "secure_aggregation: {enabled: true}\nprivacy: {%sepsilon: 3, delta: 1.0e-5, clip_norm: 1,"
+        + " sampling_rate: 1, local_steps: 1}\n";
+    assertThatThrownBy(() -> JobFiles.parse(weighted + String.format(privacy, "mode: distributed, ")
+        .replace(", local_steps: 1", ", expected_batch_size: 40"), "j.yaml", "x"))
+        .hasMessage("j.yaml: field 'tabular.class_weight' is not applied in 'privacy.mode: distributed' yet (its"
+            + " rounds clip unweighted gradients); remove it, or use privacy.mode local");
+    assertThat(JobFiles.parse(weighted + String.format(privacy, ""), "j.yaml", "x").getTabular().hasClassWeight())
+        .as("local mode applies them").isTrue();
+  }
+
+  @Test
   void aPersonUnit_inDistributedMode_stillRefusesWhatItRuledOutBefore_namingTheField() {
     assertThatThrownBy(() -> JobFiles.parse(TABULAR + "privacy: {mode: distributed, unit: 'patient id', epsilon: 3,"
         + " delta: 1.0e-5, clip_norm: 1, sampling_rate: 0.5, expected_batch_size: 40}\n", "j.yaml", "x"))
