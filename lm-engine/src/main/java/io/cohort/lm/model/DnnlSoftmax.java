@@ -9,6 +9,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_strides;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_softmax_forward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
@@ -37,8 +38,13 @@ import org.bytedeco.javacpp.FloatPointer;
  *
  * <p>The caller's rows are copied to a thread's off-heap {@code src} buffer, the softmax written to
  * its {@code dst} buffer; {@code src} keeps the logits so that a row whose target probability
- * underflows can still be scored exactly. One primitive per (rows, vocab) shape, created on first
- * use (JIT compilation, milliseconds) and kept.
+ * underflows can still be scored exactly. One primitive per (rows, vocab) shape and thread, created
+ * on first use (JIT compilation, milliseconds) and kept in that thread's cache of
+ * {@value #PRIMITIVES_PER_THREAD} shapes (the least recently used destroyed beyond that). Per thread
+ * because a primitive's library-managed scratchpad is not safe to share between concurrent runs:
+ * engine threads run the same shape at once (attention's heads, the loss's row blocks), and a shared
+ * primitive gave wrong probabilities now and then (a greedy-generation parity test failed in a full
+ * module run, not alone).
  *
  * <p>{@link #available()} is false where oneDNN cannot load or has no softmax for this CPU, and under
  * {@code -Dcohort.softmax=java}, which keeps the scalar path (for A/B benchmarks and tests).
@@ -46,7 +52,7 @@ import org.bytedeco.javacpp.FloatPointer;
 public final class DnnlSoftmax {
   private static final Logger LOG = Logger.getLogger(DnnlSoftmax.class.getName());
   private static final boolean AVAILABLE = probe();
-  private static final Map<Long, dnnl_primitive> PRIMITIVES = new ConcurrentHashMap<>();
+  private static final int PRIMITIVES_PER_THREAD = 64;
   private static final Map<Long, dnnl_memory_desc_t> DESCS = new ConcurrentHashMap<>();
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
@@ -110,14 +116,15 @@ public final class DnnlSoftmax {
   static void run(FloatPointer src, FloatPointer dst, int rows, int vocab) {
     long key = ((long) rows << 32) | vocab;
     dnnl_memory_desc_t desc = DESCS.computeIfAbsent(key, k -> desc(rows, vocab));
-    dnnl_primitive softmax = PRIMITIVES.computeIfAbsent(key, k -> primitive(desc));
+    Buffers buffers = BUFFERS.get();
+    dnnl_primitive softmax = buffers.primitives.computeIfAbsent(key, k -> primitive(desc));
     dnnl_memory in = memory(desc, src);
     dnnl_memory out = memory(desc, dst);
     try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(2)) {
       args.position(0).arg(DNNL_ARG_SRC).memory(in);
       args.position(1).arg(DNNL_ARG_DST).memory(out);
       args.position(0);
-      dnnl_stream stream = BUFFERS.get().stream;
+      dnnl_stream stream = buffers.stream;
       Dnnl.check(dnnl_primitive_execute(softmax, stream, 2, args), "softmax");
       Dnnl.check(dnnl_stream_wait(stream), "stream wait");
     } finally {
@@ -163,9 +170,19 @@ public final class DnnlSoftmax {
     return m;
   }
 
-  /** A thread's stream and off-heap buffers (grown to the largest block it has seen). */
+  /** A thread's stream, primitives and off-heap buffers (grown to the largest block it has seen). */
   private static final class Buffers {
     final dnnl_stream stream = new dnnl_stream();
+    final Map<Long, dnnl_primitive> primitives = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Long, dnnl_primitive> eldest) {
+        if (size() > PRIMITIVES_PER_THREAD) {
+          dnnl_primitive_destroy(eldest.getValue());
+          return true;
+        }
+        return false;
+      }
+    };
     FloatPointer src = new FloatPointer(1);
     FloatPointer dst = new FloatPointer(1);
 
