@@ -179,7 +179,7 @@ final class TaskHandler {
       // Write-ahead: the spend is durable before anything of the round leaves the node; in a secure round that
       // is its masked input, so a round aborted before it (and retried) is charged once.
       WriteAhead spend = admission.isEmpty() ? WriteAhead.NONE
-          : () -> recordSpend(task, t, admission.get(), "privacy spend");
+          : () -> recordSpend(task, t.getSpec(), " round " + t.getRound(), admission.get(), "privacy spend");
       if (t.hasSecureAggregation()) {
         // Secure round: the update never leaves the node in the clear; only its masked delta does.
         secure.start(task, t, global.orElseThrow(() -> new WireFormatException("a secure round names no global model")),
@@ -224,21 +224,24 @@ final class TaskHandler {
         return;
       }
       secure.startEncoded(task, t, global, e.words(),
-          () -> recordSpend(task, t, e.admission(), "distributed-DP spend"));
+          () -> recordSpend(task, t.getSpec(), " round " + t.getRound(), e.admission(), "distributed-DP spend"));
       LOG.info(String.format("job %s round %d: %d sampled units encoded with a noise share for %d contributors in %d"
           + " ms; secure aggregation started", task.getJobId(), t.getRound(), e.units(), e.contributors(),
           clock.millis() - started));
     });
   }
 
-  /** Records a round's admitted spend, logs it and reports the job's entries to the coordinator. */
-  private void recordSpend(Task task, TrainTask t, PrivacyGuard.Admission admission, String what)
+  /**
+   * Records an admitted spend (write-ahead: before the release it pays for leaves), logs it ("job J{where}:
+   * recorded {what}, ...") and reports the job's entries to the coordinator.
+   */
+  private void recordSpend(Task task, JobSpec spec, String where, PrivacyGuard.Admission admission, String what)
       throws RoundRefusedException, IOException {
     var entry = privacy.record(admission);
     afterLedgerRecord.run();
-    LOG.info(String.format("job %s round %d: recorded %s, dataset '%s' now at epsilon %.4f", task.getJobId(),
-        t.getRound(), what, t.getSpec().getDatasetAlias(), entry.epsilonAfter()));
-    client.pushLedgerEntries(task.getJobId(), privacy.entries(t.getSpec().getDatasetAlias(), task.getJobId()));
+    LOG.info(String.format("job %s%s: recorded %s, dataset '%s' now at epsilon %.4f", task.getJobId(), where, what,
+        spec.getDatasetAlias(), entry.epsilonAfter()));
+    client.pushLedgerEntries(task.getJobId(), privacy.entries(spec.getDatasetAlias(), task.getJobId()));
   }
 
   /** A training round's work; any refusal or local failure in it abandons the task with its reason. */
@@ -337,11 +340,7 @@ final class TaskHandler {
     } catch (DpParameterException e) {
       throw new RoundRefusedException("privacy: " + e.getMessage());
     }
-    var entry = privacy.record(charge.get());
-    afterLedgerRecord.run();
-    LOG.info(String.format("job %s: recorded the feature statistics' privacy spend, dataset '%s' now at epsilon %.4f",
-        task.getJobId(), t.getSpec().getDatasetAlias(), entry.epsilonAfter()));
-    client.pushLedgerEntries(task.getJobId(), privacy.entries(t.getSpec().getDatasetAlias(), task.getJobId()));
+    recordSpend(task, t.getSpec(), "", charge.get(), "the feature statistics' privacy spend");
     releasedStatistics.put(task.getJobId(), words);
     return words;
   }
