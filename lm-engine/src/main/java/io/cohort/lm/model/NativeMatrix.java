@@ -81,15 +81,15 @@ public final class NativeMatrix {
         ShortPointer out = new ShortPointer(size);
         float[] floats = new float[Math.min(CHUNK, size)];
         short[] bits = new short[floats.length];
+        FloatPointer src = new FloatPointer(pointer); // a view: the shared pointer's position never moves
         for (int from = 0; from < size; from += CHUNK) {
           int n = Math.min(CHUNK, size - from);
-          pointer.position(from).get(floats, 0, n);
+          src.position(from).get(floats, 0, n);
           for (int i = 0; i < n; i++) {
             bits[i] = toBf16(floats[i]);
           }
           out.position(from).put(bits, 0, n);
         }
-        pointer.position(0);
         out.position(0);
         bf16 = out;
       }
@@ -128,15 +128,19 @@ public final class NativeMatrix {
     Wide w = WIDE.get();
     int size = rows * cols;
     FloatPointer out = w.buffer(size);
+    // A view of our own: the shared pointer's position must never move, since other threads read
+    // it at the same time (widening too, or passing it to a product, where the position is the
+    // start of the matrix). Moving it here once made concurrent widenings read each other's
+    // chunks: wrong logits in KV-cache generation about one run in 200 (GreedyParityTest).
+    ShortPointer src = new ShortPointer(bf16);
     for (int from = 0; from < size; from += CHUNK) {
       int n = Math.min(CHUNK, size - from);
-      bf16.position(from).get(w.bits, 0, n);
+      src.position(from).get(w.bits, 0, n);
       for (int i = 0; i < n; i++) {
         w.floats[i] = Float.intBitsToFloat((w.bits[i] & 0xFFFF) << 16);
       }
       out.position(from).put(w.floats, 0, n);
     }
-    bf16.position(0);
     out.position(0);
     return out;
   }

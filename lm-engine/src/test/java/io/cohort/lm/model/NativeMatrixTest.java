@@ -50,6 +50,62 @@ class NativeMatrixTest {
     assertThat(withBias).as("seed %d", SEED).containsExactly(withBiasF32);
   }
 
+  /**
+   * Threads widening one BF16-stored matrix at the same time (a decode step's output head is sliced
+   * over the engine's threads, and the causal-LM loss's row blocks each widen the head) each get the
+   * matrix's values, and a gemv over it equals the heap product. The shared pointer's position once
+   * moved during widening, so concurrent widenings read each other's chunks (GreedyParityTest's
+   * tiny-qwen3 KV-cache run chose a wrong token about once in 200 runs).
+   */
+  @Test
+  void concurrentWideningOfOneBf16Matrix_givesEveryThreadTheValues() throws Exception {
+    SplittableRandom r = new SplittableRandom(SEED + 3);
+    int rows = 2000;
+    int cols = 300; // 600,000 values: ten widening chunks
+    float[] w = random(r, rows * cols, true);
+    NativeMatrix bf = new NativeMatrix(w, rows, cols);
+    int threads = 4;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      java.util.List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+      for (int t = 0; t < threads; t++) {
+        results.add(pool.submit(() -> {
+          float[] got = new float[w.length];
+          start.await();
+          for (int round = 0; round < 20; round++) {
+            bf.pointer().get(got, 0, got.length);
+            for (int i = 0; i < w.length; i++) {
+              if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(w[i])) {
+                return "round " + round + " value " + i + ": " + got[i] + " instead of " + w[i];
+              }
+            }
+          }
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<String> f : results) {
+        assertThat(f.get()).as("seed %d", SEED + 3).isNull();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    float[] v = random(r, cols, false);
+    float[] viaGemv = new float[rows];
+    Parallel.setThreads(2);
+    try {
+      Blas.gemv(bf, v, 0, viaGemv, 0);
+    } finally {
+      Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+    float[] viaHeap = new float[rows];
+    Blas.gemm(false, true, 1, rows, cols, 1f, v, 0, cols, w, 0, cols, 0f, viaHeap, 0, rows);
+    for (int i = 0; i < rows; i++) {
+      assertThat(viaGemv[i]).as("gemv row %d seed %d", i, SEED + 3).isCloseTo(viaHeap[i],
+          org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(viaHeap[i]))));
+    }
+  }
+
   @Test
   void f32Values_stayF32() {
     NativeMatrix m = new NativeMatrix(random(new SplittableRandom(SEED), 64, false), 8, 8);
