@@ -1,5 +1,6 @@
 package io.cohort.lm.model;
 
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
@@ -94,11 +95,24 @@ final class Dnnl {
       int from = p * per;
       int rows = Math.min(per, m - from);
       // Per thread and bounded, as for f32 below.
-      Product product = (Product) PER_THREAD.get().kernels.computeIfAbsent("bf16 " + rows + "x" + n + "x" + k
-          + (transB ? "t" : "n") + lda + "," + ldb, key -> new Product(transB, rows, n, k, lda, ldb));
-      product.run(new At(aAddress + (long) from * lda * 4), new At(hAddress + (long) from * k * 2), b,
-          new At(cAddress + (long) from * n * 4));
+      product(transB, rows, n, k, lda, ldb, false).run(new At(aAddress + (long) from * lda * 4),
+          new At(hAddress + (long) from * k * 2), b, null, new At(cAddress + (long) from * n * 4));
     });
+  }
+
+  /**
+   * As {@link #bf16}, on the calling thread only (for callers that already split rows over the
+   * engine's threads), plus an optional FP32 bias [n] added to every row inside the product.
+   */
+  static void bf16Rows(boolean transB, int m, int n, int k, FloatPointer a, int lda, ShortPointer aBf16,
+      ShortPointer b, int ldb, FloatPointer bias, FloatPointer c) {
+    product(transB, m, n, k, lda, ldb, bias != null).run(a, aBf16, b, bias, c);
+  }
+
+  /** This thread's primitives for one BF16 product shape (per thread and bounded, as for f32 below). */
+  private static Product product(boolean transB, int m, int n, int k, int lda, int ldb, boolean bias) {
+    return (Product) PER_THREAD.get().kernels.computeIfAbsent("bf16 " + m + "x" + n + "x" + k + (transB ? "t" : "n")
+        + lda + "," + ldb + (bias ? "+bias" : ""), key -> new Product(transB, m, n, k, lda, ldb, bias));
   }
 
   /** Product primitives kept per thread (at most this many each, least recently used destroyed first). */
@@ -247,6 +261,7 @@ final class Dnnl {
     private final dnnl_memory_desc_t aDesc;
     private final dnnl_memory_desc_t bDesc;
     private final dnnl_memory_desc_t cDesc;
+    private final dnnl_memory_desc_t biasDesc; // null without a bias
     private final dnnl_primitive round = new dnnl_primitive();
     private final dnnl_primitive matmul = new dnnl_primitive();
     private final dnnl_primitive_desc roundPd = new dnnl_primitive_desc();
@@ -254,16 +269,17 @@ final class Dnnl {
     private final dnnl_memory_desc_t roundScratch;
     private final dnnl_memory_desc_t matmulScratch;
 
-    Product(boolean transB, int m, int n, int k, int lda, int ldb) {
+    Product(boolean transB, int m, int n, int k, int lda, int ldb, boolean bias) {
       aF32Desc = desc(dnnl_f32, m, k, new long[] {lda, 1});
       aDesc = desc(dnnl_bf16, m, k, new long[] {k, 1});
       bDesc = desc(dnnl_bf16, k, n, transB ? new long[] {1, ldb} : new long[] {ldb, 1});
       cDesc = desc(dnnl_f32, m, n, new long[] {n, 1});
+      biasDesc = bias ? desc(dnnl_f32, 1, n, new long[] {n, 1}) : null;
       check(dnnl_reorder_primitive_desc_create(roundPd, aF32Desc, ENGINE, aDesc, ENGINE, userScratchpad()),
           "reorder to bf16");
       check(dnnl_primitive_create(round, roundPd), "reorder primitive");
       dnnl_matmul_desc_t op = new dnnl_matmul_desc_t();
-      check(dnnl_matmul_desc_init(op, aDesc, bDesc, null, cDesc), "matmul descriptor");
+      check(dnnl_matmul_desc_init(op, aDesc, bDesc, biasDesc, cDesc), "matmul descriptor");
       check(dnnl_primitive_desc_create(matmulPd, new const_dnnl_op_desc_t(op), userScratchpad(), ENGINE, null),
           "bf16 matmul " + m + "x" + k + "x" + n);
       check(dnnl_primitive_create(matmul, matmulPd), "matmul primitive");
@@ -279,7 +295,8 @@ final class Dnnl {
       dnnl_primitive_desc_destroy(matmulPd);
     }
 
-    void run(Pointer aF32, Pointer a, Pointer b, Pointer c) {
+    /** Runs the product; {@code bias} must be given exactly when the primitive was made with one. */
+    void run(Pointer aF32, Pointer a, Pointer b, Pointer bias, Pointer c) {
       PerThread t = PER_THREAD.get();
       BytePointer scratch = t.scratch(Math.max(dnnl_memory_desc_get_size(roundScratch),
           dnnl_memory_desc_get_size(matmulScratch)));
@@ -287,19 +304,32 @@ final class Dnnl {
       dnnl_memory ma = memory(aDesc, a);
       dnnl_memory mb = memory(bDesc, b);
       dnnl_memory mc = memory(cDesc, c);
+      dnnl_memory mbias = biasDesc == null ? null : memory(biasDesc, bias);
       dnnl_memory rs = memory(roundScratch, scratch);
       dnnl_memory ms = memory(matmulScratch, scratch);
-      try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(4)) {
+      try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(5)) {
         args.position(0).arg(DNNL_ARG_FROM).memory(mf);
         args.position(1).arg(DNNL_ARG_TO).memory(ma);
         args.position(2).arg(DNNL_ARG_SCRATCHPAD).memory(rs);
         args.position(0);
         check(dnnl_primitive_execute(round, t.stream, 3, args), "reorder to bf16");
-        execute(matmul, t.stream, ma, mb, mc, ms, "matmul");
+        if (mbias == null) {
+          execute(matmul, t.stream, ma, mb, mc, ms, "matmul");
+        } else {
+          args.position(0).arg(DNNL_ARG_SRC).memory(ma);
+          args.position(1).arg(DNNL_ARG_WEIGHTS).memory(mb);
+          args.position(2).arg(DNNL_ARG_DST).memory(mc);
+          args.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(ms);
+          args.position(4).arg(DNNL_ARG_BIAS).memory(mbias);
+          args.position(0);
+          check(dnnl_primitive_execute(matmul, t.stream, 5, args), "matmul with bias");
+        }
         check(dnnl_stream_wait(t.stream), "stream wait");
       } finally {
-        for (dnnl_memory x : new dnnl_memory[] {mf, ma, mb, mc, rs, ms}) {
-          dnnl_memory_destroy(x);
+        for (dnnl_memory x : new dnnl_memory[] {mf, ma, mb, mc, mbias, rs, ms}) {
+          if (x != null) {
+            dnnl_memory_destroy(x);
+          }
         }
       }
     }

@@ -92,6 +92,56 @@ class Bf16ProductTest {
   }
 
   @Test
+  void rowSlicedProducts_onTwoThreads_areWithinBf16Rounding_withOffsetsAndWiderRows() {
+    // 300 rows: enough for one row slice per thread, each slice copying, multiplying (bias inside
+    // oneDNN's product) and copying back on its own thread.
+    Parallel.setThreads(2);
+    try {
+      SplittableRandom r = new SplittableRandom(SEED + 2);
+      int m = 300;
+      int k = 96;
+      int n = 130;
+      float[] w = random(r, k * n, 0.05);
+      float[] wt = random(r, n * k, 0.05);
+      float[] bias = random(r, n, 1);
+      NativeMatrix nw = new NativeMatrix(w, k, n);
+      NativeMatrix nwt = new NativeMatrix(wt, n, k);
+      Blas.setPrecision(Precision.BF16);
+      float[] a = random(r, m * k, 1);
+      float[] c = new float[m * n];
+      Blas.gemmBias(m, n, k, a, nw, bias, c);
+      assertWithinBf16Rounding(c, a, w, false, m, n, k, bias, "sliced A W + b");
+
+      // A read at an offset with a wider leading dimension, C written at an offset into wider rows,
+      // C = 0.5 A W^T + 2 C0: the slice scales and accumulates on its own rows only.
+      int aOff = 3;
+      int lda = k + 5;
+      int cOff = 7;
+      int ldc = n + 4;
+      float[] wideA = random(r, aOff + m * lda, 1);
+      float[] dense = new float[m * k];
+      for (int i = 0; i < m; i++) {
+        System.arraycopy(wideA, aOff + i * lda, dense, i * k, k);
+      }
+      float[] c0 = random(r, cOff + m * ldc, 1);
+      float[] acc = c0.clone();
+      Blas.gemm(false, true, m, n, k, 0.5f, wideA, aOff, lda, nwt, 2f, acc, cOff, ldc);
+      float[] product = new float[m * n];
+      Blas.gemm(false, true, m, n, k, 1f, dense, 0, k, nwt, 0f, product, 0, n);
+      assertWithinBf16Rounding(product, dense, wt, true, m, n, k, null, "sliced A W^T");
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < ldc && cOff + i * ldc + j < acc.length; j++) {
+          int at = cOff + i * ldc + j;
+          float want = j < n ? 0.5f * product[i * n + j] + 2f * c0[at] : c0[at];
+          assertThat(acc[at]).as("alpha/beta [%d,%d] seed %d", i, j, SEED + 2).isEqualTo(want);
+        }
+      }
+    } finally {
+      Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+    }
+  }
+
+  @Test
   void largeMagnitudes_keepFp32Range_andRelativeAccuracy() {
     // BF16 has FP32's exponent range: 1e18 x 1e18 products (1e36, near FP32's 3.4e38) must neither
     // overflow nor lose more than BF16 rounding; values of 1e-18 beside them must not turn into NaN.

@@ -129,6 +129,32 @@ class SlicedProductTest {
   }
 
   @Test
+  void rowSlicesReadAOffsetWithAWiderLeadingDimension() {
+    for (int threads : new int[] {1, 2}) {
+      Parallel.setThreads(threads);
+      SplittableRandom rnd = new SplittableRandom(SEED + 11 * threads);
+      int m = 700;
+      int k = 200;
+      int n = 300;
+      int aOff = 9;
+      int lda = k + 13;
+      float[] w = random(rnd, k * n);
+      float[] a = random(rnd, aOff + m * lda);
+      float[] c = new float[m * n];
+      Blas.gemm(false, false, m, n, k, 1f, a, aOff, lda, new NativeMatrix(w, k, n), 0f, c, 0, n);
+      for (int i = 0; i < m; i += 23) {
+        for (int j = 0; j < n; j += 3) {
+          double want = 0;
+          for (int kk = 0; kk < k; kk++) {
+            want += (double) a[aOff + i * lda + kk] * w[kk * n + j];
+          }
+          assertEquals(want, c[i * n + j], 1e-4, "A W [" + i + "," + j + "] threads " + threads + " seed " + SEED);
+        }
+      }
+    }
+  }
+
+  @Test
   void columnSlicesTransposedHeapOperandsAndGemvEqualTheReference() {
     for (int threads : new int[] {1, 2}) {
       Parallel.setThreads(threads);
