@@ -23,14 +23,13 @@ package io.cohort.lm.model;
  */
 final class Kernels {
   /**
-   * Opt-in for now ({@code -Dcohort.kernels=vectorized}; the default, {@code scalar}, keeps the previous
-   * loops): in one full lm-engine test run with these kernels on by default, {@code GreedyParityTest}'s
-   * tiny-qwen3 KV-cache generation chose another token at step 4, where PyTorch's top-1 margin is 2.17
-   * logits, so a wrong result, not rounding. It did not recur in six later runs; a race on the shared
-   * oneDNN softmax primitive (now per thread) and a C2 auto-vectorisation fault are the suspects. Until
-   * that is settled the kernels are not the default (docs/benchmarks.md, 2026-12-07 session 7).
+   * On unless {@code -Dcohort.kernels=scalar} (the previous loops, kept for A/B runs). They were
+   * opt-in for a while: one full test run had {@code GreedyParityTest}'s tiny-qwen3 KV-cache run pick
+   * a wrong token. The cause was elsewhere and is fixed (concurrent widening of a BF16-stored
+   * {@link NativeMatrix} moved a shared pointer's position; it failed with these kernels off too,
+   * 3 runs in 800), and 400 runs after the fix matched PyTorch (docs/benchmarks.md, session 8).
    */
-  static final boolean VECTORIZED = "vectorized".equals(System.getProperty("cohort.kernels"));
+  static final boolean VECTORIZED = !"scalar".equals(System.getProperty("cohort.kernels"));
   /** Attention's softmax on oneDNN (unless {@code -Dcohort.softmax=java} or oneDNN does not load). */
   private static final boolean ONEDNN_SOFTMAX = DnnlSoftmax.available();
 

@@ -4,7 +4,7 @@ package io.cohort.lm.model;
  * Row-wise kernels of GPT-2 that ND4J M2.1 gets wrong or lacks (see docs/model-engine.md):
  * layer norm with epsilon, {@code gelu_new} (the tanh approximation) and their backward passes.
  * Rows are split over {@link Parallel}; each row or block runs one of {@link Kernels}' loops that
- * C2 vectorises (opt-in, {@code -Dcohort.kernels=vectorized}), or by default the scalar loops kept below.
+ * C2 vectorises, or under {@code -Dcohort.kernels=scalar} the previous loops kept below (for A/B runs).
  */
 public final class Ops {
   private static final float SQRT_2_OVER_PI = 0.7978845608028654f;
