@@ -45,6 +45,8 @@ final class Kernels {
   private static final float EXP_MIN = -104f;
   private static final float SQRT_2_OVER_PI = 0.7978845608028654f;
   private static final float GELU_C = 0.044715f;
+  /** See {@link Ops#GELU_DERIVATIVE_CLAMP}. */
+  private static final float GELU_DERIVATIVE_CLAMP = Ops.GELU_DERIVATIVE_CLAMP;
   private static final float TANH_CLAMP = 7.90531110763549805f;
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -381,7 +383,8 @@ final class Kernels {
       for (int j = 0; j < len; j++) {
         float v = xs[j];
         float t = th[j];
-        float d = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * SQRT_2_OVER_PI * (1f + 3f * GELU_C * v * v);
+        float vd = Math.max(-GELU_DERIVATIVE_CLAMP, Math.min(GELU_DERIVATIVE_CLAMP, v));
+        float d = 0.5f * (1f + t) + 0.5f * vd * (1f - t * t) * SQRT_2_OVER_PI * (1f + 3f * GELU_C * vd * vd);
         ds[j] *= d;
       }
       System.arraycopy(ds, 0, dy, o, len);
