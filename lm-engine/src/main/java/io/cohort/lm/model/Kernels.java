@@ -84,7 +84,15 @@ final class Kernels {
    */
   static void expShifted(float[] v, float[] shift, int len, float[] m, float[] s) {
     for (int j = 0; j < len; j++) {
-      v[j] = Math.max(EXP_MIN, v[j] - shift[j]);
+      v[j] -= shift[j];
+    }
+    expNonPositive(v, len, m, s);
+  }
+
+  /** {@code v[j] = e^v[j]} for {@code v[j] <= 0}, as {@link #expShifted} with no shift. */
+  static void expNonPositive(float[] v, int len, float[] m, float[] s) {
+    for (int j = 0; j < len; j++) {
+      v[j] = Math.max(EXP_MIN, v[j]);
     }
     for (int j = 0; j < len; j++) {
       float x = v[j];
@@ -416,6 +424,73 @@ final class Kernels {
       q = x2 * q + 2.26843463243900e-03f;
       q = x2 * q + 4.89352518554385e-03f;
       th[j] = p / q;
+    }
+  }
+
+  /**
+   * SwiGLU, {@code a[i] = silu(g[i]) * u[i]} for {@code from <= i < to} (the Llama MLP's gate). The
+   * sigmoid takes its exponential at {@code -|g|} only (never overflows): {@code sp = 1 / (1 + e)} is
+   * sigmoid(|g|) and {@code sn = e sp} sigmoid(-|g|), chosen by a weight that is 1 for g > 2^-60 and
+   * 0 for g < -2^-60 (between them both are 1/2), so no branch stops C2 vectorising the loop.
+   */
+  static void swiGlu(float[] g, float[] u, float[] a, int from, int to) {
+    Scratch w = scratch(BLOCK);
+    for (int o = from; o < to; o += BLOCK) {
+      int len = Math.min(BLOCK, to - o);
+      float[] x = w.a;
+      float[] sig = w.b;
+      System.arraycopy(g, o, x, 0, len);
+      sigmoid(x, sig, len, w.c, w.d);
+      for (int j = 0; j < len; j++) {
+        sig[j] *= x[j];
+      }
+      System.arraycopy(sig, 0, a, o, len);
+    }
+    for (int i = from; i < to; i++) {
+      a[i] *= u[i];
+    }
+  }
+
+  /**
+   * SwiGLU's backward pass for {@code from <= i < to}: {@code du = da silu(g)} and
+   * {@code dg = da u sigmoid(g) (1 + g (1 - sigmoid(g)))}, sigmoid as in {@link #swiGlu}.
+   */
+  static void swiGluBackward(float[] g, float[] u, float[] da, float[] dg, float[] du, int from, int to) {
+    Scratch w = scratch(BLOCK);
+    for (int o = from; o < to; o += BLOCK) {
+      int len = Math.min(BLOCK, to - o);
+      float[] x = w.a;
+      float[] sig = w.b;
+      float[] silu = w.c;
+      float[] slope = w.d;
+      System.arraycopy(g, o, x, 0, len);
+      sigmoid(x, sig, len, silu, slope);
+      for (int j = 0; j < len; j++) {
+        float sj = sig[j];
+        silu[j] = x[j] * sj;
+        slope[j] = sj * (1f + x[j] * (1f - sj));
+      }
+      System.arraycopy(silu, 0, du, o, len);
+      System.arraycopy(slope, 0, dg, o, len);
+    }
+    for (int i = from; i < to; i++) {
+      du[i] *= da[i];
+      dg[i] *= da[i] * u[i];
+    }
+  }
+
+  /** {@code sig[j] = 1 / (1 + e^-x[j])} without overflow (see {@link #swiGlu}); m and s are scratch. */
+  private static void sigmoid(float[] x, float[] sig, int len, float[] m, float[] s) {
+    for (int j = 0; j < len; j++) {
+      sig[j] = -Math.abs(x[j]);
+    }
+    expNonPositive(sig, len, m, s);
+    for (int j = 0; j < len; j++) {
+      float e = sig[j];
+      float sp = 1f / (1f + e);
+      float sn = e * sp;
+      float positive = Math.min(1f, Math.max(0f, x[j] * 0x1p60f));
+      sig[j] = sn + positive * (sp - sn);
     }
   }
 }

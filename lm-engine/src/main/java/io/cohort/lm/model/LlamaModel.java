@@ -485,10 +485,7 @@ public final class LlamaModel implements LanguageModel {
     float[] g = l.gate.forward(h2, pass, st, null);
     float[] u = l.up.forward(h2, pass, st, null);
     float[] a = new float[g.length];
-    for (int i = 0; i < a.length; i++) {
-      float gi = g[i];
-      a[i] = gi / (1f + (float) Math.exp(-gi)) * u[i];
-    }
+    swiGlu(g, u, a);
     float[] out = l.down.forward(a, pass, st, null);
     Ops.addInPlace(out, x2, n * d);
     return out;
@@ -613,12 +610,7 @@ public final class LlamaModel implements LanguageModel {
     float[] u = l.up.forward(h2, pass, st, null);
     s.upSt = st[0];
     float[] a = new float[g.length];
-    Ops.chunked(a.length, (from, to) -> {
-      for (int i = from; i < to; i++) {
-        float gi = g[i];
-        a[i] = gi / (1f + (float) Math.exp(-gi)) * u[i];
-      }
-    });
+    swiGlu(g, u, a);
     float[] out = l.down.forward(a, pass, st, null);
     s.downSt = st[0];
     Ops.addInPlace(out, x2, rows * d);
@@ -685,15 +677,7 @@ public final class LlamaModel implements LanguageModel {
     float[] da = l.down.backward(s.a, dOut, s.downSt, pass, true, null);
     float[] dg = new float[da.length];
     float[] du = new float[da.length];
-    Ops.chunked(da.length, (from, to) -> {
-      for (int i = from; i < to; i++) {
-        float gi = s.g[i];
-        float sg = 1f / (1f + (float) Math.exp(-gi));
-        float silu = gi * sg;
-        du[i] = da[i] * silu;
-        dg[i] = da[i] * s.u[i] * sg * (1f + gi * (1f - sg));
-      }
-    });
+    swiGluBackward(s.g, s.u, da, dg, du);
     float[] dh2 = l.gate.backward(s.h2, dg, s.gateSt, pass, true, null);
     float[] dh2u = l.up.backward(s.h2, du, s.upSt, pass, true, null);
     Ops.addInPlace(dh2, dh2u, dh2.length);
@@ -874,6 +858,37 @@ public final class LlamaModel implements LanguageModel {
       }
     });
     return out;
+  }
+
+  /** {@code a = silu(g) * u} (SwiGLU), split over the engine's threads. */
+  static void swiGlu(float[] g, float[] u, float[] a) {
+    Ops.chunked(a.length, (from, to) -> {
+      if (Kernels.VECTORIZED) {
+        Kernels.swiGlu(g, u, a, from, to);
+        return;
+      }
+      for (int i = from; i < to; i++) {
+        float gi = g[i];
+        a[i] = gi / (1f + (float) Math.exp(-gi)) * u[i];
+      }
+    });
+  }
+
+  /** SwiGLU's backward pass: {@code du = da silu(g)}, {@code dg = da u silu'(g)}, split over the threads. */
+  static void swiGluBackward(float[] g, float[] u, float[] da, float[] dg, float[] du) {
+    Ops.chunked(da.length, (from, to) -> {
+      if (Kernels.VECTORIZED) {
+        Kernels.swiGluBackward(g, u, da, dg, du, from, to);
+        return;
+      }
+      for (int i = from; i < to; i++) {
+        float gi = g[i];
+        float sg = 1f / (1f + (float) Math.exp(-gi));
+        float silu = gi * sg;
+        du[i] = da[i] * silu;
+        dg[i] = da[i] * u[i] * sg * (1f + gi * (1f - sg));
+      }
+    });
   }
 
   /** Causal softmax over the {@code t x t} score block at {@code s[o ..]}. */

@@ -51,6 +51,10 @@ public final class ElementwiseBenchmark {
       System.arraycopy(dg, 0, g, 0, mlp);
       Ops.geluBackwardInPlace(f, g, mlp);
     });
+    float[] up = gaussian(rnd, mlp, 1);
+    float[] du = new float[mlp];
+    report(mode, "swiglu", mlp, reps, () -> LlamaModel.swiGlu(f, up, g));
+    report(mode, "swiglu_backward", mlp, reps, () -> LlamaModel.swiGluBackward(f, up, dg, g, du));
     long causal = heads * (long) seq * (seq + 1) / 2;
     report(mode, "attention_softmax", causal, reps, () -> {
       System.arraycopy(scores, 0, probs, 0, scores.length);

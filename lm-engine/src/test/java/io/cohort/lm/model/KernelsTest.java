@@ -253,4 +253,52 @@ class KernelsTest {
           .isLessThanOrEqualTo(1e-5 * (1 + Math.abs(ref)));
     }
   }
+
+  /**
+   * SwiGLU and its backward pass against double precision: Gaussian gates and up projections, plus
+   * gates at 0, -0, +-2^-70 (where the branch-free sigmoid blends its two halves), +-5, +-20, +-88
+   * and +-100 (e^-g overflows a float), +-1e30 (silu(g) = g or -0), on block and chunk edges.
+   */
+  @Test
+  void swiGluAndItsBackwardPassMatchDoublePrecision() {
+    SplittableRandom rnd = new SplittableRandom(SEED + 9);
+    int n = 3 * Kernels.BLOCK + 77;
+    float[] g = new float[n];
+    float[] u = new float[n];
+    float[] da = new float[n];
+    for (int i = 0; i < n; i++) {
+      g[i] = (float) (rnd.nextGaussian() * 4);
+      u[i] = (float) rnd.nextGaussian();
+      da[i] = (float) rnd.nextGaussian();
+    }
+    float[] edges = {0f, -0f, 0x1p-70f, -0x1p-70f, 5f, -5f, 20f, -20f, 88f, -88f, 100f, -100f, 1e30f, -1e30f};
+    System.arraycopy(edges, 0, g, Kernels.BLOCK - 5, edges.length);
+    float[] a = new float[n];
+    float[] dg = new float[n];
+    float[] du = new float[n];
+    int from = 3;
+    int to = n - 2;
+    Kernels.swiGlu(g, u, a, from, to);
+    Kernels.swiGluBackward(g, u, da, dg, du, from, to);
+    for (int i = 0; i < n; i++) {
+      if (i < from || i >= to) {
+        assertThat(a[i]).as("outside the range").isEqualTo(0f);
+        continue;
+      }
+      double x = g[i];
+      double sig = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+      double silu = x * sig;
+      String what = String.format("g=%s u=%s (seed %d)", g[i], u[i], SEED + 9);
+      assertThat((double) a[i]).as("swiGlu " + what).isCloseTo(silu * u[i], within(silu * u[i]));
+      assertThat((double) du[i]).as("du " + what).isCloseTo(da[i] * silu, within(da[i] * silu));
+      double dgExact = da[i] * u[i] * sig * (1 + x * (1 - sig));
+      // (1 - sig) rounds in float: dg is as close as the float sigmoid allows, about 1e-7 * |g| relative.
+      assertThat((double) dg[i]).as("dg " + what).isCloseTo(dgExact,
+          org.assertj.core.data.Offset.offset(4e-7 * Math.abs(da[i] * u[i]) * (1 + Math.abs(x)) + 1e-37));
+    }
+  }
+
+  private static org.assertj.core.data.Offset<Double> within(double exact) {
+    return org.assertj.core.data.Offset.offset(1e-6 * Math.abs(exact) + 1e-37);
+  }
 }
