@@ -1,6 +1,7 @@
 package io.cohort.lm.train;
 
 import io.cohort.lm.model.LanguageModel;
+import io.cohort.lm.model.OutputHeadLoss;
 import io.cohort.lm.model.Parameter;
 import io.cohort.lm.model.Pass;
 import java.util.List;
@@ -11,7 +12,17 @@ import java.util.List;
  * [tokens, vocab] matrix (50257 wide for GPT-2) is never held whole.
  */
 public final class CausalLm implements Objective {
+  /** Rows of logits per block on the heap path (Java arrays: the memory planner counts 64 rows). */
   private static final int ROWS_PER_BLOCK = 64;
+  /**
+   * Rows per block on the fused off-heap path ({@link OutputHeadLoss}): every block streams the whole
+   * [vocab, width] head through each engine thread twice (logits, then the input gradient), so at a
+   * 151,936-token vocabulary 64-row blocks moved ~35 GB per 1,024-token step. 256 rows cost
+   * 10 bytes x vocab per row off-heap (389 MB at Qwen's vocabulary, 129 MB at GPT-2's) and took the
+   * head's share of a Qwen2.5-0.5B-shape step from 3.6 to 2.4 s (FP32) and 2.3 to 1.5 s (BF16)
+   * (docs/benchmarks.md, issue 18, session 8). Blocks stay within one example (per-example weights).
+   */
+  private static final int FUSED_ROWS_PER_BLOCK = 256;
   private final LanguageModel model;
 
   public CausalLm(LanguageModel model) {
@@ -61,11 +72,12 @@ public final class CausalLm implements Objective {
     int t = batch.seqLen();
     int n = batch.lengths()[i] - 1;
     float[][] scratch = new float[1][];
+    int block = OutputHeadLoss.supports(model.outputHead()) ? FUSED_ROWS_PER_BLOCK : ROWS_PER_BLOCK;
     double sum = 0;
-    for (int from = 0; from < n; from += ROWS_PER_BLOCK) {
-      int rows = Math.min(ROWS_PER_BLOCK, n - from);
+    for (int from = 0; from < n; from += block) {
+      int rows = Math.min(block, n - from);
       sum += NextTokenLoss.throughHead(model, hidden, i * t + from, rows, batch.ids(), weight, dHidden, scratch,
-          Math.min(ROWS_PER_BLOCK, n));
+          Math.min(block, n));
     }
     return sum;
   }
