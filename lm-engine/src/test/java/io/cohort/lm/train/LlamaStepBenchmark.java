@@ -112,9 +112,13 @@ public final class LlamaStepBenchmark {
         boolean isDp = mode.startsWith("dp");
         model.setActivationRecomputation(mode.endsWith("recompute"));
         double[] t = new double[reps];
+        double[] spent = new double[3];
         double loss = Double.NaN;
         long flops = 0;
         for (int i = 0; i < warmup + reps; i++) {
+          boolean shapeProfile = Boolean.getBoolean("cohort.bench.shapes") && i == warmup + reps - 1;
+          Blas.recordShapes(shapeProfile);
+          double[] s0 = Blas.secondsSpent();
           long f0 = Blas.flopsCounted();
           long t0 = System.nanoTime();
           loss = trainer.forwardBackward(b, params, isDp, null);
@@ -124,8 +128,16 @@ public final class LlamaStepBenchmark {
           opt.step(params, 1e-4);
           if (i >= warmup) {
             t[i - warmup] = (System.nanoTime() - t0) / 1e9;
+            double[] s1 = Blas.secondsSpent();
+            for (int j = 0; j < 3; j++) {
+              spent[j] += (s1[j] - s0[j]) / reps;
+            }
           }
           flops = Blas.flopsCounted() - f0;
+          if (shapeProfile) {
+            ModelStepBenchmark.printShapeProfile(Blas.recordedShapes(), Blas.recordedShapeSeconds());
+            Blas.recordShapes(false);
+          }
         }
         Arrays.sort(t);
         double med = t[reps / 2];
@@ -133,10 +145,11 @@ public final class LlamaStepBenchmark {
             "{\"impl\": \"cohort\", \"shape\": \"%s\", \"mode\": \"%s\", \"precision\": \"" + pname + "\", \"batch\": %d, \"seq\": %d, \"threads\": %d,"
                 + " \"estimate_mb\": %d, \"trainable\": %d, \"loss\": %.4f, \"step_s\": %.4f, \"step_s_min\": %.4f,"
                 + " \"step_s_max\": %.4f, \"tokens_per_s\": %.1f, \"gflop_per_step\": %.1f, \"gflops\": %.1f,"
-                + " \"fraction_of_gemm_peak\": %.3f, \"peak_rss_mb\": %d}",
+                + " \"fraction_of_gemm_peak\": %.3f, \"products_s\": %.3f, \"copies_s\": %.3f,"
+                + " \"thin_products_s\": %.3f, \"peak_rss_mb\": %d}",
             shapeName, mode, batch, seq, threads, model.trainingActivationBytes(batch, seq, mode.endsWith("recompute")) >> 20,
             trainable, loss, med, t[0], t[reps - 1], batch * seq / med, flops / 1e9, flops / 1e9 / med,
-            flops / 1e9 / med / peak, peakRssMb()));
+            flops / 1e9 / med / peak, spent[0], spent[1], spent[2], peakRssMb()));
       }
     }
   }
