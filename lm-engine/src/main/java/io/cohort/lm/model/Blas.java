@@ -369,10 +369,12 @@ public final class Blas {
    * {@code C = alpha A op(W) + beta C (+ bias per row)} for heap A [m, k] and C [m, n], frozen W,
    * cut into one row slice per engine thread, each slice end to end on its own thread: copy its rows
    * of A off-heap, write the bias rows (or its rows of C when beta is not 0), run the product on
-   * one single-threaded sgemm (or oneDNN under BF16), copy its rows of C back. Why per slice and not
-   * one copy of all of A, one product sliced, one copy of all of C: the copies (and bias rows) ran
-   * on the calling thread or behind a pool hand-off each, and a slice's rows are still in cache
-   * when its own thread copies them back (about 10 % of a GPT-2-small step was these copies).
+   * one single-threaded sgemm (or oneDNN under BF16, with the bias as the matmul's bias argument),
+   * copy its rows of C back. It replaced one copy of all of A, one sliced product and one copy of
+   * all of C, with the bias rows written (and under BF16 the bias added and alpha/beta applied) by
+   * the calling thread alone. Measured (docs/benchmarks.md, issue 18, session 8): the copies' share
+   * of a GPT-2-small FP32 step fell from 0.29-0.31 to 0.23-0.26 s but the step did not get faster;
+   * the BF16 step's median moved 1.84 to 1.73 s, inside the spread.
    * Seconds are recorded per slice and averaged over the slices, so they stay comparable to the
    * wall-clock seconds of the other paths.
    */
