@@ -18,7 +18,11 @@ import org.bytedeco.openblas.global.openblas;
  * [rows, width] result is scaled by the example's weight into {@code dh} in Java.
  *
  * <p>Rows are split over the engine's threads, each running its rows end to end on its own buffers
- * (no synchronisation between the stages). The products run on oneDNN's matmul, single-threaded per
+ * (no synchronisation between the stages). The softmax runs in place on the logits, so a thread holds
+ * one [rows, vocab] FP32 buffer (plus its BF16 copy under BF16), and the rows of a block may come from
+ * several examples ({@link #sum(NativeMatrix, float[], int[], int[], float[], int, float[])}): the
+ * head's products are memory-bound at a few dozen rows against a 151,936 x 896 head, and run nearer
+ * the machine's peak the more rows share one pass over it. The products run on oneDNN's matmul, single-threaded per
  * engine thread: in FP32 (OpenBLAS repacks the whole head on every call; 1.2–1.4x slower here,
  * {@code -Dcohort.head.product=openblas} keeps it for comparison), or under {@link Precision#BF16}
  * against the head's BF16 copy (activations and probabilities rounded to BF16, FP32 accumulation),
@@ -48,12 +52,32 @@ public final class OutputHeadLoss {
    */
   public static double sum(NativeMatrix head, float[] hidden, int from, int n, int[] ids, int firstTarget,
       float weight, float[] dHidden) {
+    int[] rows = new int[n];
+    int[] targets = new int[n];
+    float[] weights = new float[n];
+    for (int r = 0; r < n; r++) {
+      rows[r] = from + r;
+      targets[r] = ids[firstTarget + r];
+      weights[r] = weight;
+    }
+    return sum(head, hidden, rows, targets, weights, n, dHidden);
+  }
+
+  /**
+   * Sum of the negative log-likelihoods of the first {@code n} listed rows: hidden row {@code rows[r]}
+   * ([*, width] row-major) predicting token {@code targets[r]}; with {@code dHidden} (same layout as
+   * hidden), adds {@code weights[r] * dNLL/dh} to its row {@code rows[r]}. The rows may come from
+   * different examples (each with its own weight), so one block can span a batch's short examples
+   * and the head's products get as many rows as the block allows. Listed rows must be distinct.
+   */
+  public static double sum(NativeMatrix head, float[] hidden, int[] rows, int[] targets, float[] weights, int n,
+      float[] dHidden) {
     int parts = Math.max(1, Math.min(Parallel.threads(), n / MIN_ROWS_PER_PART));
     double[] perPart = new double[parts];
     Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
       int r0 = (int) ((long) n * p / parts);
       int r1 = (int) ((long) n * (p + 1) / parts);
-      perPart[p] = rows(head, hidden, from + r0, r1 - r0, ids, firstTarget + r0, weight, dHidden);
+      perPart[p] = rows(head, hidden, rows, targets, weights, r0, r1 - r0, dHidden);
     });
     double sum = 0;
     for (double v : perPart) {
@@ -62,102 +86,143 @@ public final class OutputHeadLoss {
     return sum;
   }
 
-  /** One thread's rows, end to end. */
-  private static double rows(NativeMatrix head, float[] hidden, int row0, int rows, int[] ids, int firstTarget,
-      float weight, float[] dHidden) {
-    if (rows == 0) {
+  /** One thread's rows {@code [first, first + count)} of the lists, end to end. */
+  private static double rows(NativeMatrix head, float[] hidden, int[] rows, int[] targets, float[] weights,
+      int first, int count, float[] dHidden) {
+    if (count == 0) {
       return 0;
     }
     int vocab = head.rows();
     int width = head.cols();
     Buffers b = BUFFERS.get();
-    b.ensure(rows, vocab, width);
-    b.h.position(0).put(hidden, row0 * width, rows * width);
+    b.ensure(count, vocab, width);
+    for (int r = 0; r < count; r++) {
+      b.h.position((long) r * width).put(hidden, rows[first + r] * width, width);
+    }
+    b.h.position(0);
     boolean bf16 = Blas.precision() == Precision.BF16;
     long t0 = System.nanoTime();
-    // logits = h W^T: [rows, width] x [vocab, width]^T
-    if (bf16) {
-      Dnnl.bf16(true, rows, vocab, width, b.h, width, b.bf16(rows * width), head.bf16Pointer(), width,
-          b.logits.position(0));
-    } else if (DNNL_F32) {
-      Dnnl.f32(true, rows, vocab, width, b.h, width, head.pointer(), width, b.logits.position(0));
-    } else {
-      openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, rows, vocab, width,
-          1f, b.h, width, head.pointer(), width, 0f, b.logits.position(0), vocab);
-    }
-    long t1 = System.nanoTime();
-    Blas.countFused(rows, vocab, width, false, true, t1 - t0);
-    DnnlSoftmax.run(b.logits.position(0), b.probs.position(0), rows, vocab);
+    // logits = h W^T: [count, width] x [vocab, width]^T, into the buffer the softmax then overwrites.
+    logits(head, bf16, count, b.h, b, b.probs.position(0));
+    Blas.countFused(count, vocab, width, false, true, System.nanoTime() - t0);
+    DnnlSoftmax.run(b.probs.position(0), b.probs.position(0), count, vocab);
     double sum = 0;
-    for (int r = 0; r < rows; r++) {
-      int target = ids[firstTarget + r];
+    for (int r = 0; r < count; r++) {
+      int target = targets[first + r];
       long at = (long) r * vocab + target;
       float p = b.probs.get(at);
       if (p >= Float.MIN_NORMAL) {
         sum -= Math.log(p);
       } else {
         // The target's logit is ~87 or more below the row's maximum: its probability underflows
-        // float, so score the row from its logits (kept in b.logits) in double.
-        sum += exactNll(b.logits, (long) r * vocab, vocab, target);
+        // float. The softmax overwrote the logits (one buffer, not two, of [rows, vocab]), so this
+        // rare row's logits are formed again, alone, and scored in double.
+        sum += exactNll(head, bf16, b, r, target);
       }
       if (dHidden != null) {
         b.probs.put(at, p - 1f);
       }
     }
-    if (dHidden != null && (bf16 || DNNL_F32)) {
-      // dh += weight (softmax - onehot) W: the product [rows, vocab] x [vocab, width] on oneDNN into
-      // b.h, the scaled update in Java (rows x width values; the weight differs from example to
-      // example, so it is not baked into the primitive).
+    if (dHidden != null) {
+      // dh += weight (softmax - onehot) W: the product [count, vocab] x [vocab, width] into b.h (the
+      // gathered rows are no longer needed), each row then scaled by its own weight into dHidden.
       long t2 = System.nanoTime();
       if (bf16) {
-        Dnnl.bf16(false, rows, width, vocab, b.probs.position(0), vocab, b.bf16(rows * vocab), head.bf16Pointer(),
-            width, b.h.position(0));
+        Dnnl.bf16Rows(false, count, width, vocab, b.probs.position(0), vocab, b.bf16((long) count * vocab),
+            head.bf16Pointer(), width, null, b.h.position(0));
+      } else if (DNNL_F32) {
+        Dnnl.f32(false, count, width, vocab, b.probs.position(0), vocab, head.pointer(), width, b.h.position(0));
       } else {
-        Dnnl.f32(false, rows, width, vocab, b.probs.position(0), vocab, head.pointer(), width, b.h.position(0));
+        openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, count, width,
+            vocab, 1f, b.probs.position(0), vocab, head.pointer(), width, 0f, b.h.position(0), width);
       }
-      Blas.countFused(rows, width, vocab, false, false, System.nanoTime() - t2);
-      float[] product = new float[rows * width];
-      b.h.position(0).get(product, 0, product.length);
-      int o = row0 * width;
-      for (int i = 0; i < product.length; i++) {
-        dHidden[o + i] += weight * product[i];
+      Blas.countFused(count, width, vocab, false, false, System.nanoTime() - t2);
+      float[] product = b.product(count * width);
+      b.h.position(0).get(product, 0, count * width);
+      for (int r = 0; r < count; r++) {
+        float w = weights[first + r];
+        int o = rows[first + r] * width;
+        int q = r * width;
+        for (int j = 0; j < width; j++) {
+          dHidden[o + j] += w * product[q + j];
+        }
       }
-    } else if (dHidden != null) {
-      // dh += weight (softmax - onehot) W: [rows, vocab] x [vocab, width]
-      b.h.position(0).put(dHidden, row0 * width, rows * width);
-      long t2 = System.nanoTime();
-      openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, rows, width, vocab,
-          weight, b.probs.position(0), vocab, head.pointer(), width, 1f, b.h, width);
-      Blas.countFused(rows, width, vocab, false, false, System.nanoTime() - t2);
-      b.h.position(0).get(dHidden, row0 * width, rows * width);
     }
     return sum;
   }
 
-  private static double exactNll(FloatPointer logits, long offset, int vocab, int target) {
-    float[] row = new float[vocab];
-    logits.position(offset).get(row, 0, vocab);
-    logits.position(0);
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : row) {
-      max = Math.max(max, v);
+  /**
+   * {@code out = h W^T} for {@code m} rows of {@code h} (off-heap, [m, width]), on this thread only:
+   * oneDNN's BF16 matmul against the head's BF16 copy, oneDNN's FP32 matmul, or OpenBLAS.
+   */
+  private static void logits(NativeMatrix head, boolean bf16, int m, FloatPointer h, Buffers b, FloatPointer out) {
+    int vocab = head.rows();
+    int width = head.cols();
+    if (bf16) {
+      Dnnl.bf16Rows(true, m, vocab, width, h, width, b.bf16((long) m * width), head.bf16Pointer(), width, null,
+          out);
+    } else if (DNNL_F32) {
+      Dnnl.f32(true, m, vocab, width, h, width, head.pointer(), width, out);
+    } else {
+      openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, m, vocab, width,
+          1f, h, width, head.pointer(), width, 0f, out, vocab);
     }
-    double z = 0;
-    for (float v : row) {
-      z += Math.exp(v - max);
+  }
+
+  /** Row {@code r}'s NLL in double from its logits, formed again from its gathered hidden row in {@code b.h}. */
+  private static double exactNll(NativeMatrix head, boolean bf16, Buffers b, int r, int target) {
+    int vocab = head.rows();
+    int width = head.cols();
+    FloatPointer h = new FloatPointer(width);
+    FloatPointer row = new FloatPointer(vocab);
+    ShortPointer rounded = new ShortPointer(width);
+    try {
+      float[] hRow = new float[width];
+      b.h.position((long) r * width).get(hRow, 0, width);
+      b.h.position(0);
+      h.put(hRow, 0, width);
+      if (bf16) {
+        Dnnl.bf16Rows(true, 1, vocab, width, h, width, rounded, head.bf16Pointer(), width, null, row);
+      } else if (DNNL_F32) {
+        Dnnl.f32(true, 1, vocab, width, h, width, head.pointer(), width, row);
+      } else {
+        openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, 1, vocab, width,
+            1f, h, width, head.pointer(), width, 0f, row, vocab);
+      }
+      float[] logits = new float[vocab];
+      row.get(logits, 0, vocab);
+      double max = Double.NEGATIVE_INFINITY;
+      for (float v : logits) {
+        max = Math.max(max, v);
+      }
+      double z = 0;
+      for (float v : logits) {
+        z += Math.exp(v - max);
+      }
+      return max + Math.log(z) - logits[target];
+    } finally {
+      h.deallocate();
+      row.deallocate();
+      rounded.deallocate();
     }
-    return max + Math.log(z) - row[target];
   }
 
   /**
-   * A thread's off-heap hidden rows (and their gradient), logits and probabilities, and (BF16) the
-   * product's left operand rounded to BF16, grown as needed.
+   * A thread's off-heap hidden rows (and their gradient), logits (overwritten by their probabilities),
+   * (BF16) the products' left operand rounded to BF16, and the gradient rows on the heap, grown as needed.
    */
   private static final class Buffers {
     FloatPointer h = new FloatPointer(1);
-    FloatPointer logits = new FloatPointer(1);
     FloatPointer probs = new FloatPointer(1);
     ShortPointer bf16 = new ShortPointer(1);
+    float[] product = new float[0];
+
+    float[] product(int values) {
+      if (product.length < values) {
+        product = new float[values];
+      }
+      return product;
+    }
 
     ShortPointer bf16(long values) {
       if (bf16.capacity() < values) {
@@ -169,10 +234,8 @@ public final class OutputHeadLoss {
 
     void ensure(int rows, int vocab, int width) {
       long big = (long) rows * vocab;
-      if (logits.capacity() < big) {
-        logits.deallocate();
+      if (probs.capacity() < big) {
         probs.deallocate();
-        logits = new FloatPointer(big);
         probs = new FloatPointer(big);
       }
       if (h.capacity() < (long) rows * width) {

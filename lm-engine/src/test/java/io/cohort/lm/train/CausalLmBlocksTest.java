@@ -10,15 +10,25 @@ import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /**
- * The next-token loss formed a block of rows at a time (256 rows on the fused off-heap path, 64 on
- * the heap path) equals the double-precision formula row by row, for examples longer than several
- * blocks and of different lengths, with the batch-mean weighting of the input gradient.
+ * The next-token loss formed a block of rows at a time (512 rows gathered across examples on the
+ * fused off-heap path, 64 per example on the heap path) equals the double-precision formula row by
+ * row, for examples longer than a block and of different lengths (so blocks span example boundaries
+ * and skip padding), with the batch-mean and the per-example weighting of the input gradient.
  */
 class CausalLmBlocksTest {
   private static final long SEED = 20261208L;
 
   @Test
   void lossAndInputGradient_overManyBlocks_equalTheFormulaRowByRow() {
+    check(false);
+  }
+
+  @Test
+  void perExampleWeights_acrossExampleBoundaries_equalTheFormulaRowByRow() {
+    check(true);
+  }
+
+  private static void check(boolean perExample) {
     Gpt2Model model = TinyModels.model(SEED);
     assertThat(OutputHeadLoss.supports(model.outputHead())).as("the fused path runs here").isTrue();
     int vocab = model.vocabSize();
@@ -37,7 +47,7 @@ class CausalLmBlocksTest {
       hidden[i] = (float) rnd.nextGaussian();
     }
     float[] dHidden = new float[hidden.length];
-    double loss = new CausalLm(model).loss(hidden, batch, Pass.training(batch.batch(), t, false, null), dHidden);
+    double loss = new CausalLm(model).loss(hidden, batch, Pass.training(batch.batch(), t, perExample, null), dHidden);
 
     float[] w = model.outputHead().toArray(); // [vocab, width]
     int predictions = 0;
@@ -64,7 +74,8 @@ class CausalLmBlocksTest {
         }
         sum += max + Math.log(norm) - z[target];
         for (int j = 0; j < vocab; j++) {
-          double g = (Math.exp(z[j] - max) / norm - (j == target ? 1 : 0)) / predictions;
+          int own = batch.lengths()[e] - 1;
+          double g = (Math.exp(z[j] - max) / norm - (j == target ? 1 : 0)) / (perExample ? own : predictions);
           for (int k = 0; k < width; k++) {
             want[row * width + k] += (float) (g * w[j * width + k]);
           }
@@ -73,7 +84,7 @@ class CausalLmBlocksTest {
     }
     assertThat(loss).as("mean NLL, seed %d", SEED).isCloseTo(sum / predictions, Offset.offset(1e-5 * sum / predictions));
     for (int i = 0; i < want.length; i++) {
-      assertThat(dHidden[i]).as("dHidden[%d] (row %d), seed %d", i, i / width, SEED)
+      assertThat(dHidden[i]).as("dHidden[%d] (row %d), per example %s, seed %d", i, i / width, perExample, SEED)
           .isCloseTo(want[i], Offset.offset(1e-6f + 1e-4f * Math.abs(want[i])));
     }
   }
