@@ -56,7 +56,7 @@ public final class Blas {
   /**
    * Starts (true) or stops recording the FLOPs of each product shape, for a peak probe that measures
    * the shapes a step really runs. Keys: {@code m n k transA transB kind}, kind {@code frozen} for
-   * products with a {@link NativeMatrix}, {@code heap} for others, {@code thin} for thin A^T B.
+   * products with a {@link NativeMatrix}, {@code heap} for others, {@code thin} for thin A^T B, {@code lowrank} for rank-k updates in Java.
    */
   public static void recordShapes(boolean on) {
     shapes = on ? new ConcurrentHashMap<>() : null;
@@ -193,6 +193,10 @@ public final class Blas {
     }
     if (transA && !transB && Math.min(m, n) <= SKINNY) {
       skinnyTransposedA(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    if (!transA && k <= LOW_RANK && n >= MIN_LOW_RANK_WIDTH && LOW_RANK_IN_JAVA) {
+      lowRank(transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
     onBlas(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
@@ -502,6 +506,60 @@ public final class Blas {
       }
     }
     timed(THIN_NANOS, System.nanoTime() - t0, m, n, k, true, false, "thin");
+  }
+
+  /** Inner dimensions up to which a product with a wide result runs as {@link #lowRank} updates. */
+  private static final int LOW_RANK = 32;
+  /** Result widths from which {@link #lowRank} is used (narrower results are not worth a row pass). */
+  private static final int MIN_LOW_RANK_WIDTH = 64;
+  /** {@code -Dcohort.lowrank=blas} sends these products to OpenBLAS as before (for comparison). */
+  private static final boolean LOW_RANK_IN_JAVA = !"blas".equals(System.getProperty("cohort.lowrank"));
+
+  /**
+   * {@code C = alpha A op(B) + beta C} for a small inner dimension k (LoRA's {@code y += s (x A^T) B^T}
+   * and {@code dx += (dy B) A}, k = the rank) in Java, on the heap arrays themselves: each row of C
+   * gets k axpy passes ({@code C[row] += alpha A[row, j] op(B)[j]}) while it sits in L1. On OpenBLAS the
+   * same product copied C ([rows, out], 20 MB at an MLP's width) off-heap and back, plus A, for 2 k
+   * FLOPs per value of C: the copies, not the arithmetic, were its cost.
+   */
+  private static void lowRank(boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    count(m, n, k, false, transB, "lowrank");
+    long t0 = System.nanoTime();
+    // op(B) as k dense rows of n: B itself when it is [k, n] with ldb n, else a transposed copy.
+    float[] rowsOfB;
+    int bStart;
+    if (!transB && ldb == n) {
+      rowsOfB = b;
+      bStart = bOff;
+    } else {
+      rowsOfB = new float[k * n];
+      bStart = 0;
+      for (int j = 0; j < k; j++) {
+        for (int o = 0; o < n; o++) {
+          rowsOfB[j * n + o] = transB ? b[bOff + o * ldb + j] : b[bOff + j * ldb + o];
+        }
+      }
+    }
+    Parallel.forEach(m, (long) n * k, row -> {
+      int ci = cOff + row * ldc;
+      if (beta == 0f) {
+        java.util.Arrays.fill(c, ci, ci + n, 0f);
+      } else if (beta != 1f) {
+        for (int o = 0; o < n; o++) {
+          c[ci + o] *= beta;
+        }
+      }
+      int ai = aOff + row * lda;
+      for (int j = 0; j < k; j++) {
+        float coef = alpha * a[ai + j];
+        int bj = bStart + j * n;
+        for (int o = 0; o < n; o++) {
+          c[ci + o] += coef * rowsOfB[bj + o];
+        }
+      }
+    });
+    timed(PRODUCT_NANOS, System.nanoTime() - t0, m, n, k, false, transB, "lowrank");
   }
 
   /** A^T B [m, n] over k rows of A [k, m] and B [k, n], on this thread's scratch, dense row-major. */
