@@ -475,16 +475,21 @@ public final class Blas {
 
   /**
    * {@code C = alpha A^T B + beta C} for a thin C (LoRA weight gradients: [out, r] and [r, in]
-   * summed over thousands of rows). One multi-threaded sgemm splits such a product badly (OpenBLAS
-   * 0.3.19 with SKYLAKEX kernels: 19-24 GFLOP/s on 2 threads against 27-37 on one, and far worse
-   * with older kernels), and a Java loop reached 4 GFLOP/s. So the k rows are cut into one slice
-   * per thread; each thread copies its slice and runs a single-threaded sgemm into its own partial
-   * result, and the partials are summed into C.
+   * summed over thousands of rows): in Java column blocks ({@link #thinColumns}) when one side is
+   * wide. Otherwise (and with {@code -Dcohort.thin=blas}) on OpenBLAS: one multi-threaded sgemm
+   * splits such a product badly (0.3.19 with SKYLAKEX kernels: 19-24 GFLOP/s on 2 threads against
+   * 27-37 on one), so the k rows are cut into one slice per thread; each thread copies its slice and
+   * runs a single-threaded sgemm into its own partial result, and the partials are summed into C.
    */
   private static void skinnyTransposedA(int m, int n, int k, float alpha, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
     count(m, n, k, true, false, "thin");
     long t0 = System.nanoTime();
+    if (THIN_IN_JAVA && Math.max(m, n) >= MIN_THIN_JAVA_WIDTH) {
+      thinColumns(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      timed(THIN_NANOS, System.nanoTime() - t0, m, n, k, true, false, "thin");
+      return;
+    }
     boolean inTask = Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread;
     int parts = inTask ? 1 : Math.max(1, Math.min(Parallel.threads(), k / 256));
     float[][] partial = new float[parts][];
@@ -560,6 +565,60 @@ public final class Blas {
       }
     });
     timed(PRODUCT_NANOS, System.nanoTime() - t0, m, n, k, false, transB, "lowrank");
+  }
+
+  /** {@code -Dcohort.thin=blas} keeps thin A^T B products on the sliced sgemm (for comparison). */
+  private static final boolean THIN_IN_JAVA = !"blas".equals(System.getProperty("cohort.thin"));
+  /** The wide side from which {@link #thinColumns} runs (narrow products stay on one sgemm call). */
+  private static final int MIN_THIN_JAVA_WIDTH = 64;
+  /** Columns of the wide operand per task of {@link #thinColumns}: 16 x 512 floats of sums fit in L1. */
+  private static final int THIN_BLOCK = 512;
+
+  /**
+   * {@code C = alpha A^T B + beta C} for a thin C ({@code min(m, n) <= SKINNY}) in Java, on the heap
+   * arrays: the wide operand's columns are cut into blocks, one task each; a task walks all k rows,
+   * adding each row's block times each of the narrow operand's few values into a small block of
+   * sums that stays in L1 (axpy loops, which the JIT vectorises). Every value of both operands is
+   * read from memory once and nothing is copied off-heap; the sliced sgemm it replaces copied both
+   * operands (20 MB for a Qwen MLP gradient) and ran OpenBLAS at a shape it is slow at.
+   */
+  private static void thinColumns(int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    // C [m, n] = A^T B. Narrow result rows (m small): sums[i][j] over B's columns j, C's own layout.
+    // Narrow result columns (n small): sums[j][i] over A's columns i, i.e. C transposed.
+    boolean narrowRows = m <= n;
+    int narrow = narrowRows ? m : n;
+    int wide = narrowRows ? n : m;
+    float[] small = narrowRows ? a : b;
+    int smallOff = narrowRows ? aOff : bOff;
+    int smallLd = narrowRows ? lda : ldb;
+    float[] large = narrowRows ? b : a;
+    int largeOff = narrowRows ? bOff : aOff;
+    int largeLd = narrowRows ? ldb : lda;
+    int blocks = (wide + THIN_BLOCK - 1) / THIN_BLOCK;
+    Parallel.forEach(blocks, (long) k * narrow * THIN_BLOCK, blk -> {
+      int w0 = blk * THIN_BLOCK;
+      int width = Math.min(THIN_BLOCK, wide - w0);
+      float[] sums = new float[narrow * width];
+      for (int row = 0; row < k; row++) {
+        int si = smallOff + row * smallLd;
+        int li = largeOff + row * largeLd + w0;
+        for (int s = 0; s < narrow; s++) {
+          float coef = small[si + s];
+          int o = s * width;
+          for (int w = 0; w < width; w++) {
+            sums[o + w] += coef * large[li + w];
+          }
+        }
+      }
+      for (int s = 0; s < narrow; s++) {
+        for (int w = 0; w < width; w++) {
+          int ci = narrowRows ? cOff + s * ldc + w0 + w : cOff + (w0 + w) * ldc + s;
+          float v = alpha * sums[s * width + w];
+          c[ci] = beta == 0f ? v : v + beta * c[ci];
+        }
+      }
+    });
   }
 
   /** A^T B [m, n] over k rows of A [k, m] and B [k, n], on this thread's scratch, dense row-major. */

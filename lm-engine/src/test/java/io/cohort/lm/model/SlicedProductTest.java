@@ -7,8 +7,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Products the engine cuts into per-thread single-threaded sgemm calls, against a double-precision
- * triple loop on one and two threads: thin A^T B (LoRA weight gradients) cut over k and summed,
+ * Products the engine cuts into per-thread work, against a double-precision triple loop on one and
+ * two threads: thin A^T B (LoRA weight gradients: Java column blocks, or one sgemm when both sides are narrow),
  * with offsets, leading dimensions, alpha and beta, also from inside a pool task (one slice); and
  * products sliced into rows or columns of C (x W + bias, dY W^T with beta and a wider C, op(A) op(B)
  * on heap operands with A transposed, a 16-row product over 4,096 columns, a sliced gemv), with
@@ -30,6 +30,8 @@ class SlicedProductTest {
       check(8, 768, 2048, 0.5f, 1f, threads);  // dA: [r, in], accumulated into C (beta 1)
       check(16, 5, 300, -2f, 0.25f, threads);  // k not a multiple of the slices
       check(3, 40, 100, 1f, 0f, threads);      // k below one slice of 256: a single sgemm
+      check(1300, 16, 513, 0.5f, 0.25f, threads); // Java column blocks: 1300 not a multiple of 512, beta other
+      check(16, 1100, 77, 2f, -1f, threads);   // Java, narrow result rows, negative beta
     }
   }
 
