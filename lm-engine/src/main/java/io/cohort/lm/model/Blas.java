@@ -531,37 +531,41 @@ public final class Blas {
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
     count(m, n, k, false, transB, "lowrank");
     long t0 = System.nanoTime();
-    // op(B) as k dense rows of n: B itself when it is [k, n] with ldb n, else a transposed copy.
-    float[] rowsOfB;
-    int bStart;
-    if (!transB && ldb == n) {
-      rowsOfB = b;
-      bStart = bOff;
-    } else {
-      rowsOfB = new float[k * n];
-      bStart = 0;
-      for (int j = 0; j < k; j++) {
-        for (int o = 0; o < n; o++) {
-          rowsOfB[j * n + o] = transB ? b[bOff + o * ldb + j] : b[bOff + j * ldb + o];
-        }
+    // op(B) as k rows of n, each an array of its own, and C's row copied into a local array: the
+    // update loop then indexes both at the same offset, which C2 vectorises (with different
+    // offsets into arrays that might be the same one, it cannot prove independence and does not).
+    float[][] rowsOfB = new float[k][n];
+    for (int j = 0; j < k; j++) {
+      for (int o = 0; o < n; o++) {
+        rowsOfB[j][o] = transB ? b[bOff + o * ldb + j] : b[bOff + j * ldb + o];
       }
     }
-    Parallel.forEach(m, (long) n * k, row -> {
-      int ci = cOff + row * ldc;
-      if (beta == 0f) {
-        java.util.Arrays.fill(c, ci, ci + n, 0f);
-      } else if (beta != 1f) {
-        for (int o = 0; o < n; o++) {
-          c[ci + o] *= beta;
+    int parts = Math.max(1, Math.min(Parallel.threads() * 4, m / 8));
+    Parallel.forEach(parts, (long) m / parts * n * k, p -> {
+      int r0 = (int) ((long) m * p / parts);
+      int r1 = (int) ((long) m * (p + 1) / parts);
+      float[] row = new float[n];
+      for (int r = r0; r < r1; r++) {
+        int ci = cOff + r * ldc;
+        if (beta == 0f) {
+          java.util.Arrays.fill(row, 0f);
+        } else {
+          System.arraycopy(c, ci, row, 0, n);
+          if (beta != 1f) {
+            for (int o = 0; o < n; o++) {
+              row[o] *= beta;
+            }
+          }
         }
-      }
-      int ai = aOff + row * lda;
-      for (int j = 0; j < k; j++) {
-        float coef = alpha * a[ai + j];
-        int bj = bStart + j * n;
-        for (int o = 0; o < n; o++) {
-          c[ci + o] += coef * rowsOfB[bj + o];
+        int ai = aOff + r * lda;
+        for (int j = 0; j < k; j++) {
+          float coef = alpha * a[ai + j];
+          float[] bj = rowsOfB[j];
+          for (int o = 0; o < n; o++) {
+            row[o] += coef * bj[o];
+          }
         }
+        System.arraycopy(row, 0, c, ci, n);
       }
     });
     timed(PRODUCT_NANOS, System.nanoTime() - t0, m, n, k, false, transB, "lowrank");
@@ -599,22 +603,25 @@ public final class Blas {
     Parallel.forEach(blocks, (long) k * narrow * THIN_BLOCK, blk -> {
       int w0 = blk * THIN_BLOCK;
       int width = Math.min(THIN_BLOCK, wide - w0);
-      float[] sums = new float[narrow * width];
+      // Sums per narrow index and the wide row's block, each an array of its own indexed from 0, so
+      // that C2 vectorises the update (see lowRank).
+      float[][] sums = new float[narrow][width];
+      float[] block = new float[width];
       for (int row = 0; row < k; row++) {
         int si = smallOff + row * smallLd;
-        int li = largeOff + row * largeLd + w0;
+        System.arraycopy(large, largeOff + row * largeLd + w0, block, 0, width);
         for (int s = 0; s < narrow; s++) {
           float coef = small[si + s];
-          int o = s * width;
+          float[] sum = sums[s];
           for (int w = 0; w < width; w++) {
-            sums[o + w] += coef * large[li + w];
+            sum[w] += coef * block[w];
           }
         }
       }
       for (int s = 0; s < narrow; s++) {
         for (int w = 0; w < width; w++) {
           int ci = narrowRows ? cOff + s * ldc + w0 + w : cOff + (w0 + w) * ldc + s;
-          float v = alpha * sums[s * width + w];
+          float v = alpha * sums[s][w];
           c[ci] = beta == 0f ? v : v + beta * c[ci];
         }
       }
