@@ -67,7 +67,12 @@ public final class LoraModule implements LinearAdapter {
   }
 
   @Override
-  public Object forward(float[] x, float[] y, Pass pass) {
+  public LowRank lowRank(Pass pass) {
+    return dropout > 0 && pass.training() ? null : new LowRank(a.value(), b.value(), r, scale);
+  }
+
+  @Override
+  public Object forward(float[] x, float[] given, float[] y, Pass pass) {
     int rows = pass.rows();
     float[] input = x;
     float[] mask = null;
@@ -81,18 +86,24 @@ public final class LoraModule implements LinearAdapter {
         input[i] = x[i] * mask[i];
       }
     }
-    float[] u = new float[rows * r];
-    Blas.gemm(false, true, rows, r, in, 1f, input, 0, in, a.value(), 0, in, 0f, u, 0, r);
+    float[] u = given;
+    if (u == null || mask != null) {
+      u = new float[rows * r];
+      Blas.gemm(false, true, rows, r, in, 1f, input, 0, in, a.value(), 0, in, 0f, u, 0, r);
+    }
     Blas.gemm(false, true, rows, out, r, scale, u, 0, r, b.value(), 0, r, 1f, y, 0, out);
     return pass.training() ? new State(u, input, mask) : null;
   }
 
   @Override
-  public void backward(Object state, float[] x, float[] dy, float[] dx, Pass pass) {
+  public void backward(Object state, float[] x, float[] dy, float[] given, float[] dx, Pass pass) {
     State s = (State) state;
     int rows = pass.rows();
-    float[] du = new float[rows * r];
-    Blas.gemm(false, false, rows, r, out, scale, dy, 0, out, b.value(), 0, r, 0f, du, 0, r);
+    float[] du = given;
+    if (du == null) {
+      du = new float[rows * r];
+      Blas.gemm(false, false, rows, r, out, scale, dy, 0, out, b.value(), 0, r, 0f, du, 0, r);
+    }
     if (pass.perExample()) {
       int t = pass.seqLen();
       float[] gb = b.perExampleGrad();

@@ -237,13 +237,23 @@ public final class Blas {
   /** As {@link #gemm}, with B a frozen off-heap matrix (its own leading dimension). */
   public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
       float[] a, int aOff, int lda, NativeMatrix b, float beta, float[] c, int cOff, int ldc) {
+    gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null);
+  }
+
+  /** As {@link #gemm} with a frozen B, also forming {@code side} (when not null; A not transposed) from A. */
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, NativeMatrix b, float beta, float[] c, int cOff, int ldc, Side side) {
     if (m == 0 || n == 0) {
       return;
     }
+    if (side != null && transA) {
+      throw new IllegalArgumentException("a side product needs A not transposed");
+    }
     if (!transA && rowSlices(m, 2L * m * n * k) > 1) {
-      frozenRows(transB, m, n, k, alpha, a, aOff, lda, b, null, beta, c, cOff, ldc);
+      frozenRows(transB, m, n, k, alpha, a, aOff, lda, b, null, beta, c, cOff, ldc, side);
       return;
     }
+    sideOnHeap(side, m, k, a, aOff, lda);
     count(m, n, k, transA, transB, "frozen");
     Scratch s = SCRATCH.get();
     int aSpan = span(transA ? k : m, transA ? m : k, lda);
@@ -312,18 +322,34 @@ public final class Blas {
    * into the off-heap result, so C is neither filled in Java nor copied in.
    */
   public static void gemmBias(int m, int n, int k, float[] a, NativeMatrix w, float[] bias, float[] c) {
+    gemmBias(m, n, k, a, w, bias, c, null);
+  }
+
+  /**
+   * A small product formed beside a frozen one from the same left operand A [m, k]:
+   * {@code out = alpha A op(weight)}, weight [r, k] ({@code transposed}, op = transpose) or [k, r],
+   * out [m, r] dense. Row-sliced frozen products form it from each slice's own off-heap copy of A
+   * (LoRA's {@code u = x A^T} and {@code du = s dy B} then cost no copy of x or dy of their own).
+   */
+  public record Side(float[] weight, int r, boolean transposed, float alpha, float[] out) {
+  }
+
+  /** {@link #gemmBias}, also forming {@code side} (when not null) from A. */
+  public static void gemmBias(int m, int n, int k, float[] a, NativeMatrix w, float[] bias, float[] c, Side side) {
     if (m == 0 || n == 0) {
       return;
     }
-    gemmBias(0, m, n, k, a, w, bias, c);
+    gemmBias(0, m, n, k, a, w, bias, c, side);
   }
 
-  /** {@link #gemmBias} for rows [row0, row0 + m) of A and C. */
-  private static void gemmBias(int row0, int m, int n, int k, float[] a, NativeMatrix w, float[] bias, float[] c) {
+  /** {@link #gemmBias} for rows [row0, row0 + m) of A and C (and side's output). */
+  private static void gemmBias(int row0, int m, int n, int k, float[] a, NativeMatrix w, float[] bias, float[] c,
+      Side side) {
     if (rowSlices(m, 2L * m * n * k) > 1) {
-      frozenRows(false, m, n, k, 1f, a, row0 * k, k, w, bias, 0f, c, row0 * n, n);
+      frozenRows(false, m, n, k, 1f, a, row0 * k, k, w, bias, 0f, c, row0 * n, n, side);
       return;
     }
+    sideOnHeap(side, m, k, a, row0 * k, k);
     count(m, n, k, false, false, "frozen");
     Scratch s = SCRATCH.get();
     FloatPointer pa = s.a(m * k);
@@ -358,6 +384,15 @@ public final class Blas {
     COPY_NANOS.add(t2 - t1 + System.nanoTime() - t3);
   }
 
+  /** Forms {@code side} (if any) from heap A [m, k] (leading dimension lda) as its own product. */
+  private static void sideOnHeap(Side side, int m, int k, float[] a, int aOff, int lda) {
+    if (side != null) {
+      int r = side.r();
+      gemm(false, side.transposed(), m, r, k, side.alpha(), a, aOff, lda, side.weight(), 0, side.transposed() ? k : r,
+          0f, side.out(), 0, r);
+    }
+  }
+
   /**
    * How many row slices a product with a frozen B is cut into by {@link #frozenRows}: one per engine
    * thread when the product is large and has rows enough for every slice, else 1 (the caller then
@@ -383,8 +418,16 @@ public final class Blas {
    * wall-clock seconds of the other paths.
    */
   private static void frozenRows(boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-      NativeMatrix w, float[] bias, float beta, float[] c, int cOff, int ldc) {
+      NativeMatrix w, float[] bias, float beta, float[] c, int cOff, int ldc, Side side) {
     count(m, n, k, false, transB, "frozen");
+    // The side product's weight, off-heap once on this thread (which waits while the slices read it).
+    FloatPointer sideWeight = null;
+    if (side != null) {
+      count(m, side.r(), k, false, side.transposed(), "side");
+      sideWeight = SCRATCH.get().b(side.r() * k);
+      sideWeight.put(side.weight(), 0, side.r() * k);
+    }
+    FloatPointer sw = sideWeight;
     int parts = rowSlices(m, 2L * m * n * k);
     boolean bf16 = precision == Precision.BF16;
     // Resolved once on this thread: a BF16-stored matrix widened for an FP32 product is widened once,
@@ -415,6 +458,14 @@ public final class Blas {
             pc);
       } else {
         sgemmCall(false, transB, rows, n, k, alpha, pa, 0, k, wF32, 0, w.cols(), bias != null ? 1f : beta, pc, 0, n);
+      }
+      if (side != null) {
+        // out = alpha A op(weight) for this slice's rows, from the slice's off-heap A.
+        int r = side.r();
+        FloatPointer pu = s.d(rows * r);
+        sgemmCall(false, side.transposed(), rows, r, k, side.alpha(), pa, 0, k, sw, 0, side.transposed() ? k : r, 0f,
+            pu, 0, r);
+        pu.get(side.out(), r0 * r, rows * r);
       }
       long t2 = System.nanoTime();
       if (bf16 && (alpha != 1f || beta != 0f)) {

@@ -52,9 +52,17 @@ public final class Linear {
   float[] forward(float[] x, Pass pass, Object[] state, Workspace ws) {
     int rows = pass.rows();
     float[] y = Workspace.take(ws, rows * out());
-    Blas.gemmBias(rows, out(), in(), x, weight, bias, y);
-    if (adapter != null) {
-      state[0] = adapter.forward(x, y, pass);
+    LinearAdapter.LowRank low = adapter == null ? null : adapter.lowRank(pass);
+    if (low != null) {
+      // u = x A^T from the frozen product's own off-heap copy of x (one copy of x, not two).
+      float[] u = new float[rows * low.r()];
+      Blas.gemmBias(rows, out(), in(), x, weight, bias, y, new Blas.Side(low.a(), low.r(), true, 1f, u));
+      state[0] = adapter.forward(x, u, y, pass);
+    } else {
+      Blas.gemmBias(rows, out(), in(), x, weight, bias, y);
+      if (adapter != null) {
+        state[0] = adapter.forward(x, y, pass);
+      }
     }
     return y;
   }
@@ -63,12 +71,20 @@ public final class Linear {
   float[] backward(float[] x, float[] dy, Object state, Pass pass, boolean needInputGrad, Workspace ws) {
     int rows = pass.rows();
     float[] dx = null;
+    float[] du = null;
     if (needInputGrad) {
       dx = Workspace.take(ws, rows * in());
-      Blas.gemm(false, true, rows, in(), out(), 1f, dy, 0, out(), weight, 0f, dx, 0, in());
+      LinearAdapter.LowRank low = adapter == null ? null : adapter.lowRank(pass);
+      Blas.Side side = null;
+      if (low != null) {
+        // du = scale dy B from the frozen product's own off-heap copy of dy.
+        du = new float[rows * low.r()];
+        side = new Blas.Side(low.b(), low.r(), false, low.scale(), du);
+      }
+      Blas.gemm(false, true, rows, in(), out(), 1f, dy, 0, out(), weight, 0f, dx, 0, in(), side);
     }
     if (adapter != null) {
-      adapter.backward(state, x, dy, dx, pass);
+      adapter.backward(state, x, dy, du, dx, pass);
     }
     return dx;
   }
