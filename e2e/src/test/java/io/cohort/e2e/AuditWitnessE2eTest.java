@@ -62,6 +62,7 @@ class AuditWitnessE2eTest {
     env.remove("COHORT_TOKEN");
     env.remove("COHORT_PROVENANCE_FINGERPRINT");
     env.put("COHORT_CONFIG", dir.resolve("cli.yaml").toString());
+    Launchers.quickJvm(launcher, env);
     Path out = Files.createTempFile(dir, "run", ".out");
     Path err = Files.createTempFile(dir, "run", ".err");
     Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();

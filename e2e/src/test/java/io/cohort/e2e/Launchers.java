@@ -76,6 +76,7 @@ final class Launchers {
     }
     e.put("COHORT_CONFIG", cliConfig.toString());
     e.put("OMP_NUM_THREADS", "1");
+    quickJvm(launcher, e);
     e.putAll(env);
     extraEnv.forEach((k, v) -> {
       if (v == null) {
@@ -98,6 +99,20 @@ final class Launchers {
     return r;
   }
 
+  /**
+   * C1 only and the serial GC for a {@code bin/cohort-node} run, as {@code bin/cohort} already
+   * starts the CLI and {@link NodeProcess} starts the nodes of the other tests: its commands
+   * ({@code enroll}, {@code status}, {@code privacy budget}) start, talk and end, and the daemons
+   * train the small credit MLP, whose arithmetic is ND4J's native code (docs/benchmarks.md).
+   * {@code bin/cohort-node} takes JVM options from {@code COHORT_JAVA_OPTS}; one set by whoever runs
+   * the tests is kept.
+   */
+  static void quickJvm(String launcher, Map<String, String> env) {
+    if (launcher.equals("cohort-node") && !env.containsKey("COHORT_JAVA_OPTS")) {
+      env.put("COHORT_JAVA_OPTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    }
+  }
+
   /** The enrolment token in the output of {@code cohort node token}. */
   static String enrolmentToken(Run tokenRun) {
     Matcher m = ENROLMENT_TOKEN.matcher(tokenRun.out());
@@ -110,9 +125,11 @@ final class Launchers {
   /** A long-running launcher ({@code bin/cohort serve ...}, {@code bin/cohort-node --config ...}) whose output goes to a log. */
   static final class Daemon extends ManagedProcess {
     private final List<String> command;
+    private final String launcher;
 
     Daemon(String name, Path log, String launcher, List<String> args) {
       super(name, log);
+      this.launcher = launcher;
       List<String> cmd = new ArrayList<>();
       cmd.add(E2eEnvironment.home().resolve("bin/" + launcher).toString());
       cmd.addAll(args);
@@ -127,7 +144,13 @@ final class Launchers {
     @Override
     protected Map<String, String> environment() {
       // one ND4J thread per node, so that several nodes share the two cores fairly
-      return Map.of("OMP_NUM_THREADS", "1");
+      Map<String, String> env = new HashMap<>(Map.of("OMP_NUM_THREADS", "1"));
+      String inherited = System.getenv("COHORT_JAVA_OPTS");
+      if (inherited != null) {
+        env.put("COHORT_JAVA_OPTS", inherited);
+      }
+      quickJvm(launcher, env);
+      return env;
     }
   }
 }

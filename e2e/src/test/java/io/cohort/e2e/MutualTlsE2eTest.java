@@ -43,7 +43,9 @@ class MutualTlsE2eTest {
     List<String> cmd = new ArrayList<>(List.of(E2eEnvironment.home().resolve("bin/" + launcher).toString()));
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(dir, launcher, ".out");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+    Launchers.quickJvm(launcher, pb.environment());
+    Process p = pb.start();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError(launcher + " " + String.join(" ", args) + " did not finish:\n" + Files.readString(out));
@@ -95,8 +97,10 @@ class MutualTlsE2eTest {
     String secretB = manual.output().lines().filter(l -> l.matches("[A-Za-z0-9_-]+\\.[0-9a-f]{64}")).findFirst().orElseThrow();
     Path cfgB = nodeConfig("site-b", c);
     Path enrolLog = dir.resolve("logs/enrol-b.log");
-    Process waiting = new ProcessBuilder(E2eEnvironment.home().resolve("bin/cohort-node").toString(), "enroll",
-        "--config", cfgB.toString(), "--token", secretB).redirectErrorStream(true).redirectOutput(enrolLog.toFile()).start();
+    ProcessBuilder waitingPb = new ProcessBuilder(E2eEnvironment.home().resolve("bin/cohort-node").toString(), "enroll",
+        "--config", cfgB.toString(), "--token", secretB).redirectErrorStream(true).redirectOutput(enrolLog.toFile());
+    Launchers.quickJvm("cohort-node", waitingPb.environment());
+    Process waiting = waitingPb.start();
     try {
       Pattern fp = Pattern.compile("cohort node approve site-b --fingerprint ([0-9a-f]{64})");
       await().atMost(Duration.ofSeconds(90)).until(() -> fp.matcher(Files.readString(enrolLog)).find());
