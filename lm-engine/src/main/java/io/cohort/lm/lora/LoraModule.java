@@ -72,7 +72,7 @@ public final class LoraModule implements LinearAdapter {
   }
 
   @Override
-  public Object forward(float[] x, float[] given, float[] y, Pass pass) {
+  public Object forward(float[] x, float[] given, boolean deltaAdded, float[] y, Pass pass) {
     int rows = pass.rows();
     float[] input = x;
     float[] mask = null;
@@ -91,12 +91,18 @@ public final class LoraModule implements LinearAdapter {
       u = new float[rows * r];
       Blas.gemm(false, true, rows, r, in, 1f, input, 0, in, a.value(), 0, in, 0f, u, 0, r);
     }
-    Blas.gemm(false, true, rows, out, r, scale, u, 0, r, b.value(), 0, r, 1f, y, 0, out);
+    if (deltaAdded && mask != null) {
+      throw new IllegalStateException(path + ": a delta of dropped-out input cannot be added beside the frozen product");
+    }
+    if (!deltaAdded) {
+      Blas.gemm(false, true, rows, out, r, scale, u, 0, r, b.value(), 0, r, 1f, y, 0, out);
+    }
     return pass.training() ? new State(u, input, mask) : null;
   }
 
   @Override
-  public void backward(Object state, float[] x, float[] dy, float[] given, float[] dx, Pass pass) {
+  public void backward(Object state, float[] x, float[] dy, float[] given, boolean inputGradAdded, float[] dx,
+      Pass pass) {
     State s = (State) state;
     int rows = pass.rows();
     float[] du = given;
@@ -121,7 +127,10 @@ public final class LoraModule implements LinearAdapter {
         Blas.gemm(true, false, r, in, rows, 1f, du, 0, r, s.input, 0, in, 1f, a.grad(), 0, in);
       }
     }
-    if (dx != null) {
+    if (dx != null && inputGradAdded && s.mask != null) {
+      throw new IllegalStateException(path + ": input dropout's gradient cannot be added beside the frozen product");
+    }
+    if (dx != null && !inputGradAdded) {
       if (s.mask == null) {
         Blas.gemm(false, false, rows, in, r, 1f, du, 0, r, a.value(), 0, in, 1f, dx, 0, in);
       } else {

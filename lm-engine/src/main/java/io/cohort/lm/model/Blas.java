@@ -240,20 +240,28 @@ public final class Blas {
     gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null);
   }
 
-  /** As {@link #gemm} with a frozen B, also forming {@code side} (when not null; A not transposed) from A. */
-  public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+  /**
+   * As {@link #gemm} with a frozen B, also forming {@code side} (when not null; A not transposed) from
+   * A; returns whether the side's update of C was applied (see {@link Side}).
+   */
+  public static boolean gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
       float[] a, int aOff, int lda, NativeMatrix b, float beta, float[] c, int cOff, int ldc, Side side) {
     if (m == 0 || n == 0) {
-      return;
+      return false;
     }
     if (side != null && transA) {
       throw new IllegalArgumentException("a side product needs A not transposed");
     }
     if (!transA && rowSlices(m, 2L * m * n * k) > 1) {
-      frozenRows(transB, m, n, k, alpha, a, aOff, lda, b, null, beta, c, cOff, ldc, side);
-      return;
+      return frozenRows(transB, m, n, k, alpha, a, aOff, lda, b, null, beta, c, cOff, ldc, side);
     }
     sideOnHeap(side, m, k, a, aOff, lda);
+    gemmUnsliced(transA, transB, m, n, k, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
+    return false;
+  }
+
+  private static void gemmUnsliced(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, NativeMatrix b, float beta, float[] c, int cOff, int ldc) {
     count(m, n, k, transA, transB, "frozen");
     Scratch s = SCRATCH.get();
     int aSpan = span(transA ? k : m, transA ? m : k, lda);
@@ -330,24 +338,35 @@ public final class Blas {
    * {@code out = alpha A op(weight)}, weight [r, k] ({@code transposed}, op = transpose) or [k, r],
    * out [m, r] dense. Row-sliced frozen products form it from each slice's own off-heap copy of A
    * (LoRA's {@code u = x A^T} and {@code du = s dy B} then cost no copy of x or dy of their own).
+   * With {@code back} ([r, n] row-major, or [n, r] when {@code backTransposed}), each slice also adds
+   * {@code backAlpha out op(back)} to its rows of C before copying them back (LoRA's
+   * {@code y += s u B^T} and {@code dx += du A}: no copy of C in and out for them either); the
+   * product methods say whether they did.
    */
-  public record Side(float[] weight, int r, boolean transposed, float alpha, float[] out) {
+  public record Side(float[] weight, int r, boolean transposed, float alpha, float[] out, float[] back,
+      boolean backTransposed, float backAlpha) {
+    /** A side product without an update of C. */
+    public Side(float[] weight, int r, boolean transposed, float alpha, float[] out) {
+      this(weight, r, transposed, alpha, out, null, false, 0f);
+    }
   }
 
-  /** {@link #gemmBias}, also forming {@code side} (when not null) from A. */
-  public static void gemmBias(int m, int n, int k, float[] a, NativeMatrix w, float[] bias, float[] c, Side side) {
+  /**
+   * {@link #gemmBias}, also forming {@code side} (when not null) from A; returns whether the side's
+   * update of C ({@code back}) was applied (if not, the caller applies it).
+   */
+  public static boolean gemmBias(int m, int n, int k, float[] a, NativeMatrix w, float[] bias, float[] c, Side side) {
     if (m == 0 || n == 0) {
-      return;
+      return false;
     }
-    gemmBias(0, m, n, k, a, w, bias, c, side);
+    return gemmBias(0, m, n, k, a, w, bias, c, side);
   }
 
   /** {@link #gemmBias} for rows [row0, row0 + m) of A and C (and side's output). */
-  private static void gemmBias(int row0, int m, int n, int k, float[] a, NativeMatrix w, float[] bias, float[] c,
+  private static boolean gemmBias(int row0, int m, int n, int k, float[] a, NativeMatrix w, float[] bias, float[] c,
       Side side) {
     if (rowSlices(m, 2L * m * n * k) > 1) {
-      frozenRows(false, m, n, k, 1f, a, row0 * k, k, w, bias, 0f, c, row0 * n, n, side);
-      return;
+      return frozenRows(false, m, n, k, 1f, a, row0 * k, k, w, bias, 0f, c, row0 * n, n, side);
     }
     sideOnHeap(side, m, k, a, row0 * k, k);
     count(m, n, k, false, false, "frozen");
@@ -366,7 +385,7 @@ public final class Blas {
           c[o + j] += bias[j];
         }
       }
-      return;
+      return false;
     }
     long t1 = System.nanoTime();
     try {
@@ -382,6 +401,7 @@ public final class Blas {
     copyOut(pc, c, row0 * n, m * n);
     timed(PRODUCT_NANOS, t3 - t2, m, n, k, false, false, "frozen");
     COPY_NANOS.add(t2 - t1 + System.nanoTime() - t3);
+    return false;
   }
 
   /** Forms {@code side} (if any) from heap A [m, k] (leading dimension lda) as its own product. */
@@ -417,19 +437,30 @@ public final class Blas {
    * Seconds are recorded per slice and averaged over the slices, so they stay comparable to the
    * wall-clock seconds of the other paths.
    */
-  private static void frozenRows(boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-      NativeMatrix w, float[] bias, float beta, float[] c, int cOff, int ldc, Side side) {
+  private static boolean frozenRows(boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+      int lda, NativeMatrix w, float[] bias, float beta, float[] c, int cOff, int ldc, Side side) {
     count(m, n, k, false, transB, "frozen");
-    // The side product's weight, off-heap once on this thread (which waits while the slices read it).
+    boolean bf16 = precision == Precision.BF16;
+    // The side product's weights, off-heap once on this thread (which waits while the slices read them).
     FloatPointer sideWeight = null;
+    FloatPointer backWeight = null;
+    // Under BF16 with alpha/beta the slice's off-heap rows are not yet C (Java scales them on the way
+    // out), so the update is left to the caller there.
+    boolean update = side != null && side.back() != null && !(bf16 && (alpha != 1f || beta != 0f));
     if (side != null) {
       count(m, side.r(), k, false, side.transposed(), "side");
-      sideWeight = SCRATCH.get().b(side.r() * k);
+      Scratch caller = SCRATCH.get();
+      sideWeight = caller.b(side.r() * k);
       sideWeight.put(side.weight(), 0, side.r() * k);
+      if (update) {
+        count(m, n, side.r(), false, side.backTransposed(), "side");
+        backWeight = caller.back(side.r() * n);
+        backWeight.put(side.back(), 0, side.r() * n);
+      }
     }
     FloatPointer sw = sideWeight;
+    FloatPointer bw = backWeight;
     int parts = rowSlices(m, 2L * m * n * k);
-    boolean bf16 = precision == Precision.BF16;
     // Resolved once on this thread: a BF16-stored matrix widened for an FP32 product is widened once,
     // into this thread's buffer, which stays valid while the slices read it (this thread waits).
     FloatPointer wF32 = bf16 ? null : w.pointer();
@@ -466,6 +497,11 @@ public final class Blas {
         sgemmCall(false, side.transposed(), rows, r, k, side.alpha(), pa, 0, k, sw, 0, side.transposed() ? k : r, 0f,
             pu, 0, r);
         pu.get(side.out(), r0 * r, rows * r);
+        if (bw != null) {
+          // C rows += backAlpha out op(back), into the slice's off-heap C before it is copied back.
+          sgemmCall(false, side.backTransposed(), rows, n, r, side.backAlpha(), pu, 0, r, bw, 0,
+              side.backTransposed() ? r : n, 1f, pc, 0, n);
+        }
       }
       long t2 = System.nanoTime();
       if (bf16 && (alpha != 1f || beta != 0f)) {
@@ -492,6 +528,7 @@ public final class Blas {
     }
     timed(PRODUCT_NANOS, product / parts, m, n, k, false, transB, "frozen");
     COPY_NANOS.add(copy / parts);
+    return update;
   }
 
   /** Rows of a heap matrix (leading dimension ld) into dense off-heap rows of {@code cols} values. */
@@ -754,7 +791,14 @@ public final class Blas {
     private FloatPointer d = new FloatPointer(1);
     private ShortPointer h = new ShortPointer(1);
     private FloatPointer bias = new FloatPointer(1);
+    private FloatPointer back = new FloatPointer(1);
     private float[] row = new float[0];
+
+    /** A side product's update weight (see {@link Side}), read by the slices while this thread waits. */
+    FloatPointer back(int n) {
+      back = grow(back, n);
+      return back;
+    }
 
     FloatPointer a(int n) {
       a = grow(a, n);

@@ -55,9 +55,11 @@ public final class Linear {
     LinearAdapter.LowRank low = adapter == null ? null : adapter.lowRank(pass);
     if (low != null) {
       // u = x A^T from the frozen product's own off-heap copy of x (one copy of x, not two).
+      // ... and y += scale u B^T added to the slice's off-heap y before it is copied back.
       float[] u = new float[rows * low.r()];
-      Blas.gemmBias(rows, out(), in(), x, weight, bias, y, new Blas.Side(low.a(), low.r(), true, 1f, u));
-      state[0] = adapter.forward(x, u, y, pass);
+      boolean added = Blas.gemmBias(rows, out(), in(), x, weight, bias, y,
+          new Blas.Side(low.a(), low.r(), true, 1f, u, low.b(), true, low.scale()));
+      state[0] = adapter.forward(x, u, added, y, pass);
     } else {
       Blas.gemmBias(rows, out(), in(), x, weight, bias, y);
       if (adapter != null) {
@@ -72,19 +74,21 @@ public final class Linear {
     int rows = pass.rows();
     float[] dx = null;
     float[] du = null;
+    boolean added = false;
     if (needInputGrad) {
       dx = Workspace.take(ws, rows * in());
       LinearAdapter.LowRank low = adapter == null ? null : adapter.lowRank(pass);
       Blas.Side side = null;
       if (low != null) {
-        // du = scale dy B from the frozen product's own off-heap copy of dy.
+        // du = scale dy B from the frozen product's own off-heap copy of dy, and dx += du A added to
+        // the slice's off-heap dx before it is copied back.
         du = new float[rows * low.r()];
-        side = new Blas.Side(low.b(), low.r(), false, low.scale(), du);
+        side = new Blas.Side(low.b(), low.r(), false, low.scale(), du, low.a(), false, 1f);
       }
-      Blas.gemm(false, true, rows, in(), out(), 1f, dy, 0, out(), weight, 0f, dx, 0, in(), side);
+      added = Blas.gemm(false, true, rows, in(), out(), 1f, dy, 0, out(), weight, 0f, dx, 0, in(), side);
     }
     if (adapter != null) {
-      adapter.backward(state, x, dy, du, dx, pass);
+      adapter.backward(state, x, dy, du, added, dx, pass);
     }
     return dx;
   }

@@ -9,28 +9,30 @@ import java.util.List;
 public interface LinearAdapter {
   /** Adds {@code delta(x)} to {@code y} ([rows, out]); returns state for {@link #backward} (null if not training). */
   default Object forward(float[] x, float[] y, Pass pass) {
-    return forward(x, null, y, pass);
+    return forward(x, null, false, y, pass);
   }
 
   /**
    * As {@link #forward(float[], float[], Pass)}, with {@code u = x A^T} ([rows, r]) already formed
-   * beside the frozen product when {@code u} is not null (see {@link #lowRank}).
+   * beside the frozen product when {@code u} is not null (see {@link #lowRank}), and the delta
+   * {@code scale u B^T} already added to {@code y} when {@code deltaAdded}.
    */
-  Object forward(float[] x, float[] u, float[] y, Pass pass);
+  Object forward(float[] x, float[] u, boolean deltaAdded, float[] y, Pass pass);
 
   /**
    * Accumulates the adapter's gradients (summed, or per example when {@code pass.perExample()}) from
    * the output gradient {@code dy}, and adds its input gradient to {@code dx} unless {@code dx} is null.
    */
   default void backward(Object state, float[] x, float[] dy, float[] dx, Pass pass) {
-    backward(state, x, dy, null, dx, pass);
+    backward(state, x, dy, null, false, dx, pass);
   }
 
   /**
    * As {@link #backward(Object, float[], float[], float[], Pass)}, with {@code du = scale dy B}
-   * ([rows, r]) already formed beside the frozen input-gradient product when {@code du} is not null.
+   * ([rows, r]) already formed beside the frozen input-gradient product when {@code du} is not null,
+   * and its input gradient {@code du A} already added to {@code dx} when {@code inputGradAdded}.
    */
-  void backward(Object state, float[] x, float[] dy, float[] du, float[] dx, Pass pass);
+  void backward(Object state, float[] x, float[] dy, float[] du, boolean inputGradAdded, float[] dx, Pass pass);
 
   /**
    * The low-rank factors whose products with the layer's input ({@code u = x A^T}) and output
