@@ -56,7 +56,9 @@ public final class Blas {
   /**
    * Starts (true) or stops recording the FLOPs of each product shape, for a peak probe that measures
    * the shapes a step really runs. Keys: {@code m n k transA transB kind}, kind {@code frozen} for
-   * products with a {@link NativeMatrix}, {@code heap} for others, {@code thin} for thin A^T B, {@code lowrank} for rank-k updates in Java.
+   * products with a {@link NativeMatrix}, {@code heap} for others, {@code thin} for thin A^T B,
+   * {@code lowrank} for rank-k updates in Java, {@code side} for {@link Side} products inside row
+   * slices, {@code fused} for the output head's products ({@link OutputHeadLoss}).
    */
   public static void recordShapes(boolean on) {
     shapes = on ? new ConcurrentHashMap<>() : null;
