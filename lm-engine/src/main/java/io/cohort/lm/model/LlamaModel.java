@@ -36,6 +36,9 @@ public final class LlamaModel implements LanguageModel {
   private final float[] invFreq;
   private NativeMatrix headNative;
   private boolean recomputeActivations;
+  /** Recycled activation arrays of training passes (see {@link Workspace}). */
+  private final Workspace workspace = new Workspace();
+  private boolean recycle = true;
 
   /** Builds the model of a loaded checkpoint (its tensor arrays are used, not copied, where no transpose is needed). */
   public static LlamaModel fromCheckpoint(LlamaCheckpoint checkpoint) throws CheckpointException {
@@ -147,6 +150,16 @@ public final class LlamaModel implements LanguageModel {
     return inv;
   }
 
+  /** The training passes' recycled arrays (tests). */
+  Workspace workspace() {
+    return workspace;
+  }
+
+  /** Whether training passes recycle their arrays (tests compare against fresh arrays). */
+  void recycleActivations(boolean on) {
+    recycle = on;
+  }
+
   public LlamaConfig config() {
     return config;
   }
@@ -250,6 +263,7 @@ public final class LlamaModel implements LanguageModel {
     float[] rFinal;
     float[] cos;
     float[] sin;
+    Workspace ws;
     boolean consumed;
 
     Activations(Pass pass, int n) {
@@ -271,7 +285,11 @@ public final class LlamaModel implements LanguageModel {
           + " positions" + (config.slidingWindow() > 0 ? " (sliding_window " + config.slidingWindow()
           + " is not implemented, so longer sequences are refused)" : ""));
     }
-    float[] x = new float[rows * d];
+    Workspace ws = pass.training() && recycle ? workspace : null;
+    if (ws != null) {
+      ws.begin(pass.batch(), t);
+    }
+    float[] x = Workspace.take(ws, rows * d);
     Parallel.forEach(rows, d, r -> {
       int id = ids[r];
       if (id < 0 || id >= config.vocabSize()) {
@@ -291,14 +309,15 @@ public final class LlamaModel implements LanguageModel {
         // Each layer draws its dropout masks from its own seed, so the backward pass can replay them.
         s.dropoutSeed = pass.dropout() == null ? 0 : pass.dropout().nextLong();
         float[] in = h;
-        h = layerForward(layers[i], h, layerPass(pass, s.dropoutSeed), cs[0], cs[1], s);
+        h = layerForward(layers[i], h, layerPass(pass, s.dropoutSeed), cs[0], cs[1], s, ws);
+        release(s, false, ws);
         Saved kept = new Saved();
         kept.recompute = true;
         kept.dropoutSeed = s.dropoutSeed;
         kept.x = in;
         s = kept;
       } else {
-        h = layerForward(layers[i], h, pass, cs[0], cs[1], s);
+        h = layerForward(layers[i], h, pass, cs[0], cs[1], s, ws);
       }
       acts.layers[i] = s;
     }
@@ -308,6 +327,7 @@ public final class LlamaModel implements LanguageModel {
     if (pass.training()) {
       acts.last = h;
       acts.rFinal = r;
+      acts.ws = ws;
       saved[0] = acts;
     }
     return out;
@@ -546,7 +566,11 @@ public final class LlamaModel implements LanguageModel {
     return pass.dropout() == null ? pass : pass.withDropout(new SplittableRandom(dropoutSeed));
   }
 
-  private float[] layerForward(Layer l, float[] x, Pass pass, float[] cos, float[] sin, Saved s) {
+  /**
+   * One decoder layer; fills {@code s} when training. Arrays come from {@code ws} (null: fresh ones)
+   * and those the backward pass does not read go back to it before this returns.
+   */
+  private float[] layerForward(Layer l, float[] x, Pass pass, float[] cos, float[] sin, Saved s, Workspace ws) {
     int b = pass.batch();
     int t = pass.seqLen();
     int rows = pass.rows();
@@ -556,18 +580,19 @@ public final class LlamaModel implements LanguageModel {
     int hd = config.headDim();
     float eps = (float) config.rmsNormEps();
     float[] r1 = new float[rows];
-    float[] h1 = new float[rows * d];
+    float[] h1 = Workspace.take(ws, rows * d);
     rmsNorm(x, rows, d, l.inNorm, eps, h1, r1);
     Object[] st = new Object[1];
-    float[] q = l.q.forward(h1, pass, st, null);
+    float[] q = l.q.forward(h1, pass, st, ws);
     s.qSt = st[0];
-    float[] k = l.k.forward(h1, pass, st, null);
+    float[] k = l.k.forward(h1, pass, st, ws);
     s.kSt = st[0];
-    float[] v = l.v.forward(h1, pass, st, null);
+    float[] v = l.v.forward(h1, pass, st, ws);
     s.vSt = st[0];
-    float[] qRaw = toHeads(q, b, t, nh, hd);
-    float[] kRaw = toHeads(k, b, t, nkv, hd);
-    float[] vh = toHeads(v, b, t, nkv, hd);
+    float[] qRaw = toHeads(q, b, t, nh, hd, ws);
+    float[] kRaw = toHeads(k, b, t, nkv, hd, ws);
+    float[] vh = toHeads(v, b, t, nkv, hd, ws);
+    Workspace.give(ws, q, k, v);
     final float[] qh;
     final float[] kh;
     if (l.qNorm != null) {
@@ -575,8 +600,8 @@ public final class LlamaModel implements LanguageModel {
       s.kPre = kRaw;
       s.rq = new float[b * nh * t];
       s.rk = new float[b * nkv * t];
-      qh = new float[qRaw.length];
-      kh = new float[kRaw.length];
+      qh = Workspace.take(ws, qRaw.length);
+      kh = Workspace.take(ws, kRaw.length);
       rmsNorm(qRaw, b * nh * t, hd, l.qNorm, eps, qh, s.rq);
       rmsNorm(kRaw, b * nkv * t, hd, l.kNorm, eps, kh, s.rk);
     } else {
@@ -585,8 +610,8 @@ public final class LlamaModel implements LanguageModel {
     }
     rope(qh, b * nh, t, hd, cos, sin, false);
     rope(kh, b * nkv, t, hd, cos, sin, false);
-    float[] probs = new float[b * nh * t * t];
-    float[] oh = new float[b * nh * t * hd];
+    float[] probs = Workspace.take(ws, b * nh * t * t);
+    float[] oh = Workspace.take(ws, b * nh * t * hd);
     int group = nh / nkv;
     float scale = (float) (1.0 / Math.sqrt(hd));
     Parallel.forEach(b * nh, 4L * t * t * hd, bh -> {
@@ -598,20 +623,21 @@ public final class LlamaModel implements LanguageModel {
       softmaxCausal(probs, po, t);
       Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, vh, ko, hd, 0f, oh, qo, hd);
     });
-    float[] o = fromHeads(oh, b, t, nh, hd);
-    float[] x2 = l.o.forward(o, pass, st, null);
+    float[] o = fromHeads(oh, b, t, nh, hd, ws);
+    Workspace.give(ws, oh);
+    float[] x2 = l.o.forward(o, pass, st, ws);
     s.oSt = st[0];
     Ops.addInPlace(x2, x, rows * d);
     float[] r2 = new float[rows];
-    float[] h2 = new float[rows * d];
+    float[] h2 = Workspace.take(ws, rows * d);
     rmsNorm(x2, rows, d, l.postNorm, eps, h2, r2);
-    float[] g = l.gate.forward(h2, pass, st, null);
+    float[] g = l.gate.forward(h2, pass, st, ws);
     s.gateSt = st[0];
-    float[] u = l.up.forward(h2, pass, st, null);
+    float[] u = l.up.forward(h2, pass, st, ws);
     s.upSt = st[0];
-    float[] a = new float[g.length];
+    float[] a = Workspace.take(ws, g.length);
     swiGlu(g, u, a);
-    float[] out = l.down.forward(a, pass, st, null);
+    float[] out = l.down.forward(a, pass, st, ws);
     s.downSt = st[0];
     Ops.addInPlace(out, x2, rows * d);
     if (pass.training()) {
@@ -641,10 +667,13 @@ public final class LlamaModel implements LanguageModel {
     }
     acts.consumed = true;
     Pass pass = acts.pass;
+    Workspace ws = acts.ws;
     int rows = pass.rows();
     int d = config.hiddenSize();
-    float[] dx = new float[rows * d];
+    float[] dx = Workspace.zeros(ws, rows * d);
     rmsNormBackward(dHidden, acts.last, rows, d, finalNorm, acts.rFinal, dx);
+    Workspace.give(ws, acts.last);
+    acts.last = null;
     int lowest = layers.length;
     for (int i = 0; i < layers.length; i++) {
       if (layers[i].adapted()) {
@@ -657,15 +686,43 @@ public final class LlamaModel implements LanguageModel {
       acts.layers[i] = null; // what this layer saved is garbage once its gradients are out
       if (s.recompute) {
         Saved full = new Saved();
-        layerForward(layers[i], s.x, layerPass(pass, s.dropoutSeed), acts.cos, acts.sin, full);
+        Workspace.give(ws, layerForward(layers[i], s.x, layerPass(pass, s.dropoutSeed), acts.cos, acts.sin, full,
+            ws));
         s = full;
       }
-      dx = layerBackward(layers[i], s, dx, pass, acts.cos, acts.sin, i > lowest);
+      float[] dIn = layerBackward(layers[i], s, dx, pass, acts.cos, acts.sin, i > lowest, ws);
+      Workspace.give(ws, dx);
+      release(s, true, ws);
+      dx = dIn;
+    }
+    Workspace.give(ws, dx);
+    // Layers below the lowest adapted one get no backward pass; their arrays go back unread.
+    for (int i = 0; i < lowest; i++) {
+      if (acts.layers[i] != null) {
+        release(acts.layers[i], true, ws);
+        acts.layers[i] = null;
+      }
     }
   }
 
+  /**
+   * Gives a layer's saved arrays back to {@code ws} (its input {@code x} too when {@code withInput}:
+   * a recomputed layer's input is the kept one, read again by nothing once its backward is done).
+   */
+  private static void release(Saved s, boolean withInput, Workspace ws) {
+    Workspace.give(ws, s.h1, s.qPre, s.kPre, s.qh, s.kh, s.vh, s.probs, s.o, s.x2, s.h2, s.g, s.u, s.a);
+    if (withInput) {
+      Workspace.give(ws, s.x);
+    }
+  }
+
+  /**
+   * One layer's backward pass: LoRA gradients, and (needInputGrad) the gradient of its input in an
+   * array from {@code ws}. Its own temporaries go back to {@code ws}; {@code s} and {@code dOut} stay
+   * with the caller.
+   */
   private float[] layerBackward(Layer l, Saved s, float[] dOut, Pass pass, float[] cos, float[] sin,
-      boolean needInputGrad) {
+      boolean needInputGrad, Workspace ws) {
     int b = pass.batch();
     int t = pass.seqLen();
     int rows = pass.rows();
@@ -674,22 +731,27 @@ public final class LlamaModel implements LanguageModel {
     int nkv = config.numKvHeads();
     int hd = config.headDim();
     // MLP
-    float[] da = l.down.backward(s.a, dOut, s.downSt, pass, true, null);
-    float[] dg = new float[da.length];
-    float[] du = new float[da.length];
+    float[] da = l.down.backward(s.a, dOut, s.downSt, pass, true, ws);
+    float[] dg = Workspace.take(ws, da.length);
+    float[] du = Workspace.take(ws, da.length);
     swiGluBackward(s.g, s.u, da, dg, du);
-    float[] dh2 = l.gate.backward(s.h2, dg, s.gateSt, pass, true, null);
-    float[] dh2u = l.up.backward(s.h2, du, s.upSt, pass, true, null);
+    Workspace.give(ws, da);
+    float[] dh2 = l.gate.backward(s.h2, dg, s.gateSt, pass, true, ws);
+    float[] dh2u = l.up.backward(s.h2, du, s.upSt, pass, true, ws);
+    Workspace.give(ws, dg, du);
     Ops.addInPlace(dh2, dh2u, dh2.length);
-    float[] dx2 = dOut.clone();
+    float[] dx2 = Workspace.take(ws, dOut.length);
+    System.arraycopy(dOut, 0, dx2, 0, dOut.length);
     rmsNormBackward(dh2, s.x2, rows, d, l.postNorm, s.r2, dx2);
+    Workspace.give(ws, dh2, dh2u);
     // attention
-    float[] dO = l.o.backward(s.o, dx2, s.oSt, pass, true, null);
-    float[] dOh = toHeads(dO, b, t, nh, hd);
-    float[] dS = new float[s.probs.length];
-    float[] dqh = new float[s.qh.length];
-    float[] dkq = new float[s.qh.length];
-    float[] dvq = new float[s.qh.length];
+    float[] dO = l.o.backward(s.o, dx2, s.oSt, pass, true, ws);
+    float[] dOh = toHeads(dO, b, t, nh, hd, ws);
+    Workspace.give(ws, dO);
+    float[] dS = Workspace.take(ws, s.probs.length);
+    float[] dqh = Workspace.take(ws, s.qh.length);
+    float[] dkq = Workspace.take(ws, s.qh.length);
+    float[] dvq = Workspace.take(ws, s.qh.length);
     int group = nh / nkv;
     float scale = (float) (1.0 / Math.sqrt(hd));
     float[] p = s.probs;
@@ -708,8 +770,9 @@ public final class LlamaModel implements LanguageModel {
     });
     // Sum the query heads' contributions into their shared key/value head.
     int headSize = t * hd;
-    float[] dkh = new float[s.kh.length];
-    float[] dvh = new float[s.vh.length];
+    Workspace.give(ws, dOh, dS);
+    float[] dkh = Workspace.zeros(ws, s.kh.length);
+    float[] dvh = Workspace.zeros(ws, s.vh.length);
     Parallel.forEach(b * nkv, (long) group * headSize, bk -> {
       int bi = bk / nkv;
       int kvi = bk % nkv;
@@ -722,29 +785,35 @@ public final class LlamaModel implements LanguageModel {
         }
       }
     });
+    Workspace.give(ws, dkq, dvq);
     rope(dqh, b * nh, t, hd, cos, sin, true);
     rope(dkh, b * nkv, t, hd, cos, sin, true);
     float[] dqPre = dqh;
     float[] dkPre = dkh;
     float eps = (float) config.rmsNormEps();
     if (l.qNorm != null) {
-      dqPre = new float[dqh.length];
-      dkPre = new float[dkh.length];
+      dqPre = Workspace.zeros(ws, dqh.length);
+      dkPre = Workspace.zeros(ws, dkh.length);
       rmsNormBackward(dqh, s.qPre, b * nh * t, hd, l.qNorm, s.rq, dqPre);
       rmsNormBackward(dkh, s.kPre, b * nkv * t, hd, l.kNorm, s.rk, dkPre);
+      Workspace.give(ws, dqh, dkh);
     }
-    float[] dq = fromHeads(dqPre, b, t, nh, hd);
-    float[] dk = fromHeads(dkPre, b, t, nkv, hd);
-    float[] dv = fromHeads(dvh, b, t, nkv, hd);
-    float[] dh1 = l.q.backward(s.h1, dq, s.qSt, pass, needInputGrad, null);
-    float[] dh1k = l.k.backward(s.h1, dk, s.kSt, pass, needInputGrad, null);
-    float[] dh1v = l.v.backward(s.h1, dv, s.vSt, pass, needInputGrad, null);
+    float[] dq = fromHeads(dqPre, b, t, nh, hd, ws);
+    float[] dk = fromHeads(dkPre, b, t, nkv, hd, ws);
+    float[] dv = fromHeads(dvh, b, t, nkv, hd, ws);
+    Workspace.give(ws, dqPre, dkPre, dvh);
+    float[] dh1 = l.q.backward(s.h1, dq, s.qSt, pass, needInputGrad, ws);
+    float[] dh1k = l.k.backward(s.h1, dk, s.kSt, pass, needInputGrad, ws);
+    float[] dh1v = l.v.backward(s.h1, dv, s.vSt, pass, needInputGrad, ws);
+    Workspace.give(ws, dq, dk, dv);
     if (!needInputGrad) {
+      Workspace.give(ws, dx2);
       return null;
     }
     Ops.addInPlace(dh1, dh1k, dh1.length);
     Ops.addInPlace(dh1, dh1v, dh1.length);
     rmsNormBackward(dh1, s.x, rows, d, l.inNorm, s.r1, dx2);
+    Workspace.give(ws, dh1, dh1k, dh1v);
     return dx2;
   }
 
@@ -834,7 +903,12 @@ public final class LlamaModel implements LanguageModel {
 
   /** [batch * seq, heads * hd] rows to head-major [batch, heads, seq, hd]. */
   static float[] toHeads(float[] x, int b, int t, int heads, int hd) {
-    float[] out = new float[x.length];
+    return toHeads(x, b, t, heads, hd, null);
+  }
+
+  /** As {@link #toHeads(float[], int, int, int, int)}, into an array from {@code ws}. */
+  static float[] toHeads(float[] x, int b, int t, int heads, int hd, Workspace ws) {
+    float[] out = Workspace.take(ws, x.length);
     int w = heads * hd;
     Parallel.forEach(b * t, w, row -> {
       int bi = row / t;
@@ -848,7 +922,12 @@ public final class LlamaModel implements LanguageModel {
 
   /** Head-major [batch, heads, seq, hd] back to rows [batch * seq, heads * hd]. */
   static float[] fromHeads(float[] x, int b, int t, int heads, int hd) {
-    float[] out = new float[x.length];
+    return fromHeads(x, b, t, heads, hd, null);
+  }
+
+  /** As {@link #fromHeads(float[], int, int, int, int)}, into an array from {@code ws}. */
+  static float[] fromHeads(float[] x, int b, int t, int heads, int hd, Workspace ws) {
+    float[] out = Workspace.take(ws, x.length);
     int w = heads * hd;
     Parallel.forEach(b * t, w, row -> {
       int bi = row / t;

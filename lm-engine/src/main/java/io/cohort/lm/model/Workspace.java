@@ -56,6 +56,23 @@ final class Workspace {
     }
   }
 
+  /**
+   * Overwrites every free array with {@code value} (tests: NaN makes any read of stale contents show
+   * in the results).
+   */
+  synchronized void fillFree(float value) {
+    for (ArrayDeque<float[]> q : free.values()) {
+      for (float[] a : q) {
+        java.util.Arrays.fill(a, value);
+      }
+    }
+  }
+
+  /** How many arrays are free now (tests: a pass that gives everything back leaves them all here). */
+  synchronized int freeCount() {
+    return freeSet.size();
+  }
+
   private synchronized float[] take(int n) {
     ArrayDeque<float[]> q = free.get(n);
     float[] a = q == null ? null : q.pollFirst();
