@@ -17,6 +17,13 @@ model_bench_classpath() {
 . "$ROOT/bin/common.sh"
 cohort_openblas_kernels
 PYTORCH_ENV=(env -u OPENBLAS_CORETYPE)
+# Debian's python3-torch calls the libblas.so.3 alternative: the reference BLAS (~5 GFLOP/s here) unless
+# an OpenBLAS package provides it. PyTorch users install one; say so rather than compare with a
+# handicapped PyTorch (the torch scripts print the library they loaded as "blas").
+if ! readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null | grep -q openblas; then
+  echo "warning: the system BLAS (libblas.so.3) is not OpenBLAS: PyTorch will run on the reference BLAS;" \
+    "install libopenblas0-pthread (apt-get install libopenblas0-pthread)" >&2
+fi
 # oneDNN (Cohort's BF16 products) runs each row block on the engine's own threads; its OpenMP team must
 # be one thread, or OpenMP workers spinning beside OpenBLAS's and Java's make products wait (as
 # bin/cohort-node sets it). Only for the Java processes: PyTorch sizes its own OpenMP team.

@@ -5,7 +5,8 @@
 #   bench/model/llama-step.sh [qwen2.5-0.5b llama3.2-1b tiny ...]   (default: qwen2.5-0.5b llama3.2-1b)
 # Cohort prints plain and DP-SGD steps (same batch) and its peak RSS, then the plain step with activation
 # recomputation in a process of its own; PyTorch (Debian's python3-torch,
-# float32, the BLAS it finds, no kernel-forcing variables) prints its plain step and peak RSS.
+# float32, the BLAS it finds, no kernel-forcing variables) prints its plain step and peak RSS, then (when
+# PRECISIONS has bf16) the same step under torch.autocast(bfloat16).
 # Each process runs one shape, so peak RSS is that shape's.
 # Cohort's plain and DP steps run each precision in PRECISIONS (fp32,bf16) in one process, side by side.
 # Env: THREADS (2), REPS (5), WARMUP (2), BATCH (4), SEQ (256), PYTHON (/usr/bin/python3), XMX (12g),
@@ -24,4 +25,8 @@ for shape in "${SHAPES[@]}"; do
     "$REPS" plain-recompute 2>/dev/null
   "${PYTORCH_ENV[@]}" "$PYTHON" bench/model/torch_llama_step.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" \
     --threads "$THREADS" --warmup "$WARMUP" --reps "$REPS"
+  if [[ ",$PRECISIONS," == *,bf16,* ]]; then
+    "${PYTORCH_ENV[@]}" "$PYTHON" bench/model/torch_llama_step.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" \
+      --threads "$THREADS" --warmup "$WARMUP" --reps "$REPS" --bf16
+  fi
 done

@@ -104,6 +104,18 @@ class Model(nn.Module):
         return self.score(pooled)
 
 
+def blas_libraries():
+    """The BLAS shared libraries this process loaded (Debian's torch links the libblas.so.3 alternative:
+    reference BLAS unless an OpenBLAS package is installed, about 50x slower at these shapes)."""
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split()[-1] if len(line.split()) >= 6 else ""
+            if "blas" in path.rsplit("/", 1)[-1]:
+                libs.add(path)
+    return sorted(libs)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shape", default="tiny", choices=SHAPES)
@@ -138,7 +150,8 @@ def main():
     times.sort()
     med = times[len(times) // 2]
     print(json.dumps({"impl": "pytorch " + torch.__version__ + (" bf16-autocast" if a.bf16 else ""), "mode": "causal" if a.causal else "plain", "shape": a.shape, "batch": a.batch, "seq": a.seq,
-                      "threads": a.threads, "step_s": med, "tokens_per_s": a.batch * a.seq / med}))
+                      "threads": a.threads, "step_s": med, "tokens_per_s": a.batch * a.seq / med,
+                      "blas": blas_libraries()}))
 
 
 if __name__ == "__main__":
