@@ -1,0 +1,251 @@
+package io.cohort.lm.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link AttentionProducts} against a double-precision reference of causal attention's forward and
+ * backward pass, with and without GQA, at a sequence length that is not a multiple of 16. Under
+ * {@link Precision#BF16} the reference rounds the same operands to BF16 as the products do (q, k, v,
+ * the probabilities before P V, dO, and dS before dQ and dK), so what is checked is that nothing but
+ * that rounding and FP32 arithmetic separates the two, also at large magnitudes.
+ */
+class AttentionProductsTest {
+  private static final long SEED = 20261207L;
+  private static final double FP32_TOLERANCE = 1e-4;
+  private static final double BF16_TOLERANCE = 1e-2;
+
+  @AfterEach
+  void backToFp32() {
+    Blas.setPrecision(Precision.FP32);
+  }
+
+  @Test
+  void fp32_withoutGqa_matchesDoubleReference() {
+    check(Precision.FP32, 2, 3, 3, 37, 16, 1.0, 1.0, FP32_TOLERANCE);
+  }
+
+  @Test
+  void fp32_withGqa_matchesDoubleReference() {
+    check(Precision.FP32, 2, 6, 2, 37, 16, 1.0, 1.0, FP32_TOLERANCE);
+  }
+
+  @Test
+  void fp32_gpt2HeadShape_matchesDoubleReference() {
+    check(Precision.FP32, 1, 4, 4, 128, 64, 1.0, 1.0, FP32_TOLERANCE);
+  }
+
+  @Test
+  void bf16_withoutGqa_matchesReferenceOnBf16Operands() {
+    check(Precision.BF16, 2, 3, 3, 37, 16, 1.0, 1.0, BF16_TOLERANCE);
+  }
+
+  @Test
+  void bf16_withGqa_matchesReferenceOnBf16Operands() {
+    check(Precision.BF16, 2, 14, 2, 37, 64, 1.0, 1.0, BF16_TOLERANCE);
+  }
+
+  @Test
+  void bf16_largeMagnitudes_matchReferenceOnBf16Operands() {
+    // Scores in the thousands (near one-hot softmax rows) and values in the thousands.
+    check(Precision.BF16, 2, 6, 2, 37, 16, 20.0, 1000.0, BF16_TOLERANCE);
+  }
+
+  @Test
+  void aChunkWritesOnlyItsOwnHeads() {
+    SplittableRandom r = new SplittableRandom(SEED);
+    int nh = 6;
+    int nkv = 2;
+    int group = nh / nkv;
+    int b = 3;
+    int t = 37;
+    int hd = 16;
+    int heads = b * nh;
+    int kvHeads = b * nkv;
+    float[] q = random(r, heads * t * hd, 1);
+    float[] k = random(r, kvHeads * t * hd, 1);
+    float[] v = random(r, kvHeads * t * hd, 1);
+    float[] dO = random(r, heads * t * hd, 1);
+    float[] probs = new float[heads * t * t];
+    float[] o = new float[heads * t * hd];
+    AttentionProducts.forward(q, k, v, heads, group, t, hd, 0.25f, probs, o);
+    // Key/value heads [2, 4) of 6: query heads [6, 12).
+    int k0 = 2;
+    int nk = 2;
+    float[] probsChunk = nanArray(probs.length);
+    float[] oChunk = nanArray(o.length);
+    AttentionProducts.forwardChunk(false, q, k, v, k0, nk, group, t, hd, 0.25f, probsChunk, oChunk);
+    assertOnlyRangeWritten(probsChunk, k0 * group * t * t, nk * group * t * t, "probs");
+    assertOnlyRangeWritten(oChunk, k0 * group * t * hd, nk * group * t * hd, "o");
+    float[][] grads = {nanArray(o.length), nanArray(o.length), nanArray(o.length), nanArray(probs.length)};
+    AttentionProducts.backwardChunk(false, q, k, v, probs, dO, k0, nk, group, t, hd, 0.25f, grads[3], grads[0],
+        grads[1], grads[2]);
+    for (int i = 0; i < 3; i++) {
+      assertOnlyRangeWritten(grads[i], k0 * group * t * hd, nk * group * t * hd, "gradient " + i);
+    }
+    assertOnlyRangeWritten(grads[3], k0 * group * t * t, nk * group * t * t, "dS");
+  }
+
+  private static float[] nanArray(int n) {
+    float[] a = new float[n];
+    Arrays.fill(a, Float.NaN);
+    return a;
+  }
+
+  private static void assertOnlyRangeWritten(float[] a, int from, int len, String what) {
+    for (int i = 0; i < a.length; i++) {
+      boolean inside = i >= from && i < from + len;
+      assertThat(Float.isNaN(a[i])).as("%s[%d] (chunk [%d, %d)) seed %d", what, i, from, from + len, SEED)
+          .isEqualTo(!inside);
+    }
+  }
+
+  /** b examples, nh query heads, nkv key/value heads; q, k scaled by qkScale, v and dO by vScale. */
+  private static void check(Precision precision, int b, int nh, int nkv, int t, int hd, double qkScale,
+      double vScale, double tolerance) {
+    Blas.setPrecision(precision);
+    boolean bf16 = precision == Precision.BF16;
+    SplittableRandom r = new SplittableRandom(SEED);
+    int heads = b * nh;
+    int group = nh / nkv;
+    int kvHeads = b * nkv;
+    float[] q = random(r, heads * t * hd, qkScale);
+    float[] k = random(r, kvHeads * t * hd, qkScale);
+    float[] v = random(r, kvHeads * t * hd, vScale);
+    float[] dO = random(r, heads * t * hd, vScale);
+    float scale = (float) (1.0 / Math.sqrt(hd));
+    float[] probs = new float[heads * t * t];
+    float[] o = new float[heads * t * hd];
+    AttentionProducts.forward(q, k, v, heads, group, t, hd, scale, probs, o);
+    float[] dS = new float[probs.length];
+    float[] dq = new float[o.length];
+    float[] dk = new float[o.length];
+    float[] dv = new float[o.length];
+    AttentionProducts.backward(q, k, v, probs, dO, heads, group, t, hd, scale, dS, dq, dk, dv);
+
+    double[] refP = new double[probs.length];
+    double[] refO = new double[o.length];
+    double[] refDq = new double[o.length];
+    double[] refDk = new double[o.length];
+    double[] refDv = new double[o.length];
+    for (int h = 0; h < heads; h++) {
+      int kv = h / group;
+      reference(bf16, q, h * t * hd, k, v, kv * t * hd, dO, t, hd, scale, refP, h * t * t, refO, refDq, refDk,
+          refDv, h * t * hd);
+    }
+    String shape = precision + " b=" + b + " nh=" + nh + " nkv=" + nkv + " t=" + t + " hd=" + hd + " seed " + SEED;
+    assertClose(probs, refP, tolerance, "probs " + shape);
+    assertClose(o, refO, tolerance, "o " + shape);
+    assertClose(dq, refDq, tolerance, "dq " + shape);
+    assertClose(dk, refDk, tolerance, "dk " + shape);
+    assertClose(dv, refDv, tolerance, "dv " + shape);
+  }
+
+  /** The largest error relative to the largest reference magnitude must be under the tolerance. */
+  private static void assertClose(float[] got, double[] ref, double tolerance, String what) {
+    double scale = 0;
+    for (double x : ref) {
+      scale = Math.max(scale, Math.abs(x));
+    }
+    double worst = 0;
+    int at = -1;
+    for (int i = 0; i < ref.length; i++) {
+      double e = Math.abs(got[i] - ref[i]);
+      if (!(e <= worst)) {
+        worst = e;
+        at = i;
+      }
+    }
+    assertThat(worst / scale).as("%s: worst at %d (got %s, want %s), scale %s", what, at,
+        at < 0 ? "-" : got[at], at < 0 ? "-" : ref[at], scale).isLessThanOrEqualTo(tolerance);
+  }
+
+  /** One query head's forward and backward in double; with bf16, operands rounded as the products round them. */
+  private static void reference(boolean bf16, float[] q, int qo, float[] k, float[] v, int ko, float[] dO, int t,
+      int hd, float scale, double[] p, int po, double[] o, double[] dq, double[] dk, double[] dv, int oo) {
+    double[][] s = new double[t][t];
+    for (int i = 0; i < t; i++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j <= i; j++) {
+        double dot = 0;
+        for (int d = 0; d < hd; d++) {
+          dot += round(bf16, q[qo + i * hd + d]) * round(bf16, k[ko + j * hd + d]);
+        }
+        s[i][j] = scale * dot;
+        max = Math.max(max, s[i][j]);
+      }
+      double sum = 0;
+      for (int j = 0; j <= i; j++) {
+        s[i][j] = Math.exp(s[i][j] - max);
+        sum += s[i][j];
+      }
+      for (int j = 0; j <= i; j++) {
+        s[i][j] /= sum;
+        p[po + i * t + j] = s[i][j];
+      }
+    }
+    for (int i = 0; i < t; i++) {
+      for (int d = 0; d < hd; d++) {
+        double acc = 0;
+        for (int j = 0; j <= i; j++) {
+          acc += round(bf16, s[i][j]) * round(bf16, v[ko + j * hd + d]);
+        }
+        o[oo + i * hd + d] = acc;
+      }
+    }
+    // dP = dO V^T; dS = P (dP - rowsum(P dP)); dq = scale dS K; dk = scale dS^T Q; dv = P^T dO.
+    double[][] ds = new double[t][t];
+    for (int i = 0; i < t; i++) {
+      double dot = 0;
+      for (int j = 0; j <= i; j++) {
+        double dp = 0;
+        for (int d = 0; d < hd; d++) {
+          dp += round(bf16, dO[qo + i * hd + d]) * round(bf16, v[ko + j * hd + d]);
+        }
+        ds[i][j] = dp;
+        dot += s[i][j] * dp;
+      }
+      for (int j = 0; j <= i; j++) {
+        ds[i][j] = round(bf16, s[i][j] * (ds[i][j] - dot));
+      }
+    }
+    for (int i = 0; i < t; i++) {
+      for (int d = 0; d < hd; d++) {
+        double aq = 0;
+        double ak = 0;
+        double av = 0;
+        for (int j = 0; j < t; j++) {
+          aq += ds[i][j] * round(bf16, k[ko + j * hd + d]);
+          ak += ds[j][i] * round(bf16, q[qo + j * hd + d]);
+          av += round(bf16, s[j][i]) * round(bf16, dO[qo + j * hd + d]);
+        }
+        dq[oo + i * hd + d] = scale * aq;
+        dk[oo + i * hd + d] = scale * ak;
+        dv[oo + i * hd + d] = av;
+      }
+    }
+  }
+
+  /** x rounded to BF16 (nearest even) when bf16, else x as a float. */
+  private static double round(boolean bf16, double x) {
+    float f = (float) x;
+    if (!bf16 || Float.isNaN(f) || Float.isInfinite(f)) {
+      return f;
+    }
+    int bits = Float.floatToRawIntBits(f);
+    bits = (bits + 0x7FFF + ((bits >>> 16) & 1)) & 0xFFFF0000;
+    return Float.intBitsToFloat(bits);
+  }
+
+  private static float[] random(SplittableRandom r, int n, double scale) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) (r.nextGaussian() * scale);
+    }
+    return v;
+  }
+}
