@@ -34,9 +34,12 @@ import org.bytedeco.javacpp.ShortPointer;
  * 14 x 256x64x256 against 0.32 / 0.46 / 1.15 ms for one OpenBLAS sgemm per head (one rerun had
  * OpenBLAS 10% ahead at 12 heads); no clear loss, and one code path for both precisions.
  *
- * <p>The causal softmax runs on oneDNN ({@link DnnlSoftmax}) on the chunk's scores in place, with
- * the masked entries set to -inf on a heap copy (the probabilities have to reach the heap anyway: the
- * backward pass reads them); where oneDNN's softmax is off it runs in Java ({@link Attention}).
+ * <p>The causal softmax and its backward pass run on oneDNN ({@link DnnlSoftmax}) on the chunk's
+ * off-heap scores: the score product adds the causal mask (0 / -inf, a binary post-op) as it writes
+ * them, so neither pass copies scores to the heap and back; only the probabilities go to the heap
+ * once (the backward pass reads them). A first version masked and ran the backward on heap copies:
+ * those copies and loops took as long as the products (0.7 ms each per 12-head chunk, BF16).
+ * Where oneDNN's softmax is off ({@code -Dcohort.softmax=java}) both run in Java on the heap.
  *
  * <p>{@code -Dcohort.attention=blas} keeps the per-head BLAS path (for A/B measurement).
  */
@@ -75,7 +78,8 @@ final class AttentionProducts {
   /**
    * The backward pass of {@link #forward}: given dO [heads, t, hd] and the forward's q, k, v and probs,
    * writes dq [heads, t, hd] and dk, dv per QUERY head ([heads, t, hd]; the caller sums a group's).
-   * {@code dS} [heads, t, t] is heap scratch for the softmax's backward pass.
+   * {@code dS} [heads, t, t] is heap scratch for the softmax's backward pass where it runs in Java
+   * (oneDNN's softmax off); otherwise it is not touched.
    */
   static void backward(float[] q, float[] k, float[] v, float[] probs, float[] dO, int heads, int group, int t,
       int hd, float scale, float[] dS, float[] dq, float[] dk, float[] dv) {
@@ -121,13 +125,24 @@ final class AttentionProducts {
     FloatPointer out = w.f32(Buffers.OUT, qLen);
     Pointer qa = w.operand(bf16, qf, Buffers.Q, qLen);
     Pointer ka = w.operand(bf16, kf, Buffers.K, kLen);
+    boolean onednnSoftmax = DnnlSoftmax.available();
+    FloatPointer mask = onednnSoftmax ? w.mask(nk, group, t) : null;
     long t1 = System.nanoTime();
-    // S [nk][group t, t] = scale Q K^T: a group's query heads stacked against their key head.
-    BatchedMatmul.run(bf16, nk, gt, t, hd, rowMajor(gt, hd), transposed(t, hd), scale, qa, ka, s);
+    // S [nk][group t, t] = scale Q K^T (+ the causal mask): a group's query heads stacked against
+    // their key head.
+    BatchedMatmul.run(bf16, nk, gt, t, hd, rowMajor(gt, hd), transposed(t, hd), scale, qa, ka, mask, s);
     long t2 = System.nanoTime();
     Blas.countAttention(nk, gt, t, hd, false, true, t2 - t1);
-    s.get(probs, sOff, sLen);
-    softmax(probs, sOff, nq, t, s);
+    if (onednnSoftmax) {
+      DnnlSoftmax.run(s, s, nq * t, t);
+      s.get(probs, sOff, sLen);
+    } else {
+      s.get(probs, sOff, sLen);
+      for (int h = 0; h < nq; h++) {
+        Attention.softmaxCausal(probs, sOff + h * t * t, t);
+      }
+      s.put(probs, sOff, sLen);
+    }
     long t3 = System.nanoTime();
     Pointer pa = w.operand(bf16, s, Buffers.S, sLen);
     Pointer va = w.operand(bf16, vf, Buffers.V, kLen);
@@ -173,15 +188,20 @@ final class AttentionProducts {
     long t3 = System.nanoTime();
     Blas.countAttention(nq, t, hd, t, true, false, t3 - t2);
     out.get(dv, qOff, qLen);
-    s.get(dS, sOff, sLen);
-    for (int h = 0; h < nq; h++) {
-      int po = sOff + h * t * t;
-      for (int row = 0; row < t; row++) {
-        Attention.softmaxCausalRowBackward(probs, dS, po + row * t, row, t);
+    FloatPointer ds = w.f32(Buffers.DS, sLen);
+    if (DnnlSoftmax.available()) {
+      DnnlSoftmax.backward(pf, s, ds, nq * t, t);
+    } else {
+      s.get(dS, sOff, sLen);
+      for (int h = 0; h < nq; h++) {
+        int po = sOff + h * t * t;
+        for (int row = 0; row < t; row++) {
+          Attention.softmaxCausalRowBackward(probs, dS, po + row * t, row, t);
+        }
       }
+      ds.put(dS, sOff, sLen);
     }
-    s.put(dS, sOff, sLen);
-    Pointer sa = w.operand(bf16, s, Buffers.S, sLen);
+    Pointer sa = w.operand(bf16, ds, Buffers.DS, sLen);
     Pointer ka = w.operand(bf16, kf, Buffers.K, kLen);
     Pointer qa = w.operand(bf16, qf, Buffers.Q, qLen);
     long t4 = System.nanoTime();
@@ -197,30 +217,6 @@ final class AttentionProducts {
     Blas.countAttention(nq, t, hd, t, true, false, t7 - t6);
     out.get(dk, qOff, qLen);
     Blas.countAttentionOther(t, hd, t1 - t0 + t6 - t5 + System.nanoTime() - t7, t4 - t3);
-  }
-
-  /**
-   * Causal softmax of {@code heads} t x t score blocks at {@code probs[off ..]}: the result is left
-   * both in {@code probs} and in {@code s} (the off-heap scores, overwritten with the probabilities).
-   */
-  private static void softmax(float[] probs, int off, int heads, int t, FloatPointer s) {
-    int len = heads * t * t;
-    if (DnnlSoftmax.available()) {
-      for (int h = 0; h < heads; h++) {
-        int o = off + h * t * t;
-        for (int r = 0; r < t - 1; r++) {
-          java.util.Arrays.fill(probs, o + r * t + r + 1, o + (r + 1) * t, Float.NEGATIVE_INFINITY);
-        }
-      }
-      s.put(probs, off, len);
-      DnnlSoftmax.run(s, s, heads * t, t);
-      s.get(probs, off, len);
-      return;
-    }
-    for (int h = 0; h < heads; h++) {
-      Attention.softmaxCausal(probs, off + h * t * t, t);
-    }
-    s.put(probs, off, len);
   }
 
   /** Strides of [rows, cols] row-major matrices stored back to back. */
@@ -254,14 +250,35 @@ final class AttentionProducts {
     static final int P = 4;
     static final int DO = 5;
     static final int OUT = 6;
-    private final FloatPointer[] f32 = new FloatPointer[7];
-    private final ShortPointer[] bf16 = new ShortPointer[7];
+    static final int DS = 7;
+    private final FloatPointer[] f32 = new FloatPointer[8];
+    private final ShortPointer[] bf16 = new ShortPointer[8];
+    /** The causal mask [heads, t, t] (0 on and below the diagonal, -inf above) and its shape. */
+    private FloatPointer mask = new FloatPointer(1);
+    private long maskShape = -1;
 
     Buffers() {
       for (int i = 0; i < f32.length; i++) {
         f32[i] = new FloatPointer(1);
         bf16[i] = new ShortPointer(1);
       }
+    }
+
+    /** The causal mask for {@code heads} t x t blocks, rebuilt only when the shape changes. */
+    FloatPointer mask(int nk, int group, int t) {
+      int heads = nk * group;
+      long shape = ((long) heads << 32) | t;
+      if (shape != maskShape) {
+        float[] m = new float[heads * t * t];
+        for (int r = 0; r < heads * t; r++) {
+          int i = r % t;
+          java.util.Arrays.fill(m, r * t + i + 1, (r + 1) * t, Float.NEGATIVE_INFINITY);
+        }
+        mask.deallocate();
+        mask = new FloatPointer(m.length).put(m, 0, m.length);
+        maskShape = shape;
+      }
+      return mask;
     }
 
     FloatPointer f32(int slot, long n) {

@@ -1,21 +1,28 @@
 package io.cohort.lm.model;
 
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_bf16;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_binary_add;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_f32;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_matmul_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_get_size;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_strides;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_binary;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_output_scales;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
@@ -36,6 +43,7 @@ import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_matmul_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
@@ -76,15 +84,26 @@ final class BatchedMatmul {
    */
   static void run(boolean bf16, int batch, int m, int n, int k, long[] as, long[] bs, float alpha, Pointer a,
       Pointer b, FloatPointer c) {
+    run(bf16, batch, m, n, k, as, bs, alpha, a, b, null, c);
+  }
+
+  /**
+   * As {@link #run(boolean, int, int, int, int, long[], long[], float, Pointer, Pointer, FloatPointer)},
+   * plus {@code add} (when not null), a dense FP32 [batch, m, n] tensor added to C inside the
+   * product (a binary post-op, after alpha): attention's causal mask, 0 and -inf, so the scores come
+   * out ready for the softmax without a pass of their own.
+   */
+  static void run(boolean bf16, int batch, int m, int n, int k, long[] as, long[] bs, float alpha, Pointer a,
+      Pointer b, FloatPointer add, FloatPointer c) {
     String key = (bf16 ? "bf16 " : "f32 ") + batch + "x" + m + "x" + n + "x" + k + " a" + as[0] + "," + as[1] + ","
-        + as[2] + " b" + bs[0] + "," + bs[1] + "," + bs[2] + " *" + alpha;
+        + as[2] + " b" + bs[0] + "," + bs[1] + "," + bs[2] + " *" + alpha + (add == null ? "" : " +add");
     PerThread t = PER_THREAD.get();
     Kernel kernel = t.kernels.get(key);
     if (kernel == null) {
-      kernel = new Product(bf16, batch, m, n, k, as, bs, alpha);
+      kernel = new Product(bf16, batch, m, n, k, as, bs, alpha, add != null);
       t.kernels.put(key, kernel);
     }
-    ((Product) kernel).run(t, a, b, c);
+    ((Product) kernel).run(t, a, b, add, c);
   }
 
   /** {@code dst[0, n) = bf16(src[0, n))}, rounded to nearest even, on the calling thread. */
@@ -147,16 +166,27 @@ final class BatchedMatmul {
     private final dnnl_memory_desc_t aDesc;
     private final dnnl_memory_desc_t bDesc;
     private final dnnl_memory_desc_t cDesc;
+    private final dnnl_memory_desc_t addDesc; // null without an addend
     private final dnnl_memory_desc_t scratchDesc;
     private final dnnl_primitive_desc pd = new dnnl_primitive_desc();
     private final dnnl_primitive matmul = new dnnl_primitive();
 
-    Product(boolean bf16, int batch, int m, int n, int k, long[] as, long[] bs, float alpha) {
+    Product(boolean bf16, int batch, int m, int n, int k, long[] as, long[] bs, float alpha, boolean add) {
       int type = bf16 ? dnnl_bf16 : dnnl_f32;
       aDesc = desc(type, new long[] {batch, m, k}, as);
       bDesc = desc(type, new long[] {batch, k, n}, bs);
       cDesc = desc(dnnl_f32, new long[] {batch, m, n}, new long[] {(long) m * n, n, 1});
       dnnl_primitive_attr attr = attr(alpha);
+      // The addend is a full [batch, m, n] tensor: broadcast over the batch ({1, m, n}) it has only
+      // oneDNN 2.5's reference kernel (ref:any, DNNL_VERBOSE), many times slower than brgemm.
+      addDesc = add ? cDesc : null;
+      if (add) {
+        dnnl_post_ops ops = new dnnl_post_ops();
+        Dnnl.check(dnnl_post_ops_create(ops), "post-ops");
+        Dnnl.check(dnnl_post_ops_append_binary(ops, dnnl_binary_add, addDesc), "binary post-op");
+        Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops attribute");
+        dnnl_post_ops_destroy(ops);
+      }
       dnnl_matmul_desc_t op = new dnnl_matmul_desc_t();
       Dnnl.check(dnnl_matmul_desc_init(op, aDesc, bDesc, null, cDesc), "matmul descriptor");
       Dnnl.check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(op), attr, Dnnl.ENGINE, null),
@@ -166,11 +196,18 @@ final class BatchedMatmul {
       scratchDesc = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
     }
 
-    void run(PerThread t, Pointer a, Pointer b, FloatPointer c) {
+    void run(PerThread t, Pointer a, Pointer b, FloatPointer add, FloatPointer c) {
       BytePointer scratch = t.scratch(dnnl_memory_desc_get_size(scratchDesc));
-      execute(t, matmul, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD},
-          new dnnl_memory[] {memory(aDesc, a), memory(bDesc, b), memory(cDesc, c), memory(scratchDesc, scratch)},
-          "batched matmul");
+      if (addDesc == null) {
+        execute(t, matmul, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD},
+            new dnnl_memory[] {memory(aDesc, a), memory(bDesc, b), memory(cDesc, c), memory(scratchDesc, scratch)},
+            "batched matmul");
+        return;
+      }
+      execute(t, matmul, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD,
+          DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1},
+          new dnnl_memory[] {memory(aDesc, a), memory(bDesc, b), memory(cDesc, c), memory(scratchDesc, scratch),
+              memory(addDesc, add)}, "batched matmul with addend");
     }
 
     @Override
