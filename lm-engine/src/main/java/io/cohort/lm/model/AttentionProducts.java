@@ -16,7 +16,10 @@ import org.bytedeco.javacpp.ShortPointer;
  * <p>Layout: q, k, v, o are head-major ([heads, t, hd], heads = examples x heads, contiguous), the
  * probabilities [heads, t, t]. The heads are cut into chunks of whole key/value groups, one task
  * each; a task copies its chunk's operands off-heap once (thread-local buffers that only grow) and
- * runs each product as one call over the chunk.
+ * runs each product as one call over the chunk. Where one group's scores alone are over the chunk
+ * budget (long sequences), a group is cut into runs of query heads ({@link Plan}), so the buffers
+ * stay near one head's t x t scores per thread. Chunk size hardly mattered in a one-thread
+ * measurement (2 to 16 heads of 128 x 128: within 7%), so the budget is set for cache, not speed.
  *
  * <p>GQA (Llama: {@code group} query heads share one key/value head): the query heads of a group are
  * consecutive, so stacking them gives one [group t, hd] matrix per key/value head, and the forward
@@ -32,7 +35,10 @@ import org.bytedeco.javacpp.ShortPointer;
  * without copies ({@code AttentionProductsBenchmark}, 2-core Intel Xeon VM, shared, so indicative),
  * one batched FP32 matmul took 0.26 / 0.35 / 0.94 ms for 12 x 128x64x128 / 16 x 128x64x128 /
  * 14 x 256x64x256 against 0.32 / 0.46 / 1.15 ms for one OpenBLAS sgemm per head (one rerun had
- * OpenBLAS 10% ahead at 12 heads); no clear loss, and one code path for both precisions.
+ * OpenBLAS 10% ahead at 12 heads); no clear loss, and one code path for both precisions. The BF16
+ * batched matmul (AMX) took 0.07 to 0.16 ms at 12 to 16 x 128x64x128. oneDNN 2.5 has no f32 x bf16
+ * matmul, and its fpmath_mode bf16 attribute left an f32 matmul on the f32 kernel (DNNL_VERBOSE), so
+ * BF16 operands are made by reorders; converting in Java while copying off-heap was slower.
  *
  * <p>The causal softmax and its backward pass run on oneDNN ({@link DnnlSoftmax}) on the chunk's
  * off-heap scores: the score product adds the causal mask (0 / -inf, a binary post-op) as it writes
@@ -45,7 +51,7 @@ import org.bytedeco.javacpp.ShortPointer;
  */
 final class AttentionProducts {
   private static final Logger LOG = Logger.getLogger(AttentionProducts.class.getName());
-  /** Score values per chunk (f32) aimed at: 16 heads of 128 x 128, 1 MiB, so a chunk's scores stay in L2. */
+  /** Score values per chunk (f32) aimed at: 16 heads of 128 x 128, 1 MiB, about a core's L2. */
   private static final long CHUNK_SCORES = 16L * 128 * 128;
   private static final boolean ENABLED = !"blas".equals(System.getProperty("cohort.attention")) && probe();
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -65,14 +71,9 @@ final class AttentionProducts {
   static void forward(float[] q, float[] k, float[] v, int heads, int group, int t, int hd, float scale,
       float[] probs, float[] o) {
     boolean bf16 = Blas.precision() == Precision.BF16;
-    int kvHeads = heads / group;
-    int perChunk = kvPerChunk(kvHeads, group, t);
-    int chunks = (kvHeads + perChunk - 1) / perChunk;
-    Parallel.forEach(chunks, Long.MAX_VALUE / chunks, c -> {
-      int k0 = c * perChunk;
-      int nk = Math.min(perChunk, kvHeads - k0);
-      forwardChunk(bf16, q, k, v, k0, nk, group, t, hd, scale, probs, o);
-    });
+    Plan plan = Plan.of(heads / group, group, t, CHUNK_SCORES);
+    Parallel.forEach(plan.chunks(), Long.MAX_VALUE / plan.chunks(), c -> forwardChunk(bf16, q, k, v, plan.k0(c),
+        plan.nk(c), plan.g0(c), plan.ng(c), group, t, hd, scale, probs, o));
   }
 
   /**
@@ -84,39 +85,66 @@ final class AttentionProducts {
   static void backward(float[] q, float[] k, float[] v, float[] probs, float[] dO, int heads, int group, int t,
       int hd, float scale, float[] dS, float[] dq, float[] dk, float[] dv) {
     boolean bf16 = Blas.precision() == Precision.BF16;
-    int kvHeads = heads / group;
-    int perChunk = kvPerChunk(kvHeads, group, t);
-    int chunks = (kvHeads + perChunk - 1) / perChunk;
-    Parallel.forEach(chunks, Long.MAX_VALUE / chunks, c -> {
-      int k0 = c * perChunk;
-      int nk = Math.min(perChunk, kvHeads - k0);
-      backwardChunk(bf16, q, k, v, probs, dO, k0, nk, group, t, hd, scale, dS, dq, dk, dv);
-    });
+    Plan plan = Plan.of(heads / group, group, t, CHUNK_SCORES);
+    Parallel.forEach(plan.chunks(), Long.MAX_VALUE / plan.chunks(), c -> backwardChunk(bf16, q, k, v, probs, dO,
+        plan.k0(c), plan.nk(c), plan.g0(c), plan.ng(c), group, t, hd, scale, dS, dq, dk, dv));
   }
 
   /**
-   * Key/value heads per chunk: as many as keep the chunk's scores near {@link #CHUNK_SCORES}, at least
-   * one, and few enough that every thread gets a chunk.
+   * How the heads are cut into chunks: whole key/value groups, {@code kvPerChunk} of them, as many as
+   * keep a chunk's scores near the budget and few enough that every thread gets a chunk; or, where
+   * one group's scores alone exceed the budget (long sequences), each group cut into {@code parts}
+   * runs of {@code perPart} query heads, so a thread's buffers stay bounded by about one head's
+   * t x t scores whatever the sequence length.
    */
-  static int kvPerChunk(int kvHeads, int group, int t) {
-    long perKv = (long) group * t * t;
-    int bySize = (int) Math.max(1, CHUNK_SCORES / perKv);
-    int byThreads = Math.max(1, (kvHeads + Parallel.threads() - 1) / Parallel.threads());
-    return Math.min(bySize, byThreads);
+  record Plan(int kvHeads, int group, int kvPerChunk, int parts, int perPart) {
+    static Plan of(int kvHeads, int group, int t, long budget) {
+      long perHead = (long) t * t;
+      int headsBySize = (int) Math.max(1, Math.min(Integer.MAX_VALUE, budget / perHead));
+      if (headsBySize < group) {
+        int parts = (group + headsBySize - 1) / headsBySize;
+        return new Plan(kvHeads, group, 1, parts, (group + parts - 1) / parts);
+      }
+      int byThreads = Math.max(1, (kvHeads + Parallel.threads() - 1) / Parallel.threads());
+      return new Plan(kvHeads, group, Math.min(headsBySize / group, byThreads), 1, group);
+    }
+
+    int chunks() {
+      return parts == 1 ? (kvHeads + kvPerChunk - 1) / kvPerChunk : kvHeads * parts;
+    }
+
+    int k0(int c) {
+      return parts == 1 ? c * kvPerChunk : c / parts;
+    }
+
+    int nk(int c) {
+      return parts == 1 ? Math.min(kvPerChunk, kvHeads - k0(c)) : 1;
+    }
+
+    int g0(int c) {
+      return parts == 1 ? 0 : c % parts * perPart;
+    }
+
+    int ng(int c) {
+      return parts == 1 ? group : Math.min(perPart, group - g0(c));
+    }
   }
 
-  /** One chunk of {@link #forward}: key/value heads [k0, k0 + nk) and their query heads. */
-  static void forwardChunk(boolean bf16, float[] q, float[] k, float[] v, int k0, int nk, int group, int t,
-      int hd, float scale, float[] probs, float[] o) {
+  /**
+   * One chunk of {@link #forward}: key/value heads [k0, k0 + nk) and query heads [g0, g0 + ng) of
+   * each one's group (ng less than the group only with nk = 1).
+   */
+  static void forwardChunk(boolean bf16, float[] q, float[] k, float[] v, int k0, int nk, int g0, int ng, int group,
+      int t, int hd, float scale, float[] probs, float[] o) {
     Buffers w = BUFFERS.get();
-    int nq = nk * group;
-    int gt = group * t;
+    int nq = nk * ng;
+    int gt = ng * t;
     int qLen = nq * t * hd;
     int kLen = nk * t * hd;
     int sLen = nq * t * t;
-    int qOff = k0 * group * t * hd;
+    int qOff = (k0 * group + g0) * t * hd;
     int kOff = k0 * t * hd;
-    int sOff = k0 * group * t * t;
+    int sOff = (k0 * group + g0) * t * t;
     long t0 = System.nanoTime();
     FloatPointer qf = w.f32(Buffers.Q, qLen).put(q, qOff, qLen);
     FloatPointer kf = w.f32(Buffers.K, kLen).put(k, kOff, kLen);
@@ -126,7 +154,7 @@ final class AttentionProducts {
     Pointer qa = w.operand(bf16, qf, Buffers.Q, qLen);
     Pointer ka = w.operand(bf16, kf, Buffers.K, kLen);
     boolean onednnSoftmax = DnnlSoftmax.available();
-    FloatPointer mask = onednnSoftmax ? w.mask(nk, group, t) : null;
+    FloatPointer mask = onednnSoftmax ? w.mask(nq, t) : null;
     long t1 = System.nanoTime();
     // S [nk][group t, t] = scale Q K^T (+ the causal mask): a group's query heads stacked against
     // their key head.
@@ -155,18 +183,18 @@ final class AttentionProducts {
     Blas.countAttentionOther(t, hd, t1 - t0 + t4 - t3 + System.nanoTime() - t5, t3 - t2);
   }
 
-  /** One chunk of {@link #backward}: key/value heads [k0, k0 + nk) and their query heads. */
+  /** One chunk of {@link #backward}, heads as for {@link #forwardChunk}. */
   static void backwardChunk(boolean bf16, float[] q, float[] k, float[] v, float[] probs, float[] dO, int k0,
-      int nk, int group, int t, int hd, float scale, float[] dS, float[] dq, float[] dk, float[] dv) {
+      int nk, int g0, int ng, int group, int t, int hd, float scale, float[] dS, float[] dq, float[] dk, float[] dv) {
     Buffers w = BUFFERS.get();
-    int nq = nk * group;
-    int gt = group * t;
+    int nq = nk * ng;
+    int gt = ng * t;
     int qLen = nq * t * hd;
     int kLen = nk * t * hd;
     int sLen = nq * t * t;
-    int qOff = k0 * group * t * hd;
+    int qOff = (k0 * group + g0) * t * hd;
     int kOff = k0 * t * hd;
-    int sOff = k0 * group * t * t;
+    int sOff = (k0 * group + g0) * t * t;
     long t0 = System.nanoTime();
     FloatPointer qf = w.f32(Buffers.Q, qLen).put(q, qOff, qLen);
     FloatPointer kf = w.f32(Buffers.K, kLen).put(k, kOff, kLen);
@@ -255,7 +283,8 @@ final class AttentionProducts {
     private final ShortPointer[] bf16 = new ShortPointer[8];
     /** The causal mask [heads, t, t] (0 on and below the diagonal, -inf above) and its shape. */
     private FloatPointer mask = new FloatPointer(1);
-    private long maskShape = -1;
+    private int maskT = -1;
+    private int maskHeads;
 
     Buffers() {
       for (int i = 0; i < f32.length; i++) {
@@ -264,11 +293,12 @@ final class AttentionProducts {
       }
     }
 
-    /** The causal mask for {@code heads} t x t blocks, rebuilt only when the shape changes. */
-    FloatPointer mask(int nk, int group, int t) {
-      int heads = nk * group;
-      long shape = ((long) heads << 32) | t;
-      if (shape != maskShape) {
+    /**
+     * The causal mask for {@code heads} t x t blocks, rebuilt only for a new t or more heads (the
+     * mask for fewer heads is a prefix of it).
+     */
+    FloatPointer mask(int heads, int t) {
+      if (t != maskT || heads > maskHeads) {
         float[] m = new float[heads * t * t];
         for (int r = 0; r < heads * t; r++) {
           int i = r % t;
@@ -276,7 +306,8 @@ final class AttentionProducts {
         }
         mask.deallocate();
         mask = new FloatPointer(m.length).put(m, 0, m.length);
-        maskShape = shape;
+        maskT = t;
+        maskHeads = heads;
       }
       return mask;
     }

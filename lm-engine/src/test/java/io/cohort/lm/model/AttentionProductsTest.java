@@ -81,6 +81,67 @@ class AttentionProductsTest {
   }
 
   @Test
+  void plans_coverEveryQueryHeadOnce_alsoWhenAGroupIsSplit() {
+    int[][] cases = {{8, 7, 256, 16 * 128 * 128}, {8, 7, 256, 4 * 256 * 256}, {2, 7, 2048, 16 * 128 * 128},
+        {192, 1, 128, 16 * 128 * 128}, {5, 3, 37, 2 * 37 * 37}};
+    for (int[] c : cases) {
+      AttentionProducts.Plan plan = AttentionProducts.Plan.of(c[0], c[1], c[2], c[3]);
+      int[] seen = new int[c[0] * c[1]];
+      for (int i = 0; i < plan.chunks(); i++) {
+        assertThat(plan.ng(i) == c[1] || plan.nk(i) == 1).as("%s chunk %d", plan, i).isTrue();
+        for (int kv = plan.k0(i); kv < plan.k0(i) + plan.nk(i); kv++) {
+          for (int g = plan.g0(i); g < plan.g0(i) + plan.ng(i); g++) {
+            seen[kv * c[1] + g]++;
+          }
+        }
+      }
+      int[] once = new int[seen.length];
+      Arrays.fill(once, 1);
+      assertThat(seen).as("%s", plan).isEqualTo(once);
+    }
+  }
+
+  @Test
+  void splitGroups_giveTheSameResultsAsWholeGroups() {
+    SplittableRandom r = new SplittableRandom(SEED);
+    int group = 3;
+    int kvHeads = 2;
+    int heads = kvHeads * group;
+    int t = 37;
+    int hd = 16;
+    float[] q = random(r, heads * t * hd, 1);
+    float[] k = random(r, kvHeads * t * hd, 1);
+    float[] v = random(r, kvHeads * t * hd, 1);
+    float[] dO = random(r, heads * t * hd, 1);
+    float[][] whole = run(q, k, v, dO, heads, group, t, hd, AttentionProducts.Plan.of(kvHeads, group, t, 1L << 20));
+    float[][] split = run(q, k, v, dO, heads, group, t, hd, AttentionProducts.Plan.of(kvHeads, group, t, 2L * t * t));
+    for (int i = 0; i < whole.length; i++) {
+      assertThat(split[i]).as("output %d, seed %d", i, SEED).containsExactly(whole[i], org.assertj.core.data.Offset
+          .offset(1e-5f));
+    }
+  }
+
+  /** Forward and backward chunk by chunk as {@code plan} cuts them: probs, o, dq, dk, dv. */
+  private static float[][] run(float[] q, float[] k, float[] v, float[] dO, int heads, int group, int t, int hd,
+      AttentionProducts.Plan plan) {
+    float[] probs = new float[heads * t * t];
+    float[] o = new float[heads * t * hd];
+    float[] dS = new float[probs.length];
+    float[] dq = new float[o.length];
+    float[] dk = new float[o.length];
+    float[] dv = new float[o.length];
+    for (int c = 0; c < plan.chunks(); c++) {
+      AttentionProducts.forwardChunk(false, q, k, v, plan.k0(c), plan.nk(c), plan.g0(c), plan.ng(c), group, t, hd,
+          0.25f, probs, o);
+    }
+    for (int c = 0; c < plan.chunks(); c++) {
+      AttentionProducts.backwardChunk(false, q, k, v, probs, dO, plan.k0(c), plan.nk(c), plan.g0(c), plan.ng(c),
+          group, t, hd, 0.25f, dS, dq, dk, dv);
+    }
+    return new float[][] {probs, o, dq, dk, dv};
+  }
+
+  @Test
   void aChunkWritesOnlyItsOwnHeads() {
     SplittableRandom r = new SplittableRandom(SEED);
     int nh = 6;
@@ -103,17 +164,31 @@ class AttentionProductsTest {
     int nk = 2;
     float[] probsChunk = nanArray(probs.length);
     float[] oChunk = nanArray(o.length);
-    AttentionProducts.forwardChunk(false, q, k, v, k0, nk, group, t, hd, 0.25f, probsChunk, oChunk);
+    AttentionProducts.forwardChunk(false, q, k, v, k0, nk, 0, group, group, t, hd, 0.25f, probsChunk, oChunk);
     assertOnlyRangeWritten(probsChunk, k0 * group * t * t, nk * group * t * t, "probs");
     assertOnlyRangeWritten(oChunk, k0 * group * t * hd, nk * group * t * hd, "o");
     float[][] grads = {nanArray(o.length), nanArray(o.length), nanArray(o.length), nanArray(probs.length)};
-    AttentionProducts.backwardChunk(false, q, k, v, probs, dO, k0, nk, group, t, hd, 0.25f, grads[3], grads[0],
+    AttentionProducts.backwardChunk(false, q, k, v, probs, dO, k0, nk, 0, group, group, t, hd, 0.25f, grads[3], grads[0],
         grads[1], grads[2]);
     for (int i = 0; i < 3; i++) {
       assertOnlyRangeWritten(grads[i], k0 * group * t * hd, nk * group * t * hd, "gradient " + i);
     }
     // dS is heap scratch only where the softmax's backward pass runs in Java: written there or not at all.
     assertNothingWrittenOutside(grads[3], k0 * group * t * t, nk * group * t * t, "dS");
+    // A part of one group: query head 1 of key/value head 3 (global query head 10).
+    int qh = 3 * group + 1;
+    float[] probsPart = nanArray(probs.length);
+    float[] oPart = nanArray(o.length);
+    AttentionProducts.forwardChunk(false, q, k, v, 3, 1, 1, 1, group, t, hd, 0.25f, probsPart, oPart);
+    assertOnlyRangeWritten(probsPart, qh * t * t, t * t, "probs of a group's part");
+    assertOnlyRangeWritten(oPart, qh * t * hd, t * hd, "o of a group's part");
+    float[][] partGrads = {nanArray(o.length), nanArray(o.length), nanArray(o.length), nanArray(probs.length)};
+    AttentionProducts.backwardChunk(false, q, k, v, probs, dO, 3, 1, 1, 1, group, t, hd, 0.25f, partGrads[3],
+        partGrads[0], partGrads[1], partGrads[2]);
+    for (int i = 0; i < 3; i++) {
+      assertOnlyRangeWritten(partGrads[i], qh * t * hd, t * hd, "gradient " + i + " of a group's part");
+    }
+    assertNothingWrittenOutside(partGrads[3], qh * t * t, t * t, "dS of a group's part");
   }
 
   private static void assertNothingWrittenOutside(float[] a, int from, int len, String what) {
