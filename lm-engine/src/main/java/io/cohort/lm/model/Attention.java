@@ -28,16 +28,21 @@ final class Attention {
     float scale = (float) (1.0 / Math.sqrt(hd));
     float[] probs = Workspace.take(ws, b * h * t * t);
     float[] o = Workspace.take(ws, q.length);
-    // One task per (example, head): scores, causal softmax and the weighted sum of values, while the
-    // t x t probabilities are still in cache. The products are small (t x t x head_dim), so each
-    // task calls single-threaded BLAS (every product does) and the tasks run side by side.
-    Parallel.forEach(b * h, 4L * t * t * hd, bh -> {
-      int ho = bh * headSize;
-      int po = bh * t * t;
-      Blas.gemm(false, true, t, t, hd, scale, q, ho, hd, k, ho, hd, 0f, probs, po, t);
-      softmaxCausal(probs, po, t);
-      Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, v, ho, hd, 0f, o, ho, hd);
-    });
+    if (AttentionProducts.enabled()) {
+      // Batched products over chunks of heads (one oneDNN call per product and chunk).
+      AttentionProducts.forward(q, k, v, b * h, 1, t, hd, scale, probs, o);
+    } else {
+      // One task per (example, head): scores, causal softmax and the weighted sum of values, while the
+      // t x t probabilities are still in cache. The products are small (t x t x head_dim), so each
+      // task calls single-threaded BLAS (every product does) and the tasks run side by side.
+      Parallel.forEach(b * h, 4L * t * t * hd, bh -> {
+        int ho = bh * headSize;
+        int po = bh * t * t;
+        Blas.gemm(false, true, t, t, hd, scale, q, ho, hd, k, ho, hd, 0f, probs, po, t);
+        softmaxCausal(probs, po, t);
+        Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, v, ho, hd, 0f, o, ho, hd);
+      });
+    }
     float[] out = Workspace.take(ws, b * t * w);
     mergeHeads(o, b, t, h, hd, w, out, 0, w);
     Workspace.give(ws, o);
@@ -124,18 +129,22 @@ final class Attention {
     float[] dk = Workspace.take(ws, s.q.length);
     float[] p = s.probs;
     float scale = (float) (1.0 / Math.sqrt(hd));
-    // As in forward: one task per (example, head), single-threaded BLAS, tasks side by side.
-    Parallel.forEach(b * h, 8L * t * t * hd, bh -> {
-      int ho = bh * headSize;
-      int po = bh * t * t;
-      Blas.gemm(false, true, t, t, hd, 1f, dO, ho, hd, s.v, ho, hd, 0f, dS, po, t);
-      Blas.onBlas(true, false, t, hd, t, 1f, p, po, t, dO, ho, hd, 0f, dv, ho, hd);
-      for (int row = 0; row < t; row++) {
-        softmaxCausalRowBackward(p, dS, po + row * t, row, t);
-      }
-      Blas.gemm(false, false, t, hd, t, scale, dS, po, t, s.k, ho, hd, 0f, dq, ho, hd);
-      Blas.onBlas(true, false, t, hd, t, scale, dS, po, t, s.q, ho, hd, 0f, dk, ho, hd);
-    });
+    if (AttentionProducts.enabled()) {
+      AttentionProducts.backward(s.q, s.k, s.v, p, dO, b * h, 1, t, hd, scale, dS, dq, dk, dv);
+    } else {
+      // As in forward: one task per (example, head), single-threaded BLAS, tasks side by side.
+      Parallel.forEach(b * h, 8L * t * t * hd, bh -> {
+        int ho = bh * headSize;
+        int po = bh * t * t;
+        Blas.gemm(false, true, t, t, hd, 1f, dO, ho, hd, s.v, ho, hd, 0f, dS, po, t);
+        Blas.onBlas(true, false, t, hd, t, 1f, p, po, t, dO, ho, hd, 0f, dv, ho, hd);
+        for (int row = 0; row < t; row++) {
+          softmaxCausalRowBackward(p, dS, po + row * t, row, t);
+        }
+        Blas.gemm(false, false, t, hd, t, scale, dS, po, t, s.k, ho, hd, 0f, dq, ho, hd);
+        Blas.onBlas(true, false, t, hd, t, scale, dS, po, t, s.q, ho, hd, 0f, dk, ho, hd);
+      });
+    }
     float[] dqkv = Workspace.take(ws, b * t * 3 * w);
     mergeHeads(dq, b, t, h, hd, w, dqkv, 0, 3 * w);
     mergeHeads(dk, b, t, h, hd, w, dqkv, w, 3 * w);

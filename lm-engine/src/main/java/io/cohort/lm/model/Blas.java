@@ -58,7 +58,8 @@ public final class Blas {
    * the shapes a step really runs. Keys: {@code m n k transA transB kind}, kind {@code frozen} for
    * products with a {@link NativeMatrix}, {@code heap} for others, {@code thin} for thin A^T B,
    * {@code lowrank} for rank-k updates in Java, {@code side} for {@link Side} products inside row
-   * slices, {@code fused} for the output head's products ({@link OutputHeadLoss}).
+   * slices, {@code fused} for the output head's products ({@link OutputHeadLoss}), {@code attention} for
+   * attention's batched products ({@link AttentionProducts}; FLOPs of the whole batch).
    */
   public static void recordShapes(boolean on) {
     shapes = on ? new ConcurrentHashMap<>() : null;
@@ -99,6 +100,36 @@ public final class Blas {
   static void countFused(int m, int n, int k, boolean transA, boolean transB, long nanos) {
     count(m, n, k, transA, transB, "fused");
     timed(PRODUCT_NANOS, nanos, m, n, k, transA, transB, "fused");
+  }
+
+  /**
+   * Counts and times one batched attention product ({@link AttentionProducts}): {@code batch} products
+   * of m x k by k x n, kind {@code attention}; FLOPs are the whole batch's.
+   */
+  static void countAttention(int batch, int m, int n, int k, boolean transA, boolean transB, long nanos) {
+    long f = 2L * batch * m * n * k;
+    FLOPS.add(f);
+    Map<String, LongAdder> shapeFlops = shapes;
+    if (shapeFlops != null) {
+      shapeFlops.computeIfAbsent(m + " " + n + " " + k + " " + transA + " " + transB + " attention",
+          x -> new LongAdder()).add(f);
+    }
+    timed(PRODUCT_NANOS, nanos, m, n, k, transA, transB, "attention");
+  }
+
+  /**
+   * Times what attention's batched products spend beside the products (keys {@code t t hd false false
+   * attention-copies} for copies and BF16 rounding, {@code attention-softmax} for the softmax and its
+   * backward), so a shape profile shows attention's whole share; no FLOPs.
+   */
+  static void countAttentionOther(int t, int hd, long copyNanos, long softmaxNanos) {
+    COPY_NANOS.add(copyNanos);
+    Map<String, LongAdder> s = shapeNanos;
+    if (s != null) {
+      String shape = t + " " + t + " " + hd + " false false ";
+      s.computeIfAbsent(shape + "attention-copies", x -> new LongAdder()).add(copyNanos);
+      s.computeIfAbsent(shape + "attention-softmax", x -> new LongAdder()).add(softmaxNanos);
+    }
   }
 
   private static void count(int m, int n, int k, boolean transA, boolean transB, String kind) {

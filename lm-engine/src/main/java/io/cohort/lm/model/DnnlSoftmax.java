@@ -1,16 +1,21 @@
 package io.cohort.lm.model;
 
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_f32;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_strides;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_softmax_backward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_softmax_forward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
@@ -131,6 +136,53 @@ public final class DnnlSoftmax {
       dnnl_memory_destroy(in);
       dnnl_memory_destroy(out);
     }
+  }
+
+  /**
+   * The softmax's backward pass {@code dS = P (dP - sum(P dP))} row by row for {@code rows} rows of
+   * {@code cols} off-heap floats (P the softmax's output, dP the gradient of it), on the calling
+   * thread's stream; dS is a buffer of its own. Entries where P is 0 (a causal mask's) get 0.
+   */
+  static void backward(FloatPointer p, FloatPointer dP, FloatPointer dS, int rows, int cols) {
+    long key = ((long) rows << 32) | cols;
+    dnnl_memory_desc_t desc = DESCS.computeIfAbsent(key, k -> desc(rows, cols));
+    Buffers buffers = BUFFERS.get();
+    // Keys with the top bit set: backward primitives, beside the forward ones in the same cache.
+    dnnl_primitive softmax = buffers.primitives.computeIfAbsent(key | Long.MIN_VALUE, k -> backwardPrimitive(desc));
+    dnnl_memory dst = memory(desc, p);
+    dnnl_memory diffDst = memory(desc, dP);
+    dnnl_memory diffSrc = memory(desc, dS);
+    try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(3)) {
+      args.position(0).arg(DNNL_ARG_DST).memory(dst);
+      args.position(1).arg(DNNL_ARG_DIFF_DST).memory(diffDst);
+      args.position(2).arg(DNNL_ARG_DIFF_SRC).memory(diffSrc);
+      args.position(0);
+      dnnl_stream stream = buffers.stream;
+      Dnnl.check(dnnl_primitive_execute(softmax, stream, 3, args), "softmax backward");
+      Dnnl.check(dnnl_stream_wait(stream), "stream wait");
+    } finally {
+      dnnl_memory_destroy(dst);
+      dnnl_memory_destroy(diffDst);
+      dnnl_memory_destroy(diffSrc);
+    }
+  }
+
+  private static dnnl_primitive backwardPrimitive(dnnl_memory_desc_t desc) {
+    dnnl_softmax_desc_t forward = new dnnl_softmax_desc_t();
+    Dnnl.check(dnnl_softmax_forward_desc_init(forward, dnnl_forward_training, desc, 1), "softmax descriptor");
+    dnnl_primitive_desc hint = new dnnl_primitive_desc();
+    Dnnl.check(dnnl_primitive_desc_create(hint, new const_dnnl_op_desc_t(forward), null, Dnnl.ENGINE, null),
+        "softmax forward hint");
+    dnnl_softmax_desc_t op = new dnnl_softmax_desc_t();
+    Dnnl.check(dnnl_softmax_backward_desc_init(op, desc, desc, 1), "softmax backward descriptor");
+    dnnl_primitive_desc pd = new dnnl_primitive_desc();
+    Dnnl.check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(op), null, Dnnl.ENGINE, hint),
+        "softmax backward primitive descriptor");
+    dnnl_primitive p = new dnnl_primitive();
+    Dnnl.check(dnnl_primitive_create(p, pd), "softmax backward primitive");
+    dnnl_primitive_desc_destroy(pd); // the primitive keeps what it needs
+    dnnl_primitive_desc_destroy(hint);
+    return p;
   }
 
   private static boolean probe() {

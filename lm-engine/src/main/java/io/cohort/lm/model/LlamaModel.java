@@ -614,15 +614,19 @@ public final class LlamaModel implements LanguageModel {
     float[] oh = Workspace.take(ws, b * nh * t * hd);
     int group = nh / nkv;
     float scale = (float) (1.0 / Math.sqrt(hd));
-    Parallel.forEach(b * nh, 4L * t * t * hd, bh -> {
-      int bi = bh / nh;
-      int qo = bh * t * hd;
-      int ko = (bi * nkv + (bh % nh) / group) * t * hd;
-      int po = bh * t * t;
-      Blas.gemm(false, true, t, t, hd, scale, qh, qo, hd, kh, ko, hd, 0f, probs, po, t);
-      softmaxCausal(probs, po, t);
-      Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, vh, ko, hd, 0f, oh, qo, hd);
-    });
+    if (AttentionProducts.enabled()) {
+      AttentionProducts.forward(qh, kh, vh, b * nh, group, t, hd, scale, probs, oh);
+    } else {
+      Parallel.forEach(b * nh, 4L * t * t * hd, bh -> {
+        int bi = bh / nh;
+        int qo = bh * t * hd;
+        int ko = (bi * nkv + (bh % nh) / group) * t * hd;
+        int po = bh * t * t;
+        Blas.gemm(false, true, t, t, hd, scale, qh, qo, hd, kh, ko, hd, 0f, probs, po, t);
+        softmaxCausal(probs, po, t);
+        Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, vh, ko, hd, 0f, oh, qo, hd);
+      });
+    }
     float[] o = fromHeads(oh, b, t, nh, hd, ws);
     Workspace.give(ws, oh);
     float[] x2 = l.o.forward(o, pass, st, ws);
@@ -755,19 +759,24 @@ public final class LlamaModel implements LanguageModel {
     int group = nh / nkv;
     float scale = (float) (1.0 / Math.sqrt(hd));
     float[] p = s.probs;
-    Parallel.forEach(b * nh, 8L * t * t * hd, bh -> {
-      int bi = bh / nh;
-      int qo = bh * t * hd;
-      int ko = (bi * nkv + (bh % nh) / group) * t * hd;
-      int po = bh * t * t;
-      Blas.gemm(false, true, t, t, hd, 1f, dOh, qo, hd, s.vh, ko, hd, 0f, dS, po, t);
-      Blas.onBlas(true, false, t, hd, t, 1f, p, po, t, dOh, qo, hd, 0f, dvq, qo, hd);
-      for (int row = 0; row < t; row++) {
-        softmaxCausalRowBackward(p, dS, po + row * t, row, t);
-      }
-      Blas.gemm(false, false, t, hd, t, scale, dS, po, t, s.kh, ko, hd, 0f, dqh, qo, hd);
-      Blas.onBlas(true, false, t, hd, t, scale, dS, po, t, s.qh, qo, hd, 0f, dkq, qo, hd);
-    });
+    if (AttentionProducts.enabled()) {
+      // dk, dv per query head, summed into their key/value head below as on the per-head path.
+      AttentionProducts.backward(s.qh, s.kh, s.vh, p, dOh, b * nh, group, t, hd, scale, dS, dqh, dkq, dvq);
+    } else {
+      Parallel.forEach(b * nh, 8L * t * t * hd, bh -> {
+        int bi = bh / nh;
+        int qo = bh * t * hd;
+        int ko = (bi * nkv + (bh % nh) / group) * t * hd;
+        int po = bh * t * t;
+        Blas.gemm(false, true, t, t, hd, 1f, dOh, qo, hd, s.vh, ko, hd, 0f, dS, po, t);
+        Blas.onBlas(true, false, t, hd, t, 1f, p, po, t, dOh, qo, hd, 0f, dvq, qo, hd);
+        for (int row = 0; row < t; row++) {
+          softmaxCausalRowBackward(p, dS, po + row * t, row, t);
+        }
+        Blas.gemm(false, false, t, hd, t, scale, dS, po, t, s.kh, ko, hd, 0f, dqh, qo, hd);
+        Blas.onBlas(true, false, t, hd, t, scale, dS, po, t, s.qh, qo, hd, 0f, dkq, qo, hd);
+      });
+    }
     // Sum the query heads' contributions into their shared key/value head.
     int headSize = t * hd;
     Workspace.give(ws, dOh, dS);

@@ -1,0 +1,336 @@
+package io.cohort.lm.model;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.ShortPointer;
+
+/**
+ * Causal attention's products (scores, probabilities times values, and their four backward
+ * products) as a few batched oneDNN matmuls per thread instead of one heap-copying BLAS call per
+ * (example, head). Issue 18: at GPT-2-small's 128 x 64 x 128 per head, the per-head calls ran at
+ * about 100 GFLOP/s, because each copied its operands off-heap and back and paid a call's overhead
+ * for a few MFLOP of work.
+ *
+ * <p>Layout: q, k, v, o are head-major ([heads, t, hd], heads = examples x heads, contiguous), the
+ * probabilities [heads, t, t]. The heads are cut into chunks of whole key/value groups, one task
+ * each; a task copies its chunk's operands off-heap once (thread-local buffers that only grow) and
+ * runs each product as one call over the chunk. Where one group's scores alone are over the chunk
+ * budget (long sequences), a group is cut into runs of query heads ({@link Plan}), so the buffers
+ * stay near one head's t x t scores per thread. Chunk size hardly mattered in a one-thread
+ * measurement (2 to 16 heads of 128 x 128: within 7%), so the budget is set for cache, not speed.
+ *
+ * <p>GQA (Llama: {@code group} query heads share one key/value head): the query heads of a group are
+ * consecutive, so stacking them gives one [group t, hd] matrix per key/value head, and the forward
+ * products and the backward {@code dS = dO V^T} and {@code dQ = dS K} are one batched matmul over
+ * the chunk's key/value heads with m = group t: no copy of k and v per query head, and products
+ * group times taller. {@code dK = dS^T Q} and {@code dV = P^T dO} are batched over query heads and
+ * written per query head, so the caller's sum over a group stays as it was (LlamaModel's loop).
+ *
+ * <p>Precision: under {@link Precision#BF16} the operands are rounded to BF16 (oneDNN reorders) and
+ * multiplied with FP32 accumulation and FP32 results, as PyTorch's autocast runs attention's bmm;
+ * the softmax and its backward stay FP32. Under FP32 the products are FP32 oneDNN matmuls.
+ * Why oneDNN for FP32 too, not OpenBLAS: at a chunk's score product, on one thread and off-heap
+ * without copies ({@code AttentionProductsBenchmark}, 2-core Intel Xeon VM, shared, so indicative),
+ * one batched FP32 matmul took 0.26 / 0.35 / 0.94 ms for 12 x 128x64x128 / 16 x 128x64x128 /
+ * 14 x 256x64x256 against 0.32 / 0.46 / 1.15 ms for one OpenBLAS sgemm per head (one rerun had
+ * OpenBLAS 10% ahead at 12 heads); no clear loss, and one code path for both precisions. The BF16
+ * batched matmul (AMX) took 0.07 to 0.16 ms at 12 to 16 x 128x64x128. oneDNN 2.5 has no f32 x bf16
+ * matmul, and its fpmath_mode bf16 attribute left an f32 matmul on the f32 kernel (DNNL_VERBOSE), so
+ * BF16 operands are made by reorders; converting in Java while copying off-heap was slower.
+ *
+ * <p>The causal softmax and its backward pass run on oneDNN ({@link DnnlSoftmax}) on the chunk's
+ * off-heap scores: the score product adds the causal mask (0 / -inf, a binary post-op) as it writes
+ * them, so neither pass copies scores to the heap and back; only the probabilities go to the heap
+ * once (the backward pass reads them). A first version masked and ran the backward on heap copies:
+ * those copies and loops took as long as the products (0.7 ms each per 12-head chunk, BF16).
+ * Where oneDNN's softmax is off ({@code -Dcohort.softmax=java}) both run in Java on the heap.
+ *
+ * <p>{@code -Dcohort.attention=blas} keeps the per-head BLAS path (for A/B measurement).
+ */
+final class AttentionProducts {
+  private static final Logger LOG = Logger.getLogger(AttentionProducts.class.getName());
+  /** Score values per chunk (f32) aimed at: 16 heads of 128 x 128, 1 MiB, about a core's L2. */
+  private static final long CHUNK_SCORES = 16L * 128 * 128;
+  private static final boolean ENABLED = !"blas".equals(System.getProperty("cohort.attention")) && probe();
+  private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+  private AttentionProducts() {
+  }
+
+  /** Whether attention runs here (true unless {@code -Dcohort.attention=blas} or oneDNN does not load). */
+  static boolean enabled() {
+    return ENABLED;
+  }
+
+  /**
+   * Scores, causal softmax and weighted values for {@code heads} query heads: q [heads, t, hd];
+   * k, v [heads / group, t, hd]; writes probs [heads, t, t] and o [heads, t, hd].
+   */
+  static void forward(float[] q, float[] k, float[] v, int heads, int group, int t, int hd, float scale,
+      float[] probs, float[] o) {
+    boolean bf16 = Blas.precision() == Precision.BF16;
+    Plan plan = Plan.of(heads / group, group, t, CHUNK_SCORES);
+    Parallel.forEach(plan.chunks(), Long.MAX_VALUE / plan.chunks(), c -> forwardChunk(bf16, q, k, v, plan.k0(c),
+        plan.nk(c), plan.g0(c), plan.ng(c), group, t, hd, scale, probs, o));
+  }
+
+  /**
+   * The backward pass of {@link #forward}: given dO [heads, t, hd] and the forward's q, k, v and probs,
+   * writes dq [heads, t, hd] and dk, dv per QUERY head ([heads, t, hd]; the caller sums a group's).
+   * {@code dS} [heads, t, t] is heap scratch for the softmax's backward pass where it runs in Java
+   * (oneDNN's softmax off); otherwise it is not touched.
+   */
+  static void backward(float[] q, float[] k, float[] v, float[] probs, float[] dO, int heads, int group, int t,
+      int hd, float scale, float[] dS, float[] dq, float[] dk, float[] dv) {
+    boolean bf16 = Blas.precision() == Precision.BF16;
+    Plan plan = Plan.of(heads / group, group, t, CHUNK_SCORES);
+    Parallel.forEach(plan.chunks(), Long.MAX_VALUE / plan.chunks(), c -> backwardChunk(bf16, q, k, v, probs, dO,
+        plan.k0(c), plan.nk(c), plan.g0(c), plan.ng(c), group, t, hd, scale, dS, dq, dk, dv));
+  }
+
+  /**
+   * How the heads are cut into chunks: whole key/value groups, {@code kvPerChunk} of them, as many as
+   * keep a chunk's scores near the budget and few enough that every thread gets a chunk; or, where
+   * one group's scores alone exceed the budget (long sequences), each group cut into {@code parts}
+   * runs of {@code perPart} query heads, so a thread's buffers stay bounded by about one head's
+   * t x t scores whatever the sequence length.
+   */
+  record Plan(int kvHeads, int group, int kvPerChunk, int parts, int perPart) {
+    static Plan of(int kvHeads, int group, int t, long budget) {
+      long perHead = (long) t * t;
+      int headsBySize = (int) Math.max(1, Math.min(Integer.MAX_VALUE, budget / perHead));
+      if (headsBySize < group) {
+        int parts = (group + headsBySize - 1) / headsBySize;
+        return new Plan(kvHeads, group, 1, parts, (group + parts - 1) / parts);
+      }
+      int byThreads = Math.max(1, (kvHeads + Parallel.threads() - 1) / Parallel.threads());
+      return new Plan(kvHeads, group, Math.min(headsBySize / group, byThreads), 1, group);
+    }
+
+    int chunks() {
+      return parts == 1 ? (kvHeads + kvPerChunk - 1) / kvPerChunk : kvHeads * parts;
+    }
+
+    int k0(int c) {
+      return parts == 1 ? c * kvPerChunk : c / parts;
+    }
+
+    int nk(int c) {
+      return parts == 1 ? Math.min(kvPerChunk, kvHeads - k0(c)) : 1;
+    }
+
+    int g0(int c) {
+      return parts == 1 ? 0 : c % parts * perPart;
+    }
+
+    int ng(int c) {
+      return parts == 1 ? group : Math.min(perPart, group - g0(c));
+    }
+  }
+
+  /**
+   * One chunk of {@link #forward}: key/value heads [k0, k0 + nk) and query heads [g0, g0 + ng) of
+   * each one's group (ng less than the group only with nk = 1).
+   */
+  static void forwardChunk(boolean bf16, float[] q, float[] k, float[] v, int k0, int nk, int g0, int ng, int group,
+      int t, int hd, float scale, float[] probs, float[] o) {
+    Buffers w = BUFFERS.get();
+    int nq = nk * ng;
+    int gt = ng * t;
+    int qLen = nq * t * hd;
+    int kLen = nk * t * hd;
+    int sLen = nq * t * t;
+    int qOff = (k0 * group + g0) * t * hd;
+    int kOff = k0 * t * hd;
+    int sOff = (k0 * group + g0) * t * t;
+    long t0 = System.nanoTime();
+    FloatPointer qf = w.f32(Buffers.Q, qLen).put(q, qOff, qLen);
+    FloatPointer kf = w.f32(Buffers.K, kLen).put(k, kOff, kLen);
+    FloatPointer vf = w.f32(Buffers.V, kLen).put(v, kOff, kLen);
+    FloatPointer s = w.f32(Buffers.S, sLen);
+    FloatPointer out = w.f32(Buffers.OUT, qLen);
+    Pointer qa = w.operand(bf16, qf, Buffers.Q, qLen);
+    Pointer ka = w.operand(bf16, kf, Buffers.K, kLen);
+    boolean onednnSoftmax = DnnlSoftmax.available();
+    FloatPointer mask = onednnSoftmax ? w.mask(nq, t) : null;
+    long t1 = System.nanoTime();
+    // S [nk][group t, t] = scale Q K^T (+ the causal mask): a group's query heads stacked against
+    // their key head.
+    BatchedMatmul.run(bf16, nk, gt, t, hd, rowMajor(gt, hd), transposed(t, hd), scale, qa, ka, mask, s);
+    long t2 = System.nanoTime();
+    Blas.countAttention(nk, gt, t, hd, false, true, t2 - t1);
+    if (onednnSoftmax) {
+      DnnlSoftmax.run(s, s, nq * t, t);
+      s.get(probs, sOff, sLen);
+    } else {
+      s.get(probs, sOff, sLen);
+      for (int h = 0; h < nq; h++) {
+        Attention.softmaxCausal(probs, sOff + h * t * t, t);
+      }
+      s.put(probs, sOff, sLen);
+    }
+    long t3 = System.nanoTime();
+    Pointer pa = w.operand(bf16, s, Buffers.S, sLen);
+    Pointer va = w.operand(bf16, vf, Buffers.V, kLen);
+    long t4 = System.nanoTime();
+    // O [nk][group t, hd] = P V.
+    BatchedMatmul.run(bf16, nk, gt, hd, t, rowMajor(gt, t), rowMajor(t, hd), 1f, pa, va, out);
+    long t5 = System.nanoTime();
+    Blas.countAttention(nk, gt, hd, t, false, false, t5 - t4);
+    out.get(o, qOff, qLen);
+    Blas.countAttentionOther(t, hd, t1 - t0 + t4 - t3 + System.nanoTime() - t5, t3 - t2);
+  }
+
+  /** One chunk of {@link #backward}, heads as for {@link #forwardChunk}. */
+  static void backwardChunk(boolean bf16, float[] q, float[] k, float[] v, float[] probs, float[] dO, int k0,
+      int nk, int g0, int ng, int group, int t, int hd, float scale, float[] dS, float[] dq, float[] dk, float[] dv) {
+    Buffers w = BUFFERS.get();
+    int nq = nk * ng;
+    int gt = ng * t;
+    int qLen = nq * t * hd;
+    int kLen = nk * t * hd;
+    int sLen = nq * t * t;
+    int qOff = (k0 * group + g0) * t * hd;
+    int kOff = k0 * t * hd;
+    int sOff = (k0 * group + g0) * t * t;
+    long t0 = System.nanoTime();
+    FloatPointer qf = w.f32(Buffers.Q, qLen).put(q, qOff, qLen);
+    FloatPointer kf = w.f32(Buffers.K, kLen).put(k, kOff, kLen);
+    FloatPointer vf = w.f32(Buffers.V, kLen).put(v, kOff, kLen);
+    FloatPointer pf = w.f32(Buffers.P, sLen).put(probs, sOff, sLen);
+    FloatPointer df = w.f32(Buffers.DO, qLen).put(dO, qOff, qLen);
+    FloatPointer s = w.f32(Buffers.S, sLen);
+    FloatPointer out = w.f32(Buffers.OUT, qLen);
+    Pointer da = w.operand(bf16, df, Buffers.DO, qLen);
+    Pointer va = w.operand(bf16, vf, Buffers.V, kLen);
+    Pointer pa = w.operand(bf16, pf, Buffers.P, sLen);
+    long t1 = System.nanoTime();
+    // dS [nk][group t, t] = dO V^T.
+    BatchedMatmul.run(bf16, nk, gt, t, hd, rowMajor(gt, hd), transposed(t, hd), 1f, da, va, s);
+    long t2 = System.nanoTime();
+    Blas.countAttention(nk, gt, t, hd, false, true, t2 - t1);
+    // dV [nq][t, hd] = P^T dO, per query head.
+    BatchedMatmul.run(bf16, nq, t, hd, t, transposed(t, t), rowMajor(t, hd), 1f, pa, da, out);
+    long t3 = System.nanoTime();
+    Blas.countAttention(nq, t, hd, t, true, false, t3 - t2);
+    out.get(dv, qOff, qLen);
+    FloatPointer ds = w.f32(Buffers.DS, sLen);
+    if (DnnlSoftmax.available()) {
+      DnnlSoftmax.backward(pf, s, ds, nq * t, t);
+    } else {
+      s.get(dS, sOff, sLen);
+      for (int h = 0; h < nq; h++) {
+        int po = sOff + h * t * t;
+        for (int row = 0; row < t; row++) {
+          Attention.softmaxCausalRowBackward(probs, dS, po + row * t, row, t);
+        }
+      }
+      ds.put(dS, sOff, sLen);
+    }
+    Pointer sa = w.operand(bf16, ds, Buffers.DS, sLen);
+    Pointer ka = w.operand(bf16, kf, Buffers.K, kLen);
+    Pointer qa = w.operand(bf16, qf, Buffers.Q, qLen);
+    long t4 = System.nanoTime();
+    // dQ [nk][group t, hd] = scale dS K.
+    BatchedMatmul.run(bf16, nk, gt, hd, t, rowMajor(gt, t), rowMajor(t, hd), scale, sa, ka, out);
+    long t5 = System.nanoTime();
+    Blas.countAttention(nk, gt, hd, t, false, false, t5 - t4);
+    out.get(dq, qOff, qLen);
+    long t6 = System.nanoTime();
+    // dK [nq][t, hd] = scale dS^T Q, per query head.
+    BatchedMatmul.run(bf16, nq, t, hd, t, transposed(t, t), rowMajor(t, hd), scale, sa, qa, out);
+    long t7 = System.nanoTime();
+    Blas.countAttention(nq, t, hd, t, true, false, t7 - t6);
+    out.get(dk, qOff, qLen);
+    Blas.countAttentionOther(t, hd, t1 - t0 + t6 - t5 + System.nanoTime() - t7, t4 - t3);
+  }
+
+  /** Strides of [rows, cols] row-major matrices stored back to back. */
+  private static long[] rowMajor(int rows, int cols) {
+    return new long[] {(long) rows * cols, cols, 1};
+  }
+
+  /** Strides of the transpose of [rows, cols] row-major matrices stored back to back (a [cols, rows] view). */
+  private static long[] transposed(int rows, int cols) {
+    return new long[] {(long) rows * cols, 1, cols};
+  }
+
+  private static boolean probe() {
+    try {
+      try (FloatPointer a = new FloatPointer(4); FloatPointer c = new FloatPointer(4)) {
+        BatchedMatmul.run(false, 1, 2, 2, 1, rowMajor(2, 1), rowMajor(1, 2), 1f, a, a, c);
+      }
+      return true;
+    } catch (Throwable e) { // no native library for this platform
+      LOG.log(Level.FINE, "oneDNN matmul unavailable, attention stays on per-head BLAS calls", e);
+      return false;
+    }
+  }
+
+  /** A thread's off-heap operands, FP32 and their BF16 copies, grown to the largest chunk seen, never freed. */
+  private static final class Buffers {
+    static final int Q = 0;
+    static final int K = 1;
+    static final int V = 2;
+    static final int S = 3;
+    static final int P = 4;
+    static final int DO = 5;
+    static final int OUT = 6;
+    static final int DS = 7;
+    private final FloatPointer[] f32 = new FloatPointer[8];
+    private final ShortPointer[] bf16 = new ShortPointer[8];
+    /** The causal mask [heads, t, t] (0 on and below the diagonal, -inf above) and its shape. */
+    private FloatPointer mask = new FloatPointer(1);
+    private int maskT = -1;
+    private int maskHeads;
+
+    Buffers() {
+      for (int i = 0; i < f32.length; i++) {
+        f32[i] = new FloatPointer(1);
+        bf16[i] = new ShortPointer(1);
+      }
+    }
+
+    /**
+     * The causal mask for {@code heads} t x t blocks, rebuilt only for a new t or more heads (the
+     * mask for fewer heads is a prefix of it).
+     */
+    FloatPointer mask(int heads, int t) {
+      if (t != maskT || heads > maskHeads) {
+        float[] m = new float[heads * t * t];
+        for (int r = 0; r < heads * t; r++) {
+          int i = r % t;
+          java.util.Arrays.fill(m, r * t + i + 1, (r + 1) * t, Float.NEGATIVE_INFINITY);
+        }
+        mask.deallocate();
+        mask = new FloatPointer(m.length).put(m, 0, m.length);
+        maskT = t;
+        maskHeads = heads;
+      }
+      return mask;
+    }
+
+    FloatPointer f32(int slot, long n) {
+      if (f32[slot].capacity() < n) {
+        f32[slot].deallocate();
+        f32[slot] = new FloatPointer(n);
+      }
+      return f32[slot].position(0);
+    }
+
+    /** The product operand for slot: its FP32 buffer, or under BF16 that buffer rounded into the slot's BF16 one. */
+    Pointer operand(boolean toBf16, FloatPointer src, int slot, long n) {
+      if (!toBf16) {
+        return src;
+      }
+      if (bf16[slot].capacity() < n) {
+        bf16[slot].deallocate();
+        bf16[slot] = new ShortPointer(n);
+      }
+      BatchedMatmul.toBf16(src, bf16[slot], n);
+      return bf16[slot];
+    }
+  }
+}
