@@ -696,8 +696,8 @@ public final class Blas {
   private static final boolean THIN_IN_JAVA = !"blas".equals(System.getProperty("cohort.thin"));
   /** The wide side from which {@link #thinColumns} runs (narrow products stay on one sgemm call). */
   private static final int MIN_THIN_JAVA_WIDTH = 64;
-  /** Columns of the wide operand per task of {@link #thinColumns}: 16 x 512 floats of sums fit in L1. */
-  private static final int THIN_BLOCK = 512;
+  /** Columns of the wide operand per task of {@link #thinColumns}: 16 x 256 sums and four rows in L1. */
+  private static final int THIN_BLOCK = 256;
 
   /**
    * {@code C = alpha A^T B + beta C} for a thin C ({@code min(m, n) <= SKINNY}) in Java, on the heap
@@ -720,22 +720,51 @@ public final class Blas {
     float[] large = narrowRows ? b : a;
     int largeOff = narrowRows ? bOff : aOff;
     int largeLd = narrowRows ? ldb : lda;
-    int blocks = (wide + THIN_BLOCK - 1) / THIN_BLOCK;
-    Parallel.forEach(blocks, (long) k * narrow * THIN_BLOCK, blk -> {
-      int w0 = blk * THIN_BLOCK;
-      int width = Math.min(THIN_BLOCK, wide - w0);
-      // Sums per narrow index and the wide row's block, each an array of its own indexed from 0, so
-      // that C2 vectorises the update (see lowRank).
+    // At least two blocks per thread (a width of 896 in 512-wide blocks left one thread a quarter
+    // idle), at most THIN_BLOCK wide, a multiple of 16 floats (one AVX-512 vector).
+    int tasks = Parallel.threads() * 2;
+    int blockWidth = Math.min(THIN_BLOCK, Math.max(16, ((wide + tasks - 1) / tasks + 15) / 16 * 16));
+    int blocks = (wide + blockWidth - 1) / blockWidth;
+    Parallel.forEach(blocks, (long) k * narrow * blockWidth, blk -> {
+      int w0 = blk * blockWidth;
+      int width = Math.min(blockWidth, wide - w0);
+      // Sums per narrow index and the wide rows' block, each an array of its own indexed from 0, so
+      // that C2 vectorises the update (see lowRank). Four rows of k per pass, as explicit fused
+      // multiply-adds (C2 does not fuse a * b + c itself): each load and store of a sum then
+      // carries four of them, not one. One row per pass ran 25-40 GFLOP/s on two threads at the
+      // Qwen shapes (4864 x 16 x 1024, 896 x 16 x 1024), four rows 37-51 (ThinColumns probe, 2026-12-07).
       float[][] sums = new float[narrow][width];
-      float[] block = new float[width];
-      for (int row = 0; row < k; row++) {
+      float[] b0 = new float[width];
+      float[] b1 = new float[width];
+      float[] b2 = new float[width];
+      float[] b3 = new float[width];
+      int row = 0;
+      for (; row + 4 <= k; row += 4) {
+        int lo = largeOff + row * largeLd + w0;
+        System.arraycopy(large, lo, b0, 0, width);
+        System.arraycopy(large, lo + largeLd, b1, 0, width);
+        System.arraycopy(large, lo + 2 * largeLd, b2, 0, width);
+        System.arraycopy(large, lo + 3 * largeLd, b3, 0, width);
         int si = smallOff + row * smallLd;
-        System.arraycopy(large, largeOff + row * largeLd + w0, block, 0, width);
+        for (int s = 0; s < narrow; s++) {
+          float c0 = small[si + s];
+          float c1 = small[si + smallLd + s];
+          float c2 = small[si + 2 * smallLd + s];
+          float c3 = small[si + 3 * smallLd + s];
+          float[] sum = sums[s];
+          for (int w = 0; w < width; w++) {
+            sum[w] = Math.fma(c3, b3[w], Math.fma(c2, b2[w], Math.fma(c1, b1[w], Math.fma(c0, b0[w], sum[w]))));
+          }
+        }
+      }
+      for (; row < k; row++) {
+        int si = smallOff + row * smallLd;
+        System.arraycopy(large, largeOff + row * largeLd + w0, b0, 0, width);
         for (int s = 0; s < narrow; s++) {
           float coef = small[si + s];
           float[] sum = sums[s];
           for (int w = 0; w < width; w++) {
-            sum[w] += coef * block[w];
+            sum[w] = Math.fma(coef, b0[w], sum[w]);
           }
         }
       }
