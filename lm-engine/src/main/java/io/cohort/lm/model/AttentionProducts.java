@@ -47,21 +47,30 @@ import org.bytedeco.javacpp.ShortPointer;
  * those copies and loops took as long as the products (0.7 ms each per 12-head chunk, BF16).
  * Where oneDNN's softmax is off ({@code -Dcohort.softmax=java}) both run in Java on the heap.
  *
- * <p>{@code -Dcohort.attention=blas} keeps the per-head BLAS path (for A/B measurement).
+ * <p>Where it runs: under BF16 only, by default. In whole FP32 GPT-2-small steps (2 x 2 runs side by
+ * side, 2026-12-07) the FP32 batched path was no faster than the per-head OpenBLAS calls (3.52 / 3.31
+ * against 3.37 / 3.30 s): oneDNN's FP32 matmul is not faster than OpenBLAS at these shapes, and the
+ * chunk copies and the off-heap softmax cost about what the per-head calls' copies did; under BF16
+ * it was (fastest steps 1.42 / 1.41 against 1.59 / 1.50 s). {@code -Dcohort.attention=batched} runs it
+ * in both precisions, {@code -Dcohort.attention=blas} in neither (for A/B measurement).
  */
 final class AttentionProducts {
   private static final Logger LOG = Logger.getLogger(AttentionProducts.class.getName());
   /** Score values per chunk (f32) aimed at: 16 heads of 128 x 128, 1 MiB, about a core's L2. */
   private static final long CHUNK_SCORES = 16L * 128 * 128;
-  private static final boolean ENABLED = !"blas".equals(System.getProperty("cohort.attention")) && probe();
+  private static final String MODE = System.getProperty("cohort.attention", "auto");
+  private static final boolean AVAILABLE = !"blas".equals(MODE) && probe();
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
   private AttentionProducts() {
   }
 
-  /** Whether attention runs here (true unless {@code -Dcohort.attention=blas} or oneDNN does not load). */
+  /**
+   * Whether attention runs here now: under BF16 products ({@code -Dcohort.attention=batched}: under
+   * FP32 too; {@code blas}: never), and only where oneDNN loads.
+   */
   static boolean enabled() {
-    return ENABLED;
+    return AVAILABLE && ("batched".equals(MODE) || Blas.precision() == Precision.BF16);
   }
 
   /**
