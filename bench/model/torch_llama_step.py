@@ -14,6 +14,7 @@ Usage: /usr/bin/python3 torch_llama_step.py --shape qwen2.5-0.5b|llama3.2-1b|tin
 Prints one JSON line: median step seconds, tokens/s, peak RSS (MiB).
 """
 import argparse, json, math, resource, time
+from blas_info import blas_libraries
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -120,18 +121,6 @@ class Model(nn.Module):
             x = blk(x, self.cos, self.sin, self.mask)
         x = rms(x, self.norm, self.s["eps"])
         return F.linear(x, self.embed)  # tied output embedding
-
-
-def blas_libraries():
-    """The BLAS shared libraries this process loaded (Debian's torch links the libblas.so.3 alternative:
-    reference BLAS unless an OpenBLAS package is installed, about 50x slower at these shapes)."""
-    libs = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            path = line.split()[-1] if len(line.split()) >= 6 else ""
-            if "blas" in path.rsplit("/", 1)[-1]:
-                libs.add(path)
-    return sorted(libs)
 
 
 def main():

@@ -10,6 +10,7 @@ Usage: /usr/bin/python3 torch_step.py --shape tiny|small [--batch 16] [--seq 128
 Prints one JSON line: median step seconds and tokens/s.
 """
 import argparse, json, math, time
+from blas_info import blas_libraries
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -102,18 +103,6 @@ class Model(nn.Module):
         real = (torch.arange(t)[None, :] < lengths[:, None]).float()
         pooled = (x * real[:, :, None]).sum(1) / lengths[:, None].float()
         return self.score(pooled)
-
-
-def blas_libraries():
-    """The BLAS shared libraries this process loaded (Debian's torch links the libblas.so.3 alternative:
-    reference BLAS unless an OpenBLAS package is installed, about 50x slower at these shapes)."""
-    libs = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            path = line.split()[-1] if len(line.split()) >= 6 else ""
-            if "blas" in path.rsplit("/", 1)[-1]:
-                libs.add(path)
-    return sorted(libs)
 
 
 def main():

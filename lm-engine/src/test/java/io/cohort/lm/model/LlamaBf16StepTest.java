@@ -3,14 +3,7 @@ package io.cohort.lm.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.format.checkpoint.LlamaConfig;
-import io.cohort.lm.lora.LoraConfig;
-import io.cohort.lm.lora.LoraModel;
-import io.cohort.lm.lora.LoraModule;
 import io.cohort.lm.train.Batch;
-import io.cohort.lm.train.CausalLm;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -62,28 +55,10 @@ class LlamaBf16StepTest {
   /** The LoRA gradients of the last of {@code steps} identical steps (the model's arrays recycled). */
   private static float[][] gradients(LlamaConfig c, Batch batch, int steps) {
     LlamaModel model = LlamaGradientCheckTest.randomModel(c, SEED);
-    LoraModel lora = LoraModel.attach(model, new LoraConfig(4, 8f, 0f, List.of("all-linear"), false, SEED),
-        p -> true);
-    SplittableRandom rnd = new SplittableRandom(SEED + 1);
-    for (LoraModule m : lora.modules().values()) {
-      float[] b = m.loraB().value();
-      for (int i = 0; i < b.length; i++) {
-        b[i] = (float) (rnd.nextDouble() - 0.5) * 0.5f;
-      }
-    }
-    List<Parameter> params = new ArrayList<>(model.adapterParameters());
+    LlamaGradientCheckTest.lora(model, 4, p -> true, SEED);
+    float[][] out = null;
     for (int s = 0; s < steps; s++) {
-      Pass pass = Pass.training(batch.batch(), batch.seqLen(), false, new SplittableRandom(SEED + 7));
-      params.forEach(Parameter::zeroGrad);
-      LanguageModel.ForwardState[] acts = new LanguageModel.ForwardState[1];
-      float[] hidden = model.forward(batch.ids(), pass, acts);
-      float[] dHidden = new float[hidden.length];
-      new CausalLm(model).loss(hidden, batch, pass, dHidden);
-      model.backward(acts[0], dHidden);
-    }
-    float[][] out = new float[params.size()][];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = params.get(i).grad().clone();
+      out = LlamaGradientCheckTest.stepGradients(model, batch);
     }
     return out;
   }

@@ -58,8 +58,13 @@ class LlamaGradientCheckTest {
 
   /** LoRA on all seven projections of every layer, B non-zero so that A's gradient is too. */
   static LoraModel loraAllLinear(LanguageModel model, long seed) {
-    LoraConfig cfg = new LoraConfig(2, 4f, 0f, List.of("all-linear"), false, seed);
-    LoraModel lora = LoraModel.attach(model, cfg, p -> true);
+    return lora(model, 2, p -> true, seed);
+  }
+
+  /** LoRA of rank r (alpha 2r) on the projections {@code adapted} accepts, B non-zero. */
+  static LoraModel lora(LanguageModel model, int r, java.util.function.Predicate<String> adapted, long seed) {
+    LoraConfig cfg = new LoraConfig(r, 2f * r, 0f, List.of("all-linear"), false, seed);
+    LoraModel lora = LoraModel.attach(model, cfg, adapted);
     SplittableRandom rnd = new SplittableRandom(seed + 1);
     for (LoraModule m : lora.modules().values()) {
       float[] b = m.loraB().value();
@@ -68,6 +73,26 @@ class LlamaGradientCheckTest {
       }
     }
     return lora;
+  }
+
+  /**
+   * One training step's summed LoRA gradients (next-token loss, no dropout), copied out of the model's
+   * adapter parameters, which are zeroed first.
+   */
+  static float[][] stepGradients(LlamaModel model, Batch batch) {
+    List<Parameter> params = model.adapterParameters();
+    Pass pass = Pass.training(batch.batch(), batch.seqLen(), false, null);
+    params.forEach(Parameter::zeroGrad);
+    LanguageModel.ForwardState[] acts = new LanguageModel.ForwardState[1];
+    float[] hidden = model.forward(batch.ids(), pass, acts);
+    float[] dHidden = new float[hidden.length];
+    new CausalLm(model).loss(hidden, batch, pass, dHidden);
+    model.backward(acts[0], dHidden);
+    float[][] out = new float[params.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = params.get(i).grad().clone();
+    }
+    return out;
   }
 
   static Batch batch(long seed, int n, int maxLen) {

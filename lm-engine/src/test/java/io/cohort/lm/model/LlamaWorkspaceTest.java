@@ -4,14 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.cohort.format.checkpoint.LlamaConfig;
-import io.cohort.lm.lora.LoraConfig;
-import io.cohort.lm.lora.LoraModel;
-import io.cohort.lm.lora.LoraModule;
 import io.cohort.lm.train.Batch;
-import io.cohort.lm.train.CausalLm;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
@@ -45,55 +39,32 @@ class LlamaWorkspaceTest {
     Batch second = LlamaGradientCheckTest.batch(SEED + 1, 3, 6);
     assertThat(second.seqLen()).isEqualTo(first.seqLen());
 
-    LlamaModel fresh = LlamaGradientCheckTest.randomModel(c, SEED);
+    LlamaModel fresh = model(c, recompute, adapted);
     fresh.recycleActivations(false);
-    fresh.setActivationRecomputation(recompute);
-    List<Parameter> freshParams = attach(fresh, adapted);
-    float[][] expected = step(fresh, second, freshParams);
+    float[][] expected = LlamaGradientCheckTest.stepGradients(fresh, second);
 
-    LlamaModel reused = LlamaGradientCheckTest.randomModel(c, SEED);
-    reused.setActivationRecomputation(recompute);
-    List<Parameter> reusedParams = attach(reused, adapted);
-    step(reused, first, reusedParams);
+    LlamaModel reused = model(c, recompute, adapted);
+    LlamaGradientCheckTest.stepGradients(reused, first);
     int free = reused.workspace().freeCount();
     assertThat(free).as("arrays back in the workspace after a step (%s)", what).isPositive();
     reused.workspace().fillFree(Float.NaN);
-    float[][] actual = step(reused, second, reusedParams);
+    float[][] actual = LlamaGradientCheckTest.stepGradients(reused, second);
     assertThat(reused.workspace().freeCount()).as("every array handed out comes back (%s)", what)
         .isEqualTo(free);
 
+    List<Parameter> params = reused.adapterParameters();
     for (int p = 0; p < expected.length; p++) {
       for (int i = 0; i < expected[p].length; i++) {
-        assertThat(actual[p][i]).as("parameter %s[%d] (%s)", reusedParams.get(p).name(), i, what)
+        assertThat(actual[p][i]).as("parameter %s[%d] (%s)", params.get(p).name(), i, what)
             .isCloseTo(expected[p][i], within(1e-6f + 1e-5f * Math.abs(expected[p][i])));
       }
     }
   }
 
-  private static List<Parameter> attach(LlamaModel model, Predicate<String> adapted) {
-    LoraModel lora = LoraModel.attach(model, new LoraConfig(2, 4f, 0f, List.of("all-linear"), false, SEED), adapted);
-    SplittableRandom rnd = new SplittableRandom(SEED + 1);
-    for (LoraModule m : lora.modules().values()) {
-      float[] b = m.loraB().value();
-      for (int i = 0; i < b.length; i++) {
-        b[i] = (float) (rnd.nextDouble() - 0.5) * 0.5f;
-      }
-    }
-    return new ArrayList<>(model.adapterParameters());
-  }
-
-  private static float[][] step(LlamaModel model, Batch batch, List<Parameter> params) {
-    Pass pass = Pass.training(batch.batch(), batch.seqLen(), false, new SplittableRandom(SEED + 7));
-    params.forEach(Parameter::zeroGrad);
-    LanguageModel.ForwardState[] acts = new LanguageModel.ForwardState[1];
-    float[] hidden = model.forward(batch.ids(), pass, acts);
-    float[] dHidden = new float[hidden.length];
-    new CausalLm(model).loss(hidden, batch, pass, dHidden);
-    model.backward(acts[0], dHidden);
-    float[][] out = new float[params.size()][];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = params.get(i).grad().clone();
-    }
-    return out;
+  private static LlamaModel model(LlamaConfig c, boolean recompute, Predicate<String> adapted) {
+    LlamaModel model = LlamaGradientCheckTest.randomModel(c, SEED);
+    model.setActivationRecomputation(recompute);
+    LlamaGradientCheckTest.lora(model, 2, adapted, SEED);
+    return model;
   }
 }
