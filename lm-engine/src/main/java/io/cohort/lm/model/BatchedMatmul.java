@@ -33,11 +33,8 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_reorder_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_wait;
 
-import java.util.Map;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_matmul_desc_t;
@@ -47,7 +44,6 @@ import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
-import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -72,7 +68,8 @@ import org.bytedeco.javacpp.ShortPointer;
  */
 final class BatchedMatmul {
   private static final int KERNELS_PER_THREAD = 64;
-  private static final ThreadLocal<PerThread> PER_THREAD = ThreadLocal.withInitial(PerThread::new);
+  private static final ThreadLocal<DnnlThread> PER_THREAD =
+      ThreadLocal.withInitial(() -> new DnnlThread(KERNELS_PER_THREAD));
 
   private BatchedMatmul() {
   }
@@ -99,8 +96,8 @@ final class BatchedMatmul {
     String key = (bf16 ? "bf16 " : "f32 ") + batch + "x" + m + "x" + n + "x" + k + " a" + as[0] + "," + as[1] + ","
         + as[2] + " b" + bs[0] + "," + bs[1] + "," + bs[2] + " *" + Float.floatToIntBits(alpha)
         + (add == null ? "" : " +add");
-    PerThread t = PER_THREAD.get();
-    Kernel kernel = t.kernels.get(key);
+    DnnlThread t = PER_THREAD.get();
+    DnnlThread.Kernel kernel = t.kernels.get(key);
     if (kernel == null) {
       kernel = new Product(bf16, batch, m, n, k, as, bs, alpha, add != null);
       t.kernels.put(key, kernel);
@@ -110,9 +107,9 @@ final class BatchedMatmul {
 
   /** {@code dst[0, n) = bf16(src[0, n))}, rounded to nearest even, on the calling thread. */
   static void toBf16(FloatPointer src, ShortPointer dst, long n) {
-    PerThread t = PER_THREAD.get();
+    DnnlThread t = PER_THREAD.get();
     String key = "round " + n;
-    Kernel kernel = t.kernels.get(key);
+    DnnlThread.Kernel kernel = t.kernels.get(key);
     if (kernel == null) {
       kernel = new Round(n);
       t.kernels.put(key, kernel);
@@ -143,7 +140,7 @@ final class BatchedMatmul {
   }
 
   /** Runs a primitive with the given (argument, memory) pairs on the thread's stream and waits. */
-  private static void execute(PerThread t, dnnl_primitive p, int[] argIds, dnnl_memory[] mems, String what) {
+  private static void execute(DnnlThread t, dnnl_primitive p, int[] argIds, dnnl_memory[] mems, String what) {
     try (dnnl_exec_arg_t args = new dnnl_exec_arg_t(argIds.length)) {
       for (int i = 0; i < argIds.length; i++) {
         args.position(i).arg(argIds[i]).memory(mems[i]);
@@ -158,13 +155,8 @@ final class BatchedMatmul {
     }
   }
 
-  /** A primitive owned by one thread's cache, destroyed when evicted from it. */
-  private interface Kernel {
-    void destroy();
-  }
-
   /** One batched product shape's matmul primitive. */
-  private static final class Product implements Kernel {
+  private static final class Product implements DnnlThread.Kernel {
     private final dnnl_memory_desc_t aDesc;
     private final dnnl_memory_desc_t bDesc;
     private final dnnl_memory_desc_t cDesc;
@@ -198,7 +190,7 @@ final class BatchedMatmul {
       scratchDesc = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
     }
 
-    void run(PerThread t, Pointer a, Pointer b, FloatPointer add, FloatPointer c) {
+    void run(DnnlThread t, Pointer a, Pointer b, FloatPointer add, FloatPointer c) {
       BytePointer scratch = t.scratch(dnnl_memory_desc_get_size(scratchDesc));
       if (addDesc == null) {
         execute(t, matmul, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD},
@@ -220,7 +212,7 @@ final class BatchedMatmul {
   }
 
   /** FP32 to BF16 rounding of n contiguous values. */
-  private static final class Round implements Kernel {
+  private static final class Round implements DnnlThread.Kernel {
     private final dnnl_memory_desc_t from;
     private final dnnl_memory_desc_t to;
     private final dnnl_memory_desc_t scratchDesc;
@@ -237,7 +229,7 @@ final class BatchedMatmul {
       scratchDesc = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
     }
 
-    void run(PerThread t, FloatPointer src, ShortPointer dst) {
+    void run(DnnlThread t, FloatPointer src, ShortPointer dst) {
       BytePointer scratch = t.scratch(dnnl_memory_desc_get_size(scratchDesc));
       execute(t, reorder, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO, DNNL_ARG_SCRATCHPAD},
           new dnnl_memory[] {memory(from, src), memory(to, dst), memory(scratchDesc, scratch)}, "reorder to bf16");
@@ -250,31 +242,4 @@ final class BatchedMatmul {
     }
   }
 
-  /** A thread's stream, scratchpad (grown to the largest asked for) and primitives. */
-  private static final class PerThread {
-    final dnnl_stream stream = new dnnl_stream();
-    BytePointer scratch = new BytePointer(1);
-    final Map<String, Kernel> kernels = new java.util.LinkedHashMap<>(16, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Kernel> eldest) {
-        if (size() > KERNELS_PER_THREAD) {
-          eldest.getValue().destroy();
-          return true;
-        }
-        return false;
-      }
-    };
-
-    PerThread() {
-      Dnnl.check(dnnl_stream_create(stream, Dnnl.ENGINE, dnnl_stream_default_flags), "stream");
-    }
-
-    BytePointer scratch(long bytes) {
-      if (scratch.capacity() < bytes) {
-        scratch.deallocate();
-        scratch = new BytePointer(Math.max(1, bytes));
-      }
-      return scratch;
-    }
-  }
 }

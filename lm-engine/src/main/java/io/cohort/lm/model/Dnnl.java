@@ -28,11 +28,8 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_reorder_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_wait;
 
-import java.util.Map;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
@@ -70,7 +67,10 @@ final class Dnnl {
   /** Rows below which a product is not split over threads. */
   private static final int MIN_ROWS_PER_THREAD = 64;
   static final dnnl_engine ENGINE = new dnnl_engine();
-  private static final ThreadLocal<PerThread> PER_THREAD = ThreadLocal.withInitial(PerThread::new);
+  /** Product primitives kept per thread (at most this many each, least recently used destroyed first). */
+  private static final int KERNELS_PER_THREAD = 64;
+  private static final ThreadLocal<DnnlThread> PER_THREAD =
+      ThreadLocal.withInitial(() -> new DnnlThread(KERNELS_PER_THREAD));
 
   static {
     check(dnnl_engine_create(ENGINE, dnnl_cpu, 0), "engine");
@@ -114,9 +114,6 @@ final class Dnnl {
     return (Product) PER_THREAD.get().kernels.computeIfAbsent("bf16 " + m + "x" + n + "x" + k + (transB ? "t" : "n")
         + lda + "," + ldb + (bias ? "+bias" : ""), key -> new Product(transB, m, n, k, lda, ldb, bias));
   }
-
-  /** Product primitives kept per thread (at most this many each, least recently used destroyed first). */
-  private static final int KERNELS_PER_THREAD = 64;
 
   /**
    * {@code C = A op(B)} in FP32 on oneDNN's matmul, on the calling thread only (for
@@ -175,41 +172,8 @@ final class Dnnl {
     }
   }
 
-  /** A thread's stream and scratchpad (grown to the largest any primitive asks for). */
-  private static final class PerThread {
-    final dnnl_stream stream = new dnnl_stream();
-    BytePointer scratch = new BytePointer(1);
-    final Map<String, Kernel> kernels = new java.util.LinkedHashMap<>(16, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Kernel> eldest) {
-        if (size() > KERNELS_PER_THREAD) {
-          eldest.getValue().destroy();
-          return true;
-        }
-        return false;
-      }
-    };
-
-    PerThread() {
-      check(dnnl_stream_create(stream, ENGINE, dnnl_stream_default_flags), "stream");
-    }
-
-    BytePointer scratch(long bytes) {
-      if (scratch.capacity() < bytes) {
-        scratch.deallocate();
-        scratch = new BytePointer(bytes);
-      }
-      return scratch;
-    }
-  }
-
-  /** A product shape's primitives, owned by one thread's cache, destroyed when evicted from it. */
-  private interface Kernel {
-    void destroy();
-  }
-
   /** One FP32 product shape's matmul primitive. */
-  private static final class F32Product implements Kernel {
+  private static final class F32Product implements DnnlThread.Kernel {
     private final dnnl_memory_desc_t aDesc;
     private final dnnl_memory_desc_t bDesc;
     private final dnnl_memory_desc_t cDesc;
@@ -238,7 +202,7 @@ final class Dnnl {
     }
 
     void run(Pointer a, Pointer b, Pointer c) {
-      PerThread t = PER_THREAD.get();
+      DnnlThread t = PER_THREAD.get();
       BytePointer scratch = t.scratch(dnnl_memory_desc_get_size(scratchDesc));
       dnnl_memory ma = Product.memory(aDesc, a);
       dnnl_memory mb = Product.memory(bDesc, b);
@@ -256,7 +220,7 @@ final class Dnnl {
   }
 
   /** One product shape's reorder (A to BF16) and matmul primitives, and their descriptors. */
-  private static final class Product implements Kernel {
+  private static final class Product implements DnnlThread.Kernel {
     private final dnnl_memory_desc_t aF32Desc;
     private final dnnl_memory_desc_t aDesc;
     private final dnnl_memory_desc_t bDesc;
@@ -297,7 +261,7 @@ final class Dnnl {
 
     /** Runs the product; {@code bias} must be given exactly when the primitive was made with one. */
     void run(Pointer aF32, Pointer a, Pointer b, Pointer bias, Pointer c) {
-      PerThread t = PER_THREAD.get();
+      DnnlThread t = PER_THREAD.get();
       BytePointer scratch = t.scratch(Math.max(dnnl_memory_desc_get_size(roundScratch),
           dnnl_memory_desc_get_size(matmulScratch)));
       dnnl_memory mf = memory(aF32Desc, aF32);
