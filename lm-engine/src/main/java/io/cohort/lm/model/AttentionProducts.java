@@ -146,113 +146,111 @@ final class AttentionProducts {
   static void forwardChunk(boolean bf16, float[] q, float[] k, float[] v, int k0, int nk, int g0, int ng, int group,
       int t, int hd, float scale, float[] probs, float[] o) {
     Buffers w = BUFFERS.get();
-    int nq = nk * ng;
-    int gt = ng * t;
-    int qLen = nq * t * hd;
-    int kLen = nk * t * hd;
-    int sLen = nq * t * t;
-    int qOff = (k0 * group + g0) * t * hd;
-    int kOff = k0 * t * hd;
-    int sOff = (k0 * group + g0) * t * t;
+    Extent e = Extent.of(k0, nk, g0, ng, group, t, hd);
     long t0 = System.nanoTime();
-    FloatPointer qf = w.f32(Buffers.Q, qLen).put(q, qOff, qLen);
-    FloatPointer kf = w.f32(Buffers.K, kLen).put(k, kOff, kLen);
-    FloatPointer vf = w.f32(Buffers.V, kLen).put(v, kOff, kLen);
-    FloatPointer s = w.f32(Buffers.S, sLen);
-    FloatPointer out = w.f32(Buffers.OUT, qLen);
-    Pointer qa = w.operand(bf16, qf, Buffers.Q, qLen);
-    Pointer ka = w.operand(bf16, kf, Buffers.K, kLen);
+    FloatPointer qf = w.f32(Buffers.Q, e.qLen()).put(q, e.qOff(), e.qLen());
+    FloatPointer kf = w.f32(Buffers.K, e.kLen()).put(k, e.kOff(), e.kLen());
+    FloatPointer vf = w.f32(Buffers.V, e.kLen()).put(v, e.kOff(), e.kLen());
+    FloatPointer s = w.f32(Buffers.S, e.sLen());
+    FloatPointer out = w.f32(Buffers.OUT, e.qLen());
+    Pointer qa = w.operand(bf16, qf, Buffers.Q, e.qLen());
+    Pointer ka = w.operand(bf16, kf, Buffers.K, e.kLen());
     boolean onednnSoftmax = DnnlSoftmax.available();
-    FloatPointer mask = onednnSoftmax ? w.mask(nq, t) : null;
+    FloatPointer mask = onednnSoftmax ? w.mask(e.nq(), t) : null;
     long t1 = System.nanoTime();
     // S [nk][group t, t] = scale Q K^T (+ the causal mask): a group's query heads stacked against
     // their key head.
-    BatchedMatmul.run(bf16, nk, gt, t, hd, rowMajor(gt, hd), transposed(t, hd), scale, qa, ka, mask, s);
+    BatchedMatmul.run(bf16, nk, e.gt(), t, hd, rowMajor(e.gt(), hd), transposed(t, hd), scale, qa, ka, mask, s);
     long t2 = System.nanoTime();
-    Blas.countAttention(nk, gt, t, hd, false, true, t2 - t1);
+    Blas.countAttention(nk, e.gt(), t, hd, false, true, t2 - t1);
     if (onednnSoftmax) {
-      DnnlSoftmax.run(s, s, nq * t, t);
-      s.get(probs, sOff, sLen);
+      DnnlSoftmax.run(s, s, e.nq() * t, t);
+      s.get(probs, e.sOff(), e.sLen());
     } else {
-      s.get(probs, sOff, sLen);
-      for (int h = 0; h < nq; h++) {
-        Attention.softmaxCausal(probs, sOff + h * t * t, t);
+      s.get(probs, e.sOff(), e.sLen());
+      for (int h = 0; h < e.nq(); h++) {
+        Attention.softmaxCausal(probs, e.sOff() + h * t * t, t);
       }
-      s.put(probs, sOff, sLen);
+      s.put(probs, e.sOff(), e.sLen());
     }
     long t3 = System.nanoTime();
-    Pointer pa = w.operand(bf16, s, Buffers.S, sLen);
-    Pointer va = w.operand(bf16, vf, Buffers.V, kLen);
+    Pointer pa = w.operand(bf16, s, Buffers.S, e.sLen());
+    Pointer va = w.operand(bf16, vf, Buffers.V, e.kLen());
     long t4 = System.nanoTime();
     // O [nk][group t, hd] = P V.
-    BatchedMatmul.run(bf16, nk, gt, hd, t, rowMajor(gt, t), rowMajor(t, hd), 1f, pa, va, out);
+    BatchedMatmul.run(bf16, nk, e.gt(), hd, t, rowMajor(e.gt(), t), rowMajor(t, hd), 1f, pa, va, out);
     long t5 = System.nanoTime();
-    Blas.countAttention(nk, gt, hd, t, false, false, t5 - t4);
-    out.get(o, qOff, qLen);
+    Blas.countAttention(nk, e.gt(), hd, t, false, false, t5 - t4);
+    out.get(o, e.qOff(), e.qLen());
     Blas.countAttentionOther(t, hd, t1 - t0 + t4 - t3 + System.nanoTime() - t5, t3 - t2);
+  }
+
+  /**
+   * A chunk's sizes and offsets: query heads (nq), stacked rows per key head (gt = query heads of the
+   * group in the chunk x t), the lengths of its q / k / score blocks and where they start.
+   */
+  record Extent(int nq, int gt, int qLen, int kLen, int sLen, int qOff, int kOff, int sOff) {
+    static Extent of(int k0, int nk, int g0, int ng, int group, int t, int hd) {
+      int nq = nk * ng;
+      int first = k0 * group + g0;
+      return new Extent(nq, ng * t, nq * t * hd, nk * t * hd, nq * t * t, first * t * hd, k0 * t * hd, first * t * t);
+    }
   }
 
   /** One chunk of {@link #backward}, heads as for {@link #forwardChunk}. */
   static void backwardChunk(boolean bf16, float[] q, float[] k, float[] v, float[] probs, float[] dO, int k0,
       int nk, int g0, int ng, int group, int t, int hd, float scale, float[] dS, float[] dq, float[] dk, float[] dv) {
     Buffers w = BUFFERS.get();
-    int nq = nk * ng;
-    int gt = ng * t;
-    int qLen = nq * t * hd;
-    int kLen = nk * t * hd;
-    int sLen = nq * t * t;
-    int qOff = (k0 * group + g0) * t * hd;
-    int kOff = k0 * t * hd;
-    int sOff = (k0 * group + g0) * t * t;
+    Extent e = Extent.of(k0, nk, g0, ng, group, t, hd);
     long t0 = System.nanoTime();
-    FloatPointer qf = w.f32(Buffers.Q, qLen).put(q, qOff, qLen);
-    FloatPointer kf = w.f32(Buffers.K, kLen).put(k, kOff, kLen);
-    FloatPointer vf = w.f32(Buffers.V, kLen).put(v, kOff, kLen);
-    FloatPointer pf = w.f32(Buffers.P, sLen).put(probs, sOff, sLen);
-    FloatPointer df = w.f32(Buffers.DO, qLen).put(dO, qOff, qLen);
-    FloatPointer s = w.f32(Buffers.S, sLen);
-    FloatPointer out = w.f32(Buffers.OUT, qLen);
-    Pointer da = w.operand(bf16, df, Buffers.DO, qLen);
-    Pointer va = w.operand(bf16, vf, Buffers.V, kLen);
-    Pointer pa = w.operand(bf16, pf, Buffers.P, sLen);
+    FloatPointer qf = w.f32(Buffers.Q, e.qLen()).put(q, e.qOff(), e.qLen());
+    FloatPointer kf = w.f32(Buffers.K, e.kLen()).put(k, e.kOff(), e.kLen());
+    FloatPointer vf = w.f32(Buffers.V, e.kLen()).put(v, e.kOff(), e.kLen());
+    FloatPointer pf = w.f32(Buffers.P, e.sLen()).put(probs, e.sOff(), e.sLen());
+    FloatPointer df = w.f32(Buffers.DO, e.qLen()).put(dO, e.qOff(), e.qLen());
+    FloatPointer s = w.f32(Buffers.S, e.sLen());
+    FloatPointer out = w.f32(Buffers.OUT, e.qLen());
+    Pointer da = w.operand(bf16, df, Buffers.DO, e.qLen());
+    Pointer va = w.operand(bf16, vf, Buffers.V, e.kLen());
+    Pointer pa = w.operand(bf16, pf, Buffers.P, e.sLen());
     long t1 = System.nanoTime();
     // dS [nk][group t, t] = dO V^T.
-    BatchedMatmul.run(bf16, nk, gt, t, hd, rowMajor(gt, hd), transposed(t, hd), 1f, da, va, s);
+    BatchedMatmul.run(bf16, nk, e.gt(), t, hd, rowMajor(e.gt(), hd), transposed(t, hd), 1f, da, va, s);
     long t2 = System.nanoTime();
-    Blas.countAttention(nk, gt, t, hd, false, true, t2 - t1);
-    // dV [nq][t, hd] = P^T dO, per query head.
-    BatchedMatmul.run(bf16, nq, t, hd, t, transposed(t, t), rowMajor(t, hd), 1f, pa, da, out);
+    Blas.countAttention(nk, e.gt(), t, hd, false, true, t2 - t1);
+    // dV [e.nq()][t, hd] = P^T dO, per query head.
+    BatchedMatmul.run(bf16, e.nq(), t, hd, t, transposed(t, t), rowMajor(t, hd), 1f, pa, da, out);
     long t3 = System.nanoTime();
-    Blas.countAttention(nq, t, hd, t, true, false, t3 - t2);
-    out.get(dv, qOff, qLen);
-    FloatPointer ds = w.f32(Buffers.DS, sLen);
+    Blas.countAttention(e.nq(), t, hd, t, true, false, t3 - t2);
+    out.get(dv, e.qOff(), e.qLen());
+    FloatPointer ds = w.f32(Buffers.DS, e.sLen());
     if (DnnlSoftmax.available()) {
-      DnnlSoftmax.backward(pf, s, ds, nq * t, t);
+      DnnlSoftmax.backward(pf, s, ds, e.nq() * t, t);
     } else {
-      s.get(dS, sOff, sLen);
-      for (int h = 0; h < nq; h++) {
-        int po = sOff + h * t * t;
+      s.get(dS, e.sOff(), e.sLen());
+      for (int h = 0; h < e.nq(); h++) {
+        int po = e.sOff() + h * t * t;
         for (int row = 0; row < t; row++) {
           Attention.softmaxCausalRowBackward(probs, dS, po + row * t, row, t);
         }
       }
-      ds.put(dS, sOff, sLen);
+      ds.put(dS, e.sOff(), e.sLen());
     }
-    Pointer sa = w.operand(bf16, ds, Buffers.DS, sLen);
-    Pointer ka = w.operand(bf16, kf, Buffers.K, kLen);
-    Pointer qa = w.operand(bf16, qf, Buffers.Q, qLen);
+    Pointer sa = w.operand(bf16, ds, Buffers.DS, e.sLen());
+    Pointer ka = w.operand(bf16, kf, Buffers.K, e.kLen());
+    Pointer qa = w.operand(bf16, qf, Buffers.Q, e.qLen());
     long t4 = System.nanoTime();
     // dQ [nk][group t, hd] = scale dS K.
-    BatchedMatmul.run(bf16, nk, gt, hd, t, rowMajor(gt, t), rowMajor(t, hd), scale, sa, ka, out);
+    BatchedMatmul.run(bf16, nk, e.gt(), hd, t, rowMajor(e.gt(), t), rowMajor(t, hd), scale, sa, ka, out);
     long t5 = System.nanoTime();
-    Blas.countAttention(nk, gt, hd, t, false, false, t5 - t4);
-    out.get(dq, qOff, qLen);
+    Blas.countAttention(nk, e.gt(), hd, t, false, false, t5 - t4);
+    out.get(dq, e.qOff(), e.qLen());
     long t6 = System.nanoTime();
-    // dK [nq][t, hd] = scale dS^T Q, per query head.
-    BatchedMatmul.run(bf16, nq, t, hd, t, transposed(t, t), rowMajor(t, hd), scale, sa, qa, out);
+    // dK [e.nq()][t, hd] = scale dS^T Q, per query head.
+    BatchedMatmul.run(bf16, e.nq(), t, hd, t, transposed(t, t), rowMajor(t, hd), scale, sa, qa, out);
     long t7 = System.nanoTime();
-    Blas.countAttention(nq, t, hd, t, true, false, t7 - t6);
-    out.get(dk, qOff, qLen);
+    Blas.countAttention(e.nq(), t, hd, t, true, false, t7 - t6);
+    out.get(dk, e.qOff(), e.qLen());
     Blas.countAttentionOther(t, hd, t1 - t0 + t6 - t5 + System.nanoTime() - t7, t4 - t3);
   }
 
