@@ -28,21 +28,7 @@ final class Attention {
     float scale = (float) (1.0 / Math.sqrt(hd));
     float[] probs = Workspace.take(ws, b * h * t * t);
     float[] o = Workspace.take(ws, q.length);
-    if (AttentionProducts.enabled()) {
-      // Batched products over chunks of heads (one oneDNN call per product and chunk).
-      AttentionProducts.forward(q, k, v, b * h, 1, t, hd, scale, probs, o);
-    } else {
-      // One task per (example, head): scores, causal softmax and the weighted sum of values, while the
-      // t x t probabilities are still in cache. The products are small (t x t x head_dim), so each
-      // task calls single-threaded BLAS (every product does) and the tasks run side by side.
-      Parallel.forEach(b * h, 4L * t * t * hd, bh -> {
-        int ho = bh * headSize;
-        int po = bh * t * t;
-        Blas.gemm(false, true, t, t, hd, scale, q, ho, hd, k, ho, hd, 0f, probs, po, t);
-        softmaxCausal(probs, po, t);
-        Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, v, ho, hd, 0f, o, ho, hd);
-      });
-    }
+    heads(q, k, v, b * h, 1, t, hd, scale, probs, o);
     float[] out = Workspace.take(ws, b * t * w);
     mergeHeads(o, b, t, h, hd, w, out, 0, w);
     Workspace.give(ws, o);
@@ -120,7 +106,6 @@ final class Attention {
     int h = shape.heads();
     int hd = shape.headDim();
     int w = shape.width();
-    int headSize = t * hd;
     float[] dO = Workspace.take(ws, s.q.length);
     splitOne(dOut, b, t, h, hd, w, dO);
     float[] dS = Workspace.take(ws, s.probs.length);
@@ -129,28 +114,62 @@ final class Attention {
     float[] dk = Workspace.take(ws, s.q.length);
     float[] p = s.probs;
     float scale = (float) (1.0 / Math.sqrt(hd));
-    if (AttentionProducts.enabled()) {
-      AttentionProducts.backward(s.q, s.k, s.v, p, dO, b * h, 1, t, hd, scale, dS, dq, dk, dv);
-    } else {
-      // As in forward: one task per (example, head), single-threaded BLAS, tasks side by side.
-      Parallel.forEach(b * h, 8L * t * t * hd, bh -> {
-        int ho = bh * headSize;
-        int po = bh * t * t;
-        Blas.gemm(false, true, t, t, hd, 1f, dO, ho, hd, s.v, ho, hd, 0f, dS, po, t);
-        Blas.onBlas(true, false, t, hd, t, 1f, p, po, t, dO, ho, hd, 0f, dv, ho, hd);
-        for (int row = 0; row < t; row++) {
-          softmaxCausalRowBackward(p, dS, po + row * t, row, t);
-        }
-        Blas.gemm(false, false, t, hd, t, scale, dS, po, t, s.k, ho, hd, 0f, dq, ho, hd);
-        Blas.onBlas(true, false, t, hd, t, scale, dS, po, t, s.q, ho, hd, 0f, dk, ho, hd);
-      });
-    }
+    headsBackward(s.q, s.k, s.v, p, dO, b * h, 1, t, hd, scale, dS, dq, dk, dv);
     float[] dqkv = Workspace.take(ws, b * t * 3 * w);
     mergeHeads(dq, b, t, h, hd, w, dqkv, 0, 3 * w);
     mergeHeads(dk, b, t, h, hd, w, dqkv, w, 3 * w);
     mergeHeads(dv, b, t, h, hd, w, dqkv, 2 * w, 3 * w);
     Workspace.give(ws, dO, dS, dv, dq, dk, s.q, s.k, s.v, s.probs);
     return dqkv;
+  }
+
+  /**
+   * Causal attention of {@code heads} query heads, head-major: q, o [heads, t, hd]; k, v
+   * [heads / group, t, hd], query head {@code i} reading key/value head {@code i / group} (GQA; 1
+   * for plain multi-head attention); writes the probabilities [heads, t, t] and o. Under BF16 as
+   * batched oneDNN products ({@link AttentionProducts}); otherwise one task per head — scores, causal
+   * softmax and the weighted sum of values while the t x t probabilities are still in cache — each
+   * calling single-threaded BLAS (the products are small, t x t x hd), the tasks side by side.
+   */
+  static void heads(float[] q, float[] k, float[] v, int heads, int group, int t, int hd, float scale,
+      float[] probs, float[] o) {
+    if (AttentionProducts.enabled()) {
+      AttentionProducts.forward(q, k, v, heads, group, t, hd, scale, probs, o);
+      return;
+    }
+    Parallel.forEach(heads, 4L * t * t * hd, i -> {
+      int qo = i * t * hd;
+      int ko = i / group * t * hd;
+      int po = i * t * t;
+      Blas.gemm(false, true, t, t, hd, scale, q, qo, hd, k, ko, hd, 0f, probs, po, t);
+      softmaxCausal(probs, po, t);
+      Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, v, ko, hd, 0f, o, qo, hd);
+    });
+  }
+
+  /**
+   * The backward pass of {@link #heads}: given dO [heads, t, hd], writes dq [heads, t, hd] and the
+   * key and value gradients per query head, dk and dv [heads, t, hd] (with GQA the caller sums a
+   * group's into its key/value head); {@code dS} [heads, t, t] is scratch.
+   */
+  static void headsBackward(float[] q, float[] k, float[] v, float[] p, float[] dO, int heads, int group, int t,
+      int hd, float scale, float[] dS, float[] dq, float[] dk, float[] dv) {
+    if (AttentionProducts.enabled()) {
+      AttentionProducts.backward(q, k, v, p, dO, heads, group, t, hd, scale, dS, dq, dk, dv);
+      return;
+    }
+    Parallel.forEach(heads, 8L * t * t * hd, i -> {
+      int qo = i * t * hd;
+      int ko = i / group * t * hd;
+      int po = i * t * t;
+      Blas.gemm(false, true, t, t, hd, 1f, dO, qo, hd, v, ko, hd, 0f, dS, po, t);
+      Blas.onBlas(true, false, t, hd, t, 1f, p, po, t, dO, qo, hd, 0f, dv, qo, hd);
+      for (int row = 0; row < t; row++) {
+        softmaxCausalRowBackward(p, dS, po + row * t, row, t);
+      }
+      Blas.gemm(false, false, t, hd, t, scale, dS, po, t, k, ko, hd, 0f, dq, qo, hd);
+      Blas.onBlas(true, false, t, hd, t, scale, dS, po, t, q, qo, hd, 0f, dk, qo, hd);
+    });
   }
 
   /** dS = p * (dS - sum(p * dS)) over the causal part of one row; zero above the diagonal. */

@@ -489,7 +489,7 @@ public final class LlamaModel implements LanguageModel {
         }
         p[j] = scale * dot;
       }
-      softmaxCausalRow(p, 0, last, last + 1);
+      Attention.softmaxCausalRow(p, 0, last, last + 1);
       for (int j = 0; j <= last; j++) {
         float pj = p[j];
         int vo = kBase + j * hd;
@@ -614,19 +614,8 @@ public final class LlamaModel implements LanguageModel {
     float[] oh = Workspace.take(ws, b * nh * t * hd);
     int group = nh / nkv;
     float scale = (float) (1.0 / Math.sqrt(hd));
-    if (AttentionProducts.enabled()) {
-      AttentionProducts.forward(qh, kh, vh, b * nh, group, t, hd, scale, probs, oh);
-    } else {
-      Parallel.forEach(b * nh, 4L * t * t * hd, bh -> {
-        int bi = bh / nh;
-        int qo = bh * t * hd;
-        int ko = (bi * nkv + (bh % nh) / group) * t * hd;
-        int po = bh * t * t;
-        Blas.gemm(false, true, t, t, hd, scale, qh, qo, hd, kh, ko, hd, 0f, probs, po, t);
-        softmaxCausal(probs, po, t);
-        Blas.gemm(false, false, t, hd, t, 1f, probs, po, t, vh, ko, hd, 0f, oh, qo, hd);
-      });
-    }
+    // Query head bh = bi nh + j reads key/value head bi nkv + j / group = bh / group.
+    Attention.heads(qh, kh, vh, b * nh, group, t, hd, scale, probs, oh);
     float[] o = fromHeads(oh, b, t, nh, hd, ws);
     Workspace.give(ws, oh);
     float[] x2 = l.o.forward(o, pass, st, ws);
@@ -759,24 +748,8 @@ public final class LlamaModel implements LanguageModel {
     int group = nh / nkv;
     float scale = (float) (1.0 / Math.sqrt(hd));
     float[] p = s.probs;
-    if (AttentionProducts.enabled()) {
-      // dk, dv per query head, summed into their key/value head below as on the per-head path.
-      AttentionProducts.backward(s.qh, s.kh, s.vh, p, dOh, b * nh, group, t, hd, scale, dS, dqh, dkq, dvq);
-    } else {
-      Parallel.forEach(b * nh, 8L * t * t * hd, bh -> {
-        int bi = bh / nh;
-        int qo = bh * t * hd;
-        int ko = (bi * nkv + (bh % nh) / group) * t * hd;
-        int po = bh * t * t;
-        Blas.gemm(false, true, t, t, hd, 1f, dOh, qo, hd, s.vh, ko, hd, 0f, dS, po, t);
-        Blas.onBlas(true, false, t, hd, t, 1f, p, po, t, dOh, qo, hd, 0f, dvq, qo, hd);
-        for (int row = 0; row < t; row++) {
-          softmaxCausalRowBackward(p, dS, po + row * t, row, t);
-        }
-        Blas.gemm(false, false, t, hd, t, scale, dS, po, t, s.kh, ko, hd, 0f, dqh, qo, hd);
-        Blas.onBlas(true, false, t, hd, t, scale, dS, po, t, s.qh, qo, hd, 0f, dkq, qo, hd);
-      });
-    }
+    // dk, dv per query head, summed into their key/value head below.
+    Attention.headsBackward(s.qh, s.kh, s.vh, p, dOh, b * nh, group, t, hd, scale, dS, dqh, dkq, dvq);
     // Sum the query heads' contributions into their shared key/value head.
     int headSize = t * hd;
     Workspace.give(ws, dOh, dS);
@@ -977,58 +950,5 @@ public final class LlamaModel implements LanguageModel {
         dg[i] = da[i] * u[i] * sg * (1f + gi * (1f - sg));
       }
     });
-  }
-
-  /** Causal softmax over the {@code t x t} score block at {@code s[o ..]}. */
-  private static void softmaxCausal(float[] s, int o, int t) {
-    if (Kernels.VECTORIZED) {
-      Kernels.softmaxCausalBlock(s, o, t);
-      return;
-    }
-    for (int row = 0; row < t; row++) {
-      softmaxCausalRow(s, o + row * t, row, t);
-    }
-  }
-
-  private static void softmaxCausalRow(float[] s, int o, int last, int t) {
-    if (Kernels.VECTORIZED) {
-      Kernels.softmaxCausalRow(s, o, last, t);
-      return;
-    }
-    float max = Float.NEGATIVE_INFINITY;
-    for (int j = 0; j <= last; j++) {
-      max = Math.max(max, s[o + j]);
-    }
-    double sum = 0;
-    for (int j = 0; j <= last; j++) {
-      float e = (float) Math.exp(s[o + j] - max);
-      s[o + j] = e;
-      sum += e;
-    }
-    float inv = (float) (1.0 / sum);
-    for (int j = 0; j <= last; j++) {
-      s[o + j] *= inv;
-    }
-    for (int j = last + 1; j < t; j++) {
-      s[o + j] = 0f;
-    }
-  }
-
-  private static void softmaxCausalRowBackward(float[] p, float[] dS, int o, int last, int t) {
-    if (Kernels.VECTORIZED) {
-      Kernels.softmaxCausalRowBackward(p, dS, o, last, t);
-      return;
-    }
-    double dot = 0;
-    for (int j = 0; j <= last; j++) {
-      dot += p[o + j] * dS[o + j];
-    }
-    float dd = (float) dot;
-    for (int j = 0; j <= last; j++) {
-      dS[o + j] = p[o + j] * (dS[o + j] - dd);
-    }
-    for (int j = last + 1; j < t; j++) {
-      dS[o + j] = 0f;
-    }
   }
 }
