@@ -35,6 +35,11 @@ public final class Blas {
   /** Thread-nanoseconds per product shape while shapes are recorded (same keys as {@link #shapes}). */
   private static volatile Map<String, LongAdder> shapeNanos;
   private static volatile Precision precision = Precision.FP32;
+  /**
+   * Whether FP32 products run on the Java arrays themselves ({@link PinnedProducts}) rather than on
+   * off-heap copies; true where the build's JNI shim loaded. A test switches it to compare the two.
+   */
+  private static volatile boolean onArrays = PinnedProducts.available();
 
   private Blas() {
   }
@@ -154,6 +159,16 @@ public final class Blas {
     return precision;
   }
 
+  /** Whether FP32 products read and write the Java arrays in place (else through off-heap copies). */
+  public static boolean onArrays() {
+    return onArrays;
+  }
+
+  /** For tests: products on the Java arrays (only where the shim loaded) or through copies. */
+  static void onArrays(boolean pinned) {
+    onArrays = pinned && PinnedProducts.available();
+  }
+
   static {
     // Every product runs OpenBLAS on one thread; the engine slices products over its own threads.
     openblas.blas_set_num_threads(1);
@@ -203,6 +218,35 @@ public final class Blas {
     }
   }
 
+  /**
+   * {@link #sgemm}'s slicing for a heap C and heap (or, where the array is null, off-heap) A and B,
+   * each slice one {@link PinnedProducts} call on the arrays themselves; offsets in floats.
+   */
+  private static void sgemmOnArrays(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a,
+      long aAddress, int aOff, int lda, float[] b, long bAddress, int bOff, int ldb, float beta, float[] c, int cOff,
+      int ldc) {
+    int parts = Parallel.threads();
+    boolean inTask = Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread;
+    if (parts > 1 && !inTask && 2L * m * n * k >= MIN_SLICED_FLOPS && m >= parts * MIN_SLICE) {
+      Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
+        int r0 = (int) ((long) m * p / parts);
+        int r1 = (int) ((long) m * (p + 1) / parts);
+        PinnedProducts.sgemm(transA, transB, r1 - r0, n, k, alpha, a, aAddress, aOff + (transA ? r0 : r0 * lda), lda,
+            b, bAddress, bOff, ldb, beta, c, 0, cOff + r0 * ldc, ldc);
+      });
+    } else if (parts > 1 && !inTask && 2L * m * n * k >= MIN_SLICED_FLOPS && n >= parts * MIN_SLICE) {
+      Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
+        int j0 = (int) ((long) n * p / parts);
+        int j1 = (int) ((long) n * (p + 1) / parts);
+        PinnedProducts.sgemm(transA, transB, m, j1 - j0, k, alpha, a, aAddress, aOff, lda, b, bAddress,
+            bOff + (transB ? j0 * ldb : j0), ldb, beta, c, 0, cOff + j0, ldc);
+      });
+    } else {
+      PinnedProducts.sgemm(transA, transB, m, n, k, alpha, a, aAddress, aOff, lda, b, bAddress, bOff, ldb, beta, c, 0,
+          cOff, ldc);
+    }
+  }
+
   private static void sgemmCall(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatPointer a,
       long aOff, int lda, FloatPointer b, long bOff, int ldb, float beta, FloatPointer c, long cOff, int ldc) {
     openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans,
@@ -246,6 +290,12 @@ public final class Blas {
       return;
     }
     count(m, n, k, transA, transB, "heap");
+    if (onArrays) {
+      long t = System.nanoTime();
+      sgemmOnArrays(transA, transB, m, n, k, alpha, a, 0, aOff, lda, b, 0, bOff, ldb, beta, c, cOff, ldc);
+      timed(PRODUCT_NANOS, System.nanoTime() - t, m, n, k, transA, transB, "heap");
+      return;
+    }
     Scratch s = SCRATCH.get();
     int aSpan = span(transA ? k : m, transA ? m : k, lda);
     int bSpan = span(transB ? n : k, transB ? k : n, ldb);
@@ -296,6 +346,13 @@ public final class Blas {
   private static void gemmUnsliced(boolean transA, boolean transB, int m, int n, int k, float alpha,
       float[] a, int aOff, int lda, NativeMatrix b, float beta, float[] c, int cOff, int ldc) {
     count(m, n, k, transA, transB, "frozen");
+    if (onArrays && precision != Precision.BF16) {
+      long t = System.nanoTime();
+      sgemmOnArrays(transA, transB, m, n, k, alpha, a, 0, aOff, lda, null, address(b.pointer()), 0, b.cols(), beta,
+          c, cOff, ldc);
+      timed(PRODUCT_NANOS, System.nanoTime() - t, m, n, k, transA, transB, "frozen");
+      return;
+    }
     Scratch s = SCRATCH.get();
     int aSpan = span(transA ? k : m, transA ? m : k, lda);
     int cSpan = span(m, n, ldc);
@@ -403,6 +460,16 @@ public final class Blas {
     }
     sideOnHeap(side, m, k, a, row0 * k, k);
     count(m, n, k, false, false, "frozen");
+    if (onArrays && precision != Precision.BF16) {
+      long t = System.nanoTime();
+      for (int r = 0; r < m; r++) {
+        System.arraycopy(bias, 0, c, (row0 + r) * n, n);
+      }
+      sgemmOnArrays(false, false, m, n, k, 1f, a, 0, row0 * k, k, null, address(w.pointer()), 0, w.cols(), 1f, c,
+          row0 * n, n);
+      timed(PRODUCT_NANOS, System.nanoTime() - t, m, n, k, false, false, "frozen");
+      return false;
+    }
     Scratch s = SCRATCH.get();
     FloatPointer pa = s.a(m * k);
     FloatPointer pc = s.c(m * n);
@@ -480,13 +547,20 @@ public final class Blas {
     // Under BF16 with alpha/beta the slice's off-heap rows are not yet C (Java scales them on the way
     // out), so the update is left to the caller there.
     boolean update = side != null && side.back() != null && !(bf16 && (alpha != 1f || beta != 0f));
+    // On the arrays themselves where the shim loaded; under BF16 only where C is written whole and dense
+    // (oneDNN writes the slice's rows as one block; alpha and beta are applied in Java otherwise).
+    boolean pinned = onArrays && (!bf16 || (alpha == 1f && beta == 0f && ldc == n));
     if (side != null) {
       count(m, side.r(), k, false, side.transposed(), "side");
+      if (update) {
+        count(m, n, side.r(), false, side.backTransposed(), "side");
+      }
+    }
+    if (side != null && !pinned) {
       Scratch caller = SCRATCH.get();
       sideWeight = caller.b(side.r() * k);
       sideWeight.put(side.weight(), 0, side.r() * k);
       if (update) {
-        count(m, n, side.r(), false, side.backTransposed(), "side");
         backWeight = caller.back(side.r() * n);
         backWeight.put(side.back(), 0, side.r() * n);
       }
@@ -503,6 +577,19 @@ public final class Blas {
     Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
       int r0 = (int) ((long) m * p / parts);
       int rows = (int) ((long) m * (p + 1) / parts) - r0;
+      if (pinned) {
+        long t = System.nanoTime();
+        if (bf16) {
+          Scratch s = SCRATCH.get();
+          Dnnl.bf16RowsOnArrays(transB, rows, n, k, a, aOff + r0 * lda, lda, s.h(rows * k), wBf16, w.cols(),
+              bias == null ? null : s.bias(bias), c, cOff + r0 * ldc);
+        } else {
+          frozenSliceOnArrays(transB, r0, rows, n, k, alpha, a, aOff, lda, wF32, w.cols(), bias, beta, c, cOff, ldc);
+        }
+        sideOnArrays(side, update, r0, rows, n, k, a, aOff, lda, c, cOff, ldc);
+        productNanos[p] = System.nanoTime() - t;
+        return;
+      }
       Scratch s = SCRATCH.get();
       long t0 = System.nanoTime();
       FloatPointer pa = s.a(rows * k);
@@ -562,6 +649,44 @@ public final class Blas {
     timed(PRODUCT_NANOS, product / parts, m, n, k, false, transB, "frozen");
     COPY_NANOS.add(copy / parts);
     return update;
+  }
+
+  /**
+   * One row slice of {@link #frozenRows} under FP32 straight on the Java arrays ({@link PinnedProducts}):
+   * the bias rows written into C and the product, with no copy.
+   */
+  private static void frozenSliceOnArrays(boolean transB, int r0, int rows, int n, int k, float alpha, float[] a,
+      int aOff, int lda, FloatPointer w, int ldw, float[] bias, float beta, float[] c, int cOff, int ldc) {
+    int aRow = aOff + r0 * lda;
+    int cRow = cOff + r0 * ldc;
+    if (bias != null) {
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(bias, 0, c, cRow + r * ldc, n);
+      }
+    }
+    PinnedProducts.sgemm(false, transB, rows, n, k, alpha, a, 0, aRow, lda, null, address(w), 0, ldw,
+        bias != null ? 1f : beta, c, 0, cRow, ldc);
+  }
+
+  /** {@link #frozenRows}'s side product (and its update of C, if {@code update}) for one slice, on the arrays. */
+  private static void sideOnArrays(Side side, boolean update, int r0, int rows, int n, int k, float[] a, int aOff,
+      int lda, float[] c, int cOff, int ldc) {
+    int aRow = aOff + r0 * lda;
+    int cRow = cOff + r0 * ldc;
+    if (side != null) {
+      int r = side.r();
+      PinnedProducts.sgemm(false, side.transposed(), rows, r, k, side.alpha(), a, 0, aRow, lda, side.weight(), 0, 0,
+          side.transposed() ? k : r, 0f, side.out(), 0, r0 * r, r);
+      if (update) {
+        PinnedProducts.sgemm(false, side.backTransposed(), rows, n, r, side.backAlpha(), side.out(), 0, r0 * r, r,
+            side.back(), 0, 0, side.backTransposed() ? r : n, 1f, c, 0, cRow, ldc);
+      }
+    }
+  }
+
+  /** The address of {@code p}'s current position. */
+  private static long address(FloatPointer p) {
+    return p.address() + p.position() * Float.BYTES;
   }
 
   /** Rows of a heap matrix (leading dimension ld) into dense off-heap rows of {@code cols} values. */

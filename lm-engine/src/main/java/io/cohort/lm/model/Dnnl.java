@@ -109,6 +109,15 @@ final class Dnnl {
     product(transB, m, n, k, lda, ldb, bias != null).run(a, aBf16, b, bias, c);
   }
 
+  /**
+   * {@link #bf16Rows} with A and C the Java arrays themselves ({@link PinnedProducts}): A [m, k] from
+   * {@code aOff} with leading dimension lda, C [m, n] dense from {@code cOff}; no copy of either.
+   */
+  static void bf16RowsOnArrays(boolean transB, int m, int n, int k, float[] a, int aOff, int lda,
+      ShortPointer aBf16, ShortPointer b, int ldb, FloatPointer bias, float[] c, int cOff) {
+    product(transB, m, n, k, lda, ldb, bias != null).runOnArrays(a, aOff, aBf16, b, bias, c, cOff);
+  }
+
   /** This thread's primitives for one BF16 product shape (per thread and bounded, as for f32 below). */
   private static Product product(boolean transB, int m, int n, int k, int lda, int ldb, boolean bias) {
     return (Product) PER_THREAD.get().kernels.computeIfAbsent("bf16 " + m + "x" + n + "x" + k + (transB ? "t" : "n")
@@ -289,6 +298,43 @@ final class Dnnl {
           check(dnnl_primitive_execute(matmul, t.stream, 5, args), "matmul with bias");
         }
         check(dnnl_stream_wait(t.stream), "stream wait");
+      } finally {
+        for (dnnl_memory x : new dnnl_memory[] {mf, ma, mb, mc, mbias, rs, ms}) {
+          if (x != null) {
+            dnnl_memory_destroy(x);
+          }
+        }
+      }
+    }
+
+    /** As {@link #run}, reading A's FP32 rows from and writing C into Java arrays, pinned while it runs. */
+    void runOnArrays(float[] a, int aOff, Pointer aBf16, Pointer b, Pointer bias, float[] c, int cOff) {
+      DnnlThread t = PER_THREAD.get();
+      BytePointer scratch = t.scratch(Math.max(dnnl_memory_desc_get_size(roundScratch),
+          dnnl_memory_desc_get_size(matmulScratch)));
+      // The array-backed memories start without a buffer; the shim points them at the pinned arrays.
+      dnnl_memory mf = memory(aF32Desc, null);
+      dnnl_memory ma = memory(aDesc, aBf16);
+      dnnl_memory mb = memory(bDesc, b);
+      dnnl_memory mc = memory(cDesc, null);
+      dnnl_memory mbias = biasDesc == null ? null : memory(biasDesc, bias);
+      dnnl_memory rs = memory(roundScratch, scratch);
+      dnnl_memory ms = memory(matmulScratch, scratch);
+      try (dnnl_exec_arg_t roundArgs = new dnnl_exec_arg_t(3); dnnl_exec_arg_t matmulArgs = new dnnl_exec_arg_t(5)) {
+        roundArgs.position(0).arg(DNNL_ARG_FROM).memory(mf);
+        roundArgs.position(1).arg(DNNL_ARG_TO).memory(ma);
+        roundArgs.position(2).arg(DNNL_ARG_SCRATCHPAD).memory(rs);
+        roundArgs.position(0);
+        matmulArgs.position(0).arg(DNNL_ARG_SRC).memory(ma);
+        matmulArgs.position(1).arg(DNNL_ARG_WEIGHTS).memory(mb);
+        matmulArgs.position(2).arg(DNNL_ARG_DST).memory(mc);
+        matmulArgs.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(ms);
+        if (mbias != null) {
+          matmulArgs.position(4).arg(DNNL_ARG_BIAS).memory(mbias);
+        }
+        matmulArgs.position(0);
+        check(PinnedProducts.run(t.stream, round, roundArgs, 3, matmul, matmulArgs, mbias == null ? 4 : 5, mf, a, aOff,
+            mc, c, cOff), "bf16 product on Java arrays");
       } finally {
         for (dnnl_memory x : new dnnl_memory[] {mf, ma, mb, mc, mbias, rs, ms}) {
           if (x != null) {
