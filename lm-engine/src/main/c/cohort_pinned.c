@@ -36,7 +36,7 @@ JNIEXPORT jint JNICALL Java_io_cohort_lm_model_PinnedProducts_bind(JNIEnv *env, 
   execute_fn = (dnnl_execute_fn) (intptr_t) execute;
   wait_fn = (dnnl_wait_fn) (intptr_t) wait;
   set_handle_fn = (dnnl_set_handle_fn) (intptr_t) setHandle;
-  return 2;  /* the shim's interface version: the Java side checks it */
+  return 3;  /* the shim's interface version: the Java side checks it */
 }
 
 /* An operand: a Java array (pinned) when not null, else an off-heap address. */
@@ -118,5 +118,72 @@ JNIEXPORT jint JNICALL Java_io_cohort_lm_model_PinnedProducts_pinnedRun(JNIEnv *
   }
   unpin(env, c, pc, rc == 0 ? 0 : JNI_ABORT);
   unpin(env, a, pa, JNI_ABORT);
+  return rc;
+}
+
+enum { MAX_STEPS = 16, MAX_BINDINGS = 16 };
+
+/*
+ * Runs up to MAX_STEPS oneDNN primitives in order on one stream and waits for them, with up to
+ * MAX_BINDINGS memories (created by the caller without a buffer) pointed at Java arrays, each
+ * pinned for the call: memories[i] at arrays[i] from offsets[i] floats. steps holds a (primitive,
+ * argument array, argument count) triple per primitive. The same array may be bound more than
+ * once. Returns 0, the first failing oneDNN status, -1 when an array could not be pinned, or -2 for
+ * too many steps or bindings (nothing run).
+ */
+JNIEXPORT jint JNICALL Java_io_cohort_lm_model_PinnedProducts_pinnedExecute(JNIEnv *env, jclass cls,
+    jlong stream, jlongArray steps, jobjectArray arrays, jlongArray memories, jintArray offsets) {
+  (void) cls;
+  jsize stepValues = (*env)->GetArrayLength(env, steps);
+  jsize bindings = (*env)->GetArrayLength(env, memories);
+  if (stepValues % 3 != 0 || stepValues / 3 > MAX_STEPS || bindings > MAX_BINDINGS
+      || (*env)->GetArrayLength(env, arrays) != bindings || (*env)->GetArrayLength(env, offsets) != bindings) {
+    return -2;
+  }
+  jlong step[3 * MAX_STEPS];
+  jlong memory[MAX_BINDINGS];
+  jint offset[MAX_BINDINGS];
+  jfloatArray array[MAX_BINDINGS];
+  float *pinned[MAX_BINDINGS];
+  /* Everything that calls JNI happens before the first array is pinned. */
+  (*env)->GetLongArrayRegion(env, steps, 0, stepValues, step);
+  (*env)->GetLongArrayRegion(env, memories, 0, bindings, memory);
+  (*env)->GetIntArrayRegion(env, offsets, 0, bindings, offset);
+  for (jsize i = 0; i < bindings; i++) {
+    array[i] = (jfloatArray) (*env)->GetObjectArrayElement(env, arrays, i);
+  }
+  if ((*env)->ExceptionCheck(env)) {
+    return -2;
+  }
+  void *s = (void *) (intptr_t) stream;
+  jint rc = 0;
+  jsize held = 0;
+  for (; held < bindings; held++) {
+    pinned[held] = pin(env, array[held], 0);
+    if (pinned[held] == NULL) {
+      rc = -1;
+      break;
+    }
+  }
+  if (rc == 0) {
+    for (jsize i = 0; i < bindings && rc == 0; i++) {
+      rc = set_handle_fn((void *) (intptr_t) memory[i], pinned[i] + offset[i]);
+    }
+    for (jsize i = 0; i < stepValues / 3 && rc == 0; i++) {
+      rc = execute_fn((void *) (intptr_t) step[3 * i], s, (int) step[3 * i + 2], (const void *) (intptr_t) step[3 * i + 1]);
+    }
+    /* Waited for even after a failure: nothing may still read or write an array once it is released. */
+    int waited = wait_fn(s);
+    if (rc == 0) {
+      rc = waited;
+    }
+    for (jsize i = 0; i < bindings; i++) {
+      set_handle_fn((void *) (intptr_t) memory[i], NULL);
+    }
+  }
+  while (held > 0) {
+    held--;
+    unpin(env, array[held], pinned[held], rc == 0 ? 0 : JNI_ABORT);
+  }
   return rc;
 }

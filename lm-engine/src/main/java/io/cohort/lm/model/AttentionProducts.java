@@ -1,7 +1,16 @@
 package io.cohort.lm.model;
 
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.ShortPointer;
@@ -147,6 +156,10 @@ final class AttentionProducts {
       int t, int hd, float scale, float[] probs, float[] o) {
     Buffers w = BUFFERS.get();
     Extent e = Extent.of(k0, nk, g0, ng, group, t, hd);
+    if (bf16 && onArrays()) {
+      forwardOnArrays(q, k, v, e, nk, t, hd, scale, probs, o);
+      return;
+    }
     long t0 = System.nanoTime();
     FloatPointer qf = w.f32(Buffers.Q, e.qLen()).put(q, e.qOff(), e.qLen());
     FloatPointer kf = w.f32(Buffers.K, e.kLen()).put(k, e.kOff(), e.kLen());
@@ -197,11 +210,130 @@ final class AttentionProducts {
     }
   }
 
+  /**
+   * Whether BF16 chunks run as one {@link PinnedRun} on the caller's arrays: where the JNI shim loaded
+   * (and products run on arrays) and oneDNN's softmax is on.
+   */
+  private static boolean onArrays() {
+    return Blas.onArrays() && DnnlSoftmax.available();
+  }
+
+  /**
+   * {@link #forwardChunk} under BF16 as one native call on the caller's arrays: q, k and v rounded to
+   * BF16 straight from the arrays, the softmax written straight into probs, the output into o; only
+   * the scores and the BF16 operands live off-heap. The same primitives as the copying path, so the
+   * same results (PinnedProductsTest).
+   */
+  private static void forwardOnArrays(float[] q, float[] k, float[] v, Extent e, int nk, int t, int hd, float scale,
+      float[] probs, float[] o) {
+    long t0 = System.nanoTime();
+    Buffers w = BUFFERS.get();
+    BatchedMatmul.Round rq = BatchedMatmul.round(e.qLen());
+    BatchedMatmul.Round rk = BatchedMatmul.round(e.kLen());
+    BatchedMatmul.Round rs = BatchedMatmul.round(e.sLen());
+    BatchedMatmul.Product scores = BatchedMatmul.product(true, nk, e.gt(), t, hd, rowMajor(e.gt(), hd),
+        transposed(t, hd), scale, true);
+    BatchedMatmul.Product values = BatchedMatmul.product(true, nk, e.gt(), hd, t, rowMajor(e.gt(), t),
+        rowMajor(t, hd), 1f, false);
+    dnnl_primitive softmax = DnnlSoftmax.forwardPrimitive(e.nq() * t, t);
+    dnnl_memory_desc_t rows = DnnlSoftmax.rowsDesc(e.nq() * t, t);
+    DnnlThread thread = BatchedMatmul.thread();
+    BytePointer scratch = thread.scratch(Math.max(Math.max(rq.scratchBytes(), rk.scratchBytes()),
+        Math.max(rs.scratchBytes(), Math.max(scores.scratchBytes(), values.scratchBytes()))));
+    FloatPointer s = w.f32(Buffers.S, e.sLen());
+    FloatPointer mask = w.mask(e.nq(), t);
+    try (PinnedRun run = new PinnedRun()) {
+      dnnl_memory qa = run.offHeap(rq.to, w.bf16(Buffers.Q, e.qLen()));
+      dnnl_memory ka = run.offHeap(rk.to, w.bf16(Buffers.K, e.kLen()));
+      dnnl_memory va = run.offHeap(rk.to, w.bf16(Buffers.V, e.kLen()));
+      dnnl_memory pa = run.offHeap(rs.to, w.bf16(Buffers.S, e.sLen()));
+      dnnl_memory sf = run.offHeap(rows, s);
+      rq.step(run, run.onArray(rq.from, q, e.qOff()), qa, run.offHeap(rq.scratchDesc, scratch));
+      rk.step(run, run.onArray(rk.from, k, e.kOff()), ka, run.offHeap(rk.scratchDesc, scratch));
+      // S [nk][group t, t] = scale Q K^T + the causal mask; P = softmax(S) straight into probs.
+      scores.step(run, qa, ka, run.offHeap(scores.addDesc, mask), sf, run.offHeap(scores.scratchDesc, scratch));
+      run.step(softmax, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, sf, run.onArray(rows, probs, e.sOff()));
+      rs.step(run, run.onArray(rs.from, probs, e.sOff()), pa, run.offHeap(rs.scratchDesc, scratch));
+      rk.step(run, run.onArray(rk.from, v, e.kOff()), va, run.offHeap(rk.scratchDesc, scratch));
+      // O [nk][group t, hd] = P V, into o.
+      values.step(run, pa, va, null, run.onArray(values.cDesc, o, e.qOff()),
+          run.offHeap(values.scratchDesc, scratch));
+      run.run(thread.stream, "attention forward on arrays");
+    }
+    Blas.countAttention(nk, e.gt(), t, hd, false, true, 0);
+    Blas.countAttention(nk, e.gt(), hd, t, false, false, 0);
+    Blas.countAttentionOnArrays(t, hd, System.nanoTime() - t0);
+  }
+
+  /** {@link #backwardChunk} under BF16 as one native call on the caller's arrays (see forwardOnArrays). */
+  private static void backwardOnArrays(float[] q, float[] k, float[] v, float[] probs, float[] dO, Extent e, int nk,
+      int t, int hd, float scale, float[] dq, float[] dk, float[] dv) {
+    long t0 = System.nanoTime();
+    Buffers w = BUFFERS.get();
+    BatchedMatmul.Round rq = BatchedMatmul.round(e.qLen());
+    BatchedMatmul.Round rk = BatchedMatmul.round(e.kLen());
+    BatchedMatmul.Round rs = BatchedMatmul.round(e.sLen());
+    BatchedMatmul.Product dsProduct = BatchedMatmul.product(true, nk, e.gt(), t, hd, rowMajor(e.gt(), hd),
+        transposed(t, hd), 1f, false);
+    BatchedMatmul.Product dvProduct = BatchedMatmul.product(true, e.nq(), t, hd, t, transposed(t, t),
+        rowMajor(t, hd), 1f, false);
+    BatchedMatmul.Product dqProduct = BatchedMatmul.product(true, nk, e.gt(), hd, t, rowMajor(e.gt(), t),
+        rowMajor(t, hd), scale, false);
+    BatchedMatmul.Product dkProduct = BatchedMatmul.product(true, e.nq(), t, hd, t, transposed(t, t),
+        rowMajor(t, hd), scale, false);
+    dnnl_primitive softmax = DnnlSoftmax.backwardPrimitive(e.nq() * t, t);
+    dnnl_memory_desc_t rows = DnnlSoftmax.rowsDesc(e.nq() * t, t);
+    DnnlThread thread = BatchedMatmul.thread();
+    long scratchBytes = Math.max(Math.max(rq.scratchBytes(), rk.scratchBytes()), rs.scratchBytes());
+    for (BatchedMatmul.Product p : new BatchedMatmul.Product[] {dsProduct, dvProduct, dqProduct, dkProduct}) {
+      scratchBytes = Math.max(scratchBytes, p.scratchBytes());
+    }
+    BytePointer scratch = thread.scratch(scratchBytes);
+    try (PinnedRun run = new PinnedRun()) {
+      dnnl_memory da = run.offHeap(rq.to, w.bf16(Buffers.DO, e.qLen()));
+      dnnl_memory va = run.offHeap(rk.to, w.bf16(Buffers.V, e.kLen()));
+      dnnl_memory pa = run.offHeap(rs.to, w.bf16(Buffers.P, e.sLen()));
+      dnnl_memory sa = run.offHeap(rs.to, w.bf16(Buffers.DS, e.sLen()));
+      dnnl_memory ka = run.offHeap(rk.to, w.bf16(Buffers.K, e.kLen()));
+      dnnl_memory qa = run.offHeap(rq.to, w.bf16(Buffers.Q, e.qLen()));
+      dnnl_memory dp = run.offHeap(rows, w.f32(Buffers.S, e.sLen()));
+      dnnl_memory ds = run.offHeap(rows, w.f32(Buffers.DS, e.sLen()));
+      rq.step(run, run.onArray(rq.from, dO, e.qOff()), da, run.offHeap(rq.scratchDesc, scratch));
+      rk.step(run, run.onArray(rk.from, v, e.kOff()), va, run.offHeap(rk.scratchDesc, scratch));
+      rs.step(run, run.onArray(rs.from, probs, e.sOff()), pa, run.offHeap(rs.scratchDesc, scratch));
+      // dP [nk][group t, t] = dO V^T; dV [nq][t, hd] = P^T dO, per query head, into dv.
+      dsProduct.step(run, da, va, null, dp, run.offHeap(dsProduct.scratchDesc, scratch));
+      dvProduct.step(run, pa, da, null, run.onArray(dvProduct.cDesc, dv, e.qOff()),
+          run.offHeap(dvProduct.scratchDesc, scratch));
+      // dS = the softmax's backward pass, from P read straight from probs.
+      run.step(softmax, new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC},
+          run.onArray(rows, probs, e.sOff()), dp, ds);
+      rs.step(run, ds, sa, run.offHeap(rs.scratchDesc, scratch));
+      rk.step(run, run.onArray(rk.from, k, e.kOff()), ka, run.offHeap(rk.scratchDesc, scratch));
+      rq.step(run, run.onArray(rq.from, q, e.qOff()), qa, run.offHeap(rq.scratchDesc, scratch));
+      // dQ [nk][group t, hd] = scale dS K; dK [nq][t, hd] = scale dS^T Q, per query head.
+      dqProduct.step(run, sa, ka, null, run.onArray(dqProduct.cDesc, dq, e.qOff()),
+          run.offHeap(dqProduct.scratchDesc, scratch));
+      dkProduct.step(run, sa, qa, null, run.onArray(dkProduct.cDesc, dk, e.qOff()),
+          run.offHeap(dkProduct.scratchDesc, scratch));
+      run.run(thread.stream, "attention backward on arrays");
+    }
+    Blas.countAttention(nk, e.gt(), t, hd, false, true, 0);
+    Blas.countAttention(e.nq(), t, hd, t, true, false, 0);
+    Blas.countAttention(nk, e.gt(), hd, t, false, false, 0);
+    Blas.countAttention(e.nq(), t, hd, t, true, false, 0);
+    Blas.countAttentionOnArrays(t, hd, System.nanoTime() - t0);
+  }
+
   /** One chunk of {@link #backward}, heads as for {@link #forwardChunk}. */
   static void backwardChunk(boolean bf16, float[] q, float[] k, float[] v, float[] probs, float[] dO, int k0,
       int nk, int g0, int ng, int group, int t, int hd, float scale, float[] dS, float[] dq, float[] dk, float[] dv) {
     Buffers w = BUFFERS.get();
     Extent e = Extent.of(k0, nk, g0, ng, group, t, hd);
+    if (bf16 && onArrays()) {
+      backwardOnArrays(q, k, v, probs, dO, e, nk, t, hd, scale, dq, dk, dv);
+      return;
+    }
     long t0 = System.nanoTime();
     FloatPointer qf = w.f32(Buffers.Q, e.qLen()).put(q, e.qOff(), e.qLen());
     FloatPointer kf = w.f32(Buffers.K, e.kLen()).put(k, e.kOff(), e.kLen());
@@ -332,12 +464,18 @@ final class AttentionProducts {
       if (!toBf16) {
         return src;
       }
+      ShortPointer dst = bf16(slot, n);
+      BatchedMatmul.toBf16(src, dst, n);
+      return dst;
+    }
+
+    /** The slot's BF16 buffer, at least n values. */
+    ShortPointer bf16(int slot, long n) {
       if (bf16[slot].capacity() < n) {
         bf16[slot].deallocate();
         bf16[slot] = new ShortPointer(n);
       }
-      BatchedMatmul.toBf16(src, bf16[slot], n);
-      return bf16[slot];
+      return bf16[slot].position(0);
     }
   }
 }

@@ -92,21 +92,27 @@ final class BatchedMatmul {
    */
   static void run(boolean bf16, int batch, int m, int n, int k, long[] as, long[] bs, float alpha, Pointer a,
       Pointer b, FloatPointer add, FloatPointer c) {
+    product(bf16, batch, m, n, k, as, bs, alpha, add != null).run(PER_THREAD.get(), a, b, add, c);
+  }
+
+  /** This thread's primitive for a batched product (see {@link #run}), created on first use. */
+  static Product product(boolean bf16, int batch, int m, int n, int k, long[] as, long[] bs, float alpha,
+      boolean add) {
     // alpha by its bits: formatting a float (FloatingDecimal) on every call showed in profiles.
     String key = (bf16 ? "bf16 " : "f32 ") + batch + "x" + m + "x" + n + "x" + k + " a" + as[0] + "," + as[1] + ","
         + as[2] + " b" + bs[0] + "," + bs[1] + "," + bs[2] + " *" + Float.floatToIntBits(alpha)
-        + (add == null ? "" : " +add");
+        + (add ? " +add" : "");
     DnnlThread t = PER_THREAD.get();
     DnnlThread.Kernel kernel = t.kernels.get(key);
     if (kernel == null) {
-      kernel = new Product(bf16, batch, m, n, k, as, bs, alpha, add != null);
+      kernel = new Product(bf16, batch, m, n, k, as, bs, alpha, add);
       t.kernels.put(key, kernel);
     }
-    ((Product) kernel).run(t, a, b, add, c);
+    return (Product) kernel;
   }
 
-  /** {@code dst[0, n) = bf16(src[0, n))}, rounded to nearest even, on the calling thread. */
-  static void toBf16(FloatPointer src, ShortPointer dst, long n) {
+  /** This thread's FP32 to BF16 rounding of n contiguous values, created on first use. */
+  static Round round(long n) {
     DnnlThread t = PER_THREAD.get();
     String key = "round " + n;
     DnnlThread.Kernel kernel = t.kernels.get(key);
@@ -114,7 +120,17 @@ final class BatchedMatmul {
       kernel = new Round(n);
       t.kernels.put(key, kernel);
     }
-    ((Round) kernel).run(t, src, dst);
+    return (Round) kernel;
+  }
+
+  /** This thread's stream and scratchpad (the one the primitives above are run with). */
+  static DnnlThread thread() {
+    return PER_THREAD.get();
+  }
+
+  /** {@code dst[0, n) = bf16(src[0, n))}, rounded to nearest even, on the calling thread. */
+  static void toBf16(FloatPointer src, ShortPointer dst, long n) {
+    round(n).run(PER_THREAD.get(), src, dst);
   }
 
   private static dnnl_memory_desc_t desc(int type, long[] dims, long[] strides) {
@@ -156,14 +172,14 @@ final class BatchedMatmul {
   }
 
   /** One batched product shape's matmul primitive. */
-  private static final class Product implements DnnlThread.Kernel {
-    private final dnnl_memory_desc_t aDesc;
-    private final dnnl_memory_desc_t bDesc;
-    private final dnnl_memory_desc_t cDesc;
-    private final dnnl_memory_desc_t addDesc; // null without an addend
-    private final dnnl_memory_desc_t scratchDesc;
+  static final class Product implements DnnlThread.Kernel {
+    final dnnl_memory_desc_t aDesc;
+    final dnnl_memory_desc_t bDesc;
+    final dnnl_memory_desc_t cDesc;
+    final dnnl_memory_desc_t addDesc; // null without an addend
+    final dnnl_memory_desc_t scratchDesc;
     private final dnnl_primitive_desc pd = new dnnl_primitive_desc();
-    private final dnnl_primitive matmul = new dnnl_primitive();
+    final dnnl_primitive matmul = new dnnl_primitive();
 
     Product(boolean bf16, int batch, int m, int n, int k, long[] as, long[] bs, float alpha, boolean add) {
       int type = bf16 ? dnnl_bf16 : dnnl_f32;
@@ -204,6 +220,21 @@ final class BatchedMatmul {
               memory(addDesc, add)}, "batched matmul with addend");
     }
 
+    /** Appends this product to {@code run}: C = alpha op(A) op(B) (+ add), scratch its scratchpad. */
+    void step(PinnedRun run, dnnl_memory a, dnnl_memory b, dnnl_memory add, dnnl_memory c, dnnl_memory scratch) {
+      if (add == null) {
+        run.step(matmul, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD}, a, b, c,
+            scratch);
+      } else {
+        run.step(matmul, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD,
+            DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1}, a, b, c, scratch, add);
+      }
+    }
+
+    long scratchBytes() {
+      return dnnl_memory_desc_get_size(scratchDesc);
+    }
+
     @Override
     public void destroy() {
       dnnl_primitive_destroy(matmul);
@@ -212,12 +243,12 @@ final class BatchedMatmul {
   }
 
   /** FP32 to BF16 rounding of n contiguous values. */
-  private static final class Round implements DnnlThread.Kernel {
-    private final dnnl_memory_desc_t from;
-    private final dnnl_memory_desc_t to;
-    private final dnnl_memory_desc_t scratchDesc;
+  static final class Round implements DnnlThread.Kernel {
+    final dnnl_memory_desc_t from;
+    final dnnl_memory_desc_t to;
+    final dnnl_memory_desc_t scratchDesc;
     private final dnnl_primitive_desc pd = new dnnl_primitive_desc();
-    private final dnnl_primitive reorder = new dnnl_primitive();
+    final dnnl_primitive reorder = new dnnl_primitive();
 
     Round(long n) {
       from = desc(dnnl_f32, new long[] {n}, new long[] {1});
@@ -233,6 +264,15 @@ final class BatchedMatmul {
       BytePointer scratch = t.scratch(dnnl_memory_desc_get_size(scratchDesc));
       execute(t, reorder, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO, DNNL_ARG_SCRATCHPAD},
           new dnnl_memory[] {memory(from, src), memory(to, dst), memory(scratchDesc, scratch)}, "reorder to bf16");
+    }
+
+    /** Appends this rounding to {@code run}: to = bf16(from), scratch its scratchpad. */
+    void step(PinnedRun run, dnnl_memory from, dnnl_memory to, dnnl_memory scratch) {
+      run.step(reorder, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO, DNNL_ARG_SCRATCHPAD}, from, to, scratch);
+    }
+
+    long scratchBytes() {
+      return dnnl_memory_desc_get_size(scratchDesc);
     }
 
     @Override

@@ -137,6 +137,15 @@ public final class Blas {
     }
   }
 
+  /**
+   * Times one chunk of attention run as a single native call on the Java arrays (products, BF16
+   * rounding and softmax together; key {@code t t hd false false attention-on-arrays}); its products'
+   * FLOPs are counted by {@link #countAttention} with no time of their own.
+   */
+  static void countAttentionOnArrays(int t, int hd, long nanos) {
+    timed(PRODUCT_NANOS, nanos, t, t, hd, false, false, "attention-on-arrays");
+  }
+
   private static void count(int m, int n, int k, boolean transA, boolean transB, String kind) {
     long f = 2L * m * n * k;
     FLOPS.add(f);

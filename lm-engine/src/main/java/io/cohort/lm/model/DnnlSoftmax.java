@@ -167,6 +167,23 @@ public final class DnnlSoftmax {
     }
   }
 
+  /** The descriptor of {@code rows} dense FP32 rows of {@code cols} (shared, cached). */
+  static dnnl_memory_desc_t rowsDesc(int rows, int cols) {
+    return DESCS.computeIfAbsent(((long) rows << 32) | cols, k -> desc(rows, cols));
+  }
+
+  /** This thread's forward softmax primitive over rows of {@code cols} (for a {@link PinnedRun}). */
+  static dnnl_primitive forwardPrimitive(int rows, int cols) {
+    long key = ((long) rows << 32) | cols;
+    return BUFFERS.get().primitives.computeIfAbsent(key, k -> primitive(rowsDesc(rows, cols)));
+  }
+
+  /** This thread's backward softmax primitive over rows of {@code cols} (for a {@link PinnedRun}). */
+  static dnnl_primitive backwardPrimitive(int rows, int cols) {
+    long key = ((long) rows << 32) | cols;
+    return BUFFERS.get().primitives.computeIfAbsent(key | Long.MIN_VALUE, k -> backwardPrimitive(rowsDesc(rows, cols)));
+  }
+
   private static dnnl_primitive backwardPrimitive(dnnl_memory_desc_t desc) {
     dnnl_softmax_desc_t forward = new dnnl_softmax_desc_t();
     Dnnl.check(dnnl_softmax_forward_desc_init(forward, dnnl_forward_training, desc, 1), "softmax descriptor");

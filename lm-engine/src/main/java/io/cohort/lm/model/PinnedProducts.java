@@ -20,7 +20,7 @@ final class PinnedProducts {
   /** Where the build puts the shim, beside this class, per JavaCPP platform name. */
   static final String RESOURCE = "native/" + Loader.getPlatform() + "/libcohort_pinned.so";
   /** The shim's interface version this class calls (its {@code bind} returns it). */
-  private static final int VERSION = 2;
+  private static final int VERSION = 3;
   private static final boolean AVAILABLE = load();
 
   private PinnedProducts() {
@@ -60,7 +60,25 @@ final class PinnedProducts {
     return rc;
   }
 
-  private static long address(Pointer p) {
+  /**
+   * Runs oneDNN primitives in order on {@code stream} and waits: {@code steps} holds a (primitive,
+   * argument array, argument count) triple of addresses per primitive; {@code memories[i]} (created
+   * without a buffer) reads and writes {@code arrays[i]} from {@code offsets[i]}, pinned for the call.
+   * Returns 0 or the failing oneDNN status.
+   */
+  static int execute(Pointer stream, long[] steps, float[][] arrays, long[] memories, int[] offsets) {
+    int rc = pinnedExecute(stream.address(), steps, arrays, memories, offsets);
+    if (rc == -1) {
+      throw new OutOfMemoryError("could not pin a Java array for a oneDNN primitive");
+    }
+    if (rc == -2) {
+      throw new IllegalArgumentException("too many primitives or arrays for one pinned run: " + steps.length / 3
+          + " and " + memories.length);
+    }
+    return rc;
+  }
+
+  static long address(Pointer p) {
     return p.address() + p.position() * p.sizeof();
   }
 
@@ -105,6 +123,9 @@ final class PinnedProducts {
   private static native int pinnedSgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
       float[] a, long aAddress, int aOff, int lda, float[] b, long bAddress, int bOff, int ldb, float beta,
       float[] c, long cAddress, int cOff, int ldc);
+
+  private static native int pinnedExecute(long stream, long[] steps, float[][] arrays, long[] memories,
+      int[] offsets);
 
   private static native int pinnedRun(long stream, long first, long firstArgs, int firstCount, long second,
       long secondArgs, int secondCount, long in, float[] a, int aOff, long out, float[] c, int cOff);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * Products on pinned Java arrays ({@link PinnedProducts}) give what the same products give through
  * off-heap copies: a LoRA layer's output and gradients (row-sliced frozen products with bias, side
  * products and their updates; transposed frozen products), heap products at offsets and leading
- * dimensions, in FP32 and BF16. The shim is there wherever the build could compile it, and
+ * dimensions, in FP32 and BF16, and BF16 attention run as one pinned sequence of oneDNN primitives. The shim is there wherever the build could compile it, and
  * {@code bin/test} requires it where a C compiler exists ({@code COHORT_REQUIRE_PINNED=1}).
  */
 class PinnedProductsTest {
@@ -90,6 +90,39 @@ class PinnedProductsTest {
       Blas.gemm(true, false, 40, 48, 64, 1f, a, 0, 40, w, 0f, out[mode], 0, 48);
     }
     assertClose(out[0], out[1], 1e-6, "frozen A^T W");
+  }
+
+  @Test
+  void bf16Attention_sameProbabilitiesOutputAndGradientsOnArraysAsThroughCopies() {
+    Blas.setPrecision(Precision.BF16);
+    Parallel.setThreads(2);
+    // GQA (2 query heads per key/value head) over 2 examples x 4 heads; 48 rows, head width 16.
+    int heads = 8;
+    int group = 2;
+    int t = 48;
+    int hd = 16;
+    SplittableRandom rnd = new SplittableRandom(SEED + 13);
+    float[] q = random(rnd, heads * t * hd);
+    float[] k = random(rnd, heads / group * t * hd);
+    float[] v = random(rnd, heads / group * t * hd);
+    float[] dO = random(rnd, heads * t * hd);
+    float[][][] results = new float[2][][];
+    for (int mode = 0; mode < 2; mode++) {
+      Blas.onArrays(mode == 0);
+      float[] probs = new float[heads * t * t];
+      float[] o = new float[heads * t * hd];
+      AttentionProducts.forward(q, k, v, heads, group, t, hd, 0.25f, probs, o);
+      float[] dq = new float[heads * t * hd];
+      float[] dk = new float[heads * t * hd];
+      float[] dv = new float[heads * t * hd];
+      AttentionProducts.backward(q, k, v, probs, dO, heads, group, t, hd, 0.25f, new float[heads * t * t], dq, dk,
+          dv);
+      results[mode] = new float[][] {probs, o, dq, dk, dv};
+    }
+    String[] names = {"probs", "o", "dq", "dk", "dv"};
+    for (int i = 0; i < names.length; i++) {
+      assertClose(results[0][i], results[1][i], 1e-6, "attention " + names[i]);
+    }
   }
 
   /** A LoRA layer's y, dx, dA and dB on the arrays and through copies agree within relTol. */

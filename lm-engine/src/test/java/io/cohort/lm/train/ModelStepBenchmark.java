@@ -138,9 +138,13 @@ public final class ModelStepBenchmark {
 
   /** With -Dcohort.bench.shapes=true: the last step's products by shape, most time first. */
   static void printShapeProfile(java.util.Map<String, Long> flops, java.util.Map<String, Double> seconds) {
+    // Products timed inside a larger call (attention on arrays: its total is its own line) show no rate.
     seconds.entrySet().stream().sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed()).limit(25)
-        .forEach(e -> System.out.println(String.format(Locale.ROOT, "  shape %-40s %7.3f s %7.1f GFLOP/s", e.getKey(),
-            e.getValue(), flops.getOrDefault(e.getKey(), 0L) / 1e9 / e.getValue())));
+        .forEach(e -> System.out.println(e.getValue() == 0
+            ? String.format(Locale.ROOT, "  shape %-40s %7.3f GFLOP, timed with its call", e.getKey(),
+                flops.getOrDefault(e.getKey(), 0L) / 1e9)
+            : String.format(Locale.ROOT, "  shape %-40s %7.3f s %7.1f GFLOP/s", e.getKey(), e.getValue(),
+                flops.getOrDefault(e.getKey(), 0L) / 1e9 / e.getValue())));
   }
 
   private static long peakRssMb() throws java.io.IOException {
