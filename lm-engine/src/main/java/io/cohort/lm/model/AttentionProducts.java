@@ -24,8 +24,9 @@ import org.bytedeco.javacpp.ShortPointer;
  *
  * <p>Layout: q, k, v, o are head-major ([heads, t, hd], heads = examples x heads, contiguous), the
  * probabilities [heads, t, t]. The heads are cut into chunks of whole key/value groups, one task
- * each; a task copies its chunk's operands off-heap once (thread-local buffers that only grow) and
- * runs each product as one call over the chunk. Where one group's scores alone are over the chunk
+ * each; a task runs its chunk's rounding, products and softmax as one native call on the arrays
+ * themselves ({@link PinnedRun}) where lm-engine's JNI shim is built, else copies the chunk's
+ * operands off-heap once (thread-local buffers that only grow) and runs each product as one call. Where one group's scores alone are over the chunk
  * budget (long sequences), a group is cut into runs of query heads ({@link Plan}), so the buffers
  * stay near one head's t x t scores per thread. Chunk size hardly mattered in a one-thread
  * measurement (2 to 16 heads of 128 x 128: within 7%), so the budget is set for cache, not speed.
@@ -156,8 +157,8 @@ final class AttentionProducts {
       int t, int hd, float scale, float[] probs, float[] o) {
     Buffers w = BUFFERS.get();
     Extent e = Extent.of(k0, nk, g0, ng, group, t, hd);
-    if (bf16 && onArrays()) {
-      forwardOnArrays(q, k, v, e, nk, t, hd, scale, probs, o);
+    if (onArrays()) {
+      forwardOnArrays(bf16, q, k, v, e, nk, t, hd, scale, probs, o);
       return;
     }
     long t0 = System.nanoTime();
@@ -211,112 +212,87 @@ final class AttentionProducts {
   }
 
   /**
-   * Whether BF16 chunks run as one {@link PinnedRun} on the caller's arrays: where the JNI shim loaded
-   * (and products run on arrays) and oneDNN's softmax is on.
+   * Whether chunks run as one {@link PinnedRun} on the caller's arrays, not through off-heap copies:
+   * where the JNI shim loaded (and products run on arrays) and oneDNN's softmax is on.
    */
   private static boolean onArrays() {
     return Blas.onArrays() && DnnlSoftmax.available();
   }
 
   /**
-   * {@link #forwardChunk} under BF16 as one native call on the caller's arrays: q, k and v rounded to
-   * BF16 straight from the arrays, the softmax written straight into probs, the output into o; only
-   * the scores and the BF16 operands live off-heap. The same primitives as the copying path, so the
-   * same results (PinnedProductsTest).
+   * {@link #forwardChunk} as one native call on the caller's arrays ({@link PinnedRun}): under BF16
+   * q, k and v rounded straight from the arrays, under FP32 read in place; the softmax written
+   * straight into probs, the output into o; only the scores (and BF16 operands) live off-heap. The
+   * same primitives as the copying path, so the same results (PinnedProductsTest).
    */
-  private static void forwardOnArrays(float[] q, float[] k, float[] v, Extent e, int nk, int t, int hd, float scale,
-      float[] probs, float[] o) {
+  private static void forwardOnArrays(boolean bf16, float[] q, float[] k, float[] v, Extent e, int nk, int t, int hd,
+      float scale, float[] probs, float[] o) {
     long t0 = System.nanoTime();
     Buffers w = BUFFERS.get();
-    BatchedMatmul.Round rq = BatchedMatmul.round(e.qLen());
-    BatchedMatmul.Round rk = BatchedMatmul.round(e.kLen());
-    BatchedMatmul.Round rs = BatchedMatmul.round(e.sLen());
-    BatchedMatmul.Product scores = BatchedMatmul.product(true, nk, e.gt(), t, hd, rowMajor(e.gt(), hd),
+    BatchedMatmul.Product scores = BatchedMatmul.product(bf16, nk, e.gt(), t, hd, rowMajor(e.gt(), hd),
         transposed(t, hd), scale, true);
-    BatchedMatmul.Product values = BatchedMatmul.product(true, nk, e.gt(), hd, t, rowMajor(e.gt(), t),
+    BatchedMatmul.Product values = BatchedMatmul.product(bf16, nk, e.gt(), hd, t, rowMajor(e.gt(), t),
         rowMajor(t, hd), 1f, false);
     dnnl_primitive softmax = DnnlSoftmax.forwardPrimitive(e.nq() * t, t);
     dnnl_memory_desc_t rows = DnnlSoftmax.rowsDesc(e.nq() * t, t);
     DnnlThread thread = BatchedMatmul.thread();
-    BytePointer scratch = thread.scratch(Math.max(Math.max(rq.scratchBytes(), rk.scratchBytes()),
-        Math.max(rs.scratchBytes(), Math.max(scores.scratchBytes(), values.scratchBytes()))));
-    FloatPointer s = w.f32(Buffers.S, e.sLen());
-    FloatPointer mask = w.mask(e.nq(), t);
-    try (PinnedRun run = new PinnedRun()) {
-      dnnl_memory qa = run.offHeap(rq.to, w.bf16(Buffers.Q, e.qLen()));
-      dnnl_memory ka = run.offHeap(rk.to, w.bf16(Buffers.K, e.kLen()));
-      dnnl_memory va = run.offHeap(rk.to, w.bf16(Buffers.V, e.kLen()));
-      dnnl_memory pa = run.offHeap(rs.to, w.bf16(Buffers.S, e.sLen()));
-      dnnl_memory sf = run.offHeap(rows, s);
-      rq.step(run, run.onArray(rq.from, q, e.qOff()), qa, run.offHeap(rq.scratchDesc, scratch));
-      rk.step(run, run.onArray(rk.from, k, e.kOff()), ka, run.offHeap(rk.scratchDesc, scratch));
+    try (PinnedRun run = new PinnedRun(thread, bf16)) {
+      dnnl_memory sf = run.offHeap(rows, w.f32(Buffers.S, e.sLen()));
       // S [nk][group t, t] = scale Q K^T + the causal mask; P = softmax(S) straight into probs.
-      scores.step(run, qa, ka, run.offHeap(scores.addDesc, mask), sf, run.offHeap(scores.scratchDesc, scratch));
+      scores.step(run, run.operand(scores.aDesc, q, e.qOff(), e.qLen(), w.bf16(Buffers.Q, e.qLen())),
+          run.operand(scores.bDesc, k, e.kOff(), e.kLen(), w.bf16(Buffers.K, e.kLen())),
+          run.offHeap(scores.addDesc, w.mask(e.nq(), t)), sf, run.scratch(scores.scratchDesc));
       run.step(softmax, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, sf, run.onArray(rows, probs, e.sOff()));
-      rs.step(run, run.onArray(rs.from, probs, e.sOff()), pa, run.offHeap(rs.scratchDesc, scratch));
-      rk.step(run, run.onArray(rk.from, v, e.kOff()), va, run.offHeap(rk.scratchDesc, scratch));
       // O [nk][group t, hd] = P V, into o.
-      values.step(run, pa, va, null, run.onArray(values.cDesc, o, e.qOff()),
-          run.offHeap(values.scratchDesc, scratch));
-      run.run(thread.stream, "attention forward on arrays");
+      values.step(run, run.operand(values.aDesc, probs, e.sOff(), e.sLen(), w.bf16(Buffers.S, e.sLen())),
+          run.operand(values.bDesc, v, e.kOff(), e.kLen(), w.bf16(Buffers.V, e.kLen())), null,
+          run.onArray(values.cDesc, o, e.qOff()), run.scratch(values.scratchDesc));
+      run.run("attention forward on arrays");
     }
     Blas.countAttention(nk, e.gt(), t, hd, false, true, 0);
     Blas.countAttention(nk, e.gt(), hd, t, false, false, 0);
     Blas.countAttentionOnArrays(t, hd, System.nanoTime() - t0);
   }
 
-  /** {@link #backwardChunk} under BF16 as one native call on the caller's arrays (see forwardOnArrays). */
-  private static void backwardOnArrays(float[] q, float[] k, float[] v, float[] probs, float[] dO, Extent e, int nk,
-      int t, int hd, float scale, float[] dq, float[] dk, float[] dv) {
+  /** {@link #backwardChunk} as one native call on the caller's arrays (see forwardOnArrays). */
+  private static void backwardOnArrays(boolean bf16, float[] q, float[] k, float[] v, float[] probs, float[] dO,
+      Extent e, int nk, int t, int hd, float scale, float[] dq, float[] dk, float[] dv) {
     long t0 = System.nanoTime();
     Buffers w = BUFFERS.get();
-    BatchedMatmul.Round rq = BatchedMatmul.round(e.qLen());
-    BatchedMatmul.Round rk = BatchedMatmul.round(e.kLen());
-    BatchedMatmul.Round rs = BatchedMatmul.round(e.sLen());
-    BatchedMatmul.Product dsProduct = BatchedMatmul.product(true, nk, e.gt(), t, hd, rowMajor(e.gt(), hd),
+    BatchedMatmul.Product dpProduct = BatchedMatmul.product(bf16, nk, e.gt(), t, hd, rowMajor(e.gt(), hd),
         transposed(t, hd), 1f, false);
-    BatchedMatmul.Product dvProduct = BatchedMatmul.product(true, e.nq(), t, hd, t, transposed(t, t),
+    BatchedMatmul.Product dvProduct = BatchedMatmul.product(bf16, e.nq(), t, hd, t, transposed(t, t),
         rowMajor(t, hd), 1f, false);
-    BatchedMatmul.Product dqProduct = BatchedMatmul.product(true, nk, e.gt(), hd, t, rowMajor(e.gt(), t),
+    BatchedMatmul.Product dqProduct = BatchedMatmul.product(bf16, nk, e.gt(), hd, t, rowMajor(e.gt(), t),
         rowMajor(t, hd), scale, false);
-    BatchedMatmul.Product dkProduct = BatchedMatmul.product(true, e.nq(), t, hd, t, transposed(t, t),
+    BatchedMatmul.Product dkProduct = BatchedMatmul.product(bf16, e.nq(), t, hd, t, transposed(t, t),
         rowMajor(t, hd), scale, false);
     dnnl_primitive softmax = DnnlSoftmax.backwardPrimitive(e.nq() * t, t);
     dnnl_memory_desc_t rows = DnnlSoftmax.rowsDesc(e.nq() * t, t);
     DnnlThread thread = BatchedMatmul.thread();
-    long scratchBytes = Math.max(Math.max(rq.scratchBytes(), rk.scratchBytes()), rs.scratchBytes());
-    for (BatchedMatmul.Product p : new BatchedMatmul.Product[] {dsProduct, dvProduct, dqProduct, dkProduct}) {
-      scratchBytes = Math.max(scratchBytes, p.scratchBytes());
-    }
-    BytePointer scratch = thread.scratch(scratchBytes);
-    try (PinnedRun run = new PinnedRun()) {
-      dnnl_memory da = run.offHeap(rq.to, w.bf16(Buffers.DO, e.qLen()));
-      dnnl_memory va = run.offHeap(rk.to, w.bf16(Buffers.V, e.kLen()));
-      dnnl_memory pa = run.offHeap(rs.to, w.bf16(Buffers.P, e.sLen()));
-      dnnl_memory sa = run.offHeap(rs.to, w.bf16(Buffers.DS, e.sLen()));
-      dnnl_memory ka = run.offHeap(rk.to, w.bf16(Buffers.K, e.kLen()));
-      dnnl_memory qa = run.offHeap(rq.to, w.bf16(Buffers.Q, e.qLen()));
-      dnnl_memory dp = run.offHeap(rows, w.f32(Buffers.S, e.sLen()));
-      dnnl_memory ds = run.offHeap(rows, w.f32(Buffers.DS, e.sLen()));
-      rq.step(run, run.onArray(rq.from, dO, e.qOff()), da, run.offHeap(rq.scratchDesc, scratch));
-      rk.step(run, run.onArray(rk.from, v, e.kOff()), va, run.offHeap(rk.scratchDesc, scratch));
-      rs.step(run, run.onArray(rs.from, probs, e.sOff()), pa, run.offHeap(rs.scratchDesc, scratch));
+    try (PinnedRun run = new PinnedRun(thread, bf16)) {
+      ShortPointer dOBf16 = w.bf16(Buffers.DO, e.qLen());
       // dP [nk][group t, t] = dO V^T; dV [nq][t, hd] = P^T dO, per query head, into dv.
-      dsProduct.step(run, da, va, null, dp, run.offHeap(dsProduct.scratchDesc, scratch));
-      dvProduct.step(run, pa, da, null, run.onArray(dvProduct.cDesc, dv, e.qOff()),
-          run.offHeap(dvProduct.scratchDesc, scratch));
+      dnnl_memory dp = run.offHeap(rows, w.f32(Buffers.S, e.sLen()));
+      dpProduct.step(run, run.operand(dpProduct.aDesc, dO, e.qOff(), e.qLen(), dOBf16),
+          run.operand(dpProduct.bDesc, v, e.kOff(), e.kLen(), w.bf16(Buffers.V, e.kLen())), null, dp,
+          run.scratch(dpProduct.scratchDesc));
+      dvProduct.step(run, run.operand(dvProduct.aDesc, probs, e.sOff(), e.sLen(), w.bf16(Buffers.P, e.sLen())),
+          run.operand(dvProduct.bDesc, dO, e.qOff(), e.qLen(), dOBf16), null,
+          run.onArray(dvProduct.cDesc, dv, e.qOff()), run.scratch(dvProduct.scratchDesc));
       // dS = the softmax's backward pass, from P read straight from probs.
+      FloatPointer dsF32 = w.f32(Buffers.DS, e.sLen());
       run.step(softmax, new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC},
-          run.onArray(rows, probs, e.sOff()), dp, ds);
-      rs.step(run, ds, sa, run.offHeap(rs.scratchDesc, scratch));
-      rk.step(run, run.onArray(rk.from, k, e.kOff()), ka, run.offHeap(rk.scratchDesc, scratch));
-      rq.step(run, run.onArray(rq.from, q, e.qOff()), qa, run.offHeap(rq.scratchDesc, scratch));
+          run.onArray(rows, probs, e.sOff()), dp, run.offHeap(rows, dsF32));
+      ShortPointer dsBf16 = w.bf16(Buffers.DS, e.sLen());
       // dQ [nk][group t, hd] = scale dS K; dK [nq][t, hd] = scale dS^T Q, per query head.
-      dqProduct.step(run, sa, ka, null, run.onArray(dqProduct.cDesc, dq, e.qOff()),
-          run.offHeap(dqProduct.scratchDesc, scratch));
-      dkProduct.step(run, sa, qa, null, run.onArray(dkProduct.cDesc, dk, e.qOff()),
-          run.offHeap(dkProduct.scratchDesc, scratch));
-      run.run(thread.stream, "attention backward on arrays");
+      dqProduct.step(run, run.operand(dqProduct.aDesc, dsF32, e.sLen(), dsBf16),
+          run.operand(dqProduct.bDesc, k, e.kOff(), e.kLen(), w.bf16(Buffers.K, e.kLen())), null,
+          run.onArray(dqProduct.cDesc, dq, e.qOff()), run.scratch(dqProduct.scratchDesc));
+      dkProduct.step(run, run.operand(dkProduct.aDesc, dsF32, e.sLen(), dsBf16),
+          run.operand(dkProduct.bDesc, q, e.qOff(), e.qLen(), w.bf16(Buffers.Q, e.qLen())), null,
+          run.onArray(dkProduct.cDesc, dk, e.qOff()), run.scratch(dkProduct.scratchDesc));
+      run.run("attention backward on arrays");
     }
     Blas.countAttention(nk, e.gt(), t, hd, false, true, 0);
     Blas.countAttention(e.nq(), t, hd, t, true, false, 0);
@@ -330,8 +306,8 @@ final class AttentionProducts {
       int nk, int g0, int ng, int group, int t, int hd, float scale, float[] dS, float[] dq, float[] dk, float[] dv) {
     Buffers w = BUFFERS.get();
     Extent e = Extent.of(k0, nk, g0, ng, group, t, hd);
-    if (bf16 && onArrays()) {
-      backwardOnArrays(q, k, v, probs, dO, e, nk, t, hd, scale, dq, dk, dv);
+    if (onArrays()) {
+      backwardOnArrays(bf16, q, k, v, probs, dO, e, nk, t, hd, scale, dq, dk, dv);
       return;
     }
     long t0 = System.nanoTime();

@@ -740,12 +740,17 @@ public final class Blas {
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
     count(m, n, k, true, false, "thin");
     long t0 = System.nanoTime();
-    if (THIN_IN_JAVA && Math.max(m, n) >= MIN_THIN_JAVA_WIDTH) {
+    boolean inTask = Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread;
+    if (onArrays && m >= n && !"java".equals(THIN_MODE)) {
+      thinOnArrays(inTask, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      timed(THIN_NANOS, System.nanoTime() - t0, m, n, k, true, false, "thin");
+      return;
+    }
+    if (!"blas".equals(THIN_MODE) && Math.max(m, n) >= MIN_THIN_JAVA_WIDTH) {
       thinColumns(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       timed(THIN_NANOS, System.nanoTime() - t0, m, n, k, true, false, "thin");
       return;
     }
-    boolean inTask = Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread;
     int parts = inTask ? 1 : Math.max(1, Math.min(Parallel.threads(), k / 256));
     float[][] partial = new float[parts][];
     Runnable slices = () -> Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
@@ -826,8 +831,12 @@ public final class Blas {
     timed(PRODUCT_NANOS, System.nanoTime() - t0, m, n, k, false, transB, "lowrank");
   }
 
-  /** {@code -Dcohort.thin=blas} keeps thin A^T B products on the sliced sgemm (for comparison). */
-  private static final boolean THIN_IN_JAVA = !"blas".equals(System.getProperty("cohort.thin"));
+  /**
+   * Thin A^T B products: tall ones on OpenBLAS straight on the arrays where the JNI shim loaded, else in Java
+   * ({@link #thinColumns}); {@code -Dcohort.thin=java} keeps them in Java, {@code -Dcohort.thin=blas}
+   * without the shim sends them to the k-sliced sgemm on copies (for comparison).
+   */
+  private static final String THIN_MODE = System.getProperty("cohort.thin", "auto");
   /** The wide side from which {@link #thinColumns} runs (narrow products stay on one sgemm call). */
   private static final int MIN_THIN_JAVA_WIDTH = 64;
   /** Columns of the wide operand per task of {@link #thinColumns}: 16 x 256 sums and four rows in L1. */
@@ -909,6 +918,25 @@ public final class Blas {
           c[ci] = beta == 0f ? v : v + beta * c[ci];
         }
       }
+    });
+  }
+
+  /**
+   * A tall thin {@code C = alpha A^T B + beta C} (m >= n) on OpenBLAS straight on the arrays, C's rows
+   * cut into one slice per thread, each one sgemm writing its rows of C. Measured in the shape profile
+   * of a Qwen2.5-0.5B BF16 step (session 11): [4864, 16] over 1024 rows 73-74 GFLOP/s on two threads
+   * against 46 for {@link #thinColumns}, [896, 16] 56-58 against 36; a wide short C ([16, 4864]) ran at
+   * 28 against 36, also as its transpose (B^T A, then transposed into place: 33-36), so it stays in Java.
+   */
+  private static void thinOnArrays(boolean inTask, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    int parts = inTask ? 1 : Math.max(1, Math.min(Parallel.threads(), m / MIN_SLICE));
+    Parallel.forEach(parts, Long.MAX_VALUE / parts, p -> {
+      int r0 = (int) ((long) m * p / parts);
+      int r1 = (int) ((long) m * (p + 1) / parts);
+      // Rows [r0, r1) of C = columns [r0, r1) of A, transposed, times B.
+      PinnedProducts.sgemm(true, false, r1 - r0, n, k, alpha, a, 0, aOff + r0, lda, b, 0, bOff, ldb, beta, c, 0,
+          cOff + r0 * ldc, ldc);
     });
   }
 

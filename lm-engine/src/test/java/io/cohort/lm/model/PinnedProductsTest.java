@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * Products on pinned Java arrays ({@link PinnedProducts}) give what the same products give through
  * off-heap copies: a LoRA layer's output and gradients (row-sliced frozen products with bias, side
  * products and their updates; transposed frozen products), heap products at offsets and leading
- * dimensions, in FP32 and BF16, and BF16 attention run as one pinned sequence of oneDNN primitives. The shim is there wherever the build could compile it, and
+ * dimensions, in FP32 and BF16, and attention's chunks run as one pinned sequence of oneDNN primitives. The shim is there wherever the build could compile it, and
  * {@code bin/test} requires it where a C compiler exists ({@code COHORT_REQUIRE_PINNED=1}).
  */
 class PinnedProductsTest {
@@ -80,6 +80,22 @@ class PinnedProductsTest {
         assertThat(out[0]).isNotEqualTo(c0);
       }
     }
+    // Thin A^T B (LoRA weight gradients): tall C [200, 8] on OpenBLAS on the arrays, wide [8, 200] in Java.
+    for (int[] shape : new int[][] {{200, 8}, {8, 200}}) {
+      int m = shape[0];
+      int n = shape[1];
+      int k = 300;
+      float[] a = random(rnd, 3 + (m + 1) * k);
+      float[] b = random(rnd, 2 + (n + 2) * k);
+      float[] c0 = random(rnd, 5 + m * (n + 4));
+      float[][] out = new float[2][];
+      for (int mode = 0; mode < 2; mode++) {
+        Blas.onArrays(mode == 0);
+        out[mode] = c0.clone();
+        Blas.gemm(true, false, m, n, k, 0.75f, a, 3, m + 1, b, 2, n + 2, 1f, out[mode], 5, n + 4);
+      }
+      assertClose(out[0], out[1], 1e-5, "thin A^T B " + m + "x" + n);
+    }
     NativeMatrix w = new NativeMatrix(random(rnd, 64 * 48), 64, 48);
     float[] a = random(rnd, 64 * 40);
     float[][] out = new float[2][];
@@ -94,7 +110,16 @@ class PinnedProductsTest {
 
   @Test
   void bf16Attention_sameProbabilitiesOutputAndGradientsOnArraysAsThroughCopies() {
-    Blas.setPrecision(Precision.BF16);
+    compareAttention(Precision.BF16);
+  }
+
+  @Test
+  void fp32Attention_sameProbabilitiesOutputAndGradientsOnArraysAsThroughCopies() {
+    compareAttention(Precision.FP32);
+  }
+
+  private static void compareAttention(Precision precision) {
+    Blas.setPrecision(precision);
     Parallel.setThreads(2);
     // GQA (2 query heads per key/value head) over 2 examples x 4 heads; 48 rows, head width 16.
     int heads = 8;
@@ -121,7 +146,7 @@ class PinnedProductsTest {
     }
     String[] names = {"probs", "o", "dq", "dk", "dv"};
     for (int i = 0; i < names.length; i++) {
-      assertClose(results[0][i], results[1][i], 1e-6, "attention " + names[i]);
+      assertClose(results[0][i], results[1][i], 1e-6, precision + " attention " + names[i]);
     }
   }
 
