@@ -61,7 +61,8 @@ import org.bytedeco.javacpp.ShortPointer;
  * side, 2026-12-07) the FP32 batched path was no faster than the per-head OpenBLAS calls (3.52 / 3.31
  * against 3.37 / 3.30 s): oneDNN's FP32 matmul is not faster than OpenBLAS at these shapes, and the
  * chunk copies and the off-heap softmax cost about what the per-head calls' copies did; under BF16
- * it was (fastest steps 1.42 / 1.41 against 1.59 / 1.50 s). {@code -Dcohort.attention=batched} runs it
+ * it was (fastest steps 1.42 / 1.41 against 1.59 / 1.50 s). On pinned arrays (session 11) FP32 was still
+ * level (3.22 / 3.42 / 3.20 against 3.41 / 3.35 / 3.10 s). {@code -Dcohort.attention=batched} runs it
  * in both precisions, {@code -Dcohort.attention=blas} in neither (for A/B measurement).
  */
 final class AttentionProducts {
