@@ -36,7 +36,7 @@ JNIEXPORT jint JNICALL Java_io_cohort_lm_model_PinnedProducts_bind(JNIEnv *env, 
   execute_fn = (dnnl_execute_fn) (intptr_t) execute;
   wait_fn = (dnnl_wait_fn) (intptr_t) wait;
   set_handle_fn = (dnnl_set_handle_fn) (intptr_t) setHandle;
-  return 3;  /* the shim's interface version: the Java side checks it */
+  return 4;  /* the shim's interface version: the Java side checks it */
 }
 
 /* An operand: a Java array (pinned) when not null, else an off-heap address. */
@@ -76,47 +76,6 @@ JNIEXPORT jint JNICALL Java_io_cohort_lm_model_PinnedProducts_pinnedSgemm(JNIEnv
   /* Released in reverse order; only C was written (mode 0 copies back should a VM have copied). */
   unpin(env, c, pc, rc == 0 ? 0 : JNI_ABORT);
   unpin(env, b, pb, JNI_ABORT);
-  unpin(env, a, pa, JNI_ABORT);
-  return rc;
-}
-
-/*
- * Runs two oneDNN primitives on one stream and waits for them, with memory `in` reading the Java
- * array `a` from offset aOff and memory `out` writing the Java array `c` from offset cOff (both
- * created by the caller without a buffer; they are left without one again). The engine's BF16
- * product: a reorder of A's FP32 rows to BF16 off-heap, then the matmul into C's rows.
- * Returns 0, the first failing oneDNN status, or -1 when an array could not be pinned.
- */
-JNIEXPORT jint JNICALL Java_io_cohort_lm_model_PinnedProducts_pinnedRun(JNIEnv *env, jclass cls,
-    jlong stream, jlong first, jlong firstArgs, jint firstCount, jlong second, jlong secondArgs,
-    jint secondCount, jlong in, jfloatArray a, jint aOff, jlong out, jfloatArray c, jint cOff) {
-  (void) cls;
-  void *s = (void *) (intptr_t) stream;
-  float *pa = pin(env, a, 0);
-  float *pc = pin(env, c, 0);
-  jint rc = 0;
-  if (pa == NULL || pc == NULL) {
-    rc = -1;
-  } else {
-    rc = set_handle_fn((void *) (intptr_t) in, pa + aOff);
-    if (rc == 0) {
-      rc = set_handle_fn((void *) (intptr_t) out, pc + cOff);
-    }
-    if (rc == 0) {
-      rc = execute_fn((void *) (intptr_t) first, s, firstCount, (const void *) (intptr_t) firstArgs);
-    }
-    if (rc == 0) {
-      rc = execute_fn((void *) (intptr_t) second, s, secondCount, (const void *) (intptr_t) secondArgs);
-    }
-    /* Waited for even after a failure: nothing may still read or write an array once it is released. */
-    int waited = wait_fn(s);
-    if (rc == 0) {
-      rc = waited;
-    }
-    set_handle_fn((void *) (intptr_t) in, NULL);
-    set_handle_fn((void *) (intptr_t) out, NULL);
-  }
-  unpin(env, c, pc, rc == 0 ? 0 : JNI_ABORT);
   unpin(env, a, pa, JNI_ABORT);
   return rc;
 }

@@ -99,7 +99,8 @@ public final class NodeMain implements Callable<Integer> {
         + " compute thread(s) for the language-model engine and OpenBLAS, of "
         + Runtime.getRuntime().availableProcessors() + " cores; frozen-weight products in "
         + Blas.precision().name().toLowerCase(java.util.Locale.ROOT) + " (compute.precision " + cfg.computePrecision()
-        + ")");
+        + "); products " + (Blas.onArrays() ? "on pinned Java arrays (lm-engine's JNI shim)"
+            : "through off-heap copies (no JNI shim in this build, or -Dcohort.operands=copy)"));
     try (NodeDaemon daemon = new NodeDaemon(cfg, Version.version(), TrainerByTask.forNode(cfg))) {
       Runtime.getRuntime().addShutdownHook(new Thread(daemon::close));
       daemon.run();

@@ -309,38 +309,20 @@ final class Dnnl {
 
     /** As {@link #run}, reading A's FP32 rows from and writing C into Java arrays, pinned while it runs. */
     void runOnArrays(float[] a, int aOff, Pointer aBf16, Pointer b, Pointer bias, float[] c, int cOff) {
-      DnnlThread t = PER_THREAD.get();
-      BytePointer scratch = t.scratch(Math.max(dnnl_memory_desc_get_size(roundScratch),
-          dnnl_memory_desc_get_size(matmulScratch)));
-      // The array-backed memories start without a buffer; the shim points them at the pinned arrays.
-      dnnl_memory mf = memory(aF32Desc, null);
-      dnnl_memory ma = memory(aDesc, aBf16);
-      dnnl_memory mb = memory(bDesc, b);
-      dnnl_memory mc = memory(cDesc, null);
-      dnnl_memory mbias = biasDesc == null ? null : memory(biasDesc, bias);
-      dnnl_memory rs = memory(roundScratch, scratch);
-      dnnl_memory ms = memory(matmulScratch, scratch);
-      try (dnnl_exec_arg_t roundArgs = new dnnl_exec_arg_t(3); dnnl_exec_arg_t matmulArgs = new dnnl_exec_arg_t(5)) {
-        roundArgs.position(0).arg(DNNL_ARG_FROM).memory(mf);
-        roundArgs.position(1).arg(DNNL_ARG_TO).memory(ma);
-        roundArgs.position(2).arg(DNNL_ARG_SCRATCHPAD).memory(rs);
-        roundArgs.position(0);
-        matmulArgs.position(0).arg(DNNL_ARG_SRC).memory(ma);
-        matmulArgs.position(1).arg(DNNL_ARG_WEIGHTS).memory(mb);
-        matmulArgs.position(2).arg(DNNL_ARG_DST).memory(mc);
-        matmulArgs.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(ms);
-        if (mbias != null) {
-          matmulArgs.position(4).arg(DNNL_ARG_BIAS).memory(mbias);
+      try (PinnedRun run = new PinnedRun(PER_THREAD.get(), true)) {
+        dnnl_memory ma = run.offHeap(aDesc, aBf16);
+        run.step(round, new int[] {DNNL_ARG_FROM, DNNL_ARG_TO, DNNL_ARG_SCRATCHPAD}, run.onArray(aF32Desc, a, aOff), ma,
+            run.scratch(roundScratch));
+        dnnl_memory mb = run.offHeap(bDesc, b);
+        dnnl_memory mc = run.onArray(cDesc, c, cOff);
+        dnnl_memory ms = run.scratch(matmulScratch);
+        if (biasDesc == null) {
+          run.step(matmul, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD}, ma, mb, mc, ms);
+        } else {
+          run.step(matmul, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD, DNNL_ARG_BIAS},
+              ma, mb, mc, ms, run.offHeap(biasDesc, bias));
         }
-        matmulArgs.position(0);
-        check(PinnedProducts.run(t.stream, round, roundArgs, 3, matmul, matmulArgs, mbias == null ? 4 : 5, mf, a, aOff,
-            mc, c, cOff), "bf16 product on Java arrays");
-      } finally {
-        for (dnnl_memory x : new dnnl_memory[] {mf, ma, mb, mc, mbias, rs, ms}) {
-          if (x != null) {
-            dnnl_memory_destroy(x);
-          }
-        }
+        run.run("bf16 product on Java arrays");
       }
     }
 

@@ -10,8 +10,8 @@ import org.bytedeco.openblas.global.openblas;
 /**
  * Products on the Java arrays themselves, without copying them off-heap: a small JNI shim of our own
  * ({@code lm-engine/src/main/c/cohort_pinned.c}, compiled by the build where a C compiler exists)
- * pins each array for the length of one native call and runs OpenBLAS's sgemm or a oneDNN product
- * on it. Where the shim is missing (no compiler at build time, another platform) or
+ * pins each array for the length of one native call and runs OpenBLAS's sgemm or a sequence of oneDNN
+ * primitives ({@link PinnedRun}) on it. Where the shim is missing (no compiler at build time, another platform) or
  * {@code -Dcohort.operands=copy} is set, {@link #available()} is false and {@link Blas} copies operands
  * to off-heap buffers as before; the results are the same either way (PinnedProductsTest).
  */
@@ -20,7 +20,7 @@ final class PinnedProducts {
   /** Where the build puts the shim, beside this class, per JavaCPP platform name. */
   static final String RESOURCE = "native/" + Loader.getPlatform() + "/libcohort_pinned.so";
   /** The shim's interface version this class calls (its {@code bind} returns it). */
-  private static final int VERSION = 3;
+  private static final int VERSION = 4;
   private static final boolean AVAILABLE = load();
 
   private PinnedProducts() {
@@ -45,22 +45,6 @@ final class PinnedProducts {
   }
 
   /**
-   * Runs oneDNN primitive {@code first} then {@code second} (each with its argument array) on
-   * {@code stream} and waits, with memory {@code in} (created without a buffer) reading {@code a} from
-   * {@code aOff} and memory {@code out} writing {@code c} from {@code cOff}; returns 0 or the failing
-   * oneDNN status.
-   */
-  static int run(Pointer stream, Pointer first, Pointer firstArgs, int firstCount, Pointer second,
-      Pointer secondArgs, int secondCount, Pointer in, float[] a, int aOff, Pointer out, float[] c, int cOff) {
-    int rc = pinnedRun(stream.address(), first.address(), address(firstArgs), firstCount, second.address(),
-        address(secondArgs), secondCount, in.address(), a, aOff, out.address(), c, cOff);
-    if (rc == -1) {
-      throw new OutOfMemoryError("could not pin a Java array for a matrix product");
-    }
-    return rc;
-  }
-
-  /**
    * Runs oneDNN primitives in order on {@code stream} and waits: {@code steps} holds a (primitive,
    * argument array, argument count) triple of addresses per primitive; {@code memories[i]} (created
    * without a buffer) reads and writes {@code arrays[i]} from {@code offsets[i]}, pinned for the call.
@@ -76,10 +60,6 @@ final class PinnedProducts {
           + " and " + memories.length);
     }
     return rc;
-  }
-
-  static long address(Pointer p) {
-    return p.address() + p.position() * p.sizeof();
   }
 
   private static boolean load() {
@@ -126,7 +106,4 @@ final class PinnedProducts {
 
   private static native int pinnedExecute(long stream, long[] steps, float[][] arrays, long[] memories,
       int[] offsets);
-
-  private static native int pinnedRun(long stream, long first, long firstArgs, int firstCount, long second,
-      long secondArgs, int secondCount, long in, float[] a, int aOff, long out, float[] c, int cOff);
 }
