@@ -175,7 +175,8 @@ final class Dnnl {
   }
 
   /** A pointer at a raw address (a block of rows inside another buffer). */
-  private static final class At extends Pointer {
+  /** A pointer to an address, for arguments JavaCPP would otherwise offset by an unscaled position. */
+  static final class At extends Pointer {
     At(long address) {
       this.address = address;
     }

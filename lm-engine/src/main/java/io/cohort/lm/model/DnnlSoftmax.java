@@ -235,7 +235,10 @@ public final class DnnlSoftmax {
 
   private static dnnl_memory memory(dnnl_memory_desc_t desc, FloatPointer data) {
     dnnl_memory m = new dnnl_memory();
-    Dnnl.check(dnnl_memory_create(m, desc, Dnnl.ENGINE, data), "memory");
+    // By address: JavaCPP does not scale a FloatPointer's position to floats for a void* argument
+    // (a softmax over rows from a positioned view read the wrong rows; found in session 11).
+    Dnnl.check(dnnl_memory_create(m, desc, Dnnl.ENGINE, new Dnnl.At(data.address() + data.position() * Float.BYTES)),
+        "memory");
     return m;
   }
 

@@ -49,10 +49,12 @@ final class PinnedRun implements AutoCloseable {
     this.bf16 = bf16;
   }
 
-  /** A memory over off-heap data. */
+  /** A memory over off-heap data (from its position; null: no buffer yet). */
   dnnl_memory offHeap(dnnl_memory_desc_t desc, Pointer data) {
     dnnl_memory m = new dnnl_memory();
-    Dnnl.check(dnnl_memory_create(m, desc, Dnnl.ENGINE, data), "memory");
+    // By address: JavaCPP does not scale a typed pointer's position for a void* argument.
+    Pointer at = data == null ? null : new Dnnl.At(data.address() + data.position() * data.sizeof());
+    Dnnl.check(dnnl_memory_create(m, desc, Dnnl.ENGINE, at), "memory");
     memories.add(m);
     return m;
   }
