@@ -11,10 +11,12 @@ import org.bytedeco.openblas.global.openblas;
 /**
  * Row-major single-precision matrix products on OpenBLAS, for operands kept in Java arrays.
  *
- * <p>Why copies: JavaCPP's {@code float[]} overloads copy every array in and back out on each call
- * (JNI {@code Get/ReleaseFloatArrayElements}); copying only what a product reads into per-thread
- * off-heap scratch, and only the result back, costs a few percent of a large product instead of
- * about a quarter. Frozen weights live off-heap for good ({@link NativeMatrix}).
+ * <p>Where lm-engine's JNI shim is built ({@link PinnedProducts}, {@link #onArrays()}), products read
+ * and write the Java arrays themselves, pinned for the call. Otherwise, copies: JavaCPP's
+ * {@code float[]} overloads copy every array in and back out on each call (JNI
+ * {@code Get/ReleaseFloatArrayElements}); copying only what a product reads into per-thread off-heap
+ * scratch, and only the result back, costs a few percent of a large product instead of about a
+ * quarter. Frozen weights live off-heap for good ({@link NativeMatrix}).
  *
  * <p>OpenBLAS 0.3.19 (the version ND4J M2.1 brings) does not recognise recent Intel cores and
  * falls back to SSE3 kernels, about 6x slower; {@code bin/cohort-node} sets
