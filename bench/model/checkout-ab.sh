@@ -2,8 +2,8 @@
 # Issue 18: the engine of another checkout (OLD, e.g. a worktree of main) beside this checkout's,
 # interleaved in one sitting so that whatever else loads the machine hits both alike:
 #   bench/model/checkout-ab.sh OLD_CHECKOUT [tiny|small|qwen2.5-0.5b|llama3.2-1b ...]   (default: small)
-# Per shape: PAIRS pairs of one-process step benchmark runs (plain step, fp32 then bf16; GPT-2 shapes
-# ModelStepBenchmark 16 x 128, Llama-family shapes LlamaStepBenchmark 4 x 256, 1 warm-up, 2 steps), the
+# Per shape: PAIRS pairs of one-process step benchmark runs (plain step, fp32 then bf16; warm-up and
+# steps as model_step_pair in common.sh: GPT-2 shapes 16 x 128, Llama-family shapes 4 x 256), the
 # order within a pair alternating (old-new, new-old, ...). Each line is tagged old/new and preceded
 # by the load average. Env: PAIRS (3), THREADS (2), KERNELS (-Dcohort.kernels value, default: none),
 # JAVA_PROPS (more -D options for both sides, e.g. "-Dcohort.lowrank=blas").
@@ -20,14 +20,10 @@ PROPS=(); [ -n "${KERNELS:-}" ] && PROPS=(-Dcohort.kernels="$KERNELS")
 [ -n "${JAVA_PROPS:-}" ] && PROPS+=(${JAVA_PROPS})
 load() { echo "# $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)"; }
 step() { # old|new shape
-  local dir="$NEW" warm=3 reps=10 xmx=2g
+  local dir="$NEW"
   [ "$1" = old ] && dir="$OLD"
-  [ "$2" = small ] && warm=1 reps=3 xmx=3g
   load; echo "# $1 ($(git -C "$dir" rev-parse --short HEAD)$(git -C "$dir" diff --quiet HEAD || echo '+changes'))"
-  local main=io.cohort.lm.train.ModelStepBenchmark batch=16 seq=128
-  case "$2" in qwen*|llama*) main=io.cohort.lm.train.LlamaStepBenchmark batch=4 seq=256 warm=1 reps=2 xmx=12g ;; esac
-  (cd "$dir" && env "$COHORT_OMP" java "${PROPS[@]}" -Xmx$xmx -cp "$CP" $main "$2" $batch $seq \
-    "$THREADS" $warm $reps plain fp32,bf16 2>/dev/null | grep '"mode": "plain"' | sed "s/^{/{\"checkout\": \"$1\", /")
+  (cd "$dir" && model_step_pair "$2" "${PROPS[@]}" | sed "s/^{/{\"checkout\": \"$1\", /")
 }
 for shape in "${SHAPES[@]}"; do
   for ((i = 0; i < PAIRS; i++)); do

@@ -28,3 +28,15 @@ fi
 # be one thread, or OpenMP workers spinning beside OpenBLAS's and Java's make products wait (as
 # bin/cohort-node sets it). Only for the Java processes: PyTorch sizes its own OpenMP team.
 COHORT_OMP="OMP_NUM_THREADS=1"
+# One step-benchmark process for SHAPE (plain step, fp32 then bf16) with the JVM options after it, on
+# $CP from the current directory; prints its "plain" lines. GPT-2 shapes: ModelStepBenchmark 16 x 128
+# (tiny 3 warm-up + 10 steps, small 2 + 3); Llama-family shapes: LlamaStepBenchmark 4 x 256, 1 + 2.
+# Used by the A/B scripts (checkout-ab.sh, operands-ab.sh). Env: THREADS (2).
+model_step_pair() {
+  local shape="$1"; shift
+  local main=io.cohort.lm.train.ModelStepBenchmark batch=16 seq=128 warm=3 reps=10 xmx=2g
+  [ "$shape" = small ] && warm=2 reps=3 xmx=3g
+  case "$shape" in qwen*|llama*) main=io.cohort.lm.train.LlamaStepBenchmark batch=4 seq=256 warm=1 reps=2 xmx=12g ;; esac
+  env "$COHORT_OMP" java "$@" -Xmx$xmx -cp "$CP" $main "$shape" $batch $seq "${THREADS:-2}" $warm $reps plain fp32,bf16 \
+    2>/dev/null | grep '"mode": "plain"'
+}

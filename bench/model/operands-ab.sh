@@ -3,8 +3,8 @@
 # the JNI shim) beside products on pinned Java arrays (the default where the shim is built),
 # interleaved in one sitting so that other load hits both alike:
 #   bench/model/operands-ab.sh [small|tiny|qwen2.5-0.5b ...]     (default: small qwen2.5-0.5b)
-# Per shape: PAIRS pairs of step-benchmark runs (plain step, fp32 then bf16, one process each), the
-# order within a pair alternating (copy-pinned, pinned-copy, ...). Every run is preceded by the load
+# Per shape: PAIRS pairs of step-benchmark runs (plain step, fp32 then bf16, one process each; warm-up
+# and steps as model_step_pair in common.sh), the order within a pair alternating (copy-pinned, ...). Every run is preceded by the load
 # average. Env: PAIRS (3), THREADS (2).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -14,14 +14,7 @@ SHAPES=("$@"); [ ${#SHAPES[@]} -eq 0 ] && SHAPES=(small qwen2.5-0.5b)
 load() { echo "# $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)"; }
 step() { # operands shape
   load; echo "# operands=$1"
-  case "$2" in
-    qwen2.5-0.5b|llama3.2-1b)
-      env "$COHORT_OMP" java -Dcohort.operands="$1" -Xmx12g -cp "$CP" io.cohort.lm.train.LlamaStepBenchmark "$2" 4 256 \
-        "$THREADS" 1 2 plain fp32,bf16 2>/dev/null | grep '"mode": "plain"' ;;
-    *)
-      env "$COHORT_OMP" java -Dcohort.operands="$1" -Xmx3g -cp "$CP" io.cohort.lm.train.ModelStepBenchmark "$2" 16 128 \
-        "$THREADS" 2 3 plain fp32,bf16 2>/dev/null | grep '"mode": "plain"' ;;
-  esac
+  model_step_pair "$2" -Dcohort.operands="$1"
 }
 for shape in "${SHAPES[@]}"; do
   for ((i = 0; i < PAIRS; i++)); do
