@@ -18,16 +18,10 @@ SHAPES=("$@"); [ ${#SHAPES[@]} -eq 0 ] && SHAPES=(small)
 PROPS=(); [ -n "${KERNELS:-}" ] && PROPS=(-Dcohort.kernels="$KERNELS")
 # shellcheck disable=SC2206
 [ -n "${JAVA_PROPS:-}" ] && PROPS+=(${JAVA_PROPS})
-load() { echo "# $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)"; }
 step() { # old|new shape
   local dir="$NEW"
   [ "$1" = old ] && dir="$OLD"
   load; echo "# $1 ($(git -C "$dir" rev-parse --short HEAD)$(git -C "$dir" diff --quiet HEAD || echo '+changes'))"
   (cd "$dir" && model_step_pair "$2" "${PROPS[@]}" | sed "s/^{/{\"checkout\": \"$1\", /")
 }
-for shape in "${SHAPES[@]}"; do
-  for ((i = 0; i < PAIRS; i++)); do
-    if ((i % 2 == 0)); then step old "$shape"; step new "$shape"; else step new "$shape"; step old "$shape"; fi
-  done
-done
-load
+interleave_pairs old new "${SHAPES[@]}"

@@ -40,3 +40,16 @@ model_step_pair() {
   env "$COHORT_OMP" java "$@" -Xmx$xmx -cp "$CP" $main "$shape" $batch $seq "${THREADS:-2}" $warm $reps plain fp32,bf16 \
     2>/dev/null | grep '"mode": "plain"'
 }
+# The load average, as a comment line before each run of the A/B scripts.
+load() { echo "# $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)"; }
+# For each shape after A and B: PAIRS times `step A shape` and `step B shape` (the calling script's
+# step function), the order alternating (A-B, B-A, ...) so that other load hits both alike.
+interleave_pairs() {
+  local a="$1" b="$2" shape i; shift 2
+  for shape in "$@"; do
+    for ((i = 0; i < PAIRS; i++)); do
+      if ((i % 2 == 0)); then step "$a" "$shape"; step "$b" "$shape"; else step "$b" "$shape"; step "$a" "$shape"; fi
+    done
+  done
+  load
+}

@@ -12,7 +12,6 @@ set -euo pipefail
 PAIRS="${PAIRS:-3}"; THREADS="${THREADS:-2}"; PYTHON="${PYTHON:-/usr/bin/python3}"
 CP="${CP:-$(model_bench_classpath)}"
 SHAPES=("$@"); [ ${#SHAPES[@]} -eq 0 ] && SHAPES=(tiny small)
-load() { echo "# $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)"; }
 step() { # kernels shape
   local warm=3 reps=10 xmx=2g
   [ "$2" = small ] && warm=1 reps=3 xmx=3g

@@ -11,14 +11,8 @@ set -euo pipefail
 PAIRS="${PAIRS:-3}"; THREADS="${THREADS:-2}"
 CP="${CP:-$(model_bench_classpath)}"
 SHAPES=("$@"); [ ${#SHAPES[@]} -eq 0 ] && SHAPES=(small qwen2.5-0.5b)
-load() { echo "# $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)"; }
 step() { # operands shape
   load; echo "# operands=$1"
   model_step_pair "$2" -Dcohort.operands="$1"
 }
-for shape in "${SHAPES[@]}"; do
-  for ((i = 0; i < PAIRS; i++)); do
-    if ((i % 2 == 0)); then step copy "$shape"; step pinned "$shape"; else step pinned "$shape"; step copy "$shape"; fi
-  done
-done
-load
+interleave_pairs copy pinned "${SHAPES[@]}"
