@@ -175,9 +175,10 @@ final class AttentionProducts {
     long t1 = System.nanoTime();
     // S [nk][group t, t] = scale Q K^T (+ the causal mask): a group's query heads stacked against
     // their key head.
-    BatchedMatmul.run(bf16, nk, e.gt(), t, hd, rowMajor(e.gt(), hd), transposed(t, hd), scale, qa, ka, mask, s);
+    Shape scores = scoresShape(bf16, e, nk, t, hd, scale, mask != null);
+    scores.product().run(BatchedMatmul.thread(), qa, ka, mask, s);
     long t2 = System.nanoTime();
-    Blas.countAttention(nk, e.gt(), t, hd, false, true, t2 - t1);
+    scores.count(t2 - t1);
     if (onednnSoftmax) {
       DnnlSoftmax.run(s, s, e.nq() * t, t);
       s.get(probs, e.sOff(), e.sLen());
@@ -193,9 +194,10 @@ final class AttentionProducts {
     Pointer va = w.operand(bf16, vf, Buffers.V, e.kLen());
     long t4 = System.nanoTime();
     // O [nk][group t, hd] = P V.
-    BatchedMatmul.run(bf16, nk, e.gt(), hd, t, rowMajor(e.gt(), t), rowMajor(t, hd), 1f, pa, va, out);
+    Shape values = valuesShape(bf16, e, nk, t, hd, 1f);
+    values.product().run(BatchedMatmul.thread(), pa, va, null, out);
     long t5 = System.nanoTime();
-    Blas.countAttention(nk, e.gt(), hd, t, false, false, t5 - t4);
+    values.count(t5 - t4);
     out.get(o, e.qOff(), e.qLen());
     Blas.countAttentionOther(t, hd, t1 - t0 + t4 - t3 + System.nanoTime() - t5, t3 - t2);
   }
@@ -230,10 +232,10 @@ final class AttentionProducts {
       float scale, float[] probs, float[] o) {
     long t0 = System.nanoTime();
     Buffers w = BUFFERS.get();
-    BatchedMatmul.Product scores = BatchedMatmul.product(bf16, nk, e.gt(), t, hd, rowMajor(e.gt(), hd),
-        transposed(t, hd), scale, true);
-    BatchedMatmul.Product values = BatchedMatmul.product(bf16, nk, e.gt(), hd, t, rowMajor(e.gt(), t),
-        rowMajor(t, hd), 1f, false);
+    Shape scoresShape = scoresShape(bf16, e, nk, t, hd, scale, true);
+    Shape valuesShape = valuesShape(bf16, e, nk, t, hd, 1f);
+    BatchedMatmul.Product scores = scoresShape.product();
+    BatchedMatmul.Product values = valuesShape.product();
     dnnl_primitive softmax = DnnlSoftmax.forwardPrimitive(e.nq() * t, t);
     dnnl_memory_desc_t rows = DnnlSoftmax.rowsDesc(e.nq() * t, t);
     DnnlThread thread = BatchedMatmul.thread();
@@ -250,8 +252,8 @@ final class AttentionProducts {
           run.onArray(values.cDesc, o, e.qOff()), run.scratch(values.scratchDesc));
       run.run("attention forward on arrays");
     }
-    Blas.countAttention(nk, e.gt(), t, hd, false, true, 0);
-    Blas.countAttention(nk, e.gt(), hd, t, false, false, 0);
+    scoresShape.count(0);
+    valuesShape.count(0);
     Blas.countAttentionOnArrays(t, hd, System.nanoTime() - t0);
   }
 
@@ -260,14 +262,12 @@ final class AttentionProducts {
       Extent e, int nk, int t, int hd, float scale, float[] dq, float[] dk, float[] dv) {
     long t0 = System.nanoTime();
     Buffers w = BUFFERS.get();
-    BatchedMatmul.Product dpProduct = BatchedMatmul.product(bf16, nk, e.gt(), t, hd, rowMajor(e.gt(), hd),
-        transposed(t, hd), 1f, false);
-    BatchedMatmul.Product dvProduct = BatchedMatmul.product(bf16, e.nq(), t, hd, t, transposed(t, t),
-        rowMajor(t, hd), 1f, false);
-    BatchedMatmul.Product dqProduct = BatchedMatmul.product(bf16, nk, e.gt(), hd, t, rowMajor(e.gt(), t),
-        rowMajor(t, hd), scale, false);
-    BatchedMatmul.Product dkProduct = BatchedMatmul.product(bf16, e.nq(), t, hd, t, transposed(t, t),
-        rowMajor(t, hd), scale, false);
+    Shape[] shapes = {scoresShape(bf16, e, nk, t, hd, 1f, false), perQueryHeadShape(bf16, e, t, hd, 1f),
+        valuesShape(bf16, e, nk, t, hd, scale), perQueryHeadShape(bf16, e, t, hd, scale)};
+    BatchedMatmul.Product dpProduct = shapes[0].product();
+    BatchedMatmul.Product dvProduct = shapes[1].product();
+    BatchedMatmul.Product dqProduct = shapes[2].product();
+    BatchedMatmul.Product dkProduct = shapes[3].product();
     dnnl_primitive softmax = DnnlSoftmax.backwardPrimitive(e.nq() * t, t);
     dnnl_memory_desc_t rows = DnnlSoftmax.rowsDesc(e.nq() * t, t);
     DnnlThread thread = BatchedMatmul.thread();
@@ -295,10 +295,9 @@ final class AttentionProducts {
           run.onArray(dkProduct.cDesc, dk, e.qOff()), run.scratch(dkProduct.scratchDesc));
       run.run("attention backward on arrays");
     }
-    Blas.countAttention(nk, e.gt(), t, hd, false, true, 0);
-    Blas.countAttention(e.nq(), t, hd, t, true, false, 0);
-    Blas.countAttention(nk, e.gt(), hd, t, false, false, 0);
-    Blas.countAttention(e.nq(), t, hd, t, true, false, 0);
+    for (Shape shape : shapes) {
+      shape.count(0);
+    }
     Blas.countAttentionOnArrays(t, hd, System.nanoTime() - t0);
   }
 
@@ -324,13 +323,15 @@ final class AttentionProducts {
     Pointer pa = w.operand(bf16, pf, Buffers.P, e.sLen());
     long t1 = System.nanoTime();
     // dS [nk][group t, t] = dO V^T.
-    BatchedMatmul.run(bf16, nk, e.gt(), t, hd, rowMajor(e.gt(), hd), transposed(t, hd), 1f, da, va, s);
+    Shape dp = scoresShape(bf16, e, nk, t, hd, 1f, false);
+    dp.product().run(BatchedMatmul.thread(), da, va, null, s);
     long t2 = System.nanoTime();
-    Blas.countAttention(nk, e.gt(), t, hd, false, true, t2 - t1);
+    dp.count(t2 - t1);
     // dV [e.nq()][t, hd] = P^T dO, per query head.
-    BatchedMatmul.run(bf16, e.nq(), t, hd, t, transposed(t, t), rowMajor(t, hd), 1f, pa, da, out);
+    Shape dvShape = perQueryHeadShape(bf16, e, t, hd, 1f);
+    dvShape.product().run(BatchedMatmul.thread(), pa, da, null, out);
     long t3 = System.nanoTime();
-    Blas.countAttention(e.nq(), t, hd, t, true, false, t3 - t2);
+    dvShape.count(t3 - t2);
     out.get(dv, e.qOff(), e.qLen());
     FloatPointer ds = w.f32(Buffers.DS, e.sLen());
     if (DnnlSoftmax.available()) {
@@ -350,17 +351,52 @@ final class AttentionProducts {
     Pointer qa = w.operand(bf16, qf, Buffers.Q, e.qLen());
     long t4 = System.nanoTime();
     // dQ [nk][group t, hd] = scale dS K.
-    BatchedMatmul.run(bf16, nk, e.gt(), hd, t, rowMajor(e.gt(), t), rowMajor(t, hd), scale, sa, ka, out);
+    Shape dqShape = valuesShape(bf16, e, nk, t, hd, scale);
+    dqShape.product().run(BatchedMatmul.thread(), sa, ka, null, out);
     long t5 = System.nanoTime();
-    Blas.countAttention(nk, e.gt(), hd, t, false, false, t5 - t4);
+    dqShape.count(t5 - t4);
     out.get(dq, e.qOff(), e.qLen());
     long t6 = System.nanoTime();
     // dK [e.nq()][t, hd] = scale dS^T Q, per query head.
-    BatchedMatmul.run(bf16, e.nq(), t, hd, t, transposed(t, t), rowMajor(t, hd), scale, sa, qa, out);
+    Shape dkShape = perQueryHeadShape(bf16, e, t, hd, scale);
+    dkShape.product().run(BatchedMatmul.thread(), sa, qa, null, out);
     long t7 = System.nanoTime();
-    Blas.countAttention(e.nq(), t, hd, t, true, false, t7 - t6);
+    dkShape.count(t7 - t6);
     out.get(dk, e.qOff(), e.qLen());
     Blas.countAttentionOther(t, hd, t1 - t0 + t6 - t5 + System.nanoTime() - t7, t4 - t3);
+  }
+
+  /**
+   * One of a chunk's batched products (this thread's primitive) with the sizes its FLOPs are counted
+   * by; each of the three shapes below is written once for both paths (on arrays and through copies).
+   */
+  private record Shape(BatchedMatmul.Product product, int batch, int m, int n, int k, boolean transA,
+      boolean transB) {
+    /** Counts the product's FLOPs and its time (0 where it ran inside a larger timed call). */
+    void count(long nanos) {
+      Blas.countAttention(batch, m, n, k, transA, transB, nanos);
+    }
+  }
+
+  /**
+   * Per key/value head, a group's stacked rows against the key (or value) head transposed:
+   * {@code [group t, hd] x [hd, t]} (scores S = scale Q K^T with the causal mask, and dP = dO V^T).
+   */
+  private static Shape scoresShape(boolean bf16, Extent e, int nk, int t, int hd, float alpha, boolean mask) {
+    return new Shape(BatchedMatmul.product(bf16, nk, e.gt(), t, hd, rowMajor(e.gt(), hd), transposed(t, hd), alpha,
+        mask), nk, e.gt(), t, hd, false, true);
+  }
+
+  /** Per key/value head, {@code [group t, t] x [t, hd]} (O = P V and dQ = scale dS K). */
+  private static Shape valuesShape(boolean bf16, Extent e, int nk, int t, int hd, float alpha) {
+    return new Shape(BatchedMatmul.product(bf16, nk, e.gt(), hd, t, rowMajor(e.gt(), t), rowMajor(t, hd), alpha,
+        false), nk, e.gt(), hd, t, false, false);
+  }
+
+  /** Per query head, {@code [t, t]^T x [t, hd]} (dV = P^T dO and dK = scale dS^T Q). */
+  private static Shape perQueryHeadShape(boolean bf16, Extent e, int t, int hd, float alpha) {
+    return new Shape(BatchedMatmul.product(bf16, e.nq(), t, hd, t, transposed(t, t), rowMajor(t, hd), alpha, false),
+        e.nq(), t, hd, t, true, false);
   }
 
   /** Strides of [rows, cols] row-major matrices stored back to back. */
