@@ -31,7 +31,7 @@ COHORT_OMP="OMP_NUM_THREADS=1"
 # One step-benchmark process for SHAPE (plain step, fp32 then bf16) with the JVM options after it, on
 # $CP from the current directory; prints its "plain" lines. GPT-2 shapes: ModelStepBenchmark 16 x 128
 # (tiny 3 warm-up + 10 steps, small 2 + 3); Llama-family shapes: LlamaStepBenchmark 4 x 256, 1 + 2.
-# Used by the A/B scripts (checkout-ab.sh, operands-ab.sh). Env: THREADS (2).
+# Used by the A/B scripts (checkout-ab.sh, property-ab.sh). Env: THREADS (2).
 model_step_pair() {
   local shape="$1"; shift
   local main=io.cohort.lm.train.ModelStepBenchmark batch=16 seq=128 warm=3 reps=10 xmx=2g

@@ -126,10 +126,10 @@ final class Attention {
   /**
    * Causal attention of {@code heads} query heads, head-major: q, o [heads, t, hd]; k, v
    * [heads / group, t, hd], query head {@code i} reading key/value head {@code i / group} (GQA; 1
-   * for plain multi-head attention); writes the probabilities [heads, t, t] and o. Under BF16 as
-   * batched oneDNN products ({@link AttentionProducts}); otherwise one task per head — scores, causal
-   * softmax and the weighted sum of values while the t x t probabilities are still in cache — each
-   * calling single-threaded BLAS (the products are small, t x t x hd), the tasks side by side.
+   * for plain multi-head attention); writes the probabilities [heads, t, t] and o. As batched oneDNN
+   * products ({@link AttentionProducts}) wherever oneDNN loads; otherwise one task per head — scores,
+   * causal softmax and the weighted sum of values while the t x t probabilities are still in cache —
+   * each calling single-threaded BLAS (the products are small, t x t x hd), the tasks side by side.
    */
   static void heads(float[] q, float[] k, float[] v, int heads, int group, int t, int hd, float scale,
       float[] probs, float[] o) {

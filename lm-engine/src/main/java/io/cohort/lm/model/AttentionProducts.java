@@ -57,31 +57,36 @@ import org.bytedeco.javacpp.ShortPointer;
  * those copies and loops took as long as the products (0.7 ms each per 12-head chunk, BF16).
  * Where oneDNN's softmax is off ({@code -Dcohort.softmax=java}) both run in Java on the heap.
  *
- * <p>Where it runs: under BF16 only, by default. In whole FP32 GPT-2-small steps (2 x 2 runs side by
- * side, 2026-12-07) the FP32 batched path was no faster than the per-head OpenBLAS calls (3.52 / 3.31
- * against 3.37 / 3.30 s): oneDNN's FP32 matmul is not faster than OpenBLAS at these shapes, and the
- * chunk copies and the off-heap softmax cost about what the per-head calls' copies did; under BF16
- * it was (fastest steps 1.42 / 1.41 against 1.59 / 1.50 s). On pinned arrays (session 11) FP32 was still
- * level (3.22 / 3.42 / 3.20 against 3.41 / 3.35 / 3.10 s). {@code -Dcohort.attention=batched} runs it
- * in both precisions, {@code -Dcohort.attention=blas} in neither (for A/B measurement).
+ * <p>Where it runs: in both precisions wherever oneDNN loads (session 12). Under FP32 it had been
+ * BF16-only, because in whole GPT-2-small steps the FP32 batched path was no faster than per-head
+ * OpenBLAS calls (3.52 / 3.31 against 3.37 / 3.30 s; on pinned arrays 3.22 / 3.42 / 3.20 against
+ * 3.41 / 3.35 / 3.10 s), and it still is not (3.36 / 3.66 against 3.39 / 3.58 s, Qwen2.5-0.5B 11.30
+ * / 11.31 against 11.75 / 11.34 s). But at small heads the per-head calls are mostly call overhead:
+ * the tiny GPT-2 (4 heads of 16) ran its FP32 step in 0.053 / 0.053 s batched against 0.069 / 0.068 s
+ * per head, 1.3x faster (docs/benchmarks.md, session 12). {@code -Dcohort.attention=blas} keeps the
+ * per-head OpenBLAS calls (for A/B measurement; also where oneDNN does not load).
  */
 final class AttentionProducts {
   private static final Logger LOG = Logger.getLogger(AttentionProducts.class.getName());
   /** Score values per chunk (f32) aimed at: 16 heads of 128 x 128, 1 MiB, about a core's L2. */
   private static final long CHUNK_SCORES = 16L * 128 * 128;
-  private static final String MODE = System.getProperty("cohort.attention", "auto");
+  private static final String MODE = System.getProperty("cohort.attention", "batched");
   private static final boolean AVAILABLE = !"blas".equals(MODE) && probe();
+  /** Test hook: the per-head path even where oneDNN loads (it is what runs where it does not). */
+  private static volatile boolean perHead;
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
   private AttentionProducts() {
   }
 
-  /**
-   * Whether attention runs here now: under BF16 products ({@code -Dcohort.attention=batched}: under
-   * FP32 too; {@code blas}: never), and only where oneDNN loads.
-   */
+  /** Whether attention runs here: wherever oneDNN loads, unless {@code -Dcohort.attention=blas}. */
   static boolean enabled() {
-    return AVAILABLE && ("batched".equals(MODE) || Blas.precision() == Precision.BF16);
+    return AVAILABLE && !perHead;
+  }
+
+  /** Test hook: with {@code true}, {@link Attention} takes its per-head OpenBLAS path until reset. */
+  static void perHead(boolean on) {
+    perHead = on;
   }
 
   /**

@@ -22,6 +22,7 @@ class AttentionProductsTest {
   @AfterEach
   void backToFp32() {
     Blas.setPrecision(Precision.FP32);
+    AttentionProducts.perHead(false);
   }
 
   @Test
@@ -37,6 +38,23 @@ class AttentionProductsTest {
   @Test
   void fp32_gpt2HeadShape_matchesDoubleReference() {
     check(Precision.FP32, 1, 4, 4, 128, 64, 1.0, 1.0, FP32_TOLERANCE);
+  }
+
+  @Test
+  void attention_onItsPerHeadPath_matchesDoubleReference() {
+    // What runs where oneDNN does not load (or with -Dcohort.attention=blas): one OpenBLAS call per head.
+    AttentionProducts.perHead(true);
+    check(Precision.FP32, 2, 6, 2, 37, 16, 1.0, 1.0, FP32_TOLERANCE);
+    check(Precision.FP32, 1, 4, 4, 128, 64, 1.0, 1.0, FP32_TOLERANCE);
+  }
+
+  @Test
+  void attention_runsBatchedInFp32WhereOneDnnLoads() {
+    // Attention.heads is what the models call: batched under FP32 too (session 12), so a broken
+    // batched FP32 path fails the model tests and this one, not only AttentionProducts' own calls.
+    assertThat(AttentionProducts.enabled()).as("oneDNN loads here (it ships for linux-x86_64), -Dcohort.attention=%s",
+        System.getProperty("cohort.attention")).isEqualTo(!"blas".equals(System.getProperty("cohort.attention")));
+    check(Precision.FP32, 2, 6, 2, 37, 16, 1.0, 1.0, FP32_TOLERANCE);
   }
 
   @Test
@@ -229,12 +247,13 @@ class AttentionProductsTest {
     float scale = (float) (1.0 / Math.sqrt(hd));
     float[] probs = new float[heads * t * t];
     float[] o = new float[heads * t * hd];
-    AttentionProducts.forward(q, k, v, heads, group, t, hd, scale, probs, o);
+    // Through Attention, as the models call it: batched (AttentionProducts) unless the test chose the per-head path.
+    Attention.heads(q, k, v, heads, group, t, hd, scale, probs, o);
     float[] dS = new float[probs.length];
     float[] dq = new float[o.length];
     float[] dk = new float[o.length];
     float[] dv = new float[o.length];
-    AttentionProducts.backward(q, k, v, probs, dO, heads, group, t, hd, scale, dS, dq, dk, dv);
+    Attention.headsBackward(q, k, v, probs, dO, heads, group, t, hd, scale, dS, dq, dk, dv);
 
     double[] refP = new double[probs.length];
     double[] refO = new double[o.length];
@@ -246,7 +265,7 @@ class AttentionProductsTest {
       reference(bf16, q, h * t * hd, k, v, kv * t * hd, dO, t, hd, scale, refP, h * t * t, refO, refDq, refDk,
           refDv, h * t * hd);
     }
-    String shape = precision + " b=" + b + " nh=" + nh + " nkv=" + nkv + " t=" + t + " hd=" + hd + " seed " + SEED;
+    String shape = precision + (AttentionProducts.enabled() ? " batched" : " per head") + " b=" + b + " nh=" + nh + " nkv=" + nkv + " t=" + t + " hd=" + hd + " seed " + SEED;
     assertClose(probs, refP, tolerance, "probs " + shape);
     assertClose(o, refO, tolerance, "o " + shape);
     assertClose(dq, refDq, tolerance, "dq " + shape);
