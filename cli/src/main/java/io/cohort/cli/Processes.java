@@ -35,9 +35,20 @@ public final class Processes {
 
   /** The coordinator with the given {@code key=value} settings as system properties, started as {@code start} says. */
   public static ProcessBuilder coordinator(Path home, List<String> properties, JvmStart start) throws IOException {
+    return coordinator(home, properties, start, List.of());
+  }
+
+  /**
+   * As {@link #coordinator(Path, List, JvmStart)}, with the operator's own JVM options (heap size, GC
+   * logging, ...) after {@code start}'s, so that they win, and before the settings, so that an
+   * explicit setting wins over a {@code -D} among them.
+   */
+  public static ProcessBuilder coordinator(Path home, List<String> properties, JvmStart start, List<String> jvmOptions)
+      throws IOException {
     Path jar = requireBuilt(coordinatorJar(home));
     List<String> cmd = new ArrayList<>(List.of(java()));
     cmd.addAll(start.options());
+    cmd.addAll(jvmOptions);
     for (String p : properties) {
       cmd.add("-D" + p);
     }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,6 +18,9 @@ import picocli.CommandLine.Option;
  * {@code exec}s the server's JVM itself, so that the PID the operator started is the server
  * and signals (SIGTERM, SIGINT, kill -9) reach it directly (issue 22 finding #4). Run without
  * the launcher ({@code java -jar cohort.jar serve}), it starts the server as a child process.
+ *
+ * <p>JVM options for the server (a heap size, GC logging, ...) come from {@code COHORT_JAVA_OPTS}, as
+ * for the other launchers, split on white space; they reach the server's JVM, not this one.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Run the coordinator: gRPC for nodes, the admin API, and the round loop.")
@@ -50,6 +54,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any other coordinator setting, e.g. -Dcohort.heartbeat-interval=5s.")
   List<String> properties = new ArrayList<>();
 
+  /** The environment the server's JVM options come from (a test sets its own). */
+  Map<String, String> env = System.getenv();
+
   @Override
   public Integer call() throws Exception {
     List<String> props = new ArrayList<>();
@@ -65,10 +72,10 @@ final class ServeCommand implements Callable<Integer> {
     }
     props.addAll(properties);
     PkiCommand.requireInitialised(dataDir, props);
-    HttpsPreflight.check(dataDir, props, System.getenv(), java.time.Instant.now());
+    HttpsPreflight.check(dataDir, props, env, java.time.Instant.now());
     // Created 0700 before the server (and H2) put anything in it (issue 22 #8).
     OwnerOnly.createDirectories(dataDir);
-    ProcessBuilder server = Processes.coordinator(CohortCli.home(), props);
+    ProcessBuilder server = Processes.coordinator(CohortCli.home(), props, JvmStart.FULL, jvmOptions(env));
     if (printCommand) {
       PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
       out.print(EXEC_MARKER);
@@ -83,6 +90,12 @@ final class ServeCommand implements Callable<Integer> {
     Process p = server.inheritIO().start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> Processes.stop(p)));
     return p.waitFor();
+  }
+
+  /** The server's JVM options: {@code COHORT_JAVA_OPTS} split on white space (as the launchers' shells split it). */
+  static List<String> jvmOptions(Map<String, String> env) {
+    String opts = env.getOrDefault("COHORT_JAVA_OPTS", "").strip();
+    return opts.isEmpty() ? List.of() : List.of(opts.split("\\s+"));
   }
 
   /** A host name or IP literal: letters, digits, '.', ':', '-', '%', '[' and ']' only. */

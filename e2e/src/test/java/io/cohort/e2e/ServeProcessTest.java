@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bootstrap token is not in the output.
  */
 class ServeProcessTest {
+  private static final String SERVER_JVM_OPTIONS = "-Xmx1g  -De2e.server-option=set";
   @TempDir Path dir;
   private final List<Process> started = new ArrayList<>();
 
@@ -48,6 +49,8 @@ class ServeProcessTest {
         "--bind", "127.0.0.1", "-Dquarkus.profile=plaintext-dev", "-Dcohort.heartbeat-interval=1s")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().remove("COHORT_TOKEN");
+    // JVM options for the server, as an operator sets a heap size (checked on the server's command line).
+    pb.environment().put("COHORT_JAVA_OPTS", SERVER_JVM_OPTIONS);
     Process p = pb.start();
     started.add(p);
     return p;
@@ -103,6 +106,8 @@ class ServeProcessTest {
     awaitReady(first, http, log1);
     String commandLine = first.info().commandLine().orElse("");
     assertThat(commandLine).as("the started PID runs the server (issue 22 #4)").contains("quarkus-run.jar");
+    assertThat(commandLine).as("COHORT_JAVA_OPTS reach the server's JVM, before its -jar")
+        .containsSubsequence("-Xmx1g", "-De2e.server-option=set", "-jar");
     assertThat(first.descendants().filter(h -> h.info().command().orElse("").contains("java")).count())
         .as("no server JVM forked beneath it").isZero();
 
