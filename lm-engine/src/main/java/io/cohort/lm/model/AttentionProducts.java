@@ -63,8 +63,9 @@ import org.bytedeco.javacpp.ShortPointer;
  * 3.41 / 3.35 / 3.10 s), and it still is not (3.36 / 3.66 against 3.39 / 3.58 s, Qwen2.5-0.5B 11.30
  * / 11.31 against 11.75 / 11.34 s). But at small heads the per-head calls are mostly call overhead:
  * the tiny GPT-2 (4 heads of 16) ran its FP32 step in 0.053 / 0.053 s batched against 0.069 / 0.068 s
- * per head, 1.3x faster (docs/benchmarks.md, session 12). {@code -Dcohort.attention=blas} keeps the
- * per-head OpenBLAS calls (for A/B measurement; also where oneDNN does not load).
+ * per head, 0.067 / 0.061 against 0.104 / 0.098 s in interleaved runs: 1.3-1.6x (docs/benchmarks.md,
+ * session 12). {@code -Dcohort.attention=blas} keeps the per-head OpenBLAS calls (for A/B
+ * measurement; also where oneDNN does not load).
  */
 final class AttentionProducts {
   private static final Logger LOG = Logger.getLogger(AttentionProducts.class.getName());
