@@ -131,8 +131,7 @@ final class Dnnl {
    * Used where OpenBLAS repacks a large B on every call (the output head: B is the whole
    * [vocab, width] embedding, the calls are blocks of a few dozen rows).
    */
-  static void f32(boolean transB, int m, int n, int k, FloatPointer a, int lda, FloatPointer b, int ldb,
-      FloatPointer c) {
+  static void f32(boolean transB, int m, int n, int k, Pointer a, int lda, Pointer b, int ldb, Pointer c) {
     // Per thread, so that evicting (and destroying) a primitive never races another thread's use of
     // it; bounded, because a training run's batches vary in length and so in rows (one primitive
     // per distinct shape).
@@ -174,7 +173,6 @@ final class Dnnl {
     return attr;
   }
 
-  /** A pointer at a raw address (a block of rows inside another buffer). */
   /** A pointer to an address, for arguments JavaCPP would otherwise offset by an unscaled position. */
   static final class At extends Pointer {
     At(long address) {

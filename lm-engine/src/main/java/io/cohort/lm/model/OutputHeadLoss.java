@@ -33,6 +33,8 @@ public final class OutputHeadLoss {
   private static final int MIN_ROWS_PER_PART = 8;
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
   private static final boolean DNNL_F32 = !"openblas".equals(System.getProperty("cohort.head.product"));
+  /** Head rows per oneDNN call of the FP32 input gradient (see inputGradientF32); a test hook sets it lower. */
+  static volatile int backwardChunk = 16384;
 
   private OutputHeadLoss() {}
 
@@ -131,7 +133,7 @@ public final class OutputHeadLoss {
         Dnnl.bf16Rows(false, count, width, vocab, b.probs.position(0), vocab, b.bf16((long) count * vocab),
             head.bf16Pointer(), width, null, b.h.position(0));
       } else if (DNNL_F32) {
-        Dnnl.f32(false, count, width, vocab, b.probs.position(0), vocab, head.pointer(), width, b.h.position(0));
+        inputGradientF32(count, width, vocab, b.probs.position(0), head.pointer(), b.h.position(0), b);
       } else {
         openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, count, width,
             vocab, 1f, b.probs.position(0), vocab, head.pointer(), width, 0f, b.h.position(0), width);
@@ -149,6 +151,36 @@ public final class OutputHeadLoss {
       }
     }
     return sum;
+  }
+
+  /**
+   * {@code out = P W} ([m, vocab] x [vocab, width], FP32 on oneDNN) as one call per {@link
+   * #backwardChunk} rows of the head, summed into {@code out}. Why: with the whole vocabulary as its
+   * inner dimension oneDNN 2.5's FP32 matmul ran at 136-141 GFLOP/s per thread at Qwen's head (256 x
+   * 151,936 x 896, two threads, AMD EPYC with AVX-512), in 16,384-row pieces at 194-203, and OpenBLAS
+   * at 155-158 (HeadBwdProbe, docs/benchmarks.md session 13). The partial sums add 2 m width FLOPs per
+   * piece, nothing against the piece's 2 m width 16,384.
+   */
+  private static void inputGradientF32(int m, int width, int vocab, FloatPointer probs, FloatPointer head,
+      FloatPointer out, Buffers b) {
+    int chunk = backwardChunk;
+    if (vocab <= chunk) {
+      Dnnl.f32(false, m, width, vocab, probs, vocab, head, width, out);
+      return;
+    }
+    FloatPointer part = b.partial((long) m * width);
+    long probsAt = probs.address() + probs.position() * 4L;
+    long headAt = head.address() + head.position() * 4L;
+    for (int v0 = 0; v0 < vocab; v0 += chunk) {
+      int n = Math.min(chunk, vocab - v0);
+      // Columns [v0, v0 + n) of P against rows [v0, v0 + n) of W; the first piece writes out, the
+      // others go to part and are added (the matmul has no beta).
+      Dnnl.f32(false, m, width, n, new Dnnl.At(probsAt + 4L * v0), vocab, new Dnnl.At(headAt + 4L * v0 * width),
+          width, v0 == 0 ? out : part);
+      if (v0 > 0) {
+        openblas.cblas_saxpy(m * width, 1f, part, 1, out, 1);
+      }
+    }
   }
 
   /**
@@ -215,7 +247,16 @@ public final class OutputHeadLoss {
     FloatPointer h = new FloatPointer(1);
     FloatPointer probs = new FloatPointer(1);
     ShortPointer bf16 = new ShortPointer(1);
+    FloatPointer partial = new FloatPointer(1);
     float[] product = new float[0];
+
+    FloatPointer partial(long values) {
+      if (partial.capacity() < values) {
+        partial.deallocate();
+        partial = new FloatPointer(values);
+      }
+      return partial.position(0);
+    }
 
     float[] product(int values) {
       if (product.length < values) {

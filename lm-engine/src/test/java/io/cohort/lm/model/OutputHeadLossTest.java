@@ -75,11 +75,17 @@ class OutputHeadLossTest {
         .isCloseTo(expected, within(1e-5 * expected));
     assertThat(OutputHeadLoss.sum(head, hidden, from, rows, ids, from + 1, weight, dHidden)).as("seed %d", SEED)
         .isCloseTo(expected, within(1e-5 * expected));
-    for (int i = 0; i < hidden.length; i++) {
-      int row = i / width;
-      double want = 1 + (row >= from && row < from + rows ? expectedD[i] : 0);
-      assertThat((double) dHidden[i]).as("dHidden[%d] (row %d, seed %d)", i, row, SEED)
-          .isCloseTo(want, within(1e-4 + 1e-4 * Math.abs(want)));
+    assertGradient(dHidden, expectedD, from, rows, width, "one piece");
+    // The FP32 input gradient in pieces of the head's rows (the last one partial), summed.
+    int chunk = OutputHeadLoss.backwardChunk;
+    OutputHeadLoss.backwardChunk = 1000;
+    try {
+      java.util.Arrays.fill(dHidden, 1f);
+      assertThat(OutputHeadLoss.sum(head, hidden, from, rows, ids, from + 1, weight, dHidden)).as("seed %d", SEED)
+          .isCloseTo(expected, within(1e-5 * expected));
+      assertGradient(dHidden, expectedD, from, rows, width, "pieces of 1000 head rows");
+    } finally {
+      OutputHeadLoss.backwardChunk = chunk;
     }
 
     // BF16 products (the head's BF16 copy, activations and probabilities rounded to BF16): the same
@@ -104,6 +110,16 @@ class OutputHeadLossTest {
       assertThat(Math.sqrt(err / norm)).as("BF16 dHidden relative L2 error (seed %d)", SEED).isLessThan(2e-2);
     } finally {
       Blas.setPrecision(Precision.FP32);
+    }
+  }
+
+  /** dHidden started at 1 everywhere: 1 plus the expected gradient on the block's rows, 1 elsewhere. */
+  private static void assertGradient(float[] dHidden, double[] expectedD, int from, int rows, int width, String how) {
+    for (int i = 0; i < dHidden.length; i++) {
+      int row = i / width;
+      double want = 1 + (row >= from && row < from + rows ? expectedD[i] : 0);
+      assertThat((double) dHidden[i]).as("dHidden[%d] (row %d, %s, seed %d)", i, row, how, SEED)
+          .isCloseTo(want, within(1e-4 + 1e-4 * Math.abs(want)));
     }
   }
 }
