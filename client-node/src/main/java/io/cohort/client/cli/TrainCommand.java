@@ -95,6 +95,9 @@ final class TrainCommand implements Callable<Integer> {
       + " products: fp32, bf16 (bfloat16 operands, float32 accumulation) or auto (bf16 where the CPU has"
       + " AVX512_BF16 or AMX). Default: fp32.") String precision;
   @Option(names = "--output", defaultValue = "text", description = "text or json.") String output;
+  @Option(names = "--loss-log", paramLabel = "FILE", description = "Also write every step's training loss to FILE"
+      + " (CSV: step,examples,loss; written as training goes, so it can be followed or plotted).")
+  Path lossLog;
   @Spec CommandSpec spec;
 
   @Override
@@ -102,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     try {
       return run(err);
-    } catch (BadInput | IOException | IllegalArgumentException e) {
+    } catch (BadInput | IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
       err.println("cohort-node train: " + e.getMessage());
       err.flush();
       return ExitCode.USAGE.code();
@@ -141,6 +144,7 @@ final class TrainCommand implements Callable<Integer> {
     LmCommandSupport.threads(threads);
     LmCommandSupport.precision(precision);
     LmCommandSupport.requireFile(data);
+    LossLog.check(lossLog);
     Loaded loaded = LmCommandSupport.load(model);
     LmCommandSupport.checkMaxLength(maxLength, loaded.model());
     TextBatcher batcher = new TextBatcher(loaded.tokenizer(), maxLength, task.equals(LmCommandSupport.CAUSAL_LM), false);
@@ -187,12 +191,16 @@ final class TrainCommand implements Callable<Integer> {
     }
     Trainer trainer = new Trainer(loaded.model(), objective, loaded.tokenizer().eosId());
     long every = Math.max(1, (dp ? dpSteps : (long) Math.ceil((double) seqs.size() / batchSize) * epochs) / 20);
-    TrainReport report = trainer.train(seqs, labels, opts, s -> {
-      if (text && (s.step() % every == 0 || s.step() == s.totalSteps())) {
-        err.printf(Locale.ROOT, "step %d/%d  loss %.4f%n", s.step(), s.totalSteps(), s.loss());
-        err.flush();
-      }
-    });
+    TrainReport report;
+    try (LossLog log = LossLog.open(lossLog)) {
+      report = trainer.train(seqs, labels, opts, s -> {
+        log.write(s);
+        if (text && (s.step() % every == 0 || s.step() == s.totalSteps())) {
+          err.printf(Locale.ROOT, "step %d/%d  loss %.4f%n", s.step(), s.totalSteps(), s.loss());
+          err.flush();
+        }
+      });
+    }
     if (text && trainer.memoryPlan() != null && trainer.memoryPlan().recompute()) {
       err.println("ran with activation recomputation: " + trainer.memoryPlan().describe());
     }

@@ -91,6 +91,29 @@ class TrainEvalCommandTest {
   }
 
   @Test
+  void lossLogHasEveryStepAndTheirMeanIsTheReportedLoss() throws Exception {
+    Path log = dir.resolve("loss.csv");
+    Run t = run(train(dir.resolve("logged"), "--loss-log", log.toString(), "--output", "json"));
+    assertThat(t.code()).as(t.err()).isZero();
+    JsonNode summary = JSON.readTree(t.out());
+    List<String> lines = Files.readAllLines(log);
+    assertThat(lines.get(0)).isEqualTo("step,examples,loss");
+    assertThat(lines).hasSize(1 + 3); // 12 records in batches of 4, one epoch
+    double sum = 0;
+    int examples = 0;
+    for (int i = 1; i < lines.size(); i++) {
+      String[] f = lines.get(i).split(",");
+      assertThat(Integer.parseInt(f[0])).as(lines.get(i)).isEqualTo(i);
+      sum += Double.parseDouble(f[2]) * Integer.parseInt(f[1]);
+      examples += Integer.parseInt(f[1]);
+    }
+    assertThat(examples).isEqualTo(12);
+    double reported = summary.get("final_epoch_loss").asDouble();
+    assertThat(sum / examples).as("the epoch's example-weighted mean").isCloseTo(reported,
+        org.assertj.core.api.Assertions.within(1e-6 * reported));
+  }
+
+  @Test
   void edgeRecordsCountsScoresWithinTheMarginOfATie() {
     float e = (float) EvalCommand.EDGE_MARGIN;
     // two labels: scores of label 1 at 0.5 ± margin/2 (edge), 0.5 ± 2 margins and 0.9 (not)
@@ -139,6 +162,9 @@ class TrainEvalCommandTest {
         {train(dir.resolve("x4"), "--noise-multiplier", "1"), "--noise-multiplier needs --dp"},
         {train(dir.resolve("x5"), "--target-modules", "q_proj"), "match no layer"},
         {train(dir.resolve("x8"), "--precision", "fp16"), "--precision must be fp32, bf16 or auto, got 'fp16'"},
+        {train(dir.resolve("x9"), "--loss-log", dir.resolve("no-such-folder").resolve("loss.csv").toString()),
+            "no-such-folder does not exist"},
+        {train(dir.resolve("x10"), "--loss-log", dir.toString()), "is a folder; give a file name"},
         {new String[] {"train", "--model", MODEL, "--data", bad.toString(), "--out", dir.resolve("x6").toString()},
             "bad.jsonl:2: not valid JSON"},
         {new String[] {"train", "--model", MODEL, "--data", dir.resolve("none.jsonl").toString(), "--out",
@@ -155,5 +181,6 @@ class TrainEvalCommandTest {
       assertThat(r.code()).as("exit code for %s: %s", String.join(" ", (String[]) c[0]), r.err()).isEqualTo(2);
       assertThat(r.err()).contains((String) c[1]).doesNotContain("Exception").doesNotContain("\tat ");
     }
+    assertThat(dir.resolve("x9")).as("a bad --loss-log is refused before anything is written").doesNotExist();
   }
 }
