@@ -748,6 +748,11 @@ public final class Blas {
       timed(THIN_NANOS, System.nanoTime() - t0, m, n, k, true, false, "thin");
       return;
     }
+    if (onArrays && WIDE_TRANSPOSED && !"java".equals(THIN_MODE)) {
+      wideAsTall(inTask, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      timed(THIN_NANOS, System.nanoTime() - t0, m, n, k, true, false, "thin");
+      return;
+    }
     if (!"blas".equals(THIN_MODE) && Math.max(m, n) >= MIN_THIN_JAVA_WIDTH) {
       thinColumns(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       timed(THIN_NANOS, System.nanoTime() - t0, m, n, k, true, false, "thin");
@@ -941,6 +946,30 @@ public final class Blas {
           cOff + r0 * ldc, ldc);
     });
   }
+
+  /**
+   * Wide short thin products ({@code m < n}: LoRA's {@code dA = du^T x}, [r, in]) as their transpose,
+   * {@code C^T = B^T A} ([n, m], tall) on {@link #thinOnArrays}, then transposed into C. Measured on
+   * the shapes of a Qwen2.5-0.5B step, two threads (AMD EPYC, AVX-512; ThinProbe, docs/benchmarks.md
+   * session 13): [16, 896] over 1,024 rows 46 GFLOP/s in Java ({@link #thinColumns}) against 83 for
+   * [896, 16] on OpenBLAS; on the Intel Xeon of session 11 the two were level (33-36), so this is the
+   * default and {@code -Dcohort.thin.wide=java} keeps the Java path for comparison.
+   */
+  private static void wideAsTall(boolean inTask, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    float[] ct = new float[n * m];
+    thinOnArrays(inTask, n, m, k, alpha, b, bOff, ldb, a, aOff, lda, 0f, ct, 0, m);
+    for (int i = 0; i < m; i++) {
+      int ci = cOff + i * ldc;
+      for (int j = 0; j < n; j++) {
+        float v = ct[j * m + i];
+        c[ci + j] = beta == 0f ? v : v + beta * c[ci + j];
+      }
+    }
+  }
+
+  /** {@code -Dcohort.thin.wide=java}: wide short thin products in Java, not as their transpose on OpenBLAS. */
+  private static final boolean WIDE_TRANSPOSED = !"java".equals(System.getProperty("cohort.thin.wide"));
 
   /** A^T B [m, n] over k rows of A [k, m] and B [k, n], on this thread's scratch, dense row-major. */
   private static float[] thinSlice(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb) {

@@ -82,7 +82,8 @@ class PinnedProductsTest {
         assertThat(out[0]).isNotEqualTo(c0);
       }
     }
-    // Thin A^T B (LoRA weight gradients): tall C [200, 8] on OpenBLAS on the arrays, wide [8, 200] in Java.
+    // Thin A^T B (LoRA weight gradients): tall C [200, 8] on OpenBLAS on the arrays, wide [8, 200] as its
+    // transpose there (then transposed into C); through copies both run in Java.
     for (int[] shape : new int[][] {{200, 8}, {8, 200}}) {
       int m = shape[0];
       int n = shape[1];
