@@ -38,7 +38,8 @@ final class Block {
     float[] rstd2;
     float[] a2;
     Object fcState;
-    float[] f;
+    /** gelu'(f) of the MLP's pre-activation f (written over f by the forward pass). */
+    float[] geluGrad;
     float[] g;
     Object mlpProjState;
   }
@@ -71,7 +72,11 @@ final class Block {
     float[] f = fc.forward(a2, pass, st, ws);
     Object fcState = st[0];
     float[] g = Workspace.take(ws, f.length);
-    Ops.gelu(f, g, f.length);
+    if (pass.training()) {
+      Ops.geluWithDerivative(f, g, f.length); // f now holds gelu'(f), all the backward pass needs of it
+    } else {
+      Ops.gelu(f, g, f.length);
+    }
     float[] out = mlpProj.forward(g, pass, st, ws);
     Ops.addInPlace(out, x2, rows * w);
     if (pass.training()) {
@@ -85,7 +90,7 @@ final class Block {
       s.mean2 = mean2;
       s.rstd2 = rstd2;
       s.fcState = fcState;
-      s.f = f;
+      s.geluGrad = f;
       s.mlpProjState = st[0];
       // Inputs of frozen layers are needed only by adapters; don't hold them otherwise.
       s.a1 = keepIfAdapted(attn, a1, ws);
@@ -132,7 +137,7 @@ final class Block {
 
   /** Gives every saved array back when no backward pass will run through this block. */
   static void release(Saved s, Workspace ws) {
-    Workspace.give(ws, s.x, s.a1, s.attnOut, s.x2, s.a2, s.f, s.g);
+    Workspace.give(ws, s.x, s.a1, s.attnOut, s.x2, s.a2, s.geluGrad, s.g);
     if (s.attention != null) {
       Workspace.give(ws, s.attention.q(), s.attention.k(), s.attention.v(), s.attention.probs());
     }
@@ -147,8 +152,8 @@ final class Block {
     int rows = pass.rows();
     int w = shape.width();
     float[] dg = mlpProj.backward(s.g, dOut, s.mlpProjState, pass, true, ws);
-    Ops.geluBackwardInPlace(s.f, dg, dg.length);
-    Workspace.give(ws, s.f, s.g);
+    Ops.mulInPlace(dg, s.geluGrad, dg.length);
+    Workspace.give(ws, s.geluGrad, s.g);
     float[] da2 = fc.backward(s.a2, dg, s.fcState, pass, true, ws);
     Workspace.give(ws, dg, s.a2);
     float[] dx2 = Workspace.take(ws, rows * w);

@@ -305,23 +305,47 @@ final class Kernels {
       float[] mean, float[] rstd, Scratch w) {
     int o = r * width;
     float[] xs = w.a;
-    float[] ds = w.b;
     float[] sq = w.c;
     System.arraycopy(x, o, xs, 0, width);
     float mu0 = sum(xs, width) / width;
-    for (int i = 0; i < width; i++) {
-      float d = xs[i] - mu0;
-      ds[i] = d;
-      sq[i] = d * d;
+    // The deviations' sum and sum of squares in one pass, four partial sums each (eight independent
+    // add chains: C2 keeps float reductions scalar and in order, so chains, not lanes, set the pace).
+    float c0 = 0f;
+    float c1 = 0f;
+    float c2 = 0f;
+    float c3 = 0f;
+    float q0 = 0f;
+    float q1 = 0f;
+    float q2 = 0f;
+    float q3 = 0f;
+    int i = 0;
+    for (; i + 4 <= width; i += 4) {
+      float d0 = xs[i] - mu0;
+      float d1 = xs[i + 1] - mu0;
+      float d2 = xs[i + 2] - mu0;
+      float d3 = xs[i + 3] - mu0;
+      c0 += d0;
+      c1 += d1;
+      c2 += d2;
+      c3 += d3;
+      q0 += d0 * d0;
+      q1 += d1 * d1;
+      q2 += d2 * d2;
+      q3 += d3 * d3;
     }
-    float c = sum(ds, width) / width;
+    for (; i < width; i++) {
+      float d = xs[i] - mu0;
+      c0 += d;
+      q0 += d * d;
+    }
+    float c = ((c0 + c1) + (c2 + c3)) / width;
     float mu = mu0 + c;
-    float var = Math.max(0f, sum(sq, width) / width - c * c);
+    float var = Math.max(0f, ((q0 + q1) + (q2 + q3)) / width - c * c);
     float rs = (float) (1.0 / Math.sqrt(var + eps));
     mean[r] = mu;
     rstd[r] = rs;
-    for (int i = 0; i < width; i++) {
-      sq[i] = (xs[i] - mu) * rs * gamma[i] + beta[i];
+    for (int j = 0; j < width; j++) {
+      sq[j] = (xs[j] - mu) * rs * gamma[j] + beta[j];
     }
     System.arraycopy(sq, 0, out, o, width);
   }
@@ -396,6 +420,34 @@ final class Kernels {
         ds[j] *= d;
       }
       System.arraycopy(ds, 0, dy, o, len);
+    }
+  }
+
+  /**
+   * {@code g = gelu_new(x)} over {@code [from, to)}, and {@code x} overwritten by {@code gelu_new'(x)}
+   * (training's forward pass keeps the derivative for the backward pass instead of the input, so
+   * tanh is evaluated once per value, not once per pass). The same expressions as {@link Ops#gelu}
+   * and {@link #geluBackwardRange}, so the same floats; blocks through scratch as there.
+   */
+  static void geluWithDerivativeRange(float[] x, float[] g, int from, int to) {
+    Scratch w = scratch(BLOCK);
+    float[] xs = w.a;
+    float[] gs = w.b;
+    float[] th = w.c;
+    float[] ds = w.d;
+    for (int o = from; o < to; o += BLOCK) {
+      int len = Math.min(BLOCK, to - o);
+      System.arraycopy(x, o, xs, 0, len);
+      tanhOfGeluArgument(xs, th, len);
+      for (int j = 0; j < len; j++) {
+        float v = xs[j];
+        float t = th[j];
+        gs[j] = 0.5f * v * (1f + t);
+        float vd = Math.max(-GELU_DERIVATIVE_CLAMP, Math.min(GELU_DERIVATIVE_CLAMP, v));
+        ds[j] = 0.5f * (1f + t) + 0.5f * vd * (1f - t * t) * SQRT_2_OVER_PI * (1f + 3f * GELU_C * vd * vd);
+      }
+      System.arraycopy(gs, 0, g, o, len);
+      System.arraycopy(ds, 0, x, o, len);
     }
   }
 

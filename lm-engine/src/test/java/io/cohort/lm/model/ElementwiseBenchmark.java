@@ -51,6 +51,17 @@ public final class ElementwiseBenchmark {
       System.arraycopy(dg, 0, g, 0, mlp);
       Ops.geluBackwardInPlace(f, g, mlp);
     });
+    // Training's pair since session 13: the forward pass keeps gelu' (over a copy of f here, as the
+    // backward entries above and below copy dg), the backward pass multiplies by it.
+    float[] fd = new float[mlp];
+    report(mode, "gelu_with_derivative", mlp, reps, () -> {
+      System.arraycopy(f, 0, fd, 0, mlp);
+      Ops.geluWithDerivative(fd, g, mlp);
+    });
+    report(mode, "gelu_backward_from_derivative", mlp, reps, () -> {
+      System.arraycopy(dg, 0, g, 0, mlp);
+      Ops.mulInPlace(g, fd, mlp);
+    });
     float[] up = gaussian(rnd, mlp, 1);
     float[] du = new float[mlp];
     report(mode, "swiglu", mlp, reps, () -> LlamaModel.swiGlu(f, up, g));

@@ -41,6 +41,40 @@ class GeluBackwardTest {
   }
 
   /**
+   * Training's forward pass writes gelu into out and gelu' over its input (what the backward pass
+   * then multiplies by): bit for bit what {@link Ops#gelu} and the backward pass give, at every
+   * length, so the gradient does not move.
+   */
+  @Test
+  void forwardWithDerivativeIsBitIdenticalToGeluAndItsBackwardPass() {
+    for (int n : new int[] {1, 7, 1023, 1024, 1025, 16385, 40_000}) {
+      SplittableRandom rnd = new SplittableRandom(SEED + 7 * n);
+      float[] x = new float[n];
+      for (int i = 0; i < n; i++) {
+        x[i] = (float) (rnd.nextGaussian() * 3);
+      }
+      x[0] = n > 1 ? 1e20f : x[0]; // a saturated value too
+      float[] expectedOut = new float[n];
+      Ops.gelu(x, expectedOut, n);
+      float[] expectedD = new float[n];
+      java.util.Arrays.fill(expectedD, 1f);
+      Ops.geluBackwardInPlace(x, expectedD, n);
+      float[] out = new float[n];
+      float[] d = x.clone();
+      Ops.geluWithDerivative(d, out, n);
+      float[] dy = new float[n];
+      java.util.Arrays.fill(dy, 1f);
+      Ops.mulInPlace(dy, d, n);
+      for (int i = 0; i < n; i++) {
+        assertThat(Float.floatToRawIntBits(out[i])).as("gelu n=%d i=%d x=%s (seed %d)", n, i, x[i], SEED + 7 * n)
+            .isEqualTo(Float.floatToRawIntBits(expectedOut[i]));
+        assertThat(Float.floatToRawIntBits(dy[i])).as("gelu' n=%d i=%d x=%s (seed %d)", n, i, x[i], SEED + 7 * n)
+            .isEqualTo(Float.floatToRawIntBits(expectedD[i]));
+      }
+    }
+  }
+
+  /**
    * Far out the derivative is 1 (x > 0) or 0 (x < 0); with the saturated tanh's 1 - t^2 of ~1e-7
    * multiplying x^3 it was 0.013 off at x = 100 and NaN past 1e12. Checked against the exact
    * derivative in double precision from |x| = 0.01 to 1e30.
