@@ -101,22 +101,12 @@ public final class Ops {
    * {@code out = gelu_new(x)}, and {@code x} overwritten by {@code gelu_new'(x)}: a training forward
    * pass keeps the derivative, so its backward pass is {@link #mulInPlace} ({@link #geluBackwardInPlace}
    * evaluated tanh a second time and ran 2x the forward's time per value). Same floats as {@link #gelu}
-   * and {@link #geluBackwardInPlace}.
+   * and {@link #geluBackwardInPlace}. One implementation under {@code -Dcohort.kernels=scalar} too:
+   * that switch compares the element-wise kernels with the loops they replaced, and this pass
+   * replaced none.
    */
   public static void geluWithDerivative(float[] x, float[] out, int n) {
-    if (Kernels.VECTORIZED) {
-      chunked(n, (from, to) -> Kernels.geluWithDerivativeRange(x, out, from, to));
-      return;
-    }
-    chunked(n, (from, to) -> {
-      for (int i = from; i < to; i++) {
-        float v = x[i];
-        float t = tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
-        out[i] = 0.5f * v * (1f + t);
-        float vd = Math.max(-GELU_DERIVATIVE_CLAMP, Math.min(GELU_DERIVATIVE_CLAMP, v));
-        x[i] = 0.5f * (1f + t) + 0.5f * vd * (1f - t * t) * SQRT_2_OVER_PI * (1f + 3f * GELU_C * vd * vd);
-      }
-    });
+    chunked(n, (from, to) -> Kernels.geluWithDerivativeRange(x, out, from, to));
   }
 
   /** {@code dy[i] *= d[i]} over {@code n} values. */
